@@ -1,0 +1,14 @@
+"""mlmgen: one two-level mixed-model description, four packages' syntax, a REML/ML engine, output diffs."""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .diagnostics import Diagnostic, Location, MlmgenError, Severity  # noqa: E402
+from .model import Contrast, Model, RandomPart, Term  # noqa: E402
+from .modelfile import dumps_model, load_model, loads_model  # noqa: E402
+from .formula import model_from_formula  # noqa: E402
+from .render import render, render_all  # noqa: E402
+from .results import FitResult  # noqa: E402
+
+__all__ = ["Diagnostic", "Location", "MlmgenError", "Severity", "Model", "Term", "RandomPart", "Contrast",
+           "load_model", "loads_model", "dumps_model", "model_from_formula", "render", "render_all", "FitResult"]

@@ -1,0 +1,34 @@
+"""The `mlmgen` command: a thin click group. Exit codes: 0 ok, 1 findings/differences, 2 bad input."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .commands.render import render_cmd
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mlmgen")
+def cli():
+    """mlmgen: one two-level mixed model, four packages (SAS, R lme4/lmerTest, Stata, SPSS)."""
+
+
+cli.add_command(render_cmd)
+
+
+def main(argv=None):
+    try:
+        cli.main(args=argv, prog_name="mlmgen", standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # an internal error, not bad input: say so briefly, no traceback unless asked
+        if "--debug" in sys.argv or __import__("os").environ.get("MLMGEN_DEBUG"):
+            raise
+        click.echo(f"mlmgen: internal error: {exc.__class__.__name__}: {exc} "
+                   f"(set MLMGEN_DEBUG=1 for the traceback; please report it)", err=True)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""One module per CLI command; each is a few lines calling the library. Shared helpers live here."""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from ..diagnostics import Diagnostic, MlmgenError
+
+
+def print_diagnostics(diags: list[Diagnostic], stream=None) -> None:
+    """Compiler-style text on stderr, with the source line and a caret when the file can be read."""
+    stream = stream or sys.stderr
+    cache: dict[str, list[str]] = {}
+    for d in diags:
+        src_line = None
+        f, line = d.location.file, d.location.line
+        if f and line and not f.startswith("<") and not f.startswith("--"):
+            if f not in cache:
+                try:
+                    cache[f] = Path(f).read_text(encoding="utf-8", errors="replace").splitlines()
+                except OSError:
+                    cache[f] = []
+            if 0 < line <= len(cache[f]):
+                src_line = cache[f][line - 1]
+        click.echo(d.format(src_line), file=stream)
+
+
+def handle_errors(fn):
+    """Turn MlmgenError into coded messages and exit code 2; never a traceback for bad input."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except MlmgenError as e:
+            print_diagnostics(e.diagnostics)
+            sys.exit(2)
+    return wrapper
+
+
+def load_model_or_formula(model_file: str | None, formula: str | None, method: str | None = None,
+                          ddf: str | None = None):
+    """A Model from a model file or an lme4 formula (exactly one); --method/--ddf override."""
+    from ..diagnostics import Location, Severity
+    from ..formula import model_from_formula
+    from ..model import normalise_ddf, normalise_method
+    from ..modelfile import load_model
+    if (model_file is None) == (formula is None):
+        raise MlmgenError(Diagnostic("CL001", "give a model file or --formula \"...\" (exactly one)",
+                                     Severity.ERROR, Location(field="MODEL")))
+    model = load_model(model_file) if model_file else model_from_formula(formula)
+    changes = {}
+    if method:
+        changes["method"] = normalise_method(method)
+    if ddf:
+        changes["ddf"] = normalise_ddf(ddf)
+    return model.with_(**changes) if changes else model

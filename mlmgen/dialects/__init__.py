@@ -1,0 +1,44 @@
+"""The four dialects, listed explicitly. Adding one: a subpackage here, a template, one line below."""
+from __future__ import annotations
+
+from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from .base import Dialect, ParsedSyntax
+from .lme4 import LME4
+from .sas import SAS
+from .spss import SPSS
+from .stata import Stata
+
+DIALECTS: dict[str, Dialect] = {"sas": SAS(), "lme4": LME4(), "stata": Stata(), "spss": SPSS()}
+
+_ALIASES = {alias: d.name for d in DIALECTS.values() for alias in (d.name,) + d.aliases}
+_EXTENSIONS = {".sas": "sas", ".r": "lme4", ".do": "stata", ".ado": "stata", ".sps": "spss", ".spv": "spss"}
+
+
+def get_dialect(name: str) -> Dialect:
+    key = _ALIASES.get(str(name).strip().lower())
+    if key is None:
+        raise MlmgenError(Diagnostic("CL001", f"unknown package {name!r}; choose one of sas, lme4 (or r), stata, spss",
+                                     Severity.ERROR, Location(field="--to/--from")))
+    return DIALECTS[key]
+
+
+def dialect_for_extension(path: str) -> str | None:
+    import os
+    return _EXTENSIONS.get(os.path.splitext(path)[1].lower())
+
+
+def guess_dialect(text: str, path: str | None = None) -> str | None:
+    """Which package a snippet is written for: by content, then by file extension."""
+    scores = {}
+    for name, d in DIALECTS.items():
+        try:
+            scores[name] = d.sniff(text)
+        except NotImplementedError:
+            scores[name] = 0.0
+    best = max(scores, key=scores.get)
+    if scores[best] > 0:
+        return best
+    return dialect_for_extension(path) if path else None
+
+
+__all__ = ["DIALECTS", "Dialect", "ParsedSyntax", "get_dialect", "guess_dialect", "dialect_for_extension"]

@@ -1,0 +1,29 @@
+"""SAS PROC MIXED: tables and the three translations (render.py, syntax.py, output.py)."""
+from __future__ import annotations
+
+from ..base import Dialect
+
+
+class SAS(Dialect):
+    name = "sas"
+    title = "SAS PROC MIXED"
+    extension = ".sas"
+    template = "sas.j2"
+    aliases = ("sas",)
+    case_sensitive = False
+
+    def context(self, model, data_prep=False):
+        from .render import context
+        return context(model, data_prep)
+
+    def parse_syntax(self, text, file=None):
+        from .syntax import parse_syntax
+        return parse_syntax(text, file)
+
+    def parse_output(self, text, file=None):
+        from .output import parse_output
+        return parse_output(text, file)
+
+    def sniff(self, text):
+        from .syntax import sniff
+        return sniff(text)

@@ -1,0 +1,345 @@
+"""lme4 model formulas: `y ~ 1 + x + z + x:z + I(x^2) + (1 + x | g)`.
+
+The grammar follows R's formula algebra for the two-level subset:
+
+    formula := name '~' sum
+    sum     := prod (('+' | '-') prod)*          ('-' removes terms; '- 1' / '+ 0' remove the intercept)
+    prod    := inter ('*' inter)*                a*b = a + b + a:b
+    inter   := power (':' power)*                a:b = the product term; R drops a repeated variable (x:x = x)
+    power   := atom ('^' integer)?               (a + b)^2 = a + b + a:b
+    atom    := name | 1 | 0 | I(name ^ k) | I(name * name ...) | '(' sum ')' | '(' re '|' name ')' | '(' re '||' name ')'
+    re      := sum of 1, 0 and names             `(x | g)` has an implied intercept, `(0 + x | g)` none
+
+`(1 + x | g)` gives unstructured G; `(1 + x || g)` and separate bars `(1 | g) + (0 + x | g)` give
+independent effects (VC). Bars with different grouping factors, nesting (`a/b`) or functions other than
+`I()` are reported as unsupported (SY004), never dropped.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .diagnostics import Diagnostic, Location, MlmgenError, Severity
+from .model import Term
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<num>\d+(?:\.\d*)?)
+  | (?P<name>(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*|`[^`\n]*`)
+  | (?P<op>\|\||[~+\-*:^|()/,=%])
+""", re.X)
+
+
+@dataclass
+class Tok:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class FormulaParse:
+    """The pieces of a formula, with character offsets (into the formula text) of each piece."""
+
+    outcome: str
+    fixed: list[Term]
+    intercept: bool
+    random_intercept: bool
+    slopes: list[str]
+    covariance: str
+    cluster: str | None
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)   # "fixed:x:z", "random:x", "cluster", "outcome"
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+class FormulaError(Exception):
+    def __init__(self, message: str, start: int, end: int, code: str = "SY001"):
+        super().__init__(message)
+        self.message, self.start, self.end, self.code = message, start, end, code
+
+
+def tokenize(text: str) -> list[Tok]:
+    toks, pos = [], 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise FormulaError(f"unexpected character {text[pos]!r}", pos, pos + 1)
+        if m.lastgroup != "ws":
+            toks.append(Tok(m.lastgroup, m.group(), m.start(), m.end()))
+        pos = m.end()
+    return toks
+
+
+# A term set is an ordered list of (atoms, span); atoms are tuples of factor tuples (one per R variable).
+Atom = tuple[str, ...]
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.toks = tokenize(text)
+        self.i = 0
+        self.bars: list[tuple[list, str, str, int, int]] = []   # (re terms, bar, group, start, end)
+        self.intercept = True
+        self.unsupported: list[FormulaError] = []
+
+    def peek(self, k: int = 0) -> Tok | None:
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def take(self, text: str | None = None) -> Tok:
+        t = self.peek()
+        if t is None:
+            raise FormulaError(f"formula ends early; expected {text or 'a term'}", len(self.text), len(self.text))
+        if text is not None and t.text != text:
+            raise FormulaError(f"expected {text!r}, found {t.text!r}", t.start, t.end)
+        self.i += 1
+        return t
+
+    def parse(self) -> FormulaParse:
+        if not self.toks:
+            raise FormulaError("empty formula", 0, 0)
+        lhs = self.take()
+        if lhs.kind != "name":
+            raise FormulaError(f"the formula must start with the outcome name, found {lhs.text!r}", lhs.start, lhs.end)
+        self.take("~")
+        terms = self.sum()
+        t = self.peek()
+        if t is not None:
+            raise FormulaError(f"unexpected {t.text!r}", t.start, t.end)
+        return self.finish(_unquote(lhs.text), (lhs.start, lhs.end), terms)
+
+    def sum(self) -> list:
+        out = self.prod()
+        while self.peek() is not None and self.peek().text in "+-" and self.peek().kind == "op":
+            op = self.take().text
+            right = self.prod()
+            if op == "+":
+                out = _union(out, right)
+            else:
+                keys = {_atoms_key(a) for a, _ in right}
+                out = [(a, s) for a, s in out if _atoms_key(a) not in keys]
+        return out
+
+    def prod(self) -> list:
+        out = self.inter()
+        while self.peek() is not None and self.peek().text == "*":
+            self.take()
+            right = self.inter()
+            out = _union(_union(out, right), _cross(out, right))
+        return out
+
+    def inter(self) -> list:
+        out = self.power()
+        while self.peek() is not None and self.peek().text == ":":
+            self.take()
+            out = _cross(out, self.power())
+        return out
+
+    def power(self) -> list:
+        out = self.atom()
+        if self.peek() is not None and self.peek().text == "^":
+            self.take()
+            k = self.take()
+            if k.kind != "num" or not k.text.isdigit():
+                raise FormulaError("'^' needs a whole number", k.start, k.end)
+            base = out
+            for _ in range(int(k.text) - 1):
+                out = _union(out, _cross(out, base))
+        return out
+
+    def atom(self) -> list:
+        t = self.peek()
+        if t is None:
+            raise FormulaError("formula ends early; expected a term", len(self.text), len(self.text))
+        if t.kind == "num":
+            self.take()
+            if t.text in ("1", "1.0"):
+                self.intercept_token(True, t)
+            elif t.text in ("0", "0.0"):
+                self.intercept_token(False, t)
+            else:
+                raise FormulaError(f"a number {t.text} is not a term (only 0 and 1 are)", t.start, t.end)
+            return []
+        if t.text == "(":
+            return self.paren()
+        if t.kind == "name":
+            self.take()
+            nxt = self.peek()
+            if nxt is not None and nxt.text == "(":
+                return self.call(t)
+            return [(((_unquote(t.text),),), (t.start, t.end))]
+        raise FormulaError(f"unexpected {t.text!r}; expected a term", t.start, t.end)
+
+    def intercept_token(self, value: bool, tok: Tok) -> None:
+        # '- 1' is handled by sum(): a bare '1' in a '-' context sets no intercept
+        prev = self.toks[self.i - 2] if self.i >= 2 else None
+        if prev is not None and prev.text == "-":
+            self.intercept = not value
+        else:
+            self.intercept = value
+
+    def call(self, fn: Tok) -> list:
+        self.take("(")
+        if fn.text != "I":
+            depth, start = 1, fn.start
+            while depth:
+                t = self.take()
+                depth += {"(": 1, ")": -1}.get(t.text, 0)
+            raise FormulaError(f"function {fn.text}() is not supported: mlmgen's model has variables, products and "
+                               f"powers (use I(x^2)); create a transformed variable first", start, t.end, "SY004")
+        var = self.take()
+        if var.kind != "name":
+            raise FormulaError("I() must contain x^k or a product x*z", var.start, var.end)
+        factors = [_unquote(var.text)]
+        if self.peek() is not None and self.peek().text == "^":
+            self.take()
+            k = self.take()
+            if k.kind != "num" or not k.text.isdigit() or int(k.text) < 1:
+                raise FormulaError("I(x^k) needs a whole power k", k.start, k.end)
+            factors = factors * int(k.text)
+        else:
+            while self.peek() is not None and self.peek().text == "*":
+                self.take()
+                v = self.take()
+                if v.kind != "name":
+                    raise FormulaError("I() must contain x^k or a product x*z", v.start, v.end)
+                factors.append(_unquote(v.text))
+        end = self.take(")")
+        return [((tuple(factors),), (fn.start, end.end))]
+
+    def paren(self) -> list:
+        open_tok = self.take("(")
+        # a random-effects bar term if a top-level | or || appears before the matching ')'
+        depth, j, bar_at = 1, self.i, None
+        while j < len(self.toks):
+            tx = self.toks[j].text
+            if tx == "(":
+                depth += 1
+            elif tx == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif tx in ("|", "||") and depth == 1 and bar_at is None:
+                bar_at = j
+            j += 1
+        if bar_at is None:
+            inner = self.sum()
+            self.take(")")
+            return inner
+        saved_int = self.intercept
+        self.intercept = True
+        re_terms = self.sum()
+        re_int = self.intercept
+        self.intercept = saved_int
+        bar = self.take()
+        grp = self.take()
+        if grp.kind != "name":
+            raise FormulaError("the grouping factor after '|' must be a variable name", grp.start, grp.end)
+        nxt = self.peek()
+        if nxt is not None and nxt.text in ("/", ":"):
+            raise FormulaError("nested or interacted grouping factors describe more than two levels; mlmgen "
+                               "models two-level data", grp.start, nxt.end, "SY004")
+        close = self.take(")")
+        self.bars.append((re_terms, re_int, bar.text, _unquote(grp.text), open_tok.start, close.end))
+        return []
+
+    def finish(self, outcome: str, outcome_span: tuple[int, int], terms: list) -> FormulaParse:
+        spans = {"outcome": outcome_span}
+        fixed = []
+        # R's terms() orders terms by degree (number of variables; I(x^2) is one variable), stably:
+        # this is the order of fixef() and so of contest1D's L.
+        terms = sorted(terms, key=lambda t: len(t[0]))
+        for atoms, span in terms:
+            factors = tuple(f for a in atoms for f in a)
+            term = Term(factors)
+            fixed.append(term)
+            spans[f"fixed:{':'.join(term.key)}"] = span
+        groups = {g for *_, g, _s, _e in self.bars}
+        cluster = None
+        slopes: list[str] = []
+        r_int = False
+        covariance = "un"
+        if len(groups) > 1:
+            _, _, _, g, s, e = self.bars[1] if self.bars[1][3] != self.bars[0][3] else self.bars[-1]
+            raise FormulaError(f"random effects for more than one grouping factor ({', '.join(sorted(groups))}) "
+                               f"describe crossed or three-level data; mlmgen models two-level data", s, e, "SY004")
+        if self.bars:
+            cluster = self.bars[0][3]
+            spans["cluster"] = self.bars[0][4], self.bars[0][5]
+            if len(self.bars) > 1 or any(b[2] == "||" for b in self.bars):
+                covariance = "vc"
+            for re_terms, re_int, _bar, _g, s, e in self.bars:
+                r_int = r_int or re_int
+                if re_int:
+                    spans.setdefault("random:Intercept", (s, e))
+                for atoms, span in re_terms:
+                    factors = tuple(f for a in atoms for f in a)
+                    if len(factors) != 1:
+                        raise FormulaError("random slopes on products or powers are not supported; create the "
+                                           "product variable first", span[0], span[1], "SY004")
+                    if factors[0] not in slopes:
+                        slopes.append(factors[0])
+                        spans[f"random:{factors[0]}"] = span
+            if len(self.bars) > 1 and sum(1 for b in self.bars if len(b[0]) + b[1] > 1) and \
+                    any(b[2] == "|" and len(b[0]) + b[1] > 1 for b in self.bars):
+                raise FormulaError("several bar terms with correlated effects inside them make a block-diagonal G; "
+                                   "mlmgen supports one unstructured block or fully independent effects",
+                                   self.bars[0][4], self.bars[-1][5], "SY004")
+        return FormulaParse(outcome, fixed, self.intercept, r_int, slopes, covariance, cluster, spans)
+
+
+def _unquote(name: str) -> str:
+    return name[1:-1] if name.startswith("`") else name
+
+
+def _atoms_key(atoms: tuple) -> tuple:
+    return tuple(sorted(f for a in atoms for f in a))
+
+
+def _union(a: list, b: list) -> list:
+    keys = {_atoms_key(x) for x, _ in a}
+    out = list(a)
+    for x, s in b:
+        if _atoms_key(x) not in keys:
+            out.append((x, s))
+            keys.add(_atoms_key(x))
+    return out
+
+
+def _cross(a: list, b: list) -> list:
+    out = []
+    for x, sx in a:
+        for y, sy in b:
+            atoms = list(x)
+            for atom in y:
+                if atom not in atoms:          # R: x:x is x
+                    atoms.append(atom)
+            out.append((tuple(atoms), (min(sx[0], sy[0]), max(sx[1], sy[1]))))
+    return _union([], out)
+
+
+def parse_formula(text: str) -> FormulaParse:
+    """Parse an lme4 formula; raises `FormulaError` (with character offsets) when it cannot."""
+    return _Parser(text).parse()
+
+
+def model_from_formula(text: str, method: str = "reml", ddf: str = "satterthwaite", data: str | None = None,
+                       name: str | None = None, source: str = "--formula"):
+    """A validated `Model` from an lme4 formula string; MF003 with the column when it cannot be read."""
+    from .model import Model, RandomPart, validate
+    try:
+        fp = parse_formula(text)
+    except FormulaError as e:
+        code = "SY004" if e.code == "SY004" else "MF003"
+        raise MlmgenError(Diagnostic(code, f"formula: {e.message}", Severity.ERROR,
+                                     Location(file=source, line=1, col=e.start + 1,
+                                              text=text[e.start:e.end] or None)))
+    if fp.cluster is None:
+        raise MlmgenError(Diagnostic("MF003", "formula: no random-effects term such as (1 | cluster); mlmgen "
+                                     "models two-level data", Severity.ERROR, Location(file=source, line=1, col=1)))
+    model = Model(outcome=fp.outcome, cluster=fp.cluster, fixed=tuple(fp.fixed), intercept=fp.intercept,
+                  random=RandomPart(fp.random_intercept, tuple(fp.slopes), fp.covariance),
+                  method=method, ddf=ddf, data=data, name=name)
+    return validate(model, source)

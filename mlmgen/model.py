@@ -1,0 +1,319 @@
+"""The one model description: a two-level linear mixed model, frozen and validated.
+
+    y_pc = X_pc beta + Z_pc u_c + e_pc,   u_c ~ N(0, G),   e_pc ~ N(0, sigma^2)
+
+* `fixed`: the fixed terms besides the intercept, in the order written. A `Term` is a product of
+  variables: `("x",)` is a main effect, `("x", "z")` the interaction x:z, `("x", "x")` the square of x.
+  Terms are identified order-free (`x:z` is `z:x`), so a model cannot hold the same term twice.
+* `random`: random intercept (yes/no) and random slopes (variable names), with the covariance of the
+  random effects: `un` (unstructured: all variances and covariances) or `vc` (variance components:
+  independent effects).
+* `variables`: derived variables (see `mlmgen.variables`), so that each package can be given the code
+  that creates them and the engine can compute them from raw data.
+* `method` (`reml` | `ml`), `ddf` (denominator df method), `contrasts` (labelled linear combinations of
+  fixed effects; one row = a t test / ESTIMATE, several rows = an F test / CONTRAST).
+
+Validation problems raise `MlmgenError` with MF00x diagnostics naming the field.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Iterable
+
+from .diagnostics import Diagnostic, Location, MlmgenError, Severity
+from .names import term_key, term_name
+from .variables import VariableDef
+
+METHODS = ("reml", "ml")
+DDF_METHODS = ("satterthwaite", "kenward-roger", "residual", "between-within", "containment")
+COVARIANCES = ("un", "vc")
+
+_DDF_ALIASES = {
+    "satterthwaite": "satterthwaite", "satterth": "satterthwaite", "satter": "satterthwaite", "sat": "satterthwaite",
+    "kenward-roger": "kenward-roger", "kenwardroger": "kenward-roger", "kenward_roger": "kenward-roger",
+    "kr": "kenward-roger", "kroger": "kenward-roger", "kenward": "kenward-roger",
+    "residual": "residual", "resid": "residual", "res": "residual",
+    "between-within": "between-within", "betwithin": "between-within", "bw": "between-within",
+    "between_within": "between-within",
+    "containment": "containment", "contain": "containment", "con": "containment",
+}
+_COV_ALIASES = {"un": "un", "unstructured": "un", "vc": "vc", "independent": "vc",
+                "variance-components": "vc", "variance_components": "vc", "diag": "vc", "diagonal": "vc"}
+
+# A name mlmgen can carry at all. Each package's own, stricter rules are applied when rendering.
+NAME_RE = re.compile(r"[A-Za-z_.@][A-Za-z0-9_.@#$]*")
+
+
+def normalise_ddf(value: str) -> str | None:
+    return _DDF_ALIASES.get(str(value).strip().lower().replace(" ", ""))
+
+
+def normalise_covariance(value: str) -> str | None:
+    return _COV_ALIASES.get(str(value).strip().lower())
+
+
+def normalise_method(value: str) -> str | None:
+    v = str(value).strip().lower()
+    return {"reml": "reml", "ml": "ml", "mle": "ml"}.get(v)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A fixed term: the product of `factors` (variable names), kept in the order written."""
+
+    factors: tuple[str, ...]
+
+    @staticmethod
+    def parse(text: str) -> "Term":
+        """`x`, `x:z`, `x*z` (both mean the product term only), `I(x^2)`, `x^2`."""
+        t = text.strip()
+        m = re.fullmatch(r"I\(\s*([^()^]+?)\s*\^\s*(\d+)\s*\)|([^()^:*]+?)\s*\^\s*(\d+)", t)
+        if m:
+            var = (m.group(1) or m.group(3)).strip()
+            power = int(m.group(2) or m.group(4))
+            return Term(tuple([var] * power))
+        parts = [p.strip() for p in re.split(r"[:*#]", t)]
+        parts = [re.sub(r"^c\.", "", p) for p in parts]
+        return Term(tuple(parts))
+
+    @property
+    def name(self) -> str:
+        return term_name(self.factors)
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return term_key(self.factors)
+
+    @property
+    def order(self) -> int:
+        return len(self.factors)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        seen: list[str] = []
+        for f in self.factors:
+            if f not in seen:
+                seen.append(f)
+        return tuple(seen)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class RandomPart:
+    intercept: bool = True
+    slopes: tuple[str, ...] = ()
+    covariance: str = "un"
+
+    @property
+    def effects(self) -> tuple[str, ...]:
+        """Random effects in order: `Intercept` first when present, then slopes as written."""
+        return (("Intercept",) if self.intercept else ()) + self.slopes
+
+    @property
+    def q(self) -> int:
+        return len(self.effects)
+
+    @property
+    def n_parameters(self) -> int:
+        """Covariance parameters of G (not counting the residual variance)."""
+        q = self.q
+        if q == 0:
+            return 0
+        return q * (q + 1) // 2 if (self.covariance == "un" and q > 1) else q
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """A labelled linear combination of fixed effects; `rows` of (term name, coefficient) pairs.
+
+    Term names are canonical (`Intercept`, `x`, `x:z`); one row is a t test (SAS ESTIMATE, lmerTest
+    contest1D, Stata lincom, SPSS /TEST), several rows a joint F test (SAS CONTRAST)."""
+
+    label: str
+    rows: tuple[tuple[tuple[str, float], ...], ...]
+
+    @property
+    def is_single(self) -> bool:
+        return len(self.rows) == 1
+
+
+@dataclass(frozen=True)
+class Model:
+    outcome: str
+    cluster: str
+    fixed: tuple[Term, ...] = ()
+    intercept: bool = True
+    random: RandomPart = field(default_factory=RandomPart)
+    method: str = "reml"
+    ddf: str = "satterthwaite"
+    contrasts: tuple[Contrast, ...] = ()
+    variables: tuple[VariableDef, ...] = ()
+    data: str | None = None
+    name: str | None = None      # object name (R) / title; used where a package needs a name
+    title: str | None = None     # free-text description, printed as a comment only (escaped)
+
+    # -------------------------------------------------------------- derived views
+    @property
+    def fixed_names(self) -> tuple[str, ...]:
+        """Fixed-effect names in estimation order: `Intercept` (if any) then the terms as written."""
+        return (("Intercept",) if self.intercept else ()) + tuple(t.name for t in self.fixed)
+
+    def term_index(self, name: str) -> int | None:
+        """Position of a (canonical or order-permuted) term name among `fixed_names`."""
+        if name.strip().lower() in ("intercept", "(intercept)", "_cons"):
+            return 0 if self.intercept else None
+        key = Term.parse(name).key
+        for i, t in enumerate(self.fixed):
+            if t.key == key:
+                return i + (1 if self.intercept else 0)
+        return None
+
+    @property
+    def predictors(self) -> tuple[str, ...]:
+        """Every variable used in the fixed or random part, in first-use order."""
+        seen: list[str] = []
+        for t in self.fixed:
+            for v in t.variables:
+                if v not in seen:
+                    seen.append(v)
+        for v in self.random.slopes:
+            if v not in seen:
+                seen.append(v)
+        return tuple(seen)
+
+    @property
+    def derived(self) -> dict[str, VariableDef]:
+        return {v.name: v for v in self.variables}
+
+    def raw_variables(self) -> tuple[str, ...]:
+        """Variables the data must provide: outcome, cluster, and sources of derived variables."""
+        derived = self.derived
+        need: list[str] = []
+
+        def add(name: str) -> None:
+            if name in derived:
+                add(derived[name].source)
+            elif name not in need:
+                need.append(name)
+
+        add(self.outcome)
+        add(self.cluster)
+        for v in self.predictors:
+            add(v)
+        return tuple(need)
+
+    def with_(self, **changes) -> "Model":
+        return validate(replace(self, **changes))
+
+
+# ------------------------------------------------------------------ validation
+
+def _field_error(msg: str, fld: str, code: str = "MF002", file: str | None = None) -> Diagnostic:
+    return Diagnostic(code, msg, Severity.ERROR, Location(file=file, field=fld))
+
+
+def validate(model: Model, file: str | None = None) -> Model:
+    """Check a model; raise `MlmgenError` listing every problem (MF002/MF004/MF005)."""
+    problems: list[Diagnostic] = []
+
+    def bad_name(name: object, fld: str) -> bool:
+        if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+            problems.append(_field_error(
+                f"{fld}: {name!r} is not a variable name (letters, digits, _ and . only; no spaces, quotes "
+                f"or operators)", fld, file=file))
+            return True
+        return False
+
+    bad_name(model.outcome, "outcome")
+    bad_name(model.cluster, "cluster")
+    if model.method not in METHODS:
+        problems.append(_field_error(f"method must be one of REML, ML (got {model.method!r})", "method", file=file))
+    if model.ddf not in DDF_METHODS:
+        problems.append(_field_error(
+            f"ddf must be one of {', '.join(DDF_METHODS)} (got {model.ddf!r})", "ddf", file=file))
+    if model.random.covariance not in COVARIANCES:
+        problems.append(_field_error(
+            f"random.covariance must be un or vc (got {model.random.covariance!r})", "random.covariance", file=file))
+
+    seen: dict[tuple, int] = {}
+    for i, t in enumerate(model.fixed):
+        fld = f"fixed[{i}]"
+        if not t.factors:
+            problems.append(_field_error(f"{fld}: empty term", fld, file=file))
+            continue
+        if any(bad_name(f, fld) for f in t.factors):
+            continue
+        if t.key in seen:
+            problems.append(_field_error(
+                f"{fld}: term {t.name} is already in the fixed part (as fixed[{seen[t.key]}])", fld, file=file))
+        seen.setdefault(t.key, i)
+        if model.outcome in t.factors:
+            problems.append(_field_error(f"{fld}: the outcome {model.outcome} cannot be a predictor", fld, file=file))
+        if model.cluster in t.factors:
+            problems.append(_field_error(
+                f"{fld}: the cluster variable {model.cluster} cannot be a fixed predictor", fld, file=file))
+
+    slopes_seen: set[str] = set()
+    for j, s in enumerate(model.random.slopes):
+        fld = f"random[{j}]"
+        if bad_name(s, fld):
+            continue
+        if s in slopes_seen:
+            problems.append(_field_error(f"{fld}: random slope {s} is listed twice", fld, file=file))
+        slopes_seen.add(s)
+        if s in (model.outcome, model.cluster):
+            problems.append(_field_error(f"{fld}: {s} cannot have a random slope", fld, file=file))
+
+    names = [v.name for v in model.variables]
+    for v in model.variables:
+        fld = f"variables.{v.name}"
+        bad_name(v.name, fld)
+        bad_name(v.source, fld)
+        if names.count(v.name) > 1:
+            problems.append(_field_error(f"{fld}: defined twice", fld, "MF004", file))
+        if v.cluster is not None and v.cluster != model.cluster:
+            problems.append(_field_error(
+                f"{fld}: cluster means must be taken by the model's cluster {model.cluster} (got {v.cluster})",
+                fld, "MF004", file))
+        if v.name in (model.outcome, model.cluster) and v.name == v.source:
+            problems.append(_field_error(f"{fld}: a variable cannot be defined from itself", fld, "MF004", file))
+    problems.extend(_cycle_problems(model.variables, file))
+
+    for k, c in enumerate(model.contrasts):
+        fld = f"contrasts[{k}]"
+        if not isinstance(c.label, str) or not c.label.strip():
+            problems.append(_field_error(f"{fld}: a contrast needs a non-empty label", fld, "MF005", file))
+        if not c.rows or any(not row for row in c.rows):
+            problems.append(_field_error(f"{fld}: a contrast needs at least one coefficient per row",
+                                         fld, "MF005", file))
+        for row in c.rows:
+            for term, coef in row:
+                if model.term_index(term) is None:
+                    problems.append(_field_error(
+                        f"{fld} ({c.label}): term {term} is not in the fixed part "
+                        f"({', '.join(model.fixed_names)})", fld, "MF005", file))
+                if not isinstance(coef, (int, float)) or coef != coef:
+                    problems.append(_field_error(f"{fld}: coefficient of {term} must be a number", fld, "MF005", file))
+    if problems:
+        raise MlmgenError(problems)
+    return model
+
+
+def _cycle_problems(variables: Iterable[VariableDef], file: str | None) -> list[Diagnostic]:
+    defs = {v.name: v for v in variables}
+    out = []
+    for name in defs:
+        chain = [name]
+        cur = defs[name].source
+        while cur in defs:
+            if cur in chain:
+                out.append(_field_error(
+                    f"variables.{name}: circular definition {' -> '.join(chain + [cur])}",
+                    f"variables.{name}", "MF004", file))
+                break
+            chain.append(cur)
+            cur = defs[cur].source
+    return out

@@ -1,0 +1,291 @@
+"""Model files (TOML) and dicts <-> `Model`.
+
+    name    = "name"                      # optional: object name (R) / model name
+    title   = "Example 2b"                # optional: printed as a comment
+    data    = "Example"                   # optional: data set name
+    outcome = "langpost"
+    cluster = "schoolID"
+    intercept = true                      # optional, default true
+    fixed   = ["hw2", "mixgrd", "CMverb10", "WCverb", "mixgrd*WCverb", "CMverb10*CMverb10"]
+    method  = "REML"                      # REML | ML
+    ddf     = "Satterthwaite"             # Satterthwaite | Kenward-Roger | Residual | Between-Within | Containment
+
+    [random]
+    effects    = ["Intercept", "WCverb"]  # "Intercept" (any case) for the random intercept
+    covariance = "UN"                     # UN (unstructured) | VC (independent)
+
+    [variables]                           # derived variables (see mlmgen.variables)
+    hw2      = "homework - 2"
+    CMverb10 = "mean(verbal) by schoolID - 10"
+    WCverb   = "verbal - mean(verbal) by schoolID"
+
+    [[contrasts]]
+    label = "L2 Contextual Effect of Verbal"
+    coefficients = { CMverb10 = 1, WCverb = -1 }    # or rows = [{...}, {...}] for a joint F test
+
+In `fixed`, `a*b` and `a:b` both mean the product term only (no main effects are added).
+"""
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+from .diagnostics import Diagnostic, Location, MlmgenError, Severity
+from .model import (Contrast, Model, RandomPart, Term, normalise_covariance, normalise_ddf, normalise_method,
+                    validate)
+from .variables import VariableDef, fmt_number, parse_definition
+
+TOP_KEYS = {"name", "title", "data", "outcome", "cluster", "intercept", "fixed", "method", "ddf", "random",
+            "variables", "contrasts"}
+
+
+def _err(msg: str, fld: str, file: str | None, code: str = "MF002", line: int | None = None) -> Diagnostic:
+    return Diagnostic(code, msg, Severity.ERROR, Location(file=file, field=fld, line=line))
+
+
+def load_model(path: str | Path) -> Model:
+    """Read a TOML model file; MF001 when unreadable, MF002-MF005 naming the field otherwise."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MlmgenError(_err(f"cannot read model file: {exc.__class__.__name__}: {exc}", "file", str(p), "MF001"))
+    return loads_model(text, str(p))
+
+
+def loads_model(text: str, file: str | None = None) -> Model:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+), column (\d+)", str(exc))
+        loc = Location(file=file, line=int(m.group(1)) if m else None, col=int(m.group(2)) if m else None)
+        raise MlmgenError(Diagnostic("MF001", f"not a valid TOML model file: {exc}", Severity.ERROR, loc))
+    return model_from_dict(data, file, text)
+
+
+def _line_of(text: str | None, key: str) -> int | None:
+    if not text:
+        return None
+    pat = re.compile(rf"^\s*(\[+\s*)?\"?{re.escape(key)}\"?\s*(=|\])", re.M)
+    m = pat.search(text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def model_from_dict(data: dict, file: str | None = None, text: str | None = None) -> Model:
+    """Build and validate a Model from a parsed TOML/JSON dict, collecting every field problem."""
+    problems: list[Diagnostic] = []
+
+    def err(msg: str, fld: str, code: str = "MF002") -> None:
+        problems.append(_err(msg, fld, file, code, _line_of(text, fld.split(".")[-1].split("[")[0])))
+
+    if not isinstance(data, dict):
+        raise MlmgenError(_err("a model description must be a table of fields", "<top>", file, "MF001"))
+    for k in data:
+        if k not in TOP_KEYS:
+            err(f"unknown field {k!r} (fields: {', '.join(sorted(TOP_KEYS))})", k)
+
+    def get_str(key: str, required: bool) -> str | None:
+        v = data.get(key)
+        if v is None:
+            if required:
+                err(f"missing required field {key!r}", key)
+            return None
+        if not isinstance(v, str):
+            err(f"{key} must be a string (got {type(v).__name__})", key)
+            return None
+        return v
+
+    outcome = get_str("outcome", True)
+    cluster = get_str("cluster", True)
+    name = get_str("name", False)
+    title = get_str("title", False)
+    dataname = get_str("data", False)
+
+    intercept = data.get("intercept", True)
+    if not isinstance(intercept, bool):
+        err("intercept must be true or false", "intercept")
+        intercept = True
+
+    fixed_raw = data.get("fixed", [])
+    fixed: list[Term] = []
+    if not isinstance(fixed_raw, list) or not all(isinstance(t, str) for t in fixed_raw):
+        err("fixed must be a list of term strings such as [\"x\", \"z\", \"x*z\"]", "fixed")
+    else:
+        for t in fixed_raw:
+            term = Term.parse(t)
+            if term.name in ("1",) or t.strip().lower() in ("intercept", "1"):
+                err("fixed lists terms besides the intercept; use intercept = true/false", "fixed")
+                continue
+            fixed.append(term)
+
+    method = normalise_method(data.get("method", "REML"))
+    if method is None:
+        err(f"method must be REML or ML (got {data.get('method')!r})", "method")
+        method = "reml"
+    ddf = normalise_ddf(data.get("ddf", "Satterthwaite"))
+    if ddf is None:
+        err(f"ddf must be Satterthwaite, Kenward-Roger, Residual, Between-Within or Containment "
+            f"(got {data.get('ddf')!r})", "ddf")
+        ddf = "satterthwaite"
+
+    random = RandomPart(intercept=True, slopes=(), covariance="un")
+    rnd = data.get("random", {"effects": ["Intercept"], "covariance": "UN"})
+    if not isinstance(rnd, dict):
+        err("random must be a table with effects = [...] and covariance = \"UN\" or \"VC\"", "random")
+    else:
+        for k in rnd:
+            if k not in ("effects", "covariance"):
+                err(f"unknown field random.{k} (fields: effects, covariance)", f"random.{k}")
+        effects = rnd.get("effects", ["Intercept"])
+        cov = normalise_covariance(rnd.get("covariance", "UN"))
+        if cov is None:
+            err(f"random.covariance must be UN or VC (got {rnd.get('covariance')!r})", "random.covariance")
+            cov = "un"
+        if not isinstance(effects, list) or not all(isinstance(e, str) for e in effects):
+            err("random.effects must be a list of names, \"Intercept\" for the random intercept", "random.effects")
+        else:
+            has_int = any(e.strip().lower() in ("intercept", "int", "1", "_cons", "(intercept)") for e in effects)
+            slopes = tuple(e.strip() for e in effects
+                           if e.strip().lower() not in ("intercept", "int", "1", "_cons", "(intercept)"))
+            random = RandomPart(intercept=has_int, slopes=slopes, covariance=cov)
+
+    variables: list[VariableDef] = []
+    vars_raw = data.get("variables", {})
+    if not isinstance(vars_raw, dict):
+        err("variables must be a table of name = \"expression\"", "variables", "MF004")
+    else:
+        for vname, expr in vars_raw.items():
+            label = None
+            if isinstance(expr, dict):
+                label = expr.get("label")
+                expr = expr.get("expr")
+            try:
+                v = parse_definition(vname, expr, file)
+                variables.append(VariableDef(v.name, v.kind, v.source, v.constant, v.cluster, label))
+            except MlmgenError as e:
+                problems.extend(e.diagnostics)
+
+    contrasts: list[Contrast] = []
+    c_raw = data.get("contrasts", [])
+    if not isinstance(c_raw, list):
+        err("contrasts must be an array of tables ([[contrasts]])", "contrasts", "MF005")
+        c_raw = []
+    for k, c in enumerate(c_raw):
+        fld = f"contrasts[{k}]"
+        if not isinstance(c, dict):
+            err(f"{fld} must be a table with label and coefficients", fld, "MF005")
+            continue
+        label = c.get("label")
+        rows_raw = c.get("rows")
+        if rows_raw is None and "coefficients" in c:
+            rows_raw = [c["coefficients"]]
+        if not isinstance(label, str):
+            err(f"{fld}: label must be a string", fld, "MF005")
+            continue
+        if not isinstance(rows_raw, list) or not all(isinstance(r, dict) for r in rows_raw):
+            err(f"{fld}: coefficients must be a table {{term = coefficient}} (or rows = [{{...}}, ...])",
+                fld, "MF005")
+            continue
+        rows = []
+        for r in rows_raw:
+            row = []
+            for term, coef in r.items():
+                if isinstance(coef, bool) or not isinstance(coef, (int, float)):
+                    err(f"{fld}: coefficient of {term} must be a number", fld, "MF005")
+                    continue
+                row.append((_canonical_term(term), float(coef)))
+            rows.append(tuple(row))
+        contrasts.append(Contrast(label, tuple(rows)))
+
+    if problems:
+        raise MlmgenError(problems)
+    model = Model(outcome=outcome, cluster=cluster, fixed=tuple(fixed), intercept=intercept, random=random,
+                  method=method, ddf=ddf, contrasts=tuple(contrasts), variables=tuple(variables),
+                  data=dataname, name=name, title=title)
+    return validate(model, file)
+
+
+def _canonical_term(text: str) -> str:
+    if text.strip().lower() in ("intercept", "(intercept)", "_cons", "int"):
+        return "Intercept"
+    return Term.parse(text).name
+
+
+# ------------------------------------------------------------------ writing
+
+def _q(s: str) -> str:
+    """A TOML basic string (json escaping is valid TOML for these characters)."""
+    return json.dumps(s, ensure_ascii=False)
+
+
+def _key(s: str) -> str:
+    return s if re.fullmatch(r"[A-Za-z0-9_-]+", s) else _q(s)
+
+
+def model_to_dict(model: Model) -> dict:
+    d: dict = {}
+    for k in ("name", "title", "data"):
+        if getattr(model, k) is not None:
+            d[k] = getattr(model, k)
+    d["outcome"] = model.outcome
+    d["cluster"] = model.cluster
+    if not model.intercept:
+        d["intercept"] = False
+    d["fixed"] = [t.name if t.order == 1 else "*".join(t.factors) for t in model.fixed]
+    d["method"] = model.method.upper()
+    d["ddf"] = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "Residual",
+                "between-within": "Between-Within", "containment": "Containment"}[model.ddf]
+    d["random"] = {"effects": list(model.random.effects), "covariance": model.random.covariance.upper()}
+    if model.variables:
+        d["variables"] = {v.name: (v.expression if v.label is None else {"expr": v.expression, "label": v.label})
+                          for v in model.variables}
+    if model.contrasts:
+        d["contrasts"] = []
+        for c in model.contrasts:
+            rows = [{t: (int(x) if float(x).is_integer() else x) for t, x in row} for row in c.rows]
+            d["contrasts"].append({"label": c.label, "coefficients": rows[0]} if len(rows) == 1
+                                  else {"label": c.label, "rows": rows})
+    return d
+
+
+def _val(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return fmt_number(v) if isinstance(v, float) else str(v)
+    if isinstance(v, str):
+        return _q(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_val(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_key(k)} = {_val(x)}" for k, x in v.items()) + " }"
+    raise TypeError(type(v))
+
+
+def dumps_model(model: Model) -> str:
+    """The model as a TOML model file (readable back with `loads_model`)."""
+    d = model_to_dict(model)
+    out = []
+    for k in ("name", "title", "data", "outcome", "cluster", "intercept", "fixed", "method", "ddf"):
+        if k in d:
+            out.append(f"{k} = {_val(d[k])}")
+    out.append("")
+    out.append("[random]")
+    out.append(f"effects = {_val(d['random']['effects'])}")
+    out.append(f"covariance = {_val(d['random']['covariance'])}")
+    if "variables" in d:
+        out.append("")
+        out.append("[variables]")
+        for k, v in d["variables"].items():
+            out.append(f"{_key(k)} = {_val(v)}")
+    for c in d.get("contrasts", []):
+        out.append("")
+        out.append("[[contrasts]]")
+        out.append(f"label = {_val(c['label'])}")
+        if "coefficients" in c:
+            out.append(f"coefficients = {_val(c['coefficients'])}")
+        else:
+            out.append(f"rows = {_val(c['rows'])}")
+    return "\n".join(out) + "\n"

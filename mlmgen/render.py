@@ -1,0 +1,48 @@
+"""Render a Model in a package's syntax through its Jinja2 template.
+
+The dialect's `context(model)` decides everything (names, order, options, escaped labels); templates
+(`templates/<dialect>.j2`) only print. Before rendering, every name is checked against the package's
+identifier rules (PT005) and every label against its quoting rules (NM002): nothing from a model file
+reaches generated code unvalidated.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from .model import Model
+
+
+def templates_dir() -> Path:
+    """templates/ at the top of the repository, or the copy shipped inside the wheel."""
+    repo = Path(__file__).resolve().parent.parent / "templates"
+    if repo.is_dir():
+        return repo
+    from importlib.resources import files
+    return Path(str(files("mlmgen._templates")))
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render(model: Model, dialect: str, data_prep: bool = False) -> str:
+    from .dialects import get_dialect
+    d = get_dialect(dialect)
+    ctx = d.context(model, data_prep)
+    return environment().get_template(d.template).render(**ctx)
+
+
+def render_all(model: Model, data_prep: bool = False) -> dict[str, str]:
+    from .dialects import DIALECTS
+    return {name: render(model, name, data_prep) for name in DIALECTS}

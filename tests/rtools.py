@@ -1,0 +1,89 @@
+"""Running real R in tests: the executable reference (lme4, lmerTest, pbkrtest, mlmRev from Debian).
+
+Tests that need R call `require_r()` (or use the `r` fixture), which skips with a clear reason when
+Rscript or one of the packages is missing. CI installs R (scripts/install-r.sh), so there they run.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+R_PACKAGES = ("lme4", "lmerTest", "pbkrtest", "mlmRev")
+
+
+@functools.lru_cache(maxsize=1)
+def r_status() -> str | None:
+    """None when R is usable, else the reason it is not."""
+    exe = shutil.which("Rscript")
+    if exe is None:
+        return "Rscript not found (install R with scripts/install-r.sh: r-base-core r-cran-lme4 r-cran-lmertest r-cran-pbkrtest r-cran-mlmrev)"
+    code = "for (p in c(%s)) if (!requireNamespace(p, quietly=TRUE)) cat('missing', p, '\\n')" % ",".join(
+        f'"{p}"' for p in R_PACKAGES)
+    try:
+        out = subprocess.run([exe, "--vanilla", "-e", code], capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"Rscript did not run: {e}"
+    if "missing" in out.stdout:
+        return f"R packages missing: {out.stdout.strip()} (install with scripts/install-r.sh)"
+    return None
+
+
+def require_r() -> None:
+    reason = r_status()
+    if reason:
+        pytest.skip(reason)
+
+
+def run_r(code: str, timeout: int = 600, cwd: str | None = None) -> str:
+    """Run R code with Rscript --vanilla; return stdout; fail the test with R's stderr on error."""
+    require_r()
+    with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as f:
+        f.write(code)
+        path = f.name
+    try:
+        out = subprocess.run(["Rscript", "--vanilla", path], capture_output=True, text=True, timeout=timeout,
+                             cwd=cwd)
+    finally:
+        os.unlink(path)
+    if out.returncode != 0:
+        pytest.fail(f"R failed (exit {out.returncode}):\n{out.stderr[-4000:]}\n--- stdout ---\n{out.stdout[-2000:]}")
+    return out.stdout
+
+
+# The lecture's raw variables built from mlmRev::bdf (Snijders & Bosker's language data, 2,287 pupils in
+# 131 schools): langpost = langPOST, verbal = IQ.verb, homework, mixgrd = mixedgra (0/1), schoolID = schoolNR.
+BDF_EXAMPLE_R = r'''
+suppressMessages(library(mlmRev))
+Example <- data.frame(schoolID = as.integer(as.character(bdf$schoolNR)), langpost = bdf$langPOST,
+                      verbal = bdf$IQ.verb, homework = bdf$homework,
+                      mixgrd = as.numeric(as.character(bdf$mixedgra)))
+'''
+
+
+@functools.lru_cache(maxsize=4)
+def r_dataset_csv(which: str) -> Path:
+    """Write a public data set shipped with an R package to a cached CSV and return its path.
+
+    which: "bdf_example" (the lecture's raw variables from mlmRev::bdf), "sleepstudy" (lme4),
+    "hsb82" (mlmRev::Hsb82)."""
+    require_r()
+    cache = Path(tempfile.gettempdir()) / "mlmgen-test-data"
+    cache.mkdir(exist_ok=True)
+    path = cache / f"{which}.csv"
+    if path.exists() and path.stat().st_size > 0:
+        return path
+    body = {
+        "bdf_example": BDF_EXAMPLE_R + "d <- Example",
+        "sleepstudy": "suppressMessages(library(lme4)); d <- sleepstudy; d$Subject <- as.integer(as.character(d$Subject))",
+        "hsb82": "suppressMessages(library(mlmRev)); d <- Hsb82; d$school <- as.integer(as.character(d$school))",
+    }[which]
+    tmp = path.with_suffix(".tmp")
+    run_r(body + f'\nwrite.csv(d, "{tmp.as_posix()}", row.names = FALSE)\n')
+    tmp.replace(path)
+    return path
