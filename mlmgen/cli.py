@@ -5,7 +5,15 @@ import sys
 
 import click
 
+from .commands.demo import demo_cmd
+from .commands.diff import diff_cmd
+from .commands.fit import fit_cmd
+from .commands.lint import lint_cmd
+from .commands.parse import parse_cmd
 from .commands.render import render_cmd
+from .commands.rules import rules_cmd
+from .commands.same import same_cmd
+from .commands.translate import translate_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,7 +22,8 @@ def cli():
     """mlmgen: one two-level mixed model, four packages (SAS, R lme4/lmerTest, Stata, SPSS)."""
 
 
-cli.add_command(render_cmd)
+for _cmd in (render_cmd, parse_cmd, translate_cmd, same_cmd, lint_cmd, rules_cmd, fit_cmd, diff_cmd, demo_cmd):
+    cli.add_command(_cmd)
 
 
 def main(argv=None):

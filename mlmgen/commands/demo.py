@@ -1,0 +1,15 @@
+"""`mlmgen demo` (being built; owned by the work on its issue)."""
+from __future__ import annotations
+
+import click
+
+from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from . import handle_errors
+
+
+@click.command("demo", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1)
+@handle_errors
+def demo_cmd(args):
+    """(not available yet)"""
+    raise MlmgenError(Diagnostic("CL001", "mlmgen demo is not available yet", Severity.ERROR, Location()))

@@ -1,0 +1,4 @@
+mixed langpost c.hw2 c.mixgrd c.CMverb10 c.WCverb c.hw2#c.WCverb c.mixgrd#c.WCverb ///
+  c.CMverb10#c.WCverb, || schoolID: WCverb, /// In STATA, # creates interactions
+  covariance(un) reml dfmethod(satterthwaite) dftable(pvalue) nolog
+estat recovariance, relevel(schoolID) correlation // Random effect correlations

@@ -1,0 +1,3 @@
+name = lmer(data=example, REML=TRUE,  
+           formula=langpost~1+hw2+mixgrd+CMverb10+verb10+(1+WCverb|schoolID))  
+summary(name, ddf="Satterthwaite")

@@ -1,0 +1,3 @@
+mixed langpost e.hw2 c.mixgrd c.CMverb10 c.verb10, || schoolID: WCverb, ///  
+  covariance(un) reml dfmethod(satterthwaite) dftable(pvalue) nolog  
+estat recovariance, relevel(schoolID) correlation // Random effect correlations
