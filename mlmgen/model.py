@@ -26,7 +26,8 @@ from .names import term_key, term_name
 from .variables import VariableDef
 
 METHODS = ("reml", "ml")
-DDF_METHODS = ("satterthwaite", "kenward-roger", "residual", "between-within", "containment")
+DDF_METHODS = ("satterthwaite", "kenward-roger", "residual", "between-within", "containment", "none")
+# "none": large-sample Wald z tests with no denominator df (Stata `mixed` without dfmethod(), SAS DDFM=NONE).
 COVARIANCES = ("un", "vc")
 
 _DDF_ALIASES = {
@@ -37,6 +38,7 @@ _DDF_ALIASES = {
     "between-within": "between-within", "betwithin": "between-within", "bw": "between-within",
     "between_within": "between-within",
     "containment": "containment", "contain": "containment", "con": "containment",
+    "none": "none", "z": "none", "normal": "none", "wald": "none", "infinite": "none",
 }
 _COV_ALIASES = {"un": "un", "unstructured": "un", "vc": "vc", "independent": "vc",
                 "variance-components": "vc", "variance_components": "vc", "diag": "vc", "diagonal": "vc"}

@@ -8,7 +8,7 @@
     intercept = true                      # optional, default true
     fixed   = ["hw2", "mixgrd", "CMverb10", "WCverb", "mixgrd*WCverb", "CMverb10*CMverb10"]
     method  = "REML"                      # REML | ML
-    ddf     = "Satterthwaite"             # Satterthwaite | Kenward-Roger | Residual | Between-Within | Containment
+    ddf     = "Satterthwaite"             # Satterthwaite | Kenward-Roger | Residual | Between-Within | Containment | None
 
     [random]
     effects    = ["Intercept", "WCverb"]  # "Intercept" (any case) for the random intercept
@@ -126,7 +126,7 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
         method = "reml"
     ddf = normalise_ddf(data.get("ddf", "Satterthwaite"))
     if ddf is None:
-        err(f"ddf must be Satterthwaite, Kenward-Roger, Residual, Between-Within or Containment "
+        err(f"ddf must be Satterthwaite, Kenward-Roger, Residual, Between-Within, Containment or None "
             f"(got {data.get('ddf')!r})", "ddf")
         ddf = "satterthwaite"
 
@@ -236,7 +236,7 @@ def model_to_dict(model: Model) -> dict:
     d["fixed"] = [t.name if t.order == 1 else "*".join(t.factors) for t in model.fixed]
     d["method"] = model.method.upper()
     d["ddf"] = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "Residual",
-                "between-within": "Between-Within", "containment": "Containment"}[model.ddf]
+                "between-within": "Between-Within", "containment": "Containment", "none": "None"}[model.ddf]
     d["random"] = {"effects": list(model.random.effects), "covariance": model.random.covariance.upper()}
     if model.variables:
         d["variables"] = {v.name: (v.expression if v.label is None else {"expr": v.expression, "label": v.label})
