@@ -155,6 +155,7 @@ CODES: dict[str, str] = {
     "PT003": "df-method-mismatch",
     "PT004": "inconsistent-data-name",
     "ES001": "reml-lrt-different-fixed",
+    "ES002": "effect-size-not-applicable",  # models not nested, different data/method, no such random slope
     # data
     "DA001": "unreadable-data",
     "DA002": "missing-variable",
