@@ -140,6 +140,8 @@ CODES: dict[str, str] = {
     # names and labels in generated code
     "PT005": "unportable-identifier",
     "NM002": "unsafe-label",                # a label that cannot be written safely in a package
+    # rendering
+    "RN001": "not-expressible-in-package",  # a setting (df method, ML + KR, ...) the target package cannot express
     # model-specification lint rules
     "MS001": "stray-predictor",
     "MS002": "smushed-fixed-slope",
