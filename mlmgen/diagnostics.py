@@ -149,6 +149,7 @@ CODES: dict[str, str] = {
     "MS003": "smushed-cross-level-interaction",
     "MS004": "smushed-intra-variable-interaction",
     "MS005": "missing-main-effect",
+    "MS006": "missing-predictor",           # a term the reference model has but the syntax lacks
     "RE001": "smushed-random-slope",
     "RE002": "level-2-random-slope",
     "RE003": "cross-level-without-random-slope",
