@@ -29,10 +29,14 @@ class Value:
     value: float
     printed: str | None = None
     bound: str | None = None
+    error: float | None = None   # rounding error carried through a conversion (e.g. lme4 SD/corr -> cov)
 
     @property
     def half_unit(self) -> float:
-        """Half a unit in the last printed digit (0 for full-precision values)."""
+        """Half a unit in the last printed digit (0 for full-precision values); for a value derived from
+        printed numbers (`error` set), the propagated rounding error instead."""
+        if self.error is not None:
+            return self.error
         if self.printed is None:
             return 0.0
         return printed_half_unit(self.printed)

@@ -1,0 +1,437 @@
+"""Read SAS PROC MIXED printed output (listing, tab-separated tables copied from the results viewer, ODS
+CSV exports) into a FitResult.
+
+Tables are recognised by their column headers, so a table copied without its title still reads:
+
+* Covariance Parameter Estimates: `Cov Parm  Subject  Estimate [Standard Error  Z Value  Pr Z | Pr > Z]
+  [Alpha  Lower  Upper]`; rows `UN(i,j) subject`, `<effect> subject` (TYPE=VC), `Residual`. A variance
+  printed as 0 with missing (`.`) SE is marked as on the boundary.
+* Solution for Fixed Effects: `Effect  Estimate  Standard Error  DF  t Value  Pr > |t|` (the lecture
+  copies print `Pr >  t`); an aliased row prints 0 and `.`.
+* Estimates (ESTIMATE statements): `Label  Estimate  Standard Error  DF  t Value  Pr > |t|`.
+* Contrasts: `Label  Num DF  Den DF  F Value  Pr > F`.
+* Estimated G (Correlation) Matrix: `Row  Effect  Subject  Col1 ... Colq`; gives the random effects in
+  RANDOM order, which names the UN(i,j) parameters.
+* Fit Statistics (`-2 Res Log Likelihood` = REML, `-2 Log Likelihood` = ML, AIC, AICC, BIC; any case),
+  the IC option's Information Criteria row, Model Information (estimation method, covariance structure,
+  df method, subject effect), Dimensions / Number of Observations (subjects, observations used).
+
+Rows struck through in a transcription (`<del>hw2</del>`) are kept out of the result and listed in
+`notes` and `extra["struck"]`. Numbers keep their printed text (`0.08630`, `<.0001`, `177`).
+"""
+from __future__ import annotations
+
+import re
+
+from ...mapping import canonical_term, effect_name, un_param
+from ...outputs import (Lines, csv_blocks, looks_like_csv, number, peel_numbers, split_cells, strip_markup,
+                        unreadable)
+from ...results import CovParam, ContrastResult, FitResult, FixedEffect, Value, canonical_param
+
+_DDF = {"containment": "containment", "between-within": "between-within", "residual": "residual",
+        "satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "kenwardroger": "kenward-roger",
+        "kenward-roger2": "kenward-roger", "none": "none"}
+_STRUCT = {"unstructured": "un", "variance components": "vc"}
+
+
+def parse_output(text: str, file: str | None = None) -> FitResult:
+    if looks_like_csv(text):
+        return _parse_csv(text, file)
+    L = Lines(text, file)
+    res = FitResult(source="sas", file=file)
+    struck: list[dict] = []
+    found = 0
+    i = 0
+    while i < len(L):
+        raw = L[i]
+        line, _ = strip_markup(raw)
+        low = line.lower()
+        if re.search(r"\bcov\s*parm\b", low) and "estimate" in low:
+            i = _read_covparms(L, i, res)
+            found += 1
+            continue
+        if re.match(r"\s*(effect|label)\b", low) and "estimate" in low and ("t value" in low or "df" in low):
+            i = _read_estimates(L, i, res, struck, is_label=low.strip().startswith("label"))
+            found += 1
+            continue
+        if re.match(r"\s*label\b", low) and "num df" in low and "f value" in low:
+            i = _read_contrasts(L, i, res)
+            found += 1
+            continue
+        if re.match(r"\s*row\b", low) and "col1" in low:
+            title = " ".join(L[k].lower() for k in range(max(0, i - 2), i))
+            i = _read_gmatrix(L, i, res, correlation="correlation" in title or _looks_like_corr(L, i))
+            found += 1
+            continue
+        if re.match(r"\s*neg2loglike\b", low) or (re.search(r"neg2loglike", low) and "parms" in low):
+            i = _read_infocrit(L, i, res)
+            found += 1
+            continue
+        if _read_fit_line(line, res):
+            found += 1
+        _read_info_line(line, res)
+        i += 1
+    if found == 0:
+        raise unreadable("no SAS PROC MIXED result table found (looked for the headers of Covariance "
+                         "Parameter Estimates, Solution for Fixed Effects, Estimates, Fit Statistics)",
+                         file, code="OU002",
+                         fix="copy the tables with their header rows (Cov Parm ..., Effect Estimate ...)")
+    _name_covparms(res)
+    if struck:
+        res.extra["struck"] = struck
+        for s in struck:
+            res.notes.append(f"line {s['line']}: struck-through row {s['term']} left out")
+    return res
+
+
+# ------------------------------------------------------------------ table readers (text)
+
+def _header_and_rows(L: Lines, i: int):
+    """Yield (line index, cells/tokens, struck) for the rows under the header at line i, until a blank
+    line or a line without numbers."""
+    j = i + 1
+    while j < len(L):
+        raw = L[j]
+        if not raw.strip():
+            if j == i + 1:
+                j += 1
+                continue
+            break
+        line, struck = strip_markup(raw)
+        toks = split_cells(line) if "\t" in line else line.split()
+        toks = [t for t in toks if t != ""] if "\t" not in line else toks
+        _, nums = peel_numbers([t for t in toks if t != ""], drop_stars=False)
+        if not nums:
+            break
+        yield j, toks, struck
+        j += 1
+    return
+
+
+def _end_of_rows(L: Lines, i: int) -> int:
+    last = i
+    for j, _, _ in _header_and_rows(L, i):
+        last = j
+    return last + 1
+
+
+def _columns(header: str, kind: str) -> list[str]:
+    h = header.lower()
+    has_cl = "lower" in h and "upper" in h
+    if kind == "cov":
+        cols = ["estimate"]
+        if "error" in h or "value" in h or "pr" in h.split("estimate", 1)[-1]:
+            cols += ["se", "z", "p"]
+    else:
+        cols = ["estimate", "se", "df", "t", "p"]
+    if has_cl:
+        cols += ["alpha", "lower", "upper"]
+    return cols
+
+
+def _split_row(toks: list[str], ncols: int) -> tuple[list[str], list[Value | None], list[str]]:
+    cells = [t for t in toks]
+    label_toks, nums = peel_numbers([c for c in cells if c != ""], count=ncols, drop_stars=False)
+    vals = [number(n) for n in nums]
+    return label_toks, vals, nums
+
+
+def _read_covparms(L: Lines, i: int, res: FitResult) -> int:
+    header = L[i] if i == 0 else L[i - 1] + " " + L[i]
+    cols = _columns(strip_markup(L[i])[0] + (" error" if "standard" in L[i - 1].lower() and i else ""), "cov")
+    last = i
+    for j, toks, struck in _header_and_rows(L, i):
+        last = j
+        label_toks, vals, nums = _split_row(toks, len(cols))
+        if not label_toks:
+            continue
+        d = dict(zip(cols[len(cols) - len(vals):], vals)) if len(vals) < len(cols) else dict(zip(cols, vals))
+        label = label_toks[0]
+        subject = " ".join(label_toks[1:]) or None
+        est = d.get("estimate")
+        if est is None:
+            raise unreadable(f"covariance parameter {label} has no estimate", L.file, j + 1, L[j].strip())
+        cp = CovParam(name=_norm_un(label), param=label, estimate=est, se=d.get("se"), z=d.get("z"),
+                      p=d.get("p"), lower=d.get("lower"), upper=d.get("upper"),
+                      boundary=(est.value == 0 and d.get("se") is None and "se" in cols))
+        if subject:
+            res.extra.setdefault("subject", subject)
+        res.covariance.append(cp)
+    del header
+    return last + 1
+
+
+def _norm_un(label: str) -> str:
+    m = re.fullmatch(r"(UN|un)\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)", label)
+    return f"UN({m.group(2)},{m.group(3)})" if m else label
+
+
+def _read_estimates(L: Lines, i: int, res: FitResult, struck_rows: list, is_label: bool) -> int:
+    cols = _columns(L[i], "fixed")
+    last = i
+    for j, toks, struck in _header_and_rows(L, i):
+        last = j
+        label_toks, vals, _ = _split_row(toks, len(cols))
+        d = dict(zip(cols, vals))
+        label = " ".join(t for t in label_toks if t)
+        if not label:
+            continue
+        if is_label:
+            res.contrasts.append(ContrastResult(label=label, estimate=d.get("estimate"), se=d.get("se"),
+                                                df=d.get("df"), t=d.get("t"), p=d.get("p"),
+                                                lower=d.get("lower"), upper=d.get("upper")))
+            continue
+        est = d.get("estimate")
+        if est is None:
+            raise unreadable(f"fixed effect {label} has no estimate", L.file, j + 1, L[j].strip())
+        term = canonical_term(label_toks[0]) if label_toks else label
+        fe = FixedEffect(term=term, estimate=est, se=d.get("se"), df=d.get("df"), t=d.get("t"), p=d.get("p"),
+                         lower=d.get("lower"), upper=d.get("upper"),
+                         aliased=(est.value == 0 and d.get("se") is None))
+        if struck:
+            struck_rows.append({"line": j + 1, "term": term, "estimate": est.value, "printed": est.printed,
+                                "se": None if fe.se is None else fe.se.value,
+                                "t": None if fe.t is None else fe.t.value, "row": fe})
+            continue
+        res.fixed.append(fe)
+    return last + 1
+
+
+def _read_contrasts(L: Lines, i: int, res: FitResult) -> int:
+    last = i
+    for j, toks, _ in _header_and_rows(L, i):
+        last = j
+        label_toks, vals, _ = _split_row(toks, 4)
+        d = dict(zip(["num_df", "den_df", "f", "p"], vals))
+        res.contrasts.append(ContrastResult(label=" ".join(label_toks), **d))
+    return last + 1
+
+
+def _looks_like_corr(L: Lines, i: int) -> bool:
+    for j, toks, _ in _header_and_rows(L, i):
+        _, nums = peel_numbers(toks, drop_stars=False)
+        if any(n == "1.0000" for n in nums):
+            return True
+    return False
+
+
+def _read_gmatrix(L: Lines, i: int, res: FitResult, correlation: bool) -> int:
+    q = len(re.findall(r"\bcol\d+\b", L[i].lower()))
+    effects: list[str] = []
+    rows: list[list[float]] = []
+    last = i
+    for j, toks, _ in _header_and_rows(L, i):
+        last = j
+        toks = [t for t in toks if t != ""]
+        label_toks, nums = peel_numbers(toks, count=q, drop_stars=False)
+        if len(label_toks) >= 2:
+            effects.append(effect_name(label_toks[1]))
+        elif label_toks:
+            effects.append(effect_name(label_toks[-1]))
+        rows.append([number(n).value if number(n) else float("nan") for n in nums])
+    if effects:
+        res.random_effects = effects
+    if correlation:
+        res.gcorr = rows
+    else:
+        res.extra["g"] = rows
+    return last + 1
+
+
+def _read_infocrit(L: Lines, i: int, res: FitResult) -> int:
+    names = L[i].split()
+    if i + 1 < len(L):
+        _, nums = peel_numbers(L[i + 1].split(), drop_stars=False)
+        vals = dict(zip(names[len(names) - len(nums):], [number(n) for n in nums]))
+        if vals.get("Neg2LogLike") is not None:
+            res.neg2ll = vals["Neg2LogLike"]
+        stats = res.fit.setdefault("sas", {})
+        for k in ("AIC", "AICC", "HQIC", "BIC", "CAIC", "Parms"):
+            if vals.get(k) is not None:
+                stats[k] = vals[k]
+    return i + 2
+
+
+_FIT = [(r"-2\s+res\s+log\s+likelihood", "neg2ll", "reml"), (r"-2\s+log\s+likelihood", "neg2ll", "ml"),
+        (r"aicc\s*\(smaller is better\)", "AICC", None), (r"aic\s*\(smaller is better\)", "AIC", None),
+        (r"hqic\s*\(smaller is better\)", "HQIC", None), (r"caic\s*\(smaller is better\)", "CAIC", None),
+        (r"bic\s*\(smaller is better\)", "BIC", None)]
+
+
+def _read_fit_line(line: str, res: FitResult) -> bool:
+    low = line.lower().strip()
+    for pat, key, method in _FIT:
+        m = re.match(pat + r"\s+(\S+)\s*$", low)
+        if m:
+            v = number(line.split()[-1])
+            if v is None:
+                return False
+            if key == "neg2ll":
+                res.neg2ll = v
+                res.method = res.method or method
+            else:
+                res.fit.setdefault("sas", {})[key] = v
+            return True
+    return False
+
+
+_INFO = [(r"estimation method\s+(\S+)", "method"), (r"degrees of freedom method\s+(\S+)", "ddf"),
+         (r"covariance structures?\s+(.+?)\s*$", "structure"), (r"subject effects?\s+(\S+)", "subject"),
+         (r"dependent variable\s+(\S+)", "outcome"), (r"^\s*subjects\s+(\d+)\s*$", "subjects"),
+         (r"observations used\s+(\d+)", "nobs"), (r"covariance parameters\s+(\d+)\s*$", "ncov"),
+         (r"columns in x\s+(\d+)\s*$", "ncolx")]
+
+
+def _read_info_line(line: str, res: FitResult) -> None:
+    low = line.strip().lower()
+    for pat, key in _INFO:
+        m = re.search(pat, low)
+        if not m:
+            continue
+        val = m.group(1)
+        if key == "method" and val in ("reml", "ml"):
+            res.method = val
+        elif key == "ddf":
+            res.ddf = _DDF.get(val.replace("_", "-"), val)
+        elif key == "structure":
+            res.covariance_structure = _STRUCT.get(val, res.covariance_structure)
+        elif key == "subject":
+            res.extra["subject"] = line.strip().split()[-1]
+        elif key == "outcome":
+            res.extra["outcome"] = line.strip().split()[-1]
+        elif key == "subjects":
+            res.n_clusters = int(val)
+        elif key == "nobs":
+            res.n_obs = int(val)
+        elif key in ("ncov", "ncolx"):
+            res.extra[key] = int(val)
+
+
+def _name_covparms(res: FitResult) -> None:
+    """Give UN(i,j) rows their canonical param names when the random effects are known (G/GCORR table)."""
+    effects = res.random_effects
+    labels = [c.name for c in res.covariance]
+    if any(lab.startswith("UN(") for lab in labels):
+        res.covariance_structure = res.covariance_structure or "un"
+    elif res.covariance and res.covariance_structure is None and any(lab != "Residual" for lab in labels):
+        res.covariance_structure = "vc"
+    vc_effects = []
+    for c in res.covariance:
+        m = re.fullmatch(r"UN\((\d+),(\d+)\)", c.name)
+        if m:
+            p = un_param(int(m.group(1)), int(m.group(2)), effects) if effects else None
+            c.param = p or c.name
+        elif c.name.lower() == "residual":
+            c.name, c.param = "Residual", "var(Residual)"
+        else:
+            e = effect_name(c.name)
+            c.param = f"var({e})"
+            vc_effects.append(e)
+    if not effects and vc_effects:
+        res.random_effects = vc_effects
+
+
+# ------------------------------------------------------------------ ODS CSV exports
+
+_CSV_COLS = {
+    "covparm": "label", "covparameter": "label", "effect": "label", "label": "label", "descr": "descr",
+    "description": "descr", "subject": "subject", "estimate": "estimate", "stderr": "se",
+    "standarderror": "se", "zvalue": "z", "probz": "p", "prz": "p", "tvalue": "t", "probt": "p", "prt": "p",
+    "df": "df", "alpha": "alpha", "lower": "lower", "upper": "upper", "value": "value", "numdf": "num_df",
+    "dendf": "den_df", "fvalue": "f", "probf": "p", "prf": "p", "row": "row",
+}
+
+
+def _csv_key(h: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", h.lower())
+
+
+def _parse_csv(text: str, file: str | None) -> FitResult:
+    res = FitResult(source="sas", file=file)
+    found = 0
+    for block in csv_blocks(text):
+        header_line, header = block[0]
+        keys = [_csv_key(h) for h in header]
+        roles = [_CSV_COLS.get(k, k) for k in keys]
+        kind = _csv_kind(keys)
+        if kind is None:
+            continue
+        found += 1
+        for line_no, cells in block[1:]:
+            row = dict(zip(roles, cells))
+            raw = dict(zip(keys, cells))
+            if kind == "covparms":
+                lab = row.get("label", "")
+                cp = CovParam(name=_norm_un(lab), param=lab, estimate=_need(row, "estimate", file, line_no),
+                              se=number(row.get("se")), z=number(row.get("z")), p=number(row.get("p")),
+                              lower=number(row.get("lower")), upper=number(row.get("upper")))
+                cp.boundary = cp.estimate.value == 0 and cp.se is None and "se" in roles
+                res.covariance.append(cp)
+                if row.get("subject"):
+                    res.extra.setdefault("subject", row["subject"])
+            elif kind == "solutionf":
+                est = _need(row, "estimate", file, line_no)
+                res.fixed.append(FixedEffect(term=canonical_term(row["label"]), estimate=est,
+                                             se=number(row.get("se")), df=number(row.get("df")),
+                                             t=number(row.get("t")), p=number(row.get("p")),
+                                             lower=number(row.get("lower")), upper=number(row.get("upper")),
+                                             aliased=est.value == 0 and number(row.get("se")) is None))
+            elif kind == "estimates":
+                res.contrasts.append(ContrastResult(label=row["label"], estimate=number(row.get("estimate")),
+                                                    se=number(row.get("se")), df=number(row.get("df")),
+                                                    t=number(row.get("t")), p=number(row.get("p")),
+                                                    lower=number(row.get("lower")), upper=number(row.get("upper"))))
+            elif kind == "contrasts":
+                res.contrasts.append(ContrastResult(label=row["label"], num_df=number(row.get("num_df")),
+                                                    den_df=number(row.get("den_df")), f=number(row.get("f")),
+                                                    p=number(row.get("p"))))
+            elif kind == "fit":
+                _read_fit_line(f"{row.get('descr', '')}  {row.get('value', '')}", res)
+            elif kind == "info":
+                _read_info_line(f"{row.get('descr', '')}  {row.get('value', '')}", res)
+            elif kind == "infocrit":
+                v = {k: number(c) for k, c in raw.items()}
+                if v.get("neg2loglike") is not None:
+                    res.neg2ll = v["neg2loglike"]
+                for k in ("aic", "aicc", "hqic", "bic", "caic", "parms"):
+                    if v.get(k) is not None:
+                        res.fit.setdefault("sas", {})[k.upper() if k != "parms" else "Parms"] = v[k]
+            elif kind == "gcorr":
+                cols = [c for k, c in zip(keys, cells) if re.fullmatch(r"col\d+", k)]
+                res.random_effects.append(effect_name(row.get("label", "")))
+                res.gcorr = (res.gcorr or []) + [[number(c).value if number(c) else float("nan") for c in cols]]
+    if not found:
+        raise unreadable("no SAS ODS table recognised in this CSV (expected the columns of CovParms, "
+                         "SolutionF, Estimates, FitStatistics, InfoCrit or GCorr)", file, 1, code="OU002")
+    _name_covparms(res)
+    return res
+
+
+def _csv_kind(keys: list[str]) -> str | None:
+    ks = set(keys)
+    if "covparm" in ks:
+        return "covparms"
+    if "effect" in ks and "estimate" in ks and any(k.startswith("col") for k in ks):
+        return "gcorr"
+    if "effect" in ks and "estimate" in ks:
+        return "solutionf"
+    if "label" in ks and "estimate" in ks:
+        return "estimates"
+    if "label" in ks and "fvalue" in ks:
+        return "contrasts"
+    if "neg2loglike" in ks:
+        return "infocrit"
+    if "effect" in ks and any(re.fullmatch(r"col\d+", k) for k in ks):
+        return "gcorr"
+    if "descr" in ks and "value" in ks:
+        return "fit"
+    if ("descr" in ks or "description" in ks) and ks & {"value", "cvalue1"}:
+        return "info"
+    return None
+
+
+def _need(row: dict, key: str, file: str | None, line: int) -> Value:
+    v = number(row.get(key))
+    if v is None:
+        raise unreadable(f"missing or unreadable {key} ({row.get(key)!r})", file, line, str(row.get(key)))
+    return v
