@@ -1,0 +1,197 @@
+"""What the four renderers share: name checks, df-method refusals, the data-preparation plan, wrapping.
+
+Every renderer's `context(model, data_prep)` collects every problem (PT005 names, NM002 labels, RN001
+settings the package cannot express) and raises them together with `raise_problems`, so one run of
+`mlmgen render` lists everything that is wrong for that package.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from ..model import Model
+from ..names import DIALECT_TITLES, check_identifier, identifier_problems
+from ..variables import VariableDef, fmt_number
+
+DEFAULT_DATA = "mydata"     # data set name written when the model names none (lme4 formulas)
+DEFAULT_OBJECT = "model"    # R object name when the model names none
+
+WIDTH = 88                  # wrap term lists so that no generated line is much longer than this
+
+
+def raise_problems(problems: list[Diagnostic]) -> None:
+    if problems:
+        raise MlmgenError(problems)
+
+
+def not_expressible(dialect: str, message: str, fld: str, fix: str | None = None) -> Diagnostic:
+    from ..diagnostics import Fix
+    return Diagnostic("RN001", f"{DIALECT_TITLES[dialect]} cannot express this model: {message}", Severity.ERROR,
+                      Location(field=fld), Fix(fix) if fix else None)
+
+
+def written_names(model: Model, data_prep: bool) -> list[tuple[str, str]]:
+    """(name, role) for every variable name a rendering writes, outcome first, without repeats."""
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+
+    def add(name: str, role: str) -> None:
+        if name not in seen:
+            seen.add(name)
+            out.append((name, role))
+
+    add(model.outcome, "outcome")
+    add(model.cluster, "cluster")
+    for i, t in enumerate(model.fixed):
+        for v in t.variables:
+            add(v, f"fixed[{i}]")
+    for j, s in enumerate(model.random.slopes):
+        add(s, f"random[{j}]")
+    if data_prep:
+        for v in prep_order(model):
+            add(v.name, f"variables.{v.name}")
+            add(v.source, f"variables.{v.name}")
+    return out
+
+
+def check_names(model: Model, dialect: str, data_prep: bool,
+                extra: list[tuple[str, str]] = ()) -> list[Diagnostic]:
+    """PT005 for every written name the package cannot take, and for names that collide when the
+    package folds case (SAS, SPSS: `x` and `X` are one variable)."""
+    problems: list[Diagnostic] = []
+    names = written_names(model, data_prep)
+    for name, role in names + list(extra):
+        problems.extend(check_identifier(name, dialect, role, Location(field=role, text=name)))
+    if dialect in ("sas", "spss"):
+        folded: dict[str, str] = {}
+        for name, role in names:
+            other = folded.setdefault(name.upper(), name)
+            if other != name:
+                problems.append(Diagnostic(
+                    "PT005", f"{role} name {name!r} and {other!r} are the same variable in {DIALECT_TITLES[dialect]}"
+                    f" (names are case-insensitive)", Severity.ERROR, Location(field=role, text=name)))
+    return problems
+
+
+def name_ok(name: str, dialect: str) -> bool:
+    return not identifier_problems(name, dialect)
+
+
+def fmt_coef(x: float) -> str:
+    """A contrast coefficient as the lecture writes it: 1, -1, 0.5."""
+    return fmt_number(float(x))
+
+
+# ------------------------------------------------------------------ data preparation
+
+def prep_order(model: Model) -> list[VariableDef]:
+    """Derived variables the model uses (directly or as sources of other used ones), in dependency order
+    (a variable after the one it is computed from), ties in the order of the model file."""
+    defs = model.derived
+    needed: list[str] = []
+
+    def need(name: str) -> None:
+        if name in defs and name not in needed:
+            need(defs[name].source)
+            needed.append(name)
+
+    for v in [model.outcome] + list(model.predictors):
+        need(v)
+    return [defs[n] for n in needed]
+
+
+@dataclass(frozen=True)
+class PrepRound:
+    """One pass over the data: first the means it needs, then the variables computed from them.
+
+    `cluster_means` / `grand_means`: (source variable, temporary name) pairs; `compute`: derived variables
+    in dependency order (their sources and means are available in this round)."""
+
+    cluster_means: tuple[tuple[str, str], ...]
+    grand_means: tuple[tuple[str, str], ...]
+    compute: tuple[VariableDef, ...]
+
+
+def prep_rounds(model: Model, temp_prefix: str) -> list[PrepRound]:
+    """Plan the data preparation: as few passes as dependency order allows.
+
+    A variable can be computed once its source exists; a mean-based variable also needs the mean of its
+    source, which a pass computes before its row-wise step. Temporary names are `temp_prefix` + a number
+    (`_mlm_m1`), chosen to differ from every model variable."""
+    order = prep_order(model)
+    taken = {n.upper() for n, _ in written_names(model, True)}
+    counter = 0
+
+    def temp() -> str:
+        nonlocal counter
+        while True:
+            counter += 1
+            name = f"{temp_prefix}{counter}"
+            if name.upper() not in taken:
+                taken.add(name.upper())
+                return name
+
+    available = set(model.raw_variables())
+    remaining = list(order)
+    rounds: list[PrepRound] = []
+    while remaining:
+        cm: dict[str, str] = {}
+        gm: dict[str, str] = {}
+        for v in remaining:
+            if v.source in available and v.kind in ("cluster_mean", "cluster_centered") and v.source not in cm:
+                cm[v.source] = temp()
+        for v in remaining:
+            if v.source in available and v.kind == "grand_centered" and v.source not in gm:
+                gm[v.source] = temp()
+        compute: list[VariableDef] = []
+        for v in list(remaining):
+            ready = v.source in available and (
+                v.kind == "shift" or v.source in cm or v.source in gm)
+            if ready:
+                compute.append(v)
+                remaining.remove(v)
+                available.add(v.name)
+        if not compute:      # cannot happen for a validated model (no cycles); guard against looping
+            raise MlmgenError(Diagnostic("MF004", "derived variables cannot be ordered: "
+                                         + ", ".join(v.name for v in remaining), Severity.ERROR, Location()))
+        rounds.append(PrepRound(tuple(cm.items()), tuple(gm.items()), tuple(compute)))
+    return rounds
+
+
+def shift_tail(constant: float) -> str:
+    """` - 10`, ` + 2.5` or '' for the constant subtracted by a derived variable."""
+    if constant == 0:
+        return ""
+    return f" - {fmt_number(constant)}" if constant > 0 else f" + {fmt_number(-constant)}"
+
+
+def derived_rhs(v: VariableDef, ref, cluster_mean: dict[str, str], grand_mean: dict[str, str]) -> str:
+    """Right-hand side computing `v` in a package whose variables are written `ref(name)` and whose
+    means (computed earlier in the round) sit in the temporaries `cluster_mean[source]` / `grand_mean[...]`."""
+    if v.kind == "shift":
+        return f"{ref(v.source)}{shift_tail(v.constant)}"
+    if v.kind == "cluster_mean":
+        return f"{ref(cluster_mean[v.source])}{shift_tail(v.constant)}"
+    if v.kind == "cluster_centered":
+        return f"{ref(v.source)} - {ref(cluster_mean[v.source])}{shift_tail(v.constant)}"
+    return f"{ref(v.source)} - {ref(grand_mean[v.source])}{shift_tail(v.constant)}"
+
+
+# ------------------------------------------------------------------ layout
+
+def wrap(items: list[str], first: int, width: int = WIDTH, sep: str = " ") -> list[str]:
+    """Split `items` into lines (joined by `sep`); the first line has `first` characters before it."""
+    lines: list[str] = []
+    cur = ""
+    room = width - first
+    for it in items:
+        cand = it if not cur else cur + sep + it
+        if cur and len(cand) > room:
+            lines.append(cur)
+            cur = it
+            room = width - 4
+        else:
+            cur = cand
+    if cur or not lines:
+        lines.append(cur)
+    return lines

@@ -1,0 +1,105 @@
+"""SAS PROC MIXED rendering: `context(model, data_prep)` for `templates/sas.j2`.
+
+Style of the lecture: `PROC MIXED DATA=work.<data> COVTEST NOCLPRINT IC METHOD=REML;`, the cluster in
+CLASS, `MODEL y = terms / SOLUTION DDFM=...;`, `RANDOM INTERCEPT x / TYPE=UN SUBJECT=id GCORR;`,
+`ESTIMATE "label" term coef ...;` (one row) or `CONTRAST "label" row, row;` (several rows).
+
+* Terms: `x`, `a*b`, squares `x*x`; the intercept is in MODEL unless `NOINT`.
+* Every setting is written: METHOD=, TYPE= (UN or VC), DDFM= (all six df methods exist in SAS:
+  SATTERTHWAITE, KENWARDROGER, RESIDUAL, BETWITHIN, CONTAIN, NONE).
+* GCORR (random-effect correlations) is written on RANDOM, where the PROC MIXED documentation lists it
+  (the lecture writes it on MODEL).
+* Data preparation: PROC SQL remerges cluster means (`SELECT *, MEAN(x) AS tmp ... GROUP BY id`; MEAN
+  skips missing values), then a DATA step computes the derived variables and drops the temporaries.
+"""
+from __future__ import annotations
+
+from ...escape import comment_text, quote_string
+from ...model import Model
+from ..common import (DEFAULT_DATA, check_names, derived_rhs, fmt_coef, prep_rounds, raise_problems, wrap)
+from ...diagnostics import Diagnostic, Location, Severity
+
+DDFM = {"satterthwaite": "Satterthwaite", "kenward-roger": "KenwardRoger", "residual": "Residual",
+        "between-within": "BetWithin", "containment": "Contain", "none": "None"}
+TYPE = {"un": "UN", "vc": "VC"}
+
+
+def term(factors: tuple[str, ...]) -> str:
+    return "*".join(factors)
+
+
+def coef_list(model: Model, row) -> str:
+    parts = []
+    for name, c in row:
+        idx = model.term_index(name)
+        t = "INTERCEPT" if (model.intercept and idx == 0) else term(model.fixed[idx - (1 if model.intercept else 0)].factors)
+        parts.append(f"{t} {fmt_coef(c)}")
+    return " ".join(parts)
+
+
+def data_name(model: Model, problems: list) -> tuple[str, list[tuple[str, str]]]:
+    """`work.Example`, or `lib.member` when the model names a libref; (text, names to check)."""
+    data = model.data or DEFAULT_DATA
+    if "." in data:
+        lib, _, member = data.partition(".")
+        if len(lib) > 8:
+            problems.append(Diagnostic("PT005", f"data set {data!r}: SAS librefs have at most 8 characters",
+                                       Severity.ERROR, Location(field="data", text=data)))
+        return data, [(lib, "data"), (member, "data")]
+    return f"work.{data}", [(data, "data")]
+
+
+def context(model: Model, data_prep: bool = False) -> dict:
+    problems: list = []
+    data, data_names = data_name(model, problems)
+    problems.extend(check_names(model, "sas", data_prep, data_names))
+    title = comment_text(model.title, "sas", "title", problems, "title") if model.title else None
+
+    contrasts = []
+    for k, c in enumerate(model.contrasts):
+        label = quote_string(c.label, "sas", f"contrasts[{k}]", problems)
+        rows = [coef_list(model, row) for row in c.rows]
+        contrasts.append({"statement": "ESTIMATE" if c.is_single else "CONTRAST", "label": label,
+                          "rows": ", ".join(rows)})
+    raise_problems(problems)
+
+    prep = []
+    if data_prep:
+        for r in prep_rounds(model, "_mlm_m"):
+            cm = dict(r.cluster_means)
+            gm = dict(r.grand_means)
+            source, steps = data, []
+            for means, table, by in ((r.cluster_means, "work._mlm_prep", model.cluster),
+                                     (r.grand_means, "work._mlm_prep2", None)):
+                if means:
+                    steps.append({"table": table, "source": source, "group_by": by,
+                                  "select": ", ".join(f"MEAN({src}) AS {tmp}" for src, tmp in means)})
+                    source = table
+            prep.append({
+                "sql": steps,
+                "source": source,
+                "compute": [f"{v.name} = {derived_rhs(v, str, cm, gm)};" for v in r.compute],
+                "drop": [tmp for _, tmp in r.cluster_means + r.grand_means],
+            })
+
+    terms = [term(t.factors) for t in model.fixed]
+    prefix = f"  MODEL {model.outcome} = "
+    options = (["NOINT"] if not model.intercept else []) + ["SOLUTION", f"DDFM={DDFM[model.ddf]}"]
+    effects = (["INTERCEPT"] if model.random.intercept else []) + list(model.random.slopes)
+    random_options = [f"TYPE={TYPE[model.random.covariance]}", f"SUBJECT={model.cluster}"]
+    if model.random.q > 1:
+        random_options.append("GCORR")
+    return {
+        "title": title,
+        "data": data,
+        "method": model.method.upper(),
+        "cluster": model.cluster,
+        "outcome": model.outcome,
+        "fixed_lines": wrap(terms, len(prefix)) if terms else [""],
+        "model_options": " ".join(options),
+        "random_effects": " ".join(effects),
+        "random_options": " ".join(random_options),
+        "contrasts": contrasts,
+        "prep": prep,
+        "gcorr": model.random.q > 1,
+    }

@@ -1,0 +1,89 @@
+"""SPSS MIXED rendering: `context(model, data_prep)` for `templates/spss.j2`.
+
+Style of the lecture: `MIXED y BY id WITH x z`, `/METHOD = REML`, `/CRITERIA = DFMETHOD(SATTERTHWAITE)`,
+`/PRINT = SOLUTION TESTCOV`, `/FIXED = x z x*z`, `/RANDOM = INTERCEPT x | COVTYPE(UN) SUBJECT(id)`,
+`/TEST = "label" x 1 z -1` (several rows separated by `;`), the command ending in a period.
+
+* Every variable used anywhere (fixed or random part) is declared on WITH; the cluster is the BY factor.
+* Terms: `x`, `a*b`, squares `x*x`; `| NOINT` on /FIXED removes the intercept.
+* Every setting is written: /METHOD, COVTYPE(UN|VC), DFMETHOD. SPSS has Satterthwaite, Residual and
+  Kenward-Roger df: between-within, containment and None (large-sample z) are refused (RN001).
+* Random-effect correlations: SPSS MIXED has no option that prints them; `/PRINT = ... G` prints the
+  random-effect covariance matrix, and a comment gives the correlation formula.
+* Data preparation: `AGGREGATE /OUTFILE=* MODE=ADDVARIABLES /BREAK=id /tmp = MEAN(x).` (MEAN over valid
+  values), `COMPUTE`, `EXECUTE.`, `DELETE VARIABLES`.
+"""
+from __future__ import annotations
+
+from ...escape import comment_text, quote_string
+from ...model import Model
+from ..common import (check_names, derived_rhs, fmt_coef, not_expressible, prep_rounds, raise_problems, wrap)
+
+DFMETHOD = {"satterthwaite": "SATTERTHWAITE", "kenward-roger": "KENWARDROGER", "residual": "RESIDUAL"}
+COVTYPE = {"un": "UN", "vc": "VC"}
+
+
+def term(factors: tuple[str, ...]) -> str:
+    return "*".join(factors)
+
+
+def test_row(model: Model, row) -> str:
+    parts = []
+    for name, c in row:
+        idx = model.term_index(name)
+        t = "INTERCEPT" if (model.intercept and idx == 0) else term(model.fixed[idx - (1 if model.intercept else 0)].factors)
+        parts.append(f"{t} {fmt_coef(c)}")
+    return " ".join(parts)
+
+
+def context(model: Model, data_prep: bool = False) -> dict:
+    problems: list = []
+    problems.extend(check_names(model, "spss", data_prep))
+    dfmethod = DFMETHOD.get(model.ddf, "")
+    if not dfmethod:
+        why = ("large-sample z tests (ddf = None): SPSS MIXED always uses t and F tests"
+               if model.ddf == "none" else f"{model.ddf} denominator df")
+        problems.append(not_expressible(
+            "spss", f"{why}; DFMETHOD offers SATTERTHWAITE, RESIDUAL and KENWARDROGER only", "ddf",
+            "choose ddf = Satterthwaite, Kenward-Roger or Residual"))
+    title = comment_text(model.title, "spss", "title", problems, "title") if model.title else None
+    tests = []
+    for k, c in enumerate(model.contrasts):
+        label = quote_string(c.label, "spss", f"contrasts[{k}]", problems)
+        tests.append(f"{label} " + "; ".join(test_row(model, r) for r in c.rows))
+    raise_problems(problems)
+
+    prep = []
+    if data_prep:
+        for r in prep_rounds(model, "mlm_m"):
+            for src, tmp in r.cluster_means:
+                prep.append(f"AGGREGATE /OUTFILE=* MODE=ADDVARIABLES /BREAK={model.cluster} /{tmp} = MEAN({src}).")
+            for src, tmp in r.grand_means:
+                prep.append(f"AGGREGATE /OUTFILE=* MODE=ADDVARIABLES /{tmp} = MEAN({src}).")
+            for v in r.compute:
+                prep.append(f"COMPUTE {v.name} = {derived_rhs(v, str, dict(r.cluster_means), dict(r.grand_means))}.")
+            prep.append("EXECUTE.")
+            temps = [tmp for _, tmp in r.cluster_means + r.grand_means]
+            if temps:
+                prep.append("DELETE VARIABLES " + " ".join(temps) + ".")
+
+    head = f"MIXED {model.outcome} BY {model.cluster} WITH"
+    fixed = [term(t.factors) for t in model.fixed]
+    fixed_tail = "" if model.intercept else " | NOINT"
+    if not fixed:
+        fixed_tail = " | NOINT" if not model.intercept else " | SSTYPE(3)"
+    effects = (["INTERCEPT"] if model.random.intercept else []) + list(model.random.slopes)
+    printed = ["SOLUTION", "TESTCOV"] + (["G"] if model.random.q > 1 else [])
+    return {
+        "title": title,
+        "prep": prep,
+        "with_lines": wrap([head] + list(model.predictors), 0),
+        "method": model.method.upper(),
+        "dfmethod": dfmethod,
+        "print": " ".join(printed),
+        "g_note": model.random.q > 1,
+        "fixed_lines": wrap(fixed, len("  /FIXED = ")) if fixed else [""],
+        "fixed_tail": fixed_tail,
+        "random": " ".join(effects) + f" | COVTYPE({COVTYPE[model.random.covariance]}) SUBJECT({model.cluster})",
+        "tests": tests,
+    }

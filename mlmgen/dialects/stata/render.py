@@ -1,0 +1,102 @@
+"""Stata `mixed` rendering: `context(model, data_prep)` for `templates/stata.j2`.
+
+Style of the lecture: `mixed y c.x c.z c.x#c.z, || id: x, covariance(un) reml dfmethod(satterthwaite)
+dftable(pvalue) nolog`, `estat recovariance, relevel(id) correlation`, `lincom c.x*1 + c.z*-1, small
+// label`; several contrast rows give `test (c.x*1 + c.z*-1 = 0) (c.x*1 = 0), small // label`.
+
+* Terms: `c.x` (continuous), interactions `c.a#c.b`, squares `c.x#c.x`; `_cons` is the intercept
+  (`noconstant` in the fixed part removes it, in the random part removes the random intercept).
+* Every setting is written: `reml` / `mle`, `covariance(un)` / `covariance(independent)`, `dfmethod()`.
+  Stata has residual, repeated, anova, satterthwaite and kroger df, the last two for REML fits only:
+  Satterthwaite or Kenward-Roger with ML, between-within and containment are refused (RN001) because
+  Stata's repeated/anova methods are defined differently. `none` (large-sample z) is Stata's own default:
+  no `dfmethod()` and no `small`, with a comment saying so.
+* Data preparation: `egen double tmp = mean(x), by(id)` (egen's mean skips missing values),
+  `generate double` (double precision: Stata's default float type keeps only ~7 digits), `drop`.
+"""
+from __future__ import annotations
+
+from ...escape import comment_text
+from ...model import Model
+from ..common import (check_names, derived_rhs, fmt_coef, not_expressible, prep_rounds, raise_problems, wrap)
+
+DFMETHOD = {"satterthwaite": "satterthwaite", "kenward-roger": "kroger", "residual": "residual"}
+COVARIANCE = {"un": "un", "vc": "independent"}
+
+
+def term(factors: tuple[str, ...]) -> str:
+    return "#".join(f"c.{f}" for f in factors)
+
+
+def lincom_expr(model: Model, row) -> str:
+    parts = []
+    for name, c in row:
+        idx = model.term_index(name)
+        t = "_cons" if (model.intercept and idx == 0) else term(model.fixed[idx - (1 if model.intercept else 0)].factors)
+        parts.append(f"{t}*{fmt_coef(c)}")
+    return " + ".join(parts)
+
+
+def context(model: Model, data_prep: bool = False) -> dict:
+    problems: list = []
+    problems.extend(check_names(model, "stata", data_prep))
+    notes: list[str] = []
+    options = ["reml" if model.method == "reml" else "mle"]
+    small = True
+    if model.ddf in DFMETHOD:
+        if model.method == "ml" and model.ddf in ("satterthwaite", "kenward-roger"):
+            problems.append(not_expressible(
+                "stata", f"dfmethod({DFMETHOD[model.ddf]}) is available for REML fits only (method = ML)", "ddf",
+                "use method = REML, or ddf = Residual or None with ML"))
+        options += [f"dfmethod({DFMETHOD[model.ddf]})", "dftable(pvalue)"]
+    elif model.ddf == "none":
+        small = False
+        notes.append("ddf = None: large-sample z and chi2 tests, Stata's default when dfmethod() is not given.")
+    else:
+        problems.append(not_expressible(
+            "stata", f"{model.ddf} denominator df: Stata offers residual, repeated, anova, satterthwaite and kroger, "
+            f"and its repeated/anova methods are not SAS's between-within/containment", "ddf",
+            "choose ddf = Satterthwaite, Kenward-Roger or Residual"))
+    options.append("nolog")
+    title = comment_text(model.title, "stata", "title", problems, "title") if model.title else None
+
+    contrasts = []
+    for k, c in enumerate(model.contrasts):
+        label = comment_text(c.label, "stata", f"contrasts[{k}]", problems)
+        tail = ", small" if small else ""
+        if c.is_single:
+            cmd = f"lincom {lincom_expr(model, c.rows[0])}{tail}"
+        else:
+            cmd = "test " + " ".join(f"({lincom_expr(model, r)} = 0)" for r in c.rows) + tail
+        contrasts.append({"command": cmd, "label": label})
+    raise_problems(problems)
+
+    prep = []
+    if data_prep:
+        for r in prep_rounds(model, "_mlm_m"):
+            for src, tmp in r.cluster_means:
+                prep.append(f"egen double {tmp} = mean({src}), by({model.cluster})")
+            for src, tmp in r.grand_means:
+                prep.append(f"egen double {tmp} = mean({src})")
+            for v in r.compute:
+                prep.append(f"generate double {v.name} = {derived_rhs(v, str, dict(r.cluster_means), dict(r.grand_means))}")
+            temps = [tmp for _, tmp in r.cluster_means + r.grand_means]
+            if temps:
+                prep.append("drop " + " ".join(temps))
+
+    head = f"mixed {model.outcome}"
+    fixed = [term(t.factors) for t in model.fixed]
+    fe_opts = "" if model.intercept else " noconstant"
+    re_opts = ([] if model.random.intercept else ["noconstant"]) + [
+        f"covariance({COVARIANCE[model.random.covariance]})"]
+    fixed_lines = wrap([head] + fixed, 0)
+    fixed_lines[-1] += f",{fe_opts} || {model.cluster}:" + "".join(f" {s}" for s in model.random.slopes) + ","
+    return {
+        "title": title,
+        "prep": prep,
+        "lines": fixed_lines + [" ".join(re_opts + options)],
+        "correlation": model.random.q > 1,
+        "cluster": model.cluster,
+        "notes": notes,
+        "contrasts": contrasts,
+    }
