@@ -1,0 +1,574 @@
+"""Read SAS PROC MIXED syntax (the two-level subset) into a `Model`, with locations.
+
+Read: PROC MIXED options (DATA=, METHOD=, DFBW, display options), CLASS, MODEL `y = effects / options`
+(`a*b`, `a|b` full factorial, NOINT, DDFM= with SAS's abbreviations), RANDOM `INTERCEPT|INT effects /
+SUBJECT= TYPE=` (several RANDOM statements = independent blocks; `RANDOM g x*g;` without SUBJECT= also
+read), ESTIMATE and CONTRAST (with DIVISOR=). Comments `/* */` and `* ... ;`, any letter case, free-form
+lines. Names are case-insensitive: every later spelling maps to the first one used.
+
+Defaults when not written (SAS/STAT MIXED): METHOD=REML, TYPE=VC, DDFM=CONTAIN (a RANDOM statement is
+present). `DATA=lib.member` keeps the written text in `ParsedSyntax.data` and the member name in
+`model.data`.
+
+Statements that change the model but are beyond it (REPEATED, WEIGHT, BY, GROUP=, nested effects, CLASS
+predictors, other TYPE= structures, ...) are SY004; statements outside PROC MIXED are SY004 at INFO level.
+`GCORR` on MODEL (as the lecture writes it) is accepted with SY005: the manual lists it on RANDOM.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ...diagnostics import Fix, Severity
+from ...lexing import (Comment, SyntaxBuilder, Token, blank, mask_block_comments, prefix_match, split_top,
+                       to_number, tokenize)
+from ...model import normalise_covariance
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<str>'(?:[^']|'')*'|"(?:[^"]|"")*")
+  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)
+  | (?P<op>[=/*|(),@+\-:.&%;])
+""", re.X)
+
+# PROC MIXED / MODEL / RANDOM options that do not change the model (display, iteration, output data sets).
+_HARMLESS_PROC = {"COVTEST", "NOCLPRINT", "IC", "CL", "NOITPRINT", "NOINFO", "NAMELEN", "ORDER", "PLOTS",
+                  "ASYCOV", "ASYCORR", "INFO", "ITDETAILS", "MAXITER", "MAXFUNC", "CONVH", "CONVF", "CONVG",
+                  "LOGNOTE", "NOPROFILE", "SCORING", "RATIO", "ABSOLUTE", "ALPHA", "MMEQ", "MMEQSOL", "NOLINE"}
+_HARMLESS_MODEL = {"SOLUTION", "S", "CL", "ALPHA", "CHISQ", "COVB", "CORRB", "COVBI", "E", "E1", "E2", "E3",
+                   "HTYPE", "INTERCEPT", "NOTEST", "OUTP", "OUTPM", "OUTPRED", "OUTPREDM", "RESIDUAL",
+                   "VCIRY", "INFLUENCE", "CONTAIN", "INTERCEPT"}
+_HARMLESS_RANDOM = {"G", "GC", "GCI", "GCORR", "GI", "V", "VC", "VCI", "VCORR", "VI", "SOLUTION", "S", "CL",
+                    "ALPHA"}
+_DDFM = {"contain": 3, "betwithin": 3, "residual": 3, "satterthwaite": 3, "kenwardroger": 3, "none": 4}
+_DDFM_MAP = {"contain": "containment", "betwithin": "between-within", "residual": "residual",
+             "satterthwaite": "satterthwaite", "kenwardroger": "kenward-roger", "none": "none"}
+_HARMLESS_GLOBAL = {"TITLE", "FOOTNOTE", "OPTIONS", "ODS", "LIBNAME", "FILENAME", "GOPTIONS"}
+_BEYOND_STATEMENTS = {
+    "REPEATED": ("a REPEATED statement (R-side residual covariance)", Severity.ERROR),
+    "WEIGHT": ("a WEIGHT statement (weighted fit)", Severity.ERROR),
+    "BY": ("a BY statement (separate fits per group)", Severity.ERROR),
+    "PARMS": ("a PARMS statement (starting values or fixed covariance parameters)", Severity.WARNING),
+    "PRIOR": ("a PRIOR statement (Bayesian sampling)", Severity.ERROR),
+    "LSMEANS": ("an LSMEANS statement (least-squares means of CLASS effects)", Severity.WARNING),
+    "FREQ": ("a FREQ statement", Severity.ERROR),
+}
+
+
+@dataclass
+class _Stmt:
+    start: int
+    end: int
+    toks: list[Token]
+
+
+@dataclass
+class _Opt:
+    key: Token
+    value: list[Token]
+    start: int
+    end: int
+
+    @property
+    def name(self) -> str:
+        return self.key.upper
+
+    @property
+    def vtext(self) -> str:
+        return "".join(t.text for t in self.value)
+
+
+def mask(text: str) -> tuple[str, list[Comment]]:
+    """Blank `/* */` comments and `* ... ;` statement comments, keeping every offset."""
+    chars = list(text)
+    comments: list[Comment] = []
+    mask_block_comments(text, chars, comments)
+    masked = "".join(chars)
+    i, n, at_start, quote = 0, len(masked), True, None
+    while i < n:
+        c = masked[i]
+        if quote:
+            if c == quote:
+                quote = None
+            i += 1
+            continue
+        if c in "'\"":
+            quote, at_start = c, False
+        elif c == ";":
+            at_start = True
+        elif c == "*" and at_start:
+            j = masked.find(";", i)
+            j = n if j < 0 else j + 1
+            comments.append(Comment(i, j, masked[i + 1:j - 1].strip()))
+            blank(chars, i, j)
+            i = j
+            continue
+        elif c == "%" and at_start and masked.startswith("%*", i):
+            j = masked.find(";", i)
+            j = n if j < 0 else j + 1
+            blank(chars, i, j)
+            i = j
+            continue
+        elif not c.isspace():
+            at_start = False
+        i += 1
+    return "".join(chars), comments
+
+
+def statements(masked: str, b: SyntaxBuilder) -> list[_Stmt]:
+    toks, bad = tokenize(masked, _TOKEN)
+    for s, e in bad:
+        b.diag("SY001", f"cannot read {masked[s:e]!r} here", s, e)
+    out, cur = [], []
+    for t in toks:
+        if t.kind == "op" and t.text == ";":
+            if cur:
+                out.append(_Stmt(cur[0].start, t.end, cur))
+            cur = []
+        else:
+            cur.append(t)
+    if cur:
+        b.diag("SY001", "the last statement has no terminating ';'", cur[0].start, cur[-1].end,
+               Severity.WARNING, Fix("end the statement with ';'"))
+        out.append(_Stmt(cur[0].start, cur[-1].end, cur))
+    return out
+
+
+def options(toks: list[Token], b: SyntaxBuilder) -> list[_Opt]:
+    """`KEY`, `KEY=value`, `KEY=value(args)`, `KEY(args)` options."""
+    out, i = [], 0
+    while i < len(toks):
+        t = toks[i]
+        if t.kind != "name":
+            b.diag("SY001", f"expected an option name, found {t.text!r}", t.start, t.end)
+            i += 1
+            continue
+        j = i + 1
+        value: list[Token] = []
+        if j < len(toks) and toks[j].text == "=":
+            j += 1
+            if j < len(toks):
+                value.append(toks[j])
+                j += 1
+        if j < len(toks) and toks[j].text == "(":
+            depth = 0
+            while j < len(toks):
+                value.append(toks[j])
+                depth += {"(": 1, ")": -1}.get(toks[j].text, 0)
+                j += 1
+                if depth == 0:
+                    break
+        end = value[-1].end if value else t.end
+        out.append(_Opt(t, value, t.start, end))
+        i = j
+    return out
+
+
+def parse_syntax(text: str, file: str | None = None):
+    b = SyntaxBuilder("sas", text, file, case_sensitive=False, method="reml", covariance="vc", ddf="containment")
+    masked, comments = mask(text)
+    b.extra["comments"] = comments
+    stmts = statements(masked, b)
+    state, seen_mixed = "out", False
+    p = _Proc(b)
+    for st in stmts:
+        kw = st.toks[0].upper
+        if kw == "PROC":
+            p.close()
+            name = st.toks[1].upper if len(st.toks) > 1 else ""
+            if name == "MIXED" and not seen_mixed:
+                seen_mixed, state = True, "mixed"
+                p.proc(st)
+            elif name == "MIXED":
+                state = "skip"
+                b.unsupported("a second PROC MIXED step (one snippet = one model; only the first is read)",
+                              st.start, st.end, Severity.WARNING)
+            else:
+                state = "skip"
+                b.not_read(f"PROC {st.toks[1].text if len(st.toks) > 1 else ''}", st.start, st.end)
+        elif kw == "DATA" and state != "mixed" or kw == "DATA" and len(st.toks) > 1 and st.toks[1].text != "=":
+            p.close()
+            state = "skip"
+            b.not_read("a DATA step", st.start, st.end)
+        elif kw in ("RUN", "QUIT"):
+            if state == "mixed":
+                p.close()
+            state = "out"
+        elif state == "mixed":
+            p.statement(st)
+        elif state == "skip":
+            continue
+        elif re.sub(r"\d+$", "", kw) in _HARMLESS_GLOBAL:
+            continue
+        else:
+            b.not_read(f"the statement {st.toks[0].text}", st.start, st.end)
+    p.close()
+    if not seen_mixed:
+        b.diag("SY001", "no PROC MIXED statement found", 0, min(len(text), 1))
+    return b.finish()
+
+
+class _Proc:
+    """The statements of one PROC MIXED step."""
+
+    def __init__(self, b: SyntaxBuilder):
+        self.b = b
+        self.classes: dict[str, Token] = {}
+        self.randoms: list[tuple[_Stmt, list, str, bool]] = []   # (stmt, effects, type, type_written)
+        self.open = False
+        self.model_seen = False
+
+    def proc(self, st: _Stmt) -> None:
+        self.open = True
+        self.span = (st.start, st.end)
+        self.b.set_command(st.start, st.end)
+        for o in options(st.toks[2:], self.b):
+            n = o.name
+            if n == "DATA":
+                if not o.value or o.value[0].kind != "name":
+                    self.b.diag("SY001", "DATA= needs a data set name", o.start, o.end)
+                    continue
+                written = o.value[0].text
+                self.b.set_data(written, written.split(".")[-1], o.value[0].start, o.value[0].end)
+            elif n == "METHOD":
+                v = o.vtext.upper()
+                if v in ("REML", "ML"):
+                    self.b.set_setting("method", v.lower(), o.start, o.end)
+                else:
+                    self.b.unsupported(f"METHOD={o.vtext}", o.start, o.end, fix="use METHOD=REML or METHOD=ML")
+            elif n in ("DFBW",):
+                self.b.set_setting("ddf", "between-within", o.start, o.end)
+            elif n in ("EMPIRICAL", "NOBOUND"):
+                self.b.unsupported(f"the PROC MIXED option {o.key.text} (it changes the estimates or their "
+                                   f"standard errors)", o.start, o.end)
+            elif n in _HARMLESS_PROC:
+                continue
+            else:
+                self.b.unsupported(f"the PROC MIXED option {o.key.text}", o.start, o.end, Severity.WARNING)
+
+    def statement(self, st: _Stmt) -> None:
+        kw = st.toks[0].upper
+        if kw in ("CLASS", "CLASSES"):
+            for t in st.toks[1:]:
+                if t.kind == "name":
+                    self.classes.setdefault(t.upper, t)
+                    self.b.ident(t.text)
+                elif t.text != "/":
+                    self.b.diag("SY001", f"unexpected {t.text!r} in CLASS", t.start, t.end)
+        elif kw == "MODEL":
+            self.model(st)
+        elif kw == "RANDOM":
+            self.random(st)
+        elif kw == "ESTIMATE":
+            self.estimate(st, joint=False)
+        elif kw == "CONTRAST":
+            self.estimate(st, joint=True)
+        elif kw in _BEYOND_STATEMENTS:
+            what, sev = _BEYOND_STATEMENTS[kw]
+            self.b.unsupported(what, st.start, st.end, sev)
+        elif kw in ("ODS", "ID", "TITLE", "NLOPTIONS", "FOOTNOTE") or re.fullmatch(r"TITLE\d*", kw):
+            return
+        else:
+            self.b.diag("SY001", f"{st.toks[0].text} is not a PROC MIXED statement mlmgen knows", st.start,
+                        st.toks[0].end)
+
+    # ------------------------------------------------------------------ MODEL
+    def model(self, st: _Stmt) -> None:
+        b = self.b
+        if self.model_seen:
+            b.unsupported("a second MODEL statement", st.start, st.end)
+            return
+        self.model_seen = True
+        toks = st.toks[1:]
+        parts = split_top(toks, {"/"})
+        lhs_rhs = split_top(parts[0], {"="})
+        if len(lhs_rhs) != 2 or len(lhs_rhs[0]) != 1 or lhs_rhs[0][0].kind != "name":
+            b.diag("SY001", "MODEL needs `outcome = effects`", st.start, st.end)
+            return
+        y = lhs_rhs[0][0]
+        b.set_outcome(y.text, y.start, y.end)
+        for eff in _effects(lhs_rhs[1], b):
+            names, s, e, bar = eff
+            if any(n.upper() in ("INTERCEPT", "INT") for n in names) and len(names) == 1:
+                b.diag("SY001", "the intercept is in the MODEL by default; NOINT removes it", s, e, Severity.WARNING)
+                continue
+            cls = [n for n in names if n.upper() in self.classes]
+            if cls:
+                b.unsupported(f"the CLASS (categorical) predictor {cls[0]}", s, e,
+                              fix="mlmgen models continuous predictors; code indicator variables instead")
+                continue
+            for combo in (_bar_expand(names) if bar else [names]):
+                b.add_fixed(combo, s, e)
+        opts = options(parts[1], b) if len(parts) > 1 else []
+        if len(parts) > 2:
+            b.diag("SY001", "more than one '/' in MODEL", st.start, st.end)
+        for o in opts:
+            n = o.name
+            if n == "DDFM":
+                v = o.vtext
+                full = prefix_match(v.split("(")[0], _DDFM) or {"bw": "betwithin", "kr": "kenwardroger",
+                                                                 "kr2": "kenwardroger", "con": "contain",
+                                                                 "sat": "satterthwaite"}.get(v.lower().split("(")[0])
+                if full is None:
+                    b.diag("SY001", f"DDFM={v} is not a SAS df method (CONTAIN, BETWITHIN/BW, RESIDUAL, "
+                           f"SATTERTHWAITE/SATTERTH, KENWARDROGER/KR, NONE)", o.start, o.end)
+                    continue
+                if v.upper().startswith("KR2") or "(" in v:
+                    b.unsupported(f"the Kenward-Roger variant DDFM={v}", o.start, o.end, Severity.WARNING,
+                                  "mlmgen reads it as DDFM=KR")
+                b.set_setting("ddf", _DDFM_MAP[full], o.start, o.end)
+            elif n == "NOINT":
+                b.intercept = False
+                b.locations["noint"] = b.loc(o.start, o.end)
+            elif n in ("GCORR", "G", "GC", "GI", "V", "VCORR"):
+                b.diag("SY005", f"{o.key.text} is a RANDOM-statement option; the PROC MIXED documentation does "
+                       f"not list it on MODEL (the model is unaffected)", o.start, o.end, Severity.WARNING,
+                       Fix(f"move {o.key.text} to the RANDOM statement"))
+            elif n == "DDF":
+                b.unsupported("explicit denominator degrees of freedom (DDF=)", o.start, o.end)
+            elif n in ("NOCONTAIN",):
+                b.unsupported("NOCONTAIN", o.start, o.end, Severity.WARNING)
+            elif n in _HARMLESS_MODEL:
+                continue
+            else:
+                b.unsupported(f"the MODEL option {o.key.text}", o.start, o.end, Severity.WARNING)
+
+    # ------------------------------------------------------------------ RANDOM
+    def random(self, st: _Stmt) -> None:
+        b = self.b
+        parts = split_top(st.toks[1:], {"/"})
+        effects = _effects(parts[0], b)
+        subject, rtype, type_written = None, "vc", False
+        for o in (options(parts[1], b) if len(parts) > 1 else []):
+            n = o.name
+            if n in ("SUBJECT", "SUB"):
+                if len(o.value) != 1 or o.value[0].kind != "name":
+                    b.unsupported(f"SUBJECT={o.vtext} (a nested or combined subject describes more than two "
+                                  f"levels)", o.start, o.end)
+                    return
+                subject = o.value[0]
+            elif n == "TYPE":
+                v = o.vtext.upper()
+                type_written = True
+                if v in ("UN", "VC"):
+                    rtype = normalise_covariance(v)
+                    b.locations["covariance"] = b.loc(o.start, o.end)
+                elif v == "UN(1)":
+                    rtype = "vc"
+                    b.locations["covariance"] = b.loc(o.start, o.end)
+                else:
+                    b.unsupported(f"TYPE={o.vtext} (mlmgen has TYPE=UN and TYPE=VC)", o.start, o.end,
+                                  fix="use TYPE=UN (all covariances) or TYPE=VC (independent effects)")
+                    rtype = "un"
+            elif n in ("GROUP", "LDATA", "GDATA"):
+                b.unsupported(f"the RANDOM option {o.key.text}=", o.start, o.end)
+            elif n in _HARMLESS_RANDOM:
+                continue
+            else:
+                b.unsupported(f"the RANDOM option {o.key.text}", o.start, o.end, Severity.WARNING)
+        if subject is not None:
+            if not b.set_cluster(subject.text, subject.start, subject.end):
+                return
+            if subject.upper not in self.classes:
+                b.diag("SY003", f"the subject {subject.text} is not in the CLASS statement (SAS then treats each "
+                       f"change of its value as a new subject: the data must be sorted by it)", subject.start,
+                       subject.end, Severity.WARNING, Fix(f"add {subject.text} to CLASS"))
+        got = []
+        for names, s, e, bar in effects:
+            if subject is None:
+                # `RANDOM g x*g;`: g a CLASS variable gives the random intercept, x*g the slope of x
+                grp = [n for n in names if n.upper() in self.classes]
+                if len(grp) != 1 or bar or len(names) > 2:
+                    b.unsupported(f"RANDOM effect {'*'.join(names)} without SUBJECT=", s, e,
+                                  fix="write RANDOM INTERCEPT x / SUBJECT=cluster")
+                    continue
+                if not b.set_cluster(grp[0], s, e):
+                    continue
+                rest = [n for n in names if n is not grp[0]]
+                got.append(None if not rest else rest[0])
+                b.add_random(None if not rest else rest[0], s, e)
+                continue
+            if len(names) == 1 and names[0].upper() in ("INTERCEPT", "INT"):
+                got.append(None)
+                b.add_random(None, s, e)
+            elif len(names) == 1 and not bar:
+                if names[0].upper() in self.classes:
+                    b.unsupported(f"a random effect of the CLASS variable {names[0]}", s, e)
+                    continue
+                got.append(names[0])
+                b.add_random(names[0], s, e)
+            else:
+                b.unsupported(f"a random slope on the product {'*'.join(names)}", s, e,
+                              fix="create the product variable first")
+        self.randoms.append((st, got, rtype, type_written))
+
+    def close(self) -> None:
+        """At RUN/QUIT/the next step: decide the covariance structure from the RANDOM statements."""
+        if not self.open:
+            return
+        self.open = False
+        b = self.b
+        if not self.model_seen:
+            b.diag("SY001", "PROC MIXED without a MODEL statement", *self.span)
+        if not self.randoms:
+            b.diag("SY001", "PROC MIXED without a RANDOM statement: mlmgen reads two-level models with random "
+                   "effects", *self.span)
+            return
+        written = any(tw for *_, tw in self.randoms)
+        if len(self.randoms) == 1:
+            _, got, rtype, tw = self.randoms[0]
+            b.covariance = rtype
+        else:
+            multi_un = [r for r in self.randoms if r[2] == "un" and len(r[1]) > 1]
+            if multi_un:
+                st = multi_un[0][0]
+                b.unsupported("several RANDOM statements with TYPE=UN inside one of them (a block-diagonal G)",
+                              st.start, st.end)
+            b.covariance = "vc"
+        b.explicit["covariance"] = written
+
+
+def _effects(toks: list[Token], b: SyntaxBuilder) -> list[tuple[list[str], int, int, bool]]:
+    """Effects in a list: `x`, `a*b*c`, `a|b` (bar = full factorial). Returns (names, start, end, bar)."""
+    out = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.kind != "name":
+            b.diag("SY001", f"expected a variable name, found {t.text!r}", t.start, t.end)
+            i += 1
+            continue
+        names, start, end, bar = [t.text], t.start, t.end, False
+        i += 1
+        while i + 1 < len(toks) and toks[i].text in ("*", "|") and toks[i + 1].kind == "name":
+            bar = bar or toks[i].text == "|"
+            names.append(toks[i + 1].text)
+            end = toks[i + 1].end
+            i += 2
+        if i < len(toks) and toks[i].text == "(":
+            j = i
+            while j < len(toks) and toks[j].text != ")":
+                j += 1
+            end = toks[min(j, len(toks) - 1)].end
+            b.unsupported(f"the nested effect {b.src.text[start:end]}", start, end)
+            i = j + 1
+            continue
+        if i < len(toks) and toks[i].text in ("*", "|", "@"):
+            b.diag("SY001" if toks[i].text != "@" else "SY004",
+                   f"cannot read {toks[i].text!r} after {b.src.text[start:end]}", toks[i].start, toks[i].end)
+            i += 1
+            continue
+        out.append((names, start, end, bar))
+    return out
+
+
+def _bar_expand(names: list[str]) -> list[list[str]]:
+    """a|b|c = a b a*b c a*c b*c a*b*c (SAS's order)."""
+    out: list[list[str]] = []
+    for n in names:
+        out = out + [[n]] + [o + [n] for o in out]
+    return out
+
+
+def _coef_list(toks: list[Token], b: SyntaxBuilder) -> list[tuple[str, float]] | None:
+    """`effect value effect value ...` (values signed numbers) -> [(term, value)]."""
+    row = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.kind != "name":
+            b.diag("SY001", f"expected an effect name, found {t.text!r}", t.start, t.end)
+            return None
+        names, end = [t.text], t.end
+        i += 1
+        while i + 1 < len(toks) and toks[i].text == "*" and toks[i + 1].kind == "name":
+            names.append(toks[i + 1].text)
+            end = toks[i + 1].end
+            i += 2
+        vals = []
+        while i < len(toks) and (toks[i].kind == "num" or (toks[i].text in "+-" and i + 1 < len(toks)
+                                                             and toks[i + 1].kind == "num")):
+            if toks[i].kind == "num":
+                vals.append(float(toks[i].text))
+                i += 1
+            else:
+                v = to_number(toks[i].text + toks[i + 1].text)
+                vals.append(v)
+                i += 2
+        if len(vals) != 1:
+            b.diag("SY001" if not vals else "SY004",
+                   f"{'*'.join(names)} needs one coefficient" + ("" if not vals else
+                                                                 " (several values are for CLASS effects)"),
+                   t.start, end)
+            return None
+        name = "Intercept" if len(names) == 1 and names[0].upper() in ("INTERCEPT", "INT") else "*".join(names)
+        row.append((name, vals[0]))
+    return row
+
+
+_LABEL_RE = re.compile(r"^(['\"])(.*)\1$", re.S)
+
+
+def _label(t: Token) -> str:
+    m = _LABEL_RE.match(t.text)
+    q = m.group(1)
+    return m.group(2).replace(q + q, q)
+
+
+def _estimate_body(self: _Proc, st: _Stmt, joint: bool) -> None:
+    b = self.b
+    toks = st.toks[1:]
+    if not toks or toks[0].kind != "str":
+        b.diag("SY001", f"{st.toks[0].text} needs a quoted label first", st.start, st.end)
+        return
+    label = _label(toks[0])
+    parts = split_top(toks[1:], {"/"})
+    divisor = 1.0
+    for o in (options(parts[1], b) if len(parts) > 1 else []):
+        if o.name == "DIVISOR":
+            d = to_number(o.vtext)
+            if not d:
+                b.diag("SY001", "DIVISOR= needs a non-zero number", o.start, o.end)
+                return
+            divisor = d
+        elif o.name in ("CL", "ALPHA", "E", "LOWER", "UPPER", "SINGULAR", "CHISQ"):
+            continue
+        elif o.name == "DF":
+            b.unsupported("DF= on ESTIMATE/CONTRAST", o.start, o.end, Severity.WARNING)
+        else:
+            b.unsupported(f"the option {o.key.text}", o.start, o.end, Severity.WARNING)
+    body = parts[0]
+    if any(t.text == "|" for t in body):
+        bar = next(t for t in body if t.text == "|")
+        b.unsupported("coefficients of random effects (after '|')", bar.start, st.end)
+        return
+    rows_t = split_top(body, {","}) if joint else [body]
+    if not joint and any(t.text == "," for t in body):
+        b.diag("SY001", "ESTIMATE takes one row; use CONTRAST for several", st.start, st.end)
+        return
+    rows = []
+    for rt in rows_t:
+        row = _coef_list(rt, b)
+        if row is None:
+            return
+        rows.append([(n, v / divisor) for n, v in row])
+    if not rows or not rows[0]:
+        b.diag("SY001", f"{st.toks[0].text} has no coefficients", st.start, st.end)
+        return
+    b.add_contrast(label, rows, st.start, st.end)
+
+
+_Proc.estimate = _estimate_body
+
+
+def sniff(text: str) -> float:
+    """How much `text` looks like SAS PROC MIXED syntax."""
+    if re.search(r"(?i)\bproc\s+mixed\b", text):
+        return 0.95
+    score = 0.0
+    if re.search(r"(?im)^\s*model\s+\w+\s*=.*;", text):
+        score += 0.3
+    if re.search(r"(?i)\brandom\b[^;]*/[^;]*\bsub(ject)?\s*=", text):
+        score += 0.4
+    return min(score, 0.8)

@@ -1,0 +1,360 @@
+"""Shared pieces of the four syntax readers: positions, comment masking, tokens, and the model builder.
+
+Positions: every reader works on a *masked* copy of the input that has exactly the same length as the
+original, with comments (and Stata's `///` continuations) overwritten by spaces. Newlines inside comments
+are kept, so a character offset means the same place in both texts and `Source.loc(start, end)` gives the
+1-based line:column of the original text (and the original text itself, comments included, when a piece
+spans one).
+
+`SyntaxBuilder` collects what a reader finds (outcome, cluster, fixed terms, random effects, settings,
+contrasts), each with its `Location`, and turns it into a `ParsedSyntax`: a validated `Model` when one can
+be built, every problem as a coded `Diagnostic`, and `explicit[...]` saying which settings were written.
+Identifiers of case-insensitive packages (SAS, SPSS) are mapped to the spelling first used.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
+from .model import Contrast, Model, RandomPart, Term, validate
+
+
+# ------------------------------------------------------------------------------------------- positions
+
+class Source:
+    """The original text and a way from character offsets to `Location`s (1-based line and column)."""
+
+    def __init__(self, text: str, file: str | None = None):
+        self.text = text
+        self.file = file
+        self._starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+
+    def linecol(self, offset: int) -> tuple[int, int]:
+        offset = max(0, min(offset, len(self.text)))
+        i = bisect.bisect_right(self._starts, offset) - 1
+        return i + 1, offset - self._starts[i] + 1
+
+    def loc(self, start: int, end: int | None = None) -> Location:
+        end = start if end is None else max(end, start)
+        line, col = self.linecol(start)
+        eline, ecol = self.linecol(end)
+        return Location(file=self.file, line=line, col=col, end_line=eline, end_col=ecol,
+                        text=self.text[start:end] or None)
+
+    def line_text(self, line: int) -> str:
+        if not 1 <= line <= len(self._starts):
+            return ""
+        s = self._starts[line - 1]
+        e = self._starts[line] - 1 if line < len(self._starts) else len(self.text)
+        return self.text[s:e]
+
+
+def blank(chars: list[str], start: int, end: int, keep_newlines: bool = True) -> None:
+    """Overwrite chars[start:end] with spaces (newlines kept unless `keep_newlines` is False)."""
+    for i in range(start, min(end, len(chars))):
+        if chars[i] != "\n" or not keep_newlines:
+            chars[i] = " "
+
+
+@dataclass
+class Comment:
+    start: int
+    end: int
+    text: str          # the comment's content without its markers, stripped
+
+
+def mask_block_comments(text: str, chars: list[str], comments: list[Comment], quotes: str = "\"'") -> None:
+    """Blank `/* ... */` comments outside quoted strings (an unclosed one runs to the end of the text)."""
+    i, n, quote = 0, len(text), None
+    while i < n:
+        c = text[i]
+        if quote:
+            if c == quote:
+                quote = None
+            elif c == "\n" and quote not in ("'", '"'):
+                quote = None
+            i += 1
+            continue
+        if c in quotes:
+            quote = c
+            i += 1
+            continue
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            comments.append(Comment(i, j, text[i + 2:j - 2 if j <= n and text.endswith("*/", 0, j) else j].strip()))
+            blank(chars, i, j)
+            i = j
+            continue
+        i += 1
+
+
+# ---------------------------------------------------------------------------------------------- tokens
+
+@dataclass
+class Token:
+    kind: str      # "name", "num", "str", "op", "nl"
+    text: str
+    start: int
+    end: int
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper()
+
+
+def tokenize(masked: str, pattern: re.Pattern, start: int = 0, end: int | None = None,
+             newlines: bool = False) -> tuple[list[Token], list[tuple[int, int]]]:
+    """Tokens of masked[start:end] by `pattern` (named groups = kinds; group `ws` skipped).
+
+    Returns the tokens and the spans of characters no group matched (each reported by the caller as SY001)."""
+    end = len(masked) if end is None else end
+    toks: list[Token] = []
+    bad: list[tuple[int, int]] = []
+    pos = start
+    while pos < end:
+        m = pattern.match(masked, pos, end)
+        if m is None or m.end() == pos:
+            j = pos + 1
+            while j < end and not masked[j].isspace() and (pattern.match(masked, j, end) is None):
+                j += 1
+            bad.append((pos, j))
+            pos = j
+            continue
+        kind = m.lastgroup
+        if kind == "ws":
+            if newlines and "\n" in m.group():
+                toks.append(Token("nl", "\n", m.start(), m.end()))
+        else:
+            toks.append(Token(kind, m.group(), m.start(), m.end()))
+        pos = m.end()
+    return toks, bad
+
+
+NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def to_number(text: str) -> float | None:
+    """A plain decimal number (sign allowed), else None."""
+    t = text.replace(" ", "")
+    return float(t) if NUMBER_RE.fullmatch(t) else None
+
+
+# ----------------------------------------------------------------------------------------- the builder
+
+class SyntaxBuilder:
+    """Collects one snippet's model pieces with locations and produces a `ParsedSyntax`.
+
+    `defaults` are the package's defaults for method, covariance and ddf; a reader calls `set_method` etc.
+    when the text writes a setting (which marks it explicit)."""
+
+    def __init__(self, dialect: str, text: str, file: str | None, *, case_sensitive: bool,
+                 method: str, covariance: str, ddf: str):
+        self.dialect = dialect
+        self.src = Source(text, file)
+        self.case_sensitive = case_sensitive
+        self.diagnostics: list[Diagnostic] = []
+        self.locations: dict[str, Location] = {}
+        self.explicit = {"method": False, "covariance": False, "ddf": False}
+        self.outcome: str | None = None
+        self.cluster: str | None = None
+        self.fixed: list[Term] = []
+        self.intercept = True
+        self.r_intercept = False
+        self.slopes: list[str] = []
+        self.covariance = covariance
+        self.method = method
+        self.ddf = ddf
+        self.contrasts: list[tuple[Contrast, Location]] = []
+        self.data_written: str | None = None
+        self.data_member: str | None = None
+        self.name: str | None = None
+        self.extra: dict = {}
+        self._spelling: dict[str, str] = {}
+        self.fatal = False
+
+    # ---- names
+    def ident(self, name: str) -> str:
+        """The spelling to keep: as written (R, Stata); the first spelling used (SAS, SPSS)."""
+        if self.case_sensitive:
+            return name
+        return self._spelling.setdefault(name.upper(), name)
+
+    # ---- diagnostics
+    def diag(self, code: str, message: str, start: int, end: int, severity: Severity = Severity.ERROR,
+             fix: Fix | None = None) -> Diagnostic:
+        d = Diagnostic(code, message, severity, self.src.loc(start, end), fix)
+        self.diagnostics.append(d)
+        if code == "SY001" and severity == Severity.ERROR:
+            self.fatal = True
+        return d
+
+    def unsupported(self, what: str, start: int, end: int, severity: Severity = Severity.ERROR,
+                    fix: str | None = None) -> None:
+        """SY004: valid in the package but not representable in mlmgen's model (named, never dropped)."""
+        self.diag("SY004", f"{what} is beyond mlmgen's two-level model and was not read", start, end, severity,
+                  Fix(fix) if fix else None)
+
+    def not_read(self, what: str, start: int, end: int) -> None:
+        """SY004 at INFO level: a statement outside the mixed-model command that mlmgen does not read."""
+        self.diag("SY004", f"{what} is not part of the mixed-model command and was not read", start, end,
+                  Severity.INFO)
+
+    def loc(self, start: int, end: int) -> Location:
+        return self.src.loc(start, end)
+
+    # ---- model pieces
+    def set_outcome(self, name: str, start: int, end: int) -> None:
+        self.outcome = self.ident(name)
+        self.locations["outcome"] = self.loc(start, end)
+
+    def set_cluster(self, name: str, start: int, end: int) -> bool:
+        name = self.ident(name)
+        if self.cluster is not None and self._k(self.cluster) != self._k(name):
+            self.unsupported(f"a second grouping variable ({name}, besides {self.cluster}): crossed or "
+                             f"three-level random effects", start, end)
+            return False
+        if self.cluster is None:
+            self.cluster = name
+            self.locations["cluster"] = self.loc(start, end)
+        return True
+
+    def _k(self, name: str) -> str:
+        return name if self.case_sensitive else name.upper()
+
+    def add_fixed(self, factors: tuple[str, ...] | list[str], start: int, end: int) -> Term | None:
+        term = Term(tuple(self.ident(f) for f in factors))
+        key = ":".join(sorted(self._k(f) for f in term.factors))
+        for t in self.fixed:
+            if ":".join(sorted(self._k(f) for f in t.factors)) == key:
+                self.diag("SY001", f"the fixed term {term.name} is listed twice", start, end, Severity.WARNING,
+                          Fix("remove the repeated term"))
+                return None
+        self.fixed.append(term)
+        self.locations[f"fixed:{':'.join(term.key)}"] = self.loc(start, end)
+        return term
+
+    def add_random(self, name: str | None, start: int, end: int) -> None:
+        """A random effect: `None` = the intercept, else a slope on variable `name`."""
+        if name is None:
+            self.r_intercept = True
+            self.locations.setdefault("random:Intercept", self.loc(start, end))
+            return
+        name = self.ident(name)
+        if any(self._k(s) == self._k(name) for s in self.slopes):
+            self.diag("SY001", f"the random slope of {name} is listed twice", start, end, Severity.WARNING)
+            return
+        self.slopes.append(name)
+        self.locations[f"random:{name}"] = self.loc(start, end)
+
+    def set_setting(self, key: str, value: str, start: int, end: int) -> None:
+        """key: method | covariance | ddf (value already normalised)."""
+        setattr(self, key, value)
+        self.explicit[key] = True
+        self.locations[key] = self.loc(start, end)
+
+    def set_data(self, written: str, member: str, start: int, end: int) -> None:
+        self.data_written, self.data_member = written, member
+        self.locations["data"] = self.loc(start, end)
+
+    def add_contrast(self, label: str, rows: list[list[tuple[str, float]]], start: int, end: int) -> None:
+        rows_t = tuple(tuple((_term_name(self, t), float(c)) for t, c in row) for row in rows)
+        base, k = label, 2
+        while any(c.label == label for c, _ in self.contrasts):
+            label = f"{base} ({k})"
+            k += 1
+        self.contrasts.append((Contrast(label, rows_t), self.loc(start, end)))
+        self.locations[f"contrast:{label}"] = self.loc(start, end)
+
+    def set_command(self, start: int, end: int) -> None:
+        self.locations["command"] = self.loc(start, end)
+
+    # ---- result
+    def finish(self):
+        from .dialects.base import ParsedSyntax
+        ps = ParsedSyntax(self.dialect, self.src.text, self.src.file, None, self.diagnostics, self.locations,
+                          self.explicit, self.data_written, self.extra)
+        cmd = self.locations.get("command")
+        where = cmd or Location(file=self.src.file, line=1, col=1)
+        if self.outcome is None or self.cluster is None:
+            if not any(d.code == "SY001" and d.severity == Severity.ERROR for d in self.diagnostics):
+                what = "no outcome" if self.outcome is None else "no random effects with a grouping variable"
+                self.diagnostics.append(Diagnostic("SY001", f"cannot read a two-level mixed model: {what}",
+                                                   Severity.ERROR, where))
+            return ps
+        if not self.r_intercept and not self.slopes:
+            self.diagnostics.append(Diagnostic("SY001", "the random part has no effects", Severity.ERROR, where))
+            return ps
+        cov = self.covariance
+        contrasts = [c for c, _ in self.contrasts]
+        base = dict(outcome=self.outcome, cluster=self.cluster, fixed=tuple(self.fixed), intercept=self.intercept,
+                    random=RandomPart(self.r_intercept, tuple(self.slopes), cov), method=self.method,
+                    ddf=self.ddf, data=self.data_member, name=self.name)
+        try:
+            ps.model = validate(Model(contrasts=tuple(contrasts), **base), self.src.file)
+            return ps
+        except MlmgenError as e:
+            bad_contrasts = {d.location.field for d in e.diagnostics if (d.location.field or "").startswith("contr")}
+            other = [d for d in e.diagnostics if not (d.location.field or "").startswith("contr")]
+        for k, (c, loc) in enumerate(self.contrasts):
+            if f"contrasts[{k}]" in bad_contrasts:
+                for d in e.diagnostics:
+                    if d.location.field == f"contrasts[{k}]":
+                        self.diagnostics.append(Diagnostic(d.code, d.message + " (contrast not kept)",
+                                                           Severity.ERROR, loc))
+        kept = tuple(c for k, (c, _) in enumerate(self.contrasts) if f"contrasts[{k}]" not in bad_contrasts)
+        if not other:
+            try:
+                ps.model = validate(Model(contrasts=kept, **base), self.src.file)
+                return ps
+            except MlmgenError as e2:
+                other = e2.diagnostics
+        for d in other:
+            loc = self._field_location(d.location.field) or where
+            self.diagnostics.append(Diagnostic(d.code, d.message, Severity.ERROR, loc))
+        return ps
+
+    def _field_location(self, fld: str | None) -> Location | None:
+        if not fld:
+            return None
+        m = re.fullmatch(r"fixed\[(\d+)\]", fld)
+        if m and int(m.group(1)) < len(self.fixed):
+            return self.locations.get(f"fixed:{':'.join(self.fixed[int(m.group(1))].key)}")
+        m = re.fullmatch(r"random\[(\d+)\]", fld)
+        if m and int(m.group(1)) < len(self.slopes):
+            return self.locations.get(f"random:{self.slopes[int(m.group(1))]}")
+        return self.locations.get(fld.split(".")[0])
+
+
+def _term_name(b: SyntaxBuilder, text: str) -> str:
+    if text.strip().lower() in ("intercept", "int", "(intercept)", "_cons"):
+        return "Intercept"
+    return Term(tuple(b.ident(f) for f in Term.parse(text).factors)).name
+
+
+def split_top(tokens: list[Token], seps: set[str]) -> list[list[Token]]:
+    """Split a token list at separator operators that are not inside parentheses."""
+    out, cur, depth = [], [], 0
+    for t in tokens:
+        if t.kind == "op" and t.text in "([{":
+            depth += 1
+        elif t.kind == "op" and t.text in ")]}":
+            depth -= 1
+        if depth == 0 and t.kind == "op" and t.text in seps:
+            out.append(cur)
+            cur = []
+            continue
+        cur.append(t)
+    out.append(cur)
+    return out
+
+
+def prefix_match(word: str, choices: dict[str, int]) -> str | None:
+    """The choice `word` abbreviates: any prefix at least `min_len` letters long (choices: name -> min_len)."""
+    w = word.lower()
+    for full, min_len in choices.items():
+        if len(w) >= min_len and full.startswith(w):
+            return full
+    return None
