@@ -1,0 +1,246 @@
+"""The linter: coded rules over parsed mixed-model syntax, with variable roles and a reference model.
+
+    lint(parsed_list, data=None, reference_model=None) -> list[Diagnostic]
+
+`parsed_list` holds `ParsedSyntax` objects (one per snippet; any of the four packages, or a model file
+read with `parsed_from_model`). Parser diagnostics (SY001-SY005) are passed through. Each rule is one
+function in a `rules_*.py` module, registered with `@rule(code, severity)`; its docstring is the user
+documentation (sections What it finds / Why it matters / Example / Fix), printed by `mlmgen rules
+--explain CODE`. Snippet rules see one snippet at a time; group rules see all snippets together (stray
+predictors against the other snippets, inconsistent data names and df methods, REML LRTs).
+
+Roles (see `roles.py`) come from `data` (a DataFrame: exact), the model files' variable definitions,
+or low-confidence naming hints, in that order of preference. A finding that relies on naming hints is
+never an error and says so.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from ..diagnostics import CODES, Diagnostic, Fix, Location, Severity
+from ..dialects.base import ParsedSyntax
+from ..model import Model
+from .roles import Roles, roles_from_data, roles_from_model, roles_from_names
+
+PACKAGES = ("sas", "lme4", "stata", "spss")
+DOC_SECTIONS = ("What it finds", "Why it matters", "Example", "Fix")
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: Severity
+    scope: str                    # "snippet", "group", or "parser" (reported by the parsers, documented here)
+    check: Callable | None
+    doc: str
+
+    @property
+    def name(self) -> str:
+        return CODES[self.code]
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0].strip()
+
+    def section(self, title: str) -> str:
+        """The text of one documentation section (empty when missing)."""
+        m = re.search(rf"^\s*{re.escape(title)}:\s*\n(.*?)(?=^\s*(?:{'|'.join(DOC_SECTIONS)}):\s*$|\Z)",
+                      self.doc, re.S | re.M)
+        return _dedent(m.group(1)) if m else ""
+
+
+def _dedent(text: str) -> str:
+    import textwrap
+    return textwrap.dedent(text).strip("\n")
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code: str, severity: str = "warning", scope: str = "snippet"):
+    """Register a rule function under a code from `diagnostics.CODES` (codes never change meaning)."""
+    def deco(fn):
+        if code not in CODES:
+            raise ValueError(f"rule code {code} is not in diagnostics.CODES")
+        if code in RULES:
+            raise ValueError(f"rule code {code} registered twice")
+        RULES[code] = Rule(code, Severity(severity), scope, fn, fn.__doc__ or "")
+        return fn
+    return deco
+
+
+def parser_rule(code: str, severity: str, doc: str) -> None:
+    """Document a code the parsers report (the linter passes their diagnostics through)."""
+    if code in CODES and code not in RULES:
+        RULES[code] = Rule(code, Severity(severity), "parser", None, doc)
+
+
+@dataclass
+class Finding:
+    """A diagnostic plus the mechanical model edit that fixes it (None when the fix needs judgement)."""
+
+    diagnostic: Diagnostic
+    snippet: int | None = None
+    edit: Any = None
+
+
+@dataclass
+class LintContext:
+    snippets: list[ParsedSyntax]
+    roles: Roles
+    reference: Model | None = None
+    reference_file: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    _current: str | None = None
+
+    # ----------------------------------------------------------------- helpers for rules
+    @property
+    def models(self) -> list[tuple[int, ParsedSyntax]]:
+        return [(i, p) for i, p in enumerate(self.snippets) if p.model is not None]
+
+    def location(self, p: ParsedSyntax, *keys: str) -> Location:
+        """The location of the first key found in `p.locations`, else the command, else the file."""
+        for k in keys + ("command",):
+            if k and k in p.locations:
+                loc = p.locations[k]
+                return loc if loc.file else Location(p.file, loc.line, loc.col, loc.end_line, loc.end_col,
+                                                     loc.text, loc.field)
+        return Location(file=p.file)
+
+    def report(self, p: ParsedSyntax, message: str, *, keys: Iterable[str] = (), fix: str | None = None,
+               edit: Any = None, roles_used: Iterable[str] = (), severity: str | Severity | None = None,
+               source: str | None = None, code: str | None = None) -> None:
+        code = code or self._current
+        rule_ = RULES[code]
+        sev = Severity(severity) if severity is not None else rule_.severity
+        roles_used = list(roles_used)
+        src = source if source is not None else (self.roles.describe(roles_used) or None)
+        if roles_used and "naming hint" in self.roles.sources(roles_used):
+            if sev == Severity.ERROR:
+                sev = Severity.WARNING
+            message += " [roles from naming hints: low confidence]"
+        fix_obj = None
+        if fix is not None or edit is not None:
+            title = fix or "apply the fix"
+            rep = edit.describe(p.dialect) if edit is not None else None
+            if rep and title.endswith(" " + rep):          # the help line prints the replacement itself
+                title = title[: -len(rep) - 1]
+            fix_obj = Fix(title, rep)
+        idx = self.snippets.index(p) if p in self.snippets else None
+        diag = Diagnostic(code, message, sev, self.location(p, *keys), fix_obj, src)
+        self.findings.append(Finding(diag, idx, edit))
+
+    def reference_label(self) -> str:
+        return f"the model file {self.reference_file}" if self.reference_file else "the reference model"
+
+
+def _load_rules() -> None:
+    from . import rules_model, rules_portability, rules_random, rules_syntax  # noqa: F401  (registers)
+
+
+def build_roles(snippets: list[ParsedSyntax], data=None, reference_model: Model | None = None) -> Roles:
+    """Roles from data (exact) > model-file definitions > naming hints, for every variable the snippets use."""
+    names: list[str] = []
+    models = [p.model for p in snippets if p.model is not None] + ([reference_model] if reference_model else [])
+    for m in models:
+        names += list(m.predictors)
+    cluster = next((m.cluster for m in models), None)
+    roles = Roles({}, cluster)
+    for m in models:
+        if m.variables:
+            roles = roles.merged_with(roles_from_model(m)) if roles.roles else roles_from_model(m)
+    if data is not None and cluster is not None:
+        from .roles import add_derived
+        df = data
+        for m in models:
+            df = add_derived(df, m)
+        if cluster in df.columns:
+            roles = roles_from_data(df, cluster, names).merged_with(roles)
+    hints = roles_from_names(names, cluster)
+    return roles.merged_with(hints) if roles.roles else hints
+
+
+def lint_findings(parsed_list: list[ParsedSyntax], data=None, reference_model: Model | None = None,
+                  reference_file: str | None = None, roles: Roles | None = None,
+                  select: Iterable[str] | None = None) -> list[Finding]:
+    """Every finding (diagnostic + edit), sorted by file, line, column, code."""
+    _load_rules()
+    parsed_list = list(parsed_list)
+    if roles is None:
+        roles = build_roles(parsed_list, data, reference_model)
+    ctx = LintContext(parsed_list, roles, reference_model, reference_file)
+    for i, p in enumerate(parsed_list):
+        for d in p.diagnostics:
+            ctx.findings.append(Finding(d if d.location.file else _with_file(d, p.file), i, None))
+    wanted = set(select) if select is not None else None
+    for code, r in RULES.items():
+        if r.check is None or (wanted is not None and code not in wanted):
+            continue
+        ctx._current = code
+        if r.scope == "group":
+            r.check(ctx)
+        else:
+            for _, p in ctx.models:
+                r.check(p, ctx)
+    seen: set = set()
+    out = []
+    for f in ctx.findings:
+        k = (f.diagnostic.code, f.diagnostic.message, f.diagnostic.location)
+        if k not in seen:
+            seen.add(k)
+            out.append(f)
+    out.sort(key=lambda f: (f.diagnostic.location.file or "", f.diagnostic.location.line or 0,
+                            f.diagnostic.location.col or 0, f.diagnostic.code))
+    return out
+
+
+def _with_file(d: Diagnostic, file: str | None) -> Diagnostic:
+    from dataclasses import replace
+    return replace(d, location=replace(d.location, file=file))
+
+
+def lint(parsed_list: list[ParsedSyntax], data=None, reference_model: Model | None = None,
+         reference_file: str | None = None, roles: Roles | None = None) -> list[Diagnostic]:
+    """The diagnostics for the snippets (parser diagnostics passed through, then every rule)."""
+    return [f.diagnostic for f in lint_findings(parsed_list, data, reference_model, reference_file, roles)]
+
+
+def parsed_from_model(model: Model, file: str | None = None, text: str | None = None) -> ParsedSyntax:
+    """A model file as a 'snippet' (dialect "model"): every setting explicit, locations from the TOML lines."""
+    locs: dict[str, Location] = {}
+    lines = (text or "").splitlines()
+
+    def find(word: str, key: str, after: str | None = None) -> None:
+        pat = re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(word)}(?![A-Za-z0-9_.])")
+        for n, line in enumerate(lines, 1):
+            if after and not line.lstrip().startswith(after):
+                continue
+            m = pat.search(line)
+            if m:
+                locs[key] = Location(file, n, m.start() + 1, text=word)
+                return
+
+    for t in model.fixed:
+        for spelled in ("*".join(t.factors), ":".join(t.factors), "*".join(reversed(t.factors))):
+            find(spelled, "fixed:" + ":".join(t.key), "fixed")
+            if "fixed:" + ":".join(t.key) in locs:
+                break
+    for s in model.random.slopes:
+        find(s, "random:" + s, "effects")
+    find("fixed", "command")
+    for k in ("method", "ddf", "data"):
+        find(k, k)
+    find("covariance", "covariance")
+    return ParsedSyntax("model", text or "", file, model, [], locs,
+                        {"method": True, "covariance": True, "ddf": True}, model.data)
+
+
+def rule_codes() -> list[str]:
+    _load_rules()
+    return sorted(RULES)
+
+
+__all__ = ["RULES", "Rule", "rule", "lint", "lint_findings", "build_roles", "parsed_from_model", "Finding",
+           "LintContext", "rule_codes", "PACKAGES", "DOC_SECTIONS"]

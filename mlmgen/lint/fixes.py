@@ -1,0 +1,160 @@
+"""Mechanical fixes: small edits of a `Model` that a finding carries, applied by `mlmgen lint --fix`.
+
+Each edit is a frozen dataclass with `apply(model) -> Model` and `describe(dialect)` (the text to add
+or change, in the package's own spelling, shown after `help:`). `apply_edits` applies a list of edits
+in order, skipping edits that no longer apply (a term already added by another finding), and the
+corrected model is rendered in the same package with `mlmgen.render`, which writes every setting
+explicitly (so an implicit method or covariance becomes explicit too).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..model import Model, RandomPart, Term
+
+_INTERACTION = {"sas": "*", "spss": "*", "lme4": ":", "stata": "#"}
+
+
+def term_text(factors: tuple[str, ...], dialect: str | None) -> str:
+    """A term as the package writes it: `a*b` (SAS, SPSS), `a:b` / `I(a^2)` (R), `c.a#c.b` (Stata)."""
+    if dialect == "lme4" and len(factors) == 2 and factors[0] == factors[1]:
+        return f"I({factors[0]}^2)"
+    if dialect == "stata":
+        return "#".join(f"c.{f}" for f in factors)
+    return _INTERACTION.get(dialect or "", "*").join(factors)
+
+
+@dataclass(frozen=True)
+class AddTerm:
+    factors: tuple[str, ...]
+
+    def apply(self, model: Model) -> Model:
+        key = Term(self.factors).key
+        if any(t.key == key for t in model.fixed):
+            return model
+        return replace(model, fixed=model.fixed + (Term(self.factors),))
+
+    def describe(self, dialect: str | None) -> str:
+        return term_text(self.factors, dialect)
+
+
+@dataclass(frozen=True)
+class RemoveTerm:
+    factors: tuple[str, ...]
+
+    def apply(self, model: Model) -> Model:
+        key = Term(self.factors).key
+        fixed = tuple(t for t in model.fixed if t.key != key)
+        contrasts = tuple(c for c in model.contrasts
+                          if not any(Term.parse(n).key == key for row in c.rows for n, _ in row))
+        return replace(model, fixed=fixed, contrasts=contrasts)
+
+    def describe(self, dialect: str | None) -> str:
+        return term_text(self.factors, dialect)
+
+
+@dataclass(frozen=True)
+class RemoveSlope:
+    name: str
+
+    def apply(self, model: Model) -> Model:
+        slopes = tuple(s for s in model.random.slopes if s != self.name)
+        return replace(model, random=replace(model.random, slopes=slopes))
+
+    def describe(self, dialect: str | None) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class SwapSlope:
+    old: str
+    new: str
+
+    def apply(self, model: Model) -> Model:
+        if self.new in model.random.slopes:
+            return RemoveSlope(self.old).apply(model)
+        slopes = tuple(self.new if s == self.old else s for s in model.random.slopes)
+        return replace(model, random=replace(model.random, slopes=slopes))
+
+    def describe(self, dialect: str | None) -> str:
+        return self.new
+
+
+_METHOD_TEXT = {"sas": "METHOD={m}", "lme4": "REML={tf}", "stata": "{m_low}", "spss": "/METHOD = {m}"}
+_COV_TEXT = {"sas": "TYPE={c}", "lme4": "{bar}", "stata": "covariance({c_low})", "spss": "COVTYPE({c})"}
+_DDF_TEXT = {
+    "sas": {"satterthwaite": "DDFM=SATTERTHWAITE", "kenward-roger": "DDFM=KENWARDROGER",
+            "residual": "DDFM=RESIDUAL", "between-within": "DDFM=BETWITHIN", "containment": "DDFM=CONTAIN",
+            "none": "DDFM=NONE"},
+    "lme4": {"satterthwaite": 'ddf="Satterthwaite"', "kenward-roger": 'ddf="Kenward-Roger"',
+             "none": 'ddf="lme4"'},
+    "stata": {"satterthwaite": "dfmethod(satterthwaite)", "kenward-roger": "dfmethod(kroger)",
+              "residual": "dfmethod(residual)", "between-within": "dfmethod(repeated)", "none": "(no dfmethod())"},
+    "spss": {"satterthwaite": "/CRITERIA = DFMETHOD(SATTERTHWAITE)", "residual": "/CRITERIA = DFMETHOD(RESIDUAL)"},
+}
+
+
+@dataclass(frozen=True)
+class SetMethod:
+    method: str
+
+    def apply(self, model: Model) -> Model:
+        return replace(model, method=self.method)
+
+    def describe(self, dialect: str | None) -> str:
+        m = self.method.upper()
+        return _METHOD_TEXT.get(dialect or "", "{m}").format(m=m, m_low=m.lower(),
+                                                             tf="TRUE" if m == "REML" else "FALSE")
+
+
+@dataclass(frozen=True)
+class SetCovariance:
+    covariance: str
+
+    def apply(self, model: Model) -> Model:
+        return replace(model, random=replace(model.random, covariance=self.covariance))
+
+    def describe(self, dialect: str | None) -> str:
+        c = self.covariance.upper()
+        return _COV_TEXT.get(dialect or "", "{c}").format(
+            c=c, c_low="un" if c == "UN" else "independent", bar="|" if c == "UN" else "||")
+
+
+@dataclass(frozen=True)
+class SetDdf:
+    ddf: str
+
+    def apply(self, model: Model) -> Model:
+        return replace(model, ddf=self.ddf)
+
+    def describe(self, dialect: str | None) -> str:
+        return _DDF_TEXT.get(dialect or "", {}).get(self.ddf, self.ddf)
+
+
+@dataclass(frozen=True)
+class SetData:
+    name: str
+
+    def apply(self, model: Model) -> Model:
+        return replace(model, data=self.name)
+
+    def describe(self, dialect: str | None) -> str:
+        return self.name
+
+
+Edit = AddTerm | RemoveTerm | RemoveSlope | SwapSlope | SetMethod | SetCovariance | SetDdf | SetData
+
+
+def apply_edits(model: Model, edits: list) -> Model:
+    """The model with every edit applied in order (removals first, so an added term is not removed again)."""
+    order = {RemoveTerm: 0, RemoveSlope: 0, SwapSlope: 1}
+    for e in sorted(edits, key=lambda e: order.get(type(e), 2)):
+        model = e.apply(model)
+    from ..model import validate
+    return validate(model)
+
+
+def fixed_syntax(model: Model, dialect: str, edits: list) -> str:
+    """The corrected syntax, rendered in the same package."""
+    from ..render import render
+    return render(apply_edits(model, edits), dialect)

@@ -1,0 +1,307 @@
+"""Rules on package defaults and consistency across packages (PT001-PT005), and REML LRTs (ES001).
+
+Package defaults (sources in ../shared/design/package-conventions.md, from the packages' manuals):
+
+| setting     | SAS PROC MIXED        | Stata mixed          | SPSS MIXED        | R lme4/lmerTest            |
+|-------------|-----------------------|----------------------|-------------------|----------------------------|
+| method      | REML                  | ML                   | REML              | REML                       |
+| covariance  | VC (independent)      | independent          | VC (independent)  | unstructured for (1+x|g)   |
+| ddf         | containment           | none (z tests)       | Satterthwaite     | Satterthwaite (lmerTest)   |
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from ..dialects.base import ParsedSyntax
+from ..names import DIALECT_TITLES, RULES as NAME_RULES, case_key
+from . import PACKAGES, LintContext, rule
+from .fixes import SetCovariance, SetData, SetDdf, SetMethod
+from .rules_model import fkey
+
+DEFAULT_METHOD = {"sas": "reml", "lme4": "reml", "stata": "ml", "spss": "reml"}
+DEFAULT_COVARIANCE = {"sas": "vc", "stata": "vc", "spss": "vc", "lme4": "un"}
+DEFAULT_DDF = {"sas": "containment", "stata": "none", "spss": "satterthwaite", "lme4": "satterthwaite"}
+_COV_WORDS = {"un": "unstructured", "vc": "independent (variance components)"}
+
+
+def _target(ctx: LintContext, attr: str, fallback: str, explicit_key: str) -> str:
+    """The setting the other sources agree on: the reference model, else snippets that write it, else fallback."""
+    if ctx.reference is not None:
+        return getattr(ctx.reference, attr) if attr != "covariance" else ctx.reference.random.covariance
+    vals = [(p.model.random.covariance if attr == "covariance" else getattr(p.model, attr))
+            for _, p in ctx.models if p.explicit.get(explicit_key) or p.dialect == "model"]
+    return Counter(vals).most_common(1)[0][0] if vals else fallback
+
+
+@rule("PT001", "warning")
+def implicit_covariance_structure(p: ParsedSyntax, ctx: LintContext) -> None:
+    """The random-effect covariance structure is left to the package default.
+
+    What it finds:
+        Syntax with a random intercept and random slopes (two or more random effects) that does not
+        state their covariance structure: SAS RANDOM without TYPE=, Stata `mixed` without
+        `covariance()`, SPSS /RANDOM without COVTYPE(). (In lme4 the bar notation states it:
+        `(1 + x | g)` is unstructured, `(1 + x || g)` independent.)
+
+    Why it matters:
+        The defaults differ silently: SAS, Stata and SPSS make random effects independent (no
+        intercept-slope covariance) unless told otherwise, while lme4's `(1 + x | g)` estimates the
+        covariance. The "same" model then has a different number of parameters, a different
+        likelihood and different estimates in each package, with no error anywhere.
+
+    Example:
+        mixed langpost c.mixgrd c.CMverb10 c.WCverb, || schoolID: WCverb, reml
+
+    Fix:
+        Write the structure: `covariance(un)` (Stata), `TYPE=UN` (SAS), `COVTYPE(UN)` (SPSS), or the
+        independent structure explicitly if that is what you mean. Mechanical: the structure of the
+        reference model or of the other snippets, otherwise unstructured.
+    """
+    if p.dialect not in PACKAGES or p.dialect == "lme4" or p.explicit.get("covariance") is not False:
+        return
+    if p.model.random.q < 2:
+        return
+    target = _target(ctx, "covariance", "un", "covariance")
+    default = DEFAULT_COVARIANCE[p.dialect]
+    edit = SetCovariance(target)
+    ctx.report(p, f"the covariance of the random effects is left to the {DIALECT_TITLES[p.dialect]} default "
+                  f"({_COV_WORDS[default]}); lme4's (1 + x | g) is unstructured",
+               keys=["covariance", "random:" + p.model.random.slopes[0]],
+               fix=f"write {edit.describe(p.dialect)}", edit=edit)
+
+
+@rule("PT002", "warning")
+def implicit_estimation_method(p: ParsedSyntax, ctx: LintContext) -> None:
+    """The estimation method is left to the package default.
+
+    What it finds:
+        Syntax that does not state REML or ML (SAS METHOD=, Stata `reml`/`mle`, SPSS /METHOD, R
+        `REML=`). A warning where the default is ML (Stata `mixed`), information elsewhere.
+
+    Why it matters:
+        Stata `mixed` fits by maximum likelihood unless told `reml`; SAS, SPSS and lme4 fit by REML.
+        Variance components (and so standard errors and df) differ between the two, and so does
+        every likelihood-based statistic; REML likelihood-ratio tests of fixed effects are invalid.
+        Nothing in the output of the "same" model says which one was used unless you look.
+
+    Example:
+        mixed langpost c.mixgrd c.CMverb10 c.WCverb, || schoolID: WCverb, covariance(un)
+
+    Fix:
+        Write the method: `reml` (Stata), `METHOD=REML` (SAS), `/METHOD = REML` (SPSS), `REML=TRUE`
+        (R). Mechanical: the method of the reference model or of the other snippets, otherwise REML.
+    """
+    if p.dialect not in PACKAGES or p.explicit.get("method") is not False:
+        return
+    default = DEFAULT_METHOD[p.dialect]
+    target = _target(ctx, "method", "reml", "method")
+    edit = SetMethod(target)
+    sev = "warning" if default == "ml" or target != default else "info"
+    ctx.report(p, f"the estimation method is left to the {DIALECT_TITLES[p.dialect]} default "
+                  f"({default.upper()}); SAS, SPSS and lme4 default to REML, Stata mixed to ML",
+               keys=["method"], fix=f"write {edit.describe(p.dialect)}", edit=edit, severity=sev)
+
+
+@rule("PT003", "warning", scope="group")
+def df_method_mismatch(ctx: LintContext) -> None:
+    """No denominator-df method, or different methods across snippets.
+
+    What it finds:
+        A snippet that leaves the denominator degrees of freedom to the package default (info), or
+        snippets (or a snippet and the reference model) that use different df methods (warning).
+
+    Why it matters:
+        The defaults differ: SAS uses containment df when a RANDOM statement is present, Stata
+        `mixed` gives large-sample z tests (no df) unless `dfmethod()` is given, SPSS and lmerTest use
+        Satterthwaite. The same estimates then get different p-values in each package.
+
+    Example:
+        SAS ... DDFM=Satterthwaite;   Stata: mixed ..., reml covariance(un)     (no dfmethod(): z tests)
+
+    Fix:
+        State the same method everywhere (`DDFM=Satterthwaite`, `dfmethod(satterthwaite)`,
+        `DFMETHOD(SATTERTHWAITE)`, `summary(m, ddf="Satterthwaite")`). Mechanical.
+    """
+    models = [p for _, p in ctx.models if p.dialect in PACKAGES]
+    for p in models:
+        if p.explicit.get("ddf") is False:
+            default = DEFAULT_DDF[p.dialect]
+            target = _target(ctx, "ddf", "satterthwaite", "ddf")
+            edit = SetDdf(target)
+            ctx.report(p, f"the denominator df method is left to the {DIALECT_TITLES[p.dialect]} default "
+                          f"({default})", keys=["ddf", "command"], severity="info",
+                       fix=f"write {edit.describe(p.dialect)}", edit=edit)
+    stated = [p for p in models if p.explicit.get("ddf")]
+    if ctx.reference is not None:
+        target = ctx.reference.ddf
+        why = ctx.reference_label()
+    else:
+        counts = Counter(p.model.ddf for p in stated)
+        if len(counts) < 2:
+            return
+        target = counts.most_common(1)[0][0]
+        why = "the other snippets"
+    for p in stated:
+        if p.model.ddf != target:
+            edit = SetDdf(target)
+            ctx.report(p, f"denominator df method {p.model.ddf} differs from {why} ({target})",
+                       keys=["ddf"], fix=f"write {edit.describe(p.dialect)}", edit=edit)
+
+
+def _data_name(p: ParsedSyntax) -> str | None:
+    d = p.data
+    if not d:
+        return None
+    d = d.strip().strip("'\"")
+    if p.dialect == "sas" and "." in d:            # libref.member: the member names the data set
+        d = d.rsplit(".", 1)[1]
+    return d or None
+
+
+@rule("PT004", "warning", scope="group")
+def inconsistent_data_name(ctx: LintContext) -> None:
+    """Snippets name the data set differently.
+
+    What it finds:
+        Snippets linted together (or a snippet and the reference model) that name the data set
+        differently, including names that differ only in case when the package is case-sensitive
+        (R and Stata; SAS and SPSS fold case). A SAS library prefix (`work.`) is ignored. The
+        spelling of the reference model wins; otherwise the most common spelling, ties going to the
+        spelling of the case-insensitive packages.
+
+    Why it matters:
+        In R `example` and `Example` are different objects: the snippet fails, or worse, fits a
+        different data frame that happens to exist. The lecture's example 4a writes `data=example`
+        in R and `work.Example` everywhere else.
+
+    Example:
+        name = lmer(data=example, REML=TRUE, formula=...)     (the other snippets: Example)
+
+    Fix:
+        Use one spelling everywhere (mechanical: the reference spelling).
+    """
+    named = [(p, _data_name(p)) for _, p in ctx.models]
+    named = [(p, n) for p, n in named if n]
+    if ctx.reference is not None and ctx.reference.data:
+        ref = ctx.reference.data
+    else:
+        if len(named) < 2:
+            return
+        counts = Counter(n for _, n in named)
+        top = max(counts.values())
+        tied = [n for n in counts if counts[n] == top]
+        insensitive = [n for p, n in named if p.dialect in ("sas", "spss") and n in tied]
+        ref = (insensitive or [n for _, n in named if n in tied])[0]
+    for p, n in named:
+        if case_key(n, p.dialect) != case_key(ref, p.dialect):
+            only_case = n.casefold() == ref.casefold()
+            ctx.report(p, f"data set {n!r} differs from {ref!r}" +
+                       (f" (only in case, which matters in {DIALECT_TITLES[p.dialect]})" if only_case else ""),
+                       keys=["data"], fix=f"write {ref}", edit=SetData(ref))
+
+
+@rule("PT005", "warning")
+def unportable_identifier(p: ParsedSyntax, ctx: LintContext) -> None:
+    """A name that is not legal in one of the target packages.
+
+    What it finds:
+        A variable name (outcome, cluster, predictor) that breaks the identifier rules of one of the
+        four packages: SAS and Stata allow at most 32 characters, letters, digits and `_`; SPSS
+        refuses names ending in `_` or `.`; R names may contain `.`, the others may not; each package
+        reserves some words (SAS `_N_`, Stata `_cons`, SPSS `BY`, R `TRUE`). An error when the name is
+        not legal in the snippet's own package, a warning when another package cannot take it.
+
+    Why it matters:
+        mlmgen never mangles names, so a model that uses such a name cannot be written in that
+        package; renaming by hand in one package only is how models drift apart.
+
+    Example:
+        verbal.iq (R) cannot be a Stata, SAS or SPSS variable name.
+
+    Fix:
+        Rename the variable in the data to a name legal everywhere (letters, digits and `_`, starting
+        with a letter, at most 32 characters, not ending in `_`). Not mechanical.
+    """
+    m = p.model
+    names = [(m.outcome, "outcome", "outcome"), (m.cluster, "cluster", "cluster")]
+    names += [(v, "predictor", next((fkey(t.factors) for t in m.fixed if v in t.factors), "random:" + v))
+              for v in m.predictors]
+    for name, role, key in names:
+        for d in PACKAGES:
+            problems = NAME_RULES[d].problems(name)
+            if not problems:
+                continue
+            own = d == p.dialect
+            ctx.report(p, f"{role} name {name!r}: {problems[0]}", keys=[key],
+                       severity="error" if own else "warning",
+                       fix=f"rename {name} to a name legal in every package")
+            break
+
+
+_R_ASSIGN = re.compile(r"^\s*([A-Za-z.][A-Za-z0-9._]*)\s*(?:=|<-)\s*(?:lmerTest::|lme4::)?lmer\s*\(", re.M)
+_R_ANOVA = re.compile(r"\banova\s*\(\s*([A-Za-z.][A-Za-z0-9._]*)\s*,\s*([A-Za-z.][A-Za-z0-9._]*)([^)]*)\)")
+_STATA_STORE = re.compile(r"^\s*est(?:imates|imate|imat|ima|im|i)?\s+sto(?:re|r)?\s+(\w+)", re.M)
+_STATA_LRTEST = re.compile(r"^\s*lrtest\s+(\w+)\s+(\w+)", re.M)
+
+
+@rule("ES001", "warning", scope="group")
+def reml_lrt_different_fixed(ctx: LintContext) -> None:
+    """A REML likelihood-ratio comparison of models whose fixed parts differ.
+
+    What it finds:
+        A likelihood-ratio test between two REML fits with different fixed effects: R
+        `anova(m1, m2, refit = FALSE)` of two `lmer(..., REML = TRUE)` models, or Stata `lrtest a b`
+        of two stored `mixed ..., reml` fits. (R's `anova()` without `refit = FALSE` refits by ML,
+        which is fine.) Models are matched by the object or stored-estimates name in the snippets.
+
+    Why it matters:
+        The REML likelihood is the likelihood of residuals after removing the fixed effects, so two
+        REML fits with different fixed parts are fitted to different data: their -2 log-likelihood
+        difference is not a test of anything. The lecture: "If using REML, to-be-compared models must
+        have same fixed effects". The packages print a chi-square and a p-value regardless.
+
+    Example:
+        m1 = lmer(langpost ~ 1 + WCverb + (1 + WCverb | schoolID), data = Example, REML = TRUE)
+        m2 = lmer(langpost ~ 1 + WCverb + mixgrd + (1 + WCverb | schoolID), data = Example, REML = TRUE)
+        anova(m1, m2, refit = FALSE)
+
+    Fix:
+        Compare fixed effects with ML fits (drop `refit = FALSE`, or fit with `mle` in Stata), or
+        test the fixed effects with Wald/F tests. Not mechanical.
+    """
+    fits: dict[str, ParsedSyntax] = {}
+    for _, p in ctx.models:
+        if p.dialect == "lme4":
+            for m in _R_ASSIGN.finditer(p.text):
+                fits[m.group(1)] = p
+        elif p.dialect == "stata":
+            for m in _STATA_STORE.finditer(p.text):
+                fits.setdefault(m.group(1), p)
+        if p.model.name:
+            fits.setdefault(p.model.name, p)
+    for p in ctx.snippets:
+        hits = []
+        if p.dialect == "lme4":
+            hits = [(m, m.group(1), m.group(2)) for m in _R_ANOVA.finditer(p.text)
+                    if re.search(r"refit\s*=\s*(?:FALSE|F)\b", m.group(3))]
+        elif p.dialect == "stata":
+            hits = [(m, m.group(1), m.group(2)) for m in _STATA_LRTEST.finditer(p.text)]
+        for m, a, b in hits:
+            pa, pb = fits.get(a), fits.get(b)
+            if pa is None or pb is None or pa.model is None or pb.model is None:
+                continue
+            if pa.model.method != "reml" or pb.model.method != "reml":
+                continue
+            if {t.key for t in pa.model.fixed} == {t.key for t in pb.model.fixed} \
+                    and pa.model.intercept == pb.model.intercept:
+                continue
+            line = p.text.count("\n", 0, m.start()) + 1
+            col = m.start() - (p.text.rfind("\n", 0, m.start()) + 1) + 1
+            from ..diagnostics import Location
+            ctx.report(p, f"likelihood-ratio test of REML fits {a} and {b}, whose fixed parts differ: "
+                          f"REML likelihoods of different fixed parts are not comparable",
+                       source=None, fix="compare ML fits (or use Wald/F tests for the fixed effects)")
+            f = ctx.findings[-1]
+            from dataclasses import replace
+            f.diagnostic = replace(f.diagnostic, location=Location(p.file, line, col, text=m.group(0)))
