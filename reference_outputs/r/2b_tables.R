@@ -1,0 +1,6 @@
+source("data_prep.R")
+name = lmer(data=Example, REML=TRUE, formula=langpost~1+hw2+mixgrd+CMverb10+WCverb+(1+WCverb|schoolID))
+print(as.data.frame(VarCorr(name)))
+print(coef(summary(name, ddf="Satterthwaite")))
+write.csv(as.data.frame(VarCorr(name)), "2b_varcorr.csv", row.names = FALSE)
+write.csv(coef(summary(name, ddf="Satterthwaite")), "2b_coef.csv")

@@ -1,0 +1,4 @@
+source("data_prep.R")
+name = lmer(data=Example, REML=TRUE,  
+           formula=langpost~1+hw2+mixgrd+CMverb10+verb10+(1+WCverb|schoolID))  
+summary(name, ddf="Satterthwaite")
