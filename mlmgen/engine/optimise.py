@@ -1,0 +1,169 @@
+"""Minimise the profiled criterion over theta: bounded L-BFGS-B with the analytic gradient, then Newton polish.
+
+* L-BFGS-B (scipy) from lme4's start Lambda = I, bounds Lambda_ii >= 0, with f and g from `objective.evaluate`.
+  Its relative-f stopping rule is loose because -2l grows with N, so ftol is set to ~machine precision and the
+  run is followed by
+* Newton polish on the free coordinates (not at a bound with a gradient pushing outwards): the Hessian is the
+  central difference of the analytic gradient (dim(theta) extra gradient calls), the step is projected onto the
+  bounds and halved until the criterion does not increase. It stops when the Newton decrement g'H^-1 g (the
+  predicted decrease of -2l, times 2) is below `newton_tol`.
+* lme4's boundary check: a diagonal Lambda_ii below `boundary_tol` is set to 0 and kept there when the
+  criterion does not increase.
+
+Converged = the Newton decrement is below `converged_tol`, the free-coordinate Hessian is positive definite
+and no coordinate at a bound has a gradient pointing into the feasible region beyond `kkt_tol`.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import minimize
+
+from ..results import Optimisation
+from .objective import Evaluation, evaluate, theta_index, theta_lower, theta_start
+from .suffstats import SuffStats
+
+
+@dataclass
+class OptimiseOptions:
+    maxiter: int = 1000
+    newton_steps: int = 10
+    newton_tol: float = 1e-13
+    converged_tol: float = 1e-6
+    kkt_tol: float = 1e-6
+    boundary_tol: float = 1e-5
+    fd_step: float = 1e-5
+
+
+@dataclass
+class OptimiseOutcome:
+    ev: Evaluation
+    optimisation: Optimisation
+    hessian_theta: np.ndarray | None
+    free: np.ndarray
+    notes: list[str] = field(default_factory=list)
+
+
+def optimise(ss: SuffStats, reml: bool, covariance: str, start: np.ndarray | None = None,
+             options: OptimiseOptions | None = None) -> OptimiseOutcome:
+    opt = options or OptimiseOptions()
+    t0 = time.perf_counter()
+    q = ss.q
+    lower = theta_lower(q, covariance)
+    th0 = theta_start(q, covariance) if start is None else np.asarray(start, dtype=float)
+    count = [0]
+
+    def ev_at(th, grad=True) -> Evaluation:
+        count[0] += 1
+        return evaluate(th, ss, reml, covariance, gradient=grad)
+
+    def fg(th):
+        e = ev_at(th)
+        return e.f, e.grad
+
+    ev0 = ev_at(th0)
+    bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower]
+    res = minimize(fg, th0, jac=True, method="L-BFGS-B", bounds=bounds,
+                   options={"maxiter": opt.maxiter, "ftol": 1e-15, "gtol": 1e-10, "maxls": 50})
+    th = np.maximum(np.asarray(res.x, dtype=float), lower)
+    ev = ev_at(th)
+    notes: list[str] = []
+    if not res.success:
+        notes.append(f"L-BFGS-B stopped: {res.message}")
+
+    ev, H, free, decrement = _newton_polish(ev, ev_at, lower, opt)
+
+    # lme4-style boundary check: small diagonal elements set to 0 if that does not increase the criterion.
+    diag_idx = [k for k, (i, j) in enumerate(theta_index(q, covariance)) if i == j]
+    changed = False
+    for k in diag_idx:
+        if 0.0 < ev.theta[k] < opt.boundary_tol:
+            th2 = ev.theta.copy()
+            th2[k] = 0.0
+            e2 = ev_at(th2)
+            if e2.f <= ev.f + 1e-10:
+                ev, changed = e2, True
+    if changed:
+        ev, H, free, decrement = _newton_polish(ev, ev_at, lower, opt)
+
+    g = ev.grad
+    at_bound = ~free
+    kkt_bad = bool(np.any(g[at_bound] < -opt.kkt_tol))
+    pg = np.where(free, g, np.minimum(g, 0.0))
+    pd = H is not None and (H.size == 0 or np.all(np.linalg.eigvalsh(H) > 0))
+    converged = bool(np.isfinite(ev.f) and decrement <= opt.converged_tol and pd and not kkt_bad)
+    msg = (f"L-BFGS-B ({res.nit} iterations) + Newton polish; Newton decrement {decrement:.3g}"
+           + ("" if pd else "; Hessian on the free parameters not positive definite")
+           + ("; a parameter at its bound has a gradient pointing inwards" if kkt_bad else ""))
+    optim = Optimisation(start=[float(x) for x in th0], end=[float(x) for x in ev.theta],
+                         start_objective=float(ev0.f), end_objective=float(ev.f), evaluations=count[0],
+                         gradient_norm=float(np.max(np.abs(pg))) if pg.size else 0.0, converged=converged,
+                         message=msg, seconds=time.perf_counter() - t0)
+    return OptimiseOutcome(ev, optim, H, free, notes)
+
+
+def fd_hessian(ev: Evaluation, ev_at, idx: np.ndarray, step: float) -> np.ndarray:
+    """Central-difference Hessian of the analytic gradient on the coordinates idx (symmetrised)."""
+    k = len(idx)
+    H = np.zeros((k, k))
+    for a, i in enumerate(idx):
+        h = step * max(abs(ev.theta[i]), 0.1)
+        tp = ev.theta.copy()
+        tm = ev.theta.copy()
+        tp[i] += h
+        tm[i] -= h
+        gp = ev_at(tp).grad
+        gm = ev_at(tm).grad
+        H[:, a] = (gp[idx] - gm[idx]) / (2 * h)
+    return 0.5 * (H + H.T)
+
+
+def _newton_polish(ev: Evaluation, ev_at, lower: np.ndarray, opt: OptimiseOptions):
+    H = None
+    decrement = np.inf
+    free = np.ones(len(ev.theta), dtype=bool)
+    for _ in range(opt.newton_steps):
+        g = ev.grad
+        free = ~((ev.theta <= lower) & (g >= 0))
+        idx = np.flatnonzero(free)
+        if idx.size == 0:
+            H, decrement = np.zeros((0, 0)), 0.0
+            break
+        H = fd_hessian(ev, ev_at, idx, opt.fd_step)
+        try:
+            Lc = np.linalg.cholesky(H)
+        except np.linalg.LinAlgError:
+            decrement = np.inf
+            break
+        step = np.linalg.solve(Lc.T, np.linalg.solve(Lc, -g[idx]))
+        decrement = float(-g[idx] @ step)
+        if decrement <= opt.newton_tol:
+            break
+        t = 1.0
+        improved = False
+        for _ls in range(30):
+            th = ev.theta.copy()
+            th[idx] += t * step
+            th = np.maximum(th, lower)
+            e2 = ev_at(th)
+            if e2.f <= ev.f:
+                ev, improved = e2, True
+                break
+            t *= 0.5
+        if not improved:
+            break
+    # final state at the returned point
+    g = ev.grad
+    free = ~((ev.theta <= lower) & (g >= 0))
+    idx = np.flatnonzero(free)
+    if idx.size and (H is None or H.shape[0] != idx.size or not np.isfinite(decrement) or decrement > opt.newton_tol):
+        H = fd_hessian(ev, ev_at, idx, opt.fd_step)
+        try:
+            decrement = float(g[idx] @ np.linalg.solve(H, g[idx]))
+        except np.linalg.LinAlgError:
+            decrement = np.inf
+    elif idx.size == 0:
+        H, decrement = np.zeros((0, 0)), 0.0
+    return ev, H, free, abs(decrement)
