@@ -1,5 +1,15 @@
-"""`mlmgen lint` (being built; owned by the work on its issue)."""
+"""`mlmgen lint FILE... [--data FILE] [--model MODEL.toml] [--format text|json] [--fix]`.
+
+Each FILE is syntax of one of the four packages (recognised by content, then extension; `--package`
+forces one) or a TOML model file. Files linted together are each other's reference for stray
+predictors and data names unless `--model` gives the reference. Exit codes: 0 no error-level finding,
+1 at least one error-level finding, 2 unreadable input (file, model file, data, unknown package).
+"""
 from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
 
 import click
 
@@ -7,9 +17,134 @@ from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from . import handle_errors
 
 
-@click.command("lint", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1)
+def _input_error(code: str, message: str, file: str | None = None) -> MlmgenError:
+    return MlmgenError(Diagnostic(code, message, Severity.ERROR, Location(file=file)))
+
+
+def read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        try:
+            return Path(path).read_text(encoding="latin-1")
+        except OSError as exc:
+            raise _input_error("CL001", f"cannot read {path}: {exc}", path)
+    except OSError as exc:
+        raise _input_error("CL001", f"cannot read {path}: {exc.strerror or exc}", path)
+
+
+def parse_file(path: str, package: str | None = None):
+    """A `ParsedSyntax` for a syntax file or a model file (.toml)."""
+    from ..dialects import get_dialect, guess_dialect
+    from ..lint import parsed_from_model
+    from ..modelfile import loads_model
+    text = read_text(path)
+    if path.lower().endswith(".toml") and package is None:
+        return parsed_from_model(loads_model(text, path), path, text)
+    try:
+        name = package or guess_dialect(text, path)
+    except ImportError:                     # a package whose reader is not installed: go by extension
+        from ..dialects import dialect_for_extension
+        name = dialect_for_extension(path)
+    if name is None:
+        raise _input_error("CL001", f"cannot tell which package {path} is written for; use --package "
+                                    f"sas|lme4|stata|spss", path)
+    dialect = get_dialect(name)
+    try:
+        return dialect.parse_syntax(text, path)
+    except (NotImplementedError, ImportError):
+        raise _input_error("CL001", f"reading {dialect.title} syntax is not available yet in this version", path)
+
+
+def read_data(path: str):
+    """A DataFrame from CSV (or Stata .dta); DA001 when it cannot be read."""
+    import pandas as pd
+    try:
+        if path.lower().endswith(".dta"):
+            return pd.read_stata(path)
+        return pd.read_csv(path)
+    except Exception as exc:  # pandas raises many kinds for bad files; all are bad input here
+        raise MlmgenError(Diagnostic("DA001", f"cannot read data {path}: {exc.__class__.__name__}: {exc}",
+                                     Severity.ERROR, Location(file=path)))
+
+
+def echo_text(diags: list[Diagnostic], texts: dict[str, str]) -> None:
+    for d in diags:
+        line = None
+        f, n = d.location.file, d.location.line
+        if f in texts and n:
+            lines = texts[f].splitlines()
+            if 0 < n <= len(lines):
+                line = lines[n - 1]
+        click.echo(d.format(line))
+    counts = {s: sum(d.severity == s for d in diags) for s in Severity}
+    if diags:
+        click.echo(f"{len(diags)} finding{'s' if len(diags) != 1 else ''}: {counts[Severity.ERROR]} error(s), "
+                   f"{counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} info")
+    else:
+        click.echo("no findings")
+
+
+def apply_fixes(parsed, findings) -> dict[str, str]:
+    """Corrected text per file for every snippet with mechanical fixes (rendered in the same package)."""
+    from ..lint.fixes import apply_edits
+    from ..modelfile import dumps_model
+    from ..render import render
+    out = {}
+    for i, p in enumerate(parsed):
+        edits = [f.edit for f in findings if f.snippet == i and f.edit is not None]
+        if not edits or p.model is None or not p.file:
+            continue
+        model = apply_edits(p.model, edits)
+        out[p.file] = dumps_model(model) if p.dialect == "model" else render(model, p.dialect)
+    return out
+
+
+@click.command("lint")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--data", "data_path", type=click.Path(dir_okay=False),
+              help="data (CSV or .dta) to compute variable roles exactly")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False),
+              help="reference model file (TOML): the intended model, for stray and missing predictors")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--fix", is_flag=True, help="rewrite each FILE with its mechanical fixes applied (same package)")
+@click.option("--package", type=click.Choice(["sas", "lme4", "r", "stata", "spss"], case_sensitive=False),
+              help="the package all FILEs are written for (default: recognised from each file)")
+@click.option("--show-roles", is_flag=True, help="print the variable roles used and where they came from")
 @handle_errors
-def lint_cmd(args):
-    """(not available yet)"""
-    raise MlmgenError(Diagnostic("CL001", "mlmgen lint is not available yet", Severity.ERROR, Location()))
+def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles):
+    """Lint mixed-model syntax (SAS, R lme4, Stata, SPSS) or model files for smushed effects, stray
+    predictors and package-default traps. Exit 1 when an error-level finding is reported."""
+    from ..lint import build_roles, lint_findings
+    from ..modelfile import load_model
+    parsed = [parse_file(f, package) for f in files]
+    reference = load_model(model_path) if model_path else None
+    data = read_data(data_path) if data_path else None
+    roles = build_roles(parsed, data, reference)
+    findings = lint_findings(parsed, data, reference, model_path, roles)
+    texts = {p.file: p.text for p in parsed if p.file}
+    if fix:
+        fixed = apply_fixes(parsed, findings)
+        for path, text in fixed.items():
+            Path(path).write_text(text, encoding="utf-8")
+            click.echo(f"{path}: wrote the corrected syntax", err=True)
+        if fixed:
+            parsed = [parse_file(f, package) for f in files]
+            findings = lint_findings(parsed, data, reference, model_path, build_roles(parsed, data, reference))
+            texts = {p.file: p.text for p in parsed if p.file}
+    diags = [f.diagnostic for f in findings]
+    if show_roles:
+        names = sorted({n for p in parsed if p.model for n in p.model.predictors})
+        for n in names:
+            r = roles.get(n)
+            click.echo(f"role: {r.describe()} [{r.source if r.level else 'no source'}]", err=fmt == "json")
+    if fmt == "json":
+        click.echo(json.dumps([_json(d) for d in diags], indent=2))
+    else:
+        echo_text(diags, texts)
+    sys.exit(1 if any(d.severity == Severity.ERROR for d in diags) else 0)
+
+
+def _json(d: Diagnostic) -> dict:
+    """code, severity, message, file, line, column, fix (+ name, source, text for context)."""
+    return d.to_dict()

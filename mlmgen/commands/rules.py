@@ -1,5 +1,7 @@
-"""`mlmgen rules` (being built; owned by the work on its issue)."""
+"""`mlmgen rules [--explain CODE] [--format text|json]`: the lint rule catalogue, or one rule's documentation."""
 from __future__ import annotations
+
+import json
 
 import click
 
@@ -7,9 +9,39 @@ from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from . import handle_errors
 
 
-@click.command("rules", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1)
+@click.command("rules")
+@click.option("--explain", "code", metavar="CODE", help="print the documentation of one rule (e.g. RE001)")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
-def rules_cmd(args):
-    """(not available yet)"""
-    raise MlmgenError(Diagnostic("CL001", "mlmgen rules is not available yet", Severity.ERROR, Location()))
+def rules_cmd(code, fmt):
+    """List the lint rules (code, name, severity, summary), or explain one."""
+    from ..lint import DOC_SECTIONS, RULES, rule_codes
+    codes = rule_codes()
+    if code:
+        key = code.strip().upper()
+        if key not in RULES:
+            raise MlmgenError(Diagnostic("CL001", f"no rule {code!r}; `mlmgen rules` lists them ({', '.join(codes)})",
+                                         Severity.ERROR, Location(field="--explain")))
+        r = RULES[key]
+        if fmt == "json":
+            click.echo(json.dumps({"code": r.code, "name": r.name, "severity": r.severity.value,
+                                   "reported_by": "parser" if r.scope == "parser" else "linter",
+                                   "summary": r.summary,
+                                   **{s.lower().replace(" ", "_"): r.section(s) for s in DOC_SECTIONS}}, indent=2))
+            return
+        click.echo(f"{r.code} {r.name} ({r.severity.value}{', reported by the parsers' if r.scope == 'parser' else ''})")
+        click.echo(f"  {r.summary}")
+        for s in DOC_SECTIONS:
+            click.echo("")
+            click.echo(f"{s}:")
+            for line in r.section(s).splitlines():
+                click.echo(f"  {line}" if line.strip() else "")
+        return
+    if fmt == "json":
+        click.echo(json.dumps([{"code": c, "name": RULES[c].name, "severity": RULES[c].severity.value,
+                                "summary": RULES[c].summary} for c in codes], indent=2))
+        return
+    width = max(len(RULES[c].name) for c in codes)
+    for c in codes:
+        r = RULES[c]
+        click.echo(f"{c}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}")
