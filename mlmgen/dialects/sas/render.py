@@ -83,7 +83,6 @@ def context(model: Model, data_prep: bool = False) -> dict:
             })
 
     terms = [term(t.factors) for t in model.fixed]
-    prefix = f"  MODEL {model.outcome} = "
     options = (["NOINT"] if not model.intercept else []) + ["SOLUTION", f"DDFM={DDFM[model.ddf]}"]
     effects = (["INTERCEPT"] if model.random.intercept else []) + list(model.random.slopes)
     random_options = [f"TYPE={TYPE[model.random.covariance]}", f"SUBJECT={model.cluster}"]
@@ -94,9 +93,7 @@ def context(model: Model, data_prep: bool = False) -> dict:
         "data": data,
         "method": model.method.upper(),
         "cluster": model.cluster,
-        "outcome": model.outcome,
-        "fixed_lines": wrap(terms, len(prefix)) if terms else [""],
-        "model_options": " ".join(options),
+        "model_lines": wrap(["MODEL", model.outcome, "="] + terms + ["/"] + options, 2),
         "random_effects": " ".join(effects),
         "random_options": " ".join(random_options),
         "contrasts": contrasts,

@@ -69,9 +69,9 @@ def context(model: Model, data_prep: bool = False) -> dict:
 
     head = f"MIXED {model.outcome} BY {model.cluster} WITH"
     fixed = [term(t.factors) for t in model.fixed]
-    fixed_tail = "" if model.intercept else " | NOINT"
+    fixed_lines = wrap(fixed + ([] if model.intercept else ["| NOINT"]), len("  /FIXED = "))
     if not fixed:
-        fixed_tail = " | NOINT" if not model.intercept else " | SSTYPE(3)"
+        fixed_lines = ["| NOINT" if not model.intercept else "| SSTYPE(3)"]
     effects = (["INTERCEPT"] if model.random.intercept else []) + list(model.random.slopes)
     printed = ["SOLUTION", "TESTCOV"] + (["G"] if model.random.q > 1 else [])
     return {
@@ -82,8 +82,7 @@ def context(model: Model, data_prep: bool = False) -> dict:
         "dfmethod": dfmethod,
         "print": " ".join(printed),
         "g_note": model.random.q > 1,
-        "fixed_lines": wrap(fixed, len("  /FIXED = ")) if fixed else [""],
-        "fixed_tail": fixed_tail,
+        "fixed_lines": fixed_lines,
         "random": " ".join(effects) + f" | COVTYPE({COVTYPE[model.random.covariance]}) SUBJECT({model.cluster})",
         "tests": tests,
     }

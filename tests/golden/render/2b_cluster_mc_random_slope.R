@@ -1,0 +1,6 @@
+# (2b) Random L1 cluster-MC within slope
+library(lmerTest) # lmer() with Satterthwaite and Kenward-Roger df, contest1D()
+name = lmer(data=Example, REML=TRUE,
+  formula=langpost~1+hw2+mixgrd+CMverb10+WCverb+(1+WCverb|schoolID))
+summary(name, ddf="Satterthwaite") # Shows random effect correlations already
+contest1D(name, ddf="Satterthwaite", L=c(0,0,0,1,-1)) # L2 Contextual Effect of Verbal

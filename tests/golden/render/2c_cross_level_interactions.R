@@ -1,0 +1,6 @@
+# (2c) Add 3 cross-level interactions
+library(lmerTest) # lmer() with Satterthwaite and Kenward-Roger df, contest1D()
+name = lmer(data=Example, REML=TRUE,
+  formula=langpost~1+hw2+mixgrd+CMverb10+WCverb+hw2:WCverb+mixgrd:WCverb+CMverb10:WCverb
+    +(1+WCverb|schoolID))
+summary(name, ddf="Satterthwaite") # Shows random effect correlations already

@@ -1,0 +1,11 @@
+* (2c) Add 3 cross-level interactions
+* Data preparation: derived variables (means over non-missing values)
+egen double _mlm_m1 = mean(verbal), by(schoolID)
+generate double hw2 = homework - 2
+generate double CMverb10 = _mlm_m1 - 10
+generate double WCverb = verbal - _mlm_m1
+drop _mlm_m1
+mixed langpost c.hw2 c.mixgrd c.CMverb10 c.WCverb c.hw2#c.WCverb c.mixgrd#c.WCverb ///
+  c.CMverb10#c.WCverb, || schoolID: WCverb, ///
+  covariance(un) reml dfmethod(satterthwaite) dftable(pvalue) nolog
+estat recovariance, relevel(schoolID) correlation // Random effect correlations

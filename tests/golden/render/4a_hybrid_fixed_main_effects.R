@@ -1,0 +1,5 @@
+# (4a) Hybrid model with fixed main effects only
+library(lmerTest) # lmer() with Satterthwaite and Kenward-Roger df, contest1D()
+name = lmer(data=Example, REML=TRUE,
+  formula=langpost~1+mixgrd+CMverb10+verb10+(1+WCverb|schoolID))
+summary(name, ddf="Satterthwaite") # Shows random effect correlations already

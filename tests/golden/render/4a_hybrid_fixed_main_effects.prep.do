@@ -1,0 +1,10 @@
+* (4a) Hybrid model with fixed main effects only
+* Data preparation: derived variables (means over non-missing values)
+egen double _mlm_m1 = mean(verbal), by(schoolID)
+generate double CMverb10 = _mlm_m1 - 10
+generate double verb10 = verbal - 10
+generate double WCverb = verbal - _mlm_m1
+drop _mlm_m1
+mixed langpost c.mixgrd c.CMverb10 c.verb10, || schoolID: WCverb, ///
+  covariance(un) reml dfmethod(satterthwaite) dftable(pvalue) nolog
+estat recovariance, relevel(schoolID) correlation // Random effect correlations

@@ -1,0 +1,21 @@
+/* (4a) Hybrid model with fixed main effects only */
+/* Data preparation: derived variables (means over non-missing values) */
+PROC SQL;
+  CREATE TABLE work._mlm_prep AS
+    SELECT *, MEAN(verbal) AS _mlm_m1
+    FROM work.Example
+    GROUP BY schoolID;
+QUIT;
+DATA work.Example;
+  SET work._mlm_prep;
+  CMverb10 = _mlm_m1 - 10;
+  verb10 = verbal - 10;
+  WCverb = verbal - _mlm_m1;
+  DROP _mlm_m1;
+RUN;
+
+PROC MIXED DATA=work.Example COVTEST NOCLPRINT IC METHOD=REML;
+  CLASS schoolID;
+  MODEL langpost = mixgrd CMverb10 verb10 / SOLUTION DDFM=Satterthwaite;
+  RANDOM INTERCEPT WCverb / TYPE=UN SUBJECT=schoolID GCORR; * GCORR = random effect correlations;
+RUN;

@@ -1,0 +1,15 @@
+* (4a) Hybrid model with fixed main effects only.
+* Data preparation: derived variables (means over valid values).
+AGGREGATE /OUTFILE=* MODE=ADDVARIABLES /BREAK=schoolID /mlm_m1 = MEAN(verbal).
+COMPUTE CMverb10 = mlm_m1 - 10.
+COMPUTE verb10 = verbal - 10.
+COMPUTE WCverb = verbal - mlm_m1.
+EXECUTE.
+DELETE VARIABLES mlm_m1.
+* SPSS MIXED prints the random-effect covariance matrix (G), not correlations: r = UN(2,1)/SQRT(UN(1,1)*UN(2,2)).
+MIXED langpost BY schoolID WITH mixgrd CMverb10 verb10 WCverb
+  /METHOD = REML
+  /CRITERIA = DFMETHOD(SATTERTHWAITE)
+  /PRINT = SOLUTION TESTCOV G
+  /FIXED = mixgrd CMverb10 verb10
+  /RANDOM = INTERCEPT WCverb | COVTYPE(UN) SUBJECT(schoolID).

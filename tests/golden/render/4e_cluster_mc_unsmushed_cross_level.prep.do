@@ -1,0 +1,9 @@
+* (4e) Cluster-MC with unsmushed cross-level interaction
+* Data preparation: derived variables (means over non-missing values)
+egen double _mlm_m1 = mean(verbal), by(schoolID)
+generate double CMverb10 = _mlm_m1 - 10
+generate double WCverb = verbal - _mlm_m1
+drop _mlm_m1
+mixed langpost c.mixgrd c.CMverb10 c.WCverb c.mixgrd#c.WCverb c.mixgrd#c.CMverb10, || schoolID: WCverb, ///
+  covariance(un) reml dfmethod(satterthwaite) dftable(pvalue) nolog
+estat recovariance, relevel(schoolID) correlation // Random effect correlations

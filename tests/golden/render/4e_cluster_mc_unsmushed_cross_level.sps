@@ -1,0 +1,8 @@
+* (4e) Cluster-MC with unsmushed cross-level interaction.
+* SPSS MIXED prints the random-effect covariance matrix (G), not correlations: r = UN(2,1)/SQRT(UN(1,1)*UN(2,2)).
+MIXED langpost BY schoolID WITH mixgrd CMverb10 WCverb
+  /METHOD = REML
+  /CRITERIA = DFMETHOD(SATTERTHWAITE)
+  /PRINT = SOLUTION TESTCOV G
+  /FIXED = mixgrd CMverb10 WCverb mixgrd*WCverb mixgrd*CMverb10
+  /RANDOM = INTERCEPT WCverb | COVTYPE(UN) SUBJECT(schoolID).

@@ -1,0 +1,11 @@
+* (5a) Hybrid with unsmushed intra-variable interaction
+* Data preparation: derived variables (means over non-missing values)
+egen double _mlm_m1 = mean(verbal), by(schoolID)
+generate double CMverb10 = _mlm_m1 - 10
+generate double verb10 = verbal - 10
+generate double WCverb = verbal - _mlm_m1
+drop _mlm_m1
+mixed langpost c.mixgrd c.CMverb10 c.verb10 c.mixgrd#c.verb10 c.mixgrd#c.CMverb10 ///
+  c.CMverb10#c.verb10 c.CMverb10#c.CMverb10, || schoolID: WCverb, ///
+  covariance(un) reml dfmethod(satterthwaite) dftable(pvalue) nolog
+estat recovariance, relevel(schoolID) correlation // Random effect correlations

@@ -1,0 +1,254 @@
+"""Rendering: byte-for-byte goldens of mlmgen's own output, and each model feature in each package.
+
+Goldens live in tests/golden/render/ (`<example>.<ext>`, `<example>.prep.<ext>` with data preparation);
+regenerate with `pytest --regen-golden` and review the diff.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlmgen.diagnostics import MlmgenError
+from mlmgen.formula import model_from_formula
+from mlmgen.modelfile import load_model, loads_model
+from mlmgen.render import render, render_all
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden" / "render"
+EXAMPLES = sorted((ROOT / "examples").glob("*.toml"))
+EXT = {"sas": "sas", "lme4": "R", "stata": "do", "spss": "sps"}
+PKGS = list(EXT)
+
+
+@pytest.mark.parametrize("prep", [False, True], ids=["plain", "prep"])
+@pytest.mark.parametrize("pkg", PKGS)
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem[:2] for p in EXAMPLES])
+def test_golden(example, pkg, prep, regen_golden):
+    text = render(load_model(example), pkg, data_prep=prep)
+    path = GOLDEN / f"{example.stem}{'.prep' if prep else ''}.{EXT[pkg]}"
+    if regen_golden:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"missing golden {path}; run pytest --regen-golden"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def model(**over):
+    base = dict(outcome="y", cluster="g", fixed=["x", "z", "x*z"], random={"effects": ["Intercept", "x"],
+                                                                           "covariance": "UN"}, data="d")
+    base.update(over)
+    from mlmgen.modelfile import model_from_dict
+    return model_from_dict(base)
+
+
+def refused(m, pkg, code):
+    with pytest.raises(MlmgenError) as e:
+        render(m, pkg)
+    codes = [d.code for d in e.value.diagnostics]
+    assert code in codes, codes
+    return e.value
+
+
+# ------------------------------------------------------------------ covariance, method, intercepts
+
+def test_variance_components_everywhere():
+    out = render_all(model(random={"effects": ["Intercept", "x"], "covariance": "VC"}))
+    assert "TYPE=VC SUBJECT=g" in out["sas"]
+    assert "+(1+x||g))" in out["lme4"]
+    assert "covariance(independent)" in out["stata"]
+    assert "COVTYPE(VC) SUBJECT(g)" in out["spss"]
+
+
+def test_unstructured_everywhere():
+    out = render_all(model())
+    assert "TYPE=UN SUBJECT=g GCORR;" in out["sas"]
+    assert "+(1+x|g))" in out["lme4"]
+    assert "covariance(un)" in out["stata"] and "estat recovariance, relevel(g) correlation" in out["stata"]
+    assert "COVTYPE(UN) SUBJECT(g)" in out["spss"] and "/PRINT = SOLUTION TESTCOV G" in out["spss"]
+
+
+def test_ml_everywhere():
+    m = model(method="ML")
+    assert "METHOD=ML;" in render(m, "sas")
+    assert "REML=FALSE" in render(m, "lme4")
+    assert "/METHOD = ML" in render(m, "spss")
+    refused(m, "stata", "RN001")            # Stata: Satterthwaite df need REML
+    assert " mle dfmethod(residual) " in render(model(method="ML", ddf="Residual"), "stata")
+
+
+def test_random_intercept_only():
+    out = render_all(model(random={"effects": ["Intercept"], "covariance": "UN"}))
+    assert "RANDOM INTERCEPT / TYPE=UN SUBJECT=g;" in out["sas"]
+    assert "+(1|g))" in out["lme4"]
+    assert "|| g:, ///" in out["stata"] and "estat recovariance" not in out["stata"]
+    assert "/RANDOM = INTERCEPT | COVTYPE(UN) SUBJECT(g)" in out["spss"]
+    assert "GCORR" not in out["sas"] and " G\n" not in out["spss"]
+
+
+def test_no_random_intercept():
+    out = render_all(model(random={"effects": ["x"], "covariance": "UN"}))
+    assert "RANDOM x / TYPE=UN" in out["sas"]
+    assert "+(0+x|g))" in out["lme4"]
+    assert "|| g: x, ///\n  noconstant covariance(un)" in out["stata"]
+    assert "/RANDOM = x | COVTYPE(UN)" in out["spss"]
+
+
+def test_no_fixed_intercept():
+    out = render_all(model(intercept=False))
+    assert "/ NOINT SOLUTION" in out["sas"]
+    assert "formula=y~0+x+z+x:z" in out["lme4"]
+    assert "c.x#c.z, noconstant || g:" in out["stata"]
+    assert "/FIXED = x z x*z | NOINT" in out["spss"]
+
+
+def test_intercept_only_fixed_part():
+    out = render_all(model(fixed=[]))
+    assert "MODEL y = / SOLUTION DDFM=Satterthwaite;" in out["sas"]
+    assert "formula=y~1+(1+x|g))" in out["lme4"]
+    assert "mixed y, || g: x," in out["stata"]
+    assert "/FIXED = | SSTYPE(3)" in out["spss"]
+    assert "WITH x" in out["spss"]          # x is declared because the random part uses it
+
+
+# ------------------------------------------------------------------ df methods
+
+DF_EXPECT = {
+    "satterthwaite": ("DDFM=Satterthwaite", 'ddf="Satterthwaite"', "dfmethod(satterthwaite)", "DFMETHOD(SATTERTHWAITE)"),
+    "kenward-roger": ("DDFM=KenwardRoger", 'ddf="Kenward-Roger"', "dfmethod(kroger)", "DFMETHOD(KENWARDROGER)"),
+    "residual": ("DDFM=Residual", None, "dfmethod(residual)", "DFMETHOD(RESIDUAL)"),
+    "between-within": ("DDFM=BetWithin", None, None, None),
+    "containment": ("DDFM=Contain", None, None, None),
+    "none": ("DDFM=None", 'ddf="lme4"', None, None),
+}
+
+
+@pytest.mark.parametrize("ddf", list(DF_EXPECT))
+def test_df_methods_written_or_refused(ddf):
+    m = model(ddf=ddf)
+    for pkg, want in zip(PKGS, DF_EXPECT[ddf]):
+        if want is None and not (pkg == "stata" and ddf == "none"):
+            err = refused(m, pkg, "RN001")
+            assert ddf.split("-")[0] in str(err).lower() or "z tests" in str(err)
+        elif want is not None:
+            assert want in render(m, pkg), (pkg, ddf)
+
+
+def test_df_none_is_explained_where_approximated():
+    m = model(ddf="none", contrasts=[{"label": "x+z", "coefficients": {"x": 1, "z": 1}}])
+    r = render(m, "lme4")
+    assert 'summary(model, ddf="lme4")' in r and "# mlmgen: ddf = None" in r
+    assert 'contest1D(model, ddf="Satterthwaite"' in r and "use Satterthwaite" in r
+    s = render(m, "stata")
+    assert "covariance(un) reml nolog\n" in s and "lincom c.x*1 + c.z*1 // x+z" in s and "* mlmgen: ddf = None" in s
+
+
+def test_kenward_roger_with_ml_refused_in_r_and_stata():
+    m = model(method="ML", ddf="KR")
+    refused(m, "lme4", "RN001")
+    refused(m, "stata", "RN001")
+    assert "METHOD=ML" in render(m, "sas") and "DDFM=KenwardRoger" in render(m, "sas")
+
+
+# ------------------------------------------------------------------ terms and contrasts
+
+def test_higher_order_terms():
+    m = model(fixed=["x", "z", "w", "x*z*w", "x*x", "x*x*x", "x*x*z"])
+    out = render_all(m)
+    assert "x z w x*z*w x*x x*x*x x*x*z /" in out["sas"]
+    assert "y~1+x+z+w+I(x^2)+I(x^3)+I(x^2):z+x:z:w+" in out["lme4"]
+    assert "c.x#c.z#c.w c.x#c.x c.x#c.x#c.x c.x#c.x#c.z," in out["stata"]
+    assert "/FIXED = x z w x*z*w x*x x*x*x x*x*z" in out["spss"]
+
+
+def test_r_l_vector_follows_r_term_order():
+    """x:z is written before I(x^2) in the model, but R puts I(x^2) (degree 1) first."""
+    m = model(fixed=["x", "x*z", "x*x", "z"],
+              contrasts=[{"label": "quad", "coefficients": {"x*x": 1, "x:z": 2}}])
+    r = render(m, "lme4")
+    assert "y~1+x+I(x^2)+z+x:z+" in r
+    assert "L=c(0,0,1,0,2))" in r
+    assert "ESTIMATE \"quad\" x*x 1 x*z 2;" in render(m, "sas")
+
+
+def test_multi_row_contrast_and_intercept():
+    m = model(contrasts=[{"label": "joint", "rows": [{"x": 1}, {"x:z": 1, "Intercept": 0.5}]}])
+    out = render_all(m)
+    assert 'CONTRAST "joint" x 1, x*z 1 INTERCEPT 0.5;' in out["sas"]
+    assert 'contestMD(model, ddf="Satterthwaite", L=rbind(c(0,1,0,0), c(0.5,0,0,1))) # joint' in out["lme4"]
+    assert "test (c.x*1 = 0) (c.x#c.z*1 + _cons*0.5 = 0), small // joint" in out["stata"]
+    assert '/TEST = "joint" x 1; x*z 1 INTERCEPT 0.5.' in out["spss"]
+
+
+def test_formula_input_renders():
+    m = model_from_formula("langpost ~ 1 + mixgrd + CMverb10 + WCverb + (1 + WCverb | schoolID)")
+    out = render_all(m)
+    assert "PROC MIXED DATA=work.mydata" in out["sas"]
+    assert "model = lmer(data=mydata, REML=TRUE," in out["lme4"]
+    assert "formula=langpost~1+mixgrd+CMverb10+WCverb+(1+WCverb|schoolID))" in out["lme4"]
+
+
+def test_long_term_lists_wrap_with_continuations():
+    many = [f"x{i}" for i in range(30)]
+    m = model(fixed=many, random={"effects": ["Intercept"], "covariance": "UN"})
+    out = render_all(m)
+    for pkg, text in out.items():
+        assert max(len(line) for line in text.splitlines()) <= 100, pkg
+    stata_mixed = out["stata"].split("mixed ", 1)[1]
+    lines = stata_mixed.splitlines()
+    assert all(line.endswith(" ///") for line in lines[:-1])   # a Stata command continues only with ///
+    assert out["spss"].count(".\n") == 1 or out["spss"].rstrip().endswith(".")
+
+
+# ------------------------------------------------------------------ data preparation
+
+def test_data_prep_dependency_order_and_means():
+    m = loads_model('''
+outcome = "y"
+cluster = "g"
+data = "d"
+fixed = ["xc", "mxc", "gx", "cm"]
+[random]
+effects = ["Intercept", "xc"]
+[variables]
+cm = "mean(x2) by g - 1"
+x2 = "x - 2"
+xc = "x - mean(x) by g"
+mxc = "mean(x) by g"
+gx = "x - mean(x)"
+''')
+    sas = render(m, "sas", data_prep=True)
+    # round 1: means of raw x (cluster and grand); round 2: the cluster mean of the derived x2
+    assert sas.index("MEAN(x) AS _mlm_m1") < sas.index("x2 = x - 2;") < sas.index("MEAN(x2) AS _mlm_m3")
+    assert "GROUP BY g" in sas and "cm = _mlm_m3 - 1;" in sas and "gx = x - _mlm_m2;" in sas
+    r = render(m, "lme4", data_prep=True)
+    assert "d$x2 = d$x - 2" in r
+    assert r.index("d$x2 = d$x - 2") < r.index("d$cm = ave(d$x2, d$g, FUN=function(v) mean(v, na.rm=TRUE)) - 1")
+    assert "d$gx = d$x - mean(d$x, na.rm=TRUE)" in r
+    st = render(m, "stata", data_prep=True)
+    assert "egen double _mlm_m1 = mean(x), by(g)" in st and "egen double _mlm_m2 = mean(x)\n" in st
+    assert "generate double xc = x - _mlm_m1" in st and "drop _mlm_m1 _mlm_m2" in st
+    sp = render(m, "spss", data_prep=True)
+    assert "AGGREGATE /OUTFILE=* MODE=ADDVARIABLES /BREAK=g /mlm_m1 = MEAN(x)." in sp
+    assert "AGGREGATE /OUTFILE=* MODE=ADDVARIABLES /mlm_m2 = MEAN(x)." in sp
+    assert "COMPUTE cm = mlm_m3 - 1." in sp and "DELETE VARIABLES mlm_m3." in sp
+
+
+def test_data_prep_only_for_variables_the_model_uses():
+    m = load_model(ROOT / "examples" / "2b_cluster_mc_random_slope.toml")
+    assert "verb10" in {v.name for v in m.variables}
+    for pkg in PKGS:
+        text = render(m, pkg, data_prep=True)
+        assert "verb10 =" not in text.replace("CMverb10 =", "") and "generate double verb10" not in text
+
+
+def test_temporaries_never_collide_with_model_names():
+    m = loads_model('''
+outcome = "y"
+cluster = "g"
+fixed = ["_mlm_m1", "c"]
+[variables]
+c = "mean(_mlm_m1) by g"
+''')
+    sas = render(m, "sas", data_prep=True)
+    assert "MEAN(_mlm_m1) AS _mlm_m2" in sas
