@@ -1,15 +1,113 @@
-"""`mlmgen fit` (being built; owned by the work on its issue)."""
+"""`mlmgen fit MODEL.toml --data FILE` (or `--formula "y ~ x + (1 + x | g)"`): fit and print as a package would.
+
+Options: --method reml|ml, --ddf satterthwaite|kenward-roger|residual|between-within|containment|none,
+--style sas|lme4|stata|spss|json|all, --effects (ICC, ICC2 / slope reliability per cluster size, 95% ranges),
+--blups FILE.csv (BLUPs, prediction-error SDs, shrinkage), --compare OTHER.toml (likelihood-ratio test of
+the two models on the same data, with the 50:50 chi-bar-square p). Data warnings (rows deleted) and engine
+notes go to stderr; exit 0 on success (also for a fit with warnings), 2 for bad input.
+"""
 from __future__ import annotations
+
+import json
+import sys
 
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
-from . import handle_errors
+from . import handle_errors, load_model_or_formula, print_diagnostics
+
+STYLE_CHOICES = ("sas", "lme4", "stata", "spss", "json", "all")
 
 
-@click.command("fit", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1)
+@click.command("fit")
+@click.argument("model_file", required=False, type=click.Path(dir_okay=False))
+@click.option("--formula", "formula", help="an lme4 formula instead of a model file")
+@click.option("--data", "data", type=click.Path(dir_okay=False), help="CSV, .dat, .dta, .sas7bdat or .sav file")
+@click.option("--method", type=click.Choice(["reml", "ml"], case_sensitive=False), help="override the model's method")
+@click.option("--ddf", help="satterthwaite | kenward-roger | residual | between-within | containment | none")
+@click.option("--style", default="lme4", show_default=True,
+              type=click.Choice(STYLE_CHOICES, case_sensitive=False), help="print as this package does")
+@click.option("--effects", "show_effects", is_flag=True, help="also print ICC, reliabilities and 95% ranges")
+@click.option("--blups", "blups_file", type=click.Path(dir_okay=False), help="write BLUPs to this CSV file")
+@click.option("--compare", "compare_file", type=click.Path(dir_okay=False),
+              help="a second model file: likelihood-ratio test against it (same data)")
 @handle_errors
-def fit_cmd(args):
-    """(not available yet)"""
-    raise MlmgenError(Diagnostic("CL001", "mlmgen fit is not available yet", Severity.ERROR, Location()))
+def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_file, compare_file):
+    """Fit MODEL_FILE (or --formula) to --data with mlmgen's REML/ML engine and print the results."""
+    from ..api import compare, fit
+    from ..model import normalise_ddf
+    from ..report import format_fit
+    if ddf is not None and normalise_ddf(ddf) is None:
+        raise MlmgenError(Diagnostic("CL001", f"--ddf {ddf!r} is not a df method (satterthwaite, kenward-roger, "
+                                     "residual, between-within, containment, none)", Severity.ERROR,
+                                     Location(field="--ddf")))
+    model = load_model_or_formula(model_file, formula, method, ddf)
+    f = fit(model, data)
+    print_diagnostics(f.data_report.diagnostics)
+    style = style.lower()
+    extra = {}
+    lrt = None
+    if compare_file:
+        other_model = load_model_or_formula(compare_file, None, method, ddf)
+        other = fit(other_model, data)
+        lrt = compare(f, other)
+        extra["lrt"] = lrt.to_dict()
+    if style == "json":
+        extra["effects"] = f.effects_dict()
+        click.echo(format_fit(f.result, "json", model=f.model, data_report=f.data_report, extra=extra), nl=False)
+    else:
+        styles = ("sas", "lme4", "stata", "spss") if style == "all" else (style,)
+        for i, s in enumerate(styles):
+            if len(styles) > 1:
+                click.echo(("\n" if i else "") + f"===== {s} =====")
+            click.echo(format_fit(f.result, s, model=f.model, data_report=f.data_report, data_name=f.model.data),
+                       nl=False)
+        if show_effects:
+            click.echo(format_effects(f))
+        if lrt is not None:
+            click.echo(format_lrt(lrt))
+    for note in f.result.notes:
+        click.echo(f"mlmgen: note: {note}", err=True)
+    if blups_file:
+        try:
+            f.blups().to_csv(blups_file, index=False)
+        except OSError as e:
+            raise MlmgenError(Diagnostic("CL001", f"cannot write {blups_file}: {e}", Severity.ERROR,
+                                         Location(file=blups_file)))
+        click.echo(f"mlmgen: BLUPs of {f.result.n_clusters} clusters written to {blups_file}", err=True)
+
+
+def format_effects(f) -> str:
+    """Effect sizes in words and small tables (the lecture's formulas; see mlmgen.engine.effects)."""
+    e = f.effects()
+    out = ["", "Effect sizes (mlmgen)"]
+    if e["icc"] is not None:
+        extra = " (where every random-slope predictor is 0)" if f.model.random.slopes else ""
+        out.append(f"  ICC = tau0^2 / (tau0^2 + sigma^2) = {e['icc']:.4f}{extra}")
+    for r in e["ranges"]:
+        fixed = "no fixed effect: centred at 0" if r.fixed is None else f"fixed {r.fixed:.4f}"
+        out.append(f"  95% range of cluster {r.effect}: {r.lower:.4f} to {r.upper:.4f} ({fixed} +/- 1.96 * SD "
+                   f"{r.sd:.4f})")
+    rows = e["reliability"]
+    if rows:
+        slopes = list(e["slope_predictor_variance"])
+        head = "  cluster size  clusters    ICC2" + "".join(f"  SR({s})".rjust(12) for s in slopes)
+        out += ["", "  Reliability per cluster size (ICC2 = tau0^2/(tau0^2 + sigma^2/n); "
+                    "SR = tau1^2/(tau1^2 + sigma^2/(n var(x))))", head]
+        shown = rows if len(rows) <= 25 else rows[:: max(1, len(rows) // 25)]
+        for r in shown:
+            icc2 = "" if r.icc2 is None else f"{r.icc2:.4f}"
+            out.append(f"  {r.n:>12}  {r.clusters:>8}  {icc2:>6}" + "".join(
+                f"{r.slopes.get(s, float('nan')):>12.4f}" for s in slopes))
+        for s, v in e["slope_predictor_variance"].items():
+            out.append(f"  var({s}) within clusters = {v:.6g}")
+    return "\n".join(out)
+
+
+def format_lrt(t) -> str:
+    out = ["", f"Likelihood-ratio test ({t.method.upper()}): {t.smaller} vs {t.larger}",
+           f"  -2 delta LL = {t.lr:.4f}, df = {t.df}, naive p = {t.p_naive:.4g}"]
+    if t.p_mixture is not None:
+        out.append(f"  50:50 mixture {t.mixture}: p = {t.p_mixture:.4g}")
+    out.append(f"  ({t.note})")
+    return "\n".join(out)

@@ -1,0 +1,218 @@
+"""The notebook API: `mlmgen.fit(model, data)` -> `Fit`.
+
+    import mlmgen
+    f = mlmgen.fit("examples/2b_cluster_mc_random_slope.toml", "example.csv")      # or a DataFrame
+    f = mlmgen.fit("langpost ~ 1 + hw2 + WCverb + (1 + WCverb | schoolID)", df, method="ml")
+    print(f.summary("sas"))          # also "lme4", "stata", "spss", "json"
+    f.result                         # FitResult (numbers on the variance scale)
+    f.effects()                      # ICC, ICC2 / slope reliability per cluster size, 95% ranges
+    mlmgen.api.compare(f0, f1)       # likelihood-ratio test with the 50:50 chi-bar-square p
+
+Steps: read the data (`mlmgen.data`), compute derived variables and delete incomplete rows (counted),
+build y, X, Z, cluster codes (`mlmgen.engine.design`), fit (`mlmgen.engine.core.fit_arrays`), assemble
+the FitResult (`mlmgen.engine.assemble.to_fit_result`) and add what the printers need (scaled residual
+quantiles, correlation of fixed effects, cluster-size summary, the linear model's -2 log-likelihood for
+Stata's LR test, the overall F/Wald test, the counting rule of each package's information criteria).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .data import DataReport, load_and_prepare
+from .diagnostics import Diagnostic, Location, MlmgenError, Severity
+from .engine.design import Design, build_design
+from .model import Model, normalise_ddf, normalise_method
+from .results import FitResult
+
+
+@dataclass
+class Fit:
+    result: FitResult
+    engine: object            # mlmgen.engine.core.EngineFit
+    model: Model
+    data_report: DataReport
+    design: Design
+
+    def summary(self, style: str = "lme4") -> str:
+        """The fit printed as `style` prints it: sas, lme4, stata, spss or json."""
+        from .report import format_fit
+        return format_fit(self.result, style, model=self.model, data_report=self.data_report,
+                          data_name=self.model.data, extra={"effects": self.effects_dict()} if style == "json"
+                          else None)
+
+    def __repr__(self) -> str:
+        r = self.result
+        conv = "converged" if (r.optimisation is None or r.optimisation.converged) else "NOT converged"
+        return (f"<mlmgen Fit {self.model.outcome} ({r.method.upper()}, {r.ddf}): {r.n_obs} obs, "
+                f"{r.n_clusters} clusters, -2LL {float(r.neg2ll.value):.4f}, {conv}>")
+
+    def __str__(self) -> str:
+        return self.summary("lme4")
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython / Jupyter
+        p.text(self.summary("lme4"))
+
+    # ------------------------------------------------------------ effect sizes
+    def effects(self) -> dict:
+        """ICC, ICC2 and slope reliability per cluster size, random-effect 95% ranges."""
+        from .engine import effects as E
+        r = self.result
+        sizes = self.design.cluster_sizes()
+        var_x = {s: E.within_variance(self.design.column(s), self.design.groups) for s in self.model.random.slopes}
+        return {"icc": E.icc(r), "reliability": E.reliability_table(r, sizes, var_x),
+                "ranges": E.random_effect_ranges(r), "slope_predictor_variance": var_x}
+
+    def effects_dict(self) -> dict:
+        e = self.effects()
+        return {"icc": e["icc"], "reliability": [vars(x) for x in e["reliability"]],
+                "ranges": [vars(x) for x in e["ranges"]], "slope_predictor_variance": e["slope_predictor_variance"]}
+
+    def blups(self) -> pd.DataFrame:
+        """One row per cluster: BLUPs, their prediction-error SDs (with and without the uncertainty of beta,
+        SAS 'Std Err Pred' and lme4 condVar) and, for each effect, the shrinkage weight."""
+        b = self.engine.blups()
+        out = {self.model.cluster: b["cluster_ids"]}
+        u = np.asarray(b["u"])
+        pev = np.asarray(b["pev"])
+        pevc = np.asarray(b["pev_conditional"])
+        shrink = np.asarray(b["shrinkage"])
+        for k, e in enumerate(self.engine.z_names):
+            out[e] = u[:, k]
+            out[f"se_pred({e})"] = np.sqrt(np.maximum(pev[:, k, k], 0))
+            out[f"se_cond({e})"] = np.sqrt(np.maximum(pevc[:, k, k], 0))
+            if shrink.ndim >= 2:
+                out[f"shrinkage({e})"] = shrink[:, k, k] if shrink.ndim == 3 else shrink[:, k]
+            elif shrink.ndim == 1 and k == 0:
+                out[f"shrinkage({e})"] = shrink
+        out["n"] = self.design.cluster_sizes()
+        return pd.DataFrame(out)
+
+
+def _as_model(model) -> Model:
+    from .formula import model_from_formula
+    from .modelfile import load_model
+    if isinstance(model, Model):
+        return model
+    if isinstance(model, (str, Path)):
+        text = str(model)
+        if "~" in text:
+            return model_from_formula(text)
+        return load_model(text)
+    raise MlmgenError(Diagnostic("CL001", f"model must be a Model, a model-file path or an lme4 formula string "
+                                 f"(got {type(model).__name__})", Severity.ERROR, Location(field="model")))
+
+
+def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, options: dict | None = None) -> Fit:
+    """Fit `model` (Model, model-file path or lme4 formula) to `data` (DataFrame or path; default: the model
+    file's `data` when it names a file). `method` ("reml"/"ml") and `ddf` override the model's."""
+    m = _as_model(model)
+    changes = {}
+    if method is not None:
+        nm = normalise_method(method)
+        if nm is None:
+            raise MlmgenError(Diagnostic("CL001", f"method must be reml or ml (got {method!r})", Severity.ERROR,
+                                         Location(field="method")))
+        changes["method"] = nm
+    if ddf is not None:
+        nd = normalise_ddf(ddf)
+        if nd is None:
+            raise MlmgenError(Diagnostic("CL001", f"unknown ddf method {ddf!r}", Severity.ERROR, Location(field="ddf")))
+        changes["ddf"] = nd
+    if changes:
+        m = m.with_(**changes)
+    if data is None:
+        if m.data and Path(m.data).is_file():
+            data = m.data
+        else:
+            raise MlmgenError(Diagnostic("CL001", "no data given: pass a DataFrame or a file (--data FILE)",
+                                         Severity.ERROR, Location(field="data")))
+    if m.random.q == 0:
+        raise MlmgenError(Diagnostic("MF002", "the model has no random effects; mlmgen fits two-level models with a "
+                                     "random intercept and/or random slopes", Severity.ERROR, Location(field="random")))
+    frame, report = load_and_prepare(m, data)
+    design = build_design(m, frame)
+    return fit_design(m, design, report, options=options)
+
+
+def fit_design(model: Model, design: Design, report: DataReport, options: dict | None = None) -> Fit:
+    from .engine.assemble import to_fit_result
+    from .engine.core import fit_arrays
+    efit = fit_arrays(design.y, design.X, design.Z, design.groups, x_names=design.x_names, z_names=design.z_names,
+                      reml=model.method == "reml", covariance=model.random.covariance,
+                      cluster_ids=design.cluster_ids, options=options)
+    result = to_fit_result(efit, model, model.ddf)
+    _add_extras(result, efit, model, design, report)
+    return Fit(result, efit, model, report, design)
+
+
+def _add_extras(result: FitResult, efit, model: Model, design: Design, report: DataReport) -> None:
+    from .engine.criteria import conventions
+    ex = result.extra
+    sizes = design.cluster_sizes()
+    ex["cluster_size_min"] = int(sizes.min())
+    ex["cluster_size_avg"] = float(sizes.mean())
+    ex["cluster_size_max"] = int(sizes.max())
+    ex["max_cluster_size"] = int(sizes.max())
+    ex["fit_rules"] = conventions(reml=model.method == "reml")
+    ex["data"] = report.to_dict()
+    cb = np.asarray(efit.cov_beta, dtype=float)
+    sd = np.sqrt(np.diag(cb))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ex["fixed_correlation"] = (cb / np.outer(sd, sd)).tolist()
+    keep = [design.x_names.index(n) for n in efit.x_names]
+    X = design.X[:, keep]
+    try:
+        b = efit.blups()
+        u = np.asarray(b["u"])
+        resid = design.y - X @ np.asarray(efit.beta) - np.einsum("ij,ij->i", design.Z, u[design.groups])
+        q = np.quantile(resid / math.sqrt(efit.sigma2), [0, 0.25, 0.5, 0.75, 1.0])
+        ex["scaled_residuals"] = [float(v) for v in q]
+    except Exception as exc:  # residual summary is cosmetic; say why it is missing
+        result.notes.append(f"scaled residuals not computed: {exc}")
+    ex["linear_model_neg2ll"] = linear_model_neg2ll(design.y, X, reml=model.method == "reml")
+    others = [i for i, n in enumerate(efit.x_names) if n != "Intercept"]
+    if others:
+        L = np.zeros((len(others), len(efit.x_names)))
+        for r, i in enumerate(others):
+            L[r, i] = 1.0
+        try:
+            if len(others) == 1:
+                c = efit.contrast(L, ddf=model.ddf)
+                ex["overall_test"] = {"f": float(c["t"]) ** 2, "num_df": 1, "den_df": float(c["df"]),
+                                      "p": float(c["p"])}
+            else:
+                c = efit.contrast(L, ddf=model.ddf)
+                ex["overall_test"] = {"f": float(c["f"]), "num_df": int(c["num_df"]), "den_df": float(c["den_df"]),
+                                      "p": float(c["p"])}
+        except Exception as exc:
+            result.notes.append(f"overall test of the fixed effects not computed: {exc}")
+
+
+def linear_model_neg2ll(y: np.ndarray, X: np.ndarray, reml: bool) -> float:
+    """-2 log-likelihood of the linear model without random effects (same constants as the mixed model):
+    ML: N (1 + log(2 pi RSS/N)); REML: (N-p)(1 + log(2 pi RSS/(N-p))) + log|X'X|."""
+    n, p = X.shape
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    rss = float(np.sum((y - X @ beta) ** 2))
+    if not reml:
+        return n * (1 + math.log(2 * math.pi * rss / n))
+    sign, logdet = np.linalg.slogdet(X.T @ X)
+    return (n - p) * (1 + math.log(2 * math.pi * rss / (n - p))) + logdet
+
+
+def compare(a: Fit | FitResult, b: Fit | FitResult):
+    """Likelihood-ratio test between two nested fits (`effects.likelihood_ratio`), plus the pseudo-R2 of each
+    variance component when the random parts are the same."""
+    from .engine.effects import likelihood_ratio
+    ra = a.result if isinstance(a, Fit) else a
+    rb = b.result if isinstance(b, Fit) else b
+    na = a.model.name or a.model.title or "model 1" if isinstance(a, Fit) else "model 1"
+    nb = b.model.name or b.model.title or "model 2" if isinstance(b, Fit) else "model 2"
+    if na == nb:
+        na, nb = "model 1", "model 2"
+    return likelihood_ratio(ra, rb, (na, nb))

@@ -1,0 +1,120 @@
+"""Helpers shared by the package-style printers: plain text tables and a few number formats.
+
+`table(headers, rows, align)` lays out a listing table: columns separated by `gap` spaces, each header and
+cell aligned per column ("l" or "r"). Number formats that are not R's live here:
+
+* `sas_est(x)`: SAS's D-style estimate format: 4 decimals for |x| >= 0.1, otherwise 4 significant digits
+  (0.08741, 0.02325), at most 9 significant digits for large values (as in SAS listings: 35.2672, 0.3552).
+* `sas_p(p)`: PVALUE6.4: `<.0001` below 1e-4, else 4 decimals with a leading zero.
+* `spss_num(x, d)`: d decimals, leading zero dropped (`.000`, `-.221`).
+* `stata_g(x)`: Stata's %9.0g-like: up to 7 significant digits in a 9-character field, leading zero dropped.
+"""
+from __future__ import annotations
+
+import math
+
+
+def table(headers: list[str], rows: list[list[str]], align: str | None = None, gap: int = 2,
+          indent: int = 0) -> list[str]:
+    n = len(headers)
+    align = align or ("l" + "r" * (n - 1))
+    widths = [max([len(headers[j])] + [len(r[j]) for r in rows]) for j in range(n)]
+
+    def line(cells):
+        parts = [(c.ljust(w) if a == "l" else c.rjust(w)) for c, w, a in zip(cells, widths, align)]
+        return (" " * indent + (" " * gap).join(parts)).rstrip()
+    return [line(headers)] + [line(r) for r in rows]
+
+
+def centred(title: str, width: int) -> str:
+    return title.center(max(width, len(title))).rstrip()
+
+
+def sas_est(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "."
+    if x == 0:
+        return "0"
+    ax = abs(x)
+    if ax >= 0.1:
+        dec = 4
+        digits_left = int(math.floor(math.log10(ax))) + 1
+        if digits_left + dec > 9:
+            dec = max(0, 9 - digits_left)
+    else:
+        dec = 3 - int(math.floor(math.log10(ax)))
+    return f"{x:.{dec}f}"
+
+
+def sas_p(p: float | None) -> str:
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "."
+    return "<.0001" if p < 1e-4 else f"{p:.4f}"
+
+
+def sas_df(df: float | None, ddf: str | None) -> str:
+    if df is None or (isinstance(df, float) and math.isnan(df)):
+        return "Infty" if ddf == "none" else "."
+    if math.isinf(df):
+        return "Infty"
+    if ddf in ("satterthwaite", "kenward-roger"):
+        return f"{df:.1f}" if df < 1e4 else f"{df:.0f}"
+    return f"{df:.0f}"
+
+
+def spss_num(x: float | None, d: int = 3) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "."
+    s = f"{x:.{d}f}"
+    if s.startswith("0."):
+        s = s[1:]
+    elif s.startswith("-0."):
+        s = "-" + s[2:]
+    return s
+
+
+def spss_sig(p: float | None) -> str:
+    return spss_num(p, 3)
+
+
+def stata_g(x: float | None, width: int = 9) -> str:
+    """Stata %9.0g-ish: 7 significant digits, trailing zeros dropped, no leading 0, e-notation when needed."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "."
+    if x == 0:
+        return "0"
+    ax = abs(x)
+    if ax >= 1e7 or ax < 1e-4:
+        s = f"{x:.{max(0, width - 7)}e}"
+        mant, e = s.split("e")
+        s = f"{mant}e{int(e):+03d}"
+        return s
+    lead = int(math.floor(math.log10(ax))) + 1
+    dec = max(0, min(7 - lead, width - 1 - max(lead, 0) - (1 if x < 0 else 0)))
+    s = f"{x:.{dec}f}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    if s.startswith("0."):
+        s = s[1:]
+    elif s.startswith("-0."):
+        s = "-" + s[2:]
+    return s
+
+
+def stata_f(x: float | None, d: int) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "."
+    return f"{x:.{d}f}"
+
+
+def stata_int(n: int) -> str:
+    return f"{n:,}"
+
+
+def sas_fit(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def num(v) -> float | None:
+    """float of a results.Value (None stays None)."""
+    return None if v is None else float(v.value)

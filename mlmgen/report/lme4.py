@@ -1,0 +1,202 @@
+"""A fit printed the way R prints `summary()` of an lmerTest fit (lme4 1.1-31 / lmerTest 3.1-3 layout).
+
+Blocks: title with the df method and class, Formula, Data, REML criterion (REML) or the AIC/BIC/logLik/
+deviance/df.resid row (ML), Scaled residuals, Random effects (Variance, Std.Dev., Corr), Number of obs,
+Fixed effects (printCoefmat: Estimate, Std. Error, df, t value, Pr(>|t|), stars), Correlation of Fixed
+Effects, then one `contest1D` / `contestMD` table per contrast. Number formats follow R (`rfmt`).
+lmerTest offers only Satterthwaite and Kenward-Roger df; for another df method the table keeps lmerTest's
+layout and a line says which df were used.
+"""
+from __future__ import annotations
+
+import math
+
+from ..results import FitResult
+from . import rfmt
+
+SIGNIF = "Signif. codes:  0 \u2018***\u2019 0.001 \u2018**\u2019 0.01 \u2018*\u2019 0.05 \u2018.\u2019 0.1 \u2018 \u2019 1"
+_DDF_TITLE = {"satterthwaite": "Satterthwaite's method", "kenward-roger": "Kenward-Roger's method"}
+
+
+def r_name(term: str) -> str:
+    """Canonical term -> lme4 coefficient name: Intercept -> (Intercept), x:x -> I(x^2)."""
+    if term == "Intercept":
+        return "(Intercept)"
+    parts = term.split(":")
+    if len(parts) > 1 and len(set(parts)) == 1:
+        return f"I({parts[0]}^{len(parts)})"
+    return term
+
+
+def formula_text(model) -> str:
+    """The formula as R deparses it: `y ~ 1 + x + (1 + x | g)`."""
+    fixed = ["1"] if model.intercept else ["0"]
+    fixed += [r_name(t.name) for t in model.fixed]
+    eff = model.random.effects
+    if not eff:
+        rand = []
+    elif model.random.covariance == "vc" and len(eff) > 1:
+        rand = [f"({' + '.join('1' if e == 'Intercept' else e for e in eff)} || {model.cluster})"]
+    else:
+        inner = ["1" if e == "Intercept" else e for e in eff]
+        if not model.random.intercept:
+            inner = ["0"] + inner
+        rand = [f"({' + '.join(inner)} | {model.cluster})"]
+    return f"{model.outcome} ~ {' + '.join(fixed + rand)}"
+
+
+def _title(r: FitResult) -> list[str]:
+    ddf = _DDF_TITLE.get(r.ddf or "", "Satterthwaite's method")
+    if r.method == "ml":
+        return ["Linear mixed model fit by maximum likelihood . t-tests use " + ddf.split(" ")[0],
+                "  method [lmerModLmerTest]"] if ddf.startswith("Satter") else \
+               ["Linear mixed model fit by maximum likelihood . t-tests use Kenward-Roger's",
+                "  method [lmerModLmerTest]"]
+    return [f"Linear mixed model fit by REML. t-tests use {ddf} [", "lmerModLmerTest]"]
+
+
+def _criterion(r: FitResult) -> list[str]:
+    m2 = float(r.neg2ll.value)
+    if r.method != "ml":
+        return [f"REML criterion at convergence: {rfmt.r_format([round(m2, 1)], 7)[0].strip()}", ""]
+    lm = r.fit.get("lme4", {})
+    p = sum(1 for f in r.fixed if not f.aliased)
+    vals = [round(float(lm["AIC"].value), 1), round(float(lm["BIC"].value), 1), round(-m2 / 2, 1), round(m2, 1)]
+    txt = [s.strip() for s in rfmt.r_format(vals, 7)] + [str(int(r.n_obs - p))]
+    names = ["AIC", "BIC", "logLik", "deviance", "df.resid"]
+    w = max(len(s) for s in txt + names)
+    return [" ".join(n.rjust(w) for n in names) + " ", " ".join(t.rjust(w) for t in txt) + " ", ""]
+
+
+def _residuals(r: FitResult) -> list[str]:
+    q = r.extra.get("scaled_residuals")
+    if not q:
+        return []
+    vals = rfmt.zapsmall(list(q), 5)
+    txt = [s.strip() for s in rfmt.r_format(vals, 4)]
+    names = ["Min", "1Q", "Median", "3Q", "Max"]
+    w = max(len(s) for s in txt + names)
+    return ["Scaled residuals: ", " ".join(n.rjust(w) for n in names) + " ",
+            " ".join(t.rjust(w) for t in txt) + " ", ""]
+
+
+def _random(r: FitResult, cluster: str) -> list[str]:
+    cov = r.cov_by_param()
+    eff = r.random_effects
+    rows: list[list[str]] = []
+    var = [float(cov[f"var({e})"].estimate.value) for e in eff]
+    s2 = float(cov["var(Residual)"].estimate.value)
+    vs = rfmt.r_format(var + [s2], 4)
+    sds = rfmt.r_format([math.sqrt(max(v, 0)) for v in var + [s2]], 4)
+    corr_cols = 0 if r.covariance_structure == "vc" else max(0, len(eff) - 1)
+    for i, e in enumerate(eff):
+        if r.covariance_structure == "vc":
+            group = cluster if i == 0 else f"{cluster}.{i}"
+        else:
+            group = cluster if i == 0 else ""
+        corr = []
+        for j in range(corr_cols):
+            if j < i:
+                c = (r.gcorr[i][j] if r.gcorr else
+                     _corr(cov, eff[j], eff[i], var[j], var[i]))
+                corr.append(f"{c:.2f}" if c == c else "NaN")
+            else:
+                corr.append("")
+        rows.append([group, "(Intercept)" if e == "Intercept" else e, vs[i], sds[i]] + corr)
+    rows.append(["Residual", "", vs[-1], sds[-1]] + [""] * corr_cols)
+    header = ["Groups", "Name", "Variance", "Std.Dev."] + (["Corr"] + [""] * (corr_cols - 1) if corr_cols else [])
+    widths = [max(len(header[j]), *(len(row[j]) for row in rows)) for j in range(len(header))]
+    out = ["Random effects:"]
+    out.append(" " + " ".join(h.ljust(w) for h, w in zip(header, widths)))
+    for row in rows:
+        out.append(" " + " ".join(c.ljust(w) for c, w in zip(row, widths)))
+    out.append(f"Number of obs: {r.n_obs}, groups:  {cluster}, {r.n_clusters}")
+    return out + [""]
+
+
+def _corr(cov, a, b, va, vb) -> float:
+    c = cov.get(f"cov({a},{b})")
+    if c is None or va <= 0 or vb <= 0:
+        return float("nan")
+    return float(c.estimate.value) / math.sqrt(va * vb)
+
+
+def _fixed(r: FitResult) -> list[str]:
+    fx = [f for f in r.fixed if not f.aliased]
+    est = [float(f.estimate.value) for f in fx]
+    se = [float(f.se.value) for f in fx]
+    df = [float(f.df.value) if f.df is not None else float("nan") for f in fx]
+    t = [float(f.t.value) for f in fx]
+    p = [float(f.p.value) for f in fx]
+    e_s, se_s, df_s = rfmt.coefmat_columns(est, se, df, 4)
+    t_s = rfmt.r_format([round(v, 3) for v in t], 4)
+    p_s = rfmt._rjust(rfmt.format_pval(p, 3))
+    st = [rfmt.stars(v) for v in p]
+    any_star = any(v < 0.1 for v in p)
+    cells = [[a, b, c, d, e] + ([s.ljust(3)] if any_star else []) for a, b, c, d, e, s in
+             zip(e_s, se_s, df_s, t_s, p_s, st)]
+    cols = ["Estimate", "Std. Error", "df", "t value", "Pr(>|t|)"] + ([""] if any_star else [])
+    widths = [max(len(cols[j]), *(len(c[j]) for c in cells)) for j in range(len(cols))]
+    if any_star:
+        cols[-1] = " " * widths[-1]
+    out = ["Fixed effects:"]
+    out += rfmt.print_matrix([r_name(f.term) for f in fx], cols, cells)
+    if any_star:
+        out += ["---", SIGNIF]
+    aliased = [f.term for f in r.fixed if f.aliased]
+    if aliased:
+        out.insert(0, f"fixed-effect model matrix is rank deficient so dropping {len(aliased)} "
+                      f"column{'s' if len(aliased) > 1 else ''} / coefficient{'s' if len(aliased) > 1 else ''}")
+    if r.ddf not in _DDF_TITLE:
+        out.append(f"# note: lmerTest offers Satterthwaite or Kenward-Roger df only; the df above are {r.ddf}")
+    return out
+
+
+def _fixed_corr(r: FitResult) -> list[str]:
+    c = r.extra.get("fixed_correlation")
+    names = [r_name(f.term) for f in r.fixed if not f.aliased]
+    if not c or len(names) < 2:
+        return []
+    if len(names) > 12:
+        return ["", f"Correlation matrix not shown by default, as p = {len(names)} > 12.",
+                "Use print(x, correlation=TRUE)  or", "    vcov(x)        if you need it"]
+    cells = []
+    for i in range(1, len(names)):
+        cells.append([f"{c[i][j]:.3f}" if j < i else "" for j in range(len(names) - 1)])
+    cols = [rfmt.abbreviate(n, 6) for n in names[:-1]]
+    return ["", "Correlation of Fixed Effects:"] + [ln.rstrip() if False else ln for ln in
+                                                    rfmt.print_matrix(names[1:], cols, cells)]
+
+
+def _contrasts(r: FitResult) -> list[str]:
+    out = []
+    s2 = float(r.cov_by_param()["var(Residual)"].estimate.value)
+    for c in r.contrasts:
+        out += ["", f"# {c.label}"]
+        if c.f is None:
+            vals = [float(c.estimate.value), float(c.se.value), float(c.df.value), float(c.t.value), float(c.p.value)]
+            cols = ["Estimate", "Std. Error", "df", "t value", "Pr(>|t|)"]
+        else:
+            f = float(c.f.value)
+            ndf = float(c.num_df.value)
+            vals = [f * s2 * ndf, f * s2, ndf, float(c.den_df.value), f, float(c.p.value)]
+            cols = ["Sum Sq", "Mean Sq", "NumDF", "DenDF", "F value", "Pr(>F)"]
+        cells = [[rfmt.r_format([v], 7)[0] for v in vals]]
+        out += rfmt.print_matrix(["1"], cols, cells)
+    return out
+
+
+def format_lme4(result: FitResult, model=None, data_name: str | None = None) -> str:
+    cluster = model.cluster if model is not None else "cluster"
+    lines = _title(result)
+    if model is not None:
+        lines.append(f"Formula: {formula_text(model)}")
+    lines.append(f"   Data: {data_name or (model.data if model is not None and model.data else 'data')}")
+    lines.append("")
+    lines += _criterion(result)
+    lines += _residuals(result)
+    lines += _random(result, cluster)
+    lines += _fixed(result)
+    lines += _fixed_corr(result)
+    lines += _contrasts(result)
+    return "\n".join(lines) + "\n"

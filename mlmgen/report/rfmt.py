@@ -1,0 +1,144 @@
+"""R's number formatting, as `print`/`format`/`printCoefmat`/`format.pval` apply it (base R 4.x).
+
+`r_format(values, digits)`: the common-decimals rule of R's `format()` on a numeric vector: each value needs
+the fewest significant digits (at most `digits`) that represent it to `digits` significant digits; the
+vector gets the largest number of decimals any value needs; scientific notation when that is narrower
+(R's `scipen = 0` comparison). `printCoefmat` first rounds estimate and SE columns to
+max(1, digits - (1 + floor(log10(min |value|)))) decimals. Checked against the R installed here
+(tests/test_report_lme4.py).
+"""
+from __future__ import annotations
+
+import math
+
+
+def _sig_needed(x: float, digits: int) -> int:
+    """Fewest significant digits (1..digits) that show x rounded to `digits` significant digits."""
+    if x == 0 or not math.isfinite(x):
+        return 1
+    ref = float(f"{x:.{digits - 1}e}")
+    for k in range(1, digits + 1):
+        if abs(float(f"{x:.{k - 1}e}") - ref) <= 1e-12 * abs(ref):
+            return k
+    return digits
+
+
+def _decimals(x: float, digits: int) -> int:
+    if x == 0 or not math.isfinite(x):
+        return 0
+    k = _sig_needed(x, digits)
+    e = math.floor(math.log10(abs(float(f"{x:.{digits - 1}e}"))))
+    return max(0, k - 1 - e)
+
+
+def r_format(values, digits: int = 7, nsmall: int = 0) -> list[str]:
+    """Format numbers jointly like R `format(x, digits=)`; NaN -> 'NaN', None -> 'NA'. Right-justified."""
+    vals = [None if v is None else float(v) for v in values]
+    fin = [v for v in vals if v is not None and math.isfinite(v)]
+    if not fin:
+        out = ["NA" if v is None else ("NaN" if v != v else ("Inf" if v > 0 else "-Inf")) for v in vals]
+        return _rjust(out)
+    dec = max(max(_decimals(v, digits) for v in fin), nsmall)
+    fixed = [f"{v:.{dec}f}" for v in fin]
+    fixed_w = max(len(s) for s in fixed)
+    sig = max(_sig_needed(v, digits) for v in fin)
+    sci = [_r_sci(v, sig) for v in fin]
+    sci_w = max(len(s) for s in sci)
+    use_sci = fixed_w > sci_w and nsmall == 0
+    out = []
+    for v in vals:
+        if v is None:
+            out.append("NA")
+        elif not math.isfinite(v):
+            out.append("NaN" if v != v else ("Inf" if v > 0 else "-Inf"))
+        else:
+            out.append(_r_sci(v, sig) if use_sci else f"{v:.{dec}f}")
+    return _rjust(out)
+
+
+def _r_sci(v: float, sig: int) -> str:
+    s = f"{v:.{sig - 1}e}"
+    mant, exp = s.split("e")
+    e = int(exp)
+    return f"{mant}e{'-' if e < 0 else '+'}{abs(e):02d}"
+
+
+def _rjust(items: list[str]) -> list[str]:
+    w = max((len(s) for s in items), default=0)
+    return [s.rjust(w) for s in items]
+
+
+def r_round(x: float, d: int) -> float:
+    """R's round(x, d) (IEC 60559 round-half-even on the decimal representation is close enough here)."""
+    return round(x, d)
+
+
+def coefmat_columns(estimates, ses, extra=None, digits: int = 4) -> tuple[list[str], list[str], list[str] | None]:
+    """printCoefmat's joint formatting of the 'cs' columns (Estimate, Std. Error and, in lmerTest, df)."""
+    cols = [list(estimates), list(ses)] + ([list(extra)] if extra is not None else [])
+    flat = [abs(v) for c in cols for v in c if v is not None and math.isfinite(v) and v != 0]
+    if flat:
+        digmin = 1 + math.floor(math.log10(min(flat)))
+        nd = max(1, digits - digmin)
+        cols = [[None if v is None else r_round(v, nd) for v in c] for c in cols]
+    joined = r_format([v for c in cols for v in c], digits)
+    n = len(cols[0])
+    parts = [joined[i * n:(i + 1) * n] for i in range(len(cols))]
+    return parts[0], parts[1], (parts[2] if extra is not None else None)
+
+
+def format_pval(ps, digits: int = 3) -> list[str]:
+    """R format.pval with eps = .Machine$double.eps (as printCoefmat prints Pr(>|t|))."""
+    eps = 2.220446049250313e-16
+    out = [""] * len(ps)
+    fixp = [i for i, p in enumerate(ps) if p >= eps and (p == 0 or math.floor(math.log10(p)) >= -3)]
+    scip = [i for i, p in enumerate(ps) if p >= eps and i not in fixp]
+    if fixp:
+        for i, s in zip(fixp, r_format([ps[i] for i in fixp], digits)):
+            out[i] = s.strip()
+    if scip:
+        for i, s in zip(scip, r_format([ps[i] for i in scip], digits)):
+            out[i] = s.strip()
+    for i, p in enumerate(ps):
+        if p < eps:
+            out[i] = "< 2e-16"
+    return out
+
+
+def stars(p: float) -> str:
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
+
+
+def zapsmall(xs, digits: int) -> list[float]:
+    mx = max((abs(x) for x in xs), default=0.0)
+    d = max(0, digits - math.ceil(math.log10(mx))) if mx > 0 else digits
+    return [round(x, d) for x in xs]
+
+
+def abbreviate(name: str, minlength: int = 6) -> str:
+    """R abbreviate(): drop lower-case vowels from the right, then lower-case letters, keeping the first."""
+    s = name
+    if len(s) <= minlength:
+        return s
+    chars = list(s)
+    for pool in ("aeiou", "abcdefghijklmnopqrstuvwxyz"):
+        i = len(chars) - 1
+        while len(chars) > minlength and i > 0:
+            if chars[i] in pool:
+                del chars[i]
+            i -= 1
+    if len(chars) > minlength:
+        chars = chars[:minlength]
+    return "".join(chars)
+
+
+def print_matrix(rownames: list[str], colnames: list[str], cells: list[list[str]], right: bool = True) -> list[str]:
+    """R print() of a character matrix with quote=FALSE: row names left-justified, columns one space apart."""
+    rw = max([len(r) for r in rownames] + [0])
+    widths = [max([len(colnames[j])] + [len(row[j]) for row in cells]) for j in range(len(colnames))]
+    def cell(t, w):
+        return t.rjust(w) if right else t.ljust(w)
+    lines = [" " * rw + "".join(" " + cell(c, w) for c, w in zip(colnames, widths))]
+    for r, row in zip(rownames, cells):
+        lines.append(r.ljust(rw) + "".join(" " + cell(t, w) for t, w in zip(row, widths)))
+    return lines

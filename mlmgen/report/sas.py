@@ -1,0 +1,112 @@
+"""A fit printed as SAS PROC MIXED's listing shows it (with COVTEST, IC, SOLUTION, ESTIMATE/CONTRAST, GCORR).
+
+Tables, in SAS's order: Model Information, Dimensions, Number of Observations, Covariance Parameter
+Estimates (Cov Parm, Subject, Estimate, Standard Error, Z Value, Pr Z: one-sided for variances, two-sided for
+covariances), Estimated G Correlation Matrix, Fit Statistics, Information Criteria, Solution for Fixed
+Effects, Estimates, Contrasts. Formats from package-conventions.md §1C (the listing rounds; SAS users should
+diff `ods output` data sets). Not checked against real SAS output here (SAS is not available); the layout is
+taken from published listings.
+"""
+from __future__ import annotations
+
+from ..results import FitResult
+from .common import centred, num, sas_df, sas_est, sas_fit, sas_p, table
+
+W = 78
+_DDF = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "Residual",
+        "between-within": "Between-Within", "containment": "Containment", "none": "None"}
+
+
+def sas_effect(term: str) -> str:
+    return "Intercept" if term == "Intercept" else "*".join(term.split(":"))
+
+
+def _block(title: str, lines: list[str]) -> list[str]:
+    width = max([len(title)] + [len(ln) for ln in lines])
+    return ["", centred(title, width)] + [""] + lines
+
+
+def format_sas(result: FitResult, model=None, data_report=None, data_name: str | None = None) -> str:
+    r = result
+    cluster = model.cluster if model is not None else "cluster"
+    out = [centred("The Mixed Procedure", W)]
+    info = [("Data Set", f"WORK.{(data_name or (model.data if model is not None and model.data else 'DATA')).upper()}"),
+            ("Dependent Variable", model.outcome if model is not None else "y"),
+            ("Covariance Structure", "Unstructured" if r.covariance_structure == "un" else "Variance Components"),
+            ("Subject Effect", cluster),
+            ("Estimation Method", "REML" if r.method == "reml" else "ML"),
+            ("Residual Variance Method", "Profile"),
+            ("Fixed Effects SE Method", "Prasad-Rao-Jeske-Kackar-Harville" if r.ddf == "kenward-roger"
+             else "Model-Based"),
+            ("Degrees of Freedom Method", _DDF.get(r.ddf or "", r.ddf or ""))]
+    out += _block("Model Information", table(["", ""], [[a, b] for a, b in info], "ll", gap=4)[1:])
+    q = len(r.random_effects)
+    maxobs = r.extra.get("max_cluster_size")
+    dims = [("Covariance Parameters", str(len(r.covariance))), ("Columns in X", str(len(r.fixed))),
+            ("Columns in Z Per Subject", str(q)), ("Subjects", str(r.n_clusters))]
+    if maxobs is not None:
+        dims.append(("Max Obs Per Subject", str(maxobs)))
+    out += _block("Dimensions", table(["", ""], [[a, b] for a, b in dims], "lr", gap=4)[1:])
+    read = data_report.rows_read if data_report is not None else r.n_obs
+    nobs = [("Number of Observations Read", str(read)), ("Number of Observations Used", str(r.n_obs)),
+            ("Number of Observations Not Used", str(read - r.n_obs))]
+    out += _block("Number of Observations", table(["", ""], [[a, b] for a, b in nobs], "lr", gap=4)[1:])
+    if r.optimisation is not None:
+        out += ["", "Convergence criteria met." if r.optimisation.converged else
+                "WARNING: Did not converge."]
+
+    rows = []
+    for c in r.covariance:
+        subj = "" if c.name == "Residual" else cluster
+        if c.boundary:
+            rows.append([c.name, subj, "0", ".", ".", "."])
+        else:
+            rows.append([c.name, subj, sas_est(num(c.estimate)), sas_est(num(c.se)),
+                         "." if c.z is None else f"{num(c.z):.2f}", sas_p(num(c.p))])
+    out += _block("Covariance Parameter Estimates",
+                  table(["Cov Parm", "Subject", "Estimate", "Standard Error", "Z Value", "Pr Z"], rows, "llrrrr"))
+    if any(c.boundary for c in r.covariance):
+        out += ["", "NOTE: Estimated G matrix is not positive definite."]
+
+    if r.gcorr and q > 1:
+        grow = []
+        for i, e in enumerate(r.random_effects):
+            grow.append([str(i + 1), sas_effect(e), cluster, str(i + 1)] +
+                        [f"{r.gcorr[i][j]:.4f}" for j in range(q)])
+        out += _block("Estimated G Correlation Matrix",
+                      table(["Row", "Effect", "Subject"] + [f"Col{j + 1}" for j in range(q)],
+                            [g[:3] + g[4:] for g in grow], "rll" + "r" * q))
+
+    sas = r.fit.get("sas", {})
+    if sas:
+        lab = "-2 Res Log Likelihood" if r.method == "reml" else "-2 Log Likelihood"
+        fs = [(lab, sas["-2LL"]), ("AIC  (Smaller is Better)", sas["AIC"]), ("AICC (Smaller is Better)", sas["AICC"]),
+              ("BIC  (Smaller is Better)", sas["BIC"])]
+        out += _block("Fit Statistics", table(["", ""], [[a, sas_fit(float(v.value))] for a, v in fs], "lr", gap=9)[1:])
+        ic = [[sas_fit(float(sas["-2LL"].value)), f"{float(sas['d'].value):.0f}"] +
+              [sas_fit(float(sas[k].value)) for k in ("AIC", "AICC", "HQIC", "BIC", "CAIC")]]
+        out += _block("Information Criteria",
+                      table(["Neg2LogLike", "Parms", "AIC", "AICC", "HQIC", "BIC", "CAIC"], ic, "rrrrrrr"))
+
+    frows = []
+    for f in r.fixed:
+        if f.aliased:
+            frows.append([sas_effect(f.term), "0", ".", ".", ".", "."])
+        else:
+            frows.append([sas_effect(f.term), sas_est(num(f.estimate)), sas_est(num(f.se)),
+                          sas_df(num(f.df), r.ddf), f"{num(f.t):.2f}", sas_p(num(f.p))])
+    out += _block("Solution for Fixed Effects",
+                  table(["Effect", "Estimate", "Standard Error", "DF", "t Value", "Pr > |t|"], frows, "lrrrrr"))
+
+    singles = [c for c in r.contrasts if c.f is None]
+    multis = [c for c in r.contrasts if c.f is not None]
+    if singles:
+        erows = [[c.label, sas_est(num(c.estimate)), sas_est(num(c.se)), sas_df(num(c.df), r.ddf),
+                  f"{num(c.t):.2f}", sas_p(num(c.p))] for c in singles]
+        out += _block("Estimates", table(["Label", "Estimate", "Standard Error", "DF", "t Value", "Pr > |t|"],
+                                         erows, "lrrrrr"))
+    if multis:
+        crows = [[c.label, f"{num(c.num_df):.0f}", sas_df(num(c.den_df), r.ddf), f"{num(c.f):.2f}",
+                  sas_p(num(c.p)).replace("<.0001", "<.0001")] for c in multis]
+        out += _block("Contrasts", table(["Label", "Num DF", "Den DF", "F Value", "Pr > F"], crows, "lrrrr"))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,183 @@
+"""A fit printed as Stata's `mixed` shows it (Stata 17+ capitalisation), with `dftable(pvalue)` when a df
+method is in force, then `lincom` / `test` results for the contrasts.
+
+Layout from real listings quoted in package-conventions.md §2C: header (estimation, obs and groups, obs per
+group, DF method and min/avg/max, overall F or Wald chi2, log (restricted-)likelihood), the coefficient
+table (`_cons` last, `c.x#c.z` names), the random-effects table (slopes before `_cons`, variances then
+covariances `cov(x,_cons)`, SEs with log-scale CIs for variances and Wald CIs for covariances) and the LR test
+against the linear model. Stata's SEs of covariance parameters come from the delta method; at an interior
+optimum they equal the observed-information SEs printed here. Not checked against real Stata output here.
+"""
+from __future__ import annotations
+
+import math
+
+from scipy import stats
+
+from ..results import FitResult
+from .common import num, stata_f, stata_g, stata_int
+
+Z975 = 1.959963984540054
+DASH = "-" * 78
+
+
+def stata_term(term: str) -> str:
+    if term == "Intercept":
+        return "_cons"
+    parts = term.split(":")
+    return parts[0] if len(parts) == 1 else "#".join(f"c.{p}" for p in parts)
+
+
+def stata_effect(e: str) -> str:
+    return "_cons" if e == "Intercept" else e
+
+
+def _hdr(left: str, label: str, value: str) -> str:
+    return f"{left:<48}{label:<18}= {value:>10}"
+
+
+def _re_order(effects: list[str]) -> list[str]:
+    return [e for e in effects if e != "Intercept"] + (["Intercept"] if "Intercept" in effects else [])
+
+
+def format_stata(result: FitResult, model=None) -> str:
+    r = result
+    small = r.ddf not in (None, "none")
+    reml = r.method == "reml"
+    cluster = model.cluster if model is not None else "cluster"
+    outcome = model.outcome if model is not None else "y"
+    ex = r.extra
+    out = []
+    out.append(_hdr(f"Mixed-effects {'REML' if reml else 'ML'} regression", "Number of obs", stata_int(r.n_obs)))
+    out.append(_hdr(f"Group variable: {cluster}", "Number of groups", stata_int(r.n_clusters)))
+    if "cluster_size_min" in ex:
+        out.append(" " * 48 + "Obs per group:")
+        out.append(f"{'':<62}min = {stata_int(int(ex['cluster_size_min'])):>10}")
+        out.append(f"{'':<62}avg = {ex['cluster_size_avg']:>10.1f}")
+        out.append(f"{'':<62}max = {stata_int(int(ex['cluster_size_max'])):>10}")
+    fixed = [f for f in r.fixed if not f.aliased]
+    if small:
+        dfs = [num(f.df) for f in fixed if f.df is not None]
+        meth = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "Residual",
+                "between-within": "Repeated", "containment": "ANOVA"}.get(r.ddf, r.ddf)
+        if dfs:
+            out.append(f"{'DF method: ' + meth:<48}{'DF:':<14}min = {min(dfs):>10.2f}")
+            out.append(f"{'':<62}avg = {sum(dfs) / len(dfs):>10.2f}")
+            out.append(f"{'':<62}max = {max(dfs):>10.2f}")
+    ov = ex.get("overall_test")
+    ll = -float(r.neg2ll.value) / 2
+    ll_label = f"Log {'restricted-' if reml else ''}likelihood = {ll:.7g}"
+    if ov:
+        if small:
+            out.append(f"{'':<48}{'F(%d, %.2f)' % (ov['num_df'], ov['den_df']):<18}= {ov['f']:>10.2f}")
+            out.append(f"{ll_label:<48}{'Prob > F':<18}= {ov['p']:>10.4f}")
+        else:
+            out.append(f"{'':<48}{'Wald chi2(%d)' % ov['num_df']:<18}= {ov['f'] * ov['num_df']:>10.2f}")
+            out.append(f"{ll_label:<48}{'Prob > chi2':<18}= {ov['p']:>10.4f}")
+    else:
+        out.append(ll_label)
+    out.append("")
+    out.append(DASH)
+    tcol = "t" if small else "z"
+    if small:
+        out.append(f"{outcome[:12]:>12} | Coefficient  Std. err.      DF       {tcol}    P>|{tcol}|")
+    else:
+        out.append(f"{outcome[:12]:>12} | Coefficient  Std. err.      {tcol}    P>|{tcol}|     [95% conf. interval]")
+    out.append("-" * 13 + "+" + "-" * 64)
+    order = [f for f in fixed if f.term != "Intercept"] + [f for f in fixed if f.term == "Intercept"]
+    for f in order:
+        est, se = num(f.estimate), num(f.se)
+        name = stata_term(f.term)
+        if small:
+            out.append(f"{name[:12]:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(f.df), 2):>9} "
+                       f"{stata_f(num(f.t), 2):>7}   {stata_f(num(f.p), 3):>5}")
+        else:
+            lo, hi = est - Z975 * se, est + Z975 * se
+            out.append(f"{name[:12]:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(f.t), 2):>8}   "
+                       f"{stata_f(num(f.p), 3):>5}    {stata_g(lo):>9}   {stata_g(hi):>9}")
+    out.append(DASH)
+    out += _random_table(r, cluster)
+    out += _lr_line(r)
+    out += _lincoms(r, small)
+    return "\n".join(out) + "\n"
+
+
+def _random_table(r: FitResult, cluster: str) -> list[str]:
+    cov = r.cov_by_param()
+    eff = _re_order(r.random_effects)
+    struct = "Unstructured" if (r.covariance_structure == "un" and len(eff) > 1) else \
+        ("Identity" if len(eff) == 1 else "Independent")
+    out = [DASH, "  Random-effects parameters  |   Estimate   Std. err.     [95% conf. interval]",
+           "-" * 29 + "+" + "-" * 48, f"{cluster + ': ' + struct:<29}|"]
+    rows = [(f"var({stata_effect(e)})", cov.get(f"var({e})"), True) for e in eff]
+    if r.covariance_structure == "un":
+        for i in range(len(eff)):
+            for j in range(i + 1, len(eff)):
+                a, b = eff[i], eff[j]
+                key = "cov(" + ",".join(sorted([a, b], key=lambda n: (n != "Intercept", n))) + ")"
+                rows.append((f"cov({stata_effect(a)},{stata_effect(b)})", cov.get(key), False))
+    for label, c, is_var in rows:
+        out.append(_re_row(label, c, is_var))
+    out.append("-" * 29 + "+" + "-" * 48)
+    out.append(_re_row("var(Residual)", cov.get("var(Residual)"), True))
+    out.append(DASH)
+    return out
+
+
+def _re_row(label: str, c, is_var: bool) -> str:
+    if c is None:
+        return f"{label:>28} |"
+    est, se = num(c.estimate), num(c.se)
+    if se is None or se != se or c.boundary:
+        return f"{label:>28} | {stata_g(est):>10}  {'.':>9}"
+    if is_var and est > 0:
+        f = math.exp(Z975 * se / est)
+        lo, hi = est / f, est * f
+    else:
+        lo, hi = est - Z975 * se, est + Z975 * se
+    return f"{label:>28} | {stata_g(est):>10}  {stata_g(se):>9}     {stata_g(lo):>9}   {stata_g(hi):>9}"
+
+
+def _lr_line(r: FitResult) -> list[str]:
+    lin = r.extra.get("linear_model_neg2ll")
+    if lin is None:
+        return []
+    lr = max(float(lin) - float(r.neg2ll.value), 0.0)
+    k = len(r.covariance) - 1
+    if k == 1:
+        p = 0.5 * stats.chi2.sf(lr, 1) if lr > 0 else 1.0
+        return [f"LR test vs. linear model: chibar2(01) = {lr:.2f}".ljust(56) + f"Prob >= chibar2 = {p:.4f}"]
+    p = stats.chi2.sf(lr, k)
+    return [f"LR test vs. linear model: chi2({k}) = {lr:.2f}".ljust(58) + f"Prob > chi2 = {p:.4f}", "",
+            "Note: LR test is conservative and provided only for reference."]
+
+
+def _lincoms(r: FitResult, small: bool) -> list[str]:
+    out = []
+    for c in r.contrasts:
+        out += ["", f". * {c.label}"]
+        if c.f is None:
+            est, se = num(c.estimate), num(c.se)
+            if small:
+                crit = stats.t.ppf(0.975, num(c.df))
+                out += [DASH, f"{'':>12} | Coefficient  Std. err.      t    P>|t|     [95% conf. interval]",
+                        "-" * 13 + "+" + "-" * 64,
+                        f"{'(1)':>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(c.t), 2):>8}   "
+                        f"{stata_f(num(c.p), 3):>5}    {stata_g(est - crit * se):>9}   {stata_g(est + crit * se):>9}",
+                        DASH]
+            else:
+                z = est / se
+                out += [DASH, f"{'':>12} | Coefficient  Std. err.      z    P>|z|     [95% conf. interval]",
+                        "-" * 13 + "+" + "-" * 64,
+                        f"{'(1)':>12} | {stata_g(est):>10}  {stata_g(se):>9} {z:>8.2f}   "
+                        f"{2 * stats.norm.sf(abs(z)):>5.3f}    {stata_g(est - Z975 * se):>9}   "
+                        f"{stata_g(est + Z975 * se):>9}", DASH]
+        else:
+            if small:
+                out += [f"       F({num(c.num_df):.0f}, {num(c.den_df):.2f}) = {num(c.f):8.2f}",
+                        f"            Prob > F = {num(c.p):8.4f}"]
+            else:
+                chi = num(c.f) * num(c.num_df)
+                out += [f"           chi2({num(c.num_df):.0f}) = {chi:8.2f}",
+                        f"         Prob > chi2 = {stats.chi2.sf(chi, num(c.num_df)):8.4f}"]
+    return out
