@@ -38,7 +38,10 @@ def test_row(model: Model, row) -> str:
 
 def context(model: Model, data_prep: bool = False) -> dict:
     problems: list = []
-    problems.extend(check_names(model, "spss", data_prep))
+    # the data set is not named in SPSS syntax (the data in memory is used), but a name that could
+    # not be one is refused here as in the other packages
+    data = (model.data or "").rpartition(".")[2]
+    problems.extend(check_names(model, "spss", data_prep, [(data, "data")] if model.data else []))
     dfmethod = DFMETHOD.get(model.ddf, "")
     if not dfmethod:
         why = ("large-sample z tests (ddf = None): SPSS MIXED always uses t and F tests"

@@ -39,7 +39,10 @@ def lincom_expr(model: Model, row) -> str:
 
 def context(model: Model, data_prep: bool = False) -> dict:
     problems: list = []
-    problems.extend(check_names(model, "stata", data_prep))
+    # the data set is not named in Stata syntax (the data in memory is used), but a name that could
+    # not be one is refused here as in the other packages
+    data = (model.data or "").rpartition(".")[2]
+    problems.extend(check_names(model, "stata", data_prep, [(data, "data")] if model.data else []))
     notes: list[str] = []
     options = ["reml" if model.method == "reml" else "mle"]
     small = True
