@@ -1,0 +1,192 @@
+"""Read SPSS MIXED output into a FitResult: pivot tables exported as text (tab-separated or aligned with
+spaces) or as CSV, or copied from the Viewer.
+
+Tables read (title cell, footnote markers such as `(a)` or a trailing `a` ignored):
+
+* Information Criteria: `-2 Restricted Log Likelihood` (REML) or `-2 Log Likelihood` (ML), `Akaike's
+  Information Criterion (AIC)`, `Hurvich and Tsai's Criterion (AICC)`, `Bozdogan's Criterion (CAIC)`,
+  `Schwarz's Bayesian Criterion (BIC)`;
+* Estimates of Fixed Effects: `Parameter Estimate Std. Error df t Sig. [95% CI Lower Upper]`; interaction
+  labels `mixgrd * verb10`;
+* Estimates of Covariance Parameters: `Residual`, then per RANDOM block `Intercept + WCverb [subject =
+  schoolID]` with `UN (1,1)`, `UN (2,1)`, `UN (2,2)` (the block label names the effects in RANDOM order) or
+  `<effect> [subject = g]` with `Variance` (COVTYPE(VC)); columns `Estimate Std. Error Wald Z Sig. [CI]`;
+* Contrast Estimates (from /TEST): `L1 Estimate [Test Value  Difference] Std. Error df t Sig. [CI]`.
+
+SPSS prints `.000` for p < .0005 and drops leading zeros (`-.221`); both keep their printed precision.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from ...mapping import canonical_term, effect_name, un_param
+from ...outputs import Lines, looks_like_csv, number, unreadable
+from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value
+
+_TITLES = {"information criteria": "ic", "estimates of fixed effects": "fixed",
+           "estimates of covariance parameters": "cov", "contrast estimates": "contrast",
+           "type iii tests of fixed effects": "tests3", "model dimension": "dim",
+           "random effect covariance structure (g)": "g"}
+_IC = [(r"^-2 restricted log likelihood", "neg2ll", "reml"), (r"^-2 log likelihood", "neg2ll", "ml"),
+       (r"\(aicc\)", "AICC", None), (r"\(aic\)", "AIC", None), (r"\(caic\)", "CAIC", None), (r"\(bic\)", "BIC", None)]
+
+
+def _cells(text: str) -> list[tuple[int, list[str]]]:
+    out = []
+    is_csv = looks_like_csv(text)
+    for n, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+        if not line.strip():
+            out.append((n, []))
+            continue
+        if is_csv:
+            cells = next(csv.reader(io.StringIO(line)))
+        elif "\t" in line:
+            cells = line.split("\t")
+        else:
+            cells = re.split(r"\s{2,}", line.strip())
+        out.append((n, [c.strip() for c in cells]))
+    return out
+
+
+def _num(cell: str) -> Value | None:
+    c = cell.strip()
+    v = number(c)
+    if v is None and re.fullmatch(r"-?[\d.,]+[a-z]", c):
+        v = number(c[:-1])          # footnote marker glued to a number (`.000b`)
+    return v
+
+
+def _title(cells: list[str]) -> str | None:
+    if not cells:
+        return None
+    first = next((c for c in cells if c), "")
+    key = re.sub(r"\s*(\([a-z]\)|[a-z])$", "", first.strip()).lower()
+    if key in _TITLES:
+        return _TITLES[key]
+    key2 = first.strip().lower()
+    for t, kind in _TITLES.items():
+        if key2.startswith(t) and len(key2) <= len(t) + 3:
+            return kind
+    return None
+
+
+def parse_output(text: str, file: str | None = None) -> FitResult:
+    rows = _cells(text)
+    res = FitResult(source="spss", file=file)
+    table = None
+    header_text = ""
+    block_effects: list[str] = []
+    found = 0
+    for n, cells in rows:
+        if not cells:
+            continue
+        kind = _title(cells)
+        if kind:
+            table, header_text, block_effects = kind, "", []
+            found += kind in ("ic", "fixed", "cov", "contrast")
+            continue
+        nonempty = [c for c in cells if c]
+        if not nonempty or table is None:
+            continue
+        if re.match(r"^[a-z]\.\s", nonempty[0]) or nonempty[0].startswith("The information criteria"):
+            continue                                   # footnotes
+        nums_at = [k for k, c in enumerate(nonempty) if _num(c) is not None]
+        if not nums_at:
+            header_text += " " + " ".join(nonempty)
+            continue
+        labels = nonempty[:nums_at[0]]
+        values = [_num(c) for c in nonempty[nums_at[0]:]]
+        if table == "ic":
+            _ic_row(" ".join(labels), values[0], res)
+        elif table == "fixed":
+            _fixed_row(labels, values, header_text, res, file, n)
+        elif table == "cov":
+            block_effects = _cov_row(labels, values, header_text, res, block_effects, file, n)
+        elif table == "contrast":
+            _contrast_row(labels, values, header_text, res)
+    if not found:
+        raise unreadable("no SPSS MIXED table found (looked for Information Criteria, Estimates of Fixed "
+                         "Effects, Estimates of Covariance Parameters, Contrast Estimates)", file, code="OU002",
+                         fix="export the pivot tables with their titles (File > Export, text or CSV)")
+    if any(c.name.startswith("UN(") for c in res.covariance):
+        res.covariance_structure = "un"
+    elif any(c.name not in ("Residual",) for c in res.covariance):
+        res.covariance_structure = "vc"
+    return res
+
+
+def _ic_row(label: str, v: Value, res: FitResult) -> None:
+    low = label.lower().strip()
+    for pat, key, method in _IC:
+        if re.search(pat, low):
+            if key == "neg2ll":
+                res.neg2ll = v
+                res.method = method
+            else:
+                res.fit.setdefault("spss", {})[key] = v
+            return
+
+
+def _value_columns(header: str, base: list[str]) -> list[str]:
+    cols = list(base)
+    if re.search(r"confidence interval|lower bound", header, re.I):
+        cols += ["lower", "upper"]
+    return cols
+
+
+def _fixed_row(labels, values, header, res: FitResult, file, n) -> None:
+    cols = _value_columns(header, ["estimate", "se", "df", "t", "p"])
+    d = dict(zip(cols, values))
+    if not labels or d.get("estimate") is None:
+        raise unreadable("fixed-effect row without a parameter name or estimate", file, n)
+    res.fixed.append(FixedEffect(term=canonical_term(labels[0]), estimate=d["estimate"], se=d.get("se"),
+                                 df=d.get("df"), t=d.get("t"), p=d.get("p"), lower=d.get("lower"),
+                                 upper=d.get("upper"), aliased=d.get("se") is None and d["estimate"].value == 0))
+
+
+def _cov_row(labels, values, header, res: FitResult, effects: list[str], file, n) -> list[str]:
+    cols = _value_columns(header, ["estimate", "se", "z", "p"])
+    d = dict(zip(cols, values))
+    label = " ".join(labels)
+    m = re.match(r"(.+?)\s*\[\s*subject\s*=\s*([^\]]+)\]", label)
+    stat = label
+    if m:
+        effects = [effect_name(e) for e in m.group(1).split("+")]
+        res.extra["subject"] = m.group(2).strip()
+        stat = label[m.end():].strip()
+    if label.lower().startswith("residual"):
+        res.covariance.append(CovParam(name="Residual", param="var(Residual)", estimate=d["estimate"],
+                                       se=d.get("se"), z=d.get("z"), p=d.get("p"), lower=d.get("lower"),
+                                       upper=d.get("upper")))
+        return effects
+    u = re.match(r"UN\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)", stat)
+    if u:
+        i, j = int(u.group(1)), int(u.group(2))
+        param = un_param(i, j, effects) or f"UN({i},{j})"
+        res.covariance.append(CovParam(name=f"UN({i},{j})", param=param, estimate=d["estimate"], se=d.get("se"),
+                                       z=d.get("z"), p=d.get("p"), lower=d.get("lower"), upper=d.get("upper")))
+        if effects and not res.random_effects:
+            res.random_effects = list(effects)
+        return effects
+    if re.match(r"variance", stat, re.I) and len(effects) == 1:
+        e = effects[0]
+        res.covariance.append(CovParam(name=e, param=f"var({e})", estimate=d["estimate"], se=d.get("se"),
+                                       z=d.get("z"), p=d.get("p"), lower=d.get("lower"), upper=d.get("upper")))
+        if e not in res.random_effects:
+            res.random_effects.append(e)
+        return effects
+    raise unreadable(f"unrecognised covariance parameter row {label!r} (expected Residual, UN (i,j) or "
+                     f"Variance under an '<effects> [subject = g]' label)", file, n, label, code="OU002")
+
+
+def _contrast_row(labels, values, header, res: FitResult) -> None:
+    if re.search(r"test value", header, re.I):
+        cols = _value_columns(header, ["estimate", "test_value", "difference", "se", "df", "t", "p"])
+    else:
+        cols = _value_columns(header, ["estimate", "se", "df", "t", "p"])
+    d = dict(zip(cols, values))
+    res.contrasts.append(ContrastResult(label=" ".join(labels) or f"L{len(res.contrasts) + 1}",
+                                        estimate=d.get("estimate"), se=d.get("se"), df=d.get("df"), t=d.get("t"),
+                                        p=d.get("p"), lower=d.get("lower"), upper=d.get("upper")))

@@ -1,0 +1,268 @@
+"""Read Stata `mixed` printed output (log or Results window) into a FitResult.
+
+Understood:
+
+* header: `Mixed-effects REML regression` / `Mixed-effects ML regression`, `Number of obs = 7,185`,
+  `Number of groups = 160`, `DF method: Satterthwaite | Kenward-Roger | ...`, `Log restricted-likelihood =`
+  / `Log likelihood =` (converted to -2 log L with the rounding carried);
+* the fixed-effects table in the older (`Coef.`, `Std. Err.`, `[95% Conf. Interval]`) and newer
+  (`Coefficient`, `Std. err.`, `[95% conf. interval]`) layouts, with `z`/`P>|z|` or `t`/`P>|t|`, with or
+  without `dftable(pvalue)` (a `DF` column); interactions printed over two lines (`c.mixgrd#|` then
+  `c.verb10 |`); names shortened with `~`;
+* the random-effects table: `<level>: Unstructured | Independent | Identity | Exchangeable`, rows
+  `var(x)`, `var(_cons)`, `cov(x,_cons)`, `var(Residual)`, or in the standard-deviation metric
+  `sd(x)`, `corr(x,_cons)`, `sd(Residual)` (converted to variances/covariances, rounding carried);
+* `estat recovariance [, correlation]` matrices and `lincom` tables (as contrasts).
+"""
+from __future__ import annotations
+
+import re
+
+from ...mapping import canonical_term, cov_from_corr, effect_name, scaled, stata_param, var_from_sd
+from ...outputs import Lines, number, unreadable
+from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param
+
+_DF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "kenward–roger": "kenward-roger",
+       "residual": "residual", "repeated": "between-within", "anova": "containment"}
+_COLS = [(r"Coef(?:ficient|\.)|Estimate|Contrast", "estimate"), (r"Std\.\s*[Ee]rr\.", "se"), (r"\bDF\b", "df"),
+         (r"P>\|[zt]\|", "p"), (r"(?<![>|])\b[zt]\b(?!\|)", "stat"), (r"\[\d+% [Cc]onf\. [Ii]nterval\]", "ci")]
+
+
+def parse_output(text: str, file: str | None = None) -> FitResult:
+    L = Lines(text, file)
+    res = FitResult(source="stata", file=file)
+    found = 0
+    i = 0
+    pending_contrast = None
+    while i < len(L):
+        s = L[i].strip()
+        m = re.match(r"Mixed-effects (REML|ML) regression", s)
+        if m:
+            res.method = m.group(1).lower()
+            found += 1
+        m = re.search(r"Number of obs\s*=\s*([\d,]+)", s)
+        if m:
+            res.n_obs = int(m.group(1).replace(",", ""))
+        m = re.search(r"Number of groups\s*=\s*([\d,]+)", s)
+        if m and res.n_clusters is None:
+            res.n_clusters = int(m.group(1).replace(",", ""))
+        m = re.match(r"Group variable:\s*(\S+)", s)
+        if m:
+            res.extra["cluster"] = m.group(1)
+        m = re.match(r"DF method:\s*(\S+)", s)
+        if m:
+            res.ddf = _DF.get(m.group(1).lower(), m.group(1).lower())
+        m = re.match(r"Log (restricted-)?likelihood\s*=\s*(-?[\d.,]+)", s)
+        if m:
+            ll = number(m.group(2))
+            res.neg2ll = scaled(ll, -2.0)
+            res.extra["loglik"] = ll
+            if res.method is None:
+                res.method = "reml" if m.group(1) else "ml"
+        if re.match(r"\(\s*1\)", s):
+            pending_contrast = s
+        if "|" in s and re.search(r"Random-effects [Pp]arameters", s):
+            i = _read_re_table(L, i, res)
+            found += 1
+            continue
+        if "|" in s and re.search(r"Coef(ficient|\.)|Contrast", s.split("|", 1)[1] if "|" in s else ""):
+            i = _read_fixed_table(L, i, res, pending_contrast)
+            pending_contrast = None
+            found += 1
+            continue
+        m = re.match(r"Random-effects (covariance|correlation) matrix for level (\S+)", s)
+        if m:
+            i = _read_recov(L, i + 1, res, m.group(1) == "correlation")
+            found += 1
+            continue
+        i += 1
+    if not found:
+        raise unreadable("no Stata mixed output found (looked for 'Mixed-effects REML/ML regression', the "
+                         "coefficient table and the 'Random-effects parameters' table)", file, code="OU002",
+                         fix="copy the output of mixed from the Results window or the log, including headers")
+    _finish(res)
+    return res
+
+
+def _columns(header_right: str) -> list[str]:
+    found = []
+    for pat, name in _COLS:
+        for m in re.finditer(pat, header_right):
+            found.append((m.start(), name))
+    found.sort()
+    cols = []
+    for _, name in found:
+        cols += ["lower", "upper"] if name == "ci" else [name]
+    return cols
+
+
+def _read_fixed_table(L: Lines, i: int, res: FitResult, contrast_text: str | None) -> int:
+    left, right = L[i].split("|", 1)
+    cols = _columns(right)
+    stat_kind = "t" if re.search(r"\bt\b|P>\|t\|", right) else "z"
+    res.extra["outcome"] = res.extra.get("outcome") or left.strip()
+    is_lincom = contrast_text is not None
+    j = i + 1
+    carry = ""
+    while j < len(L):
+        line = L[j]
+        s = line.strip()
+        if re.match(r"^-+\+?-*$", s) or not s:
+            if s.startswith("-") and "+" not in s and j > i + 2:
+                j += 1
+                break
+            j += 1
+            continue
+        if "|" not in line:
+            break
+        lab, nums = line.split("|", 1)
+        lab = lab.strip()
+        toks = nums.split()
+        if not toks:
+            carry += lab
+            j += 1
+            continue
+        name = carry + lab
+        carry = ""
+        vals = [number(t) for t in toks]
+        if len(vals) < len(cols):
+            vals = vals + [None] * (len(cols) - len(vals))
+        d = dict(zip(cols, vals))
+        if d.get("estimate") is None:
+            raise unreadable(f"coefficient row {name} has no estimate", L.file, j + 1, s)
+        if is_lincom:
+            res.contrasts.append(ContrastResult(label=contrast_text, estimate=d["estimate"], se=d.get("se"),
+                                                df=d.get("df"), t=d.get("stat"), p=d.get("p"),
+                                                lower=d.get("lower"), upper=d.get("upper")))
+        else:
+            res.fixed.append(FixedEffect(term=canonical_term(name), estimate=d["estimate"], se=d.get("se"),
+                                         df=d.get("df"), t=d.get("stat"), p=d.get("p"), lower=d.get("lower"),
+                                         upper=d.get("upper")))
+        j += 1
+    if not is_lincom:
+        res.extra["test_statistic"] = stat_kind
+    return j
+
+
+def _read_re_table(L: Lines, i: int, res: FitResult) -> int:
+    cols = ["estimate", "se", "lower", "upper"]
+    right = L[i].split("|", 1)[1]
+    if "Std. err." not in right and "Std. Err." not in right:
+        cols = ["estimate", "lower", "upper"]
+    rows: list[tuple[str, dict, int]] = []
+    j = i + 1
+    structure = None
+    while j < len(L):
+        line = L[j]
+        s = line.strip()
+        if s.startswith("LR test") or s.startswith("Note:"):
+            break
+        if not s or set(s) <= set("-+"):
+            if s and "+" not in s and j > i + 2:
+                j += 1
+                break
+            j += 1
+            continue
+        if "|" not in line:
+            break
+        lab, nums = line.split("|", 1)
+        lab = lab.strip()
+        m = re.match(r"(\S+):\s*(Unstructured|Independent|Identity|Exchangeable)", lab)
+        if m:
+            structure = m.group(2).lower()
+            res.extra["cluster"] = m.group(1)
+            j += 1
+            continue
+        toks = nums.split()
+        if not toks:
+            j += 1
+            continue
+        vals = [number(t) for t in toks] + [None] * max(0, len(cols) - len(toks))
+        rows.append((lab, dict(zip(cols, vals)), j))
+        j += 1
+    _rows_to_cov(rows, res, L)
+    if structure:
+        res.extra["stata_structure"] = structure
+        res.covariance_structure = {"unstructured": "un", "independent": "vc", "identity": "vc",
+                                    "exchangeable": "cs"}[structure]
+    return j
+
+
+def _rows_to_cov(rows, res: FitResult, L: Lines) -> None:
+    sds: dict[str, Value] = {}
+    pending = []
+    effects: list[str] = []
+    for lab, d, j in rows:
+        parsed = stata_param(lab)
+        if parsed is None:
+            raise unreadable(f"unrecognised random-effects parameter {lab!r} (expected var(), sd(), cov() or "
+                             f"corr())", L.file, j + 1, lab, code="OU002")
+        kind, param = parsed
+        est = d["estimate"]
+        if kind == "var":
+            eff = param[4:-1]
+            if eff != "Residual" and eff not in effects:
+                effects.append(eff)
+            res.covariance.append(CovParam(name=lab, param=param, estimate=est, se=d.get("se"),
+                                           lower=d.get("lower"), upper=d.get("upper")))
+        elif kind == "cov":
+            res.covariance.append(CovParam(name=lab, param=param, estimate=est, se=d.get("se"),
+                                           lower=d.get("lower"), upper=d.get("upper")))
+        elif kind == "sd":
+            eff = param[4:-1]
+            sds[eff] = est
+            if eff != "Residual" and eff not in effects:
+                effects.append(eff)
+            res.covariance.append(CovParam(name=lab, param=param, estimate=var_from_sd(est)))
+            res.extra.setdefault("sd", {})[eff] = est
+        else:  # corr
+            pending.append((lab, param, est))
+    for lab, param, r in pending:
+        a, b = param[4:-1].split(",")
+        if a in sds and b in sds:
+            res.covariance.append(CovParam(name=lab, param=param, estimate=cov_from_corr(r, sds[a], sds[b])))
+        res.extra.setdefault("corr", {})[param] = r
+    # Stata lists slopes first and _cons last; mlmgen's RANDOM order puts the intercept first
+    if "Intercept" in effects:
+        effects = ["Intercept"] + [e for e in effects if e != "Intercept"]
+    res.random_effects = effects
+
+
+def _read_recov(L: Lines, i: int, res: FitResult, correlation: bool) -> int:
+    j = i
+    header = None
+    rows = []
+    while j < len(L):
+        s = L[j].strip()
+        if not s or set(s) <= set("-+"):
+            if rows:
+                break
+            j += 1
+            continue
+        if "|" not in s:
+            break
+        lab, rest = s.split("|", 1)
+        if not lab.strip():
+            header = [effect_name(t) for t in rest.split()]
+        else:
+            rows.append((effect_name(lab.strip()), [number(t) for t in rest.split()]))
+        j += 1
+    if header and rows:
+        key = "recorrelation" if correlation else "recovariance"
+        res.extra[key] = {"effects": header, "rows": [[None if v is None else v.value for v in r] for _, r in rows]}
+        if not correlation and not res.covariance:
+            for a, (ea, vals) in enumerate(rows):
+                for b, v in enumerate(vals):
+                    if v is None:
+                        continue
+                    eb = header[b]
+                    p = f"var({ea})" if ea == eb else canonical_param(f"cov({ea},{eb})")
+                    res.covariance.append(CovParam(name=p, param=p, estimate=v))
+    return j
+
+
+def _finish(res: FitResult) -> None:
+    if res.ddf is None and res.extra.get("test_statistic") == "z":
+        res.ddf = "none"
+    if res.fixed and not any(f.term == "Intercept" for f in res.fixed[:-1]) and res.fixed[-1].term == "Intercept":
+        res.fixed.insert(0, res.fixed.pop())   # _cons is printed last; mlmgen lists the intercept first
