@@ -3,8 +3,8 @@
 Most lint rules hinge on what a predictor *is* at the two levels:
 
 * ``L2``        level-2: constant within every cluster (a cluster characteristic, or a cluster mean);
-* ``L1-within`` cluster-mean-centred level-1: every cluster mean is 0, so it carries within-cluster
-                variation only (``WCverb = verbal - mean(verbal) by schoolID``);
+* ``L1-within`` cluster-mean-centred level-1: every cluster mean is 0 (or the same constant), so it
+                carries within-cluster variation only (``WCverb = verbal - mean(verbal) by schoolID``);
 * ``L1-both``   constant-centred (or raw, or grand-mean-centred) level-1: varies within AND between
                 clusters (``verb10 = verbal - 10``);
 * ``constant``  no variation at all.
@@ -21,7 +21,9 @@ Sources, best first (each `Role` says which one it came from):
    - L2 when max|d| <= tol (exactly constant within clusters), or when the within-cluster share
      sum(d^2) / sum((x - mean x)^2) <= LEVEL2_WITHIN_SHARE (nearly constant: the role notes how many
      clusters vary, e.g. a class-level measure in a school-level analysis);
-   - L1-within when max_c |m_c(x)| <= tol; otherwise L1-both.
+   - L1-within when the cluster means are all equal (max_c |m_c(x) - mean_c m_c(x)| <= tol; usually all 0,
+     but `verb10 - CMverb10 - 10` has every cluster mean -10 and no between-cluster variation either);
+     otherwise L1-both.
    - families: two L1-both variables a, b are one family when a - b is constant (max deviation from
      its mean <= tol); an L2 variable m is the cluster mean of a's family when m - m_c(a) is constant
      (m = mean(a) by cluster - c, the constant c is reported); an L1-within w belongs to a's family when
@@ -48,7 +50,7 @@ import numpy as np
 LEVELS = ("L2", "L1-within", "L1-both", "constant")
 SOURCES = ("data", "model file", "declared", "naming hint")
 RTOL = 1e-8                   # relative tolerance for "exactly constant" / "exactly zero" checks
-LEVEL2_WITHIN_SHARE = 0.01    # within-cluster share of the sum of squares at or below which x counts as L2
+LEVEL2_WITHIN_SHARE = 0.05    # within-cluster share of the sum of squares at or below which x counts as L2
 
 LEVEL_WORDS = {
     "L2": "level-2 (constant within clusters)",
@@ -176,7 +178,7 @@ def roles_from_data(df, cluster: str, names: Iterable[str] | None = None) -> Rol
         raise KeyError(cluster)
     df = df[df[cluster].notna()]
     g = df[cluster].to_numpy()
-    codes, _ = pd.factorize(g)
+    codes, uniques = pd.factorize(g)
     n_clusters = int(codes.max()) + 1 if codes.size else 0
     cols = [c for c in df.columns if c != cluster and pd.api.types.is_numeric_dtype(df[c])
             and not pd.api.types.is_bool_dtype(df[c])]
@@ -207,13 +209,15 @@ def roles_from_data(df, cluster: str, names: Iterable[str] | None = None) -> Rol
         if float(np.max(np.abs(d))) <= tol:
             roles[c] = Role(c, "L2", c, note="constant within every cluster")
         elif within_ss <= LEVEL2_WITHIN_SHARE * total_ss:
-            varying = int(np.sum(np.bincount(codes[ok], weights=(np.abs(d) > tol).astype(float),
-                                             minlength=n_clusters) > 0))
-            roles[c] = Role(c, "L2", c, note=f"varies within {varying} of {int((cnt > 0).sum())} clusters; "
-                                             f"within-cluster share {100 * within_ss / total_ss:.2g}% "
-                                             f"<= {100 * LEVEL2_WITHIN_SHARE:g}%")
-        elif float(np.max(np.abs(cm_present))) <= tol:
-            roles[c] = Role(c, "L1-within", c, note="every cluster mean is 0")
+            vary = np.bincount(codes[ok], weights=(np.abs(d) > tol).astype(float), minlength=n_clusters) > 0
+            ids = ", ".join(str(u) for u in uniques[np.flatnonzero(vary)][:5]) + (", ..." if vary.sum() > 5 else "")
+            roles[c] = Role(c, "L2", c, note=f"nearly: varies within {int(vary.sum())} of {int((cnt > 0).sum())} "
+                                             f"clusters ({cluster} {ids}); within-cluster share of its variation "
+                                             f"{100 * within_ss / total_ss:.2g}% <= {100 * LEVEL2_WITHIN_SHARE:g}%")
+        elif _is_constant(cm_present, tol):
+            c0 = float(np.mean(cm_present))
+            roles[c] = Role(c, "L1-within", c, note="every cluster mean is 0" if abs(c0) <= tol else
+                            f"every cluster mean is {c0:g}: no between-cluster variation")
         else:
             roles[c] = Role(c, "L1-both", c)
 
@@ -239,7 +243,7 @@ def roles_from_data(df, cluster: str, names: Iterable[str] | None = None) -> Rol
                 diff = means[h] - values[c]          # = constant when c = mean(h) by cluster - constant
                 ok = np.isfinite(diff)
                 if ok.any() and _is_constant(diff[ok], max(_tol(values[c][ok]), _tol(values[h][ok]))) \
-                        and "varies" not in (r.note or ""):
+                        and not (r.note or "").startswith("nearly"):
                     const = float(np.mean(diff[ok]))
                     const = round(const, 8) if abs(const - round(const, 8)) < 1e-9 else const
                     roles[c] = replace(r, family=h, cluster_mean=True, constant=const,
