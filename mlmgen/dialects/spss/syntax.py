@@ -1,0 +1,444 @@
+"""Read SPSS MIXED syntax (the two-level subset) into a `Model`, with locations.
+
+Read: `MIXED y [BY factors] [WITH covariates]` and the subcommands `/FIXED = effects [| NOINT SSTYPE(n)]`,
+`/RANDOM = INTERCEPT x | SUBJECT(id) COVTYPE(type)` (several RANDOM subcommands = independent blocks),
+`/METHOD = REML|ML`, `/CRITERIA = DFMETHOD(...)` (with or without a space before the parenthesis),
+`/PRINT`, `/TEST[(0)] [=] ['label'] effect coef ... [; row ...] [DIVISOR=n]`; `GET FILE=` / `DATASET
+ACTIVATE` for the data-set name. A command ends with a period at the end of a line or at a blank line;
+`* ... .` and `COMMENT ... .` comment commands and `/* ... */` comments (to the end of the line when not
+closed); keywords and names are case-insensitive (later spellings map to the first one used).
+
+Defaults when not written (SPSS Statistics): METHOD REML, COVTYPE(VC), DFMETHOD(SATTERTHWAITE).
+Effects must be declared after BY/WITH (SY003 otherwise); BY factors used as predictors (categorical),
+/REPEATED, /REGWGT, nested effects and other covariance types are SY004. COVTYPE(DIAG) is read as VC:
+for continuous random effects both give independent effects with their own variances.
+"""
+from __future__ import annotations
+
+import re
+
+from ...diagnostics import Fix, Severity
+from ...lexing import Comment, SyntaxBuilder, Token, blank, split_top, to_number, tokenize
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<str>'(?:[^'\n]|'')*'|"(?:[^"\n]|"")*")
+  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+  | (?P<name>[A-Za-z@#$][A-Za-z0-9_.@#$]*(?<!\.))
+  | (?P<op>[/=|()*,;+\-.])
+""", re.X)
+
+_HARMLESS_CMDS = {"EXECUTE", "EXE", "SET", "TITLE", "SUBTITLE", "OUTPUT", "SHOW", "DISPLAY", "DESCRIPTIVES",
+                  "FREQUENCIES", "LIST", "PRESERVE", "RESTORE", "FILE", "NEW", "CACHE", "OMS", "OMSEND"}
+_COVTYPES_OTHER = {"AD1", "AR1", "ARH1", "ARMA11", "CS", "CSH", "CSR", "FA1", "FAH1", "HF", "ID", "TP", "TPH",
+                   "UNR"}
+
+
+def mask(text: str) -> tuple[str, list[Comment]]:
+    """Blank `/* */` comments (an unclosed one ends at the end of its line)."""
+    chars = list(text)
+    comments: list[Comment] = []
+    i, n, quote = 0, len(text), None
+    while i < n:
+        c = text[i]
+        if quote:
+            if c == quote or c == "\n":
+                quote = None
+            i += 1
+            continue
+        if c in "'\"":
+            quote = c
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            eol = text.find("\n", i)
+            eol = n if eol < 0 else eol
+            j = eol if j < 0 or j > eol else j + 2
+            comments.append(Comment(i, j, text[i + 2:j].replace("*/", "").strip()))
+            blank(chars, i, j)
+            i = j
+            continue
+        i += 1
+    return "".join(chars), comments
+
+
+def commands(masked: str) -> list[tuple[int, int, int | None]]:
+    """(start, end, period offset) of each command: ends at a line-final period or a blank line."""
+    out = []
+    start = None
+    pos = 0
+    quote = None
+    for line in masked.split("\n"):
+        ls, pos = pos, pos + len(line) + 1
+        if not line.strip():
+            if start is not None:
+                out.append((start, ls - 1, None))
+                start = None
+            continue
+        if start is None:
+            start = ls + (len(line) - len(line.lstrip()))
+        for ch in line:
+            if quote:
+                quote = None if ch == quote else quote
+            elif ch in "'\"":
+                quote = ch
+        quote = None
+        stripped = line.rstrip()
+        if stripped.endswith("."):
+            p = ls + len(stripped) - 1
+            out.append((start, p, p))
+            start = None
+    if start is not None:
+        out.append((start, len(masked.rstrip()), None))
+    return out
+
+
+def parse_syntax(text: str, file: str | None = None):
+    b = SyntaxBuilder("spss", text, file, case_sensitive=False, method="reml", covariance="vc",
+                      ddf="satterthwaite")
+    masked, comments = mask(text)
+    seen = False
+    for s, e, period in commands(masked):
+        body = masked[s:e]
+        word = re.match(r"[A-Za-z]+", body)
+        kw = word.group().upper() if word else ""
+        if body.startswith("*") or kw in ("COMMENT",) or (len(kw) >= 4 and "COMMENT".startswith(kw)):
+            continue
+        if kw == "MIXED":
+            if seen:
+                b.unsupported("a second MIXED command (one snippet = one model; only the first is read)", s, e,
+                              Severity.WARNING)
+                continue
+            seen = True
+            _Mixed(b, masked, s, e, period).read()
+        elif kw == "GET":
+            m = re.search(r"(?i)\bFILE\s*=\s*(['\"])(.*?)\1", body)
+            if m:
+                raw = m.group(2)
+                member = re.sub(r"(?i)\.(sav|zsav|por)$", "", re.split(r"[\\/]", raw)[-1])
+                b.set_data(raw, member, s + m.start(2), s + m.end(2))
+        elif kw == "DATASET":
+            m = re.match(r"(?i)DATASET\s+ACTIVATE\s+([A-Za-z@#$][\w.@#$]*)", body)
+            if m:
+                b.set_data(m.group(1), b.ident(m.group(1)), s + m.start(1), s + m.end(1))
+            else:
+                b.not_read("this DATASET command", s, e)
+        elif kw in _HARMLESS_CMDS:
+            continue
+        else:
+            b.not_read(f"the {kw or body[:10]!s} command", s, e)
+    if not seen:
+        b.diag("SY001", "no MIXED command found", 0, min(len(text), 1))
+    return b.finish()
+
+
+class _Mixed:
+    def __init__(self, b: SyntaxBuilder, masked: str, start: int, end: int, period: int | None):
+        self.b, self.masked, self.start, self.end, self.period = b, masked, start, end, period
+        self.factors: dict[str, Token] = {}
+        self.covariates: dict[str, Token] = {}
+        self.randoms: list[tuple[list, str, bool, int, int]] = []
+
+    def read(self) -> None:
+        b = self.b
+        b.set_command(self.start, self.end + (1 if self.period is not None else 0))
+        if self.period is None:
+            b.diag("SY001", "the MIXED command does not end with a period", self.end - 1, self.end,
+                   Severity.WARNING, Fix("end the command with '.'"))
+        toks, bad = tokenize(self.masked, _TOKEN, self.start, self.end)
+        for s, e in bad:
+            b.diag("SY001", f"cannot read {self.masked[s:e]!r} as SPSS syntax", s, e)
+        parts = split_top(toks, {"/"})
+        head = parts[0][1:]
+        self.variables(head)
+        fixed_seen = False
+        for sub in parts[1:]:
+            if not sub:
+                continue
+            kw = sub[0].upper
+            body = sub[1:]
+            if kw == "TEST" or kw.startswith("TEST"):
+                self.test(sub)
+                continue
+            if body and body[0].text == "=":
+                body = body[1:]
+            if kw == "FIXED":
+                fixed_seen = True
+                self.fixed(body, sub)
+            elif kw == "RANDOM":
+                self.random(body, sub)
+            elif kw == "METHOD":
+                v = "".join(t.text for t in body).upper()
+                if v in ("REML", "ML"):
+                    b.set_setting("method", v.lower(), sub[0].start, sub[-1].end)
+                else:
+                    b.diag("SY001", f"/METHOD = {v}: expected REML or ML", sub[0].start, sub[-1].end)
+            elif kw == "CRITERIA":
+                self.criteria(body)
+            elif kw in ("PRINT", "SAVE", "OUTFILE", "MISSING", "PLOT"):
+                continue
+            elif kw == "REPEATED":
+                b.unsupported("/REPEATED (R-side residual covariance)", sub[0].start, sub[-1].end)
+            elif kw == "REGWGT":
+                b.unsupported("/REGWGT (a weighted fit)", sub[0].start, sub[-1].end)
+            elif kw == "EMMEANS":
+                b.unsupported("/EMMEANS (estimated marginal means of factors)", sub[0].start, sub[-1].end,
+                              Severity.WARNING)
+            else:
+                b.diag("SY001", f"/{sub[0].text} is not a MIXED subcommand mlmgen knows", sub[0].start, sub[0].end)
+        if not fixed_seen:
+            b.diag("SY001", "no /FIXED subcommand: SPSS then fits the intercept only", self.start, self.end,
+                   Severity.WARNING)
+        self.close()
+
+    def variables(self, toks: list[Token]) -> None:
+        b = self.b
+        if not toks or toks[0].kind != "name":
+            b.diag("SY001", "MIXED needs the dependent variable first", self.start, self.end)
+            return
+        b.set_outcome(toks[0].text, toks[0].start, toks[0].end)
+        target = None
+        for t in toks[1:]:
+            if t.kind == "name" and t.upper == "BY":
+                target = self.factors
+            elif t.kind == "name" and t.upper == "WITH":
+                target = self.covariates
+            elif t.kind == "name" and target is not None:
+                target.setdefault(t.upper, t)
+                b.ident(t.text)
+            else:
+                b.diag("SY001", f"unexpected {t.text!r} in the variable list (MIXED y BY factors WITH covariates)",
+                       t.start, t.end)
+
+    def effects(self, toks: list[Token]) -> list[tuple[list[Token], int, int]]:
+        out, i = [], 0
+        while i < len(toks):
+            t = toks[i]
+            if t.kind != "name":
+                self.b.diag("SY001", f"expected an effect, found {t.text!r}", t.start, t.end)
+                i += 1
+                continue
+            names, end = [t], t.end
+            i += 1
+            while i + 1 < len(toks) and toks[i].text == "*" and toks[i + 1].kind == "name":
+                names.append(toks[i + 1])
+                end = toks[i + 1].end
+                i += 2
+            if i < len(toks) and toks[i].text == "(":
+                j = i
+                while j < len(toks) and toks[j].text != ")":
+                    j += 1
+                end = toks[min(j, len(toks) - 1)].end
+                self.b.unsupported(f"the nested effect {self.masked[t.start:end]}", t.start, end)
+                i = j + 1
+                continue
+            out.append((names, t.start, end))
+        return out
+
+    def declared(self, t: Token) -> bool:
+        b = self.b
+        if t.upper in self.factors:
+            b.unsupported(f"the BY factor {t.text} as a predictor (categorical predictors)", t.start, t.end,
+                          fix="mlmgen models continuous predictors: list it after WITH")
+            return False
+        if t.upper not in self.covariates:
+            b.diag("SY003", f"{t.text} is used as an effect but not listed after WITH (or BY)", t.start, t.end,
+                   Severity.ERROR, Fix(f"add {t.text} to the WITH list"))
+        return True
+
+    def fixed(self, body: list[Token], sub: list[Token]) -> None:
+        b = self.b
+        parts = split_top(body, {"|"})
+        for names, s, e in self.effects(parts[0]):
+            if len(names) == 1 and names[0].upper == "INTERCEPT":
+                continue
+            if not all([self.declared(n) for n in names]):
+                continue
+            b.add_fixed([n.text for n in names], s, e)
+        for t, args, s, e in _keywords(parts[1] if len(parts) > 1 else []):
+            if t.upper == "NOINT":
+                b.intercept = False
+                b.locations["noint"] = b.loc(s, e)
+            elif t.upper == "SSTYPE":
+                continue
+            else:
+                b.unsupported(f"the FIXED option {t.text}", s, e, Severity.WARNING)
+
+    def random(self, body: list[Token], sub: list[Token]) -> None:
+        b = self.b
+        parts = split_top(body, {"|"})
+        subject, cov, written = None, "vc", False
+        for t, args, s, e in _keywords(parts[1] if len(parts) > 1 else []):
+            kw = t.upper
+            if kw == "SUBJECT":
+                if len(args) != 1 or args[0].kind != "name":
+                    b.unsupported(f"SUBJECT({''.join(a.text for a in args)}) (a combined subject describes more "
+                                  f"than two levels)", s, e)
+                    return
+                subject = args[0]
+            elif kw == "COVTYPE":
+                v = "".join(a.text for a in args).upper()
+                written = True
+                b.locations["covariance"] = b.loc(s, e)
+                if v in ("UN", "VC", "DIAG"):
+                    cov = "un" if v == "UN" else "vc"
+                elif v in _COVTYPES_OTHER:
+                    b.unsupported(f"COVTYPE({v}) (mlmgen has UN and VC)", s, e,
+                                  fix="use COVTYPE(UN) or COVTYPE(VC)")
+                    cov = "un"
+                else:
+                    b.diag("SY001", f"COVTYPE({v}) is not an SPSS covariance type", s, e)
+            elif kw == "SOLUTION":
+                continue
+            else:
+                b.unsupported(f"the RANDOM option {t.text}", s, e, Severity.WARNING)
+        if subject is None:
+            b.unsupported("/RANDOM without SUBJECT()", sub[0].start, sub[-1].end,
+                          fix="write /RANDOM = INTERCEPT x | SUBJECT(cluster) COVTYPE(UN)")
+            return
+        if not b.set_cluster(subject.text, subject.start, subject.end):
+            return
+        got = []
+        for names, s, e in self.effects(parts[0]):
+            if len(names) == 1 and names[0].upper == "INTERCEPT":
+                got.append(None)
+                b.add_random(None, s, e)
+            elif len(names) == 1:
+                if self.declared(names[0]):
+                    got.append(names[0].text)
+                    b.add_random(names[0].text, s, e)
+            else:
+                b.unsupported(f"a random slope on the product {self.masked[s:e]}", s, e,
+                              fix="compute the product variable first")
+        self.randoms.append((got, cov, written, sub[0].start, sub[-1].end))
+
+    def close(self) -> None:
+        b = self.b
+        if not self.randoms:
+            if not any(d.code in ("SY004",) for d in b.diagnostics):
+                b.diag("SY001", "no /RANDOM subcommand: mlmgen reads two-level models with random effects",
+                       self.start, self.end)
+            return
+        if len(self.randoms) == 1:
+            b.covariance = self.randoms[0][1]
+        else:
+            multi = [r for r in self.randoms if len(r[0]) > 1 and r[1] == "un"]
+            if multi:
+                b.unsupported("several /RANDOM subcommands with COVTYPE(UN) in one of them (a block-diagonal G)",
+                              multi[0][3], multi[0][4])
+            b.covariance = "vc"
+        b.explicit["covariance"] = any(r[2] for r in self.randoms)
+
+    def criteria(self, body: list[Token]) -> None:
+        b = self.b
+        for t, args, s, e in _keywords(body):
+            if t.upper == "DFMETHOD":
+                v = "".join(a.text for a in args).upper()
+                m = {"SATTERTHWAITE": "satterthwaite", "KENWARDROGER": "kenward-roger", "RESIDUAL": "residual"}
+                if v in m:
+                    b.set_setting("ddf", m[v], s, e)
+                else:
+                    b.diag("SY001", f"DFMETHOD({v}): SPSS has SATTERTHWAITE, KENWARDROGER and RESIDUAL", s, e)
+
+    def test(self, sub: list[Token]) -> None:
+        b = self.b
+        toks = sub[1:]
+        if toks and toks[0].text == "(":
+            j = 0
+            while j < len(toks) and toks[j].text != ")":
+                j += 1
+            vals = "".join(t.text for t in toks[1:j])
+            if any(to_number(v) not in (0.0, None) for v in vals.split(",") if v) or \
+                    any(to_number(v) is None for v in vals.split(",") if v):
+                b.unsupported(f"/TEST({vals}) with non-zero hypothesised values", toks[0].start, toks[j].end)
+                return
+            toks = toks[j + 1:]
+        if toks and toks[0].text == "=":
+            toks = toks[1:]
+        label = None
+        if toks and toks[0].kind == "str":
+            q = toks[0].text[0]
+            label = toks[0].text[1:-1].replace(q + q, q)
+            toks = toks[1:]
+        divisor = 1.0
+        rows = []
+        for row_t in split_top(toks, {";"}):
+            row, i = [], 0
+            while i < len(row_t):
+                t = row_t[i]
+                if t.kind == "name" and t.upper == "DIVISOR" and i + 2 < len(row_t) and row_t[i + 1].text == "=":
+                    d = to_number(row_t[i + 2].text)
+                    if not d:
+                        b.diag("SY001", "DIVISOR= needs a non-zero number", t.start, row_t[i + 2].end)
+                        return
+                    divisor = d
+                    i += 3
+                    continue
+                if t.text == "|":
+                    b.unsupported("coefficients of random effects (after '|') in /TEST", t.start, row_t[-1].end)
+                    return
+                if t.kind != "name":
+                    b.diag("SY001", f"expected an effect name in /TEST, found {t.text!r}", t.start, t.end)
+                    return
+                if t.upper == "ALL":
+                    b.unsupported("/TEST with ALL", t.start, t.end)
+                    return
+                names = [t.text]
+                i += 1
+                while i + 1 < len(row_t) and row_t[i].text == "*" and row_t[i + 1].kind == "name":
+                    names.append(row_t[i + 1].text)
+                    i += 2
+                sign, vals = 1.0, []
+                while i < len(row_t) and (row_t[i].kind == "num" or row_t[i].text in "+-"):
+                    if row_t[i].kind == "num":
+                        vals.append(sign * float(row_t[i].text))
+                        sign = 1.0
+                    elif row_t[i].text == "-":
+                        sign = -sign
+                    i += 1
+                if len(vals) != 1:
+                    b.diag("SY001" if not vals else "SY004",
+                           f"{'*'.join(names)} needs one coefficient in /TEST", t.start, row_t[max(i - 1, 0)].end)
+                    return
+                term = "Intercept" if len(names) == 1 and names[0].upper() == "INTERCEPT" else "*".join(names)
+                row.append((term, vals[0]))
+            if row:
+                rows.append(row)
+        if not rows:
+            b.diag("SY001", "/TEST without coefficients", sub[0].start, sub[-1].end)
+            return
+        rows = [[(n, v / divisor) for n, v in r] for r in rows]
+        b.add_contrast(label or f"test {len(b.contrasts) + 1}", rows, sub[0].start, sub[-1].end)
+
+
+def _keywords(toks: list[Token]):
+    """`KEY`, `KEY(args)` and `KEY (args)` items -> (key token, arg tokens, start, end)."""
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.kind != "name":
+            i += 1
+            continue
+        args: list[Token] = []
+        end = t.end
+        j = i + 1
+        if j < len(toks) and toks[j].text == "(":
+            k = j + 1
+            while k < len(toks) and toks[k].text != ")":
+                args.append(toks[k])
+                k += 1
+            end = toks[min(k, len(toks) - 1)].end
+            j = k + 1
+        yield t, args, t.start, end
+        i = j
+
+
+def sniff(text: str) -> float:
+    """How much `text` looks like SPSS MIXED syntax."""
+    if re.search(r"(?im)^\s*MIXED\s+\S+", text) and re.search(r"(?i)/\s*(FIXED|RANDOM)\b", text):
+        return 0.95
+    score = 0.0
+    if re.search(r"(?i)\bSUBJECT\s*\(", text):
+        score += 0.4
+    if re.search(r"(?i)\bCOVTYPE\s*\(", text):
+        score += 0.4
+    return min(score, 0.8)

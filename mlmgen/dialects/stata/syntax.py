@@ -1,0 +1,573 @@
+"""Read Stata `mixed` syntax (the two-level subset) into a `Model`, with locations.
+
+Read: `mixed depvar fe_vars [, noconstant] || levelvar: re_vars [, re_options options]` with factor-variable
+notation (`c.x`, `x`, `c.a#c.b`, `c.a##c.b` = a b a#b, `c.x#c.x`), `covariance()`, `noconstant`, `reml` /
+`mle`, `dfmethod()`, display options; `lincom` (one row) and `test` (`test (exp = 0) (exp = 0)`, `test
+c.x c.z`, `test exp = exp`) as contrasts, labelled by the `//` comment on their line; `use name` as the
+data set; `estat` is harmless. `///` continuation, `//`, `/* */` and `*` comments; `quietly`/`noisily`/
+`capture` prefixes.
+
+Defaults when not written (Stata 13+): ML (`mle`), `covariance(independent)`, and no df method (large-
+sample z tests = ddf "none"). An operator that is not Stata's (the lecture's `e.hw2`) is SY002 at the
+prefix and the variable is kept as a continuous predictor; `i.` (factor variables), time-series operators,
+`if`/`in`, weights, `vce()`, `residuals()`, other covariance structures, a second level (`|| a: || b:`)
+and crossed effects (`_all: R.x`) are SY004. `dfmethod(repeated)` and `dfmethod(anova)` are Stata's own
+methods with no counterpart in mlmgen's model (SY004).
+"""
+from __future__ import annotations
+
+import re
+
+from ...diagnostics import Fix, Severity
+from ...lexing import Comment, SyntaxBuilder, Token, blank, mask_block_comments, prefix_match, split_top, tokenize
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<str>"[^"\n]*"|`"[^\n]*?"')
+  | (?P<var>(?:[A-Za-z_][A-Za-z0-9_]*|[A-Za-z]+\d*\([^()\n]*\))\.(?:[A-Za-z_][A-Za-z0-9_]*)?)
+  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<op>\|\||\#\#|[#:,()\[\]=*+\-/.<>!&|~^])
+""", re.X)
+
+_HARMLESS_OPTS = {"nolog": 3, "log": 3, "variance": 3, "stddeviations": 3, "noretable": 5, "nofetable": 5,
+                  "estmetric": 3, "noheader": 5, "nogroup": 4, "nostderr": 5, "nolrtest": 5, "level": 3,
+                  "iterate": 4, "tolerance": 3, "ltolerance": 4, "nrtolerance": 4, "difficult": 4,
+                  "technique": 4, "dftable": 3, "collinear": 4, "emiterate": 6, "emtolerance": 6, "emonly": 6,
+                  "emlog": 5, "emdots": 5, "showtolerance": 5, "nonrtolerance": 5, "matlog": 6, "matsqrt": 6,
+                  "cformat": 3, "pformat": 3, "sformat": 3, "nocnsreport": 5, "coeflegend": 5, "noomitted": 5,
+                  "vsquish": 3, "noemptycells": 5, "baselevels": 5, "allbaselevels": 5, "nofvlabel": 5,
+                  "fvwrap": 4, "fvwrapon": 4, "lrtest": 6, "trace": 5, "gradient": 4, "showstep": 5,
+                  "hessian": 4, "shownrtolerance": 5, "nonrtolerance_": 99}
+_COV = {"unstructured": 2, "independent": 3, "exchangeable": 2, "identity": 2}
+_DFM = {"residual": 3, "repeated": 3, "anova": 5, "satterthwaite": 3, "kroger": 2}
+_DFM_MAP = {"residual": "residual", "satterthwaite": "satterthwaite", "kroger": "kenward-roger"}
+_HARMLESS_CMDS = {"estat", "display", "di", "summarize", "sum", "describe", "des", "set", "version", "log",
+                  "estimates", "est", "predict", "margins", "list", "tabulate", "tab", "clear", "exit", "cd",
+                  "pwd", "matrix", "mat", "ereturn", "return"}
+
+
+def mask(text: str) -> tuple[str, list[Comment]]:
+    """Blank comments; `///` continuations become spaces (the next line joins), offsets kept."""
+    chars = list(text)
+    comments: list[Comment] = []
+    mask_block_comments(text, chars, comments, quotes='"')
+    masked = "".join(chars)
+    i, n = 0, len(masked)
+    line_start = True
+    quote = False
+    while i < n:
+        c = masked[i]
+        if c == "\n":
+            line_start, quote = True, False
+            i += 1
+            continue
+        if quote:
+            quote = c != '"'
+            i += 1
+            continue
+        if c == '"':
+            quote, line_start = True, False
+        elif c == "/" and masked.startswith("//", i) and (i == 0 or masked[i - 1].isspace()):
+            j = masked.find("\n", i)
+            j = n if j < 0 else j
+            if masked.startswith("///", i):
+                comments.append(Comment(i, j, masked[i + 3:j].strip()))
+                blank(chars, i, j + 1, keep_newlines=False)   # the newline too: the line continues
+                i = j + 1
+                continue
+            comments.append(Comment(i, j, masked[i + 2:j].strip()))
+            blank(chars, i, j)
+            i = j
+            continue
+        elif c == "*" and line_start:
+            j = masked.find("\n", i)
+            j = n if j < 0 else j
+            comments.append(Comment(i, j, masked[i + 1:j].strip()))
+            blank(chars, i, j)
+            i = j
+            continue
+        elif not c.isspace():
+            line_start = False
+        i += 1
+    return "".join(chars), comments
+
+
+def parse_syntax(text: str, file: str | None = None):
+    b = SyntaxBuilder("stata", text, file, case_sensitive=True, method="ml", covariance="vc", ddf="none")
+    masked, comments = mask(text)
+    r = _Reader(b, masked, comments)
+    pos = 0
+    for line in masked.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        if line.strip():
+            r.command(start, start + len(line))
+    r.finish()
+    return b.finish()
+
+
+class _Reader:
+    def __init__(self, b: SyntaxBuilder, masked: str, comments: list[Comment]):
+        self.b = b
+        self.masked = masked
+        self.comments = comments
+        self.fit_seen = False
+        self.pending: list[tuple[str, list[Token], int, int]] = []
+        self.small = False
+        self.fixed_prefix: dict[str, str] = {}
+
+    def command(self, start: int, end: int) -> None:
+        b = self.b
+        toks, bad = tokenize(self.masked, _TOKEN, start, end)
+        for s, e in bad:
+            b.diag("SY001", f"cannot read {self.masked[s:e]!r} as Stata", s, e)
+        # prefixes: quietly, noisily, capture, version #:
+        while toks and toks[0].kind == "name" and toks[0].text in ("quietly", "qui", "quiet", "noisily", "noi",
+                                                                    "capture", "cap"):
+            toks = toks[1:]
+            if toks and toks[0].text == ":":
+                toks = toks[1:]
+        if len(toks) >= 3 and toks[0].text in ("version", "vers") and ":" in [t.text for t in toks[:4]]:
+            k = [t.text for t in toks].index(":")
+            toks = toks[k + 1:]
+        if not toks:
+            return
+        cmd = toks[0].text
+        if cmd in ("by", "bysort", "bys") or (toks[0].kind == "var"):
+            b.unsupported(f"the prefix {cmd}", toks[0].start, toks[-1].end)
+            return
+        if cmd in ("mixed", "xtmixed"):
+            self.mixed(toks, start, end)
+        elif cmd in ("lincom", "test"):
+            self.pending.append((cmd, toks, start, end))
+        elif cmd == "use":
+            self.use(toks)
+        elif cmd in ("meglm", "melogit", "mepoisson", "xtreg", "menl", "gsem", "meqrlogit"):
+            b.unsupported(f"{cmd} (mlmgen reads linear mixed models fitted with mixed)", toks[0].start,
+                          toks[-1].end)
+        elif cmd in _HARMLESS_CMDS:
+            return
+        elif cmd == "#delimit" or (cmd == "#" and len(toks) > 1):
+            b.unsupported("#delimit (mlmgen reads line-ended commands with /// continuation)", toks[0].start,
+                          toks[-1].end)
+        else:
+            b.not_read(f"the command {cmd}", toks[0].start, toks[-1].end)
+
+    def use(self, toks: list[Token]) -> None:
+        parts = split_top(toks[1:], {","})
+        body = parts[0]
+        if not body:
+            return
+        if any(t.text == "using" for t in body):
+            self.b.unsupported("use varlist using (a subset of variables)", body[0].start, body[-1].end,
+                               Severity.WARNING)
+            return
+        raw = self.masked[body[0].start:body[-1].end].strip().strip('"')
+        member = re.sub(r"\.dta$", "", re.split(r"[\\/]", raw)[-1])
+        self.b.set_data(raw, member, body[0].start, body[-1].end)
+
+    # ------------------------------------------------------------------ mixed
+    def mixed(self, toks: list[Token], start: int, end: int) -> None:
+        b = self.b
+        if self.fit_seen:
+            b.unsupported("a second mixed command (one snippet = one model; only the first is read)",
+                          toks[0].start, toks[-1].end, Severity.WARNING)
+            return
+        self.fit_seen = True
+        b.set_command(toks[0].start, toks[-1].end)
+        eqs = split_top(toks[1:], {"||"})
+        fe = eqs[0]
+        fe_parts = split_top(fe, {","})
+        body = fe_parts[0]
+        if len(fe_parts) > 2:
+            b.diag("SY001", "more than one comma in the fixed-effects equation", fe[0].start, fe[-1].end)
+        for kw in ("if", "in"):
+            for t in body:
+                if t.kind == "name" and t.text == kw:
+                    b.unsupported(f"an `{kw}` qualifier (it selects a subsample)", t.start, body[-1].end)
+                    body = body[:body.index(t)]
+                    break
+        if any(t.text == "[" for t in body):
+            t = next(t for t in body if t.text == "[")
+            b.unsupported("weights", t.start, body[-1].end)
+            body = body[:body.index(t)]
+        if not body or body[0].kind != "name":
+            b.diag("SY001", "mixed needs the outcome (depvar) first", toks[0].start, toks[-1].end)
+            return
+        b.set_outcome(body[0].text, body[0].start, body[0].end)
+        self.fixed_list(body[1:])
+        opts = fe_parts[1] if len(fe_parts) > 1 else []
+        self.options(opts, part="fixed")
+        if len(eqs) == 1:
+            b.diag("SY001", "mixed without a random-effects equation (|| cluster: ...)", toks[0].start,
+                   toks[-1].end)
+            return
+        blocks = []
+        for k, eq in enumerate(eqs[1:]):
+            got = self.random_eq(eq, last=(k == len(eqs) - 2))
+            if got is not None:
+                blocks.append(got)
+        if len(blocks) > 1:
+            if any(len(bl[0]) > 1 and bl[1] != "vc" for bl in blocks):
+                b.unsupported("several random-effects equations for one level with correlated effects in one of "
+                              "them (a block-diagonal G)", eqs[1][0].start, eqs[-1][-1].end)
+            b.covariance = "vc"
+            b.explicit["covariance"] = any(bl[2] for bl in blocks)
+        elif blocks:
+            effects, cov, written = blocks[0]
+            b.covariance = cov
+            b.explicit["covariance"] = written
+
+    def fixed_list(self, toks: list[Token]) -> None:
+        b = self.b
+        items: list[list[Token]] = []
+        for t in toks:
+            if items and (t.text in ("#", "##") or items[-1][-1].text in ("#", "##")):
+                items[-1].append(t)
+            else:
+                items.append([t])
+        for item in items:
+            groups: list[list[tuple[str, int, int]]] = [[]]
+            ok = True
+            for t in item:
+                if t.text == "##":
+                    groups.append([])
+                elif t.text == "#":
+                    continue
+                elif t.kind in ("var", "name"):
+                    f = self.factor(t, in_interaction=len(item) > 1)
+                    if f is None:
+                        ok = False
+                        break
+                    groups[-1].append(f)
+                else:
+                    b.diag("SY001", f"cannot read {t.text!r} in the list of fixed effects", t.start, t.end,
+                           fix=Fix("write variables as c.x, interactions as c.x#c.z"))
+                    ok = False
+                    break
+            if not ok or any(not g for g in groups):
+                if ok:
+                    b.diag("SY001", "an interaction operator without a variable", item[0].start, item[-1].end)
+                continue
+            s, e = item[0].start, item[-1].end
+            # a##b: every non-empty subset of the ## groups, each group a # product
+            subsets: list[list[list[tuple[str, int, int]]]] = []
+            for g in groups:
+                subsets = subsets + [[g]] + [prev + [g] for prev in subsets]
+            for sub in sorted(subsets, key=len) if len(groups) > 1 else subsets:
+                names = [f[0] for g in sub for f in g]
+                b.add_fixed(names, s, e)
+
+    def factor(self, t: Token, in_interaction: bool) -> tuple[str, int, int] | None:
+        """`c.x` / `x` -> (x, start, end); SY002 for an operator Stata does not have, SY004 for i. etc."""
+        b = self.b
+        if t.kind == "name":
+            if in_interaction:
+                b.diag("SY004", f"in a Stata interaction an unprefixed variable is a factor (categorical) "
+                       f"variable: {t.text} is read as continuous here", t.start, t.end, Severity.WARNING,
+                       Fix(f"write c.{t.text}", f"c.{t.text}"))
+            return t.text, t.start, t.end
+        prefix, _, var = t.text.partition(".")
+        pstart = t.start
+        if not var:
+            b.diag("SY001", f"{t.text} names no variable", t.start, t.end)
+            return None
+        p = prefix.lower()
+        if p == "c" and prefix == "c":
+            return var, t.start, t.end
+        if re.fullmatch(r"(i|b\d*|ib\d+|ib\(\w+\)|i\([^()]*\)|ib[nfl]?|bn|o|co|io)", prefix) \
+                or re.fullmatch(r"i\d*", prefix):
+            b.unsupported(f"the factor-variable operator {prefix}. on {var} (categorical predictors)", t.start,
+                          t.end, fix="mlmgen models continuous predictors (c.)")
+            return None
+        if re.fullmatch(r"[LDFS]\d*|[LDFS]\([^()]*\)", prefix, re.I):
+            b.unsupported(f"the time-series operator {prefix}.", t.start, t.end)
+            return None
+        b.diag("SY002", f"{prefix}. is not a Stata factor-variable operator; c. for continuous, i. for factor",
+               pstart, pstart + len(prefix) + 1, Severity.ERROR,
+               Fix(f"write c.{var}", f"c.{var}"))
+        return var, t.start, t.end
+
+    def random_eq(self, eq: list[Token], last: bool):
+        b = self.b
+        if len(eq) < 2 or eq[0].kind != "name" or eq[1].text != ":":
+            if eq:
+                b.diag("SY001", "a random-effects equation starts with `levelvar:`", eq[0].start, eq[-1].end)
+            else:
+                b.diag("SY001", "an empty random-effects equation after ||", 0, 0)
+            return None
+        lv = eq[0]
+        if lv.text == "_all":
+            b.unsupported("crossed random effects (_all: R.x)", eq[0].start, eq[-1].end)
+            return None
+        if not b.set_cluster(lv.text, lv.start, lv.end):
+            return None
+        parts = split_top(eq[2:], {","})
+        if len(parts) > 2:
+            b.diag("SY001", "more than one comma in a random-effects equation", eq[0].start, eq[-1].end)
+        effects: list[tuple[str | None, int, int]] = []
+        for t in parts[0]:
+            if t.kind == "var" and t.text.startswith("R."):
+                b.unsupported(f"the factor random effect {t.text}", t.start, t.end)
+                continue
+            if t.kind in ("var", "name"):
+                f = self.factor(t, False)
+                if f is not None:
+                    effects.append(f)
+            else:
+                b.diag("SY001", f"cannot read {t.text!r} in the random-effects list", t.start, t.end)
+        o = self.options(parts[1] if len(parts) > 1 else [], part="random")
+        if not o.get("noconstant"):
+            effects.insert(0, (None, lv.start, lv.end))
+        for name, s, e in effects:
+            b.add_random(name, s, e)
+        cov, written = "vc", False
+        if "covariance" in o:
+            cov, written = o["covariance"], True
+        return effects, cov, written
+
+    def options(self, toks: list[Token], part: str) -> dict:
+        """Options after a comma; model settings go to the builder. Returns covariance/noconstant."""
+        b = self.b
+        out: dict = {}
+        i = 0
+        while i < len(toks):
+            t = toks[i]
+            if t.kind != "name":
+                b.diag("SY001", f"expected an option, found {t.text!r}", t.start, t.end)
+                i += 1
+                continue
+            arg: list[Token] = []
+            end = t.end
+            j = i + 1
+            if j < len(toks) and toks[j].text == "(":
+                depth = 0
+                while j < len(toks):
+                    depth += {"(": 1, ")": -1}.get(toks[j].text, 0)
+                    if depth == 0:
+                        break
+                    if j > i + 1:
+                        arg.append(toks[j])
+                    j += 1
+                end = toks[min(j, len(toks) - 1)].end
+                j += 1
+            i = j
+            name = t.text.lower()
+            atext = "".join(a.text for a in arg)
+            if prefix_match(name, {"noconstant": 4}):
+                if part == "fixed":
+                    b.intercept = False
+                    b.locations["noconstant"] = b.loc(t.start, end)
+                else:
+                    out["noconstant"] = True
+            elif part == "random" and prefix_match(name, {"covariance": 3}):
+                full = prefix_match(atext.lower(), _COV)
+                if full in ("unstructured", "independent"):
+                    out["covariance"] = "un" if full == "unstructured" else "vc"
+                    b.locations["covariance"] = b.loc(t.start, end)
+                elif full:
+                    b.unsupported(f"covariance({atext})", t.start, end, fix="use covariance(unstructured) or "
+                                  "covariance(independent)")
+                    out["covariance"] = "un"
+                else:
+                    b.diag("SY001", f"covariance({atext}) is not a Stata covariance structure", t.start, end)
+            elif name in ("reml",):
+                b.set_setting("method", "reml", t.start, end)
+            elif name in ("mle", "ml"):
+                b.set_setting("method", "ml", t.start, end)
+            elif prefix_match(name, {"dfmethod": 3}):
+                m = prefix_match(atext.split(",")[0].lower(), _DFM)
+                if m in _DFM_MAP:
+                    b.set_setting("ddf", _DFM_MAP[m], t.start, end)
+                    if "," in atext:
+                        b.extra["dfmethod_suboption"] = atext.split(",", 1)[1].strip()
+                elif m:
+                    b.unsupported(f"dfmethod({atext}) (Stata's own {m} df, with no counterpart in SAS, R or "
+                                  f"SPSS)", t.start, end, fix="use satterthwaite, kroger or residual")
+                else:
+                    b.diag("SY001", f"dfmethod({atext}) is not a Stata df method", t.start, end)
+            elif name in ("vce",) or prefix_match(name, {"residuals": 3, "pweight": 2, "fweight": 2,
+                                                           "pwscale": 4, "constraints": 6}):
+                b.unsupported(f"the option {t.text}({atext})" if arg else f"the option {t.text}", t.start, end)
+            elif prefix_match(name, _HARMLESS_OPTS):
+                continue
+            else:
+                b.unsupported(f"the option {t.text}", t.start, end, Severity.WARNING)
+        return out
+
+    # ------------------------------------------------------------------ lincom / test
+    def finish(self) -> None:
+        for cmd, toks, start, end in self.pending:
+            self.contrast(cmd, toks, start, end)
+
+    def label(self, start: int, end: int) -> str | None:
+        line_end = self.masked.find("\n", end)
+        line_end = len(self.masked) if line_end < 0 else line_end
+        for c in self.comments:
+            if start <= c.start <= line_end and c.text:
+                return c.text
+        return None
+
+    def contrast(self, cmd: str, toks: list[Token], start: int, end: int) -> None:
+        b = self.b
+        parts = split_top(toks[1:], {","})
+        body = parts[0]
+        if not body:
+            b.diag("SY001", f"{cmd} without an expression", toks[0].start, toks[-1].end)
+            return
+        rows = []
+        if cmd == "lincom":
+            row = self.linear(body, allow_eq=False)
+            if row is None:
+                return
+            rows.append(row)
+        elif body[0].text == "(":
+            groups, cur, depth = [], [], 0
+            for t in body:
+                if t.text == "(":
+                    depth += 1
+                    if depth == 1:
+                        cur = []
+                        continue
+                if t.text == ")":
+                    depth -= 1
+                    if depth == 0:
+                        groups.append(cur)
+                        continue
+                if depth == 0:
+                    b.diag("SY001", "test (exp = 0) (exp = 0): cannot read text between the parentheses",
+                           t.start, t.end)
+                    return
+                cur.append(t)
+            for g in groups:
+                row = self.linear(g, allow_eq=True)
+                if row is None:
+                    return
+                rows.append(row)
+        elif any(t.text == "=" for t in body):
+            row = self.linear(body, allow_eq=True)
+            if row is None:
+                return
+            rows.append(row)
+        else:
+            for t in body:   # test c.x c.z : each coefficient = 0
+                row = self.linear([t], allow_eq=False)
+                if row is None:
+                    return
+                rows.append(row)
+        label = self.label(start, end) or f"{cmd} {len(b.contrasts) + 1}"
+        b.add_contrast(label, rows, toks[0].start, toks[-1].end)
+
+    def linear(self, toks: list[Token], allow_eq: bool) -> list[tuple[str, float]] | None:
+        """`c.x*1 + 2*c.z - _b[c.x#c.z] - _cons` (and `lhs = rhs` with allow_eq) -> [(term, coef)]."""
+        b = self.b
+        sides = split_top(toks, {"="})
+        if len(sides) > 2 or (len(sides) == 2 and not allow_eq):
+            b.diag("SY001", "cannot read this linear combination", toks[0].start, toks[-1].end)
+            return None
+        acc: dict[str, float] = {}
+        order: list[str] = []
+        for side_i, side in enumerate(sides):
+            sign_side = 1.0 if side_i == 0 else -1.0
+            i, sign = 0, 1.0
+            if not side:
+                b.diag("SY001", "an empty side of an equation", toks[0].start, toks[-1].end)
+                return None
+            while i < len(side):
+                coef, term, start_i = 1.0, None, i
+                while i < len(side) and side[i].text in "+-":
+                    sign = -sign if side[i].text == "-" else sign
+                    i += 1
+                factors = []
+                while i < len(side) and side[i].text not in ("+", "-") or (i < len(side) and factors
+                                                                           and factors[-1] == "*"):
+                    factors.append(side[i])
+                    i += 1
+                    if i < len(side) and side[i].text in "+-" and factors and factors[-1].text == "*":
+                        # c.x*-1: a sign right after '*'
+                        factors.append(side[i])
+                        i += 1
+                # factors: tokens of one product: numbers, term, '*', signs
+                num, term_toks, psign = 1.0, [], 1.0
+                k = 0
+                while k < len(factors):
+                    f = factors[k]
+                    if f.text == "*":
+                        k += 1
+                        continue
+                    if f.text in "+-":
+                        psign = -psign if f.text == "-" else psign
+                    elif f.kind == "num":
+                        num *= float(f.text)
+                    elif f.kind == "name" and f.text == "_b" and k + 1 < len(factors) and factors[k + 1].text == "[":
+                        j = k + 2
+                        inner = []
+                        while j < len(factors) and factors[j].text != "]":
+                            inner.append(factors[j])
+                            j += 1
+                        term_toks.append(inner)
+                        k = j
+                    elif f.kind in ("var", "name") or f.text == "#":
+                        j = k
+                        inner = []
+                        while j < len(factors) and (factors[j].kind in ("var", "name") or factors[j].text == "#"):
+                            inner.append(factors[j])
+                            j += 1
+                        term_toks.append(inner)
+                        k = j - 1
+                    else:
+                        b.diag("SY001", f"cannot read {f.text!r} in a linear combination", f.start, f.end)
+                        return None
+                    k += 1
+                if len(term_toks) != 1:
+                    if not term_toks and factors:
+                        b.unsupported("a constant in a test (mlmgen contrasts test against zero)", factors[0].start,
+                                      factors[-1].end)
+                    else:
+                        b.diag("SY001", "cannot read this linear combination", side[start_i].start, side[-1].end)
+                    return None
+                term = self.term_of(term_toks[0])
+                if term is None:
+                    return None
+                coef = sign * psign * num * sign_side
+                if term not in acc:
+                    order.append(term)
+                    acc[term] = 0.0
+                acc[term] += coef
+                sign = 1.0
+        return [(t, acc[t]) for t in order if acc[t] != 0]
+
+    def term_of(self, toks: list[Token]) -> str | None:
+        names = []
+        for t in toks:
+            if t.text == "#":
+                continue
+            if t.kind == "name" and t.text == "_cons":
+                return "Intercept"
+            if t.kind == "name":
+                names.append(t.text)
+            else:
+                prefix, _, var = t.text.partition(".")
+                if prefix != "c":
+                    self.b.diag("SY002" if prefix not in ("i",) else "SY004",
+                                f"{prefix}. in a linear combination: mlmgen reads continuous (c.) terms",
+                                t.start, t.start + len(prefix) + 1)
+                names.append(var)
+        if not names:
+            return None
+        return ":".join(names)
+
+
+def sniff(text: str) -> float:
+    """How much `text` looks like Stata `mixed` syntax."""
+    if re.search(r"(?m)^\s*(?:quietly\s+|qui\s+)?(?:xt)?mixed\s+\w+[^\n]*\|\|", text) or \
+            re.search(r"(?m)^\s*(?:xt)?mixed\s+\w+", text) and "||" in text:
+        return 0.95
+    score = 0.0
+    if re.search(r"\bc\.\w+", text):
+        score += 0.3
+    if "///" in text:
+        score += 0.2
+    if re.search(r"(?m)^\s*(lincom|estat)\b", text):
+        score += 0.3
+    return min(score, 0.8)
