@@ -1,0 +1,340 @@
+"""Benchmark: mlmgen against lme4 (Rscript), statsmodels MixedLM and the `mixedlm` package (Rust core).
+
+    python benchmarks/run.py                       # default sizes, writes benchmarks/README.md
+    python benchmarks/run.py --sizes 2000:100 20000:1000 --no-write
+
+Data (seeded, `simulate`): two-level, unbalanced clusters (sizes drawn from a gamma-Poisson so they range from
+1 to several times the mean), x ~ N(0, 1) at level 1, z ~ N(0, 1) at level 2,
+    y = 1 + 0.5 x + 0.3 z + 0.2 x z + u0 + u1 x + e,  (u0, u1) ~ N(0, [[1, .3], [.3, .5]]),  e ~ N(0, 2),
+fitted as y ~ x + z + x:z + (1 + x | g) by REML.
+
+What is timed (wall clock, after the data are in memory, each engine in its own process):
+* mlmgen: design matrices from the DataFrame + fit_arrays + the FitResult with Satterthwaite df for every
+  coefficient (`assemble.to_fit_result`, or `EngineFit.fixed_table` before that existed);
+* lme4: `lme4::lmer` inside R (the CSV read is not timed); lmerTest (`lmerTest::lmer` + `summary`, which adds
+  the Satterthwaite df) at the sizes where it finishes in reasonable time;
+* statsmodels: `MixedLM.from_formula(...).fit(reml=True)`;
+* mixedlm: `mixedlm.lmer(formula, data, REML=True)`.
+Competitors are installed in `benchmarks/.venv-competitors` (created here with the ordinary installer; not
+project dependencies) and skipped with the reason when they cannot be installed or would take too long.
+Peak memory of the mlmgen process is the growth of ru_maxrss during the fit. Time per optimiser evaluation is
+measured at a fixed number of clusters for growing N.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+VENV = HERE / ".venv-competitors"
+DEFAULT_SIZES = [(2_000, 100), (20_000, 1_000), (100_000, 5_000), (1_000_000, 50_000)]
+BIG = (10_000_000, 500_000)
+FORMULA = "y ~ x + z + x:z + (1 + x | g)"
+
+
+def simulate(n: int, m: int, seed: int = 20260):
+    """Seeded two-level data with unbalanced clusters (see module docstring)."""
+    import numpy as np
+    import pandas as pd
+    rng = np.random.default_rng(seed + n + m)
+    w = rng.gamma(2.0, 1.0, size=m)
+    sizes = rng.multinomial(n - m, w / w.sum()) + 1          # every cluster has at least one row
+    g = np.repeat(np.arange(m), sizes)
+    rng.shuffle(g)                                          # rows not sorted by cluster
+    L = np.linalg.cholesky(np.array([[1.0, 0.3], [0.3, 0.5]]))
+    u = rng.standard_normal((m, 2)) @ L.T
+    x = rng.standard_normal(n)
+    z = rng.standard_normal(m)[g]
+    y = 1 + 0.5 * x + 0.3 * z + 0.2 * x * z + u[g, 0] + u[g, 1] * x + rng.normal(0, np.sqrt(2.0), n)
+    return pd.DataFrame({"y": y, "x": x, "z": z, "g": g})
+
+
+# ------------------------------------------------------------------ workers (run in child processes)
+
+def _maxrss_mb() -> float:
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def worker_mlmgen(n: int, m: int) -> dict:
+    sys.path.insert(0, str(ROOT))
+    import numpy as np
+    from mlmgen.data import prepare
+    from mlmgen.engine.core import fit_arrays
+    from mlmgen.engine.design import build_design
+    from mlmgen.formula import model_from_formula
+    d = simulate(n, m)
+    model = model_from_formula(FORMULA)
+    rss0 = _maxrss_mb()
+    t0 = time.perf_counter()
+    frame, report = prepare(model, d)
+    des = build_design(model, frame)
+    t1 = time.perf_counter()
+    ef = fit_arrays(des.y, des.X, des.Z, des.groups, x_names=des.x_names, z_names=des.z_names, reml=True,
+                    covariance="un", cluster_ids=des.cluster_ids)
+    t2 = time.perf_counter()
+    try:
+        from mlmgen.engine.assemble import to_fit_result
+        res = to_fit_result(ef, model, "satterthwaite")
+        dfs = [float(f.df.value) for f in res.fixed]
+    except ImportError:
+        dfs = [row["df"] for row in ef.fixed_table("satterthwaite")]
+    t3 = time.perf_counter()
+    return {"engine": "mlmgen", "n": n, "m": m, "seconds": t3 - t0, "prepare": t1 - t0, "fit": t2 - t1,
+            "df_and_result": t3 - t2, "neg2ll": ef.neg2ll, "evaluations": ef.optimisation.evaluations,
+            "converged": ef.optimisation.converged, "peak_mb": _maxrss_mb() - rss0, "df": dfs}
+
+
+def worker_per_iteration(m: int, ns: list[int]) -> list[dict]:
+    """Seconds per criterion+gradient evaluation at fixed m for growing N (after the cross-products)."""
+    sys.path.insert(0, str(ROOT))
+    import numpy as np
+    from mlmgen.engine import objective, suffstats
+    out = []
+    for n in ns:
+        d = simulate(n, m)
+        X = np.column_stack([np.ones(n), d.x, d.z, d.x * d.z])
+        Z = np.column_stack([np.ones(n), d.x])
+        t0 = time.perf_counter()
+        ss = suffstats.compute_suffstats(d.y.to_numpy(), X, Z, d.g.to_numpy(), m)
+        t1 = time.perf_counter()
+        theta = objective.theta_start(2, "un")
+        reps = 20
+        t2 = time.perf_counter()
+        for _ in range(reps):
+            _evaluate(objective, ss, theta)
+        t3 = time.perf_counter()
+        out.append({"n": n, "m": m, "suffstats_s": t1 - t0, "per_evaluation_s": (t3 - t2) / reps})
+    return out
+
+
+def _evaluate(objective, ss, theta):
+    return objective.evaluate(theta, ss, True, "un", gradient=True)
+
+
+def worker_statsmodels(n: int, m: int) -> dict:
+    import statsmodels.formula.api as smf
+    d = simulate(n, m)
+    t0 = time.perf_counter()
+    md = smf.mixedlm("y ~ x + z + x:z", d, groups=d["g"], re_formula="~x")
+    r = md.fit(reml=True)
+    t1 = time.perf_counter()
+    return {"engine": "statsmodels", "n": n, "m": m, "seconds": t1 - t0, "neg2ll": -2 * float(r.llf),
+            "converged": bool(r.converged)}
+
+
+def worker_mixedlm(n: int, m: int) -> dict:
+    import mixedlm
+    d = simulate(n, m)
+    t0 = time.perf_counter()
+    r = mixedlm.lmer(FORMULA, d, REML=True)
+    t1 = time.perf_counter()
+    res = {"engine": "mixedlm", "n": n, "m": m, "seconds": t1 - t0, "neg2ll": float(r.REMLcrit()),
+           "version": getattr(mixedlm, "__version__", "?"), "converged": bool(getattr(r, "converged", True))}
+    try:
+        r.summary(ddf_method="Satterthwaite")
+        res["satterthwaite_seconds"] = time.perf_counter() - t0
+    except Exception as exc:  # report, do not fail the benchmark
+        res["satterthwaite_error"] = f"{exc.__class__.__name__}: {exc}"[:200]
+    return res
+
+
+R_CODE = r"""
+suppressMessages(library(lme4))
+d <- read.csv("%(csv)s")
+t0 <- proc.time()[["elapsed"]]
+m <- lmer(y ~ x + z + x:z + (1 + x | g), d, REML = TRUE)
+t1 <- proc.time()[["elapsed"]]
+res <- list(seconds = t1 - t0, neg2ll = REMLcrit(m), version = as.character(packageVersion("lme4")),
+            warnings = paste(m@optinfo$conv$lme4$messages, collapse = "; "))
+if (%(lmertest)s) {
+  suppressMessages(library(lmerTest))
+  t2 <- proc.time()[["elapsed"]]
+  m2 <- lmerTest::lmer(y ~ x + z + x:z + (1 + x | g), d, REML = TRUE)
+  s <- summary(m2)
+  t3 <- proc.time()[["elapsed"]]
+  res$lmertest_seconds <- t3 - t2
+  res$lmertest_df <- unname(s$coefficients[, "df"])
+}
+cat(sprintf("%%.10f %%.10f %%s\n", res$seconds, res$neg2ll, res$version))
+cat(sprintf("LMERTEST %%s\n", if (is.null(res$lmertest_seconds)) "NA" else paste(c(res$lmertest_seconds, res$lmertest_df), collapse=" ")))
+cat(sprintf("WARN %%s\n", res$warnings))
+"""
+
+
+def run_lme4(n: int, m: int, lmertest: bool, timeout: int) -> dict:
+    if shutil.which("Rscript") is None:
+        return {"engine": "lme4", "n": n, "m": m, "skipped": "Rscript not found"}
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "d.csv"
+        simulate(n, m).to_csv(csv, index=False)
+        code = Path(tmp) / "b.R"
+        code.write_text(R_CODE % {"csv": csv.as_posix(), "lmertest": "TRUE" if lmertest else "FALSE"})
+        try:
+            out = subprocess.run(["Rscript", "--vanilla", str(code)], capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return {"engine": "lme4", "n": n, "m": m, "skipped": f"did not finish within {timeout} s"}
+    if out.returncode != 0:
+        return {"engine": "lme4", "n": n, "m": m, "skipped": f"R failed: {out.stderr[-300:]}"}
+    lines = out.stdout.strip().splitlines()
+    sec, m2, ver = lines[0].split()
+    res = {"engine": "lme4", "n": n, "m": m, "seconds": float(sec), "neg2ll": float(m2), "version": ver}
+    lt = lines[1].split()[1:]
+    if lt and lt[0] != "NA":
+        res["lmertest_seconds"] = float(lt[0])
+        res["lmertest_df"] = [float(v) for v in lt[1:]]
+    warn = lines[2][5:].strip() if len(lines) > 2 else ""
+    if warn:
+        res["warning"] = warn
+    return res
+
+
+# ------------------------------------------------------------------ orchestration
+
+def ensure_venv() -> Path | None:
+    """The competitors' virtual environment (statsmodels, mixedlm); None if it cannot be made."""
+    py = VENV / "bin" / "python"
+    if not py.exists():
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, capture_output=True)
+        except subprocess.CalledProcessError:
+            return None
+    for pkg in ("numpy", "pandas", "statsmodels", "mixedlm"):
+        mod = pkg
+        ok = subprocess.run([str(py), "-c", f"import {mod}"], capture_output=True).returncode == 0
+        if not ok:
+            subprocess.run([str(py), "-m", "pip", "install", "-q", pkg], capture_output=True)
+    return py
+
+
+def in_child(python: str, fn: str, *args, timeout: int = 1800) -> dict | list:
+    code = (f"import sys, json; sys.path.insert(0, {str(HERE)!r}); import run; "
+            f"print('RESULT ' + json.dumps(run.{fn}(*{list(args)!r})))")
+    try:
+        out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=timeout,
+                             cwd=str(HERE))
+    except subprocess.TimeoutExpired:
+        return {"skipped": f"did not finish within {timeout} s"}
+    for line in out.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    return {"skipped": (out.stderr.strip().splitlines() or ["failed"])[-1][:300]}
+
+
+def machine() -> dict:
+    info = {"nproc": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                info["memory_gb"] = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    import numpy
+    import scipy
+    info["numpy"], info["scipy"] = numpy.__version__, scipy.__version__
+    return info
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", nargs="*", help="N:m pairs (default 2000:100 20000:1000 100000:5000 1000000:50000)")
+    ap.add_argument("--big", action="store_true", help="also 10,000,000 rows / 500,000 clusters (mlmgen only)")
+    ap.add_argument("--no-competitors", action="store_true")
+    ap.add_argument("--statsmodels-max", type=int, default=1_000_000, help="largest N for statsmodels")
+    ap.add_argument("--lmertest-max", type=int, default=100_000, help="largest N for lmerTest Satterthwaite")
+    ap.add_argument("--no-write", action="store_true", help="print the table, do not write README.md")
+    ap.add_argument("--json", type=Path, default=HERE / "results.json")
+    a = ap.parse_args(argv)
+    sizes = [tuple(int(v) for v in s.split(":")) for s in a.sizes] if a.sizes else list(DEFAULT_SIZES)
+    if a.big:
+        sizes.append(BIG)
+    venv = None if a.no_competitors else ensure_venv()
+    results = []
+    for n, m in sizes:
+        r = in_child(sys.executable, "worker_mlmgen", n, m)
+        print(json.dumps(r), flush=True)
+        results.append({"n": n, "m": m, **r, "engine": "mlmgen"})
+        if a.no_competitors or (n, m) == BIG:
+            continue
+        r = run_lme4(n, m, lmertest=n <= a.lmertest_max, timeout=1800)
+        print(json.dumps(r), flush=True)
+        results.append(r)
+        for eng, limit in (("statsmodels", a.statsmodels_max), ("mixedlm", 10 ** 9)):
+            if venv is None:
+                results.append({"engine": eng, "n": n, "m": m, "skipped": "could not create the venv"})
+                continue
+            if n > limit:
+                results.append({"engine": eng, "n": n, "m": m, "skipped": f"not run above N = {limit:,}"})
+                continue
+            r = in_child(str(venv), f"worker_{eng}", n, m)
+            r = {"engine": eng, "n": n, "m": m, **r}
+            print(json.dumps(r), flush=True)
+            results.append(r)
+    per_it = in_child(sys.executable, "worker_per_iteration", 5_000, [50_000, 200_000, 1_000_000])
+    info = machine()
+    a.json.write_text(json.dumps({"machine": info, "results": results, "per_iteration": per_it}, indent=2))
+    table = markdown(results, per_it, info)
+    print(table)
+    if not a.no_write:
+        readme = HERE / "README.md"
+        head = readme.read_text().split("<!-- results -->")[0] if readme.exists() else ""
+        readme.write_text(head + "<!-- results -->\n" + table)
+
+
+def _fmt_s(r: dict) -> str:
+    if "skipped" in r:
+        return f"skipped ({r['skipped']})"
+    return f"{r['seconds']:.3g} s" if r["seconds"] < 100 else f"{r['seconds']:.0f} s"
+
+
+def markdown(results: list[dict], per_it, info: dict) -> str:
+    out = [f"Machine: {info.get('cpu', '?')}, {info.get('nproc')} cores, {info.get('memory_gb', '?')} GB RAM; "
+           f"Python {info['python']}, numpy {info['numpy']}, scipy {info['scipy']}; {info['platform']}.", ""]
+    versions = {r["engine"]: r.get("version") for r in results if r.get("version")}
+    if versions:
+        out.append("Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".")
+        out.append("")
+    out += ["| N | clusters | engine | seconds | -2 REML log-lik | notes |", "|---|---|---|---|---|---|"]
+    for r in results:
+        note = []
+        if r.get("engine") == "mlmgen" and "seconds" in r:
+            note.append(f"fit {r['fit']:.3g} s + design {r['prepare']:.3g} s + Satterthwaite/result "
+                        f"{r['df_and_result']:.3g} s; {r['evaluations']} evaluations; peak +{r['peak_mb']:.0f} MB")
+            if not r.get("converged"):
+                note.append("NOT converged")
+        if r.get("satterthwaite_seconds") is not None:
+            note.append(f"fit + summary with Satterthwaite df {r['satterthwaite_seconds']:.3g} s")
+        if r.get("lmertest_seconds") is not None:
+            note.append(f"lmerTest lmer + summary (Satterthwaite) {r['lmertest_seconds']:.3g} s")
+        if r.get("warning"):
+            note.append(f"warning: {r['warning'][:80]}")
+        if r.get("engine") == "statsmodels" and r.get("converged") is False:
+            note.append("statsmodels: not converged")
+        m2 = r.get("neg2ll")
+        out.append(f"| {r['n']:,} | {r['m']:,} | {r['engine']} | {_fmt_s(r)} | "
+                   f"{'' if m2 is None else f'{m2:.4f}'} | {'; '.join(note)} |")
+    if isinstance(per_it, list):
+        out += ["", "Time per criterion + gradient evaluation at 5,000 clusters (after the one pass over the rows):",
+                "", "| N | cross-products (s) | per evaluation (ms) |", "|---|---|---|"]
+        for r in per_it:
+            out.append(f"| {r['n']:,} | {r['suffstats_s']:.3f} | {1000 * r['per_evaluation_s']:.2f} |")
+    elif isinstance(per_it, dict):
+        out += ["", f"Per-evaluation timing skipped: {per_it.get('skipped')}"]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    main()
