@@ -283,9 +283,10 @@ class _Reader:
         if re.fullmatch(r"[LDFS]\d*|[LDFS]\([^()]*\)", prefix, re.I):
             b.unsupported(f"the time-series operator {prefix}.", t.start, t.end)
             return None
-        b.diag("SY002", f"{prefix}. is not a Stata factor-variable operator; c. for continuous, i. for factor",
+        b.diag("SY002", f"{prefix}. is not a Stata factor-variable operator; c. for continuous, i. for factor "
+               f"(in {t.text}; read as the continuous predictor {var})",
                pstart, pstart + len(prefix) + 1, Severity.ERROR,
-               Fix(f"write c.{var}", f"c.{var}"))
+               Fix(f"write c.{var}", "c.", b.loc(pstart, pstart + len(prefix) + 1)))
         return var, t.start, t.end
 
     def random_eq(self, eq: list[Token], last: bool):

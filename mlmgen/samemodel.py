@@ -1,0 +1,281 @@
+"""Do several snippets (any mix of packages) describe the same model? List every difference.
+
+Compared, in this order: outcome, cluster, fixed intercept, fixed terms (by term key: `x:z` = `z*x`),
+random effects, covariance structure of the random effects (only where there are two or more effects:
+with one effect UN and VC are the same model), estimation method, df method, contrasts (by their
+coefficients; rows of a joint test in any order; zero coefficients ignored), data-set name (only among
+snippets that name one), and syntax errors the package itself would stop at (a snippet that does not run
+is not the same model: the lecture's Stata `e.hw2`).
+
+Names: SAS and SPSS fold case, R and Stata do not. Two spellings that differ only in case are the same
+name when every snippet involved is SAS/SPSS; when an R or Stata snippet is involved the case difference
+is reported (it is an error there), e.g. the lecture's 4a where R says `data=example` and SAS `Example`.
+
+Differences are `material` (the snippets fit different models or one of them fails) or not (a contrast
+label spelled differently, a setting written in one snippet and left to an equal package default in
+another). `Comparison.same` is True when no material difference is found.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .diagnostics import Severity
+from .model import Model
+
+CASE_SENSITIVE = {"sas": False, "spss": False, "lme4": True, "stata": True}
+TITLES = {"sas": "SAS", "lme4": "R", "stata": "Stata", "spss": "SPSS", None: "model"}
+
+
+@dataclass
+class Snippet:
+    """One thing to compare: a label (file name), its package, the model, and what the parser saw."""
+
+    label: str
+    dialect: str | None
+    model: Model | None
+    data: str | None = None                 # data-set name as written (None = not named)
+    explicit: dict = field(default_factory=dict)
+    diagnostics: list = field(default_factory=list)
+
+    @staticmethod
+    def from_parsed(label: str, ps) -> "Snippet":
+        data = ps.data if ps.data is not None else (ps.model.data if ps.model is not None else None)
+        if ps.model is not None and ps.model.data is not None:
+            data = ps.model.data      # compare member names (SAS work.Example -> Example)
+        return Snippet(label, ps.dialect, ps.model, data, dict(ps.explicit), list(ps.diagnostics))
+
+    @property
+    def case_sensitive(self) -> bool:
+        return CASE_SENSITIVE.get(self.dialect, True)
+
+    @property
+    def title(self) -> str:
+        return f"{self.label} ({TITLES.get(self.dialect, self.dialect)})" if self.dialect else self.label
+
+
+@dataclass
+class Difference:
+    aspect: str          # outcome cluster intercept fixed random covariance method ddf contrast data syntax
+    message: str
+    material: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.aspect}: {self.message}" + ("" if self.material else " (not a model difference)")
+
+
+@dataclass
+class Comparison:
+    snippets: list[Snippet]
+    differences: list[Difference]
+    agreements: list[str]
+
+    @property
+    def same(self) -> bool:
+        return not any(d.material for d in self.differences)
+
+    def format(self) -> str:
+        n = len(self.snippets)
+        out = [f"Compared {n} snippets: " + "; ".join(s.title for s in self.snippets)]
+        mat = [d for d in self.differences if d.material]
+        out.append("SAME MODEL" if self.same else f"DIFFERENT: {len(mat)} difference{'s' if len(mat) != 1 else ''}")
+        for d in self.differences:
+            out.append(f"  - {d}")
+        if self.agreements:
+            out.append(f"In all {n}:")
+            out.extend(f"  {a}" for a in self.agreements)
+        return "\n".join(out)
+
+
+def _names(snips: list[Snippet], values: list[str | None], what: str, aspect: str,
+           diffs: list[Difference]) -> str | None:
+    """Compare one name across snippets (None = not given). Returns the agreed name or None."""
+    given = [(s, v) for s, v in zip(snips, values) if v is not None]
+    if not given:
+        return None
+    exact = {v for _, v in given}
+    folded = {v.upper() for _, v in given}
+    if len(exact) == 1:
+        return given[0][1]
+    groups: dict[str, list[str]] = {}
+    for s, v in given:
+        groups.setdefault(v, []).append(s.label)
+    listing = "; ".join(f"{v!r} in {', '.join(ls)}" for v, ls in groups.items())
+    if len(folded) == 1:
+        sensitive = [s for s, _ in given if s.case_sensitive]
+        if sensitive:
+            diffs.append(Difference(aspect, f"{what} spelled differently: {listing} (case matters in "
+                                    f"{', '.join(sorted({TITLES[s.dialect] for s in sensitive}))})"))
+            return None
+        else:
+            diffs.append(Difference(aspect, f"{what} spelled differently: {listing} (same name in "
+                                    f"SAS and SPSS, which ignore case)", material=False))
+        return given[0][1]
+    diffs.append(Difference(aspect, f"{what} differs: {listing}"))
+    return None
+
+
+def _fold(s: Snippet, name: str) -> str:
+    return name.upper()
+
+
+def compare(snips: list[Snippet]) -> Comparison:
+    """Every difference among the snippets' models (see module docstring)."""
+    diffs: list[Difference] = []
+    agree: list[str] = []
+    for s in snips:
+        for d in s.diagnostics:
+            if d.severity == Severity.ERROR and d.code in ("SY001", "SY002", "SY003", "SY004"):
+                loc = d.location
+                where = f"{loc.line}:{loc.col}" if loc.line else ""
+                txt = f" ({loc.text!r})" if loc.text and len(loc.text) < 60 and loc.text not in d.message else ""
+                diffs.append(Difference("syntax", f"{s.label} {where}: {d.code} {d.message}{txt}"))
+    ok = [s for s in snips if s.model is not None]
+    for s in snips:
+        if s.model is None:
+            diffs.append(Difference("syntax", f"{s.label}: no model could be read"))
+    if len(ok) < 1:
+        return Comparison(snips, diffs, agree)
+    ms = [s.model for s in ok]
+
+    out = _names(ok, [m.outcome for m in ms], "the outcome", "outcome", diffs)
+    if out:
+        agree.append(f"outcome: {out}")
+    cl = _names(ok, [m.cluster for m in ms], "the cluster (subject) variable", "cluster", diffs)
+    if cl:
+        agree.append(f"cluster: {cl}")
+
+    ints = {m.intercept for m in ms}
+    if len(ints) > 1:
+        diffs.append(Difference("intercept", "fixed intercept: " + "; ".join(
+            f"{'yes' if m.intercept else 'no (removed)'} in {s.label}" for s, m in zip(ok, ms))))
+
+    _term_sets(ok, [[t.factors for t in m.fixed] for m in ms], "fixed term", "fixed", diffs, agree,
+               "fixed terms")
+    _term_sets(ok, [[("Intercept",)] * m.random.intercept + [(v,) for v in m.random.slopes] for m in ms],
+               "random effect", "random", diffs, agree, "random effects")
+
+    multi = [(s, m) for s, m in zip(ok, ms) if m.random.q > 1]
+    covs = {m.random.covariance for _, m in multi}
+    if len(covs) > 1:
+        diffs.append(Difference("covariance", "covariance of the random effects: " + "; ".join(
+            f"{_cov(m.random.covariance)}{_dflt(s, 'covariance')} in {s.label}" for s, m in multi)))
+    elif covs:
+        agree.append(f"covariance: {_cov(covs.pop())}")
+    _setting(ok, ms, "method", {"reml": "REML", "ml": "ML"}, diffs, agree)
+    _setting(ok, ms, "ddf", {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger",
+                             "residual": "residual", "between-within": "between-within",
+                             "containment": "containment", "none": "none (large-sample z)"}, diffs, agree)
+    _contrasts(ok, ms, diffs, agree)
+    named = [s for s in ok if s.data is not None]
+    if named:
+        dn = _names(named, [s.data for s in named], "the data set", "data", diffs)
+        if dn:
+            agree.append(f"data set: {dn}" + ("" if len(named) == len(ok) else
+                                              f" (named in {len(named)} of {len(ok)})"))
+    return Comparison(snips, diffs, agree)
+
+
+def _cov(c: str) -> str:
+    return {"un": "UN (unstructured)", "vc": "VC (independent)"}[c]
+
+
+def _dflt(s: Snippet, key: str) -> str:
+    return " (package default, not written)" if s.explicit and not s.explicit.get(key, True) else ""
+
+
+def _setting(ok, ms, key, names, diffs, agree) -> None:
+    vals = {getattr(m, key) for m in ms}
+    what = {"method": "estimation method", "ddf": "denominator df method"}[key]
+    if len(vals) > 1:
+        diffs.append(Difference(key, f"{what}: " + "; ".join(
+            f"{names[getattr(m, key)]}{_dflt(s, key)} in {s.label}" for s, m in zip(ok, ms))))
+    else:
+        v = vals.pop()
+        implicit = [s.label for s in ok if s.explicit and not s.explicit.get(key, True)]
+        if implicit and len(implicit) < len(ok):
+            diffs.append(Difference(key, f"{what} {names[v]} is written in some snippets and left to the "
+                                    f"package default in {', '.join(implicit)}", material=False))
+        agree.append(f"{what}: {names[v]}")
+
+
+def _term_sets(ok, lists, what, aspect, diffs, agree, plural) -> None:
+    keys: dict[tuple, dict[str, tuple]] = {}
+    order: list[tuple] = []
+    for s, terms in zip(ok, lists):
+        for f in terms:
+            k = tuple(sorted(x.upper() for x in f))
+            if k not in keys:
+                keys[k] = {}
+                order.append(k)
+            keys[k][s.label] = f
+    common = []
+    for k in order:
+        have = keys[k]
+        name = ":".join(next(iter(have.values())))
+        if len(have) < len(ok):
+            missing = [s.label for s in ok if s.label not in have]
+            diffs.append(Difference(aspect, f"{what} {name}: in {', '.join(have)}; not in {', '.join(missing)}"))
+            continue
+        spellings = {tuple(sorted(v)) for v in have.values()}
+        if len(spellings) > 1:
+            sens = [s for s in ok if s.case_sensitive]
+            listing = "; ".join(f"{':'.join(v)} in {lab}" for lab, v in have.items())
+            diffs.append(Difference(aspect, f"{what} spelled differently: {listing}"
+                                    + (f" (case matters in {', '.join(sorted({TITLES[s.dialect] for s in sens}))})"
+                                       if sens else " (SAS and SPSS ignore case)"), material=bool(sens)))
+        common.append(name)
+    if common:
+        agree.append(f"{plural}: {', '.join(common)}")
+    elif not order:
+        agree.append(f"{plural}: none")
+
+
+def _row_key(row) -> tuple:
+    return tuple(sorted((":".join(sorted(n.upper() for n in _factors(t))), round(float(c), 9))
+                        for t, c in row if c != 0))
+
+
+def _factors(term: str) -> tuple[str, ...]:
+    from .model import Term
+    return ("Intercept",) if term == "Intercept" else Term.parse(term).factors
+
+
+def _contrasts(ok, ms, diffs, agree) -> None:
+    sigs: dict[tuple, dict[str, str]] = {}
+    descs: dict[tuple, str] = {}
+    order = []
+    for s, m in zip(ok, ms):
+        for c in m.contrasts:
+            k = tuple(sorted(_row_key(r) for r in c.rows))
+            if k not in sigs:
+                sigs[k] = {}
+                order.append(k)
+                descs[k] = "; ".join(" ".join(f"{t} {v:g}" for t, v in row if v != 0) for row in c.rows)
+            sigs[k].setdefault(s.label, c.label)
+    common = []
+    for k in order:
+        have = sigs[k]
+        desc = descs[k]
+        label = next(iter(have.values()))
+        if len(have) < len(ok):
+            missing = [s.label for s in ok if s.label not in have]
+            diffs.append(Difference("contrast", f"contrast {label!r} ({desc}): in {', '.join(have)}; not in "
+                                    f"{', '.join(missing)}"))
+            continue
+        labels = set(have.values())
+        if len(labels) > 1:
+            diffs.append(Difference("contrast", f"contrast ({desc}) labelled differently: " + "; ".join(
+                f"{v!r} in {lab}" for lab, v in have.items()), material=False))
+        common.append(f"{label!r} ({desc})")
+    if common:
+        agree.append(f"contrasts: {', '.join(common)}")
+
+
+def compare_models(a: Model, b: Model, dialect_a: str | None = None, dialect_b: str | None = None) -> Comparison:
+    """Two models (e.g. a model and its rendering parsed back)."""
+    return compare([Snippet("A", dialect_a, a, a.data), Snippet("B", dialect_b, b, b.data)])
+
+
+def compare_parsed(items: list[tuple[str, object]]) -> Comparison:
+    """`(label, ParsedSyntax)` pairs -> Comparison."""
+    return compare([Snippet.from_parsed(label, ps) for label, ps in items])

@@ -1,0 +1,94 @@
+"""Translate mixed-model syntax between packages: parse the source, render the model in each target.
+
+    text --parse_syntax(source package)--> Model --render(target)--> text
+
+Nothing is dropped silently: the source's diagnostics (unsupported statements SY004, invalid operators
+SY002, misplaced options SY005, ...) travel with the result, and a target that cannot express the model
+(e.g. SPSS has no large-sample z tests, lmerTest has no containment df) gives its RN001 diagnostic instead
+of text. Settings the source left to its package default are written explicitly in every target (the
+renderers never lean on a default), so a Stata snippet without `reml` becomes `METHOD=ML` in SAS.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostic, Location, MlmgenError, Severity
+from .dialects import DIALECTS, ParsedSyntax, dialect_for_extension, get_dialect, guess_dialect
+
+
+@dataclass
+class Translation:
+    source: ParsedSyntax
+    outputs: dict[str, str] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def failed_targets(self) -> list[str]:
+        return [d for d in self.requested if d not in self.outputs]
+
+    requested: list[str] = field(default_factory=list)
+
+
+def read_text(path: str) -> str:
+    """The text of a syntax file ("-" = standard input); SY001 (exit 2 in the CLI) when unreadable."""
+    import sys
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        return Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MlmgenError(Diagnostic("SY001", f"cannot read the file: {exc.__class__.__name__}: {exc}",
+                                     Severity.ERROR, Location(file=path)))
+
+
+def detect(text: str, path: str | None, source: str = "auto") -> str:
+    """The package of `text`: given, or guessed from its content and then its file extension."""
+    if source and source.strip().lower() != "auto":
+        return get_dialect(source).name
+    name = guess_dialect(text, path)
+    if name is None:
+        raise MlmgenError(Diagnostic("CL001", "cannot tell which package this syntax is for; give --from "
+                                     "sas|lme4|stata|spss", Severity.ERROR, Location(file=path, field="--from")))
+    return name
+
+
+def parse_text(text: str, source: str = "auto", file: str | None = None) -> ParsedSyntax:
+    """Parse `text` in its package (auto-detected unless given). Never raises for bad syntax: problems
+    are in `ParsedSyntax.diagnostics` (an unexpected internal error becomes SY001 with its class name)."""
+    name = detect(text, file, source)
+    try:
+        return DIALECTS[name].parse_syntax(text, file)
+    except MlmgenError as e:
+        return ParsedSyntax(name, text, file, None, list(e.diagnostics))
+    except (RecursionError, ValueError, IndexError, KeyError, TypeError, AttributeError) as exc:
+        # a reader bug must not become a traceback for the user; say so with a code and the place
+        return ParsedSyntax(name, text, file, None, [Diagnostic(
+            "SY001", f"mlmgen could not read this text ({exc.__class__.__name__}: {exc}); please report it",
+            Severity.ERROR, Location(file=file, line=1, col=1))])
+
+
+def translate(text: str, to: str | list[str] = "all", source: str = "auto", file: str | None = None,
+              data_prep: bool = False) -> Translation:
+    """Parse `text` and render its model for each target (`all` = the other packages)."""
+    ps = parse_text(text, source, file)
+    if isinstance(to, str):
+        if to.strip().lower() == "all":
+            targets = [d for d in DIALECTS if d != ps.dialect]
+        else:
+            targets = [get_dialect(t).name for t in to.split(",")]
+    else:
+        targets = [get_dialect(t).name for t in to]
+    tr = Translation(ps, {}, list(ps.diagnostics), targets)
+    if ps.model is None:
+        return tr
+    from .render import render
+    for t in targets:
+        try:
+            tr.outputs[t] = render(ps.model, t, data_prep=data_prep)
+        except MlmgenError as e:
+            tr.diagnostics.extend(e.diagnostics)
+    return tr
+
+
+__all__ = ["Translation", "translate", "parse_text", "detect", "read_text", "dialect_for_extension"]
