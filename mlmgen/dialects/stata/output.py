@@ -52,6 +52,13 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
         m = re.match(r"DF method:\s*(\S+)", s)
         if m:
             res.ddf = _DF.get(m.group(1).lower(), m.group(1).lower())
+        m = re.search(r"DF:\s+min\s*=\s*([\d,.]+)", s)
+        if m:
+            res.extra["df_min"] = number(m.group(1))
+        m = re.search(r"^\s*max\s*=\s*([\d,.]+)", L[i]) if "df_min" in res.extra and "df_max" not in res.extra \
+            and i > 0 and re.search(r"^\s*avg\s*=", L[i - 1]) and re.search(r"DF:", L[i - 2] if i > 1 else "") else None
+        if m:
+            res.extra["df_max"] = number(m.group(1))
         m = re.match(r"Log (restricted-)?likelihood\s*=\s*(-?[\d.,]+)", s)
         if m:
             ll = number(m.group(2))

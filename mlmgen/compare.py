@@ -1,0 +1,382 @@
+"""Diff FitResults: one row per printed number, with a verdict and, where known, the reason.
+
+Verdicts (diagnostic codes):
+
+* DF003 agrees: |a - b| <= h(a) + h(b) + 1e-9 max(|a|, |b|), where h is half a unit in the last printed
+  digit (0 for mlmgen's full-precision values; the propagated rounding error for converted values such as
+  lme4 covariances from SD and correlation). A printed bound (`<.0001`, `<2e-16`) agrees with any value
+  below it.
+* DF002 differs for a known reason, named in words, from the catalogue of package conventions
+  (package-conventions.md): ML vs REML; a different data set (N, clusters); independent vs unstructured
+  random effects; a different df method; observed vs expected information (Stata's dfmethod() default);
+  information criteria counted differently (each package's AIC/BIC recomputed from its -2LL with its rule);
+  SAS's stop before the exact optimum (engine.md 4.4), only when reproduced by a SAS-emulation refit.
+* DF001 differs, unexplained (or explained by a difference in the model itself: a random slope or fixed
+  term missing from the output). Any DF001 makes `mlmgen diff` exit 1.
+* DF004 not comparable: the number is on one side only.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .mapping import names_match, resolve_term, term_factors
+from .results import FitResult, Value, canonical_param
+
+FOLDING = {"sas", "spss"}
+TITLES = {"mlmgen": "mlmgen", "sas": "SAS", "lme4": "R lme4", "stata": "Stata", "spss": "SPSS"}
+DF_NAMES = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "residual",
+            "between-within": "between-within", "containment": "containment", "none": "none (z tests)"}
+
+
+@dataclass
+class Row:
+    section: str                 # fixed | covariance | fit | contrast | info
+    parameter: str
+    statistic: str
+    reference: Value | None
+    other: Value | None
+    code: str
+    reason: str | None = None
+
+    @property
+    def difference(self) -> float | None:
+        if self.reference is None or self.other is None:
+            return None
+        return self.other.value - self.reference.value
+
+    @property
+    def tolerance(self) -> float | None:
+        if self.reference is None or self.other is None:
+            return None
+        return _tol(self.reference, self.other)
+
+    def to_dict(self) -> dict:
+        def v(x):
+            return None if x is None else {"value": _finite(x.value), "printed": x.printed,
+                                           "half_unit": _finite(x.half_unit)}
+        return {"section": self.section, "parameter": self.parameter, "statistic": self.statistic,
+                "reference": v(self.reference), "other": v(self.other), "difference": _finite(self.difference),
+                "tolerance": _finite(self.tolerance), "code": self.code, "reason": self.reason}
+
+
+@dataclass
+class Comparison:
+    reference: FitResult
+    other: FitResult
+    rows: list[Row] = field(default_factory=list)
+    context: list[tuple[str, str]] = field(default_factory=list)   # (kind, reason in words)
+
+    def counts(self) -> dict[str, int]:
+        out = {"DF001": 0, "DF002": 0, "DF003": 0, "DF004": 0}
+        for r in self.rows:
+            out[r.code] += 1
+        return out
+
+    @property
+    def mismatches(self) -> list[Row]:
+        return [r for r in self.rows if r.code == "DF001"]
+
+    def to_dict(self) -> dict:
+        return {"reference": {"source": self.reference.source, "file": self.reference.file},
+                "other": {"source": self.other.source, "file": self.other.file},
+                "context": [{"kind": k, "reason": r} for k, r in self.context],
+                "counts": self.counts(), "rows": [r.to_dict() for r in self.rows]}
+
+
+def _finite(x):
+    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x
+
+
+def _tol(a: Value, b: Value) -> float:
+    return a.half_unit + b.half_unit + 1e-9 * max(abs(a.value), abs(b.value)) + 1e-12
+
+
+def agrees(a: Value, b: Value) -> bool:
+    """Printed-precision agreement (module docstring), bounds included."""
+    if a.bound == "<" and b.bound == "<":
+        return True
+    if a.bound == "<":
+        return b.value < a.value + _tol(a, b)
+    if b.bound == "<":
+        return a.value < b.value + _tol(a, b)
+    return abs(a.value - b.value) <= _tol(a, b)
+
+
+# ------------------------------------------------------------------ context: what differs by design
+
+def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) -> list[tuple[str, str]]:
+    out = []
+    o, r = TITLES.get(oth.source, oth.source), TITLES.get(ref.source, ref.source)
+    if ref.method and oth.method and ref.method != oth.method:
+        out.append(("method", f"ML vs REML: {o} fitted by {oth.method.upper()}, {r} by {ref.method.upper()}; "
+                              f"variances, standard errors and -2LL differ by design"))
+    diffs = []
+    if ref.n_obs and oth.n_obs and ref.n_obs != oth.n_obs:
+        diffs.append(f"N {oth.n_obs} vs {ref.n_obs}")
+    if ref.n_clusters and oth.n_clusters and ref.n_clusters != oth.n_clusters:
+        diffs.append(f"clusters {oth.n_clusters} vs {ref.n_clusters}")
+    if diffs:
+        out.append(("data", f"a different data set ({', '.join(diffs)})"))
+    re_ref = [e for e in (model_effects or ref.random_effects)]
+    re_oth = list(oth.random_effects)
+    fold = ref.source in FOLDING or oth.source in FOLDING
+    if re_ref and re_oth:
+        missing = [e for e in re_ref if not any(names_match(x, e, fold) for x in re_oth)]
+        extra = [x for x in re_oth if not any(names_match(x, e, fold) for e in re_ref)]
+        if missing or extra:
+            parts = ([f"no random {'slope' if m != 'Intercept' else 'intercept'} for {m}" for m in missing]
+                     + [f"an extra random effect {x}" for x in extra])
+            out.append(("model-random", f"a different random part: the {o} output has {', '.join(parts)}"))
+    if (ref.covariance_structure == "un" and oth.covariance_structure == "vc" and len(re_oth) > 1
+            and not any(k == "model-random" for k, _ in out)):
+        why = {"stata": "Stata's default covariance(independent)", "sas": "SAS's default TYPE=VC",
+               "spss": "SPSS's default COVTYPE(VC)", "lme4": "`||` in the lme4 formula"}.get(oth.source, "")
+        out.append(("structure", f"independent vs unstructured random effects: {o} estimated no covariance"
+                                 f"{' (' + why + ')' if why else ''}, {r} an unstructured G"))
+    if ref.ddf and oth.ddf and ref.ddf != oth.ddf:
+        out.append(("ddf", f"a different df method: {o} {DF_NAMES.get(oth.ddf, oth.ddf)}, "
+                           f"{r} {DF_NAMES.get(ref.ddf, ref.ddf)}"))
+    st = oth if oth.source == "stata" else (ref if ref.source == "stata" else None)
+    if (st is not None and (ref.source == "stata") != (oth.source == "stata")
+            and st.ddf in ("satterthwaite", "kenward-roger") and st.extra.get("information") != "oim"):
+        out.append(("information", "observed vs expected information: Stata's dfmethod(satterthwaite) and "
+                                   "dfmethod(kroger) use the expected information by default (eim); SAS and "
+                                   "lmerTest the observed (add `, oim` to Stata's dfmethod() to match)"))
+    if "kenward-roger" in (ref.ddf, oth.ddf) and ref.ddf != oth.ddf:
+        out.append(("kr-se", "Kenward-Roger adjusts the standard errors as well as the df"))
+    return out
+
+
+_MODEL_KINDS = {"model-random", "model-fixed"}
+_ALL_KINDS = {"method", "data", "structure"}
+
+
+def _explain(section: str, stat: str, ctx: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """(code, reason) for a differing number, from the context; None if nothing explains it."""
+    model = [r for k, r in ctx if k in _MODEL_KINDS]
+    if model:
+        return "DF001", "; ".join(model)
+    reasons = [r for k, r in ctx if k in _ALL_KINDS]
+    if section in ("fixed", "contrast"):
+        if stat in ("df", "p", "t") or stat == "se":
+            reasons += [r for k, r in ctx if k == "ddf" and stat in ("df", "p")]
+            reasons += [r for k, r in ctx if k == "information" and stat in ("df", "p")]
+            reasons += [r for k, r in ctx if k == "kr-se" and stat in ("se", "t", "p")]
+    return ("DF002", "; ".join(reasons)) if reasons else None
+
+
+# ------------------------------------------------------------------ the diff
+
+def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None = None,
+            sas_refit: Callable[[], FitResult] | None = None) -> Comparison:
+    """Diff `oth` (a package's printed output) against `ref` (mlmgen's fit or another output)."""
+    cmp = Comparison(ref, oth)
+    ctx = _context(ref, oth, model_effects)
+    fold = ref.source in FOLDING or oth.source in FOLDING
+    # fixed part: terms matched across spellings (and case, for SAS/SPSS)
+    ref_terms = [f.term for f in ref.fixed]
+    matched = {}
+    extra_terms = []
+    for f in oth.fixed:
+        t = resolve_term(f.term, ref_terms, fold)
+        if t is None:
+            extra_terms.append(f.term)
+        else:
+            matched[t] = f
+    missing_terms = [t for t in ref_terms if t not in matched]
+    if (extra_terms or missing_terms) and ref.fixed and oth.fixed:
+        bits = [f"extra {t}" for t in extra_terms] + [f"no {t}" for t in missing_terms]
+        ctx.append(("model-fixed", f"a different fixed part: the output has {', '.join(bits)}"))
+    cmp.context = ctx
+    for f in ref.fixed:
+        g = matched.get(f.term)
+        if g is None:
+            if oth.fixed:
+                cmp.rows.append(Row("fixed", f.term, "estimate", f.estimate, None, "DF004",
+                                    "not in this output"))
+            continue
+        for stat in ("estimate", "se", "df", "t", "p"):
+            _add(cmp, "fixed", f.term, stat, getattr(f, stat), getattr(g, stat), ctx)
+    for t in extra_terms:
+        g = next(x for x in oth.fixed if x.term == t)
+        cmp.rows.append(Row("fixed", t, "estimate", None, g.estimate, "DF001",
+                            "in the output but not in the reference model"))
+    _compare_df_range(cmp, ref, oth, ctx)
+    _compare_cov(cmp, ref, oth, ctx, fold)
+    _compare_fit(cmp, ref, oth, ctx)
+    _compare_contrasts(cmp, ref, oth, ctx)
+    if sas_refit is not None and oth.source == "sas":
+        _sas_early_stop(cmp, sas_refit)
+    else:
+        _flag_sas_candidates(cmp)
+    return cmp
+
+
+def _add(cmp: Comparison, section: str, name: str, stat: str, a: Value | None, b: Value | None, ctx) -> None:
+    if a is None or b is None:
+        return
+    if agrees(a, b):
+        cmp.rows.append(Row(section, name, stat, a, b, "DF003"))
+        return
+    exp = _explain(section, stat, ctx)
+    if exp:
+        cmp.rows.append(Row(section, name, stat, a, b, exp[0], exp[1]))
+    else:
+        cmp.rows.append(Row(section, name, stat, a, b, "DF001"))
+
+
+def _compare_df_range(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> None:
+    """Stata prints only the smallest and largest df of the fixed effects (header `DF: min/max`)."""
+    dfs = [f.df for f in ref.fixed if f.df is not None]
+    if not dfs or not any(k in oth.extra for k in ("df_min", "df_max")) or any(f.df for f in oth.fixed):
+        return
+    lo, hi = min(dfs, key=lambda v: v.value), max(dfs, key=lambda v: v.value)
+    if oth.extra.get("df_min") is not None:
+        _add(cmp, "fixed", "(smallest df)", "df", lo, oth.extra["df_min"], ctx)
+    if oth.extra.get("df_max") is not None:
+        _add(cmp, "fixed", "(largest df)", "df", hi, oth.extra["df_max"], ctx)
+
+
+def _resolve_param(param: str, effects: list[str], fold: bool) -> str:
+    m = re.fullmatch(r"(var|cov)\((.*)\)", param)
+    if not m:
+        return param
+    names = []
+    for n in m.group(2).split(","):
+        n = n.strip()
+        hit = next((e for e in effects if names_match(n, e, fold)), n)
+        names.append(hit)
+    return canonical_param(f"{m.group(1)}({','.join(names)})")
+
+
+def _compare_cov(cmp: Comparison, ref: FitResult, oth: FitResult, ctx, fold: bool) -> None:
+    effects = list(ref.random_effects) + ["Intercept", "Residual"]
+    ref_by = {canonical_param(c.param): c for c in ref.covariance}
+    ref_by_label = {c.name.upper(): c for c in ref.covariance}
+    seen = set()
+    for c in oth.covariance:
+        p = _resolve_param(c.param, effects, fold)
+        r = ref_by.get(p)
+        if r is None and re.fullmatch(r"UN\(\d+,\d+\)", c.name) and not c.param.startswith(("var(", "cov(")):
+            r = ref_by_label.get(c.name.upper())      # no effect names printed: match SAS labels
+        if r is None:
+            exp = _explain("covariance", "estimate", ctx)
+            cmp.rows.append(Row("covariance", p, "estimate", None, c.estimate, exp[0] if exp else "DF001",
+                                exp[1] if exp else "in the output but not in the reference"))
+            continue
+        seen.add(id(r))
+        for stat in ("estimate", "se", "z", "p"):
+            _add(cmp, "covariance", _label(r), stat, getattr(r, stat), getattr(c, stat), ctx)
+    for r in ref.covariance:
+        if id(r) in seen or not oth.covariance:
+            continue
+        exp = _explain("covariance", "estimate", ctx)
+        if r.param.startswith("cov(") and any(k == "structure" for k, _ in ctx):
+            exp = ("DF002", next(v for k, v in ctx if k == "structure"))
+        cmp.rows.append(Row("covariance", _label(r), "estimate", r.estimate, None,
+                            exp[0] if exp else "DF004", exp[1] if exp else "not in this output"))
+
+
+def _label(c) -> str:
+    return c.param if c.param.startswith(("var(", "cov(")) else c.name
+
+
+def _compare_fit(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> None:
+    if ref.neg2ll is not None and oth.neg2ll is not None:
+        _add(cmp, "fit", "-2 log likelihood", "value", ref.neg2ll, oth.neg2ll, ctx)
+    for k in ("n_obs", "n_clusters"):
+        a, b = getattr(ref, k), getattr(oth, k)
+        if a is not None and b is not None:
+            va, vb = Value(float(a)), Value(float(b))
+            code = "DF003" if a == b else "DF002"
+            cmp.rows.append(Row("info", k, "value", va, vb, code,
+                                None if a == b else next((r for kk, r in ctx if kk == "data"), None)))
+    pkg = oth.source
+    stats = oth.fit.get(pkg) or {}
+    if not stats:
+        return
+    own = ref.fit.get(pkg) or {}
+    for name, v in stats.items():
+        if name in ("Parms", "logLik"):
+            continue
+        if name in own:                               # mlmgen computed this package's rule: compare directly
+            a = own[name]
+            if agrees(a, v):
+                cmp.rows.append(Row("fit", name, pkg, a, v, "DF003", f"computed with {TITLES[pkg]}'s counting rule"))
+            else:
+                exp = _explain("fit", name, ctx)
+                cmp.rows.append(Row("fit", name, pkg, a, v, exp[0] if exp else "DF001", exp[1] if exp else None))
+            continue
+        ref_stats = ref.fit.get(ref.source) or {}
+        a = ref_stats.get(name)
+        if a is None or ref.neg2ll is None or oth.neg2ll is None:
+            continue
+        if agrees(a, v):
+            cmp.rows.append(Row("fit", name, pkg, a, v, "DF003"))
+            continue
+        pen_o, pen_r = v.value - oth.neg2ll.value, a.value - ref.neg2ll.value
+        if agrees(ref.neg2ll, oth.neg2ll) and abs(pen_o - pen_r) > v.half_unit + a.half_unit + oth.neg2ll.half_unit:
+            cmp.rows.append(Row("fit", name, pkg, a, v, "DF002",
+                                f"information criteria counted differently: {TITLES[pkg]} adds {pen_o:.2f} to "
+                                f"-2LL, {TITLES.get(ref.source, ref.source)} adds {pen_r:.2f} (the -2LL agree; "
+                                f"each package counts parameters and n by its own rule)"))
+        else:
+            exp = _explain("fit", name, ctx)
+            cmp.rows.append(Row("fit", name, pkg, a, v, exp[0] if exp else "DF001", exp[1] if exp else None))
+
+
+def _compare_contrasts(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> None:
+    if not ref.contrasts or not oth.contrasts:
+        return
+    by_label = {c.label.strip().lower(): c for c in ref.contrasts}
+    for k, c in enumerate(oth.contrasts):
+        r = by_label.get(c.label.strip().lower())
+        if r is None and len(oth.contrasts) == len(ref.contrasts):
+            r = ref.contrasts[k]                      # unlabelled tests (contest1D, L1, lincom) in order
+        if r is None:
+            continue
+        for stat in ("estimate", "se", "df", "t", "p", "f"):
+            _add(cmp, "contrast", r.label, stat, getattr(r, stat), getattr(c, stat), ctx)
+
+
+# ------------------------------------------------------------------ SAS's early stop (engine.md 4.4)
+
+_SAS_NOTE = ("possibly SAS's stop before the exact optimum (engine.md 4.4: SAS reports the Newton-Raphson iterate "
+             "at which its relative Hessian criterion first falls below 1e-8); unconfirmed: mlmgen's SAS-emulation "
+             "refit is not available")
+
+
+def _sas_candidate(r: Row, cmp: Comparison) -> bool:
+    if cmp.other.source != "sas" or r.code != "DF001" or r.reference is None or r.other is None:
+        return False
+    if r.section not in ("fixed", "covariance", "contrast", "fit"):
+        return False
+    a, b = r.reference.value, r.other.value
+    return abs(a - b) <= 2e-3 * max(abs(a), abs(b), 1e-8)
+
+
+def _flag_sas_candidates(cmp: Comparison) -> None:
+    for r in cmp.rows:
+        if _sas_candidate(r, cmp):
+            r.reason = _SAS_NOTE
+
+
+def _sas_early_stop(cmp: Comparison, sas_refit: Callable[[], FitResult]) -> None:
+    cands = [r for r in cmp.rows if _sas_candidate(r, cmp)]
+    if not cands:
+        return
+    emu = sas_refit()
+    sub = compare(emu, cmp.other)
+    ok = {(r.section, r.parameter, r.statistic) for r in sub.rows if r.code == "DF003"}
+    for r in cands:
+        key = (r.section, r.parameter, r.statistic)
+        if key in ok:
+            r.code = "DF002"
+            r.reason = ("SAS stopped before the exact optimum (engine.md 4.4): refitted with SAS's start and "
+                        "stopping rule, mlmgen reproduces SAS's printed value")
+        else:
+            r.reason = ("not explained by SAS's early stop: the SAS-emulation refit does not reproduce this "
+                        "value either")
