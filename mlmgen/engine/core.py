@@ -26,6 +26,7 @@ from .kenward_roger import adjusted_covariance, kr_test
 from .objective import Evaluation, backward_cm, forward_cm, lam_t_times
 from .optimise import OptimiseOptions, optimise
 from .suffstats import SuffStats, compute_suffstats
+from .threads import single_threaded_blas
 
 SINGULAR_TOL = 1e-4        # lme4 isSingular: a diagonal theta below this
 BOUNDARY_REL = 1e-10       # a variance below this times sigma^2 is at its bound (0)
@@ -65,7 +66,8 @@ class EngineFit:
 
     @cached_property
     def blocks(self) -> CovBlocks:
-        return cov_blocks(self._ev, self._ss, self.covariance)
+        with single_threaded_blas():
+            return cov_blocks(self._ev, self._ss, self.covariance)
 
     @property
     def free(self) -> np.ndarray:
@@ -297,7 +299,8 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
         raise MlmgenError([Diagnostic("DA005", f"too few rows ({N}) for {p} fixed-effect columns",
                                       Severity.ERROR, Location(field="data"))])
 
-    out = optimise(ss, reml, covariance, start=start, options=opts)
+    with single_threaded_blas():
+        out = optimise(ss, reml, covariance, start=start, options=opts)
     ev = out.ev
     if not ev.rho > 0:
         raise MlmgenError([Diagnostic("DA005", "the fixed part fits the outcome exactly (residual sum of "

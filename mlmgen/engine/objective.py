@@ -76,11 +76,14 @@ def forward_cm(R: np.ndarray, B: np.ndarray) -> np.ndarray:
     """Solve R X = B for lower-triangular R (q, q, m) and B (q, k, m)."""
     q = R.shape[0]
     X = np.empty_like(B)
+    tmp = np.empty_like(B[0])
     for i in range(q):
-        t = B[i].copy()
+        Xi = X[i]
+        Xi[...] = B[i]
         for k in range(i):
-            t -= R[i, k] * X[k]
-        X[i] = t / R[i, i]
+            np.multiply(R[i, k], X[k], out=tmp)
+            Xi -= tmp
+        Xi /= R[i, i]
     return X
 
 
@@ -94,6 +97,14 @@ def backward_cm(R: np.ndarray, B: np.ndarray) -> np.ndarray:
             t -= R[k, i] * X[k]
         X[i] = t / R[i, i]
     return X
+
+
+def sum_outer(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """sum_c A_c' B_c for stacks A (q, a, m), B (q, b, m): q matrix products (a, m) @ (m, b)."""
+    out = A[0] @ B[0].T
+    for k in range(1, A.shape[0]):
+        out += A[k] @ B[k].T
+    return out
 
 
 def lam_t_times(lam: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -159,7 +170,7 @@ def evaluate(theta: np.ndarray, ss: SuffStats, reml: bool, covariance: str, grad
     S[:p, p] = ss.xty
     S[p, :p] = ss.xty
     S[p, p] = ss.yty
-    S -= np.tensordot(B, B, axes=([0, 2], [0, 2]))
+    S -= sum_outer(B, B)
     try:
         L_S = np.linalg.cholesky(S)
     except np.linalg.LinAlgError as e:
@@ -182,19 +193,25 @@ def evaluate(theta: np.ndarray, ss: SuffStats, reml: bool, covariance: str, grad
 def _gradient(ev: Evaluation, ss: SuffStats, reml: bool, covariance: str) -> np.ndarray:
     q, p = ss.q, ss.p
     lam, R, B, beta = ev.lam, ev.R, ev.B, ev.beta
-    E = forward_cm(R, lam_t_times(lam, ss.ztz))  # R^-1 Lambda' Z'Z
+    if ss.z_in_x is not None and all(j >= 0 for j in ss.z_in_x):
+        E = B[:, ss.z_in_x, :]                   # Z columns are X columns: R^-1 Lambda' Z'Z is part of B
+    else:
+        E = forward_cm(R, lam_t_times(lam, ss.ztz))  # R^-1 Lambda' Z'Z
     # F = Z'H^-1 [X y] = Z'[X y] - E'B
     F = ss.zxy.copy()
+    tmp = np.empty_like(B[0])
     for i in range(q):
         for k in range(q):
-            F[i] -= E[k, i][None, :] * B[k]
-    W = F[:, :p, :]                                   # Z'H^-1 X
-    s = F[:, p, :] - np.einsum("ipc,p->ic", W, beta)  # Z'H^-1 r   (q, m)
-    sumK = ss.ztz.sum(axis=2) - np.tensordot(E, E, axes=([0, 2], [0, 2]))
-    D = sumK - (ev.nu / ev.rho) * (s @ s.T)
+            np.multiply(E[k, i], B[k], out=tmp)
+            F[i] -= tmp
+    # One product gives every per-cluster sum needed: G4[i, a, j, b] = sum_c F[i, a, c] F[j, b, c].
+    F2 = F.reshape(q * (p + 1), -1)
+    G4 = (F2 @ F2.T).reshape(q, p + 1, q, p + 1)
+    v = np.append(-beta, 1.0)                         # s_c = Z'H^-1 r = F_c v
+    sum_ss = np.einsum("a,iajb,b->ij", v, G4, v)
+    sumK = ss.ztz.sum(axis=2) - sum_outer(E, E)
+    D = sumK - (ev.nu / ev.rho) * sum_ss
     if reml:
-        Wt = solve_triangular(ev.L_S[:p, :p], W.transpose(1, 0, 2).reshape(p, -1), lower=True)
-        Wt = Wt.reshape(p, q, -1)
-        D -= np.tensordot(Wt, Wt, axes=([0, 2], [0, 2]))
+        D -= np.einsum("iajb,ab->ij", G4[:, :p, :, :p], ev.a_inv)   # sum_c W_c A^-1 W_c', W = F[:, :p]
     DL = D @ lam
     return np.array([2.0 * DL[i, j] for i, j in theta_index(q, covariance)])

@@ -37,6 +37,7 @@ class SuffStats:
     yty: float
     x_within: np.ndarray   # (p,) bool: column varies within at least one cluster
     z_within: np.ndarray   # (q,) bool
+    z_in_x: list[int] | None = None   # for each Z column, the index of the identical X column (-1: none)
 
     @property
     def ztx(self) -> np.ndarray:
@@ -50,9 +51,11 @@ class SuffStats:
         """The statistics of the model with only the fixed columns `keep` (used to drop aliased columns)."""
         k = np.asarray(keep, dtype=int)
         cols = np.concatenate([k, [self.p]])
+        pos = {int(old): new for new, old in enumerate(k)}
+        zx = None if self.z_in_x is None else [pos.get(j, -1) for j in self.z_in_x]
         return SuffStats(self.n_obs, self.m, len(k), self.q, self.n, self.ztz,
                          np.ascontiguousarray(self.zxy[:, cols, :]), self.xtx[np.ix_(k, k)], self.xty[k],
-                         self.yty, self.x_within[k], self.z_within)
+                         self.yty, self.x_within[k], self.z_within, zx)
 
 
 def _column_identity(cols: list[np.ndarray]) -> list[int]:
@@ -150,4 +153,5 @@ def compute_suffstats(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.nd
 
     x_within = np.array([within(j) for j in range(p)], dtype=bool)
     z_within = np.array([within(p + j) for j in range(q)], dtype=bool)
-    return SuffStats(N, m, p, q, n, ztz, zxy, xtx, xty, yty, x_within, z_within)
+    z_in_x = [ident[p + a] if ident[p + a] < p else -1 for a in range(q)]
+    return SuffStats(N, m, p, q, n, ztz, zxy, xtx, xty, yty, x_within, z_within, z_in_x)
