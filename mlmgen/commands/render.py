@@ -1,11 +1,45 @@
 """`mlmgen render`: one model description -> syntax for SAS, R (lme4/lmerTest), Stata and SPSS."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from . import handle_errors, load_model_or_formula
+from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+
+
+def _check_overrides(method: str | None, ddf: str | None) -> None:
+    from ..model import DDF_METHODS, normalise_ddf, normalise_method
+    problems = []
+    if method and normalise_method(method) is None:
+        problems.append(Diagnostic("CL001", f"--method must be REML or ML (got {method!r})", Severity.ERROR,
+                                   Location(field="--method")))
+    if ddf and normalise_ddf(ddf) is None:
+        problems.append(Diagnostic("CL001", f"--ddf must be one of {', '.join(DDF_METHODS)} (got {ddf!r})",
+                                   Severity.ERROR, Location(field="--ddf")))
+    if problems:
+        raise MlmgenError(problems)
+
+
+def render_packages(model, names: list[str], data_prep: bool, file: str | None) -> dict[str, str]:
+    """Render for every package in `names`; if any refuses, raise with the problems of all of them
+    (each diagnostic located in the model file)."""
+    from ..render import render
+    texts, problems = {}, []
+    for n in names:
+        try:
+            texts[n] = render(model, n, data_prep=data_prep)
+        except MlmgenError as e:
+            for d in e.diagnostics:
+                if d.location.file is None and file:
+                    d = replace(d, location=replace(d.location, file=file))
+                if d not in problems:
+                    problems.append(d)
+    if problems:
+        raise MlmgenError(problems)
+    return texts
 
 
 @click.command("render")
@@ -15,15 +49,17 @@ from . import handle_errors, load_model_or_formula
 @click.option("--data-prep", is_flag=True, help="also write the code that creates the derived variables")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False), help="write one file per package here")
 @click.option("--method", help="override: REML | ML")
-@click.option("--ddf", help="override: satterthwaite | kenward-roger | residual | between-within | containment")
+@click.option("--ddf", help="override: satterthwaite | kenward-roger | residual | between-within | containment | none")
 @handle_errors
 def render_cmd(model_file, formula, to, data_prep, output_dir, method, ddf):
-    """Render MODEL_FILE (TOML) or --formula in one package's syntax or all four."""
+    """Render MODEL_FILE (TOML) or --formula in one package's syntax or all four.
+
+    Exit codes: 0 ok, 2 bad input (every problem is listed, for every package asked for)."""
     from ..dialects import DIALECTS, get_dialect
-    from ..render import render
+    _check_overrides(method, ddf)
     model = load_model_or_formula(model_file, formula, method, ddf)
     names = list(DIALECTS) if to.strip().lower() == "all" else [get_dialect(to).name]
-    texts = {n: render(model, n, data_prep=data_prep) for n in names}   # all validated before any output
+    texts = render_packages(model, names, data_prep, model_file or ("--formula" if formula else None))
     if output_dir:
         out = Path(output_dir)
         out.mkdir(parents=True, exist_ok=True)
