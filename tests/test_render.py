@@ -148,6 +148,8 @@ def test_kenward_roger_with_ml_refused_in_r_and_stata():
     refused(m, "lme4", "RN001")
     refused(m, "stata", "RN001")
     assert "METHOD=ML" in render(m, "sas") and "DDFM=KenwardRoger" in render(m, "sas")
+    assert "/* mlmgen: Kenward-Roger df with ML" in render(m, "sas")
+    assert "* mlmgen: Kenward-Roger df with ML" in render(m, "spss")
 
 
 # ------------------------------------------------------------------ terms and contrasts

@@ -22,6 +22,8 @@ from ...diagnostics import Diagnostic, Location, Severity
 DDFM = {"satterthwaite": "Satterthwaite", "kenward-roger": "KenwardRoger", "residual": "Residual",
         "between-within": "BetWithin", "containment": "Contain", "none": "None"}
 TYPE = {"un": "UN", "vc": "VC"}
+KR_ML_NOTE = ("Kenward-Roger df with ML: the Kenward-Roger adjustment is derived for REML fits; lmerTest and "
+              "Stata refuse this combination.")
 
 
 def term(factors: tuple[str, ...]) -> str:
@@ -88,8 +90,12 @@ def context(model: Model, data_prep: bool = False) -> dict:
     random_options = [f"TYPE={TYPE[model.random.covariance]}", f"SUBJECT={model.cluster}"]
     if model.random.q > 1:
         random_options.append("GCORR")
+    notes = []
+    if model.ddf == "kenward-roger" and model.method == "ml":
+        notes.append(KR_ML_NOTE)
     return {
         "title": title,
+        "notes": notes,
         "data": data,
         "method": model.method.upper(),
         "cluster": model.cluster,

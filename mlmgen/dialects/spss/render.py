@@ -21,6 +21,8 @@ from ..common import (check_names, derived_rhs, fmt_coef, not_expressible, prep_
 
 DFMETHOD = {"satterthwaite": "SATTERTHWAITE", "kenward-roger": "KENWARDROGER", "residual": "RESIDUAL"}
 COVTYPE = {"un": "UN", "vc": "VC"}
+KR_ML_NOTE = ("Kenward-Roger df with ML: the Kenward-Roger adjustment is derived for REML fits; lmerTest and "
+              "Stata refuse this combination.")
 
 
 def term(factors: tuple[str, ...]) -> str:
@@ -77,8 +79,12 @@ def context(model: Model, data_prep: bool = False) -> dict:
         fixed_lines = ["| NOINT" if not model.intercept else "| SSTYPE(3)"]
     effects = (["INTERCEPT"] if model.random.intercept else []) + list(model.random.slopes)
     printed = ["SOLUTION", "TESTCOV"] + (["G"] if model.random.q > 1 else [])
+    notes = []
+    if model.ddf == "kenward-roger" and model.method == "ml":
+        notes.append(KR_ML_NOTE)
     return {
         "title": title,
+        "notes": notes,
         "prep": prep,
         "with_lines": wrap([head] + list(model.predictors), 0),
         "method": model.method.upper(),
