@@ -179,6 +179,7 @@ CODES: dict[str, str] = {
     "DF002": "convention-difference",
     "DF003": "value-agrees",
     "DF004": "not-comparable",
+    "DF005": "inconsistent-within-output",  # printed numbers that cannot all be right (t != est/SE, ...)
     # command line
     "CL001": "bad-command-line",
 }
