@@ -254,3 +254,16 @@ c = "mean(_mlm_m1) by g"
 ''')
     sas = render(m, "sas", data_prep=True)
     assert "MEAN(_mlm_m1) AS _mlm_m2" in sas
+
+
+def test_docs_model_file_example_is_the_2b_example():
+    """The complete example in docs/model-file.md loads and renders like examples/2b."""
+    import re
+    text = (ROOT / "docs" / "model-file.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", text, re.S).group(1)
+    m = loads_model(block, "docs/model-file.md")
+    ref = load_model(ROOT / "examples" / "2b_cluster_mc_random_slope.toml")
+    for pkg in PKGS:
+        assert render(m, pkg) == render(ref, pkg)
+    joint = loads_model(block + '\n[[contrasts]]\nlabel = "j"\nrows = [{ "mixgrd" = 1 }, { "CMverb10" = 1 }]\n')
+    assert 'CONTRAST "j" mixgrd 1, CMverb10 1;' in render(joint, "sas")
