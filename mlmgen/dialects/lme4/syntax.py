@@ -254,7 +254,9 @@ class _Reader:
             self.b.diag("SY001", f"{a.toks[0].text} is not the fitted model ({self.obj})", a.start, a.end,
                         Severity.WARNING)
 
-    def ddf_arg(self, call: _Call) -> None:
+    def ddf_arg(self, call: _Call, contest: bool = False) -> None:
+        """ddf= of summary()/anova() sets the df method; a contest's ddf= only when none was set (a
+        contest cannot use ddf="lme4", so after summary(ddf="lme4") its Satterthwaite is no conflict)."""
         a = call.arg("ddf")
         if a is None:
             return
@@ -268,13 +270,14 @@ class _Reader:
                         f"\"Kenward-Roger\", \"lme4\")", a.start, a.end)
             return
         value = _DDF[full[0]]
+        if contest and self.b.explicit["ddf"] and self.b.ddf == "none":
+            return
         if self.b.explicit["ddf"] and self.b.ddf != value:
             self.b.diag("SY001", f"ddf = {a.toks[0].text} differs from the df method used before "
                         f"({self.b.ddf}); mlmgen keeps the first", a.start, a.end, Severity.WARNING)
             return
         if not self.b.explicit["ddf"]:
-            self.b.set_setting("ddf", value, call.arg("ddf").toks[0].start - 0, a.end)
-            self.b.locations["ddf"] = self.b.loc(a.start, a.end)
+            self.b.set_setting("ddf", value, a.start, a.end)
 
     # ------------------------------------------------------------------ lmer
     def lmer(self, call: _Call, target: str | None) -> None:
@@ -377,7 +380,7 @@ class _Reader:
         first = call.arg("model", 0)
         if first is not None:
             self.check_object(first)
-        self.ddf_arg(call)
+        self.ddf_arg(call, contest=True)
         la = call.arg("L")
         if la is None:
             pos = [a for a in call.args if a.name is None]

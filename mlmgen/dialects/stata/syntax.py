@@ -520,10 +520,13 @@ class _Reader:
                         b.diag("SY001", f"cannot read {f.text!r} in a linear combination", f.start, f.end)
                         return None
                     k += 1
+                if not term_toks and factors and num == 0:
+                    sign = 1.0          # `= 0`
+                    continue
                 if len(term_toks) != 1:
                     if not term_toks and factors:
-                        b.unsupported("a constant in a test (mlmgen contrasts test against zero)", factors[0].start,
-                                      factors[-1].end)
+                        b.unsupported("a non-zero constant in a test (mlmgen contrasts test against zero)",
+                                      factors[0].start, factors[-1].end)
                     else:
                         b.diag("SY001", "cannot read this linear combination", side[start_i].start, side[-1].end)
                     return None
