@@ -28,21 +28,66 @@ def r_name(term: str) -> str:
     return term
 
 
-def formula_text(model) -> str:
-    """The formula as R deparses it: `y ~ 1 + x + (1 + x | g)`."""
+def _formula_tree(model):
+    """The formula as R's parse tree: ("~", y, rhs), rhs a left-nested chain of ("+", a, b); leaves are text."""
     fixed = ["1"] if model.intercept else ["0"]
     fixed += [r_name(t.name) for t in model.fixed]
     eff = model.random.effects
-    if not eff:
-        rand = []
-    elif model.random.covariance == "vc" and len(eff) > 1:
-        rand = [f"({' + '.join('1' if e == 'Intercept' else e for e in eff)} || {model.cluster})"]
-    else:
+    leaves: list = list(fixed)
+    if eff:
         inner = ["1" if e == "Intercept" else e for e in eff]
         if not model.random.intercept:
             inner = ["0"] + inner
-        rand = [f"({' + '.join(inner)} | {model.cluster})"]
-    return f"{model.outcome} ~ {' + '.join(fixed + rand)}"
+        bar = "||" if (model.random.covariance == "vc" and len(eff) > 1) else "|"
+        leaves.append(("()", (bar, _chain(inner), model.cluster)))
+    return ("~", model.outcome, _chain(leaves))
+
+
+def _chain(items):
+    node = items[0]
+    for it in items[1:]:
+        node = ("+", node, it)
+    return node
+
+
+def deparse_lines(tree, cutoff: int = 60) -> list[str]:
+    """R's deparse() line breaking: after writing `left op `, break when the line is longer than the cutoff;
+    continuation lines are indented 4 spaces per open break."""
+    lines = [""]
+    indent = [0]
+
+    def write(t: str) -> None:
+        if lines[-1] == "":
+            lines[-1] = "    " * indent[0]
+        lines[-1] += t
+
+    def go(node) -> None:
+        if isinstance(node, str):
+            write(node)
+            return
+        if node[0] == "()":
+            write("(")
+            go(node[1])
+            write(")")
+            return
+        op, left, right = node
+        go(left)
+        write(f" {op} ")
+        broke = False
+        if len(lines[-1]) > cutoff:
+            indent[0] += 1
+            broke = True
+            lines.append("")
+        go(right)
+        if broke:
+            indent[0] -= 1
+    go(tree)
+    return lines
+
+
+def formula_text(model) -> str:
+    """The formula as R deparses it on one line: `y ~ 1 + x + (1 + x | g)`."""
+    return " ".join(s.strip() for s in deparse_lines(_formula_tree(model), cutoff=10 ** 6))
 
 
 def _title(r: FitResult) -> list[str]:
@@ -60,9 +105,9 @@ def _criterion(r: FitResult) -> list[str]:
     if r.method != "ml":
         return [f"REML criterion at convergence: {rfmt.r_format([round(m2, 1)], 7)[0].strip()}", ""]
     lm = r.fit.get("lme4", {})
-    p = sum(1 for f in r.fixed if not f.aliased)
+    d = float(lm["d"].value) if "d" in lm else sum(1 for f in r.fixed if not f.aliased) + len(r.covariance)
     vals = [round(float(lm["AIC"].value), 1), round(float(lm["BIC"].value), 1), round(-m2 / 2, 1), round(m2, 1)]
-    txt = [s.strip() for s in rfmt.r_format(vals, 7)] + [str(int(r.n_obs - p))]
+    txt = [s.strip() for s in rfmt.r_format(vals, 7)] + [str(int(r.n_obs - d))]   # df.resid = N - all parameters
     names = ["AIC", "BIC", "logLik", "deviance", "df.resid"]
     w = max(len(s) for s in txt + names)
     return [" ".join(n.rjust(w) for n in names) + " ", " ".join(t.rjust(w) for t in txt) + " ", ""]
@@ -130,7 +175,7 @@ def _fixed(r: FitResult) -> list[str]:
     p = [float(f.p.value) for f in fx]
     e_s, se_s, df_s = rfmt.coefmat_columns(est, se, df, 4)
     t_s = rfmt.r_format([round(v, 3) for v in t], 4)
-    p_s = rfmt._rjust(rfmt.format_pval(p, 3))
+    p_s = rfmt._rjust([t.strip() for t in rfmt.format_pval(p, 3)])
     st = [rfmt.stars(v) for v in p]
     any_star = any(v < 0.1 for v in p)
     cells = [[a, b, c, d, e] + ([s.ljust(3)] if any_star else []) for a, b, c, d, e, s in
@@ -160,12 +205,15 @@ def _fixed_corr(r: FitResult) -> list[str]:
     if len(names) > 12:
         return ["", f"Correlation matrix not shown by default, as p = {len(names)} > 12.",
                 "Use print(x, correlation=TRUE)  or", "    vcov(x)        if you need it"]
+    # format(round(corF, 3), nsmall = 3) pads every entry to a common width; print() left-justifies
+    vals = [f"{round(c[i][j], 3) + 0.0:.3f}" for i in range(1, len(names)) for j in range(i)]
+    w = max(len(v) for v in vals)
     cells = []
     for i in range(1, len(names)):
-        cells.append([f"{c[i][j]:.3f}" if j < i else "" for j in range(len(names) - 1)])
+        cells.append([f"{round(c[i][j], 3) + 0.0:.3f}".rjust(w) if j < i else "" for j in range(len(names) - 1)])
     cols = [rfmt.abbreviate(n, 6) for n in names[:-1]]
-    return ["", "Correlation of Fixed Effects:"] + [ln.rstrip() if False else ln for ln in
-                                                    rfmt.print_matrix(names[1:], cols, cells)]
+    rows = [rfmt.abbreviate(n, 11) for n in names[1:]]
+    return ["", "Correlation of Fixed Effects:"] + rfmt.print_matrix(rows, cols, cells, right=False)
 
 
 def _contrasts(r: FitResult) -> list[str]:
@@ -190,7 +238,9 @@ def format_lme4(result: FitResult, model=None, data_name: str | None = None) -> 
     cluster = model.cluster if model is not None else "cluster"
     lines = _title(result)
     if model is not None:
-        lines.append(f"Formula: {formula_text(model)}")
+        parts = deparse_lines(_formula_tree(model))
+        lines.append("Formula: " + parts[0])
+        lines += parts[1:]
     lines.append(f"   Data: {data_name or (model.data if model is not None and model.data else 'data')}")
     lines.append("")
     lines += _criterion(result)

@@ -33,7 +33,7 @@ def _decimals(x: float, digits: int) -> int:
 
 def r_format(values, digits: int = 7, nsmall: int = 0) -> list[str]:
     """Format numbers jointly like R `format(x, digits=)`; NaN -> 'NaN', None -> 'NA'. Right-justified."""
-    vals = [None if v is None else float(v) for v in values]
+    vals = [None if v is None else float(v) + 0.0 for v in values]   # + 0.0: R prints -0 as 0
     fin = [v for v in vals if v is not None and math.isfinite(v)]
     if not fin:
         out = ["NA" if v is None else ("NaN" if v != v else ("Inf" if v > 0 else "-Inf")) for v in vals]
@@ -88,20 +88,34 @@ def coefmat_columns(estimates, ses, extra=None, digits: int = 4) -> tuple[list[s
 
 
 def format_pval(ps, digits: int = 3) -> list[str]:
-    """R format.pval with eps = .Machine$double.eps (as printCoefmat prints Pr(>|t|))."""
+    """R format.pval with eps = .Machine$double.eps (as printCoefmat prints Pr(>|t|)).
+
+    Values >= eps: fixed-notation ones (exponent >= -3) formatted jointly, the others jointly in e-notation.
+    Values < eps: "<" + format(eps, digits = max(1, digits - 2)), separated by a space unless that leaves
+    1 digit and the other entries are at most 6 characters wide ("<2e-16" vs "< 2e-16")."""
     eps = 2.220446049250313e-16
     out = [""] * len(ps)
     fixp = [i for i, p in enumerate(ps) if p >= eps and (p == 0 or math.floor(math.log10(p)) >= -3)]
     scip = [i for i, p in enumerate(ps) if p >= eps and i not in fixp]
-    if fixp:
-        for i, s in zip(fixp, r_format([ps[i] for i in fixp], digits)):
-            out[i] = s.strip()
-    if scip:
-        for i, s in zip(scip, r_format([ps[i] for i in scip], digits)):
-            out[i] = s.strip()
-    for i, p in enumerate(ps):
-        if p < eps:
-            out[i] = "< 2e-16"
+    for group in (fixp, scip):
+        if group:
+            for i, txt in zip(group, r_format([ps[i] for i in group], digits)):
+                out[i] = txt
+    tiny = [i for i, p in enumerate(ps) if p < eps]
+    if tiny:
+        d = max(1, digits - 2)
+        rest = [out[i] for i in range(len(ps)) if i not in tiny]
+        if rest:
+            nc = max(len(t) for t in rest)
+            if d > 1 and d + 6 > nc:
+                d = max(1, nc - 7)
+            sep = "" if (d == 1 and nc <= 6) else " "
+        else:
+            sep = "" if d == 1 else " "
+        txt = "<" + sep + f"{eps:.{d - 1}e}".replace("e-", "e-")
+        txt = "<" + sep + _r_sci(eps, d)
+        for i in tiny:
+            out[i] = txt
     return out
 
 
