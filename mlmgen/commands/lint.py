@@ -93,7 +93,11 @@ def apply_fixes(parsed, findings) -> dict[str, str]:
     out = {}
     for i, p in enumerate(parsed):
         edits = [f.edit for f in findings if f.snippet == i and f.edit is not None]
-        if not edits or p.model is None or not p.file:
+        # a reader's own fix (Stata e.hw2 -> c.hw2, GCORR moved to RANDOM) is made by rendering the model again
+        reader_fix = any(f.snippet == i and f.edit is None and f.diagnostic.code.startswith("SY")
+                         and f.diagnostic.fix is not None and f.diagnostic.severity != Severity.ERROR
+                         or (f.snippet == i and f.diagnostic.code == "SY002") for f in findings)
+        if not (edits or reader_fix) or p.model is None or not p.file:
             continue
         model = apply_edits(p.model, edits)
         out[p.file] = dumps_model(model) if p.dialect == "model" else render(model, p.dialect)

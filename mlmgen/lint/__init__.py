@@ -111,7 +111,7 @@ class LintContext:
 
     def report(self, p: ParsedSyntax, message: str, *, keys: Iterable[str] = (), fix: str | None = None,
                edit: Any = None, roles_used: Iterable[str] = (), severity: str | Severity | None = None,
-               source: str | None = None, code: str | None = None) -> None:
+               source: str | None = None, code: str | None = None, location: Location | None = None) -> None:
         code = code or self._current
         rule_ = RULES[code]
         sev = Severity(severity) if severity is not None else rule_.severity
@@ -129,7 +129,7 @@ class LintContext:
                 title = title[: -len(rep) - 1]
             fix_obj = Fix(title, rep)
         idx = self.snippets.index(p) if p in self.snippets else None
-        diag = Diagnostic(code, message, sev, self.location(p, *keys), fix_obj, src)
+        diag = Diagnostic(code, message, sev, location or self.location(p, *keys), fix_obj, src)
         self.findings.append(Finding(diag, idx, edit))
 
     def reference_label(self) -> str:

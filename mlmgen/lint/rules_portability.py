@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from ..diagnostics import Location
 from ..dialects.base import ParsedSyntax
 from ..names import DIALECT_TITLES, RULES as NAME_RULES, case_key
 from . import PACKAGES, LintContext, rule
@@ -270,16 +271,11 @@ def reml_lrt_different_fixed(ctx: LintContext) -> None:
         Compare fixed effects with ML fits (drop `refit = FALSE`, or fit with `mle` in Stata), or
         test the fixed effects with Wald/F tests. Not mechanical.
     """
-    fits: dict[str, ParsedSyntax] = {}
+    fits: dict[str, object] = {}
     for _, p in ctx.models:
-        if p.dialect == "lme4":
-            for m in _R_ASSIGN.finditer(p.text):
-                fits[m.group(1)] = p
-        elif p.dialect == "stata":
-            for m in _STATA_STORE.finditer(p.text):
-                fits.setdefault(m.group(1), p)
+        fits.update(_named_fits(p))
         if p.model.name:
-            fits.setdefault(p.model.name, p)
+            fits.setdefault(p.model.name, p.model)
     for p in ctx.snippets:
         hits = []
         if p.dialect == "lme4":
@@ -288,20 +284,63 @@ def reml_lrt_different_fixed(ctx: LintContext) -> None:
         elif p.dialect == "stata":
             hits = [(m, m.group(1), m.group(2)) for m in _STATA_LRTEST.finditer(p.text)]
         for m, a, b in hits:
-            pa, pb = fits.get(a), fits.get(b)
-            if pa is None or pb is None or pa.model is None or pb.model is None:
+            ma, mb = fits.get(a), fits.get(b)
+            if ma is None or mb is None or ma.method != "reml" or mb.method != "reml":
                 continue
-            if pa.model.method != "reml" or pb.model.method != "reml":
-                continue
-            if {t.key for t in pa.model.fixed} == {t.key for t in pb.model.fixed} \
-                    and pa.model.intercept == pb.model.intercept:
+            if {t.key for t in ma.fixed} == {t.key for t in mb.fixed} and ma.intercept == mb.intercept:
                 continue
             line = p.text.count("\n", 0, m.start()) + 1
             col = m.start() - (p.text.rfind("\n", 0, m.start()) + 1) + 1
-            from ..diagnostics import Location
             ctx.report(p, f"likelihood-ratio test of REML fits {a} and {b}, whose fixed parts differ: "
                           f"REML likelihoods of different fixed parts are not comparable",
-                       source=None, fix="compare ML fits (or use Wald/F tests for the fixed effects)")
-            f = ctx.findings[-1]
-            from dataclasses import replace
-            f.diagnostic = replace(f.diagnostic, location=Location(p.file, line, col, text=m.group(0)))
+                       fix="compare ML fits (or use Wald/F tests for the fixed effects)",
+                       location=Location(p.file, line, col, text=m.group(0).splitlines()[0]))
+
+
+def _named_fits(p: ParsedSyntax) -> dict:
+    """Every model fitted in a snippet, by its R object name or Stata stored-estimates name.
+
+    A snippet may fit several models; the package reader reads one model per text, so each fitting
+    command is cut out (R: `name = lmer(...)` up to its closing parenthesis; Stata: a `mixed` command with
+    its `///` continuations, named by the next `estimates store`) and read on its own."""
+    from ..dialects import get_dialect
+    out: dict = {}
+    try:
+        reader = get_dialect(p.dialect)
+    except Exception:
+        return out
+    chunks: list[tuple[str, str]] = []
+    text = p.text
+    if p.dialect == "lme4":
+        for m in _R_ASSIGN.finditer(text):
+            depth, i = 0, text.index("(", m.end() - 1)
+            for j in range(i, len(text)):
+                depth += {"(": 1, ")": -1}.get(text[j], 0)
+                if depth == 0:
+                    chunks.append((m.group(1), text[m.start():j + 1]))
+                    break
+    elif p.dialect == "stata":
+        lines = text.splitlines()
+        k = 0
+        while k < len(lines):
+            if re.match(r"\s*(?:xt)?mixed\b", lines[k]):
+                cmd = [lines[k]]
+                while cmd[-1].rstrip().endswith("///") and k + 1 < len(lines):
+                    k += 1
+                    cmd.append(lines[k])
+                for later in lines[k + 1:]:
+                    if re.match(r"\s*(?:xt)?mixed\b", later):
+                        break
+                    m = _STATA_STORE.match(later)
+                    if m:
+                        chunks.append((m.group(1), "\n".join(cmd)))
+                        break
+            k += 1
+    for name, chunk in chunks:
+        try:
+            parsed = reader.parse_syntax(chunk, p.file)
+        except Exception:       # a chunk the reader cannot take is simply not compared
+            continue
+        if parsed.model is not None:
+            out[name] = parsed.model
+    return out
