@@ -1,15 +1,229 @@
-"""`mlmgen diff` (being built; owned by the work on its issue)."""
+"""`mlmgen diff`: compare packages' printed output with mlmgen's fit, or with each other.
+
+    mlmgen diff MODEL.toml --data FILE OUTPUT...        fit the model, diff every output against the fit
+    mlmgen diff --formula "y ~ x + (1 + x | g)" --data FILE OUTPUT...
+    mlmgen diff OUTPUT OUTPUT...                        no data: diff the outputs against the first one
+    mlmgen diff --hybrid H.txt [--hybrid ...] --cmc C.txt [--cmc ...]
+                                                        a hybrid and a cluster-MC table of the same model
+
+Each output is read by its package's reader (sniffed, or --from). Verdicts: DF003 agrees within printed
+precision, DF002 differs for a known reason (said in words), DF001 differs, DF004 not comparable; every
+output's own numbers are checked for consistency too (DF005: t = est/SE, Z = est/SE, SAS Pr Z, G correlation).
+Text for people, --format json for scripts. Exit 0 when everything agrees or is explained, 1 when any DF001
+or DF005, 2 for bad input.
+"""
 from __future__ import annotations
+
+import json
 
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
-from . import handle_errors
+from . import handle_errors, load_model_or_formula
+
+VERDICT = {"DF001": "DIFFERS", "DF002": "explained", "DF003": "agrees", "DF004": "n/a", "DF005": "INCONSISTENT"}
 
 
-@click.command("diff", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1)
+@click.command("diff")
+@click.argument("args", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--formula", help="an lme4 formula instead of a model file")
+@click.option("--data", type=click.Path(dir_okay=False), help="the data the outputs were computed from")
+@click.option("--from", "package", help="read every OUTPUT as this package's output (sas, lme4, stata, spss)")
+@click.option("--method", type=click.Choice(["reml", "ml"], case_sensitive=False), help="override the model's method")
+@click.option("--ddf", help="override the model's df method")
+@click.option("--hybrid", "hybrid", multiple=True, type=click.Path(dir_okay=False),
+              help="tables of the hybrid parameterisation (with --cmc)")
+@click.option("--cmc", "cmc", multiple=True, type=click.Path(dir_okay=False),
+              help="tables of the cluster-mean-centred parameterisation (with --hybrid)")
+@click.option("--l1", help="hybrid L1 predictor (constant-centred), e.g. verb10")
+@click.option("--within", help="cluster-MC L1 predictor, e.g. WCverb")
+@click.option("--mean", "mean", help="the cluster mean, e.g. CMverb10")
+@click.option("--struck/--no-struck", default=False, help="also check rows struck through in a transcription")
+@click.option("--only-differences", is_flag=True, help="print only rows that do not agree")
+@click.option("--format", "fmt", default="text", type=click.Choice(["text", "json"]), show_default=True)
 @handle_errors
-def diff_cmd(args):
-    """(not available yet)"""
-    raise MlmgenError(Diagnostic("CL001", "mlmgen diff is not available yet", Severity.ERROR, Location()))
+def diff_cmd(args, formula, data, package, method, ddf, hybrid, cmc, l1, within, mean, struck,
+             only_differences, fmt):
+    """Diff printed OUTPUT files against mlmgen's fit of MODEL (with --data) or against each other."""
+    model_file, outputs = _split_args(args, formula, data, hybrid, cmc)
+    model = load_model_or_formula(model_file, formula, method, ddf) if (model_file or formula) else None
+    report = run_diff(model, data, outputs, package=package, hybrid=hybrid, cmc=cmc, l1=l1, within=within,
+                      mean=mean, include_struck=struck)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, default=_num))
+    else:
+        click.echo(report.text(only_differences=only_differences), nl=False)
+    raise SystemExit(report.exit_code)
+
+
+def _num(o):
+    if isinstance(o, float):
+        return None
+    raise TypeError(type(o))
+
+
+def _split_args(args, formula, data, hybrid, cmc):
+    args = list(args)
+    model_file = None
+    if args and args[0].lower().endswith(".toml"):
+        model_file = args.pop(0)
+    if (model_file or formula) and not data:
+        raise MlmgenError(Diagnostic("CL001", "a model needs --data FILE to be fitted (or leave the model out to "
+                                     "compare outputs with each other)", Severity.ERROR, Location(field="--data")))
+    if data and not (model_file or formula):
+        raise MlmgenError(Diagnostic("CL001", "--data needs a model file or --formula", Severity.ERROR,
+                                     Location(field="--data")))
+    if bool(hybrid) != bool(cmc):
+        raise MlmgenError(Diagnostic("CL001", "--hybrid and --cmc go together (tables of the same model in both "
+                                     "parameterisations)", Severity.ERROR, Location(field="--hybrid/--cmc")))
+    if not args and not hybrid:
+        raise MlmgenError(Diagnostic("CL001", "give at least one OUTPUT file (or --hybrid/--cmc tables)",
+                                     Severity.ERROR, Location(field="OUTPUT")))
+    return model_file, args
+
+
+# ------------------------------------------------------------------ running and reporting
+
+class DiffReport:
+    """Everything one `mlmgen diff` run found: comparisons, consistency findings, exit code."""
+
+    def __init__(self, reference, comparisons, consistency, reference_label):
+        self.reference = reference
+        self.comparisons = comparisons
+        self.consistency = consistency          # list of (file, [Finding])
+        self.reference_label = reference_label
+
+    @property
+    def exit_code(self) -> int:
+        bad = any(c.mismatches for c in self.comparisons)
+        bad = bad or any(f.code == "DF005" for _, fs in self.consistency for f in fs)
+        return 1 if bad else 0
+
+    def to_dict(self) -> dict:
+        return {"reference": self.reference_label,
+                "comparisons": [c.to_dict() for c in self.comparisons],
+                "consistency": [{"file": f, "findings": [x.to_dict() for x in fs]} for f, fs in self.consistency],
+                "exit_code": self.exit_code}
+
+    def text(self, only_differences: bool = False) -> str:
+        from ..compare import TITLES
+        out = [f"reference: {self.reference_label}"]
+        for c in self.comparisons:
+            out.append("")
+            out.append(f"== {TITLES.get(c.other.source, c.other.source)}: {c.other.file or '<output>'}")
+            for _, reason in c.context:
+                out.append(f"   note: {reason}")
+            out += _table(c, only_differences)
+            n = c.counts()
+            out.append(f"   {n['DF003']} agree, {n['DF002']} differ for a known reason (DF002), "
+                       f"{n['DF001']} differ (DF001), {n['DF004']} not comparable (DF004)")
+        for f, fs in self.consistency:
+            bad = [x for x in fs if x.code == "DF005"]
+            shown = fs if not only_differences else bad
+            if not fs:
+                continue
+            out.append("")
+            out.append(f"== consistency: {f}  ({len(fs) - len(bad)} consistent, {len(bad)} inconsistent)")
+            for x in shown:
+                if x.code == "DF003" and x.check in ("t = estimate / SE", "p = two-sided t p(|t|, df)",
+                                                     "Z = estimate / SE") and not only_differences:
+                    continue            # routine arithmetic that holds: counted, not listed
+                out.append(f"   {x.code} {VERDICT.get(x.code, x.code):12s} {x.message}")
+        out.append("")
+        out.append("result: " + ("differences found (exit 1)" if self.exit_code else
+                                 "everything agrees or is explained (exit 0)"))
+        return "\n".join(out) + "\n"
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "-"
+    if v.printed is not None:
+        return v.printed
+    x = v.value
+    if x != x:
+        return "nan"
+    return f"{x:.6g}" if v.error is not None else f"{x:.8g}"
+
+
+def _table(c, only_differences: bool) -> list[str]:
+    from ..compare import TITLES
+    ref_name = TITLES.get(c.reference.source, c.reference.source)
+    oth_name = TITLES.get(c.other.source, c.other.source)
+    rows = [r for r in c.rows if not (only_differences and r.code == "DF003")]
+    if not rows:
+        return []
+    head = (f"   {'section':10s} {'parameter':28s} {'stat':8s} {ref_name[:14]:>14s} {oth_name[:14]:>14s} "
+            f"{'difference':>11s}  verdict")
+    out = [head]
+    reasons: list[str] = []
+    for r in rows:
+        d = r.difference
+        ds = "-" if d is None else f"{d:.3g}"
+        note = ""
+        if r.reason:
+            if r.reason not in reasons:
+                reasons.append(r.reason)
+            note = f" [{reasons.index(r.reason) + 1}]"
+        out.append(f"   {r.section:10s} {r.parameter[:28]:28s} {r.statistic:8s} {_fmt(r.reference):>14s} "
+                   f"{_fmt(r.other):>14s} {ds:>11s}  {VERDICT[r.code]} ({r.code}){note}")
+    for k, text in enumerate(reasons, 1):
+        out.append(f"   [{k}] {text}")
+    return out
+
+
+def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, within=None, mean=None,
+             include_struck=False) -> DiffReport:
+    """Read the outputs, fit the model when there is one, compare, check consistency."""
+    from ..compare import compare
+    from ..consistency import check_output, check_reparameterisation, merge
+    from ..outputs import read_output_file
+    results = [read_output_file(p, package) for p in outputs]
+    consistency = [(r.file, check_output(r, include_struck)) for r in results]
+    comparisons = []
+    reference = None
+    label = ""
+    if model is not None:
+        fit = _fit(model, data)
+        reference = fit.result
+        reference.source = "mlmgen"
+        label = (f"mlmgen fit of {model.name or model.outcome} ({reference.method.upper() if reference.method else '?'}, "
+                 f"{reference.ddf}; N {reference.n_obs}, {reference.n_clusters} clusters) on {data}")
+        for r in results:
+            comparisons.append(compare(reference, r, model_effects=list(model.random.effects),
+                                       sas_refit=_sas_refit(model, data, fit) if r.source == "sas" else None))
+    elif results:
+        reference = results[0]
+        label = f"{reference.file} ({reference.source}); the other outputs are compared with it"
+        for r in results[1:]:
+            comparisons.append(compare(reference, r))
+    if hybrid:
+        h = merge([read_output_file(p, package) for p in hybrid])
+        c = merge([read_output_file(p, package) for p in cmc])
+        consistency.append((f"hybrid {' + '.join(hybrid)} vs cluster-MC {' + '.join(cmc)}",
+                            check_reparameterisation(h, c, l1, within, mean, include_struck)))
+        label = label or "hybrid and cluster-MC tables of the same model (no data)"
+    return DiffReport(reference, comparisons, consistency, label)
+
+
+def _fit(model, data):
+    try:
+        from ..api import fit
+        return fit(model, data)
+    except ImportError as exc:            # the engine's assembly step is not in this build
+        raise MlmgenError(Diagnostic(
+            "CL001", f"mlmgen diff MODEL --data needs mlmgen's engine, which is not available in this build "
+            f"({exc}); compare outputs with each other instead: mlmgen diff OUTPUT OUTPUT...",
+            Severity.ERROR, Location(field="--data")))
+
+
+def _sas_refit(model, data, fit):
+    """A callable that refits the model the way SAS stops (engine.md 4.4), when mlmgen has that mode."""
+    try:
+        from ..engine import sas_emulation  # noqa: F401
+    except ImportError:
+        return None
+    fn = getattr(sas_emulation, "sas_fit_result", None)
+    if fn is None:
+        return None
+    return lambda: fn(model, data, fit)
