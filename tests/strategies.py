@@ -14,6 +14,9 @@ prints lme4's t values for "none"; Stata has Satterthwaite and Kenward-Roger (RE
 """
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from hypothesis import strategies as st
 
 from mlmgen.model import DDF_METHODS, Contrast, Model, RandomPart, Term, validate
@@ -103,3 +106,41 @@ def expressible(model: Model, dialect: str) -> bool:
     if dialect == "spss":
         return ddf in ("satterthwaite", "kenward-roger", "residual")
     raise ValueError(dialect)
+
+
+# ------------------------------------------------------------------------------ lecture snippets
+# The lecture's 28 snippets (reference_outputs/lecture/syntax, read only) and their corrected versions.
+# Corrections are the lecture's own ("Oops! Predictor hw2 should not be included" in 4a, 4d, 4e, 5a, 5b,
+# which also removes Stata's `e.hw2`) plus the 4a R snippet's `data=example` (every other snippet says
+# `Example`). The example model files in examples/ hold the corrected models.
+
+ROOT = Path(__file__).resolve().parent.parent
+SYNTAX = ROOT / "reference_outputs" / "lecture" / "syntax"
+EXAMPLES = {p.name[:2]: p for p in (ROOT / "examples").glob("[0-9][a-z]_*.toml")}
+EXT = {"sas": "sas", "lme4": "R", "stata": "do", "spss": "sps"}
+PACKAGES = list(EXT)
+EXAMPLE_IDS = ["2b", "2c", "4a", "4d", "4e", "5a", "5b"]
+OOPS = {"4a", "4d", "4e", "5a", "5b"}      # hw2 included by mistake
+
+
+def path(example: str, dialect: str) -> Path:
+    return SYNTAX / f"{example}_{dialect}.{EXT[dialect]}"
+
+
+def text(example: str, dialect: str) -> str:
+    return path(example, dialect).read_text(encoding="utf-8")
+
+
+def corrected(example: str, dialect: str) -> str:
+    """The snippet with the lecture's mistakes removed, everything else byte for byte."""
+    t = text(example, dialect)
+    if example in OOPS:
+        pats = {"sas": [r"(MODEL langpost = )hw2 "], "lme4": [r"(\+)hw2\+"], "stata": [r"(mixed langpost )e\.hw2 "],
+                "spss": [r"(WITH )hw2 ", r"(/FIXED\s*= )hw2 "]}[dialect]
+        for p in pats:
+            t, n = re.subn(p, r"\1", t)
+            assert n == 1, (example, dialect, p)
+        assert "hw2" not in t
+    if (example, dialect) == ("4a", "lme4"):
+        t = t.replace("data=example", "data=Example")
+    return t
