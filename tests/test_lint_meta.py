@@ -1,0 +1,143 @@
+"""Meta-tests of the rule catalogue: every lint code has a rule, documentation in the fixed shape and a case file
+with passing and failing cases; plus the CLI contract of `mlmgen lint` and `mlmgen rules` (formats, exit codes)."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mlmgen.cli import cli
+from mlmgen.diagnostics import CODES
+from mlmgen.lint import DOC_SECTIONS, RULES, rule_codes
+from test_lint_cases import load_case_files
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_PREFIXES = ("SY", "MS", "RE", "PT")
+NOT_LINT = {"ES002": "reported by the effect-size calculations, not by the linter"}
+
+
+def lint_codes() -> list[str]:
+    return sorted(c for c in CODES if c.startswith(LINT_PREFIXES) or (c.startswith("ES") and c not in NOT_LINT))
+
+
+def test_every_lint_code_has_a_rule():
+    missing = [c for c in lint_codes() if c not in rule_codes()]
+    assert not missing, f"codes without a rule or parser documentation: {missing}"
+    assert set(rule_codes()) <= set(CODES)
+
+
+@pytest.mark.parametrize("code", lint_codes())
+def test_rule_documentation_has_the_fixed_shape(code):
+    r = RULES[code]
+    assert r.summary and r.summary.endswith("."), f"{code}: the first line is a one-sentence summary"
+    for s in DOC_SECTIONS:
+        assert len(r.section(s)) > 20, f"{code}: section {s!r} missing or empty"
+    positions = [r.doc.index(f"{s}:") for s in DOC_SECTIONS]
+    assert positions == sorted(positions), f"{code}: sections out of order"
+
+
+@pytest.mark.parametrize("code", lint_codes())
+def test_every_code_has_passing_and_failing_cases(code):
+    files = load_case_files()
+    assert code in files, f"tests/lint_cases/{code}.toml is missing"
+    cases = files[code]["cases"]
+    assert any(c["findings"] == 0 for c in cases), f"{code}: no passing case"
+    assert any(c["findings"] > 0 for c in cases), f"{code}: no failing case"
+    assert all(c.get("name") for c in cases), f"{code}: every case needs a name"
+
+
+def test_case_files_only_for_known_codes():
+    unknown = set(load_case_files()) - set(lint_codes())
+    assert not unknown
+
+
+def test_docs_list_every_rule():
+    doc = (ROOT / "docs" / "lint.md").read_text(encoding="utf-8")
+    for c in lint_codes():
+        assert re.search(rf"\b{c}\b", doc), f"docs/lint.md does not mention {c}"
+
+
+# ---------------------------------------------------------------------------------------------- CLI
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_rules_lists_the_catalogue_and_explains_one():
+    out = run("rules")
+    assert out.exit_code == 0
+    for c in lint_codes():
+        assert re.search(rf"^{c}\s+{RULES[c].name}\s+", out.output, re.M)
+    ex = run("rules", "--explain", "re001")
+    assert ex.exit_code == 0
+    for s in DOC_SECTIONS:
+        assert f"{s}:" in ex.output
+    assert "RE001 smushed-random-slope (warning)" in ex.output
+    js = json.loads(run("rules", "--explain", "MS003", "--format", "json").output)
+    assert js["code"] == "MS003" and js["why_it_matters"] and js["fix"]
+    assert len(json.loads(run("rules", "--format", "json").output)) == len(rule_codes())
+
+
+def test_rules_unknown_code_exit_2():
+    out = run("rules", "--explain", "XX999")
+    assert out.exit_code == 2 and "CL001" in out.output
+
+
+def test_lint_exit_codes_and_formats(tmp_path):
+    clean = tmp_path / "clean.R"
+    clean.write_text('m = lmer(data=Example, REML=TRUE, formula=langpost ~ 1 + WCverb + (1 + WCverb | schoolID))\n'
+                     'summary(m, ddf="Satterthwaite")\n')
+    res = run("lint", str(clean))
+    assert res.exit_code == 0 and "no findings" in res.output
+    assert json.loads(run("lint", str(clean), "--format", "json").output) == []
+
+    warn = tmp_path / "warn.do"
+    warn.write_text("mixed langpost c.WCverb || schoolID: WCverb, dfmethod(satterthwaite)\n")
+    res = run("lint", str(warn))
+    assert res.exit_code == 0                           # warnings only
+    assert re.search(r"^.*warn\.do:1:1: warning PT002 \[implicit-estimation-method\] ", res.output, re.M)
+    assert "  = help: write: `reml`" in res.output
+
+    err = tmp_path / "err.sas"
+    err.write_text("PROC MIXED DATA=Example METHOD=REML; CLASS schoolID;\n"
+                   "  MODEL langpost = hw2 WCverb / SOLUTION DDFM=SATTERTHWAITE;\n"
+                   "  RANDOM INTERCEPT WCverb / TYPE=UN SUBJECT=schoolID;\nRUN;\n")
+    ref = tmp_path / "m.toml"
+    ref.write_text('outcome = "langpost"\ncluster = "schoolID"\nfixed = ["WCverb"]\n'
+                   '[random]\neffects = ["Intercept", "WCverb"]\n')
+    res = run("lint", str(err), "--model", str(ref), "--format", "json")
+    assert res.exit_code == 1
+    (d,) = json.loads(res.output)
+    assert (d["code"], d["severity"], d["line"], d["column"]) == ("MS001", "error", 2, 20)
+    assert d["file"] == str(err) and d["fix"] == {"title": "remove", "replacement": "hw2"}
+
+
+def test_lint_unreadable_input_exit_2(tmp_path):
+    assert run("lint", str(tmp_path / "missing.sas")).exit_code == 2
+    bad_model = tmp_path / "bad.toml"
+    bad_model.write_text("outcome = \n")
+    ok = tmp_path / "ok.R"
+    ok.write_text("m = lmer(langpost ~ 1 + x + (1 | g), data = d, REML = TRUE)\n")
+    res = run("lint", str(ok), "--model", str(bad_model))
+    assert res.exit_code == 2 and "MF001" in res.output
+    bad_data = tmp_path / "bad.csv"
+    bad_data.write_bytes(b"\x00\x01\x02")
+    res = run("lint", str(ok), "--data", str(tmp_path / "nope.csv"))
+    assert res.exit_code == 2 and "DA001" in res.output
+    unknown = tmp_path / "notes.txt"
+    unknown.write_text("hello\n")
+    res = run("lint", str(unknown))
+    assert res.exit_code == 2 and "CL001" in res.output and "Traceback" not in res.output
+
+
+def test_lint_fix_writes_same_package(tmp_path):
+    f = tmp_path / "v.do"
+    f.write_text("mixed langpost c.mixgrd c.CMverb10 c.WCverb || schoolID: WCverb, dfmethod(satterthwaite)\n")
+    res = run("lint", str(f), "--fix")
+    text = f.read_text()
+    assert text.lstrip().startswith("mixed langpost")
+    assert "reml" in text and re.search(r"covariance\(un(structured)?\)", text)
+    assert res.exit_code == 0 and "PT001" not in res.output and "PT002" not in res.output
