@@ -72,11 +72,36 @@ def optimise(ss: SuffStats, reml: bool, covariance: str, start: np.ndarray | Non
     notes: list[str] = []
     if not res.success:
         notes.append(f"L-BFGS-B stopped: {res.message}")
+    nit = res.nit
+    diag_idx = [k for k, (i, j) in enumerate(theta_index(q, covariance)) if i == j]
+
+    # A diagonal Lambda_ii = 0 is always a stationary point in that coordinate (the criterion is even in
+    # the sign of column i), so a gradient method that lands there stays there even when it is a saddle
+    # (seen on mlmRev::bdf: -2l_R 15215.5 at Lambda_22 = 0 against 15210.4 inside). Probe each zero
+    # diagonal element and restart from the best probe when the criterion decreases.
+    for _ in range(5):
+        best = None
+        for k in diag_idx:
+            if ev.theta[k] > 0:
+                continue
+            scale = max(1.0, float(np.max(np.abs(ev.theta))))
+            for t in (1e-3, 1e-2, 0.1, 0.3, 1.0):
+                th2 = ev.theta.copy()
+                th2[k] = t * scale
+                e2 = ev_at(th2, grad=False)
+                if e2.f < ev.f - 1e-9 * max(1.0, abs(ev.f)) and (best is None or e2.f < best[0]):
+                    best = (e2.f, th2)
+        if best is None:
+            break
+        res = minimize(fg, best[1], jac=True, method="L-BFGS-B", bounds=bounds,
+                       options={"maxiter": opt.maxiter, "ftol": 1e-15, "gtol": 1e-10, "maxls": 50})
+        nit += res.nit
+        ev = ev_at(np.maximum(np.asarray(res.x, dtype=float), lower))
+        notes.append("restarted away from a false boundary (a zero diagonal element of Lambda that was a saddle)")
 
     ev, H, free, decrement = _newton_polish(ev, ev_at, lower, opt)
 
     # lme4-style boundary check: small diagonal elements set to 0 if that does not increase the criterion.
-    diag_idx = [k for k, (i, j) in enumerate(theta_index(q, covariance)) if i == j]
     changed = False
     for k in diag_idx:
         if 0.0 < ev.theta[k] < opt.boundary_tol:
@@ -94,7 +119,7 @@ def optimise(ss: SuffStats, reml: bool, covariance: str, start: np.ndarray | Non
     pg = np.where(free, g, np.minimum(g, 0.0))
     pd = H is not None and (H.size == 0 or np.all(np.linalg.eigvalsh(H) > 0))
     converged = bool(np.isfinite(ev.f) and decrement <= opt.converged_tol and pd and not kkt_bad)
-    msg = (f"L-BFGS-B ({res.nit} iterations) + Newton polish; Newton decrement {decrement:.3g}"
+    msg = (f"L-BFGS-B ({nit} iterations) + Newton polish; Newton decrement {decrement:.3g}"
            + ("" if pd else "; Hessian on the free parameters not positive definite")
            + ("; a parameter at its bound has a gradient pointing inwards" if kkt_bad else ""))
     optim = Optimisation(start=[float(x) for x in th0], end=[float(x) for x in ev.theta],
