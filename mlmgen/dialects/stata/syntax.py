@@ -245,6 +245,10 @@ class _Reader:
                            fix=Fix("write variables as c.x, interactions as c.x#c.z"))
                     ok = False
                     break
+            if ok and item[-1].text in ("#", "##"):
+                b.diag("SY001", f"the interaction operator {item[-1].text} needs a variable after it",
+                       item[-1].start, item[-1].end)
+                continue
             if not ok or any(not g for g in groups):
                 if ok:
                     b.diag("SY001", "an interaction operator without a variable", item[0].start, item[-1].end)

@@ -1,0 +1,128 @@
+"""SAS PROC MIXED syntax as people write it: case, comments, abbreviations, defaults, unsupported parts."""
+from __future__ import annotations
+
+from mlmgen.diagnostics import Severity
+from mlmgen.dialects.sas.syntax import parse_syntax, sniff
+
+
+def codes(ps, severity=None):
+    return [d.code for d in ps.diagnostics if severity is None or d.severity == severity]
+
+
+def test_lower_case_free_form_comments_and_abbreviations():
+    ps = parse_syntax("""
+/* a block comment; with a semicolon */
+proc mixed data=Example method=ml covtest;  * statement comment with = and / ;
+  class schoolid;
+  model langpost = x   z
+        x*z x*x
+        / s ddfm=kr cl;
+  random int x / sub=schoolID type=un g gcorr;   /* SUBJECT spelled differently: same variable */
+  estimate 'slope at z=1' x 1 x*z 1 / cl;
+  contrast 'joint' x 1, x*z 1;
+run;
+""", "a.sas")
+    m = ps.model
+    assert m is not None, [d.format() for d in ps.diagnostics]
+    assert codes(ps) == []
+    assert (m.outcome, m.cluster, m.method, m.ddf, m.data) == ("langpost", "schoolid", "ml", "kenward-roger",
+                                                              "Example")
+    assert [t.name for t in m.fixed] == ["x", "z", "x:z", "x:x"]
+    assert m.random.effects == ("Intercept", "x") and m.random.covariance == "un"
+    assert [c.label for c in m.contrasts] == ["slope at z=1", "joint"]
+    assert m.contrasts[0].rows == ((("x", 1.0), ("x:z", 1.0)),)
+    assert m.contrasts[1].rows == ((("x", 1.0),), (("x:z", 1.0),))
+    assert ps.explicit == {"method": True, "covariance": True, "ddf": True}
+    assert ps.locations["ddf"].text == "ddfm=kr" and ps.locations["ddf"].line == 7
+
+
+def test_defaults_are_the_package_defaults_and_marked_implicit():
+    ps = parse_syntax("PROC MIXED DATA=d; CLASS g; MODEL y = x; RANDOM INTERCEPT x / SUBJECT=g; RUN;")
+    m = ps.model
+    assert (m.method, m.random.covariance, m.ddf) == ("reml", "vc", "containment")
+    assert ps.explicit == {"method": False, "covariance": False, "ddf": False}
+
+
+def test_ddfm_spellings():
+    for text, want in [("Satterth", "satterthwaite"), ("SATTERTHWAITE", "satterthwaite"), ("sat", "satterthwaite"),
+                       ("KR", "kenward-roger"), ("KenwardRoger", "kenward-roger"), ("BW", "between-within"),
+                       ("betwithin", "between-within"), ("CONTAIN", "containment"), ("res", "residual"),
+                       ("residual", "residual"), ("none", "none")]:
+        ps = parse_syntax(f"proc mixed; class g; model y = x / ddfm={text}; random int / subject=g; run;")
+        assert ps.model.ddf == want, text
+    ps = parse_syntax("proc mixed; class g; model y = x / ddfm=fast; random int / subject=g; run;")
+    assert "SY001" in codes(ps)
+
+
+def test_bar_operator_noint_divisor_and_vc_blocks():
+    ps = parse_syntax("""proc mixed; class g;
+      model y = a|b / noint solution;
+      random int / subject=g;
+      random a / subject=g;
+      estimate 'half' a 1 b 1 / divisor=2;
+    run;""")
+    m = ps.model
+    assert [t.name for t in m.fixed] == ["a", "b", "a:b"] and not m.intercept
+    assert m.random.effects == ("Intercept", "a") and m.random.covariance == "vc"
+    assert m.contrasts[0].rows == ((("a", 0.5), ("b", 0.5)),)
+
+
+def test_random_class_effect_without_subject():
+    ps = parse_syntax("proc mixed; class school; model y = x; random school x*school; run;")
+    m = ps.model
+    assert m.cluster == "school" and m.random.effects == ("Intercept", "x")
+
+
+def test_unsupported_constructs_are_named_with_their_place():
+    ps = parse_syntax("""proc mixed data=d method=mivque0 empirical;
+  class g t;
+  model y = x t / solution ddfm=sat;
+  random int x / subject=g type=ar(1);
+  repeated / subject=g type=cs;
+  weight w;
+run;""", "u.sas")
+    sy4 = [d for d in ps.diagnostics if d.code == "SY004"]
+    what = " | ".join(d.message for d in sy4)
+    for piece in ("METHOD=mivque0", "EMPIRICAL", "CLASS (categorical) predictor t", "TYPE=ar(1)", "REPEATED",
+                  "WEIGHT"):
+        assert piece.lower() in what.lower(), (piece, what)
+    rep = next(d for d in sy4 if "REPEATED" in d.message)
+    assert rep.location.line == 5 and rep.location.col == 3 and rep.location.file == "u.sas"
+    assert ps.model is not None            # the rest is still read
+
+
+def test_second_subject_is_a_third_level():
+    ps = parse_syntax("proc mixed; class s c; model y = x; random int / subject=s; random int / subject=c; run;")
+    d = next(d for d in ps.diagnostics if d.code == "SY004")
+    assert "crossed or three-level" in d.message and d.location.text == "c"
+
+
+def test_nested_subject_and_other_steps():
+    ps = parse_syntax("""data two; set one; x2 = x*x; run;
+proc means data=two; var x; run;
+proc mixed data=two; class s c; model y = x; random int / subject=c(s); run;""")
+    msgs = [d.message for d in ps.diagnostics]
+    assert any("DATA step" in m for m in msgs) and any("PROC means" in m for m in msgs)
+    assert any("SUBJECT=c(s)" in m and "more than two levels" in m for m in msgs)
+
+
+def test_unparsable_text_gives_coded_diagnostics_not_exceptions():
+    for text in ["", "proc mixed", "proc mixed; model = ; run;", "proc mixed; class g; model y = x*; random; run;",
+                 "proc mixed; estimate 'x' x; run;", "proc mixed; estimate x 1; run;", "'unclosed", "proc mixed ;;;;;",
+                 "proc mixed; model y = x / ddfm=; random int / subject=; run;", "%macro m; %mend;"]:
+        ps = parse_syntax(text, "f.sas")
+        assert ps.model is None
+        assert "SY001" in codes(ps), text
+        for d in ps.diagnostics:
+            assert d.location.file == "f.sas"
+
+
+def test_subject_not_in_class_is_a_warning():
+    ps = parse_syntax("proc mixed; model y = x; random int / subject=g; run;")
+    d = next(d for d in ps.diagnostics if d.code == "SY003")
+    assert d.severity == Severity.WARNING and d.location.text == "g"
+
+
+def test_sniff():
+    assert sniff("proc mixed data=x;") > 0.9
+    assert sniff("mixed y x || g:") == 0

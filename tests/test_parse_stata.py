@@ -1,0 +1,94 @@
+"""Stata `mixed` syntax as people write it."""
+from __future__ import annotations
+
+from mlmgen.diagnostics import Severity
+from mlmgen.dialects.stata.syntax import parse_syntax, sniff
+
+
+def codes(ps, sev=None):
+    return [d.code for d in ps.diagnostics if sev is None or d.severity == sev]
+
+
+def test_defaults_are_ml_independent_and_no_df():
+    ps = parse_syntax("mixed y c.x || g: x")
+    m = ps.model
+    assert (m.method, m.random.covariance, m.ddf) == ("ml", "vc", "none")
+    assert m.random.effects == ("Intercept", "x")
+    assert ps.explicit == {"method": False, "covariance": False, "ddf": False}
+
+
+def test_factorial_operators_comments_and_continuation():
+    ps = parse_syntax("""use "C:/data/Example.dta", clear
+* a comment line
+/* block */ quietly mixed y c.x##c.z c.x#c.x /// continued
+    , noconstant || school: x, noconstant cov(un) reml dfm(kr) // trailing
+lincom 2*c.x - _b[c.x#c.z], small // slope difference
+test (c.x = c.z) (c.x#c.x = 0)
+test c.x c.z
+""", "s.do")
+    m = ps.model
+    assert m is not None, [d.format() for d in ps.diagnostics]
+    assert codes(ps, Severity.ERROR) == [] and codes(ps, Severity.WARNING) == []
+    assert [t.name for t in m.fixed] == ["x", "z", "x:z", "x:x"]
+    assert not m.intercept and m.random.effects == ("x",)
+    assert (m.method, m.ddf, m.data) == ("reml", "kenward-roger", "Example")
+    assert ps.data == "C:/data/Example.dta"
+    assert m.contrasts[0].label == "slope difference"
+    assert m.contrasts[0].rows == ((("x", 2.0), ("x:z", -1.0)),)
+    assert m.contrasts[1].rows == ((("x", 1.0), ("z", -1.0)), (("x:x", 1.0),))
+    assert m.contrasts[2].rows == ((("x", 1.0),), (("z", 1.0),))
+    assert ps.locations["fixed:x:z"].text == "c.x##c.z"
+    assert ps.locations["method"].line == 4
+
+
+def test_invalid_operator_is_sy002_and_kept_continuous():
+    ps = parse_syntax("mixed y e.x c.z || g:, reml")
+    [d] = [d for d in ps.diagnostics if d.code == "SY002"]
+    assert (d.location.col, d.location.text) == (9, "e.")
+    assert [t.name for t in ps.model.fixed] == ["x", "z"]
+
+
+def test_unprefixed_interaction_is_flagged_as_factor_notation():
+    ps = parse_syntax("mixed y x z x#z || g:, reml")
+    d = next(d for d in ps.diagnostics if d.code == "SY004")
+    assert d.severity == Severity.WARNING and "factor" in d.message
+    assert [t.name for t in ps.model.fixed] == ["x", "z", "x:z"]
+
+
+def test_unsupported_constructs_are_named():
+    cases = {
+        "mixed y i.grp c.x || g:": "i.",
+        "mixed y c.x if x > 0 || g:": "`if` qualifier",
+        "mixed y c.x [pw=w] || g:": "weights",
+        "mixed y c.x || school: || class:": "crossed or three-level",
+        "mixed y c.x || _all: R.class || g:": "crossed random effects",
+        "mixed y c.x || g: x, covariance(exchangeable)": "covariance(exchangeable)",
+        "mixed y c.x || g:, reml dfmethod(anova)": "dfmethod(anova)",
+        "mixed y c.x || g:, vce(robust)": "vce",
+        "mixed y c.x || g:, residuals(ar 1, t(time))": "residuals",
+        "mixed y L.x || g:": "time-series",
+    }
+    for text, piece in cases.items():
+        ps = parse_syntax(text)
+        msgs = " | ".join(d.message for d in ps.diagnostics if d.code == "SY004")
+        assert piece in msgs, (text, msgs)
+
+
+def test_harmless_options_and_commands_are_silent():
+    ps = parse_syntax("mixed y c.x || g: x, cov(unstructured) reml dfmethod(satterthwaite, oim) dftable(pvalue) "
+                      "nolog variance noretable\nestat recovariance, relevel(g) correlation\nestat ic")
+    assert ps.diagnostics == []
+    assert ps.extra["dfmethod_suboption"] == "oim"
+
+
+def test_unparsable():
+    for text in ["", "mixed", "mixed y c.x", "mixed y c.x || :", "mixed y c.x# || g:", "mixed y c.x || g:, cov(zz)",
+                 "mixed || g:", "lincom c.x + +", "mixed y c.x || g: x, dfmethod(nope)"]:
+        ps = parse_syntax(text, "u.do")
+        assert ps.model is None or "SY001" in codes(ps), text
+        assert all(d.location.file == "u.do" for d in ps.diagnostics)
+
+
+def test_sniff():
+    assert sniff("mixed y c.x || g: x, reml") > 0.9
+    assert sniff("MIXED y WITH x /FIXED = x /RANDOM = INTERCEPT | SUBJECT(g).") < 0.9
