@@ -99,7 +99,7 @@ def test_lint_exit_codes_and_formats(tmp_path):
     res = run("lint", str(warn))
     assert res.exit_code == 0                           # warnings only
     assert re.search(r"^.*warn\.do:1:1: warning PT002 \[implicit-estimation-method\] ", res.output, re.M)
-    assert "  = help: write: `reml`" in res.output
+    assert "  = help: state the estimation method: `reml`" in res.output
 
     err = tmp_path / "err.sas"
     err.write_text("PROC MIXED DATA=Example METHOD=REML; CLASS schoolID;\n"
@@ -112,7 +112,7 @@ def test_lint_exit_codes_and_formats(tmp_path):
     assert res.exit_code == 1
     (d,) = json.loads(res.output)
     assert (d["code"], d["severity"], d["line"], d["column"]) == ("MS001", "error", 2, 20)
-    assert d["file"] == str(err) and d["fix"] == {"title": "remove", "replacement": "hw2"}
+    assert d["file"] == str(err) and d["fix"] == {"title": "remove the stray term", "replacement": "hw2"}
 
 
 def test_lint_unreadable_input_exit_2(tmp_path):
@@ -141,3 +141,17 @@ def test_lint_fix_writes_same_package(tmp_path):
     assert text.lstrip().startswith("mixed langpost")
     assert "reml" in text and re.search(r"covariance\(un(structured)?\)", text)
     assert res.exit_code == 0 and "PT001" not in res.output and "PT002" not in res.output
+
+
+def test_data_without_the_cluster_or_a_predictor_is_reported(tmp_path):
+    f = tmp_path / "m.R"
+    f.write_text('m = lmer(data=d, REML=TRUE, formula=langpost ~ 1 + verb10 + (1 | schoolID))\n'
+                 'summary(m, ddf="Satterthwaite")\n')
+    d = tmp_path / "d.csv"
+    d.write_text("school,langpost,verb10\n1,2,3\n1,3,4\n")
+    out = json.loads(run("lint", str(f), "--data", str(d), "--format", "json").output)
+    assert [(x["code"], x["severity"], x["file"]) for x in out] == [("DA002", "warning", str(d))]
+    assert "schoolID" in out[0]["message"]
+    d.write_text("schoolID,langpost\n1,2\n1,3\n2,5\n")
+    out = json.loads(run("lint", str(f), "--data", str(d), "--format", "json").output)
+    assert [x["code"] for x in out] == ["DA002"] and "verb10" in out[0]["message"]

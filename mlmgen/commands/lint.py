@@ -125,7 +125,7 @@ def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles):
     reference = load_model(model_path) if model_path else None
     data = read_data(data_path) if data_path else None
     roles = build_roles(parsed, data, reference)
-    findings = lint_findings(parsed, data, reference, model_path, roles)
+    findings = lint_findings(parsed, data, reference, model_path, roles, data_file=data_path)
     texts = {p.file: p.text for p in parsed if p.file}
     if fix:
         fixed = apply_fixes(parsed, findings)
@@ -134,7 +134,8 @@ def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles):
             click.echo(f"{path}: wrote the corrected syntax", err=True)
         if fixed:
             parsed = [parse_file(f, package) for f in files]
-            findings = lint_findings(parsed, data, reference, model_path, build_roles(parsed, data, reference))
+            findings = lint_findings(parsed, data, reference, model_path, build_roles(parsed, data, reference),
+                                     data_file=data_path)
             texts = {p.file: p.text for p in parsed if p.file}
     diags = [f.diagnostic for f in findings]
     if show_roles:

@@ -164,7 +164,7 @@ def build_roles(snippets: list[ParsedSyntax], data=None, reference_model: Model 
 
 def lint_findings(parsed_list: list[ParsedSyntax], data=None, reference_model: Model | None = None,
                   reference_file: str | None = None, roles: Roles | None = None,
-                  select: Iterable[str] | None = None) -> list[Finding]:
+                  select: Iterable[str] | None = None, data_file: str | None = None) -> list[Finding]:
     """Every finding (diagnostic + edit), sorted by file, line, column, code."""
     _load_rules()
     parsed_list = list(parsed_list)
@@ -174,6 +174,9 @@ def lint_findings(parsed_list: list[ParsedSyntax], data=None, reference_model: M
     for i, p in enumerate(parsed_list):
         for d in p.diagnostics:
             ctx.findings.append(Finding(d if d.location.file else _with_file(d, p.file), i, None))
+    if data is not None:
+        for d in data_problems(parsed_list, data, reference_model, data_file):
+            ctx.findings.append(Finding(d))
     wanted = set(select) if select is not None else None
     for code, r in RULES.items():
         if r.check is None or (wanted is not None and code not in wanted):
@@ -193,6 +196,28 @@ def lint_findings(parsed_list: list[ParsedSyntax], data=None, reference_model: M
             out.append(f)
     out.sort(key=lambda f: (f.diagnostic.location.file or "", f.diagnostic.location.line or 0,
                             f.diagnostic.location.col or 0, f.diagnostic.code))
+    return out
+
+
+def data_problems(parsed_list: list[ParsedSyntax], data, reference_model: Model | None = None,
+                  data_file: str | None = None) -> list[Diagnostic]:
+    """DA002 when the data lack the cluster variable or a predictor: roles for those come from weaker sources."""
+    from .roles import add_derived
+    models = [p.model for p in parsed_list if p.model is not None] + ([reference_model] if reference_model else [])
+    df = data
+    for m in models:
+        df = add_derived(df, m)
+    out = []
+    missing_cluster = sorted({m.cluster for m in models if m.cluster not in df.columns})
+    for c in missing_cluster:
+        out.append(Diagnostic("DA002", f"the cluster variable {c} is not in the data: roles cannot be computed "
+                                       f"from the data", Severity.WARNING, Location(file=data_file, field=c)))
+    if not missing_cluster:
+        missing = sorted({v for m in models for v in m.predictors if v not in df.columns})
+        if missing:
+            out.append(Diagnostic("DA002", f"not in the data: {', '.join(missing)}; their roles come from the model "
+                                           f"file or naming hints, if at all", Severity.WARNING,
+                                  Location(file=data_file, field=missing[0])))
     return out
 
 

@@ -54,7 +54,7 @@ def stray_predictor(ctx: LintContext) -> None:
                 if _term_id(t) not in ref_ids:
                     ctx.report(p, f"{t.name} is not in {ctx.reference_label()} (its fixed part: "
                                f"{', '.join(ctx.reference.fixed_names)})", keys=[fkey(t.factors)],
-                               fix=f"remove {term_text(t.factors, p.dialect)}", edit=RemoveTerm(t.factors))
+                               fix="remove the stray term", edit=RemoveTerm(t.factors))
             for s in p.model.random.slopes:
                 if _fold(s) not in ref_slopes:
                     ctx.report(p, f"random slope {s} is not in {ctx.reference_label()} (its random effects: "
@@ -72,7 +72,7 @@ def stray_predictor(ctx: LintContext) -> None:
             if c <= n / 2:
                 ctx.report(p, f"{t.name} is in only {c} of the {n} snippets linted together",
                            keys=[fkey(t.factors)], severity="warning",
-                           fix=f"remove {term_text(t.factors, p.dialect)} (or add it to the other snippets)",
+                           fix="remove the term (or add it to the other snippets)",
                            edit=RemoveTerm(t.factors))
 
 
@@ -104,7 +104,7 @@ def missing_predictor(ctx: LintContext) -> None:
             for t in ctx.reference.fixed:
                 if _term_id(t) not in have:
                     ctx.report(p, f"{t.name} of {ctx.reference_label()} is missing from this syntax",
-                               fix=f"add {term_text(t.factors, p.dialect)}", edit=AddTerm(t.factors))
+                               fix="add the missing term", edit=AddTerm(t.factors))
         return
     n = len(models)
     if n < 3:
@@ -117,7 +117,7 @@ def missing_predictor(ctx: LintContext) -> None:
             if tid not in have and c > n / 2:
                 t = example[tid]
                 ctx.report(p, f"{t.name} is in {c} of the {n} snippets linted together but not in this one",
-                           severity="warning", fix=f"add {term_text(t.factors, p.dialect)}",
+                           severity="warning", fix="add the missing term",
                            edit=AddTerm(t.factors))
 
 

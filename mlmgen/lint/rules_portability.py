@@ -69,7 +69,7 @@ def implicit_covariance_structure(p: ParsedSyntax, ctx: LintContext) -> None:
     ctx.report(p, f"the covariance of the random effects is left to the {DIALECT_TITLES[p.dialect]} default "
                   f"({_COV_WORDS[default]}); lme4's (1 + x | g) is unstructured",
                keys=["covariance", "random:" + p.model.random.slopes[0]],
-               fix=f"write {edit.describe(p.dialect)}", edit=edit)
+               fix="state the covariance structure", edit=edit)
 
 
 @rule("PT002", "warning")
@@ -101,7 +101,7 @@ def implicit_estimation_method(p: ParsedSyntax, ctx: LintContext) -> None:
     sev = "warning" if default == "ml" or target != default else "info"
     ctx.report(p, f"the estimation method is left to the {DIALECT_TITLES[p.dialect]} default "
                   f"({default.upper()}); SAS, SPSS and lme4 default to REML, Stata mixed to ML",
-               keys=["method"], fix=f"write {edit.describe(p.dialect)}", edit=edit, severity=sev)
+               keys=["method"], fix="state the estimation method", edit=edit, severity=sev)
 
 
 @rule("PT003", "warning", scope="group")
@@ -132,7 +132,7 @@ def df_method_mismatch(ctx: LintContext) -> None:
             edit = SetDdf(target)
             ctx.report(p, f"the denominator df method is left to the {DIALECT_TITLES[p.dialect]} default "
                           f"({default})", keys=["ddf", "command"], severity="info",
-                       fix=f"write {edit.describe(p.dialect)}", edit=edit)
+                       fix="state the df method", edit=edit)
     stated = [p for p in models if p.explicit.get("ddf")]
     if ctx.reference is not None:
         target = ctx.reference.ddf
@@ -147,7 +147,7 @@ def df_method_mismatch(ctx: LintContext) -> None:
         if p.model.ddf != target:
             edit = SetDdf(target)
             ctx.report(p, f"denominator df method {p.model.ddf} differs from {why} ({target})",
-                       keys=["ddf"], fix=f"write {edit.describe(p.dialect)}", edit=edit)
+                       keys=["ddf"], fix="use the same df method", edit=edit)
 
 
 def _data_name(p: ParsedSyntax) -> str | None:
@@ -199,7 +199,7 @@ def inconsistent_data_name(ctx: LintContext) -> None:
             only_case = n.casefold() == ref.casefold()
             ctx.report(p, f"data set {n!r} differs from {ref!r}" +
                        (f" (only in case, which matters in {DIALECT_TITLES[p.dialect]})" if only_case else ""),
-                       keys=["data"], fix=f"write {ref}", edit=SetData(ref))
+                       keys=["data"], fix="spell the data set name the same everywhere", edit=SetData(ref))
 
 
 @rule("PT005", "warning")
