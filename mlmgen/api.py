@@ -158,6 +158,8 @@ def _add_extras(result: FitResult, efit, model: Model, design: Design, report: D
     ex["cluster_size_avg"] = float(sizes.mean())
     ex["cluster_size_max"] = int(sizes.max())
     ex["max_cluster_size"] = int(sizes.max())
+    ex["first_cluster"] = design.cluster_ids[0].item() if hasattr(design.cluster_ids[0], "item") \
+        else design.cluster_ids[0]
     ex["fit_rules"] = conventions(reml=model.method == "reml")
     ex["data"] = report.to_dict()
     cb = np.asarray(efit.cov_beta, dtype=float)

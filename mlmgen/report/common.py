@@ -15,15 +15,20 @@ import math
 
 
 def table(headers: list[str], rows: list[list[str]], align: str | None = None, gap: int = 2,
-          indent: int = 0) -> list[str]:
+          indent: int = 0, blank_after_header: bool = False) -> list[str]:
+    """Columns `gap` apart; a header "Standard\nError" is printed on two lines (SAS listing style)."""
     n = len(headers)
     align = align or ("l" + "r" * (n - 1))
-    widths = [max([len(headers[j])] + [len(r[j]) for r in rows]) for j in range(n)]
+    split = [h.split("\n") for h in headers]
+    depth = max(len(h) for h in split)
+    split = [[""] * (depth - len(h)) + h for h in split]
+    widths = [max([len(x) for x in split[j]] + [len(r[j]) for r in rows]) for j in range(n)]
 
     def line(cells):
         parts = [(c.ljust(w) if a == "l" else c.rjust(w)) for c, w, a in zip(cells, widths, align)]
         return (" " * indent + (" " * gap).join(parts)).rstrip()
-    return [line(headers)] + [line(r) for r in rows]
+    head = [line([split[j][k] for j in range(n)]) for k in range(depth)]
+    return head + ([""] if blank_after_header else []) + [line(r) for r in rows]
 
 
 def centred(title: str, width: int) -> str:
@@ -53,12 +58,19 @@ def sas_p(p: float | None) -> str:
 
 
 def sas_df(df: float | None, ddf: str | None) -> str:
+    """DF as SAS prints it: a BEST4.-like width-4 number (16.53 -> 16.5, 66.70 -> 66.7, 177.4 -> 177,
+    3373.2 -> 3373). Inferred from the lecture's Satterthwaite listings (177, 3373) and the 1-decimal values
+    in published listings (22.7, 66.7); integers for containment/between-within/residual."""
     if df is None or (isinstance(df, float) and math.isnan(df)):
         return "Infty" if ddf == "none" else "."
     if math.isinf(df):
         return "Infty"
-    if ddf in ("satterthwaite", "kenward-roger"):
-        return f"{df:.1f}" if df < 1e4 else f"{df:.0f}"
+    if ddf not in ("satterthwaite", "kenward-roger"):
+        return f"{df:.0f}"
+    for dec in (2, 1, 0):
+        txt = f"{df:.{dec}f}"
+        if len(txt) <= 4:
+            return txt
     return f"{df:.0f}"
 
 

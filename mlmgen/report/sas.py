@@ -64,18 +64,18 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
             rows.append([c.name, subj, sas_est(num(c.estimate)), sas_est(num(c.se)),
                          "." if c.z is None else f"{num(c.z):.2f}", sas_p(num(c.p))])
     out += _block("Covariance Parameter Estimates",
-                  table(["Cov Parm", "Subject", "Estimate", "Standard Error", "Z Value", "Pr Z"], rows, "llrrrr"))
+                  table(["Cov Parm", "Subject", "Estimate", "Standard\nError", "Z\nValue", "Pr Z"], rows, "llrrrr",
+                        gap=4, blank_after_header=True))
     if any(c.boundary for c in r.covariance):
         out += ["", "NOTE: Estimated G matrix is not positive definite."]
 
     if r.gcorr and q > 1:
-        grow = []
-        for i, e in enumerate(r.random_effects):
-            grow.append([str(i + 1), sas_effect(e), cluster, str(i + 1)] +
-                        [f"{r.gcorr[i][j]:.4f}" for j in range(q)])
+        first = str(r.extra.get("first_cluster", "1"))   # SAS prints G for the first subject
+        grow = [[str(i + 1), sas_effect(e), first] + [f"{r.gcorr[i][j]:.4f}" for j in range(q)]
+                for i, e in enumerate(r.random_effects)]
         out += _block("Estimated G Correlation Matrix",
-                      table(["Row", "Effect", "Subject"] + [f"Col{j + 1}" for j in range(q)],
-                            [g[:3] + g[4:] for g in grow], "rll" + "r" * q))
+                      table(["Row", "Effect", cluster] + [f"Col{j + 1}" for j in range(q)],
+                            grow, "rll" + "r" * q, gap=4, blank_after_header=True))
 
     sas = r.fit.get("sas", {})
     if sas:
@@ -86,7 +86,8 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
         ic = [[sas_fit(float(sas["-2LL"].value)), f"{float(sas['d'].value):.0f}"] +
               [sas_fit(float(sas[k].value)) for k in ("AIC", "AICC", "HQIC", "BIC", "CAIC")]]
         out += _block("Information Criteria",
-                      table(["Neg2LogLike", "Parms", "AIC", "AICC", "HQIC", "BIC", "CAIC"], ic, "rrrrrrr"))
+                      table(["Neg2LogLike", "Parms", "AIC", "AICC", "HQIC", "BIC", "CAIC"], ic, "rrrrrrr", gap=4,
+                            blank_after_header=True))
 
     frows = []
     for f in r.fixed:
@@ -96,17 +97,19 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
             frows.append([sas_effect(f.term), sas_est(num(f.estimate)), sas_est(num(f.se)),
                           sas_df(num(f.df), r.ddf), f"{num(f.t):.2f}", sas_p(num(f.p))])
     out += _block("Solution for Fixed Effects",
-                  table(["Effect", "Estimate", "Standard Error", "DF", "t Value", "Pr > |t|"], frows, "lrrrrr"))
+                  table(["Effect", "Estimate", "Standard\nError", "DF", "t Value", "Pr > |t|"], frows, "lrrrrr",
+                        gap=4, blank_after_header=True))
 
     singles = [c for c in r.contrasts if c.f is None]
     multis = [c for c in r.contrasts if c.f is not None]
     if singles:
         erows = [[c.label, sas_est(num(c.estimate)), sas_est(num(c.se)), sas_df(num(c.df), r.ddf),
                   f"{num(c.t):.2f}", sas_p(num(c.p))] for c in singles]
-        out += _block("Estimates", table(["Label", "Estimate", "Standard Error", "DF", "t Value", "Pr > |t|"],
-                                         erows, "lrrrrr"))
+        out += _block("Estimates", table(["Label", "Estimate", "Standard\nError", "DF", "t Value", "Pr > |t|"],
+                                         erows, "lrrrrr", gap=4, blank_after_header=True))
     if multis:
         crows = [[c.label, f"{num(c.num_df):.0f}", sas_df(num(c.den_df), r.ddf), f"{num(c.f):.2f}",
-                  sas_p(num(c.p)).replace("<.0001", "<.0001")] for c in multis]
-        out += _block("Contrasts", table(["Label", "Num DF", "Den DF", "F Value", "Pr > F"], crows, "lrrrr"))
+                  sas_p(num(c.p))] for c in multis]
+        out += _block("Contrasts", table(["Label", "Num\nDF", "Den\nDF", "F Value", "Pr > F"], crows, "lrrrr",
+                                         gap=4, blank_after_header=True))
     return "\n".join(out) + "\n"

@@ -61,15 +61,15 @@ def format_stata(result: FitResult, model=None) -> str:
         meth = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "Residual",
                 "between-within": "Repeated", "containment": "ANOVA"}.get(r.ddf, r.ddf)
         if dfs:
-            out.append(f"{'DF method: ' + meth:<48}{'DF:':<14}min = {min(dfs):>10.2f}")
-            out.append(f"{'':<62}avg = {sum(dfs) / len(dfs):>10.2f}")
-            out.append(f"{'':<62}max = {max(dfs):>10.2f}")
+            out.append(f"{'DF method: ' + meth:<48}{'DF:':<14}min = {min(dfs):>10,.2f}")
+            out.append(f"{'':<62}avg = {sum(dfs) / len(dfs):>10,.2f}")
+            out.append(f"{'':<62}max = {max(dfs):>10,.2f}")
     ov = ex.get("overall_test")
     ll = -float(r.neg2ll.value) / 2
     ll_label = f"Log {'restricted-' if reml else ''}likelihood = {ll:.7g}"
     if ov:
         if small:
-            out.append(f"{'':<48}{'F(%d, %.2f)' % (ov['num_df'], ov['den_df']):<18}= {ov['f']:>10.2f}")
+            out.append(f"{'':<48}{'F(%d,%9.2f)' % (ov['num_df'], ov['den_df']):<18}= {ov['f']:>10.2f}")
             out.append(f"{ll_label:<48}{'Prob > F':<18}= {ov['p']:>10.4f}")
         else:
             out.append(f"{'':<48}{'Wald chi2(%d)' % ov['num_df']:<18}= {ov['f'] * ov['num_df']:>10.2f}")
