@@ -35,7 +35,7 @@ _IC = [(r"^-2 restricted log likelihood", "neg2ll", "reml"), (r"^-2 log likeliho
 
 def _cells(text: str) -> list[tuple[int, list[str]]]:
     out = []
-    is_csv = looks_like_csv(text)
+    is_csv = looks_like_csv(text) or _csv_export(text)
     for n, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
         if not line.strip():
             out.append((n, []))
@@ -48,6 +48,15 @@ def _cells(text: str) -> list[tuple[int, list[str]]]:
             cells = re.split(r"\s{2,}", line.strip())
         out.append((n, [c.strip() for c in cells]))
     return out
+
+
+def _csv_export(text: str) -> bool:
+    """SPSS CSV exports start with a title line without commas; most lines have commas, empty cells `,,`."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines or any("\t" in ln for ln in lines):
+        return False
+    with_commas = sum(1 for ln in lines if "," in ln)
+    return with_commas >= 0.5 * len(lines) and any(",," in ln or ln.startswith('"') for ln in lines)
 
 
 def _num(cell: str) -> Value | None:

@@ -1,0 +1,146 @@
+"""Stata `mixed` output reader. Real output: the published Achieve listings (Stata 17+ layout, sd metric,
+Identity and Independent blocks; reference_outputs/published). The older layout (`Coef.`, `Std. Err.`),
+`dftable(pvalue)`, the variance metric with an unstructured block, `estat recovariance` and `lincom` are
+layout fixtures written here with the lecture's SAS numbers: no real listing of those was available."""
+from pathlib import Path
+
+import pytest
+
+from mlmgen.diagnostics import MlmgenError
+from mlmgen.dialects.stata.output import parse_output
+from mlmgen.outputs import guess_output_package, read_output_file
+
+PUB = Path(__file__).resolve().parent.parent / "reference_outputs" / "published"
+
+OLD_LAYOUT = """. mixed langpost c.mixgrd c.CMverb10 c.verb10 c.mixgrd#c.verb10 c.mixgrd#c.CMverb10, || schoolID: WCverb, covariance(un) reml dfmethod(satterthwaite) dftable(pvalue) nolog
+
+Mixed-effects REML regression                   Number of obs     =      3,916
+Group variable: schoolID                        Number of groups  =        190
+
+DF method: Satterthwaite                        DF:           min =     123.90
+                                                              avg =     210.26
+                                                              max =     238.90
+                                                F(5,   284.99)    =     378.14
+Log restricted-likelihood = -12934.172          Prob > F          =     0.0000
+
+------------------------------------------------------------------------------
+    langpost |      Coef.   Std. Err.     DF       t    P>|t|
+-------------+----------------------------------------------------------------
+      mixgrd |  -1.116513   .5161034   197.0   -2.16   0.032
+    CMverb10 |   .8254925   .4052897   182.3    2.04   0.043
+      verb10 |   2.361305   .0785575   123.9   30.06   0.000
+             |
+   c.mixgrd#|
+    c.verb10 |   .3362004   .1566965   238.9    2.15   0.033
+             |
+   c.mixgrd#|
+  c.CMverb10 |    .413596   .5535789   235.1    0.75   0.456
+             |
+       _cons |   41.62174   .3592363   176.3  115.86   0.000
+------------------------------------------------------------------------------
+
+------------------------------------------------------------------------------
+  Random-effects Parameters  |   Estimate   Std. Err.     [95% Conf. Interval]
+-----------------------------+------------------------------------------------
+schoolID: Unstructured       |
+                 var(WCverb) |   .2239178   .0863012      .1052011    .4766055
+                  var(_cons) |   8.465512   1.135218      6.509148    11.00988
+           cov(WCverb,_cons) |  -.6943271   .2386145     -1.161999   -.2266553
+-----------------------------+------------------------------------------------
+               var(Residual) |   39.75861   .9910111      37.86281    41.74941
+------------------------------------------------------------------------------
+LR test vs. linear model: chi2(3) = 285.36                Prob > chi2 = 0.0000
+
+. estat recovariance, relevel(schoolID) correlation
+
+Random-effects correlation matrix for level schoolID
+
+             |    WCverb      _cons
+-------------+----------------------
+      WCverb |         1
+       _cons |  -.504278          1
+
+. lincom c.CMverb10*1 + c.verb10*1, small
+
+ ( 1)  CMverb10 + verb10 = 0
+
+------------------------------------------------------------------------------
+    langpost |      Coef.   Std. Err.      t    P>|t|     [95% Conf. Interval]
+-------------+----------------------------------------------------------------
+         (1) |   3.186797   .3992011     7.98   0.000     2.399299    3.974295
+------------------------------------------------------------------------------
+"""
+
+
+def test_published_random_intercept_sd_metric():
+    res = read_output_file(PUB / "achieve_random_intercept_stata.log")
+    assert res.source == "stata" and res.method == "reml" and res.ddf == "satterthwaite"
+    assert res.n_obs == 10320 and res.n_clusters == 160 and res.covariance_structure == "vc"
+    assert [f.term for f in res.fixed] == ["Intercept", "gevocab", "senroll"]
+    assert res.fixed[1].estimate.printed == ".5128708" and res.fixed[1].t.printed == "61.25"
+    assert res.neg2ll.value == pytest.approx(43152.098) and res.neg2ll.half_unit == pytest.approx(0.001)
+    v = {c.param: c.estimate for c in res.covariance}
+    assert v["var(Intercept)"].value == pytest.approx(.3167648 ** 2)
+    assert v["var(Residual)"].half_unit == pytest.approx(2 * 1.94076 * 5e-6, rel=1e-3)
+    assert res.extra["df_min"].printed == "164.74" and res.extra["df_max"].value == 9796.83
+
+
+def test_published_independent_block():
+    res = read_output_file(PUB / "achieve_random_slope_stata.log")
+    assert res.covariance_structure == "vc" and res.extra["stata_structure"] == "independent"
+    assert res.random_effects == ["Intercept", "gevocab_wsc"]
+    assert not any(c.param.startswith("cov(") for c in res.covariance)
+
+
+def test_older_layout_dftable_unstructured_recov_and_lincom():
+    assert guess_output_package(OLD_LAYOUT) == "stata"
+    res = parse_output(OLD_LAYOUT, "old.log")
+    assert res.method == "reml" and res.ddf == "satterthwaite" and res.n_obs == 3916
+    assert [f.term for f in res.fixed] == ["Intercept", "mixgrd", "CMverb10", "verb10", "mixgrd:verb10",
+                                           "mixgrd:CMverb10"]
+    f = res.fixed[4]
+    assert (f.estimate.printed, f.se.printed, f.df.printed, f.t.printed, f.p.printed) == (
+        ".3362004", ".1566965", "238.9", "2.15", "0.033")
+    assert {c.param: c.estimate.printed for c in res.covariance} == {
+        "var(WCverb)": ".2239178", "var(Intercept)": "8.465512", "cov(Intercept,WCverb)": "-.6943271",
+        "var(Residual)": "39.75861"}
+    assert res.random_effects == ["Intercept", "WCverb"] and res.covariance_structure == "un"
+    assert res.extra["recorrelation"]["rows"][1][0] == pytest.approx(-.504278)
+    assert res.contrasts[0].estimate.printed == "3.186797" and res.contrasts[0].t.printed == "7.98"
+    assert res.contrasts[0].label.startswith("( 1)")
+
+
+def test_ml_z_tests_mean_no_df_method():
+    text = OLD_LAYOUT.replace("Mixed-effects REML regression", "Mixed-effects ML regression").replace(
+        "DF method: Satterthwaite", "").replace("Log restricted-likelihood", "Log likelihood").replace(
+        "DF       t    P>|t|", "         z    P>|z|")
+    res = parse_output(text)
+    assert res.method == "ml"
+
+
+def test_abbreviated_names_are_kept_for_mapping():
+    text = """Mixed-effects REML regression                   Number of obs     =      7,185
+------------------------------------------------------------------------------
+  Random-effects Parameters  |   Estimate   Std. Err.     [95% Conf. Interval]
+-----------------------------+------------------------------------------------
+schid: Unstructured          |
+                 var(grp_~s) |   .6780788   .2839362      .2984137    1.540763
+                  var(_cons) |   8.681348   1.079471      6.804165    11.07646
+            cov(grp_~s,_cons)|   .0507316   .4063453     -.7456841    .8471473
+-----------------------------+------------------------------------------------
+               var(Residual) |   36.70061   .6257809      35.49437    37.94808
+------------------------------------------------------------------------------
+"""
+    res = parse_output(text)
+    assert [c.param for c in res.covariance] == ["var(grp_~s)", "var(Intercept)", "cov(Intercept,grp_~s)",
+                                                 "var(Residual)"]
+
+
+def test_unreadable():
+    with pytest.raises(MlmgenError) as e:
+        parse_output("no stata here")
+    assert e.value.diagnostics[0].code == "OU002"
+    bad = OLD_LAYOUT.replace("var(WCverb)", "foo(WCverb)")
+    with pytest.raises(MlmgenError) as e:
+        parse_output(bad, "b.log")
+    assert e.value.diagnostics[0].code == "OU002" and e.value.diagnostics[0].location.line is not None
