@@ -296,11 +296,12 @@ class SyntaxBuilder:
             ps.model = validate(Model(contrasts=tuple(contrasts), **base), self.src.file)
             return ps
         except MlmgenError as e:
-            bad_contrasts = {d.location.field for d in e.diagnostics if (d.location.field or "").startswith("contr")}
-            other = [d for d in e.diagnostics if not (d.location.field or "").startswith("contr")]
+            first = list(e.diagnostics)
+        bad_contrasts = {d.location.field for d in first if (d.location.field or "").startswith("contr")}
+        other = [d for d in first if not (d.location.field or "").startswith("contr")]
         for k, (c, loc) in enumerate(self.contrasts):
             if f"contrasts[{k}]" in bad_contrasts:
-                for d in e.diagnostics:
+                for d in first:
                     if d.location.field == f"contrasts[{k}]":
                         self.diagnostics.append(Diagnostic(d.code, d.message + " (contrast not kept)",
                                                            Severity.ERROR, loc))
