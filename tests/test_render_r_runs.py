@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from mlmgen.modelfile import load_model
+from mlmgen.modelfile import load_model, loads_model
 from mlmgen.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,7 @@ def _r_string(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def build_script(tmp: Path) -> str:
+def build_script(tmp: Path) -> str:  # noqa: C901
     from rtools import BDF_EXAMPLE_R
     parts = [BDF_EXAMPLE_R, "Example0 <- Example\n", "suppressMessages(library(lmerTest))\n",
              "out <- function(tag, ex, fe, se) for (i in seq_along(fe)) cat(sprintf('%s %s %s %.17g %.17g\\n', "
@@ -69,7 +69,36 @@ out("RENDERED", "{ex}", lme4::fixef(name), sqrt(diag(as.matrix(vcov(name)))))
 direct <- lme4::lmer({DIRECT[ex]}, data = D, REML = TRUE)
 out("DIRECT", "{ex}", lme4::fixef(direct), sqrt(diag(as.matrix(vcov(direct)))))
 ''')
+    # contrasts on terms R reorders: L=c(...) must follow fixef() order
+    m = loads_model(EXAMPLES["5b"].read_text(encoding="utf-8") + CONTRAST_CHECK)
+    code = render(m, "lme4", data_prep=True)
+    calls = [ln.split(" # ")[0] for ln in code.splitlines() if ln.startswith(("contest1D(", "contestMD("))]
+    f = tmp / "5b_contrasts.R"
+    f.write_text(code, encoding="utf-8")
+    parts.append(f"""
+Example <- Example0
+invisible(capture.output(source({_r_string(f.as_posix())}, echo = FALSE, print.eval = TRUE)))
+fe <- lme4::fixef(name)
+r1 <- {calls[0]}
+cat(sprintf("CONTRAST1 %.17g %.17g\\n", r1$Estimate, fe[["I(CMverb10^2)"]] + 2 * fe[["mixgrd:WCverb"]] - fe[["(Intercept)"]]))
+r2 <- {calls[1]}
+L <- rbind(replace(numeric(length(fe)), match(c("CMverb10:WCverb"), names(fe)), 1),
+           replace(numeric(length(fe)), match(c("I(CMverb10^2)", "WCverb"), names(fe)), c(1, -1)))
+ref2 <- lmerTest::contestMD(name, L = L, ddf = "Satterthwaite")
+cat(sprintf("CONTRAST2 %.17g %.17g\\n", r2[["F value"]], ref2[["F value"]]))
+""")
     return "".join(parts)
+
+
+CONTRAST_CHECK = '''
+[[contrasts]]
+label = "quad + 2 mixgrd:WCverb - intercept"
+coefficients = { "CMverb10*CMverb10" = 1, "mixgrd:WCverb" = 2, Intercept = -1 }
+
+[[contrasts]]
+label = "joint"
+rows = [{ "WCverb:CMverb10" = 1 }, { "CMverb10^2" = 1, WCverb = -1 }]
+'''
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +137,12 @@ def test_2b_contrast_is_cmverb10_minus_wcverb(r_output):
     m = re.search(r"Estimate\s+Std\. Error\s+df\s+t value\s+Pr\(>\|t\|\)\s*\n\s*1\s+(-?[\d.]+(?:e-?\d+)?)", printed)
     assert m, printed[-800:]
     assert float(m.group(1)) == pytest.approx(fe["CMverb10"][0] - fe["WCverb"][0], rel=1e-4)
+
+
+@pytest.mark.r
+def test_contrast_vectors_follow_fixef_order(r_output):
+    """contest1D/contestMD on terms R reorders (I(CMverb10^2) before the interactions) test what was asked."""
+    c1 = [ln.split() for ln in r_output.splitlines() if ln.startswith("CONTRAST1 ")][0]
+    assert float(c1[1]) == pytest.approx(float(c1[2]), rel=1e-10)
+    c2 = [ln.split() for ln in r_output.splitlines() if ln.startswith("CONTRAST2 ")][0]
+    assert float(c2[1]) == pytest.approx(float(c2[2]), rel=1e-8)
