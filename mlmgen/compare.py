@@ -200,7 +200,7 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
             continue
         for stat in ("estimate", "se", "df", "t", "p"):
             _add(cmp, "fixed", f.term, stat, getattr(f, stat), getattr(g, stat), ctx)
-    for t in extra_terms:
+    for t in (extra_terms if ref.fixed else []):
         g = next(x for x in oth.fixed if x.term == t)
         cmp.rows.append(Row("fixed", t, "estimate", None, g.estimate, "DF001",
                             "in the output but not in the reference model"))
@@ -253,6 +253,8 @@ def _resolve_param(param: str, effects: list[str], fold: bool) -> str:
 
 
 def _compare_cov(cmp: Comparison, ref: FitResult, oth: FitResult, ctx, fold: bool) -> None:
+    if not ref.covariance:
+        return
     effects = list(ref.random_effects) + ["Intercept", "Residual"]
     ref_by = {canonical_param(c.param): c for c in ref.covariance}
     ref_by_label = {c.name.upper(): c for c in ref.covariance}

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from dataclasses import dataclass
 
 from scipy import stats
@@ -177,8 +178,11 @@ def _ic_check(res: FitResult, src) -> list[Finding]:
         msg = f"AIC - (-2LL) = {2 * d:.3f} = 2 x {d:.3f}: {'a whole number of parameters' if ok else 'NOT 2 x a whole number'}"
         bic = st.get("BIC")
         if ok and bic is not None and round(d) > 0:
-            n = math.exp((bic.value - res.neg2ll.value) / round(d))
-            msg += f"; BIC - (-2LL) = d ln n gives n = {n:.1f}"
+            k = round(d)
+            pen, h = bic.value - res.neg2ll.value, bic.half_unit + res.neg2ll.half_unit
+            n = math.exp(pen / k)
+            msg += (f"; BIC - (-2LL) = d ln n gives n = {n:.1f} ({math.exp((pen - h) / k):.1f} to "
+                    f"{math.exp((pen + h) / k):.1f} within printed precision)")
         out.append(Finding("DF003" if ok else "DF005", "AIC penalty", msg, src))
     return out
 
@@ -198,6 +202,12 @@ def merge(results: list[FitResult]) -> FitResult:
         base.gcorr = base.gcorr or r.gcorr
         base.neg2ll = base.neg2ll or r.neg2ll
         base.method = base.method or r.method
+    if base.random_effects:
+        from .mapping import un_param
+        for c in base.covariance:
+            m = re.fullmatch(r"UN\((\d+),(\d+)\)", c.name)
+            if m and not c.param.startswith(("var(", "cov(")):
+                c.param = un_param(int(m.group(1)), int(m.group(2)), base.random_effects) or c.param
     return base
 
 
