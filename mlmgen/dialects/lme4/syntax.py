@@ -195,6 +195,8 @@ def parse_syntax(text: str, file: str | None = None):
     for st in statements(masked, comments, b):
         r.statement(st)
     r.finish()
+    if not r.fit_seen:
+        b.diag("SY001", "no lmer() call found", 0, min(len(text), 1))
     return b.finish()
 
 
