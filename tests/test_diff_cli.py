@@ -1,0 +1,81 @@
+"""`mlmgen diff` on the command line: outputs-only diffs, hybrid/cluster-MC checks, JSON, exit codes."""
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from mlmgen.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+R = ROOT / "reference_outputs" / "r"
+PUB = ROOT / "reference_outputs" / "published"
+TAB = ROOT / "reference_outputs" / "lecture" / "sas_tables"
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["diff", *map(str, args)])
+
+
+def test_same_fit_in_two_forms_exits_0():
+    r = run(R / "2b_lecture_syntax.out", R / "2b_tables.out")
+    assert r.exit_code == 0, r.output
+    assert "agrees (DF003)" in r.output and "DIFFERS" not in r.output
+
+
+def test_ml_output_against_reml_is_explained_and_exits_0():
+    r = run(R / "2b_lecture_syntax.out", R / "2b_ml.out")
+    assert r.exit_code == 0, r.output
+    assert "ML vs REML" in r.output and "explained (DF002)" in r.output
+
+
+def test_perturbed_output_exits_1(tmp_path):
+    p = tmp_path / "perturbed.out"
+    p.write_text((R / "2b_lecture_syntax.out").read_text().replace(" 2.45240 ", " 2.45250 "))
+    r = run(R / "2b_lecture_syntax.out", p)
+    assert r.exit_code == 1
+    assert "WCverb" in r.output and "DIFFERS (DF001)" in r.output
+
+
+def test_json_output():
+    r = run(PUB / "achieve_random_intercept_lmertest.txt", PUB / "achieve_random_intercept_stata.log",
+            "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["exit_code"] == 0 and d["comparisons"][0]["other"]["source"] == "stata"
+    rows = d["comparisons"][0]["rows"]
+    df = [x for x in rows if x["statistic"] == "df"]
+    assert df and all(x["code"] == "DF002" for x in df)
+    assert all(x["code"] in ("DF002", "DF003") for x in rows)
+
+
+def test_lecture_pair_consistency():
+    r = run("--hybrid", TAB / "4d_solution.txt", "--hybrid", TAB / "4d_estimates_between.txt",
+            "--cmc", TAB / "4e_solution.txt", "--cmc", TAB / "4e_estimates_context.txt")
+    assert r.exit_code == 0, r.output
+    assert "0.8255 + 2.3613" in r.output
+
+
+def test_lecture_oddities_exit_1():
+    r = run(TAB / "2b_covparms.txt", TAB / "4a_random_WCverb_covparms.txt", "--only-differences")
+    assert r.exit_code == 1
+    assert "INCONSISTENT" in r.output and "DIFFERS (DF001)" in r.output
+
+
+def test_bad_input_exits_2_with_codes(tmp_path):
+    junk = tmp_path / "junk.txt"
+    junk.write_text("hello world\n")
+    r = run(junk)
+    assert r.exit_code == 2 and "OU001" in r.output
+    r = run(tmp_path / "missing.txt")
+    assert r.exit_code == 2
+    r = run(R / "2b_ml.out", "--data", "x.csv")
+    assert r.exit_code == 2 and "CL001" in r.output
+    r = run("--hybrid", TAB / "4d_solution.txt")
+    assert r.exit_code == 2 and "CL001" in r.output
+    r = run()
+    assert r.exit_code == 2 and "CL001" in r.output
+
+
+def test_forced_package(tmp_path):
+    r = run("--from", "sas", TAB / "2b_solution.txt", TAB / "2b_solution_again.txt")
+    assert r.exit_code == 0, r.output
