@@ -155,3 +155,14 @@ def test_data_without_the_cluster_or_a_predictor_is_reported(tmp_path):
     d.write_text("schoolID,langpost\n1,2\n1,3\n2,5\n")
     out = json.loads(run("lint", str(f), "--data", str(d), "--format", "json").output)
     assert [x["code"] for x in out] == ["DA002"] and "verb10" in out[0]["message"]
+
+
+def test_select_and_ignore():
+    sas = str(ROOT / "reference_outputs" / "lecture" / "syntax" / "4a_sas.sas")
+    model = str(ROOT / "examples" / "4a_hybrid_fixed_main_effects.toml")
+    all_codes = {d["code"] for d in json.loads(run("lint", sas, "--model", model, "--format", "json").output)}
+    assert all_codes == {"MS001", "SY005"}
+    res = run("lint", sas, "--model", model, "--format", "json", "--ignore", "sy005")
+    assert {d["code"] for d in json.loads(res.output)} == {"MS001"} and res.exit_code == 1
+    res = run("lint", sas, "--model", model, "--format", "json", "--select", "SY")
+    assert {d["code"] for d in json.loads(res.output)} == {"SY005"} and res.exit_code == 0

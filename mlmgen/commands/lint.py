@@ -115,8 +115,10 @@ def apply_fixes(parsed, findings) -> dict[str, str]:
 @click.option("--package", type=click.Choice(["sas", "lme4", "r", "stata", "spss"], case_sensitive=False),
               help="the package all FILEs are written for (default: recognised from each file)")
 @click.option("--show-roles", is_flag=True, help="print the variable roles used and where they came from")
+@click.option("--select", metavar="CODES", help="report only these codes or prefixes (comma-separated: MS,RE001)")
+@click.option("--ignore", metavar="CODES", help="do not report these codes or prefixes (comma-separated: SY005)")
 @handle_errors
-def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles):
+def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles, select, ignore):
     """Lint mixed-model syntax (SAS, R lme4, Stata, SPSS) or model files for smushed effects, stray
     predictors and package-default traps. Exit 1 when an error-level finding is reported."""
     from ..lint import build_roles, lint_findings
@@ -137,7 +139,7 @@ def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles):
             findings = lint_findings(parsed, data, reference, model_path, build_roles(parsed, data, reference),
                                      data_file=data_path)
             texts = {p.file: p.text for p in parsed if p.file}
-    diags = [f.diagnostic for f in findings]
+    diags = [f.diagnostic for f in findings if _wanted(f.diagnostic.code, select, ignore)]
     if show_roles:
         names = sorted({n for p in parsed if p.model for n in p.model.predictors})
         for n in names:
@@ -148,6 +150,20 @@ def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles):
     else:
         echo_text(diags, texts)
     sys.exit(1 if any(d.severity == Severity.ERROR for d in diags) else 0)
+
+
+def _codes(spec: str | None) -> tuple[str, ...] | None:
+    if spec is None:
+        return None
+    return tuple(c.strip().upper() for c in spec.split(",") if c.strip())
+
+
+def _wanted(code: str, select: str | None, ignore: str | None) -> bool:
+    """--select keeps codes starting with one of its entries; --ignore drops them (after --select)."""
+    sel, ign = _codes(select), _codes(ignore)
+    if sel is not None and not code.startswith(sel):
+        return False
+    return not (ign and code.startswith(ign))
 
 
 def _json(d: Diagnostic) -> dict:

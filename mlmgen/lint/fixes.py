@@ -66,6 +66,19 @@ class RemoveSlope:
 
 
 @dataclass(frozen=True)
+class AddSlope:
+    name: str
+
+    def apply(self, model: Model) -> Model:
+        if self.name in model.random.slopes:
+            return model
+        return replace(model, random=replace(model.random, slopes=model.random.slopes + (self.name,)))
+
+    def describe(self, dialect: str | None) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
 class SwapSlope:
     old: str
     new: str
@@ -142,7 +155,7 @@ class SetData:
         return self.name
 
 
-Edit = AddTerm | RemoveTerm | RemoveSlope | SwapSlope | SetMethod | SetCovariance | SetDdf | SetData
+Edit = AddTerm | RemoveTerm | AddSlope | RemoveSlope | SwapSlope | SetMethod | SetCovariance | SetDdf | SetData
 
 
 def apply_edits(model: Model, edits: list) -> Model:

@@ -6,7 +6,7 @@ from collections import Counter
 from ..dialects.base import ParsedSyntax
 from ..model import Term
 from . import LintContext, rule
-from .fixes import AddTerm, RemoveTerm, term_text
+from .fixes import AddSlope, AddTerm, RemoveSlope, RemoveTerm, term_text
 
 
 def fkey(factors) -> str:
@@ -28,8 +28,8 @@ def stray_predictor(ctx: LintContext) -> None:
 
     What it finds:
         A fixed term or random slope that is not in the reference model. The reference is the model
-        file given with `--model`; without one, it is the other snippets linted together: a term that
-        only some of them have (at most half) is reported in the snippets that have it. Against a model
+        file given with `--model`; without one, it is the other snippets linted together: a term or
+        random slope that only some of them have (at most half) is reported in the snippets that have it. Against a model
         file the finding is an error; against the other snippets (a majority vote) a warning.
 
     Why it matters:
@@ -59,7 +59,7 @@ def stray_predictor(ctx: LintContext) -> None:
                 if _fold(s) not in ref_slopes:
                     ctx.report(p, f"random slope {s} is not in {ctx.reference_label()} (its random effects: "
                                f"{', '.join(ctx.reference.random.effects)})", keys=["random:" + s],
-                               fix=f"remove the random slope {s}")
+                               fix="remove the random slope", edit=RemoveSlope(s))
         return
     models = ctx.models
     n = len(models)
@@ -74,6 +74,14 @@ def stray_predictor(ctx: LintContext) -> None:
                            keys=[fkey(t.factors)], severity="warning",
                            fix="remove the term (or add it to the other snippets)",
                            edit=RemoveTerm(t.factors))
+    slope_counts = Counter(s for _, p in models for s in {_fold(x) for x in p.model.random.slopes})
+    for _, p in models:
+        for s in p.model.random.slopes:
+            c = slope_counts[_fold(s)]
+            if c <= n / 2:
+                ctx.report(p, f"random slope {s} is in only {c} of the {n} snippets linted together",
+                           keys=["random:" + s], severity="warning",
+                           fix="remove the random slope (or add it to the other snippets)", edit=RemoveSlope(s))
 
 
 @rule("MS006", "error", scope="group")
@@ -81,8 +89,8 @@ def missing_predictor(ctx: LintContext) -> None:
     """A term the reference model has but the syntax lacks.
 
     What it finds:
-        A fixed term of the reference model (the `--model` file; without one, a term that more than
-        half of the snippets linted together have) that a snippet does not have.
+        A fixed term or random slope of the reference model (the `--model` file; without one, a fixed
+        term that more than half of the snippets linted together have) that a snippet does not have.
 
     Why it matters:
         The counterpart of a stray predictor: the snippets then fit different models, and every other
@@ -105,6 +113,11 @@ def missing_predictor(ctx: LintContext) -> None:
                 if _term_id(t) not in have:
                     ctx.report(p, f"{t.name} of {ctx.reference_label()} is missing from this syntax",
                                fix="add the missing term", edit=AddTerm(t.factors))
+            slopes = {_fold(x) for x in p.model.random.slopes}
+            for s in ctx.reference.random.slopes:
+                if _fold(s) not in slopes:
+                    ctx.report(p, f"random slope {s} of {ctx.reference_label()} is missing from this syntax",
+                               keys=["random:Intercept", "cluster"], fix="add the random slope", edit=AddSlope(s))
         return
     n = len(models)
     if n < 3:
