@@ -66,13 +66,15 @@ def context(model: Model, data_prep: bool = False) -> dict:
     raise_problems(problems)
 
     prep = []
+    member = data.rpartition(".")[2].upper()
+    tables = [f"work.{t}" for t in (("_mlm_prep", "_mlm_prep2") if member not in ("_MLM_PREP", "_MLM_PREP2")
+                                    else ("_mlm_tmp", "_mlm_tmp2"))]
     if data_prep:
         for r in prep_rounds(model, "_mlm_m"):
             cm = dict(r.cluster_means)
             gm = dict(r.grand_means)
             source, steps = data, []
-            for means, table, by in ((r.cluster_means, "work._mlm_prep", model.cluster),
-                                     (r.grand_means, "work._mlm_prep2", None)):
+            for means, table, by in ((r.cluster_means, tables[0], model.cluster), (r.grand_means, tables[1], None)):
                 if means:
                     steps.append({"table": table, "source": source, "group_by": by,
                                   "select": ", ".join(f"MEAN({src}) AS {tmp}" for src, tmp in means)})

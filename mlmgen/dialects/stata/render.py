@@ -11,7 +11,8 @@ dftable(pvalue) nolog`, `estat recovariance, relevel(id) correlation`, `lincom c
   Satterthwaite or Kenward-Roger with ML, between-within and containment are refused (RN001) because
   Stata's repeated/anova methods are defined differently. `none` (large-sample z) is Stata's own default:
   no `dfmethod()` and no `small`, with a comment saying so.
-* Data preparation: `egen double tmp = mean(x), by(id)` (egen's mean skips missing values),
+* Data preparation: `capture drop` of the variables it creates (so the do-file can be re-run, as the
+  other packages overwrite), `egen double tmp = mean(x), by(id)` (egen's mean skips missing values),
   `generate double` (double precision: Stata's default float type keeps only ~7 digits), `drop`.
 """
 from __future__ import annotations
@@ -76,7 +77,11 @@ def context(model: Model, data_prep: bool = False) -> dict:
 
     prep = []
     if data_prep:
-        for r in prep_rounds(model, "_mlm_m"):
+        rounds = prep_rounds(model, "_mlm_m")
+        made = [v.name for r in rounds for v in r.compute] + [t for r in rounds
+                                                              for _, t in r.cluster_means + r.grand_means]
+        prep += [f"capture drop {name}" for name in made]     # one each: drop fails whole if one is missing
+        for r in rounds:
             for src, tmp in r.cluster_means:
                 prep.append(f"egen double {tmp} = mean({src}), by({model.cluster})")
             for src, tmp in r.grand_means:

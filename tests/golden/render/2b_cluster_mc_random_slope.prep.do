@@ -1,5 +1,9 @@
 * (2b) Random L1 cluster-MC within slope
 * Data preparation: derived variables (means over non-missing values)
+capture drop hw2
+capture drop CMverb10
+capture drop WCverb
+capture drop _mlm_m1
 egen double _mlm_m1 = mean(verbal), by(schoolID)
 generate double hw2 = homework - 2
 generate double CMverb10 = _mlm_m1 - 10

@@ -1,5 +1,9 @@
 * (2c) Add 3 cross-level interactions
 * Data preparation: derived variables (means over non-missing values)
+capture drop hw2
+capture drop CMverb10
+capture drop WCverb
+capture drop _mlm_m1
 egen double _mlm_m1 = mean(verbal), by(schoolID)
 generate double hw2 = homework - 2
 generate double CMverb10 = _mlm_m1 - 10

@@ -1,5 +1,9 @@
 * (4a) Hybrid model with fixed main effects only
 * Data preparation: derived variables (means over non-missing values)
+capture drop CMverb10
+capture drop verb10
+capture drop WCverb
+capture drop _mlm_m1
 egen double _mlm_m1 = mean(verbal), by(schoolID)
 generate double CMverb10 = _mlm_m1 - 10
 generate double verb10 = verbal - 10

@@ -1,5 +1,8 @@
 * (4e) Cluster-MC with unsmushed cross-level interaction
 * Data preparation: derived variables (means over non-missing values)
+capture drop CMverb10
+capture drop WCverb
+capture drop _mlm_m1
 egen double _mlm_m1 = mean(verbal), by(schoolID)
 generate double CMverb10 = _mlm_m1 - 10
 generate double WCverb = verbal - _mlm_m1
