@@ -184,3 +184,15 @@ def test_cli_refuses_hostile_model_file(tmp_path):
     ok = CliRunner().invoke(cli, ["render", str(p), "--to", "r"])
     # R has no name length limit and writes the label as a comment: the same file renders for R
     assert ok.exit_code == 0 and "# $HOME" in ok.output
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan"])
+def test_non_finite_contrast_coefficients_refused(value, pkg):
+    text = f'outcome = "y"\ncluster = "g"\nfixed = ["x"]\n[[contrasts]]\nlabel = "c"\ncoefficients = {{ x = {value} }}\n'
+    try:
+        m = loads_model(text)
+    except MlmgenError as e:                        # the model file reader may refuse it already
+        assert any(d.code == "MF005" for d in e.diagnostics)
+        return
+    assert any(d.code == "MF005" for d in problems(m, pkg))

@@ -58,7 +58,7 @@ def check_names(model: Model, dialect: str, data_prep: bool,
                 extra: list[tuple[str, str]] = ()) -> list[Diagnostic]:
     """PT005 for every written name the package cannot take, and for names that collide when the
     package folds case (SAS, SPSS: `x` and `X` are one variable)."""
-    problems: list[Diagnostic] = []
+    problems: list[Diagnostic] = check_numbers(model)
     names = written_names(model, data_prep)
     for name, role in names + list(extra):
         problems.extend(check_identifier(name, dialect, role, Location(field=role, text=name)))
@@ -71,6 +71,20 @@ def check_names(model: Model, dialect: str, data_prep: bool,
                     "PT005", f"{role} name {name!r} and {other!r} are the same variable in {DIALECT_TITLES[dialect]}"
                     f" (names are case-insensitive)", Severity.ERROR, Location(field=role, text=name)))
     return problems
+
+
+def check_numbers(model: Model) -> list[Diagnostic]:
+    """MF005 for contrast coefficients that are not finite numbers (TOML allows inf and nan)."""
+    import math
+    out = []
+    for k, c in enumerate(model.contrasts):
+        for row in c.rows:
+            for term, coef in row:
+                if not isinstance(coef, (int, float)) or not math.isfinite(coef):
+                    out.append(Diagnostic("MF005", f"contrasts[{k}] ({c.label}): the coefficient of {term} must be a "
+                                          f"finite number (got {coef!r})", Severity.ERROR,
+                                          Location(field=f"contrasts[{k}]")))
+    return out
 
 
 def name_ok(name: str, dialect: str) -> bool:
