@@ -90,3 +90,45 @@ def test_unparsable_text():
 def test_sniff():
     assert sniff("m <- lmer(y ~ x + (1|g))") > 0.9
     assert sniff("proc mixed;") == 0
+
+
+def _random_formulas(n: int, seed: int = 7) -> list[str]:
+    import random
+    rnd = random.Random(seed)
+    xs = ["x1", "x2", "x3", "x4"]
+    out = []
+    for _ in range(n):
+        pieces = []
+        for _k in range(rnd.randint(1, 6)):
+            kind = rnd.random()
+            a, b, c = rnd.sample(xs, 3)
+            pieces.append(a if kind < 0.3 else f"{a}:{b}" if kind < 0.5 else f"{a}*{b}" if kind < 0.65
+                          else f"I({a}^2)" if kind < 0.8 else f"{a}:{b}:{c}" if kind < 0.9 else f"{a}*{b}*{c}")
+        rnd.shuffle(pieces)
+        head = rnd.choice(["", "1 + ", "0 + "])
+        out.append(f"y ~ {head}{' + '.join(pieces)} + (1 + x1 | g)")
+    return out
+
+
+def test_fixef_order_matches_r(r):
+    """contest1D's L is in fixef() order: the parser's order equals R's model-matrix columns."""
+    from rtools import run_r
+    formulas = _random_formulas(60)
+    code = "set.seed(1); d <- data.frame(y = rnorm(50), x1 = rnorm(50), x2 = rnorm(50), x3 = rnorm(50), " \
+           "x4 = rnorm(50), g = rep(1:10, 5))\n"
+    for f in formulas:
+        code += f"cat(colnames(model.matrix(lme4::nobars({f}), d)), sep = ' '); cat('\\n')\n"
+    r_cols = [line.split() for line in run_r(code).strip().split("\n")]
+    assert len(r_cols) == len(formulas)
+    for f, cols in zip(formulas, r_cols):
+        ps = parse_syntax(f"m <- lmer({f}, data = d)")
+        ours = []
+        for name in ps.model.fixed_names:
+            parts = name.split(":")
+            if len(parts) > 1 and len(set(parts)) == 1:
+                ours.append(f"I({parts[0]}^{len(parts)})")
+            else:
+                ours.append(name)
+        # R names an interaction by the first appearance of its variables; compare as sets of factors
+        norm = lambda n: ("(Intercept)",) if n in ("(Intercept)", "Intercept") else tuple(sorted(n.split(":")))
+        assert [norm(n) for n in ours] == [norm(n) for n in cols], (f, ours, cols)
