@@ -213,3 +213,19 @@ def test_lecture_fix_round_trip(lecture_csv, tmp_path):
     assert re.search(r"mixgrd\*CMverb10|CMverb10\*mixgrd", fixed)
     assert res.exit_code == 0, res.output
     assert _from_text(res.output) == set(), res.output
+
+
+def test_lecture_constant_c_variant_from_naming_hints_only(tmp_path):
+    """Without data or model file, roles come from the lecture's names (CMverb10, WCverb, verb10 share the
+    stem 'verb'): RE001 is still found, labelled low confidence, and MS003 stays silent because nothing says
+    mixgrd is a level-2 variable."""
+    if not _parser_available("sas"):
+        pytest.skip("SAS reader not available yet")
+    v = tmp_path / "v.sas"
+    v.write_text((SYNTAX / "4d_sas.sas").read_text().replace("RANDOM INTERCEPT WCverb", "RANDOM INTERCEPT verb10")
+                 .replace(" mixgrd*CMverb10", ""))
+    data = json.loads(_run([str(v), "--format", "json"]).output)
+    assert {d["code"] for d in data} == {"RE001", GCORR}
+    re001 = next(d for d in data if d["code"] == "RE001")
+    assert re001["severity"] == "warning" and "low confidence" in re001["message"]
+    assert re001["source"].startswith("roles from naming hint (low confidence): verb10 = constant-centred")
