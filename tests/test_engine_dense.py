@@ -19,9 +19,9 @@ from mlmgen.engine.information import cov_blocks
 TOL = 1e-9
 
 
-def simulate(q_slopes: int, seed: int, m: int = 25, intercept: bool = True):
+def simulate(q_slopes: int, seed: int, m: int = 16, intercept: bool = True):
     rng = np.random.default_rng(seed)
-    sizes = rng.integers(3, 10, m)
+    sizes = rng.integers(3, 9, m)
     sizes[0] = 1
     sizes[1] = 2
     g = np.repeat(np.arange(m), sizes)

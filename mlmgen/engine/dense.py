@@ -97,7 +97,15 @@ class DenseModel:
         return self.neg2ll(phi_from_g(T * s2, s2, self.covariance))
 
     def quantities(self, phi: np.ndarray) -> dict:
-        """beta, C, P_i, Q_ij, observed Hessian H, expected information, at phi."""
+        """beta, C, P_i, Q_ij, observed Hessian H, expected information, at phi (cached per phi)."""
+        cache = self.__dict__.setdefault("_cache", {})
+        key = np.asarray(phi, dtype=float).tobytes()
+        if key not in cache:
+            cache.clear()
+            cache[key] = self._quantities(phi)
+        return cache[key]
+
+    def _quantities(self, phi: np.ndarray) -> dict:
         V = self.V(phi)
         Vinv = np.linalg.inv(V)
         X, y = self.X, self.y
@@ -109,14 +117,16 @@ class DenseModel:
         PV = [P @ Vi for Vi in dV]
         VV = [Vinv @ Vi for Vi in dV]
         Py = P @ y
-        trPP = np.array([[np.trace(PV[i] @ PV[j]) for j in range(k)] for i in range(k)])
-        trVV = np.array([[np.trace(VV[i] @ VV[j]) for j in range(k)] for i in range(k)])
+        # tr(AB) = sum(A * B') for the traces
+        trPP = np.array([[np.sum(PV[i] * PV[j].T) for j in range(k)] for i in range(k)])
+        trVV = np.array([[np.sum(VV[i] * VV[j].T) for j in range(k)] for i in range(k)])
         yPPy = np.array([[Py @ dV[i] @ P @ dV[j] @ Py for j in range(k)] for i in range(k)])
         first = trPP if self.reml else trVV
         H = -first + 2.0 * yPPy
         info = 0.5 * first
-        Pi = [X.T @ Vinv @ Vi @ Vinv @ X for Vi in dV]
-        Qij = [[X.T @ Vinv @ dV[i] @ Vinv @ dV[j] @ Vinv @ X for j in range(k)] for i in range(k)]
+        VX = Vinv @ X
+        Pi = [VX.T @ Vi @ VX for Vi in dV]
+        Qij = [[VX.T @ dV[i] @ Vinv @ dV[j] @ VX for j in range(k)] for i in range(k)]
         return {"beta": beta, "C": C, "H": H, "info": info, "P": Pi, "Q": Qij,
                 "asycov_obs": 2.0 * np.linalg.inv(H), "asycov_exp": np.linalg.inv(info)}
 
