@@ -145,6 +145,11 @@ def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) ->
         out.append(("information", "observed vs expected information: Stata's dfmethod(satterthwaite) and "
                                    "dfmethod(kroger) use the expected information by default (eim); SAS and "
                                    "lmerTest the observed (add `, oim` to Stata's dfmethod() to match)"))
+    for res_, who in ((oth, o), (ref, r)):
+        warn = res_.extra.get("convergence_warnings")
+        if warn:
+            out.append(("converge", f"{who} warned that it did not converge ({warn[0]}): its numbers are near, "
+                                    f"not at, the optimum"))
     if "kenward-roger" in (ref.ddf, oth.ddf) and ref.ddf != oth.ddf:
         out.append(("kr-se", "Kenward-Roger adjusts the standard errors as well as the df"))
     return out
@@ -222,6 +227,10 @@ def _add(cmp: Comparison, section: str, name: str, stat: str, a: Value | None, b
         cmp.rows.append(Row(section, name, stat, a, b, "DF003"))
         return
     exp = _explain(section, stat, ctx)
+    if exp is None:
+        conv = [r for k, r in ctx if k == "converge"]
+        if conv and abs(a.value - b.value) <= 1e-3 * max(abs(a.value), abs(b.value), 1e-3):
+            exp = ("DF002", conv[0])
     if exp:
         cmp.rows.append(Row(section, name, stat, a, b, exp[0], exp[1]))
     else:

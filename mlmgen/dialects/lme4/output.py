@@ -64,6 +64,9 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
                 if g:
                     res.n_clusters = int(g.group(2).replace(",", ""))
                     res.extra["cluster"] = g.group(1).strip()
+        elif s.startswith("Model failed to converge") or s.startswith("convergence code") or \
+                re.match(r"Model is nearly unidentifiable", s):
+            res.extra.setdefault("convergence_warnings", []).append(s)
         elif s.startswith("Fixed effects:"):
             i = _read_coef_table(L, i + 1, res, fixed=True)
             found += 1
