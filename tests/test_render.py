@@ -58,6 +58,9 @@ def test_variance_components_everywhere():
     assert "+(1+x||g))" in out["lme4"]
     assert "covariance(independent)" in out["stata"]
     assert "COVTYPE(VC) SUBJECT(g)" in out["spss"]
+    # correlations are 0 by construction under VC: none is requested
+    assert "GCORR" not in out["sas"] and "estat recovariance" not in out["stata"]
+    assert "TESTCOV G" not in out["spss"] and "correlations already" not in out["lme4"]
 
 
 def test_unstructured_everywhere():

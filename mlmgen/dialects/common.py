@@ -87,6 +87,12 @@ def check_numbers(model: Model) -> list[Diagnostic]:
     return out
 
 
+def correlated(model: Model) -> bool:
+    """Random effects with correlations to report: UN covariance with two or more effects (under VC they
+    are 0 by construction, so no package is asked to print them)."""
+    return model.random.covariance == "un" and model.random.q > 1
+
+
 def name_ok(name: str, dialect: str) -> bool:
     return not identifier_problems(name, dialect)
 

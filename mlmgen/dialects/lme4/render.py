@@ -22,7 +22,8 @@ from __future__ import annotations
 from ...diagnostics import Diagnostic, Location, Severity
 from ...escape import comment_text
 from ...model import Model
-from ..common import (DEFAULT_DATA, DEFAULT_OBJECT, check_names, derived_rhs, fmt_coef, not_expressible,
+from ..common import (DEFAULT_DATA, DEFAULT_OBJECT, check_names, correlated, derived_rhs, fmt_coef,
+                      not_expressible,
                       prep_rounds, raise_problems, wrap)
 
 DDF = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger"}
@@ -129,6 +130,6 @@ def context(model: Model, data_prep: bool = False) -> dict:
         "ddf": ddf,
         "notes": notes,
         "summary_comment": ("Shows random effect correlations already"
-                            if model.random.covariance == "un" and model.random.q > 1 else ""),
+                            if correlated(model) else ""),
         "contrasts": contrasts,
     }

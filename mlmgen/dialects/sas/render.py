@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from ...escape import comment_text, quote_string
 from ...model import Model
-from ..common import (DEFAULT_DATA, check_names, derived_rhs, fmt_coef, prep_rounds, raise_problems, wrap)
+from ..common import (DEFAULT_DATA, check_names, correlated, derived_rhs, fmt_coef, prep_rounds, raise_problems,
+                      wrap)
 from ...diagnostics import Diagnostic, Location, Severity
 
 DDFM = {"satterthwaite": "Satterthwaite", "kenward-roger": "KenwardRoger", "residual": "Residual",
@@ -90,7 +91,7 @@ def context(model: Model, data_prep: bool = False) -> dict:
     options = (["NOINT"] if not model.intercept else []) + ["SOLUTION", f"DDFM={DDFM[model.ddf]}"]
     effects = (["INTERCEPT"] if model.random.intercept else []) + list(model.random.slopes)
     random_options = [f"TYPE={TYPE[model.random.covariance]}", f"SUBJECT={model.cluster}"]
-    if model.random.q > 1:
+    if correlated(model):
         random_options.append("GCORR")
     notes = []
     if model.ddf == "kenward-roger" and model.method == "ml":
@@ -106,5 +107,5 @@ def context(model: Model, data_prep: bool = False) -> dict:
         "random_options": " ".join(random_options),
         "contrasts": contrasts,
         "prep": prep,
-        "gcorr": model.random.q > 1,
+        "gcorr": correlated(model),
     }

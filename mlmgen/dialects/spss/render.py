@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from ...escape import comment_text, quote_string
 from ...model import Model
-from ..common import (check_names, derived_rhs, fmt_coef, not_expressible, prep_rounds, raise_problems, wrap)
+from ..common import (check_names, correlated, derived_rhs, fmt_coef, not_expressible, prep_rounds,
+                      raise_problems, wrap)
 
 DFMETHOD = {"satterthwaite": "SATTERTHWAITE", "kenward-roger": "KENWARDROGER", "residual": "RESIDUAL"}
 COVTYPE = {"un": "UN", "vc": "VC"}
@@ -78,7 +79,7 @@ def context(model: Model, data_prep: bool = False) -> dict:
     if not fixed:
         fixed_lines = ["| NOINT" if not model.intercept else "| SSTYPE(3)"]
     effects = (["INTERCEPT"] if model.random.intercept else []) + list(model.random.slopes)
-    printed = ["SOLUTION", "TESTCOV"] + (["G"] if model.random.q > 1 else [])
+    printed = ["SOLUTION", "TESTCOV"] + (["G"] if correlated(model) else [])
     notes = []
     if model.ddf == "kenward-roger" and model.method == "ml":
         notes.append(KR_ML_NOTE)
@@ -90,7 +91,7 @@ def context(model: Model, data_prep: bool = False) -> dict:
         "method": model.method.upper(),
         "dfmethod": dfmethod,
         "print": " ".join(printed),
-        "g_note": model.random.q > 1,
+        "g_note": correlated(model),
         "fixed_lines": fixed_lines,
         "random": " ".join(effects) + f" | COVTYPE({COVTYPE[model.random.covariance]}) SUBJECT({model.cluster})",
         "tests": tests,

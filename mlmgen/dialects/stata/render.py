@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from ...escape import comment_text
 from ...model import Model
-from ..common import (check_names, derived_rhs, fmt_coef, not_expressible, prep_rounds, raise_problems, wrap)
+from ..common import (check_names, correlated, derived_rhs, fmt_coef, not_expressible, prep_rounds,
+                      raise_problems, wrap)
 
 DFMETHOD = {"satterthwaite": "satterthwaite", "kenward-roger": "kroger", "residual": "residual"}
 COVARIANCE = {"un": "un", "vc": "independent"}
@@ -103,7 +104,7 @@ def context(model: Model, data_prep: bool = False) -> dict:
         "title": title,
         "prep": prep,
         "lines": fixed_lines + [" ".join(re_opts + options)],
-        "correlation": model.random.q > 1,
+        "correlation": correlated(model),
         "cluster": model.cluster,
         "notes": notes,
         "contrasts": contrasts,
