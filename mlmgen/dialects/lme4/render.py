@@ -23,8 +23,7 @@ from ...diagnostics import Diagnostic, Location, Severity
 from ...escape import comment_text
 from ...model import Model
 from ..common import (DEFAULT_DATA, DEFAULT_OBJECT, check_names, correlated, derived_rhs, fmt_coef,
-                      not_expressible,
-                      prep_rounds, raise_problems, wrap)
+                      not_expressible, prep_rounds, raise_problems, wrap)
 
 DDF = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger"}
 _FORMULA_RESERVED = {".", "..."}
