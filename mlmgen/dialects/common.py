@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..model import Model
-from ..names import DIALECT_TITLES, check_identifier, identifier_problems
+from ..names import DIALECT_TITLES, check_identifier
 from ..variables import VariableDef, fmt_number
 
 DEFAULT_DATA = "mydata"     # data set name written when the model names none (lme4 formulas)
@@ -91,10 +91,6 @@ def correlated(model: Model) -> bool:
     """Random effects with correlations to report: UN covariance with two or more effects (under VC they
     are 0 by construction, so no package is asked to print them)."""
     return model.random.covariance == "un" and model.random.q > 1
-
-
-def name_ok(name: str, dialect: str) -> bool:
-    return not identifier_problems(name, dialect)
 
 
 def fmt_coef(x: float) -> str:
