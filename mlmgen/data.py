@@ -159,15 +159,23 @@ def prepare(model: Model, frame: pd.DataFrame, file: str | None = None) -> tuple
     cols = {v: value(v) for v in used_vars}
     out = pd.DataFrame(cols, index=frame.index)
 
-    missing = {v: int(out[v].isna().sum()) for v in used_vars}
-    complete = out.notna().all(axis=1)
+    missing: dict[str, int] = {}
+    complete = np.ones(len(out), dtype=bool)
     for v in used_vars:
-        if v != model.cluster:
-            bad = ~np.isfinite(out[v].to_numpy(dtype=float, na_value=np.nan)) & out[v].notna().to_numpy()
-            if bad.any():
-                raise _err(f"{v} has {int(bad.sum())} infinite value(s) (first at row {int(np.argmax(bad)) + 1}); "
+        if v == model.cluster:
+            na = out[v].isna().to_numpy()
+        else:
+            a = out[v].to_numpy(dtype=np.float64)
+            na = np.isnan(a)
+            inf = np.isinf(a)
+            if inf.any():
+                raise _err(f"{v} has {int(inf.sum())} infinite value(s) (first at row {int(np.argmax(inf)) + 1}); "
                            f"recode them as missing", file, "DA003", v)
-    out = out[complete].copy()
+        missing[v] = int(na.sum())
+        if missing[v]:
+            complete &= ~na
+    if not complete.all():
+        out = out[complete].copy()
     rows_used = int(len(out))
     report = DataReport(file, rows_read, rows_used, missing, computed, diags)
     if rows_used < rows_read:
@@ -195,9 +203,9 @@ def _numeric(s: pd.Series, name: str, file: str | None) -> pd.Series:
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(object)
     if pd.api.types.is_bool_dtype(s):
-        return s.astype(float)
+        return s if s.dtype == np.float64 else s.astype(np.float64)
     if pd.api.types.is_numeric_dtype(s):
-        return s.astype(float)
+        return s if s.dtype == np.float64 else s.astype(np.float64)
     conv = pd.to_numeric(s.astype(str).str.strip().replace({"": None, ".": None, "NA": None, "nan": None,
                                                              "None": None}), errors="coerce")
     bad = conv.isna() & s.notna() & ~s.astype(str).str.strip().isin(["", ".", "NA", "nan", "None"])

@@ -51,33 +51,47 @@ class Design:
 
 
 def cluster_codes(values) -> tuple[np.ndarray, np.ndarray]:
-    """(codes 0..m-1, sorted unique values). Numeric-looking ids sort numerically, text ids as text."""
+    """(codes 0..m-1, sorted unique values). Numeric-looking ids sort numerically, text ids as text.
+
+    Non-negative integer ids of moderate range take an O(N) look-up-table path (no hashing, no sort)."""
+    v = np.asarray(values)
+    if v.dtype.kind in "iu" and v.size and v.min() >= 0 and v.max() < 4 * v.size + 1024:
+        present = np.bincount(v) > 0
+        ids = np.flatnonzero(present)
+        lut = np.full(present.size, -1, dtype=np.intp)
+        lut[ids] = np.arange(ids.size)
+        return lut[v], ids.astype(v.dtype)
     codes, uniques = pd.factorize(pd.Series(values), sort=True)
     return codes.astype(np.intp), np.asarray(uniques)
 
 
 def term_column(frame: pd.DataFrame, factors: tuple[str, ...]) -> np.ndarray:
     """The product of the factor columns (a main effect is one factor; `x:x` squares x)."""
-    col = np.ones(len(frame), dtype=np.float64)
-    for f in factors:
+    col = frame[factors[0]].to_numpy(dtype=np.float64)
+    for f in factors[1:]:
         col = col * frame[f].to_numpy(dtype=np.float64)
     return col
 
 
 def build_design(model: Model, frame: pd.DataFrame) -> Design:
-    """Arrays for `fit_arrays` from a prepared frame (see module docstring for the layout)."""
+    """Arrays for `fit_arrays` from a prepared frame (see module docstring for the layout).
+
+    X and Z are column-major (Fortran order): each column is contiguous, which is how the engine reads them."""
     n = len(frame)
-    y = frame[model.outcome].to_numpy(dtype=np.float64).copy()
-    xcols = []
+    y = np.array(frame[model.outcome].to_numpy(dtype=np.float64), copy=True)
+    p = len(model.fixed_names)
+    X = np.empty((n, p), dtype=np.float64, order="F")
+    j = 0
     if model.intercept:
-        xcols.append(np.ones(n))
+        X[:, 0] = 1.0
+        j = 1
     for t in model.fixed:
-        xcols.append(term_column(frame, t.factors))
-    X = np.column_stack(xcols) if xcols else np.empty((n, 0))
-    zcols = []
-    for e in model.random.effects:
-        zcols.append(np.ones(n) if e == "Intercept" else frame[e].to_numpy(dtype=np.float64))
-    Z = np.column_stack(zcols) if zcols else np.empty((n, 0))
+        X[:, j] = term_column(frame, t.factors)
+        j += 1
+    eff = model.random.effects
+    Z = np.empty((n, len(eff)), dtype=np.float64, order="F")
+    for k, e in enumerate(eff):
+        Z[:, k] = 1.0 if e == "Intercept" else frame[e].to_numpy(dtype=np.float64)
     groups, ids = cluster_codes(frame[model.cluster].to_numpy())
-    return Design(y=y, X=np.ascontiguousarray(X), Z=np.ascontiguousarray(Z), groups=groups,
-                  x_names=list(model.fixed_names), z_names=list(model.random.effects), cluster_ids=ids)
+    return Design(y=y, X=X, Z=Z, groups=groups, x_names=list(model.fixed_names), z_names=list(eff),
+                  cluster_ids=ids)
