@@ -1,0 +1,129 @@
+"""`to_fit_result`: an `EngineFit` as the package-neutral `FitResult` (full precision, no printed text).
+
+* fixed effects in the model's term order, with SE, df, t, p and 95% CI under the requested ddf method
+  (Kenward-Roger: pbkrtest's adjusted SE); aliased terms get estimate 0 and `aliased=True`, no SE (as SAS);
+* covariance parameters with SAS labels (UN(1,1), UN(2,1), ..., Residual) and canonical params, the COVTEST
+  SE from the observed information (ASYCOV = 2 H^-1), Wald Z = estimate/SE and SAS's p: one-sided (upper
+  tail) for variances, two-sided for covariances; parameters at a bound are flagged and get no SE/Z/p;
+* the G correlation matrix, information criteria per package (`criteria.information_criteria`), the model's
+  contrasts, the optimiser summary and the engine's diagnostics (as "CODE: message" notes).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from ..results import ContrastResult, CovParam, FitResult, FixedEffect, Value
+
+
+def _v(x) -> Value | None:
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else Value(x)
+
+
+def _term_key(name: str) -> tuple[str, ...]:
+    if name.strip().lower() in ("intercept", "(intercept)", "_cons"):
+        return ()
+    return tuple(sorted(f.strip() for f in name.split(":")))
+
+
+def contrast_matrix(efit, rows) -> np.ndarray:
+    """L (r, p) in efit.x_names order from rows of (term name, coefficient) pairs; KeyError names a term the
+    fit does not estimate (unknown or aliased)."""
+    index = {_term_key(n): j for j, n in enumerate(efit.x_names)}
+    L = np.zeros((len(rows), len(efit.x_names)))
+    for r, row in enumerate(rows):
+        for term, coef in row:
+            k = _term_key(term)
+            if k not in index:
+                raise KeyError(term)
+            L[r, index[k]] += float(coef)
+    return L
+
+
+def to_fit_result(efit, model, ddf: str | None = None) -> FitResult:
+    ddf = ddf or getattr(model, "ddf", None) or "satterthwaite"
+    notes = [f"{d.code}: {d.message}" for d in efit.notes]
+    if ddf == "kenward-roger" and not efit.reml:
+        notes.append("EN005: Kenward-Roger was computed on an ML fit; pbkrtest refits by REML first, so its "
+                     "numbers will differ")
+
+    # fixed effects, in the model's order when the names agree
+    table = {_term_key(r["term"]): r for r in efit.fixed_table(ddf)}
+    order = list(getattr(model, "fixed_names", ()) or [])
+    known = {_term_key(n) for n in efit.x_names} | {_term_key(n) for n in efit.aliased}
+    if not order or {_term_key(n) for n in order} != known:
+        order = list(efit.x_names) + list(efit.aliased)
+    aliased = {_term_key(n) for n in efit.aliased}
+    fixed = []
+    for name in order:
+        k = _term_key(name)
+        if k in aliased:
+            fixed.append(FixedEffect(term=name, estimate=Value(0.0), aliased=True))
+            continue
+        r = table[k]
+        fixed.append(FixedEffect(term=name, estimate=Value(r["estimate"]), se=_v(r["se"]), df=_v(r["df"]),
+                                 t=_v(r["t"]), p=_v(r["p"]), lower=_v(r["lower"]), upper=_v(r["upper"])))
+
+    # covariance parameters (COVTEST)
+    phi = efit.covparm_values()
+    se = efit.covparm_se("observed")
+    covariance = []
+    for (label, param), est, s in zip(efit.covparm_names(), phi, se):
+        at_bound = param in efit.boundary
+        z = p = None
+        if not at_bound and np.isfinite(s) and s > 0:
+            z = est / s
+            p = stats.norm.sf(z) if param.startswith("var") else 2.0 * stats.norm.sf(abs(z))
+        covariance.append(CovParam(name=label, param=param, estimate=Value(float(est)),
+                                   se=None if at_bound else _v(s), z=_v(z), p=_v(p), boundary=at_bound))
+
+    G = efit.G
+    sd = np.sqrt(np.maximum(np.diag(G), 0.0))
+    gcorr = []
+    for i in range(len(sd)):
+        row = []
+        for j in range(len(sd)):
+            row.append(float(G[i, j] / (sd[i] * sd[j])) if sd[i] > 0 and sd[j] > 0 else None)
+        gcorr.append(row)
+
+    # information criteria (the design/API engineer's module)
+    try:
+        from .criteria import information_criteria
+        fit_stats = information_criteria(efit.neg2ll, reml=efit.reml, n_obs=efit.n_obs,
+                                         n_clusters=efit.n_clusters, n_fixed=efit.rank, n_cov=len(phi),
+                                         n_cov_effective=len(phi) - len(efit.boundary))
+    except ImportError:  # pragma: no cover - criteria.py is part of the package
+        fit_stats = {}
+
+    contrasts = []
+    for c in getattr(model, "contrasts", ()) or ():
+        try:
+            L = contrast_matrix(efit, c.rows)
+        except KeyError as e:
+            notes.append(f"MF005: contrast {c.label!r} names {e.args[0]!r}, which the fit does not estimate "
+                         "(unknown or aliased term); not computed")
+            continue
+        res = efit.contrast(L, ddf)
+        if L.shape[0] == 1:
+            df = res["df"]
+            crit = stats.t.ppf(0.975, df) if np.isfinite(df) and df > 0 else stats.norm.ppf(0.975)
+            contrasts.append(ContrastResult(label=c.label, estimate=_v(res["estimate"]), se=_v(res["se"]),
+                                            df=_v(df), t=_v(res["t"]), p=_v(res["p"]),
+                                            lower=_v(res["estimate"] - crit * res["se"]),
+                                            upper=_v(res["estimate"] + crit * res["se"])))
+        else:
+            contrasts.append(ContrastResult(label=c.label, f=_v(res["f"]), num_df=_v(res["num_df"]),
+                                            den_df=_v(res["den_df"]), p=_v(res["p"])))
+
+    return FitResult(source="mlmgen", method="reml" if efit.reml else "ml", ddf=ddf, n_obs=efit.n_obs,
+                     n_clusters=efit.n_clusters, neg2ll=Value(float(efit.neg2ll)), fixed=fixed,
+                     covariance=covariance, covariance_structure=efit.covariance,
+                     random_effects=list(efit.z_names), gcorr=gcorr, fit=fit_stats, contrasts=contrasts,
+                     optimisation=efit.optimisation, notes=notes,
+                     extra={"theta": [float(t) for t in efit.theta], "sigma2": float(efit.sigma2),
+                            "singular": bool(efit.singular), "aliased": list(efit.aliased)})
