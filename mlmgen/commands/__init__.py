@@ -54,6 +54,13 @@ def load_model_or_formula(model_file: str | None, formula: str | None, method: s
     changes = {}
     if method:
         changes["method"] = normalise_method(method)
+        if changes["method"] is None:
+            raise MlmgenError(Diagnostic("CL001", f"--method must be REML or ML (got {method!r})", Severity.ERROR,
+                                         Location(field="--method")))
     if ddf:
         changes["ddf"] = normalise_ddf(ddf)
+        if changes["ddf"] is None:
+            raise MlmgenError(Diagnostic(
+                "CL001", f"--ddf must be satterthwaite, kenward-roger, residual, between-within, containment or "
+                f"none (got {ddf!r})", Severity.ERROR, Location(field="--ddf")))
     return model.with_(**changes) if changes else model
