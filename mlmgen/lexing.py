@@ -65,32 +65,6 @@ class Comment:
     text: str          # the comment's content without its markers, stripped
 
 
-def mask_block_comments(text: str, chars: list[str], comments: list[Comment], quotes: str = "\"'") -> None:
-    """Blank `/* ... */` comments outside quoted strings (an unclosed one runs to the end of the text)."""
-    i, n, quote = 0, len(text), None
-    while i < n:
-        c = text[i]
-        if quote:
-            if c == quote:
-                quote = None
-            elif c == "\n" and quote not in ("'", '"'):
-                quote = None
-            i += 1
-            continue
-        if c in quotes:
-            quote = c
-            i += 1
-            continue
-        if text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            comments.append(Comment(i, j, text[i + 2:j - 2 if j <= n and text.endswith("*/", 0, j) else j].strip()))
-            blank(chars, i, j)
-            i = j
-            continue
-        i += 1
-
-
 # ---------------------------------------------------------------------------------------------- tokens
 
 @dataclass

@@ -126,3 +126,11 @@ def test_subject_not_in_class_is_a_warning():
 def test_sniff():
     assert sniff("proc mixed data=x;") > 0.9
     assert sniff("mixed y x || g:") == 0
+
+
+def test_quotes_inside_comments_and_comment_markers_inside_strings():
+    ps = parse_syntax("title 'it''s /* not a comment */'; proc mixed data=d; class g; * don't;\n"
+                      "model y = x; /* it's */ random intercept x / subject=g type=un(1);\n"
+                      "estimate 'a /* b */ ; c' x 1; run;")
+    assert [d.code for d in ps.diagnostics] == []
+    assert ps.model.random.covariance == "vc" and ps.model.contrasts[0].label == "a /* b */ ; c"

@@ -92,3 +92,19 @@ def test_unparsable():
 def test_sniff():
     assert sniff("mixed y c.x || g: x, reml") > 0.9
     assert sniff("MIXED y WITH x /FIXED = x /RANDOM = INTERCEPT | SUBJECT(g).") < 0.9
+
+
+def test_comment_rules():
+    ps = parse_syntax('mixed y c.x /* nested /* block */ still */ c.z || g:, reml // a "quote\n'
+                      'lincom c.x - c.z // label with /* inside\n'
+                      '* whole-line comment with || and "quote\n'
+                      'lincom c.x // second')
+    assert [d.code for d in ps.diagnostics] == []
+    assert [t.name for t in ps.model.fixed] == ["x", "z"]
+    assert [c.label for c in ps.model.contrasts] == ["label with /* inside", "second"]
+
+
+def test_grouped_notation_is_named():
+    ps = parse_syntax("mixed y c.(x z) || g:")
+    [d] = ps.diagnostics
+    assert d.code == "SY004" and d.location.text == "c.(x z)"

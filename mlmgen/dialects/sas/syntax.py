@@ -20,8 +20,7 @@ import re
 from dataclasses import dataclass
 
 from ...diagnostics import Fix, Severity
-from ...lexing import (Comment, SyntaxBuilder, Token, blank, mask_block_comments, prefix_match, split_top,
-                       to_number, tokenize)
+from ...lexing import Comment, SyntaxBuilder, Token, blank, prefix_match, split_top, to_number, tokenize
 from ...model import normalise_covariance
 
 _TOKEN = re.compile(r"""
@@ -80,36 +79,38 @@ class _Opt:
 
 
 def mask(text: str) -> tuple[str, list[Comment]]:
-    """Blank `/* */` comments and `* ... ;` statement comments, keeping every offset."""
+    """Blank `/* */` comments and `* ... ;` / `%* ... ;` statement comments, keeping every offset.
+
+    One pass, so quotes inside comments (`* don't;`) and comment markers inside strings are left alone.
+    Strings may span lines (SAS); an unclosed block comment runs to the end of the text."""
     chars = list(text)
     comments: list[Comment] = []
-    mask_block_comments(text, chars, comments)
-    masked = "".join(chars)
-    i, n, at_start, quote = 0, len(masked), True, None
+    i, n, at_start, quote = 0, len(text), True, None
     while i < n:
-        c = masked[i]
+        c = text[i]
         if quote:
             if c == quote:
                 quote = None
             i += 1
             continue
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            comments.append(Comment(i, j, text[i + 2:j].removesuffix("*/").strip()))
+            blank(chars, i, j)
+            i = j
+            continue
+        if at_start and (c == "*" or text.startswith("%*", i)):
+            j = text.find(";", i)
+            j = n if j < 0 else j + 1
+            comments.append(Comment(i, j, text[i + 1:j - 1].lstrip("*").strip()))
+            blank(chars, i, j)
+            i = j
+            continue
         if c in "'\"":
             quote, at_start = c, False
         elif c == ";":
             at_start = True
-        elif c == "*" and at_start:
-            j = masked.find(";", i)
-            j = n if j < 0 else j + 1
-            comments.append(Comment(i, j, masked[i + 1:j - 1].strip()))
-            blank(chars, i, j)
-            i = j
-            continue
-        elif c == "%" and at_start and masked.startswith("%*", i):
-            j = masked.find(";", i)
-            j = n if j < 0 else j + 1
-            blank(chars, i, j)
-            i = j
-            continue
         elif not c.isspace():
             at_start = False
         i += 1

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from ...diagnostics import Fix, Severity
-from ...lexing import Comment, SyntaxBuilder, Token, blank, mask_block_comments, prefix_match, split_top, tokenize
+from ...lexing import Comment, SyntaxBuilder, Token, blank, prefix_match, split_top, tokenize
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -48,42 +48,63 @@ _HARMLESS_CMDS = {"estat", "display", "di", "summarize", "sum", "describe", "des
 
 
 def mask(text: str) -> tuple[str, list[Comment]]:
-    """Blank comments; `///` continuations become spaces (the next line joins), offsets kept."""
+    """Blank comments; `///` continuations become spaces (the next line joins), offsets kept.
+
+    One pass: `/* */` (nested, as Stata allows), `//` and `///` (at a line start or after a blank), `*`
+    as the first character of a line; strings `"..."` and compound `` `"..."' `` end at the line end."""
     chars = list(text)
     comments: list[Comment] = []
-    mask_block_comments(text, chars, comments, quotes='"')
-    masked = "".join(chars)
-    i, n = 0, len(masked)
-    line_start = True
-    quote = False
+    i, n = 0, len(text)
+    line_start, quote = True, None
     while i < n:
-        c = masked[i]
+        c = text[i]
         if c == "\n":
-            line_start, quote = True, False
+            line_start, quote = True, None
             i += 1
             continue
         if quote:
-            quote = c != '"'
-            i += 1
+            if text.startswith(quote, i):
+                i += len(quote)
+                quote = None
+            else:
+                i += 1
+            continue
+        if text.startswith('`"', i):
+            quote, line_start = "\"'", False
+            i += 2
             continue
         if c == '"':
-            quote, line_start = True, False
-        elif c == "/" and masked.startswith("//", i) and (i == 0 or masked[i - 1].isspace()):
-            j = masked.find("\n", i)
+            quote, line_start = '"', False
+        elif text.startswith("/*", i):
+            depth, j = 1, i + 2
+            while j < n and depth:
+                if text.startswith("/*", j):
+                    depth, j = depth + 1, j + 2
+                elif text.startswith("*/", j):
+                    depth, j = depth - 1, j + 2
+                else:
+                    j += 1
+            comments.append(Comment(i, j, text[i + 2:j].removesuffix("*/").strip()))
+            blank(chars, i, j)
+            i = j
+            continue
+        elif text.startswith("//", i) and (i == 0 or text[i - 1].isspace()):
+            j = text.find("\n", i)
             j = n if j < 0 else j
-            if masked.startswith("///", i):
-                comments.append(Comment(i, j, masked[i + 3:j].strip()))
+            if text.startswith("///", i):
+                comments.append(Comment(i, j, text[i + 3:j].strip()))
                 blank(chars, i, j + 1, keep_newlines=False)   # the newline too: the line continues
                 i = j + 1
+                line_start = False
                 continue
-            comments.append(Comment(i, j, masked[i + 2:j].strip()))
+            comments.append(Comment(i, j, text[i + 2:j].strip()))
             blank(chars, i, j)
             i = j
             continue
         elif c == "*" and line_start:
-            j = masked.find("\n", i)
+            j = text.find("\n", i)
             j = n if j < 0 else j
-            comments.append(Comment(i, j, masked[i + 1:j].strip()))
+            comments.append(Comment(i, j, text[i + 1:j].strip()))
             blank(chars, i, j)
             i = j
             continue
@@ -223,11 +244,18 @@ class _Reader:
     def fixed_list(self, toks: list[Token]) -> None:
         b = self.b
         items: list[list[Token]] = []
+        depth = 0
         for t in toks:
-            if items and (t.text in ("#", "##") or items[-1][-1].text in ("#", "##")):
+            if depth or (items and (t.text in ("#", "##") or items[-1][-1].text in ("#", "##"))):
                 items[-1].append(t)
+            elif t.text == "(" and items and items[-1][-1].kind == "var" and items[-1][-1].text.endswith("."):
+                items[-1].append(t)      # c.(x z): kept together, reported as one piece
             else:
                 items.append([t])
+            if t.text == "(":
+                depth += 1
+            elif t.text == ")" and depth:
+                depth -= 1
         for item in items:
             groups: list[list[tuple[str, int, int]]] = [[]]
             ok = True
@@ -236,6 +264,14 @@ class _Reader:
                     groups.append([])
                 elif t.text == "#":
                     continue
+                elif t.kind == "var" and t.text.endswith(".") and t.end < len(self.masked) \
+                        and self.masked[t.end] == "(":
+                    close = self.masked.find(")", t.end)
+                    close = len(self.masked) if close < 0 else close + 1
+                    b.unsupported(f"the grouped notation {self.masked[t.start:close]}", t.start, close,
+                                  fix="write each variable: c.x c.z")
+                    ok = False
+                    break
                 elif t.kind in ("var", "name"):
                     f = self.factor(t, in_interaction=len(item) > 1)
                     if f is None:
