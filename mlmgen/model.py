@@ -17,6 +17,7 @@ Validation problems raise `MlmgenError` with MF00x diagnostics naming the field.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable
@@ -231,6 +232,10 @@ def validate(model: Model, file: str | None = None) -> Model:
 
     bad_name(model.outcome, "outcome")
     bad_name(model.cluster, "cluster")
+    if model.data is not None:
+        bad_name(model.data, "data")
+    if model.name is not None:
+        bad_name(model.name, "name")
     if model.method not in METHODS:
         problems.append(_field_error(f"method must be one of REML, ML (got {model.method!r})", "method", file=file))
     if model.ddf not in DDF_METHODS:
@@ -297,8 +302,8 @@ def validate(model: Model, file: str | None = None) -> Model:
                     problems.append(_field_error(
                         f"{fld} ({c.label}): term {term} is not in the fixed part "
                         f"({', '.join(model.fixed_names)})", fld, "MF005", file))
-                if not isinstance(coef, (int, float)) or coef != coef:
-                    problems.append(_field_error(f"{fld}: coefficient of {term} must be a number", fld, "MF005", file))
+                if isinstance(coef, bool) or not isinstance(coef, (int, float)) or not math.isfinite(coef):
+                    problems.append(_field_error(f"{fld}: coefficient of {term} must be a finite number", fld, "MF005", file))
     if problems:
         raise MlmgenError(problems)
     return model
