@@ -25,9 +25,10 @@ Fix:
 parser_rule("SY002", "error", """An operator or prefix the package does not have.
 
 What it finds:
-    An operator that is not part of the package's model syntax, such as Stata's `e.` prefix in
-    `mixed langpost e.hw2 ...` (Stata has `c.` for continuous and `i.` for factor variables), `^` in a
-    SAS MODEL statement, or `:` in SPSS /FIXED.
+    A prefix or operator that is not part of the package's model syntax but whose intent is clear,
+    such as Stata's `e.` prefix in `mixed langpost e.hw2 ...` (Stata has `c.` for continuous and `i.`
+    for factor variables; the reader takes `e.hw2` as the continuous `hw2` and says so). Operators
+    that leave the term unreadable (`^` in a SAS MODEL statement, `:` in SPSS /FIXED) are SY001.
 
 Why it matters:
     The package stops with a syntax error, or reads the term differently from the other packages.
