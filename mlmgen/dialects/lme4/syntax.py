@@ -195,7 +195,7 @@ def parse_syntax(text: str, file: str | None = None):
     for st in statements(masked, comments, b):
         r.statement(st)
     r.finish()
-    if not r.fit_seen:
+    if not r.fit_seen and not b.fatal:
         b.diag("SY001", "no lmer() call found", 0, min(len(text), 1))
     return b.finish()
 

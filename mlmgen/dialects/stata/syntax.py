@@ -124,7 +124,7 @@ def parse_syntax(text: str, file: str | None = None):
         if line.strip():
             r.command(start, start + len(line))
     r.finish()
-    if not r.fit_seen:
+    if not r.fit_seen and not b.fatal:
         b.diag("SY001", "no mixed command found", 0, min(len(text), 1))
     return b.finish()
 
