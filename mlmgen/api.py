@@ -177,6 +177,19 @@ def _add_extras(result: FitResult, efit, model: Model, design: Design, report: D
     except Exception as exc:  # residual summary is cosmetic; say why it is missing
         result.notes.append(f"scaled residuals not computed: {exc}")
     ex["linear_model_neg2ll"] = linear_model_neg2ll(design.y, X, reml=model.method == "reml")
+    if model.ddf == "satterthwaite":
+        # Stata's dfmethod(satterthwaite) uses the expected information by default (eim); SAS and lmerTest the
+        # observed. The Stata printer shows these, as Stata would.
+        try:
+            eim = {}
+            for j, name in enumerate(efit.x_names):
+                L = np.zeros((1, len(efit.x_names)))
+                L[0, j] = 1.0
+                c = efit.contrast(L, ddf="satterthwaite", information="expected")
+                eim[name] = {"df": float(c["df"]), "p": float(c["p"])}
+            ex["stata_eim"] = eim
+        except Exception as exc:
+            result.notes.append(f"expected-information Satterthwaite df (Stata's default) not computed: {exc}")
     others = [i for i, n in enumerate(efit.x_names) if n != "Intercept"]
     if others:
         L = np.zeros((len(others), len(efit.x_names)))
@@ -191,6 +204,10 @@ def _add_extras(result: FitResult, efit, model: Model, design: Design, report: D
                 c = efit.contrast(L, ddf=model.ddf)
                 ex["overall_test"] = {"f": float(c["f"]), "num_df": int(c["num_df"]), "den_df": float(c["den_df"]),
                                       "p": float(c["p"])}
+            if model.ddf == "satterthwaite" and len(others) > 1:
+                c = efit.contrast(L, ddf="satterthwaite", information="expected")
+                ex["overall_test_eim"] = {"f": float(c["f"]), "num_df": int(c["num_df"]),
+                                          "den_df": float(c["den_df"]), "p": float(c["p"])}
         except Exception as exc:
             result.notes.append(f"overall test of the fixed effects not computed: {exc}")
 

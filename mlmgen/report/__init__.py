@@ -69,15 +69,20 @@ def side_by_side(result: FitResult, model=None) -> str:
                      f"{r_name(f.term)} {re_.strip()} ({rse.strip()})",
                      f"{stata_term(f.term)} {stata_g(e)} ({stata_g(s)})",
                      f"{spss_effect(f.term)} {spss_num(e, 6)} ({spss_num(s, 6)})"])
+    import math
+    cov = result.cov_by_param()
     for c in result.covariance:
         v = float(c.estimate.value)
         eff = c.param[c.param.index("(") + 1:-1].split(",")
         st_label = c.param.replace("Intercept", "_cons")
         if c.param.startswith("cov("):
             st_label = f"cov({stata_effect(eff[1])},{stata_effect(eff[0])})"
-        rows.append([c.param, f"{c.name} {sas_est(v)}",
-                     ("Residual" if "Residual" in c.param else c.param.replace("Intercept", "(Intercept)"))
-                     + f" {rfmt.r_format([v], 4)[0].strip()}" + (" (as Corr)" if c.param.startswith("cov(") else ""),
+            va, vb = (float(cov[f"var({e})"].estimate.value) for e in eff)
+            r_txt = f"Corr {v / math.sqrt(va * vb):.2f}" if va > 0 and vb > 0 else "Corr NaN"
+        else:
+            name = "Residual" if eff[0] == "Residual" else r_name(eff[0])
+            r_txt = f"{name} {rfmt.r_format([v], 4)[0].strip()} (SD {rfmt.r_format([math.sqrt(max(v, 0))], 4)[0].strip()})"
+        rows.append([c.param, f"{c.name} {sas_est(v)}", r_txt,
                      f"{st_label} {stata_g(v)}", f"{c.name.replace('UN(', 'UN (')} {spss_num(v, 6)}"])
     if result.neg2ll is not None:
         m2 = float(result.neg2ll.value)

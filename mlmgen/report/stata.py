@@ -56,15 +56,21 @@ def format_stata(result: FitResult, model=None) -> str:
         out.append(f"{'':<62}avg = {ex['cluster_size_avg']:>10.1f}")
         out.append(f"{'':<62}max = {stata_int(int(ex['cluster_size_max'])):>10}")
     fixed = [f for f in r.fixed if not f.aliased]
+    eim = ex.get("stata_eim") if r.ddf == "satterthwaite" else None
+
+    def df_p(f):
+        if eim and f.term in eim:
+            return eim[f.term]["df"], eim[f.term]["p"]
+        return num(f.df), num(f.p)
     if small:
-        dfs = [num(f.df) for f in fixed if f.df is not None]
+        dfs = [df_p(f)[0] for f in fixed if f.df is not None]
         meth = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "Residual",
                 "between-within": "Repeated", "containment": "ANOVA"}.get(r.ddf, r.ddf)
         if dfs:
             out.append(f"{'DF method: ' + meth:<48}{'DF:':<14}min = {min(dfs):>10,.2f}")
             out.append(f"{'':<62}avg = {sum(dfs) / len(dfs):>10,.2f}")
             out.append(f"{'':<62}max = {max(dfs):>10,.2f}")
-    ov = ex.get("overall_test")
+    ov = (ex.get("overall_test_eim") if eim else None) or ex.get("overall_test")
     ll = -float(r.neg2ll.value) / 2
     ll_label = f"Log {'restricted-' if reml else ''}likelihood = {ll:.7g}"
     if ov:
@@ -89,8 +95,9 @@ def format_stata(result: FitResult, model=None) -> str:
         est, se = num(f.estimate), num(f.se)
         name = stata_term(f.term)
         if small:
-            out.append(f"{name[:12]:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(f.df), 2):>9} "
-                       f"{stata_f(num(f.t), 2):>7}   {stata_f(num(f.p), 3):>5}")
+            df, p = df_p(f)
+            out.append(f"{name[:12]:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(df, 2):>9} "
+                       f"{stata_f(num(f.t), 2):>7}   {stata_f(p, 3):>5}")
         else:
             lo, hi = est - Z975 * se, est + Z975 * se
             out.append(f"{name[:12]:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(f.t), 2):>8}   "
@@ -99,6 +106,9 @@ def format_stata(result: FitResult, model=None) -> str:
     out += _random_table(r, cluster)
     out += _lr_line(r)
     out += _lincoms(r, small)
+    if eim:
+        out += ["", "(mlmgen: DF from the expected information, Stata's default for dfmethod(satterthwaite); "
+                    "dfmethod(satterthwaite, oim) gives the observed-information DF that SAS and lmerTest print)"]
     return "\n".join(out) + "\n"
 
 
