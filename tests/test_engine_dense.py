@@ -162,3 +162,41 @@ def test_zero_variance_is_flagged_and_has_no_se():
     for p_, s in zip(names, se):
         assert np.isnan(s) == (p_ in f.boundary)
     assert "var(Residual)" not in f.boundary and np.isfinite(se[-1])
+
+
+def test_lmertest_scale_hessian_by_finite_differences_at_a_singular_fit():
+    """At a singular fit (corr = +/-1) the phi-gradient is not 0; lmerTest's (theta, sigma)-scale Hessian
+    J'HJ + sum_k g_k S_k must equal the numerical Hessian of the oracle's -2 log L(phi(theta, sigma))."""
+    from mlmgen.engine import ddf as ddfmod
+    from mlmgen.engine.dense import g_from_phi, phi_from_g, phi_index
+    from mlmgen.engine.objective import theta_index, theta_to_lambda
+    rng = np.random.default_rng(1)
+    m = 12
+    g = np.repeat(np.arange(m), 6)
+    x = rng.normal(size=len(g))
+    y = 1 + 0.5 * x + rng.normal(size=m)[g] * 0.8 + rng.normal(size=len(g))
+    X = np.column_stack([np.ones(len(g)), x])
+    fit = fit_arrays(y, X, X, g, x_names=["Intercept", "x"], z_names=["Intercept", "x"])
+    assert fit.singular and not fit.boundary      # Lambda_22 = 0 with Lambda_21 != 0
+    dm = DenseModel(y, X, X, g, "un", True)
+    phi = fit.covparm_values()
+    assert rel(fit.blocks.gradient(True), np.array(
+        [(dm.neg2ll(phi + 1e-6 * e) - dm.neg2ll(phi - 1e-6 * e)) / 2e-6 for e in np.eye(4)])) < 1e-5
+    ti, pi = theta_index(2, "un"), phi_index(2, "un")
+
+    def f_psi(psi):
+        lam = theta_to_lambda(psi[:-1], 2, "un")
+        return dm.neg2ll(phi_from_g(psi[-1] ** 2 * lam @ lam.T, psi[-1] ** 2, "un"))
+
+    psi = np.append(fit.theta, np.sqrt(fit.sigma2))
+    k = len(psi)
+    num = np.zeros((k, k))
+    h = 1e-4
+    for i in range(k):
+        for j in range(k):
+            ei, ej = np.eye(k)[i] * h, np.eye(k)[j] * h
+            num[i, j] = (f_psi(psi + ei + ej) - f_psi(psi + ei - ej) - f_psi(psi - ei + ej)
+                         + f_psi(psi - ei - ej)) / (4 * h * h)
+    J, S = ddfmod.varpar_jacobian(theta_to_lambda(fit.theta, 2, "un"), fit.sigma2, ti, pi)
+    H = J.T @ fit.covparm_hessian() @ J + np.einsum("k,kab->ab", fit.blocks.gradient(True), S)
+    assert rel(H, num) < 1e-5

@@ -23,7 +23,7 @@ from . import ddf as ddfmod
 from .dense import phi_from_g, phi_index
 from .information import CovBlocks, cov_blocks
 from .kenward_roger import adjusted_covariance, kr_test
-from .objective import Evaluation, backward_cm, forward_cm, lam_t_times
+from .objective import Evaluation, backward_cm, forward_cm, lam_t_times, theta_index
 from .optimise import OptimiseOptions, optimise
 from .suffstats import SuffStats, compute_suffstats
 from .threads import single_threaded_blas
@@ -99,7 +99,23 @@ class EngineFit:
     def covparm_se(self, information: str = "observed") -> np.ndarray:
         return np.sqrt(np.diag(self.covparm_asycov(information)))
 
-    def _free_parts(self, information: str):
+    def _free_parts(self, information: str, all_parameters: bool = False):
+        """(P_i, Q_ij, A) for df computations. information: "observed" (2H^-1 over the parameters not at a
+        bound: SAS), "expected" (I^-1), or "lmertest" (lmerTest's 2 pinv of the (theta, sigma)-scale Hessian,
+        mapped to phi: identical to "observed" at an interior optimum, different at a singular fit).
+        all_parameters: keep parameters at a bound (pbkrtest's KR does; its expected information exists there)."""
+        if information == "lmertest":
+            J, S = ddfmod.varpar_jacobian(self._ev.lam, self.sigma2, theta_index(len(self.z_names), self.covariance),
+                                          phi_index(len(self.z_names), self.covariance))
+            A_psi = ddfmod.lmertest_varpar_cov(self.covparm_hessian(), self.blocks.gradient(self.reml), J, S)
+            return self.blocks.P, self.blocks.Q, J @ A_psi @ J.T
+        if all_parameters:
+            M = self.covparm_hessian() / 2.0 if information == "observed" else self.covparm_information()
+            try:
+                A = np.linalg.inv(M)
+            except np.linalg.LinAlgError:
+                A = np.full(M.shape, np.nan)
+            return self.blocks.P, self.blocks.Q, A
         idx = np.flatnonzero(self.free)
         A = self.covparm_asycov(information)[np.ix_(idx, idx)]
         return self.blocks.P[idx], self.blocks.Q[np.ix_(idx, idx)], A
@@ -137,8 +153,11 @@ class EngineFit:
     def contrast(self, L, ddf: str = "satterthwaite", information: str | None = None) -> dict:
         """Test L beta = 0. One row: {"estimate","se","df","t","p"}; several: {"f","num_df","den_df","p"}.
 
-        Satterthwaite uses the observed information unless information="expected"; Kenward-Roger the
-        adjusted covariance with the expected information (pbkrtest) unless information="observed". The
+        Satterthwaite uses the observed information on the phi scale without parameters at a bound (SAS)
+        unless information="expected" (Stata's default) or "lmertest" (lmerTest's (theta, sigma)-scale
+        Hessian: the same df at an interior optimum, lmerTest's df at a singular fit); Kenward-Roger the
+        adjusted covariance with the expected information over all parameters (pbkrtest) unless
+        information="observed". The
         multi-row Satterthwaite F carries den_df by SAS's rule and "den_df_lmertest" by lmerTest's."""
         L = np.atleast_2d(np.asarray(L, dtype=float))
         if L.shape[1] != len(self.beta):
@@ -147,7 +166,7 @@ class EngineFit:
         r = L.shape[0]
         if ddf == "kenward-roger":
             info = information or "expected"
-            P, Q, W = self._free_parts(info)
+            P, Q, W = self._free_parts(info, all_parameters=(info == "expected"))
             out = kr_test(L, beta, C, adjusted_covariance(C, W, P, Q), W, P)
             if not self.reml:
                 out["note"] = "Kenward-Roger computed on an ML fit (pbkrtest refits by REML first)"
@@ -174,12 +193,13 @@ class EngineFit:
             return ddfmod.t_test(float(L[0] @ beta), float(np.sqrt(L[0] @ C @ L[0])), df)
         return ddfmod.f_test(L, beta, C, df)
 
-    def fixed_table(self, ddf: str = "satterthwaite", alpha: float = 0.05) -> list[dict]:
+    def fixed_table(self, ddf: str = "satterthwaite", alpha: float = 0.05, information: str | None = None
+                    ) -> list[dict]:
         rows = []
         for j, name in enumerate(self.x_names):
             l = np.zeros(len(self.beta))
             l[j] = 1.0
-            res = self.contrast(l, ddf)
+            res = self.contrast(l, ddf, information)
             df = res["df"]
             crit = stats.t.ppf(1 - alpha / 2, df) if np.isfinite(df) and df > 0 else stats.norm.ppf(1 - alpha / 2)
             rows.append({"term": name, "estimate": res["estimate"], "se": res["se"], "df": df, "t": res["t"],

@@ -112,3 +112,44 @@ def containment_df(n_obs: int, m: int, xtx: np.ndarray, x_within: np.ndarray, x_
             contrib[z] = m - n_const_clusters.get(z, 0)
     resid = n_obs - rank_of(xtx) - sum(contrib.values())
     return np.array([float(contrib[x]) if x in contrib else float(resid) for x in x_names])
+
+
+# ---------------------------------------------------------------- lmerTest's (theta, sigma) scale
+def varpar_jacobian(lam: np.ndarray, sigma2: float, theta_idx: list[tuple[int, int]],
+                    phi_idx: list[tuple[int, int]]):
+    """phi = (vech G, sigma^2) as a function of lmerTest's varpar psi = (theta, sigma), G = sigma^2 Lambda Lambda':
+    returns J = d phi / d psi (k x k_psi) and S (k, k_psi, k_psi), the second derivatives of each phi_k."""
+    sigma = float(np.sqrt(sigma2))
+    T = lam @ lam.T
+    kt = len(theta_idx)
+    k = len(phi_idx) + 1
+    J = np.zeros((k, kt + 1))
+    S = np.zeros((k, kt + 1, kt + 1))
+
+    def dT(a, b, i, j):   # d (Lambda Lambda')_ab / d Lambda_ij
+        return (lam[b, j] if a == i else 0.0) + (lam[a, j] if b == i else 0.0)
+
+    for r, (a, b) in enumerate(phi_idx):
+        for t, (i, j) in enumerate(theta_idx):
+            J[r, t] = sigma2 * dT(a, b, i, j)
+            S[r, t, kt] = S[r, kt, t] = 2.0 * sigma * dT(a, b, i, j)
+            for u, (kk, ll) in enumerate(theta_idx):
+                if j == ll:
+                    S[r, t, u] = sigma2 * ((a == i and b == kk) + (b == i and a == kk))
+        J[r, kt] = 2.0 * sigma * T[a, b]
+        S[r, kt, kt] = 2.0 * T[a, b]
+    J[k - 1, kt] = 2.0 * sigma
+    S[k - 1, kt, kt] = 2.0
+    return J, S
+
+
+def lmertest_varpar_cov(H_phi: np.ndarray, g_phi: np.ndarray, J: np.ndarray, S: np.ndarray,
+                        tol: float = 1e-8) -> np.ndarray:
+    """lmerTest's vcov_varpar: 2 pinv(H_psi) over the eigenvalues > tol, where H_psi is the Hessian of -2 log L
+    in psi = (theta, sigma): J'H_phi J + sum_k (d(-2l)/d phi_k) S_k (the second term vanishes at an interior
+    optimum, which is why lmerTest and the phi-scale observed information agree there)."""
+    H = J.T @ H_phi @ J + np.einsum("k,kab->ab", g_phi, S)
+    H = 0.5 * (H + H.T)
+    w, U = np.linalg.eigh(H)
+    pos = w > tol
+    return 2.0 * (U[:, pos] / w[pos]) @ U[:, pos].T

@@ -60,6 +60,16 @@ class CovBlocks:
     P: np.ndarray      # (k, p, p)
     u: np.ndarray      # (k, p)
     C: np.ndarray      # (p, p)
+    tr1: np.ndarray | None = None   # (k,) sum tr(V^-1 V_i)
+    Y1: np.ndarray | None = None    # (k,) sum r'V^-1 V_i V^-1 r
+
+    def gradient(self, reml: bool) -> np.ndarray:
+        """Gradient of -2 log L (beta profiled, sigma^2 NOT profiled) with respect to phi:
+        REML tr(P V_i) - y'P V_i P y = tr1_i - tr(C P_i) - Y1_i;  ML tr1_i - Y1_i. Zero at an interior optimum."""
+        g = self.tr1 - self.Y1
+        if reml:
+            g = g - np.einsum("ab,kba->k", self.C, self.P)
+        return g
 
     @property
     def trPVPV(self) -> np.ndarray:
@@ -127,6 +137,8 @@ def cov_blocks(ev: Evaluation, ss: SuffStats, covariance: str) -> CovBlocks:
     XV2r = sum_ava(S2, 2, xtr[:, None], UX, Ur)[:, 0]
     rV3r = float(sum_ava(S3, 3, np.array([[rtr]]), Ur, Ur)[0, 0])
     trV2 = (ss.n_obs - q * m + float(np.einsum("ijm,jim->", Minv, Minv))) / s2 ** 2
+    trV1 = (ss.n_obs - q * m + float(np.einsum("iim->", Minv))) / s2
+    rV2r = float(sum_ava(S2, 2, np.array([[rtr]]), Ur, Ur)[0, 0])
 
     E = e_matrices(q, covariance)
     kG = E.shape[0]
@@ -159,5 +171,7 @@ def cov_blocks(ev: Evaluation, ss: SuffStats, covariance: str) -> CovBlocks:
     Y0[kG, kG] = rV3r
     P[kG] = XV2X
     u[kG] = XV2r
+    tr1 = np.append(np.einsum("iab,bam->i", E, K1), trV1)
+    Y1 = np.append(np.einsum("am,iam->i", s1[:, 0, :], Es1), rV2r)
     C = s2 * ev.a_inv
-    return CovBlocks(T, Qm, Y0, P, u, C)
+    return CovBlocks(T, Qm, Y0, P, u, C, tr1, Y1)
