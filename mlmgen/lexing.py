@@ -272,7 +272,16 @@ class SyntaxBuilder:
         except MlmgenError as e:
             first = list(e.diagnostics)
         bad_contrasts = {d.location.field for d in first if (d.location.field or "").startswith("contr")}
-        other = [d for d in first if not (d.location.field or "").startswith("contr")]
+        # a data-set or object name mlmgen cannot carry (e.g. `GET FILE='my data.sav'`) is reported and
+        # left out of the model; the model itself is still read
+        for fld in ("data", "name"):
+            for d in first:
+                if d.location.field == fld:
+                    base[fld] = None
+                    self.diagnostics.append(Diagnostic(d.code, d.message + " (not kept in the model)",
+                                                       Severity.WARNING, self.locations.get(fld, where)))
+        other = [d for d in first if not (d.location.field or "").startswith("contr")
+                 and d.location.field not in ("data", "name")]
         for k, (c, loc) in enumerate(self.contrasts):
             if f"contrasts[{k}]" in bad_contrasts:
                 for d in first:

@@ -82,3 +82,12 @@ def test_unparsable():
 def test_sniff():
     assert sniff("MIXED y WITH x\n /FIXED = x\n /RANDOM = INTERCEPT | SUBJECT(g).") > 0.9
     assert sniff("mixed y c.x || g:") == 0
+
+
+def test_a_data_name_mlmgen_cannot_carry_does_not_lose_the_model():
+    ps = parse_syntax("GET FILE='C:/my data/school file.sav'.\nMIXED y WITH x /FIXED = x "
+                      "/RANDOM = INTERCEPT | SUBJECT(g).")
+    assert ps.model is not None and ps.model.data is None
+    assert ps.data == "C:/my data/school file.sav"
+    d = next(d for d in ps.diagnostics if d.location.field is None and "not kept" in d.message)
+    assert d.severity == Severity.WARNING and d.location.line == 1
