@@ -108,3 +108,37 @@ def test_grouped_notation_is_named():
     ps = parse_syntax("mixed y c.(x z) || g:")
     [d] = ps.diagnostics
     assert d.code == "SY004" and d.location.text == "c.(x z)"
+
+
+import pytest  # noqa: E402
+
+LINCOMS = [
+    ("lincom -c.x + 2*c.z", [[("x", -1.0), ("z", 2.0)]]),
+    ("lincom c.x*-1", [[("x", -1.0)]]),
+    ("lincom c.x*1 + c.z*-0.5 + c.x#c.z*2", [[("x", 1.0), ("z", -0.5), ("x:z", 2.0)]]),
+    ("lincom _cons + c.x", [[("Intercept", 1.0), ("x", 1.0)]]),
+    ("lincom 2*c.x*3", [[("x", 6.0)]]),
+    ("lincom - - c.x", [[("x", 1.0)]]),
+    ("lincom _b[x] + _b[c.x#c.z]", [[("x", 1.0), ("x:z", 1.0)]]),
+    ("test c.x = -c.z", [[("x", 1.0), ("z", 1.0)]]),
+    ("test c.x#c.z c.x", [[("x:z", 1.0)], [("x", 1.0)]]),
+    ("test (c.x*1 + c.z*-0.5 = 0) (c.x#c.z*1 = 0), small", [[("x", 1.0), ("z", -0.5)], [("x:z", 1.0)]]),
+    ("test (_cons*1 = 0)", [[("Intercept", 1.0)]]),
+    ("lincom c.x c.z", "SY001"),
+    ("lincom c.x*c.z", "SY001"),
+    ("lincom c.x +", "SY001"),
+    ("lincom 0.5*(c.x + c.z)", "SY001"),
+    ("lincom c.x + 1", "SY004"),
+    ("test c.x = 2", "SY004"),
+    ("lincom c.x - c.x", "MF005"),
+]
+
+
+@pytest.mark.parametrize("line,want", LINCOMS)
+def test_lincom_and_test_expressions(line, want):
+    ps = parse_syntax("mixed y c.x c.z c.x#c.z, || g:, reml\n" + line)
+    if isinstance(want, str):
+        assert [d.code for d in ps.diagnostics] == [want] and not ps.model.contrasts
+    else:
+        assert ps.diagnostics == []
+        assert [list(map(list, c.rows)) for c in ps.model.contrasts][0] == [[tuple(p) for p in r] for r in want]

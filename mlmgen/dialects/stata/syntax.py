@@ -493,8 +493,14 @@ class _Reader:
                 return
             rows.append(row)
         else:
-            for t in body:   # test c.x c.z : each coefficient = 0
-                row = self.linear([t], allow_eq=False)
+            terms: list[list[Token]] = []          # test c.x c.z c.x#c.z : each coefficient = 0
+            for t in body:
+                if terms and (t.text == "#" or terms[-1][-1].text == "#"):
+                    terms[-1].append(t)
+                else:
+                    terms.append([t])
+            for term in terms:
+                row = self.linear(term, allow_eq=False)
                 if row is None:
                     return
                 rows.append(row)
@@ -502,86 +508,77 @@ class _Reader:
         b.add_contrast(label, rows, toks[0].start, toks[-1].end)
 
     def linear(self, toks: list[Token], allow_eq: bool) -> list[tuple[str, float]] | None:
-        """`c.x*1 + 2*c.z - _b[c.x#c.z] - _cons` (and `lhs = rhs` with allow_eq) -> [(term, coef)]."""
+        """A linear combination of coefficients -> [(term, coef)]; `lhs = rhs` (allow_eq) means lhs - rhs.
+
+            side    := sign* product (sign+ product)*        sign := '+' | '-'
+            product := factor ('*' factor)*                  at most one coefficient name per product
+            factor  := sign* (number | _b[term] | _cons | var ('#' var)*)
+        A product without a coefficient name is a constant: allowed only when it is zero."""
         b = self.b
         sides = split_top(toks, {"="})
         if len(sides) > 2 or (len(sides) == 2 and not allow_eq):
             b.diag("SY001", "cannot read this linear combination", toks[0].start, toks[-1].end)
             return None
         acc: dict[str, float] = {}
-        order: list[str] = []
         for side_i, side in enumerate(sides):
-            sign_side = 1.0 if side_i == 0 else -1.0
-            i, sign = 0, 1.0
             if not side:
                 b.diag("SY001", "an empty side of an equation", toks[0].start, toks[-1].end)
                 return None
-            while i < len(side):
-                coef, term, start_i = 1.0, None, i
-                while i < len(side) and side[i].text in "+-":
+            i, n = 0, len(side)
+            while i < n:
+                sign = -1.0 if side_i else 1.0
+                while i < n and side[i].text in ("+", "-"):
                     sign = -sign if side[i].text == "-" else sign
                     i += 1
-                factors = []
-                while i < len(side) and side[i].text not in ("+", "-") or (i < len(side) and factors
-                                                                           and factors[-1] == "*"):
-                    factors.append(side[i])
-                    i += 1
-                    if i < len(side) and side[i].text in "+-" and factors and factors[-1].text == "*":
-                        # c.x*-1: a sign right after '*'
-                        factors.append(side[i])
+                coef, term, first = sign, None, i
+                while True:
+                    while i < n and side[i].text in ("+", "-") and i > first:   # c.x*-1
+                        coef = -coef if side[i].text == "-" else coef
                         i += 1
-                # factors: tokens of one product: numbers, term, '*', signs
-                num, term_toks, psign = 1.0, [], 1.0
-                k = 0
-                while k < len(factors):
-                    f = factors[k]
-                    if f.text == "*":
-                        k += 1
-                        continue
-                    if f.text in "+-":
-                        psign = -psign if f.text == "-" else psign
-                    elif f.kind == "num":
-                        num *= float(f.text)
-                    elif f.kind == "name" and f.text == "_b" and k + 1 < len(factors) and factors[k + 1].text == "[":
-                        j = k + 2
-                        inner = []
-                        while j < len(factors) and factors[j].text != "]":
-                            inner.append(factors[j])
-                            j += 1
-                        term_toks.append(inner)
-                        k = j
-                    elif f.kind in ("var", "name") or f.text == "#":
-                        j = k
-                        inner = []
-                        while j < len(factors) and (factors[j].kind in ("var", "name") or factors[j].text == "#"):
-                            inner.append(factors[j])
-                            j += 1
-                        term_toks.append(inner)
-                        k = j - 1
-                    else:
-                        b.diag("SY001", f"cannot read {f.text!r} in a linear combination", f.start, f.end)
+                    if i >= n:
+                        b.diag("SY001", "the linear combination ends early", side[-1].start, side[-1].end)
                         return None
-                    k += 1
-                if not term_toks and factors and num == 0:
-                    sign = 1.0          # `= 0`
-                    continue
-                if len(term_toks) != 1:
-                    if not term_toks and factors:
-                        b.unsupported("a non-zero constant in a test (mlmgen contrasts test against zero)",
-                                      factors[0].start, factors[-1].end)
+                    t = side[i]
+                    if t.kind == "num":
+                        coef *= float(t.text)
+                        i += 1
+                    elif t.kind in ("var", "name"):
+                        if term is not None:
+                            b.diag("SY001", "a product of two coefficients is not a linear combination",
+                                   t.start, t.end)
+                            return None
+                        j = i
+                        if t.text == "_b" and i + 1 < n and side[i + 1].text == "[":
+                            j = i + 2
+                            while j < n and side[j].text != "]":
+                                j += 1
+                            inner, i = side[i + 2:j], j + 1
+                        else:
+                            inner, i = [t], i + 1
+                            while i + 1 < n and side[i].text == "#" and side[i + 1].kind in ("var", "name"):
+                                inner += [side[i], side[i + 1]]
+                                i += 2
+                        term = self.term_of(inner)
+                        if term is None:
+                            return None
                     else:
-                        b.diag("SY001", "cannot read this linear combination", side[start_i].start, side[-1].end)
+                        b.diag("SY001", f"cannot read {t.text!r} in a linear combination", t.start, t.end)
+                        return None
+                    if i < n and side[i].text == "*":
+                        i += 1
+                        continue
+                    break
+                if i < n and side[i].text not in ("+", "-"):
+                    b.diag("SY001", f"expected + or - before {side[i].text!r}", side[i].start, side[i].end)
                     return None
-                term = self.term_of(term_toks[0])
                 if term is None:
-                    return None
-                coef = sign * psign * num * sign_side
-                if term not in acc:
-                    order.append(term)
-                    acc[term] = 0.0
-                acc[term] += coef
-                sign = 1.0
-        return [(t, acc[t]) for t in order if acc[t] != 0]
+                    if coef != 0:
+                        b.unsupported("a non-zero constant in a linear combination (mlmgen contrasts test "
+                                      "against zero)", side[first].start, side[i - 1].end)
+                        return None
+                    continue
+                acc[term] = acc.get(term, 0.0) + coef
+        return [(t, c) for t, c in acc.items() if c != 0]
 
     def term_of(self, toks: list[Token]) -> str | None:
         names = []
