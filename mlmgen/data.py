@@ -179,7 +179,13 @@ def prepare(model: Model, frame: pd.DataFrame, file: str | None = None) -> tuple
     rows_used = int(len(out))
     report = DataReport(file, rows_read, rows_used, missing, computed, diags)
     if rows_used < rows_read:
-        parts = ", ".join(f"{v}: {n}" for v, n in missing.items() if n)
+        def label(v: str) -> str:
+            chain = []
+            while v in derived:
+                v = derived[v].source
+                chain.append(v)
+            return f" (from {chain[-1]})" if chain else ""
+        parts = ", ".join(f"{v}{label(v)}: {n}" for v, n in missing.items() if n)
         diags.append(Diagnostic(
             "DA004", f"{rows_read - rows_used} of {rows_read} rows have a missing value in a model variable and "
             f"were deleted listwise (rows missing per variable: {parts}); every package does the same",

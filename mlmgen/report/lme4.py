@@ -188,10 +188,8 @@ def _fixed(r: FitResult) -> list[str]:
     out += rfmt.print_matrix([r_name(f.term) for f in fx], cols, cells)
     if any_star:
         out += ["---", SIGNIF]
-    aliased = [f.term for f in r.fixed if f.aliased]
-    if aliased:
-        out.insert(0, f"fixed-effect model matrix is rank deficient so dropping {len(aliased)} "
-                      f"column{'s' if len(aliased) > 1 else ''} / coefficient{'s' if len(aliased) > 1 else ''}")
+    # aliased (dropped) columns: lme4 says so in a message when fitting, not in summary(); mlmgen's note
+    # on stderr (EN003) carries it
     if r.ddf not in _DDF_TITLE:
         out.append(f"# note: lmerTest offers Satterthwaite or Kenward-Roger df only; the df above are {r.ddf}")
     return out
