@@ -269,6 +269,9 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
                options=None) -> EngineFit:
     """Fit y = X beta + Z u + e with u ~ N(0, G) per cluster by REML (reml=True) or ML.
 
+    options={"sas_emulation": True} reports the iterate SAS PROC MIXED prints instead of the exact optimum
+    (see sas_emulation.py).
+
     groups: integer cluster codes 0..m-1 per row (unsorted is fine); X includes the intercept column when the
     model has one; arrays float64 without missing values. options: an `OptimiseOptions` or a dict of its
     fields (maxiter, newton_steps, ...), or {"start": theta}."""
@@ -295,9 +298,11 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
     m = len(cluster_ids) if cluster_ids is not None else (int(groups.max()) + 1 if N else 0)
     opts = options
     start = None
+    sas = False
     if isinstance(options, dict):
         o = dict(options)
         start = o.pop("start", None)
+        sas = bool(o.pop("sas_emulation", False))
         opts = OptimiseOptions(**o)
 
     ss = compute_suffstats(y, X, Z, groups, m)
@@ -320,8 +325,13 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
                                       Severity.ERROR, Location(field="data"))])
 
     with single_threaded_blas():
-        out = optimise(ss, reml, covariance, start=start, options=opts)
-    ev = out.ev
+        if sas:
+            from .sas_emulation import sas_path
+            ev, optim_sas, _hist = sas_path(ss, reml, covariance)
+            out = None
+        else:
+            out = optimise(ss, reml, covariance, start=start, options=opts)
+            ev = out.ev
     if not ev.rho > 0:
         raise MlmgenError([Diagnostic("DA005", "the fixed part fits the outcome exactly (residual sum of "
                                       "squares 0); there is nothing left to model", Severity.ERROR,
@@ -339,13 +349,13 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
     for (lab, param), (a, b) in zip(labels, phi_index(q, covariance)):
         if a in zero_var or b in zero_var:
             boundary.append(param)
-    optim = out.optimisation
+    optim = optim_sas if out is None else out.optimisation
     if not optim.converged:
         notes.append(_diag("EN001", f"the optimiser did not reach a verified optimum: {optim.message}; "
                            f"max |projected gradient| {optim.gradient_norm:.3g} after {optim.evaluations} "
                            f"evaluations; -2 log L {optim.end_objective:.6f}. Results are at the last iterate.",
                            Severity.WARNING))
-    for n in out.notes:
+    for n in ([] if out is None else out.notes):
         if not optim.converged:
             notes.append(_diag("EN001", n, Severity.INFO))
     if singular:

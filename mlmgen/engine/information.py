@@ -95,10 +95,11 @@ class CovBlocks:
         return 0.5 * 0.5 * (first + first.T)
 
 
-def cov_blocks(ev: Evaluation, ss: SuffStats, covariance: str) -> CovBlocks:
+def cov_blocks(ev: Evaluation, ss: SuffStats, covariance: str, sigma2: float | None = None) -> CovBlocks:
+    """The blocks at G = sigma^2 Lambda Lambda' and sigma^2 (default: the profiled sigma^2 = rho/nu of ev)."""
     q, p, m = ss.q, ss.p, ss.m
     lam, R, beta = ev.lam, ev.R, ev.beta
-    s2 = ev.sigma2
+    s2 = ev.sigma2 if sigma2 is None else float(sigma2)
     # M^-1 from the Cholesky factors
     eye = np.zeros((q, q, m))
     for i in range(q):

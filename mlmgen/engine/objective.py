@@ -134,6 +134,7 @@ class Evaluation:
     R: np.ndarray            # (q, q, m) Cholesky factors of M_c
     B: np.ndarray            # (q, p+1, m)
     grad: np.ndarray | None = None
+    D: np.ndarray | None = None   # d(-2l)/dT (q x q, symmetric; df = tr(D dT)) when the gradient was computed
 
     @property
     def sigma2(self) -> float:
@@ -213,5 +214,6 @@ def _gradient(ev: Evaluation, ss: SuffStats, reml: bool, covariance: str) -> np.
     D = sumK - (ev.nu / ev.rho) * sum_ss
     if reml:
         D -= np.einsum("iajb,ab->ij", G4[:, :p, :, :p], ev.a_inv)   # sum_c W_c A^-1 W_c', W = F[:, :p]
+    ev.D = D
     DL = D @ lam
     return np.array([2.0 * DL[i, j] for i, j in theta_index(q, covariance)])
