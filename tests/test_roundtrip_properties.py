@@ -83,3 +83,86 @@ def test_translate_a_to_b_to_a_is_stable(model, pair):
         ma, ma2 = ma.with_(data=None), ma2.with_(data=None)
     assert_same(ma, ma2, a, a, f"{ta}\n--- via {b} ---\n{tb}\n--- back ---\n{ta2}")
     assert_same(ma, mb, a, b, f"{ta}\n--- {b} ---\n{tb}")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Renderings rewritten the way people write: other letter case (SAS, SPSS), line breaks and comments
+# where each package allows them. The model read back must not change.
+
+def _outside_quotes(text: str) -> list[int]:
+    """Offsets of single spaces that are outside quoted strings and outside comments."""
+    out, quote, i = [], None, 0
+    while i < len(text):
+        c = text[i]
+        if quote:
+            quote = None if c == quote else quote
+        elif c in "'\"":
+            quote = c
+        elif c == "#" and text.startswith("# ", i) or text.startswith("//", i) or text.startswith("/*", i) \
+                or (c == "*" and (i == 0 or text[i - 1] == "\n")):
+            j = text.find("\n", i)
+            i = len(text) if j < 0 else j
+            continue
+        elif c == " " and i > 0 and text[i - 1] not in " \n":
+            out.append(i)
+        i += 1
+    return out
+
+
+def _case(text: str, upper: bool) -> str:
+    out, quote = [], None
+    for c in text:
+        if quote:
+            quote = None if c == quote else quote
+            out.append(c)
+        elif c in "'\"":
+            quote = c
+            out.append(c)
+        else:
+            out.append(c.upper() if upper else c.lower())
+    return "".join(out)
+
+
+def humanise(text: str, dialect: str, draw) -> str:
+    """Semantics-preserving rewrites of a rendering (see the section comment)."""
+    if dialect in ("sas", "spss") and draw(st.booleans()):
+        text = _case(text, draw(st.booleans()))
+    spaces = _outside_quotes(text)
+    if dialect == "lme4":
+        # inside the lmer( ... ) call only: R continues a line while a parenthesis is open
+        start = text.find("lmer(")
+        end = text.find("\nsummary(")
+        spaces = [p for p in spaces if start < p < end and text[p - 1] in ",+"]
+        breaks = ["\n    ", "\n\n  ", "  # a comment\n  "]
+    elif dialect == "stata":
+        end = text.find("\nestat") if "\nestat" in text else text.find("\nlincom")
+        end = len(text) if end < 0 else end
+        start = text.find("mixed ")
+        spaces = [p for p in spaces if start < p < end]
+        breaks = [" ///\n    ", " /* a comment */ ", " /// a comment\n", "   "]
+    elif dialect == "sas":
+        breaks = ["\n  ", " /* a comment; with a semicolon */ ", "\n\n", "\t"]
+    else:
+        breaks = ["\n    ", " /* a comment */ ", "  "]
+    if not spaces:
+        return text
+    chosen = sorted(set(draw(st.lists(st.sampled_from(spaces), max_size=6))), reverse=True)
+    for p in chosen:
+        text = text[:p] + draw(st.sampled_from(breaks)) + text[p + 1:]
+    if dialect == "sas":
+        text = text.replace("RUN;", "* a statement comment, don't worry;\nRUN;").replace(
+            "run;", "* a statement comment, don't worry;\nrun;")
+    return text
+
+
+@pytest.mark.parametrize("dialect", PACKAGES)
+@SETTINGS
+@given(model=models(), data=st.data())
+def test_humanised_renderings_give_the_same_model(dialect, model, data):
+    assume(expressible(model, dialect))
+    text = humanise(render(model, dialect), dialect, data.draw)
+    ps = DIALECTS[dialect].parse_syntax(text, f"<{dialect}>")
+    errors = [d for d in ps.diagnostics if d.severity != Severity.INFO]
+    assert not errors and ps.model is not None, text + "\n" + "\n".join(d.format() for d in ps.diagnostics)
+    cmp = compare_models(model, ps.model, dialect if dialect in ("sas", "spss") else None, dialect)
+    assert cmp.same, f"{text}\n{cmp.format()}"

@@ -81,7 +81,8 @@ class _Opt:
 def mask(text: str) -> tuple[str, list[Comment]]:
     """Blank `/* */` comments and `* ... ;` / `%* ... ;` statement comments, keeping every offset.
 
-    One pass, so quotes inside comments (`* don't;`) and comment markers inside strings are left alone.
+    One pass, so quotes inside comments (`* don't;`) and comment markers inside strings are left alone;
+    a `;` inside a `/* */` comment does not end a `*` comment.
     Strings may span lines (SAS); an unclosed block comment runs to the end of the text."""
     chars = list(text)
     comments: list[Comment] = []
@@ -101,8 +102,15 @@ def mask(text: str) -> tuple[str, list[Comment]]:
             i = j
             continue
         if at_start and (c == "*" or text.startswith("%*", i)):
-            j = text.find(";", i)
-            j = n if j < 0 else j + 1
+            # to the next ';' that is not inside a /* */ comment (SAS removes those first)
+            j = i + 1
+            while j < n and text[j] != ";":
+                if text.startswith("/*", j):
+                    k = text.find("*/", j + 2)
+                    j = n if k < 0 else k + 2
+                else:
+                    j += 1
+            j = min(n, j + 1)
             comments.append(Comment(i, j, text[i + 1:j - 1].lstrip("*").strip()))
             blank(chars, i, j)
             i = j
