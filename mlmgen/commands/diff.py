@@ -48,7 +48,7 @@ def diff_cmd(args, formula, data, package, method, ddf, hybrid, cmc, l1, within,
     model_file, outputs = _split_args(args, formula, data, hybrid, cmc)
     model = load_model_or_formula(model_file, formula, method, ddf) if (model_file or formula) else None
     report = run_diff(model, data, outputs, package=package, hybrid=hybrid, cmc=cmc, l1=l1, within=within,
-                      mean=mean, include_struck=struck)
+                      mean=mean, include_struck=struck, model_label=model_file or f'"{formula}"')
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, default=_num))
     else:
@@ -173,7 +173,7 @@ def _table(c, only_differences: bool) -> list[str]:
 
 
 def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, within=None, mean=None,
-             include_struck=False) -> DiffReport:
+             include_struck=False, model_label: str | None = None) -> DiffReport:
     """Read the outputs, fit the model when there is one, compare, check consistency."""
     from ..compare import compare
     from ..consistency import check_output, check_reparameterisation, merge
@@ -187,7 +187,7 @@ def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, 
         fit = _fit(model, data)
         reference = fit.result
         reference.source = "mlmgen"
-        label = (f"mlmgen fit of {model.name or model.outcome} ({reference.method.upper() if reference.method else '?'}, "
+        label = (f"mlmgen fit of {model_label or model.outcome} ({reference.method.upper() if reference.method else '?'}, "
                  f"{reference.ddf}; N {reference.n_obs}, {reference.n_clusters} clusters) on {data}")
         for r in results:
             comparisons.append(compare(reference, r, model_effects=list(model.random.effects),
@@ -218,12 +218,16 @@ def _fit(model, data):
 
 
 def _sas_refit(model, data, fit):
-    """A callable that refits the model the way SAS stops (engine.md 4.4), when mlmgen has that mode."""
+    """A callable that refits the model the way SAS stops (engine.md 4.4: MIVQUE0 start, Newton-Raphson,
+    first iterate with relative Hessian criterion <= 1e-8), when mlmgen's engine has that mode."""
     try:
         from ..engine import sas_emulation  # noqa: F401
+        from ..api import fit as api_fit
     except ImportError:
         return None
-    fn = getattr(sas_emulation, "sas_fit_result", None)
-    if fn is None:
-        return None
-    return lambda: fn(model, data, fit)
+
+    def refit():
+        res = api_fit(model, data, options={"sas_emulation": True}).result
+        res.source = "mlmgen"
+        return res
+    return refit
