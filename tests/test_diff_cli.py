@@ -79,3 +79,36 @@ def test_bad_input_exits_2_with_codes(tmp_path):
 def test_forced_package(tmp_path):
     r = run("--from", "sas", TAB / "2b_solution.txt", TAB / "2b_solution_again.txt")
     assert r.exit_code == 0, r.output
+
+
+def _csv(which):
+    from rtools import r_dataset_csv, require_r
+    require_r()
+    return r_dataset_csv(which)
+
+
+def test_model_and_data_against_an_ml_output_exits_0():
+    csv = _csv("bdf_example")
+    r = run(ROOT / "examples" / "2b_cluster_mc_random_slope.toml", "--data", csv, R / "2b_ml.out")
+    assert r.exit_code == 0, r.output
+    assert "ML vs REML" in r.output and "mlmgen fit of" in r.output
+
+
+def test_formula_mode_with_case_folded_sas_names(tmp_path):
+    csv = _csv("hsb82")
+    r = run("--formula", "mAch ~ 1 + (1 | school)", "--ddf", "containment", "--data", csv,
+            PUB / "hsb_rb_table4_2_sas.lst", "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    rows = d["comparisons"][0]["rows"]
+    early = [x for x in rows if x["code"] == "DF002"]
+    assert early and all("SAS stopped before the exact optimum" in x["reason"] for x in early)
+
+
+def test_model_mode_catches_a_wrong_output(tmp_path):
+    csv = _csv("bdf_example")
+    p = tmp_path / "wrong.out"
+    p.write_text((R / "2b_lecture_syntax.out").read_text().replace(" 3.84601 ", " 3.94601 "))
+    r = run(ROOT / "examples" / "2b_cluster_mc_random_slope.toml", "--data", csv, p, "--only-differences")
+    assert r.exit_code == 1
+    assert "CMverb10" in r.output and "DIFFERS (DF001)" in r.output
