@@ -161,6 +161,7 @@ def _add_extras(result: FitResult, efit, model: Model, design: Design, report: D
     ex["first_cluster"] = design.cluster_ids[0].item() if hasattr(design.cluster_ids[0], "item") \
         else design.cluster_ids[0]
     ex["fit_rules"] = conventions(reml=model.method == "reml")
+    ex["singular"] = bool(efit.singular)
     ex["data"] = report.to_dict()
     cb = np.asarray(efit.cov_beta, dtype=float)
     sd = np.sqrt(np.diag(cb))

@@ -176,3 +176,22 @@ cat(sprintf("%.8f %.8f %.8f", deviance(m), AIC(m), BIC(m)))""")
     assert float(f.result.neg2ll.value) == pytest.approx(dev, abs=1e-4)
     assert float(lm["AIC"].value) == pytest.approx(aic, abs=1e-4)
     assert float(lm["BIC"].value) == pytest.approx(bic, abs=1e-4)
+
+
+def test_singular_fit_is_reported_in_every_style(tmp_path):
+    from rtools import run_r
+    csv = tmp_path / "dyestuff2.csv"
+    run_r(f'd <- lme4::Dyestuff2; d$Batch <- as.character(d$Batch); write.csv(d, "{csv.as_posix()}", row.names = FALSE)')
+    f = mlmgen.fit("Yield ~ 1 + (1 | Batch)", str(csv))
+    cov = f.result.cov_by_param()
+    assert cov["var(Intercept)"].boundary and float(cov["var(Intercept)"].estimate.value) == 0.0
+    sas = f.summary("sas")
+    label = f.result.covariance[0].name          # UN(1,1) for a formula's (1 | g); Intercept under VC
+    assert any(ln.split() == [label, "Batch", "0", ".", ".", "."] for ln in sas.splitlines())
+    assert "NOTE: Estimated G matrix is not positive definite." in sas
+    assert f.summary("lme4").rstrip().endswith("boundary (singular) fit: see help('isSingular')")
+    assert "redundant" in f.summary("spss")
+    d = json.loads(f.summary("json"))
+    assert d["covariance"][0]["boundary"] is True
+    # REML criterion equals lme4's: 161.8283
+    assert float(f.result.neg2ll.value) == pytest.approx(161.8283, abs=1e-3)

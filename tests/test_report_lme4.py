@@ -92,7 +92,7 @@ def result_from_r(head: str, model, reml: bool, ddf: str) -> FitResult:
         if key not in vc and key.startswith("cov("):
             a, b = key[4:-1].split(",")
             key = f"cov({b},{a})"
-        cov.append(CovParam(label, param, Value(vc[key])))
+        cov.append(CovParam(label, param, Value(vc[key]), boundary=vc[key] == 0.0))
     r = FitResult("lme4", "reml" if reml else "ml", ddf, n, m, Value(crit), fixed, cov, model.random.covariance,
                   effects)
     r.fit = information_criteria(crit, reml=reml, n_obs=n, n_clusters=m, n_fixed=len(fixed), n_cov=len(cov))
@@ -116,6 +116,7 @@ CASES = [
     ("langpost ~ 1 + hw2 + mixgrd + CMverb10 + WCverb + (1 + WCverb | schoolID)", BDF, True, "Satterthwaite"),
     ("langpost ~ 1 + hw2 + mixgrd + CMverb10 + WCverb + (1 + WCverb | schoolID)", BDF, True, "Kenward-Roger"),
     ("langpost ~ 1 + mixgrd + WCverb + mixgrd:WCverb + (1 | schoolID)", BDF, False, "Satterthwaite"),
+    ("Yield ~ 1 + (1 | Batch)", "d <- lme4::Dyestuff2", True, "Satterthwaite"),       # singular fit
 ]
 
 

@@ -70,7 +70,7 @@ def sas_df(df: float | None, ddf: str | None) -> str:
     for dec in (2, 1, 0):
         txt = f"{df:.{dec}f}"
         if len(txt) <= 4:
-            return txt
+            return txt.rstrip("0").rstrip(".") if "." in txt else txt   # BEST drops trailing zeros
     return f"{df:.0f}"
 
 

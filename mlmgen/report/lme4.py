@@ -214,6 +214,21 @@ def _fixed_corr(r: FitResult) -> list[str]:
     return ["", "Correlation of Fixed Effects:"] + rfmt.print_matrix(rows, cols, cells, right=False)
 
 
+def _warnings(r: FitResult) -> list[str]:
+    """lme4's .prt.warn lines: a singular fit, or a convergence failure, ends the summary."""
+    singular = r.extra.get("singular", any(c.boundary for c in r.covariance))
+    conv = r.optimisation is None or r.optimisation.converged
+    if not singular and conv:
+        return []
+    out = ["optimizer (nloptwrap) convergence code: 0 (OK)"]
+    if singular:
+        out.append("boundary (singular) fit: see help('isSingular')")
+    if not conv:
+        out.append(f"Model failed to converge with max|grad| = {r.optimisation.gradient_norm:.6g} (mlmgen: "
+                   f"{r.optimisation.message or 'no verified optimum'})")
+    return out
+
+
 def _contrasts(r: FitResult) -> list[str]:
     out = []
     s2 = float(r.cov_by_param()["var(Residual)"].estimate.value)
@@ -246,5 +261,6 @@ def format_lme4(result: FitResult, model=None, data_name: str | None = None) -> 
     lines += _random(result, cluster)
     lines += _fixed(result)
     lines += _fixed_corr(result)
+    lines += _warnings(result)
     lines += _contrasts(result)
     return "\n".join(lines) + "\n"
