@@ -132,6 +132,8 @@ CODES: dict[str, str] = {
     "SY003": "undeclared-variable",
     "SY004": "unsupported-feature",
     "SY005": "misplaced-option",            # accepted where the package manual does not list it (SAS GCORR on MODEL)
+    # translation
+    "TR001": "package-default-made-explicit",  # a setting the source left to its package default, written out
     # model description
     "MF001": "unreadable-model-file",       # TOML syntax, file missing, not a table
     "MF002": "invalid-model-field",         # a field has a wrong type/value, unknown field, missing field

@@ -82,6 +82,7 @@ def translate(text: str, to: str | list[str] = "all", source: str = "auto", file
     tr = Translation(ps, {}, list(ps.diagnostics), targets)
     if ps.model is None:
         return tr
+    tr.diagnostics.extend(defaults_made_explicit(ps))
     from .render import render
     for t in targets:
         try:
@@ -91,4 +92,33 @@ def translate(text: str, to: str | list[str] = "all", source: str = "auto", file
     return tr
 
 
-__all__ = ["Translation", "translate", "parse_text", "detect", "read_text", "dialect_for_extension"]
+_SETTING_WORDS = {
+    "method": ("estimation method", {"reml": "REML", "ml": "ML"}),
+    "covariance": ("random-effect covariance", {"un": "unstructured (UN)", "vc": "independent (VC)"}),
+    "ddf": ("denominator df method", {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger",
+                                      "residual": "residual", "between-within": "between-within",
+                                      "containment": "containment", "none": "none (large-sample z tests)"}),
+}
+
+
+def defaults_made_explicit(ps: ParsedSyntax) -> list[Diagnostic]:
+    """TR001 (info) for each setting the source left to its package's default: the translation writes the
+    default's value explicitly, which is what the source ran with but may surprise a reader (Stata: ML)."""
+    from .names import DIALECT_TITLES
+    out = []
+    model = ps.model
+    where = ps.locations.get("command") or Location(file=ps.file, line=1, col=1)
+    for key, (what, words) in _SETTING_WORDS.items():
+        if ps.explicit.get(key, True):
+            continue
+        if key == "covariance" and model.random.q < 2:
+            continue
+        value = model.random.covariance if key == "covariance" else getattr(model, key)
+        out.append(Diagnostic(
+            "TR001", f"the {DIALECT_TITLES[ps.dialect]} snippet does not write the {what}; its package default, "
+            f"{words[value]}, is written explicitly in the translation", Severity.INFO, where))
+    return out
+
+
+__all__ = ["Translation", "translate", "parse_text", "detect", "read_text", "defaults_made_explicit",
+           "dialect_for_extension"]

@@ -88,3 +88,16 @@ def test_translate_makes_stata_defaults_explicit():
     tr = translate("mixed y c.x || g: x", "sas", "stata")
     out = tr.outputs["sas"]
     assert "METHOD=ML" in out and "TYPE=VC" in out
+
+
+def test_defaults_made_explicit_are_said():
+    tr = translate("mixed y c.x || g: x", "sas", "stata", "d.do")
+    notes = [d for d in tr.diagnostics if d.code == "TR001"]
+    assert len(notes) == 3 and all(d.severity.value == "info" for d in notes)
+    assert "does not write the estimation method; its package default, ML," in notes[0].message
+    # nothing to say when everything is written (the lecture)
+    tr = translate(corrected("2b", "sas"), "stata", "sas")
+    assert not [d for d in tr.diagnostics if d.code == "TR001"]
+    # one random effect: the covariance does not matter, so it is not mentioned
+    tr = translate("mixed y c.x || g:, reml dfmethod(residual)", "sas", "stata")
+    assert not [d for d in tr.diagnostics if d.code == "TR001"]

@@ -328,7 +328,7 @@ class _Reader:
         b.diag("SY002", f"{prefix}. is not a Stata factor-variable operator; c. for continuous, i. for factor "
                f"(in {t.text}; read as the continuous predictor {var})",
                pstart, pstart + len(prefix) + 1, Severity.ERROR,
-               Fix(f"write c.{var}", "c.", b.loc(pstart, pstart + len(prefix) + 1)))
+               Fix(f"replace {prefix}. by c. (continuous), giving c.{var}", "c.", b.loc(pstart, pstart + len(prefix) + 1)))
         return var, t.start, t.end
 
     def random_eq(self, eq: list[Token], last: bool):
