@@ -91,3 +91,10 @@ def test_a_data_name_mlmgen_cannot_carry_does_not_lose_the_model():
     assert ps.data == "C:/my data/school file.sav"
     d = next(d for d in ps.diagnostics if d.location.field is None and "not kept" in d.message)
     assert d.severity == Severity.WARNING and d.location.line == 1
+
+
+def test_a_comment_without_its_period_swallows_the_command_and_says_so():
+    ps = parse_syntax("* fit the model\nMIXED y WITH x /FIXED = x /RANDOM = INTERCEPT | SUBJECT(g).")
+    assert ps.model is None
+    [d] = ps.diagnostics
+    assert d.code == "SY001" and "inside a comment" in d.message and d.location.line == 2

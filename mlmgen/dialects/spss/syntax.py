@@ -127,7 +127,13 @@ def parse_syntax(text: str, file: str | None = None):
         else:
             b.not_read(f"the {kw or body[:10]!s} command", s, e)
     if not seen:
-        b.diag("SY001", "no MIXED command found", 0, min(len(text), 1))
+        hidden = re.search(r"(?im)^[ \t]*MIXED\b", masked)
+        if hidden:
+            b.diag("SY001", "no MIXED command found: the MIXED command here is inside a comment command (a `*` "
+                   "comment runs to a period at the end of a line)", hidden.start(), hidden.end(),
+                   fix=Fix("end the comment line before it with a period"))
+        else:
+            b.diag("SY001", "no MIXED command found", 0, min(len(text), 1))
     return b.finish()
 
 
