@@ -104,3 +104,10 @@ def test_cli_same_exit_codes(tmp_path):
     assert res.exit_code == 2
     res = runner.invoke(cli, ["same", fixed[0]])
     assert res.exit_code == 2
+
+
+def test_cli_same_exit_2_when_a_snippet_has_no_model(tmp_path):
+    bad = tmp_path / "bad.sas"
+    bad.write_text("proc mixed; model = ; run;")
+    res = CliRunner().invoke(cli, ["same", str(path("2b", "sas")), str(bad)])
+    assert res.exit_code == 2 and "no model could be read" in res.output

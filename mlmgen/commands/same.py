@@ -18,7 +18,8 @@ def same_cmd(files, source, quiet):
     """Compare the models of two or more snippets and list every difference: fixed terms, random part,
     covariance structure, method, df method, contrasts, data-set name, and syntax errors.
 
-    Exit 0 when they describe the same model, 1 when they differ, 2 when a file cannot be read."""
+    Exit 0 when they describe the same model, 1 when they differ, 2 when a file cannot be read or no
+    model can be read from it."""
     from pathlib import Path
     from ..samemodel import compare_parsed
     from ..translate import parse_text, read_text
@@ -38,4 +39,6 @@ def same_cmd(files, source, quiet):
         items.append((label, ps))
     cmp = compare_parsed(items)
     click.echo(cmp.format())
+    if any(ps.model is None for _, ps in items):
+        sys.exit(2)          # a snippet that cannot be read is bad input, not a different model
     sys.exit(0 if cmp.same else 1)
