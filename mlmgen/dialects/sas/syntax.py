@@ -37,7 +37,7 @@ _HARMLESS_PROC = {"COVTEST", "NOCLPRINT", "IC", "CL", "NOITPRINT", "NOINFO", "NA
                   "LOGNOTE", "NOPROFILE", "SCORING", "RATIO", "ABSOLUTE", "ALPHA", "MMEQ", "MMEQSOL", "NOLINE"}
 _HARMLESS_MODEL = {"SOLUTION", "S", "CL", "ALPHA", "CHISQ", "COVB", "CORRB", "COVBI", "E", "E1", "E2", "E3",
                    "HTYPE", "INTERCEPT", "NOTEST", "OUTP", "OUTPM", "OUTPRED", "OUTPREDM", "RESIDUAL",
-                   "VCIRY", "INFLUENCE", "CONTAIN", "INTERCEPT"}
+                   "VCIRY", "INFLUENCE"}
 _HARMLESS_RANDOM = {"G", "GC", "GCI", "GCORR", "GI", "V", "VC", "VCI", "VCORR", "VI", "SOLUTION", "S", "CL",
                     "ALPHA"}
 _DDFM = {"contain": 3, "betwithin": 3, "residual": 3, "satterthwaite": 3, "kenwardroger": 3, "none": 4}
@@ -343,6 +343,50 @@ class _Proc:
             else:
                 b.unsupported(f"the MODEL option {o.key.text}", o.start, o.end, Severity.WARNING)
 
+    # ------------------------------------------------------------------ ESTIMATE / CONTRAST
+    def estimate(self, st: _Stmt, joint: bool) -> None:
+        """ESTIMATE (one row) or CONTRAST (rows separated by commas), with DIVISOR=."""
+        b = self.b
+        toks = st.toks[1:]
+        if not toks or toks[0].kind != "str":
+            b.diag("SY001", f"{st.toks[0].text} needs a quoted label first", st.start, st.end)
+            return
+        label = _label(toks[0])
+        parts = split_top(toks[1:], {"/"})
+        divisor = 1.0
+        for o in (options(parts[1], b) if len(parts) > 1 else []):
+            if o.name == "DIVISOR":
+                d = to_number(o.vtext)
+                if not d:
+                    b.diag("SY001", "DIVISOR= needs a non-zero number", o.start, o.end)
+                    return
+                divisor = d
+            elif o.name in ("CL", "ALPHA", "E", "LOWER", "UPPER", "SINGULAR", "CHISQ"):
+                continue
+            elif o.name == "DF":
+                b.unsupported("DF= on ESTIMATE/CONTRAST", o.start, o.end, Severity.WARNING)
+            else:
+                b.unsupported(f"the option {o.key.text}", o.start, o.end, Severity.WARNING)
+        body = parts[0]
+        if any(t.text == "|" for t in body):
+            bar = next(t for t in body if t.text == "|")
+            b.unsupported("coefficients of random effects (after '|')", bar.start, st.end)
+            return
+        rows_t = split_top(body, {","}) if joint else [body]
+        if not joint and any(t.text == "," for t in body):
+            b.diag("SY001", "ESTIMATE takes one row; use CONTRAST for several", st.start, st.end)
+            return
+        rows = []
+        for rt in rows_t:
+            row = _coef_list(rt, b)
+            if row is None:
+                return
+            rows.append([(n, v / divisor) for n, v in row])
+        if not rows or not rows[0]:
+            b.diag("SY001", f"{st.toks[0].text} has no coefficients", st.start, st.end)
+            return
+        b.add_contrast(label, rows, st.start, st.end)
+
     # ------------------------------------------------------------------ RANDOM
     def random(self, st: _Stmt) -> None:
         b = self.b
@@ -525,50 +569,6 @@ def _label(t: Token) -> str:
     return m.group(2).replace(q + q, q)
 
 
-def _estimate_body(self: _Proc, st: _Stmt, joint: bool) -> None:
-    b = self.b
-    toks = st.toks[1:]
-    if not toks or toks[0].kind != "str":
-        b.diag("SY001", f"{st.toks[0].text} needs a quoted label first", st.start, st.end)
-        return
-    label = _label(toks[0])
-    parts = split_top(toks[1:], {"/"})
-    divisor = 1.0
-    for o in (options(parts[1], b) if len(parts) > 1 else []):
-        if o.name == "DIVISOR":
-            d = to_number(o.vtext)
-            if not d:
-                b.diag("SY001", "DIVISOR= needs a non-zero number", o.start, o.end)
-                return
-            divisor = d
-        elif o.name in ("CL", "ALPHA", "E", "LOWER", "UPPER", "SINGULAR", "CHISQ"):
-            continue
-        elif o.name == "DF":
-            b.unsupported("DF= on ESTIMATE/CONTRAST", o.start, o.end, Severity.WARNING)
-        else:
-            b.unsupported(f"the option {o.key.text}", o.start, o.end, Severity.WARNING)
-    body = parts[0]
-    if any(t.text == "|" for t in body):
-        bar = next(t for t in body if t.text == "|")
-        b.unsupported("coefficients of random effects (after '|')", bar.start, st.end)
-        return
-    rows_t = split_top(body, {","}) if joint else [body]
-    if not joint and any(t.text == "," for t in body):
-        b.diag("SY001", "ESTIMATE takes one row; use CONTRAST for several", st.start, st.end)
-        return
-    rows = []
-    for rt in rows_t:
-        row = _coef_list(rt, b)
-        if row is None:
-            return
-        rows.append([(n, v / divisor) for n, v in row])
-    if not rows or not rows[0]:
-        b.diag("SY001", f"{st.toks[0].text} has no coefficients", st.start, st.end)
-        return
-    b.add_contrast(label, rows, st.start, st.end)
-
-
-_Proc.estimate = _estimate_body
 
 
 def sniff(text: str) -> float:
