@@ -90,26 +90,31 @@ def spss_sig(p: float | None) -> str:
 
 
 def stata_g(x: float | None, width: int = 9) -> str:
-    """Stata %9.0g-ish: 7 significant digits, trailing zeros dropped, no leading 0, e-notation when needed."""
+    """Stata's %w.0g: up to w-2 significant digits, shortened until the text fits in w characters, trailing
+    zeros dropped, no leading 0 before the point (.5106242, -.0001229, 4.397438; %10.0g: -21576.049)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "."
     if x == 0:
         return "0"
     ax = abs(x)
-    if ax >= 1e7 or ax < 1e-4:
+    if ax >= 10 ** (width - 2) or ax < 1e-4:
         s = f"{x:.{max(0, width - 7)}e}"
         mant, e = s.split("e")
-        s = f"{mant}e{int(e):+03d}"
-        return s
-    lead = int(math.floor(math.log10(ax))) + 1
-    dec = max(0, min(7 - lead, width - 1 - max(lead, 0) - (1 if x < 0 else 0)))
-    s = f"{x:.{dec}f}"
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    if s.startswith("0."):
-        s = s[1:]
-    elif s.startswith("-0."):
-        s = "-" + s[2:]
+        if "." in mant:
+            mant = mant.rstrip("0").rstrip(".")
+        return f"{mant}e{int(e):+03d}"
+    lead = int(math.floor(math.log10(ax))) + 1          # digits before the point (<= 0 for |x| < 1)
+    for sig in range(width - 2, 0, -1):
+        dec = max(0, sig - lead)
+        s = f"{x:.{dec}f}"
+        if "." in s:
+            s = s.rstrip("0").rstrip(".")
+        if s.startswith("0."):
+            s = s[1:]
+        elif s.startswith("-0."):
+            s = "-" + s[2:]
+        if len(s) <= width:
+            return s
     return s
 
 

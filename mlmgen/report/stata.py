@@ -40,7 +40,9 @@ def _re_order(effects: list[str]) -> list[str]:
     return [e for e in effects if e != "Intercept"] + (["Intercept"] if "Intercept" in effects else [])
 
 
-def format_stata(result: FitResult, model=None) -> str:
+def format_stata(result: FitResult, model=None, dftable: str = "pvalue", stddeviations: bool = False) -> str:
+    """`dftable`: "pvalue" (a DF column, as the lecture's `dftable(pvalue)`) or "default" (t, p and CI, DF
+    only in the header); `stddeviations`: sd()/corr() rows instead of var()/cov()."""
     r = result
     small = r.ddf not in (None, "none")
     reml = r.method == "reml"
@@ -72,7 +74,7 @@ def format_stata(result: FitResult, model=None) -> str:
             out.append(f"{'':<62}max = {max(dfs):>10,.2f}")
     ov = (ex.get("overall_test_eim") if eim else None) or ex.get("overall_test")
     ll = -float(r.neg2ll.value) / 2
-    ll_label = f"Log {'restricted-' if reml else ''}likelihood = {ll:.7g}"
+    ll_label = f"Log {'restricted-' if reml else ''}likelihood = {stata_g(ll, 10)}"
     if ov:
         if small:
             out.append(f"{'':<48}{'F(%d,%9.2f)' % (ov['num_df'], ov['den_df']):<18}= {ov['f']:>10.2f}")
@@ -85,7 +87,8 @@ def format_stata(result: FitResult, model=None) -> str:
     out.append("")
     out.append(DASH)
     tcol = "t" if small else "z"
-    if small:
+    pcol = small and dftable == "pvalue"
+    if pcol:
         out.append(f"{outcome[:12]:>12} | Coefficient  Std. err.      DF       {tcol}    P>|{tcol}|")
     else:
         out.append(f"{outcome[:12]:>12} | Coefficient  Std. err.      {tcol}    P>|{tcol}|     [95% conf. interval]")
@@ -94,16 +97,23 @@ def format_stata(result: FitResult, model=None) -> str:
     for f in order:
         est, se = num(f.estimate), num(f.se)
         name = stata_term(f.term)
-        if small:
+        if pcol:
             df, p = df_p(f)
             out.append(f"{name[:12]:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(df, 2):>9} "
                        f"{stata_f(num(f.t), 2):>7}   {stata_f(p, 3):>5}")
+        elif small:
+            df, p = df_p(f)
+            crit = stats.t.ppf(0.975, df) if df and math.isfinite(df) else Z975
+            lo, hi = est - crit * se, est + crit * se
+            out.append(f"{name[:12]:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(f.t), 2):>8}   "
+                       f"{stata_f(p, 3):>5}    {stata_g(lo):>9}   {stata_g(hi):>9}")
         else:
             lo, hi = est - Z975 * se, est + Z975 * se
             out.append(f"{name[:12]:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(f.t), 2):>8}   "
                        f"{stata_f(num(f.p), 3):>5}    {stata_g(lo):>9}   {stata_g(hi):>9}")
     out.append(DASH)
-    out += _random_table(r, cluster)
+    out.append("")
+    out += _random_table(r, cluster, stddeviations)
     out += _lr_line(r)
     out += _lincoms(r, small)
     if eim:
@@ -112,7 +122,7 @@ def format_stata(result: FitResult, model=None) -> str:
     return "\n".join(out) + "\n"
 
 
-def _random_table(r: FitResult, cluster: str) -> list[str]:
+def _random_table(r: FitResult, cluster: str, stddeviations: bool = False) -> list[str]:
     cov = r.cov_by_param()
     eff = _re_order(r.random_effects)
     struct = "Unstructured" if (r.covariance_structure == "un" and len(eff) > 1) else \
@@ -126,6 +136,13 @@ def _random_table(r: FitResult, cluster: str) -> list[str]:
                 a, b = eff[i], eff[j]
                 key = "cov(" + ",".join(sorted([a, b], key=lambda n: (n != "Intercept", n))) + ")"
                 rows.append((f"cov({stata_effect(a)},{stata_effect(b)})", cov.get(key), False))
+    if stddeviations:
+        rows = [_sd_row(label, c, is_var, cov) for label, c, is_var in rows]
+        out += rows
+        out.append("-" * 29 + "+" + "-" * 48)
+        out.append(_sd_row("var(Residual)", cov.get("var(Residual)"), True, cov))
+        out.append(DASH)
+        return out
     for label, c, is_var in rows:
         out.append(_re_row(label, c, is_var))
     out.append("-" * 29 + "+" + "-" * 48)
@@ -148,6 +165,28 @@ def _re_row(label: str, c, is_var: bool) -> str:
     return f"{label:>28} | {stata_g(est):>10}  {stata_g(se):>9}     {stata_g(lo):>9}   {stata_g(hi):>9}"
 
 
+def _sd_row(label: str, c, is_var: bool, cov) -> str:
+    """`stddeviations` rows: sd = sqrt(var), SE(sd) = SE(var) / (2 sd) (delta method), CI exp(log sd +/- z SE/sd);
+    corr = cov / (sd_a sd_b) with the delta-method SE omitted (printed as '.')."""
+    if c is None:
+        return f"{label:>28} |"
+    if is_var:
+        v, se = num(c.estimate), num(c.se)
+        sd = math.sqrt(max(v, 0.0))
+        name = "sd(" + label[4:]
+        if se is None or sd == 0:
+            return f"{name:>28} | {stata_g(sd):>10}  {'.':>9}"
+        sse = se / (2 * sd)
+        f = math.exp(Z975 * sse / sd)
+        return f"{name:>28} | {stata_g(sd):>10}  {stata_g(sse):>9}     {stata_g(sd / f):>9}   {stata_g(sd * f):>9}"
+    a, b = label[4:-1].split(",")
+    key = lambda e: "Intercept" if e == "_cons" else e
+    va = num(cov[f"var({key(a)})"].estimate)
+    vb = num(cov[f"var({key(b)})"].estimate)
+    corr = num(c.estimate) / math.sqrt(va * vb) if va > 0 and vb > 0 else float("nan")
+    return f"{'corr(' + label[4:]:>28} | {stata_g(corr):>10}  {'.':>9}"
+
+
 def _lr_line(r: FitResult) -> list[str]:
     lin = r.extra.get("linear_model_neg2ll")
     if lin is None:
@@ -156,10 +195,10 @@ def _lr_line(r: FitResult) -> list[str]:
     k = len(r.covariance) - 1
     if k == 1:
         p = 0.5 * stats.chi2.sf(lr, 1) if lr > 0 else 1.0
-        return [f"LR test vs. linear model: chibar2(01) = {lr:.2f}".ljust(56) + f"Prob >= chibar2 = {p:.4f}"]
+        return [f"LR test vs. linear model: chibar2(01) = {lr:.2f}".ljust(54) + f"Prob >= chibar2 = {p:.4f}"]
     p = stats.chi2.sf(lr, k)
-    return [f"LR test vs. linear model: chi2({k}) = {lr:.2f}".ljust(58) + f"Prob > chi2 = {p:.4f}", "",
-            "Note: LR test is conservative and provided only for reference."]
+    # real Stata 17 logs end here; older releases added "Note: LR test is conservative ..."
+    return [f"LR test vs. linear model: chi2({k}) = {lr:.2f}".ljust(58) + f"Prob > chi2 = {p:.4f}"]
 
 
 def _lincoms(r: FitResult, small: bool) -> list[str]:
