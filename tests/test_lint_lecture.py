@@ -15,9 +15,10 @@ Expected (issue 4, item 4):
   for the cluster-mean-centred CMverb10*WCverb; PT001 and PT002 for a Stata `mixed` line without
   `covariance(un)` and `reml`.
 
-Data: mlmRev::bdf with the lecture's variables computed as the lecture defines them (needs R), and data
-simulated with the same variables (homework and mixgrd school characteristics, as HW_c and MixGrd_c in the
-lecture). Both must give the same findings.
+Data: mlmRev::bdf with the lecture's variables computed as the lecture defines them (needs R), the demo data
+(examples/demo_data.csv) with the same derived variables, and data simulated here with the same variables
+(homework and mixgrd school characteristics, as HW_c and MixGrd_c in the lecture). All must give the same
+findings.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from test_roles import lecture_variables, simulate_lecture_data
 ROOT = Path(__file__).resolve().parent.parent
 SYNTAX = ROOT / "reference_outputs" / "lecture" / "syntax"
 EXAMPLES = ROOT / "examples"
+DEMO = EXAMPLES / "demo_data.csv"
 FILES = {"sas": "{ex}_sas.sas", "lme4": "{ex}_lme4.R", "stata": "{ex}_stata.do", "spss": "{ex}_spss.sps"}
 GCORR = "SY005"   # SAS GCORR on MODEL (see module docstring)
 
@@ -96,10 +98,14 @@ def _parser_available(dialect: str) -> bool:
     return True
 
 
-@pytest.fixture(scope="module", params=["simulated", "bdf"])
+@pytest.fixture(scope="module", params=["simulated", "demo", "bdf"])
 def lecture_csv(request, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("lecture-data") / f"{request.param}.csv"
-    if request.param == "bdf":
+    if request.param == "demo":
+        if not DEMO.exists():
+            pytest.skip("examples/demo_data.csv not present")
+        df = lecture_variables(pd.read_csv(DEMO))
+    elif request.param == "bdf":
         from rtools import r_dataset_csv, require_r
         require_r()
         df = lecture_variables(pd.read_csv(r_dataset_csv("bdf_example")))
@@ -229,3 +235,19 @@ def test_lecture_constant_c_variant_from_naming_hints_only(tmp_path):
     re001 = next(d for d in data if d["code"] == "RE001")
     assert re001["severity"] == "warning" and "low confidence" in re001["message"]
     assert re001["source"].startswith("roles from naming hint (low confidence): verb10 = constant-centred")
+
+
+def test_raw_demo_data_with_model_file_derives_the_lecture_variables(tmp_path):
+    """The demo data has only the raw variables; the model file's definitions (CMverb10 = mean(verbal) by
+    schoolID - 10, ...) are computed from it before roles are, so MS003 is found from data."""
+    if not DEMO.exists() or not _parser_available("sas"):
+        pytest.skip("demo data or SAS reader not available")
+    v = tmp_path / "4d_sas.sas"
+    v.write_text((SYNTAX / "4d_sas.sas").read_text().replace(" mixgrd*CMverb10", ""))
+    data = json.loads(_run([str(v), "--data", str(DEMO), "--model", str(_example_model("4d")),
+                            "--format", "json"]).output)
+    # hw2 (stray here) is not defined by the 4d model file, so the data cannot have it: DA002 says so
+    assert sorted(d["code"] for d in data) == ["DA002", "MS001", "MS003", "MS006", GCORR]
+    assert "not in the data: hw2;" in next(d for d in data if d["code"] == "DA002")["message"]
+    ms003 = next(d for d in data if d["code"] == "MS003")
+    assert ms003["source"].startswith("roles from data:") and "mixgrd = level-2" in ms003["source"]
