@@ -166,3 +166,23 @@ def test_select_and_ignore():
     assert {d["code"] for d in json.loads(res.output)} == {"MS001"} and res.exit_code == 1
     res = run("lint", sas, "--model", model, "--format", "json", "--select", "SY")
     assert {d["code"] for d in json.loads(res.output)} == {"SY005"} and res.exit_code == 0
+
+
+def test_library_lint_accepts_a_csv_path(tmp_path):
+    import sys
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_roles import simulate_lecture_data
+    from mlmgen.dialects.base import ParsedSyntax
+    from mlmgen.formula import model_from_formula
+    from mlmgen.lint import lint
+    csv = tmp_path / "d.csv"
+    simulate_lecture_data(seed=3).to_csv(csv, index=False)
+    m = model_from_formula("langpost ~ 1 + mixgrd + CMverb10 + verb10 + (1 + verb10 | schoolID)")
+    p = ParsedSyntax("lme4", "", "x.R", m, explicit={"method": True, "covariance": True, "ddf": True})
+    assert [d.code for d in lint([p], data=csv)] == ["RE001"]
+    assert [d.code for d in lint([p], data=str(csv))] == ["RE001"]
+    (hint,) = lint([p])             # no data: CMverb10 and verb10 share a stem, a low-confidence naming hint
+    assert hint.code == "RE001" and "low confidence" in hint.message and hint.source.startswith("roles from naming")
+    m2 = model_from_formula("langpost ~ 1 + z + v + (1 + v | schoolID)")
+    p2 = ParsedSyntax("lme4", "", "y.R", m2, explicit={"method": True, "covariance": True, "ddf": True})
+    assert lint([p2]) == []         # no data, no model file, no telling names: silent

@@ -9,7 +9,7 @@ documentation (sections What it finds / Why it matters / Example / Fix), printed
 --explain CODE`. Snippet rules see one snippet at a time; group rules see all snippets together (stray
 predictors against the other snippets, inconsistent data names and df methods, REML LRTs).
 
-Roles (see `roles.py`) come from `data` (a DataFrame: exact), the model files' variable definitions,
+Roles (see `roles.py`) come from `data` (a DataFrame or a CSV path: exact), the model files' variable definitions,
 or low-confidence naming hints, in that order of preference. A finding that relies on naming hints is
 never an error and says so.
 """
@@ -168,6 +168,10 @@ def lint_findings(parsed_list: list[ParsedSyntax], data=None, reference_model: M
     """Every finding (diagnostic + edit), sorted by file, line, column, code."""
     _load_rules()
     parsed_list = list(parsed_list)
+    if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
+        import pandas as pd
+        data_file = data_file or str(data)
+        data = pd.read_csv(data)
     if roles is None:
         roles = build_roles(parsed_list, data, reference_model)
     ctx = LintContext(parsed_list, roles, reference_model, reference_file)
