@@ -39,7 +39,8 @@ def names(draw, n: int) -> list[str]:
     return out
 
 
-COEFS = st.sampled_from([1.0, -1.0, 0.5, -0.5, 2.0, 0.25, -2.25, 3.0, 10.0, 0.125])
+COEFS = st.sampled_from([1.0, -1.0, 0.5, -0.5, 2.0, 0.25, -2.25, 3.0, 10.0, 0.125, 1 / 3, -1e-05, 2.5e+20,
+                         123456.789])
 LABEL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.,:()'\"=+"
 
 

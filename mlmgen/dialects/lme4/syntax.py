@@ -435,7 +435,7 @@ def _numbers(toks: list[Token], b: SyntaxBuilder) -> list[float] | None:
     out = []
     for part in split_top(toks[2:-1], {","}):
         expr = "".join(t.text for t in part).rstrip("L")
-        m = re.fullmatch(r"([-+]?)(\d+\.?\d*|\.\d+)(?:/(\d+\.?\d*))?", expr)
+        m = re.fullmatch(r"([-+]?)((?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?:/(\d+\.?\d*))?", expr)
         if not m:
             if part:
                 b.diag("SY001", f"{expr!r} is not a number", part[0].start, part[-1].end)
