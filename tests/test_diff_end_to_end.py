@@ -176,3 +176,16 @@ def test_independent_random_effects_are_explained(runs):
     cov = next(r for r in cmp.rows if r.parameter == "cov(Intercept,WCverb)")
     assert cov.code == "DF002" and "independent vs unstructured" in cov.reason
     assert any(r.code == "DF002" and r.parameter == "var(WCverb)" for r in cmp.rows)
+
+
+@pytest.mark.parametrize("key", [p.stem for p in EXAMPLES])
+def test_committed_rendered_outputs_against_mlmgen(runs, key):
+    """reference_outputs/r/rendered_<model>.out (mlmgen's R, default lme4 settings, produced once): every
+    number agrees, or is a df within lmerTest's numerical accuracy, or is within lme4's optimizer tolerance
+    (DF001 with that note); nothing else."""
+    out = read_output((ROOT / "reference_outputs" / "r" / f"rendered_{key}.out").read_text(), key)
+    cmp = compare(runs["refs"][key], out)
+    assert cmp.counts()["DF003"] > 0
+    for r in cmp.rows:
+        assert r.code == "DF003" or "lmerTest" in (r.reason or "") or "lme4's optimizer" in (r.reason or ""), \
+            (r.parameter, r.statistic, r.code)

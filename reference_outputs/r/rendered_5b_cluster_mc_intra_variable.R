@@ -1,0 +1,15 @@
+# mlmgen's rendered R for examples/5b_cluster_mc_intra_variable.toml (mlmgen render --to lme4 --data-prep), run on mlmRev::bdf.
+# The first lines build the lecture's raw variables from bdf (tests/rtools.py BDF_EXAMPLE_R).
+suppressMessages(library(mlmRev))
+Example <- data.frame(schoolID = as.integer(as.character(bdf$schoolNR)), langpost = bdf$langPOST,
+                      verbal = bdf$IQ.verb, homework = bdf$homework,
+                      mixgrd = as.numeric(as.character(bdf$mixedgra)))
+# (5b) Cluster-MC with intra-variable interaction
+library(lmerTest) # lmer() with Satterthwaite and Kenward-Roger df, contest1D()
+# Data preparation: derived variables (means over non-missing values)
+Example$CMverb10 = ave(Example$verbal, Example$schoolID, FUN=function(v) mean(v, na.rm=TRUE)) - 10
+Example$WCverb = Example$verbal - ave(Example$verbal, Example$schoolID, FUN=function(v) mean(v, na.rm=TRUE))
+name = lmer(data=Example, REML=TRUE,
+  formula=langpost~1+mixgrd+CMverb10+WCverb+I(CMverb10^2)+mixgrd:WCverb+mixgrd:CMverb10
+    +CMverb10:WCverb+(1+WCverb|schoolID))
+summary(name, ddf="Satterthwaite") # Shows random effect correlations already
