@@ -52,12 +52,8 @@ def test_covtest_columns_follow_sas_rules():
 
 
 def test_boundary_parameters_have_no_se_and_are_flagged():
-    rng = np.random.default_rng(2)
-    m, n = 30, 5
-    g = np.repeat(np.arange(m), n)
-    x = rng.normal(size=m * n)
-    y = 1 + 0.5 * x + rng.normal(size=m * n)           # no cluster effect at all: var(Intercept) -> 0
-    X = np.column_stack([np.ones(m * n), x])
+    from test_engine_dense import zero_intercept_variance_data
+    X, y, g = zero_intercept_variance_data()
     efit = fit_arrays(y, X, X, g, x_names=["Intercept", "x"], z_names=["Intercept", "x"])
     model = Model(outcome="y", cluster="g", fixed=(Term.parse("x"),), random=RandomPart(True, ("x",), "un"))
     res = to_fit_result(efit, model, "satterthwaite")

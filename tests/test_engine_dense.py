@@ -147,13 +147,8 @@ def test_rank_deficient_fixed_part_drops_later_column():
 
 
 def test_zero_variance_is_flagged_and_has_no_se():
-    rng = np.random.default_rng(2)
-    m, n = 30, 5
-    g = np.repeat(np.arange(m), n)
-    x = rng.normal(size=m * n)
-    y = 1 + 0.5 * x + rng.normal(size=m * n)           # no cluster effect at all
-    X = np.column_stack([np.ones(m * n), x])
-    Z = np.column_stack([np.ones(m * n), x])
+    X, y, g = zero_intercept_variance_data()
+    Z = X
     f = fit_arrays(y, X, Z, g, x_names=["Intercept", "x"], z_names=["Intercept", "x"])
     assert f.singular
     assert any(n.code == "EN002" for n in f.notes)
@@ -200,3 +195,27 @@ def test_lmertest_scale_hessian_by_finite_differences_at_a_singular_fit():
     J, S = ddfmod.varpar_jacobian(theta_to_lambda(fit.theta, 2, "un"), fit.sigma2, ti, pi)
     H = J.T @ fit.covparm_hessian() @ J + np.einsum("k,kab->ab", fit.blocks.gradient(True), S)
     assert rel(H, num) < 1e-5
+
+
+def zero_intercept_variance_data():
+    """x and the residuals centred within clusters: every cluster mean of y is exactly 1, so the random
+    intercept variance is estimated as 0 (the slope variance is not)."""
+    rng = np.random.default_rng(2)
+    m, n = 30, 6
+    g = np.repeat(np.arange(m), n)
+
+    def within(v):
+        return v - (np.bincount(g, v) / n)[g]
+
+    x = within(rng.normal(size=m * n))
+    y = 1 + 0.5 * x + rng.normal(size=m)[g] * 0.7 * x + within(rng.normal(size=m * n))
+    return np.column_stack([np.ones(m * n), x]), y, g
+
+
+def test_non_convergence_is_reported_with_numbers():
+    y, X, Z, g, xn, zn = simulate(2, seed=12)
+    f = fit_arrays(y, X, Z, g, x_names=xn, z_names=zn,
+                   options={"maxiter": 1, "newton_steps": 0, "start": [1, 0, 0, 1, 0, 1]})
+    assert not f.optimisation.converged
+    en = [n for n in f.notes if n.code == "EN001"]
+    assert en and "-2 log L" in en[0].message and "evaluations" in en[0].message

@@ -329,3 +329,14 @@ def test_engine_matches_lme4_lmertest_pbkrtest(name, spec):
 
     assert fit.singular == bool(default["singular"])
     assert fit.optimisation.converged
+
+
+def test_false_boundary_is_escaped_from_lme4_start():
+    """From lme4's start Lambda = I, L-BFGS-B lands on Lambda_22 = 0 for the lecture's 2b on bdf (a saddle:
+    -2l_R 15215.5 against 15210.4); the optimiser must leave it."""
+    data, res = dataset("bdf")
+    s = BDF_MODELS[0]
+    y, X, Z, g, xn = design(data, s)
+    fit = fit_arrays(y, X, Z, g, x_names=xn, z_names=s.random, options={"start": [1.0, 0.0, 1.0]})
+    assert abs(fit.neg2ll - r_values(res, "2b@tight")["neg2ll"]) < 1e-4
+    assert fit.theta[2] > 0.05 and not fit.singular

@@ -30,11 +30,12 @@ from .suffstats import SuffStats
 class OptimiseOptions:
     maxiter: int = 1000
     newton_steps: int = 10
-    newton_tol: float = 1e-13
+    newton_tol: float = 1e-14   # relative to max(1, |f|): decrements below f's rounding level are noise
     converged_tol: float = 1e-6
     kkt_tol: float = 1e-6
     boundary_tol: float = 1e-5
     fd_step: float = 1e-5
+    lbfgs_ftol: float = 1e-12   # relative; the Newton polish takes it from there
 
 
 @dataclass
@@ -52,7 +53,7 @@ def optimise(ss: SuffStats, reml: bool, covariance: str, start: np.ndarray | Non
     t0 = time.perf_counter()
     q = ss.q
     lower = theta_lower(q, covariance)
-    th0 = theta_start(q, covariance) if start is None else np.asarray(start, dtype=float)
+    th0 = start_theta(ss, reml, covariance) if start is None else np.asarray(start, dtype=float)
     count = [0]
 
     def ev_at(th, grad=True) -> Evaluation:
@@ -66,7 +67,7 @@ def optimise(ss: SuffStats, reml: bool, covariance: str, start: np.ndarray | Non
     ev0 = ev_at(th0)
     bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower]
     res = minimize(fg, th0, jac=True, method="L-BFGS-B", bounds=bounds,
-                   options={"maxiter": opt.maxiter, "ftol": 1e-15, "gtol": 1e-10, "maxls": 50})
+                   options={"maxiter": opt.maxiter, "ftol": opt.lbfgs_ftol, "gtol": 1e-10, "maxls": 50})
     th = np.maximum(np.asarray(res.x, dtype=float), lower)
     ev = ev_at(th)
     notes: list[str] = []
@@ -129,6 +130,35 @@ def optimise(ss: SuffStats, reml: bool, covariance: str, start: np.ndarray | Non
     return OptimiseOutcome(ev, optim, H, free, notes)
 
 
+def start_theta(ss: SuffStats, reml: bool, covariance: str) -> np.ndarray:
+    """Start from MIVQUE0 (one moment step from G = 0, sigma^2 = 1; computed from the cross-products): T0 =
+    G0/sigma0^2 with non-positive variances replaced by 0.01 and correlations shrunk into [-0.9, 0.9], then
+    Lambda0 = chol(T0). Starting near the optimum saves iterations and keeps L-BFGS-B's first steps from
+    being projected onto Lambda_ii = 0 (a stationary point it cannot leave). Falls back to lme4's Lambda = I."""
+    from .dense import g_from_phi
+    from .sas_emulation import mivque0
+    q = ss.q
+    try:
+        phi = mivque0(ss, reml, covariance)
+        s2 = phi[-1]
+        if not (np.isfinite(s2) and s2 > 0):
+            raise ArithmeticError
+        T = g_from_phi(phi[:-1], q, covariance) / s2
+        d = np.diag(T).copy()
+        d[~(d > 0)] = 0.01
+        sd = np.sqrt(d)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            R = np.clip(T / np.outer(sd, sd), -0.9, 0.9)
+        np.fill_diagonal(R, 1.0)
+        lam = np.linalg.cholesky(R * np.outer(sd, sd))
+        th = np.array([lam[i, j] for i, j in theta_index(q, covariance)])
+        if np.all(np.isfinite(th)):
+            return th
+    except (ArithmeticError, np.linalg.LinAlgError, ValueError):
+        pass
+    return theta_start(q, covariance)
+
+
 def fd_hessian(ev: Evaluation, ev_at, idx: np.ndarray, step: float) -> np.ndarray:
     """Central-difference Hessian of the analytic gradient on the coordinates idx (symmetrised)."""
     k = len(idx)
@@ -146,9 +176,11 @@ def fd_hessian(ev: Evaluation, ev_at, idx: np.ndarray, step: float) -> np.ndarra
 
 
 def _newton_polish(ev: Evaluation, ev_at, lower: np.ndarray, opt: OptimiseOptions):
+    tol = opt.newton_tol * max(1.0, abs(ev.f))
     H = None
     decrement = np.inf
     free = np.ones(len(ev.theta), dtype=bool)
+    reusable = None   # (idx, H) after a full Newton step: the Hessian barely changes, test convergence with it
     for _ in range(opt.newton_steps):
         g = ev.grad
         free = ~((ev.theta <= lower) & (g >= 0))
@@ -156,6 +188,14 @@ def _newton_polish(ev: Evaluation, ev_at, lower: np.ndarray, opt: OptimiseOption
         if idx.size == 0:
             H, decrement = np.zeros((0, 0)), 0.0
             break
+        if reusable is not None and np.array_equal(reusable[0], idx):
+            try:
+                d_old = float(g[idx] @ np.linalg.solve(reusable[1], g[idx]))
+            except np.linalg.LinAlgError:
+                d_old = np.inf
+            if 0 <= d_old <= tol:
+                H, decrement = reusable[1], d_old
+                break
         H = fd_hessian(ev, ev_at, idx, opt.fd_step)
         try:
             Lc = np.linalg.cholesky(H)
@@ -164,7 +204,7 @@ def _newton_polish(ev: Evaluation, ev_at, lower: np.ndarray, opt: OptimiseOption
             break
         step = np.linalg.solve(Lc.T, np.linalg.solve(Lc, -g[idx]))
         decrement = float(-g[idx] @ step)
-        if decrement <= opt.newton_tol:
+        if decrement <= tol:
             break
         t = 1.0
         improved = False
@@ -179,11 +219,12 @@ def _newton_polish(ev: Evaluation, ev_at, lower: np.ndarray, opt: OptimiseOption
             t *= 0.5
         if not improved:
             break
+        reusable = (idx, H) if t == 1.0 else None
     # final state at the returned point
     g = ev.grad
     free = ~((ev.theta <= lower) & (g >= 0))
     idx = np.flatnonzero(free)
-    if idx.size and (H is None or H.shape[0] != idx.size or not np.isfinite(decrement) or decrement > opt.newton_tol):
+    if idx.size and (H is None or H.shape[0] != idx.size or not np.isfinite(decrement) or decrement > tol):
         H = fd_hessian(ev, ev_at, idx, opt.fd_step)
         try:
             decrement = float(g[idx] @ np.linalg.solve(H, g[idx]))

@@ -58,100 +58,116 @@ class SuffStats:
                          self.yty, self.x_within[k], self.z_within, zx)
 
 
-def _column_identity(cols: list[np.ndarray]) -> list[int]:
-    """For each column, the index of the first column equal to it (so shared columns are summed once)."""
-    ident: list[int] = []
-    for j, c in enumerate(cols):
-        found = j
-        for i in range(j):
-            if ident[i] == i and cols[i].shape == c.shape and np.array_equal(cols[i], c):
-                found = i
-                break
-        ident.append(found)
-    return ident
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal columns; a strided sample is compared first so that different columns cost almost nothing."""
+    if a.shape != b.shape:
+        return False
+    step = max(1, len(a) // 1000)
+    if not np.array_equal(a[::step], b[::step]):
+        return False
+    return bool(np.array_equal(a, b))
+
+
+def _is_ones(c: np.ndarray) -> bool:
+    step = max(1, len(c) // 1000)
+    return bool(np.all(c[::step] == 1.0)) and bool(np.all(c == 1.0))
 
 
 def compute_suffstats(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.ndarray, m: int | None = None,
                       chunk_rows: int = CHUNK_ROWS) -> SuffStats:
     """One pass over the rows: per-cluster Z'Z, Z'X, Z'y, n and the totals X'X, X'y, y'y.
 
-    `groups` holds integer cluster codes 0..m-1 (rows need not be sorted)."""
+    `groups` holds integer cluster codes 0..m-1 (rows need not be sorted). Work per chunk of rows: the chunk's
+    columns are copied contiguous once, then one product and one `np.bincount` per distinct product."""
     y = np.asarray(y, dtype=np.float64)
     X = np.asarray(X, dtype=np.float64)
     Z = np.asarray(Z, dtype=np.float64)
     g = np.asarray(groups)
-    if g.dtype.kind not in "iu":
-        g = g.astype(np.int64)
+    if g.dtype != np.intp:
+        g = g.astype(np.intp)          # bincount converts on every call otherwise
     N, p = X.shape
     q = Z.shape[1]
     if m is None:
         m = int(g.max()) + 1 if N else 0
 
-    # Distinct columns among [X, Z]; a column of ones is special-cased (product = other column).
-    cols = [X[:, j] for j in range(p)] + [Z[:, j] for j in range(q)]
-    ident = _column_identity(cols)
-    ones = [bool(np.all(c == 1.0)) for c in cols]
-    y_id = p + q  # pseudo index for y
+    # Column ids: X columns 0..p-1; a Z column equal to an X column (or to an earlier Z column) shares its id.
+    zid = []
+    for a in range(q):
+        found = next((j for j in range(p) if _same(X[:, j], Z[:, a])), None)
+        if found is None:
+            found = next((p + b for b in range(a) if zid[b] == p + b and _same(Z[:, b], Z[:, a])), p + a)
+        zid.append(found)
+    Y = p + q                                   # id of y
+    ones = {j for j in range(p) if _is_ones(X[:, j])} | {p + a for a in range(q) if zid[a] == p + a
+                                                           and _is_ones(Z[:, a])}
 
-    cache: dict[tuple[int, int], np.ndarray] = {}
+    def key(a: int, b: int) -> tuple[int, int]:
+        if a in ones:
+            a = -1
+        if b in ones:
+            b = -1
+        return (min(a, b), max(a, b))           # -1 = the all-ones column: (-1, -1) is n, (-1, c) sum of c
 
-    def col(i: int, lo: int, hi: int) -> np.ndarray:
-        return y[lo:hi] if i == y_id else cols[i][lo:hi]
+    needed: list[tuple[int, int]] = []
 
-    def is_one(i: int) -> bool:
-        return i != y_id and ones[i]
+    def need(a: int, b: int) -> tuple[int, int]:
+        k = key(a, b)
+        if k not in needed:
+            needed.append(k)
+        return k
 
-    def per_cluster(a: int, b: int) -> np.ndarray:
-        a = a if a == y_id else ident[a]
-        b = b if b == y_id else ident[b]
-        key = (min(a, b), max(a, b))
-        if key in cache:
-            return cache[key]
-        out = np.zeros(m)
-        for lo in range(0, N, chunk_rows):
-            hi = min(N, lo + chunk_rows)
-            gg = g[lo:hi]
-            if is_one(key[0]) and is_one(key[1]):
+    k_ztz = [[need(zid[a], zid[b]) for b in range(q)] for a in range(q)]
+    k_zx = [[need(zid[a], j) for j in range(p)] + [need(zid[a], Y)] for a in range(q)]
+    # within-cluster variation of each column: per-cluster sum and sum of squares
+    k_within = {c: (need(c, -1), need(c, c)) for c in list(range(p)) + sorted(set(zid))
+                if c not in ones}
+    need(-1, -1)
+
+    acc = {k: np.zeros(m) for k in needed}
+    for lo in range(0, N, chunk_rows):
+        hi = min(N, lo + chunk_rows)
+        gg = g[lo:hi]
+        Xc = np.ascontiguousarray(X[lo:hi].T)
+        extra = {p + a: np.ascontiguousarray(Z[lo:hi, a]) for a in range(q) if zid[a] == p + a}
+
+        def column(c: int) -> np.ndarray:
+            if c == Y:
+                return y[lo:hi]
+            return Xc[c] if c < p else extra[c]
+
+        for k in needed:
+            a, b = k
+            if a == -1 and b == -1:
                 w = None
-            elif is_one(key[0]):
-                w = col(key[1], lo, hi)
-            elif is_one(key[1]):
-                w = col(key[0], lo, hi)
+            elif a == -1:
+                w = column(b)
             else:
-                w = col(key[0], lo, hi) * col(key[1], lo, hi)
-            out += np.bincount(gg, weights=w, minlength=m)[:m]
-        cache[key] = out
-        return out
+                w = column(a) * column(b)
+            acc[k] += np.bincount(gg, weights=w, minlength=m)[:m]
 
-    n = np.bincount(g, minlength=m)[:m].astype(np.float64)
+    n = acc[(-1, -1)]
     ztz = np.empty((q, q, m))
     for a in range(q):
-        for b in range(a + 1):
-            v = per_cluster(p + a, p + b)
-            ztz[a, b] = v
-            ztz[b, a] = v
+        for b in range(q):
+            ztz[a, b] = acc[k_ztz[a][b]]
     zxy = np.empty((q, p + 1, m))
     for a in range(q):
-        for j in range(p):
-            zxy[a, j] = per_cluster(p + a, j)
-        zxy[a, p] = per_cluster(p + a, y_id)
+        for j in range(p + 1):
+            zxy[a, j] = acc[k_zx[a][j]]
 
     xty = X.T @ y
     xtx = X.T @ X
     yty = float(y @ y)
 
-    # Which columns vary within some cluster (between-within df, diagnostics): per-cluster sum and sum of
-    # squares give the within-cluster sum of squares.
-    def within(c_idx: int) -> bool:
-        if ones[c_idx]:
+    def within(c: int) -> bool:
+        if c in ones:
             return False
-        s2 = per_cluster(c_idx, c_idx)  # per-cluster sum of squares (cached)
-        s1 = np.bincount(g, weights=cols[c_idx], minlength=m)[:m]
+        s1, s2 = acc[k_within[c][0]], acc[k_within[c][1]]
         nz = n > 1
         ss = s2[nz] - s1[nz] ** 2 / n[nz]
         return bool(np.any(ss > 1e-10 * np.maximum(s2[nz], 1e-300)))
 
     x_within = np.array([within(j) for j in range(p)], dtype=bool)
-    z_within = np.array([within(p + j) for j in range(q)], dtype=bool)
-    z_in_x = [ident[p + a] if ident[p + a] < p else -1 for a in range(q)]
+    z_within = np.array([within(zid[a]) for a in range(q)], dtype=bool)
+    z_in_x = [zid[a] if zid[a] < p else -1 for a in range(q)]
     return SuffStats(N, m, p, q, n, ztz, zxy, xtx, xty, yty, x_within, z_within, z_in_x)
