@@ -112,3 +112,27 @@ def test_lecture_model_on_bdf(path):
                                           for j in range(i + 1, len(eff))] + ["var(Residual)"]
     for key, v in zip(want, ref["vc"]):
         assert float(cov[key].estimate.value) == pytest.approx(v, rel=rel_vc, abs=rel_vc * abs(ref["vc"][-1]) * 1e-3), key
+
+
+@pytest.mark.slow   # R's fit plus pbkrtest/lmerTest on 7185 rows takes 10-20 s
+@pytest.mark.parametrize("ddf,rtol", [("Kenward-Roger", 1e-4), ("Satterthwaite", 1e-3)])
+def test_hsb82_random_slope_through_the_api(ddf, rtol):
+    """mlmRev::Hsb82 (7185 pupils, 160 schools): KR SEs and df as pbkrtest, Satterthwaite as lmerTest."""
+    from rtools import r_dataset_csv, run_r
+    csv = r_dataset_csv("hsb82")
+    out = run_r(f"""suppressMessages(library(lmerTest))
+d <- read.csv("{csv.as_posix()}")
+m <- lmer(mAch ~ 1 + meanses + cses + (1 + cses | school), d,
+          control = lmerControl(optCtrl = list(xtol_abs = 1e-12, ftol_abs = 1e-14, xtol_rel = 1e-12, ftol_rel = 1e-15)))
+s <- summary(m, ddf = "{ddf}")$coefficients
+for (i in seq_len(nrow(s))) cat(sprintf("%.12g", s[i, 1:3]), "\\n")
+cat(sprintf("%.10f", REMLcrit(m)), "\\n")""")
+    lines = out.strip().splitlines()
+    f = mlmgen.fit("mAch ~ 1 + meanses + cses + (1 + cses | school)", str(csv),
+                   ddf="kenward-roger" if ddf == "Kenward-Roger" else "satterthwaite")
+    for fe, line in zip(f.result.fixed, lines[:3]):
+        est, se, df = (float(v) for v in line.split())
+        assert float(fe.estimate.value) == pytest.approx(est, rel=5e-5)
+        assert float(fe.se.value) == pytest.approx(se, rel=rtol if ddf == "Kenward-Roger" else 5e-5)
+        assert float(fe.df.value) == pytest.approx(df, rel=rtol)
+    assert float(f.result.neg2ll.value) == pytest.approx(float(lines[3]), abs=1e-4)
