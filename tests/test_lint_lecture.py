@@ -189,7 +189,7 @@ def test_lecture_findings_say_which_role_source(lecture_csv, tmp_path):
     data = json.loads(_run([str(v), "--data", str(lecture_csv), "--format", "json"]).output)
     ms003 = [d for d in data if d["code"] == "MS003"]
     assert len(ms003) == 1 and ms003[0]["source"].startswith("roles from data: verb10 = constant-centred")
-    assert "CMverb10 = cluster mean of" in ms003[0]["source"]
+    assert "CMverb10 = mean(verb10) by schoolID" in ms003[0]["source"]      # relative to the model's verb10
     assert ms003[0]["fix"]["replacement"] == "mixgrd*CMverb10"
     data = json.loads(_run([str(v), "--model", str(_example_model("4d")), "--format", "json"]).output)
     assert {d["code"] for d in data} == {"MS001", "MS006", GCORR}

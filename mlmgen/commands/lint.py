@@ -144,7 +144,7 @@ def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles, select
         names = sorted({n for p in parsed if p.model for n in p.model.predictors})
         for n in names:
             r = roles.get(n)
-            click.echo(f"role: {r.describe()} [{r.source if r.level else 'no source'}]", err=fmt == "json")
+            click.echo(f"role: {r.describe(roles.cluster)} [{r.source if r.level else 'no source'}]", err=fmt == "json")
     if fmt == "json":
         click.echo(json.dumps([_json(d) for d in diags], indent=2))
     else:

@@ -77,17 +77,17 @@ class Role:
     def low_confidence(self) -> bool:
         return self.source == "naming hint"
 
-    def describe(self) -> str:
+    def describe(self, cluster: str | None = None) -> str:
         if self.level is None:
             return f"{self.name}: unknown"
         s = f"{self.name} = {LEVEL_WORDS[self.level]}"
         if self.cluster_mean and self.family and self.family != self.name:
-            s = f"{self.name} = cluster mean of {self.family}"
+            s = f"{self.name} = mean({self.family}) by {cluster or 'cluster'}"
             if self.constant:
-                s += f" - {self.constant:g}"
+                s += f" - {self.constant:g}" if self.constant > 0 else f" + {-self.constant:g}"
         elif self.family and self.family != self.name:
             s += f", family of {self.family}"
-        if self.note:
+        if self.note and not (self.cluster_mean and "mean(" in self.note):   # the note would repeat it
             s += f" ({self.note})"
         return s
 
@@ -143,7 +143,7 @@ class Roles:
             if r.level is None:
                 continue
             label = r.source + (" (low confidence)" if r.low_confidence else "")
-            by_source.setdefault(label, []).append(r.describe())
+            by_source.setdefault(label, []).append(r.describe(self.cluster))
         return "; ".join(f"roles from {src}: " + "; ".join(ds) for src, ds in by_source.items())
 
     def sources(self, names: Iterable[str]) -> set[str]:
