@@ -106,3 +106,15 @@ def test_contrast_labels_come_from_strings_and_comments():
 def test_r_4a_names_its_data_in_lower_case():
     ps = parse("4a", "lme4")
     assert ps.data == "example" and ps.locations["data"].text == "example"
+
+
+@pytest.mark.parametrize("example,dialect", CASES)
+def test_windows_line_endings_and_tabs(example, dialect):
+    """A file saved on Windows (CRLF) or indented with tabs reads the same, at the same line and column."""
+    plain = parse(example, dialect)
+    src = text(example, dialect)
+    for variant in (src.replace("\n", "\r\n"), src.replace("  ", "\t")):
+        ps = DIALECTS[dialect].parse_syntax(variant, "v")
+        assert ps.model == plain.model
+        assert [(d.code, d.location.line) for d in ps.diagnostics] == \
+               [(d.code, d.location.line) for d in plain.diagnostics]
