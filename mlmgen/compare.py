@@ -236,6 +236,12 @@ def _add(cmp: Comparison, section: str, name: str, stat: str, a: Value | None, b
         conv = [r for k, r in ctx if k == "converge"]
         if conv and abs(a.value - b.value) <= 1e-3 * max(abs(a.value), abs(b.value), 1e-3):
             exp = ("DF002", conv[0])
+    if exp is None and section == "covariance" and stat == "p" and name.startswith("var(") and \
+            "spss" in (cmp.reference.source, cmp.other.source) and cmp.reference.source != cmp.other.source:
+        sp, other = (b, a) if cmp.other.source == "spss" else (a, b)
+        if agrees(sp, Value(min(1.0, 2 * other.value), None, None, 2 * other.half_unit)):
+            exp = ("DF002", "SPSS prints a two-sided Wald p for a variance, SAS (and mlmgen) the one-sided p; "
+                            "SPSS's value is twice the other [U: SPSS's sidedness is not documented]")
     if exp is None:
         exp = _numerical(cmp, section, stat, a, b, scale if stat == "estimate" else 0.0)
     if exp:

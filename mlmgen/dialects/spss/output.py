@@ -76,7 +76,7 @@ def _title(cells: list[str]) -> str | None:
         return _TITLES[key]
     key2 = first.strip().lower()
     for t, kind in _TITLES.items():
-        if key2.startswith(t) and len(key2) <= len(t) + 3:
+        if key2.startswith(t) and (len(key2) <= len(t) + 3 or key2[len(t):].lstrip().startswith(":")):
             return kind
     return None
 
@@ -85,6 +85,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
     rows = _cells(text)
     res = FitResult(source="spss", file=file)
     table = None
+    table_label = None
     header_text = ""
     block_effects: list[str] = []
     found = 0
@@ -94,6 +95,8 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
         kind = _title(cells)
         if kind:
             table, header_text, block_effects = kind, "", []
+            first = next((c for c in cells if c), "")
+            table_label = first.split(":", 1)[1].strip() if ":" in first else None
             found += kind in ("ic", "fixed", "cov", "contrast")
             continue
         nonempty = [c for c in cells if c]
@@ -114,7 +117,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
         elif table == "cov":
             block_effects = _cov_row(labels, values, header_text, res, block_effects, file, n)
         elif table == "contrast":
-            _contrast_row(labels, values, header_text, res)
+            _contrast_row(labels, values, header_text, res, table_label)
     if not found:
         raise unreadable("no SPSS MIXED table found (looked for Information Criteria, Estimates of Fixed "
                          "Effects, Estimates of Covariance Parameters, Contrast Estimates)", file, code="OU002",
@@ -190,12 +193,15 @@ def _cov_row(labels, values, header, res: FitResult, effects: list[str], file, n
                      f"Variance under an '<effects> [subject = g]' label)", file, n, label, code="OU002")
 
 
-def _contrast_row(labels, values, header, res: FitResult) -> None:
+def _contrast_row(labels, values, header, res: FitResult, table_label: str | None = None) -> None:
     if re.search(r"test value", header, re.I):
         cols = _value_columns(header, ["estimate", "test_value", "difference", "se", "df", "t", "p"])
     else:
         cols = _value_columns(header, ["estimate", "se", "df", "t", "p"])
     d = dict(zip(cols, values))
-    res.contrasts.append(ContrastResult(label=" ".join(labels) or f"L{len(res.contrasts) + 1}",
+    label = " ".join(labels) or f"L{len(res.contrasts) + 1}"
+    if table_label and re.fullmatch(r"L\d+", label):
+        label = table_label
+    res.contrasts.append(ContrastResult(label=label,
                                         estimate=d.get("estimate"), se=d.get("se"), df=d.get("df"), t=d.get("t"),
                                         p=d.get("p"), lower=d.get("lower"), upper=d.get("upper")))

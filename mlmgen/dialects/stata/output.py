@@ -68,12 +68,17 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
                 res.method = "reml" if m.group(1) else "ml"
         if re.match(r"\(\s*1\)", s):
             pending_contrast = s
+        m = re.match(r"\.\s+(?:\*\s*(.+)|(lincom\b.*))$", s)
+        if m:
+            pending_contrast = (m.group(1) or m.group(2)).strip()
         if "|" in s and re.search(r"Random-effects [Pp]arameters", s):
             i = _read_re_table(L, i, res)
             found += 1
             continue
         if "|" in s and re.search(r"Coef(ficient|\.)|Contrast", s.split("|", 1)[1] if "|" in s else ""):
-            i = _read_fixed_table(L, i, res, pending_contrast)
+            lincom = pending_contrast if (pending_contrast or not s.split("|", 1)[0].strip()) else None
+            i = _read_fixed_table(L, i, res, lincom if lincom is not None else None,
+                                  lincom_unlabelled=not s.split("|", 1)[0].strip())
             pending_contrast = None
             found += 1
             continue
@@ -103,12 +108,13 @@ def _columns(header_right: str) -> list[str]:
     return cols
 
 
-def _read_fixed_table(L: Lines, i: int, res: FitResult, contrast_text: str | None) -> int:
+def _read_fixed_table(L: Lines, i: int, res: FitResult, contrast_text: str | None,
+                      lincom_unlabelled: bool = False) -> int:
     left, right = L[i].split("|", 1)
     cols = _columns(right)
     stat_kind = "t" if re.search(r"\bt\b|P>\|t\|", right) else "z"
     res.extra["outcome"] = res.extra.get("outcome") or left.strip()
-    is_lincom = contrast_text is not None
+    is_lincom = contrast_text is not None or lincom_unlabelled
     j = i + 1
     carry = ""
     while j < len(L):
@@ -137,8 +143,8 @@ def _read_fixed_table(L: Lines, i: int, res: FitResult, contrast_text: str | Non
         d = dict(zip(cols, vals))
         if d.get("estimate") is None:
             raise unreadable(f"coefficient row {name} has no estimate", L.file, j + 1, s)
-        if is_lincom:
-            res.contrasts.append(ContrastResult(label=contrast_text, estimate=d["estimate"], se=d.get("se"),
+        if is_lincom or re.fullmatch(r"\(\d+\)", name):
+            res.contrasts.append(ContrastResult(label=contrast_text or name, estimate=d["estimate"], se=d.get("se"),
                                                 df=d.get("df"), t=d.get("stat"), p=d.get("p"),
                                                 lower=d.get("lower"), upper=d.get("upper")))
         else:
