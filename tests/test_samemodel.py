@@ -111,3 +111,13 @@ def test_cli_same_exit_2_when_a_snippet_has_no_model(tmp_path):
     bad.write_text("proc mixed; model = ; run;")
     res = CliRunner().invoke(cli, ["same", str(path("2b", "sas")), str(bad)])
     assert res.exit_code == 2 and "no model could be read" in res.output
+
+
+def test_cli_same_with_a_model_file_as_reference(tmp_path):
+    from strategies import EXAMPLES
+    snip = tmp_path / "4d.sas"
+    snip.write_text(corrected("4d", "sas"))
+    res = CliRunner().invoke(cli, ["same", "-q", str(EXAMPLES["4d"]), str(snip)])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(cli, ["same", "-q", str(EXAMPLES["4d"]), str(path("4d", "sas"))])
+    assert res.exit_code == 1 and "fixed term hw2: in 4d_sas.sas; not in 4d_hybrid" in res.output

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -11,34 +12,40 @@ from . import handle_errors, print_diagnostics
 @click.command("same")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--from", "source", default="auto", show_default=True,
-              help="package of every file (auto: each file from its content, then its extension)")
+              help="package of every snippet file (auto: each file from its content, then its extension)")
 @click.option("-q", "--quiet", is_flag=True, help="only the verdict and the differences, no parser diagnostics")
 @handle_errors
 def same_cmd(files, source, quiet):
     """Compare the models of two or more snippets and list every difference: fixed terms, random part,
     covariance structure, method, df method, contrasts, data-set name, and syntax errors.
 
+    A `.toml` file is read as an mlmgen model file (the reference model), any other file as syntax.
     Exit 0 when they describe the same model, 1 when they differ, 2 when a file cannot be read or no
     model can be read from it."""
-    from pathlib import Path
-    from ..samemodel import compare_parsed
+    from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+    from ..modelfile import load_model
+    from ..samemodel import Snippet, compare
     from ..translate import parse_text, read_text
     if len(files) < 2:
-        from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
         raise MlmgenError(Diagnostic("CL001", "give at least two files to compare", Severity.ERROR,
                                      Location(field="FILES")))
-    texts = [(f, read_text(f)) for f in files]
-    items = []
-    for f, text in texts:
-        ps = parse_text(text, source, f)
+    snippets = []
+    unreadable = False
+    for f in files:
+        label = Path(f).name
+        if any(label == s.label for s in snippets):
+            label = f
+        if f.lower().endswith(".toml"):
+            model = load_model(f)
+            snippets.append(Snippet(label, None, model, model.data))
+            continue
+        ps = parse_text(read_text(f), source, f)
         if not quiet:
             print_diagnostics(ps.diagnostics)
-        label = Path(f).name
-        if any(label == lab for lab, _ in items):
-            label = f
-        items.append((label, ps))
-    cmp = compare_parsed(items)
+        unreadable = unreadable or ps.model is None
+        snippets.append(Snippet.from_parsed(label, ps))
+    cmp = compare(snippets)
     click.echo(cmp.format())
-    if any(ps.model is None for _, ps in items):
+    if unreadable:
         sys.exit(2)          # a snippet that cannot be read is bad input, not a different model
     sys.exit(0 if cmp.same else 1)
