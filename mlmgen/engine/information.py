@@ -41,27 +41,71 @@ def e_matrices(q: int, covariance: str) -> np.ndarray:
 
 
 def _mm(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """Per-cluster product of component-major stacks A (a, b, m) and B (b, c, m)."""
-    return np.einsum("abm,bcm->acm", A, B)
+    """Per-cluster product of component-major stacks A (a, b, m) and B (b, c, m): a loop over the (small)
+    inner dimension of vector operations on length-m rows."""
+    out = A[:, 0, None, :] * B[None, 0, :, :]
+    for b in range(1, A.shape[1]):
+        out += A[:, b, None, :] * B[None, b, :, :]
+    return out
 
 
 def _tmm(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """Per-cluster A'B for A (b, a, m) and B (b, c, m)."""
-    return np.einsum("bam,bcm->acm", A, B)
+    out = A[0, :, None, :] * B[0, None, :, :]
+    for b in range(1, A.shape[0]):
+        out += A[b, :, None, :] * B[b, None, :, :]
+    return out
+
+
+def _ein(spec: str, *ops) -> np.ndarray:
+    return np.einsum(spec, *ops, optimize=True)
+
+
+def _e_entries(q: int, covariance: str) -> list[list[tuple[int, int]]]:
+    """The (row, col) positions of the ones in each E_i."""
+    from .dense import phi_index
+    return [[(a, b)] if a == b else [(a, b), (b, a)] for a, b in phi_index(q, covariance)]
+
+
+def _sum_prod(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """sum over clusters of A[..., m] B[..., m] for every pair of leading indices: one matrix product.
+    A (*sa, m), B (*sb, m) -> (*sa, *sb)."""
+    m = A.shape[-1]
+    return (A.reshape(-1, m) @ B.reshape(-1, m).T).reshape(A.shape[:-1] + B.shape[:-1])
+
+
+def _pair_trace(AB: np.ndarray, ent) -> np.ndarray:
+    """sum_c tr(E_i A_c E_j B_c) from AB[b, c, d, a] = sum_c A[b, c] B[d, a]:
+    tr(e_r1 e_c1' A e_r2 e_c2' B) = A[c1, r2] B[c2, r1]."""
+    k = len(ent)
+    out = np.zeros((k, k))
+    for i, Ei in enumerate(ent):
+        for j, Ej in enumerate(ent):
+            out[i, j] = sum(AB[c1, r2, c2, r1] for r1, c1 in Ei for r2, c2 in Ej)
+    return out
 
 
 @dataclass
 class CovBlocks:
-    """The sums T, Q, Y0, P, u of the module docstring at a fitted point, and C."""
+    """The sums of the module docstring at a fitted point. Q (k, k, p, p) is only needed by Kenward-Roger and
+    is computed on first use; the information matrices use tr(C Q_ij) computed without it."""
 
-    T: np.ndarray      # (k, k)
-    Q: np.ndarray      # (k, k, p, p)
-    Y0: np.ndarray     # (k, k)
-    P: np.ndarray      # (k, p, p)
-    u: np.ndarray      # (k, p)
-    C: np.ndarray      # (p, p)
-    tr1: np.ndarray | None = None   # (k,) sum tr(V^-1 V_i)
-    Y1: np.ndarray | None = None    # (k,) sum r'V^-1 V_i V^-1 r
+    T: np.ndarray       # (k, k)
+    trCQ: np.ndarray    # (k, k): tr(C Q_ij)
+    Y0: np.ndarray      # (k, k)
+    P: np.ndarray       # (k, p, p)
+    u: np.ndarray       # (k, p)
+    C: np.ndarray       # (p, p)
+    tr1: np.ndarray     # (k,) sum tr(V^-1 V_i)
+    Y1: np.ndarray      # (k,) sum r'V^-1 V_i V^-1 r
+    _parts: dict | None = None
+    _Q: np.ndarray | None = None
+
+    @property
+    def Q(self) -> np.ndarray:
+        if self._Q is None:
+            self._Q = _q_tensor(**self._parts)
+        return self._Q
 
     def gradient(self, reml: bool) -> np.ndarray:
         """Gradient of -2 log L (beta profiled, sigma^2 NOT profiled) with respect to phi:
@@ -73,11 +117,9 @@ class CovBlocks:
 
     @property
     def trPVPV(self) -> np.ndarray:
-        C = self.C
-        CP = np.einsum("ab,kbc->kac", C, self.P)
-        t2 = np.einsum("ijab,ba->ij", self.Q, C)
+        CP = np.einsum("ab,kbc->kac", self.C, self.P)
         t3 = np.einsum("iab,jba->ij", CP, CP)
-        return self.T - 2.0 * t2 + t3
+        return self.T - 2.0 * self.trCQ + t3
 
     @property
     def yPVPVPy(self) -> np.ndarray:
@@ -95,12 +137,29 @@ class CovBlocks:
         return 0.5 * 0.5 * (first + first.T)
 
 
+def _q_tensor(ent, K1, Q1, Q2, XV3X) -> np.ndarray:
+    """Q_ij = sum_c X'V^-1 V_i V^-1 V_j V^-1 X (k, k, p, p):
+    G,G: Q1'E_i K1 E_j Q1 = sum over entries of Q1[r1]' K1[c1, r2] Q1[c2];  G,sigma: Q1'E_i Q2;  sigma,sigma: X'V^-3X."""
+    q, p, m = Q1.shape
+    kG = len(ent)
+    KQ = (K1[:, :, None, None, :] * Q1[None, None, :, :, :])        # (c1, r2, r1, p, m) = K1[c1,r2] Q1[r1,p]
+    S = _sum_prod(KQ, Q1)                                            # (c1, r2, r1, p, c2, p')
+    QQ2 = _sum_prod(Q1, Q2)                                          # (r, p, c, p')
+    out = np.zeros((kG + 1, kG + 1, p, p))
+    for i, Ei in enumerate(ent):
+        for j, Ej in enumerate(ent):
+            out[i, j] = sum(S[c1, r2, r1, :, c2, :] for r1, c1 in Ei for r2, c2 in Ej)
+        out[i, kG] = sum(QQ2[r, :, c, :] for r, c in Ei)
+        out[kG, i] = out[i, kG].T
+    out[kG, kG] = XV3X
+    return out
+
+
 def cov_blocks(ev: Evaluation, ss: SuffStats, covariance: str, sigma2: float | None = None) -> CovBlocks:
     """The blocks at G = sigma^2 Lambda Lambda' and sigma^2 (default: the profiled sigma^2 = rho/nu of ev)."""
     q, p, m = ss.q, ss.p, ss.m
     lam, R, beta = ev.lam, ev.R, ev.beta
     s2 = ev.sigma2 if sigma2 is None else float(sigma2)
-    # M^-1 from the Cholesky factors
     eye = np.zeros((q, q, m))
     for i in range(q):
         eye[i, i] = 1.0
@@ -111,68 +170,66 @@ def cov_blocks(ev: Evaluation, ss: SuffStats, covariance: str, sigma2: float | N
     S2 = Minv + Minv2
     S3 = S2 + _mm(Minv2, Minv)
 
-    ztr = ss.zty - np.einsum("ipm,p->im", ss.ztx, beta)         # (q, m)
-    UZ = lam_t_times(lam, ss.ztz)                               # (q, q, m)
-    UX = lam_t_times(lam, ss.ztx)                               # (q, p, m)
-    Ur = lam_t_times(lam, ztr[:, None, :])                      # (q, 1, m)
+    ztr = ss.zty - np.tensordot(beta, ss.ztx, axes=([0], [1]))     # (q, m)
+    UZ = lam_t_times(lam, ss.ztz)                                   # (q, q, m)
+    UX = lam_t_times(lam, ss.ztx)                                   # (q, p, m)
+    Ur = lam_t_times(lam, ztr[:, None, :])                          # (q, 1, m)
     xtr = ss.xty - ss.xtx @ beta
     rtr = ss.yty - 2.0 * beta @ ss.xty + beta @ ss.xtx @ beta
 
-    def zvz(S, k):   # Z'V^-k Z, per cluster
-        return (ss.ztz - _tmm(UZ, _mm(S, UZ))) / s2 ** k
-
-    def zva(S, k, A_raw, UA):   # Z'V^-k A
+    def zva(S, k, A_raw, UA):   # Z'V^-k A per cluster
         return (A_raw - _tmm(UZ, _mm(S, UA))) / s2 ** k
 
-    def sum_ava(S, k, A_raw_sum, UA, UB):
-        return (A_raw_sum - np.einsum("iam,ijm,jbm->ab", UA, S, UB)) / s2 ** k
+    def sum_ava(S, k, A_raw_sum, UA, UB):   # sum_c A'V^-k B
+        return (A_raw_sum - np.tensordot(UA, _mm(S, UB), axes=([0, 2], [0, 2]))) / s2 ** k
 
-    K1 = zvz(S1, 1)
-    K2 = zvz(S2, 2)
+    K1 = zva(S1, 1, ss.ztz, UZ)
+    K2 = zva(S2, 2, ss.ztz, UZ)
     Q1 = zva(S1, 1, ss.ztx, UX)
     Q2 = zva(S2, 2, ss.ztx, UX)
-    s1 = zva(S1, 1, ztr[:, None, :], Ur)
-    s2v = zva(S2, 2, ztr[:, None, :], Ur)
+    s1 = zva(S1, 1, ztr[:, None, :], Ur)[:, 0, :]
+    s2v = zva(S2, 2, ztr[:, None, :], Ur)[:, 0, :]
     XV2X = sum_ava(S2, 2, ss.xtx, UX, UX)
     XV3X = sum_ava(S3, 3, ss.xtx, UX, UX)
     XV2r = sum_ava(S2, 2, xtr[:, None], UX, Ur)[:, 0]
     rV3r = float(sum_ava(S3, 3, np.array([[rtr]]), Ur, Ur)[0, 0])
-    trV2 = (ss.n_obs - q * m + float(np.einsum("ijm,jim->", Minv, Minv))) / s2 ** 2
-    trV1 = (ss.n_obs - q * m + float(np.einsum("iim->", Minv))) / s2
     rV2r = float(sum_ava(S2, 2, np.array([[rtr]]), Ur, Ur)[0, 0])
+    trV2 = (ss.n_obs - q * m + float(np.sum(Minv * Minv.transpose(1, 0, 2)))) / s2 ** 2
+    trV1 = (ss.n_obs - q * m + float(sum(Minv[i, i].sum() for i in range(q)))) / s2
+    C = s2 * ev.a_inv
+    # R11 = Q1 C Q1' and R21 = Q2 C Q1' per cluster give tr(C Q_ij) without the Q tensor
+    Q1t = np.ascontiguousarray(Q1.transpose(1, 0, 2))               # (p, q, m)
+    R11 = _mm(np.tensordot(Q1, C, axes=([1], [0])).transpose(0, 2, 1), Q1t)   # (q, q, m): Q1 C Q1'
+    R21 = _mm(np.tensordot(Q2, C, axes=([1], [0])).transpose(0, 2, 1), Q1t)   # (q, q, m): Q2 C Q1'
 
-    E = e_matrices(q, covariance)
-    kG = E.shape[0]
+    ent = _e_entries(q, covariance)
+    kG = len(ent)
     k = kG + 1
-    EK1 = np.einsum("iab,bcm->iacm", E, K1)                 # (kG, q, q, m)
-    EQ1 = np.einsum("iab,bpm->iapm", E, Q1)                 # (kG, q, p, m)
-    Es1 = np.einsum("iab,bm->iam", E, s1[:, 0, :])          # (kG, q, m)
-    K1EQ1 = np.einsum("abm,jbpm->japm", K1, EQ1)            # (kG, q, p, m)
-    K1Es1 = np.einsum("abm,jbm->jam", K1, Es1)              # (kG, q, m)
-
+    K1sum, K2sum, R21sum = K1.sum(axis=2), K2.sum(axis=2), R21.sum(axis=2)
     T = np.zeros((k, k))
-    Qm = np.zeros((k, k, p, p))
+    trCQ = np.zeros((k, k))
     Y0 = np.zeros((k, k))
     P = np.zeros((k, p, p))
     u = np.zeros((k, p))
-    T[:kG, :kG] = np.einsum("iabm,jbam->ij", EK1, EK1)
-    Qm[:kG, :kG] = np.tensordot(EQ1, K1EQ1, axes=([1, 3], [1, 3])).transpose(0, 2, 1, 3)
-    Y0[:kG, :kG] = np.einsum("iam,jam->ij", Es1, K1Es1)
-    P[:kG] = np.einsum("bpm,ibrm->ipr", Q1, EQ1)
-    u[:kG] = np.einsum("bpm,ibm->ip", Q1, Es1)
-    # G_i with sigma^2
-    T[:kG, kG] = T[kG, :kG] = np.einsum("iab,bam->i", E, K2)
-    Qis = np.einsum("bpm,ibrm->ipr", Q1, np.einsum("iab,brm->iarm", E, Q2))
-    Qm[:kG, kG] = Qis
-    Qm[kG, :kG] = Qis.transpose(0, 2, 1)
-    Y0[:kG, kG] = Y0[kG, :kG] = np.einsum("am,iam->i", s1[:, 0, :], np.einsum("iab,bm->iam", E, s2v[:, 0, :]))
-    # sigma^2 with sigma^2
+    T[:kG, :kG] = _pair_trace(_sum_prod(K1, K1), ent)
+    trCQ[:kG, :kG] = _pair_trace(_sum_prod(K1, R11), ent)
+    ss1 = s1[:, None, :] * s1[None, :, :]                            # (q, q, m): s1 s1'
+    Y0[:kG, :kG] = _pair_trace(_sum_prod(K1, ss1), ent)
+    QQ = _sum_prod(Q1, Q1)                                           # (r, p, c, p')
+    Qs = _sum_prod(Q1, s1)                                           # (r, p, c)
+    s1s1 = _sum_prod(s1, s1)
+    s1s2 = _sum_prod(s1, s2v)
+    for i, Ei in enumerate(ent):
+        P[i] = sum(QQ[r, :, c, :] for r, c in Ei)
+        u[i] = sum(Qs[r, :, c] for r, c in Ei)
+        T[i, kG] = T[kG, i] = sum(K2sum[c, r] for r, c in Ei)
+        trCQ[i, kG] = trCQ[kG, i] = sum(R21sum[c, r] for r, c in Ei)
+        Y0[i, kG] = Y0[kG, i] = sum(s1s2[r, c] for r, c in Ei)
     T[kG, kG] = trV2
-    Qm[kG, kG] = XV3X
+    trCQ[kG, kG] = float(np.sum(C * XV3X))
     Y0[kG, kG] = rV3r
     P[kG] = XV2X
     u[kG] = XV2r
-    tr1 = np.append(np.einsum("iab,bam->i", E, K1), trV1)
-    Y1 = np.append(np.einsum("am,iam->i", s1[:, 0, :], Es1), rV2r)
-    C = s2 * ev.a_inv
-    return CovBlocks(T, Qm, Y0, P, u, C, tr1, Y1)
+    tr1 = np.array([sum(K1sum[c, r] for r, c in Ei) for Ei in ent] + [trV1])
+    Y1 = np.array([sum(s1s1[r, c] for r, c in Ei) for Ei in ent] + [rV2r])
+    return CovBlocks(T, trCQ, Y0, P, u, C, tr1, Y1, _parts={"ent": ent, "K1": K1, "Q1": Q1, "Q2": Q2, "XV3X": XV3X})
