@@ -1,7 +1,7 @@
 """Reading data and preparing it for a model: raw columns in, derived variables computed, missing rows out.
 
 * `read_data(path)`: CSV (comma, semicolon or tab separated, sniffed), whitespace-separated `.dat`/`.txt`,
-  Stata `.dta` and SAS `.sas7bdat` through pandas, SPSS `.sav`/`.zsav` through the optional `pyreadstat`
+  Stata `.dta`, SAS `.sas7bdat` and SAS transport `.xpt` through pandas, SPSS `.sav`/`.zsav` through the optional `pyreadstat`
   (`pip install mlmgen[spss]`). Problems are DA001 diagnostics naming the file.
 * `prepare(model, frame)`: checks that every raw variable the model needs is present (DA002, with the
   nearest column name as the fix) and numeric (DA003; the cluster variable may be text), computes the
@@ -27,7 +27,7 @@ from .model import Model
 from .variables import VariableDef
 
 READERS = {".csv": "csv", ".txt": "text", ".dat": "text", ".tsv": "text", ".dta": "stata",
-           ".sas7bdat": "sas", ".sav": "spss", ".zsav": "spss"}
+           ".sas7bdat": "sas", ".xpt": "xport", ".sav": "spss", ".zsav": "spss"}
 
 
 @dataclass
@@ -78,7 +78,7 @@ def read_data(path: str | Path) -> pd.DataFrame:
     kind = READERS.get(p.suffix.lower())
     if kind is None:
         raise _err(f"cannot tell the format of {file} from its extension {p.suffix or '(none)'}; "
-                   f"use .csv, .dat/.txt (whitespace), .dta (Stata), .sas7bdat (SAS) or .sav (SPSS)", file)
+                   f"use .csv, .dat/.txt (whitespace), .dta (Stata), .sas7bdat or .xpt (SAS) or .sav (SPSS)", file)
     try:
         if kind in ("csv", "text"):
             frame = _read_text(p)
@@ -86,6 +86,8 @@ def read_data(path: str | Path) -> pd.DataFrame:
             frame = pd.read_stata(p, convert_categoricals=False)
         elif kind == "sas":
             frame = pd.read_sas(p, format="sas7bdat", encoding="latin-1")
+        elif kind == "xport":
+            frame = pd.read_sas(p, format="xport", encoding="latin-1")
         else:
             frame = _read_spss(p)
     except MlmgenError:

@@ -154,6 +154,24 @@ def test_read_spss_when_available(tmp_path):
     np.testing.assert_allclose(got["x"].to_numpy(), frame()["x"].to_numpy())
 
 
+def test_read_sas_transport(tmp_path):
+    pyreadstat = pytest.importorskip("pyreadstat")
+    p = tmp_path / "d.xpt"
+    pyreadstat.write_xport(frame(), str(p), file_format_version=5)   # pandas reads XPORT v5
+    got = read_data(p)
+    np.testing.assert_allclose(got["z"].to_numpy(), frame()["z"].to_numpy())
+    assert np.isnan(got["x"].iloc[2])
+
+
+def test_spss_file_with_value_labels_keeps_codes(tmp_path):
+    pyreadstat = pytest.importorskip("pyreadstat")
+    p = tmp_path / "d.sav"
+    f = frame()
+    pyreadstat.write_sav(f, str(p), variable_value_labels={"g": {1: "school one", 2: "two", 3: "three"}})
+    out, rep = prepare(MODEL, read_data(p), str(p))
+    assert rep.rows_used == 6 and sorted(out["g"].unique()) == [1, 2, 3]
+
+
 def test_spss_without_pyreadstat_says_how_to_install(tmp_path, monkeypatch):
     import builtins
     real = builtins.__import__
