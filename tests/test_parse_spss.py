@@ -98,3 +98,10 @@ def test_a_comment_without_its_period_swallows_the_command_and_says_so():
     assert ps.model is None
     [d] = ps.diagnostics
     assert d.code == "SY001" and "inside a comment" in d.message and d.location.line == 2
+
+
+def test_any_covtype_is_fine_with_one_random_effect():
+    ps = parse_syntax("MIXED y WITH x /FIXED = x /RANDOM = INTERCEPT | SUBJECT(g) COVTYPE(ID).")
+    assert ps.diagnostics == [] and ps.model.random.effects == ("Intercept",)
+    ps = parse_syntax("MIXED y WITH x /FIXED = x /RANDOM = INTERCEPT x | SUBJECT(g) COVTYPE(ID).")
+    assert [d.code for d in ps.diagnostics] == ["SY004"]

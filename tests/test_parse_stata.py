@@ -142,3 +142,10 @@ def test_lincom_and_test_expressions(line, want):
     else:
         assert ps.diagnostics == []
         assert [list(map(list, c.rows)) for c in ps.model.contrasts][0] == [[tuple(p) for p in r] for r in want]
+
+
+def test_any_covariance_structure_is_fine_with_one_random_effect():
+    ps = parse_syntax("mixed y c.x || g:, covariance(identity) reml")
+    assert ps.diagnostics == [] and ps.explicit["covariance"]
+    ps = parse_syntax("mixed y c.x || g: x, covariance(exchangeable) reml")
+    assert [d.code for d in ps.diagnostics] == ["SY004"]

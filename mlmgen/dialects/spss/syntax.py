@@ -215,8 +215,14 @@ class _Mixed:
                 b.diag("SY001", f"unexpected {t.text!r} in the variable list (MIXED y BY factors WITH covariates)",
                        t.start, t.end)
 
-    def effects(self, toks: list[Token]) -> list[tuple[list[Token], int, int]]:
+    def effects(self, toks: list[Token], report: bool = True) -> list[tuple[list[Token], int, int]]:
         out, i = [], 0
+        if not report:
+            saved = self.b.diagnostics[:]
+            try:
+                return self.effects(toks)
+            finally:
+                self.b.diagnostics[:] = saved
         while i < len(toks):
             t = toks[i]
             if t.kind != "name":
@@ -288,9 +294,7 @@ class _Mixed:
                 if v in ("UN", "VC", "DIAG"):
                     cov = "un" if v == "UN" else "vc"
                 elif v in _COVTYPES_OTHER:
-                    b.unsupported(f"COVTYPE({v}) (mlmgen has UN and VC)", s, e,
-                                  fix="use COVTYPE(UN) or COVTYPE(VC)")
-                    cov = "un"
+                    cov = ("other", v, s, e)      # decided once the effects are known (one effect: any type)
                 else:
                     b.diag("SY001", f"COVTYPE({v}) is not an SPSS covariance type", s, e)
             elif kw == "SOLUTION":
@@ -303,6 +307,14 @@ class _Mixed:
             return
         if not b.set_cluster(subject.text, subject.start, subject.end):
             return
+        n_effects = sum(1 for names, _s, _e in self.effects(parts[0], report=False) if len(names) == 1)
+        if isinstance(cov, tuple):
+            _, v, s, e = cov
+            if n_effects > 1 or v not in ("ID", "CS", "CSR", "UNR", "CSH", "HF", "TP", "TPH"):
+                b.unsupported(f"COVTYPE({v}) (mlmgen has UN and VC)", s, e, fix="use COVTYPE(UN) or COVTYPE(VC)")
+                cov = "un"
+            else:
+                cov = "vc"            # one effect: the structure is a single variance whatever its name
         got = []
         for names, s, e in self.effects(parts[0]):
             if len(names) == 1 and names[0].upper == "INTERCEPT":

@@ -367,6 +367,14 @@ class _Reader:
         cov, written = "vc", False
         if "covariance" in o:
             cov, written = o["covariance"], True
+        if cov == "other":
+            s, e, atext = o["covariance_span"]
+            if len(effects) > 1:
+                b.unsupported(f"covariance({atext}) with {len(effects)} random effects", s, e,
+                              fix="use covariance(unstructured) or covariance(independent)")
+                cov = "un"
+            else:
+                cov = "vc"        # one effect: every structure is the same single variance
         return effects, cov, written
 
     def options(self, toks: list[Token], part: str) -> dict:
@@ -409,9 +417,11 @@ class _Reader:
                     out["covariance"] = "un" if full == "unstructured" else "vc"
                     b.locations["covariance"] = b.loc(t.start, end)
                 elif full:
-                    b.unsupported(f"covariance({atext})", t.start, end, fix="use covariance(unstructured) or "
-                                  "covariance(independent)")
-                    out["covariance"] = "un"
+                    # exchangeable/identity: the same model as any other structure with one effect,
+                    # decided in random_eq once the effects are known
+                    out["covariance"] = "other"
+                    out["covariance_span"] = (t.start, end, atext)
+                    b.locations["covariance"] = b.loc(t.start, end)
                 else:
                     b.diag("SY001", f"covariance({atext}) is not a Stata covariance structure", t.start, end)
             elif name in ("reml",):
