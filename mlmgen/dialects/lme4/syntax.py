@@ -14,6 +14,7 @@ lmerTest's `ddf = "lme4"` (t values without df) is read as ddf "none".
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -146,10 +147,11 @@ def statements(masked: str, comments: list[Comment], b: SyntaxBuilder) -> list[_
         else:
             out.append(cur)
     stmts = [_Stmt(s, s[0].start, s[-1].end) for s in out]
+    starts = [c.start for c in comments]          # comments are in text order
     for st in stmts:
         line_end = masked.find("\n", st.end)
         line_end = len(masked) if line_end < 0 else line_end
-        st.comments = [c for c in comments if st.start <= c.start <= line_end]
+        st.comments = comments[bisect.bisect_left(starts, st.start):bisect.bisect_right(starts, line_end)]
     return stmts
 
 
