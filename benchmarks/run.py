@@ -308,8 +308,13 @@ def markdown(results: list[dict], per_it, info: dict) -> str:
         out.append("Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".")
         out.append("")
     out += ["| N | clusters | engine | seconds | -2 REML log-lik | notes |", "|---|---|---|---|---|---|"]
+    ours = {(r["n"], r["m"]): r for r in results if r.get("engine") == "mlmgen" and "df" in r}
     for r in results:
         note = []
+        mine = ours.get((r["n"], r["m"]))
+        if r.get("lmertest_df") and mine:
+            rel = max(abs(a - b) / b for a, b in zip(mine["df"], r["lmertest_df"]))
+            note.append(f"max relative difference of mlmgen's Satterthwaite df from lmerTest's: {rel:.1e}")
         if r.get("engine") == "mlmgen" and "seconds" in r:
             note.append(f"fit {r['fit']:.3g} s + design {r['prepare']:.3g} s + Satterthwaite/result "
                         f"{r['df_and_result']:.3g} s; {r['evaluations']} evaluations; peak +{r['peak_mb']:.0f} MB")
