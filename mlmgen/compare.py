@@ -254,9 +254,9 @@ LMERTEST_DF = ("lmerTest computes Satterthwaite df from numerical derivatives (n
                "deviance, good to about 6 significant digits although it prints more (it prints different df, "
                "134.706431 and 134.706453, for the same intercept of one model written two ways); mlmgen's df "
                "are analytic")
-LME4_OPTIMUM = ("possibly lme4's optimizer stopping short of the exact optimum (nloptwrap/BOBYQA with its default "
-                "tolerances; lme4 prints more digits than it converges to): refit in R with control = "
-                "lmerControl(optCtrl = list(ftol_abs = 1e-12, xtol_abs = 1e-12)) to check")
+LME4_OPTIMUM = ("possibly lme4's optimizer stopping short of the exact optimum (lme4 prints more digits than its "
+                "default convergence tolerances guarantee): refit in R with tighter tolerances, e.g. control = "
+                "lmerControl(optCtrl = list(ftol_abs = 1e-12, xtol_abs = 1e-12)), to check")
 
 
 def _numerical(cmp: Comparison, section: str, stat: str, a: Value, b: Value, scale: float = 0.0):

@@ -26,3 +26,17 @@ def test_stata_left_at_independent_is_explained():
     assert any(k == "structure" for k, _ in cmp.context)
     cov = next(r for r in cmp.rows if r.parameter == "cov(Intercept,gevocab_wsc)")
     assert cov.code == "DF002" and cov.other is None
+
+
+def test_old_lme4_and_xtmixed_agree_to_optimizer_accuracy():
+    """lme4 < 1.0 (REMLdev row) and Stata xtmixed on the same data and model: -2LL, variances and most fixed
+    numbers agree; the rest differ in the 6th digit and are flagged DF001 with the optimizer note."""
+    cmp = compare(read_output_file(PUB / "video_lmer_old_lme4.txt"),
+                  read_output_file(PUB / "video_xtmixed_stata.log"))
+    rows = {(r.parameter, r.statistic): r for r in cmp.rows}
+    assert rows[("-2 log likelihood", "value")].code == "DF003"
+    assert rows[("var(Intercept)", "estimate")].code == "DF003" and rows[("var(Residual)", "estimate")].code == "DF003"
+    assert rows[("videorelevant", "estimate")].code == "DF003"      # Stata's `videorelev~t`
+    for r in cmp.mismatches:
+        assert "optimizer" in r.reason and abs(r.difference) < 1e-3 * max(abs(r.reference.value), 0.03)
+    assert len(cmp.mismatches) == 4

@@ -101,3 +101,10 @@ def test_unreadable_is_coded():
     with pytest.raises(MlmgenError) as e:
         parse_output("Random effects:\n nonsense here\n")
     assert e.value.diagnostics[0].code == "OU002" and e.value.diagnostics[0].location.line == 2
+
+
+def test_old_lme4_remldev_row():
+    """lme4 < 1.0 printed `AIC BIC logLik deviance REMLdev` for REML fits (published listing)."""
+    res = read_output_file(R.parent / "published" / "video_lmer_old_lme4.txt")
+    assert res.method == "reml" and res.neg2ll.printed == "14232" and res.extra["ml_deviance"].value == 14201
+    assert res.fixed[0].df is None and res.fixed[4].se.printed == "0.003477"

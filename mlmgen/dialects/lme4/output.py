@@ -97,7 +97,11 @@ def _read_aic_row(L: Lines, i: int, res: FitResult) -> int:
     vals = [number(t) for t in L[i + 1].split()]
     d = dict(zip(names, vals))
     dev = d.get("deviance") or d.get("-2*log(L)")
-    if dev is not None:
+    if d.get("REMLdev") is not None:           # lme4 < 1.0 printed this row for REML fits too
+        res.neg2ll = d["REMLdev"]
+        res.extra["ml_deviance"] = dev
+        res.method = res.method or "reml"
+    elif dev is not None:
         res.neg2ll = dev
     res.method = res.method or "ml"
     stats = res.fit.setdefault("lme4", {})
