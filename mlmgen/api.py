@@ -59,18 +59,27 @@ class Fit:
 
     # ------------------------------------------------------------ effect sizes
     def effects(self) -> dict:
-        """ICC, ICC2 and slope reliability per cluster size, random-effect 95% ranges."""
+        """ICC, ICC2 and slope reliability per cluster size, random-effect 95% ranges, and for each random
+        slope the model-implied Var(y | x) at the slope predictor's mean and +/- 1 and 2 SD."""
         from .engine import effects as E
         r = self.result
         sizes = self.design.cluster_sizes()
         var_x = {s: E.within_variance(self.design.column(s), self.design.groups) for s in self.model.random.slopes}
+        implied = {}
+        for s in self.model.random.slopes:
+            x = self.design.column(s)
+            mu, sd = float(x.mean()), float(x.std())
+            grid = np.array([mu - 2 * sd, mu - sd, mu, mu + sd, mu + 2 * sd])
+            implied[s] = E.implied_variance(r, s, grid)
         return {"icc": E.icc(r), "reliability": E.reliability_table(r, sizes, var_x),
-                "ranges": E.random_effect_ranges(r), "slope_predictor_variance": var_x}
+                "ranges": E.random_effect_ranges(r), "slope_predictor_variance": var_x, "implied": implied}
 
     def effects_dict(self) -> dict:
         e = self.effects()
         return {"icc": e["icc"], "reliability": [vars(x) for x in e["reliability"]],
-                "ranges": [vars(x) for x in e["ranges"]], "slope_predictor_variance": e["slope_predictor_variance"]}
+                "ranges": [vars(x) for x in e["ranges"]], "slope_predictor_variance": e["slope_predictor_variance"],
+                "implied_variance": {s: {k: np.asarray(v).tolist() for k, v in d.items()}
+                                     for s, d in e["implied"].items()}}
 
     def blups(self) -> pd.DataFrame:
         """One row per cluster: BLUPs, their prediction-error SDs (with and without the uncertainty of beta,

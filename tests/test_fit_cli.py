@@ -81,7 +81,7 @@ def test_cli_styles(tmp_path, style):
     assert res.exit_code == 0, res.output
     marker = {"sas": "Solution for Fixed Effects", "lme4": "Fixed effects:", "stata": "Mixed-effects REML",
               "spss": "Estimates of Fixed Effects", "all": "===== spss ====="}[style]
-    assert marker in res.stdout and "ICC2" in res.stdout
+    assert marker in res.stdout and "ICC2" in res.stdout and "Model-implied variance by x" in res.stdout
 
 
 def test_cli_blups_and_compare(tmp_path):
@@ -96,6 +96,7 @@ def test_cli_blups_and_compare(tmp_path):
     res = run(["fit", str(big), "--data", str(p), "--blups", str(out), "--compare", str(small)])
     assert res.exit_code == 0, res.output
     assert "50:50 mixture 0.5 chi2(1) + 0.5 chi2(2)" in res.stdout
+    assert "Model-implied variance by x" not in res.stdout          # only with --effects
     assert len(pd.read_csv(out)) == 30
 
 
@@ -107,7 +108,8 @@ def test_cli_refuses_reml_lrt_with_different_fixed_parts(tmp_path):
     b = tmp_path / "b.toml"
     b.write_text('outcome = "y"\ncluster = "g"\nfixed = ["x", "z"]\n[random]\neffects = ["Intercept"]\n')
     res = run(["fit", str(a), "--data", str(p), "--compare", str(b)])
-    assert res.exit_code == 2 and "ES001" in res.stderr
+    assert res.exit_code == 1 and "ES001" in res.stderr
+    assert "Pseudo-R2 of each variance" in res.stdout and "var(Intercept)" in res.stdout
 
 
 @pytest.mark.parametrize("args,code", [

@@ -2,9 +2,10 @@
 
 Options: --method reml|ml, --ddf satterthwaite|kenward-roger|residual|between-within|containment|none,
 --style sas|lme4|stata|spss|json|all, --effects (ICC, ICC2 / slope reliability per cluster size, 95% ranges),
---blups FILE.csv (BLUPs, prediction-error SDs, shrinkage), --compare OTHER.toml (likelihood-ratio test of
-the two models on the same data, with the 50:50 chi-bar-square p). Data warnings (rows deleted) and engine
-notes go to stderr; exit 0 on success (also for a fit with warnings), 2 for bad input.
+--blups FILE.csv (BLUPs, prediction-error SDs, shrinkage), --compare OTHER.toml (pseudo-R2 of each variance
+and the likelihood-ratio test of the two models on the same data, with the 50:50 chi-bar-square p). Data
+warnings (rows deleted) and engine notes go to stderr; exit 0 on success (also for a fit with warnings), 1
+when --compare's LR test is refused (ES001/ES002, reason on stderr; the rest is printed), 2 for bad input.
 """
 from __future__ import annotations
 
@@ -47,11 +48,21 @@ def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_f
     style = style.lower()
     extra = {}
     lrt = None
+    refusal = None
+    pr2 = None
     if compare_file:
+        from ..engine.effects import pseudo_r2
         other_model = load_model_or_formula(compare_file, None, method, ddf)
         other = fit(other_model, data)
-        lrt = compare(f, other)
-        extra["lrt"] = lrt.to_dict()
+        small, big = sorted((f, other), key=lambda x: len(x.result.fixed) + len(x.result.covariance))
+        pr2 = pseudo_r2(small.result, big.result)
+        extra["pseudo_r2"] = pr2
+        try:
+            lrt = compare(f, other)
+            extra["lrt"] = lrt.to_dict()
+        except MlmgenError as e:       # e.g. ES001: REML fits with different fixed parts
+            refusal = e
+            extra["lrt_refused"] = [d.to_dict() for d in e.diagnostics]
     if style == "json":
         extra["effects"] = f.effects_dict()
         click.echo(format_fit(f.result, "json", model=f.model, data_report=f.data_report, extra=extra), nl=False)
@@ -64,10 +75,14 @@ def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_f
                        nl=False)
         if show_effects:
             click.echo(format_effects(f))
+        if pr2 is not None:
+            click.echo(format_pseudo_r2(pr2))
         if lrt is not None:
             click.echo(format_lrt(lrt))
     for note in f.result.notes:
         click.echo(f"mlmgen: note: {note}", err=True)
+    if refusal is not None:
+        print_diagnostics(refusal.diagnostics)
     if blups_file:
         try:
             f.blups().to_csv(blups_file, index=False)
@@ -75,6 +90,8 @@ def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_f
             raise MlmgenError(Diagnostic("CL001", f"cannot write {blups_file}: {e}", Severity.ERROR,
                                          Location(file=blups_file)))
         click.echo(f"mlmgen: BLUPs of {f.result.n_clusters} clusters written to {blups_file}", err=True)
+    if refusal is not None:
+        sys.exit(1)     # the fits and pseudo-R2 were printed; the requested LR test could not be done
 
 
 def format_effects(f) -> str:
@@ -101,6 +118,19 @@ def format_effects(f) -> str:
                 f"{r.slopes.get(s, float('nan')):>12.4f}" for s in slopes))
         for s, v in e["slope_predictor_variance"].items():
             out.append(f"  var({s}) within clusters = {v:.6g}")
+    for s, d in e["implied"].items():
+        out += ["", f"  Model-implied variance by {s} (Var(y|x) = tau0^2 + 2x tau01 + x^2 tau1^2 + sigma^2; "
+                    "same-cluster covariance at equal x = the first three terms)",
+                f"  {s:>12}  {'Var(y|x)':>12}  {'covariance':>12}  {'correlation':>12}"]
+        for x, v, c, rho in zip(d["x"], d["variance"], d["covariance"], d["correlation"]):
+            out.append(f"  {x:>12.4f}  {v:>12.4f}  {c:>12.4f}  {rho:>12.4f}")
+    return "\n".join(out)
+
+
+def format_pseudo_r2(pr2: dict) -> str:
+    out = ["", "Pseudo-R2 of each variance (smaller model -> larger model: (v0 - v1) / v0)"]
+    for k, v in pr2.items():
+        out.append(f"  {k:<28} {'n/a (v0 = 0)' if v is None else f'{round(100 * v, 2) + 0.0:.2f}%'}")
     return "\n".join(out)
 
 
