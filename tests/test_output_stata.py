@@ -144,3 +144,12 @@ def test_unreadable():
     with pytest.raises(MlmgenError) as e:
         parse_output(bad, "b.log")
     assert e.value.diagnostics[0].code == "OU002" and e.value.diagnostics[0].location.line is not None
+
+
+def test_published_older_layout():
+    """A real xtmixed listing in the older layout (`Coef.`, `Std. Err.`, `Random-effects Parameters`)."""
+    res = read_output_file(PUB / "video_xtmixed_stata.log")
+    assert res.method == "reml" and res.ddf == "none" and res.n_obs == 8388 and res.n_clusters == 99
+    assert [f.term for f in res.fixed] == ["Intercept", "videocond", "ifrelevant", "videorelev~t", "choicenum"]
+    assert res.fixed[3].p.printed == "0.004" and res.fixed[0].upper.printed == "6.644182"
+    assert res.neg2ll.value == pytest.approx(14232.2918)
