@@ -10,13 +10,12 @@
 * Between-within (SAS DDFM=BW, Schluchter & Elashoff 1990) [U: rule as documented, not checked against SAS
   output]: columns constant within every cluster (and the intercept) get between df = m - rank(X_between);
   columns that vary within some cluster get within df = N - m - (rank(X) - rank(X_between)).
-* Containment (SAS DDFM=CONTAIN, two-level case) [U: rule as documented, not checked against SAS output]:
-  a fixed column whose variable is also a random effect (RANDOM x / SUBJECT=c contains x*c) gets the rank
-  contribution of that random effect; others get N - rank([X Z]) where Z is the full random design. For
-  two-level data with full-rank Z per cluster the rank contributions are computed from the cluster counts:
-  intercept*c contributes m - rank(X_between); x*c contributes m - (number of clusters in which x is constant);
-  N - rank([X Z]) = N - rank(X_between_only) - q m + (non-identifiable slope columns) (approximated by
-  N - (p - p_between) - sum over effects of their contributions - rank(X_between)).
+* Containment (SAS DDFM=CONTAIN, RANDOM ... / SUBJECT=c; SAS: "the smallest rank contribution to (X Z) of
+  the random effects that syntactically contain the fixed effect, else N - rank(X Z)"): the Intercept is
+  contained in c (INTERCEPT*c), a fixed x in x*c when x is a random slope; rank contributions in RANDOM order:
+  c adds m - rank(X_between); x*c adds (clusters in which x varies) - 1 when x is itself a fixed column.
+  Checked against SAS listings: HSB (MEANSES: Intercept 158, MEANSES 7025) and Snijders & Bosker Table 4.2
+  (130 / 2155); the random-slope rule is the documented rule, not yet checked against a SAS listing [U].
 A contrast of several coefficients under BW/containment gets the minimum df of the coefficients involved.
 """
 from __future__ import annotations
@@ -101,7 +100,7 @@ def between_within_df(n_obs: int, m: int, xtx: np.ndarray, x_within: np.ndarray)
 
 def containment_df(n_obs: int, m: int, xtx: np.ndarray, x_within: np.ndarray, x_names: list[str],
                    z_names: list[str], n_const_clusters: dict[str, int]) -> np.ndarray:
-    """Per fixed column, the SAS containment df for the two-level model (see module docstring) [U]."""
+    """Per fixed column, the SAS containment df for the two-level model (see module docstring)."""
     between = np.flatnonzero(~x_within)
     rb = rank_of(xtx[np.ix_(between, between)])
     contrib = {}
@@ -109,7 +108,7 @@ def containment_df(n_obs: int, m: int, xtx: np.ndarray, x_within: np.ndarray, x_
         if z == "Intercept":
             contrib[z] = m - rb
         else:
-            contrib[z] = m - n_const_clusters.get(z, 0)
+            contrib[z] = m - n_const_clusters.get(z, 0) - (1 if z in x_names else 0)
     resid = n_obs - rank_of(xtx) - sum(contrib.values())
     return np.array([float(contrib[x]) if x in contrib else float(resid) for x in x_names])
 
