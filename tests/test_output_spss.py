@@ -86,3 +86,15 @@ def test_unreadable():
     with pytest.raises(MlmgenError) as e:
         parse_output(bad, "b.txt")
     assert e.value.diagnostics[0].code == "OU002" and e.value.diagnostics[0].location.line == 12
+
+
+def test_test_results_f_table():
+    """Layout fixture: the F table SPSS prints for a /TEST with several rows."""
+    text = """Test Results(a)
+Source\tNumerator df\tDenominator df\tF\tSig.
+Contrast\t2\t198.311\t4.517\t.012
+a. Dependent Variable: langpost.
+"""
+    res = parse_output(text)
+    c = res.contrasts[0]
+    assert (c.num_df.printed, c.den_df.printed, c.f.printed, c.p.printed) == ("2", "198.311", "4.517", ".012")

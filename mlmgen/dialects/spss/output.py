@@ -11,7 +11,8 @@ Tables read (title cell, footnote markers such as `(a)` or a trailing `a` ignore
 * Estimates of Covariance Parameters: `Residual`, then per RANDOM block `Intercept + WCverb [subject =
   schoolID]` with `UN (1,1)`, `UN (2,1)`, `UN (2,2)` (the block label names the effects in RANDOM order) or
   `<effect> [subject = g]` with `Variance` (COVTYPE(VC)); columns `Estimate Std. Error Wald Z Sig. [CI]`;
-* Contrast Estimates (from /TEST): `L1 Estimate [Test Value  Difference] Std. Error df t Sig. [CI]`.
+* Contrast Estimates (from /TEST): `L1 Estimate [Test Value  Difference] Std. Error df t Sig. [CI]`;
+* Test Results (the /TEST F test): `<label> Numerator df  Denominator df  F  Sig.`.
 
 SPSS prints `.000` for p < .0005 and drops leading zeros (`-.221`); both keep their printed precision.
 """
@@ -27,7 +28,7 @@ from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value
 
 _TITLES = {"information criteria": "ic", "estimates of fixed effects": "fixed",
            "estimates of covariance parameters": "cov", "contrast estimates": "contrast",
-           "type iii tests of fixed effects": "tests3", "model dimension": "dim",
+           "type iii tests of fixed effects": "tests3", "model dimension": "dim", "test results": "ftest",
            "random effect covariance structure (g)": "g"}
 _IC = [(r"^-2 restricted log likelihood", "neg2ll", "reml"), (r"^-2 log likelihood", "neg2ll", "ml"),
        (r"\(aicc\)", "AICC", None), (r"\(aic\)", "AIC", None), (r"\(caic\)", "CAIC", None), (r"\(bic\)", "BIC", None)]
@@ -118,6 +119,12 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             block_effects = _cov_row(labels, values, header_text, res, block_effects, file, n)
         elif table == "contrast":
             _contrast_row(labels, values, header_text, res, table_label)
+        elif table == "ftest" and len(values) >= 4:
+            num, den, f, p = values[:4]
+            label = " ".join(labels) or table_label or f"F test {len(res.contrasts) + 1}"
+            if table_label and re.fullmatch(r"L\d+|Contrast", label):
+                label = table_label
+            res.contrasts.append(ContrastResult(label=label, num_df=num, den_df=den, f=f, p=p))
     if not found:
         raise unreadable("no SPSS MIXED table found (looked for Information Criteria, Estimates of Fixed "
                          "Effects, Estimates of Covariance Parameters, Contrast Estimates)", file, code="OU002",
