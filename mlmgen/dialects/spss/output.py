@@ -98,7 +98,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             table, header_text, block_effects = kind, "", []
             first = next((c for c in cells if c), "")
             table_label = first.split(":", 1)[1].strip() if ":" in first else None
-            found += kind in ("ic", "fixed", "cov", "contrast")
+            found += kind in ("ic", "fixed", "cov", "contrast", "ftest")
             continue
         nonempty = [c for c in cells if c]
         if not nonempty or table is None:
