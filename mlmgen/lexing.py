@@ -171,6 +171,11 @@ class SyntaxBuilder:
         self.diag("SY004", f"{what} is beyond mlmgen's two-level model and was not read", start, end, severity,
                   Fix(fix) if fix else None)
 
+    def second_model(self, what: str, start: int, end: int, severity: Severity = Severity.WARNING) -> None:
+        """SY004 for a second model command: one snippet is one model, the first one is read."""
+        self.diag("SY004", f"a second {what}: mlmgen reads one model per snippet (the first); this one was not "
+                  f"read", start, end, severity, Fix("put each model in its own file"))
+
     def not_read(self, what: str, start: int, end: int) -> None:
         """SY004 at INFO level: a statement outside the mixed-model command that mlmgen does not read."""
         self.diag("SY004", f"{what} is not part of the mixed-model command and was not read", start, end,
@@ -253,7 +258,7 @@ class SyntaxBuilder:
         cmd = self.locations.get("command")
         where = cmd or Location(file=self.src.file, line=1, col=1)
         if self.outcome is None or self.cluster is None:
-            if not any(d.code == "SY001" and d.severity == Severity.ERROR for d in self.diagnostics):
+            if not any(d.severity == Severity.ERROR for d in self.diagnostics):
                 what = "no outcome" if self.outcome is None else "no random effects with a grouping variable"
                 self.diagnostics.append(Diagnostic("SY001", f"cannot read a two-level mixed model: {what}",
                                                    Severity.ERROR, where))

@@ -134,3 +134,21 @@ def test_quotes_inside_comments_and_comment_markers_inside_strings():
                       "estimate 'a /* b */ ; c' x 1; run;")
     assert [d.code for d in ps.diagnostics] == []
     assert ps.model.random.covariance == "vc" and ps.model.contrasts[0].label == "a /* b */ ; c"
+
+
+def test_realistic_files_several_steps_no_class_nested_random():
+    ps = parse_syntax("""/* two fits of the same data */
+proc mixed data=lib.scores;
+model score = sex age grp wk / ddfm=kenwardroger solution;
+random intercept wk /  subject=id  type=un v=1 vcorr=1;
+run;
+proc mixed data=lib.scores;
+model score = sex age grp wk / ddfm=kenwardroger solution;
+random intercept wk /  subject=id  v=1 vcorr=1;
+run;""")
+    assert ps.model.data == "scores" and ps.model.random.covariance == "un"
+    assert [d.code for d in ps.diagnostics] == ["SY003", "SY004"]
+    assert "a second PROC MIXED step" in ps.diagnostics[1].message and ps.diagnostics[1].location.line == 6
+    ps = parse_syntax("proc mixed cl covtest;\n  class operator parts;\n  model measurement=operator;\n"
+                      "  random parts(operator);\nrun;")
+    assert ps.model is None and [d.code for d in ps.diagnostics] == ["SY004", "SY004"]

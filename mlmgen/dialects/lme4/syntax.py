@@ -287,8 +287,7 @@ class _Reader:
     def lmer(self, call: _Call, target: str | None) -> None:
         b = self.b
         if self.fit_seen:
-            b.unsupported("a second lmer() fit (one snippet = one model; only the first is read)", call.start,
-                          call.end, Severity.WARNING)
+            b.second_model("lmer() fit", call.start, call.end)
             return
         self.fit_seen = True
         b.set_command(call.start, call.end)

@@ -191,8 +191,7 @@ def parse_syntax(text: str, file: str | None = None):
                 p.proc(st)
             elif name == "MIXED":
                 state = "skip"
-                b.unsupported("a second PROC MIXED step (one snippet = one model; only the first is read)",
-                              st.start, st.end, Severity.WARNING)
+                b.second_model("PROC MIXED step", st.start, st.end)
             else:
                 state = "skip"
                 b.not_read(f"PROC {st.toks[1].text if len(st.toks) > 1 else ''}", st.start, st.end)

@@ -105,8 +105,7 @@ def parse_syntax(text: str, file: str | None = None):
             continue
         if kw == "MIXED":
             if seen:
-                b.unsupported("a second MIXED command (one snippet = one model; only the first is read)", s, e,
-                              Severity.WARNING)
+                b.second_model("MIXED command", s, e)
                 continue
             seen = True
             _Mixed(b, masked, s, e, period).read()

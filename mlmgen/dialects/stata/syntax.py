@@ -193,8 +193,7 @@ class _Reader:
     def mixed(self, toks: list[Token], start: int, end: int) -> None:
         b = self.b
         if self.fit_seen:
-            b.unsupported("a second mixed command (one snippet = one model; only the first is read)",
-                          toks[0].start, toks[-1].end, Severity.WARNING)
+            b.second_model("mixed command", toks[0].start, toks[-1].end)
             return
         self.fit_seen = True
         b.set_command(toks[0].start, toks[-1].end)
