@@ -108,3 +108,13 @@ def test_old_lme4_remldev_row():
     res = read_output_file(R.parent / "published" / "video_lmer_old_lme4.txt")
     assert res.method == "reml" and res.neg2ll.printed == "14232" and res.extra["ml_deviance"].value == 14201
     assert res.fixed[0].df is None and res.fixed[4].se.printed == "0.003477"
+
+
+def test_printed_varcorr_alone():
+    """`print(VarCorr(m), comp = c("Variance", "Std.Dev."))` without the summary around it (real R output,
+    from 2b_lecture_syntax.out)."""
+    text = (R / "2b_lecture_syntax.out").read_text()
+    block = text[text.index(" Groups"):text.index("Number of obs")]
+    res = parse_output(block)
+    assert [c.param for c in res.covariance] == ["var(Intercept)", "var(WCverb)", "cov(Intercept,WCverb)",
+                                                 "var(Residual)"]

@@ -56,6 +56,10 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             i = _read_varcorr(L, i + 1, res)
             found += 1
             continue
+        elif re.match(r"Groups\s+Name\s+(Variance|Std\.Dev\.)", s) and not res.covariance:
+            i = _read_varcorr(L, i, res)            # print(VarCorr(m)) on its own
+            found += 1
+            continue
         elif s.startswith("Number of obs:"):
             mm = re.match(r"Number of obs:\s*([\d,]+),\s*groups:\s*(.+)$", s)
             if mm:

@@ -98,8 +98,7 @@ def _header_and_rows(L: Lines, i: int):
                 continue
             break
         line, struck = strip_markup(raw)
-        toks = split_cells(line) if "\t" in line else line.split()
-        toks = [t for t in toks if t != ""] if "\t" not in line else toks
+        toks = split_cells(line) if "\t" in line else line.split()   # tab copies keep empty cells
         _, nums = peel_numbers([t for t in toks if t != ""], drop_stars=False)
         if not nums:
             break
@@ -130,15 +129,15 @@ def _columns(header: str, kind: str) -> list[str]:
 
 
 def _split_row(toks: list[str], ncols: int) -> tuple[list[str], list[Value | None], list[str]]:
-    cells = [t for t in toks]
-    label_toks, nums = peel_numbers([c for c in cells if c != ""], count=ncols, drop_stars=False)
+    """(label tokens, values, printed texts): numbers peeled from the right, at most `ncols`."""
+    label_toks, nums = peel_numbers([c for c in toks if c != ""], count=ncols, drop_stars=False)
     vals = [number(n) for n in nums]
     return label_toks, vals, nums
 
 
 def _read_covparms(L: Lines, i: int, res: FitResult) -> int:
-    header = L[i] if i == 0 else L[i - 1] + " " + L[i]
-    cols = _columns(strip_markup(L[i])[0] + (" error" if "standard" in L[i - 1].lower() and i else ""), "cov")
+    above = L[i - 1].lower() if i else ""        # listings print `Standard  Z` on the line above the header
+    cols = _columns(strip_markup(L[i])[0] + (" error" if "standard" in above else ""), "cov")
     last = i
     for j, toks, struck in _header_and_rows(L, i):
         last = j
@@ -157,7 +156,6 @@ def _read_covparms(L: Lines, i: int, res: FitResult) -> int:
         if subject:
             res.extra.setdefault("subject", subject)
         res.covariance.append(cp)
-    del header
     return last + 1
 
 
