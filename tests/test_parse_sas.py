@@ -152,3 +152,11 @@ run;""")
     ps = parse_syntax("proc mixed cl covtest;\n  class operator parts;\n  model measurement=operator;\n"
                       "  random parts(operator);\nrun;")
     assert ps.model is None and [d.code for d in ps.diagnostics] == ["SY004", "SY004"]
+
+
+def test_subsetting_is_named():
+    ps = parse_syntax("proc mixed data=d(where=(grade>1)); class g; model y = x; random int / subject=g; "
+                      "where x > 0; run;")
+    assert ps.model.data == "d"
+    assert [(d.code, d.location.text) for d in ps.diagnostics] == [("SY004", "(where=(grade>1))"),
+                                                                  ("SY004", "where x > 0;")]

@@ -105,3 +105,11 @@ def test_any_covtype_is_fine_with_one_random_effect():
     assert ps.diagnostics == [] and ps.model.random.effects == ("Intercept",)
     ps = parse_syntax("MIXED y WITH x /FIXED = x /RANDOM = INTERCEPT x | SUBJECT(g) COVTYPE(ID).")
     assert [d.code for d in ps.diagnostics] == ["SY004"]
+
+
+def test_case_selection_is_named_and_dataset_names_the_data():
+    ps = parse_syntax("get file='C:\\\\data\\\\set1.sav'.\ndataset name tw.\nUSE ALL.\nFILTER BY f.\n"
+                      "SELECT IF (x > 1).\nmixed y with x /fixed = intercept x /random = intercept | subject(g).")
+    assert ps.model.data == "tw" and [t.name for t in ps.model.fixed] == ["x"]
+    sy4 = [d for d in ps.diagnostics if d.code == "SY004"]
+    assert [d.location.line for d in sy4] == [4, 5] and all(d.severity == Severity.WARNING for d in sy4)

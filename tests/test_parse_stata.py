@@ -149,3 +149,8 @@ def test_any_covariance_structure_is_fine_with_one_random_effect():
     assert ps.diagnostics == [] and ps.explicit["covariance"]
     ps = parse_syntax("mixed y c.x || g: x, covariance(exchangeable) reml")
     assert [d.code for d in ps.diagnostics] == ["SY004"]
+
+
+def test_keep_if_is_named():
+    ps = parse_syntax("preserve\nkeep if grade > 1\nmixed y x || g:\nrestore")
+    assert [(d.code, d.location.line) for d in ps.diagnostics] == [("SY004", 2)]

@@ -28,7 +28,7 @@ _TOKEN = re.compile(r"""
   | (?P<str>'(?:[^']|'')*'|"(?:[^"]|"")*")
   | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)
-  | (?P<op>[=/*|(),@+\-:.&%;])
+  | (?P<op>[=/*|(),@+\-:.&%;<>^~!?\[\]{}#$])
 """, re.X)
 
 # PROC MIXED / MODEL / RANDOM options that do not change the model (display, iteration, output data sets).
@@ -52,6 +52,7 @@ _BEYOND_STATEMENTS = {
     "PRIOR": ("a PRIOR statement (Bayesian sampling)", Severity.ERROR),
     "LSMEANS": ("an LSMEANS statement (least-squares means of CLASS effects)", Severity.WARNING),
     "FREQ": ("a FREQ statement", Severity.ERROR),
+    "WHERE": ("a WHERE statement (it selects a subsample)", Severity.ERROR),
 }
 
 
@@ -239,6 +240,9 @@ class _Proc:
                     continue
                 written = o.value[0].text
                 self.b.set_data(written, written.split(".")[-1], o.value[0].start, o.value[0].end)
+                if len(o.value) > 1:
+                    self.b.unsupported(f"the data set options {self.b.src.text[o.value[1].start:o.end]} (they can "
+                                       f"select or change the data)", o.value[1].start, o.end)
             elif n == "METHOD":
                 v = o.vtext.upper()
                 if v in ("REML", "ML"):

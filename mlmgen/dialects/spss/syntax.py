@@ -28,8 +28,9 @@ _TOKEN = re.compile(r"""
   | (?P<op>[/=|()*,;+\-.])
 """, re.X)
 
-_HARMLESS_CMDS = {"EXECUTE", "EXE", "SET", "TITLE", "SUBTITLE", "OUTPUT", "SHOW", "DISPLAY", "DESCRIPTIVES",
+_HARMLESS_CMDS = {"EXECUTE", "EXE", "USE", "SET", "TITLE", "SUBTITLE", "OUTPUT", "SHOW", "DISPLAY", "DESCRIPTIVES",
                   "FREQUENCIES", "LIST", "PRESERVE", "RESTORE", "FILE", "NEW", "CACHE", "OMS", "OMSEND"}
+_SAMPLE_CMDS = {"FILTER", "SAMPLE", "N", "TEMPORARY"}
 _COVTYPES_OTHER = {"AD1", "AR1", "ARH1", "ARMA11", "CS", "CSH", "CSR", "FA1", "FAH1", "HF", "ID", "TP", "TPH",
                    "UNR"}
 
@@ -115,8 +116,13 @@ def parse_syntax(text: str, file: str | None = None):
                 raw = m.group(2)
                 member = re.sub(r"(?i)\.(sav|zsav|por)$", "", re.split(r"[\\/]", raw)[-1])
                 b.set_data(raw, member, s + m.start(2), s + m.end(2))
+        elif kw in _SAMPLE_CMDS or (kw == "SELECT" and re.match(r"(?i)SELECT\s+IF\b", body)) or \
+                (kw == "SPLIT" and re.match(r"(?i)SPLIT\s+FILE\s+(BY|LAYERED|SEPARATE)", body)) or \
+                (kw == "WEIGHT" and re.match(r"(?i)WEIGHT\s+BY\b", body)):
+            b.unsupported(f"the {kw} command (it changes which cases, or how, the model uses)", s, e,
+                          Severity.WARNING)
         elif kw == "DATASET":
-            m = re.match(r"(?i)DATASET\s+ACTIVATE\s+([A-Za-z@#$][\w.@#$]*)", body)
+            m = re.match(r"(?i)DATASET\s+(?:ACTIVATE|NAME)\s+([A-Za-z@#$][\w.@#$]*)", body)
             if m:
                 b.set_data(m.group(1), b.ident(m.group(1)), s + m.start(1), s + m.end(1))
             else:

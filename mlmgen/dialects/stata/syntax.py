@@ -42,7 +42,7 @@ _HARMLESS_OPTS = {"nolog": 3, "log": 3, "variance": 3, "stddeviations": 3, "nore
 _COV = {"unstructured": 2, "independent": 3, "exchangeable": 2, "identity": 2}
 _DFM = {"residual": 3, "repeated": 3, "anova": 5, "satterthwaite": 3, "kroger": 2}
 _DFM_MAP = {"residual": "residual", "satterthwaite": "satterthwaite", "kroger": "kenward-roger"}
-_HARMLESS_CMDS = {"estat", "display", "di", "summarize", "sum", "describe", "des", "set", "version", "log",
+_HARMLESS_CMDS = {"preserve", "restore", "estat", "display", "di", "summarize", "sum", "describe", "des", "set", "version", "log",
                   "estimates", "est", "predict", "margins", "list", "tabulate", "tab", "clear", "exit", "cd",
                   "pwd", "matrix", "mat", "ereturn", "return"}
 
@@ -165,6 +165,9 @@ class _Reader:
             self.pending.append((cmd, toks, start, end))
         elif cmd == "use":
             self.use(toks)
+        elif cmd in ("keep", "drop") and any(t.text in ("if", "in") for t in toks[1:]):
+            b.unsupported(f"`{cmd} if/in` before the model (it selects a subsample)", toks[0].start, toks[-1].end,
+                          Severity.WARNING)
         elif cmd in ("meglm", "melogit", "mepoisson", "xtreg", "menl", "gsem", "meqrlogit"):
             b.unsupported(f"{cmd} (mlmgen reads linear mixed models fitted with mixed)", toks[0].start,
                           toks[-1].end)
