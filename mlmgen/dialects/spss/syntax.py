@@ -110,6 +110,8 @@ def parse_syntax(text: str, file: str | None = None):
                 continue
             seen = True
             _Mixed(b, masked, s, e, period).read()
+        elif kw in ("GET", "DATASET") and seen:
+            b.not_read(f"the {kw} command after MIXED", s, e)
         elif kw == "GET":
             m = re.search(r"(?i)\bFILE\s*=\s*(['\"])(.*?)\1", body)
             if m:
