@@ -38,7 +38,7 @@ _HARMLESS_OPTS = {"nolog": 3, "log": 3, "variance": 3, "stddeviations": 3, "nore
                   "cformat": 3, "pformat": 3, "sformat": 3, "nocnsreport": 5, "coeflegend": 5, "noomitted": 5,
                   "vsquish": 3, "noemptycells": 5, "baselevels": 5, "allbaselevels": 5, "nofvlabel": 5,
                   "fvwrap": 4, "fvwrapon": 4, "lrtest": 6, "trace": 5, "gradient": 4, "showstep": 5,
-                  "hessian": 4, "shownrtolerance": 5, "nonrtolerance_": 99}
+                  "hessian": 4, "shownrtolerance": 5}
 _COV = {"unstructured": 2, "independent": 3, "exchangeable": 2, "identity": 2}
 _DFM = {"residual": 3, "repeated": 3, "anova": 5, "satterthwaite": 3, "kroger": 2}
 _DFM_MAP = {"residual": "residual", "satterthwaite": "satterthwaite", "kroger": "kenward-roger"}
@@ -156,8 +156,8 @@ class _Reader:
         if not toks:
             return
         cmd = toks[0].text
-        if cmd in ("by", "bysort", "bys") or (toks[0].kind == "var"):
-            b.unsupported(f"the prefix {cmd}", toks[0].start, toks[-1].end)
+        if cmd in ("by", "bysort", "bys"):
+            b.unsupported(f"the prefix {cmd} (separate fits per group)", toks[0].start, toks[-1].end)
             return
         if cmd in ("mixed", "xtmixed"):
             self.mixed(toks, start, end)
