@@ -121,8 +121,8 @@ def to_number(text: str) -> float | None:
 class SyntaxBuilder:
     """Collects one snippet's model pieces with locations and produces a `ParsedSyntax`.
 
-    `defaults` are the package's defaults for method, covariance and ddf; a reader calls `set_method` etc.
-    when the text writes a setting (which marks it explicit)."""
+    `method`, `covariance` and `ddf` start at the package's defaults; a reader calls `set_setting(key, value,
+    start, end)` when the text writes a setting, which records its location and marks it explicit."""
 
     def __init__(self, dialect: str, text: str, file: str | None, *, case_sensitive: bool,
                  method: str, covariance: str, ddf: str):
