@@ -121,7 +121,7 @@ def _read_varcorr(L: Lines, i: int, res: FitResult) -> int:
     """`Groups Name Variance Std.Dev. Corr` block -> covariance parameters on the variance scale."""
     while i < len(L) and not L[i].strip():
         i += 1
-    header = L[i]
+    header = L[i] if i < len(L) else ""
     if "Groups" not in header:
         raise unreadable("expected the 'Groups Name Variance Std.Dev.' header after 'Random effects:'",
                          L.file, i + 1, header.strip(), code="OU002")
@@ -214,6 +214,8 @@ def _read_coef_table(L: Lines, i: int, res: FitResult, fixed: bool | None) -> in
     """`Estimate Std. Error [df] t value [Pr(>|t|)]` rows; row names are terms (fixed) or test numbers."""
     while i < len(L) and not L[i].strip():
         i += 1
+    if i >= len(L):
+        raise unreadable("a coefficient table without a header", L.file, len(L), code="OU002")
     header = L[i]
     cols = ["estimate", "se"] + (["df"] if re.search(r"\bdf\b", header) else []) + ["t"]
     if "Pr(>|t|)" in header:
@@ -307,9 +309,12 @@ def _parse_csv(text: str, file: str | None) -> FitResult:
     for block in csv_blocks(text):
         _, header = block[0]
         keys = [h.strip().lower() for h in header]
-        if keys[:5] == ["grp", "var1", "var2", "vcov", "sdcor"] or {"grp", "var1", "vcov"} <= set(keys):
-            ix = {k: keys.index(k) for k in ("grp", "var1", "var2", "vcov", "sdcor")}
-            rows = [(c[ix["grp"]], c[ix["var1"]], c[ix["var2"]], c[ix["vcov"]], c[ix["sdcor"]], n)
+        if {"grp", "var1", "var2", "vcov"} <= set(keys):
+            ix = {k: keys.index(k) for k in ("grp", "var1", "var2", "vcov")}
+
+            def cell(c, k):
+                return c[ix[k]] if ix[k] < len(c) else ""
+            rows = [(cell(c, "grp"), cell(c, "var1"), cell(c, "var2"), cell(c, "vcov"), "", n)
                     for n, c in block[1:]]
             _varcorr_rows(rows, res, file)
             found += 1
