@@ -134,3 +134,11 @@ def test_golden(style, regen_golden):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     assert text == path.read_text()
+
+
+def test_json_has_no_nan():
+    r = lecture_2b()
+    r.extra["something"] = {"a": float("nan"), "b": [1.0, float("inf")]}
+    text = format_fit(r, "json", model=model())
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text)["something"] == {"a": None, "b": [1.0, None]}

@@ -24,7 +24,21 @@ def json_object(result: FitResult, data_report=None, extra: dict | None = None) 
         d["data"] = data_report.to_dict()
     if extra:
         d.update(extra)
-    return d
+    return _finite(d)
+
+
+def _finite(o):
+    """JSON has no NaN/Infinity: non-finite numbers become null (also inside effects and extras)."""
+    import math
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    if hasattr(o, "tolist") and not isinstance(o, (str, bytes)):
+        return _finite(o.tolist())
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    return o
 
 
 def format_fit(result: FitResult, style: str, *, model=None, data_report=None, data_name: str | None = None,
