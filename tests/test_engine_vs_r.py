@@ -120,6 +120,14 @@ dump_fit <- function(tag, m, kr, L1, Lmd) {
   for (i in seq_len(nrow(vc))) add(tag, paste0("vc:", vc$var1[i], "|", vc$var2[i]), vc$vcov[i])
   th <- getME(m, "theta"); for (i in seq_along(th)) add(tag, paste0("theta:", i), th[i])
   add(tag, "warned", length(m@optinfo$conv$lme4$messages) > 0)
+  re <- ranef(m, condVar = TRUE)[[1]]
+  pv <- attr(re, "postVar")
+  for (i in 1:min(3, nrow(re))) for (j in seq_len(ncol(re))) {
+    add(tag, paste0("ranef:", i, ":", j), re[i, j]); 
+    id <- suppressWarnings(as.numeric(rownames(re)[i])); if (is.na(id)) id <- i   # factor codes (Dyestuff2)
+    add(tag, paste0("ranef_id:", i), id)
+    if (!is.null(pv) && length(dim(pv)) == 3) add(tag, paste0("pv:", i, ":", j), pv[j, j, i])
+  }
   add(tag, "singular", isSingular(m))
   if (kr) {
     ck <- summary(m, ddf = "Kenward-Roger")$coefficients
@@ -270,6 +278,8 @@ def rel(a, b):
     return abs(a - b) / max(abs(b), 1e-300)
 
 
+@pytest.mark.r
+@pytest.mark.slow   # the first case of each data set runs its Rscript: bdf's 9 models with pbkrtest KR take ~50 s
 @pytest.mark.parametrize("name,spec", ALL, ids=[s.tag for _, s in ALL])
 def test_engine_matches_lme4_lmertest_pbkrtest(name, spec):
     data, res = dataset(name)
@@ -327,10 +337,27 @@ def test_engine_matches_lme4_lmertest_pbkrtest(name, spec):
             assert rel(km["f"], ref["KF:F"]) < 1e-4, (km, ref["KF:F"])
             assert rel(km["den_df"], ref["KF:ddf"]) < 1e-4, (km, ref["KF:ddf"])
 
+    # BLUPs and lme4's conditional variances (first three clusters in lme4's order = sorted cluster ids);
+    # with `||` lme4 splits the terms, so only models with one random-effects term are compared
+    if spec.covariance == "un" or len(spec.random) == 1:
+        df_ = data[spec.tag] if isinstance(data, dict) else data
+        codes, uniq = pd.factorize(df_[spec.group])
+        bl = fit.blups()
+        position = {float(v): k for k, v in enumerate(np.asarray(uniq))}
+        for i in range(3):
+            c = position[ref[f"ranef_id:{i + 1}"]]
+            for j in range(len(spec.random)):
+                r_u = ref[f"ranef:{i + 1}:{j + 1}"]
+                assert abs(bl["u"][c, j] - r_u) <= 2e-4 * max(abs(r_u), np.sqrt(bl["pev_conditional"][c, j, j])), (
+                    i, j, bl["u"][c, j], r_u)
+                if f"pv:{i + 1}:{j + 1}" in ref:
+                    assert rel(bl["pev_conditional"][c, j, j], ref[f"pv:{i + 1}:{j + 1}"]) < 2e-4
     assert fit.singular == bool(default["singular"])
     assert fit.optimisation.converged
 
 
+@pytest.mark.r
+@pytest.mark.slow   # needs the bdf Rscript results (cached after the first run)
 def test_false_boundary_is_escaped_from_lme4_start():
     """From lme4's start Lambda = I, L-BFGS-B lands on Lambda_22 = 0 for the lecture's 2b on bdf (a saddle:
     -2l_R 15215.5 against 15210.4); the optimiser must leave it."""
