@@ -53,9 +53,23 @@ CASES = [(qs, cov, reml) for qs in (0, 1, 2, 3) for cov in ("un", "vc") for reml
          if not (qs == 0 and cov == "vc")]
 
 
-@pytest.mark.parametrize("q_slopes,cov,reml", CASES)
-def test_engine_matches_dense_oracle(q_slopes, cov, reml):
-    y, X, Z, g, xn, zn = simulate(q_slopes, seed=10 + q_slopes)
+def _variant(y, X, Z, g, xn, zn, variant):
+    """'no_fixed_slope': the random slope x1 has no fixed effect (a Z column that is not an X column);
+    'no_random_intercept': slopes only."""
+    if variant == "no_fixed_slope":
+        return y, np.delete(X, 1, axis=1), Z, g, [n for n in xn if n != "x1"], zn
+    if variant == "no_random_intercept":
+        return y, X, Z[:, 1:], g, xn, zn[1:]
+    return y, X, Z, g, xn, zn
+
+
+CASES += [(1, "un", True, "no_fixed_slope"), (2, "vc", False, "no_fixed_slope"), (2, "un", True, "no_random_intercept")]
+CASES = [c if len(c) == 4 else c + ("",) for c in CASES]
+
+
+@pytest.mark.parametrize("q_slopes,cov,reml,variant", CASES)
+def test_engine_matches_dense_oracle(q_slopes, cov, reml, variant):
+    y, X, Z, g, xn, zn = _variant(*simulate(q_slopes, seed=10 + q_slopes), variant)
     fit = fit_arrays(y, X, Z, g, x_names=xn, z_names=zn, reml=reml, covariance=cov)
     assert fit.optimisation.converged, fit.optimisation.message
     assert not fit.singular and not fit.boundary
