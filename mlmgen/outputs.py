@@ -47,6 +47,12 @@ def number(text: str | None) -> Value | None:
     return Value(x, t if bound is None else bound + t, bound)
 
 
+def count(text: str) -> int | None:
+    """A printed count (`7,185`, `2287`) as an int; None when it has no digits."""
+    digits = text.replace(",", "").strip()
+    return int(digits) if digits.isdigit() else None
+
+
 def is_number(text: str) -> bool:
     return number(text) is not None or text.strip() in (".",)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from ...mapping import canonical_term, cov_from_corr, effect_name, var_from_sd
-from ...outputs import Lines, csv_blocks, join_bounds, looks_like_csv, number, peel_numbers, unreadable
+from ...outputs import Lines, count, csv_blocks, join_bounds, looks_like_csv, number, peel_numbers, unreadable
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param
 
 
@@ -63,10 +63,10 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
         elif s.startswith("Number of obs:"):
             mm = re.match(r"Number of obs:\s*([\d,]+),\s*groups:\s*(.+)$", s)
             if mm:
-                res.n_obs = int(mm.group(1).replace(",", ""))
+                res.n_obs = count(mm.group(1))
                 g = re.match(r"\s*([^,;]+),\s*([\d,]+)", mm.group(2))
                 if g:
-                    res.n_clusters = int(g.group(2).replace(",", ""))
+                    res.n_clusters = count(g.group(2))
                     res.extra["cluster"] = g.group(1).strip()
         elif s.startswith("Model failed to converge") or s.startswith("convergence code") or \
                 re.match(r"Model is nearly unidentifiable", s):

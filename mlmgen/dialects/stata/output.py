@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from ...mapping import canonical_term, cov_from_corr, effect_name, scaled, stata_param, var_from_sd
-from ...outputs import Lines, number, unreadable
+from ...outputs import Lines, count, number, unreadable
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param
 
 _DF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "kenward–roger": "kenward-roger",
@@ -42,10 +42,10 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             found += 1
         m = re.search(r"Number of obs\s*=\s*([\d,]+)", s)
         if m:
-            res.n_obs = int(m.group(1).replace(",", ""))
+            res.n_obs = count(m.group(1))
         m = re.search(r"Number of groups\s*=\s*([\d,]+)", s)
         if m and res.n_clusters is None:
-            res.n_clusters = int(m.group(1).replace(",", ""))
+            res.n_clusters = count(m.group(1))
         m = re.match(r"Group variable:\s*(\S+)", s)
         if m:
             res.extra["cluster"] = m.group(1)
@@ -62,6 +62,8 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
         m = re.match(r"Log (restricted-)?likelihood\s*=\s*(-?[\d.,]+)", s)
         if m:
             ll = number(m.group(2))
+            if ll is None:
+                raise unreadable(f"unreadable log likelihood {m.group(2)!r}", L.file, i + 1, s)
             res.neg2ll = scaled(ll, -2.0)
             res.extra["loglik"] = ll
             if res.method is None:
@@ -212,6 +214,8 @@ def _rows_to_cov(rows, res: FitResult, L: Lines) -> None:
                              f"corr())", L.file, j + 1, lab, code="OU002")
         kind, param = parsed
         est = d["estimate"]
+        if est is None:
+            raise unreadable(f"random-effects parameter {lab} has no readable estimate", L.file, j + 1, lab)
         if kind == "var":
             eff = param[4:-1]
             if eff != "Residual" and eff not in effects:
