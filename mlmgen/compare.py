@@ -139,6 +139,11 @@ def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) ->
                "spss": "SPSS's default COVTYPE(VC)", "lme4": "`||` in the lme4 formula"}.get(oth.source, "")
         out.append(("structure", f"independent vs unstructured random effects: {o} estimated no covariance"
                                  f"{' (' + why + ')' if why else ''}, {r} an unstructured G"))
+    if (ref.covariance_structure == "vc" and oth.covariance_structure == "un" and len(re_oth) > 1
+            and not any(k == "model-random" for k, _ in out)):
+        out.append(("structure", f"unstructured vs independent random effects: {o} estimated the covariance "
+                                 f"of the random effects{' (the default of (1 + x | g))' if oth.source == 'lme4' else ''}"
+                                 f", {r} independent effects"))
     if ref.ddf and oth.ddf and ref.ddf != oth.ddf:
         out.append(("ddf", f"a different df method: {o} {DF_NAMES.get(oth.ddf, oth.ddf)}, "
                            f"{r} {DF_NAMES.get(ref.ddf, ref.ddf)}"))

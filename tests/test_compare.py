@@ -117,3 +117,10 @@ def test_case_folding_matches_sas_names():
                                             FixedEffect("meanses", Value(5.86350))])
     cmp = compare(ref, read_output_file(PUB / "hsb_rb_table4_3_sas.lst"))
     assert codes(cmp, statistic="estimate")[("meanses", "estimate")] == "DF003"
+
+
+def test_unstructured_output_against_independent_reference_is_explained():
+    cmp = compare(read_output_file(R / "2b_independent.out"), read_output_file(R / "2b_lecture_syntax.out"))
+    assert not cmp.mismatches
+    cov = next(r for r in cmp.rows if r.parameter == "cov(Intercept,WCverb)")
+    assert cov.code == "DF002" and "unstructured vs independent" in cov.reason
