@@ -204,3 +204,13 @@ def test_unreadable_output_is_coded_with_the_line():
         parse_output(bad, "bad.txt")
     d = e.value.diagnostics[0]
     assert d.code == "OU001" and d.location.line == 2 and d.location.file == "bad.txt"
+
+
+def test_estimated_g_matrix_gives_the_covariances():
+    """Layout fixture (numbers from the lecture's 2b table): RANDOM ... / G prints `Estimated G Matrix`."""
+    text = ("Estimated G Matrix\n\nRow\tEffect\tschoolID\tCol1\tCol2\n1\tIntercept\t1\t8.4655\t-0.6943\n"
+            "2\tWCverb\t1\t-0.6943\t0.2239\n")
+    res = parse_output(text)
+    assert {c.param: c.estimate.printed for c in res.covariance} == {
+        "var(Intercept)": "8.4655", "cov(Intercept,WCverb)": "-0.6943", "var(WCverb)": "0.2239"}
+    assert res.gcorr is None

@@ -60,7 +60,8 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             continue
         if re.match(r"\s*row\b", low) and "col1" in low:
             title = " ".join(L[k].lower() for k in range(max(0, i - 2), i))
-            i = _read_gmatrix(L, i, res, correlation="correlation" in title or _looks_like_corr(L, i))
+            corr = "correlation" in title or ("matrix" not in title and _looks_like_corr(L, i))
+            i = _read_gmatrix(L, i, res, correlation=corr)
             found += 1
             continue
         if re.match(r"\s*neg2loglike\b", low) or (re.search(r"neg2loglike", low) and "parms" in low):
@@ -226,13 +227,15 @@ def _read_gmatrix(L: Lines, i: int, res: FitResult, correlation: bool) -> int:
             effects.append(effect_name(label_toks[1]))
         elif label_toks:
             effects.append(effect_name(label_toks[-1]))
-        rows.append([number(n).value if number(n) else float("nan") for n in nums])
+        rows.append([number(n) for n in nums])
     if effects:
         res.random_effects = effects
+    floats = [[float("nan") if v is None else v.value for v in r] for r in rows]
     if correlation:
-        res.gcorr = rows
+        res.gcorr = floats
     else:
-        res.extra["g"] = rows
+        res.extra["g"] = floats
+        res.extra["g_values"] = rows
     return last + 1
 
 
@@ -306,8 +309,17 @@ def _read_info_line(line: str, res: FitResult) -> None:
 
 
 def _name_covparms(res: FitResult) -> None:
-    """Give UN(i,j) rows their canonical param names when the random effects are known (G/GCORR table)."""
+    """Give UN(i,j) rows their canonical param names when the random effects are known (G/GCORR table);
+    with only an Estimated G Matrix (no Covariance Parameter Estimates), take G's elements."""
     effects = res.random_effects
+    g = res.extra.pop("g_values", None)
+    if g and not res.covariance and effects and len(g) == len(effects):
+        for i in range(len(effects)):
+            for j in range(i + 1):
+                v = g[i][j] if j < len(g[i]) else None
+                if v is not None:
+                    res.covariance.append(CovParam(name=f"UN({i + 1},{j + 1})", param=un_param(i + 1, j + 1, effects),
+                                                   estimate=v))
     labels = [c.name for c in res.covariance]
     if any(lab.startswith("UN(") for lab in labels):
         res.covariance_structure = res.covariance_structure or "un"
