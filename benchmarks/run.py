@@ -10,11 +10,12 @@ fitted as y ~ x + z + x:z + (1 + x | g) by REML.
 
 What is timed (wall clock, after the data are in memory, each engine in its own process):
 * mlmgen: design matrices from the DataFrame + fit_arrays + the FitResult with Satterthwaite df for every
-  coefficient (`assemble.to_fit_result`, or `EngineFit.fixed_table` before that existed);
+  coefficient (`assemble.to_fit_result`); median of --repeats runs on the same data (one run at 10,000,000);
 * lme4: `lme4::lmer` inside R (the CSV read is not timed); lmerTest (`lmerTest::lmer` + `summary`, which adds
   the Satterthwaite df) at the sizes where it finishes in reasonable time;
 * statsmodels: `MixedLM.from_formula(...).fit(reml=True)`;
-* mixedlm: `mixedlm.lmer(formula, data, REML=True)`.
+* mixedlm: `mixedlm.lmer(formula, data, REML=True)`, median of --repeats runs, and fit + `summary()` with
+  Satterthwaite df.
 Competitors are installed in `benchmarks/.venv-competitors` (created here with the ordinary installer; not
 project dependencies) and skipped with the reason when they cannot be installed or would take too long.
 Peak memory of the mlmgen process is the growth of ru_maxrss during the fit. Time per optimiser evaluation is
@@ -65,33 +66,37 @@ def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def worker_mlmgen(n: int, m: int) -> dict:
+def worker_mlmgen(n: int, m: int, repeats: int = 1) -> dict:
+    """Data in memory -> FitResult with Satterthwaite df; `repeats` runs on the same data, the median reported."""
     sys.path.insert(0, str(ROOT))
-    import numpy as np
     from mlmgen.data import prepare
+    from mlmgen.engine.assemble import to_fit_result
     from mlmgen.engine.core import fit_arrays
     from mlmgen.engine.design import build_design
     from mlmgen.formula import model_from_formula
     d = simulate(n, m)
     model = model_from_formula(FORMULA)
     rss0 = _maxrss_mb()
-    t0 = time.perf_counter()
-    frame, report = prepare(model, d)
-    des = build_design(model, frame)
-    t1 = time.perf_counter()
-    ef = fit_arrays(des.y, des.X, des.Z, des.groups, x_names=des.x_names, z_names=des.z_names, reml=True,
-                    covariance="un", cluster_ids=des.cluster_ids)
-    t2 = time.perf_counter()
-    try:
-        from mlmgen.engine.assemble import to_fit_result
+    runs = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        frame, report = prepare(model, d)
+        des = build_design(model, frame)
+        t1 = time.perf_counter()
+        ef = fit_arrays(des.y, des.X, des.Z, des.groups, x_names=des.x_names, z_names=des.z_names, reml=True,
+                        covariance="un", cluster_ids=des.cluster_ids)
+        t2 = time.perf_counter()
         res = to_fit_result(ef, model, "satterthwaite")
         dfs = [float(f.df.value) for f in res.fixed]
-    except ImportError:
-        dfs = [row["df"] for row in ef.fixed_table("satterthwaite")]
-    t3 = time.perf_counter()
-    return {"engine": "mlmgen", "n": n, "m": m, "seconds": t3 - t0, "prepare": t1 - t0, "fit": t2 - t1,
-            "df_and_result": t3 - t2, "neg2ll": ef.neg2ll, "evaluations": ef.optimisation.evaluations,
-            "converged": ef.optimisation.converged, "peak_mb": _maxrss_mb() - rss0, "df": dfs}
+        t3 = time.perf_counter()
+        runs.append((t3 - t0, t1 - t0, t2 - t1, t3 - t2))
+        del frame, des, res
+    runs.sort()
+    total, prep, fit, rest = runs[len(runs) // 2]
+    return {"engine": "mlmgen", "n": n, "m": m, "seconds": total, "prepare": prep, "fit": fit,
+            "df_and_result": rest, "all_seconds": [r[0] for r in runs], "neg2ll": ef.neg2ll,
+            "evaluations": ef.optimisation.evaluations, "converged": ef.optimisation.converged,
+            "peak_mb": _maxrss_mb() - rss0, "df": dfs}
 
 
 def worker_per_iteration(m: int, ns: list[int]) -> list[dict]:
@@ -132,19 +137,27 @@ def worker_statsmodels(n: int, m: int) -> dict:
             "converged": bool(r.converged)}
 
 
-def worker_mixedlm(n: int, m: int) -> dict:
+def worker_mixedlm(n: int, m: int, repeats: int = 1) -> dict:
     import mixedlm
     d = simulate(n, m)
-    t0 = time.perf_counter()
-    r = mixedlm.lmer(FORMULA, d, REML=True)
-    t1 = time.perf_counter()
-    res = {"engine": "mixedlm", "n": n, "m": m, "seconds": t1 - t0, "neg2ll": float(r.REMLcrit()),
-           "version": getattr(mixedlm, "__version__", "?"), "converged": bool(getattr(r, "converged", True))}
-    try:
-        r.summary(ddf_method="Satterthwaite")
-        res["satterthwaite_seconds"] = time.perf_counter() - t0
-    except Exception as exc:  # report, do not fail the benchmark
-        res["satterthwaite_error"] = f"{exc.__class__.__name__}: {exc}"[:200]
+    times, sat = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        r = mixedlm.lmer(FORMULA, d, REML=True)
+        t1 = time.perf_counter()
+        times.append(t1 - t0)
+        try:
+            r.summary(ddf_method="Satterthwaite")
+            sat.append(time.perf_counter() - t0)
+        except Exception as exc:  # report, do not fail the benchmark
+            sat_error = f"{exc.__class__.__name__}: {exc}"[:200]
+    res = {"engine": "mixedlm", "n": n, "m": m, "seconds": sorted(times)[len(times) // 2], "all_seconds": times,
+           "neg2ll": float(r.REMLcrit()), "version": getattr(mixedlm, "__version__", "?"),
+           "converged": bool(getattr(r, "converged", True))}
+    if sat:
+        res["satterthwaite_seconds"] = sorted(sat)[len(sat) // 2]
+    else:
+        res["satterthwaite_error"] = sat_error
     return res
 
 
@@ -256,6 +269,7 @@ def main(argv=None) -> None:
     ap.add_argument("--statsmodels-max", type=int, default=1_000_000, help="largest N for statsmodels")
     ap.add_argument("--lmertest-max", type=int, default=100_000, help="largest N for lmerTest Satterthwaite")
     ap.add_argument("--no-write", action="store_true", help="print the table, do not write README.md")
+    ap.add_argument("--repeats", type=int, default=3, help="runs of mlmgen and mixedlm per size (median shown)")
     ap.add_argument("--json", type=Path, default=HERE / "results.json")
     a = ap.parse_args(argv)
     sizes = [tuple(int(v) for v in s.split(":")) for s in a.sizes] if a.sizes else list(DEFAULT_SIZES)
@@ -264,7 +278,8 @@ def main(argv=None) -> None:
     venv = None if a.no_competitors else ensure_venv()
     results = []
     for n, m in sizes:
-        r = in_child(sys.executable, "worker_mlmgen", n, m)
+        reps = 1 if n > 2_000_000 else a.repeats
+        r = in_child(sys.executable, "worker_mlmgen", n, m, reps)
         print(json.dumps(r), flush=True)
         results.append({"n": n, "m": m, **r, "engine": "mlmgen"})
         if a.no_competitors or (n, m) == BIG:
@@ -279,7 +294,8 @@ def main(argv=None) -> None:
             if n > limit:
                 results.append({"engine": eng, "n": n, "m": m, "skipped": f"not run above N = {limit:,}"})
                 continue
-            r = in_child(str(venv), f"worker_{eng}", n, m)
+            args = (n, m, a.repeats) if eng == "mixedlm" else (n, m)
+            r = in_child(str(venv), f"worker_{eng}", *args)
             r = {"engine": eng, "n": n, "m": m, **r}
             print(json.dumps(r), flush=True)
             results.append(r)
@@ -315,6 +331,8 @@ def markdown(results: list[dict], per_it, info: dict) -> str:
         if r.get("lmertest_df") and mine:
             rel = max(abs(a - b) / b for a, b in zip(mine["df"], r["lmertest_df"]))
             note.append(f"max relative difference of mlmgen's Satterthwaite df from lmerTest's: {rel:.1e}")
+        if len(r.get("all_seconds", [])) > 1:
+            note.append("median of " + ", ".join(f"{v:.3g}" for v in r["all_seconds"]) + " s")
         if r.get("engine") == "mlmgen" and "seconds" in r:
             note.append(f"fit {r['fit']:.3g} s + design {r['prepare']:.3g} s + Satterthwaite/result "
                         f"{r['df_and_result']:.3g} s; {r['evaluations']} evaluations; peak +{r['peak_mb']:.0f} MB")

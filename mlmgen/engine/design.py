@@ -57,6 +57,8 @@ def cluster_codes(values) -> tuple[np.ndarray, np.ndarray]:
     v = np.asarray(values)
     if v.dtype.kind in "iu" and v.size and v.min() >= 0 and v.max() < 4 * v.size + 1024:
         present = np.bincount(v) > 0
+        if present.all():                 # ids are already 0..m-1: the codes are the ids
+            return v.astype(np.intp, copy=False), np.arange(present.size, dtype=v.dtype)
         ids = np.flatnonzero(present)
         lut = np.full(present.size, -1, dtype=np.intp)
         lut[ids] = np.arange(ids.size)
@@ -78,7 +80,7 @@ def build_design(model: Model, frame: pd.DataFrame) -> Design:
 
     X and Z are column-major (Fortran order): each column is contiguous, which is how the engine reads them."""
     n = len(frame)
-    y = np.array(frame[model.outcome].to_numpy(dtype=np.float64), copy=True)
+    y = np.ascontiguousarray(frame[model.outcome].to_numpy(dtype=np.float64))
     p = len(model.fixed_names)
     X = np.empty((n, p), dtype=np.float64, order="F")
     j = 0
