@@ -112,3 +112,11 @@ def test_model_mode_catches_a_wrong_output(tmp_path):
     r = run(ROOT / "examples" / "2b_cluster_mc_random_slope.toml", "--data", csv, p, "--only-differences")
     assert r.exit_code == 1
     assert "CMverb10" in r.output and "DIFFERS (DF001)" in r.output
+
+
+def test_merge_pieces_of_one_output():
+    r = run("--merge", TAB / "2b_solution.txt", TAB / "2b_covparms.txt", TAB / "2b_gcorr.txt", "--format", "json")
+    d = json.loads(r.output)
+    assert d["comparisons"] == [] and len(d["consistency"]) == 1
+    checks = {f["check"] for f in d["consistency"][0]["findings"]}
+    assert "G correlation = cov / sqrt(var var)" in checks

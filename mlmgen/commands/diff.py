@@ -39,16 +39,18 @@ VERDICT = {"DF001": "DIFFERS", "DF002": "explained", "DF003": "agrees", "DF004":
 @click.option("--within", help="cluster-MC L1 predictor, e.g. WCverb")
 @click.option("--mean", "mean", help="the cluster mean, e.g. CMverb10")
 @click.option("--struck/--no-struck", default=False, help="also check rows struck through in a transcription")
+@click.option("--merge", is_flag=True, help="the OUTPUT files are pieces of one output (e.g. SAS tables copied "
+              "one by one): read them as one")
 @click.option("--only-differences", is_flag=True, help="print only rows that do not agree")
 @click.option("--format", "fmt", default="text", type=click.Choice(["text", "json"]), show_default=True)
 @handle_errors
-def diff_cmd(args, formula, data, package, method, ddf, hybrid, cmc, l1, within, mean, struck,
+def diff_cmd(args, formula, data, package, method, ddf, hybrid, cmc, l1, within, mean, struck, merge,
              only_differences, fmt):
     """Diff printed OUTPUT files against mlmgen's fit of MODEL (with --data) or against each other."""
     model_file, outputs = _split_args(args, formula, data, hybrid, cmc)
     model = load_model_or_formula(model_file, formula, method, ddf) if (model_file or formula) else None
     report = run_diff(model, data, outputs, package=package, hybrid=hybrid, cmc=cmc, l1=l1, within=within,
-                      mean=mean, include_struck=struck, model_label=model_file or f'"{formula}"')
+                      mean=mean, include_struck=struck, model_label=model_file or f'"{formula}"', merge=merge)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, default=_num))
     else:
@@ -173,12 +175,15 @@ def _table(c, only_differences: bool) -> list[str]:
 
 
 def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, within=None, mean=None,
-             include_struck=False, model_label: str | None = None) -> DiffReport:
+             include_struck=False, model_label: str | None = None, merge: bool = False) -> DiffReport:
     """Read the outputs, fit the model when there is one, compare, check consistency."""
     from ..compare import compare
     from ..consistency import check_output, check_reparameterisation, merge
+    merge_results = merge
     from ..outputs import read_output_file
     results = [read_output_file(p, package) for p in outputs]
+    if merge and len(results) > 1:
+        results = [merge_results(results)]
     consistency = [(r.file, check_output(r, include_struck)) for r in results]
     comparisons = []
     reference = None
@@ -198,8 +203,8 @@ def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, 
         for r in results[1:]:
             comparisons.append(compare(reference, r))
     if hybrid:
-        h = merge([read_output_file(p, package) for p in hybrid])
-        c = merge([read_output_file(p, package) for p in cmc])
+        h = merge_results([read_output_file(p, package) for p in hybrid])
+        c = merge_results([read_output_file(p, package) for p in cmc])
         consistency.append((f"hybrid {' + '.join(hybrid)} vs cluster-MC {' + '.join(cmc)}",
                             check_reparameterisation(h, c, l1, within, mean, include_struck)))
         label = label or "hybrid and cluster-MC tables of the same model (no data)"
