@@ -178,8 +178,8 @@ def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, 
              include_struck=False, model_label: str | None = None, merge: bool = False) -> DiffReport:
     """Read the outputs, fit the model when there is one, compare, check consistency."""
     from ..compare import compare
-    from ..consistency import check_output, check_reparameterisation, merge
-    merge_results = merge
+    from ..consistency import check_output, check_reparameterisation
+    from ..consistency import merge as merge_results
     from ..outputs import read_output_file
     results = [read_output_file(p, package) for p in outputs]
     if merge and len(results) > 1:
