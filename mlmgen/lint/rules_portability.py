@@ -151,10 +151,17 @@ def df_method_mismatch(ctx: LintContext) -> None:
 
 
 def _data_name(p: ParsedSyntax) -> str | None:
+    """The data set's bare name: the parser's `model.data` (member name, without SAS libref or the path and
+    extension of a Stata `use` / SPSS `GET FILE`), falling back to the text as written."""
+    if p.model is not None and p.model.data:
+        return p.model.data
     d = p.data
     if not d:
         return None
     d = d.strip().strip("'\"")
+    d = d.replace("\\", "/").rsplit("/", 1)[-1]
+    if p.dialect in ("stata", "spss") and "." in d:  # Example.dta / Example.sav
+        d = d.rsplit(".", 1)[0]
     if p.dialect == "sas" and "." in d:            # libref.member: the member names the data set
         d = d.rsplit(".", 1)[1]
     return d or None
