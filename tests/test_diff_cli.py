@@ -120,3 +120,12 @@ def test_merge_pieces_of_one_output():
     assert d["comparisons"] == [] and len(d["consistency"]) == 1
     checks = {f["check"] for f in d["consistency"][0]["findings"]}
     assert "G correlation = cov / sqrt(var var)" in checks
+
+
+def test_json_diagnostics_point_at_the_printed_number():
+    r = run(TAB / "2b_covparms.txt", TAB / "4a_random_WCverb_covparms.txt", "--format", "json")
+    d = json.loads(r.output)
+    df1 = [x for x in d["diagnostics"] if x["code"] == "DF001"]
+    assert [(x["line"], x["text"]) for x in df1] == [(4, "0.003"), (5, "0.009")]
+    assert all(x["file"].endswith("4a_random_WCverb_covparms.txt") for x in df1)
+    assert any(x["code"] == "DF005" for x in d["diagnostics"])

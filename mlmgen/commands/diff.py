@@ -15,6 +15,8 @@ or DF005, 2 for bad input.
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import click
 
@@ -101,8 +103,21 @@ class DiffReport:
         bad = bad or any(f.code == "DF005" for _, fs in self.consistency for f in fs)
         return 1 if bad else 0
 
+    def diagnostics(self) -> list:
+        """Every difference (DF001, DF002, DF004) and inconsistency (DF005) as a located Diagnostic."""
+        from ..diagnostics import Diagnostic, Location, Severity
+        out = []
+        for c in self.comparisons:
+            lines = _lines(c.other.file)
+            out += [row_diagnostic(r, c.other.file, lines) for r in c.rows if r.code != "DF003"]
+        for f, fs in self.consistency:
+            out += [Diagnostic("DF005", x.message, Severity.WARNING, Location(file=x.source or f))
+                    for x in fs if x.code == "DF005"]
+        return out
+
     def to_dict(self) -> dict:
         return {"reference": self.reference_label,
+                "diagnostics": [d.to_dict() for d in self.diagnostics()],
                 "comparisons": [c.to_dict() for c in self.comparisons],
                 "consistency": [{"file": f, "findings": [x.to_dict() for x in fs]} for f, fs in self.consistency],
                 "exit_code": self.exit_code}
@@ -135,6 +150,49 @@ class DiffReport:
         out.append("result: " + ("differences found (exit 1)" if self.exit_code else
                                  "everything agrees or is explained (exit 0)"))
         return "\n".join(out) + "\n"
+
+
+def locate(row, file: str | None, lines: list[str]):
+    """Where the output printed this number: the first line holding its printed text and a piece of the
+    parameter's name (or just the text). A `Location` (file, line, column, text) or None."""
+    from ..diagnostics import Location
+    v = row.other
+    if v is None or v.printed is None or not lines:
+        return None
+    text = v.printed.lstrip("<>")
+    names = [n for n in re.split(r"[():,]", row.parameter) if n and n not in ("var", "cov")]
+    hit = None
+    for k, ln in enumerate(lines):
+        col = ln.find(text)
+        if col < 0:
+            continue
+        if any(n.lower()[:8] in ln.lower() for n in names) or row.section in ("fit", "info"):
+            return Location(file=file, line=k + 1, col=col + 1, text=text)
+        hit = hit or Location(file=file, line=k + 1, col=col + 1, text=text)
+    return hit
+
+
+def row_diagnostic(row, file, lines):
+    """A DF001/DF002/DF004 row as a Diagnostic pointing at the printed number."""
+    from ..diagnostics import Diagnostic, Fix, Location, Severity
+    sev = Severity.ERROR if row.code == "DF001" else Severity.INFO
+    msg = (f"{row.section} {row.parameter} {row.statistic}: {_fmt(row.other)} in the output, "
+           f"{_fmt(row.reference)} in the reference")
+    if row.difference is not None:
+        msg += f" (difference {row.difference:.3g}, printed precision allows {row.tolerance:.2g})"
+    if row.reason:
+        msg += f": {row.reason}"
+    fix = Fix(row.reason[row.reason.index("refit"):]) if row.reason and "refit" in row.reason else None
+    return Diagnostic(row.code, msg, sev, locate(row, file, lines) or Location(file=file), fix)
+
+
+def _lines(file: str | None) -> list[str]:
+    if not file or " + " in file:
+        return []
+    try:
+        return Path(file).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
 
 
 def _fmt(v) -> str:
@@ -171,6 +229,12 @@ def _table(c, only_differences: bool) -> list[str]:
                    f"{_fmt(r.other):>14s} {ds:>11s}  {VERDICT[r.code]} ({r.code}){note}")
     for k, text in enumerate(reasons, 1):
         out.append(f"   [{k}] {text}")
+    lines = _lines(c.other.file)
+    for r in rows:
+        if r.code == "DF001":
+            loc = locate(r, c.other.file, lines)
+            if loc is not None:
+                out.append(f"   {loc}: {r.code} {r.parameter} {r.statistic} printed as {r.other.printed}")
     return out
 
 
