@@ -6,39 +6,14 @@ a short comparison of what the four packages show for the same fit (used by `mlm
 """
 from __future__ import annotations
 
-import json as _json
-
 from ..results import FitResult
+from .json_style import format_json, json_object  # noqa: F401
 from .lme4 import format_lme4
 from .sas import format_sas
 from .spss import format_spss
 from .stata import format_stata
 
 STYLES = ("sas", "lme4", "stata", "spss", "json")
-
-
-def json_object(result: FitResult, data_report=None, extra: dict | None = None) -> dict:
-    """`FitResult.to_json_dict()` plus the data report and anything in `extra` (effects, LRTs)."""
-    d = result.to_json_dict()
-    if data_report is not None:
-        d["data"] = data_report.to_dict()
-    if extra:
-        d.update(extra)
-    return _finite(d)
-
-
-def _finite(o):
-    """JSON has no NaN/Infinity: non-finite numbers become null (also inside effects and extras)."""
-    import math
-    if isinstance(o, dict):
-        return {k: _finite(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_finite(v) for v in o]
-    if hasattr(o, "tolist") and not isinstance(o, (str, bytes)):
-        return _finite(o.tolist())
-    if isinstance(o, float) and not math.isfinite(o):
-        return None
-    return o
 
 
 def format_fit(result: FitResult, style: str, *, model=None, data_report=None, data_name: str | None = None,
@@ -52,18 +27,8 @@ def format_fit(result: FitResult, style: str, *, model=None, data_report=None, d
     if style == "spss":
         return format_spss(result, model)
     if style == "json":
-        return _json.dumps(json_object(result, data_report, extra), indent=2, default=_default) + "\n"
+        return format_json(result, data_report, extra)
     raise ValueError(f"unknown style {style!r}; use one of {', '.join(STYLES)}")
-
-
-def _default(o):
-    if hasattr(o, "tolist"):
-        return o.tolist()
-    if hasattr(o, "item"):
-        return o.item()
-    if isinstance(o, float):
-        return None
-    raise TypeError(type(o))
 
 
 def side_by_side(result: FitResult, model=None) -> str:
