@@ -23,7 +23,7 @@ STYLE_CHOICES = ("sas", "lme4", "stata", "spss", "json", "all")
 @click.command("fit")
 @click.argument("model_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--formula", "formula", help="an lme4 formula instead of a model file")
-@click.option("--data", "data", type=click.Path(dir_okay=False), help="CSV, .dat, .dta, .sas7bdat or .sav file")
+@click.option("--data", "data", type=click.Path(dir_okay=False), help="CSV, .dat/.txt, .dta, .sas7bdat, .xpt or .sav file")
 @click.option("--method", type=click.Choice(["reml", "ml"], case_sensitive=False), help="override the model's method")
 @click.option("--ddf", help="satterthwaite | kenward-roger | residual | between-within | containment | none")
 @click.option("--style", default="lme4", show_default=True,
@@ -31,7 +31,7 @@ STYLE_CHOICES = ("sas", "lme4", "stata", "spss", "json", "all")
 @click.option("--effects", "show_effects", is_flag=True, help="also print ICC, reliabilities and 95% ranges")
 @click.option("--blups", "blups_file", type=click.Path(dir_okay=False), help="write BLUPs to this CSV file")
 @click.option("--compare", "compare_file", type=click.Path(dir_okay=False),
-              help="a second model file: likelihood-ratio test against it (same data)")
+              help="a second model file: pseudo-R2 and likelihood-ratio test against it (same data)")
 @handle_errors
 def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_file, compare_file):
     """Fit MODEL_FILE (or --formula) to --data with mlmgen's REML/ML engine and print the results."""
