@@ -88,7 +88,10 @@ def to_fit_result(efit, model, ddf: str | None = None) -> FitResult:
     for i in range(len(sd)):
         row = []
         for j in range(len(sd)):
-            row.append(float(G[i, j] / (sd[i] * sd[j])) if sd[i] > 0 and sd[j] > 0 else None)
+            if i == j:
+                row.append(1.0 if sd[i] > 0 else None)
+            else:
+                row.append(float(G[i, j] / (sd[i] * sd[j])) if sd[i] > 0 and sd[j] > 0 else None)
         gcorr.append(row)
 
     # information criteria (the design/API engineer's module)

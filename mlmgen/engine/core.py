@@ -172,7 +172,11 @@ class EngineFit:
                 out["note"] = "Kenward-Roger computed on an ML fit (pbkrtest refits by REML first)"
             return out
         if ddf == "satterthwaite":
-            P, _, A = self._free_parts(information or "observed")
+            if information is None:
+                # G singular without a zero variance (a correlation of +/-1): the phi-scale gradient is not 0,
+                # so the phi-scale information belongs to no package; use lmerTest's (theta, sigma) scale
+                information = "lmertest" if (self.singular and not self.boundary) else "observed"
+            P, _, A = self._free_parts(information)
             if r == 1:
                 return ddfmod.t_test(float(L[0] @ beta), float(np.sqrt(L[0] @ C @ L[0])),
                                      ddfmod.satterthwaite_df(L[0], C, P, A))

@@ -232,4 +232,21 @@ def _newton_polish(ev: Evaluation, ev_at, lower: np.ndarray, opt: OptimiseOption
             decrement = np.inf
     elif idx.size == 0:
         H, decrement = np.zeros((0, 0)), 0.0
+    # One last Newton step with the Hessian at hand: below the tolerance the criterion cannot tell the points
+    # apart (its change is at rounding level), so the step is kept when it shrinks the gradient.
+    if idx.size and H is not None and H.shape[0] == idx.size and np.isfinite(decrement):
+        try:
+            step = np.linalg.solve(H, -g[idx])
+            th = ev.theta.copy()
+            th[idx] += step
+            th = np.maximum(th, lower)
+            e2 = ev_at(th)
+            if (np.max(np.abs(e2.grad[idx])) < np.max(np.abs(g[idx]))
+                    and e2.f <= ev.f + 1e-13 * max(1.0, abs(ev.f))):
+                ev = e2
+                decrement = float(e2.grad[idx] @ np.linalg.solve(H, e2.grad[idx]))
+        except np.linalg.LinAlgError:
+            pass
+        g = ev.grad
+        free = ~((ev.theta <= lower) & (g >= 0))
     return ev, H, free, abs(decrement)
