@@ -132,6 +132,11 @@ def test_rows_order_and_cluster_codes_do_not_matter():
     f2 = fit_arrays(y[order], X[order], Z[order], g[order], x_names=xn, z_names=zn)
     assert abs(f1.neg2ll - f2.neg2ll) < 1e-9
     assert rel(f1.beta, f2.beta) < 1e-8
+    # unused cluster codes (empty clusters) change nothing
+    f3 = fit_arrays(y, X, Z, 2 * g + 1, x_names=xn, z_names=zn)
+    assert abs(f1.neg2ll - f3.neg2ll) < 1e-9 and f3.n_clusters == f1.n_clusters
+    assert rel(f1.covparm_se(), f3.covparm_se()) < 1e-7
+    assert rel(f1.fixed_table()[1]["df"], f3.fixed_table()[1]["df"]) < 1e-7
 
 
 def test_gradient_matches_dense_finite_differences_away_from_optimum():

@@ -142,8 +142,12 @@ def _q_tensor(ent, K1, Q1, Q2, XV3X) -> np.ndarray:
     G,G: Q1'E_i K1 E_j Q1 = sum over entries of Q1[r1]' K1[c1, r2] Q1[c2];  G,sigma: Q1'E_i Q2;  sigma,sigma: X'V^-3X."""
     q, p, m = Q1.shape
     kG = len(ent)
-    KQ = (K1[:, :, None, None, :] * Q1[None, None, :, :, :])        # (c1, r2, r1, p, m) = K1[c1,r2] Q1[r1,p]
-    S = _sum_prod(KQ, Q1)                                            # (c1, r2, r1, p, c2, p')
+    S = np.zeros((q, q, q, p, q, p))                                 # (c1, r2, r1, p, c2, p')
+    step = max(1, 2_000_000 // max(1, q * q * q * p))                # bound the temporary to ~16 MB
+    for lo in range(0, m, step):
+        hi = min(m, lo + step)
+        KQ = K1[:, :, None, None, lo:hi] * Q1[None, None, :, :, lo:hi]   # K1[c1,r2] Q1[r1,p]
+        S += _sum_prod(KQ, Q1[:, :, lo:hi])
     QQ2 = _sum_prod(Q1, Q2)                                          # (r, p, c, p')
     out = np.zeros((kG + 1, kG + 1, p, p))
     for i, Ei in enumerate(ent):
