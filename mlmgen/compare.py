@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .mapping import names_match, resolve_term, term_factors
+from .mapping import names_match, resolve_term
 from .results import FitResult, Value, canonical_param
 
 FOLDING = {"sas", "spss"}

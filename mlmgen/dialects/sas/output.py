@@ -26,7 +26,7 @@ import re
 from ...mapping import canonical_term, effect_name, un_param
 from ...outputs import (Lines, csv_blocks, looks_like_csv, number, peel_numbers, split_cells, strip_markup,
                         unreadable)
-from ...results import CovParam, ContrastResult, FitResult, FixedEffect, Value, canonical_param
+from ...results import CovParam, ContrastResult, FitResult, FixedEffect, Value
 
 _DDF = {"containment": "containment", "between-within": "between-within", "residual": "residual",
         "satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "kenwardroger": "kenward-roger",

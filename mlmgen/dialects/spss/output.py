@@ -23,7 +23,7 @@ import io
 import re
 
 from ...mapping import canonical_term, effect_name, un_param
-from ...outputs import Lines, looks_like_csv, number, unreadable
+from ...outputs import looks_like_csv, number, unreadable
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value
 
 _TITLES = {"information criteria": "ic", "estimates of fixed effects": "fixed",
