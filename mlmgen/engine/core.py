@@ -53,6 +53,7 @@ class EngineFit:
     boundary: list[str]
     singular: bool
     notes: list[Diagnostic] = field(default_factory=list)
+    sas_emulation: bool = False     # the reported point is SAS's iterate, not the optimum (see sas_emulation.py)
     cluster_ids: np.ndarray | None = field(default=None, repr=False)
     _ss: SuffStats | None = field(default=None, repr=False)
     _ev: Evaluation | None = field(default=None, repr=False)
@@ -91,9 +92,28 @@ class EngineFit:
         idx = np.flatnonzero(self.free)
         M = self.covparm_hessian() / 2.0 if information == "observed" else self.covparm_information()
         sub = M[np.ix_(idx, idx)]
+        J = None
+        if information == "observed" and self.sas_emulation:
+            # SAS differentiates in its own parameters (psi = G/sigma^2, sigma^2) and maps back by the delta
+            # method; at its (non-stationary) iterate this differs from the phi-scale Hessian by the gradient
+            # term (Snijders & Bosker Table 4.1: residual SE 1.9729 printed, 1.97302 on the phi scale).
+            phi = self.covparm_values()
+            s2, kG = phi[-1], k - 1
+            Jf = np.zeros((k, k))
+            Sf = np.zeros((k, k, k))
+            for i in range(kG):
+                Jf[i, i] = s2
+                Jf[i, kG] = phi[i] / s2
+                Sf[i, i, kG] = Sf[i, kG, i] = 1.0
+            Jf[kG, kG] = 1.0
+            g = self.blocks.gradient(self.reml)
+            Hpsi = Jf.T @ (2.0 * M) @ Jf + np.einsum("k,kab->ab", g, Sf)
+            J = Jf[np.ix_(idx, idx)]
+            sub = (Hpsi / 2.0)[np.ix_(idx, idx)]
         ev = np.linalg.eigvalsh(sub) if sub.size else np.array([1.0])
         if np.all(ev > 0):
-            out[np.ix_(idx, idx)] = np.linalg.inv(sub)
+            inv = np.linalg.inv(sub)
+            out[np.ix_(idx, idx)] = inv if J is None else J @ inv @ J.T
         return out
 
     def covparm_se(self, information: str = "observed") -> np.ndarray:
@@ -370,7 +390,7 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
     fit = EngineFit(reml=reml, covariance=covariance, x_names=x_names, z_names=list(z_names), aliased=aliased,
                     beta=ev.beta.copy(), cov_beta=0.5 * (C + C.T), G=G, sigma2=float(s2), theta=ev.theta.copy(),
                     neg2ll=float(ev.f), n_obs=N, n_clusters=n_clusters, rank=p, optimisation=optim,
-                    boundary=boundary, singular=singular, notes=notes,
+                    boundary=boundary, singular=singular, notes=notes, sas_emulation=sas,
                     cluster_ids=None if cluster_ids is None else np.asarray(cluster_ids), _ss=ss, _ev=ev)
     # The observed information must be positive definite on the free parameters for SEs and df.
     try:
