@@ -129,3 +129,21 @@ def test_json_diagnostics_point_at_the_printed_number():
     assert [(x["line"], x["text"]) for x in df1] == [(4, "0.003"), (5, "0.009")]
     assert all(x["file"].endswith("4a_random_WCverb_covparms.txt") for x in df1)
     assert any(x["code"] == "DF005" for x in d["diagnostics"])
+
+
+def test_stata_estat_ic_against_mlmgen_counting_rule(tmp_path):
+    """`estat ic` after an ML fit (Stata's counting: k = p + covariance parameters, N = observations), layout
+    from Stata, numbers rounded from mlmgen's fit: the AIC/BIC rows use mlmgen's Stata-rule values."""
+    csv = _csv("bdf_example")
+    log = tmp_path / "ic.log"
+    log.write_text(". estat ic\n\n-----------------------------------------------------------------------------\n"
+                   "       Model |          N   ll(null)  ll(model)      df        AIC        BIC\n"
+                   "-------------+---------------------------------------------------------------\n"
+                   "           . |      2,287          .  -7603.608       9   15225.22   15276.83\n"
+                   "-----------------------------------------------------------------------------\n")
+    r = run(ROOT / "examples" / "2b_cluster_mc_random_slope.toml", "--method", "ml", "--data", csv, log,
+            "--format", "json")
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.output)["comparisons"][0]["rows"]
+    ic = {x["parameter"]: x["code"] for x in rows if x["section"] == "fit"}
+    assert ic == {"AIC": "DF003", "BIC": "DF003"}

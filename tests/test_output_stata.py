@@ -153,3 +153,20 @@ def test_published_older_layout():
     assert [f.term for f in res.fixed] == ["Intercept", "videocond", "ifrelevant", "videorelev~t", "choicenum"]
     assert res.fixed[3].p.printed == "0.004" and res.fixed[0].upper.printed == "6.644182"
     assert res.neg2ll.value == pytest.approx(14232.2918)
+
+
+def test_estat_ic_table():
+    """Layout fixture (Stata's estat ic layout; numbers from mlmgen's 2b ML fit on bdf, k = 9)."""
+    text = """. estat ic
+
+Akaike's information criterion and Bayesian information criterion
+
+-----------------------------------------------------------------------------
+       Model |          N   ll(null)  ll(model)      df        AIC        BIC
+-------------+---------------------------------------------------------------
+           . |      2,287          .  -7603.608       9   15225.22   15276.83
+-----------------------------------------------------------------------------
+Note: BIC uses N = number of observations. See [R] BIC note.
+"""
+    res = parse_output(text)
+    assert res.fit["stata"]["AIC"].printed == "15225.22" and res.extra["ic_df"] == 9 and res.n_obs == 2287

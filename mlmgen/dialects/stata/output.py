@@ -12,7 +12,7 @@ Understood:
 * the random-effects table: `<level>: Unstructured | Independent | Identity | Exchangeable`, rows
   `var(x)`, `var(_cons)`, `cov(x,_cons)`, `var(Residual)`, or in the standard-deviation metric
   `sd(x)`, `corr(x,_cons)`, `sd(Residual)` (converted to variances/covariances, rounding carried);
-* `estat recovariance [, correlation]` matrices and `lincom` tables (as contrasts).
+* `estat recovariance [, correlation]` matrices, `lincom` tables (as contrasts) and `estat ic`.
 """
 from __future__ import annotations
 
@@ -82,6 +82,10 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             i = _read_fixed_table(L, i, res, lincom if lincom is not None else None,
                                   lincom_unlabelled=not s.split("|", 1)[0].strip())
             pending_contrast = None
+            found += 1
+            continue
+        if "|" in s and re.search(r"ll\(model\)", s) and "AIC" in s:
+            i = _read_estat_ic(L, i, res)
             found += 1
             continue
         m = re.match(r"Random-effects (covariance|correlation) matrix for level (\S+)", s)
@@ -275,6 +279,28 @@ def _read_recov(L: Lines, i: int, res: FitResult, correlation: bool) -> int:
                     eb = header[b]
                     p = f"var({ea})" if ea == eb else canonical_param(f"cov({ea},{eb})")
                     res.covariance.append(CovParam(name=p, param=p, estimate=v))
+    return j
+
+
+def _read_estat_ic(L: Lines, i: int, res: FitResult) -> int:
+    """`estat ic`: `Model | N ll(null) ll(model) df AIC BIC` and one row of numbers."""
+    names = L[i].split("|", 1)[1].split()
+    j = i + 1
+    while j < len(L):
+        s = L[j].strip()
+        if "|" in s and not set(s.replace("|", "")) <= set("-+ "):
+            vals = [number(t) for t in s.split("|", 1)[1].split()]
+            d = dict(zip(names, vals))
+            stats = res.fit.setdefault("stata", {})
+            for k in ("AIC", "BIC"):
+                if d.get(k) is not None:
+                    stats[k] = d[k]
+            if d.get("df") is not None:
+                res.extra["ic_df"] = d["df"].value
+            if d.get("N") is not None and res.n_obs is None:
+                res.n_obs = int(d["N"].value)
+            return j + 1
+        j += 1
     return j
 
 
