@@ -147,3 +147,11 @@ def test_stata_estat_ic_against_mlmgen_counting_rule(tmp_path):
     rows = json.loads(r.output)["comparisons"][0]["rows"]
     ic = {x["parameter"]: x["code"] for x in rows if x["section"] == "fit"}
     assert ic == {"AIC": "DF003", "BIC": "DF003"}
+
+
+def test_side_by_side_for_several_outputs():
+    r = run(PUB / "achieve_random_intercept_lmertest.txt", PUB / "achieve_random_intercept_stata.log",
+            PUB / "achieve_random_slope_stata.log")
+    assert "== side by side" in r.output
+    line = next(ln for ln in r.output.splitlines() if ln.strip().startswith("gevocab ") and " estimate " in ln)
+    assert ".5128708 =" in line

@@ -125,6 +125,8 @@ class DiffReport:
     def text(self, only_differences: bool = False) -> str:
         from ..compare import TITLES
         out = [f"reference: {self.reference_label}"]
+        if len(self.comparisons) > 1:
+            out += _side_by_side(self.comparisons, only_differences)
         for c in self.comparisons:
             out.append("")
             out.append(f"== {TITLES.get(c.other.source, c.other.source)}: {c.other.file or '<output>'}")
@@ -184,6 +186,43 @@ def row_diagnostic(row, file, lines):
         msg += f": {row.reason}"
     fix = Fix(row.reason[row.reason.index("refit"):]) if row.reason and "refit" in row.reason else None
     return Diagnostic(row.code, msg, sev, locate(row, file, lines) or Location(file=file), fix)
+
+
+MARK = {"DF003": "=", "DF002": "~", "DF001": "!", "DF004": "?"}
+
+
+def _side_by_side(comparisons, only_differences: bool) -> list[str]:
+    """One row per number, one column per output: the printed value and a mark (= agrees, ~ explained,
+    ! differs, ? not comparable)."""
+    from ..compare import TITLES
+    keys: list[tuple] = []
+    cells: dict[tuple, dict[int, object]] = {}
+    ref_vals: dict[tuple, object] = {}
+    for k, c in enumerate(comparisons):
+        for r in c.rows:
+            key = (r.section, r.parameter, r.statistic)
+            if key not in cells:
+                keys.append(key)
+                cells[key] = {}
+            cells[key][k] = r
+            if r.reference is not None:
+                ref_vals.setdefault(key, r.reference)
+    ref_name = TITLES.get(comparisons[0].reference.source, comparisons[0].reference.source)
+    names = [f"{TITLES.get(c.other.source, c.other.source)} #{k + 1}" for k, c in enumerate(comparisons)]
+    out = ["", "== side by side (= agrees, ~ differs for a known reason, ! differs, ? not comparable)",
+           f"   {'parameter':30s} {'stat':8s} {ref_name[:14]:>14s} " + " ".join(f"{n[:16]:>16s}" for n in names)]
+    for key in keys:
+        row = cells[key]
+        if only_differences and all(r.code == "DF003" for r in row.values()):
+            continue
+        vals = []
+        for k in range(len(comparisons)):
+            r = row.get(k)
+            vals.append(f"{(_fmt(r.other) + ' ' + MARK[r.code]) if r else '':>16s}")
+        out.append(f"   {key[1][:30]:30s} {key[2]:8s} {_fmt(ref_vals.get(key)):>14s} " + " ".join(vals))
+    for k, c in enumerate(comparisons):
+        out.append(f"   #{k + 1}: {c.other.file}")
+    return out
 
 
 def _lines(file: str | None) -> list[str]:
