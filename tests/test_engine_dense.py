@@ -284,3 +284,26 @@ def test_rescaled_column_shifts_reml_criterion_by_log_det(scale):
         t1 = [r["t"] for r in f1.fixed_table()]
         t2 = [r["t"] for r in f2.fixed_table()]
         assert rel(t2, t1) < 1e-7
+
+
+@pytest.mark.parametrize("case", ["constant_y", "exact_fit", "one_cluster", "all_singletons", "missing"])
+def test_degenerate_data_is_a_coded_input_error(case):
+    from mlmgen.diagnostics import MlmgenError
+    rng = np.random.default_rng(0)
+    g = np.repeat(np.arange(5), 4)
+    x = rng.normal(size=len(g))
+    X = np.column_stack([np.ones(len(g)), x])
+    y = rng.normal(size=len(g))
+    if case == "constant_y":
+        y = np.full(len(g), 3.0)
+    elif case == "exact_fit":
+        y = 1 + 2 * x
+    elif case == "one_cluster":
+        g = np.zeros(len(g), dtype=int)
+    elif case == "all_singletons":
+        g = np.arange(len(g))
+    else:
+        y[3] = np.nan
+    with pytest.raises(MlmgenError) as err:
+        fit_arrays(y, X, X, g, x_names=["Intercept", "x"], z_names=["Intercept", "x"])
+    assert err.value.diagnostics[0].code == "DA005"

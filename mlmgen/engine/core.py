@@ -11,6 +11,7 @@ fixed columns, EN004 Hessian not positive definite, EN005 method caveats); numbe
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -23,7 +24,7 @@ from . import ddf as ddfmod
 from .dense import phi_from_g, phi_index
 from .information import CovBlocks, cov_blocks
 from .kenward_roger import adjusted_covariance, kr_test
-from .objective import Evaluation, backward_cm, forward_cm, lam_t_times, theta_index
+from .objective import Evaluation, NotPositiveDefinite, backward_cm, forward_cm, lam_t_times, theta_index
 from .optimise import OptimiseOptions, optimise
 from .suffstats import SuffStats, compute_suffstats
 from .threads import single_threaded_blas
@@ -285,6 +286,16 @@ def _aliased_columns(xtx: np.ndarray) -> list[int]:
     return drop
 
 
+@contextlib.contextmanager
+def _as_input_error():
+    """A criterion that cannot be evaluated (X'V^-1 X not positive definite) is a data problem, not a crash."""
+    try:
+        yield
+    except NotPositiveDefinite as e:
+        raise MlmgenError([Diagnostic("DA005", f"the model cannot be fitted to these data: {e}", Severity.ERROR,
+                                      Location(field="data"))]) from e
+
+
 def _diag(code: str, message: str, severity: Severity = Severity.WARNING) -> Diagnostic:
     return Diagnostic(code, message, severity, Location(field="fit"))
 
@@ -344,11 +355,26 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
     p = ss.p
     n_clusters = int(np.sum(ss.n > 0))
     nu = N - p if reml else N
-    if nu <= 0 or n_clusters < 1:
-        raise MlmgenError([Diagnostic("DA005", f"too few rows ({N}) for {p} fixed-effect columns",
-                                      Severity.ERROR, Location(field="data"))])
 
-    with single_threaded_blas():
+    def degenerate(msg):
+        return MlmgenError([Diagnostic("DA005", msg, Severity.ERROR, Location(field="data"))])
+
+    if nu <= 0 or n_clusters < 1:
+        raise degenerate(f"too few rows ({N}) for {p} fixed-effect columns")
+    if n_clusters < 2:
+        raise degenerate("the data hold a single cluster: a between-cluster variance cannot be estimated")
+    if n_clusters >= N:
+        raise degenerate(f"every cluster has one row ({N} rows, {n_clusters} clusters): the random effects "
+                         "cannot be told apart from the residual")
+    # an outcome the fixed part reproduces exactly leaves nothing to model
+    beta_ols = np.linalg.lstsq(ss.xtx, ss.xty, rcond=None)[0]
+    rss = ss.yty - ss.xty @ beta_ols
+    if not rss > 1e-12 * max(ss.yty, 1e-300):
+        raise degenerate("the outcome is constant or an exact linear function of the fixed part (residual sum "
+                         "of squares below 1e-12 of y'y): there is nothing left to model; if y has a huge mean "
+                         "relative to its spread, subtract a constant first")
+
+    with single_threaded_blas(), _as_input_error():
         if sas:
             from .sas_emulation import sas_path
             ev, optim_sas, _hist = sas_path(ss, reml, covariance)
