@@ -181,10 +181,16 @@ def cov_blocks(ev: Evaluation, ss: SuffStats, covariance: str, sigma2: float | N
     xtr = ss.xty - ss.xtx @ beta
     rtr = ss.yty - 2.0 * beta @ ss.xty + beta @ ss.xtx @ beta
 
+    zero = not np.any(lam)      # G = 0 (the MIVQUE0 start): V = sigma^2 I, no Woodbury corrections
+
     def zva(S, k, A_raw, UA):   # Z'V^-k A per cluster
+        if zero:
+            return A_raw / s2 ** k
         return (A_raw - _tmm(UZ, _mm(S, UA))) / s2 ** k
 
     def sum_ava(S, k, A_raw_sum, UA, UB):   # sum_c A'V^-k B
+        if zero:
+            return A_raw_sum / s2 ** k
         return (A_raw_sum - np.tensordot(UA, _mm(S, UB), axes=([0, 2], [0, 2]))) / s2 ** k
 
     K1 = zva(S1, 1, ss.ztz, UZ)
