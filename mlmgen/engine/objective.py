@@ -26,6 +26,7 @@ import numpy as np
 from scipy.linalg import solve_triangular
 
 from .suffstats import SuffStats
+from .threads import single_threaded_blas
 
 LOG2PI = math.log(2.0 * math.pi)
 
@@ -153,7 +154,13 @@ class NotPositiveDefinite(ArithmeticError):
 
 
 def evaluate(theta: np.ndarray, ss: SuffStats, reml: bool, covariance: str, gradient: bool = False) -> Evaluation:
-    """-2 log-likelihood (REML or ML) at theta, profiled over beta and sigma^2, optionally with the gradient."""
+    """-2 log-likelihood (REML or ML) at theta, profiled over beta and sigma^2, optionally with the gradient.
+    Runs with single-threaded BLAS (see threads.py)."""
+    with single_threaded_blas():
+        return _evaluate(theta, ss, reml, covariance, gradient)
+
+
+def _evaluate(theta: np.ndarray, ss: SuffStats, reml: bool, covariance: str, gradient: bool) -> Evaluation:
     q, p, m = ss.q, ss.p, ss.m
     theta = np.asarray(theta, dtype=np.float64)
     lam = theta_to_lambda(theta, q, covariance)

@@ -40,8 +40,20 @@ def _openblas_handles() -> list[tuple[object, object]]:
     return handles
 
 
+_DEPTH = threading.local()
+
+
 @contextlib.contextmanager
 def single_threaded_blas():
+    """Re-entrant: nested uses (a fit calling the objective) switch the thread count once."""
+    depth = getattr(_DEPTH, "n", 0)
+    if depth:
+        _DEPTH.n = depth + 1
+        try:
+            yield
+        finally:
+            _DEPTH.n -= 1
+        return
     with _LOCK:
         saved = []
         for setter, getter in _openblas_handles():
@@ -51,8 +63,10 @@ def single_threaded_blas():
                 saved.append((setter, n))
             except Exception:  # pragma: no cover - defensive: never fail a fit over threading
                 pass
+        _DEPTH.n = 1
         try:
             yield
         finally:
+            _DEPTH.n = 0
             for setter, n in saved:
                 setter(n)
