@@ -259,6 +259,10 @@ def machine() -> dict:
     import numpy
     import scipy
     info["numpy"], info["scipy"] = numpy.__version__, scipy.__version__
+    try:
+        info["load_average"] = [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        pass
     return info
 
 
@@ -319,7 +323,9 @@ def _fmt_s(r: dict) -> str:
 
 def markdown(results: list[dict], per_it, info: dict) -> str:
     out = [f"Machine: {info.get('cpu', '?')}, {info.get('nproc')} cores, {info.get('memory_gb', '?')} GB RAM; "
-           f"Python {info['python']}, numpy {info['numpy']}, scipy {info['scipy']}; {info['platform']}.", ""]
+           f"Python {info['python']}, numpy {info['numpy']}, scipy {info['scipy']}; {info['platform']}."
+           + (f" Load average (1/5/15 min) when the run ended: {', '.join(map(str, info['load_average']))} "
+              f"(the machine was shared with other work)." if info.get("load_average") else ""), ""]
     versions = {r["engine"]: r.get("version") for r in results if r.get("version")}
     if versions:
         out.append("Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".")
@@ -350,6 +356,21 @@ def markdown(results: list[dict], per_it, info: dict) -> str:
         m2 = r.get("neg2ll")
         out.append(f"| {r['n']:,} | {r['m']:,} | {r['engine']} | {_fmt_s(r)} | "
                    f"{'' if m2 is None else f'{m2:.4f}'} | {'; '.join(note)} |")
+    out += ["", "Targets (issue 5):", ""]
+    r1 = ours.get((1_000_000, 50_000))
+    if r1:
+        out.append(f"* 1,000,000 rows / 50,000 clusters with Satterthwaite df in at most 0.5 s: {r1['seconds']:.2f} s "
+                   f"({'met' if r1['seconds'] <= 0.5 else 'NOT met'}"
+                   + (f"; fastest run {min(r1['all_seconds']):.2f} s" if r1.get("all_seconds") else "") + "); "
+                   f"peak memory +{r1['peak_mb']:.0f} MB ({'under' if r1['peak_mb'] < 1024 else 'NOT under'} 1 GB).")
+    r10 = ours.get(BIG)
+    if r10:
+        out.append(f"* 10,000,000 rows in at most 5 s: {r10['seconds']:.2f} s ({'met' if r10['seconds'] <= 5 else 'NOT met'}); "
+                   f"peak +{r10['peak_mb']:.0f} MB.")
+    if isinstance(per_it, list) and per_it:
+        ev = [r["per_evaluation_s"] for r in per_it]
+        out.append(f"* time per optimiser evaluation flat in N at fixed m: {1000 * min(ev):.2f} to {1000 * max(ev):.2f} ms "
+                   f"from N = {per_it[0]['n']:,} to {per_it[-1]['n']:,} (ratio {max(ev) / min(ev):.2f}).")
     if isinstance(per_it, list):
         out += ["", "Time per criterion + gradient evaluation at 5,000 clusters (after the one pass over the rows; "
                 "fastest of 5 batches of 20):",
