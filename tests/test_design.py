@@ -46,3 +46,13 @@ def test_derived_variables_reach_the_design():
     d = build_design(m, prepare(m, f)[0])
     np.testing.assert_array_equal(d.column("xw"), [-1, 1, -2, 2])
     np.testing.assert_array_equal(d.column("xm"), [1, 1, 6, 6])
+
+
+def test_z_is_a_view_of_x_when_its_columns_are_adjacent_fixed_columns():
+    f = pd.DataFrame({"y": [1.0, 2, 3, 4], "x": [1.0, 2, 3, 4], "z": [0.5, 0, 1, 2], "g": [1, 1, 2, 2]})
+    m = model_from_formula("y ~ 1 + x + z + (1 + x | g)")
+    d = build_design(m, prepare(m, f)[0])
+    assert np.shares_memory(d.Z, d.X) and np.array_equal(d.Z, d.X[:, :2])
+    m2 = model_from_formula("y ~ 1 + z + x + (1 + x | g)")
+    d2 = build_design(m2, prepare(m2, f)[0])
+    assert not np.shares_memory(d2.Z, d2.X) and np.array_equal(d2.Z[:, 1], f.x)

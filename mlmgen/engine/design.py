@@ -78,7 +78,8 @@ def term_column(frame: pd.DataFrame, factors: tuple[str, ...]) -> np.ndarray:
 def build_design(model: Model, frame: pd.DataFrame) -> Design:
     """Arrays for `fit_arrays` from a prepared frame (see module docstring for the layout).
 
-    X and Z are column-major (Fortran order): each column is contiguous, which is how the engine reads them."""
+    X and Z are column-major (Fortran order): each column is contiguous, which is how the engine reads them.
+    When the random effects are adjacent fixed columns (`y ~ 1 + x + ... + (1 + x | g)`), Z is a view of X."""
     n = len(frame)
     y = np.ascontiguousarray(frame[model.outcome].to_numpy(dtype=np.float64))
     p = len(model.fixed_names)
@@ -91,9 +92,14 @@ def build_design(model: Model, frame: pd.DataFrame) -> Design:
         X[:, j] = term_column(frame, t.factors)
         j += 1
     eff = model.random.effects
-    Z = np.empty((n, len(eff)), dtype=np.float64, order="F")
-    for k, e in enumerate(eff):
-        Z[:, k] = 1.0 if e == "Intercept" else frame[e].to_numpy(dtype=np.float64)
+    x_names = list(model.fixed_names)
+    at = [x_names.index(e) if e in x_names else -1 for e in eff]
+    if eff and at[0] >= 0 and at == list(range(at[0], at[0] + len(eff))):
+        Z = X[:, at[0]:at[0] + len(eff)]          # the same columns, adjacent in X: a view, no copy
+    else:
+        Z = np.empty((n, len(eff)), dtype=np.float64, order="F")
+        for k, e in enumerate(eff):
+            Z[:, k] = 1.0 if e == "Intercept" else frame[e].to_numpy(dtype=np.float64)
     groups, ids = cluster_codes(frame[model.cluster].to_numpy())
     return Design(y=y, X=X, Z=Z, groups=groups, x_names=list(model.fixed_names), z_names=list(eff),
                   cluster_ids=ids)
