@@ -159,7 +159,7 @@ def prepare(model: Model, frame: pd.DataFrame, file: str | None = None) -> tuple
 
     used_vars = [model.outcome, model.cluster, *model.predictors]
     cols = {v: value(v) for v in used_vars}
-    out = pd.DataFrame(cols, index=frame.index)
+    out = pd.DataFrame(cols, index=frame.index, copy=False)   # columns stay separate: no 2-D copy
 
     missing: dict[str, int] = {}
     complete = np.ones(len(out), dtype=bool)
@@ -168,6 +168,9 @@ def prepare(model: Model, frame: pd.DataFrame, file: str | None = None) -> tuple
             na = out[v].isna().to_numpy()
         else:
             a = out[v].to_numpy(dtype=np.float64)
+            if np.isfinite(a).all():          # the common case: one pass
+                missing[v] = 0
+                continue
             na = np.isnan(a)
             inf = np.isinf(a)
             if inf.any():
