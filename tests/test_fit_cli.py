@@ -241,3 +241,29 @@ s <- summary(m)
             if x != y:
                 unit = 10.0 ** -len(y.split(".")[1]) if "." in y else 1.0
                 assert abs(float(x) - float(y)) <= 1.01 * unit, (a, b)
+
+
+def test_blups_table_matches_r_ranef():
+    """Fit.blups(): cluster ids in sorted order, BLUPs and conditional SDs as lme4's ranef(condVar = TRUE)."""
+    from rtools import r_dataset_csv, run_r
+    csv = r_dataset_csv("sleepstudy")
+    f = mlmgen.fit("Reaction ~ 1 + Days + (1 + Days | Subject)", str(csv))
+    out = run_r(f"""suppressMessages(library(lme4))
+d <- read.csv("{csv.as_posix()}")
+ctl <- lmerControl(optCtrl = list(xtol_abs = 1e-12, ftol_abs = 1e-14, xtol_rel = 1e-12, ftol_rel = 1e-15))
+m <- lmer(Reaction ~ 1 + Days + (1 + Days | Subject), d, control = ctl)
+r <- ranef(m, condVar = TRUE)$Subject
+v <- attr(r, "postVar")
+for (i in seq_len(nrow(r))) cat(rownames(r)[i], sprintf("%.10g", c(r[i, 1], r[i, 2], sqrt(v[1, 1, i]), sqrt(v[2, 2, i]))), "\\n")
+""")
+    b = f.blups()
+    assert list(b.columns[:1]) == ["Subject"] and len(b) == 18
+    rows = [ln.split() for ln in out.strip().splitlines()]
+    assert [str(x) for x in b["Subject"]] == [r[0] for r in rows]
+    for (_, u0, u1, s0, s1), (_, row) in zip(rows, b.iterrows()):
+        assert row["Intercept"] == pytest.approx(float(u0), rel=1e-4, abs=1e-4)
+        assert row["Days"] == pytest.approx(float(u1), rel=1e-4, abs=1e-5)
+        assert row["se_cond(Intercept)"] == pytest.approx(float(s0), rel=1e-4)
+        assert row["se_cond(Days)"] == pytest.approx(float(s1), rel=1e-4)
+        assert row["se_pred(Intercept)"] >= row["se_cond(Intercept)"]
+    assert ((b["shrinkage(Intercept)"] > 0) & (b["shrinkage(Intercept)"] < 1)).all()
