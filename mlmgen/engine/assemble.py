@@ -84,6 +84,9 @@ def to_fit_result(efit, model, ddf: str | None = None) -> FitResult:
 
     G = efit.G
     sd = np.sqrt(np.maximum(np.diag(G), 0.0))
+    for i, z in enumerate(efit.z_names):
+        if f"var({z})" in efit.boundary:
+            sd[i] = 0.0                      # a variance at its bound: no correlations (SAS prints none)
     gcorr = []
     for i in range(len(sd)):
         row = []

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .objective import Evaluation, forward_cm, lam_t_times
+from .objective import Evaluation, backward_cm, forward_cm, lam_t_times, sum_outer
 from .suffstats import SuffStats
 
 
@@ -55,6 +55,19 @@ def _tmm(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     for b in range(1, A.shape[0]):
         out += A[b, :, None, :] * B[b, None, :, :]
     return out
+
+
+def _combine(A: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """sum_j w_j A[:, j, :] for A (a, p, m): p vector operations, no copies of A."""
+    out = A[:, 0, :] * w[0]
+    for j in range(1, A.shape[1]):
+        out += A[:, j, :] * w[j]
+    return out
+
+
+def _times_matrix(A: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """Per cluster A_c C for A (a, p, m) and a fixed (p, r) matrix C."""
+    return np.stack([_combine(A, C[:, r]) for r in range(C.shape[1])], axis=1)
 
 
 def _ein(spec: str, *ops) -> np.ndarray:
@@ -164,53 +177,54 @@ def cov_blocks(ev: Evaluation, ss: SuffStats, covariance: str, sigma2: float | N
     q, p, m = ss.q, ss.p, ss.m
     lam, R, beta = ev.lam, ev.R, ev.beta
     s2 = ev.sigma2 if sigma2 is None else float(sigma2)
+    # Everything from the triangular solves the criterion already made (U = Z Lambda, M = R R'):
+    #   U'A for a block A is Lambda'Z'A; Minv U'A = R^-T R^-1 U'A. With E = R^-1 U'Z, Bx = R^-1 U'X, Br = R^-1 U'r
+    #   and the "tilde" versions Et = R^-T E, Bt = R^-T [Bx Br] (= Minv U'.), and E3/B3 = R^-1 of those:
+    #   Z'V^-1 A = (Z'A - E'B_A)/s2,  Z'V^-2 A = (Z'A - E'B_A - Et'Bt_A)/s2^2,
+    #   sum A'V^-3 B = (A'B - sum B_A'B_B - sum Bt_A'Bt_B - sum B3_A'B3_B)/s2^3  (S_3 = M^-1 + M^-2 + M^-3).
+    ztr = ss.zty - _combine(ss.ztx, beta)                          # (q, m)
+    xtr = ss.xty - ss.xtx @ beta
+    rtr = ss.yty - 2.0 * beta @ ss.xty + beta @ ss.xtx @ beta
+    B = ev.B
+    if ss.z_in_x is not None and all(j >= 0 for j in ss.z_in_x):
+        E = B[:, ss.z_in_x, :]
+    else:
+        E = forward_cm(R, lam_t_times(lam, ss.ztz))
+    Bxr = np.empty((q, p + 1, m))
+    Bxr[:, :p, :] = B[:, :p, :]
+    Bxr[:, p, :] = B[:, p, :] - _combine(B[:, :p, :], beta)
+    Et = backward_cm(R, E)
+    Bt = backward_cm(R, Bxr)
+    B3 = forward_cm(R, Bt)
+    EE, EtEt = _tmm(E, E), _tmm(Et, Et)
+    EB, EtBt = _tmm(E, Bxr), _tmm(Et, Bt)
+    ZA = np.concatenate([ss.ztx, ztr[:, None, :]], axis=1)          # Z'[X r]  (q, p+1, m)
+    K1 = (ss.ztz - EE) / s2
+    K2 = (ss.ztz - EE - EtEt) / s2 ** 2
+    ZV1A = (ZA - EB) / s2
+    ZV2A = (ZA - EB - EtBt) / s2 ** 2
+    Q1, s1 = np.ascontiguousarray(ZV1A[:, :p, :]), np.ascontiguousarray(ZV1A[:, p, :])
+    Q2, s2v = np.ascontiguousarray(ZV2A[:, :p, :]), np.ascontiguousarray(ZV2A[:, p, :])
+    AA = np.empty((p + 1, p + 1))                                    # [X r]'[X r]
+    AA[:p, :p], AA[:p, p], AA[p, :p], AA[p, p] = ss.xtx, xtr, xtr, rtr
+    BB1, BB2, BB3 = sum_outer(Bxr, Bxr), sum_outer(Bt, Bt), sum_outer(B3, B3)
+    AV2A = (AA - BB1 - BB2) / s2 ** 2
+    AV3A = (AA - BB1 - BB2 - BB3) / s2 ** 3
+    XV2X, XV2r, rV2r = AV2A[:p, :p], AV2A[:p, p], float(AV2A[p, p])
+    XV3X, rV3r = AV3A[:p, :p], float(AV3A[p, p])
+    # tr M^-1 = ||R^-1||_F^2 and tr M^-2 = ||M^-1||_F^2
     eye = np.zeros((q, q, m))
     for i in range(q):
         eye[i, i] = 1.0
     Rinv = forward_cm(R, eye)
     Minv = _tmm(Rinv, Rinv)
-    Minv2 = _mm(Minv, Minv)
-    S1 = Minv
-    S2 = Minv + Minv2
-    S3 = S2 + _mm(Minv2, Minv)
-
-    ztr = ss.zty - np.tensordot(beta, ss.ztx, axes=([0], [1]))     # (q, m)
-    UZ = lam_t_times(lam, ss.ztz)                                   # (q, q, m)
-    UX = lam_t_times(lam, ss.ztx)                                   # (q, p, m)
-    Ur = lam_t_times(lam, ztr[:, None, :])                          # (q, 1, m)
-    xtr = ss.xty - ss.xtx @ beta
-    rtr = ss.yty - 2.0 * beta @ ss.xty + beta @ ss.xtx @ beta
-
-    zero = not np.any(lam)      # G = 0 (the MIVQUE0 start): V = sigma^2 I, no Woodbury corrections
-
-    def zva(S, k, A_raw, UA):   # Z'V^-k A per cluster
-        if zero:
-            return A_raw / s2 ** k
-        return (A_raw - _tmm(UZ, _mm(S, UA))) / s2 ** k
-
-    def sum_ava(S, k, A_raw_sum, UA, UB):   # sum_c A'V^-k B
-        if zero:
-            return A_raw_sum / s2 ** k
-        return (A_raw_sum - np.tensordot(UA, _mm(S, UB), axes=([0, 2], [0, 2]))) / s2 ** k
-
-    K1 = zva(S1, 1, ss.ztz, UZ)
-    K2 = zva(S2, 2, ss.ztz, UZ)
-    Q1 = zva(S1, 1, ss.ztx, UX)
-    Q2 = zva(S2, 2, ss.ztx, UX)
-    s1 = zva(S1, 1, ztr[:, None, :], Ur)[:, 0, :]
-    s2v = zva(S2, 2, ztr[:, None, :], Ur)[:, 0, :]
-    XV2X = sum_ava(S2, 2, ss.xtx, UX, UX)
-    XV3X = sum_ava(S3, 3, ss.xtx, UX, UX)
-    XV2r = sum_ava(S2, 2, xtr[:, None], UX, Ur)[:, 0]
-    rV3r = float(sum_ava(S3, 3, np.array([[rtr]]), Ur, Ur)[0, 0])
-    rV2r = float(sum_ava(S2, 2, np.array([[rtr]]), Ur, Ur)[0, 0])
-    trV2 = (ss.n_obs - q * m + float(np.sum(Minv * Minv.transpose(1, 0, 2)))) / s2 ** 2
-    trV1 = (ss.n_obs - q * m + float(sum(Minv[i, i].sum() for i in range(q)))) / s2
+    trV2 = (ss.n_obs - q * m + float(np.sum(Minv * Minv))) / s2 ** 2
+    trV1 = (ss.n_obs - q * m + float(np.sum(Rinv * Rinv))) / s2
     C = s2 * ev.a_inv
     # R11 = Q1 C Q1' and R21 = Q2 C Q1' per cluster give tr(C Q_ij) without the Q tensor
     Q1t = np.ascontiguousarray(Q1.transpose(1, 0, 2))               # (p, q, m)
-    R11 = _mm(np.tensordot(Q1, C, axes=([1], [0])).transpose(0, 2, 1), Q1t)   # (q, q, m): Q1 C Q1'
-    R21 = _mm(np.tensordot(Q2, C, axes=([1], [0])).transpose(0, 2, 1), Q1t)   # (q, q, m): Q2 C Q1'
+    R11 = _mm(_times_matrix(Q1, C), Q1t)                           # (q, q, m): Q1 C Q1'
+    R21 = _mm(_times_matrix(Q2, C), Q1t)                           # (q, q, m): Q2 C Q1'
 
     ent = _e_entries(q, covariance)
     kG = len(ent)

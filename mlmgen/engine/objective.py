@@ -160,25 +160,33 @@ def evaluate(theta: np.ndarray, ss: SuffStats, reml: bool, covariance: str, grad
         return _evaluate(theta, ss, reml, covariance, gradient)
 
 
+CHUNK_CLUSTERS = 8192   # clusters per block: the block's arrays stay in cache across the dozen passes over them
+
+
 def _evaluate(theta: np.ndarray, ss: SuffStats, reml: bool, covariance: str, gradient: bool) -> Evaluation:
     q, p, m = ss.q, ss.p, ss.m
     theta = np.asarray(theta, dtype=np.float64)
     lam = theta_to_lambda(theta, q, covariance)
-    M = lam_t_a_lam(lam, ss.ztz)
-    for i in range(q):
-        M[i, i] += 1.0
-    R = chol_cm(M)
-    diag = np.array([R[i, i] for i in range(q)])
-    logdet_m = 2.0 * float(np.sum(np.log(diag)))
-    lzxy = lam_t_times(lam, ss.zxy)
-    B = forward_cm(R, lzxy)
-
+    R = np.empty((q, q, m))
+    B = np.empty((q, p + 1, m))
     S = np.empty((p + 1, p + 1))
     S[:p, :p] = ss.xtx
     S[:p, p] = ss.xty
     S[p, :p] = ss.xty
     S[p, p] = ss.yty
-    S -= sum_outer(B, B)
+    logdet_m = 0.0
+    for lo in range(0, m, CHUNK_CLUSTERS):
+        hi = min(m, lo + CHUNK_CLUSTERS)
+        M = lam_t_a_lam(lam, np.ascontiguousarray(ss.ztz[:, :, lo:hi]))
+        for i in range(q):
+            M[i, i] += 1.0
+        Rc = chol_cm(M)
+        for i in range(q):
+            logdet_m += 2.0 * float(np.sum(np.log(Rc[i, i])))
+        Bc = forward_cm(Rc, lam_t_times(lam, np.ascontiguousarray(ss.zxy[:, :, lo:hi])))
+        S -= sum_outer(Bc, Bc)
+        R[:, :, lo:hi] = Rc
+        B[:, :, lo:hi] = Bc
     try:
         L_S = np.linalg.cholesky(S)
     except np.linalg.LinAlgError as e:
@@ -199,25 +207,33 @@ def _evaluate(theta: np.ndarray, ss: SuffStats, reml: bool, covariance: str, gra
 
 
 def _gradient(ev: Evaluation, ss: SuffStats, reml: bool, covariance: str) -> np.ndarray:
-    q, p = ss.q, ss.p
-    lam, R, B, beta = ev.lam, ev.R, ev.B, ev.beta
-    if ss.z_in_x is not None and all(j >= 0 for j in ss.z_in_x):
-        E = B[:, ss.z_in_x, :]                   # Z columns are X columns: R^-1 Lambda' Z'Z is part of B
-    else:
-        E = forward_cm(R, lam_t_times(lam, ss.ztz))  # R^-1 Lambda' Z'Z
-    # F = Z'H^-1 [X y] = Z'[X y] - E'B
-    F = ss.zxy.copy()
-    tmp = np.empty_like(B[0])
-    for i in range(q):
-        for k in range(q):
-            np.multiply(E[k, i], B[k], out=tmp)
-            F[i] -= tmp
-    # One product gives every per-cluster sum needed: G4[i, a, j, b] = sum_c F[i, a, c] F[j, b, c].
-    F2 = F.reshape(q * (p + 1), -1)
-    G4 = (F2 @ F2.T).reshape(q, p + 1, q, p + 1)
+    q, p, m = ss.q, ss.p, ss.m
+    lam, beta = ev.lam, ev.beta
+    from_b = ss.z_in_x is not None and all(j >= 0 for j in ss.z_in_x)
+    G4 = np.zeros((q * (p + 1), q * (p + 1)))
+    sumEE = np.zeros((q, q))
+    for lo in range(0, m, CHUNK_CLUSTERS):
+        hi = min(m, lo + CHUNK_CLUSTERS)
+        Bc = ev.B[:, :, lo:hi]
+        if from_b:
+            E = Bc[:, ss.z_in_x, :]               # Z columns are X columns: R^-1 Lambda' Z'Z is part of B
+        else:
+            E = forward_cm(ev.R[:, :, lo:hi], lam_t_times(lam, np.ascontiguousarray(ss.ztz[:, :, lo:hi])))
+        # F = Z'H^-1 [X y] = Z'[X y] - E'B
+        F = ss.zxy[:, :, lo:hi].copy()            # a copy: F is updated in place below
+        tmp = np.empty(Bc.shape[1:])
+        for i in range(q):
+            for k in range(q):
+                np.multiply(E[k, i], Bc[k], out=tmp)
+                F[i] -= tmp
+        # one product gives every per-cluster sum needed: G4[(i, a), (j, b)] = sum_c F[i, a, c] F[j, b, c]
+        F2 = F.reshape(q * (p + 1), -1)
+        G4 += F2 @ F2.T
+        sumEE += sum_outer(E, E)
+    G4 = G4.reshape(q, p + 1, q, p + 1)
     v = np.append(-beta, 1.0)                         # s_c = Z'H^-1 r = F_c v
     sum_ss = np.einsum("a,iajb,b->ij", v, G4, v)
-    sumK = ss.ztz.sum(axis=2) - sum_outer(E, E)
+    sumK = ss.ztz.sum(axis=2) - sumEE
     D = sumK - (ev.nu / ev.rho) * sum_ss
     if reml:
         D -= np.einsum("iajb,ab->ij", G4[:, :p, :, :p], ev.a_inv)   # sum_c W_c A^-1 W_c', W = F[:, :p]
