@@ -185,41 +185,49 @@ def cov_blocks(ev: Evaluation, ss: SuffStats, covariance: str, sigma2: float | N
     ztr = ss.zty - _combine(ss.ztx, beta)                          # (q, m)
     xtr = ss.xty - ss.xtx @ beta
     rtr = ss.yty - 2.0 * beta @ ss.xty + beta @ ss.xtx @ beta
-    B = ev.B
-    if ss.z_in_x is not None and all(j >= 0 for j in ss.z_in_x):
-        E = B[:, ss.z_in_x, :]
-    else:
-        E = forward_cm(R, lam_t_times(lam, ss.ztz))
-    Bxr = np.empty((q, p + 1, m))
-    Bxr[:, :p, :] = B[:, :p, :]
-    Bxr[:, p, :] = B[:, p, :] - _combine(B[:, :p, :], beta)
-    Et = backward_cm(R, E)
-    Bt = backward_cm(R, Bxr)
-    B3 = forward_cm(R, Bt)
-    EE, EtEt = _tmm(E, E), _tmm(Et, Et)
-    EB, EtBt = _tmm(E, Bxr), _tmm(Et, Bt)
     ZA = np.concatenate([ss.ztx, ztr[:, None, :]], axis=1)          # Z'[X r]  (q, p+1, m)
-    K1 = (ss.ztz - EE) / s2
-    K2 = (ss.ztz - EE - EtEt) / s2 ** 2
-    ZV1A = (ZA - EB) / s2
-    ZV2A = (ZA - EB - EtBt) / s2 ** 2
-    Q1, s1 = np.ascontiguousarray(ZV1A[:, :p, :]), np.ascontiguousarray(ZV1A[:, p, :])
-    Q2, s2v = np.ascontiguousarray(ZV2A[:, :p, :]), np.ascontiguousarray(ZV2A[:, p, :])
     AA = np.empty((p + 1, p + 1))                                    # [X r]'[X r]
     AA[:p, :p], AA[:p, p], AA[p, :p], AA[p, p] = ss.xtx, xtr, xtr, rtr
-    BB1, BB2, BB3 = sum_outer(Bxr, Bxr), sum_outer(Bt, Bt), sum_outer(B3, B3)
-    AV2A = (AA - BB1 - BB2) / s2 ** 2
-    AV3A = (AA - BB1 - BB2 - BB3) / s2 ** 3
+    if not np.any(lam):
+        # G = 0 (the MIVQUE0 start): V = sigma^2 I, no corrections, M = I
+        K1, K2 = ss.ztz / s2, ss.ztz / s2 ** 2
+        ZV1A, ZV2A = ZA / s2, ZA / s2 ** 2
+        AV2A, AV3A = AA / s2 ** 2, AA / s2 ** 3
+        trM1 = trM2 = float(q * m)
+    else:
+        B = ev.B
+        if ss.z_in_x is not None and all(j >= 0 for j in ss.z_in_x):
+            E = B[:, ss.z_in_x, :]
+        else:
+            E = forward_cm(R, lam_t_times(lam, ss.ztz))
+        Bxr = np.empty((q, p + 1, m))
+        Bxr[:, :p, :] = B[:, :p, :]
+        Bxr[:, p, :] = B[:, p, :] - _combine(B[:, :p, :], beta)
+        Et = backward_cm(R, E)
+        Bt = backward_cm(R, Bxr)
+        B3 = forward_cm(R, Bt)
+        EE, EtEt = _tmm(E, E), _tmm(Et, Et)
+        EB, EtBt = _tmm(E, Bxr), _tmm(Et, Bt)
+        K1 = (ss.ztz - EE) / s2
+        K2 = (ss.ztz - EE - EtEt) / s2 ** 2
+        ZV1A = (ZA - EB) / s2
+        ZV2A = (ZA - EB - EtBt) / s2 ** 2
+        BB1, BB2, BB3 = sum_outer(Bxr, Bxr), sum_outer(Bt, Bt), sum_outer(B3, B3)
+        AV2A = (AA - BB1 - BB2) / s2 ** 2
+        AV3A = (AA - BB1 - BB2 - BB3) / s2 ** 3
+        # tr M^-1 = ||R^-1||_F^2 and tr M^-2 = ||M^-1||_F^2
+        eye = np.zeros((q, q, m))
+        for i in range(q):
+            eye[i, i] = 1.0
+        Rinv = forward_cm(R, eye)
+        Minv = _tmm(Rinv, Rinv)
+        trM1, trM2 = float(np.sum(Rinv * Rinv)), float(np.sum(Minv * Minv))
+    Q1, s1 = np.ascontiguousarray(ZV1A[:, :p, :]), np.ascontiguousarray(ZV1A[:, p, :])
+    Q2, s2v = np.ascontiguousarray(ZV2A[:, :p, :]), np.ascontiguousarray(ZV2A[:, p, :])
     XV2X, XV2r, rV2r = AV2A[:p, :p], AV2A[:p, p], float(AV2A[p, p])
     XV3X, rV3r = AV3A[:p, :p], float(AV3A[p, p])
-    # tr M^-1 = ||R^-1||_F^2 and tr M^-2 = ||M^-1||_F^2
-    eye = np.zeros((q, q, m))
-    for i in range(q):
-        eye[i, i] = 1.0
-    Rinv = forward_cm(R, eye)
-    Minv = _tmm(Rinv, Rinv)
-    trV2 = (ss.n_obs - q * m + float(np.sum(Minv * Minv))) / s2 ** 2
-    trV1 = (ss.n_obs - q * m + float(np.sum(Rinv * Rinv))) / s2
+    trV2 = (ss.n_obs - q * m + trM2) / s2 ** 2
+    trV1 = (ss.n_obs - q * m + trM1) / s2
     C = s2 * ev.a_inv
     # R11 = Q1 C Q1' and R21 = Q2 C Q1' per cluster give tr(C Q_ij) without the Q tensor
     Q1t = np.ascontiguousarray(Q1.transpose(1, 0, 2))               # (p, q, m)
