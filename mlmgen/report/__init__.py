@@ -70,11 +70,19 @@ def side_by_side(result: FitResult, model=None) -> str:
                      (f"REML criterion {m2:.1f}" if reml else f"deviance {m2:.1f}"),
                      f"Log {'restricted-' if reml else ''}likelihood {-m2 / 2:.7g}",
                      f"-2 {'Restricted ' if reml else ''}Log Likelihood {m2:.3f}"])
+    pk = ("sas", "lme4", "stata", "spss")
     for k in ("AIC", "BIC"):
-        vals = [result.fit.get(p, {}).get(k) for p in ("sas", "lme4", "stata", "spss")]
+        vals = [result.fit.get(p, {}).get(k) for p in pk]
         if all(v is not None for v in vals):
-            rows.append([k, f"{float(vals[0].value):.1f}", f"{float(vals[1].value):.1f}",
-                         f"{float(vals[2].value):.7g}", f"{float(vals[3].value):.3f}"])
+            # each package counts parameters (d) and, for BIC, the sample size (n) its own way
+            def why(p):
+                t = result.fit[p]
+                d = f"d={float(t['d'].value):.0f}" if "d" in t else ""
+                n = f", n={float(t['n'].value):.0f}" if (k == "BIC" and "n" in t) else ""
+                return f" ({d}{n})" if d else ""
+            rows.append([k] + [f"{txt}{why(p)}" for txt, p in zip(
+                (f"{float(vals[0].value):.1f}", f"{float(vals[1].value):.1f}", f"{float(vals[2].value):.7g}",
+                 f"{float(vals[3].value):.3f}"), pk)])
     for c in result.contrasts:
         if c.f is None:
             p = float(c.p.value)
