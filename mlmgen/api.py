@@ -107,11 +107,14 @@ def _as_model(model) -> Model:
     from .modelfile import load_model
     if isinstance(model, Model):
         return model
-    if isinstance(model, (str, Path)):
-        text = str(model)
-        if "~" in text:
+    if isinstance(model, Path):
+        return load_model(model)
+    if isinstance(model, str):
+        text = model.strip()
+        looks_like_file = text.lower().endswith(".toml") or Path(text).expanduser().is_file()
+        if "~" in text and not looks_like_file:
             return model_from_formula(text)
-        return load_model(text)
+        return load_model(str(Path(text).expanduser()))
     raise MlmgenError(Diagnostic("CL001", f"model must be a Model, a model-file path or an lme4 formula string "
                                  f"(got {type(model).__name__})", Severity.ERROR, Location(field="model")))
 

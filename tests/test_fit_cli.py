@@ -267,3 +267,19 @@ for (i in seq_len(nrow(r))) cat(rownames(r)[i], sprintf("%.10g", c(r[i, 1], r[i,
         assert row["se_cond(Days)"] == pytest.approx(float(s1), rel=1e-4)
         assert row["se_pred(Intercept)"] >= row["se_cond(Intercept)"]
     assert ((b["shrinkage(Intercept)"] > 0) & (b["shrinkage(Intercept)"] < 1)).all()
+
+
+def test_model_argument_forms(tmp_path, monkeypatch):
+    d = sim()
+    p = tmp_path / "m.toml"
+    p.write_text('outcome = "y"\ncluster = "g"\nfixed = ["x"]\n[random]\neffects = ["Intercept"]\n')
+    a = mlmgen.fit(p, d)
+    b = mlmgen.fit(str(p), d)
+    c = mlmgen.fit("y ~ 1 + x + (1 | g)", d)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    e = mlmgen.fit("~/m.toml", d)                # a path with ~ is a file, not a formula
+    vals = {round(float(x.result.neg2ll.value), 8) for x in (a, b, c, e)}
+    assert len(vals) == 1
+    with pytest.raises(MlmgenError) as err:
+        mlmgen.fit(42, d)
+    assert err.value.diagnostics[0].code == "CL001"
