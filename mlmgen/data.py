@@ -69,7 +69,7 @@ def _err(msg: str, file: str | None, code: str = "DA001", column: str | None = N
 
 def read_data(path: str | Path) -> pd.DataFrame:
     """Read a data file into a DataFrame, choosing the reader from the extension (DA001 on failure)."""
-    p = Path(path)
+    p = Path(path).expanduser()
     file = str(path)
     if not p.exists():
         raise _err(f"data file {file} does not exist", file)
