@@ -111,15 +111,20 @@ class _Parser:
         return self.finish(_unquote(lhs.text), (lhs.start, lhs.end), terms)
 
     def sum(self) -> list:
-        out = self.prod()
+        out = list(self.prod())
+        keys = {_atoms_key(a) for a, _ in out}       # kept up to date: linear in the number of terms
         while self.peek() is not None and self.peek().text in "+-" and self.peek().kind == "op":
             op = self.take().text
             right = self.prod()
             if op == "+":
-                out = _union(out, right)
+                for x, s in right:
+                    if _atoms_key(x) not in keys:
+                        out.append((x, s))
+                        keys.add(_atoms_key(x))
             else:
-                keys = {_atoms_key(a) for a, _ in right}
-                out = [(a, s) for a, s in out if _atoms_key(a) not in keys]
+                drop = {_atoms_key(a) for a, _ in right}
+                out = [(a, s) for a, s in out if _atoms_key(a) not in drop]
+                keys -= drop
         return out
 
     def prod(self) -> list:

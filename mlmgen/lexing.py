@@ -135,9 +135,11 @@ class SyntaxBuilder:
         self.outcome: str | None = None
         self.cluster: str | None = None
         self.fixed: list[Term] = []
+        self._fixed_keys: set[str] = set()      # duplicate checks in constant time (a model line may be huge)
         self.intercept = True
         self.r_intercept = False
         self.slopes: list[str] = []
+        self._slope_keys: set[str] = set()
         self.covariance = covariance
         self.method = method
         self.ddf = ddf
@@ -206,11 +208,11 @@ class SyntaxBuilder:
     def add_fixed(self, factors: tuple[str, ...] | list[str], start: int, end: int) -> Term | None:
         term = Term(tuple(self.ident(f) for f in factors))
         key = ":".join(sorted(self._k(f) for f in term.factors))
-        for t in self.fixed:
-            if ":".join(sorted(self._k(f) for f in t.factors)) == key:
-                self.diag("SY001", f"the fixed term {term.name} is listed twice", start, end, Severity.WARNING,
-                          Fix("remove the repeated term"))
-                return None
+        if key in self._fixed_keys:
+            self.diag("SY001", f"the fixed term {term.name} is listed twice", start, end, Severity.WARNING,
+                      Fix("remove the repeated term"))
+            return None
+        self._fixed_keys.add(key)
         self.fixed.append(term)
         self.locations[f"fixed:{':'.join(term.key)}"] = self.loc(start, end)
         return term
@@ -222,9 +224,10 @@ class SyntaxBuilder:
             self.locations.setdefault("random:Intercept", self.loc(start, end))
             return
         name = self.ident(name)
-        if any(self._k(s) == self._k(name) for s in self.slopes):
+        if self._k(name) in self._slope_keys:
             self.diag("SY001", f"the random slope of {name} is listed twice", start, end, Severity.WARNING)
             return
+        self._slope_keys.add(self._k(name))
         self.slopes.append(name)
         self.locations[f"random:{name}"] = self.loc(start, end)
 

@@ -177,14 +177,12 @@ class Model:
     @property
     def predictors(self) -> tuple[str, ...]:
         """Every variable used in the fixed or random part, in first-use order."""
-        seen: list[str] = []
+        seen: dict[str, None] = {}          # ordered, and linear in the number of terms
         for t in self.fixed:
             for v in t.variables:
-                if v not in seen:
-                    seen.append(v)
+                seen.setdefault(v)
         for v in self.random.slopes:
-            if v not in seen:
-                seen.append(v)
+            seen.setdefault(v)
         return tuple(seen)
 
     @property

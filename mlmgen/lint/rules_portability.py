@@ -233,8 +233,11 @@ def unportable_identifier(p: ParsedSyntax, ctx: LintContext) -> None:
     """
     m = p.model
     names = [(m.outcome, "outcome", "outcome"), (m.cluster, "cluster", "cluster")]
-    names += [(v, "predictor", next((fkey(t.factors) for t in m.fixed if v in t.factors), "random:" + v))
-              for v in m.predictors]
+    first_term: dict[str, str] = {}
+    for t in m.fixed:
+        for v in t.factors:
+            first_term.setdefault(v, fkey(t.factors))
+    names += [(v, "predictor", first_term.get(v, "random:" + v)) for v in m.predictors]
     for name, role, key in names:
         for d in PACKAGES:
             problems = NAME_RULES[d].problems(name)
