@@ -63,6 +63,10 @@ CASES = [
     ("render " + EX2B + " --ddf foo", 2, "CL001"),
     ("parse " + SAS2B + " --from foo", 2, "CL001"),
     ("rules --explain FOO", 2, "CL001"),
+    # output files that cannot be written (was: internal error, exit 3)
+    ("render " + EX2B + " -o {d}/empty.txt/sub", 2, "CL001"),
+    ("render " + EX2B + " -o /proc/mlmgen-no-such-dir", 2, "CL001"),
+    ("translate " + SAS2B + " -o {d}/empty.txt/sub", 2, "CL001"),
 ]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..diagnostics import Diagnostic, MlmgenError
+from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 
 
 def print_diagnostics(diags: list[Diagnostic], stream=None) -> None:
@@ -38,6 +38,17 @@ def handle_errors(fn):
             print_diagnostics(e.diagnostics)
             sys.exit(2)
     return wrapper
+
+
+def write_file(path, text: str, option: str = "--output-dir") -> None:
+    """Write an output file (creating its directory); CL001 naming the path when it cannot be written."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise MlmgenError(Diagnostic("CL001", f"cannot write {path}: {exc.strerror or exc}", Severity.ERROR,
+                                     Location(file=str(path), field=option)))
 
 
 def load_model_or_formula(model_file: str | None, formula: str | None, method: str | None = None,

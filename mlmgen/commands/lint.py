@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
-from . import handle_errors
+from . import handle_errors, write_file
 
 
 def _input_error(code: str, message: str, file: str | None = None) -> MlmgenError:
@@ -132,7 +132,7 @@ def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles, select
     if fix:
         fixed = apply_fixes(parsed, findings)
         for path, text in fixed.items():
-            Path(path).write_text(text, encoding="utf-8")
+            write_file(path, text, "--fix")
             click.echo(f"{path}: wrote the corrected syntax", err=True)
         if fixed:
             parsed = [parse_file(f, package) for f in files]

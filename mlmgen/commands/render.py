@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import handle_errors, load_model_or_formula
+from . import handle_errors, load_model_or_formula, write_file
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 
 
@@ -62,11 +62,10 @@ def render_cmd(model_file, formula, to, data_prep, output_dir, method, ddf):
     texts = render_packages(model, names, data_prep, model_file or ("--formula" if formula else None))
     if output_dir:
         out = Path(output_dir)
-        out.mkdir(parents=True, exist_ok=True)
         stem = Path(model_file).stem if model_file else "model"
         for n, text in texts.items():
             path = out / f"{stem}{DIALECTS[n].extension}"
-            path.write_text(text, encoding="utf-8")
+            write_file(path, text)
             click.echo(f"wrote {path}")
         return
     for i, (n, text) in enumerate(texts.items()):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import handle_errors, print_diagnostics
+from . import handle_errors, print_diagnostics, write_file
 
 
 @click.command("translate")
@@ -34,10 +34,9 @@ def translate_cmd(file, source, to, output_dir):
         sys.exit(2)
     if output_dir:
         out = Path(output_dir)
-        out.mkdir(parents=True, exist_ok=True)
         for n, t in tr.outputs.items():
             path = out / f"{Path(file).stem}{DIALECTS[n].extension}"
-            path.write_text(t, encoding="utf-8")
+            write_file(path, t)
             click.echo(f"wrote {path}")
     else:
         for i, (n, t) in enumerate(tr.outputs.items()):
