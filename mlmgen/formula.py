@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
-from .model import Term
+from .model import MAX_ORDER, Term
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -133,7 +133,15 @@ class _Parser:
             self.take()
             right = self.inter()
             out = _union(_union(out, right), _cross(out, right))
+            self.check_size(out)
         return out
+
+    def check_size(self, terms: list) -> None:
+        """SY004 when a factorial expands beyond what one model can hold (2^MAX_ORDER - 1 terms)."""
+        if len(terms) >= 2 ** MAX_ORDER:
+            s, e = terms[0][1][0], terms[-1][1][1]
+            raise FormulaError(f"this product expands to more than {2 ** MAX_ORDER - 1} terms (a full factorial "
+                               f"of more than {MAX_ORDER} variables); write the terms wanted", s, e, "SY004")
 
     def inter(self) -> list:
         out = self.power()
@@ -150,8 +158,10 @@ class _Parser:
             if k.kind != "num" or not k.text.isdigit():
                 raise FormulaError("'^' needs a whole number", k.start, k.end)
             base = out
-            for _ in range(int(k.text) - 1):
+            n_vars = len({f for a, _ in base for atom in a for f in atom})
+            for _ in range(min(int(k.text), n_vars + 1) - 1):     # beyond the number of variables: no change
                 out = _union(out, _cross(out, base))
+                self.check_size(out)
         return out
 
     def atom(self) -> list:
@@ -203,6 +213,8 @@ class _Parser:
             k = self.take()
             if k.kind != "num" or not k.text.isdigit() or int(k.text) < 1:
                 raise FormulaError("I(x^k) needs a whole power k", k.start, k.end)
+            if int(k.text) > MAX_ORDER:
+                raise FormulaError(f"the power {int(k.text)} is too high (at most {MAX_ORDER})", k.start, k.end)
             factors = factors * int(k.text)
         else:
             while self.peek() is not None and self.peek().text == "*":

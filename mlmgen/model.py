@@ -44,6 +44,11 @@ _DDF_ALIASES = {
 _COV_ALIASES = {"un": "un", "unstructured": "un", "vc": "vc", "independent": "vc",
                 "variance-components": "vc", "variance_components": "vc", "diag": "vc", "diagonal": "vc"}
 
+# Limits that keep one line of input from expanding without bound: a power x^k has k <= MAX_ORDER, and a full
+# factorial (SAS a|b|c, Stata a##b##c, R a*b*c or (a+b)^k) of more than MAX_ORDER variables (2^12 - 1 = 4095
+# terms) is refused.
+MAX_ORDER = 12
+
 # A name mlmgen can carry at all. Each package's own, stricter rules are applied when rendering.
 NAME_RE = re.compile(r"[A-Za-z_.@][A-Za-z0-9_.@#$]*")
 
@@ -75,6 +80,8 @@ class Term:
         if m:
             var = (m.group(1) or m.group(3)).strip()
             power = int(m.group(2) or m.group(4))
+            if power > MAX_ORDER:            # kept as written: not a variable name, so validation says so
+                return Term((t,))
             return Term(tuple([var] * power))
         parts = [p.strip() for p in re.split(r"[:*#]", t)]
         parts = [re.sub(r"^c\.", "", p) for p in parts]

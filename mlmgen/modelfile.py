@@ -33,7 +33,7 @@ import tomllib
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
-from .model import (Contrast, Model, RandomPart, Term, normalise_covariance, normalise_ddf, normalise_method,
+from .model import (MAX_ORDER, Contrast, Model, RandomPart, Term, normalise_covariance, normalise_ddf, normalise_method,
                     validate)
 from .variables import VariableDef, fmt_number, parse_definition
 
@@ -113,7 +113,11 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
     if not isinstance(fixed_raw, list) or not all(isinstance(t, str) for t in fixed_raw):
         err("fixed must be a list of term strings such as [\"x\", \"z\", \"x*z\"]", "fixed")
     else:
-        for t in fixed_raw:
+        for i, t in enumerate(fixed_raw):
+            power = re.search(r"\^\s*(\d+)", t)
+            if power and int(power.group(1)) > MAX_ORDER:
+                err(f"fixed[{i}]: {t!r}: the power {int(power.group(1))} is too high (at most {MAX_ORDER})", "fixed")
+                continue
             term = Term.parse(t)
             if term.name in ("1",) or t.strip().lower() in ("intercept", "1"):
                 err("fixed lists terms besides the intercept; use intercept = true/false", "fixed")

@@ -36,6 +36,11 @@ def hostile(tmp_path_factory) -> Path:
     (d / "norandom.toml").write_text('outcome = "y"\ncluster = "g"\n[random]\neffects = []\n')
     (d / "samecluster.toml").write_text('outcome = "y"\ncluster = "y"\n')
     (d / "model.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["x"]\n')
+    v = [f"v{i}" for i in range(30)]                    # full factorials of 30 variables: 2^30 - 1 terms
+    (d / "fact.sas").write_text("proc mixed; class g; model y = " + "|".join(v) + "; random int / sub=g; run;\n")
+    (d / "fact.do").write_text("mixed y " + "##".join("c." + x for x in v) + " || g:, reml\n")
+    (d / "fact.R").write_text("m <- lmer(y ~ " + "*".join(v) + " + (1|g), data=d)\n")
+    (d / "power.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["x^999999999"]\n')
     return d
 
 
@@ -63,6 +68,13 @@ CASES = [
     ("render " + EX2B + " --ddf foo", 2, "CL001"),
     ("parse " + SAS2B + " --from foo", 2, "CL001"),
     ("rules --explain FOO", 2, "CL001"),
+    # expansions without bound (were: hangs and memory exhaustion)
+    ("parse {d}/fact.R", 2, "SY004"),
+    ("translate {d}/fact.sas --to r", 1, "SY004"),
+    ("translate {d}/fact.do --to r", 1, "SY004"),
+    ("render {d}/power.toml", 2, "MF002"),
+    ("render --formula 'y ~ I(x^999999999) + (1|g)'", 2, "MF003"),
+    ("render --formula 'y ~ (a+b+c+d+e+f+h+i+j+k+l+m+n)^13 + (1|g)'", 2, "SY004"),
     # output files that cannot be written (was: internal error, exit 3)
     ("render " + EX2B + " -o {d}/empty.txt/sub", 2, "CL001"),
     ("render " + EX2B + " -o /proc/mlmgen-no-such-dir", 2, "CL001"),
@@ -83,6 +95,12 @@ def test_bad_input_gives_a_coded_message(hostile, cmd, exit_code, code):
     assert "Traceback" not in out and "internal error" not in out
     assert res.exit_code == exit_code, out
     assert re.search(r"\b" + code, out), out
+
+
+def test_powers_beyond_the_number_of_variables_change_nothing():
+    # R: (a+b)^k for k >= 2 is a*b; x^k is x (was: k - 1 rounds of expansion, a hang for a large k)
+    res = CliRunner().invoke(cli, ["render", "--to", "r", "--formula", "y ~ (a+b)^999999999 + x^999999999 + (1|g)"])
+    assert res.exit_code == 0 and "formula=y~1+a+b+x+a:b+(1|g)" in res.output, res.output
 
 
 @pytest.mark.parametrize("kind", ["sas", "lme4", "lint"])

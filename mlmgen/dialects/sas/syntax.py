@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ...diagnostics import Fix, Severity
 from ...lexing import Comment, SyntaxBuilder, Token, blank, prefix_match, split_top, to_number, tokenize
-from ...model import normalise_covariance
+from ...model import MAX_ORDER, normalise_covariance
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -309,6 +309,10 @@ class _Proc:
             if cls:
                 b.unsupported(f"the CLASS (categorical) predictor {cls[0]}", s, e,
                               fix="mlmgen models continuous predictors; code indicator variables instead")
+                continue
+            if bar and len(names) > MAX_ORDER:
+                b.unsupported(f"a full factorial of {len(names)} effects ({2 ** len(names) - 1} terms; mlmgen reads "
+                              f"up to {MAX_ORDER} effects)", s, e)
                 continue
             for combo in (_bar_expand(names) if bar else [names]):
                 b.add_fixed(combo, s, e)

@@ -20,6 +20,7 @@ import re
 
 from ...diagnostics import Fix, Severity
 from ...lexing import Comment, SyntaxBuilder, Token, blank, prefix_match, split_top, tokenize
+from ...model import MAX_ORDER
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -294,6 +295,10 @@ class _Reader:
                     b.diag("SY001", "an interaction operator without a variable", item[0].start, item[-1].end)
                 continue
             s, e = item[0].start, item[-1].end
+            if len(groups) > MAX_ORDER:
+                b.unsupported(f"a full factorial of {len(groups)} groups ({2 ** len(groups) - 1} terms; mlmgen reads "
+                              f"up to {MAX_ORDER})", s, e)
+                continue
             # a##b: every non-empty subset of the ## groups, each group a # product
             subsets: list[list[list[tuple[str, int, int]]]] = []
             for g in groups:
