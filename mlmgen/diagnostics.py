@@ -119,6 +119,25 @@ def error(code: str, message: str, location: Location | None = None, fix: Fix | 
     return MlmgenError(Diagnostic(code, message, Severity.ERROR, location or Location(), fix))
 
 
+def read_text_file(path, code: str, what: str = "file") -> str:
+    """The text of a UTF-8 file (a byte-order mark is skipped). Raises `MlmgenError` with `code` when it cannot
+    be read: a missing file or a directory names the file; text that is not UTF-8 names the line and column of
+    the first bad byte."""
+    from pathlib import Path
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise error(code, f"cannot read the {what}: {exc.strerror or exc}", Location(file=str(path)))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        line = data.count(b"\n", 0, start) + 1
+        col = start - (data.rfind(b"\n", 0, start) + 1) + 1
+        raise error(code, f"the {what} is not UTF-8 text (byte 0x{data[start]:02x}); save it as UTF-8",
+                    Location(file=str(path), line=line, col=col))
+
+
 def diagnostics_json(diags: Iterable[Diagnostic]) -> str:
     return json.dumps([d.to_dict() for d in diags], indent=2)
 

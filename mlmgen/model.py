@@ -237,6 +237,13 @@ def validate(model: Model, file: str | None = None) -> Model:
 
     bad_name(model.outcome, "outcome")
     bad_name(model.cluster, "cluster")
+    if model.outcome == model.cluster:
+        problems.append(_field_error(f"cluster: the outcome {model.outcome} cannot also be the cluster variable",
+                                     "cluster", file=file))
+    if model.random.q == 0:
+        problems.append(_field_error(
+            "random.effects: the random part has no effects; a two-level model needs the random intercept "
+            "(\"Intercept\") and/or random slopes", "random.effects", file=file))
     if model.data is not None:
         bad_name(model.data, "data")
     if model.name is not None:

@@ -47,11 +47,9 @@ def _err(msg: str, fld: str, file: str | None, code: str = "MF002", line: int | 
 
 def load_model(path: str | Path) -> Model:
     """Read a TOML model file; MF001 when unreadable, MF002-MF005 naming the field otherwise."""
+    from .diagnostics import read_text_file
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MlmgenError(_err(f"cannot read model file: {exc.__class__.__name__}: {exc}", "file", str(p), "MF001"))
+    text = read_text_file(p, "MF001", "model file")
     return loads_model(text, str(p))
 
 
@@ -163,7 +161,14 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
         for vname, expr in vars_raw.items():
             label = None
             if isinstance(expr, dict):
+                for k in expr:
+                    if k not in ("expr", "label"):
+                        err(f"variables.{vname}: unknown field {k!r} (fields: expr, label)", f"variables.{vname}",
+                            "MF004")
                 label = expr.get("label")
+                if label is not None and not isinstance(label, str):
+                    err(f"variables.{vname}: label must be a string", f"variables.{vname}", "MF004")
+                    label = None
                 expr = expr.get("expr")
             try:
                 v = parse_definition(vname, expr, file)
@@ -181,6 +186,11 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
         if not isinstance(c, dict):
             err(f"{fld} must be a table with label and coefficients", fld, "MF005")
             continue
+        for key in c:
+            if key not in ("label", "coefficients", "rows"):
+                err(f"{fld}: unknown field {key!r} (fields: label, coefficients, rows)", fld, "MF005")
+        if "coefficients" in c and "rows" in c:
+            err(f"{fld}: give coefficients (one row) or rows (several), not both", fld, "MF005")
         label = c.get("label")
         rows_raw = c.get("rows")
         if rows_raw is None and "coefficients" in c:

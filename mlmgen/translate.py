@@ -33,12 +33,13 @@ class Translation:
 def read_text(path: str) -> str:
     """The text of a syntax file ("-" = standard input); SY001 (exit 2 in the CLI) when unreadable."""
     import sys
+    from .diagnostics import read_text_file
+    if path != "-":
+        return read_text_file(path, "SY001")
     try:
-        if path == "-":
-            return sys.stdin.read()
-        return Path(path).read_text(encoding="utf-8-sig")
+        return sys.stdin.read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise MlmgenError(Diagnostic("SY001", f"cannot read the file: {exc.__class__.__name__}: {exc}",
+        raise MlmgenError(Diagnostic("SY001", f"cannot read standard input: {exc.__class__.__name__}: {exc}",
                                      Severity.ERROR, Location(file=path)))
 
 

@@ -40,6 +40,16 @@ def hostile(tmp_path_factory) -> Path:
     (d / "fact.sas").write_text("proc mixed; class g; model y = " + "|".join(v) + "; random int / sub=g; run;\n")
     (d / "fact.do").write_text("mixed y " + "##".join("c." + x for x in v) + " || g:, reml\n")
     (d / "fact.R").write_text("m <- lmer(y ~ " + "*".join(v) + " + (1|g), data=d)\n")
+    (d / "bom.toml").write_bytes(b"\xef\xbb\xbfoutcome = 'y'\ncluster = 'g'\n")
+    (d / "latin.toml").write_bytes(b"outcome = 'y'\ncluster = 'g'\ntitle = 'caf\xe9'\n")
+    (d / "varextra.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["a"]\n[variables]\n'
+                                     'a = { expr = "x - 1", lable = "typo" }\n')
+    (d / "varlabel.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["a"]\n[variables]\n'
+                                     'a = { expr = "x - 1", label = 5 }\n')
+    (d / "conboth.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["a", "b"]\n[[contrasts]]\nlabel = "c"\n'
+                                    'coefficients = { a = 1 }\nrows = [{ b = 1 }]\n')
+    (d / "conextra.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["a"]\n[[contrasts]]\nlabel = "c"\n'
+                                     'coefficients = { a = 1 }\nnote = "dropped?"\n')
     (d / "power.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["x^999999999"]\n')
     return d
 
@@ -68,6 +78,21 @@ CASES = [
     ("render " + EX2B + " --ddf foo", 2, "CL001"),
     ("parse " + SAS2B + " --from foo", 2, "CL001"),
     ("rules --explain FOO", 2, "CL001"),
+    # model files: fields that were silently dropped or accepted, models that cannot be rendered
+    ("render {d}/norandom.toml", 2, "MF002"),
+    ("render {d}/samecluster.toml", 2, "MF002"),
+    ("render --formula 'y ~ 0 + (0|g)'", 2, "MF002"),
+    ("render --formula 'y ~ x + (1|y)'", 2, "MF002"),
+    ("render {d}/varextra.toml", 2, "MF004"),
+    ("render {d}/varlabel.toml", 2, "MF004"),
+    ("render {d}/conboth.toml", 2, "MF005"),
+    ("render {d}/conextra.toml", 2, "MF005"),
+    ("render {d}/latin.toml", 2, "MF001"),
+    ("lint {d}/latin.toml", 2, "MF001"),
+    # a syntax file no model can be read from is bad input for lint too (was exit 1)
+    ("lint {d}/empty.sas", 2, "SY001"),
+    ("lint {d}/bin.sas", 2, "SY001"),
+    ("lint " + SAS2B + " {d}/empty.sas", 2, "SY001"),
     # expansions without bound (were: hangs and memory exhaustion)
     ("parse {d}/fact.R", 2, "SY004"),
     ("translate {d}/fact.sas --to r", 1, "SY004"),
@@ -95,6 +120,16 @@ def test_bad_input_gives_a_coded_message(hostile, cmd, exit_code, code):
     assert "Traceback" not in out and "internal error" not in out
     assert res.exit_code == exit_code, out
     assert re.search(r"\b" + code, out), out
+
+
+def test_non_utf8_is_located_and_a_bom_is_skipped(hostile):
+    res = run("parse {d}/latin.sas", hostile)
+    assert res.exit_code == 2 and re.search(r"latin\.sas:2:13: error SY001 .*not UTF-8 .*0xe9", res.output), res.output
+    res = run("render {d}/latin.toml", hostile)
+    assert res.exit_code == 2 and re.search(r"latin\.toml:3:13: error MF001", res.output), res.output
+    for cmd in ("render {d}/bom.toml --to r", "lint {d}/bom.toml"):
+        res = run(cmd, hostile)
+        assert res.exit_code == 0, res.output
 
 
 def test_powers_beyond_the_number_of_variables_change_nothing():

@@ -3,7 +3,8 @@
 Each FILE is syntax of one of the four packages (recognised by content, then extension; `--package`
 forces one) or a TOML model file. Files linted together are each other's reference for stray
 predictors and data names unless `--model` gives the reference. Exit codes: 0 no error-level finding,
-1 at least one error-level finding, 2 unreadable input (file, model file, data, unknown package).
+1 at least one error-level finding, 2 unreadable input (file, model file, data, unknown package, a file no
+model can be read from).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def _input_error(code: str, message: str, file: str | None = None) -> MlmgenErro
 
 def read_text(path: str) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8-sig")     # a byte-order mark (Windows editors) is skipped
     except UnicodeDecodeError:
         try:
             return Path(path).read_text(encoding="latin-1")
@@ -37,10 +38,12 @@ def parse_file(path: str, package: str | None = None):
     """A `ParsedSyntax` for a syntax file or a model file (.toml)."""
     from ..dialects import get_dialect, guess_dialect
     from ..lint import parsed_from_model
+    from ..diagnostics import read_text_file
     from ..modelfile import loads_model
-    text = read_text(path)
     if path.lower().endswith(".toml") and package is None:
+        text = read_text_file(path, "MF001", "model file")      # UTF-8, as `mlmgen render` reads it
         return parsed_from_model(loads_model(text, path), path, text)
+    text = read_text(path)
     try:
         name = package or guess_dialect(text, path)
     except ImportError:                     # a package whose reader is not installed: go by extension
@@ -120,7 +123,10 @@ def apply_fixes(parsed, findings) -> dict[str, str]:
 @handle_errors
 def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles, select, ignore):
     """Lint mixed-model syntax (SAS, R lme4, Stata, SPSS) or model files for smushed effects, stray
-    predictors and package-default traps. Exit 1 when an error-level finding is reported."""
+    predictors and package-default traps.
+
+    Exit codes: 0 no error-level finding, 1 an error-level finding is reported, 2 unreadable input (a missing
+    or unreadable file, no model in a file, unreadable --model or --data, unknown package)."""
     from ..lint import build_roles, lint_findings
     from ..modelfile import load_model
     parsed = [parse_file(f, package) for f in files]
@@ -149,6 +155,8 @@ def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles, select
         click.echo(json.dumps([_json(d) for d in diags], indent=2))
     else:
         echo_text(diags, texts)
+    if any(p.model is None for p in parsed):
+        sys.exit(2)          # a file no model could be read from is bad input (its SY001 says why), as in parse
     sys.exit(1 if any(d.severity == Severity.ERROR for d in diags) else 0)
 
 
