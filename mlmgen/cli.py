@@ -16,7 +16,20 @@ from .commands.same import same_cmd
 from .commands.translate import translate_cmd
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Click's own command-line errors (unknown option, bad choice, missing argument, a directory given as a
+    file) carry mlmgen's code CL001 like every other bad input (exit code 2)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            plain = exc.format_message
+            exc.format_message = lambda: f"CL001 [bad-command-line] {plain()}"
+            raise
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mlmgen")
 def cli():
     """mlmgen: one two-level mixed model, four packages (SAS, R lme4/lmerTest, Stata, SPSS)."""

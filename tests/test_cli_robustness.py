@@ -100,6 +100,16 @@ CASES = [
     ("render {d}/power.toml", 2, "MF002"),
     ("render --formula 'y ~ I(x^999999999) + (1|g)'", 2, "MF003"),
     ("render --formula 'y ~ (a+b+c+d+e+f+h+i+j+k+l+m+n)^13 + (1|g)'", 2, "SY004"),
+    # click's own command-line errors carry the code too
+    ("nosuchcommand", 2, "CL001"),
+    ("render --bogus", 2, "CL001"),
+    ("render {d}/adir", 2, "CL001"),
+    ("lint {d}/adir.sas", 2, "CL001"),
+    ("lint " + SAS2B + " --format foo", 2, "CL001"),
+    ("diff " + SAS2B + " --method foo", 2, "CL001"),
+    ("parse", 2, "CL001"),
+    ("render " + EX2B + " --to ,", 2, "CL001"),
+    ("render " + EX2B + " --to sas,foo", 2, "CL001"),
     # output files that cannot be written (was: internal error, exit 3)
     ("render " + EX2B + " -o {d}/empty.txt/sub", 2, "CL001"),
     ("render " + EX2B + " -o /proc/mlmgen-no-such-dir", 2, "CL001"),
@@ -130,6 +140,13 @@ def test_non_utf8_is_located_and_a_bom_is_skipped(hostile):
     for cmd in ("render {d}/bom.toml --to r", "lint {d}/bom.toml"):
         res = run(cmd, hostile)
         assert res.exit_code == 0, res.output
+
+
+def test_render_to_a_comma_list():
+    res = CliRunner().invoke(cli, ["render", EX2B, "--to", "sas, R,sas"])
+    assert res.exit_code == 0
+    assert res.output.count("----") == 4 and "PROC MIXED" in res.output and "lmer(" in res.output
+    assert "mixed langpost" not in res.output
 
 
 def test_powers_beyond_the_number_of_variables_change_nothing():

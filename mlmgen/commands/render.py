@@ -45,7 +45,8 @@ def render_packages(model, names: list[str], data_prep: bool, file: str | None) 
 @click.command("render")
 @click.argument("model_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--formula", help="an lme4 formula instead of a model file")
-@click.option("--to", "to", default="all", show_default=True, help="sas | lme4 (or r) | stata | spss | all")
+@click.option("--to", "to", default="all", show_default=True,
+              help="sas | lme4 (or r) | stata | spss | all, or a comma list (sas,spss)")
 @click.option("--data-prep", is_flag=True, help="also write the code that creates the derived variables")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False), help="write one file per package here")
 @click.option("--method", help="override: REML | ML")
@@ -58,7 +59,12 @@ def render_cmd(model_file, formula, to, data_prep, output_dir, method, ddf):
     from ..dialects import DIALECTS, get_dialect
     _check_overrides(method, ddf)
     model = load_model_or_formula(model_file, formula, method, ddf)
-    names = list(DIALECTS) if to.strip().lower() == "all" else [get_dialect(to).name]
+    wanted = [t.strip() for t in to.split(",") if t.strip()]
+    if not wanted:
+        raise MlmgenError(Diagnostic("CL001", "--to needs a package: sas, lme4 (or r), stata, spss or all",
+                                     Severity.ERROR, Location(field="--to")))
+    names = list(DIALECTS) if any(t.lower() == "all" for t in wanted) else \
+        list(dict.fromkeys(get_dialect(t).name for t in wanted))
     texts = render_packages(model, names, data_prep, model_file or ("--formula" if formula else None))
     if output_dir:
         out = Path(output_dir)
