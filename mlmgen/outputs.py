@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,8 @@ def number(text: str | None) -> Value | None:
     try:
         x = float(t.replace(",", ""))
     except ValueError:
+        return None
+    if not math.isfinite(x):          # `1e999`: no package prints an overflowing number; not a value
         return None
     return Value(x, t if bound is None else bound + t, bound)
 

@@ -50,6 +50,8 @@ def hostile(tmp_path_factory) -> Path:
                                     'coefficients = { a = 1 }\nrows = [{ b = 1 }]\n')
     (d / "conextra.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["a"]\n[[contrasts]]\nlabel = "c"\n'
                                      'coefficients = { a = 1 }\nnote = "dropped?"\n')
+    covparms = (ROOT / "reference_outputs" / "lecture" / "sas_tables" / "2b_covparms.txt").read_text()
+    (d / "overflow.txt").write_text(covparms.replace("0.2386", "1e999"))     # was: OverflowError, exit 3
     (d / "power.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["x^999999999"]\n')
     return d
 
@@ -71,6 +73,9 @@ CASES = [
     ("lint " + SAS2B + " --data {d}/bin.sas", 2, "DA001"),
     ("diff {d}/empty.txt", 2, "OU00"),
     ("diff {d}/bin.sas", 2, "OU00"),
+    ("diff {d}/overflow.txt", 2, "OU001"),
+    ("diff " + str(ROOT / "reference_outputs" / "lecture" / "sas_tables" / "2b_covparms.txt") + " {d}/overflow.txt",
+     2, "OU001"),
     ("fit " + EX2B + " --data {d}/empty.txt", 2, "DA001"),
     # command-line options
     ("render " + EX2B + " --to foo", 2, "CL001"),
