@@ -10,7 +10,7 @@ renderers never lean on a default), so a Stata snippet without `reml` becomes `M
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
@@ -89,7 +89,13 @@ def translate(text: str, to: str | list[str] = "all", source: str = "auto", file
         try:
             tr.outputs[t] = render(ps.model, t, data_prep=data_prep)
         except MlmgenError as e:
-            tr.diagnostics.extend(e.diagnostics)
+            for d in e.diagnostics:          # a refusal points at the source's setting (or at the file)
+                if d.location.file is None:
+                    fld = (d.location.field or "").split(".")[0].split("[")[0]
+                    where = ps.locations.get(fld) or ps.locations.get("command") or Location(file=ps.file)
+                    d = replace(d, location=replace(where, field=d.location.field))
+                if d not in tr.diagnostics:
+                    tr.diagnostics.append(d)
     return tr
 
 

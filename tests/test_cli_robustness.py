@@ -176,3 +176,12 @@ def test_huge_model_line_is_read_in_linear_time(tmp_path, kind):
     assert res.exception is None or isinstance(res.exception, SystemExit)
     if kind != "lint":
         assert res.exit_code == 0 and '"x4999"' in res.output
+
+
+def test_translate_refusal_points_at_the_source_setting(tmp_path):
+    f = tmp_path / "kr_ml.sas"
+    f.write_text("proc mixed data=d method=ml;\n  class g;\n  model y = x / solution ddfm=kr;\n"
+                 "  random intercept / subject=g;\nrun;\n")
+    res = CliRunner().invoke(cli, ["translate", str(f), "--to", "r"])
+    assert res.exit_code == 1
+    assert re.search(r"kr_ml\.sas:3:29: error RN001 .*Kenward-Roger", res.output), res.output   # was "<input> [ddf]"
