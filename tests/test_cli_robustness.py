@@ -184,4 +184,4 @@ def test_translate_refusal_points_at_the_source_setting(tmp_path):
                  "  random intercept / subject=g;\nrun;\n")
     res = CliRunner().invoke(cli, ["translate", str(f), "--to", "r"])
     assert res.exit_code == 1
-    assert re.search(r"kr_ml\.sas:3:29: error RN001 .*Kenward-Roger", res.output), res.output   # was "<input> [ddf]"
+    assert re.search(r"kr_ml\.sas:3:26: error RN001 .*Kenward-Roger", res.output), res.output   # was "<input> [ddf]"
