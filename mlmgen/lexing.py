@@ -276,6 +276,7 @@ class SyntaxBuilder:
                     ddf=self.ddf, data=self.data_member, name=self.name)
         try:
             ps.model = validate(Model(contrasts=tuple(contrasts), **base), self.src.file)
+            self._own_package_refusals(ps)
             return ps
         except MlmgenError as e:
             first = list(e.diagnostics)
@@ -307,6 +308,24 @@ class SyntaxBuilder:
             loc = self._field_location(d.location.field) or where
             self.diagnostics.append(Diagnostic(d.code, d.message, Severity.ERROR, loc))
         return ps
+
+    def _own_package_refusals(self, ps) -> None:
+        """RN001 when the snippet's own package refuses the settings it writes (lmerTest: Kenward-Roger with
+        REML=FALSE; Stata: dfmethod(satterthwaite|kroger) with ML): the command stops with an error there.
+        The package's renderer knows these rules; names and labels are the reader's business."""
+        from .dialects import DIALECTS
+        try:
+            DIALECTS[self.dialect].context(ps.model)
+        except MlmgenError as e:
+            for d in e.diagnostics:
+                if d.code != "RN001":
+                    continue
+                where = self._field_location(d.location.field) or self.locations.get("command")
+                self.diagnostics.append(Diagnostic(
+                    "RN001", d.message + " (the snippet stops with an error in its own package)", Severity.ERROR,
+                    where or Location(file=self.src.file, line=1, col=1), d.fix))
+        except (NotImplementedError, KeyError):
+            pass
 
     def _field_location(self, fld: str | None) -> Location | None:
         if not fld:

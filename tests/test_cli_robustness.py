@@ -185,3 +185,17 @@ def test_translate_refusal_points_at_the_source_setting(tmp_path):
     res = CliRunner().invoke(cli, ["translate", str(f), "--to", "r"])
     assert res.exit_code == 1
     assert re.search(r"kr_ml\.sas:3:26: error RN001 .*Kenward-Roger", res.output), res.output   # was "<input> [ddf]"
+
+
+@pytest.mark.parametrize("name,text,where", [
+    ("ml_kr.R", 'm <- lmer(y ~ x + (1|g), data=d, REML=FALSE)\nsummary(m, ddf="Kenward-Roger")\n', "2:16"),
+    ("ml_kr.do", "mixed y c.x || g:, mle dfmethod(kroger)\n", "1:24"),
+    ("ml_satt.do", "mixed y c.x || g:, dfmethod(satterthwaite)\n", "1:20"),
+])
+def test_snippet_its_own_package_refuses_is_rn001(tmp_path, name, text, where):
+    # lmerTest stops with "Kenward-Roger's method is only available for REML model fits" (checked in R 4.2);
+    # Stata allows dfmethod(satterthwaite|kroger) with reml only (../shared/design/package-conventions.md)
+    f = tmp_path / name
+    f.write_text(text)
+    res = CliRunner().invoke(cli, ["lint", str(f)])
+    assert res.exit_code == 1 and re.search(rf"{re.escape(name)}:{where}: error RN001 ", res.output), res.output

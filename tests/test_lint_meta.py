@@ -95,7 +95,8 @@ def test_lint_exit_codes_and_formats(tmp_path):
     assert json.loads(run("lint", str(clean), "--format", "json").output) == []
 
     warn = tmp_path / "warn.do"
-    warn.write_text("mixed langpost c.WCverb || schoolID: WCverb, dfmethod(satterthwaite)\n")
+    # (dfmethod(residual): Satterthwaite would be RN001 here, Stata allows it with reml only)
+    warn.write_text("mixed langpost c.WCverb || schoolID: WCverb, dfmethod(residual)\n")
     res = run("lint", str(warn))
     assert res.exit_code == 0                           # warnings only
     assert re.search(r"^.*warn\.do:1:1: warning PT002 \[implicit-estimation-method\] ", res.output, re.M)
