@@ -124,7 +124,7 @@ def compare(snips: list[Snippet]) -> Comparison:
     agree: list[str] = []
     for s in snips:
         for d in s.diagnostics:
-            if d.severity == Severity.ERROR and d.code in ("SY001", "SY002", "SY003", "SY004"):
+            if d.severity == Severity.ERROR and d.code in ("SY001", "SY002", "SY003", "SY004", "RN001"):
                 loc = d.location
                 where = f"{loc.line}:{loc.col}" if loc.line else ""
                 txt = f" ({loc.text!r})" if loc.text and len(loc.text) < 60 and loc.text not in d.message else ""

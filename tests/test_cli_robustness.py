@@ -199,3 +199,10 @@ def test_snippet_its_own_package_refuses_is_rn001(tmp_path, name, text, where):
     f.write_text(text)
     res = CliRunner().invoke(cli, ["lint", str(f)])
     assert res.exit_code == 1 and re.search(rf"{re.escape(name)}:{where}: error RN001 ", res.output), res.output
+
+
+def test_same_lists_a_snippet_its_package_refuses(tmp_path):
+    f = tmp_path / "ml_satt.do"
+    f.write_text("mixed y c.x || g:, dfmethod(satterthwaite)\n")
+    res = CliRunner().invoke(cli, ["same", "-q", str(f), str(f)])
+    assert res.exit_code == 1 and "RN001" in res.output, res.output      # was: SAME (exit 0)
