@@ -206,3 +206,13 @@ def test_same_lists_a_snippet_its_package_refuses(tmp_path):
     f.write_text("mixed y c.x || g:, dfmethod(satterthwaite)\n")
     res = CliRunner().invoke(cli, ["same", "-q", str(f), str(f)])
     assert res.exit_code == 1 and "RN001" in res.output, res.output      # was: SAME (exit 0)
+
+
+def test_standard_input(tmp_path):
+    text = (ROOT / "reference_outputs" / "lecture" / "syntax" / "4a_stata.do").read_text()
+    res = CliRunner().invoke(cli, ["lint", "-"], input=text)          # was: CL001 "cannot read -"
+    assert res.exit_code == 1 and re.search(r"^-:1:16: error SY002 ", res.output, re.M), res.output
+    res = CliRunner().invoke(cli, ["lint", "-", "--fix"], input=text)
+    assert res.exit_code == 2 and "CL001" in res.output
+    res = CliRunner().invoke(cli, ["translate", "-", "--to", "r", "-o", str(tmp_path)], input=text)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stdin.R"]    # was: a file named "-.R"

@@ -23,6 +23,9 @@ def _input_error(code: str, message: str, file: str | None = None) -> MlmgenErro
 
 
 def read_text(path: str) -> str:
+    if path == "-":                                  # standard input, as in parse, translate and same
+        from ..translate import read_text as read_syntax
+        return read_syntax(path)
     try:
         return Path(path).read_text(encoding="utf-8-sig")     # a byte-order mark (Windows editors) is skipped
     except UnicodeDecodeError:
@@ -108,7 +111,7 @@ def apply_fixes(parsed, findings) -> dict[str, str]:
 
 
 @click.command("lint")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--data", "data_path", type=click.Path(dir_okay=False),
               help="data (CSV or .dta) to compute variable roles exactly")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False),
@@ -135,6 +138,8 @@ def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles, select
     roles = build_roles(parsed, data, reference)
     findings = lint_findings(parsed, data, reference, model_path, roles, data_file=data_path)
     texts = {p.file: p.text for p in parsed if p.file}
+    if fix and "-" in files:
+        raise _input_error("CL001", "--fix rewrites files; it cannot rewrite standard input (-)", "-")
     if fix:
         fixed = apply_fixes(parsed, findings)
         for path, text in fixed.items():

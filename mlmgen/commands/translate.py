@@ -35,7 +35,7 @@ def translate_cmd(file, source, to, output_dir):
     if output_dir:
         out = Path(output_dir)
         for n, t in tr.outputs.items():
-            path = out / f"{Path(file).stem}{DIALECTS[n].extension}"
+            path = out / f"{'stdin' if file == '-' else Path(file).stem}{DIALECTS[n].extension}"
             write_file(path, t)
             click.echo(f"wrote {path}")
     else:
