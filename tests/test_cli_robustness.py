@@ -216,3 +216,10 @@ def test_standard_input(tmp_path):
     assert res.exit_code == 2 and "CL001" in res.output
     res = CliRunner().invoke(cli, ["translate", "-", "--to", "r", "-o", str(tmp_path)], input=text)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stdin.R"]    # was: a file named "-.R"
+
+
+@pytest.mark.parametrize("extra", [["--ddf", "kr"], ["--method", "ml"], ["--l1", "verb10"], ["--mean", "CMverb10"]])
+def test_diff_options_that_would_be_ignored_are_refused(extra):
+    table = str(ROOT / "reference_outputs" / "lecture" / "sas_tables" / "2b_covparms.txt")
+    res = CliRunner().invoke(cli, ["diff", table, table, *extra])      # was: silently ignored, exit 0
+    assert res.exit_code == 2 and f"[{extra[0]}]: error CL001" in res.output, res.output

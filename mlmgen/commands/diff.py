@@ -27,7 +27,7 @@ VERDICT = {"DF001": "DIFFERS", "DF002": "explained", "DF003": "agrees", "DF004":
 
 
 @click.command("diff")
-@click.argument("args", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("args", nargs=-1, type=click.Path(dir_okay=False), metavar="[MODEL.toml] OUTPUT...")
 @click.option("--formula", help="an lme4 formula instead of a model file")
 @click.option("--data", type=click.Path(dir_okay=False), help="the data the outputs were computed from")
 @click.option("--from", "package", help="read every OUTPUT as this package's output (sas, lme4, stata, spss)")
@@ -48,8 +48,27 @@ VERDICT = {"DF001": "DIFFERS", "DF002": "explained", "DF003": "agrees", "DF004":
 @handle_errors
 def diff_cmd(args, formula, data, package, method, ddf, hybrid, cmc, l1, within, mean, struck, merge,
              only_differences, fmt):
-    """Diff printed OUTPUT files against mlmgen's fit of MODEL (with --data) or against each other."""
+    """Diff printed OUTPUT files against mlmgen's fit of MODEL (with --data) or against each other.
+
+    \b
+      mlmgen diff MODEL.toml --data FILE OUTPUT...    fit the model, diff every output against the fit
+      mlmgen diff --formula "y ~ x + (1 + x | g)" --data FILE OUTPUT...
+      mlmgen diff OUTPUT OUTPUT...                     no data: diff the outputs against the first one
+      mlmgen diff --hybrid H.txt --cmc C.txt           one model in two parameterisations
+
+    Each OUTPUT (SAS listing, R summary(), Stata log, SPSS tables) is read by its package's reader
+    (recognised from the text, or --from). Verdicts: DF003 agrees within printed precision, DF002 differs
+    for a known reason, DF001 differs, DF004 not comparable, DF005 an output's own numbers disagree.
+
+    Exit codes: 0 everything agrees or is explained, 1 any DF001 or DF005, 2 bad input."""
     model_file, outputs = _split_args(args, formula, data, hybrid, cmc)
+    unused = [(name, "a model file or --formula") for name, v in (("--method", method), ("--ddf", ddf)) if v
+              and not (model_file or formula)]
+    unused += [(name, "--hybrid/--cmc") for name, v in (("--l1", l1), ("--within", within), ("--mean", mean))
+               if v and not hybrid]
+    if unused:
+        raise MlmgenError([Diagnostic("CL001", f"{name} is used only with {needs}; it would be ignored here",
+                                      Severity.ERROR, Location(field=name)) for name, needs in unused])
     model = load_model_or_formula(model_file, formula, method, ddf) if (model_file or formula) else None
     report = run_diff(model, data, outputs, package=package, hybrid=hybrid, cmc=cmc, l1=l1, within=within,
                       mean=mean, include_struck=struck, model_label=model_file or f'"{formula}"', merge=merge)
