@@ -223,3 +223,16 @@ def test_diff_options_that_would_be_ignored_are_refused(extra):
     table = str(ROOT / "reference_outputs" / "lecture" / "sas_tables" / "2b_covparms.txt")
     res = CliRunner().invoke(cli, ["diff", table, table, *extra])      # was: silently ignored, exit 0
     assert res.exit_code == 2 and f"[{extra[0]}]: error CL001" in res.output, res.output
+
+
+def test_lint_code_filters_and_package_option():
+    do = str(ROOT / "reference_outputs" / "lecture" / "syntax" / "4a_stata.do")
+    for opt, spec in (("--select", "FOO"), ("--ignore", "SY02")):      # was: silently hid every finding
+        res = CliRunner().invoke(cli, ["lint", do, opt, spec])
+        assert res.exit_code == 2 and f"[{opt}]: error CL001" in res.output, res.output
+    res = CliRunner().invoke(cli, ["lint", do, "--select", ","])        # was: "no findings"
+    assert res.exit_code == 1 and "SY002" in res.output
+    # --package names the syntax files' package; a .toml file stays a model file (was: read as Stata)
+    toml = str(ROOT / "examples" / "4a_hybrid_fixed_main_effects.toml")
+    res = CliRunner().invoke(cli, ["lint", do, toml, "--package", "stata"])
+    assert "cannot read" not in res.output and toml + ":" not in res.output.replace(do, ""), res.output

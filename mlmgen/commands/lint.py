@@ -43,7 +43,7 @@ def parse_file(path: str, package: str | None = None):
     from ..lint import parsed_from_model
     from ..diagnostics import read_text_file
     from ..modelfile import loads_model
-    if path.lower().endswith(".toml") and package is None:
+    if path.lower().endswith(".toml"):          # a model file whatever --package says (it names syntax packages)
         text = read_text_file(path, "MF001", "model file")      # UTF-8, as `mlmgen render` reads it
         return parsed_from_model(loads_model(text, path), path, text)
     text = read_text(path)
@@ -119,7 +119,8 @@ def apply_fixes(parsed, findings) -> dict[str, str]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--fix", is_flag=True, help="rewrite each FILE with its mechanical fixes applied (same package)")
 @click.option("--package", type=click.Choice(["sas", "lme4", "r", "stata", "spss"], case_sensitive=False),
-              help="the package all FILEs are written for (default: recognised from each file)")
+              help="the package all syntax FILEs are written for (default: recognised from each file; .toml "
+                   "files are always model files)")
 @click.option("--show-roles", is_flag=True, help="print the variable roles used and where they came from")
 @click.option("--select", metavar="CODES", help="report only these codes or prefixes (comma-separated: MS,RE001)")
 @click.option("--ignore", metavar="CODES", help="do not report these codes or prefixes (comma-separated: SY005)")
@@ -130,8 +131,14 @@ def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles, select
 
     Exit codes: 0 no error-level finding, 1 an error-level finding is reported, 2 unreadable input (a missing
     or unreadable file, no model in a file, unreadable --model or --data, unknown package)."""
+    from ..diagnostics import CODES
     from ..lint import build_roles, lint_findings
     from ..modelfile import load_model
+    for opt, spec in (("--select", select), ("--ignore", ignore)):
+        unknown = [c for c in _codes(spec) or () if not any(k.startswith(c) for k in CODES)]
+        if unknown:
+            raise MlmgenError(Diagnostic("CL001", f"{opt}: no code starts with {', '.join(unknown)} (`mlmgen rules` "
+                                         f"lists the lint codes)", Severity.ERROR, Location(field=opt)))
     parsed = [parse_file(f, package) for f in files]
     reference = load_model(model_path) if model_path else None
     data = read_data(data_path) if data_path else None
@@ -166,9 +173,8 @@ def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles, select
 
 
 def _codes(spec: str | None) -> tuple[str, ...] | None:
-    if spec is None:
-        return None
-    return tuple(c.strip().upper() for c in spec.split(",") if c.strip())
+    codes = tuple(c.strip().upper() for c in (spec or "").split(",") if c.strip())
+    return codes or None                        # an empty list selects (ignores) nothing, not everything
 
 
 def _wanted(code: str, select: str | None, ignore: str | None) -> bool:
