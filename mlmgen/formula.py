@@ -111,7 +111,11 @@ class _Parser:
         return self.finish(_unquote(lhs.text), (lhs.start, lhs.end), terms)
 
     def sum(self) -> list:
-        out = list(self.prod())
+        t = self.peek()
+        if t is not None and t.kind == "op" and t.text in "+-":
+            out = []                                 # a leading sign, as in R's `y ~ -1 + x`, `(-1 + x | g)`
+        else:
+            out = list(self.prod())
         keys = {_atoms_key(a) for a, _ in out}       # kept up to date: linear in the number of terms
         while self.peek() is not None and self.peek().text in "+-" and self.peek().kind == "op":
             op = self.take().text

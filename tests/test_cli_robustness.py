@@ -236,3 +236,13 @@ def test_lint_code_filters_and_package_option():
     toml = str(ROOT / "examples" / "4a_hybrid_fixed_main_effects.toml")
     res = CliRunner().invoke(cli, ["lint", do, toml, "--package", "stata"])
     assert "cannot read" not in res.output and toml + ":" not in res.output.replace(do, ""), res.output
+
+
+@pytest.mark.parametrize("formula,written", [
+    ("y ~ -1 + x + (1|g)", "formula=y~0+x+(1|g))"),           # was: MF003 "unexpected '-'"
+    ("y ~ x + (-1 + x|g)", "formula=y~1+x+(0+x|g))"),
+    ("y ~ + x + (1|g)", "formula=y~1+x+(1|g))"),
+])
+def test_lme4_formula_with_a_leading_sign(formula, written):
+    res = CliRunner().invoke(cli, ["render", "--to", "r", "--formula", formula])
+    assert res.exit_code == 0 and written in res.output, res.output
