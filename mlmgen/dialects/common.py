@@ -93,6 +93,21 @@ def correlated(model: Model) -> bool:
     return model.random.covariance == "un" and model.random.q > 1
 
 
+KR_ML_NOTE = ("Kenward-Roger df with ML: the Kenward-Roger adjustment is derived for REML fits; lmerTest and "
+              "Stata refuse this combination.")
+
+
+def contrast_terms(model: Model, row) -> list[tuple[tuple[str, ...] | None, float]]:
+    """Each (term name, coefficient) of a contrast row as (the model term's factors, or None for the
+    intercept, coefficient): the piece every package's contrast syntax spells in its own way."""
+    n0 = 1 if model.intercept else 0
+    out = []
+    for name, c in row:
+        idx = model.term_index(name)
+        out.append((None if (model.intercept and idx == 0) else model.fixed[idx - n0].factors, c))
+    return out
+
+
 def fmt_coef(x: float) -> str:
     """A contrast coefficient as the lecture writes it: 1, -1, 0.5."""
     return fmt_number(float(x))

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 from ...escape import comment_text, quote_string
 from ...model import Model
-from ..common import (DEFAULT_DATA, check_names, correlated, derived_rhs, fmt_coef, prep_rounds, raise_problems,
-                      wrap)
+from ..common import (DEFAULT_DATA, KR_ML_NOTE, check_names, contrast_terms, correlated, derived_rhs, fmt_coef,
+                      prep_rounds, raise_problems, wrap)
 from ...diagnostics import Diagnostic, Location, Severity
 
 DDFM = {"satterthwaite": "Satterthwaite", "kenward-roger": "KenwardRoger", "residual": "Residual",
         "between-within": "BetWithin", "containment": "Contain", "none": "None"}
 TYPE = {"un": "UN", "vc": "VC"}
-KR_ML_NOTE = ("Kenward-Roger df with ML: the Kenward-Roger adjustment is derived for REML fits; lmerTest and "
-              "Stata refuse this combination.")
 
 
 def term(factors: tuple[str, ...]) -> str:
@@ -32,12 +30,8 @@ def term(factors: tuple[str, ...]) -> str:
 
 
 def coef_list(model: Model, row) -> str:
-    parts = []
-    for name, c in row:
-        idx = model.term_index(name)
-        t = "INTERCEPT" if (model.intercept and idx == 0) else term(model.fixed[idx - (1 if model.intercept else 0)].factors)
-        parts.append(f"{t} {fmt_coef(c)}")
-    return " ".join(parts)
+    """`INTERCEPT 1 x 1 x*z -1`: one ESTIMATE/CONTRAST row."""
+    return " ".join(f"{'INTERCEPT' if f is None else term(f)} {fmt_coef(c)}" for f, c in contrast_terms(model, row))
 
 
 def data_name(model: Model, problems: list) -> tuple[str, list[tuple[str, str]]]:

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from ...escape import comment_text, quote_string
 from ...model import Model
-from ..common import (check_names, correlated, derived_rhs, fmt_coef, not_expressible, prep_rounds,
+from ..common import (KR_ML_NOTE, check_names, contrast_terms, correlated, derived_rhs, fmt_coef, not_expressible,
+                      prep_rounds,
                       raise_problems, wrap)
 
 DFMETHOD = {"satterthwaite": "SATTERTHWAITE", "kenward-roger": "KENWARDROGER", "residual": "RESIDUAL"}
 COVTYPE = {"un": "UN", "vc": "VC"}
-KR_ML_NOTE = ("Kenward-Roger df with ML: the Kenward-Roger adjustment is derived for REML fits; lmerTest and "
-              "Stata refuse this combination.")
 
 
 def term(factors: tuple[str, ...]) -> str:
@@ -31,12 +30,8 @@ def term(factors: tuple[str, ...]) -> str:
 
 
 def test_row(model: Model, row) -> str:
-    parts = []
-    for name, c in row:
-        idx = model.term_index(name)
-        t = "INTERCEPT" if (model.intercept and idx == 0) else term(model.fixed[idx - (1 if model.intercept else 0)].factors)
-        parts.append(f"{t} {fmt_coef(c)}")
-    return " ".join(parts)
+    """`INTERCEPT 1 x 1 x*z -1`: one /TEST row."""
+    return " ".join(f"{'INTERCEPT' if f is None else term(f)} {fmt_coef(c)}" for f, c in contrast_terms(model, row))
 
 
 def context(model: Model, data_prep: bool = False) -> dict:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from ...escape import comment_text
 from ...model import Model
-from ..common import (check_names, correlated, derived_rhs, fmt_coef, not_expressible, prep_rounds,
+from ..common import (check_names, contrast_terms, correlated, derived_rhs, fmt_coef, not_expressible,
+                      prep_rounds,
                       raise_problems, wrap)
 
 DFMETHOD = {"satterthwaite": "satterthwaite", "kenward-roger": "kroger", "residual": "residual"}
@@ -31,12 +32,8 @@ def term(factors: tuple[str, ...]) -> str:
 
 
 def lincom_expr(model: Model, row) -> str:
-    parts = []
-    for name, c in row:
-        idx = model.term_index(name)
-        t = "_cons" if (model.intercept and idx == 0) else term(model.fixed[idx - (1 if model.intercept else 0)].factors)
-        parts.append(f"{t}*{fmt_coef(c)}")
-    return " + ".join(parts)
+    """`c.x*1 + c.z*-1`: one lincom/test expression."""
+    return " + ".join(f"{'_cons' if f is None else term(f)}*{fmt_coef(c)}" for f, c in contrast_terms(model, row))
 
 
 def context(model: Model, data_prep: bool = False) -> dict:
