@@ -292,6 +292,12 @@ class _Parser:
             if len(self.bars) > 1 or any(b[2] == "||" for b in self.bars):
                 covariance = "vc"
             for re_terms, re_int, _bar, _g, s, e in self.bars:
+                # lme4 does not merge bar terms: (1|g) + (1|g) fits two variance components for one effect
+                again = (["the random intercept"] if re_int and r_int else []) + \
+                    [f"the random slope of {f}" for atoms, _ in re_terms for a in atoms for f in a if f in slopes]
+                if again:
+                    raise FormulaError(f"{again[0]} is in two bar terms: lme4 fits a separate variance for each "
+                                       f"(a model mlmgen does not have); write it once", s, e, "SY004")
                 r_int = r_int or re_int
                 if re_int:
                     spans.setdefault("random:Intercept", (s, e))

@@ -246,3 +246,10 @@ def test_lint_code_filters_and_package_option():
 def test_lme4_formula_with_a_leading_sign(formula, written):
     res = CliRunner().invoke(cli, ["render", "--to", "r", "--formula", formula])
     assert res.exit_code == 0 and written in res.output, res.output
+
+
+@pytest.mark.parametrize("formula", ["y ~ x + (1|g) + (1|g)", "y ~ x + (1|g) + (0+x|g) + (0+x|g)"])
+def test_lme4_effect_in_two_bar_terms_is_sy004(formula):
+    # R 4.2 / lme4 1.1-31: (1|Subject) + (1|Subject) gives two variances, Subject and Subject.1 (was: merged)
+    res = CliRunner().invoke(cli, ["render", "--to", "r", "--formula", formula])
+    assert res.exit_code == 2 and "SY004" in res.output and "two bar terms" in res.output, res.output
