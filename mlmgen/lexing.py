@@ -220,6 +220,11 @@ class SyntaxBuilder:
     def add_random(self, name: str | None, start: int, end: int) -> None:
         """A random effect: `None` = the intercept, else a slope on variable `name`."""
         if name is None:
+            if self.r_intercept:             # as for a slope: the package fits a variance for each (was silent)
+                self.diag("SY001", "the random intercept is listed twice (the package fits a separate variance "
+                          "for each; mlmgen reads one)", start, end, Severity.WARNING,
+                          Fix("write the random intercept once"))
+                return
             self.r_intercept = True
             self.locations.setdefault("random:Intercept", self.loc(start, end))
             return

@@ -253,3 +253,16 @@ def test_lme4_effect_in_two_bar_terms_is_sy004(formula):
     # R 4.2 / lme4 1.1-31: (1|Subject) + (1|Subject) gives two variances, Subject and Subject.1 (was: merged)
     res = CliRunner().invoke(cli, ["render", "--to", "r", "--formula", formula])
     assert res.exit_code == 2 and "SY004" in res.output and "two bar terms" in res.output, res.output
+
+
+@pytest.mark.parametrize("name,text", [
+    ("twice.sas", "proc mixed data=d; class g; model y = x; random intercept / subject=g;\n"
+                  "random intercept / subject=g; run;\n"),
+    ("twice.do", "mixed y c.x || g: || g:, reml\n"),
+    ("twice.sps", "MIXED y WITH x\n /FIXED = x\n /RANDOM = INTERCEPT | SUBJECT(g)\n /RANDOM = INTERCEPT | SUBJECT(g).\n"),
+])
+def test_random_intercept_listed_twice_is_said(tmp_path, name, text):
+    f = tmp_path / name
+    f.write_text(text)
+    res = CliRunner().invoke(cli, ["parse", str(f)])                   # was: merged without a word
+    assert res.exit_code == 0 and "random intercept is listed twice" in res.output, res.output
