@@ -198,9 +198,32 @@ def guess_output_package(text: str) -> str | None:
     return best if len(tied) == 1 else None
 
 
+_DECIMAL_COMMA = re.compile(r"[-+\u2212]?(?:\d*,\d{1,2}|\d*,\d{4,}|,\d+)")
+
+
+def check_decimal_point(text: str, file: str | None) -> None:
+    """OU001 when numbers are printed with a decimal comma (`41,621743`, `,359236`: SPSS or Stata in a German
+    or French locale): read as they are, `176,305` would be 176305. Tokens of a table cell only; CSV exports
+    (comma-separated cells) are not checked."""
+    if looks_like_csv(text):
+        return
+    hits = []
+    for i, line in enumerate(text.splitlines(), start=1):
+        for m in re.finditer(r"[^\s]+", line):
+            if _DECIMAL_COMMA.fullmatch(m.group()):
+                hits.append((i, m.start() + 1, m.group()))
+    if len(hits) >= 2:
+        line, col, tok = hits[0]
+        raise MlmgenError(Diagnostic(
+            "OU001", f"numbers are printed with a decimal comma ({tok!r} and {len(hits) - 1} more); mlmgen reads "
+            f"'.' decimals and would misread them (176,305 as 176305)", Severity.ERROR,
+            Location(file=file, line=line, col=col, text=tok), None))
+
+
 def read_output(text: str, file: str | None = None, package: str | None = None) -> FitResult:
     """Read one package's printed output (package sniffed unless given) into a FitResult."""
     from .dialects import get_dialect
+    check_decimal_point(text, file)
     pkg = package or guess_output_package(text)
     if pkg is None:
         raise unreadable("cannot tell which package printed this output (no SAS, R, Stata or SPSS table "

@@ -52,6 +52,9 @@ def hostile(tmp_path_factory) -> Path:
                                      'coefficients = { a = 1 }\nnote = "dropped?"\n')
     covparms = (ROOT / "reference_outputs" / "lecture" / "sas_tables" / "2b_covparms.txt").read_text()
     (d / "overflow.txt").write_text(covparms.replace("0.2386", "1e999"))     # was: OverflowError, exit 3
+    (d / "spss_de.txt").write_text(                      # SPSS in a German locale (was: read as 176305, exit 0)
+        "Estimates of Fixed Effects(a)\nParameter\tEstimate\tStd. Error\tdf\tt\tSig.\n"
+        "Intercept\t41,621743\t,359236\t176,305\t115,862\t,000\n")
     (d / "power.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["x^999999999"]\n')
     return d
 
@@ -74,6 +77,7 @@ CASES = [
     ("diff {d}/empty.txt", 2, "OU00"),
     ("diff {d}/bin.sas", 2, "OU00"),
     ("diff {d}/overflow.txt", 2, "OU001"),
+    ("diff {d}/spss_de.txt", 2, "OU001"),
     ("diff " + str(ROOT / "reference_outputs" / "lecture" / "sas_tables" / "2b_covparms.txt") + " {d}/overflow.txt",
      2, "OU001"),
     ("fit " + EX2B + " --data {d}/empty.txt", 2, "DA001"),
