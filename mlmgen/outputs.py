@@ -229,7 +229,15 @@ def read_output(text: str, file: str | None = None, package: str | None = None) 
         raise unreadable("cannot tell which package printed this output (no SAS, R, Stata or SPSS table "
                          "titles or headers found)", file, code="OU001",
                          fix="copy the whole output including table titles, or name the package with --from")
-    return get_dialect(pkg).parse_output(text, file)
+    dialect = get_dialect(pkg)
+    res = dialect.parse_output(text, file)
+    if not (res.fixed or res.covariance or res.contrasts or res.fit or res.neg2ll is not None or res.gcorr
+            or res.n_obs is not None or res.n_clusters is not None or res.random_effects
+            or res.covariance_structure or res.ddf):    # (a --merge piece may hold only Model Information)
+        # a title and nothing under it: "everything agrees" would be a verdict about nothing
+        raise unreadable(f"no {dialect.title} result rows found (a table title without its rows?)", file,
+                         code="OU002", fix="copy the tables with their header and number rows")
+    return res
 
 
 def read_output_file(path: str | Path, package: str | None = None) -> FitResult:

@@ -55,6 +55,9 @@ def hostile(tmp_path_factory) -> Path:
     (d / "spss_de.txt").write_text(                      # SPSS in a German locale (was: read as 176305, exit 0)
         "Estimates of Fixed Effects(a)\nParameter\tEstimate\tStd. Error\tdf\tt\tSig.\n"
         "Intercept\t41,621743\t,359236\t176,305\t115,862\t,000\n")
+    (d / "title_spss.txt").write_text("Estimates of Fixed Effects\nnothing here\n")
+    (d / "title_lme4.txt").write_text("Linear mixed model fit by REML\n")
+    (d / "title_stata.txt").write_text("Mixed-effects REML regression\n")
     (d / "power.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["x^999999999"]\n')
     return d
 
@@ -78,6 +81,9 @@ CASES = [
     ("diff {d}/bin.sas", 2, "OU00"),
     ("diff {d}/overflow.txt", 2, "OU001"),
     ("diff {d}/spss_de.txt", 2, "OU001"),
+    ("diff {d}/title_spss.txt", 2, "OU002"),        # a title and no rows: was "everything agrees", exit 0
+    ("diff {d}/title_lme4.txt", 2, "OU002"),
+    ("diff {d}/title_stata.txt", 2, "OU002"),
     ("diff " + str(ROOT / "reference_outputs" / "lecture" / "sas_tables" / "2b_covparms.txt") + " {d}/overflow.txt",
      2, "OU001"),
     ("fit " + EX2B + " --data {d}/empty.txt", 2, "DA001"),
