@@ -276,3 +276,22 @@ def test_random_intercept_listed_twice_is_said(tmp_path, name, text):
     f.write_text(text)
     res = CliRunner().invoke(cli, ["parse", str(f)])                   # was: merged without a word
     assert res.exit_code == 0 and "random intercept is listed twice" in res.output, res.output
+
+
+def test_lint_data_with_text_and_semicolons(tmp_path):
+    syn = tmp_path / "m.sas"
+    syn.write_text("proc mixed data=d method=reml; class g; model y = x xc / ddfm=sat;\n"
+                   "random intercept xc / subject=g type=un; run;\n")
+    model = tmp_path / "m.toml"
+    model.write_text('outcome = "y"\ncluster = "g"\nfixed = ["x", "xc"]\n[random]\neffects = ["Intercept", "xc"]\n'
+                     '[variables]\nxc = "x - mean(x) by g"\n')
+    rows = [(g, i + 0.5 * g, 1.0 + i) for g in range(6) for i in range(4)]
+    text = tmp_path / "text.csv"
+    text.write_text("g,x,y\n" + "\n".join(f"{g},{'abc' if k == 3 else x},{y}" for k, (g, x, y) in enumerate(rows)))
+    res = CliRunner().invoke(cli, ["lint", str(syn), "--model", str(model), "--data", str(text)])
+    assert res.exception is None or isinstance(res.exception, SystemExit)    # was: ValueError, internal error
+    assert "DA003" in res.output and res.exit_code == 0, res.output
+    semi = tmp_path / "semi.csv"
+    semi.write_text("g;x;y\n" + "\n".join(f"{g};{x};{y}" for g, x, y in rows))
+    res = CliRunner().invoke(cli, ["lint", str(syn), "--model", str(model), "--data", str(semi)])
+    assert res.exit_code == 0 and "DA002" not in res.output, res.output      # was: one column "g;x;y"

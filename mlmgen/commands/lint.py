@@ -63,15 +63,10 @@ def parse_file(path: str, package: str | None = None):
 
 
 def read_data(path: str):
-    """A DataFrame from CSV (or Stata .dta); DA001 when it cannot be read."""
-    import pandas as pd
-    try:
-        if path.lower().endswith(".dta"):
-            return pd.read_stata(path)
-        return pd.read_csv(path)
-    except Exception as exc:  # pandas raises many kinds for bad files; all are bad input here
-        raise MlmgenError(Diagnostic("DA001", f"cannot read data {path}: {exc.__class__.__name__}: {exc}",
-                                     Severity.ERROR, Location(file=path)))
+    """A DataFrame read as `mlmgen fit` reads data (CSV with its separator sniffed, .dat/.txt, .dta, .sas7bdat,
+    .xpt, .sav; `.` and NA missing); DA001 when it cannot be read."""
+    from ..data import read_data as read_any
+    return read_any(path)
 
 
 def echo_text(diags: list[Diagnostic], texts: dict[str, str]) -> None:
@@ -113,7 +108,7 @@ def apply_fixes(parsed, findings) -> dict[str, str]:
 @click.command("lint")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--data", "data_path", type=click.Path(dir_okay=False),
-              help="data (CSV or .dta) to compute variable roles exactly")
+              help="data to compute variable roles exactly (.csv, .dat/.txt, .dta, .sas7bdat, .xpt, .sav)")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False),
               help="reference model file (TOML): the intended model, for stray and missing predictors")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

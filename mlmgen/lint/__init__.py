@@ -217,6 +217,13 @@ def data_problems(parsed_list: list[ParsedSyntax], data, reference_model: Model 
         out.append(Diagnostic("DA002", f"the cluster variable {c} is not in the data: roles cannot be computed "
                                        f"from the data", Severity.WARNING, Location(file=data_file, field=c)))
     if not missing_cluster:
+        import pandas as pd
+        text = sorted({v for m in models for v in m.predictors if v in df.columns
+                       and (not pd.api.types.is_numeric_dtype(df[v]) or pd.api.types.is_bool_dtype(df[v]))})
+        if text:
+            out.append(Diagnostic("DA003", f"not numeric in the data: {', '.join(text)}; their roles (and those of "
+                                           f"variables derived from them) come from the model file or naming hints, "
+                                           f"if at all", Severity.WARNING, Location(file=data_file, field=text[0])))
         missing = sorted({v for m in models for v in m.predictors if v not in df.columns})
         if missing:
             out.append(Diagnostic("DA002", f"not in the data: {', '.join(missing)}; their roles come from the model "

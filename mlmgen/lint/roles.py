@@ -380,6 +380,11 @@ def roles_declared(levels: dict[str, str], cluster: str | None = None) -> Roles:
     return Roles(roles, cluster)
 
 
+def _numeric(s) -> bool:
+    import pandas as pd
+    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+
+
 def add_derived(df, model):
     """`df` with the model's derived variables added where the data lack them (sources must be present).
 
@@ -393,8 +398,8 @@ def add_derived(df, model):
     for _ in range(len(pending) + 1):
         left = []
         for v in pending:
-            if v.source not in df.columns:
-                left.append(v)
+            if v.source not in df.columns or not _numeric(df[v.source]):
+                left.append(v)              # a text column has no roles from data (was: ValueError)
                 continue
             x = df[v.source].astype(float)
             g = v.cluster or model.cluster
