@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 from mlmgen.formula import model_from_formula
-from mlmgen.report.stata import format_stata
+from mlmgen.report.stata import coef_label, format_stata
 from mlmgen.results import CovParam, FitResult, FixedEffect, Value
 
 LOGS = Path(__file__).resolve().parents[1] / "reference_outputs" / "published"
@@ -76,3 +76,24 @@ def test_achieve_random_slope_log():
                {"f": 543.60, "num_df": 3, "den_df": 154.65, "p": 1e-100}, "vc", ["Intercept", "gevocab_wsc"])
     model = model_from_formula("geread ~ 1 + gevocab_wsc + gevocab_gcm + senroll + (1 + gevocab_wsc || school)")
     compare(format_stata(r, model, dftable="default", stddeviations=True), log)
+
+
+def test_long_names_laid_out_as_real_logs():
+    """The 12-character name column of real logs (80-column line size): `videorelev~t` in the published xtmixed
+    log; from real logit logs with c.x#c.z terms (GitHub remlapmot/cibookex-r, docs/17-causal-surv-stata.md):
+    `c.age#c.age` on one line, `c.wt71#|` over `c.wt71 |`, a factor too long for a line as `c. |` over
+    `smokeinten~y#|`, and every interaction set off by blank `|` lines (also before `_cons`)."""
+    assert coef_label("videorelevant") == ["videorelev~t"]
+    assert coef_label("age:age") == ["c.age#c.age"]
+    assert coef_label("wt71:wt71") == ["c.wt71#", "c.wt71"]
+    assert coef_label("hw2:WCverb") == ["c.hw2#", "c.WCverb"]
+    assert coef_label("smokeintensity:smokeintensity") == ["c.", "smokeinten~y#", "c.", "smokeinten~y"]
+    r = result([("Intercept", 1.5, .1, 50), ("age", .12, .05, 50), ("age:age", -.0008, .0005, 50),
+                ("wt71:wt71", .0001, .0002, 50)], {"var(Intercept)": (1.0, .1), "var(Residual)": (2.0, .1)},
+               1000.0, 10.0, 100, 10, (5, 10, 15), None, "un", ["Intercept"])
+    text = format_stata(r, model_from_formula("y ~ age + I(age^2) + I(wt71^2) + (1 | g)"), dftable="default")
+    lines = text.splitlines()
+    top = next(i for i, ln in enumerate(lines) if ln.startswith("-------------+"))
+    names = [ln[:14] for ln in lines[top + 1:top + 9]]
+    assert names == ["         age |", "             |", " c.age#c.age |", "             |", "      c.wt71#|",
+                     "      c.wt71 |", "             |", "       _cons |"]

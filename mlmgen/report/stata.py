@@ -7,6 +7,14 @@ table (`_cons` last, `c.x#c.z` names), the random-effects table (slopes before `
 covariances `cov(x,_cons)`, SEs with log-scale CIs for variances and Wald CIs for covariances) and the LR test
 against the linear model. Stata's SEs of covariance parameters come from the delta method; at an interior
 optimum they equal the observed-information SEs printed here. Not checked against real Stata output here.
+
+Names as real logs with the default 80-column line size print them (12-character name column): a long name
+abbreviated with `~` (abbrev(): `videorelev~t` in reference_outputs/published/video_xtmixed_stata.log), a long
+interaction over several lines (`coef_label`), as in the real `logit` logs with `c.x#c.z` terms in GitHub
+remlapmot/cibookex-r, docs/17-causal-surv-stata.md. Stata 16's own _xtmixed_display.ado abbreviates the group
+variable to 14 characters on the header line and to 12 in the random-effects block title, and prints
+var()/cov() labels with the full names in a 28-character field; longer labels (over 27 characters), which
+Stata shortens in a way not recorded here, are printed in full.
 """
 from __future__ import annotations
 
@@ -26,6 +34,44 @@ def stata_term(term: str) -> str:
         return "_cons"
     parts = term.split(":")
     return parts[0] if len(parts) == 1 else "#".join(f"c.{p}" for p in parts)
+
+
+def stata_abbrev(name: str, width: int = 12) -> str:
+    """Stata's abbrev(): a name longer than `width` keeps its first width-2 characters, `~` and its last one
+    (`videorelevant` -> `videorelev~t` in the real xtmixed log, `smokeintensity` -> `smokeinten~y`)."""
+    return name if len(name) <= width else name[:width - 2] + "~" + name[-1]
+
+
+def coef_label(term: str) -> list[str]:
+    """The name-column lines of a coefficient row, as real Stata logs print them in the 12-character column:
+    a name that fits on one line (`c.age#c.age`); a longer main effect abbreviated with `~`; a longer
+    interaction over several lines, the factors packed left to right, each line but the last ending in `#`
+    (which takes the blank before `|`: `c.hw2#|`, then `c.WCverb |` with the numbers), and a factor too long
+    for a line split into `c.` and its `~`-abbreviated name (`c.` / `smokeinten~y#|`)."""
+    name = stata_term(term)
+    if len(name) <= 12:
+        return [name]
+    parts = term.split(":")
+    if len(parts) == 1:
+        return [stata_abbrev(name)]
+    lines, cur = [], ""
+    for k, p in enumerate(parts):
+        last = k == len(parts) - 1
+        end, width = ("", 12) if last else ("#", 13)
+        if len(f"c.{p}{end}") > width:          # the factor alone does not fit: `c.` on a line of its own
+            lines += [x for x in (cur, "c.") if x]
+            cur = stata_abbrev(p) + end
+        elif cur and len(f"{cur}c.{p}{end}") > width:
+            lines.append(cur)
+            cur = f"c.{p}{end}"
+        else:
+            cur += f"c.{p}{end}"
+    return lines + [cur]
+
+
+def _label_lines(lines: list[str]) -> list[str]:
+    """All but the last label line (that one carries the numbers): `c.hw2#|`, `          c. |`."""
+    return [f"{x:>13}|" if x.endswith("#") else f"{x:>12} |" for x in lines[:-1]]
 
 
 def stata_effect(e: str) -> str:
@@ -51,7 +97,7 @@ def format_stata(result: FitResult, model=None, dftable: str = "pvalue", stddevi
     ex = r.extra
     out = []
     out.append(_hdr(f"Mixed-effects {'REML' if reml else 'ML'} regression", "Number of obs", stata_int(r.n_obs)))
-    out.append(_hdr(f"Group variable: {cluster}", "Number of groups", stata_int(r.n_clusters)))
+    out.append(_hdr(f"Group variable: {stata_abbrev(cluster, 14)}", "Number of groups", stata_int(r.n_clusters)))
     if "cluster_size_min" in ex:
         out.append(" " * 48 + "Obs per group:")
         out.append(f"{'':<62}min = {stata_int(int(ex['cluster_size_min'])):>10}")
@@ -89,27 +135,32 @@ def format_stata(result: FitResult, model=None, dftable: str = "pvalue", stddevi
     tcol = "t" if small else "z"
     pcol = small and dftable == "pvalue"
     if pcol:
-        out.append(f"{outcome[:12]:>12} | Coefficient  Std. err.      DF       {tcol}    P>|{tcol}|")
+        out.append(f"{stata_abbrev(outcome):>12} | Coefficient  Std. err.      DF       {tcol}    P>|{tcol}|")
     else:
-        out.append(f"{outcome[:12]:>12} | Coefficient  Std. err.      {tcol}    P>|{tcol}|     [95% conf. interval]")
+        out.append(f"{stata_abbrev(outcome):>12} | Coefficient  Std. err.      {tcol}    P>|{tcol}|     [95% conf. interval]")
     out.append("-" * 13 + "+" + "-" * 64)
     order = [f for f in fixed if f.term != "Intercept"] + [f for f in fixed if f.term == "Intercept"]
-    for f in order:
+    for k, f in enumerate(order):
         est, se = num(f.estimate), num(f.se)
-        name = stata_term(f.term)
+        lines = coef_label(f.term)
+        name = lines[-1]
+        # real logs set an interaction off with a blank `|` line above and below (one between two of them)
+        if k and (":" in f.term or ":" in order[k - 1].term):
+            out.append(f"{'':>12} |")
+        out += _label_lines(lines)
         if pcol:
             df, p = df_p(f)
-            out.append(f"{name[:12]:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(df, 2):>9} "
+            out.append(f"{name:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(df, 2):>9} "
                        f"{stata_f(num(f.t), 2):>7}   {stata_f(p, 3):>5}")
         elif small:
             df, p = df_p(f)
             crit = stats.t.ppf(0.975, df) if df and math.isfinite(df) else Z975
             lo, hi = est - crit * se, est + crit * se
-            out.append(f"{name[:12]:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(f.t), 2):>8}   "
+            out.append(f"{name:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(f.t), 2):>8}   "
                        f"{stata_f(p, 3):>5}    {stata_g(lo):>9}   {stata_g(hi):>9}")
         else:
             lo, hi = est - Z975 * se, est + Z975 * se
-            out.append(f"{name[:12]:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(f.t), 2):>8}   "
+            out.append(f"{name:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(f.t), 2):>8}   "
                        f"{stata_f(num(f.p), 3):>5}    {stata_g(lo):>9}   {stata_g(hi):>9}")
     out.append(DASH)
     out.append("")
@@ -128,7 +179,7 @@ def _random_table(r: FitResult, cluster: str, stddeviations: bool = False) -> li
     struct = "Unstructured" if (r.covariance_structure == "un" and len(eff) > 1) else \
         ("Identity" if len(eff) == 1 else "Independent")
     out = [DASH, "  Random-effects parameters  |   Estimate   Std. err.     [95% conf. interval]",
-           "-" * 29 + "+" + "-" * 48, f"{cluster + ': ' + struct:<29}|"]
+           "-" * 29 + "+" + "-" * 48, f"{stata_abbrev(cluster) + ': ' + struct:<29}|"]
     rows = [(f"var({stata_effect(e)})", cov.get(f"var({e})"), True) for e in eff]
     if r.covariance_structure == "un":
         for i in range(len(eff)):
