@@ -295,3 +295,15 @@ def test_lint_data_with_text_and_semicolons(tmp_path):
     semi.write_text("g;x;y\n" + "\n".join(f"{g};{x};{y}" for g, x, y in rows))
     res = CliRunner().invoke(cli, ["lint", str(syn), "--model", str(model), "--data", str(semi)])
     assert res.exit_code == 0 and "DA002" not in res.output, res.output      # was: one column "g;x;y"
+
+
+def test_lint_roles_of_huge_values(tmp_path):
+    syn = tmp_path / "m.sas"
+    syn.write_text("proc mixed data=d method=reml; class g; model y = x / ddfm=sat;\n"
+                   "random intercept / subject=g; run;\n")
+    rows = [(g, (i - 1.5 + 0.1 * g) * 1e200, 1.0 + i) for g in range(6) for i in range(4)]
+    data = tmp_path / "big.csv"
+    data.write_text("g,x,y\n" + "\n".join(f"{g},{x!r},{y}" for g, x, y in rows))
+    res = CliRunner().invoke(cli, ["lint", str(syn), "--data", str(data), "--show-roles"])
+    # was: squares overflowed to inf and x came out "nearly level-2"
+    assert "role: x = constant-centred level-1" in res.output, res.output

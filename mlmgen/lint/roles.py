@@ -203,8 +203,9 @@ def roles_from_data(df, cluster: str, names: Iterable[str] | None = None) -> Rol
         if ok.sum() == 0 or _is_constant(x[ok], tol):
             roles[c] = Role(c, "constant", c, note="no variation in the data")
             continue
-        within_ss = float(np.sum(d ** 2))
-        total_ss = float(np.sum((x[ok] - x[ok].mean()) ** 2))
+        scale = max(1.0, float(np.max(np.abs(x[ok]))))     # the share is scale-free; squares of 1e200 overflow
+        within_ss = float(np.sum((d / scale) ** 2))
+        total_ss = float(np.sum(((x[ok] - x[ok].mean()) / scale) ** 2))
         cm_present = cm[cnt > 0]
         if float(np.max(np.abs(d))) <= tol:
             roles[c] = Role(c, "L2", c, note="constant within every cluster")
