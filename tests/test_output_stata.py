@@ -30,10 +30,10 @@ Log restricted-likelihood = -12934.172          Prob > F          =     0.0000
     CMverb10 |   .8254925   .4052897   182.3    2.04   0.043
       verb10 |   2.361305   .0785575   123.9   30.06   0.000
              |
-   c.mixgrd#|
+    c.mixgrd#|
     c.verb10 |   .3362004   .1566965   238.9    2.15   0.033
              |
-   c.mixgrd#|
+    c.mixgrd#|
   c.CMverb10 |    .413596   .5535789   235.1    0.75   0.456
              |
        _cons |   41.62174   .3592363   176.3  115.86   0.000
@@ -201,7 +201,7 @@ def test_printed_interactions_read_back(key):
 def test_factor_split_over_two_lines_reads_back():
     """`c.` over `smokeinten~y#|`: a factor too long for the name column, as in the real logit log in
     GitHub remlapmot/cibookex-r, docs/17-causal-surv-stata.md."""
-    text = OLD_LAYOUT.replace("   c.mixgrd#|\n    c.verb10 |",
+    text = OLD_LAYOUT.replace("    c.mixgrd#|\n    c.verb10 |",
                               "          c. |\nsmokeinten~y#|\n          c. |\nsmokeinten~y |")
     res = parse_output(text)
     assert res.fixed[4].term == "smokeinten~y:smokeinten~y" and res.fixed[4].estimate.printed == ".3362004"

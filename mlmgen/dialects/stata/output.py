@@ -7,8 +7,9 @@ Understood:
   / `Log likelihood =` (converted to -2 log L with the rounding carried);
 * the fixed-effects table in the older (`Coef.`, `Std. Err.`, `[95% Conf. Interval]`) and newer
   (`Coefficient`, `Std. err.`, `[95% conf. interval]`) layouts, with `z`/`P>|z|` or `t`/`P>|t|`, with or
-  without `dftable(pvalue)` (a `DF` column); interactions printed over two lines (`c.mixgrd#|` then
-  `c.verb10 |`); names shortened with `~`;
+  without `dftable(pvalue)` (a `DF` column); interactions printed over several lines (`c.mixgrd#|` then
+  `c.verb10 |`; a long factor as `c. |` then `smokeinten~y#|`) with blank `|` rows around them; names
+  shortened with `~`;
 * the random-effects table: `<level>: Unstructured | Independent | Identity | Exchangeable`, rows
   `var(x)`, `var(_cons)`, `cov(x,_cons)`, `var(Residual)`, or in the standard-deviation metric
   `sd(x)`, `corr(x,_cons)`, `sd(Residual)` (converted to variances/covariances, rounding carried);
