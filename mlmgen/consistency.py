@@ -190,18 +190,34 @@ def _ic_check(res: FitResult, src) -> list[Finding]:
 # ------------------------------------------------------------------ 2. hybrid versus cluster-MC
 
 def merge(results: list[FitResult]) -> FitResult:
-    """Several tables of one model (solution, covariance parameters, ESTIMATE rows) as one FitResult."""
+    """Several tables of one model (solution, covariance parameters, ESTIMATE rows, fit statistics, model
+    information) as one FitResult. Pieces printed by different packages are refused (CL001)."""
+    sources = list(dict.fromkeys(r.source for r in results))
+    if len(sources) > 1:
+        from .diagnostics import Diagnostic, Location, MlmgenError, Severity
+        raise MlmgenError(Diagnostic(
+            "CL001", "the pieces of one output must come from one package; these are "
+            + "; ".join(f"{r.file or '?'} ({r.source})" for r in results), Severity.ERROR,
+            Location(file=results[1].file, field="--merge")))
     base = FitResult(source=results[0].source, file=" + ".join(r.file or r.source for r in results))
     for r in results:
         base.fixed += r.fixed
         base.covariance += r.covariance
         base.contrasts += r.contrasts
+        base.notes += r.notes
         base.extra.setdefault("struck", []).extend(r.extra.get("struck", []))
         if r.random_effects and not base.random_effects:
             base.random_effects = r.random_effects
+        for conv, vals in r.fit.items():            # Fit Statistics / Information Criteria (were dropped)
+            base.fit.setdefault(conv, {}).update({k: v for k, v in vals.items() if k not in base.fit.get(conv, {})})
         base.gcorr = base.gcorr or r.gcorr
         base.neg2ll = base.neg2ll or r.neg2ll
         base.method = base.method or r.method
+        base.ddf = base.ddf or r.ddf
+        base.n_obs = base.n_obs if base.n_obs is not None else r.n_obs
+        base.n_clusters = base.n_clusters if base.n_clusters is not None else r.n_clusters
+        base.covariance_structure = base.covariance_structure or r.covariance_structure
+        base.optimisation = base.optimisation or r.optimisation
     if base.random_effects:
         from .mapping import un_param
         for c in base.covariance:

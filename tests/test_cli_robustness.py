@@ -307,3 +307,22 @@ def test_lint_roles_of_huge_values(tmp_path):
     res = CliRunner().invoke(cli, ["lint", str(syn), "--data", str(data), "--show-roles"])
     # was: squares overflowed to inf and x came out "nearly level-2"
     assert "role: x = constant-centred level-1" in res.output, res.output
+
+
+def test_diff_merge_keeps_fit_statistics_and_refuses_mixed_packages(tmp_path):
+    lst = (ROOT / "reference_outputs" / "published" / "hsb_rb_table4_2_sas.lst").read_text().splitlines(True)
+    start = next(i for i, ln in enumerate(lst) if "Fit Statistics" in ln)
+    end = next(i for i, ln in enumerate(lst) if "Solution for Fixed Effects" in ln)
+    pieces = [lst[:start], lst[start:end], lst[end:]]
+    paths = []
+    for k, piece in enumerate(pieces):
+        paths.append(tmp_path / f"piece{k}.lst")
+        paths[-1].write_text("".join(piece))
+    import json
+    res = CliRunner().invoke(cli, ["diff", "--merge", "--format", "json", *map(str, paths)])
+    checks = [f["check"] for c in json.loads(res.output)["consistency"] for f in c["findings"]]
+    assert "AIC penalty" in checks, checks                 # was: the Fit Statistics piece was dropped
+    sas = str(ROOT / "reference_outputs" / "lecture" / "sas_tables" / "2b_covparms.txt")
+    r_out = str(ROOT / "reference_outputs" / "r" / "2b_ml.out")
+    res = CliRunner().invoke(cli, ["diff", "--merge", sas, r_out])
+    assert res.exit_code == 2 and "CL001" in res.output    # was: one "SAS" output with both packages' rows
