@@ -90,32 +90,37 @@ def spss_sig(p: float | None) -> str:
 
 
 def stata_g(x: float | None, width: int = 9) -> str:
-    """Stata's %w.0g: up to w-2 significant digits, shortened until the text fits in w characters, trailing
-    zeros dropped, no leading 0 before the point (.5106242, -.0001229, 4.397438; %10.0g: -21576.049)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    """Stata's %w.0g as in real logs: the first column is kept for the sign, so the digits and the point get
+    w-1 characters; fixed notation with as many decimals as fit, trailing zeros dropped and no leading 0
+    (.5106242, .0254462, .0000643, -.0001229, 4.397438, 40.67659; %10.0g: -21576.049); e-notation (3.39e-37)
+    only when fixed notation would show fewer significant digits than the value has to that precision."""
+    if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
         return "."
     if x == 0:
         return "0"
+    room = width - 1
+    sign = "-" if x < 0 else ""
     ax = abs(x)
-    if ax >= 10 ** (width - 2) or ax < 1e-4:
-        s = f"{x:.{max(0, width - 7)}e}"
-        mant, e = s.split("e")
-        if "." in mant:
-            mant = mant.rstrip("0").rstrip(".")
-        return f"{mant}e{int(e):+03d}"
-    lead = int(math.floor(math.log10(ax))) + 1          # digits before the point (<= 0 for |x| < 1)
-    for sig in range(width - 2, 0, -1):
-        dec = max(0, sig - lead)
-        s = f"{x:.{dec}f}"
-        if "." in s:
-            s = s.rstrip("0").rstrip(".")
-        if s.startswith("0."):
-            s = s[1:]
-        elif s.startswith("-0."):
-            s = "-" + s[2:]
-        if len(s) <= width:
-            return s
-    return s
+    e_sig = max(1, room - 5)                              # d.dd + e-05 fills `room`
+    mant, exp = f"{ax:.{e_sig - 1}e}".split("e")
+    needed = len(mant.replace(".", "").rstrip("0")) or 1  # significant digits the value has at that precision
+    fixed = None
+    lead = int(math.floor(math.log10(ax))) + 1            # digits before the point (<= 0 for |x| < 1)
+    for dec in range(max(0, room - max(lead, 0) - 1), -1, -1):
+        t = f"{ax:.{dec}f}"
+        if "." in t:
+            t = t.rstrip("0").rstrip(".")
+        if t.startswith("0."):
+            t = t[1:]
+        if len(t) <= room and t not in ("0", ""):
+            fixed = t
+            break
+    if fixed is not None:
+        digits = fixed.replace(".", "").lstrip("0")
+        if len(digits) >= needed or ax >= 1:
+            return sign + fixed
+    mant = mant.rstrip("0").rstrip(".")
+    return f"{sign}{mant}e{int(exp):+03d}"
 
 
 def stata_f(x: float | None, d: int) -> str:
