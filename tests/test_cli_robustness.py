@@ -326,3 +326,14 @@ def test_diff_merge_keeps_fit_statistics_and_refuses_mixed_packages(tmp_path):
     r_out = str(ROOT / "reference_outputs" / "r" / "2b_ml.out")
     res = CliRunner().invoke(cli, ["diff", "--merge", sas, r_out])
     assert res.exit_code == 2 and "CL001" in res.output    # was: one "SAS" output with both packages' rows
+
+
+def test_lint_fix_does_not_drop_what_it_cannot_represent(tmp_path):
+    f = tmp_path / "repeated.sas"
+    text = ("PROC MIXED DATA=work.Example METHOD=REML;\n  CLASS schoolID;\n"
+            "  MODEL langpost = hw2 mixgrd CMverb10 WCverb / GCORR SOLUTION DDFM=Satterthwaite;\n"
+            "  RANDOM INTERCEPT WCverb / TYPE=UN SUBJECT=schoolID;\n  REPEATED / SUBJECT=schoolID TYPE=AR(1);\nRUN;\n")
+    f.write_text(text)
+    res = CliRunner().invoke(cli, ["lint", str(f), "--fix"])
+    assert f.read_text() == text            # was: rewritten without the REPEATED statement, then "no findings"
+    assert "not rewritten" in res.output and res.exit_code == 1 and "SY004" in res.output, res.output

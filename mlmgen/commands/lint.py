@@ -100,6 +100,16 @@ def apply_fixes(parsed, findings) -> dict[str, str]:
                          or (f.snippet == i and f.diagnostic.code == "SY002") for f in findings)
         if not (edits or reader_fix) or p.model is None or not p.file:
             continue
+        # rewriting renders the model read: text mlmgen could not read or represent (SY001 errors; SY004
+        # warnings and errors such as REPEATED, WEIGHT, a subset) would disappear from the file, changing it
+        kept_out = [f.diagnostic for f in findings if f.snippet == i and f.diagnostic.severity != Severity.INFO
+                    and (f.diagnostic.code == "SY004" or (f.diagnostic.code == "SY001"
+                                                          and f.diagnostic.severity == Severity.ERROR))]
+        if kept_out:
+            d = kept_out[0]
+            click.echo(f"{p.file}: not rewritten: --fix would drop what mlmgen cannot represent "
+                       f"({d.code} at {d.location.line}:{d.location.col}: {d.message}); fix it by hand", err=True)
+            continue
         model = apply_edits(p.model, edits)
         out[p.file] = dumps_model(model) if p.dialect == "model" else render(model, p.dialect)
     return out
