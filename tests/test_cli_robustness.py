@@ -337,3 +337,14 @@ def test_lint_fix_does_not_drop_what_it_cannot_represent(tmp_path):
     res = CliRunner().invoke(cli, ["lint", str(f), "--fix"])
     assert f.read_text() == text            # was: rewritten without the REPEATED statement, then "no findings"
     assert "not rewritten" in res.output and res.exit_code == 1 and "SY004" in res.output, res.output
+
+
+def test_lint_fix_keeps_a_contrast_it_could_not_read(tmp_path):
+    f = tmp_path / "c.R"
+    text = ('m <- lmer(y ~ hw2 + x + (1|g), data=d, REML=TRUE)\nsummary(m, ddf="Satterthwaite")\n'
+            'contest1D(m, L=c(0,1,0,5)) # bad\n')
+    f.write_text(text)
+    model = tmp_path / "m.toml"
+    model.write_text('outcome = "y"\ncluster = "g"\nfixed = ["x"]\n')
+    res = CliRunner().invoke(cli, ["lint", str(f), "--model", str(model), "--fix"])
+    assert f.read_text() == text and "not rewritten" in res.output, res.output   # was: contest1D deleted

@@ -101,10 +101,11 @@ def apply_fixes(parsed, findings) -> dict[str, str]:
         if not (edits or reader_fix) or p.model is None or not p.file:
             continue
         # rewriting renders the model read: text mlmgen could not read or represent (SY001 errors; SY004
-        # warnings and errors such as REPEATED, WEIGHT, a subset) would disappear from the file, changing it
+        # warnings and errors such as REPEATED, WEIGHT, a subset; MF00x: a contrast or data name not kept)
+        # would disappear from the file, changing it
         kept_out = [f.diagnostic for f in findings if f.snippet == i and f.diagnostic.severity != Severity.INFO
-                    and (f.diagnostic.code == "SY004" or (f.diagnostic.code == "SY001"
-                                                          and f.diagnostic.severity == Severity.ERROR))]
+                    and (f.diagnostic.code == "SY004" or f.diagnostic.code.startswith("MF")
+                         or (f.diagnostic.code == "SY001" and f.diagnostic.severity == Severity.ERROR))]
         if kept_out:
             d = kept_out[0]
             click.echo(f"{p.file}: not rewritten: --fix would drop what mlmgen cannot represent "
