@@ -297,6 +297,10 @@ def validate(model: Model, file: str | None = None) -> Model:
             problems.append(_field_error(
                 f"{fld}: cluster means must be taken by the model's cluster {model.cluster} (got {v.cluster})",
                 fld, "MF004", file))
+        if v.name == model.cluster and v.name != v.source:
+            # the data-preparation code never created it (it computes what the fixed and random parts use)
+            problems.append(_field_error(f"{fld}: the cluster variable {v.name} cannot be a derived variable; "
+                                         f"use the cluster id as it is in the data", fld, "MF004", file))
         if v.name in (model.outcome, model.cluster) and v.name == v.source:
             problems.append(_field_error(f"{fld}: a variable cannot be defined from itself", fld, "MF004", file))
     problems.extend(_cycle_problems(model.variables, file))

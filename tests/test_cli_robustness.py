@@ -58,6 +58,8 @@ def hostile(tmp_path_factory) -> Path:
     (d / "title_spss.txt").write_text("Estimates of Fixed Effects\nnothing here\n")
     (d / "title_lme4.txt").write_text("Linear mixed model fit by REML\n")
     (d / "title_stata.txt").write_text("Mixed-effects REML regression\n")
+    (d / "derivedcluster.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["b"]\n[variables]\n'
+                                           'b = "mean(x) by g"\ng = "h + 0"\n')
     (d / "power.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["x^999999999"]\n')
     return d
 
@@ -101,6 +103,7 @@ CASES = [
     ("render {d}/varextra.toml", 2, "MF004"),
     ("render {d}/varlabel.toml", 2, "MF004"),
     ("render {d}/conboth.toml", 2, "MF005"),
+    ("render {d}/derivedcluster.toml --data-prep", 2, "MF004"),   # was: definition of g silently not written
     ("render {d}/conextra.toml", 2, "MF005"),
     ("render {d}/latin.toml", 2, "MF001"),
     ("lint {d}/latin.toml", 2, "MF001"),
