@@ -357,7 +357,10 @@ def model_from_formula(text: str, method: str = "reml", ddf: str = "satterthwait
     """A validated `Model` from an lme4 formula string; MF003 with the column when it cannot be read."""
     from .model import Model, RandomPart, validate
     try:
-        fp = parse_formula(text)
+        try:
+            fp = parse_formula(text)
+        except RecursionError:
+            raise FormulaError("parentheses nested too deeply to read", 0, len(text)) from None
     except FormulaError as e:
         code = "SY004" if e.code == "SY004" else "MF003"
         raise MlmgenError(Diagnostic(code, f"formula: {e.message}", Severity.ERROR,

@@ -60,6 +60,9 @@ def loads_model(text: str, file: str | None = None) -> Model:
         m = re.search(r"line (\d+), column (\d+)", str(exc))
         loc = Location(file=file, line=int(m.group(1)) if m else None, col=int(m.group(2)) if m else None)
         raise MlmgenError(Diagnostic("MF001", f"not a valid TOML model file: {exc}", Severity.ERROR, loc))
+    except RecursionError:
+        raise MlmgenError(Diagnostic("MF001", "not a model file: arrays or tables nested too deeply to read",
+                                     Severity.ERROR, Location(file=file))) from None
     return model_from_dict(data, file, text)
 
 

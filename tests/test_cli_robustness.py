@@ -60,6 +60,7 @@ def hostile(tmp_path_factory) -> Path:
     (d / "title_stata.txt").write_text("Mixed-effects REML regression\n")
     (d / "derivedcluster.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["b"]\n[variables]\n'
                                            'b = "mean(x) by g"\ng = "h + 0"\n')
+    (d / "deep.toml").write_text('outcome = "y"\ncluster = "g"\na = ' + "[" * 3000 + "]" * 3000 + "\n")
     (d / "power.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["x^999999999"]\n')
     return d
 
@@ -116,6 +117,10 @@ CASES = [
     ("translate {d}/fact.sas --to r", 1, "SY004"),
     ("translate {d}/fact.do --to r", 1, "SY004"),
     ("render {d}/power.toml", 2, "MF002"),
+    # nesting beyond Python's recursion limit (was: RecursionError, internal error)
+    ("render {d}/deep.toml", 2, "MF001"),
+    ("lint {d}/deep.toml", 2, "MF001"),
+    ("render --formula 'y ~ " + "(" * 3000 + "x" + ")" * 3000 + " + (1|g)'", 2, "MF003"),
     ("render --formula 'y ~ I(x^999999999) + (1|g)'", 2, "MF003"),
     ("render --formula 'y ~ (a+b+c+d+e+f+h+i+j+k+l+m+n)^13 + (1|g)'", 2, "SY004"),
     # click's own command-line errors carry the code too
