@@ -148,7 +148,20 @@ def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, 
                                      "random intercept and/or random slopes", Severity.ERROR, Location(field="random")))
     frame, report = load_and_prepare(m, data)
     design = build_design(m, frame)
-    return fit_design(m, design, report, options=options)
+    try:
+        return fit_design(m, design, report, options=options)
+    except MlmgenError as e:
+        if report.file is None:
+            raise
+        raise MlmgenError([_at_file(d, report.file) for d in e.diagnostics]) from None
+
+
+def _at_file(d: Diagnostic, file: str) -> Diagnostic:
+    """A data problem the engine found (it sees arrays, not files) located at the data file it came from."""
+    if d.location.file is not None or not d.code.startswith("DA"):
+        return d
+    loc = Location(file=file, field=d.location.field)
+    return Diagnostic(d.code, d.message, d.severity, loc, d.fix, d.source)
 
 
 def fit_design(model: Model, design: Design, report: DataReport, options: dict | None = None) -> Fit:

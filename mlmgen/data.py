@@ -100,7 +100,17 @@ def read_data(path: str | Path) -> pd.DataFrame:
 
 
 def _read_text(p: Path) -> pd.DataFrame:
-    with open(p, encoding="utf-8", errors="replace") as fh:
+    raw = p.read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        raise MlmgenError(Diagnostic(
+            "DA001", f"{p} is not UTF-8 text: byte 0x{raw[e.start]:02x} at line {line}, column {col}",
+            Severity.ERROR, Location(file=str(p), line=line, col=col),
+            Fix("save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"))) from None
+    with open(p, encoding="utf-8-sig") as fh:
         first = fh.readline()
     if not first.strip():
         raise _err(f"{p} is empty (no header line)", str(p))
@@ -112,7 +122,7 @@ def _read_text(p: Path) -> pd.DataFrame:
         sep = ";"
     else:
         sep = r"\s+"
-    return pd.read_csv(p, sep=sep, na_values=[".", "NA", ""], keep_default_na=True)
+    return pd.read_csv(p, sep=sep, na_values=[".", "NA", ""], keep_default_na=True, encoding="utf-8-sig")
 
 
 def _read_spss(p: Path) -> pd.DataFrame:

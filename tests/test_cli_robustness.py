@@ -356,3 +356,23 @@ def test_lint_fix_keeps_a_contrast_it_could_not_read(tmp_path):
     model.write_text('outcome = "y"\ncluster = "g"\nfixed = ["x"]\n')
     res = CliRunner().invoke(cli, ["lint", str(f), "--model", str(model), "--fix"])
     assert f.read_text() == text and "not rewritten" in res.output, res.output   # was: contest1D deleted
+
+
+def test_fit_data_problems_are_located_at_the_data_file(tmp_path):
+    """Numbers that overflow double precision, non-UTF-8 data and data the engine cannot use are DA001/DA005
+    at the data file (with line and column for a bad byte), exit 2, never an internal error."""
+    model = tmp_path / "m.toml"
+    model.write_text('outcome = "y"\ncluster = "g"\nfixed = ["x"]\n[random]\neffects = ["Intercept", "x"]\n')
+    big = tmp_path / "big.csv"
+    big.write_text("g,x,y\n" + "".join(f"{i % 5},{(i % 7 + 1) * 1e200},{i % 3}\n" for i in range(40)))
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"g,x,y\n1,2,3\n1,\xe9,4\n")
+    single = tmp_path / "single.csv"
+    single.write_text("g,x,y\n" + "".join(f"{i},{i % 3},{i % 5}\n" for i in range(20)))
+    for data, code, where in [(big, "DA005", f"{big}"), (latin, "DA001", f"{latin}:3:3"),
+                              (single, "DA005", f"{single}")]:
+        for cmd in (["fit", str(model), "--data", str(data)],):
+            res = CliRunner().invoke(cli, cmd)
+            assert "Traceback" not in res.output and "internal error" not in res.output, res.output
+            assert res.exit_code == 2, res.output
+            assert code in res.output and where in res.output, res.output

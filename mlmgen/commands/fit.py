@@ -34,7 +34,10 @@ STYLE_CHOICES = ("sas", "lme4", "stata", "spss", "json", "all")
               help="a second model file: pseudo-R2 and likelihood-ratio test against it (same data)")
 @handle_errors
 def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_file, compare_file):
-    """Fit MODEL_FILE (or --formula) to --data with mlmgen's REML/ML engine and print the results."""
+    """Fit MODEL_FILE (or --formula) to --data with mlmgen's REML/ML engine and print the results.
+
+    Exit codes: 0 fitted (warnings such as a singular fit are printed with the results), 1 a --compare
+    test was refused (the reason is printed), 2 bad input (model, data or options: a coded message)."""
     from ..api import compare, fit
     from ..model import normalise_ddf
     from ..report import format_fit

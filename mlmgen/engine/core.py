@@ -18,7 +18,7 @@ from functools import cached_property
 import numpy as np
 from scipy import stats
 
-from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from ..diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from ..results import Optimisation, cov_param_labels
 from . import ddf as ddfmod
 from .dense import phi_from_g, phi_index
@@ -294,6 +294,11 @@ def _as_input_error():
     except NotPositiveDefinite as e:
         raise MlmgenError([Diagnostic("DA005", f"the model cannot be fitted to these data: {e}", Severity.ERROR,
                                       Location(field="data"))]) from e
+    except (np.linalg.LinAlgError, FloatingPointError, OverflowError) as e:
+        raise MlmgenError([Diagnostic(
+            "DA005", f"the model cannot be fitted to these data: the linear algebra failed ({e}); values this "
+            "large or this spread out overflow double precision", Severity.ERROR, Location(field="data"),
+            Fix("rescale the variables (e.g. divide by a power of 10) or centre them before fitting"))]) from e
 
 
 def _diag(code: str, message: str, severity: Severity = Severity.WARNING) -> Diagnostic:
@@ -330,6 +335,12 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
         if not np.all(np.isfinite(a)):
             raise MlmgenError([Diagnostic("DA005", f"{name} holds missing or infinite values; delete them first",
                                           Severity.ERROR, Location(field=name))])
+        # squares of the values must stay finite in double precision (the cross-products are sums of them)
+        if a.size and float(np.max(np.abs(a))) > 1e150:
+            raise MlmgenError([Diagnostic(
+                "DA005", f"{name} holds values of magnitude {float(np.max(np.abs(a))):.3g}: their squares overflow "
+                "double precision", Severity.ERROR, Location(field="data"),
+                Fix("rescale the variables (e.g. divide by a power of 10) before fitting"))])
     m = len(cluster_ids) if cluster_ids is not None else (int(groups.max()) + 1 if N else 0)
     opts = options
     start = None
@@ -367,7 +378,11 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
         raise degenerate(f"every cluster has one row ({N} rows, {n_clusters} clusters): the random effects "
                          "cannot be told apart from the residual")
     # an outcome the fixed part reproduces exactly leaves nothing to model
-    beta_ols = np.linalg.lstsq(ss.xtx, ss.xty, rcond=None)[0]
+    if not (np.all(np.isfinite(ss.xtx)) and np.all(np.isfinite(ss.xty)) and np.isfinite(ss.yty)):
+        raise degenerate("the cross-products of the data overflow double precision (values near 1e154 or "
+                         "larger): rescale the variables before fitting")
+    with _as_input_error():
+        beta_ols = np.linalg.lstsq(ss.xtx, ss.xty, rcond=None)[0]
     rss = ss.yty - ss.xty @ beta_ols
     if not rss > 1e-12 * max(ss.yty, 1e-300):
         raise degenerate("the outcome is constant or an exact linear function of the fixed part (residual sum "
