@@ -3,7 +3,7 @@
 Read: PROC MIXED options (DATA=, METHOD=, DFBW, display options), CLASS, MODEL `y = effects / options`
 (`a*b`, `a|b` full factorial, NOINT, DDFM= with SAS's abbreviations), RANDOM `INTERCEPT|INT effects /
 SUBJECT= TYPE=` (several RANDOM statements = independent blocks; `RANDOM g x*g;` without SUBJECT= also
-read), ESTIMATE and CONTRAST (with DIVISOR=). Comments `/* */` and `* ... ;`, any letter case, free-form
+read), ESTIMATE and CONTRAST (with DIVISOR=; contrasts.py). Comments `/* */` and `* ... ;`, any letter case, free-form
 lines. Names are case-insensitive: every later spelling maps to the first one used.
 
 Defaults when not written (SAS/STAT MIXED): METHOD=REML, TYPE=VC, DDFM=CONTAIN (a RANDOM statement is
@@ -17,162 +17,14 @@ predictors, other TYPE= structures, ...) are SY004; statements outside PROC MIXE
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ...diagnostics import Fix, Severity
-from ...lexing import Comment, SyntaxBuilder, Token, blank, prefix_match, split_top, to_number, tokenize
+from ...lexing import SyntaxBuilder, Token, prefix_match, split_top
 from ...model import MAX_ORDER, normalise_covariance
-
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<str>'(?:[^']|'')*'|"(?:[^"]|"")*")
-  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)
-  | (?P<op>[=/*|(),@+\-:.&%;<>^~!?\[\]{}#$])
-""", re.X)
-
-# PROC MIXED / MODEL / RANDOM options that do not change the model (display, iteration, output data sets).
-_HARMLESS_PROC = {"COVTEST", "NOCLPRINT", "IC", "CL", "NOITPRINT", "NOINFO", "NAMELEN", "ORDER", "PLOTS",
-                  "ASYCOV", "ASYCORR", "INFO", "ITDETAILS", "MAXITER", "MAXFUNC", "CONVH", "CONVF", "CONVG",
-                  "LOGNOTE", "NOPROFILE", "SCORING", "RATIO", "ABSOLUTE", "ALPHA", "MMEQ", "MMEQSOL", "NOLINE"}
-_HARMLESS_MODEL = {"SOLUTION", "S", "CL", "ALPHA", "CHISQ", "COVB", "CORRB", "COVBI", "E", "E1", "E2", "E3",
-                   "HTYPE", "INTERCEPT", "NOTEST", "OUTP", "OUTPM", "OUTPRED", "OUTPREDM", "RESIDUAL",
-                   "VCIRY", "INFLUENCE"}
-_HARMLESS_RANDOM = {"G", "GC", "GCI", "GCORR", "GI", "V", "VC", "VCI", "VCORR", "VI", "SOLUTION", "S", "CL",
-                    "ALPHA"}
-_DDFM = {"contain": 3, "betwithin": 3, "residual": 3, "satterthwaite": 3, "kenwardroger": 3, "none": 4}
-_DDFM_MAP = {"contain": "containment", "betwithin": "between-within", "residual": "residual",
-             "satterthwaite": "satterthwaite", "kenwardroger": "kenward-roger", "none": "none"}
-_HARMLESS_GLOBAL = {"TITLE", "FOOTNOTE", "OPTIONS", "ODS", "LIBNAME", "FILENAME", "GOPTIONS"}
-_BEYOND_STATEMENTS = {
-    "REPEATED": ("a REPEATED statement (R-side residual covariance)", Severity.ERROR),
-    "WEIGHT": ("a WEIGHT statement (weighted fit)", Severity.ERROR),
-    "BY": ("a BY statement (separate fits per group)", Severity.ERROR),
-    "PARMS": ("a PARMS statement (starting values or fixed covariance parameters)", Severity.WARNING),
-    "PRIOR": ("a PRIOR statement (Bayesian sampling)", Severity.ERROR),
-    "LSMEANS": ("an LSMEANS statement (least-squares means of CLASS effects)", Severity.WARNING),
-    "FREQ": ("a FREQ statement", Severity.ERROR),
-    "WHERE": ("a WHERE statement (it selects a subsample)", Severity.ERROR),
-}
-
-
-@dataclass
-class _Stmt:
-    start: int
-    end: int
-    toks: list[Token]
-
-
-@dataclass
-class _Opt:
-    key: Token
-    value: list[Token]
-    start: int
-    end: int
-
-    @property
-    def name(self) -> str:
-        return self.key.upper
-
-    @property
-    def vtext(self) -> str:
-        return "".join(t.text for t in self.value)
-
-
-def mask(text: str) -> tuple[str, list[Comment]]:
-    """Blank `/* */` comments and `* ... ;` / `%* ... ;` statement comments, keeping every offset.
-
-    One pass, so quotes inside comments (`* don't;`) and comment markers inside strings are left alone;
-    a `;` inside a `/* */` comment does not end a `*` comment.
-    Strings may span lines (SAS); an unclosed block comment runs to the end of the text."""
-    chars = list(text)
-    comments: list[Comment] = []
-    i, n, at_start, quote = 0, len(text), True, None
-    while i < n:
-        c = text[i]
-        if quote:
-            if c == quote:
-                quote = None
-            i += 1
-            continue
-        if text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            comments.append(Comment(i, j, text[i + 2:j].removesuffix("*/").strip()))
-            blank(chars, i, j)
-            i = j
-            continue
-        if at_start and (c == "*" or text.startswith("%*", i)):
-            # to the next ';' that is not inside a /* */ comment (SAS removes those first)
-            j = i + 1
-            while j < n and text[j] != ";":
-                if text.startswith("/*", j):
-                    k = text.find("*/", j + 2)
-                    j = n if k < 0 else k + 2
-                else:
-                    j += 1
-            j = min(n, j + 1)
-            comments.append(Comment(i, j, text[i + 1:j - 1].lstrip("*").strip()))
-            blank(chars, i, j)
-            i = j
-            continue
-        if c in "'\"":
-            quote, at_start = c, False
-        elif c == ";":
-            at_start = True
-        elif not c.isspace():
-            at_start = False
-        i += 1
-    return "".join(chars), comments
-
-
-def statements(masked: str, b: SyntaxBuilder) -> list[_Stmt]:
-    toks, bad = tokenize(masked, _TOKEN)
-    for s, e in bad:
-        b.diag("SY001", f"cannot read {masked[s:e]!r} here", s, e)
-    out, cur = [], []
-    for t in toks:
-        if t.kind == "op" and t.text == ";":
-            if cur:
-                out.append(_Stmt(cur[0].start, t.end, cur))
-            cur = []
-        else:
-            cur.append(t)
-    if cur:
-        b.diag("SY001", "the last statement has no terminating ';'", cur[0].start, cur[-1].end,
-               Severity.WARNING, Fix("end the statement with ';'"))
-        out.append(_Stmt(cur[0].start, cur[-1].end, cur))
-    return out
-
-
-def options(toks: list[Token], b: SyntaxBuilder) -> list[_Opt]:
-    """`KEY`, `KEY=value`, `KEY=value(args)`, `KEY(args)` options."""
-    out, i = [], 0
-    while i < len(toks):
-        t = toks[i]
-        if t.kind != "name":
-            b.diag("SY001", f"expected an option name, found {t.text!r}", t.start, t.end)
-            i += 1
-            continue
-        j = i + 1
-        value: list[Token] = []
-        if j < len(toks) and toks[j].text == "=":
-            j += 1
-            if j < len(toks):
-                value.append(toks[j])
-                j += 1
-        if j < len(toks) and toks[j].text == "(":
-            depth = 0
-            while j < len(toks):
-                value.append(toks[j])
-                depth += {"(": 1, ")": -1}.get(toks[j].text, 0)
-                j += 1
-                if depth == 0:
-                    break
-        end = value[-1].end if value else t.end
-        out.append(_Opt(t, value, t.start, end))
-        i = j
-    return out
+from .contrasts import _ContrastReader
+from .options import (_BEYOND_STATEMENTS, _DDFM, _DDFM_MAP, _HARMLESS_GLOBAL, _HARMLESS_MODEL, _HARMLESS_PROC,
+                      _HARMLESS_RANDOM)
+from .statements import _Stmt, mask, options, statements
 
 
 def parse_syntax(text: str, file: str | None = None):
@@ -218,7 +70,7 @@ def parse_syntax(text: str, file: str | None = None):
     return b.finish()
 
 
-class _Proc:
+class _Proc(_ContrastReader):
     """The statements of one PROC MIXED step."""
 
     def __init__(self, b: SyntaxBuilder):
@@ -349,50 +201,6 @@ class _Proc:
                 continue
             else:
                 b.unsupported(f"the MODEL option {o.key.text}", o.start, o.end, Severity.WARNING)
-
-    # ------------------------------------------------------------------ ESTIMATE / CONTRAST
-    def estimate(self, st: _Stmt, joint: bool) -> None:
-        """ESTIMATE (one row) or CONTRAST (rows separated by commas), with DIVISOR=."""
-        b = self.b
-        toks = st.toks[1:]
-        if not toks or toks[0].kind != "str":
-            b.diag("SY001", f"{st.toks[0].text} needs a quoted label first", st.start, st.end)
-            return
-        label = _label(toks[0])
-        parts = split_top(toks[1:], {"/"})
-        divisor = 1.0
-        for o in (options(parts[1], b) if len(parts) > 1 else []):
-            if o.name == "DIVISOR":
-                d = to_number(o.vtext)
-                if not d:
-                    b.diag("SY001", "DIVISOR= needs a non-zero number", o.start, o.end)
-                    return
-                divisor = d
-            elif o.name in ("CL", "ALPHA", "E", "LOWER", "UPPER", "SINGULAR", "CHISQ"):
-                continue
-            elif o.name == "DF":
-                b.unsupported("DF= on ESTIMATE/CONTRAST", o.start, o.end, Severity.WARNING)
-            else:
-                b.unsupported(f"the option {o.key.text}", o.start, o.end, Severity.WARNING)
-        body = parts[0]
-        if any(t.text == "|" for t in body):
-            bar = next(t for t in body if t.text == "|")
-            b.unsupported("coefficients of random effects (after '|')", bar.start, st.end)
-            return
-        rows_t = split_top(body, {","}) if joint else [body]
-        if not joint and any(t.text == "," for t in body):
-            b.diag("SY001", "ESTIMATE takes one row; use CONTRAST for several", st.start, st.end)
-            return
-        rows = []
-        for rt in rows_t:
-            row = _coef_list(rt, b)
-            if row is None:
-                return
-            rows.append([(n, v / divisor) for n, v in row])
-        if not rows or not rows[0]:
-            b.diag("SY001", f"{st.toks[0].text} has no coefficients", st.start, st.end)
-            return
-        b.add_contrast(label, rows, st.start, st.end)
 
     # ------------------------------------------------------------------ RANDOM
     def random(self, st: _Stmt) -> None:
@@ -529,53 +337,6 @@ def _bar_expand(names: list[str]) -> list[list[str]]:
     for n in names:
         out = out + [[n]] + [o + [n] for o in out]
     return out
-
-
-def _coef_list(toks: list[Token], b: SyntaxBuilder) -> list[tuple[str, float]] | None:
-    """`effect value effect value ...` (values signed numbers) -> [(term, value)]."""
-    row = []
-    i = 0
-    while i < len(toks):
-        t = toks[i]
-        if t.kind != "name":
-            b.diag("SY001", f"expected an effect name, found {t.text!r}", t.start, t.end)
-            return None
-        names, end = [t.text], t.end
-        i += 1
-        while i + 1 < len(toks) and toks[i].text == "*" and toks[i + 1].kind == "name":
-            names.append(toks[i + 1].text)
-            end = toks[i + 1].end
-            i += 2
-        vals = []
-        while i < len(toks) and (toks[i].kind == "num" or (toks[i].text in "+-" and i + 1 < len(toks)
-                                                             and toks[i + 1].kind == "num")):
-            if toks[i].kind == "num":
-                vals.append(float(toks[i].text))
-                i += 1
-            else:
-                v = to_number(toks[i].text + toks[i + 1].text)
-                vals.append(v)
-                i += 2
-        if len(vals) != 1:
-            b.diag("SY001" if not vals else "SY004",
-                   f"{'*'.join(names)} needs one coefficient" + ("" if not vals else
-                                                                 " (several values are for CLASS effects)"),
-                   t.start, end)
-            return None
-        name = "Intercept" if len(names) == 1 and names[0].upper() in ("INTERCEPT", "INT") else "*".join(names)
-        row.append((name, vals[0]))
-    return row
-
-
-_LABEL_RE = re.compile(r"^(['\"])(.*)\1$", re.S)
-
-
-def _label(t: Token) -> str:
-    m = _LABEL_RE.match(t.text)
-    q = m.group(1)
-    return m.group(2).replace(q + q, q)
-
-
 
 
 def sniff(text: str) -> float:
