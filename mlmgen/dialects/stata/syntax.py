@@ -13,14 +13,19 @@ prefix and the variable is kept as a continuous predictor; `i.` (factor variable
 `if`/`in`, weights, `vce()`, `residuals()`, other covariance structures, a second level (`|| a: || b:`)
 and crossed effects (`_all: R.x`) are SY004. `dfmethod(repeated)` and `dfmethod(anova)` are Stata's own
 methods with no counterpart in mlmgen's model (SY004).
+
+The options after a comma are read in options.py, `lincom`/`test` in contrasts.py; this module reads
+the commands, `mixed` and its fixed and random-effects equations.
 """
 from __future__ import annotations
 
 import re
 
 from ...diagnostics import Fix, Severity
-from ...lexing import Comment, SyntaxBuilder, Token, blank, prefix_match, split_top, tokenize
+from ...lexing import Comment, SyntaxBuilder, Token, blank, split_top, tokenize
 from ...model import MAX_ORDER
+from .contrasts import _ContrastReader
+from .options import _HARMLESS_CMDS, _OptionReader
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -30,22 +35,6 @@ _TOKEN = re.compile(r"""
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>\|\||\#\#|[#:,()\[\]=*+\-/.<>!&|~^])
 """, re.X)
-
-_HARMLESS_OPTS = {"nolog": 3, "log": 3, "variance": 3, "stddeviations": 3, "noretable": 5, "nofetable": 5,
-                  "estmetric": 3, "noheader": 5, "nogroup": 4, "nostderr": 5, "nolrtest": 5, "level": 3,
-                  "iterate": 4, "tolerance": 3, "ltolerance": 4, "nrtolerance": 4, "difficult": 4,
-                  "technique": 4, "dftable": 3, "collinear": 4, "emiterate": 6, "emtolerance": 6, "emonly": 6,
-                  "emlog": 5, "emdots": 5, "showtolerance": 5, "nonrtolerance": 5, "matlog": 6, "matsqrt": 6,
-                  "cformat": 3, "pformat": 3, "sformat": 3, "nocnsreport": 5, "coeflegend": 5, "noomitted": 5,
-                  "vsquish": 3, "noemptycells": 5, "baselevels": 5, "allbaselevels": 5, "nofvlabel": 5,
-                  "fvwrap": 4, "fvwrapon": 4, "lrtest": 6, "trace": 5, "gradient": 4, "showstep": 5,
-                  "hessian": 4, "shownrtolerance": 5}
-_COV = {"unstructured": 2, "independent": 3, "exchangeable": 2, "identity": 2}
-_DFM = {"residual": 3, "repeated": 3, "anova": 5, "satterthwaite": 3, "kroger": 2}
-_DFM_MAP = {"residual": "residual", "satterthwaite": "satterthwaite", "kroger": "kenward-roger"}
-_HARMLESS_CMDS = {"preserve", "restore", "estat", "display", "di", "summarize", "sum", "describe", "des", "set", "version", "log",
-                  "estimates", "est", "predict", "margins", "list", "tabulate", "tab", "clear", "exit", "cd",
-                  "pwd", "matrix", "mat", "ereturn", "return"}
 
 
 def mask(text: str) -> tuple[str, list[Comment]]:
@@ -130,7 +119,7 @@ def parse_syntax(text: str, file: str | None = None):
     return b.finish()
 
 
-class _Reader:
+class _Reader(_OptionReader, _ContrastReader):
     def __init__(self, b: SyntaxBuilder, masked: str, comments: list[Comment]):
         self.b = b
         self.masked = masked
@@ -384,238 +373,6 @@ class _Reader:
                 cov = "vc"        # one effect: every structure is the same single variance
         return effects, cov, written
 
-    def options(self, toks: list[Token], part: str) -> dict:
-        """Options after a comma; model settings go to the builder. Returns covariance/noconstant."""
-        b = self.b
-        out: dict = {}
-        i = 0
-        while i < len(toks):
-            t = toks[i]
-            if t.kind != "name":
-                b.diag("SY001", f"expected an option, found {t.text!r}", t.start, t.end)
-                i += 1
-                continue
-            arg: list[Token] = []
-            end = t.end
-            j = i + 1
-            if j < len(toks) and toks[j].text == "(":
-                depth = 0
-                while j < len(toks):
-                    depth += {"(": 1, ")": -1}.get(toks[j].text, 0)
-                    if depth == 0:
-                        break
-                    if j > i + 1:
-                        arg.append(toks[j])
-                    j += 1
-                end = toks[min(j, len(toks) - 1)].end
-                j += 1
-            i = j
-            name = t.text.lower()
-            atext = "".join(a.text for a in arg)
-            if prefix_match(name, {"noconstant": 4}):
-                if part == "fixed":
-                    b.intercept = False
-                    b.locations["noconstant"] = b.loc(t.start, end)
-                else:
-                    out["noconstant"] = True
-            elif part == "random" and prefix_match(name, {"covariance": 3}):
-                full = prefix_match(atext.lower(), _COV)
-                if full in ("unstructured", "independent"):
-                    out["covariance"] = "un" if full == "unstructured" else "vc"
-                    b.locations["covariance"] = b.loc(t.start, end)
-                elif full:
-                    # exchangeable/identity: the same model as any other structure with one effect,
-                    # decided in random_eq once the effects are known
-                    out["covariance"] = "other"
-                    out["covariance_span"] = (t.start, end, atext)
-                    b.locations["covariance"] = b.loc(t.start, end)
-                else:
-                    b.diag("SY001", f"covariance({atext}) is not a Stata covariance structure", t.start, end)
-            elif name in ("reml",):
-                b.set_setting("method", "reml", t.start, end)
-            elif name in ("mle", "ml"):
-                b.set_setting("method", "ml", t.start, end)
-            elif prefix_match(name, {"dfmethod": 3}):
-                m = prefix_match(atext.split(",")[0].lower(), _DFM)
-                if m in _DFM_MAP:
-                    b.set_setting("ddf", _DFM_MAP[m], t.start, end)
-                    if "," in atext:
-                        b.extra["dfmethod_suboption"] = atext.split(",", 1)[1].strip()
-                elif m:
-                    b.unsupported(f"dfmethod({atext}) (Stata's own {m} df, with no counterpart in SAS, R or "
-                                  f"SPSS)", t.start, end, fix="use satterthwaite, kroger or residual")
-                else:
-                    b.diag("SY001", f"dfmethod({atext}) is not a Stata df method", t.start, end)
-            elif name in ("vce",) or prefix_match(name, {"residuals": 3, "pweight": 2, "fweight": 2,
-                                                           "pwscale": 4, "constraints": 6}):
-                b.unsupported(f"the option {t.text}({atext})" if arg else f"the option {t.text}", t.start, end)
-            elif prefix_match(name, _HARMLESS_OPTS):
-                continue
-            else:
-                b.unsupported(f"the option {t.text}", t.start, end, Severity.WARNING)
-        return out
-
-    # ------------------------------------------------------------------ lincom / test
-    def finish(self) -> None:
-        for cmd, toks, start, end in self.pending:
-            self.contrast(cmd, toks, start, end)
-
-    def label(self, start: int, end: int) -> str | None:
-        line_end = self.masked.find("\n", end)
-        line_end = len(self.masked) if line_end < 0 else line_end
-        for c in self.comments:
-            if start <= c.start <= line_end and c.text:
-                return c.text
-        return None
-
-    def contrast(self, cmd: str, toks: list[Token], start: int, end: int) -> None:
-        b = self.b
-        parts = split_top(toks[1:], {","})
-        body = parts[0]
-        if not body:
-            b.diag("SY001", f"{cmd} without an expression", toks[0].start, toks[-1].end)
-            return
-        rows = []
-        if cmd == "lincom":
-            row = self.linear(body, allow_eq=False)
-            if row is None:
-                return
-            rows.append(row)
-        elif body[0].text == "(":
-            groups, cur, depth = [], [], 0
-            for t in body:
-                if t.text == "(":
-                    depth += 1
-                    if depth == 1:
-                        cur = []
-                        continue
-                if t.text == ")":
-                    depth -= 1
-                    if depth == 0:
-                        groups.append(cur)
-                        continue
-                if depth == 0:
-                    b.diag("SY001", "test (exp = 0) (exp = 0): cannot read text between the parentheses",
-                           t.start, t.end)
-                    return
-                cur.append(t)
-            for g in groups:
-                row = self.linear(g, allow_eq=True)
-                if row is None:
-                    return
-                rows.append(row)
-        elif any(t.text == "=" for t in body):
-            row = self.linear(body, allow_eq=True)
-            if row is None:
-                return
-            rows.append(row)
-        else:
-            terms: list[list[Token]] = []          # test c.x c.z c.x#c.z : each coefficient = 0
-            for t in body:
-                if terms and (t.text == "#" or terms[-1][-1].text == "#"):
-                    terms[-1].append(t)
-                else:
-                    terms.append([t])
-            for term in terms:
-                row = self.linear(term, allow_eq=False)
-                if row is None:
-                    return
-                rows.append(row)
-        label = self.label(start, end) or f"{cmd} {len(b.contrasts) + 1}"
-        b.add_contrast(label, rows, toks[0].start, toks[-1].end)
-
-    def linear(self, toks: list[Token], allow_eq: bool) -> list[tuple[str, float]] | None:
-        """A linear combination of coefficients -> [(term, coef)]; `lhs = rhs` (allow_eq) means lhs - rhs.
-
-            side    := sign* product (sign+ product)*        sign := '+' | '-'
-            product := factor ('*' factor)*                  at most one coefficient name per product
-            factor  := sign* (number | _b[term] | _cons | var ('#' var)*)
-        A product without a coefficient name is a constant: allowed only when it is zero."""
-        b = self.b
-        sides = split_top(toks, {"="})
-        if len(sides) > 2 or (len(sides) == 2 and not allow_eq):
-            b.diag("SY001", "cannot read this linear combination", toks[0].start, toks[-1].end)
-            return None
-        acc: dict[str, float] = {}
-        for side_i, side in enumerate(sides):
-            if not side:
-                b.diag("SY001", "an empty side of an equation", toks[0].start, toks[-1].end)
-                return None
-            i, n = 0, len(side)
-            while i < n:
-                sign = -1.0 if side_i else 1.0
-                while i < n and side[i].text in ("+", "-"):
-                    sign = -sign if side[i].text == "-" else sign
-                    i += 1
-                coef, term, first = sign, None, i
-                while True:
-                    while i < n and side[i].text in ("+", "-") and i > first:   # c.x*-1
-                        coef = -coef if side[i].text == "-" else coef
-                        i += 1
-                    if i >= n:
-                        b.diag("SY001", "the linear combination ends early", side[-1].start, side[-1].end)
-                        return None
-                    t = side[i]
-                    if t.kind == "num":
-                        coef *= float(t.text)
-                        i += 1
-                    elif t.kind in ("var", "name"):
-                        if term is not None:
-                            b.diag("SY001", "a product of two coefficients is not a linear combination",
-                                   t.start, t.end)
-                            return None
-                        j = i
-                        if t.text == "_b" and i + 1 < n and side[i + 1].text == "[":
-                            j = i + 2
-                            while j < n and side[j].text != "]":
-                                j += 1
-                            inner, i = side[i + 2:j], j + 1
-                        else:
-                            inner, i = [t], i + 1
-                            while i + 1 < n and side[i].text == "#" and side[i + 1].kind in ("var", "name"):
-                                inner += [side[i], side[i + 1]]
-                                i += 2
-                        term = self.term_of(inner)
-                        if term is None:
-                            return None
-                    else:
-                        b.diag("SY001", f"cannot read {t.text!r} in a linear combination", t.start, t.end)
-                        return None
-                    if i < n and side[i].text == "*":
-                        i += 1
-                        continue
-                    break
-                if i < n and side[i].text not in ("+", "-"):
-                    b.diag("SY001", f"expected + or - before {side[i].text!r}", side[i].start, side[i].end)
-                    return None
-                if term is None:
-                    if coef != 0:
-                        b.unsupported("a non-zero constant in a linear combination (mlmgen contrasts test "
-                                      "against zero)", side[first].start, side[i - 1].end)
-                        return None
-                    continue
-                acc[term] = acc.get(term, 0.0) + coef
-        return [(t, c) for t, c in acc.items() if c != 0]
-
-    def term_of(self, toks: list[Token]) -> str | None:
-        names = []
-        for t in toks:
-            if t.text == "#":
-                continue
-            if t.kind == "name" and t.text == "_cons":
-                return "Intercept"
-            if t.kind == "name":
-                names.append(t.text)
-            else:
-                prefix, _, var = t.text.partition(".")
-                if prefix != "c":
-                    self.b.diag("SY002" if prefix not in ("i",) else "SY004",
-                                f"{prefix}. in a linear combination: mlmgen reads continuous (c.) terms",
-                                t.start, t.start + len(prefix) + 1)
-                names.append(var)
-        if not names:
-            return None
-        return ":".join(names)
 
 
 def sniff(text: str) -> float:
