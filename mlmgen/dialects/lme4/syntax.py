@@ -11,27 +11,19 @@ lines (a statement continues while parentheses are open or the line ends in an o
 Defaults when not written: REML = TRUE; ddf Satterthwaite (lmerTest's summary). The bar form states the
 covariance (`|` unstructured, `||` or separate bars independent), so `explicit["covariance"]` is True.
 lmerTest's `ddf = "lme4"` (t values without df) is read as ddf "none".
+
+Statement splitting and calls are read in statements.py, contest calls in contrasts.py.
 """
 from __future__ import annotations
 
-import bisect
 import re
-from dataclasses import dataclass, field
 
-from ...diagnostics import Fix, Severity
+from ...diagnostics import Severity
 from ...formula import FormulaError, parse_formula
-from ...lexing import Comment, SyntaxBuilder, Token, blank, split_top, tokenize
+from ...lexing import SyntaxBuilder, Token, split_top
+from .contrasts import _ContrastReader
+from .statements import _Arg, _Call, _Stmt, _parse_call, mask, statements
 
-_TOKEN = re.compile(r"""
-    (?P<ws>[ \t\r\f\n]+)
-  | (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?L?)
-  | (?P<name>(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*|`[^`\n]*`)
-  | (?P<op><<-|<-|->>|->|::|==|!=|<=|>=|&&|\|\||%[^%\n]*%|[~+\-*/^:|&=<>!$@()\[\]{},;?])
-""", re.X)
-
-_BINARY = {"<-", "<<-", "->", "=", "~", "+", "-", "*", "/", "^", ":", "|", "||", "&", "&&", "==", "!=", "<",
-           ">", "<=", ">=", "$", "@", "::", ","}
 _HARMLESS_CALLS = {"library", "require", "print", "VarCorr", "fixef", "ranef", "confint", "ranova", "ls_means",
                    "lsmeans", "difflsmeans", "AIC", "BIC", "logLik", "vcov", "coef", "head", "str", "nobs",
                    "isSingular", "rand", "options", "set.seed", "as.data.frame", "sessionInfo", "packageVersion",
@@ -39,154 +31,6 @@ _HARMLESS_CALLS = {"library", "require", "print", "VarCorr", "fixef", "ranef", "
 _LMER_ARGS = ["formula", "data", "REML", "control", "start", "verbose", "subset", "weights", "na.action",
               "offset", "contrasts", "devFunOnly"]
 _DDF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "lme4": "none"}
-
-
-@dataclass
-class _Arg:
-    name: str | None
-    toks: list[Token]
-
-    @property
-    def start(self) -> int:
-        return self.toks[0].start
-
-    @property
-    def end(self) -> int:
-        return self.toks[-1].end
-
-
-@dataclass
-class _Call:
-    fn: str
-    fn_tok: Token
-    args: list[_Arg]
-    start: int
-    end: int
-
-    def arg(self, name: str, position: int | None = None, order: list[str] | None = None) -> _Arg | None:
-        for a in self.args:
-            if a.name == name:
-                return a
-        if position is None:
-            return None
-        # R matches named args first, then positionals fill the remaining formals in order
-        if order:
-            named = {a.name for a in self.args if a.name}
-            free = [f for f in order if f not in named]
-            pos = [a for a in self.args if a.name is None]
-            if name in free and free.index(name) < len(pos):
-                return pos[free.index(name)]
-            return None
-        pos = [a for a in self.args if a.name is None]
-        return pos[position] if position < len(pos) else None
-
-
-@dataclass
-class _Stmt:
-    toks: list[Token]
-    start: int
-    end: int
-    comments: list[Comment] = field(default_factory=list)
-
-
-def mask(text: str) -> tuple[str, list[Comment]]:
-    """Blank `#` comments (outside strings), keeping offsets."""
-    chars = list(text)
-    comments: list[Comment] = []
-    i, n, quote = 0, len(text), None
-    while i < n:
-        c = text[i]
-        if quote:
-            if c == "\\":
-                i += 2
-                continue
-            if c == quote:
-                quote = None
-        elif c in "\"'`":
-            quote = c
-        elif c == "#":
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            comments.append(Comment(i, j, text[i + 1:j].strip().lstrip("#").strip()))
-            blank(chars, i, j)
-            i = j
-            continue
-        i += 1
-    return "".join(chars), comments
-
-
-def statements(masked: str, comments: list[Comment], b: SyntaxBuilder) -> list[_Stmt]:
-    toks, bad = tokenize(masked, _TOKEN, newlines=True)
-    for s, e in bad:
-        b.diag("SY001", f"cannot read {masked[s:e]!r} as R", s, e)
-    out, cur, depth = [], [], 0
-    for t in toks:
-        if t.kind == "nl":
-            if cur and depth == 0 and not (cur[-1].kind == "op" and cur[-1].text in _BINARY):
-                out.append(cur)
-                cur = []
-            continue
-        if t.kind == "op" and t.text == ";" and depth == 0:
-            if cur:
-                out.append(cur)
-            cur = []
-            continue
-        if t.kind == "op" and t.text in "([{":
-            depth += 1
-        elif t.kind == "op" and t.text in ")]}":
-            depth -= 1
-            if depth < 0:
-                b.diag("SY001", f"unmatched {t.text!r}", t.start, t.end)
-                depth = 0
-                continue
-        cur.append(t)
-    if cur:
-        if depth > 0:
-            b.diag("SY001", "the statement is not finished: a parenthesis is still open at the end of the text",
-                   cur[0].start, cur[-1].end, fix=Fix("close the parenthesis"))
-        else:
-            out.append(cur)
-    stmts = [_Stmt(s, s[0].start, s[-1].end) for s in out]
-    starts = [c.start for c in comments]          # comments are in text order
-    for st in stmts:
-        line_end = masked.find("\n", st.end)
-        line_end = len(masked) if line_end < 0 else line_end
-        st.comments = comments[bisect.bisect_left(starts, st.start):bisect.bisect_right(starts, line_end)]
-    return stmts
-
-
-def _parse_call(toks: list[Token], i: int, b: SyntaxBuilder) -> tuple[_Call | None, int]:
-    """A call `fn(args)` starting at toks[i] (fn may be `pkg::fn`); None if toks[i] does not start one."""
-    j = i
-    if j + 2 < len(toks) and toks[j].kind == "name" and toks[j + 1].text == "::":
-        j += 2
-    if not (j + 1 < len(toks) and toks[j].kind == "name" and toks[j + 1].text == "("):
-        return None, i
-    fn = toks[j]
-    k, depth = j + 1, 0
-    while k < len(toks):
-        depth += {"(": 1, ")": -1}.get(toks[k].text, 0) if toks[k].kind == "op" else 0
-        if depth == 0:
-            break
-        k += 1
-    if k >= len(toks):
-        b.diag("SY001", f"{fn.text}( is not closed", fn.start, toks[-1].end)
-        return None, i
-    inner = toks[j + 2:k]
-    args = []
-    for part in (split_top(inner, {","}) if inner else []):
-        if not part:
-            b.diag("SY001", f"an empty argument in {fn.text}()", fn.start, toks[k].end)
-            continue
-        if len(part) >= 2 and part[1].text == "=" and part[0].kind in ("name", "str"):
-            nm = part[0].text.strip("`\"'")
-            if len(part) == 2:
-                b.diag("SY001", f"argument {nm}= has no value", part[0].start, part[1].end)
-                continue
-            args.append(_Arg(nm, part[2:]))
-        else:
-            args.append(_Arg(None, part))
-    return _Call(fn.text, fn, args, toks[i].start, toks[k].end), k + 1
 
 
 def parse_syntax(text: str, file: str | None = None):
@@ -202,7 +46,7 @@ def parse_syntax(text: str, file: str | None = None):
     return b.finish()
 
 
-class _Reader:
+class _Reader(_ContrastReader):
     def __init__(self, b: SyntaxBuilder, masked: str):
         self.b = b
         self.masked = masked
@@ -373,48 +217,6 @@ class _Reader:
         for d in fp.diagnostics:
             b.diagnostics.append(d)
 
-    # ------------------------------------------------------------------ contrasts
-    def finish(self) -> None:
-        for call, st in self.pending:
-            self.contest(call, st)
-
-    def contest(self, call: _Call, st: _Stmt) -> None:
-        b = self.b
-        first = call.arg("model", 0)
-        if first is not None:
-            self.check_object(first)
-        self.ddf_arg(call, contest=True)
-        la = call.arg("L")
-        if la is None:
-            pos = [a for a in call.args if a.name is None]
-            la = pos[1] if len(pos) > 1 else None
-        if la is None:
-            b.diag("SY001", f"{call.fn}() without L", call.start, call.end)
-            return
-        rhs = call.arg("rhs")
-        if rhs is not None and "".join(t.text for t in rhs.toks) not in ("0", "0L", "c(0)"):
-            b.unsupported("a non-zero rhs (mlmgen contrasts test against zero)", rhs.start, rhs.end)
-            return
-        rows = _matrix(la.toks, b)
-        if rows is None:
-            return
-        if self.fixef is None:
-            b.diag("SY001", f"{call.fn}() before any model could be read", call.start, call.end)
-            return
-        n = len(self.fixef)
-        out = []
-        for row in rows:
-            if len(row) != n:
-                b.diag("MF005", f"L has {len(row)} coefficients but the model has {n} fixed effects "
-                       f"({', '.join(self.fixef)})", la.start, la.end)
-                return
-            out.append([(name, v) for name, v in zip(self.fixef, row) if v != 0])
-        if any(not r for r in out):
-            b.diag("MF005", "a row of L is all zero", la.start, la.end)
-            return
-        label = next((c.text for c in st.comments if c.text), None) or f"{call.fn} {len(b.contrasts) + 1}"
-        b.add_contrast(label, out, call.start, call.end)
-
 
 def _top_level_tilde(toks: list[Token]) -> bool:
     depth = 0
@@ -426,61 +228,6 @@ def _top_level_tilde(toks: list[Token]) -> bool:
         elif depth == 0 and t.text == "~":
             return True
     return False
-
-
-def _numbers(toks: list[Token], b: SyntaxBuilder) -> list[float] | None:
-    """`c(0, 1, -1, 0.5, 1/2)` -> numbers."""
-    if not (len(toks) >= 3 and toks[0].text == "c" and toks[1].text == "(" and toks[-1].text == ")"):
-        b.diag("SY001", "expected c(...) with numbers", toks[0].start, toks[-1].end)
-        return None
-    out = []
-    for part in split_top(toks[2:-1], {","}):
-        expr = "".join(t.text for t in part).rstrip("L")
-        m = re.fullmatch(r"([-+]?)((?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?:/(\d+\.?\d*))?", expr)
-        if not m:
-            if part:
-                b.diag("SY001", f"{expr!r} is not a number", part[0].start, part[-1].end)
-            else:
-                b.diag("SY001", "an empty element in c()", toks[0].start, toks[-1].end)
-            return None
-        v = float(m.group(2)) / (float(m.group(3)) if m.group(3) else 1.0)
-        out.append(-v if m.group(1) == "-" else v)
-    return out
-
-
-def _matrix(toks: list[Token], b: SyntaxBuilder) -> list[list[float]] | None:
-    """L as `c(...)`, `rbind(c(...), ...)` or `matrix(c(...), nrow = k, byrow = TRUE)`."""
-    if not toks:
-        return None
-    if toks[0].text == "c":
-        row = _numbers(toks, b)
-        return None if row is None else [row]
-    call, nxt = _parse_call(toks, 0, b)
-    if call is None or nxt != len(toks):
-        b.diag("SY001", "L must be c(...), rbind(c(...), ...) or matrix(c(...), nrow = k, byrow = TRUE)",
-               toks[0].start, toks[-1].end)
-        return None
-    if call.fn == "rbind":
-        rows = [_numbers(a.toks, b) for a in call.args]
-        return None if any(r is None for r in rows) else rows
-    if call.fn == "matrix":
-        data = call.arg("data", 0)
-        nrow = call.arg("nrow", 1)
-        byrow = call.arg("byrow")
-        vals = _numbers(data.toks, b) if data else None
-        if vals is None or nrow is None:
-            return None
-        k = "".join(t.text for t in nrow.toks).rstrip("L")
-        if not k.isdigit() or int(k) == 0 or len(vals) % int(k):
-            b.diag("SY001", "matrix(): nrow must divide the number of values", nrow.start, nrow.end)
-            return None
-        k = int(k)
-        ncol = len(vals) // k
-        if byrow is not None and "".join(t.text for t in byrow.toks) in ("TRUE", "T"):
-            return [vals[i * ncol:(i + 1) * ncol] for i in range(k)]
-        return [[vals[j * k + i] for j in range(ncol)] for i in range(k)]
-    b.diag("SY001", f"L = {call.fn}(...) is not read; write c(...) or rbind(c(...), ...)", call.start, call.end)
-    return None
 
 
 def sniff(text: str) -> float:
