@@ -1,5 +1,6 @@
-"""Syntax codes (SY001-SY005): reported by the parsers (`mlmgen/dialects/*/syntax.py`), passed through by the
-linter. Documented here so that `mlmgen rules --explain SY002` works like any other rule."""
+"""Syntax codes (SY001-SY005): reported by the parsers (`mlmgen/dialects/*/syntax.py` and the modules it
+uses: contrasts.py, statements.py, options.py), passed through by the linter. Documented here so that
+`mlmgen rules --explain SY002` works like any other rule."""
 from __future__ import annotations
 
 from . import parser_rule
