@@ -17,6 +17,21 @@ Verdicts (diagnostic codes):
 * DF001 differs, unexplained (or explained by a difference in the model itself: a random slope or fixed
   term missing from the output). Any DF001 makes `mlmgen diff` exit 1.
 * DF004 not comparable: the number is on one side only.
+
+Two kinds of reasons are kept apart (`Comparison.settings` against `Comparison.context`):
+
+* settings (`SETTINGS`): the output is not of the model described: ML vs REML, another df method, independent
+  vs unstructured G, another data set (N, clusters), random or fixed terms missing or extra. Each is a
+  `Setting`; any one not accepted (`accept=`, `mlmgen diff --accept`) makes the diff exit 1 whatever the
+  rows say. `mlmgen diff MODEL --data` refits the model under the settings the output shows and passes that
+  refit as the reference, so the rows say whether the numbers are otherwise right. A different data set
+  never explains a number (its rows stay DF001).
+* conventions: same model, numerical or printing convention (SAS's early stop and other emulated stopping
+  rules, the likelihood bound of likelihood_bound.py, lmerTest's numerical df, rounding, information
+  criteria counted by each package's rule, Stata's expected information): DF002, exit 0.
+
+`tolerance` (relative, `--tolerance`) widens the agreement rule for full-precision exports:
+|a - b| <= h(a) + h(b) + max(tolerance, 1e-9) max(|a|, |b|).
 """
 from __future__ import annotations
 
@@ -65,12 +80,46 @@ class Row:
                 "tolerance": _finite(self.tolerance), "code": self.code, "reason": self.reason}
 
 
+# context kinds that say the output is of another model, and the --accept name of each
+SETTINGS = {"method": "method", "ddf": "ddf", "structure": "covariance", "data": "data",
+            "model-random": "random", "model-fixed": "fixed"}
+ACCEPT_NAMES = ("method", "ddf", "covariance", "data", "random", "fixed")
+ACCEPT_ALIASES = {"n": "data", "clusters": "data", "structure": "covariance", "g": "covariance",
+                  "df": "ddf", "dfmethod": "ddf", "ddfm": "ddf", "reml": "method", "ml": "method"}
+
+
+@dataclass
+class Setting:
+    """A way in which the output is not of the model described (kind a): exit 1 unless accepted."""
+    name: str            # method | ddf | covariance | data | random | fixed (the --accept name)
+    reason: str
+    accepted: bool = False
+    refitted: bool = False   # the rows are compared against a refit under the output's setting
+
+    def to_dict(self) -> dict:
+        return {"setting": self.name, "reason": self.reason, "accepted": self.accepted, "refitted": self.refitted}
+
+
+@dataclass
+class Emulation:
+    """A package's own stopping rule reproduced by mlmgen (SAS's early stop; lme4's default BOBYQA run, see
+    commands/diff.py EMULATIONS): a differing number that the emulated fit reproduces is DF002 with `reason`."""
+    source: str                                  # the package whose output it explains
+    refit: Callable[[], FitResult]
+    reason: str
+    not_reproduced: str | None = None            # said on rows it does not reproduce
+
+
 @dataclass
 class Comparison:
     reference: FitResult
     other: FitResult
     rows: list[Row] = field(default_factory=list)
     context: list[tuple[str, str]] = field(default_factory=list)   # (kind, reason in words)
+    settings: list[Setting] = field(default_factory=list)
+    reference_label: str | None = None           # e.g. "mlmgen refit under the output's settings (ML)"
+    tolerance: float = 0.0                       # relative (--tolerance)
+    bound: object = None                         # likelihood_bound.LikelihoodBound for this output
 
     def counts(self) -> dict[str, int]:
         out = {"DF001": 0, "DF002": 0, "DF003": 0, "DF004": 0}
@@ -82,9 +131,22 @@ class Comparison:
     def mismatches(self) -> list[Row]:
         return [r for r in self.rows if r.code == "DF001"]
 
+    @property
+    def setting_mismatches(self) -> list[Setting]:
+        """Settings in which the output is not of the model described and that were not accepted."""
+        return [s for s in self.settings if not s.accepted]
+
+    @property
+    def blocking(self) -> bool:
+        """Exit 1: a number differs (DF001) or the output is of another model (a setting not accepted)."""
+        return bool(self.mismatches or self.setting_mismatches)
+
     def to_dict(self) -> dict:
-        return {"reference": {"source": self.reference.source, "file": self.reference.file},
-                "other": {"source": self.other.source, "file": self.other.file},
+        return {"reference": {"source": self.reference.source, "file": self.reference.file,
+                              "label": self.reference_label},
+                "other": {"source": self.other.source, "file": self.other.file,
+                          "part": self.other.extra.get("part")},
+                "settings": [x.to_dict() for x in self.settings],
                 "context": [{"kind": k, "reason": r} for k, r in self.context],
                 "counts": self.counts(), "rows": [r.to_dict() for r in self.rows]}
 
@@ -93,36 +155,44 @@ def _finite(x):
     return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x
 
 
-def _tol(a: Value, b: Value) -> float:
-    return a.half_unit + b.half_unit + 1e-9 * max(abs(a.value), abs(b.value)) + 1e-12
+def _tol(a: Value, b: Value, rel: float = 0.0) -> float:
+    return a.half_unit + b.half_unit + max(rel, 1e-9) * max(abs(a.value), abs(b.value)) + 1e-12
 
 
-def agrees(a: Value, b: Value) -> bool:
-    """Printed-precision agreement (module docstring), bounds included."""
+def agrees(a: Value, b: Value, rel: float = 0.0) -> bool:
+    """Printed-precision agreement (module docstring), bounds included; `rel` is --tolerance."""
     if a.bound == "<" and b.bound == "<":
         return True
     if a.bound == "<":
-        return b.value < a.value + _tol(a, b)
+        return b.value < a.value + _tol(a, b, rel)
     if b.bound == "<":
-        return a.value < b.value + _tol(a, b)
-    return abs(a.value - b.value) <= _tol(a, b)
+        return a.value < b.value + _tol(a, b, rel)
+    return abs(a.value - b.value) <= _tol(a, b, rel)
 
 
 # ------------------------------------------------------------------ context: what differs by design
 
+def _described(ref: FitResult, r: str) -> str:
+    """How the reference is named in a reason: the model the user described, or another output."""
+    return "you described" if ref.source == "mlmgen" else f"the {r} output has"
+
+
 def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) -> list[tuple[str, str]]:
     out = []
     o, r = TITLES.get(oth.source, oth.source), TITLES.get(ref.source, ref.source)
+    you = _described(ref, r)
     if ref.method and oth.method and ref.method != oth.method:
-        out.append(("method", f"ML vs REML: {o} fitted by {oth.method.upper()}, {r} by {ref.method.upper()}; "
-                              f"variances, standard errors and -2LL differ by design"))
+        out.append(("method", f"ML vs REML: this {o} output was fitted by {oth.method.upper()}; {you} "
+                              f"{ref.method.upper()} (variances, standard errors and -2LL differ by design)"))
     diffs = []
     if ref.n_obs and oth.n_obs and ref.n_obs != oth.n_obs:
         diffs.append(f"N {oth.n_obs} vs {ref.n_obs}")
     if ref.n_clusters and oth.n_clusters and ref.n_clusters != oth.n_clusters:
         diffs.append(f"clusters {oth.n_clusters} vs {ref.n_clusters}")
     if diffs:
-        out.append(("data", f"a different data set ({', '.join(diffs)})"))
+        out.append(("data", f"a different data set ({', '.join(diffs)}): this {o} output was computed from "
+                            f"other data, so its numbers cannot be checked against "
+                            f"{'your data' if ref.source == 'mlmgen' else 'the ' + r + ' output'}"))
     re_ref = [e for e in (model_effects or ref.random_effects)]
     re_oth = list(oth.random_effects)
     fold = ref.source in FOLDING or oth.source in FOLDING
@@ -132,21 +202,22 @@ def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) ->
         if missing or extra:
             parts = ([f"no random {'slope' if m != 'Intercept' else 'intercept'} for {m}" for m in missing]
                      + [f"an extra random effect {x}" for x in extra])
-            out.append(("model-random", f"a different random part: the {o} output has {', '.join(parts)}"))
+            out.append(("model-random", f"a different random part: the {o} output has {', '.join(parts)}"
+                                        f"{'; you described ' + ' + '.join(re_ref) if ref.source == 'mlmgen' else ''}"))
     if (ref.covariance_structure == "un" and oth.covariance_structure == "vc" and len(re_oth) > 1
             and not any(k == "model-random" for k, _ in out)):
         why = {"stata": "Stata's default covariance(independent)", "sas": "SAS's default TYPE=VC",
                "spss": "SPSS's default COVTYPE(VC)", "lme4": "`||` in the lme4 formula"}.get(oth.source, "")
         out.append(("structure", f"independent vs unstructured random effects: {o} estimated no covariance"
-                                 f"{' (' + why + ')' if why else ''}, {r} an unstructured G"))
+                                 f"{' (' + why + ')' if why else ''}; {you} an unstructured G"))
     if (ref.covariance_structure == "vc" and oth.covariance_structure == "un" and len(re_oth) > 1
             and not any(k == "model-random" for k, _ in out)):
         out.append(("structure", f"unstructured vs independent random effects: {o} estimated the covariance "
                                  f"of the random effects{' (the default of (1 + x | g))' if oth.source == 'lme4' else ''}"
-                                 f", {r} independent effects"))
+                                 f"; {you} independent effects"))
     if ref.ddf and oth.ddf and ref.ddf != oth.ddf:
-        out.append(("ddf", f"a different df method: {o} {DF_NAMES.get(oth.ddf, oth.ddf)}, "
-                           f"{r} {DF_NAMES.get(ref.ddf, ref.ddf)}"))
+        shown = oth.extra.get("ddf_recognised") or f"{o} {DF_NAMES.get(oth.ddf, oth.ddf)} df"
+        out.append(("ddf", f"a different df method: {shown}; {you} {DF_NAMES.get(ref.ddf, ref.ddf)}"))
     st = oth if oth.source == "stata" else (ref if ref.source == "stata" else None)
     if (st is not None and (ref.source == "stata") != (oth.source == "stata")
             and st.ddf in ("satterthwaite", "kenward-roger") and st.extra.get("information") != "oim"):
@@ -163,12 +234,15 @@ def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) ->
     return out
 
 
-_MODEL_KINDS = {"model-random", "model-fixed"}
-_ALL_KINDS = {"method", "data", "structure"}
+_MODEL_KINDS = {"model-random", "model-fixed", "data"}     # explain nothing: the rows stay DF001
+_ALL_KINDS = {"method", "structure"}
 
 
 def _explain(section: str, stat: str, ctx: list[tuple[str, str]]) -> tuple[str, str] | None:
-    """(code, reason) for a differing number, from the context; None if nothing explains it."""
+    """(code, reason) for a differing number, from the context; None if nothing explains it. Another random
+    or fixed part, or another data set, explains nothing (DF001 with the reason); ML vs REML and independent
+    vs unstructured G explain every number (DF002; the Setting still makes the diff exit 1 unless accepted);
+    a df method only df and p (and SE, t with Kenward-Roger)."""
     model = [r for k, r in ctx if k in _MODEL_KINDS]
     if model:
         return "DF001", "; ".join(model)
@@ -183,10 +257,32 @@ def _explain(section: str, stat: str, ctx: list[tuple[str, str]]) -> tuple[str, 
 
 # ------------------------------------------------------------------ the diff
 
+def normalise_accept(names) -> set[str]:
+    """--accept values (comma- or space-separated) as setting names; unknown names raise ValueError."""
+    out = set()
+    for item in names or ():
+        for n in re.split(r"[,\s]+", str(item).strip().lower()):
+            if not n:
+                continue
+            n = ACCEPT_ALIASES.get(n, n)
+            if n not in ACCEPT_NAMES:
+                raise ValueError(n)
+            out.add(n)
+    return out
+
+
 def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None = None,
-            sas_refit: Callable[[], FitResult] | None = None) -> Comparison:
-    """Diff `oth` (a package's printed output) against `ref` (mlmgen's fit or another output)."""
-    cmp = Comparison(ref, oth)
+            sas_refit: Callable[[], FitResult] | None = None, emulations: list[Emulation] | None = None,
+            settings: list[Setting] | None = None, accept: set[str] | None = None, tolerance: float = 0.0,
+            bound=None, reference_label: str | None = None) -> Comparison:
+    """Diff `oth` (a package's printed output) against `ref` (mlmgen's fit, a refit of it under the output's
+    settings, or another output).
+
+    settings: ways the output differs from the model described that the caller already resolved by refitting
+    (`ref` is then that refit); accept: setting names the user accepts (exit 0); tolerance: relative
+    tolerance for full-precision exports; bound: a `likelihood_bound.LikelihoodBound` for this output;
+    emulations: the packages' stopping rules reproduced by mlmgen (SAS's early stop: also `sas_refit`)."""
+    cmp = Comparison(ref, oth, tolerance=tolerance, bound=bound, reference_label=reference_label)
     ctx = _context(ref, oth, model_effects)
     fold = ref.source in FOLDING or oth.source in FOLDING
     # fixed part: terms matched across spellings (and case, for SAS/SPSS)
@@ -202,18 +298,28 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
     missing_terms = [t for t in ref_terms if t not in matched]
     if (extra_terms or missing_terms) and ref.fixed and oth.fixed:
         bits = [f"extra {t}" for t in extra_terms] + [f"no {t}" for t in missing_terms]
-        ctx.append(("model-fixed", f"a different fixed part: the output has {', '.join(bits)}"))
+        you = "; you described " + " + ".join(ref_terms) if ref.source == "mlmgen" else ""
+        ctx.append(("model-fixed", f"a different fixed part: the output has {', '.join(bits)}{you}"))
     cmp.context = ctx
+    accept = accept or set()
+    found = list(settings or [])
+    for k, reason in ctx:
+        if k in SETTINGS and not any(x.name == SETTINGS[k] and x.reason == reason for x in found):
+            found.append(Setting(SETTINGS[k], reason))
+    for x in found:
+        x.accepted = x.name in accept
+    cmp.settings = found
     for f in ref.fixed:
         g = matched.get(f.term)
         if g is None:
             if oth.fixed:
-                cmp.rows.append(Row("fixed", f.term, "estimate", f.estimate, None, "DF004",
-                                    "not in this output"))
+                cmp.rows.append(Row("fixed", f.term, "estimate", f.estimate, None, "DF001",
+                                    f"not in this output: {next(r for k, r in ctx if k == 'model-fixed')}"))
             continue
         scale = f.se.value if f.se is not None else 0.0
-        for stat in ("estimate", "se", "df", "t", "p"):
+        for stat in ("estimate", "se", "df", "t"):
             _add(cmp, "fixed", f.term, stat, getattr(f, stat), getattr(g, stat), ctx, scale)
+        _add(cmp, "fixed", f.term, "p", f.p, g.p, ctx, alternative=_p_at_printed_df(cmp, "fixed", f.term, f, g))
     for t in (extra_terms if ref.fixed else []):
         g = next(x for x in oth.fixed if x.term == t)
         cmp.rows.append(Row("fixed", t, "estimate", None, g.estimate, "DF001",
@@ -222,21 +328,45 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
     _compare_cov(cmp, ref, oth, ctx, fold)
     _compare_fit(cmp, ref, oth, ctx)
     _compare_contrasts(cmp, ref, oth, ctx)
-    if sas_refit is not None and oth.source == "sas":
-        _sas_early_stop(cmp, sas_refit)
-    else:
+    emus = list(emulations or [])
+    if sas_refit is not None:
+        emus.append(sas_emulation(sas_refit))
+    emus = [e for e in emus if e.source == oth.source]
+    for e in emus:
+        _apply_emulation(cmp, e)
+    if not any(e.source == "sas" for e in emus):
         _flag_sas_candidates(cmp)
     return cmp
 
 
+def _p_at_printed_df(cmp: Comparison, section: str, name: str, a, b):
+    """The reference's p recomputed at the output's printed df: when the df row agrees or is explained (by
+    lmerTest's numerical df or the likelihood bound), the p row must follow it, never 'differ' because of the
+    same df noise. (Value, reason) or None."""
+    from scipy import stats as st
+    df_row = next((r for r in reversed(cmp.rows) if r.section == section and r.parameter == name
+                   and r.statistic == "df"), None)
+    if df_row is None or df_row.code not in ("DF002", "DF003") or a.t is None or b.df is None:
+        return None
+    if df_row.code == "DF002" and df_row.reason and any(k in df_row.reason for k in ("df method", "information")):
+        return None                       # a real df difference: the p row is explained by the same reason
+    p = 2.0 * float(st.t.sf(abs(a.t.value), b.df.value))
+    why = (f"p follows the printed df {b.df.printed}: "
+           + (df_row.reason or "the df agree within their printing") if df_row.code == "DF002" else
+           f"p follows the printed df {b.df.printed}, which agrees")
+    return Value(p), why
+
+
 def _add(cmp: Comparison, section: str, name: str, stat: str, a: Value | None, b: Value | None, ctx,
-         scale: float = 0.0) -> None:
+         scale: float = 0.0, alternative=None) -> None:
     if a is None or b is None:
         return
-    if agrees(a, b):
+    if agrees(a, b, cmp.tolerance):
         cmp.rows.append(Row(section, name, stat, a, b, "DF003"))
         return
     exp = _explain(section, stat, ctx)
+    if exp is None and alternative is not None and agrees(alternative[0], b, cmp.tolerance):
+        exp = ("DF002", alternative[1])
     if exp is None:
         conv = [r for k, r in ctx if k == "converge"]
         if conv and abs(a.value - b.value) <= 1e-3 * max(abs(a.value), abs(b.value), 1e-3):
@@ -247,6 +377,12 @@ def _add(cmp: Comparison, section: str, name: str, stat: str, a: Value | None, b
         if agrees(sp, Value(min(1.0, 2 * other.value), None, None, 2 * other.half_unit)):
             exp = ("DF002", "SPSS prints a two-sided Wald p for a variance, SAS (and mlmgen) the one-sided p; "
                             "SPSS's value is twice the other [U: SPSS's sidedness is not documented]")
+    if exp is None and cmp.bound is not None:
+        from .results import canonical_param
+        key = (section, canonical_param(name) if section == "covariance" else name, stat)
+        B = cmp.bound.bounds.get(key)
+        if B is not None and abs(a.value - b.value) <= _tol(a, b, cmp.tolerance) + B:
+            exp = ("DF002", cmp.bound.reason(B))
     if exp is None:
         exp = _numerical(cmp, section, stat, a, b, scale if stat == "estimate" else 0.0)
     if exp:
@@ -345,7 +481,7 @@ def _compare_fit(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> None:
         a, b = getattr(ref, k), getattr(oth, k)
         if a is not None and b is not None:
             va, vb = Value(float(a)), Value(float(b))
-            code = "DF003" if a == b else "DF002"
+            code = "DF003" if a == b else "DF001"
             cmp.rows.append(Row("info", k, "value", va, vb, code,
                                 None if a == b else next((r for kk, r in ctx if kk == "data"), None)))
     pkg = oth.source
@@ -358,7 +494,7 @@ def _compare_fit(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> None:
             continue
         if name in own:                               # mlmgen computed this package's rule: compare directly
             a = own[name]
-            if agrees(a, v):
+            if agrees(a, v, cmp.tolerance):
                 cmp.rows.append(Row("fit", name, pkg, a, v, "DF003", f"computed with {TITLES[pkg]}'s counting rule"))
             else:
                 exp = _explain("fit", name, ctx)
@@ -368,7 +504,7 @@ def _compare_fit(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> None:
         a = ref_stats.get(name)
         if a is None or ref.neg2ll is None or oth.neg2ll is None:
             continue
-        if agrees(a, v):
+        if agrees(a, v, cmp.tolerance):
             cmp.rows.append(Row("fit", name, pkg, a, v, "DF003"))
             continue
         pen_o, pen_r = v.value - oth.neg2ll.value, a.value - ref.neg2ll.value
@@ -394,7 +530,8 @@ def _compare_contrasts(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> 
             continue
         scale = r.se.value if r.se is not None else 0.0
         for stat in ("estimate", "se", "df", "t", "p", "f"):
-            _add(cmp, "contrast", r.label, stat, getattr(r, stat), getattr(c, stat), ctx, scale)
+            alt = _p_at_printed_df(cmp, "contrast", r.label, r, c) if stat == "p" else None
+            _add(cmp, "contrast", r.label, stat, getattr(r, stat), getattr(c, stat), ctx, scale, alternative=alt)
 
 
 # ------------------------------------------------------------------ SAS's early stop (engine.md 4.4)
@@ -405,7 +542,8 @@ _SAS_NOTE = ("possibly SAS's stop before the exact optimum (engine.md 4.4: SAS r
 
 
 def _sas_candidate(r: Row, cmp: Comparison) -> bool:
-    if cmp.other.source != "sas" or r.code != "DF001" or r.reference is None or r.other is None:
+    if cmp.other.source != "sas" or r.code != "DF001" or r.reference is None or r.other is None \
+            or r.reason is not None:
         return False
     if r.section not in ("fixed", "covariance", "contrast", "fit"):
         return False
@@ -419,22 +557,27 @@ def _flag_sas_candidates(cmp: Comparison) -> None:
             r.reason = _SAS_NOTE
 
 
-def _sas_early_stop(cmp: Comparison, sas_refit: Callable[[], FitResult]) -> None:
-    """Every unexplained SAS difference is checked against the refit at SAS's stopping point: the refit is a
-    definite computation, so a number it reproduces is explained whatever the size of the difference."""
-    cands = [r for r in cmp.rows if r.code == "DF001" and r.reason is None and r.reference is not None
-             and r.other is not None and r.section in ("fixed", "covariance", "contrast", "fit")]
+def sas_emulation(refit: Callable[[], FitResult]) -> Emulation:
+    """SAS's early stop (engine.md 4.4) as an `Emulation`."""
+    return Emulation("sas", refit,
+                     "SAS stopped before the exact optimum (engine.md 4.4): refitted with SAS's start and stopping "
+                     "rule, mlmgen reproduces SAS's printed value",
+                     "not explained by SAS's early stop: the SAS-emulation refit does not reproduce this value either")
+
+
+def _apply_emulation(cmp: Comparison, emu: Emulation) -> None:
+    """Every unexplained difference is checked against the emulated fit: the emulation is a definite
+    computation, so a number it reproduces is explained whatever the size of the difference. Rows whose
+    reason is a model difference (another random or fixed part, another data set) are left alone."""
+    cands = [r for r in cmp.rows if r.code == "DF001" and r.reference is not None and r.other is not None
+             and r.section in ("fixed", "covariance", "contrast", "fit")
+             and (r.reason is None or r.reason == LME4_OPTIMUM)]
     if not cands:
         return
-    emu = sas_refit()
-    sub = compare(emu, cmp.other)
+    sub = compare(emu.refit(), cmp.other, tolerance=cmp.tolerance)
     ok = {(r.section, r.parameter, r.statistic) for r in sub.rows if r.code == "DF003"}
     for r in cands:
-        key = (r.section, r.parameter, r.statistic)
-        if key in ok:
-            r.code = "DF002"
-            r.reason = ("SAS stopped before the exact optimum (engine.md 4.4): refitted with SAS's start and "
-                        "stopping rule, mlmgen reproduces SAS's printed value")
-        else:
-            r.reason = ("not explained by SAS's early stop: the SAS-emulation refit does not reproduce this "
-                        "value either")
+        if (r.section, r.parameter, r.statistic) in ok:
+            r.code, r.reason = "DF002", emu.reason
+        elif emu.not_reproduced and r.reason is None:
+            r.reason = emu.not_reproduced

@@ -45,17 +45,38 @@ def test_perturbed_number_is_df001():
     assert bad[0].difference == pytest.approx(1e-4)
 
 
-def test_ml_vs_reml_is_explained():
+def test_ml_vs_reml_is_a_setting_that_blocks_unless_accepted():
+    """Another model, not a convention: the rows say why they differ (DF002), the Setting makes exit 1."""
     cmp = compare(read_output_file(R / "2b_lecture_syntax.out"), read_output_file(R / "2b_ml.out"))
     assert any(k == "method" for k, _ in cmp.context)
-    assert not cmp.mismatches
+    assert not cmp.mismatches and cmp.blocking
+    assert [s.name for s in cmp.setting_mismatches] == ["method"]
+    assert "fitted by ML" in cmp.settings[0].reason
     row = next(r for r in cmp.rows if r.parameter == "var(Intercept)")
     assert row.code == "DF002" and "ML vs REML" in row.reason
+    accepted = compare(read_output_file(R / "2b_lecture_syntax.out"), read_output_file(R / "2b_ml.out"),
+                       accept={"method"})
+    assert not accepted.blocking and accepted.settings[0].accepted
+
+
+def test_accept_names():
+    from mlmgen.compare import normalise_accept
+    assert normalise_accept(["method,ddf", "N"]) == {"method", "ddf", "data"}
+    with pytest.raises(ValueError):
+        normalise_accept(["optimizer"])
+
+
+def test_tolerance_for_full_precision_exports():
+    a, b = Value(1.2345678), Value(1.2345679)
+    assert not agrees(a, b) and agrees(a, b, 1e-7)
+    ref = FitResult(source="mlmgen", fixed=[FixedEffect("Intercept", Value(34.2496071))])
+    out = FitResult(source="lme4", fixed=[FixedEffect("Intercept", Value(34.2496072, "34.2496072"))])
+    assert compare(ref, out).mismatches and not compare(ref, out, tolerance=1e-7).mismatches
 
 
 def test_dropped_random_slope_is_a_model_difference():
     cmp = compare(read_output_file(R / "2b_lecture_syntax.out"), read_output_file(R / "2b_random_intercept_only.out"))
-    assert cmp.mismatches
+    assert cmp.mismatches and [s.name for s in cmp.setting_mismatches] == ["random"]
     assert all("no random slope for WCverb" in r.reason for r in cmp.mismatches)
     missing = [r for r in cmp.rows if r.other is None]
     assert {r.parameter for r in missing} == {"var(WCverb)", "cov(Intercept,WCverb)"}
@@ -63,7 +84,7 @@ def test_dropped_random_slope_is_a_model_difference():
 
 def test_independent_vs_unstructured_is_explained():
     cmp = compare(read_output_file(R / "2b_lecture_syntax.out"), read_output_file(R / "2b_independent.out"))
-    assert not cmp.mismatches
+    assert not cmp.mismatches and [s.name for s in cmp.settings] == ["covariance"]
     cov = next(r for r in cmp.rows if r.parameter == "cov(Intercept,WCverb)")
     assert cov.code == "DF002" and "independent vs unstructured" in cov.reason
 
@@ -73,14 +94,30 @@ def test_df_method_difference_is_explained_only_for_df_p_and_kr_se():
     c = codes(cmp)
     assert c[("WCverb", "estimate")] == "DF003"
     assert c[("WCverb", "df")] == "DF002" and c[("WCverb", "se")] == "DF002"
-    assert not cmp.mismatches
+    assert not cmp.mismatches and [s.name for s in cmp.settings] == ["ddf"]
 
 
-def test_different_data_is_explained():
+def test_different_data_is_a_setting_and_explains_no_number():
+    """Another N is never a reason for every other number to differ: the rows that differ stay DF001, with
+    the data difference said, and the N / cluster rows themselves are DF001."""
     lecture = read_output_file(TAB / "2b_solution.txt")
     lecture.n_obs, lecture.n_clusters = 3916, 190          # the lecture's data: not bdf
     cmp = compare(read_output_file(R / "2b_lecture_syntax.out"), lecture)
-    assert not cmp.mismatches and any(k == "data" for k, _ in cmp.context)
+    assert any(k == "data" for k, _ in cmp.context) and [s.name for s in cmp.settings] == ["data"]
+    c = codes(cmp)
+    assert c[("n_obs", "value")] == "DF001" and c[("n_clusters", "value")] == "DF001"
+    assert all("different data set" in r.reason for r in cmp.mismatches)
+    assert c[("Intercept", "estimate")] == "DF001"
+
+
+def test_missing_fixed_term_is_df001():
+    ref = read_output_file(R / "2b_lecture_syntax.out")
+    text = "\n".join(ln for ln in (R / "2b_lecture_syntax.out").read_text().splitlines()
+                     if not ln.startswith("hw2 "))
+    cmp = compare(ref, read_output(text, "dropped.out"))
+    row = next(r for r in cmp.rows if r.parameter == "hw2")
+    assert row.code == "DF001" and "no hw2" in row.reason
+    assert [s.name for s in cmp.settings] == ["fixed"]
 
 
 def test_information_criteria_counted_differently():
@@ -95,7 +132,8 @@ def test_information_criteria_counted_differently():
 
 
 def test_sas_small_difference_is_flagged_as_possible_early_stop():
-    ref = FitResult(source="mlmgen", fixed=[FixedEffect("Intercept", Value(12.649412))],
+    ref = FitResult(source="mlmgen", fixed=[FixedEffect("Intercept", Value(12.649412)),
+                                            FixedEffect("meanses", Value(5.8635))],
                     covariance=[CovParam("Intercept", "var(Intercept)", Value(2.63936))])
     sas = read_output_file(PUB / "hsb_rb_table4_3_sas.lst")
     cmp = compare(ref, sas)
