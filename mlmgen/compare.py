@@ -216,7 +216,8 @@ def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) ->
                                  f"of the random effects{' (the default of (1 + x | g))' if oth.source == 'lme4' else ''}"
                                  f"; {you} independent effects"))
     if ref.ddf and oth.ddf and ref.ddf != oth.ddf:
-        shown = oth.extra.get("ddf_recognised") or f"{o} {DF_NAMES.get(oth.ddf, oth.ddf)} df"
+        shown = oth.extra.get("ddf_recognised") or (f"{o} printed z tests (normal p, no df)" if oth.ddf == "none"
+                                                    else f"{o} {DF_NAMES.get(oth.ddf, oth.ddf)} df")
         out.append(("ddf", f"a different df method: {shown}; {you} {DF_NAMES.get(ref.ddf, ref.ddf)}"))
     st = oth if oth.source == "stata" else (ref if ref.source == "stata" else None)
     if (st is not None and (ref.source == "stata") != (oth.source == "stata")

@@ -45,7 +45,7 @@ class LikelihoodBound:
     bounds: dict[tuple[str, str, str], float]   # (section, parameter, statistic) -> B_q
 
     def reason(self, b: float) -> str:
-        return (f"within the likelihood bound: the package printed -2 log L as {self.printed}, so its optimizer "
+        return (f"within the likelihood bound: the package printed {self.printed}, so its optimizer "
                 f"stopped at a point at most {self.delta:.2g} above mlmgen's optimum in -2 log L, and there this "
                 f"number can differ from the exact optimum by up to {b:.2g} (sqrt(2 Delta g'H^-1 g))")
 
@@ -67,9 +67,9 @@ def _quantities(res: FitResult) -> dict[tuple[str, str, str], float]:
     from .results import canonical_param
     out = {}
     for f in res.fixed:
-        for stat in ("estimate", "se", "t"):
+        for stat in ("estimate", "se", "df", "t", "p"):
             v = getattr(f, stat)
-            if v is not None:
+            if v is not None and math.isfinite(v.value):
                 out[("fixed", f.term, stat)] = v.value
     for c in res.covariance:
         for stat in ("estimate", "se", "z"):
@@ -77,14 +77,14 @@ def _quantities(res: FitResult) -> dict[tuple[str, str, str], float]:
             if v is not None:
                 out[("covariance", canonical_param(c.param), stat)] = v.value
     for c in res.contrasts:
-        for stat in ("estimate", "se", "t"):
+        for stat in ("estimate", "se", "df", "t", "p"):
             v = getattr(c, stat)
             if v is not None:
                 out[("contrast", c.label, stat)] = v.value
     return out
 
 
-def likelihood_bound(fit, printed_neg2ll) -> LikelihoodBound | None:
+def likelihood_bound(fit, printed_neg2ll, printed_as: str | None = None) -> LikelihoodBound | None:
     """B_q for every fixed-effect, covariance-parameter and contrast estimate, SE and t/Z of `fit` (an
     `mlmgen.api.Fit`), given the package's printed -2 log L (a `Value` with its rounding); None when the
     printed -2LL is too coarse, above-optimum by nothing (the package found a better point: another model or
@@ -136,5 +136,5 @@ def likelihood_bound(fit, printed_neg2ll) -> LikelihoodBound | None:
         if not np.all(np.isfinite(g)):
             continue
         bounds[key] = math.sqrt(max(2.0 * delta * float(g @ Hinv @ g), 0.0))
-    return LikelihoodBound(delta=delta, printed=printed_neg2ll.printed or f"{printed_neg2ll.value:.6g}",
+    return LikelihoodBound(delta=delta, printed=printed_as or printed_neg2ll.printed or f"{printed_neg2ll.value:.10g}",
                            bounds=bounds)

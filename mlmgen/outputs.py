@@ -247,3 +247,50 @@ def read_output_file(path: str | Path, package: str | None = None) -> FitResult:
     except OSError as exc:
         raise unreadable(f"cannot read output file: {exc.__class__.__name__}: {exc}", str(p))
     return read_output(text, str(p), package)
+
+
+# ---------------------------------------------------------------- a file holding several models
+
+def split_at(text: str, starts: list[int]) -> list[str]:
+    """The text cut at the given 0-based line indices (the first piece also holds the lines before the first
+    start); each piece keeps its line numbers (the lines before it are blank), so diagnostics point at the
+    file's lines."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    cuts = [0] + sorted(starts)[1:] + [len(lines)]
+    return ["\n" * a + "\n".join(lines[a:b]) for a, b in zip(cuts, cuts[1:])]
+
+
+def two_models(file: str | None, what: str, lines: list[int]) -> MlmgenError:
+    """OU001: a file that holds several models but cannot be split safely."""
+    return unreadable(f"this file holds more than one model ({what} at lines {', '.join(str(i + 1) for i in lines)}) "
+                      f"and mlmgen cannot tell where one ends: it would read them as one", file,
+                      lines[1] + 1 if len(lines) > 1 else None, code="OU001",
+                      fix="put each model's output in its own file")
+
+
+def read_output_parts(path: str | Path, package: str | None = None) -> list[FitResult]:
+    """Read an output file that may hold several models (two lme4 summaries, two SAS runs, two Stata
+    estimations): each model is read on its own, with extra["part"] = (k, n); a file that holds several
+    models but cannot be split is OU001, never read as one."""
+    import importlib
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise unreadable(f"cannot read output file: {exc.__class__.__name__}: {exc}", str(p))
+    check_decimal_point(text, str(p))
+    pkg = package or guess_output_package(text)
+    pieces = [text]
+    if pkg in _SIGNS:
+        mod = importlib.import_module(f"mlmgen.dialects.{pkg}.output")
+        split = getattr(mod, "split_output", None)
+        if split is not None and not looks_like_csv(text):
+            pieces = split(text, str(p)) or [text]
+    if len(pieces) == 1:
+        return [read_output(text, str(p), package)]
+    out = []
+    for k, piece in enumerate(pieces, 1):
+        res = read_output(piece, str(p), pkg)
+        res.extra["part"] = (k, len(pieces))
+        out.append(res)
+    return out

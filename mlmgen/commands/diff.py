@@ -10,7 +10,14 @@ Each output is read by its package's reader (sniffed, or --from). Verdicts: DF00
 precision, DF002 differs for a known reason (said in words), DF001 differs, DF004 not comparable; every
 output's own numbers are checked for consistency too (DF005: t = est/SE, Z = est/SE, SAS Pr Z, G correlation).
 Text for people, --format json for scripts. Exit 0 when everything agrees or is explained, 1 when any DF001
-or DF005, 2 for bad input.
+or DF005 or when an output is of another model than the one described (ML vs REML, another df method,
+independent vs unstructured G, another data set, missing or extra terms; `--accept SETTING,...` accepts a
+known, intended difference), 2 for bad input.
+
+With a model and data, an output of another model is compared with a refit of the model under the settings
+the output shows (output_settings.py), and each output gets the explanations mlmgen can compute for it:
+the emulated stopping rules of its package (EMULATIONS: SAS's early stop; lme4's default optimizer run when
+mlmgen.engine.lme4_emulation provides it) and the likelihood bound (likelihood_bound.py).
 """
 from __future__ import annotations
 
@@ -43,11 +50,16 @@ VERDICT = {"DF001": "DIFFERS", "DF002": "explained", "DF003": "agrees", "DF004":
 @click.option("--struck/--no-struck", default=False, help="also check rows struck through in a transcription")
 @click.option("--merge", is_flag=True, help="the OUTPUT files are pieces of one output (e.g. SAS tables copied "
               "one by one): read them as one")
+@click.option("--accept", "accept", multiple=True, metavar="SETTING[,SETTING]",
+              help="accept a known, intended difference between the output and the model described: method, "
+              "ddf, covariance, data, random, fixed (exit 0 when the numbers otherwise agree)")
+@click.option("--tolerance", type=float, default=0.0, metavar="REL",
+              help="relative tolerance added to printed precision (full-precision exports, e.g. 1e-7)")
 @click.option("--only-differences", is_flag=True, help="print only rows that do not agree")
 @click.option("--format", "fmt", default="text", type=click.Choice(["text", "json"]), show_default=True)
 @handle_errors
 def diff_cmd(args, formula, data, package, method, ddf, hybrid, cmc, l1, within, mean, struck, merge,
-             only_differences, fmt):
+             accept, tolerance, only_differences, fmt):
     """Diff printed OUTPUT files against mlmgen's fit of MODEL (with --data) or against each other.
 
     \b
@@ -60,8 +72,22 @@ def diff_cmd(args, formula, data, package, method, ddf, hybrid, cmc, l1, within,
     (recognised from the text, or --from). Verdicts: DF003 agrees within printed precision, DF002 differs
     for a known reason, DF001 differs, DF004 not comparable, DF005 an output's own numbers disagree.
 
-    Exit codes: 0 everything agrees or is explained, 1 any DF001 or DF005, 2 bad input."""
+    An output of another model than the one described (ML vs REML, another df method, independent vs
+    unstructured G, another data set, missing or extra terms) exits 1 with the reason, its rows compared
+    with a refit under the output's settings; --accept method,ddf,... accepts an intended difference.
+
+    Exit codes: 0 everything agrees or is explained, 1 any DF001 or DF005 or an output of another model
+    (not accepted), 2 bad input."""
+    from ..compare import ACCEPT_NAMES, normalise_accept
     model_file, outputs = _split_args(args, formula, data, hybrid, cmc)
+    try:
+        accepted = normalise_accept(accept)
+    except ValueError as exc:
+        raise MlmgenError(Diagnostic("CL001", f"--accept {exc}: not a setting (use {', '.join(ACCEPT_NAMES)})",
+                                     Severity.ERROR, Location(field="--accept")))
+    if not (tolerance >= 0.0 and tolerance < 1.0):
+        raise MlmgenError(Diagnostic("CL001", f"--tolerance {tolerance}: a relative tolerance in [0, 1)",
+                                     Severity.ERROR, Location(field="--tolerance")))
     unused = [(name, "a model file or --formula") for name, v in (("--method", method), ("--ddf", ddf)) if v
               and not (model_file or formula)]
     unused += [(name, "--hybrid/--cmc") for name, v in (("--l1", l1), ("--within", within), ("--mean", mean))
@@ -71,7 +97,8 @@ def diff_cmd(args, formula, data, package, method, ddf, hybrid, cmc, l1, within,
                                       Severity.ERROR, Location(field=name)) for name, needs in unused])
     model = load_model_or_formula(model_file, formula, method, ddf) if (model_file or formula) else None
     report = run_diff(model, data, outputs, package=package, hybrid=hybrid, cmc=cmc, l1=l1, within=within,
-                      mean=mean, include_struck=struck, model_label=model_file or f'"{formula}"', merge=merge)
+                      mean=mean, include_struck=struck, model_label=model_file or f'"{formula}"', merge=merge,
+                      accept=accepted, tolerance=tolerance)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, default=_num))
     else:
@@ -118,7 +145,7 @@ class DiffReport:
 
     @property
     def exit_code(self) -> int:
-        bad = any(c.mismatches for c in self.comparisons)
+        bad = any(c.blocking for c in self.comparisons)
         bad = bad or any(f.code == "DF005" for _, fs in self.consistency for f in fs)
         return 1 if bad else 0
 
@@ -148,9 +175,21 @@ class DiffReport:
             out += _side_by_side(self.comparisons, only_differences)
         for c in self.comparisons:
             out.append("")
-            out.append(f"== {TITLES.get(c.other.source, c.other.source)}: {c.other.file or '<output>'}")
+            part = c.other.extra.get("part")
+            out.append(f"== {TITLES.get(c.other.source, c.other.source)}: {c.other.file or '<output>'}"
+                       + (f" (model {part[0]} of {part[1]})" if part else ""))
+            for s in c.settings:
+                if s.accepted:
+                    out.append(f"   accepted (--accept {s.name}): {s.reason}")
+                else:
+                    out.append(f"   NOT THE MODEL DESCRIBED ({s.name}; exit 1, --accept {s.name} if intended): "
+                               f"{s.reason}")
+            if c.reference_label:
+                out.append(f"   rows compared with: {c.reference_label}")
+            shown = {s.reason for s in c.settings}
             for _, reason in c.context:
-                out.append(f"   note: {reason}")
+                if reason not in shown:
+                    out.append(f"   note: {reason}")
             out += _table(c, only_differences)
             n = c.counts()
             out.append(f"   {n['DF003']} agree, {n['DF002']} differ for a known reason (DF002), "
@@ -168,8 +207,13 @@ class DiffReport:
                     continue            # routine arithmetic that holds: counted, not listed
                 out.append(f"   {x.code} {VERDICT.get(x.code, x.code):12s} {x.message}")
         out.append("")
-        out.append("result: " + ("differences found (exit 1)" if self.exit_code else
-                                 "everything agrees or is explained (exit 0)"))
+        other = [s for c in self.comparisons for s in c.setting_mismatches]
+        if self.exit_code and other and not any(c.mismatches for c in self.comparisons):
+            out.append("result: an output is of another model than the one described (exit 1; --accept "
+                       + ",".join(sorted({s.name for s in other})) + " if that is intended)")
+        else:
+            out.append("result: " + ("differences found (exit 1)" if self.exit_code else
+                                     "everything agrees or is explained (exit 0)"))
         return "\n".join(out) + "\n"
 
 
@@ -297,16 +341,18 @@ def _table(c, only_differences: bool) -> list[str]:
 
 
 def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, within=None, mean=None,
-             include_struck=False, model_label: str | None = None, merge: bool = False) -> DiffReport:
-    """Read the outputs, fit the model when there is one, compare, check consistency."""
+             include_struck=False, model_label: str | None = None, merge: bool = False,
+             accept: set[str] | None = None, tolerance: float = 0.0) -> DiffReport:
+    """Read the outputs (a file holding several models is split into them), fit the model when there is
+    one, compare, check consistency."""
     from ..compare import compare
     from ..consistency import check_output, check_reparameterisation
     from ..consistency import merge as merge_results
-    from ..outputs import read_output_file
-    results = [read_output_file(p, package) for p in outputs]
+    from ..outputs import read_output_file, read_output_parts
+    results = [r for p in outputs for r in read_output_parts(p, package)]
     if merge and len(results) > 1:
         results = [merge_results(results)]
-    consistency = [(r.file, check_output(r, include_struck)) for r in results]
+    consistency = [(_part_label(r), check_output(r, include_struck)) for r in results]
     comparisons = []
     reference = None
     label = ""
@@ -317,13 +363,12 @@ def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, 
         label = (f"mlmgen fit of {model_label or model.outcome} ({reference.method.upper() if reference.method else '?'}, "
                  f"{reference.ddf}; N {reference.n_obs}, {reference.n_clusters} clusters) on {data}")
         for r in results:
-            comparisons.append(compare(reference, r, model_effects=list(model.random.effects),
-                                       sas_refit=_sas_refit(model, data, fit) if r.source == "sas" else None))
+            comparisons.append(compare_with_model(model, data, fit, r, accept=accept, tolerance=tolerance))
     elif results:
         reference = results[0]
-        label = f"{reference.file} ({reference.source}); the other outputs are compared with it"
+        label = f"{_part_label(reference)} ({reference.source}); the other outputs are compared with it"
         for r in results[1:]:
-            comparisons.append(compare(reference, r))
+            comparisons.append(compare(reference, r, accept=accept, tolerance=tolerance))
     if hybrid:
         h = merge_results([read_output_file(p, package) for p in hybrid])
         c = merge_results([read_output_file(p, package) for p in cmc])
@@ -331,6 +376,59 @@ def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, 
                             check_reparameterisation(h, c, l1, within, mean, include_struck)))
         label = label or "hybrid and cluster-MC tables of the same model (no data)"
     return DiffReport(reference, comparisons, consistency, label)
+
+
+def _part_label(res) -> str | None:
+    part = res.extra.get("part")
+    return f"{res.file} (model {part[0]} of {part[1]})" if part and res.file else res.file
+
+
+def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float = 0.0):
+    """Compare one output with the model described: find the settings in which the output is of another
+    model, refit under the output's settings where possible (method, df method, covariance structure, random
+    or fixed terms the output lacks; the df method recognised from the printed df when the output does not
+    name it), then compare with that refit, with the output package's emulations and the likelihood bound."""
+    from dataclasses import replace
+
+    from ..compare import Setting, compare
+    from ..output_settings import output_model, recognise_ddf, recognised_reason
+    pre = compare(fit.result, out)
+    target, resolved = output_model(model, out, pre.settings)
+    use_model, use_fit = model, fit
+    if target is not None:
+        try:
+            use_fit, use_model = _fit(target, data), target
+        except MlmgenError:
+            resolved = []
+    if out.ddf is None and any(f.df is not None for f in out.fixed) and out.n_obs in (None, use_fit.result.n_obs):
+        methods = recognise_ddf(use_fit, out)
+        if methods and use_model.ddf not in methods:
+            reason = recognised_reason(out, methods, model.ddf)
+            try:
+                use_model = use_model.with_(ddf=methods[0])
+                use_fit = _fit(use_model, data)
+                resolved.append(Setting("ddf", reason, refitted=True))
+            except MlmgenError:
+                pass
+    changed = [s.name for s in resolved]
+    label = None
+    if changed:
+        r = use_fit.result
+        label = (f"mlmgen refit under the output's settings ({', '.join(dict.fromkeys(changed))}: "
+                 f"{r.method.upper()}, {r.ddf}, G {use_model.random.covariance}, random "
+                 f"{' + '.join(use_model.random.effects)})")
+    ref = use_fit.result
+    ref.source = "mlmgen"
+    emulations = [e for e in (EMULATIONS[k](use_model, data, use_fit) for k in EMULATIONS if k == out.source) if e]
+    bound = None
+    if out.neg2ll is not None and out.method == ref.method and out.n_obs in (None, ref.n_obs):
+        from ..likelihood_bound import likelihood_bound
+        ll = out.extra.get("loglik")
+        bound = likelihood_bound(use_fit, out.neg2ll,
+                                 f"log likelihood {ll.printed}" if ll is not None and ll.printed else None)
+    return compare(ref, out, model_effects=list(use_model.random.effects), emulations=emulations,
+                   settings=[replace(s) for s in resolved], accept=accept, tolerance=tolerance, bound=bound,
+                   reference_label=label)
 
 
 def _fit(model, data):
@@ -344,17 +442,38 @@ def _fit(model, data):
             Severity.ERROR, Location(field="--data")))
 
 
-def _sas_refit(model, data, fit):
-    """A callable that refits the model the way SAS stops (engine.md 4.4: MIVQUE0 start, Newton-Raphson,
+def _sas_emulation(model, data, fit):
+    """SAS's early stop: refit the model the way SAS stops (engine.md 4.4: MIVQUE0 start, Newton-Raphson,
     first iterate with relative Hessian criterion <= 1e-8), when mlmgen's engine has that mode."""
     try:
         from ..engine import sas_emulation  # noqa: F401
         from ..api import fit as api_fit
     except ImportError:
         return None
+    from ..compare import sas_emulation as as_emulation
 
     def refit():
         res = api_fit(model, data, options={"sas_emulation": True}).result
         res.source = "mlmgen"
         return res
-    return refit
+    return as_emulation(refit)
+
+
+def _lme4_emulation(model, data, fit):
+    """lme4's default optimizer run (BOBYQA through nloptr, lme4's start and tolerances), reproduced by
+    mlmgen.engine.lme4_emulation when that module is present: it provides
+    `diff_emulation(model, data, fit) -> compare.Emulation | None` (source "lme4"); a number the emulated
+    fit reproduces is explained as where lme4 stops. Without the module, lme4 rows keep the note
+    `compare.LME4_OPTIMUM`."""
+    try:
+        from ..engine import lme4_emulation
+    except ImportError:
+        return None
+    hook = getattr(lme4_emulation, "diff_emulation", None)
+    return hook(model, data, fit) if hook is not None else None
+
+
+# package -> (model, data, fit) -> Emulation | None: the package's stopping rule reproduced by mlmgen; a
+# number that the emulated fit reproduces is DF002 "where <package> stops". Add a package here to explain its
+# optimizer's stopping point.
+EMULATIONS = {"sas": _sas_emulation, "lme4": _lme4_emulation}

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from ...mapping import canonical_term, cov_from_corr, effect_name, var_from_sd
-from ...outputs import Lines, count, csv_blocks, join_bounds, looks_like_csv, number, peel_numbers, unreadable
+from ...outputs import split_at, two_models, Lines, count, csv_blocks, join_bounds, looks_like_csv, number, peel_numbers, unreadable
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param
 
 
@@ -338,3 +338,16 @@ def _parse_csv(text: str, file: str | None) -> FitResult:
 def _finish(res: FitResult) -> None:
     if res.fixed and res.ddf is None and any(f.df is not None for f in res.fixed) and res.source == "lme4":
         res.notes.append("df printed without the lmerTest title: df method assumed from the model")
+
+
+def split_output(text: str, file: str | None = None) -> list[str] | None:
+    """Several summaries in one file (each starts with `Linear mixed model fit by`): one piece per model.
+    A file with two `Random effects:` blocks but fewer titles cannot be split: OU001."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    titles = [i for i, ln in enumerate(lines) if re.match(r"\s*Linear mixed model fit by", ln)]
+    blocks = [i for i, ln in enumerate(lines) if ln.strip().startswith("Random effects:")]
+    if len(titles) >= 2:
+        return split_at(text, titles)
+    if len(blocks) >= 2:
+        raise two_models(file, "'Random effects:' blocks", blocks)
+    return None

@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 
 from ...mapping import canonical_term, effect_name, un_param
-from ...outputs import (Lines, csv_blocks, looks_like_csv, number, peel_numbers, split_cells, strip_markup,
-                        unreadable)
+from ...outputs import (Lines, csv_blocks, looks_like_csv, number, peel_numbers, split_at, split_cells,
+                        strip_markup, two_models, unreadable)
 from ...results import CovParam, ContrastResult, FitResult, FixedEffect, Value
 
 _DDF = {"containment": "containment", "between-within": "between-within", "residual": "residual",
@@ -445,3 +445,21 @@ def _need(row: dict, key: str, file: str | None, line: int) -> Value:
     if v is None:
         raise unreadable(f"missing or unreadable {key} ({row.get(key)!r})", file, line, str(row.get(key)))
     return v
+
+
+def split_output(text: str, file: str | None = None) -> list[str] | None:
+    """Several PROC MIXED runs in one file: one piece per `Model Information` table (each run prints one),
+    or, without those, per `Covariance Parameter Estimates` title. Two covariance-parameter tables that
+    cannot be told apart so: OU001."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    info = [i for i, ln in enumerate(lines) if re.match(r"\s*Model Information\s*$", strip_markup(ln)[0], re.I)]
+    if len(info) >= 2:
+        return split_at(text, info)
+    titles = [i for i, ln in enumerate(lines)
+              if re.match(r"\s*Covariance Parameter Estimates\s*$", strip_markup(ln)[0], re.I)]
+    if len(titles) >= 2 and not info:
+        return split_at(text, titles)
+    heads = [i for i, ln in enumerate(lines) if re.search(r"\bcov\s*parm\b", ln, re.I) and "estimate" in ln.lower()]
+    if len(heads) >= 2:
+        raise two_models(file, "Covariance Parameter Estimates tables", heads)
+    return None

@@ -23,7 +23,7 @@ import io
 import re
 
 from ...mapping import canonical_term, effect_name, un_param
-from ...outputs import looks_like_csv, number, unreadable
+from ...outputs import split_at, two_models, looks_like_csv, number, unreadable
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value
 
 _TITLES = {"information criteria": "ic", "estimates of fixed effects": "fixed",
@@ -212,3 +212,17 @@ def _contrast_row(labels, values, header, res: FitResult, table_label: str | Non
     res.contrasts.append(ContrastResult(label=label,
                                         estimate=d.get("estimate"), se=d.get("se"), df=d.get("df"), t=d.get("t"),
                                         p=d.get("p"), lower=d.get("lower"), upper=d.get("upper")))
+
+
+def split_output(text: str, file: str | None = None) -> list[str] | None:
+    """Several MIXED runs in one file: one piece per `Model Dimension` table; repeated result tables without
+    those cannot be split: OU001."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    dims = [i for i, ln in enumerate(lines) if re.match(r"\s*Model Dimension", ln)]
+    if len(dims) >= 2:
+        return split_at(text, dims)
+    for title in ("Estimates of Fixed Effects", "Estimates of Covariance Parameters"):
+        hits = [i for i, ln in enumerate(lines) if ln.strip().startswith(title)]
+        if len(hits) >= 2:
+            raise two_models(file, f"'{title}' tables", hits)
+    return None

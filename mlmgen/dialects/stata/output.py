@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from ...mapping import canonical_term, cov_from_corr, effect_name, scaled, stata_param, var_from_sd
-from ...outputs import Lines, count, number, unreadable
+from ...outputs import split_at, Lines, count, number, unreadable
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param
 
 _DF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "kenward–roger": "kenward-roger",
@@ -310,3 +310,18 @@ def _finish(res: FitResult) -> None:
         res.ddf = "none"
     if res.fixed and not any(f.term == "Intercept" for f in res.fixed[:-1]) and res.fixed[-1].term == "Intercept":
         res.fixed.insert(0, res.fixed.pop())   # _cons is printed last; mlmgen lists the intercept first
+
+
+def split_output(text: str, file: str | None = None) -> list[str] | None:
+    """Several estimations in one log (`Mixed-effects ML/REML regression` twice): one piece per model, cut at
+    the command line (`. mixed ...`) before each title when there is one."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    titles = [i for i, ln in enumerate(lines) if re.match(r"\s*Mixed-effects (REML|ML) regression", ln)]
+    if len(titles) < 2:
+        return None
+    starts, prev = [], 0
+    for t in titles:
+        cmd = next((j for j in range(t - 1, prev - 1, -1) if re.match(r"\.\s+(xt)?mixed\b", lines[j].strip())), t)
+        starts.append(cmd)
+        prev = t + 1
+    return split_at(text, starts)
