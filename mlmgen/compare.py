@@ -329,6 +329,7 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
     _compare_cov(cmp, ref, oth, ctx, fold)
     _compare_fit(cmp, ref, oth, ctx)
     _compare_contrasts(cmp, ref, oth, ctx)
+    _uniform_df_noise(cmp)
     emus = list(emulations or [])
     if sas_refit is not None:
         emus.append(sas_emulation(sas_refit))
@@ -415,6 +416,33 @@ def _numerical(cmp: Comparison, section: str, stat: str, a: Value, b: Value, sca
     if rel_scaled < 1e-3 and section in ("fixed", "covariance", "contrast", "fit"):
         return "DF001", LME4_OPTIMUM
     return None
+
+
+LMERTEST_DF_MIXED = ("lmerTest's numerical df are good to about 1e-5 (relative), and some df of this output are "
+                     "within that of mlmgen's but others are not (up to {worst:.2g}): one explanation cannot hold for "
+                     "some rows and not others, so none of these df is explained by it; the larger differences "
+                     "point at where lme4's optimizer stopped")
+
+
+def _uniform_df_noise(cmp: Comparison) -> None:
+    """The same df noise is never explained in one row and left differing in the next: when some small df
+    differences (< 1e-3 relative) of an output are explained as lmerTest's numerical df and others exceed that
+    precision, all of them (and the p rows that followed them) get one verdict, DF001 with the reason."""
+    small = [r for r in cmp.rows if r.statistic == "df" and r.reference is not None and r.other is not None
+             and r.code in ("DF001", "DF002") and (r.reason in (None, LMERTEST_DF, LME4_OPTIMUM))
+             and abs(r.other.value - r.reference.value) <= 1e-3 * max(abs(r.reference.value), 1e-12)]
+    if not any(r.reason == LMERTEST_DF for r in small) or all(r.reason == LMERTEST_DF for r in small):
+        return
+    worst = max(abs(r.other.value - r.reference.value) / max(abs(r.reference.value), 1e-12) for r in small)
+    why = LMERTEST_DF_MIXED.format(worst=worst)
+    names = set()
+    for r in small:
+        r.code, r.reason = "DF001", why
+        names.add((r.section, r.parameter))
+    for r in cmp.rows:
+        if r.statistic == "p" and (r.section, r.parameter) in names and r.reason and \
+                r.reason.startswith("p follows the printed df"):
+            r.code, r.reason = "DF001", why
 
 
 def _compare_df_range(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> None:
@@ -572,7 +600,7 @@ def _apply_emulation(cmp: Comparison, emu: Emulation) -> None:
     reason is a model difference (another random or fixed part, another data set) are left alone."""
     cands = [r for r in cmp.rows if r.code == "DF001" and r.reference is not None and r.other is not None
              and r.section in ("fixed", "covariance", "contrast", "fit")
-             and (r.reason is None or r.reason == LME4_OPTIMUM)]
+             and (r.reason is None or r.reason == LME4_OPTIMUM or r.reason.startswith("lmerTest's numerical df"))]
     if not cands:
         return
     sub = compare(emu.refit(), cmp.other, tolerance=cmp.tolerance)

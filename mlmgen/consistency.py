@@ -99,7 +99,56 @@ def check_output(res: FitResult, include_struck: bool = False) -> list[Finding]:
         if c.p is not None and res.source == "sas":
             out.append(_sas_pz_check(label, c, src))
     out += _gcorr_check(res, src)
+    out += _sd_check(res, src)
+    out += _corr_check(res, src)
     out += _ic_check(res, src)
+    return out
+
+
+def _sd_check(res: FitResult, src) -> list[Finding]:
+    """A variance printed next to its standard deviation (lme4's `Variance Std.Dev.`, Stata's two metrics):
+    the interval of sd^2 over the printed sd must meet the printed variance's interval (a typo in one is
+    caught)."""
+    out = []
+    sds = res.extra.get("printed_sd") or {}
+    for c in res.covariance:
+        sd = sds.get(c.param)
+        if sd is None or c.estimate.error is not None:
+            continue
+        lo, hi = _iv(sd)
+        rng = (min(lo * lo, hi * hi) if lo > 0 else 0.0, max(lo * lo, hi * hi))
+        ok = _overlap(rng, c.estimate)
+        out.append(Finding("DF003" if ok else "DF005", "variance = SD^2",
+                           f"{c.param}: variance {c.estimate.printed} {'is' if ok else 'is NOT'} the square of the "
+                           f"printed SD {sd.printed} (in [{_fmt(rng[0])}, {_fmt(rng[1])}])", src))
+    return out
+
+
+def _corr_check(res: FitResult, src) -> list[Finding]:
+    """A covariance printed next to the correlation (Stata's `estat recovariance` with and without
+    `correlation`, or cov() and corr() rows): r = cov / sqrt(var_a var_b) over the printed intervals."""
+    out = []
+    corr = res.extra.get("printed_corr") or {}
+    by = {c.param: c for c in res.covariance}
+    for param, r in corr.items():
+        c = by.get(param)
+        m = re.fullmatch(r"cov\((.+),(.+)\)", param)
+        if c is None or m is None or c.estimate.error is not None:
+            continue
+        va, vb = by.get(f"var({m.group(1)})"), by.get(f"var({m.group(2)})")
+        if va is None or vb is None:
+            continue
+        lo_c, hi_c = _iv(c.estimate)
+        lo_a, hi_a = _iv(va.estimate)
+        lo_b, hi_b = _iv(vb.estimate)
+        if lo_a <= 0 or lo_b <= 0:
+            continue
+        dens = [math.sqrt(a * b) for a in (lo_a, hi_a) for b in (lo_b, hi_b)]
+        vals = [x / d for x in (lo_c, hi_c) for d in dens]
+        ok = _overlap((min(vals), max(vals)), r)
+        out.append(Finding("DF003" if ok else "DF005", "correlation = cov / (sd sd)",
+                           f"{param}: correlation {r.printed} {'is' if ok else 'is NOT'} the covariance "
+                           f"{c.estimate.printed} over the SDs (in [{_fmt(min(vals))}, {_fmt(max(vals))}])", src))
     return out
 
 

@@ -22,10 +22,12 @@ def test_same_fit_in_two_forms_exits_0():
     assert "agrees (DF003)" in r.output and "DIFFERS" not in r.output
 
 
-def test_ml_output_against_reml_is_explained_and_exits_0():
+def test_ml_output_against_reml_is_another_model_and_exits_1():
     r = run(R / "2b_lecture_syntax.out", R / "2b_ml.out")
-    assert r.exit_code == 0, r.output
-    assert "ML vs REML" in r.output and "explained (DF002)" in r.output
+    assert r.exit_code == 1, r.output
+    assert "NOT THE MODEL DESCRIBED (method" in r.output and "fitted by ML" in r.output
+    assert "explained (DF002)" in r.output and "DIFFERS" not in r.output
+    assert run(R / "2b_lecture_syntax.out", R / "2b_ml.out", "--accept", "method").exit_code == 0
 
 
 def test_perturbed_output_exits_1(tmp_path):

@@ -181,7 +181,7 @@ def test_dropped_random_slope_is_caught(runs):
 def test_ml_instead_of_reml_is_explained(runs):
     key = "2b_cluster_mc_random_slope"
     cmp = compare(runs["refs"][key], read_output(runs["out"]["variant:ml"], "ml.out"))
-    assert not cmp.mismatches
+    assert not cmp.mismatches and [s.name for s in cmp.setting_mismatches] == ["method"]
     explained = [r for r in cmp.rows if r.code == "DF002"]
     assert explained and all("ML vs REML" in r.reason for r in explained)
     assert any(r.parameter == "var(Intercept)" for r in explained)
@@ -190,7 +190,7 @@ def test_ml_instead_of_reml_is_explained(runs):
 def test_independent_random_effects_are_explained(runs):
     key = "2b_cluster_mc_random_slope"
     cmp = compare(runs["refs"][key], read_output(runs["out"]["variant:independent"], "vc.out"))
-    assert not cmp.mismatches
+    assert not cmp.mismatches and [s.name for s in cmp.setting_mismatches] == ["covariance"]
     cov = next(r for r in cmp.rows if r.parameter == "cov(Intercept,WCverb)")
     assert cov.code == "DF002" and "independent vs unstructured" in cov.reason
     assert any(r.code == "DF002" and r.parameter == "var(WCverb)" for r in cmp.rows)

@@ -172,6 +172,8 @@ def _groups_to_cov(groups: list[dict], res: FitResult, L: Lines) -> None:
             effects.append(r["effect"])
         for a, r in enumerate(rows):
             res.covariance.append(CovParam(name=r["effect"], param=f"var({r['effect']})", estimate=_var_of(r, L)))
+            if r["var"] is not None and r["sd"] is not None:      # both printed: consistency.py checks sd^2 = var
+                res.extra.setdefault("printed_sd", {})[f"var({r['effect']})"] = r["sd"]
             for b, corr in enumerate(r["corr"][:a]):
                 if corr is None:
                     continue
@@ -187,6 +189,8 @@ def _groups_to_cov(groups: list[dict], res: FitResult, L: Lines) -> None:
         if g["name"] == "Residual":
             r = g["rows"][0]
             res.covariance.append(CovParam(name="Residual", param="var(Residual)", estimate=_var_of(r, L)))
+            if r["var"] is not None and r["sd"] is not None:
+                res.extra.setdefault("printed_sd", {})["var(Residual)"] = r["sd"]
     res.random_effects = effects
     if cluster_groups:
         res.covariance_structure = "vc" if vc and len(effects) > 1 else ("un" if len(effects) > 1 else "vc")
