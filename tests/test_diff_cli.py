@@ -89,11 +89,14 @@ def _csv(which):
     return r_dataset_csv(which)
 
 
-def test_model_and_data_against_an_ml_output_exits_0():
+def test_model_and_data_against_an_ml_output_exits_1_with_the_reason():
+    """Issue 9: a listing fitted by ML against a REML description is another model (exit 1), compared with
+    the ML refit."""
     csv = _csv("bdf_example")
     r = run(ROOT / "examples" / "2b_cluster_mc_random_slope.toml", "--data", csv, R / "2b_ml.out")
-    assert r.exit_code == 0, r.output
-    assert "ML vs REML" in r.output and "mlmgen fit of" in r.output
+    assert r.exit_code == 1, r.output
+    assert "fitted by ML; you described REML" in r.output and "mlmgen fit of" in r.output
+    assert "rows compared with: mlmgen refit under the output's settings (method" in r.output
 
 
 def test_formula_mode_with_case_folded_sas_names(tmp_path):
