@@ -113,15 +113,24 @@ def _sd_check(res: FitResult, src) -> list[Finding]:
     sds = res.extra.get("printed_sd") or {}
     for c in res.covariance:
         sd = sds.get(c.param)
-        if sd is None or c.estimate.error is not None:
+        var = _printed(res, c, "printed_var")
+        if sd is None or var is None:
             continue
         lo, hi = _iv(sd)
         rng = (min(lo * lo, hi * hi) if lo > 0 else 0.0, max(lo * lo, hi * hi))
-        ok = _overlap(rng, c.estimate)
+        ok = _overlap(rng, var)
         out.append(Finding("DF003" if ok else "DF005", "variance = SD^2",
-                           f"{c.param}: variance {c.estimate.printed} {'is' if ok else 'is NOT'} the square of the "
+                           f"{c.param}: variance {var.printed} {'is' if ok else 'is NOT'} the square of the "
                            f"printed SD {sd.printed} (in [{_fmt(rng[0])}, {_fmt(rng[1])}])", src))
     return out
+
+
+def _printed(res: FitResult, c, key: str):
+    """The covariance parameter as printed: its estimate when read as printed, else the same parameter from
+    another printed table (extra[key], e.g. Stata's estat recovariance); None when only derived."""
+    if c.estimate.error is None and c.estimate.printed is not None:
+        return c.estimate
+    return (res.extra.get(key) or {}).get(c.param)
 
 
 def _corr_check(res: FitResult, src) -> list[Finding]:
@@ -133,14 +142,23 @@ def _corr_check(res: FitResult, src) -> list[Finding]:
     for param, r in corr.items():
         c = by.get(param)
         m = re.fullmatch(r"cov\((.+),(.+)\)", param)
-        if c is None or m is None or c.estimate.error is not None:
+        if c is None or m is None:
             continue
+        cov = _printed(res, c, "printed_cov")
         va, vb = by.get(f"var({m.group(1)})"), by.get(f"var({m.group(2)})")
-        if va is None or vb is None:
+        if cov is None or va is None or vb is None:
             continue
-        lo_c, hi_c = _iv(c.estimate)
-        lo_a, hi_a = _iv(va.estimate)
-        lo_b, hi_b = _iv(vb.estimate)
+        pa, pb = _printed(res, va, "printed_var"), _printed(res, vb, "printed_var")
+        sds = res.extra.get("printed_sd") or {}
+        if pa is None or pb is None:             # SDs printed instead: var = sd^2 over the sd interval
+            sa, sb = sds.get(va.param), sds.get(vb.param)
+            if sa is None or sb is None:
+                continue
+            pa = Value(sa.value ** 2, None, None, 2 * abs(sa.value) * sa.half_unit + sa.half_unit ** 2)
+            pb = Value(sb.value ** 2, None, None, 2 * abs(sb.value) * sb.half_unit + sb.half_unit ** 2)
+        lo_c, hi_c = _iv(cov)
+        lo_a, hi_a = _iv(pa)
+        lo_b, hi_b = _iv(pb)
         if lo_a <= 0 or lo_b <= 0:
             continue
         dens = [math.sqrt(a * b) for a in (lo_a, hi_a) for b in (lo_b, hi_b)]
@@ -148,7 +166,7 @@ def _corr_check(res: FitResult, src) -> list[Finding]:
         ok = _overlap((min(vals), max(vals)), r)
         out.append(Finding("DF003" if ok else "DF005", "correlation = cov / (sd sd)",
                            f"{param}: correlation {r.printed} {'is' if ok else 'is NOT'} the covariance "
-                           f"{c.estimate.printed} over the SDs (in [{_fmt(min(vals))}, {_fmt(max(vals))}])", src))
+                           f"{cov.printed} over the SDs (in [{_fmt(min(vals))}, {_fmt(max(vals))}])", src))
     return out
 
 

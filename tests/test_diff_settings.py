@@ -177,3 +177,21 @@ def test_accept_and_tolerance_options():
     bad = run(R / "2b_lecture_syntax.out", R / "2b_ml.out", "--accept", "optimizer")
     assert bad.exit_code == 2 and "CL001" in bad.output
     assert run(R / "2b_lecture_syntax.out", R / "2b_ml.out", "--tolerance", "-1").exit_code == 2
+
+
+def test_stata_covariance_against_its_printed_correlation():
+    """Stata's variance-metric table with `estat recovariance, correlation`: r = cov / sqrt(var var) over the
+    printed intervals. The layout fixture of test_output_stata (numbers typed in, not a real listing) prints
+    -.504278 where -.6943271 / sqrt(.2239178 x 8.465512) = -.504305: caught; the corrected value passes."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_output_stata import OLD_LAYOUT
+
+    from mlmgen.consistency import check_output
+
+    def corr_findings(text):
+        return [x for x in check_output(read_output(text, "f.log")) if x.check == "correlation = cov / (sd sd)"]
+    bad = corr_findings(OLD_LAYOUT)
+    assert [x.code for x in bad] == ["DF005"] and "-.504278" in bad[0].message
+    good = corr_findings(OLD_LAYOUT.replace("-.504278", "-.504305"))
+    assert [x.code for x in good] == ["DF003"]

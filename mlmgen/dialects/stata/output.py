@@ -272,6 +272,13 @@ def _read_recov(L: Lines, i: int, res: FitResult, correlation: bool) -> int:
     if header and rows:
         key = "recorrelation" if correlation else "recovariance"
         res.extra[key] = {"effects": header, "rows": [[None if v is None else v.value for v in r] for _, r in rows]}
+        printed = res.extra.setdefault("printed_corr" if correlation else "printed_recov", {})
+        for ea, vals in rows:                     # kept with their printed text for consistency.py
+            for b, v in enumerate(vals):
+                if v is not None and b < len(header) and header[b] != ea:
+                    printed[canonical_param(f"cov({ea},{header[b]})")] = v
+                elif v is not None and b < len(header) and not correlation:
+                    printed[f"var({ea})"] = v
         if not correlation and not res.covariance:
             for a, (ea, vals) in enumerate(rows):
                 for b, v in enumerate(vals):
@@ -306,6 +313,15 @@ def _read_estat_ic(L: Lines, i: int, res: FitResult) -> int:
 
 
 def _finish(res: FitResult) -> None:
+    # both metrics printed (sd()/corr() table with estat recovariance, or var()/cov() with estat recovariance,
+    # correlation): consistency.py checks variance = SD^2 and correlation = cov / (SD SD)
+    for eff, sd in (res.extra.get("sd") or {}).items():
+        res.extra.setdefault("printed_sd", {})[f"var({eff})"] = sd
+    for param, r in (res.extra.get("corr") or {}).items():
+        res.extra.setdefault("printed_corr", {}).setdefault(canonical_param(param), r)
+    for param, v in (res.extra.pop("printed_recov", None) or {}).items():
+        key = "printed_var" if param.startswith("var(") else "printed_cov"
+        res.extra.setdefault(key, {})[param] = v
     if res.ddf is None and res.extra.get("test_statistic") == "z":
         res.ddf = "none"
     if res.fixed and not any(f.term == "Intercept" for f in res.fixed[:-1]) and res.fixed[-1].term == "Intercept":
