@@ -195,3 +195,27 @@ def test_stata_covariance_against_its_printed_correlation():
     assert [x.code for x in bad] == ["DF005"] and "-.504278" in bad[0].message
     good = corr_findings(OLD_LAYOUT.replace("-.504278", "-.504305"))
     assert [x.code for x in good] == ["DF003"]
+
+
+SAS_ITERATIONS = """                                  Iteration History
+
+                    Iteration    Evaluations    -2 Res Log Like       Criterion
+
+                            0              1     47946.79633457
+                            1              2     47116.79350000      0.00000012
+                            2              1     47116.79348500      0.00000000
+
+                          Covariance Parameter Estimates
+
+                   Cov Parm     Subject    Estimate
+                   Intercept    school       8.6140
+                   Residual                 39.1483
+"""
+
+
+def test_sas_iteration_history_gives_the_8_decimal_likelihood():
+    """Layout fixture (SAS's listing layout, numbers typed here): the last iterate's -2 Res Log Like is kept
+    for the likelihood bound."""
+    r = read_output(SAS_ITERATIONS, "iter.lst", "sas")
+    assert r.extra["iteration_neg2ll"].printed == "47116.79348500"
+    assert r.extra["iteration_neg2ll"].half_unit == pytest.approx(5e-9)

@@ -421,11 +421,13 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
     ref.source = "mlmgen"
     emulations = [e for e in (EMULATIONS[k](use_model, data, use_fit) for k in EMULATIONS if k == out.source) if e]
     bound = None
-    if out.neg2ll is not None and out.method == ref.method and out.n_obs in (None, ref.n_obs):
+    printed = out.extra.get("iteration_neg2ll") or out.neg2ll      # SAS's iteration history: 8 decimals
+    if printed is not None and out.method == ref.method and out.n_obs in (None, ref.n_obs):
         from ..likelihood_bound import likelihood_bound
         ll = out.extra.get("loglik")
-        bound = likelihood_bound(use_fit, out.neg2ll,
-                                 f"log likelihood {ll.printed}" if ll is not None and ll.printed else None)
+        how = (f"log likelihood {ll.printed}" if ll is not None and ll.printed else
+               f"-2 log L {printed.printed} in its iteration history" if "iteration_neg2ll" in out.extra else None)
+        bound = likelihood_bound(use_fit, printed, how)
     return compare(ref, out, model_effects=list(use_model.random.effects), emulations=emulations,
                    settings=[replace(s) for s in resolved], accept=accept, tolerance=tolerance, bound=bound,
                    reference_label=label)

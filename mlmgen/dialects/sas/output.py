@@ -68,6 +68,9 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             i = _read_infocrit(L, i, res)
             found += 1
             continue
+        if re.match(r"\s*iteration\s+evaluations\s+-2\s+(res\s+)?log\s+like\b", low):
+            i = _read_iterations(L, i, res)
+            continue
         if _read_fit_line(line, res):
             found += 1
         _read_info_line(line, res)
@@ -237,6 +240,28 @@ def _read_gmatrix(L: Lines, i: int, res: FitResult, correlation: bool) -> int:
         res.extra["g"] = floats
         res.extra["g_values"] = rows
     return last + 1
+
+
+def _read_iterations(L: Lines, i: int, res: FitResult) -> int:
+    """Iteration History (`Iteration  Evaluations  -2 Res Log Like  Criterion`): the last iterate's -2 log L,
+    printed to 8 decimals, is kept as extra["iteration_neg2ll"] (the likelihood bound of diff uses it; the
+    Fit Statistics print 1 decimal)."""
+    last = None
+    j = i + 1
+    while j < len(L):
+        toks = L[j].split()
+        if not toks:
+            if last is not None or j > i + 1:
+                break
+            j += 1
+            continue
+        if len(toks) < 3 or not toks[0].isdigit() or not toks[1].isdigit():
+            break
+        last = number(toks[2])
+        j += 1
+    if last is not None:
+        res.extra["iteration_neg2ll"] = last
+    return j
 
 
 def _read_infocrit(L: Lines, i: int, res: FitResult) -> int:
