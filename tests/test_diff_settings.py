@@ -219,3 +219,59 @@ def test_sas_iteration_history_gives_the_8_decimal_likelihood():
     r = read_output(SAS_ITERATIONS, "iter.lst", "sas")
     assert r.extra["iteration_neg2ll"].printed == "47116.79348500"
     assert r.extra["iteration_neg2ll"].half_unit == pytest.approx(5e-9)
+
+
+@pytest.mark.r
+@pytest.mark.parametrize("out, expected", [("2b_lecture_syntax.out", "satterthwaite"),
+                                           ("2b_kenward_roger.out", "kenward-roger")])
+def test_df_method_recognised_from_lmertest_df(bdf, out, expected):
+    """lmerTest's printed df, title removed: recognised as Satterthwaite / Kenward-Roger (and only that)."""
+    from mlmgen.api import fit
+    from mlmgen.output_settings import recognise_ddf
+    f = fit(MODEL_2B, bdf)
+    text = "\n".join(ln for ln in (R / out).read_text().splitlines() if "t-tests use" not in ln
+                     and not ln.startswith("lmerModLmerTest"))
+    res = read_output(text, out, "lme4")
+    assert res.ddf is None
+    assert recognise_ddf(f, res) == [expected]
+
+
+@pytest.mark.r
+def test_df_method_recognised_residual_and_between_within(bdf):
+    """Residual df (N - p for every term) and between-within df printed by hand into the 2b layout."""
+    from mlmgen.api import fit
+    from mlmgen.output_settings import recognise_ddf
+    f = fit(MODEL_2B, bdf)
+    for method in ("residual", "between-within"):
+        rows = {r["term"]: r["df"] for r in f.engine.fixed_table(method)}
+        res = read_output((R / "2b_lme4_only.out").read_text(), "x.out", "lme4")
+        from mlmgen.results import Value
+        for fe in res.fixed:
+            fe.df = Value(rows[fe.term], f"{rows[fe.term]:.0f}")
+        assert method in recognise_ddf(f, res)
+        assert "satterthwaite" not in recognise_ddf(f, res)
+
+
+@pytest.mark.r
+def test_snijders_bosker_listing_without_ddfm_is_recognised_as_between_within(tmp_path):
+    """UCLA's S&B Table 8.1 listing prints no Model Information; its df (e.g. 2281 for the level-1 terms)
+    are SAS's DDFM=BW: recognised as between-within."""
+    from rtools import run_r
+
+    from mlmgen.api import fit
+    from mlmgen.modelfile import loads_model
+    from mlmgen.output_settings import recognise_ddf
+    from mlmgen.outputs import read_output_file
+    path = tmp_path / "sb.csv"
+    run_r('suppressMessages(library(mlmRev)); d <- data.frame(schoolnr = as.integer(as.character(bdf$schoolNR)), '
+          'langpost = bdf$langPOST, iq_verb = bdf$IQ.verb, ses = bdf$ses, sex = as.numeric(as.character(bdf$sex)))\n'
+          f'write.csv(d, "{path.as_posix()}", row.names = FALSE)\n')
+    sys_path = Path(__file__).resolve().parent
+    import sys
+    sys.path.insert(0, str(sys_path))
+    from test_compare_sas_hsb import SB_MODEL
+    f = fit(loads_model(SB_MODEL.replace('ddf = "between-within"', 'ddf = "satterthwaite"')), str(path))
+    sas = read_output_file(PUB / "snijders_bosker_table8_1_sas.lst")
+    assert sas.ddf is None
+    methods = recognise_ddf(f, sas)
+    assert "between-within" in methods and "satterthwaite" not in methods and "residual" not in methods
