@@ -215,6 +215,14 @@ def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) ->
         out.append(("structure", f"unstructured vs independent random effects: {o} estimated the covariance "
                                  f"of the random effects{' (the default of (1 + x | g))' if oth.source == 'lme4' else ''}"
                                  f"; {you} independent effects"))
+    for a, b in ((oth, ref), (ref, oth)):
+        if a.ddf is None and b.ddf in ("satterthwaite", "kenward-roger") and "ddf_recognised" not in a.extra:
+            rule = df_rule_from_printed(a)
+            if rule:
+                who, other = TITLES.get(a.source, a.source), TITLES.get(b.source, b.source)
+                out.append(("ddf", f"a different df method: the {who} df are {rule}; the {other} df are "
+                                   f"{DF_NAMES[b.ddf]}" if b.source != "mlmgen" or a is ref else
+                                   f"a different df method: the {who} df are {rule}; {you} {DF_NAMES[b.ddf]}"))
     if ref.ddf and oth.ddf and ref.ddf != oth.ddf:
         shown = oth.extra.get("ddf_recognised") or (f"{o} printed z tests (normal p, no df)" if oth.ddf == "none"
                                                     else f"{o} {DF_NAMES.get(oth.ddf, oth.ddf)} df")
@@ -233,6 +241,23 @@ def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) ->
     if "kenward-roger" in (ref.ddf, oth.ddf) and ref.ddf != oth.ddf:
         out.append(("kr-se", "Kenward-Roger adjusts the standard errors as well as the df"))
     return out
+
+
+def df_rule_from_printed(res: FitResult) -> str | None:
+    """The df rule an output's printed df show without data (it names no df method): every df N - p is the
+    residual rule; whole-number df (two or more) are a df rule (containment, between-within or residual), not
+    Satterthwaite or Kenward-Roger, which give fractional df. None when the df say nothing."""
+    dfs = [f.df for f in res.fixed if f.df is not None]
+    if len(dfs) < 2 and not (dfs and res.source == "sas"):
+        return None
+    if res.n_obs and all(abs(d.value - (res.n_obs - len(res.fixed))) < 0.5 for d in dfs):
+        return f"residual df (N - p = {res.n_obs - len(res.fixed)})"
+    if all(abs(d.value - round(d.value)) < 1e-9 and (d.printed is None or "." not in d.printed) for d in dfs):
+        if res.source == "sas":
+            return ("whole numbers: SAS's default containment df (the listing prints no DDFM=; between-within "
+                    "also gives whole numbers)")
+        return "whole numbers: a df rule (containment, between-within or residual), not Satterthwaite"
+    return None
 
 
 _MODEL_KINDS = {"model-random", "model-fixed", "data"}     # explain nothing: the rows stay DF001

@@ -103,7 +103,7 @@ def test_different_data_is_a_setting_and_explains_no_number():
     lecture = read_output_file(TAB / "2b_solution.txt")
     lecture.n_obs, lecture.n_clusters = 3916, 190          # the lecture's data: not bdf
     cmp = compare(read_output_file(R / "2b_lecture_syntax.out"), lecture)
-    assert any(k == "data" for k, _ in cmp.context) and [s.name for s in cmp.settings] == ["data"]
+    assert any(k == "data" for k, _ in cmp.context) and "data" in [s.name for s in cmp.settings]
     c = codes(cmp)
     assert c[("n_obs", "value")] == "DF001" and c[("n_clusters", "value")] == "DF001"
     assert all("different data set" in r.reason for r in cmp.mismatches)
@@ -162,3 +162,25 @@ def test_unstructured_output_against_independent_reference_is_explained():
     assert not cmp.mismatches
     cov = next(r for r in cmp.rows if r.parameter == "cov(Intercept,WCverb)")
     assert cov.code == "DF002" and "unstructured vs independent" in cov.reason
+
+
+def test_whole_number_sas_df_against_satterthwaite_without_data():
+    """No data, no DDFM printed: whole-number df are a df rule (SAS's default containment), not
+    Satterthwaite: a df-method setting whose df and p rows are explained, not 'SAS's early stop'."""
+    ref = FitResult(source="lme4", ddf="satterthwaite",
+                    fixed=[FixedEffect("Intercept", Value(12.6370, "12.6370"), Value(0.2443, "0.2443"),
+                                       Value(159.8955, "159.8955"))])
+    sas = read_output_file(PUB / "hsb_rb_table4_2_sas.lst")
+    cmp = compare(ref, sas)
+    assert [s.name for s in cmp.settings] == ["ddf"] and "SAS's default containment" in cmp.settings[0].reason
+    row = next(r for r in cmp.rows if r.statistic == "df")
+    assert row.code == "DF002" and "early stop" not in row.reason
+
+
+def test_residual_df_rule_recognised_without_data():
+    from mlmgen.compare import df_rule_from_printed
+    res = FitResult(source="lme4", n_obs=100, fixed=[FixedEffect("Intercept", Value(1.0), None, Value(98.0, "98")),
+                                                     FixedEffect("x", Value(1.0), None, Value(98.0, "98"))])
+    assert df_rule_from_printed(res).startswith("residual df (N - p = 98)")
+    res.fixed[1].df = Value(97.3, "97.3")
+    assert df_rule_from_printed(res) is None
