@@ -7,8 +7,10 @@ Verdicts (diagnostic codes):
   lme4 covariances from SD and correlation). A printed bound (`<.0001`, `<2e-16`) agrees with any value
   below it.
 * DF002 differs for a known reason, named in words, from the catalogue of package conventions
-  (package-conventions.md): ML vs REML; a different data set (N, clusters); independent vs unstructured
-  random effects; a different df method; observed vs expected information (Stata's dfmethod() default);
+  (package-conventions.md): ML vs REML; independent vs unstructured random effects (both also settings,
+  below); a different df method (declared, recognised from the printed df by output_settings.py, or without
+  data from whole-number / N - p df: `df_rule_from_printed`); observed vs expected information (Stata's
+  dfmethod() default); the likelihood bound (likelihood_bound.py); an emulated stopping rule (`Emulation`);
   information criteria counted differently (each package's AIC/BIC recomputed from its -2LL with its rule);
   SAS's stop before the exact optimum (engine.md 4.4), only when reproduced by a SAS-emulation refit.
 * lmerTest's Satterthwaite df come from numerical derivatives: a df within 1e-5 (relative) of mlmgen's
