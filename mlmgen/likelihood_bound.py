@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .diagnostics import MlmgenError
 from .results import FitResult
 
 USEFUL_HALF_UNIT = 0.005      # the printed -2LL must be known to +-0.005 for the bound to be used
@@ -126,7 +127,7 @@ def likelihood_bound(fit, printed_neg2ll, printed_as: str | None = None) -> Like
             tm[a] -= steps[a]
             plus.append(_quantities(to_fit_result(_engine_at(efit, tp), fit.model, fit.result.ddf)))
             minus.append(_quantities(to_fit_result(_engine_at(efit, tm), fit.model, fit.result.ddf)))
-    except (ArithmeticError, np.linalg.LinAlgError, ValueError):
+    except (ArithmeticError, np.linalg.LinAlgError, ValueError, MlmgenError):
         return None
     bounds = {}
     for key in _quantities(fit.result):
