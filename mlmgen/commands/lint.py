@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
-from . import handle_errors, write_file
+from ..files import write_atomic
+from . import handle_errors
 
 
 def _input_error(code: str, message: str, file: str | None = None) -> MlmgenError:
@@ -86,34 +88,108 @@ def echo_text(diags: list[Diagnostic], texts: dict[str, str]) -> None:
         click.echo("no findings")
 
 
-def apply_fixes(parsed, findings) -> dict[str, str]:
-    """Corrected text per file for every snippet with mechanical fixes (rendered in the same package)."""
+def _refusal(message: str, location: Location) -> Diagnostic:
+    return Diagnostic("FX001", message, Severity.ERROR, location)
+
+
+# reader diagnostics saying that something the file says was not represented in the model read: a fix
+# computed from that model could contradict it (an `update(m, REML = FALSE)`, a REPEATED statement)
+def _not_represented(d: Diagnostic) -> bool:
+    return (d.code == "SY004" and d.severity != Severity.INFO) or (d.code == "SY001" and d.severity == Severity.ERROR)
+
+
+def plan_fixes(parsed, findings) -> tuple[dict[str, tuple[bytes, bytes, list[str]]], list[Diagnostic]]:
+    """For every file with fixes: (its bytes, the bytes with the fixes made, the codes fixed), and FX001 for
+    each fix that could not be made. Only the findings that carry a fix trigger it (warnings and errors: an
+    info-level note alone never changes a file); each fix is a span edit of the original text
+    (`mlmgen.lint.placement`); the edited text must read back as exactly the fixed model, else nothing is
+    written."""
     from ..lint.fixes import apply_edits
-    from ..modelfile import dumps_model
-    from ..render import render
-    out = {}
+    from ..lint.placement import Placer, Refusal, fixes_a_reader_can_make, toml_value_edits
+    from ..lint.textedits import EditConflict, apply_edits_to_text, apply_to_bytes
+    from ..modelfile import model_to_dict
+    out: dict[str, tuple[bytes, bytes, list[str]]] = {}
+    refusals: list[Diagnostic] = []
     for i, p in enumerate(parsed):
-        edits = [f.edit for f in findings if f.snippet == i and f.edit is not None]
-        # a reader's own fix (Stata e.hw2 -> c.hw2, GCORR moved to RANDOM) is made by rendering the model again
-        reader_fix = any(f.snippet == i and f.edit is None and f.diagnostic.code.startswith("SY")
-                         and f.diagnostic.fix is not None and f.diagnostic.severity != Severity.ERROR
-                         or (f.snippet == i and f.diagnostic.code == "SY002") for f in findings)
-        if not (edits or reader_fix) or p.model is None or not p.file:
+        mine = [f for f in findings if f.snippet == i and f.diagnostic.severity != Severity.INFO]
+        model_fixes = [f for f in mine if f.edit is not None]
+        reader_fixes = [f.diagnostic for f in mine if f.edit is None and fixes_a_reader_can_make(f.diagnostic)]
+        if not (model_fixes or reader_fixes) or p.model is None or not p.file or p.file == "-":
             continue
-        # rewriting renders the model read: text mlmgen could not read or represent (SY001 errors; SY004
-        # warnings and errors such as REPEATED, WEIGHT, a subset; MF00x: a contrast or data name not kept)
-        # would disappear from the file, changing it
-        kept_out = [f.diagnostic for f in findings if f.snippet == i and f.diagnostic.severity != Severity.INFO
-                    and (f.diagnostic.code == "SY004" or f.diagnostic.code.startswith("MF")
-                         or (f.diagnostic.code == "SY001" and f.diagnostic.severity == Severity.ERROR))]
-        if kept_out:
-            d = kept_out[0]
-            click.echo(f"{p.file}: not rewritten: --fix would drop what mlmgen cannot represent "
-                       f"({d.code} at {d.location.line}:{d.location.col}: {d.message}); fix it by hand", err=True)
+        where = Location(file=p.file)
+        blockers = [d for d in p.diagnostics if _not_represented(d)]
+        if blockers:
+            d = blockers[0]
+            refusals.append(_refusal(
+                f"not fixed: {d.code} at {d.location.line}:{d.location.col} says the file holds what mlmgen "
+                f"did not read into the model ({d.message}); a fix computed without it could change what the "
+                f"file means: fix it by hand", replace(d.location, file=p.file)))
             continue
-        model = apply_edits(p.model, edits)
-        out[p.file] = dumps_model(model) if p.dialect == "model" else render(model, p.dialect)
-    return out
+        edits, applied, codes = [], [], []
+        try:
+            if p.dialect == "model":
+                new_model = apply_edits(p.model, [f.edit for f in model_fixes])
+                edits = toml_value_edits(p.text, model_to_dict(p.model), model_to_dict(new_model),
+                                         ",".join(sorted({f.diagnostic.code for f in model_fixes})))
+                applied = [f.edit for f in model_fixes]
+                codes = [f.diagnostic.code for f in model_fixes]
+            else:
+                placer = Placer(p)
+                for f in model_fixes:
+                    try:
+                        edits += placer.place(f.edit, f.diagnostic.code, apply_edits(p.model, applied))
+                        applied.append(f.edit)
+                        codes.append(f.diagnostic.code)
+                    except Refusal as exc:
+                        refusals.append(_refusal(f"not fixed ({f.diagnostic.code}): {exc}", f.diagnostic.location))
+                removed = [(e.start, e.end) for e in edits if e.end > e.start]
+                for d in reader_fixes:
+                    try:
+                        mine = placer.reader_fix(d)
+                    except Refusal as exc:
+                        refusals.append(_refusal(f"not fixed ({d.code}): {exc}", d.location))
+                        continue
+                    # a reader's fix inside text another fix removes (Stata `e.hw2` of a stray hw2) is moot
+                    edits += [e for e in mine if not any(a <= e.start and e.end <= b for a, b in removed)]
+                    codes.append(d.code)
+            if not edits:
+                continue
+            new_text = apply_edits_to_text(p.text, edits)
+        except (Refusal, EditConflict) as exc:
+            refusals.append(_refusal(f"not fixed: {exc}", where))
+            continue
+        expected = apply_edits(p.model, applied)
+        if model_read_back(new_text, p) != expected:
+            refusals.append(_refusal("not fixed: the edited file would not read back as the fixed model (mlmgen "
+                                     "could not place the edits safely); fix it by hand", where))
+            continue
+        raw = Path(p.file).read_bytes()
+        try:
+            out[p.file] = (raw, apply_to_bytes(raw, p.text, edits), codes)
+        except (ValueError, UnicodeEncodeError) as exc:
+            refusals.append(_refusal(f"not fixed: {exc}", where))
+    return out, refusals
+
+
+def model_read_back(text: str, p):
+    """The model `text` gives when read as `p` was read (same package, same file name); None if none."""
+    from ..dialects import get_dialect
+    from ..modelfile import loads_model
+    try:
+        if p.dialect == "model":
+            return loads_model(text, p.file)
+        return get_dialect(p.dialect).parse_syntax(text, p.file).model
+    except MlmgenError:
+        return None
+
+
+def unified_diff(path: str, old: bytes, new: bytes) -> str:
+    """The change as a unified diff (`--- path` / `+++ path`), lines as the file writes them."""
+    import difflib
+    from ..lint.textedits import decode
+    a, b = decode(old)[2], decode(new)[2]
+    return "".join(difflib.unified_diff(a.splitlines(keepends=True), b.splitlines(keepends=True),
+                                        fromfile=path, tofile=f"{path} (fixed)"))
 
 
 @click.command("lint")
@@ -123,7 +199,8 @@ def apply_fixes(parsed, findings) -> dict[str, str]:
 @click.option("--model", "model_path", type=click.Path(dir_okay=False),
               help="reference model file (TOML): the intended model, for stray and missing predictors")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--fix", is_flag=True, help="rewrite each FILE with its mechanical fixes applied (same package)")
+@click.option("--fix", is_flag=True, help="make each finding's mechanical fix in FILE, editing only the text it fixes")
+@click.option("--diff", "show_diff", is_flag=True, help="print what --fix would change (unified diff); write nothing")
 @click.option("--package", type=click.Choice(["sas", "lme4", "r", "stata", "spss"], case_sensitive=False),
               help="the package all syntax FILEs are written for (default: recognised from each file; .toml "
                    "files are always model files)")
@@ -131,7 +208,7 @@ def apply_fixes(parsed, findings) -> dict[str, str]:
 @click.option("--select", metavar="CODES", help="report only these codes or prefixes (comma-separated: MS,RE001)")
 @click.option("--ignore", metavar="CODES", help="do not report these codes or prefixes (comma-separated: SY005)")
 @handle_errors
-def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles, select, ignore):
+def lint_cmd(files, data_path, model_path, fmt, fix, show_diff, package, show_roles, select, ignore):
     """Lint mixed-model syntax (SAS, R lme4, Stata, SPSS) or model files for smushed effects, stray
     predictors and package-default traps.
 
@@ -151,19 +228,27 @@ def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles, select
     roles = build_roles(parsed, data, reference)
     findings = lint_findings(parsed, data, reference, model_path, roles, data_file=data_path)
     texts = {p.file: p.text for p in parsed if p.file}
-    if fix and "-" in files:
+    if (fix or show_diff) and "-" in files:
         raise _input_error("CL001", "--fix rewrites files; it cannot rewrite standard input (-)", "-")
-    if fix:
-        fixed = apply_fixes(parsed, findings)
-        for path, text in fixed.items():
-            write_file(path, text, "--fix")
-            click.echo(f"{path}: wrote the corrected syntax", err=True)
-        if fixed:
-            parsed = [parse_file(f, package) for f in files]
-            findings = lint_findings(parsed, data, reference, model_path, build_roles(parsed, data, reference),
-                                     data_file=data_path)
-            texts = {p.file: p.text for p in parsed if p.file}
-    diags = [f.diagnostic for f in findings if _wanted(f.diagnostic.code, select, ignore)]
+    refusals: list[Diagnostic] = []
+    if fix or show_diff:
+        planned, refusals = plan_fixes(parsed, findings)
+        if show_diff:
+            for path, (old, new, _) in planned.items():
+                click.echo(unified_diff(path, old, new), nl=False, err=fmt == "json")
+        else:
+            others = [data_path, model_path]
+            for path, (old, new, codes) in planned.items():
+                write_atomic(path, new, inputs=[o for o in others if o and Path(o).resolve() != Path(path).resolve()],
+                             force=True, option="--fix")
+                click.echo(f"{path}: fixed {', '.join(dict.fromkeys(codes))} in place (only the text of those "
+                           f"fixes changed)", err=True)
+            if planned:
+                parsed = [parse_file(f, package) for f in files]
+                findings = lint_findings(parsed, data, reference, model_path, build_roles(parsed, data, reference),
+                                         data_file=data_path)
+                texts = {p.file: p.text for p in parsed if p.file}
+    diags = [f.diagnostic for f in findings if _wanted(f.diagnostic.code, select, ignore)] + refusals
     if show_roles:
         names = sorted({n for p in parsed if p.model for n in p.model.predictors})
         for n in names:

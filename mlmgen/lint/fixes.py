@@ -2,9 +2,10 @@
 
 Each edit is a frozen dataclass with `apply(model) -> Model` and `describe(dialect)` (the text to add
 or change, in the package's own spelling, shown after `help:`). `apply_edits` applies a list of edits
-in order, skipping edits that no longer apply (a term already added by another finding), and the
-corrected model is rendered in the same package with `mlmgen.render`, which writes every setting
-explicitly (so an implicit method or covariance becomes explicit too).
+in order, skipping edits that no longer apply (a term already added by another finding).
+
+`lint --fix` never re-renders a file: `mlmgen.lint.placement` turns each edit into a span edit of the
+original text (remove one term, insert one option), so every other byte of the file is kept.
 """
 from __future__ import annotations
 
@@ -166,8 +167,3 @@ def apply_edits(model: Model, edits: list) -> Model:
     from ..model import validate
     return validate(model)
 
-
-def fixed_syntax(model: Model, dialect: str, edits: list) -> str:
-    """The corrected syntax, rendered in the same package."""
-    from ..render import render
-    return render(apply_edits(model, edits), dialect)
