@@ -92,10 +92,22 @@ def _refusal(message: str, location: Location) -> Diagnostic:
     return Diagnostic("FX001", message, Severity.ERROR, location)
 
 
-# reader diagnostics saying that something the file says was not represented in the model read: a fix
-# computed from that model could contradict it (an `update(m, REML = FALSE)`, a REPEATED statement)
-def _not_represented(d: Diagnostic) -> bool:
-    return (d.code == "SY004" and d.severity != Severity.INFO) or (d.code == "SY001" and d.severity == Severity.ERROR)
+def _not_represented(d: Diagnostic, command: Location | None) -> bool:
+    """A reader diagnostic saying the file holds something about the model that the model read lacks, so a fix
+    computed from that model could contradict the file: an unreadable model (SY001 error); anything not read
+    (SY004 warning or error) in or after the model command (SAS REPEATED or WEIGHT, a Stata `if` qualifier,
+    a second model); any note on an R `update()` call (it re-fits the model: `update(m, REML = FALSE)`,
+    `update(m, . ~ . + z)`). Statements before the model command that mlmgen does not read (data loading,
+    recodes, missing-value declarations, subsetting) are kept byte for byte and do not block a fix."""
+    if d.code == "SY001" and d.severity == Severity.ERROR:
+        return True
+    if (d.location.text or "").lstrip().startswith("update(") or "update()" in d.message:
+        return True
+    if d.code != "SY004" or d.severity == Severity.INFO:
+        return False
+    if command is None or command.line is None or d.location.line is None:
+        return True
+    return (d.location.line, d.location.col or 0) >= (command.line, command.col or 0)
 
 
 def plan_fixes(parsed, findings) -> tuple[dict[str, tuple[bytes, bytes, list[str]]], list[Diagnostic]]:
@@ -117,7 +129,7 @@ def plan_fixes(parsed, findings) -> tuple[dict[str, tuple[bytes, bytes, list[str
         if not (model_fixes or reader_fixes) or p.model is None or not p.file or p.file == "-":
             continue
         where = Location(file=p.file)
-        blockers = [d for d in p.diagnostics if _not_represented(d)]
+        blockers = [d for d in p.diagnostics if _not_represented(d, p.locations.get("command"))]
         if blockers:
             d = blockers[0]
             refusals.append(_refusal(

@@ -93,7 +93,10 @@ class Placer:
             while a > 0 and t[a - 1] in " \t\n":
                 a -= 1
             if a > 0 and t[a - 1] == "+":
-                return TextEdit(a - 1, e, "", code)
+                a -= 1
+                while a > 0 and t[a - 1] in " \t":
+                    a -= 1
+                return TextEdit(a, e, "", code)
             b = e
             while b < len(t) and t[b] in " \t\n":
                 b += 1
@@ -143,8 +146,23 @@ class Placer:
         return [TextEdit(end, end, (" " if m_with else " WITH ") + " ".join(new), code)]
 
     # ---------------------------------------------------------------- model edits
+    def term_edits_keep_contrasts(self, model) -> None:
+        """Refusal when adding or removing a fixed term would change what a contrast means: R's contest()
+        vectors are positional (one coefficient per fixed effect, in order), and a contrast mlmgen could
+        not read (MF005) may refer to the term."""
+        unread = [d for d in self.p.diagnostics if d.code == "MF005"]
+        if unread:
+            raise Refusal(f"the contrast at line {unread[0].location.line} was not read; changing the fixed "
+                          f"terms could change what it tests: fix it by hand")
+        if self.dialect == "lme4" and model.contrasts:
+            raise Refusal("R contrasts (contest) give one coefficient per fixed effect in order; adding or "
+                          "removing a term would shift them: fix the term and the contrasts by hand")
+
     def place(self, edit, code: str, model) -> list[TextEdit]:
         d = self.dialect
+        if isinstance(edit, (RemoveTerm, AddTerm)) and not (isinstance(edit, AddTerm) and any(
+                t.key == Term(edit.factors).key for t in model.fixed)):
+            self.term_edits_keep_contrasts(model)
         if isinstance(edit, RemoveTerm):
             key = "fixed:" + ":".join(Term(edit.factors).key)
             if any(Term.parse(n).key == Term(edit.factors).key for c in model.contrasts for row in c.rows
