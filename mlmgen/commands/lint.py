@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
-from ..files import write_atomic
+from ..files import check_target, write_atomic
 from . import handle_errors
 
 
@@ -249,10 +249,12 @@ def lint_cmd(files, data_path, model_path, fmt, fix, show_diff, package, show_ro
             for path, (old, new, _) in planned.items():
                 click.echo(unified_diff(path, old, new), nl=False, err=fmt == "json")
         else:
-            others = [data_path, model_path]
+            def inputs_besides(path):         # the file fixed in place is the one input --fix may replace
+                return [o for o in (data_path, model_path) if o and Path(o).resolve() != Path(path).resolve()]
+            for path in planned:                # every file checked before the first is written
+                check_target(path, inputs=inputs_besides(path), force=True, option="--fix")
             for path, (old, new, codes) in planned.items():
-                write_atomic(path, new, inputs=[o for o in others if o and Path(o).resolve() != Path(path).resolve()],
-                             force=True, option="--fix")
+                write_atomic(path, new, inputs=inputs_besides(path), force=True, option="--fix")
                 click.echo(f"{path}: fixed {', '.join(dict.fromkeys(codes))} in place (only the text of those "
                            f"fixes changed)", err=True)
             if planned:
