@@ -244,3 +244,34 @@ def test_lint_fix_keeps_the_file_mode(tmp_path):
     f.chmod(0o640)
     run("lint", f, "--model", FIXTURES / "intended.toml", "--fix")
     assert f.stat().st_mode & 0o777 == 0o640 and "hw2" not in f.read_text().split("MODEL")[1].split(";")[0]
+
+
+VARIANTS = {   # the lecture's 4d with a smushed random slope (verb10 for WCverb), and mixgrd*CMverb10 dropped in SAS
+    "4d_sas.sas": [("RANDOM INTERCEPT WCverb", "RANDOM INTERCEPT verb10"), (" mixgrd*CMverb10", "")],
+    "4d_lme4.R": [("1+WCverb|", "1+verb10|")],
+    "4d_stata.do": [("schoolID: WCverb", "schoolID: verb10")],
+    "4d_spss.sps": [("INTERCEPT WCverb |", "INTERCEPT verb10 |"), (" verb10 WCverb", " verb10")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_fixes_touching_one_slope_are_made_in_model_order(tmp_path, name):
+    """MS001 (remove slope verb10), RE001 (swap verb10 for WCverb) and MS006 (add slope WCverb) all touch
+    one slope: they are made as apply_edits makes them (removal, then the addition; the swap is moot), the
+    file lints clean, and the lines outside the model command are unchanged."""
+    from mlmgen.commands.lint import parse_file
+    text = (ROOT / "reference_outputs" / "lecture" / "syntax" / name).read_text()
+    for old, new in VARIANTS[name]:
+        assert old in text
+        text = text.replace(old, new)
+    f = tmp_path / name
+    f.write_text(text)
+    cmd = parse_file(str(f)).locations["command"]
+    args = ["--data", ROOT / "examples" / "demo_data.csv", "--model",
+            ROOT / "examples" / "4d_hybrid_unsmushed_cross_level.toml"]
+    res = run("lint", f, *args, "--fix")
+    assert res.exit_code == 0 and res.output.rstrip().endswith("no findings"), res.output
+    old_lines, new_lines = text.split("\n"), f.read_text().split("\n")
+    assert len(old_lines) == len(new_lines)
+    changed = [i + 1 for i, (a, b) in enumerate(zip(old_lines, new_lines)) if a != b]
+    assert changed and all(cmd.line <= n <= cmd.end_line or name.endswith(".sas") and n <= 5 for n in changed)

@@ -13,7 +13,7 @@ from dataclasses import replace
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..dialects import get_dialect
 from ..modelfile import loads_model, model_to_dict
-from .fixes import apply_edits
+from .fixes import apply_edits, edit_rank
 from .placement import Placer, Refusal, fixes_a_reader_can_make, toml_value_edits
 from .textedits import EditConflict, TextEdit, apply_edits_to_text
 
@@ -73,9 +73,14 @@ def plan_fixes(parsed, findings) -> tuple[dict[str, tuple[list[TextEdit], list[s
                 codes = [f.diagnostic.code for f in model_fixes]
             else:
                 placer = Placer(p)
-                for f in model_fixes:
+                for f in sorted(model_fixes, key=lambda f: edit_rank(f.edit)):      # as apply_edits does
+                    current = apply_edits(p.model, applied)
+                    if f.edit.apply(current) == current:       # made already by another fix (a slope removed
+                        applied.append(f.edit)                 # and swapped, a term added twice)
+                        codes.append(f.diagnostic.code)
+                        continue
                     try:
-                        edits += placer.place(f.edit, f.diagnostic.code, apply_edits(p.model, applied))
+                        edits += placer.place(f.edit, f.diagnostic.code, current)
                         applied.append(f.edit)
                         codes.append(f.diagnostic.code)
                     except Refusal as exc:

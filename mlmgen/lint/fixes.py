@@ -159,10 +159,14 @@ class SetData:
 Edit = AddTerm | RemoveTerm | AddSlope | RemoveSlope | SwapSlope | SetMethod | SetCovariance | SetDdf | SetData
 
 
+def edit_rank(edit) -> int:
+    """The order edits are made in: removals, then swaps, then additions and settings."""
+    return {RemoveTerm: 0, RemoveSlope: 0, SwapSlope: 1}.get(type(edit), 2)
+
+
 def apply_edits(model: Model, edits: list) -> Model:
     """The model with every edit applied in order (removals first, so an added term is not removed again)."""
-    order = {RemoveTerm: 0, RemoveSlope: 0, SwapSlope: 1}
-    for e in sorted(edits, key=lambda e: order.get(type(e), 2)):
+    for e in sorted(edits, key=edit_rank):
         model = e.apply(model)
     from ..model import validate
     return validate(model)
