@@ -1,10 +1,12 @@
-"""`mlmgen lint FILE... [--data FILE] [--model MODEL.toml] [--format text|json] [--fix]`.
+"""`mlmgen lint FILE... [--data FILE] [--model MODEL.toml] [--format text|json] [--fix | --diff]`.
 
 Each FILE is syntax of one of the four packages (recognised by content, then extension; `--package`
 forces one) or a TOML model file. Files linted together are each other's reference for stray
 predictors and data names unless `--model` gives the reference. Exit codes: 0 no error-level finding,
-1 at least one error-level finding, 2 unreadable input (file, model file, data, unknown package, a file no
-model can be read from).
+1 at least one error-level finding (FX001, a fix --fix refused, included), 2 unreadable input (file, model
+file, data, unknown package, a file no model can be read from) or a file --fix could not write (WR001, WR004).
+`--fix` edits each file in place, only where each fix belongs (`mlmgen.lint.apply`); `--diff` prints those
+edits as a unified diff and writes nothing.
 """
 from __future__ import annotations
 
