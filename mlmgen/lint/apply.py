@@ -102,12 +102,24 @@ def plan_fixes(parsed, findings) -> tuple[dict[str, tuple[list[TextEdit], list[s
             refusals.append(refusal(f"not fixed: {exc}", where))
             continue
         expected = apply_edits(p.model, applied)
-        if model_read_back(new_text, p) != expected:
+        if not same_model(model_read_back(new_text, p), expected):
             refusals.append(refusal("not fixed: the edited file would not read back as the fixed model (mlmgen "
                                      "could not place the edits safely); fix it by hand", where))
             continue
         out[p.file] = (edits, codes)
     return out, refusals
+
+
+def same_model(a, b) -> bool:
+    """Equal models, the order of the fixed terms and random slopes aside (R's formula reader lists main effects
+    before interactions, wherever they are written)."""
+    if a is None or b is None:
+        return a is b
+
+    def norm(m):
+        return replace(m, fixed=tuple(sorted(m.fixed, key=lambda t: t.key)),
+                       random=replace(m.random, slopes=tuple(sorted(m.random.slopes))))
+    return norm(a) == norm(b)
 
 
 def model_read_back(text: str, p):
