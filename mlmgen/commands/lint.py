@@ -173,6 +173,7 @@ def lint_cmd(files, data_path, model_path, fmt, fix, show_diff, package, show_ro
                                          data_file=data_path)
                 texts = {p.file: p.text for p in parsed if p.file}
     diags = [f.diagnostic for f in findings if _wanted(f.diagnostic.code, select, ignore)] + refusals
+    diags.sort(key=lambda d: (d.location.file or "", d.location.line or 0, d.location.col or 0, d.code))
     if show_roles:
         names = sorted({n for p in parsed if p.model for n in p.model.predictors})
         for n in names:

@@ -13,27 +13,34 @@ from dataclasses import replace
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..dialects import get_dialect
 from ..modelfile import loads_model, model_to_dict
-from .fixes import apply_edits, edit_rank
+from .fixes import SetCovariance, SetDdf, SetMethod, apply_edits, edit_rank
 from .placement import Placer, Refusal, fixes_a_reader_can_make, toml_value_edits
 from .textedits import EditConflict, TextEdit, apply_edits_to_text
+
+
+# a setting left to the package default is written even when the fix keeps its value (PT001: Stata's implicit
+# independent covariance made explicit)
+SETTING_OF = {SetMethod: "method", SetCovariance: "covariance", SetDdf: "ddf"}
 
 
 def refusal(message: str, location: Location) -> Diagnostic:
     return Diagnostic("FX001", message, Severity.ERROR, location)
 
 
-def not_represented(d: Diagnostic, command: Location | None) -> bool:
+def not_represented(d: Diagnostic, command: Location | None, marked: list | tuple = ()) -> bool:
     """A reader diagnostic saying the file holds something about the model that the model read lacks, so a fix
     computed from that model could contradict the file: an unreadable model (SY001 error); anything not read
-    (SY004 warning or error) in or after the model command (SAS REPEATED or WEIGHT, a Stata `if` qualifier,
-    a second model); any note on an R `update()` call (it re-fits the model: `update(m, REML = FALSE)`,
-    `update(m, . ~ . + z)`). Statements before the model command that mlmgen does not read (data loading,
-    recodes, missing-value declarations, subsetting) are kept byte for byte and do not block a fix."""
+    (SY004 warning or error, or what the reader marks as dropped in `extra["dropped"]`) in or after the model
+    command (SAS REPEATED or WEIGHT, a Stata `if` qualifier, a second model); an R `update()` call not read
+    (SY004 at any level: `update(m, REML = FALSE)` refits by ML, `update(m, . ~ . + z)` adds z).
+    Statements before the model command that mlmgen does not read (data loading, recodes, missing-value
+    declarations, subsetting) are kept byte for byte and do not block a fix; nor do errors a fix removes
+    (Stata `e.hw2`, SY002; a df method Stata refuses for ML, RN001)."""
     if d.code == "SY001" and d.severity == Severity.ERROR:
         return True
-    if (d.location.text or "").lstrip().startswith("update(") or "update()" in d.message:
+    if d.code == "SY004" and ((d.location.text or "").lstrip().startswith("update(") or "update()" in d.message):
         return True
-    if d.code != "SY004" or d.severity == Severity.INFO:
+    if not ((d.code == "SY004" and d.severity != Severity.INFO) or d in marked):
         return False
     if command is None or command.line is None or d.location.line is None:
         return True
@@ -55,7 +62,8 @@ def plan_fixes(parsed, findings) -> tuple[dict[str, tuple[list[TextEdit], list[s
         if not (model_fixes or reader_fixes) or p.model is None or not p.file or p.file == "-":
             continue
         where = Location(file=p.file)
-        blockers = [d for d in p.diagnostics if not_represented(d, p.locations.get("command"))]
+        blockers = [d for d in p.diagnostics
+                    if not_represented(d, p.locations.get("command"), p.extra.get("dropped", ()))]
         if blockers:
             d = blockers[0]
             refusals.append(refusal(
@@ -64,6 +72,7 @@ def plan_fixes(parsed, findings) -> tuple[dict[str, tuple[list[TextEdit], list[s
                 f"file means: fix it by hand", replace(d.location, file=p.file)))
             continue
         edits, applied, codes = [], [], []
+        settings_written: set[str] = set()
         try:
             if p.dialect == "model":
                 new_model = apply_edits(p.model, [f.edit for f in model_fixes])
@@ -75,10 +84,14 @@ def plan_fixes(parsed, findings) -> tuple[dict[str, tuple[list[TextEdit], list[s
                 placer = Placer(p)
                 for f in sorted(model_fixes, key=lambda f: edit_rank(f.edit)):      # as apply_edits does
                     current = apply_edits(p.model, applied)
-                    if f.edit.apply(current) == current:       # made already by another fix (a slope removed
-                        applied.append(f.edit)                 # and swapped, a term added twice)
-                        codes.append(f.diagnostic.code)
+                    setting = SETTING_OF.get(type(f.edit))
+                    if (f.edit.apply(current) == current and (setting is None or p.explicit.get(setting))) \
+                            or setting in settings_written:
+                        applied.append(f.edit)                 # made already by another fix (a slope removed
+                        codes.append(f.diagnostic.code)        # and swapped, a term or setting written twice)
                         continue
+                    if setting:
+                        settings_written.add(setting)
                     try:
                         edits += placer.place(f.edit, f.diagnostic.code, current)
                         applied.append(f.edit)
