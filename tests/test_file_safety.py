@@ -275,3 +275,32 @@ def test_fixes_touching_one_slope_are_made_in_model_order(tmp_path, name):
     assert len(old_lines) == len(new_lines)
     changed = [i + 1 for i, (a, b) in enumerate(zip(old_lines, new_lines)) if a != b]
     assert changed and all(cmd.line <= n <= cmd.end_line or name.endswith(".sas") and n <= 5 for n in changed)
+
+
+REFERENCE = ('outcome = "y"\ncluster = "g"\nfixed = ["x", "z"]\nmethod = "ML"\nddf = "Kenward-Roger"\n'
+             '[random]\neffects = ["Intercept", "x"]\ncovariance = "{cov}"\n')
+
+
+@pytest.mark.parametrize("name,cov,text,expected", [
+    ("c.sas", "UN",
+     "PROC MIXED DATA=d METHOD=ML /* not ; here */;\n  CLASS g;\n  MODEL y = x /* a / b ; */ / SOLUTION DDFM=KR;\n"
+     "  RANDOM INTERCEPT x / SUBJECT=g /* ; */;\nRUN;\n",
+     "PROC MIXED DATA=d METHOD=ML /* not ; here */;\n  CLASS g;\n  MODEL y = x z /* a / b ; */ / SOLUTION DDFM=KR;\n"
+     "  RANDOM INTERCEPT x / TYPE=UN SUBJECT=g /* ; */;\nRUN;\n"),
+    ("c.R", "VC",
+     "m <- lmer(y ~ x + (1 + x || g), data = d  # the data )\n)\nsummary(m, ddf = \"Kenward-Roger\")\n",
+     "m <- lmer(y ~ x + z + (1 + x || g), data = d, REML=FALSE  # the data )\n)\n"
+     "summary(m, ddf = \"Kenward-Roger\")\n"),
+    ("c.do", "UN",
+     "mixed y c.x || g: x /* , not here */ // comment, with comma\n",
+     "mixed y c.x c.z || g: x, ml covariance(un) /* , not here */ // comment, with comma\n"),
+])
+def test_fix_never_writes_into_a_comment(tmp_path, name, cov, text, expected):
+    """Delimiters inside comments (`;`, `/`, `)`, `,`) are not taken for syntax: terms and options go where
+    the package reads them, and the comments stay as written."""
+    f = tmp_path / name
+    f.write_text(text)
+    model = tmp_path / "m.toml"
+    model.write_text(REFERENCE.format(cov=cov))
+    res = run("lint", f, "--model", model, "--fix")
+    assert f.read_text() == expected, res.output

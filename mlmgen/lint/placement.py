@@ -26,11 +26,18 @@ import tomllib
 from dataclasses import dataclass
 
 from ..diagnostics import Severity
+from ..dialects.lme4.statements import mask as lme4_mask
+from ..dialects.sas.statements import mask as sas_mask
+from ..dialects.spss.syntax import mask as spss_mask
+from ..dialects.stata.syntax import mask as stata_mask
 from ..lexing import Source
 from ..model import Term
 from .fixes import (AddSlope, AddTerm, RemoveSlope, RemoveTerm, SetCovariance, SetData, SetDdf, SetMethod,
                     SwapSlope, term_text)
 from .textedits import TextEdit
+
+
+MASKS = {"sas": sas_mask, "lme4": lme4_mask, "stata": stata_mask, "spss": spss_mask}
 
 
 class Refusal(Exception):
@@ -47,6 +54,10 @@ class Placer:
         self.text: str = self.p.text
         self.src = Source(self.text)
         self.dialect: str = self.p.dialect
+        # the reader's masked copy (comments blanked, same length): delimiters are searched there, so a `;`,
+        # `/` or `)` inside a comment is never taken for syntax and nothing is inserted into a comment
+        self.masked: str = MASKS[self.dialect](self.text)[0] if self.dialect in MASKS else self.text
+        self.opened: set[int] = set()      # where this placer already opened an option list (`, ` or ` / `)
 
     # ---------------------------------------------------------------- positions
     def offset(self, line: int, col: int) -> int:
@@ -78,7 +89,7 @@ class Placer:
 
     def statement_end(self, start: int, stop: str = ";") -> int:
         """Offset of the first `stop` character at or after `start` (SAS statements end with `;`)."""
-        i = self.text.find(stop, start)
+        i = self.masked.find(stop, start)
         if i < 0:
             raise Refusal(f"no '{stop}' ends the statement")
         return i
@@ -128,9 +139,9 @@ class Placer:
         if self.dialect != "spss":
             return []
         cs, ce = self.need("command", "the MIXED command")
-        head_end = self.text.find("/", cs, ce)
+        head_end = self.masked.find("/", cs, ce)
         head_end = ce if head_end < 0 else head_end
-        head = self.text[cs:head_end]
+        head = self.masked[cs:head_end]
         words = {w.lower() for w in re.findall(r"[A-Za-z_@#$][\w.@#$]*", head)}
         new = [n for n in dict.fromkeys(names) if n.lower() not in words]
         if not new:
@@ -141,7 +152,7 @@ class Placer:
             end = cs + m_with.end() + (m_by.start() if m_by else len(head) - m_with.end())
         else:
             end = head_end
-        while end > cs and self.text[end - 1] in " \t\n":
+        while end > cs and self.masked[end - 1] in " \t\n":
             end -= 1
         return [TextEdit(end, end, (" " if m_with else " WITH ") + " ".join(new), code)]
 
@@ -221,18 +232,17 @@ class Placer:
     def _first_term(self, item: str, code: str) -> TextEdit:
         """The first fixed term: after `y =` (SAS), `y ~` (R), `mixed y` (Stata), `/FIXED =` (SPSS)."""
         s, e = self.need("outcome", "the outcome")
-        t = self.text
         if self.dialect == "stata":
             return TextEdit(e, e, " " + item, code)
         if self.dialect == "spss":
             cs, ce = self.need("command", "the MIXED command")
-            m = re.search(r"(?i)/\s*FIXED\s*=", t[cs:ce])
+            m = re.search(r"(?i)/\s*FIXED\s*=", self.masked[cs:ce])
             if not m:
                 raise Refusal("the MIXED command has no /FIXED subcommand to add the term to")
             p = cs + m.end()
             return TextEdit(p, p, " " + item, code)
         op = "~" if self.dialect == "lme4" else "="
-        i = t.find(op, e)
+        i = self.masked.find(op, e)
         if i < 0:
             raise Refusal(f"no '{op}' after the outcome")
         if self.dialect == "lme4":
@@ -245,18 +255,17 @@ class Placer:
         if spans:
             return self.after(spans[-1][1], name, code)
         s, e = self.need("random:Intercept", "the random intercept")
-        t = self.text
         if self.dialect == "lme4":                          # (1 | g): before the bar
-            bar = t.find("|", s, e)
+            bar = self.masked.find("|", s, e)
             if bar < 0:
                 raise Refusal("the random term has no '|'")
             j = bar
-            while t[j - 1] in " \t":
+            while self.masked[j - 1] in " \t":
                 j -= 1
             return TextEdit(j, j, f" + {name}", code)
         if self.dialect == "stata":                          # || g: -> || g: x
-            colon = t.find(":", e)
-            if colon < 0 or t[e:colon].strip():
+            colon = self.masked.find(":", e)
+            if colon < 0 or self.masked[e:colon].strip():
                 raise Refusal("no ':' after the grouping variable")
             return TextEdit(colon + 1, colon + 1, " " + name, code)
         return TextEdit(e, e, " " + name, code)
@@ -269,7 +278,7 @@ class Placer:
         if d == "lme4":
             if key == "covariance":
                 s, e = self.need("covariance", "the random term")
-                piece = self.text[s:e]
+                piece = self.masked[s:e]
                 want = "||" if edit.covariance.lower() != "un" else "|"
                 m = re.search(r"\|\|?", piece)
                 if not m or piece.count("|") > 2:
@@ -282,14 +291,14 @@ class Placer:
             if key == "method":
                 cs, ce = self.need("command", "the lmer() call")
                 j = ce - 1
-                if self.text[j] != ")":
+                if self.masked[j] != ")":
                     raise Refusal("the lmer() call does not end with ')'")
-                while self.text[j - 1] in " \t\n":
+                while self.masked[j - 1] in " \t\n":
                     j -= 1
                 return [TextEdit(j, j, f", {text}", code)]
             if key == "ddf":
                 name = getattr(self.p.model, "name", None)
-                calls = list(re.finditer(rf"\bsummary\(\s*{re.escape(name)}\s*\)", self.text)) if name else []
+                calls = list(re.finditer(rf"\bsummary\(\s*{re.escape(name)}\s*\)", self.masked)) if name else []
                 if len(calls) != 1:
                     raise Refusal(f"there is no single `summary({name or 'm'})` call to write {text} in")
                 j = calls[0].end() - 1
@@ -311,27 +320,28 @@ class Placer:
             return [self._sas_option(anchor, text, code)]
         if d == "stata":
             cs, ce = self.need("command", "the mixed command")
-            last = self.text.rfind("||", cs, ce)
-            has_comma = "," in self.text[max(cs, last):ce]
+            last = self.masked.rfind("||", cs, ce)
+            has_comma = "," in self.masked[max(cs, last):ce] or ce in self.opened
+            self.opened.add(ce)
             return [TextEdit(ce, ce, (" " if has_comma else ", ") + text, code)]
         if d == "spss":
             cs, ce = self.need("command", "the MIXED command")
             if key == "covariance":
                 s, _ = self.need(self._first_random(), "the /RANDOM subcommand")
-                nxt = self.text.find("/", s, ce)
-                j = (ce - 1 if self.text[ce - 1] == "." else ce) if nxt < 0 else nxt
-                while self.text[j - 1] in " \t\n":
+                nxt = self.masked.find("/", s, ce)
+                j = (ce - 1 if self.masked[ce - 1] == "." else ce) if nxt < 0 else nxt
+                while self.masked[j - 1] in " \t\n":
                     j -= 1
                 return [TextEdit(j, j, " " + text, code)]
             if key == "ddf":
-                m = re.search(r"(?i)/\s*CRITERIA\s*=", self.text[cs:ce])
+                m = re.search(r"(?i)/\s*CRITERIA\s*=", self.masked[cs:ce])
                 if m:
                     return [TextEdit(cs + m.end(), cs + m.end(), " " + text, code)]
                 text = "/CRITERIA = " + text
             else:
                 text = "/" + text
-            j = ce - 1 if self.text[ce - 1] == "." else ce
-            while self.text[j - 1] in " \t\n":
+            j = ce - 1 if self.masked[ce - 1] == "." else ce
+            while self.masked[j - 1] in " \t\n":
                 j -= 1
             return [TextEdit(j, j, "\n  " + text, code)]
         raise Refusal(f"mlmgen does not know where {key} is written in {d}")
@@ -345,13 +355,15 @@ class Placer:
     def _sas_option(self, anchor: int, option: str, code: str) -> TextEdit:
         """An option of the SAS statement containing `anchor`: after its `/`, or ` / option` before the `;`."""
         end = self.statement_end(anchor)
-        slash = self.text.find("/", anchor, end)
+        slash = self.masked.find("/", anchor, end)
         if slash >= 0:
             return TextEdit(slash + 1, slash + 1, " " + option, code)
         j = end
-        while self.text[j - 1] in " \t\n":
+        while self.masked[j - 1] in " \t\n":
             j -= 1
-        return TextEdit(j, j, " / " + option, code)
+        opened = j in self.opened
+        self.opened.add(j)
+        return TextEdit(j, j, (" " if opened else " / ") + option, code)
 
     # ---------------------------------------------------------------- reader fixes
     def reader_fix(self, diag) -> list[TextEdit]:
