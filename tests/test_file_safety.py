@@ -304,3 +304,31 @@ def test_fix_never_writes_into_a_comment(tmp_path, name, cov, text, expected):
     model.write_text(REFERENCE.format(cov=cov))
     res = run("lint", f, "--model", model, "--fix")
     assert f.read_text() == expected, res.output
+
+
+INSERT_REF = ('outcome = "y"\ncluster = "g"\nfixed = ["x", "z"]\nmethod = "ML"\nddf = "Kenward-Roger"\n'
+              '[random]\neffects = ["Intercept", "x", "z"]\ncovariance = "UN"\n')
+
+
+@pytest.mark.parametrize("name,text,expected", [
+    ("s.sas", "PROC MIXED DATA=d;\n  CLASS g;\n  MODEL y = x / SOLUTION;\n  RANDOM INTERCEPT x / SUBJECT=g;\nRUN;\n",
+     "PROC MIXED DATA=d METHOD=ML;\n  CLASS g;\n  MODEL y = x z / SOLUTION;\n"
+     "  RANDOM INTERCEPT x z / TYPE=UN SUBJECT=g;\nRUN;\n"),
+    ("s.sps", "MIXED y BY g WITH x\n  /FIXED = x\n  /RANDOM = INTERCEPT x | SUBJECT(g).\n",
+     "MIXED y BY g WITH x z\n  /METHOD = ML\n  /FIXED = x z\n  /RANDOM = INTERCEPT x z | SUBJECT(g) COVTYPE(UN).\n"),
+    ("t.sps", "MIXED y BY g WITH x\n  /CRITERIA = CIN(95)\n  /FIXED = x\n  /RANDOM = INTERCEPT x | SUBJECT(g)\n.\n",
+     "MIXED y BY g WITH x z\n  /METHOD = ML\n  /CRITERIA = CIN(95)\n  /FIXED = x z\n"
+     "  /RANDOM = INTERCEPT x z | SUBJECT(g) COVTYPE(UN)\n.\n"),
+    ("s.do", "mixed y c.x || g: x\n", "mixed y c.x c.z || g: x z, ml covariance(un)\n"),
+])
+def test_settings_and_terms_added_where_the_package_reads_them(tmp_path, name, text, expected):
+    """Several fixes of one command (a term, a slope, the method, the covariance): each at its own place,
+    one option list opened once, a new SPSS variable declared once (was: `WITH x z z`, `/METHOD = ML
+    COVTYPE(UN)`, `, ml, covariance(un)`, refused by the read-back check)."""
+    f = tmp_path / name
+    f.write_text(text)
+    model = tmp_path / "m.toml"
+    model.write_text(INSERT_REF)
+    res = run("lint", f, "--model", model, "--fix")
+    assert f.read_text() == expected, res.output
+    assert "FX001" not in res.output and not re.search(r"(error|warning) (MS006|PT001|PT002)", res.output)

@@ -11,7 +11,10 @@ the settings, the model command); a fix edits only there:
 * a setting written in the file (METHOD=, REML=, covariance(), COVTYPE(), DDFM=, ddf=, dfmethod(),
   DFMETHOD()): its value is replaced; a setting left to the default is written where the package takes it
   (SAS: PROC MIXED, MODEL or RANDOM options; R: an argument of the lmer() call, `ddf=` of `summary(m)`;
-  Stata: an option after the comma; SPSS: a /METHOD or /CRITERIA subcommand, COVTYPE() on /RANDOM);
+  Stata: an option after the comma; SPSS: a /METHOD or /CRITERIA subcommand before the first subcommand,
+  COVTYPE() at the end of /RANDOM); several options at one place open one option list (`, ml covariance(un)`);
+* delimiters (`;`, `/`, `|`, `)`, `,`) are searched in the reader's masked text, so nothing is taken from or
+  written into a comment;
 * a reader's own fix with a located replacement (Stata `e.hw2` -> `c.hw2`), and SAS `GCORR` moved from
   MODEL to the RANDOM options;
 * a model file (TOML): the value of the changed key only (`fixed = [...]`), comments kept.
@@ -58,6 +61,7 @@ class Placer:
         # `/` or `)` inside a comment is never taken for syntax and nothing is inserted into a comment
         self.masked: str = MASKS[self.dialect](self.text)[0] if self.dialect in MASKS else self.text
         self.opened: set[int] = set()      # where this placer already opened an option list (`, ` or ` / `)
+        self.declared: set[str] = set()    # SPSS variables this placer added to the WITH list
 
     # ---------------------------------------------------------------- positions
     def offset(self, line: int, col: int) -> int:
@@ -143,9 +147,10 @@ class Placer:
         head_end = ce if head_end < 0 else head_end
         head = self.masked[cs:head_end]
         words = {w.lower() for w in re.findall(r"[A-Za-z_@#$][\w.@#$]*", head)}
-        new = [n for n in dict.fromkeys(names) if n.lower() not in words]
+        new = [n for n in dict.fromkeys(names) if n.lower() not in words and n.lower() not in self.declared]
         if not new:
             return []
+        self.declared.update(n.lower() for n in new)
         m_with = re.search(r"(?i)\bWITH\b", head)
         if m_with:
             m_by = re.search(r"(?i)\bBY\b", head[m_with.end():])
@@ -295,14 +300,14 @@ class Placer:
                     raise Refusal("the lmer() call does not end with ')'")
                 while self.masked[j - 1] in " \t\n":
                     j -= 1
-                return [TextEdit(j, j, f", {text}", code)]
+                return [TextEdit(j, j, f", {text}", code, late=True)]
             if key == "ddf":
                 name = getattr(self.p.model, "name", None)
                 calls = list(re.finditer(rf"\bsummary\(\s*{re.escape(name)}\s*\)", self.masked)) if name else []
                 if len(calls) != 1:
                     raise Refusal(f"there is no single `summary({name or 'm'})` call to write {text} in")
                 j = calls[0].end() - 1
-                return [TextEdit(j, j, f", {text}", code)]
+                return [TextEdit(j, j, f", {text}", code, late=True)]
         if d == "spss":
             text = text.lstrip("/").strip()
             if key == "ddf":
@@ -314,7 +319,7 @@ class Placer:
             if key == "method":
                 cs, ce = self.need("command", "the PROC MIXED statement")
                 j = self.statement_end(cs)
-                return [TextEdit(j, j, " " + text, code)]
+                return [TextEdit(j, j, " " + text, code, late=True)]
             anchor = self.need("outcome", "the MODEL statement")[0] if key == "ddf" else \
                 self.need(self._first_random(), "the RANDOM statement")[0]
             return [self._sas_option(anchor, text, code)]
@@ -323,7 +328,7 @@ class Placer:
             last = self.masked.rfind("||", cs, ce)
             has_comma = "," in self.masked[max(cs, last):ce] or ce in self.opened
             self.opened.add(ce)
-            return [TextEdit(ce, ce, (" " if has_comma else ", ") + text, code)]
+            return [TextEdit(ce, ce, (" " if has_comma else ", ") + text, code, late=True)]
         if d == "spss":
             cs, ce = self.need("command", "the MIXED command")
             if key == "covariance":
@@ -332,7 +337,7 @@ class Placer:
                 j = (ce - 1 if self.masked[ce - 1] == "." else ce) if nxt < 0 else nxt
                 while self.masked[j - 1] in " \t\n":
                     j -= 1
-                return [TextEdit(j, j, " " + text, code)]
+                return [TextEdit(j, j, " " + text, code, late=True)]
             if key == "ddf":
                 m = re.search(r"(?i)/\s*CRITERIA\s*=", self.masked[cs:ce])
                 if m:
@@ -340,11 +345,19 @@ class Placer:
                 text = "/CRITERIA = " + text
             else:
                 text = "/" + text
-            j = ce - 1 if self.masked[ce - 1] == "." else ce
-            while self.masked[j - 1] in " \t\n":
-                j -= 1
-            return [TextEdit(j, j, "\n  " + text, code)]
+            return [self._spss_subcommand(cs, ce, text, code)]
         raise Refusal(f"mlmgen does not know where {key} is written in {d}")
+
+    def _spss_subcommand(self, cs: int, ce: int, text: str, code: str) -> TextEdit:
+        """A new SPSS subcommand, written before the first one (in its line's indentation), so it never meets
+        an option added at the end of the last subcommand."""
+        slash = self.masked.find("/", cs, ce)
+        if slash < 0:
+            j = ce - 1 if self.masked[ce - 1] == "." else ce
+            return TextEdit(j, j, " " + text, code, late=True)
+        line_start = self.text.rfind("\n", 0, slash) + 1
+        indent = self.text[line_start:slash]
+        return TextEdit(slash, slash, text + ("\n" + indent if not indent.strip() else " "), code)
 
     def _first_random(self) -> str:
         keys = [k for k in self.p.locations if k.startswith("random:")]
@@ -363,7 +376,7 @@ class Placer:
             j -= 1
         opened = j in self.opened
         self.opened.add(j)
-        return TextEdit(j, j, (" " if opened else " / ") + option, code)
+        return TextEdit(j, j, (" " if opened else " / ") + option, code, late=True)
 
     # ---------------------------------------------------------------- reader fixes
     def reader_fix(self, diag) -> list[TextEdit]:

@@ -19,6 +19,7 @@ class TextEdit:
     end: int
     text: str
     code: str = ""          # the finding it fixes (for messages)
+    late: bool = False      # an insertion that goes after the others at the same place (options at a command's end)
 
 
 class EditConflict(ValueError):
@@ -27,8 +28,8 @@ class EditConflict(ValueError):
 
 def check_disjoint(edits: list[TextEdit]) -> list[TextEdit]:
     """The edits sorted by position; EditConflict when two replaced spans overlap (insertions at one point are
-    kept in the order given)."""
-    out = sorted(enumerate(edits), key=lambda ie: (ie[1].start, ie[1].end, ie[0]))
+    kept in the order given, `late` ones last)."""
+    out = sorted(enumerate(edits), key=lambda ie: (ie[1].start, ie[1].end, ie[1].late, ie[0]))
     ordered = [e for _, e in out]
     for a, b in zip(ordered, ordered[1:]):
         if b.start < a.end or (a.start == b.start and a.end > a.start and b.end > b.start):
@@ -92,5 +93,5 @@ def apply_to_bytes(raw: bytes, seen_text: str, edits: list[TextEdit]) -> bytes:
     if norm != seen_text:
         raise ValueError("the file changed since it was read")
     nl = file_newline(chars)
-    mapped = [TextEdit(where[e.start], where[e.end], e.text, e.code) for e in edits]
+    mapped = [TextEdit(where[e.start], where[e.end], e.text, e.code, e.late) for e in edits]
     return bom + apply_edits_to_text(chars, mapped, nl).encode(encoding)
