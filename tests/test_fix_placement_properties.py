@@ -83,3 +83,43 @@ def test_every_edit_is_placed_and_reads_back(case):
     new = apply_edits_to_text(text, plans["case"][0])
     assert same_model(get_dialect(dialect).parse_syntax(new, "case").model, expected), new
     assert new.startswith(before) and new.endswith(after)
+
+
+STRIP = {   # the settings a rendering writes, removed: the package defaults apply, and a fix must insert them
+    "sas": [(r" METHOD=\w+", ""), (r" TYPE=\w+", ""), (r"\s*DDFM=\w+", "")],
+    "stata": [(r" covariance\(\w+\)", ""), (r" (reml|mle?)\b", ""), (r" dfmethod\(\w+\)", ""),
+              (r",? ///\n\s*(dftable\(\w+\))?\s*(nolog)?\s*\n", "\n")],        # no option list left
+    "spss": [(r"\n  /METHOD = \w+", ""), (r" COVTYPE\(\w+\)", "")],
+    "lme4": [(r", REML=\w+", "")],
+}
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                       HealthCheck.filter_too_much])
+@given(cases(), st.booleans())
+def test_settings_left_to_the_default_are_inserted(case, swap):
+    """The same with the method, covariance and df method of the rendering removed (left to the package
+    defaults): a fix writing them inserts them where the package reads them, several at one place too."""
+    import re
+    model, dialect, _ = case
+    before, after = AROUND[dialect]
+    text = render(model, dialect)
+    for pat, rep in STRIP[dialect]:
+        text = re.sub(pat, rep, text)
+    text = before + text + after
+    p = get_dialect(dialect).parse_syntax(text, "case")
+    assume(p.model is not None and not any(d.severity == Severity.ERROR for d in p.diagnostics))
+    m = p.model
+    edits = [SetMethod(("ml" if m.method == "reml" else "reml") if swap else m.method),
+             SetCovariance(("vc" if m.random.covariance == "un" else "un") if swap else m.random.covariance)]
+    if dialect in ("sas", "stata") and not p.explicit.get("ddf"):
+        from mlmgen.lint.fixes import SetDdf
+        edits.append(SetDdf(m.ddf))
+    expected = apply_edits(m, edits)
+    findings = [Finding(Diagnostic("PT001", "test", Severity.WARNING, Location(file="case")), 0, e) for e in edits]
+    plans, refusals = plan_fixes([p], findings)
+    assert not refusals, (refusals[0].message, text)
+    new = apply_edits_to_text(text, plans["case"][0]) if plans else text
+    q = get_dialect(dialect).parse_syntax(new, "case")
+    assert same_model(q.model, expected), new
+    assert new.startswith(before) and new.endswith(after)
