@@ -121,6 +121,10 @@ def test_fix_refuses_a_file_with_update(tmp_path, update):
     assert f.read_text() == text
     assert re.search(r"u\.R:3:\d+: error FX001 \[fix-not-applied\] not fixed: .*update\(\)", res.output), res.output
     assert res.exit_code == 1
+    res = run("lint", f, "--model", model, "--fix", "--format", "json")
+    import json
+    refused = [d for d in json.loads(res.stdout) if d["code"] == "FX001"]
+    assert f.read_text() == text and len(refused) == 1 and refused[0]["line"] == 3, res.stdout
 
 
 def test_fix_of_a_model_file_keeps_its_comments(tmp_path):
@@ -156,6 +160,18 @@ def test_translate_never_overwrites_its_source(tmp_path):
         res = run("translate", "prog.sas", "--to", "sas", "-o", ".", *force, cwd=tmp_path)
         assert res.exit_code == 2 and "WR003" in res.output, res.output
         assert src.read_text() == text
+
+
+def test_translate_replaces_an_existing_output_only_with_force(tmp_path):
+    src = tmp_path / "prog.sas"
+    src.write_text((FIXTURES / "analysis.sas").read_text())
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "prog.R").write_text("# my own R script\n")
+    res = run("translate", src, "--to", "r", "-o", out)
+    assert res.exit_code == 2 and "WR002" in res.output and (out / "prog.R").read_text() == "# my own R script\n"
+    res = run("translate", src, "--to", "r", "-o", out, "--force")
+    assert res.exit_code in (0, 1) and "lmer(" in (out / "prog.R").read_text(), res.output
 
 
 def test_translate_never_overwrites_a_hard_link_of_its_source(tmp_path):
