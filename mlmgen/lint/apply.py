@@ -72,6 +72,7 @@ def plan_fixes(parsed, findings) -> tuple[dict[str, tuple[list[TextEdit], list[s
                 f"file means: fix it by hand", replace(d.location, file=p.file)))
             continue
         edits, applied, codes = [], [], []
+        settings_seen: set[str] = set()
         settings_written: set[str] = set()
         try:
             if p.dialect == "model":
@@ -86,14 +87,17 @@ def plan_fixes(parsed, findings) -> tuple[dict[str, tuple[list[TextEdit], list[s
                     current = apply_edits(p.model, applied)
                     setting = SETTING_OF.get(type(f.edit))
                     if (f.edit.apply(current) == current and (setting is None or p.explicit.get(setting))) \
-                            or setting in settings_written:
+                            or setting in settings_seen:
                         applied.append(f.edit)                 # made already by another fix (a slope removed
                         codes.append(f.diagnostic.code)        # and swapped, a term or setting written twice)
                         continue
                     if setting:
-                        settings_written.add(setting)
+                        settings_seen.add(setting)
                     try:
-                        edits += placer.place(f.edit, f.diagnostic.code, current)
+                        placed = placer.place(f.edit, f.diagnostic.code, current)
+                        edits += placed
+                        if setting and placed:
+                            settings_written.add(setting)
                         applied.append(f.edit)
                         codes.append(f.diagnostic.code)
                     except Refusal as exc:
@@ -115,7 +119,12 @@ def plan_fixes(parsed, findings) -> tuple[dict[str, tuple[list[TextEdit], list[s
             refusals.append(refusal(f"not fixed: {exc}", where))
             continue
         expected = apply_edits(p.model, applied)
-        if not same_model(model_read_back(new_text, p), expected):
+        again = read_back(new_text, p)
+        # each setting written must read back as written (not inside a comment); a covariance structure means
+        # something only with two or more random effects (a reader may not mark it for one)
+        written = settings_written - ({"covariance"} if len(expected.random.effects) < 2 else set())
+        if again is None or not same_model(again.model, expected) or \
+                not all(again.explicit.get(k) for k in written):
             refusals.append(refusal("not fixed: the edited file would not read back as the fixed model (mlmgen "
                                      "could not place the edits safely); fix it by hand", where))
             continue
@@ -135,11 +144,12 @@ def same_model(a, b) -> bool:
     return norm(a) == norm(b)
 
 
-def model_read_back(text: str, p):
-    """The model `text` gives when read as `p` was read (same package, same file name); None if none."""
+def read_back(text: str, p):
+    """`text` read as `p` was read (same package, same file name): a `ParsedSyntax`, None if unreadable."""
+    from . import parsed_from_model
     try:
         if p.dialect == "model":
-            return loads_model(text, p.file)
-        return get_dialect(p.dialect).parse_syntax(text, p.file).model
+            return parsed_from_model(loads_model(text, p.file), p.file, text)
+        return get_dialect(p.dialect).parse_syntax(text, p.file)
     except MlmgenError:
         return None

@@ -104,7 +104,8 @@ _DDF_TEXT = {
              "none": 'ddf="lme4"'},
     "stata": {"satterthwaite": "dfmethod(satterthwaite)", "kenward-roger": "dfmethod(kroger)",
               "residual": "dfmethod(residual)", "between-within": "dfmethod(repeated)", "none": "(no dfmethod())"},
-    "spss": {"satterthwaite": "/CRITERIA = DFMETHOD(SATTERTHWAITE)", "residual": "/CRITERIA = DFMETHOD(RESIDUAL)"},
+    "spss": {"satterthwaite": "/CRITERIA = DFMETHOD(SATTERTHWAITE)", "residual": "/CRITERIA = DFMETHOD(RESIDUAL)",
+             "kenward-roger": "/CRITERIA = DFMETHOD(KENWARDROGER)"},
 }
 
 

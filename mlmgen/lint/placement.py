@@ -308,6 +308,13 @@ class Placer:
                     raise Refusal(f"there is no single `summary({name or 'm'})` call to write {text} in")
                 j = calls[0].end() - 1
                 return [TextEdit(j, j, f", {text}", code, late=True)]
+        if key == "ddf" and text == edit.ddf:                  # no spelling in this package (lme4 residual)
+            raise Refusal(f"{d} has no way to write the df method {edit.ddf}")
+        if d == "stata" and key == "ddf" and edit.ddf == "none":     # Stata's default: no dfmethod() at all
+            if written:
+                s, e = self.span(key)
+                return [self.remove(s, e, code)]
+            return []
         if d == "spss":
             text = text.lstrip("/").strip()
             if key == "ddf":
