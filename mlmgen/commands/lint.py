@@ -151,7 +151,7 @@ def lint_cmd(files, data_path, model_path, fmt, fix, show_diff, package, show_ro
     findings = lint_findings(parsed, data, reference, model_path, roles, data_file=data_path)
     texts = {p.file: p.text for p in parsed if p.file}
     if (fix or show_diff) and "-" in files:
-        raise _input_error("CL001", "--fix rewrites files; it cannot rewrite standard input (-)", "-")
+        raise _input_error("CL001", "--fix and --diff edit files; they cannot edit standard input (-)", "-")
     refusals: list[Diagnostic] = []
     if fix or show_diff:
         planned, refusals = planned_bytes(parsed, findings)
