@@ -14,8 +14,9 @@ from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..dialects import get_dialect
 from ..modelfile import loads_model, model_to_dict
 from .fixes import SetCovariance, SetDdf, SetMethod, apply_edits, edit_rank
-from .placement import Placer, Refusal, fixes_a_reader_can_make, toml_value_edits
+from .placement import Placer, Refusal, fixes_a_reader_can_make
 from .textedits import EditConflict, TextEdit, apply_edits_to_text
+from .tomledits import toml_value_edits
 
 
 # a setting left to the package default is written even when the fix keeps its value (PT001: Stata's implicit
