@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +13,7 @@ from mlmgen.diagnostics import Diagnostic, Location, MlmgenError, Severity
 from mlmgen.dialects import get_dialect
 from mlmgen.lint import Finding
 from mlmgen.lint.apply import plan_fixes, same_model
-from mlmgen.lint.fixes import (AddSlope, AddTerm, RemoveSlope, RemoveTerm, SetCovariance, SetMethod,
+from mlmgen.lint.fixes import (AddTerm, RemoveSlope, RemoveTerm, SetCovariance, SetMethod,
                                apply_edits)
 from mlmgen.lint.textedits import apply_edits_to_text
 from mlmgen.render import render
