@@ -203,4 +203,11 @@ CODES: dict[str, str] = {
     "DF005": "inconsistent-within-output",  # printed numbers that cannot all be right (t != est/SE, ...)
     # command line
     "CL001": "bad-command-line",
+    # writing files (mlmgen/files.py): each refusal leaves every file as it was
+    "WR001": "write-failed",                # the output could not be written (no space, no permission, ...)
+    "WR002": "output-exists",               # an existing file is replaced only with --force
+    "WR003": "output-is-input",             # the output is one of the command's own inputs (never written)
+    "WR004": "output-is-symlink",           # a symbolic link at the output path is not followed
+    # lint --fix
+    "FX001": "fix-not-applied",             # a fix that cannot be made without changing what else the file says
 }

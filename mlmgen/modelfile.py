@@ -27,7 +27,6 @@ In `fixed`, `a*b` and `a:b` both mean the product term only (no main effects are
 """
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from pathlib import Path
@@ -232,9 +231,24 @@ def _canonical_term(text: str) -> str:
 
 # ------------------------------------------------------------------ writing
 
+_TOML_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
+                       "\r": "\\r"}
+
+
 def _q(s: str) -> str:
-    """A TOML basic string (json escaping is valid TOML for these characters)."""
-    return json.dumps(s, ensure_ascii=False)
+    """A TOML basic string: `"` and `\\` escaped, and every control character (C0 U+0000-U+001F, DEL U+007F and
+    C1 U+0080-U+009F) written as `\\b \\t \\n \\f \\r` or `\\uXXXX`. TOML 1.0 forbids raw C0 controls (but tab)
+    and DEL in basic strings; C1 controls are allowed but escaped too, so a model file shows them."""
+    out = []
+    for ch in s:
+        code = ord(ch)
+        if ch in _TOML_SHORT_ESCAPES:
+            out.append(_TOML_SHORT_ESCAPES[ch])
+        elif code < 0x20 or 0x7F <= code <= 0x9F:
+            out.append(f"\\u{code:04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def _key(s: str) -> str:

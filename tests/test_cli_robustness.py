@@ -134,9 +134,9 @@ CASES = [
     ("render " + EX2B + " --to ,", 2, "CL001"),
     ("render " + EX2B + " --to sas,foo", 2, "CL001"),
     # output files that cannot be written (was: internal error, exit 3)
-    ("render " + EX2B + " -o {d}/empty.txt/sub", 2, "CL001"),
-    ("render " + EX2B + " -o /proc/mlmgen-no-such-dir", 2, "CL001"),
-    ("translate " + SAS2B + " -o {d}/empty.txt/sub", 2, "CL001"),
+    ("render " + EX2B + " -o {d}/empty.txt/sub", 2, "WR001"),      # a failed write is its own code (issue 16: was CL001)
+    ("render " + EX2B + " -o /proc/mlmgen-no-such-dir", 2, "WR001"),      # a failed write is its own code (issue 16: was CL001)
+    ("translate " + SAS2B + " -o {d}/empty.txt/sub", 2, "WR001"),      # a failed write is its own code (issue 16: was CL001)
 ]
 
 
@@ -344,7 +344,7 @@ def test_lint_fix_does_not_drop_what_it_cannot_represent(tmp_path):
     f.write_text(text)
     res = CliRunner().invoke(cli, ["lint", str(f), "--fix"])
     assert f.read_text() == text            # was: rewritten without the REPEATED statement, then "no findings"
-    assert "not rewritten" in res.output and res.exit_code == 1 and "SY004" in res.output, res.output
+    assert re.search(r"error FX001 .*SY004 at 5:3", res.output) and res.exit_code == 1, res.output
 
 
 def test_lint_fix_keeps_a_contrast_it_could_not_read(tmp_path):
@@ -355,7 +355,8 @@ def test_lint_fix_keeps_a_contrast_it_could_not_read(tmp_path):
     model = tmp_path / "m.toml"
     model.write_text('outcome = "y"\ncluster = "g"\nfixed = ["x"]\n')
     res = CliRunner().invoke(cli, ["lint", str(f), "--model", str(model), "--fix"])
-    assert f.read_text() == text and "not rewritten" in res.output, res.output   # was: contest1D deleted
+    assert f.read_text() == text and "FX001" in res.output, res.output   # was: contest1D deleted
+    assert "was not read" in res.output and res.exit_code == 1
 
 
 def test_fit_data_problems_are_located_at_the_data_file(tmp_path):

@@ -25,7 +25,9 @@ from mlmgen.dialects import get_dialect
 from mlmgen.dialects.base import ParsedSyntax
 from mlmgen.formula import model_from_formula
 from mlmgen.lint import build_roles, lint_findings, parsed_from_model
+from mlmgen.lint.apply import plan_fixes
 from mlmgen.lint.fixes import apply_edits
+from mlmgen.lint.textedits import apply_edits_to_text
 from mlmgen.lint.roles import roles_declared
 from mlmgen.modelfile import loads_model
 
@@ -118,6 +120,26 @@ def test_lint_case(code, case):
     again = lint_findings(fixed, data, reference, "reference.toml" if reference else None, roles)
     left = [f.diagnostic.format() for f in again if f.diagnostic.code == code]
     assert not left, "\n".join(left)
+    if ("syntax" in case or "model" in case) and any(f.diagnostic.severity.value != "info" for f in mine
+                                                     if f.edit is not None):
+        check_text_fix(code, parsed, findings, data, reference, roles)
+
+
+def check_text_fix(code, parsed, findings, data, reference, roles):
+    """What `lint --fix` writes (span edits of the case's text, `mlmgen.lint.apply.plan_fixes`) reads back
+    without the finding (cases written as a file: syntax or a model file; formulas have no text to edit)."""
+    plans, refusals = plan_fixes(parsed, findings)
+    assert not refusals, [d.message for d in refusals]
+    fixed = []
+    for p in parsed:
+        if p.file in plans:
+            text = apply_edits_to_text(p.text, plans[p.file][0])
+            p = (parsed_from_model(loads_model(text, p.file), p.file, text) if p.dialect == "model"
+                 else get_dialect(p.dialect).parse_syntax(text, p.file))
+        fixed.append(p)
+    again = lint_findings(fixed, data, reference, "reference.toml" if reference else None, roles)
+    left = [f.diagnostic.format() for f in again if f.diagnostic.code == code and f.diagnostic.severity.value != "info"]
+    assert not left, "\n".join(left) + "\n" + "\n".join(p.text for p in fixed)
 
 
 def test_every_case_file_names_its_code():

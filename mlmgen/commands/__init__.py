@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from ..files import check_targets, write_atomic
 
 
 def print_diagnostics(diags: list[Diagnostic], stream=None) -> None:
@@ -40,15 +41,18 @@ def handle_errors(fn):
     return wrapper
 
 
-def write_file(path, text: str, option: str = "--output-dir") -> None:
-    """Write an output file (creating its directory); CL001 naming the path when it cannot be written."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise MlmgenError(Diagnostic("CL001", f"cannot write {path}: {exc.strerror or exc}", Severity.ERROR,
-                                     Location(file=str(path), field=option)))
+def write_files(files: dict, option: str = "--output-dir", *, inputs=(), force: bool = False) -> None:
+    """Write several outputs ({path: text}): every target is checked before the first is written."""
+    check_targets(files, inputs=inputs, force=force, option=option)
+    for path, text in files.items():
+        write_file(path, text, option, inputs=inputs, force=force)
+        click.echo(f"wrote {path}")
+
+
+def write_file(path, text: str, option: str = "--output-dir", *, inputs=(), force: bool = False) -> None:
+    """Write an output file (creating its directory) with `mlmgen.files.write_atomic`: never over an input
+    (WR003) or through a symlink (WR004), an existing file only with `force` (WR002), atomically (WR001)."""
+    write_atomic(path, text, inputs=inputs, force=force, option=option)
 
 
 def load_model_or_formula(model_file: str | None, formula: str | None, method: str | None = None,

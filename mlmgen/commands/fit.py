@@ -15,7 +15,8 @@ import sys
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
-from . import handle_errors, load_model_or_formula, print_diagnostics
+from ..files import check_target
+from . import handle_errors, load_model_or_formula, print_diagnostics, write_file
 
 STYLE_CHOICES = ("sas", "lme4", "stata", "spss", "json", "all")
 
@@ -32,12 +33,17 @@ STYLE_CHOICES = ("sas", "lme4", "stata", "spss", "json", "all")
 @click.option("--blups", "blups_file", type=click.Path(dir_okay=False), help="write BLUPs to this CSV file")
 @click.option("--compare", "compare_file", type=click.Path(dir_okay=False),
               help="a second model file: pseudo-R2 and likelihood-ratio test against it (same data)")
+@click.option("--force", is_flag=True, help="replace an existing --blups file (never the data or a model file)")
 @handle_errors
-def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_file, compare_file):
+def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_file, compare_file, force):
     """Fit MODEL_FILE (or --formula) to --data with mlmgen's REML/ML engine and print the results.
 
+    --blups FILE never replaces the data or a model file (WR003) and replaces another existing file only
+    with --force (WR002); it is written whole or not at all (WR001).
+
     Exit codes: 0 fitted (warnings such as a singular fit are printed with the results), 1 a --compare
-    test was refused (the reason is printed), 2 bad input (model, data or options: a coded message)."""
+    test was refused (the reason is printed), 2 bad input (model, data or options: a coded message) or a
+    refused or failed write."""
     from ..api import compare, fit
     from ..model import normalise_ddf
     from ..report import format_fit
@@ -45,6 +51,9 @@ def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_f
         raise MlmgenError(Diagnostic("CL001", f"--ddf {ddf!r} is not a df method (satterthwaite, kenward-roger, "
                                      "residual, between-within, containment, none)", Severity.ERROR,
                                      Location(field="--ddf")))
+    inputs = [model_file, data, compare_file]
+    if blups_file:          # refused before fitting: the data, a model file or an existing file are never replaced
+        check_target(blups_file, inputs=inputs, force=force, option="--blups")
     model = load_model_or_formula(model_file, formula, method, ddf)
     f = fit(model, data)
     print_diagnostics(f.data_report.diagnostics)
@@ -87,11 +96,7 @@ def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_f
     if refusal is not None:
         print_diagnostics(refusal.diagnostics)
     if blups_file:
-        try:
-            f.blups().to_csv(blups_file, index=False)
-        except OSError as e:
-            raise MlmgenError(Diagnostic("CL001", f"cannot write {blups_file}: {e}", Severity.ERROR,
-                                         Location(file=blups_file)))
+        write_file(blups_file, f.blups().to_csv(index=False), "--blups", inputs=inputs, force=force)
         click.echo(f"mlmgen: BLUPs of {f.result.n_clusters} clusters written to {blups_file}", err=True)
     if refusal is not None:
         sys.exit(1)     # the fits and pseudo-R2 were printed; the requested LR test could not be done

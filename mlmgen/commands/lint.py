@@ -1,10 +1,12 @@
-"""`mlmgen lint FILE... [--data FILE] [--model MODEL.toml] [--format text|json] [--fix]`.
+"""`mlmgen lint FILE... [--data FILE] [--model MODEL.toml] [--format text|json] [--fix | --diff]`.
 
 Each FILE is syntax of one of the four packages (recognised by content, then extension; `--package`
 forces one) or a TOML model file. Files linted together are each other's reference for stray
 predictors and data names unless `--model` gives the reference. Exit codes: 0 no error-level finding,
-1 at least one error-level finding, 2 unreadable input (file, model file, data, unknown package, a file no
-model can be read from).
+1 at least one error-level finding (FX001, a fix --fix refused, included), 2 unreadable input (file, model
+file, data, unknown package, a file no model can be read from) or a file --fix could not write (WR001, WR004).
+`--fix` edits each file in place, only where each fix belongs (`mlmgen.lint.apply`); `--diff` prints those
+edits as a unified diff and writes nothing.
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from pathlib import Path
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
-from . import handle_errors, write_file
+from ..files import check_target, write_atomic
+from . import handle_errors
 
 
 def _input_error(code: str, message: str, file: str | None = None) -> MlmgenError:
@@ -86,34 +89,29 @@ def echo_text(diags: list[Diagnostic], texts: dict[str, str]) -> None:
         click.echo("no findings")
 
 
-def apply_fixes(parsed, findings) -> dict[str, str]:
-    """Corrected text per file for every snippet with mechanical fixes (rendered in the same package)."""
-    from ..lint.fixes import apply_edits
-    from ..modelfile import dumps_model
-    from ..render import render
+def planned_bytes(parsed, findings) -> tuple[dict[str, tuple[bytes, bytes, list[str]]], list[Diagnostic]]:
+    """{file: (its bytes, its bytes with the fixes made, the codes fixed)} and the FX001 refusals."""
+    from ..lint.apply import plan_fixes, refusal
+    from ..lint.textedits import apply_to_bytes
+    plans, refusals = plan_fixes(parsed, findings)
     out = {}
-    for i, p in enumerate(parsed):
-        edits = [f.edit for f in findings if f.snippet == i and f.edit is not None]
-        # a reader's own fix (Stata e.hw2 -> c.hw2, GCORR moved to RANDOM) is made by rendering the model again
-        reader_fix = any(f.snippet == i and f.edit is None and f.diagnostic.code.startswith("SY")
-                         and f.diagnostic.fix is not None and f.diagnostic.severity != Severity.ERROR
-                         or (f.snippet == i and f.diagnostic.code == "SY002") for f in findings)
-        if not (edits or reader_fix) or p.model is None or not p.file:
-            continue
-        # rewriting renders the model read: text mlmgen could not read or represent (SY001 errors; SY004
-        # warnings and errors such as REPEATED, WEIGHT, a subset; MF00x: a contrast or data name not kept)
-        # would disappear from the file, changing it
-        kept_out = [f.diagnostic for f in findings if f.snippet == i and f.diagnostic.severity != Severity.INFO
-                    and (f.diagnostic.code == "SY004" or f.diagnostic.code.startswith("MF")
-                         or (f.diagnostic.code == "SY001" and f.diagnostic.severity == Severity.ERROR))]
-        if kept_out:
-            d = kept_out[0]
-            click.echo(f"{p.file}: not rewritten: --fix would drop what mlmgen cannot represent "
-                       f"({d.code} at {d.location.line}:{d.location.col}: {d.message}); fix it by hand", err=True)
-            continue
-        model = apply_edits(p.model, edits)
-        out[p.file] = dumps_model(model) if p.dialect == "model" else render(model, p.dialect)
-    return out
+    for path, (edits, codes) in plans.items():
+        p = next(q for q in parsed if q.file == path)
+        raw = Path(path).read_bytes()
+        try:
+            out[path] = (raw, apply_to_bytes(raw, p.text, edits), codes)
+        except (ValueError, UnicodeEncodeError) as exc:
+            refusals.append(refusal(f"not fixed: {exc}", Location(file=path)))
+    return out, refusals
+
+
+def unified_diff(path: str, old: bytes, new: bytes) -> str:
+    """The change as a unified diff (`--- path` / `+++ path`), lines as the file writes them."""
+    import difflib
+    from ..lint.textedits import decode
+    a, b = decode(old)[2], decode(new)[2]
+    return "".join(difflib.unified_diff(a.splitlines(keepends=True), b.splitlines(keepends=True),
+                                        fromfile=path, tofile=f"{path} (fixed)"))
 
 
 @click.command("lint")
@@ -123,7 +121,8 @@ def apply_fixes(parsed, findings) -> dict[str, str]:
 @click.option("--model", "model_path", type=click.Path(dir_okay=False),
               help="reference model file (TOML): the intended model, for stray and missing predictors")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--fix", is_flag=True, help="rewrite each FILE with its mechanical fixes applied (same package)")
+@click.option("--fix", is_flag=True, help="make each finding's mechanical fix in FILE, editing only the text it fixes")
+@click.option("--diff", "show_diff", is_flag=True, help="print what --fix would change (unified diff); write nothing")
 @click.option("--package", type=click.Choice(["sas", "lme4", "r", "stata", "spss"], case_sensitive=False),
               help="the package all syntax FILEs are written for (default: recognised from each file; .toml "
                    "files are always model files)")
@@ -131,7 +130,7 @@ def apply_fixes(parsed, findings) -> dict[str, str]:
 @click.option("--select", metavar="CODES", help="report only these codes or prefixes (comma-separated: MS,RE001)")
 @click.option("--ignore", metavar="CODES", help="do not report these codes or prefixes (comma-separated: SY005)")
 @handle_errors
-def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles, select, ignore):
+def lint_cmd(files, data_path, model_path, fmt, fix, show_diff, package, show_roles, select, ignore):
     """Lint mixed-model syntax (SAS, R lme4, Stata, SPSS) or model files for smushed effects, stray
     predictors and package-default traps.
 
@@ -151,19 +150,30 @@ def lint_cmd(files, data_path, model_path, fmt, fix, package, show_roles, select
     roles = build_roles(parsed, data, reference)
     findings = lint_findings(parsed, data, reference, model_path, roles, data_file=data_path)
     texts = {p.file: p.text for p in parsed if p.file}
-    if fix and "-" in files:
-        raise _input_error("CL001", "--fix rewrites files; it cannot rewrite standard input (-)", "-")
-    if fix:
-        fixed = apply_fixes(parsed, findings)
-        for path, text in fixed.items():
-            write_file(path, text, "--fix")
-            click.echo(f"{path}: wrote the corrected syntax", err=True)
-        if fixed:
-            parsed = [parse_file(f, package) for f in files]
-            findings = lint_findings(parsed, data, reference, model_path, build_roles(parsed, data, reference),
-                                     data_file=data_path)
-            texts = {p.file: p.text for p in parsed if p.file}
-    diags = [f.diagnostic for f in findings if _wanted(f.diagnostic.code, select, ignore)]
+    if (fix or show_diff) and "-" in files:
+        raise _input_error("CL001", "--fix and --diff edit files; they cannot edit standard input (-)", "-")
+    refusals: list[Diagnostic] = []
+    if fix or show_diff:
+        planned, refusals = planned_bytes(parsed, findings)
+        if show_diff:
+            for path, (old, new, _) in planned.items():
+                click.echo(unified_diff(path, old, new), nl=False, err=fmt == "json")
+        else:
+            def inputs_besides(path):         # the file fixed in place is the one input --fix may replace
+                return [o for o in (data_path, model_path) if o and Path(o).resolve() != Path(path).resolve()]
+            for path in planned:                # every file checked before the first is written
+                check_target(path, inputs=inputs_besides(path), force=True, option="--fix")
+            for path, (old, new, codes) in planned.items():
+                write_atomic(path, new, inputs=inputs_besides(path), force=True, option="--fix")
+                click.echo(f"{path}: fixed {', '.join(dict.fromkeys(codes))} in place (only the text of those "
+                           f"fixes changed)", err=True)
+            if planned:
+                parsed = [parse_file(f, package) for f in files]
+                findings = lint_findings(parsed, data, reference, model_path, build_roles(parsed, data, reference),
+                                         data_file=data_path)
+                texts = {p.file: p.text for p in parsed if p.file}
+    diags = [f.diagnostic for f in findings if _wanted(f.diagnostic.code, select, ignore)] + refusals
+    diags.sort(key=lambda d: (d.location.file or "", d.location.line or 0, d.location.col or 0, d.code))
     if show_roles:
         names = sorted({n for p in parsed if p.model for n in p.model.predictors})
         for n in names:

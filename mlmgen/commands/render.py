@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import handle_errors, load_model_or_formula, write_file
+from . import handle_errors, load_model_or_formula, write_files
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 
 
@@ -49,13 +49,18 @@ def render_packages(model, names: list[str], data_prep: bool, file: str | None) 
               help="sas | lme4 (or r) | stata | spss | all, or a comma list (sas,spss)")
 @click.option("--data-prep", is_flag=True, help="also write the code that creates the derived variables")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False), help="write one file per package here")
+@click.option("--force", is_flag=True, help="with -o: replace files that exist (never an input, never through a link)")
 @click.option("--method", help="override: REML | ML")
 @click.option("--ddf", help="override: satterthwaite | kenward-roger | residual | between-within | containment | none")
 @handle_errors
-def render_cmd(model_file, formula, to, data_prep, output_dir, method, ddf):
+def render_cmd(model_file, formula, to, data_prep, output_dir, force, method, ddf):
     """Render MODEL_FILE (TOML) or --formula in one package's syntax or all four.
 
-    Exit codes: 0 ok, 2 bad input (every problem is listed, for every package asked for)."""
+    With -o DIR, one file per package; an existing file is replaced only with --force, an input or a
+    symbolic link never (WR002-WR004), and each file is written whole or not at all (WR001).
+
+    Exit codes: 0 ok, 2 bad input (every problem is listed, for every package asked for) or a refused or
+    failed write."""
     from ..dialects import DIALECTS, get_dialect
     _check_overrides(method, ddf)
     model = load_model_or_formula(model_file, formula, method, ddf)
@@ -69,10 +74,8 @@ def render_cmd(model_file, formula, to, data_prep, output_dir, method, ddf):
     if output_dir:
         out = Path(output_dir)
         stem = Path(model_file).stem if model_file else "model"
-        for n, text in texts.items():
-            path = out / f"{stem}{DIALECTS[n].extension}"
-            write_file(path, text)
-            click.echo(f"wrote {path}")
+        write_files({out / f"{stem}{DIALECTS[n].extension}": text for n, text in texts.items()},
+                    inputs=[model_file], force=force)
         return
     for i, (n, text) in enumerate(texts.items()):
         if len(texts) > 1:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import handle_errors, print_diagnostics, write_file
+from . import handle_errors, print_diagnostics, write_files
 
 
 @click.command("translate")
@@ -16,8 +16,9 @@ from . import handle_errors, print_diagnostics, write_file
 @click.option("--to", "to", default="all", show_default=True,
               help="sas | lme4 (or r) | stata | spss | all (all = the other three), or a comma list")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False), help="write one file per package here")
+@click.option("--force", is_flag=True, help="with -o: replace files that exist (never FILE itself, never through a link)")
 @handle_errors
-def translate_cmd(file, source, to, output_dir):
+def translate_cmd(file, source, to, output_dir, force):
     """Translate FILE's mixed-model syntax into other packages' syntax.
 
     The source's problems (unsupported statements, invalid operators, ...) are printed on stderr and
@@ -34,10 +35,9 @@ def translate_cmd(file, source, to, output_dir):
         sys.exit(2)
     if output_dir:
         out = Path(output_dir)
-        for n, t in tr.outputs.items():
-            path = out / f"{'stdin' if file == '-' else Path(file).stem}{DIALECTS[n].extension}"
-            write_file(path, t)
-            click.echo(f"wrote {path}")
+        stem = 'stdin' if file == '-' else Path(file).stem
+        write_files({out / f"{stem}{DIALECTS[n].extension}": t for n, t in tr.outputs.items()},
+                    inputs=[file], force=force)
     else:
         for i, (n, t) in enumerate(tr.outputs.items()):
             if len(tr.requested) > 1:

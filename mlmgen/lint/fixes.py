@@ -2,9 +2,10 @@
 
 Each edit is a frozen dataclass with `apply(model) -> Model` and `describe(dialect)` (the text to add
 or change, in the package's own spelling, shown after `help:`). `apply_edits` applies a list of edits
-in order, skipping edits that no longer apply (a term already added by another finding), and the
-corrected model is rendered in the same package with `mlmgen.render`, which writes every setting
-explicitly (so an implicit method or covariance becomes explicit too).
+in order, skipping edits that no longer apply (a term already added by another finding).
+
+`lint --fix` never re-renders a file: `mlmgen.lint.placement` turns each edit into a span edit of the
+original text (remove one term, insert one option), so every other byte of the file is kept.
 """
 from __future__ import annotations
 
@@ -103,7 +104,8 @@ _DDF_TEXT = {
              "none": 'ddf="lme4"'},
     "stata": {"satterthwaite": "dfmethod(satterthwaite)", "kenward-roger": "dfmethod(kroger)",
               "residual": "dfmethod(residual)", "between-within": "dfmethod(repeated)", "none": "(no dfmethod())"},
-    "spss": {"satterthwaite": "/CRITERIA = DFMETHOD(SATTERTHWAITE)", "residual": "/CRITERIA = DFMETHOD(RESIDUAL)"},
+    "spss": {"satterthwaite": "/CRITERIA = DFMETHOD(SATTERTHWAITE)", "residual": "/CRITERIA = DFMETHOD(RESIDUAL)",
+             "kenward-roger": "/CRITERIA = DFMETHOD(KENWARDROGER)"},
 }
 
 
@@ -158,16 +160,15 @@ class SetData:
 Edit = AddTerm | RemoveTerm | AddSlope | RemoveSlope | SwapSlope | SetMethod | SetCovariance | SetDdf | SetData
 
 
+def edit_rank(edit) -> int:
+    """The order edits are made in: removals, then swaps, then additions and settings."""
+    return {RemoveTerm: 0, RemoveSlope: 0, SwapSlope: 1}.get(type(edit), 2)
+
+
 def apply_edits(model: Model, edits: list) -> Model:
     """The model with every edit applied in order (removals first, so an added term is not removed again)."""
-    order = {RemoveTerm: 0, RemoveSlope: 0, SwapSlope: 1}
-    for e in sorted(edits, key=lambda e: order.get(type(e), 2)):
+    for e in sorted(edits, key=edit_rank):
         model = e.apply(model)
     from ..model import validate
     return validate(model)
 
-
-def fixed_syntax(model: Model, dialect: str, edits: list) -> str:
-    """The corrected syntax, rendered in the same package."""
-    from ..render import render
-    return render(apply_edits(model, edits), dialect)

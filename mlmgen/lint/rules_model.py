@@ -43,7 +43,7 @@ def stray_predictor(ctx: LintContext) -> None:
         SAS:  MODEL langpost = hw2 mixgrd CMverb10 verb10 / SOLUTION;      <- hw2 is stray
 
     Fix:
-        Remove the term (mechanical; `mlmgen lint --fix` rewrites the syntax without it), or add it to
+        Remove the term (mechanical; `mlmgen lint --fix` deletes it from the model statement), or add it to
         the model file if the equations should have it.
     """
     if ctx.reference is not None:
