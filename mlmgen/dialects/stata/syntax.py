@@ -8,7 +8,9 @@ data set; `estat` is harmless. `///` continuation, `//`, `/* */` and `*` comment
 `capture` prefixes.
 
 Defaults when not written (Stata 13+): ML (`mle`), `covariance(independent)`, and no df method (large-
-sample z tests = ddf "none"). An operator that is not Stata's (the lecture's `e.hw2`) is SY002 at the
+sample z tests = ddf "none"). `xtmixed` (Stata 12 and earlier; renamed `mixed` in Stata 13) fits by REML
+unless told `mle` (`extra["default_method"]`). A comma with nothing after it at the end of the options is
+accepted (`|| id: , variance mle covariance(unstructured),`). An operator that is not Stata's (the lecture's `e.hw2`) is SY002 at the
 prefix and the variable is kept as a continuous predictor; `i.` (factor variables), time-series operators,
 `if`/`in`, weights, `vce()`, `residuals()`, other covariance structures, a second level (`|| a: || b:`)
 and crossed effects (`_all: R.x`) are SY004. `dfmethod(repeated)` and `dfmethod(anova)` are Stata's own
@@ -190,9 +192,15 @@ class _Reader(_OptionReader, _ContrastReader):
             return
         self.fit_seen = True
         b.set_command(toks[0].start, toks[-1].end)
+        if toks[0].text == "xtmixed":
+            # Stata 12 and earlier: xtmixed fits by REML unless told `mle` (Stata 13 renamed it mixed, whose
+            # default is ML); the published xtmixed log in reference_outputs says "Mixed-effects REML regression"
+            b.method = "reml"
+            b.extra["command"] = "xtmixed"
+            b.extra["default_method"] = "reml"
         eqs = split_top(toks[1:], {"||"})
         fe = eqs[0]
-        fe_parts = split_top(fe, {","})
+        fe_parts = _commas(fe)
         body = fe_parts[0]
         if len(fe_parts) > 2:
             b.diag("SY001", "more than one comma in the fixed-effects equation", fe[0].start, fe[-1].end)
@@ -341,7 +349,7 @@ class _Reader(_OptionReader, _ContrastReader):
             return None
         if not b.set_cluster(lv.text, lv.start, lv.end):
             return None
-        parts = split_top(eq[2:], {","})
+        parts = _commas(eq[2:])
         if len(parts) > 2:
             b.diag("SY001", "more than one comma in a random-effects equation", eq[0].start, eq[-1].end)
         effects: list[tuple[str | None, int, int]] = []
@@ -373,6 +381,15 @@ class _Reader(_OptionReader, _ContrastReader):
                 cov = "vc"        # one effect: every structure is the same single variance
         return effects, cov, written
 
+
+
+def _commas(toks: list[Token]) -> list[list[Token]]:
+    """The parts of an equation split at top-level commas; a comma with nothing after it (`..., mle
+    covariance(un),`: Stata accepts it) ends the options and adds no part."""
+    parts = split_top(toks, {","})
+    while len(parts) > 2 and not parts[-1]:
+        parts.pop()
+    return parts
 
 
 def sniff(text: str) -> float:
