@@ -232,7 +232,7 @@ def test_standard_input(tmp_path):
     assert res.exit_code == 1 and re.search(r"^-:1:16: error SY002 ", res.output, re.M), res.output
     res = CliRunner().invoke(cli, ["lint", "-", "--fix"], input=text)
     assert res.exit_code == 2 and "CL001" in res.output
-    res = CliRunner().invoke(cli, ["translate", "-", "--to", "r", "-o", str(tmp_path)], input=text)
+    res = CliRunner().invoke(cli, ["translate", "-", "--to", "r", "--partial", "-o", str(tmp_path)], input=text)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stdin.R"]    # was: a file named "-.R"
 
 
