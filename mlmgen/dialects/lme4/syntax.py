@@ -151,8 +151,9 @@ class _Reader(_ContrastReader):
         if self.ddf_used is not None and self.ddf_used[0] != value:
             # a later anova(m, ddf = "lme4") does not change the model's df method: said, never silent
             used, where = self.ddf_used
+            used = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "none": "lme4's"}[used]
             self.b.diag("PT003", f"{call.fn}(..., ddf = {a.toks[0].text}) uses other df than the {where}() "
-                        f"before it ({used}); the model keeps {used} (a translation writes one df method)",
+                        f"before it ({used}); the model keeps {used} df (a translation writes one df method)",
                         a.start, a.end, Severity.WARNING)
             return
         if self.ddf_used is None:

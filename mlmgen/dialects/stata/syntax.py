@@ -347,9 +347,11 @@ class _Reader(_OptionReader, _ContrastReader):
         if lv.text == "_all":
             b.unsupported("crossed random effects (_all: R.x)", eq[0].start, eq[-1].end)
             return None
-        if not b.set_cluster(lv.text, lv.start, lv.end):
-            return None
         parts = _commas(eq[2:])
+        if not b.set_cluster(lv.text, lv.start, lv.end):
+            if len(parts) > 1:
+                self.options(parts[-1], part="random")    # `ml`, `reml`, `dfmethod()` still apply to the fit
+            return None
         if len(parts) > 2:
             b.diag("SY001", "more than one comma in a random-effects equation", eq[0].start, eq[-1].end)
         effects: list[tuple[str | None, int, int]] = []
