@@ -312,7 +312,8 @@ class _Reader(_ContrastReader):
             elif nm in ("control", "verbose"):
                 continue
             else:
-                b.unsupported(f"update(): the argument {self.masked[a.start:a.end]} (not one of "
+                b.unsupported(f"update(): the argument {(a.name + ' = ') if a.name else ''}"
+                              f"{self.masked[a.start:a.end].strip()} (not one of "
                               f"{', '.join(order)})", a.start, a.end)
         b.set_command(call.start, call.end)
 
