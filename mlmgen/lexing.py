@@ -168,6 +168,11 @@ class SyntaxBuilder:
             self.fatal = True
         return d
 
+    def dropped(self, d: Diagnostic) -> None:
+        """Mark `d` as dropping part of the source although it is not SY004 (`ParsedSyntax.extra["dropped"]`;
+        translate and parse then refuse to write the model without --partial)."""
+        self.extra.setdefault("dropped", []).append(d)
+
     def unsupported(self, what: str, start: int, end: int, severity: Severity = Severity.ERROR,
                     fix: str | None = None) -> None:
         """SY004: valid in the package but not representable in mlmgen's model (named, never dropped)."""
@@ -222,16 +227,17 @@ class SyntaxBuilder:
         """A random effect: `None` = the intercept, else a slope on variable `name`."""
         if name is None:
             if self.r_intercept:             # as for a slope: the package fits a variance for each (was silent)
-                self.diag("SY001", "the random intercept is listed twice (the package fits a separate variance "
-                          "for each; mlmgen reads one)", start, end, Severity.WARNING,
-                          Fix("write the random intercept once"))
+                self.dropped(self.diag("SY001", "the random intercept is listed twice (the package fits a "
+                                       "separate variance for each; mlmgen reads one)", start, end,
+                                       Severity.WARNING, Fix("write the random intercept once")))
                 return
             self.r_intercept = True
             self.locations.setdefault("random:Intercept", self.loc(start, end))
             return
         name = self.ident(name)
         if self._k(name) in self._slope_keys:
-            self.diag("SY001", f"the random slope of {name} is listed twice", start, end, Severity.WARNING)
+            self.dropped(self.diag("SY001", f"the random slope of {name} is listed twice (the package fits a "
+                                   f"separate variance for each; mlmgen reads one)", start, end, Severity.WARNING))
             return
         self._slope_keys.add(self._k(name))
         self.slopes.append(name)
