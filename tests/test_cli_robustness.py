@@ -283,7 +283,11 @@ def test_random_intercept_listed_twice_is_said(tmp_path, name, text):
     f = tmp_path / name
     f.write_text(text)
     res = CliRunner().invoke(cli, ["parse", str(f)])                   # was: merged without a word
-    assert res.exit_code == 0 and "random intercept is listed twice" in res.output, res.output
+    # the package fits two variances, mlmgen's model one: a reduced model, not written without --partial
+    assert res.exit_code == 2 and "random intercept is listed twice" in res.output, res.output
+    assert res.stdout == "" and "TR003" in res.output
+    res = CliRunner().invoke(cli, ["parse", "--partial", str(f)])
+    assert res.exit_code == 1 and "random intercept is listed twice" in res.stdout
 
 
 def test_lint_data_with_text_and_semicolons(tmp_path):
