@@ -36,11 +36,13 @@ CASES = {
     "spss_tesis_session.sps": (2, "ml", "satterthwaite", {"dropped": ["SY004"]}),
     "spss_pain_hospital.sps": (0, "reml", "satterthwaite", {}),
     "spss_guilt_by.sps": (2, "reml", "satterthwaite", {"dropped": ["SY004"]}),
+    "spss_effectiveness_repeated.sps": (2, "ml", "satterthwaite", {"dropped": ["SY004"] * 6}),
     "spss_three_level.sps": (2, "ml", "satterthwaite", {"dropped": ["SY004"]}),
     "r_lmertest_anova.R": (0, "reml", "satterthwaite", {"warn": ["PT003", "PT003"]}),
     "r_ferret_trailing_comma.R": (0, "ml", "satterthwaite", {"ddf_choice": ("stata",)}),
     "r_sleep_kenward_roger.R": (0, "reml", "kenward-roger", {}),
     "r_tarsus_factors.R": (0, "reml", "satterthwaite", {"info": ["TR002"]}),
+    "r_forecast_crossed_print.R": (2, None, None, {"no_model": "more than two levels", "dropped": ["SY004"]}),
     "r_sleep_update.R": (2, None, None, {"no_model": "no lmer() call found", "dropped": ["SY004", "SY004"]}),
 }
 
