@@ -39,6 +39,10 @@ _TOKEN = re.compile(r"""
 """, re.X)
 
 
+_MASK_SPECIAL = '\n"`/*'
+_MASK_NEXT = re.compile(r'[\n"`/*]')
+
+
 def mask(text: str) -> tuple[str, list[Comment]]:
     """Blank comments; `///` continuations become spaces (the next line joins), offsets kept.
 
@@ -53,6 +57,14 @@ def mask(text: str) -> tuple[str, list[Comment]]:
         if c == "\n":
             line_start, quote = True, None
             i += 1
+            continue
+        if not quote and c not in _MASK_SPECIAL:
+            # jump over ordinary text in one step (linear either way; this keeps 100,000-line files fast)
+            m = _MASK_NEXT.search(text, i)
+            j = m.start() if m else n
+            if line_start and text[i:j].strip():
+                line_start = False
+            i = j
             continue
         if quote:
             if text.startswith(quote, i):
