@@ -6,10 +6,13 @@ Never a different model that looks complete: when the source has constructs the 
 warnings and errors, error-level diagnostics: `dropped_constructs`), nothing is written (TR003) unless
 `partial` is asked for, and then each output begins with a comment block, in the target's comment syntax
 (`Dialect.comment`), listing every dropped construct with its source line. The source's diagnostics travel
-with the result. A df method the target cannot write: when the source left it to its package's default
-(SAS containment, Stata z tests), the closest method the target has is used and said (PT003, and in the
-comment block; `ddfchoice`); when the source wrote it, RN001 (or `--ddf METHOD` chooses). Settings the source left to its package default are written explicitly in every target (the
-renderers never lean on a default), so a Stata snippet without `reml` becomes `METHOD=ML` in SAS.
+with the result.
+
+A df method the target cannot write: when the source left it to its package's default (SAS containment,
+Stata z tests), the closest method the target has is used and said (PT003, and in the comment block;
+`ddfchoice`); when the source wrote it, RN001 (or `ddf=` / `--ddf METHOD` chooses). Other settings the
+source left to its package default are written explicitly in every target (the renderers never lean on a
+default), so a Stata snippet without `reml` becomes `METHOD=ML` in SAS (TR001).
 """
 from __future__ import annotations
 

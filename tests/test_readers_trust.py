@@ -261,3 +261,12 @@ def test_sas_names_are_matched_without_case_in_the_data():
     ps = parse_text("proc mixed; class g; model y = SES; random int / sub=g; run;", "sas")
     frame = pd.DataFrame({"y": [1.0], "ses": ["low"], "g": [1]})
     assert [e.code for e in check_types(ps, frame)] == ["DA003"]
+
+
+def test_parse_partial_header_is_valid_toml_even_with_control_characters(tmp_path):
+    from mlmgen.modelfile import loads_model
+    src = tmp_path / "c.do"
+    src.write_text('mixed y x if s == "a\x7fb\x0bc" || g:, reml\n')
+    res = run("parse", "--partial", src)
+    assert res.exit_code == 1 and res.stdout.startswith("# mlmgen: NOT THE WHOLE MODEL")
+    assert "\x7f" not in res.stdout and loads_model(res.stdout).outcome == "y"

@@ -49,7 +49,8 @@ def parse_cmd(file, source, as_json, partial, data_file):
         click.echo(json.dumps(d, indent=2))
     elif ps.model is not None and (partial or not dropped):
         for line in header_lines(dropped, ps.dialect, file, []):
-            click.echo(f"# {line}")
+            # a TOML comment runs to the end of the line and may hold no control characters but tab
+            click.echo("# " + "".join(ch if ch.isprintable() or ch == "\t" else " " for ch in line).rstrip())
         click.echo(f"# read from {file} ({ps.dialect}) by mlmgen parse", nl=True)
         click.echo(dumps_model(ps.model), nl=False)
     if ps.model is None:
