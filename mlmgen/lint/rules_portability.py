@@ -4,7 +4,7 @@ Package defaults (sources in ../shared/design/package-conventions.md, from the p
 
 | setting     | SAS PROC MIXED        | Stata mixed          | SPSS MIXED        | R lme4/lmerTest            |
 |-------------|-----------------------|----------------------|-------------------|----------------------------|
-| method      | REML                  | ML                   | REML              | REML                       |
+| method      | REML                  | ML (xtmixed: REML)   | REML              | REML                       |
 | covariance  | VC (independent)      | independent          | VC (independent)  | unstructured for (1+x|g)   |
 | ddf         | containment           | none (z tests)       | Satterthwaite     | Satterthwaite (lmerTest)   |
 """
@@ -126,6 +126,12 @@ def df_method_mismatch(ctx: LintContext) -> None:
     What it finds:
         A snippet that leaves the denominator degrees of freedom to the package default (info), or
         snippets (or a snippet and the reference model) that use different df methods (warning).
+        The same code is used by the R reader for a later `summary()`/`anova()` of the model with other
+        df than the first one (`anova(m, ddf = "lme4")` after `summary(m)`: the model keeps the first),
+        and by `mlmgen translate` when the source leaves the df method to its package default and a
+        target cannot write it: the translation then uses the closest method the target has (SAS
+        containment -> Satterthwaite; Stata's z tests -> residual in SPSS) and says so, here and in a
+        comment in the generated code (only df, p-values and confidence limits differ).
 
     Why it matters:
         The defaults differ: SAS uses containment df when a RANDOM statement is present, Stata
