@@ -17,7 +17,6 @@ default), so a Stata snippet without `reml` becomes `METHOD=ML` in SAS (TR001).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .dialects import DIALECTS, ParsedSyntax, dialect_for_extension, get_dialect, guess_dialect
