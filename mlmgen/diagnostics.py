@@ -153,6 +153,8 @@ CODES: dict[str, str] = {
     "SY005": "misplaced-option",            # accepted where the package manual does not list it (SAS GCORR on MODEL)
     # translation
     "TR001": "package-default-made-explicit",  # a setting the source left to its package default, written out
+    "TR002": "predictor-types-unknown",     # the syntax cannot show whether a predictor is a number (give --data)
+    "TR003": "reduced-model",               # parse/translate refused: the source has constructs the model lacks
     # model description
     "MF001": "unreadable-model-file",       # TOML syntax, file missing, not a table
     "MF002": "invalid-model-field",         # a field has a wrong type/value, unknown field, missing field

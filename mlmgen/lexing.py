@@ -144,6 +144,7 @@ class SyntaxBuilder:
         self.method = method
         self.ddf = ddf
         self.contrasts: list[tuple[Contrast, Location]] = []
+        self._contrast_labels: set[str] = set()
         self.data_written: str | None = None
         self.data_member: str | None = None
         self.name: str | None = None
@@ -166,6 +167,11 @@ class SyntaxBuilder:
         if code == "SY001" and severity == Severity.ERROR:
             self.fatal = True
         return d
+
+    def dropped(self, d: Diagnostic) -> None:
+        """Mark `d` as dropping part of the source although it is not SY004 (`ParsedSyntax.extra["dropped"]`;
+        translate and parse then refuse to write the model without --partial)."""
+        self.extra.setdefault("dropped", []).append(d)
 
     def unsupported(self, what: str, start: int, end: int, severity: Severity = Severity.ERROR,
                     fix: str | None = None) -> None:
@@ -221,16 +227,17 @@ class SyntaxBuilder:
         """A random effect: `None` = the intercept, else a slope on variable `name`."""
         if name is None:
             if self.r_intercept:             # as for a slope: the package fits a variance for each (was silent)
-                self.diag("SY001", "the random intercept is listed twice (the package fits a separate variance "
-                          "for each; mlmgen reads one)", start, end, Severity.WARNING,
-                          Fix("write the random intercept once"))
+                self.dropped(self.diag("SY001", "the random intercept is listed twice (the package fits a "
+                                       "separate variance for each; mlmgen reads one)", start, end,
+                                       Severity.WARNING, Fix("write the random intercept once")))
                 return
             self.r_intercept = True
             self.locations.setdefault("random:Intercept", self.loc(start, end))
             return
         name = self.ident(name)
         if self._k(name) in self._slope_keys:
-            self.diag("SY001", f"the random slope of {name} is listed twice", start, end, Severity.WARNING)
+            self.dropped(self.diag("SY001", f"the random slope of {name} is listed twice (the package fits a "
+                                   f"separate variance for each; mlmgen reads one)", start, end, Severity.WARNING))
             return
         self._slope_keys.add(self._k(name))
         self.slopes.append(name)
@@ -249,9 +256,10 @@ class SyntaxBuilder:
     def add_contrast(self, label: str, rows: list[list[tuple[str, float]]], start: int, end: int) -> None:
         rows_t = tuple(tuple((_term_name(self, t), float(c)) for t, c in row) for row in rows)
         base, k = label, 2
-        while any(c.label == label for c, _ in self.contrasts):
+        while label in self._contrast_labels:          # a set: 10,000 /TEST lines stay linear
             label = f"{base} ({k})"
             k += 1
+        self._contrast_labels.add(label)
         self.contrasts.append((Contrast(label, rows_t), self.loc(start, end)))
         self.locations[f"contrast:{label}"] = self.loc(start, end)
 

@@ -4,8 +4,11 @@ Compared, in this order: outcome, cluster, fixed intercept, fixed terms (by term
 random effects, covariance structure of the random effects (only where there are two or more effects:
 with one effect UN and VC are the same model), estimation method, df method, contrasts (by their
 coefficients; rows of a joint test in any order; zero coefficients ignored), data-set name (only among
-snippets that name one), and syntax errors the package itself would stop at (a snippet that does not run
-is not the same model: the lecture's Stata `e.hw2`).
+snippets that name one), syntax errors the package itself would stop at (a snippet that does not run
+is not the same model: the lecture's Stata `e.hw2`), and constructs the reader dropped (SY004 warnings and
+errors: a weight, a second model such as R's `m2 <- update(m, REML = FALSE)`; the snippet then fits more
+than the model compared). R's `m <- update(m, REML = FALSE)` and `update(m, . ~ . + z)` change the model
+read (see the R reader).
 
 Names: SAS and SPSS fold case, R and Stata do not. Two spellings that differ only in case are the same
 name when every snippet involved is SAS/SPSS; when an R or Stata snippet is involved the case difference
@@ -124,7 +127,8 @@ def compare(snips: list[Snippet]) -> Comparison:
     agree: list[str] = []
     for s in snips:
         for d in s.diagnostics:
-            if d.severity == Severity.ERROR and d.code in ("SY001", "SY002", "SY003", "SY004", "RN001"):
+            if d.severity == Severity.ERROR and d.code in ("SY001", "SY002", "SY003", "SY004", "RN001") or \
+                    d.code == "SY004" and d.severity == Severity.WARNING:
                 loc = d.location
                 where = f"{loc.line}:{loc.col}" if loc.line else ""
                 txt = f" ({loc.text!r})" if loc.text and len(loc.text) < 60 and loc.text not in d.message else ""

@@ -2,32 +2,44 @@
 
     text --parse_syntax(source package)--> Model --render(target)--> text
 
-Nothing is dropped silently: the source's diagnostics (unsupported statements SY004, invalid operators
-SY002, misplaced options SY005, ...) travel with the result, and a target that cannot express the model
-(e.g. SPSS has no large-sample z tests, lmerTest has no containment df) gives its RN001 diagnostic instead
-of text. Settings the source left to its package default are written explicitly in every target (the
-renderers never lean on a default), so a Stata snippet without `reml` becomes `METHOD=ML` in SAS.
+Never a different model that looks complete: when the source has constructs the model lacks (SY004
+warnings and errors, error-level diagnostics: `dropped_constructs`), nothing is written (TR003) unless
+`partial` is asked for, and then each output begins with a comment block, in the target's comment syntax
+(`Dialect.comment`), listing every dropped construct with its source line. The source's diagnostics travel
+with the result.
+
+A df method the target cannot write: when the source left it to its package's default (SAS containment,
+Stata z tests), the closest method the target has is used and said (PT003, and in the comment block;
+`ddfchoice`); when the source wrote it, RN001 (or `ddf=` / `--ddf METHOD` chooses). Other settings the
+source left to its package default are written explicitly in every target (the renderers never lean on a
+default), so a Stata snippet without `reml` becomes `METHOD=ML` in SAS (TR001).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
-from .diagnostics import Diagnostic, Location, MlmgenError, Severity
+from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .dialects import DIALECTS, ParsedSyntax, dialect_for_extension, get_dialect, guess_dialect
 
 
 @dataclass
 class Translation:
+    """The result of `translate`: the source as read, one text per target that could be written, and
+    every diagnostic. `dropped`: what of the source is not in the model (see `dropped_constructs`);
+    `refused`: True when something was dropped and `partial` was not asked for (then `outputs` is empty);
+    `ddf_choices`: target -> the df method written in place of the source's (`ddfchoice`)."""
+
     source: ParsedSyntax
     outputs: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    requested: list[str] = field(default_factory=list)
+    dropped: list[Diagnostic] = field(default_factory=list)
+    refused: bool = False
+    ddf_choices: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed_targets(self) -> list[str]:
         return [d for d in self.requested if d not in self.outputs]
-
-    requested: list[str] = field(default_factory=list)
 
 
 def read_text(path: str) -> str:
@@ -69,9 +81,85 @@ def parse_text(text: str, source: str = "auto", file: str | None = None) -> Pars
             Severity.ERROR, Location(file=file, line=1, col=1))])
 
 
+def dropped_constructs(ps: ParsedSyntax) -> list[Diagnostic]:
+    """What of the source is not in (or means something else in) the model read from it.
+
+    Every SY004 at warning or error level (a construct beyond the model: CLASS predictors, REPEATED,
+    `i.` factors, crossed or third-level terms, WHERE/BY/`if`, weights, other covariance structures, ...),
+    every error-level diagnostic (a piece that could not be read, an operator the package lacks, a setting
+    the package refuses, a text column used as a number), and what a reader marks as dropped
+    (`extra["dropped"]`, e.g. a random effect written twice, which the package fits twice). SY004 at info
+    level (statements outside the model command, such as a DATA step or `summarize`) is not a reduction."""
+    marked = ps.extra.get("dropped", [])
+    out = []
+    for d in ps.diagnostics:
+        if d in out:
+            continue
+        if (d.code == "SY004" and d.severity != Severity.INFO) or d.severity == Severity.ERROR or d in marked:
+            out.append(d)
+    return out
+
+
+def reduced_notice(dropped: list[Diagnostic], file: str | None, partial: bool) -> Diagnostic:
+    """TR003: the summary of a refusal (or, with --partial, of what the written model lacks)."""
+    n = len(dropped)
+    where = Location(file=file, line=dropped[0].location.line or 1, col=dropped[0].location.col or 1) \
+        if dropped else Location(file=file)
+    what = f"{n} construct{'s' if n != 1 else ''} of the source {'are' if n != 1 else 'is'} not in the model mlmgen read"
+    if partial:
+        return Diagnostic("TR003", f"{what}: the reduced model was written (--partial), with them listed in a "
+                          f"comment at its top", Severity.WARNING, where)
+    return Diagnostic("TR003", f"{what} (listed above): nothing was written, because the result would be a "
+                      f"different model that looks complete", Severity.ERROR, where,
+                      Fix("fix or remove those constructs, or give --partial to write the reduced model with "
+                          "them listed at its top"))
+
+
+def header_lines(dropped: list[Diagnostic], source_dialect: str, file: str | None, notes: list[str]) -> list[str]:
+    """The plain-text lines of the note block at the top of generated code (comment syntax added later)."""
+    from .names import DIALECT_TITLES
+    lines: list[str] = []
+    if dropped:
+        name = file if file and file != "-" else "the source"
+        lines.append(f"mlmgen: NOT THE WHOLE MODEL of {name} ({DIALECT_TITLES[source_dialect]}); written with "
+                     f"--partial. Dropped or changed:")
+        for d in dropped:
+            line = f"line {d.location.line}" if d.location.line else "source"
+            text = (d.location.text or "").strip().replace("\n", " ")
+            quoted = f" [{text[:60]}{'...' if len(text) > 60 else ''}]" if text else ""
+            lines.append(f"  {line}: {d.code} {d.message}{quoted}")
+    for n in notes:
+        lines.append(f"mlmgen: {n}")
+    return lines
+
+
+def with_header(text: str, dialect: str, lines: list[str]) -> str:
+    """`text` preceded by `lines` as comments of `dialect` (`Dialect.comment`) and a blank line."""
+    if not lines:
+        return text
+    import textwrap
+    d = DIALECTS[dialect]
+    out = []
+    for line in lines:
+        indent = " " * (len(line) - len(line.lstrip()))
+        out.extend(d.comment(piece) for piece in textwrap.wrap(
+            line, width=92, initial_indent="", subsequent_indent=indent + "    ", break_long_words=False,
+            break_on_hyphens=False) or [""])
+    return "\n".join(out) + "\n\n" + text
+
+
 def translate(text: str, to: str | list[str] = "all", source: str = "auto", file: str | None = None,
-              data_prep: bool = False) -> Translation:
-    """Parse `text` and render its model for each target (`all` = the other packages)."""
+              data_prep: bool = False, partial: bool = False, ddf: str | None = None,
+              data=None, data_file: str | None = None) -> Translation:
+    """Parse `text` and render its model for each target (`all` = the other packages).
+
+    Refused (no outputs, `refused`) when the source has constructs the model lacks (`dropped_constructs`),
+    unless `partial`: then each output begins with a comment block listing them. `ddf` (a df method) replaces
+    the source's; otherwise, when the source leaves the df method to its package default and a target cannot
+    write that default, the closest method the target has is used (`ddfchoice`), said in a comment at the top
+    of that output and as PT003. `data` (a DataFrame) checks predictor types (`predictortypes`)."""
+    from .model import normalise_ddf
+    from .predictortypes import check_types
     ps = parse_text(text, source, file)
     if isinstance(to, str):
         if to.strip().lower() == "all":
@@ -83,20 +171,99 @@ def translate(text: str, to: str | list[str] = "all", source: str = "auto", file
     tr = Translation(ps, {}, list(ps.diagnostics), targets)
     if ps.model is None:
         return tr
+    types = check_types(ps, data, data_file)
+    tr.diagnostics.extend(types)
+    ps.diagnostics.extend(d for d in types if d.severity == Severity.ERROR)
+    tr.dropped = dropped_constructs(ps)
+    if tr.dropped:
+        tr.diagnostics.append(reduced_notice(tr.dropped, file, partial))
+        if not partial:
+            tr.refused = True
+            return tr
     tr.diagnostics.extend(defaults_made_explicit(ps))
-    from .render import render
+    model = ps.model
+    common_notes: list[str] = []
+    if ddf is not None:
+        chosen = normalise_ddf(ddf)
+        if chosen is None:
+            raise MlmgenError(Diagnostic(
+                "CL001", f"--ddf must be satterthwaite, kenward-roger, residual, between-within, containment or "
+                f"none (got {ddf!r})", Severity.ERROR, Location(field="--ddf")))
+        if chosen != model.ddf:
+            from .ddfchoice import WORDS
+            how = "writes" if ps.explicit.get("ddf") else "leaves to its package default"
+            common_notes.append(f"df method {WORDS[chosen]} (--ddf); the source {how} {WORDS[model.ddf]}. Only "
+                                f"the df, p-values and confidence limits differ; estimates and SEs are the same.")
+            model = model.with_(ddf=chosen)
     for t in targets:
         try:
-            tr.outputs[t] = render(ps.model, t, data_prep=data_prep)
+            out, notes = _render_target(tr, model, t, data_prep, auto_ddf=ddf is None and not ps.explicit.get("ddf"))
         except MlmgenError as e:
             for d in e.diagnostics:          # a refusal points at the source's setting (or at the file)
+                fld = (d.location.field or "").split(".")[0].split("[")[0]
                 if d.location.file is None:
-                    fld = (d.location.field or "").split(".")[0].split("[")[0]
                     where = ps.locations.get(fld) or ps.locations.get("command") or Location(file=ps.file)
                     d = replace(d, location=replace(where, field=d.location.field))
+                if d.code == "RN001" and fld == "ddf" and ddf is None:
+                    d = replace(d, fix=Fix((d.fix.title + "; or " if d.fix else "") + "give --ddf METHOD to "
+                                           "translate with another df method"))
                 if d not in tr.diagnostics:
                     tr.diagnostics.append(d)
+            continue
+        lines = header_lines(tr.dropped, ps.dialect, file, common_notes + notes)
+        tr.outputs[t] = with_header(out, t, lines)
+    if tr.ddf_choices or ddf is not None:
+        _amend_ddf_note(tr, ddf is not None)
     return tr
+
+
+def _amend_ddf_note(tr: Translation, given: bool) -> None:
+    """TR001 about the df method says where the written method is not the source's default."""
+    from .ddfchoice import WORDS
+    from .names import DIALECT_TITLES
+    for i, d in enumerate(tr.diagnostics):
+        if d.code == "TR001" and "denominator df method" in d.message:
+            if given:
+                extra = "; --ddf replaces it"
+            else:
+                extra = "; where the target cannot write it, the closest method it has: " + ", ".join(
+                    f"{DIALECT_TITLES[t]} {WORDS[m]}" for t, m in tr.ddf_choices.items()) + " (PT003)"
+            tr.diagnostics[i] = replace(d, message=d.message.replace(" is written explicitly in the translation",
+                                                                     " is written explicitly in the translation"
+                                                                     + extra))
+
+
+def _render_target(tr: Translation, model, target: str, data_prep: bool, auto_ddf: bool) -> tuple[str, list[str]]:
+    """Render `model` for `target`; when the df method is the source package's default and the target cannot
+    write it, render with the closest method it has (PT003 warning, a note for the comment block)."""
+    from .ddfchoice import CLOSEST, DIFFERS, WORDS, reason
+    from .names import DIALECT_TITLES
+    from .render import render
+    try:
+        return render(model, target, data_prep=data_prep), []
+    except MlmgenError as e:
+        if not auto_ddf or not any(d.code == "RN001" and (d.location.field or "") == "ddf" for d in e.diagnostics):
+            raise
+        first = e
+    ps = tr.source
+    for cand in CLOSEST.get(model.ddf, ()):
+        try:
+            out = render(model.with_(ddf=cand), target, data_prep=data_prep)
+        except MlmgenError as e2:
+            if any(d.code == "RN001" and (d.location.field or "") == "ddf" for d in e2.diagnostics):
+                continue
+            raise
+        src, tgt = DIALECT_TITLES[ps.dialect], DIALECT_TITLES[target]
+        default = WORDS[model.ddf]
+        note = (f"the {src} source writes no df method, so it uses {src}'s default, {default} df; {tgt} cannot "
+                f"write that: this code uses {WORDS[cand]} df instead, the closest it has ({reason(model.ddf, cand)}). "
+                f"{DIFFERS[0].upper()}{DIFFERS[1:]}. Give --ddf METHOD to choose another.")
+        where = ps.locations.get("command") or Location(file=ps.file, line=1, col=1)
+        tr.diagnostics.append(Diagnostic("PT003", f"{tgt} translation: {note}", Severity.WARNING, where,
+                                         Fix("state the df method in the source, or give --ddf METHOD")))
+        tr.ddf_choices[target] = cand
+        return out, [note]
+    raise first
 
 
 _SETTING_WORDS = {
@@ -127,5 +294,5 @@ def defaults_made_explicit(ps: ParsedSyntax) -> list[Diagnostic]:
     return out
 
 
-__all__ = ["Translation", "translate", "parse_text", "detect", "read_text", "defaults_made_explicit",
+__all__ = ["Translation", "translate", "dropped_constructs", "header_lines", "with_header", "parse_text", "detect", "read_text", "defaults_made_explicit",
            "dialect_for_extension"]

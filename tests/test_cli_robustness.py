@@ -114,8 +114,8 @@ CASES = [
     ("lint " + SAS2B + " {d}/empty.sas", 2, "SY001"),
     # expansions without bound (were: hangs and memory exhaustion)
     ("parse {d}/fact.R", 2, "SY004"),
-    ("translate {d}/fact.sas --to r", 1, "SY004"),
-    ("translate {d}/fact.do --to r", 1, "SY004"),
+    ("translate {d}/fact.sas --to r", 2, "SY004"),      # a dropped construct: nothing written (TR003)
+    ("translate {d}/fact.do --to r", 2, "SY004"),
     ("render {d}/power.toml", 2, "MF002"),
     # nesting beyond Python's recursion limit (was: RecursionError, internal error)
     ("render {d}/deep.toml", 2, "MF001"),
@@ -232,7 +232,7 @@ def test_standard_input(tmp_path):
     assert res.exit_code == 1 and re.search(r"^-:1:16: error SY002 ", res.output, re.M), res.output
     res = CliRunner().invoke(cli, ["lint", "-", "--fix"], input=text)
     assert res.exit_code == 2 and "CL001" in res.output
-    res = CliRunner().invoke(cli, ["translate", "-", "--to", "r", "-o", str(tmp_path)], input=text)
+    res = CliRunner().invoke(cli, ["translate", "-", "--to", "r", "--partial", "-o", str(tmp_path)], input=text)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stdin.R"]    # was: a file named "-.R"
 
 
@@ -283,7 +283,11 @@ def test_random_intercept_listed_twice_is_said(tmp_path, name, text):
     f = tmp_path / name
     f.write_text(text)
     res = CliRunner().invoke(cli, ["parse", str(f)])                   # was: merged without a word
-    assert res.exit_code == 0 and "random intercept is listed twice" in res.output, res.output
+    # the package fits two variances, mlmgen's model one: a reduced model, not written without --partial
+    assert res.exit_code == 2 and "random intercept is listed twice" in res.output, res.output
+    assert res.stdout == "" and "TR003" in res.output
+    res = CliRunner().invoke(cli, ["parse", "--partial", str(f)])
+    assert res.exit_code == 1 and "random intercept is listed twice" in res.stdout
 
 
 def test_lint_data_with_text_and_semicolons(tmp_path):

@@ -23,11 +23,17 @@ def test_parse_prints_a_model_file_that_loads_back():
     assert model.contrasts[0].label == "L2 Contextual effect of verbal"
 
 
-def test_parse_reports_problems_on_stderr_and_keeps_the_mistake():
+def test_parse_refuses_a_changed_model_unless_partial():
+    # the lecture's e.hw2 is not Stata: the model read (hw2 continuous) is not what the source says
     res = run("parse", str(path("4a", "stata")))
-    assert res.exit_code == 0
+    assert res.exit_code == 2 and res.stdout == ""
     assert "SY002" in res.stderr and "4a_stata.do:1:16" in res.stderr and "^^" in res.stderr
-    assert '"hw2"' in res.stdout
+    assert "TR003" in res.stderr and "--partial" in res.stderr
+    res = run("parse", "--partial", str(path("4a", "stata")))
+    assert res.exit_code == 1 and '"hw2"' in res.stdout
+    head = res.stdout.splitlines()
+    assert head[0].startswith("# mlmgen: NOT THE WHOLE MODEL") and head[1].startswith("#   line 1: SY002")
+    assert loads_model(res.stdout).outcome == "langpost"        # still a model file that loads
 
 
 def test_parse_json_has_locations_and_flags():
@@ -76,10 +82,20 @@ def test_translate_to_all_and_to_one(tmp_path):
 
 def test_translate_carries_source_problems_and_refusals():
     res = run("translate", str(path("4a", "stata")), "--to", "sas")
-    assert res.exit_code == 1 and "SY002" in res.stderr and "hw2" in res.stdout
-    # Stata's default df (none) cannot be written in SPSS: RN001, no text, exit 1
+    assert res.exit_code == 2 and "SY002" in res.stderr and res.stdout == ""
+    res = run("translate", "--partial", str(path("4a", "stata")), "--to", "sas")
+    assert res.exit_code == 1 and "hw2" in res.stdout
+    assert res.stdout.startswith("/* mlmgen: NOT THE WHOLE MODEL")
+    # Stata's default df (none) cannot be written in SPSS: the closest it has (residual), said (PT003)
     tr = translate("mixed y c.x || g: x, reml covariance(un)", "spss", "stata", "t.do")
-    assert "spss" not in tr.outputs and any(d.code == "RN001" for d in tr.diagnostics)
+    assert "DFMETHOD(RESIDUAL)" in tr.outputs["spss"] and tr.ddf_choices == {"spss": "residual"}
+    assert any(d.code == "PT003" for d in tr.diagnostics)
+    # a df method the source writes is not replaced: RN001, no text (unless --ddf)
+    tr = translate("mixed y c.x || g: x, reml covariance(un) dfmethod(residual)", "lme4", "stata", "t.do")
+    assert "lme4" not in tr.outputs and any(d.code == "RN001" and "--ddf" in d.fix.title for d in tr.diagnostics)
+    tr = translate("mixed y c.x || g: x, reml covariance(un) dfmethod(residual)", "lme4", "stata", "t.do",
+                   ddf="satterthwaite")
+    assert 'ddf="Satterthwaite"' in tr.outputs["lme4"] and "(--ddf)" in tr.outputs["lme4"]
     tr = translate("mixed y c.x || g: x, reml covariance(un)", "sas", "auto", "t.do")
     assert "DDFM=NONE" in tr.outputs["sas"].upper() and "METHOD=REML" in tr.outputs["sas"]
 

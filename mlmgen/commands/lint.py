@@ -73,11 +73,14 @@ def read_data(path: str):
 
 
 def echo_text(diags: list[Diagnostic], texts: dict[str, str]) -> None:
+    split: dict[str, list[str]] = {}         # each file's lines once: linear in the number of findings
     for d in diags:
         line = None
         f, n = d.location.file, d.location.line
         if f in texts and n:
-            lines = texts[f].splitlines()
+            if f not in split:
+                split[f] = texts[f].splitlines()
+            lines = split[f]
             if 0 < n <= len(lines):
                 line = lines[n - 1]
         click.echo(d.format(line))

@@ -17,27 +17,40 @@ from . import handle_errors, print_diagnostics, write_files
               help="sas | lme4 (or r) | stata | spss | all (all = the other three), or a comma list")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False), help="write one file per package here")
 @click.option("--force", is_flag=True, help="with -o: replace files that exist (never FILE itself, never through a link)")
+@click.option("--partial", is_flag=True,
+              help="write the model even when constructs of the source were dropped; the code then begins with "
+                   "a comment listing them")
+@click.option("--ddf", "ddf", default=None,
+              help="df method for every target: satterthwaite | kenward-roger | residual | between-within | "
+                   "containment | none (default: the source's; if the source leaves it to its package default "
+                   "and a target cannot write that, the closest method the target has)")
+@click.option("--data", "data_file", default=None, type=str,
+              help="data file: check that every predictor is a number (not text, not a labelled category)")
 @handle_errors
-def translate_cmd(file, source, to, output_dir, force):
+def translate_cmd(file, source, to, output_dir, force, partial, ddf, data_file):
     """Translate FILE's mixed-model syntax into other packages' syntax.
 
-    The source's problems (unsupported statements, invalid operators, ...) are printed on stderr and
-    carried along; a target that cannot express the model says why (RN001). Exit 0 when every target was
-    written and the source had no errors, 1 when some target could not be written or the source has
-    errors (the model kept them: fix the source), 2 when no model could be read."""
+    When anything of the source is dropped or changed in meaning (constructs beyond mlmgen's model,
+    unreadable pieces, invalid operators), nothing is written and the exit code is 2, with every construct
+    listed on stderr; --partial writes the reduced model anyway, beginning with a comment that lists them.
+    A target that cannot express the model says why (RN001). Exit 0 when every target was written, 1 when
+    some target could not be written or --partial dropped something, 2 when no model could be read or
+    constructs were dropped without --partial."""
+    from ..data import read_data
     from ..dialects import DIALECTS
     from ..translate import read_text, translate
     from .render import banner
     text = read_text(file)
-    tr = translate(text, to, source, file)
+    frame = read_data(data_file) if data_file else None
+    tr = translate(text, to, source, file, partial=partial, ddf=ddf, data=frame, data_file=data_file)
     print_diagnostics(tr.diagnostics)
-    if tr.source.model is None:
+    if tr.source.model is None or tr.refused:
         sys.exit(2)
     if output_dir:
         out = Path(output_dir)
         stem = 'stdin' if file == '-' else Path(file).stem
         write_files({out / f"{stem}{DIALECTS[n].extension}": t for n, t in tr.outputs.items()},
-                    inputs=[file], force=force)
+                    inputs=[file] + ([data_file] if data_file else []), force=force)
     else:
         for i, (n, t) in enumerate(tr.outputs.items()):
             if len(tr.requested) > 1:
@@ -45,6 +58,5 @@ def translate_cmd(file, source, to, output_dir, force):
                     click.echo("")
                 click.echo(banner(DIALECTS[n].title, n))
             click.echo(t, nl=not t.endswith("\n"))
-    errors = any(d.severity.value == "error" for d in tr.diagnostics)
-    if tr.failed_targets or errors:
+    if tr.failed_targets or tr.dropped:
         sys.exit(1)

@@ -48,6 +48,24 @@ class Dialect:
     template: str = ""
     aliases: tuple[str, ...] = ()
     case_sensitive: bool = True
+    # one line of comment: text between `comment_open` and `comment_close`; `comment_unsafe` maps each
+    # character sequence that would end the comment (or join the next line, or expand a macro) to a
+    # harmless spelling. Used for the notes mlmgen writes at the top of translated code.
+    comment_open: str = "# "
+    comment_close: str = ""
+    comment_unsafe: tuple[tuple[str, str], ...] = ()
+
+    def comment(self, text: str) -> str:
+        """`text` as one comment line of this package (line breaks and control characters become spaces,
+        `comment_unsafe` sequences are respelled, so the line can never end early or run code)."""
+        import unicodedata
+        body = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
+        for seq, safe in self.comment_unsafe:
+            body = body.replace(seq, safe)
+        body = body.rstrip()
+        if self.comment_close.strip() and body.endswith(self.comment_close.strip()):
+            body = body[:-len(self.comment_close.strip())].rstrip()
+        return (self.comment_open + body + self.comment_close).rstrip()
 
     def context(self, model: Model, data_prep: bool = False) -> dict:
         raise NotImplementedError(f"{self.title}: rendering is not implemented")

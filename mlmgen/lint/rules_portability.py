@@ -4,7 +4,7 @@ Package defaults (sources in ../shared/design/package-conventions.md, from the p
 
 | setting     | SAS PROC MIXED        | Stata mixed          | SPSS MIXED        | R lme4/lmerTest            |
 |-------------|-----------------------|----------------------|-------------------|----------------------------|
-| method      | REML                  | ML                   | REML              | REML                       |
+| method      | REML                  | ML (xtmixed: REML)   | REML              | REML                       |
 | covariance  | VC (independent)      | independent          | VC (independent)  | unstructured for (1+x|g)   |
 | ddf         | containment           | none (z tests)       | Satterthwaite     | Satterthwaite (lmerTest)   |
 """
@@ -78,10 +78,14 @@ def implicit_estimation_method(p: ParsedSyntax, ctx: LintContext) -> None:
 
     What it finds:
         Syntax that does not state REML or ML (SAS METHOD=, Stata `reml`/`mle`, SPSS /METHOD, R
-        `REML=`). A warning where the default is ML (Stata `mixed`), information elsewhere.
+        `REML=`).
 
     Why it matters:
-        Stata `mixed` fits by maximum likelihood unless told `reml`; SAS, SPSS and lme4 fit by REML.
+        Stata `mixed` (Stata 13 and later) fits by maximum likelihood unless told `reml`; its predecessor
+        `xtmixed` (Stata 12 and earlier) fitted by REML unless told `mle`; SAS, SPSS and lme4 fit by REML.
+        The message says which command's default applies. A warning for every Stata snippet (the
+        default depends on the command and the Stata version), information elsewhere unless the
+        default differs from the reference.
         Variance components (and so standard errors and df) differ between the two, and so does
         every likelihood-based statistic; REML likelihood-ratio tests of fixed effects are invalid.
         Nothing in the output of the "same" model says which one was used unless you look.
@@ -95,13 +99,24 @@ def implicit_estimation_method(p: ParsedSyntax, ctx: LintContext) -> None:
     """
     if p.dialect not in PACKAGES or p.explicit.get("method") is not False:
         return
-    default = DEFAULT_METHOD[p.dialect]
+    default = p.extra.get("default_method") or DEFAULT_METHOD[p.dialect]
     target = _target(ctx, "method", "reml", "method")
     edit = SetMethod(target)
-    sev = "warning" if default == "ml" or target != default else "info"
-    ctx.report(p, f"the estimation method is left to the {DIALECT_TITLES[p.dialect]} default "
-                  f"({default.upper()}); SAS, SPSS and lme4 default to REML, Stata mixed to ML",
+    sev = "warning" if p.dialect == "stata" or default == "ml" or target != default else "info"
+    ctx.report(p, f"the estimation method is left to the default of {default_method_rule(p)}",
                keys=["method"], fix="state the estimation method", edit=edit, severity=sev)
+
+
+def default_method_rule(p: ParsedSyntax) -> str:
+    """Which command's default applies, and which version rule (PT002's text; `p.extra["command"]`)."""
+    if p.dialect == "stata":
+        if p.extra.get("command") == "xtmixed":
+            return ("Stata's xtmixed: REML (xtmixed is the command of Stata 12 and earlier, which fit by REML "
+                    "unless told mle; Stata 13 renamed it mixed and made ML the default)")
+        return ("Stata's mixed: ML (since Stata 13, when xtmixed was renamed mixed; xtmixed fitted by REML); "
+                "SAS, SPSS and lme4 default to REML")
+    return (f"{DIALECT_TITLES[p.dialect]}: {DEFAULT_METHOD[p.dialect].upper()}; SAS, SPSS and lme4 default to "
+            f"REML, Stata's mixed to ML (its xtmixed, before Stata 13, to REML)")
 
 
 @rule("PT003", "warning", scope="group")
@@ -111,6 +126,12 @@ def df_method_mismatch(ctx: LintContext) -> None:
     What it finds:
         A snippet that leaves the denominator degrees of freedom to the package default (info), or
         snippets (or a snippet and the reference model) that use different df methods (warning).
+        The same code is used by the R reader for a later `summary()`/`anova()` of the model with other
+        df than the first one (`anova(m, ddf = "lme4")` after `summary(m)`: the model keeps the first),
+        and by `mlmgen translate` when the source leaves the df method to its package default and a
+        target cannot write it: the translation then uses the closest method the target has (SAS
+        containment -> Satterthwaite; Stata's z tests -> residual in SPSS) and says so, here and in a
+        comment in the generated code (only df, p-values and confidence limits differ).
 
     Why it matters:
         The defaults differ: SAS uses containment df when a RANDOM statement is present, Stata

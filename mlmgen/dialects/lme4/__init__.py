@@ -11,6 +11,8 @@ class LME4(Dialect):
     template = "lme4.j2"
     aliases = ("r", "lme4", "lmer", "lmertest")
     case_sensitive = True
+    comment_open = "# "
+    comment_close = ""
 
     def context(self, model, data_prep=False):
         from .render import context

@@ -3,7 +3,8 @@
 `mask` blanks `#` comments (outside strings), keeping offsets; `statements` splits the masked text into
 `_Stmt`s (a statement continues while parentheses are open or the line ends in a binary operator) and
 attaches the comments on their lines; `_parse_call` reads `fn(args)` / `pkg::fn(args)` into a `_Call`
-with named and positional `_Arg`s. Shared by the lmer reader (syntax.py) and the contest reader
+with named and positional `_Arg`s (a comma before the closing parenthesis adds no argument, as real
+scripts write `lmer(..., data = d, )`). Shared by the lmer reader (syntax.py) and the contest reader
 (contrasts.py).
 """
 from __future__ import annotations
@@ -160,7 +161,10 @@ def _parse_call(toks: list[Token], i: int, b: SyntaxBuilder) -> tuple[_Call | No
         return None, i
     inner = toks[j + 2:k]
     args = []
-    for part in (split_top(inner, {","}) if inner else []):
+    parts = split_top(inner, {","}) if inner else []
+    if len(parts) > 1 and not parts[-1]:
+        parts.pop()            # `lmer(y ~ x + (1 | g), data = d, )`: a trailing comma adds no argument
+    for part in parts:
         if not part:
             b.diag("SY001", f"an empty argument in {fn.text}()", fn.start, toks[k].end)
             continue

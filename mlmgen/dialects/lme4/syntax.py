@@ -12,6 +12,13 @@ Defaults when not written: REML = TRUE; ddf Satterthwaite (lmerTest's summary). 
 covariance (`|` unstructured, `||` or separate bars independent), so `explicit["covariance"]` is True.
 lmerTest's `ddf = "lme4"` (t values without df) is read as ddf "none".
 
+Wrappers: `print(...)`, `invisible(...)` and a parenthesised statement `(summary(m, ddf = ...))` are read
+through. The df method is the first one a `summary()`/`anova()`/`contest()` of the model uses (without `ddf =`
+lmerTest's Satterthwaite); a later call with other df (`anova(m, ddf = "lme4")`) does not change the model
+and is said (PT003 warning). `update()`: `m <- update(m, . ~ . + z, REML = FALSE, data = d2)` changes the
+model (R's update.formula: `.` is the old side); `m2 <- update(m, ...)` is a second model (SY004 warning, the
+first is read); an update mlmgen cannot read is SY004 (error) at the argument or call.
+
 Statement splitting and calls are read in statements.py, contest calls in contrasts.py.
 """
 from __future__ import annotations
@@ -55,13 +62,17 @@ class _Reader(_ContrastReader):
         self.fit_seen = False
         self.fixef: list[str] | None = None
         self.pending: list[tuple[_Call, _Stmt]] = []
+        self.ddf_used: tuple[str, str] | None = None      # (df method, the call that first used it)
+        self.formula_text: str | None = None              # the fitted formula, for update(m, . ~ . + z)
+        self.others: set[str] = set()                     # other models made by update()
 
     def statement(self, st: _Stmt) -> None:
-        toks, target = st.toks, None
+        toks, target = _unwrap(st.toks), None
         if len(toks) >= 3 and toks[0].kind == "name" and toks[1].text in ("<-", "=", "<<-"):
             target, toks = toks[0].text.strip("`"), toks[2:]
         elif len(toks) >= 3 and toks[-1].kind == "name" and toks[-2].text in ("->", "->>"):
             target, toks = toks[-1].text.strip("`"), toks[:-2]
+        toks = _unwrap(toks)
         if target and any(t.text == "~" for t in split_top(toks, set())[0]) and _top_level_tilde(toks):
             self.formulas[target] = toks
             return
@@ -76,17 +87,26 @@ class _Reader(_ContrastReader):
 
     def call(self, call: _Call, target: str | None, st: _Stmt) -> None:
         fn = call.fn
+        if fn in _WRAPPERS and len(call.args) >= 1 and call.args[0].name is None:
+            inner, nxt = _parse_call(_unwrap(call.args[0].toks), 0, self.b)
+            if inner is not None and nxt == len(_unwrap(call.args[0].toks)):
+                self.call(inner, target if fn == "invisible" else None, st)   # print(summary(m, ddf = ...))
+            return
         if fn == "lmer":
             self.lmer(call, target)
+        elif fn == "update":
+            self.update(call, target, st)
         elif fn in ("summary", "anova"):
             first = call.arg("object", 0)
+            on_model = True
             if first is not None:
                 inner, _ = _parse_call(first.toks, 0, self.b)
                 if inner is not None and inner.fn == "lmer":
                     self.lmer(inner, None)
                 else:
-                    self.check_object(first)
-            self.ddf_arg(call)
+                    on_model = self.check_object(first)
+            if on_model and not (fn == "anova" and _several_models(call)):
+                self.ddf_arg(call)
         elif fn in ("contest1D", "contest", "contestMD"):
             self.pending.append((call, st))
         elif fn in ("glmer", "lme", "nlme", "glmmTMB", "gls", "mixed", "blmer"):
@@ -97,16 +117,24 @@ class _Reader(_ContrastReader):
         else:
             self.b.not_read(f"{fn}()", call.start, call.end)
 
-    def check_object(self, a: _Arg) -> None:
+    def check_object(self, a: _Arg) -> bool:
+        """Whether `a` names the fitted model (SY001 warning when it names another object)."""
+        if len(a.toks) == 1 and a.toks[0].kind == "name" and a.toks[0].text in self.others:
+            return False            # a model made by update(): its df are not this model's
         if len(a.toks) == 1 and a.toks[0].kind == "name" and self.obj and a.toks[0].text != self.obj:
             self.b.diag("SY001", f"{a.toks[0].text} is not the fitted model ({self.obj})", a.start, a.end,
                         Severity.WARNING)
+            return False
+        return True
 
     def ddf_arg(self, call: _Call, contest: bool = False) -> None:
         """ddf= of summary()/anova() sets the df method; a contest's ddf= only when none was set (a
         contest cannot use ddf="lme4", so after summary(ddf="lme4") its Satterthwaite is no conflict)."""
         a = call.arg("ddf")
         if a is None:
+            if not contest and self.ddf_used is None:
+                # summary(m) / anova(m) without ddf: lmerTest's Satterthwaite df are what this script prints
+                self.ddf_used = ("satterthwaite", call.fn)
             return
         if len(a.toks) != 1 or a.toks[0].kind != "str":
             self.b.diag("SY001", "ddf= needs a quoted method name", a.start, a.end)
@@ -120,11 +148,16 @@ class _Reader(_ContrastReader):
         value = _DDF[full[0]]
         if contest and self.b.explicit["ddf"] and self.b.ddf == "none":
             return
-        if self.b.explicit["ddf"] and self.b.ddf != value:
-            self.b.diag("SY001", f"ddf = {a.toks[0].text} differs from the df method used before "
-                        f"({self.b.ddf}); mlmgen keeps the first", a.start, a.end, Severity.WARNING)
+        if self.ddf_used is not None and self.ddf_used[0] != value:
+            # a later anova(m, ddf = "lme4") does not change the model's df method: said, never silent
+            used, where = self.ddf_used
+            used = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "none": "lme4's"}[used]
+            self.b.diag("PT003", f"{call.fn}(..., ddf = {a.toks[0].text}) uses other df than the {where}() "
+                        f"before it ({used}); the model keeps {used} df (a translation writes one df method)",
+                        a.start, a.end, Severity.WARNING)
             return
-        if not self.b.explicit["ddf"]:
+        if self.ddf_used is None:
+            self.ddf_used = (value, call.fn)
             self.b.set_setting("ddf", value, a.start, a.end)
 
     # ------------------------------------------------------------------ lmer
@@ -167,35 +200,54 @@ class _Reader(_ContrastReader):
         self.formula(ftoks)
         da = bound.get("data")
         if da is not None:
-            if len(da.toks) == 1 and da.toks[0].kind == "name":
-                name = da.toks[0].text.strip("`")
-                b.set_data(name, name, da.start, da.end)
-            else:
-                b.unsupported("a data argument that is an expression (a subset or a transformation)", da.start,
-                              da.end, fix="create the data frame first and pass its name")
+            self.data_arg(da)
         ra = bound.get("REML")
         if ra is not None:
-            v = "".join(t.text for t in ra.toks)
-            if v in ("TRUE", "T"):
-                b.set_setting("method", "reml", ra.start, ra.end)
-            elif v in ("FALSE", "F"):
-                b.set_setting("method", "ml", ra.start, ra.end)
-            else:
-                b.diag("SY001", f"REML = {v}: expected TRUE or FALSE", ra.start, ra.end)
+            self.reml_arg(ra)
+
+    def data_arg(self, da: _Arg) -> None:
+        b = self.b
+        if len(da.toks) == 1 and da.toks[0].kind == "name":
+            name = da.toks[0].text.strip("`")
+            b.set_data(name, name, da.start, da.end)
+        else:
+            b.unsupported("a data argument that is an expression (a subset or a transformation)", da.start,
+                          da.end, fix="create the data frame first and pass its name")
+
+    def reml_arg(self, ra: _Arg) -> None:
+        b = self.b
+        v = "".join(t.text for t in ra.toks)
+        if v in ("TRUE", "T"):
+            b.set_setting("method", "reml", ra.start, ra.end)
+        elif v in ("FALSE", "F"):
+            b.set_setting("method", "ml", ra.start, ra.end)
+        else:
+            b.diag("SY001", f"REML = {v}: expected TRUE or FALSE", ra.start, ra.end)
 
     def formula(self, ftoks: list[Token]) -> None:
-        b = self.b
         s, e = ftoks[0].start, ftoks[-1].end
+        self.read_formula(self.masked[s:e], s, e)
+
+    def read_formula(self, text: str, s: int, e: int, *, at_call: bool = False) -> bool:
+        """Read formula `text` written at masked[s:e]. `at_call`: the text is not in the source as such
+        (update()'s result), so every piece is located at s:e."""
+        b = self.b
         try:
-            fp = parse_formula(self.masked[s:e])
+            fp = parse_formula(text)
         except FormulaError as exc:
             code = exc.code if exc.code in ("SY001", "SY004") else "SY001"
-            b.diag(code, f"formula: {exc.message}", s + exc.start, s + max(exc.end, exc.start + 1))
-            return
+            if at_call:
+                b.diag(code, f"update(): the updated formula {text} cannot be read: {exc.message}", s, e)
+            else:
+                b.diag(code, f"formula: {exc.message}", s + exc.start, s + max(exc.end, exc.start + 1))
+            return False
         except (RecursionError, ValueError, IndexError) as exc:
             b.diag("SY001", f"formula: cannot read it ({exc.__class__.__name__})", s, e)
-            return
+            return False
+        self.formula_text = text
         sp = fp.spans
+        if at_call:
+            sp = {k: (0, e - s) for k in sp}
         b.set_outcome(fp.outcome, s + sp["outcome"][0], s + sp["outcome"][1])
         b.intercept = fp.intercept
         for t in fp.fixed:
@@ -216,6 +268,112 @@ class _Reader(_ContrastReader):
         b.set_setting("covariance", fp.covariance, s + sp["cluster"][0], s + sp["cluster"][1])
         for d in fp.diagnostics:
             b.diagnostics.append(d)
+        return True
+
+    # ------------------------------------------------------------------ update
+    def update(self, call: _Call, target: str | None, st: _Stmt) -> None:
+        """`m <- update(m, ...)` changes the model (formula `. ~ . + z`, REML =, data =); `m2 <- update(m,
+        ...)` is a second model (SY004 warning naming what it changes); what cannot be read is SY004 (error)
+        at the argument, so that no tool rewrites or translates the script as if the update were not there."""
+        b = self.b
+        first = call.arg("object", 0)
+        name = first.toks[0].text.strip("`") if first is not None and len(first.toks) == 1 and \
+            first.toks[0].kind == "name" else None
+        if name is None or not self.fit_seen or name != self.obj:
+            if name is not None and name in self.others:
+                b.second_model(f"model ({target or 'printed'} <- update({name}, ...))", call.start, call.end)
+                return
+            if not self.fit_seen or name is None:
+                b.unsupported("update(): an update of a model mlmgen did not read (write the lmer() call it "
+                              "refits)" if name else "update() of an expression", call.start, call.end)
+            else:
+                b.not_read(f"update({name}, ...) (not the lmer() fit {self.obj})", call.start, call.end)
+            return
+        changes = [a for a in call.args if a is not first]
+        if target != self.obj:
+            what = ", ".join((f"{a.name} = " if a.name else "") + self.masked[a.start:a.end].strip()
+                             for a in changes) or "no changes"
+            b.second_model(f"model ({target + ' <- ' if target else 'printed by '}update({name}, {what}): "
+                           f"{self.obj} refitted)", call.start, call.end)
+            if target:
+                self.others.add(target)
+            return
+        order = ["formula."] + [f for f in _LMER_ARGS if f != "formula"] + ["evaluate"]
+        for k, a in enumerate(changes):
+            nm = a.name or ("formula." if k == 0 else None)
+            if nm in ("formula.", "formula"):
+                self.update_formula(a)
+            elif nm == "REML":
+                self.reml_arg(a)
+            elif nm == "data":
+                self.data_arg(a)
+            elif nm in ("subset", "weights", "offset", "na.action", "contrasts", "start", "evaluate"):
+                b.unsupported(f"update(): the argument {nm} =", a.start, a.end)
+            elif nm in ("control", "verbose"):
+                continue
+            else:
+                b.unsupported(f"update(): the argument {(a.name + ' = ') if a.name else ''}"
+                              f"{self.masked[a.start:a.end].strip()} (not one of "
+                              f"{', '.join(order)})", a.start, a.end)
+        b.set_command(call.start, call.end)
+
+    def update_formula(self, a: _Arg) -> None:
+        """R's update.formula: `.` on the left is the old outcome, `.` on the right the old terms."""
+        b = self.b
+        text = self.masked[a.start:a.end]
+        if self.formula_text is None or not _top_level_tilde(a.toks):
+            b.unsupported(f"update(): the formula {text.strip()} (mlmgen reads `. ~ . + z`-style updates of the "
+                          f"lmer() formula)", a.start, a.end)
+            return
+        new = _update_formula(self.formula_text, text)
+        b.fixed, b._fixed_keys, b.slopes, b._slope_keys = [], set(), [], set()
+        b.r_intercept, b.cluster = False, None
+        b.locations = {k: v for k, v in b.locations.items()
+                       if not k.startswith(("fixed:", "random:")) and k != "cluster"}
+        self.read_formula(new, a.start, a.end, at_call=True)
+
+
+_WRAPPERS = {"print", "show", "invisible"}
+_DOT = re.compile(r"(?<![\w.])\.(?![\w.])")
+
+
+def _unwrap(toks: list[Token]) -> list[Token]:
+    """`(expr)` -> `expr` (R prints a parenthesised statement: `(summary(m, ddf = "Kenward-Roger"))`)."""
+    while len(toks) >= 2 and toks[0].text == "(" and toks[-1].text == ")":
+        depth = 0
+        for i, t in enumerate(toks):
+            depth += {"(": 1, ")": -1}.get(t.text, 0) if t.kind == "op" else 0
+            if depth == 0:
+                break
+        if i != len(toks) - 1:
+            break
+        toks = toks[1:-1]
+    return toks
+
+
+def _several_models(call: _Call) -> bool:
+    """anova(m0, m1): a likelihood-ratio comparison, no df method involved."""
+    return sum(1 for a in call.args if a.name is None) > 1
+
+
+def _update_formula(old: str, new: str) -> str:
+    """R's update.formula by text: in `new`, `.` left of `~` is the old left side, `.` right of it the old
+    right side (in parentheses); a one-sided `~ . + z` keeps the old left side. The formula reader then
+    applies `+`/`-` as lme4 does."""
+    ol, orhs = _split_tilde(old)
+    nl, nr = _split_tilde(new)
+    lhs = ol.strip() if nl.strip() in ("", ".") else _DOT.sub(lambda m: ol.strip(), nl)
+    rhs = _DOT.sub(lambda m: "(" + orhs.strip() + ")", nr)
+    return f"{lhs.strip()} ~ {rhs.strip()}"
+
+
+def _split_tilde(text: str) -> tuple[str, str]:
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "~" and depth == 0:
+            return text[:i], text[i + 1:]
+    return "", text
 
 
 def _top_level_tilde(toks: list[Token]) -> bool:

@@ -11,6 +11,9 @@ class SAS(Dialect):
     template = "sas.j2"
     aliases = ("sas",)
     case_sensitive = False
+    comment_open = "/* "
+    comment_close = " */"
+    comment_unsafe = (("*/", "* /"), ("/*", "/ *"))          # /* */ comments do not nest
 
     def context(self, model, data_prep=False):
         from .render import context

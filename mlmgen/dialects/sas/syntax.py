@@ -8,7 +8,7 @@ lines. Names are case-insensitive: every later spelling maps to the first one us
 
 Defaults when not written (SAS/STAT MIXED): METHOD=REML, TYPE=VC, DDFM=CONTAIN (a RANDOM statement is
 present). `DATA=lib.member` keeps the written text in `ParsedSyntax.data` and the member name in
-`model.data`.
+`model.data`; `DATA="c:\\path\\name.sas7bdat"` (a quoted physical path) gives the member `name`.
 
 Statements that change the model but are beyond it (REPEATED, WEIGHT, BY, GROUP=, nested effects, CLASS
 predictors, other TYPE= structures, ...) are SY004; statements outside PROC MIXED are SY004 at INFO level.
@@ -87,11 +87,17 @@ class _Proc(_ContrastReader):
         for o in options(st.toks[2:], self.b):
             n = o.name
             if n == "DATA":
-                if not o.value or o.value[0].kind != "name":
-                    self.b.diag("SY001", "DATA= needs a data set name", o.start, o.end)
+                if not o.value or o.value[0].kind not in ("name", "str"):
+                    self.b.diag("SY001", "DATA= needs a data set name or a quoted path", o.start, o.end)
                     continue
                 written = o.value[0].text
-                self.b.set_data(written, written.split(".")[-1], o.value[0].start, o.value[0].end)
+                if o.value[0].kind == "str":
+                    # DATA="c:\dir\hsb.sas7bdat" (a physical path, SAS 9+): the member is the file name
+                    written = written[1:-1].replace(written[0] * 2, written[0])
+                    member = re.sub(r"(?i)\.sas7bdat$", "", re.split(r"[\\/]", written)[-1])
+                else:
+                    member = written.split(".")[-1]
+                self.b.set_data(written, member, o.value[0].start, o.value[0].end)
                 if len(o.value) > 1:
                     self.b.unsupported(f"the data set options {self.b.src.text[o.value[1].start:o.end]} (they can "
                                        f"select or change the data)", o.value[1].start, o.end)

@@ -11,6 +11,9 @@ class SPSS(Dialect):
     template = "spss.j2"
     aliases = ("spss",)
     case_sensitive = False
+    comment_open = "* "
+    comment_close = "."                                        # a comment command ends with a period
+    comment_unsafe = (("*/", "* /"), ("/*", "/ *"))
 
     def context(self, model, data_prep=False):
         from .render import context

@@ -11,6 +11,9 @@ class Stata(Dialect):
     template = "stata.j2"
     aliases = ("stata",)
     case_sensitive = True
+    comment_open = "* "
+    comment_close = ""
+    comment_unsafe = (("///", "/ / /"), ("//", "/ /"), ("/*", "/ *"), ("*/", "* /"), ("`", "'"), ("$", "S"))
 
     def context(self, model, data_prep=False):
         from .render import context

@@ -1,0 +1,5 @@
+proc mixed cl covtest;
+	class operator parts;
+	model measurement=operator;
+	random parts(operator);
+run;

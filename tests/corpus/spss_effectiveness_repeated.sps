@@ -1,0 +1,10 @@
+************************************ SCALED IDENTITY
+
+MIXED Effectiveness_trans BY Program Technique Period
+  /CRITERIA=CIN(95) MXITER(100) MXSTEP(10) SCORING(1) SINGULAR(0.000000000001) HCONVERGE(0,
+    ABSOLUTE) LCONVERGE(0, ABSOLUTE) PCONVERGE(0.000001, ABSOLUTE) 
+  /FIXED=Program Technique Period Program*Technique | SSTYPE(3)
+  /METHOD=ML
+  /RANDOM=INTERCEPT | SUBJECT(Subject) COVTYPE(ID)
+  /REPEATED=Technique | SUBJECT(Subject) COVTYPE(ID)
+  /SAVE=RESID.

@@ -1,0 +1,1 @@
+xtmixed mathach ses_groupmc sector interaction_1 || schoolid: 
