@@ -107,10 +107,24 @@ def test_info_notes_alone_change_nothing(tmp_path):
     assert "info PT002" in res.output
 
 
-@pytest.mark.parametrize("update", ["m <- update(m, REML = FALSE)", "m2 <- update(m, . ~ . + z)"])
+def test_fix_keeps_an_update_it_reads(tmp_path):
+    """Was: `m <- update(m, REML=FALSE)` deleted (the model silently became REML). The R reader now reads
+    that update (the model is ML), so the stray term is removed and the update() line is kept byte for byte."""
+    f = tmp_path / "u.R"
+    text = ("library(lmerTest)\nm <- lmer(langpost ~ hw2 + mixgrd + (1 | schoolID), data = Example)\n"
+            "m <- update(m, REML = FALSE)\nsummary(m)\n")
+    f.write_text(text)
+    model = tmp_path / "m.toml"
+    model.write_text('outcome = "langpost"\ncluster = "schoolID"\nfixed = ["mixgrd"]\nmethod = "ML"\n')
+    res = run("lint", f, "--model", model, "--fix")
+    assert f.read_text() == text.replace("hw2 + ", ""), res.output
+    assert "FX001" not in res.output
+
+
+@pytest.mark.parametrize("update", ["m2 <- update(m, . ~ . + z)", "m <- update(m, weights = w)"])
 def test_fix_refuses_a_file_with_update(tmp_path, update):
-    """Was: `update(m, REML=FALSE)` deleted (the model silently became REML), `update(m, . ~ . + z)`
-    deleted (z lost). Now FX001 names the update() call and the file is untouched."""
+    """Was: `update(m, . ~ . + z)` deleted (z lost). An update() that makes a second model, or one with an
+    argument mlmgen does not read, now gives FX001 naming the update() call and the file is untouched."""
     f = tmp_path / "u.R"
     text = ("library(lmerTest)\nm <- lmer(langpost ~ hw2 + mixgrd + (1 | schoolID), data = Example)\n"
             f"{update}\nsummary(m)\n")
@@ -119,7 +133,7 @@ def test_fix_refuses_a_file_with_update(tmp_path, update):
     model.write_text('outcome = "langpost"\ncluster = "schoolID"\nfixed = ["mixgrd"]\n')
     res = run("lint", f, "--model", model, "--fix")
     assert f.read_text() == text
-    assert re.search(r"u\.R:3:\d+: error FX001 \[fix-not-applied\] not fixed: .*update\(\)", res.output), res.output
+    assert re.search(r"u\.R:3:\d+: error FX001 \[fix-not-applied\] not fixed: .*update\(", res.output), res.output
     assert res.exit_code == 1
     res = run("lint", f, "--model", model, "--fix", "--format", "json")
     import json
