@@ -150,8 +150,10 @@ def exercise(f) -> None:
     f.blups()
     f.effects()
     f.effects_dict()
+    from mlmgen.commands.fit import format_effects
     from mlmgen.report import side_by_side
-    side_by_side(f.result, f.model)
+    format_effects(f)                     # `mlmgen fit --effects`
+    side_by_side(f.result, f.model)       # `mlmgen demo`
 
 
 def run_case(seed: int) -> str:

@@ -22,6 +22,8 @@
   the random effects that syntactically contain the fixed effect, else N - rank(X Z)"): the Intercept is
   contained in c (INTERCEPT*c), a fixed x in x*c when x is a random slope; rank contributions in RANDOM order:
   c adds m - rank(X_between); x*c adds (clusters in which x varies) - 1 when x is itself a fixed column.
+  A containing effect that adds nothing (a random slope on a level-2 predictor: x*c lies in the span of c)
+  is passed over, so x gets the residual df [U: SAS's handling of a zero contribution not checked].
   Checked against SAS listings: HSB (MEANSES: Intercept 158, MEANSES 7025) and Snijders & Bosker Table 4.2
   (130 / 2155); the random-slope rule is the documented rule, not yet checked against a SAS listing [U].
 A contrast of several coefficients under BW/containment gets the minimum df of the coefficients involved.
@@ -178,9 +180,10 @@ def containment_df(n_obs: int, m: int, xtx: np.ndarray, x_within: np.ndarray, x_
         if z == "Intercept":
             contrib[z] = m - rb
         else:
-            contrib[z] = m - n_const_clusters.get(z, 0) - (1 if z in x_names else 0)
+            # a slope on a predictor constant within every cluster (level 2) adds nothing to the rank of (X Z)
+            contrib[z] = max(m - n_const_clusters.get(z, 0) - (1 if z in x_names else 0), 0)
     resid = n_obs - rank_of(xtx) - sum(contrib.values())
-    return np.array([float(contrib[x]) if x in contrib else float(resid) for x in x_names])
+    return np.array([float(contrib[x]) if contrib.get(x, 0) > 0 else float(resid) for x in x_names])
 
 
 # ---------------------------------------------------------------- lmerTest's (theta, sigma) scale

@@ -102,6 +102,7 @@ def format_spss(result: FitResult, model=None) -> str:
     for c in r.contrasts:
         if c.f is None:
             est, se, df = num(c.estimate), num(c.se), num(c.df)
+            est = float("nan") if est is None else est
             se = float("nan") if se is None else se
             crit = stats.t.ppf(0.975, df) if df and math.isfinite(df) else Z975
             rows = [["L1", spss_num(est, 6), spss_num(se, 6), spss_num(df, 3), spss_num(num(c.t), 3),
