@@ -262,3 +262,47 @@ def test_simulated_cases_cover_the_hard_settings():
         tiny += bool(np.any((np.diag(G) > 0) & (np.diag(G) < 1e-8)))
         corr1 += bool(G[0, 0] > 0 and G[1, 1] > 0 and math.isclose(abs(G[0, 1]) / math.sqrt(G[0, 0] * G[1, 1]), 1))
     assert zero and tiny and corr1
+
+
+# ------------------------------------------------------------------ against lmerTest / pbkrtest
+
+CONTEST_R = r'''
+suppressMessages(library(lmerTest))
+d <- read.csv("%s")
+m <- lmer(Reaction ~ Days + I(Days^2) + (Days | Subject), d)
+Ls <- list(ab = rbind(c(0,1,0), c(0,0,1)), ab_sum = rbind(c(0,1,0), c(0,0,1), c(0,1,1)),
+           dup = rbind(c(0,1,0), c(0,1,0)), dup2 = rbind(c(0,1,0), c(0,0,1), c(0,1,0), c(0,0,2)))
+for (nm in names(Ls)) for (ddf in c("Satterthwaite", "Kenward-Roger")) {
+  r <- contest(m, Ls[[nm]], joint = TRUE, ddf = ddf)
+  cat(nm, ddf, r$NumDF, sprintf("%%.12g", r$DenDF), sprintf("%%.12g", r[["F value"]]), sprintf("%%.12g", r[["Pr(>F)"]]), "\n")
+}
+'''
+
+
+@pytest.mark.r
+def test_dependent_contrast_rows_match_lmertest_contest():
+    """lmerTest contestMD (Satterthwaite: eigen-decomposition of L V L', positive eigenvalues kept) and
+    pbkrtest (Kenward-Roger) on L with duplicated and dependent rows, against mlmgen's rank-reduced tests."""
+    from rtools import r_dataset_csv, run_r
+    path = r_dataset_csv("sleepstudy")
+    out = run_r(CONTEST_R % path.as_posix())
+    ref = {}
+    for line in out.strip().splitlines():
+        nm, ddf, ndf, den, fval, p = line.split()
+        ref[(nm, ddf)] = (float(ndf), float(den), float(fval), float(p))
+    d = pd.read_csv(path)
+    Ls = {"ab": [[0, 1, 0], [0, 0, 1]], "ab_sum": [[0, 1, 0], [0, 0, 1], [0, 1, 1]],
+          "dup": [[0, 1, 0], [0, 1, 0]], "dup2": [[0, 1, 0], [0, 0, 1], [0, 1, 0], [0, 0, 2]]}
+    f = mlmgen.fit("Reaction ~ 1 + Days + I(Days^2) + (1 + Days | Subject)", d)
+    assert f.engine.x_names[0] == "Intercept" and len(f.engine.x_names) == 3
+    for nm, L in Ls.items():
+        for ddf, key in (("Satterthwaite", "satterthwaite"), ("Kenward-Roger", "kenward-roger")):
+            ndf, den, fval, p = ref[(nm, ddf)]
+            res = f.engine.contrast(np.array(L, dtype=float), ddf=key)
+            mine_den = res["den_df_lmertest"] if key == "satterthwaite" else res["den_df"]
+            mine_p = res["p_lmertest"] if key == "satterthwaite" else res["p"]
+            assert res["num_df"] == ndf, (nm, ddf)
+            assert math.isclose(res["f"], fval, rel_tol=1e-5), (nm, ddf, res["f"], fval)
+            assert math.isclose(mine_den, den, rel_tol=1e-4), (nm, ddf, mine_den, den)
+            assert math.isclose(mine_p, p, rel_tol=1e-3), (nm, ddf, mine_p, p)
+    assert ref[("ab_sum", "Satterthwaite")][0] == 2 and ref[("dup", "Satterthwaite")][0] == 1
