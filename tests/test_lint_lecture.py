@@ -88,7 +88,7 @@ VARIANTS = [
 ]
 
 
-@pytest.fixture(scope="module", params=["simulated", "demo", "bdf"])
+@pytest.fixture(scope="module", params=["simulated", "demo", pytest.param("bdf", marks=pytest.mark.r)])
 def lecture_csv(request, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("lecture-data") / f"{request.param}.csv"
     if request.param == "demo":
