@@ -306,3 +306,17 @@ def test_dependent_contrast_rows_match_lmertest_contest():
             assert math.isclose(mine_den, den, rel_tol=1e-4), (nm, ddf, mine_den, den)
             assert math.isclose(mine_p, p, rel_tol=1e-3), (nm, ddf, mine_p, p)
     assert ref[("ab_sum", "Satterthwaite")][0] == 2 and ref[("dup", "Satterthwaite")][0] == 1
+
+
+@pytest.mark.parametrize("seed", [1, 6, 11, 12, 21, 36, 97, 137, 302, 633])
+def test_cli_on_simulated_fits_exits_0_or_2(tmp_path, seed):
+    """`mlmgen fit --style all --effects --blups` (and --style json) on seeds that crashed before: exit 0, or
+    2 with a coded message; catch_exceptions=False makes an internal error fail the test."""
+    built = simfits.build(seed)
+    assert built is not None
+    m, d = built
+    for style in ("all", "json"):
+        res = cli_fit(tmp_path, m, d, "--style", style, "--effects", "--blups", str(tmp_path / f"b_{style}.csv"))
+        assert res.exit_code in (0, 2), res.output
+        if res.exit_code == 2:
+            assert any(code in res.output for code in ("DA005", "MF002")), res.output
