@@ -27,7 +27,8 @@ READERS = (None, "sas", "lme4", "stata", "spss")
 # Reader work left open (issue 16 item 6): SAS reads Fit Statistics rows as fixed effects when a shuffle puts
 # them under "Solution for Fixed Effects"; Stata reads sd() rows as fixed effects after a shuffle; lme4
 # reads a fixed-effects row as a term named "hw2 -0.29930 0.53659" when the column header line is dropped or
-# garbled; a clipped lme4 header line moves the REML criterion. Remove entries as the readers are fixed.
+# garbled; a clipped lme4 header line moves the REML criterion. Remove entries as the readers are fixed
+# (`python tests/test_output_fuzz.py` from the repository root prints the current list).
 KNOWN_MISREADS = {
     '4a_random_WCverb_gcorr.txt': {('garbled', 'sas')},
     'achieve_random_intercept_stata.log': {('lines clipped', 'None'), ('lines clipped', 'stata')},
@@ -162,3 +163,9 @@ def test_the_oracle_catches_a_silently_changed_number():
     assert a is not None and b is not None
     with pytest.raises(AssertionError):
         check_against_original(a, b, a_text, set(a_text.split("\n")), "swap")
+
+
+if __name__ == "__main__":      # print today's KNOWN_MISREADS (after a reader fix: review, then paste)
+    for p in FILES:
+        if found := misreads(p):
+            print(f"    {p.name!r}: {{" + ", ".join(repr(k) for k in sorted(found)) + "},")
