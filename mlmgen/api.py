@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .data import DataReport, load_and_prepare
-from .diagnostics import Diagnostic, Location, MlmgenError, Severity
+from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .engine.design import Design, build_design
 from .model import Model, normalise_ddf, normalise_method
 from .results import FitResult
@@ -148,6 +148,11 @@ def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, 
                                      "random intercept and/or random slopes", Severity.ERROR, Location(field="random")))
     frame, report = load_and_prepare(m, data)
     design = build_design(m, frame)
+    if design.X.shape[1] == 0 or not np.any(design.X):
+        raise MlmgenError(Diagnostic("MF002", "the model has no fixed effects (intercept = false and no fixed terms, "
+                                     "or only columns that are 0 in every row); mlmgen's engine needs at least one "
+                                     "fixed column", Severity.ERROR, Location(field="fixed"),
+                                     Fix("add the intercept (intercept = true) or a fixed term")))
     try:
         return fit_design(m, design, report, options=options)
     except MlmgenError as e:

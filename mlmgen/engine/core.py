@@ -113,7 +113,10 @@ class EngineFit:
             sub = (Hpsi / 2.0)[np.ix_(idx, idx)]
         ev = np.linalg.eigvalsh(sub) if sub.size else np.array([1.0])
         if np.all(ev > 0):
-            inv = np.linalg.inv(sub)
+            try:
+                inv = np.linalg.inv(sub)
+            except np.linalg.LinAlgError:      # positive eigenvalues yet numerically singular: no SEs (NaN)
+                return out
             out[np.ix_(idx, idx)] = inv if J is None else J @ inv @ J.T
         return out
 
@@ -179,10 +182,32 @@ class EngineFit:
         Hessian: the same df at an interior optimum, lmerTest's df at a singular fit); Kenward-Roger the
         adjusted covariance with the expected information over all parameters (pbkrtest) unless
         information="observed". The
-        multi-row Satterthwaite F carries den_df by SAS's rule and "den_df_lmertest" by lmerTest's."""
+        multi-row Satterthwaite F carries den_df by SAS's rule and "den_df_lmertest" by lmerTest's.
+
+        Several rows are tested in their row space (`ddf.prepare_contrast`): "num_df" is its rank and
+        "rows"/"rank" say whether rows were dependent; one independent direction is reported as F = t^2.
+        A contrast that tests nothing, or whose estimate overflows, raises MlmgenError CT002."""
         L = np.atleast_2d(np.asarray(L, dtype=float))
         if L.shape[1] != len(self.beta):
             raise ValueError(f"contrast has {L.shape[1]} columns; the fixed part has {len(self.beta)}")
+        rows = L.shape[0]
+        L, scale, rank = ddfmod.prepare_contrast(L, self.cov_beta)
+        out = self._contrast(L, ddf, information)
+        if rows == 1:
+            finite = np.isfinite(out["estimate"]) and np.isfinite(out["se"])
+            out["estimate"] *= scale
+            out["se"] *= scale
+            if finite and not (np.isfinite(out["estimate"]) and np.isfinite(out["se"])):
+                raise ddfmod.untestable("the contrast's estimate or SE is beyond the floating-point range "
+                                        f"(largest coefficient {scale:.3g}); rescale its coefficients")
+            return out
+        if "f" not in out:
+            out = {**ddfmod.as_f(out), **{k: v for k, v in out.items() if k == "note"}}
+        out["rows"], out["rank"] = rows, rank
+        return out
+
+    def _contrast(self, L: np.ndarray, ddf: str, information: str | None) -> dict:
+        """contrast() for rows that are already independent and of moderate scale."""
         C, beta = self.cov_beta, self.beta
         r = L.shape[0]
         if ddf == "kenward-roger":
@@ -294,7 +319,7 @@ def _as_input_error():
     except NotPositiveDefinite as e:
         raise MlmgenError([Diagnostic("DA005", f"the model cannot be fitted to these data: {e}", Severity.ERROR,
                                       Location(field="data"))]) from e
-    except (np.linalg.LinAlgError, FloatingPointError, OverflowError) as e:
+    except (np.linalg.LinAlgError, FloatingPointError, OverflowError, ValueError) as e:  # ValueError: NaN met
         raise MlmgenError([Diagnostic(
             "DA005", f"the model cannot be fitted to these data: the linear algebra failed ({e}); values this "
             "large or this spread out overflow double precision", Severity.ERROR, Location(field="data"),

@@ -13,6 +13,7 @@ import math
 
 from ..results import FitResult
 from . import rfmt
+from .common import num
 
 SIGNIF = "Signif. codes:  0 \u2018***\u2019 0.001 \u2018**\u2019 0.01 \u2018*\u2019 0.05 \u2018.\u2019 0.1 \u2018 \u2019 1"
 _DDF_TITLE = {"satterthwaite": "Satterthwaite's method", "kenward-roger": "Kenward-Roger's method"}
@@ -144,7 +145,7 @@ def _random(r: FitResult, cluster: str) -> list[str]:
             if j < i:
                 c = (r.gcorr[i][j] if r.gcorr else
                      _corr(cov, eff[j], eff[i], var[j], var[i]))
-                corr.append(f"{c:.2f}" if c == c else "NaN")
+                corr.append("NaN" if c is None or c != c else f"{c:.2f}")   # a zero SD: R prints NaN
             else:
                 corr.append("")
         rows.append([group, "(Intercept)" if e == "Intercept" else e, vs[i], sds[i]] + corr)
@@ -166,16 +167,21 @@ def _corr(cov, a, b, va, vb) -> float:
     return float(c.estimate.value) / math.sqrt(va * vb)
 
 
+def _nan(v) -> float:
+    """A Value as a float; NaN (printed NA, as R prints a missing df or p) when the fit has no number."""
+    return float("nan") if v is None else float(v.value)
+
+
 def _fixed(r: FitResult) -> list[str]:
     fx = [f for f in r.fixed if not f.aliased]
-    est = [float(f.estimate.value) for f in fx]
-    se = [float(f.se.value) for f in fx]
-    df = [float(f.df.value) if f.df is not None else float("nan") for f in fx]
-    t = [float(f.t.value) for f in fx]
-    p = [float(f.p.value) for f in fx]
+    est = [_nan(f.estimate) for f in fx]
+    se = [_nan(f.se) for f in fx]
+    df = [_nan(f.df) for f in fx]
+    t = [_nan(f.t) for f in fx]
+    p = [_nan(f.p) for f in fx]
     e_s, se_s, df_s = rfmt.coefmat_columns(est, se, df, 4)
     t_s = rfmt.r_format([round(v, 3) for v in t], 4)
-    p_s = rfmt._rjust([t.strip() for t in rfmt.format_pval(p, 3)])
+    p_s = rfmt._rjust([t.strip() if v == v else "NA" for t, v in zip(rfmt.format_pval(p, 3), p)])
     st = [rfmt.stars(v) for v in p]
     any_star = any(v < 0.1 for v in p)
     cells = [[a, b, c, d, e] + ([s.ljust(3)] if any_star else []) for a, b, c, d, e, s in
@@ -235,12 +241,12 @@ def _contrasts(r: FitResult) -> list[str]:
     for c in r.contrasts:
         out += ["", f"# {c.label}"]
         if c.f is None:
-            vals = [float(c.estimate.value), float(c.se.value), float(c.df.value), float(c.t.value), float(c.p.value)]
+            vals = [num(c.estimate), num(c.se), num(c.df), num(c.t), num(c.p)]
             cols = ["Estimate", "Std. Error", "df", "t value", "Pr(>|t|)"]
         else:
             f = float(c.f.value)
             ndf = float(c.num_df.value)
-            vals = [f * s2 * ndf, f * s2, ndf, float(c.den_df.value), f, float(c.p.value)]
+            vals = [f * s2 * ndf, f * s2, ndf, num(c.den_df), f, num(c.p)]
             cols = ["Sum Sq", "Mean Sq", "NumDF", "DenDF", "F value", "Pr(>F)"]
         cells = [[rfmt.r_format([v], 7)[0] for v in vals]]
         out += rfmt.print_matrix(["1"], cols, cells)
