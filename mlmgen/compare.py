@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .engine.lme4_emulation import explain_default_stop
 from .mapping import names_match, resolve_term
 from .results import FitResult, Value, canonical_param
 
@@ -184,7 +185,8 @@ def _explain(section: str, stat: str, ctx: list[tuple[str, str]]) -> tuple[str, 
 # ------------------------------------------------------------------ the diff
 
 def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None = None,
-            sas_refit: Callable[[], FitResult] | None = None) -> Comparison:
+            sas_refit: Callable[[], FitResult] | None = None,
+            lme4_refit: Callable[[], FitResult | None] | None = None) -> Comparison:
     """Diff `oth` (a package's printed output) against `ref` (mlmgen's fit or another output)."""
     cmp = Comparison(ref, oth)
     ctx = _context(ref, oth, model_effects)
@@ -226,6 +228,10 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
         _sas_early_stop(cmp, sas_refit)
     else:
         _flag_sas_candidates(cmp)
+    if lme4_refit is not None and oth.source == "lme4":      # lme4's default stop (engine/lme4_emulation.py)
+        emu = lme4_refit()
+        explain_default_stop(cmp, None if emu is None else compare(emu, oth, model_effects=model_effects),
+                             optimizer_note=LME4_OPTIMUM, numerical_df_note=LMERTEST_DF)
     return cmp
 
 
@@ -260,8 +266,9 @@ LMERTEST_DF = ("lmerTest computes Satterthwaite df from numerical derivatives (n
                "134.706431 and 134.706453, for the same intercept of one model written two ways); mlmgen's df "
                "are analytic")
 LME4_OPTIMUM = ("possibly lme4's optimizer stopping short of the exact optimum (lme4 prints more digits than its "
-                "default convergence tolerances guarantee): refit in R with tighter tolerances, e.g. control = "
-                "lmerControl(optCtrl = list(ftol_abs = 1e-12, xtol_abs = 1e-12)), to check")
+                "default convergence tolerances guarantee): refit in R with control = lmerControl(optimizer = "
+                "\"bobyqa\") to check (tightening ftol_abs/xtol_abs alone does not move lme4's default nloptwrap: "
+                "nloptr's xtol_rel = 1e-4 stops it first)")
 
 
 def _numerical(cmp: Comparison, section: str, stat: str, a: Value, b: Value, scale: float = 0.0):

@@ -318,7 +318,8 @@ def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, 
                  f"{reference.ddf}; N {reference.n_obs}, {reference.n_clusters} clusters) on {data}")
         for r in results:
             comparisons.append(compare(reference, r, model_effects=list(model.random.effects),
-                                       sas_refit=_sas_refit(model, data, fit) if r.source == "sas" else None))
+                                       sas_refit=_sas_refit(model, data, fit) if r.source == "sas" else None,
+                                       lme4_refit=_lme4_refit(model, data) if r.source == "lme4" else None))
     elif results:
         reference = results[0]
         label = f"{reference.file} ({reference.source}); the other outputs are compared with it"
@@ -342,6 +343,21 @@ def _fit(model, data):
             "CL001", f"mlmgen diff MODEL --data needs mlmgen's engine, which is not available in this build "
             f"({exc}); compare outputs with each other instead: mlmgen diff OUTPUT OUTPUT...",
             Severity.ERROR, Location(field="--data")))
+
+
+def _lme4_refit(model, data):
+    """A callable that refits the model where lme4's default lmer() stops (engine/lme4_emulation.py), or
+    returns None when the `nlopt` package is missing (the rows then say how to install it)."""
+    from ..api import fit as api_fit
+    from ..engine.lme4_emulation import nlopt_version
+
+    def refit():
+        if nlopt_version() is None:
+            return None
+        res = api_fit(model, data, options={"lme4_emulation": True}).result
+        res.source = "mlmgen"
+        return res
+    return refit
 
 
 def _sas_refit(model, data, fit):

@@ -70,7 +70,8 @@ class Lme4Stop:
     """Where lme4's default run stops: theta, the deviance there, and how the run went."""
     theta: np.ndarray
     deviance: float
-    evaluations: int
+    evaluations: int           # every deviance evaluation, the restart and boundary checks included
+    nlopt_evaluations: int     # those of the last nloptwrap call (lme4's fit@optinfo$feval)
     nlopt_status: int
     restarted: bool
     boundary_set: list[int]
@@ -139,7 +140,7 @@ def lme4_stop(ss: SuffStats, reml: bool, covariance: str, settings: dict | None 
         except (ArithmeticError, np.linalg.LinAlgError):
             return float("inf")
 
-    x, fval, _, status = _bobyqa(nlopt, dev, lme4_start(ss, covariance, z_is_intercept), lower, st)
+    x, fval, nfev, status = _bobyqa(nlopt, dev, lme4_start(ss, covariance, z_is_intercept), lower, st)
     restarted = False
     at_bound = np.flatnonzero(x == lower)
     if at_bound.size:
@@ -150,7 +151,7 @@ def lme4_stop(ss: SuffStats, reml: bool, covariance: str, settings: dict | None 
             th[i] = lower[i] + RESTART_EDGE_STEP
             grads.append((dev(th) - d0) / RESTART_EDGE_STEP)
         if any(g < 0 for g in grads):
-            x, fval, _, status = _bobyqa(nlopt, dev, x, lower, st)
+            x, fval, nfev, status = _bobyqa(nlopt, dev, x, lower, st)
             restarted = True
     set_to_bound = []
     bdiff = x - lower
@@ -165,7 +166,7 @@ def lme4_stop(ss: SuffStats, reml: bool, covariance: str, settings: dict | None 
                 set_to_bound.append(int(i))
         x = pp
         fval = dev(x)
-    return Lme4Stop(theta=x, deviance=fval, evaluations=count[0], nlopt_status=status, restarted=restarted,
+    return Lme4Stop(theta=x, deviance=fval, evaluations=count[0], nlopt_evaluations=nfev, nlopt_status=status, restarted=restarted,
                     boundary_set=set_to_bound)
 
 
@@ -195,3 +196,54 @@ def lme4_path(ss: SuffStats, reml: bool, covariance: str, settings: dict | None 
 
 __all__ = ["LME4_NLOPTWRAP", "Lme4Stop", "lme4_path", "lme4_stop", "nlopt_module", "nlopt_version",
            "theta_index"]
+
+
+# ------------------------------------------------------------------ diff: lme4's default stop explains a row
+
+LME4_STOP = ("lme4's default optimizer stops here: refitted by mlmgen the way lme4 {v} stops by default "
+             "(nloptwrap: NLopt BOBYQA from lme4's start, xtol_rel = 1e-4, ftol_abs = xtol_abs = 1e-8), the "
+             "printed value is reproduced; the exact optimum differs beyond the printed digits")
+LME4_STOP_DF = (LME4_STOP + "; lmerTest's df, from numerical derivatives, agree with the df at that point to "
+                "about 6 significant digits")
+LME4_NOT_STOP = ("not explained by lme4's default stop: mlmgen's emulation of lme4's default optimizer run "
+                 "does not reproduce this value either")
+LME4_NO_NLOPT = (" [the lme4 emulation that would check this needs the `nlopt` package: pip install "
+                 "\"mlmgen[lme4]\"]")
+_STOP_SECTIONS = ("fixed", "covariance", "contrast", "fit")
+
+
+def explain_default_stop(cmp, emulated, *, optimizer_note: str, numerical_df_note: str) -> None:
+    """Mark the rows of `cmp` (an lme4/lmerTest output against the exact optimum) that lme4's default stop
+    explains, given `emulated` (the same output against mlmgen's emulation of that stop, or None when the
+    emulation is not available).
+
+    A row is a candidate when it differs for no reason of the model itself (DF001 with no reason or only the
+    optimizer note, or a df explained only by lmerTest's numerical derivatives, or a row explained only by
+    lme4's own "failed to converge" warning, which the stop makes precise). It becomes DF002 with the
+    reason "lme4's default optimizer stops here" when the emulated stop agrees with the printed value within
+    printed precision (DF003 there), or, for lmerTest's df, within lmerTest's numerical accuracy; otherwise
+    a DF001 candidate keeps DF001 with a reason saying the stop does not explain it. optimizer_note and
+    numerical_df_note: the reasons compare.py gives such rows before this check."""
+    LME4_OPTIMUM, LMERTEST_DF = optimizer_note, numerical_df_note
+    converge = [why for kind, why in getattr(cmp, "context", []) if kind == "converge"]
+    cands = [r for r in cmp.rows if r.section in _STOP_SECTIONS and r.reference is not None
+             and r.other is not None and ((r.code == "DF001" and r.reason in (None, LME4_OPTIMUM))
+                                          or (r.code == "DF002" and (r.reason == LMERTEST_DF
+                                                                     or r.reason in converge)))]
+    if not cands:
+        return
+    if emulated is None:
+        for r in cands:
+            if r.reason == LME4_OPTIMUM:
+                r.reason = LME4_OPTIMUM + LME4_NO_NLOPT
+        return
+    sub = {(r.section, r.parameter, r.statistic): r for r in emulated.rows}
+    v = LME4_VERSION
+    for r in cands:
+        s = sub.get((r.section, r.parameter, r.statistic))
+        if s is not None and s.code == "DF003":
+            r.code, r.reason = "DF002", LME4_STOP.format(v=v)
+        elif s is not None and s.code == "DF002" and s.reason == LMERTEST_DF:
+            r.code, r.reason = "DF002", LME4_STOP_DF.format(v=v)
+        elif r.code == "DF001":
+            r.reason = LME4_NOT_STOP
