@@ -141,7 +141,9 @@ def test_real_default_lmertest_summary_agrees(case):
     rows = json.loads(r.stdout)["comparisons"][0]["rows"]
     assert not [x for x in rows if x["code"] == "DF001"]
     stop_rows = [x for x in rows if "lme4's default optimizer stops here" in (x["reason"] or "")]
-    if case not in ("dyestuff", "bdf_ri"):           # 1-d models: lme4's stop is exact to the printed digits
+    if "(1 + " in read_reference(REF / f"{case}.theta.txt")["formula"]:
+        # random slopes: lme4 stops visibly short (measured in all 7 such fits); random-intercept-only fits
+        # (1-d theta) stop within the printed digits of the optimum
         assert stop_rows, "the exact optimum should differ from lme4's printed numbers somewhere"
 
 

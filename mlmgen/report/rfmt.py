@@ -74,8 +74,12 @@ def r_round(x: float, d: int) -> float:
 
 
 def coefmat_columns(estimates, ses, extra=None, digits: int = 4) -> tuple[list[str], list[str], list[str] | None]:
-    """printCoefmat's joint formatting of the 'cs' columns (Estimate, Std. Error and, in lmerTest, df)."""
+    """printCoefmat's joint formatting of the 'cs' columns (Estimate, Std. Error and, in lmerTest, df):
+    round to max(1, digits - digmin) decimals, digmin = 1 + floor(log10(min |nonzero value|)), then one
+    `format(digits = digits)` over all of them; a nonzero value that comes out as 0 is formatted on its own
+    with digits - 1 significant digits (printCoefmat's `not.both.0` rule)."""
     cols = [list(estimates), list(ses)] + ([list(extra)] if extra is not None else [])
+    orig = [list(c) for c in cols]
     flat = [abs(v) for c in cols for v in c if v is not None and math.isfinite(v) and v != 0]
     if flat:
         digmin = 1 + math.floor(math.log10(min(flat)))
@@ -84,35 +88,52 @@ def coefmat_columns(estimates, ses, extra=None, digits: int = 4) -> tuple[list[s
     joined = r_format([v for c in cols for v in c], digits)
     n = len(cols[0])
     parts = [joined[i * n:(i + 1) * n] for i in range(len(cols))]
+    for c, part in zip(orig, parts):
+        for i, (v, txt) in enumerate(zip(c, part)):
+            if v is not None and math.isfinite(v) and v != 0 and _is_zero(txt):
+                part[i] = r_format([v], max(1, digits - 1))[0]
     return parts[0], parts[1], (parts[2] if extra is not None else None)
 
 
-def format_pval(ps, digits: int = 3) -> list[str]:
-    """R format.pval with eps = .Machine$double.eps (as printCoefmat prints Pr(>|t|)).
+def _is_zero(txt: str) -> bool:
+    try:
+        return float(txt) == 0
+    except ValueError:
+        return False
 
-    Values >= eps: fixed-notation ones (exponent >= -3) formatted jointly, the others jointly in e-notation.
-    Values < eps: "<" + format(eps, digits = max(1, digits - 2)), separated by a space unless that leaves
-    1 digit and the other entries are at most 6 characters wide ("<2e-16" vs "< 2e-16")."""
+
+def format_pval(ps, digits: int = 3) -> list[str]:
+    """R format.pval (R 4.2, base/R/format.R) with eps = .Machine$double.eps, as printCoefmat prints Pr(>|t|)
+    (digits = dig.tst = 3 there).
+
+    Values >= eps are split by their decimal exponent expo = floor(log10(p)): those with expo >= -3, or
+    expo == -4 when digits > 1, are formatted together by one `format(digits = digits)` call (so one column
+    shares its decimals: 0.686737, 0.000715, 0.197522), the others together by a second call (which chooses
+    fixed or e-notation for them jointly: 7.12e-05; 3.00e-10, 3.29e-06). Values < eps print as
+    "<" + format(eps, digits = max(1, digits - 2)), separated by a space unless that leaves 1 digit and the
+    other entries are at most 6 characters wide ("<2e-16" vs "< 2e-16")."""
     eps = 2.220446049250313e-16
     out = [""] * len(ps)
-    fixp = [i for i, p in enumerate(ps) if p >= eps and (p == 0 or math.floor(math.log10(p)) >= -3)]
-    scip = [i for i, p in enumerate(ps) if p >= eps and i not in fixp]
-    for group in (fixp, scip):
+    ok = [i for i, p in enumerate(ps) if p >= eps]
+
+    def expo(p: float) -> int:
+        return math.floor(math.log10(p if p > 0 else 1e-50))
+    fixp = [i for i in ok if expo(ps[i]) >= -3 or (expo(ps[i]) == -4 and digits > 1)]
+    rest = [i for i in ok if i not in fixp]
+    for group in (fixp, rest):
         if group:
             for i, txt in zip(group, r_format([ps[i] for i in group], digits)):
                 out[i] = txt
-    tiny = [i for i, p in enumerate(ps) if p < eps]
+    tiny = [i for i, p in enumerate(ps) if not p >= eps]
     if tiny:
         d = max(1, digits - 2)
-        rest = [out[i] for i in range(len(ps)) if i not in tiny]
-        if rest:
-            nc = max(len(t) for t in rest)
+        if ok:
+            nc = max(len(out[i]) for i in ok)
             if d > 1 and d + 6 > nc:
                 d = max(1, nc - 7)
             sep = "" if (d == 1 and nc <= 6) else " "
         else:
             sep = "" if d == 1 else " "
-        txt = "<" + sep + f"{eps:.{d - 1}e}".replace("e-", "e-")
         txt = "<" + sep + _r_sci(eps, d)
         for i in tiny:
             out[i] = txt
@@ -124,8 +145,11 @@ def stars(p: float) -> str:
 
 
 def zapsmall(xs, digits: int) -> list[float]:
+    """R 4.2 zapsmall(x, digits): round(x, digits - log10(max |x|)); R's round() takes a non-integer
+    `digits` to the nearest integer (fround: floor(digits + 0.5)), so the decimals kept are
+    max(0, floor(digits - log10(mx) + 0.5)) (lme4's residual quantiles: 0.01704 when max |q| = 2.95822)."""
     mx = max((abs(x) for x in xs), default=0.0)
-    d = max(0, digits - math.ceil(math.log10(mx))) if mx > 0 else digits
+    d = max(0, math.floor(digits - math.log10(mx) + 0.5)) if mx > 0 else digits
     return [round(x, d) for x in xs]
 
 
