@@ -186,7 +186,7 @@ def _explain(section: str, stat: str, ctx: list[tuple[str, str]]) -> tuple[str, 
 
 def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None = None,
             sas_refit: Callable[[], FitResult] | None = None,
-            lme4_refit: Callable[[], FitResult | None] | None = None) -> Comparison:
+            lme4_refit: Callable[..., FitResult | None] | None = None) -> Comparison:
     """Diff `oth` (a package's printed output) against `ref` (mlmgen's fit or another output)."""
     cmp = Comparison(ref, oth)
     ctx = _context(ref, oth, model_effects)
@@ -229,8 +229,7 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
     else:
         _flag_sas_candidates(cmp)
     if lme4_refit is not None and oth.source == "lme4":      # lme4's default stop (engine/lme4_emulation.py)
-        emu = lme4_refit()
-        explain_default_stop(cmp, None if emu is None else compare(emu, oth, model_effects=model_effects),
+        explain_default_stop(cmp, lme4_refit, lambda emu: compare(emu, oth, model_effects=model_effects),
                              optimizer_note=LME4_OPTIMUM, numerical_df_note=LMERTEST_DF)
     return cmp
 

@@ -24,6 +24,10 @@ from mlmgen.engine.suffstats import compute_suffstats
 ROOT = Path(__file__).resolve().parent.parent
 REF = ROOT / "reference_outputs" / "r" / "lme4_default"
 CASES = sorted(p.name[: -len(".theta.txt")] for p in REF.glob("*.theta.txt"))
+# badly conditioned (uncentred verbal; lme4 warns max|grad| = 0.15): rounding differences between lme4's and
+# mlmgen's deviance change BOBYQA's path, so only the spread of perturbed runs covers lme4's stop
+SENSITIVE = {"bdf_raw"}
+STABLE = [c for c in CASES if c not in SENSITIVE]
 needs_nlopt = pytest.mark.skipif(emu.nlopt_version() is None, reason="the `nlopt` package is not installed "
                                  "(pip install \"mlmgen[lme4]\")")
 
@@ -80,7 +84,7 @@ def check_against_r(ref: dict, data: pd.DataFrame):
 
 
 @needs_nlopt
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", STABLE)
 def test_emulation_stops_where_lme4_stopped(case):
     ref = read_reference(REF / f"{case}.theta.txt")
     stop, d, d_exact = check_against_r(ref, pd.read_csv(REF / ref["data"]))
@@ -91,6 +95,25 @@ def test_emulation_stops_where_lme4_stopped(case):
     assert d["theta"] < 1e-6
     assert d["beta_in_se"] < 1e-6 and d["se_rel"] < 1e-6 and d["sigma_rel"] < 1e-7
     assert d["df_rel"] < 2e-6
+
+
+@needs_nlopt
+@pytest.mark.parametrize("case", sorted(SENSITIVE))
+def test_spread_of_perturbed_runs_covers_a_rounding_sensitive_stop(case):
+    """The unperturbed emulation stops elsewhere than lme4 (the path is chaotic), the spread of the perturbed
+    runs' stops contains lme4's theta, and on a stable model the same spread is tiny."""
+    def stops(name):
+        ref = read_reference(REF / f"{name}.theta.txt")
+        y, X, Z, g, xn, zn, m = arrays(ref, pd.read_csv(REF / ref["data"]))
+        ss = compute_suffstats(y, X, Z, g, m)
+        th = np.array([emu.lme4_stop(ss, True, "un", perturbation=k).theta for k in range(emu.SPREAD_RUNS + 1)])
+        return th, vec(ref, "theta")
+    th, r = stops(case)
+    assert np.max(np.abs(th[0] - r)) > 1e-4
+    assert np.all(th.min(axis=0) <= r) and np.all(r <= th.max(axis=0))
+    th2, r2 = stops("bdf_2b")
+    stable, chaotic = np.max(np.ptp(th2, axis=0)), np.max(np.ptp(th, axis=0))
+    assert stable < 1e-5 and chaotic > 1000 * stable      # measured: 4e-7 and 1.2e-2
 
 
 @needs_nlopt
@@ -141,6 +164,8 @@ def test_real_default_lmertest_summary_agrees(case):
     rows = json.loads(r.stdout)["comparisons"][0]["rows"]
     assert not [x for x in rows if x["code"] == "DF001"]
     stop_rows = [x for x in rows if "lme4's default optimizer stops here" in (x["reason"] or "")]
+    sensitive = [x for x in stop_rows if "sensitive to rounding" in x["reason"]]
+    assert bool(sensitive) == (case in SENSITIVE)
     if "(1 + " in read_reference(REF / f"{case}.theta.txt")["formula"]:
         # random slopes: lme4 stops visibly short (measured in all 7 such fits); random-intercept-only fits
         # (1-d theta) stop within the printed digits of the optimum

@@ -68,7 +68,7 @@ def _df_last_digit_only(r_line: str, o_line: str) -> bool:
     return abs(float(a[i]) - float(b[i])) <= 2.5 * unit
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", [c for c in CASES if c != "bdf_raw"])   # bdf_raw: see test_lme4_emulation.py
 def test_mlmgen_fit_at_lme4s_stop_prints_r_summary(case):
     pytest.importorskip("nlopt")
     from mlmgen.api import fit

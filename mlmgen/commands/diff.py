@@ -346,17 +346,21 @@ def _fit(model, data):
 
 
 def _lme4_refit(model, data):
-    """A callable that refits the model where lme4's default lmer() stops (engine/lme4_emulation.py), or
-    returns None when the `nlopt` package is missing (the rows then say how to install it)."""
+    """A callable refit(spread=False) giving the model refitted where lme4's default lmer() stops
+    (engine/lme4_emulation.py), with spread=True the stops of runs with rounding-sized noise combined; None
+    when the `nlopt` package is missing (the rows then say how to install it)."""
     from ..api import fit as api_fit
-    from ..engine.lme4_emulation import nlopt_version
+    from ..engine.lme4_emulation import SPREAD_RUNS, combine_runs, nlopt_version
 
-    def refit():
-        if nlopt_version() is None:
-            return None
-        res = api_fit(model, data, options={"lme4_emulation": True}).result
+    def one(k):
+        res = api_fit(model, data, options={"lme4_emulation": True, "lme4_perturbation": k}).result
         res.source = "mlmgen"
         return res
+
+    def refit(spread=False):
+        if nlopt_version() is None:
+            return None
+        return combine_runs([one(k) for k in range(SPREAD_RUNS + 1)]) if spread else one(0)
     return refit
 
 

@@ -315,7 +315,7 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
 
     options={"sas_emulation": True} reports the iterate SAS PROC MIXED prints instead of the exact optimum
     (see sas_emulation.py); options={"lme4_emulation": True} the point where lme4's default lmer() stops
-    (see lme4_emulation.py; needs the `nlopt` package).
+    (see lme4_emulation.py; needs the `nlopt` package; "lme4_perturbation": k > 0 adds rounding-sized noise).
 
     groups: integer cluster codes 0..m-1 per row (unsorted is fine); X includes the intercept column when the
     model has one; arrays float64 without missing values. options: an `OptimiseOptions` or a dict of its
@@ -350,11 +350,13 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
     opts = options
     start = None
     sas = lme4 = False
+    perturbation = 0
     if isinstance(options, dict):
         o = dict(options)
         start = o.pop("start", None)
         sas = bool(o.pop("sas_emulation", False))
         lme4 = bool(o.pop("lme4_emulation", False))
+        perturbation = int(o.pop("lme4_perturbation", 0))
         opts = OptimiseOptions(**o)
 
     ss = compute_suffstats(y, X, Z, groups, m)
@@ -401,7 +403,8 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
             ev, optim_sas, _hist = sas_path(ss, reml, covariance)
             out = None
         elif lme4:
-            ev, optim_sas = lme4_path(ss, reml, covariance, z_is_intercept=list(z_names) == ["Intercept"])
+            ev, optim_sas = lme4_path(ss, reml, covariance, z_is_intercept=list(z_names) == ["Intercept"],
+                                      perturbation=perturbation)
             out = None
         else:
             out = optimise(ss, reml, covariance, start=start, options=opts)

@@ -24,6 +24,14 @@ The deviance here is mlmgen's own profiled criterion (`objective.evaluate`), whi
 rounding; NLopt comes from the `nlopt` Python package (extra `mlmgen[lme4]`), the same C library that R's
 nloptr calls. The run is deterministic, so from the same start with the same settings it stops at the
 same point as lme4 up to the effect of rounding differences in the deviance (measured in docs/diff.md).
+
+Rounding sensitivity. mlmgen's deviance and lme4's differ by rounding, about 1e-12 relative (measured: up to
+2.5e-12 on bdf with uncentred predictors). On a well-conditioned model BOBYQA's path does not notice; on a badly
+conditioned one (lme4 then warns "failed to converge") a difference that small can change one of its
+decisions and the stop moves, by 1 % of a variance in the worst case seen. `perturbation = k > 0` runs the
+emulation with the deviance multiplied by 1 + NOISE_REL u_k(theta), u_k a fixed pseudo-random function in
+[-1, 1] of theta (a hash: the same theta always gets the same noise): the spread of the stops of a few such
+runs shows how far lme4's own stop is determined (`combine_runs`).
 """
 from __future__ import annotations
 
@@ -32,8 +40,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import hashlib
+import struct
+
 from ..diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
-from ..results import Optimisation
+from ..results import ContrastResult, CovParam, FitResult, FixedEffect, Optimisation, Value
 from .objective import Evaluation, evaluate, theta_index, theta_lower, theta_start
 from .suffstats import SuffStats
 
@@ -43,6 +54,8 @@ LME4_NLOPTWRAP = {"algorithm": "NLOPT_LN_BOBYQA", "xtol_abs": 1e-8, "ftol_abs": 
 RESTART_EDGE_STEP = 1e-5     # optimizeLmer's btol
 BOUNDARY_TOL = 1e-5          # lmerControl(boundary.tol)
 LME4_VERSION = "1.1-31"
+NOISE_REL = 2e-12            # relative size of the rounding noise of the perturbed runs
+SPREAD_RUNS = 8              # perturbed runs besides the unperturbed one
 
 
 def nlopt_module():
@@ -124,9 +137,17 @@ def lme4_start(ss: SuffStats, covariance: str, z_is_intercept: bool | None = Non
     return th
 
 
+def _noise(theta: np.ndarray, k: int) -> float:
+    """A fixed pseudo-random number in [-1, 1] for (theta, k)."""
+    h = hashlib.blake2b(np.ascontiguousarray(theta, dtype=np.float64).tobytes() + k.to_bytes(4, "little"),
+                        digest_size=8).digest()
+    return struct.unpack("<Q", h)[0] / 2.0 ** 63 - 1.0
+
+
 def lme4_stop(ss: SuffStats, reml: bool, covariance: str, settings: dict | None = None,
-              z_is_intercept: bool | None = None) -> Lme4Stop:
-    """Run `optimizeLmer` as lme4 1.1-31 runs it by default (module docstring, steps 1-4)."""
+              z_is_intercept: bool | None = None, perturbation: int = 0) -> Lme4Stop:
+    """Run `optimizeLmer` as lme4 1.1-31 runs it by default (module docstring, steps 1-4); perturbation k > 0:
+    with the deviance perturbed by rounding-sized noise (module docstring)."""
     nlopt = nlopt_module()
     st = dict(LME4_NLOPTWRAP, **(settings or {}))
     q = ss.q
@@ -136,9 +157,10 @@ def lme4_stop(ss: SuffStats, reml: bool, covariance: str, settings: dict | None 
     def dev(th):
         count[0] += 1
         try:
-            return evaluate(th, ss, reml, covariance).f
+            f = evaluate(th, ss, reml, covariance).f
         except (ArithmeticError, np.linalg.LinAlgError):
             return float("inf")
+        return f * (1.0 + NOISE_REL * _noise(th, perturbation)) if perturbation else f
 
     x, fval, nfev, status = _bobyqa(nlopt, dev, lme4_start(ss, covariance, z_is_intercept), lower, st)
     restarted = False
@@ -171,13 +193,13 @@ def lme4_stop(ss: SuffStats, reml: bool, covariance: str, settings: dict | None 
 
 
 def lme4_path(ss: SuffStats, reml: bool, covariance: str, settings: dict | None = None,
-              z_is_intercept: bool | None = None) -> tuple[Evaluation, Optimisation]:
+              z_is_intercept: bool | None = None, perturbation: int = 0) -> tuple[Evaluation, Optimisation]:
     """(Evaluation at lme4's default stopping point, Optimisation summary) for `fit_arrays`."""
     t0 = time.perf_counter()
     q = ss.q
     th0 = lme4_start(ss, covariance, z_is_intercept)
     ev0 = evaluate(th0, ss, reml, covariance)
-    stop = lme4_stop(ss, reml, covariance, settings, z_is_intercept)
+    stop = lme4_stop(ss, reml, covariance, settings, z_is_intercept, perturbation)
     ev = evaluate(stop.theta, ss, reml, covariance, gradient=True)
     g = ev.grad if ev.grad is not None else np.zeros(0)
     lower = theta_lower(q, covariance)
@@ -186,7 +208,8 @@ def lme4_path(ss: SuffStats, reml: bool, covariance: str, settings: dict | None 
            f"1e-8, xtol_rel = 1e-4) from theta = {np.array2string(th0, separator=', ')} stopped with NLopt "
            f"status {stop.nlopt_status} after {stop.evaluations} deviance evaluations"
            + ("; restarted at the boundary" if stop.restarted else "")
-           + (f"; theta {stop.boundary_set} set to the bound" if stop.boundary_set else ""))
+           + (f"; theta {stop.boundary_set} set to the bound" if stop.boundary_set else "")
+           + (f"; deviance perturbed by rounding-sized noise (run {perturbation})" if perturbation else ""))
     opt = Optimisation(start=[float(v) for v in th0], end=[float(v) for v in ev.theta],
                        start_objective=float(ev0.f), end_objective=float(ev.f), evaluations=stop.evaluations,
                        gradient_norm=float(np.max(np.abs(pg))) if pg.size else 0.0, converged=stop.nlopt_status > 0,
@@ -198,6 +221,35 @@ __all__ = ["LME4_NLOPTWRAP", "Lme4Stop", "lme4_path", "lme4_stop", "nlopt_module
            "theta_index"]
 
 
+def _spread(values: list[Value | None]) -> Value | None:
+    """The first run's value with `error` = the largest distance to any other run's value."""
+    if not values or values[0] is None or any(v is None for v in values):
+        return values[0] if values else None
+    base = float(values[0].value)
+    dev = max(abs(float(v.value) - base) for v in values if v.value == v.value) if base == base else 0.0
+    return Value(base, None, None, dev)
+
+
+def combine_runs(runs: list[FitResult]) -> FitResult:
+    """One FitResult for the stops of several runs (the unperturbed one first): each number is the first
+    run's, with `error` (and so the tolerance `compare` applies) the largest distance to another run's."""
+    import copy
+    out = copy.deepcopy(runs[0])
+    out.neg2ll = _spread([r.neg2ll for r in runs])
+    for kind, fields in ((FixedEffect, ("estimate", "se", "df", "t", "p", "lower", "upper")),
+                         (CovParam, ("estimate", "se", "z", "p", "lower", "upper")),
+                         (ContrastResult, ("estimate", "se", "df", "t", "p", "f", "den_df", "lower", "upper"))):
+        attr = {FixedEffect: "fixed", CovParam: "covariance", ContrastResult: "contrasts"}[kind]
+        for i, item in enumerate(getattr(out, attr)):
+            for f in fields:
+                vals = [getattr(getattr(r, attr)[i], f) for r in runs]
+                setattr(item, f, _spread(vals))
+    for conv, stats in out.fit.items():
+        for name in stats:
+            stats[name] = _spread([r.fit.get(conv, {}).get(name) for r in runs])
+    return out
+
+
 # ------------------------------------------------------------------ diff: lme4's default stop explains a row
 
 LME4_STOP = ("lme4's default optimizer stops here: refitted by mlmgen the way lme4 {v} stops by default "
@@ -207,43 +259,62 @@ LME4_STOP_DF = (LME4_STOP + "; lmerTest's df, from numerical derivatives, agree 
                 "about 6 significant digits")
 LME4_NOT_STOP = ("not explained by lme4's default stop: mlmgen's emulation of lme4's default optimizer run "
                  "does not reproduce this value either")
+LME4_SPREAD = (" (on this model lme4's path is sensitive to rounding: the printed value lies within the spread "
+               "of the stops of {n} emulated runs whose deviance differs by rounding-sized noise, 2e-12 relative; "
+               "lme4's own convergence check is likely to warn here)")
 LME4_NO_NLOPT = (" [the lme4 emulation that would check this needs the `nlopt` package: pip install "
                  "\"mlmgen[lme4]\"]")
 _STOP_SECTIONS = ("fixed", "covariance", "contrast", "fit")
 
 
-def explain_default_stop(cmp, emulated, *, optimizer_note: str, numerical_df_note: str) -> None:
+def explain_default_stop(cmp, refit, compare_with, *, optimizer_note: str, numerical_df_note: str) -> None:
     """Mark the rows of `cmp` (an lme4/lmerTest output against the exact optimum) that lme4's default stop
-    explains, given `emulated` (the same output against mlmgen's emulation of that stop, or None when the
-    emulation is not available).
+    explains.
+
+    refit(spread=False) -> FitResult at the emulated stop, or None when the emulation is not available;
+    refit(spread=True) -> the stops of the unperturbed and SPREAD_RUNS perturbed runs (`combine_runs`);
+    compare_with(result) -> the Comparison of the same output against `result`.
 
     A row is a candidate when it differs for no reason of the model itself (DF001 with no reason or only the
     optimizer note, or a df explained only by lmerTest's numerical derivatives, or a row explained only by
     lme4's own "failed to converge" warning, which the stop makes precise). It becomes DF002 with the
     reason "lme4's default optimizer stops here" when the emulated stop agrees with the printed value within
-    printed precision (DF003 there), or, for lmerTest's df, within lmerTest's numerical accuracy; otherwise
-    a DF001 candidate keeps DF001 with a reason saying the stop does not explain it. optimizer_note and
+    printed precision (DF003 there), or, for lmerTest's df, within lmerTest's numerical accuracy. Candidates
+    left over are checked against the spread of the perturbed runs (same reason, saying so); what is left
+    then keeps DF001 with a reason saying the stop does not explain it. optimizer_note and
     numerical_df_note: the reasons compare.py gives such rows before this check."""
-    LME4_OPTIMUM, LMERTEST_DF = optimizer_note, numerical_df_note
     converge = [why for kind, why in getattr(cmp, "context", []) if kind == "converge"]
     cands = [r for r in cmp.rows if r.section in _STOP_SECTIONS and r.reference is not None
-             and r.other is not None and ((r.code == "DF001" and r.reason in (None, LME4_OPTIMUM))
-                                          or (r.code == "DF002" and (r.reason == LMERTEST_DF
+             and r.other is not None and ((r.code == "DF001" and r.reason in (None, optimizer_note))
+                                          or (r.code == "DF002" and (r.reason == numerical_df_note
                                                                      or r.reason in converge)))]
     if not cands:
         return
-    if emulated is None:
+    emu = refit(spread=False)
+    if emu is None:
         for r in cands:
-            if r.reason == LME4_OPTIMUM:
-                r.reason = LME4_OPTIMUM + LME4_NO_NLOPT
+            if r.reason == optimizer_note:
+                r.reason = optimizer_note + LME4_NO_NLOPT
         return
+    left = _mark(cands, compare_with(emu), numerical_df_note, "")
+    if any(r.code == "DF001" for r in left):
+        left = _mark(left, compare_with(refit(spread=True)), numerical_df_note,
+                     LME4_SPREAD.format(n=SPREAD_RUNS + 1))
+    for r in left:
+        if r.code == "DF001":
+            r.reason = LME4_NOT_STOP
+
+
+def _mark(rows, emulated, numerical_df_note: str, suffix: str) -> list:
+    """Explain the rows the emulated comparison reproduces; return the others."""
     sub = {(r.section, r.parameter, r.statistic): r for r in emulated.rows}
-    v = LME4_VERSION
-    for r in cands:
+    left = []
+    for r in rows:
         s = sub.get((r.section, r.parameter, r.statistic))
         if s is not None and s.code == "DF003":
-            r.code, r.reason = "DF002", LME4_STOP.format(v=v)
-        elif s is not None and s.code == "DF002" and s.reason == LMERTEST_DF:
-            r.code, r.reason = "DF002", LME4_STOP_DF.format(v=v)
-        elif r.code == "DF001":
-            r.reason = LME4_NOT_STOP
+            r.code, r.reason = "DF002", LME4_STOP.format(v=LME4_VERSION) + suffix
+        elif s is not None and s.code == "DF002" and s.reason == numerical_df_note:
+            r.code, r.reason = "DF002", LME4_STOP_DF.format(v=LME4_VERSION) + suffix
+        else:
+            left.append(r)
+    return left

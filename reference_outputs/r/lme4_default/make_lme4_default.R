@@ -21,6 +21,7 @@ b$verb10 <- b$verbal - 10
 b$mixgrd_WCverb <- b$mixgrd * b$WCverb
 cases$bdf_2b <- list(d = b, f = langpost ~ 1 + hw2 + mixgrd + CMverb10 + WCverb + (1 + WCverb | schoolID))
 cases$bdf_4a <- list(d = b, f = langpost ~ 1 + hw2 + mixgrd + CMverb10 + verb10 + (1 + verb10 | schoolID))
+cases$bdf_raw <- list(d = b, f = langpost ~ 1 + verbal + homework + (1 + verbal | schoolID))   # uncentred: badly conditioned
 cases$bdf_ri <- list(d = b, f = langpost ~ 1 + hw2 + verb10 + (1 | schoolID))
 set.seed(20261205)
 m <- 40; n <- 12
