@@ -35,17 +35,17 @@ runs shows how far lme4's own stop is determined (`combine_runs`).
 """
 from __future__ import annotations
 
+import copy
+import hashlib
+import struct
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
-import hashlib
-import struct
-
 from ..diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
-from ..results import ContrastResult, CovParam, FitResult, FixedEffect, Optimisation, Value
-from .objective import Evaluation, evaluate, theta_index, theta_lower, theta_start
+from ..results import FitResult, Optimisation, Value
+from .objective import Evaluation, evaluate, theta_lower, theta_start
 from .suffstats import SuffStats
 
 # lme4 1.1-31 lmerControl() defaults and nloptwrap's defaultControl, with nloptr 2.0's default xtol_rel
@@ -217,8 +217,6 @@ def lme4_path(ss: SuffStats, reml: bool, covariance: str, settings: dict | None 
     return ev, opt
 
 
-__all__ = ["LME4_NLOPTWRAP", "Lme4Stop", "lme4_path", "lme4_stop", "nlopt_module", "nlopt_version",
-           "theta_index"]
 
 
 def _spread(values: list[Value | None]) -> Value | None:
@@ -233,13 +231,11 @@ def _spread(values: list[Value | None]) -> Value | None:
 def combine_runs(runs: list[FitResult]) -> FitResult:
     """One FitResult for the stops of several runs (the unperturbed one first): each number is the first
     run's, with `error` (and so the tolerance `compare` applies) the largest distance to another run's."""
-    import copy
     out = copy.deepcopy(runs[0])
     out.neg2ll = _spread([r.neg2ll for r in runs])
-    for kind, fields in ((FixedEffect, ("estimate", "se", "df", "t", "p", "lower", "upper")),
-                         (CovParam, ("estimate", "se", "z", "p", "lower", "upper")),
-                         (ContrastResult, ("estimate", "se", "df", "t", "p", "f", "den_df", "lower", "upper"))):
-        attr = {FixedEffect: "fixed", CovParam: "covariance", ContrastResult: "contrasts"}[kind]
+    for attr, fields in (("fixed", ("estimate", "se", "df", "t", "p", "lower", "upper")),
+                         ("covariance", ("estimate", "se", "z", "p", "lower", "upper")),
+                         ("contrasts", ("estimate", "se", "df", "t", "p", "f", "den_df", "lower", "upper"))):
         for i, item in enumerate(getattr(out, attr)):
             for f in fields:
                 vals = [getattr(getattr(r, attr)[i], f) for r in runs]
@@ -258,7 +254,8 @@ LME4_STOP = ("lme4's default optimizer stops here: refitted by mlmgen the way lm
 LME4_STOP_DF = (LME4_STOP + "; lmerTest's df, from numerical derivatives, agree with the df at that point to "
                 "about 6 significant digits")
 LME4_NOT_STOP = ("not explained by lme4's default stop: mlmgen's emulation of lme4's default optimizer run "
-                 "does not reproduce this value either")
+                 "does not reproduce this value either (a fit with another optimizer or lmerControl() settings "
+                 "stops elsewhere; only the defaults are emulated)")
 LME4_SPREAD = (" (on this model lme4's path is sensitive to rounding: the printed value lies within the spread "
                "of the stops of {n} emulated runs whose deviance differs by rounding-sized noise, 2e-12 relative; "
                "lme4's own convergence check is likely to warn here)")
