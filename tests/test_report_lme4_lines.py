@@ -126,3 +126,37 @@ def test_printer_matches_live_r_summary(formula, data, reml):
     model = model_from_formula(formula)
     ours = format_lme4(result_from_r(head, model, reml, "satterthwaite"), model, data_name="d")
     assert _lines(ours) == _lines(text)
+
+
+FORMAT_CASES = Path(__file__).resolve().parent.parent / "reference_outputs" / "r" / "format" / "format_cases.txt"
+
+
+def _check_format_lines(lines):
+    bad = []
+    for line in lines:
+        d, xs, fx, ps, fp = line.rstrip("\n").split(";")
+        x = [float(v) for v in xs.split(",")]
+        p = [float(v) for v in ps.split(",")]
+        if "|".join(rfmt.r_format(x, int(d))) != fx:
+            bad.append(("format", d, x, fx, rfmt.r_format(x, int(d))))
+        if "|".join(rfmt.format_pval(p, 3)) != fp:
+            bad.append(("format.pval", p, fp, rfmt.format_pval(p, 3)))
+    return bad
+
+
+def test_r_format_and_format_pval_on_1500_real_r_cases():
+    """R 4.2's format(x, digits) and format.pval(p, 3) of random vectors (values 1e-8 to 1e6, 2-9
+    significant digits, values that round up to a power of ten; p from 1e-20 to 1), as R printed them."""
+    lines = FORMAT_CASES.read_text().splitlines()
+    assert len(lines) == 1500
+    assert not _check_format_lines(lines)[:5]
+
+
+@pytest.mark.r
+def test_r_format_on_fresh_r_cases(tmp_path):
+    from rtools import run_r
+    script = (FORMAT_CASES.parent / "make_format_cases.R").read_text()
+    script = script.replace("set.seed(1)", "set.seed(2)").replace('"format_cases.txt"',
+                                                                   f'"{(tmp_path / "c.txt").as_posix()}"')
+    run_r(script)
+    assert not _check_format_lines((tmp_path / "c.txt").read_text().splitlines())[:5]

@@ -1,50 +1,63 @@
-"""R's number formatting, as `print`/`format`/`printCoefmat`/`format.pval` apply it (base R 4.x).
+"""R's number formatting, as `print`/`format`/`printCoefmat`/`format.pval` apply it (base R 4.2).
 
-`r_format(values, digits)`: the common-decimals rule of R's `format()` on a numeric vector: each value needs
-the fewest significant digits (at most `digits`) that represent it to `digits` significant digits; the
-vector gets the largest number of decimals any value needs; scientific notation when that is narrower
-(R's `scipen = 0` comparison). `printCoefmat` first rounds estimate and SE columns to
+`r_format(values, digits)` is R's formatReal (src/main/format.c) with scipen = 0: each value is rounded to
+`digits` significant digits, giving its exponent kpower and its significant digits nsig (trailing zeros
+dropped); the fixed format gets rgt = max(nsig - kpower - 1, 0) decimals and width
+max(sign + max(kpower + 1, 1)) + rgt + (rgt > 0); the e-format max(nsig) - 1 mantissa decimals and width
+sign + 1 + (decimals > 0) + decimals + 4 (+1 for three-digit exponents); fixed is used when its width is not
+larger. Every entry is right-justified to that common width (so 9999.96 at digits 4 takes 9 characters:
+R 4.2 counts the digit the rounding to 1.000e4 adds). `printCoefmat` first rounds estimate and SE columns to
 max(1, digits - (1 + floor(log10(min |value|)))) decimals. Checked against the R installed here
-(tests/test_report_lme4.py).
+(tests/test_report_lme4.py, tests/test_report_lme4_lines.py).
 """
 from __future__ import annotations
 
 import math
 
 
+def _sci_parts(x: float, digits: int) -> tuple[int, int]:
+    """(kpower, nsig) of |x| rounded to `digits` significant digits (R's scientific())."""
+    if x == 0:
+        return 0, 1
+    mant, exp = f"{abs(x):.{digits - 1}e}".split("e")
+    sig = mant.replace(".", "").rstrip("0")
+    return int(exp), max(1, len(sig))
+
+
 def _sig_needed(x: float, digits: int) -> int:
     """Fewest significant digits (1..digits) that show x rounded to `digits` significant digits."""
-    if x == 0 or not math.isfinite(x):
+    if not math.isfinite(x):
         return 1
-    ref = float(f"{x:.{digits - 1}e}")
-    for k in range(1, digits + 1):
-        if abs(float(f"{x:.{k - 1}e}") - ref) <= 1e-12 * abs(ref):
-            return k
-    return digits
-
-
-def _decimals(x: float, digits: int) -> int:
-    if x == 0 or not math.isfinite(x):
-        return 0
-    k = _sig_needed(x, digits)
-    e = math.floor(math.log10(abs(float(f"{x:.{digits - 1}e}"))))
-    return max(0, k - 1 - e)
+    return _sci_parts(x, digits)[1]
 
 
 def r_format(values, digits: int = 7, nsmall: int = 0) -> list[str]:
-    """Format numbers jointly like R `format(x, digits=)`; NaN -> 'NaN', None -> 'NA'. Right-justified."""
+    """Format numbers jointly like R `format(x, digits=, nsmall=)`; NaN -> 'NaN', None -> 'NA'. Right-justified
+    to a common width (module docstring)."""
     vals = [None if v is None else float(v) + 0.0 for v in values]   # + 0.0: R prints -0 as 0
     fin = [v for v in vals if v is not None and math.isfinite(v)]
     if not fin:
         out = ["NA" if v is None else ("NaN" if v != v else ("Inf" if v > 0 else "-Inf")) for v in vals]
         return _rjust(out)
-    dec = max(max(_decimals(v, digits) for v in fin), nsmall)
-    fixed = [f"{v:.{dec}f}" for v in fin]
-    fixed_w = max(len(s) for s in fixed)
-    sig = max(_sig_needed(v, digits) for v in fin)
-    sci = [_r_sci(v, sig) for v in fin]
-    sci_w = max(len(s) for s in sci)
-    use_sci = fixed_w > sci_w and nsmall == 0
+    neg = any(v < 0 for v in fin)
+    rgt = mxsl = mxns = -10 ** 9
+    mxe, mne = -10 ** 9, 10 ** 9
+    for v in fin:
+        kp, nsig = _sci_parts(v, digits)
+        left = kp + 1
+        sleft = (v < 0) + (1 if left <= 0 else left)
+        rgt, mxsl, mxns = max(rgt, nsig - left), max(mxsl, sleft), max(mxns, nsig)
+        mxe, mne = max(mxe, kp), min(mne, kp)
+    rgt = max(rgt, 0)
+    w_fixed = mxsl + rgt + (rgt != 0)
+    e_digits = 2 if (mxe >= 100 or mne <= -99) else 1
+    d_sci = mxns - 1
+    w_sci = neg + (d_sci > 0) + d_sci + 4 + e_digits
+    use_sci = w_fixed > w_sci
+    if not use_sci and nsmall > rgt:
+        rgt = nsmall
+        w_fixed = mxsl + rgt + 1
+    w = w_sci if use_sci else w_fixed
     out = []
     for v in vals:
         if v is None:
@@ -52,7 +65,7 @@ def r_format(values, digits: int = 7, nsmall: int = 0) -> list[str]:
         elif not math.isfinite(v):
             out.append("NaN" if v != v else ("Inf" if v > 0 else "-Inf"))
         else:
-            out.append(_r_sci(v, sig) if use_sci else f"{v:.{dec}f}")
+            out.append((_r_sci(v, mxns) if use_sci else f"{v:.{rgt}f}").rjust(w))
     return _rjust(out)
 
 
