@@ -112,6 +112,7 @@ LIVE = [
      "set.seed(11); g <- rep(1:25, each = 9); z <- matrix(rnorm(225 * 5), ncol = 5)\n"
      "d <- data.frame(g = g, z1 = z[, 1], z2 = z[, 2], z3 = z[, 3], z4 = z[, 4], z5 = z[, 5])\n"
      "d$y <- z %*% c(0.01, 0.12, 0.2, 0.4, 0.9) + rep(rnorm(25), each = 9) + rnorm(225)", True),
+    ("langpost ~ 1 + hw2 + WCverb + (1 + hw2 + WCverb | schoolID)", BDF, True),   # 3 x 3 correlations
     ("y ~ 1 + x + (1 + x | g)",
      "set.seed(3); g <- rep(1:40, each = 6); x <- rnorm(240)\n"
      "d <- data.frame(g = g, x = x, y = 0.05 * x + rep(rnorm(40, sd = 2), each = 6) + rnorm(240))", True),
@@ -121,7 +122,7 @@ LIVE = [
 @pytest.mark.r
 @pytest.mark.parametrize("formula,data,reml", LIVE)
 def test_printer_matches_live_r_summary(formula, data, reml):
-    """Models beyond tests/test_report_lme4.py's seven (13 live models in all), fitted in R now."""
+    """Models beyond tests/test_report_lme4.py's seven (14 live models in all), fitted in R now."""
     head, text = r_fit(formula, data, reml)
     model = model_from_formula(formula)
     ours = format_lme4(result_from_r(head, model, reml, "satterthwaite"), model, data_name="d")
