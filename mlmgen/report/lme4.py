@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from ..results import FitResult
+from ..results import FitResult, canonical_param
 from . import rfmt
 from .common import num
 
@@ -135,6 +135,7 @@ def _random(r: FitResult, cluster: str) -> list[str]:
     vs = rfmt.r_format(var + [s2], 4)
     sds = rfmt.r_format([math.sqrt(max(v, 0)) for v in var + [s2]], 4)
     corr_cols = 0 if r.covariance_structure == "vc" else max(0, len(eff) - 1)
+    corr_txt = _corr_texts(r, cov, eff, var) if corr_cols else {}
     for i, e in enumerate(eff):
         if r.covariance_structure == "vc":
             group = cluster if i == 0 else f"{cluster}.{i}"
@@ -143,9 +144,7 @@ def _random(r: FitResult, cluster: str) -> list[str]:
         corr = []
         for j in range(corr_cols):
             if j < i:
-                c = (r.gcorr[i][j] if r.gcorr else
-                     _corr(cov, eff[j], eff[i], var[j], var[i]))
-                corr.append("NaN" if c is None or c != c else f"{c:.2f}")   # a zero SD: R prints NaN
+                corr.append(corr_txt[i, j])
             else:
                 corr.append("")
         rows.append([group, "(Intercept)" if e == "Intercept" else e, vs[i], sds[i]] + corr)
@@ -160,8 +159,20 @@ def _random(r: FitResult, cluster: str) -> list[str]:
     return out + [""]
 
 
+def _corr_texts(r: FitResult, cov, eff, var) -> dict[tuple[int, int], str]:
+    """lme4's formatVC: format(round(C, 2), nsmall = 2) of the whole correlation matrix (diagonal 1 and both
+    triangles, so one common width: ` 0.12` next to `-0.53`), lower triangle shown."""
+    vals = {(i, j): (r.gcorr[i][j] if r.gcorr else _corr(cov, eff[j], eff[i], var[j], var[i]))
+            for i in range(len(eff)) for j in range(i)}
+    vals = {k: float("nan") if v is None else v for k, v in vals.items()}     # a zero SD: R prints NaN
+    keys = list(vals)
+    txt = rfmt.r_format([round(vals[k], 2) if vals[k] == vals[k] else float("nan") for k in keys] + [1.0], 7,
+                        nsmall=2)
+    return dict(zip(keys, txt))
+
+
 def _corr(cov, a, b, va, vb) -> float:
-    c = cov.get(f"cov({a},{b})")
+    c = cov.get(canonical_param(f"cov({a},{b})"))      # cov_by_param's keys are canonical (names sorted)
     if c is None or va <= 0 or vb <= 0:
         return float("nan")
     return float(c.estimate.value) / math.sqrt(va * vb)
