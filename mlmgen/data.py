@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
+from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity, check_input_file
 from .model import Model
 from .variables import VariableDef
 
@@ -71,10 +71,7 @@ def read_data(path: str | Path) -> pd.DataFrame:
     """Read a data file into a DataFrame, choosing the reader from the extension (DA001 on failure)."""
     p = Path(path).expanduser()
     file = str(path)
-    if not p.exists():
-        raise _err(f"data file {file} does not exist", file)
-    if p.is_dir():
-        raise _err(f"{file} is a directory, not a data file", file)
+    check_input_file(p, "data file")
     kind = READERS.get(p.suffix.lower())
     if kind is None:
         raise _err(f"cannot tell the format of {file} from its extension {p.suffix or '(none)'}; "
@@ -209,11 +206,19 @@ def prepare(model: Model, frame: pd.DataFrame, file: str | None = None) -> tuple
     return out, report
 
 
-def _missing_column(name: str, columns, file: str | None) -> Diagnostic:
+def nearest_column(name: str, columns) -> str | None:
+    """The column `name` was most likely meant to be: the same name in another case, else the closest
+    spelling (difflib ratio >= 0.6: `Reacton` -> `Reaction`, `Dayz` -> `Days`), else None."""
     cols = [str(c) for c in columns]
     by_case = [c for c in cols if c.lower() == name.lower()]
     close = by_case or difflib.get_close_matches(name, cols, n=1, cutoff=0.6)
-    fix = Fix(f"did you mean {close[0]!r}? (rename the column or the variable in the model)", close[0]) \
+    return close[0] if close else None
+
+
+def _missing_column(name: str, columns, file: str | None) -> Diagnostic:
+    cols = [str(c) for c in columns]
+    close = nearest_column(name, cols)
+    fix = Fix(f"did you mean {close!r}? (rename the column or the variable in the model)", close) \
         if close else Fix(f"the data have: {', '.join(cols[:20])}{' ...' if len(cols) > 20 else ''}")
     return Diagnostic("DA002", f"the model needs the variable {name!r}, which is not a column of the data",
                       Severity.ERROR, Location(file=file, field=name), fix)

@@ -119,11 +119,28 @@ def error(code: str, message: str, location: Location | None = None, fix: Fix | 
     return MlmgenError(Diagnostic(code, message, Severity.ERROR, location or Location(), fix))
 
 
+def check_input_file(path, what: str = "file") -> None:
+    """IO001 ("no such file", exit 2 in the CLI) when `path` does not exist or is a directory: the same coded
+    message in every command, before any reader could call the missing text unparsable."""
+    from pathlib import Path
+    p = Path(path).expanduser()
+    try:
+        exists, is_dir = p.exists(), p.is_dir()
+    except (OSError, ValueError):          # a name the file system rejects (too long, NUL byte)
+        exists, is_dir = False, False
+    if not exists:
+        raise error("IO001", f"no such file: {path} (the {what} does not exist; check the name and the "
+                    f"current directory {Path.cwd()})", Location(file=str(path)))
+    if is_dir:
+        raise error("IO001", f"no such file: {path} is a directory, not a {what}", Location(file=str(path)))
+
+
 def read_text_file(path, code: str, what: str = "file") -> str:
     """The text of a UTF-8 file (a byte-order mark is skipped). Raises `MlmgenError` with `code` when it cannot
     be read: a missing file or a directory names the file; text that is not UTF-8 names the line and column of
     the first bad byte."""
     from pathlib import Path
+    check_input_file(path, what)
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -201,6 +218,7 @@ CODES: dict[str, str] = {
     "DF003": "value-agrees",
     "DF004": "not-comparable",
     "DF005": "inconsistent-within-output",  # printed numbers that cannot all be right (t != est/SE, ...)
-    # command line
+    # command line and files
     "CL001": "bad-command-line",
+    "IO001": "no-such-file",                # an input file (syntax, model, data, output) does not exist
 }

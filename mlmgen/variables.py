@@ -92,3 +92,15 @@ def parse_definition(name: str, text: str, file: str | None = None) -> VariableD
         f"variables.{name}: cannot read {text!r}; write one of \"x - c\", \"mean(x) by cluster - c\", "
         f"\"x - mean(x) by cluster\", \"x - mean(x)\"",
         Severity.ERROR, Location(file=file, field=f"variables.{name}", text=text)))
+
+
+# ------------------------------------------------------------------ dependency graphs (iterative, linear)
+
+def raw_source(name: str, defs: dict[str, VariableDef]) -> str:
+    """The variable at the end of `name`'s chain of definitions (x for v2 = v1 - 1, v1 = x - mean(x)); `name`
+    itself when it is not derived. Iterative; a cycle stops at the first repeated name."""
+    seen: set[str] = set()
+    while name in defs and name not in seen:
+        seen.add(name)
+        name = defs[name].source
+    return name

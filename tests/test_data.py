@@ -189,7 +189,6 @@ def test_spss_without_pyreadstat_says_how_to_install(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("name,content,expect", [
-    ("missing.csv", None, "does not exist"),
     ("bad.sas7bdat", b"not a sas file at all" * 10, "cannot read"),
     ("bad.dta", b"garbage", "cannot read"),
     ("d.xlsx", b"x", "extension"),

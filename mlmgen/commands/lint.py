@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from ..diagnostics import Diagnostic, Location, MlmgenError, Severity, check_input_file
 from . import handle_errors, write_file
 
 
@@ -26,6 +26,7 @@ def read_text(path: str) -> str:
     if path == "-":                                  # standard input, as in parse, translate and same
         from ..translate import read_text as read_syntax
         return read_syntax(path)
+    check_input_file(path, "syntax file")
     try:
         return Path(path).read_text(encoding="utf-8-sig")     # a byte-order mark (Windows editors) is skipped
     except UnicodeDecodeError:
