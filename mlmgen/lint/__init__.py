@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from ..data import nearest_column
-from ..diagnostics import CODES, Diagnostic, Fix, Location, Severity
+from ..diagnostics import CODES, SEVERITIES, Diagnostic, Fix, Location, Severity, code_severity
 from ..dialects.base import ParsedSyntax
 from ..model import Model
 from ..variables import raw_source
@@ -43,6 +43,16 @@ class Rule:
         return CODES[self.code]
 
     @property
+    def severities(self) -> dict[Severity, str]:
+        """Every severity a finding of this code can have, with when (`diagnostics.SEVERITIES`)."""
+        return dict(SEVERITIES[self.code])
+
+    @property
+    def severity_text(self) -> str:
+        """`error` or, when findings may differ, `error/warning`."""
+        return "/".join(s.value for s in self.severities)
+
+    @property
     def summary(self) -> str:
         return self.doc.strip().splitlines()[0].strip()
 
@@ -61,6 +71,17 @@ def _dedent(text: str) -> str:
 RULES: dict[str, Rule] = {}
 
 
+def _catalogue_severity(code: str, severity: str) -> Severity:
+    """The code's severity from `diagnostics.SEVERITIES` (the one source of truth); the severity a rule module
+    writes in its decorator must be the same, so that the two can never drift apart."""
+    declared = code_severity(code)
+    if declared is None:
+        raise ValueError(f"rule code {code} has no entry in diagnostics.SEVERITIES")
+    if Severity(severity) != declared:
+        raise ValueError(f"rule {code} is registered as {severity} but diagnostics.SEVERITIES says {declared.value}")
+    return declared
+
+
 def rule(code: str, severity: str = "warning", scope: str = "snippet"):
     """Register a rule function under a code from `diagnostics.CODES` (codes never change meaning)."""
     def deco(fn):
@@ -68,7 +89,7 @@ def rule(code: str, severity: str = "warning", scope: str = "snippet"):
             raise ValueError(f"rule code {code} is not in diagnostics.CODES")
         if code in RULES:
             raise ValueError(f"rule code {code} registered twice")
-        RULES[code] = Rule(code, Severity(severity), scope, fn, fn.__doc__ or "")
+        RULES[code] = Rule(code, _catalogue_severity(code, severity), scope, fn, fn.__doc__ or "")
         return fn
     return deco
 
@@ -76,7 +97,7 @@ def rule(code: str, severity: str = "warning", scope: str = "snippet"):
 def parser_rule(code: str, severity: str, doc: str) -> None:
     """Document a code the parsers report (the linter passes their diagnostics through)."""
     if code in CODES and code not in RULES:
-        RULES[code] = Rule(code, Severity(severity), "parser", None, doc)
+        RULES[code] = Rule(code, _catalogue_severity(code, severity), "parser", None, doc)
 
 
 @dataclass
