@@ -97,6 +97,7 @@ def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.Da
     needed_raw = model.raw_variables()
     diags: list[Diagnostic] = []
     info = data_info(frame)
+    file = file or (info.file if info is not None else None)
 
     check_column_names(frame.columns, file)
     missing_cols = [v for v in needed_raw if v not in frame.columns]

@@ -208,6 +208,7 @@ CODES: dict[str, str] = {
     "DA003": "non-numeric-variable",
     "DA004": "missing-values-deleted",
     "DA005": "degenerate-data",             # too few rows/clusters, constant outcome, ...
+    "DA006": "unusable-column",             # duplicated column names, complex numbers, values that are not scalars
     # engine
     "EN001": "not-converged",
     "EN002": "singular-fit",

@@ -24,6 +24,9 @@ STYLE_CHOICES = ("sas", "lme4", "stata", "spss", "json", "all")
 @click.argument("model_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--formula", "formula", help="an lme4 formula instead of a model file")
 @click.option("--data", "data", type=click.Path(dir_okay=False), help="CSV, .dat/.txt, .dta, .sas7bdat, .xpt or .sav file")
+@click.option("--na-values", "na_values", metavar="MARKERS",
+              help="missing-value markers of a text data file, comma-separated (default: .,NA; empty fields are "
+                   "always missing)")
 @click.option("--method", type=click.Choice(["reml", "ml"], case_sensitive=False), help="override the model's method")
 @click.option("--ddf", help="satterthwaite | kenward-roger | residual | between-within | containment | none")
 @click.option("--style", default="lme4", show_default=True,
@@ -33,7 +36,7 @@ STYLE_CHOICES = ("sas", "lme4", "stata", "spss", "json", "all")
 @click.option("--compare", "compare_file", type=click.Path(dir_okay=False),
               help="a second model file: pseudo-R2 and likelihood-ratio test against it (same data)")
 @handle_errors
-def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_file, compare_file):
+def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effects, blups_file, compare_file):
     """Fit MODEL_FILE (or --formula) to --data with mlmgen's REML/ML engine and print the results.
 
     Exit codes: 0 fitted (warnings such as a singular fit are printed with the results), 1 a --compare
@@ -46,7 +49,7 @@ def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_f
                                      "residual, between-within, containment, none)", Severity.ERROR,
                                      Location(field="--ddf")))
     model = load_model_or_formula(model_file, formula, method, ddf)
-    f = fit(model, data)
+    f = fit(model, data, na_values=na_values)
     print_diagnostics(f.data_report.diagnostics)
     style = style.lower()
     extra = {}
@@ -56,7 +59,7 @@ def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_f
     if compare_file:
         from ..engine.effects import pseudo_r2
         other_model = load_model_or_formula(compare_file, None, method, ddf)
-        other = fit(other_model, data)
+        other = fit(other_model, data, na_values=na_values)
         small, big = sorted((f, other), key=lambda x: len(x.result.fixed) + len(x.result.covariance))
         pr2 = pseudo_r2(small.result, big.result)
         extra["pseudo_r2"] = pr2
