@@ -242,7 +242,9 @@ SEVERITIES: dict[str, dict[Severity, str]] = {
     "SY003": {Severity.ERROR: "always"},
     "SY004": {Severity.ERROR: "a construct that changes the model",
               Severity.WARNING: "a construct that changes only the printed output, or only which rows are "
-                                "used (the reader says which)"},
+                                "used (the reader says which)",
+              Severity.INFO: "a statement outside the mixed-model command that is not read (a DATA step, "
+                             "another procedure)"},
     "SY005": {Severity.WARNING: "always"},
     "MS001": {Severity.ERROR: "a term the reference model does not have",
               Severity.WARNING: f"a term in at most half of the snippets linted together, or {_HINTS}"},

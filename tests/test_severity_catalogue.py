@@ -55,6 +55,11 @@ def _corpus():
     import tomllib
     for f in sorted((ROOT / "reference_outputs" / "lecture" / "syntax").iterdir()):
         yield f.name, [parse_text(f.read_text(encoding="utf-8"), "auto", str(f))]
+    from mlmgen.modelfile import load_model
+    from mlmgen.render import render
+    for m in sorted((ROOT / "examples").glob("*.toml")):          # rendered with data preparation
+        for pkg in ("sas", "lme4", "stata", "spss"):
+            yield f"{m.stem}-{pkg}", [parse_text(render(load_model(m), pkg, data_prep=True), pkg, f"{m.stem}.{pkg}")]
     for case_file in sorted((ROOT / "tests" / "lint_cases").glob("*.toml")):
         spec = tomllib.loads(case_file.read_text(encoding="utf-8"))
         for i, case in enumerate(spec.get("cases", [])):
@@ -62,6 +67,20 @@ def _corpus():
             parsed = [parse_text(s["syntax"], s["package"], f"case{i}") for s in snippets]
             if parsed:
                 yield f"{case_file.stem}-{i}", parsed
+
+
+def test_code_asks_only_for_catalogued_severities(monkeypatch):
+    """Without the normalisation (every severity allowed), the readers and rules ask for catalogued severities
+    only, except the one reader call the catalogue overrides on purpose (SAS SUBJECT= not in CLASS: SY003)."""
+    import mlmgen.diagnostics as diagnostics
+    declared = {c: set(v) for c, v in SEVERITIES.items()}
+    monkeypatch.setattr(diagnostics, "SEVERITIES", {c: dict.fromkeys(Severity, "any") for c in SEVERITIES})
+    asked = []
+    for name, parsed in _corpus():
+        asked += [(name, f.diagnostic) for f in lint_findings(parsed) if f.diagnostic.code in declared]
+    odd = [(n, d.code, d.severity.value, d.message[:60]) for n, d in asked if d.severity not in declared[d.code]]
+    assert all(code == "SY003" and "CLASS" in msg for _, code, _, msg in odd), odd
+    assert odd, "the SAS SY003 case is in the corpus and is the one override"
 
 
 def test_lint_prints_every_code_with_a_severity_rules_lists():

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import sys
 
+from pathlib import Path
+
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
@@ -43,6 +45,7 @@ def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effec
     test was refused (the reason is printed), 2 bad input (model, data or options: a coded message)."""
     from ..api import compare, fit
     from ..model import normalise_ddf
+    from ..csvout import csv_text
     from ..report import format_fit
     if ddf is not None and normalise_ddf(ddf) is None:
         raise MlmgenError(Diagnostic("CL001", f"--ddf {ddf!r} is not a df method (satterthwaite, kenward-roger, "
@@ -91,7 +94,7 @@ def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effec
         print_diagnostics(refusal.diagnostics)
     if blups_file:
         try:
-            f.blups().to_csv(blups_file, index=False)
+            Path(blups_file).write_text(csv_text(f.blups()), encoding="utf-8")   # formula-like ids escaped
         except OSError as e:
             raise MlmgenError(Diagnostic("CL001", f"cannot write {blups_file}: {e}", Severity.ERROR,
                                          Location(file=blups_file)))

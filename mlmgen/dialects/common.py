@@ -6,6 +6,9 @@ settings the package cannot express) and raises them together with `raise_proble
 """
 from __future__ import annotations
 
+import hashlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
@@ -122,6 +125,27 @@ def prep_order(model: Model) -> list[VariableDef]:
     return [defs[n] for n in dependency_order(defs, [model.outcome, *model.predictors])]
 
 
+_AVOID: ContextVar[frozenset[str]] = ContextVar("mlmgen_avoid_columns", default=frozenset())
+
+
+@contextmanager
+def avoiding_columns(columns):
+    """Within this block, generated temporary names also differ (case-insensitively) from `columns`."""
+    token = _AVOID.set(frozenset(str(c).upper() for c in columns))
+    try:
+        yield
+    finally:
+        _AVOID.reset(token)
+
+
+def temp_tag(model: Model) -> str:
+    """Four hex digits from a hash of the model's variables and definitions: the same model always gets the
+    same temporary names (reproducible code), and a user's column is practically never named like them."""
+    key = "|".join([model.outcome, model.cluster, *model.predictors,
+                    *(f"{v.name}={v.expression}" for v in model.variables)])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:4]
+
+
 @dataclass(frozen=True)
 class PrepRound:
     """One pass over the data: first the means it needs, then the variables computed from them.
@@ -134,21 +158,24 @@ class PrepRound:
     compute: tuple[VariableDef, ...]
 
 
-def prep_rounds(model: Model, temp_prefix: str) -> list[PrepRound]:
+def prep_rounds(model: Model, temp_base: str) -> list[PrepRound]:
     """Plan the data preparation: as few passes as dependency order allows.
 
     A variable can be computed once its source exists; a mean-based variable also needs the mean of its
-    source, which a pass computes before its row-wise step. Temporary names are `temp_prefix` + a number
-    (`_mlm_m1`), chosen to differ from every model variable."""
+    source, which a pass computes before its row-wise step. Temporary names are `temp_base` + a tag computed
+    from the model + `_m` + a number (`_mlm3f9a_m1`): they differ from every model variable and from every
+    column named by `avoiding_columns` (the data's, when known); without data the model's tag makes a clash
+    with a user's column impossible in practice (and the generated code says so)."""
     order = prep_order(model)
-    taken = {n.upper() for n, _ in written_names(model, True)}
+    taken = {n.upper() for n, _ in written_names(model, True)} | _AVOID.get()
+    prefix = f"{temp_base}{temp_tag(model)}_m"
     counter = 0
 
     def temp() -> str:
         nonlocal counter
         while True:
             counter += 1
-            name = f"{temp_prefix}{counter}"
+            name = f"{prefix}{counter}"
             if name.upper() not in taken:
                 taken.add(name.upper())
                 return name
