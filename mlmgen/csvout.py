@@ -4,23 +4,20 @@ A text cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage return) 
 LibreOffice and Google Sheets ("CSV injection"): a cluster id `=HYPERLINK(...)` or `-2+3+cmd|...` in the data
 would act when the BLUP file is opened. Such a cell is written with a leading `'`, which the spreadsheets show
 as text and never evaluate (the OWASP recommendation). Numbers are written as numbers (a negative BLUP is not
-text and is not touched); a text cell that is just a number (`-5`) is not a formula either and stays as written.
+text and is not touched); a text id such as `-7` or `+1` is escaped too, so that it stays the text it was.
 To get the id back from an escaped cell, remove the one leading `'`.
 """
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 def escape_cell(value):
     """`'=cmd` for a text cell a spreadsheet would run as a formula; everything else unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 

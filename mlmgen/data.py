@@ -98,6 +98,7 @@ def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.Da
     diags: list[Diagnostic] = []
     info = data_info(frame)
     file = file or (info.file if info is not None else None)
+    markers = info.na_values if info is not None else DEFAULT_NA_VALUES
 
     check_column_names(frame.columns, file)
     missing_cols = [v for v in needed_raw if v not in frame.columns]
@@ -107,7 +108,7 @@ def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.Da
     work: dict[str, pd.Series] = {}
     for v in needed_raw:
         _check_usable(frame[v], v, file)
-        work[v] = _cluster_ids(frame[v]) if v == model.cluster else _numeric(frame[v], v, file)
+        work[v] = _cluster_ids(frame[v]) if v == model.cluster else _numeric(frame[v], v, file, markers)
 
     computed: list[str] = []
     for name in _derivation_order(model):        # iterative: a chain of 1,000 definitions is no recursion
@@ -178,7 +179,8 @@ def _rows_per_marker(info: DataInfo, model: Model, deleted: np.ndarray) -> dict[
             row = (codes == k) & deleted
             if row.any():
                 hits[n] = hits[n] | row if n in hits else row
-    return {n: int(r.sum()) for n, r in hits.items()}
+    rank = {m: k for k, m in enumerate(info.na_values)}       # in the order the markers were declared
+    return {n: int(hits[n].sum()) for n in sorted(hits, key=lambda n: (rank.get(n, len(rank)), n))}
 
 
 def _check_usable(s, name: str, file: str | None) -> None:
@@ -222,7 +224,7 @@ def _missing_column(name: str, columns, file: str | None) -> Diagnostic:
                       Severity.ERROR, Location(file=file, field=name), fix)
 
 
-def _numeric(s: pd.Series, name: str, file: str | None) -> pd.Series:
+def _numeric(s: pd.Series, name: str, file: str | None, markers=DEFAULT_NA_VALUES) -> pd.Series:
     """float64 copy of a column; booleans and numeric text/categories are converted (DA003 otherwise).
 
     In text, only the documented markers (`.`, `NA`) and empty fields are missing: `nan`, `None`, `null` and
@@ -234,7 +236,7 @@ def _numeric(s: pd.Series, name: str, file: str | None) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s):
         return s if s.dtype == np.float64 else s.astype(np.float64)
     text = s.map(lambda x: x.strip() if isinstance(x, str) else x)
-    marker = text.isin([*DEFAULT_NA_VALUES, ""]) | s.isna()
+    marker = text.isin([*markers, ""]) | s.isna()
     conv = pd.to_numeric(text.where(~marker, np.nan).map(_number_text), errors="coerce")
     bad = conv.isna() & ~marker
     if bad.any():
@@ -242,7 +244,7 @@ def _numeric(s: pd.Series, name: str, file: str | None) -> pd.Series:
         examples = ", ".join(repr(x) for x in pd.unique(s[bad])[:3])
         raise _err(f"{name} must be numeric but has {int(bad.sum())} non-numeric value(s), e.g. {examples} "
                    f"(first at data row {i + 1}); mlmgen fits numeric predictors only (code a category as 0/1); "
-                   f"only {', '.join(repr(m) for m in DEFAULT_NA_VALUES)} and empty fields are missing",
+                   f"only {', '.join(repr(m) for m in markers)} and empty fields are missing",
                    file, "DA003", name, Fix(f"recode {name} as numbers (e.g. 0/1 dummy variables), or give "
                                             f"--na-values to declare other missing-value markers"))
     return conv.astype(float)
