@@ -19,6 +19,7 @@ missing cell missing (so that the data report can say how many rows each marker 
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,10 +97,12 @@ def read_data(path: str | Path, na_values=None) -> pd.DataFrame:
                    f"use .csv, .dat/.txt (whitespace), .dta (Stata), .sas7bdat or .xpt (SAS) or .sav (SPSS)", file)
     info = DataInfo(file=file, format=kind, na_values=normalise_na_values(na_values))
     try:
-        if kind in ("csv", "text"):
-            frame = _read_text(p, info)
-        else:
-            frame = _read_package_file(p, kind, info)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):    # never raw library warnings
+            warnings.simplefilter("ignore")
+            if kind in ("csv", "text"):
+                frame = _read_text(p, info)
+            else:
+                frame = _read_package_file(p, kind, info)
     except MlmgenError:
         raise
     except Exception as exc:  # the readers raise many types for corrupt files
