@@ -110,3 +110,15 @@ def test_sas_subject_not_in_class_is_an_error_as_rules_says(tmp_path, fmt):
     else:
         assert f"error SY003" in res.output and "warning SY003" not in res.output
     assert res.exit_code == 1
+
+
+def test_readme_rule_table_shows_the_catalogue():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0] in SEVERITIES:
+            table[cells[0]] = cells[2]
+    assert set(table) == set(SEVERITIES)
+    for code, sev in table.items():
+        assert sev == "/".join(s.value for s in SEVERITIES[code]), code
