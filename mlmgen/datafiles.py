@@ -153,52 +153,82 @@ def _read_text(p: Path, info: DataInfo) -> pd.DataFrame:
         sep = r"\s+"
     header = [h.strip().strip('"') for h in (first.split() if sep == r"\s+" else first.rstrip("\r\n").split(sep))]
     check_column_names(header, str(p))
-    text = pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
-    return convert_text_columns(text, info)
+    markers = list(info.na_values)
+    # 1. typed, by pandas' C parser: only the markers and empty fields are missing (no pandas default NA words)
+    typed = pd.read_csv(p, sep=sep, na_values=markers + [""], keep_default_na=False, encoding="utf-8-sig",
+                        low_memory=False)
+    # 2. the text as written, only for the columns where numbers may hide it: integer columns (ids: `01` vs `1`),
+    #    columns with missing cells (which marker?), text columns (kept as written)
+    need = [c for c in typed.columns if typed[c].dtype.kind in "iub" or not pd.api.types.is_numeric_dtype(typed[c])
+            or typed[c].isna().any()]
+    if not need:
+        return typed
+    text = pd.read_csv(p, sep=sep, usecols=need, dtype=str, keep_default_na=False, na_filter=False,
+                       encoding="utf-8-sig", low_memory=False)
+    cols = {c: typed[c] for c in typed.columns}
+    cols.update(convert_text_columns(text, info, typed))
+    out = pd.DataFrame(cols, index=typed.index)
+    out.columns = typed.columns
+    return out
 
 
-def convert_text_columns(text: pd.DataFrame, info: DataInfo) -> pd.DataFrame:
-    """Fields as written -> columns: markers missing, numbers numeric, everything else text as written."""
+def convert_text_columns(text: pd.DataFrame, info: DataInfo, typed: pd.DataFrame | None = None) -> dict:
+    """Fields as written -> columns: markers missing (which one is recorded), numbers numeric, everything else
+    text as written. `typed` (pandas' parse of the same file) is reused where it lost nothing."""
     markers = info.na_values
     cols: dict[str, pd.Series] = {}
     for name in text.columns:
         s = text[name]
+        t = typed[name] if typed is not None else None
+        if t is not None and pd.api.types.is_numeric_dtype(t) and not t.isna().any():
+            # integers without missing values: numbers when each is written canonically (`12`, not `012`,
+            # `+12`): the canonical text of an integer is unique, so no two spellings can merge
+            canon = t.astype(str)
+            if s.eq(canon).all() or s.str.strip().eq(canon).all():
+                cols[name] = t
+                continue
+            info.text_columns.append(str(name))
+            cols[name] = s.str.strip().astype(object)
+            continue
         stripped = s.str.strip()
-        is_empty = stripped.eq("").to_numpy()
         codes = np.zeros(len(s), dtype=np.uint8)
         names: list[str] = []
-        for k, m in enumerate(markers, start=1):
-            hit = stripped.eq(m).to_numpy()
+        where = np.flatnonzero(t.isna().to_numpy()) if t is not None else np.arange(len(s))
+        cand = stripped.iloc[where]
+        for m in markers:
+            hit = cand.eq(m).to_numpy()
             if hit.any():
                 names.append(m)
-                codes[hit] = len(names)
-        if is_empty.any():
+                codes[where[hit]] = len(names)
+        empty = cand.eq("").to_numpy()
+        if empty.any():
             names.append(EMPTY)
-            codes[is_empty] = len(names)
+            codes[where[empty]] = len(names)
         missing = codes > 0
         if names:
             info.markers[str(name)] = (tuple(names), codes)
+        if t is not None and t.dtype.kind == "f" and not _merges_distinct_texts(stripped[~missing]):
+            cols[name] = t                  # numbers with missing cells: the markers are now known
+            continue
         cols[name] = _typed_column(stripped, s, missing, info, str(name))
-    out = pd.DataFrame(cols, index=text.index)
-    out.columns = text.columns
-    return out
+    return cols
 
 
 def _typed_column(stripped: pd.Series, raw: pd.Series, missing: np.ndarray, info: DataInfo, name: str) -> pd.Series:
     """Numbers when every present field is one (integers when all are canonical integers and none is missing),
-    else the text as written; markers and empty fields are missing either way."""
+    else the text as written (stripped of surrounding blanks); markers and empty fields are missing."""
     present = stripped[~missing]
     if not len(present):
         return pd.Series(np.nan, index=raw.index, dtype=np.float64)
     if present.str.fullmatch(_NUMBER).all() and not _merges_distinct_texts(present):
         values = pd.to_numeric(present, errors="coerce")
-        if not missing.any() and values.dtype.kind == "i" and present.str.fullmatch(_CANONICAL_INT).all():
+        if not missing.any() and values.dtype.kind == "i":
             return values
         out = np.full(len(raw), np.nan)
         out[~missing] = values.to_numpy(dtype=np.float64)
         return pd.Series(out, index=raw.index)
     info.text_columns.append(name)
-    out = raw.astype(object)
+    out = stripped.astype(object)
     if missing.any():
         out = out.where(~missing, np.nan)
     return out

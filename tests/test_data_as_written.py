@@ -171,3 +171,14 @@ def test_blup_csv_escapes_formula_like_ids(tmp_path):
     assert all(not i.startswith(("=", "+", "@")) for i in ids)
     assert any(float(r[1]) < 0 for r in got[1:])          # negative BLUPs are numbers, not escaped
     assert csv_text(pd.DataFrame({"=x": [1]})).startswith("'=x")
+
+
+def test_ids_with_leading_zeros_stay_text_when_some_are_missing(tmp_path):
+    r = rows(["01", "1", "02", "2"])
+    r[3] = (".", r[3][1], r[3][2])
+    p = write(tmp_path, r)
+    f = read_data(p)
+    assert f["g"].dropna().unique().tolist() == ["01", "1", "02", "2"] and f["g"].isna().sum() == 1
+    assert data_info(f).marker_counts("g") == {".": 1}
+    _, rep = prepare(MODEL, f, str(p))
+    assert rep.rows_used == 15 and rep.missing_by_marker == {".": 1}
