@@ -13,9 +13,14 @@ trap 'rm -rf "$WORK"' EXIT
 
 # The source as committed plus any new files not ignored by git (no .venv, build/ or egg-info leftovers).
 mkdir -p "$WORK/src"
-git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
-    [ -e "$f" ] && cp --parents -- "$f" "$WORK/src/"
-done
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+        [ -e "$f" ] && cp --parents -- "$f" "$WORK/src/"
+    done
+else                                  # not a git checkout: everything but environments and build leftovers
+    tar -cf - --exclude='./.venv*' --exclude='./build' --exclude='./dist' --exclude='*.egg-info' \
+        --exclude='__pycache__' . | tar -xf - -C "$WORK/src"
+fi
 
 "$PY" -m venv "$WORK/buildenv"
 "$WORK/buildenv/bin/python" -m pip install --quiet --upgrade pip build
