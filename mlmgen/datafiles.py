@@ -282,16 +282,17 @@ def _package_missing(s: pd.Series, name: str, ranges: list, letters: list, info:
     decl: list[str] = []
     if letters:                                   # SAS/Stata special missing: the letter comes back as text
         obj = s.astype(object)
+        is_letter = obj.map(lambda v: isinstance(v, str) and v in letters)
         for letter in letters:
-            hit = obj.map(lambda v, t=letter: isinstance(v, str) and v == t).to_numpy(dtype=bool)
-            label = f".{letter}" if letter != "_" else "._"
+            label = "._" if letter == "_" else f".{letter}"
             decl.append(label)
+            hit = (is_letter & obj.eq(letter)).to_numpy(dtype=bool)
             if hit.any():
                 names.append(label)
-                codes[hit & (codes == 0)] = len(names)
-        s = pd.to_numeric(obj.where(codes == 0, np.nan), errors="coerce") \
-            if obj.map(lambda v: v is None or isinstance(v, (int, float, np.number))
-                       or (isinstance(v, str) and v in letters)).all() else obj.where(codes == 0, np.nan)
+                codes[hit] = len(names)
+        rest = obj.where(~is_letter, np.nan)
+        numeric = rest.map(lambda v: v is None or isinstance(v, (int, float, np.number))).all()
+        s = pd.to_numeric(rest, errors="coerce") if numeric else rest
     for r in ranges:                              # SPSS MISSING VALUES: discrete values (lo == hi) and ranges
         lo, hi = r.get("lo"), r.get("hi")
         label = f"user-missing {_fmt(lo)}" if lo == hi else f"user-missing {_fmt(lo)} thru {_fmt(hi)}"

@@ -1,7 +1,6 @@
 # (2c) Add 3 cross-level interactions
 library(lmerTest) # lmer() with Satterthwaite and Kenward-Roger df, contest1D()
 # Data preparation: derived variables (means over non-missing values)
-# Temporary variables (_mlm<tag>_m<n>), if any, carry a tag computed from this model, so they cannot clash with a column of your data
 Example$hw2 = Example$homework - 2
 Example$CMverb10 = ave(Example$verbal, Example$schoolID, FUN=function(v) mean(v, na.rm=TRUE)) - 10
 Example$WCverb = Example$verbal - ave(Example$verbal, Example$schoolID, FUN=function(v) mean(v, na.rm=TRUE))

@@ -1,7 +1,6 @@
 # (4e) Cluster-MC with unsmushed cross-level interaction
 library(lmerTest) # lmer() with Satterthwaite and Kenward-Roger df, contest1D()
 # Data preparation: derived variables (means over non-missing values)
-# Temporary variables (_mlm<tag>_m<n>), if any, carry a tag computed from this model, so they cannot clash with a column of your data
 Example$CMverb10 = ave(Example$verbal, Example$schoolID, FUN=function(v) mean(v, na.rm=TRUE)) - 10
 Example$WCverb = Example$verbal - ave(Example$verbal, Example$schoolID, FUN=function(v) mean(v, na.rm=TRUE))
 name = lmer(data=Example, REML=TRUE,
