@@ -359,7 +359,6 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
     _compare_cov(cmp, ref, oth, ctx, fold)
     _compare_fit(cmp, ref, oth, ctx)
     _compare_contrasts(cmp, ref, oth, ctx)
-    _uniform_df_noise(cmp)
     emus = list(emulations or [])
     if sas_refit is not None:
         emus.append(sas_emulation(sas_refit))
@@ -369,6 +368,7 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
             e.explain(cmp, lambda res: compare(res, oth, model_effects=model_effects, tolerance=tolerance))
         else:
             _apply_emulation(cmp, e)
+    _uniform_df_noise(cmp)               # after the emulations: rows they explain are not df noise
     if not any(e.source == "sas" for e in emus):
         _flag_sas_candidates(cmp)
     return cmp

@@ -114,7 +114,7 @@ def test_cli_refuses_reml_lrt_with_different_fixed_parts(tmp_path):
 
 @pytest.mark.parametrize("args,code", [
     (["fit", "--formula", "y ~ x + (1 | g)"], "CL001"),                          # no data
-    (["fit", "--formula", "y ~ x + (1 | g)", "--data", "nope.csv"], "DA001"),
+    (["fit", "--formula", "y ~ x + (1 | g)", "--data", "nope.csv"], "IO001"),
     (["fit", "--formula", "y ~ w + (1 | g)", "--data", "{csv}"], "DA002"),
     (["fit", "--formula", "y ~ x + (1 | g)", "--data", "{csv}", "--ddf", "magic"], "CL001"),
     (["fit", "--formula", "y ~ x + (1 | g", "--data", "{csv}"], "MF003"),
