@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 
-
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
