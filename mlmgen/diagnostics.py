@@ -252,7 +252,8 @@ SEVERITIES: dict[str, dict[Severity, str]] = {
               Severity.WARNING: "a slip the reader reads past and says how (a missing ';' or '.', a default "
                                 "written out, a second df method ignored)"},
     "SY002": {Severity.ERROR: "always"},
-    "SY003": {Severity.ERROR: "always"},
+    "SY003": {Severity.ERROR: "a variable the package refuses undeclared (SPSS: neither in BY nor WITH)",
+              Severity.WARNING: "a SAS SUBJECT= variable not in CLASS (valid SAS: the data must be sorted by it)"},
     "SY004": {Severity.ERROR: "a construct that changes the model",
               Severity.WARNING: "a construct that changes only the printed output, or only which rows are "
                                 "used (the reader says which)",
