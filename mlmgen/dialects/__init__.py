@@ -1,6 +1,8 @@
 """The four dialects, listed explicitly. Adding one: a subpackage here, a template, one line below."""
 from __future__ import annotations
 
+import os
+
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from .base import Dialect, ParsedSyntax
 from .lme4 import LME4
@@ -11,19 +13,27 @@ from .stata import Stata
 DIALECTS: dict[str, Dialect] = {"sas": SAS(), "lme4": LME4(), "stata": Stata(), "spss": SPSS()}
 
 _ALIASES = {alias: d.name for d in DIALECTS.values() for alias in (d.name,) + d.aliases}
-_EXTENSIONS = {".sas": "sas", ".r": "lme4", ".do": "stata", ".ado": "stata", ".sps": "spss", ".spv": "spss"}
+_EXTENSIONS = {ext: d.name for d in DIALECTS.values() for ext in d.extensions}
 
 
 def get_dialect(name: str) -> Dialect:
     key = _ALIASES.get(str(name).strip().lower())
     if key is None:
-        raise MlmgenError(Diagnostic("CL001", f"unknown package {name!r}; choose one of sas, lme4 (or r), stata, spss",
+        raise MlmgenError(Diagnostic("CL001", f"unknown package {name!r}; choose one of {package_choices()}",
                                      Severity.ERROR, Location(field="--to/--from")))
     return DIALECTS[key]
 
 
+def package_choices(extra: tuple[str, ...] = ()) -> str:
+    """The packages as the command line accepts them, for messages and help: `sas, lme4 (or r), ...`."""
+    out = []
+    for d in DIALECTS.values():
+        others = [a for a in d.aliases if a != d.name]
+        out.append(f"{d.name} (or {others[0]})" if others else d.name)
+    return ", ".join(out + list(extra))
+
+
 def dialect_for_extension(path: str) -> str | None:
-    import os
     return _EXTENSIONS.get(os.path.splitext(path)[1].lower())
 
 
@@ -41,4 +51,4 @@ def guess_dialect(text: str, path: str | None = None) -> str | None:
     return dialect_for_extension(path) if path else None
 
 
-__all__ = ["DIALECTS", "Dialect", "ParsedSyntax", "get_dialect", "guess_dialect", "dialect_for_extension"]
+__all__ = ["DIALECTS", "Dialect", "package_choices", "ParsedSyntax", "get_dialect", "guess_dialect", "dialect_for_extension"]

@@ -4,61 +4,56 @@ A dialect renders a `Model` through its Jinja2 template (`templates/<name>.j2`),
 which decides every setting (the template only prints); parses the package's syntax back into a `Model`
 (`ParsedSyntax`, with the location of every piece and what was written explicitly); and reads the
 package's printed output into a `FitResult`.
+
+Module layers (no cycles, checked by tests/test_import_graph.py): `lexing.py`, `outputtext.py`, `names.py`,
+`escape.py` and `dialects/common.py` take a `Facts` object and never import the registry; a package's modules
+import its `facts.py`; `dialects/__init__.py` (the registry) imports the packages; the commands, `render.py`,
+`translate.py`, `samemodel.py`, `lint/` etc. look packages up in the registry.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import re
+import unicodedata
 
-from ..diagnostics import Diagnostic, Location
+from ..diagnostics import Diagnostic, Location, Severity
+from ..lexing import ParsedSyntax
 from ..model import Model
 
 
-@dataclass
-class ParsedSyntax:
-    """A package's syntax read back: the model (None if unreadable), diagnostics, and where things are.
-
-    `locations` keys: "outcome", "cluster", "data", "method", "covariance", "ddf", "fixed:<key>" (key = sorted
-    factors joined by ':'), "random:Intercept", "random:<slope>", "contrast:<label>", "command" (the whole
-    model statement). `explicit` says which settings were written rather than left to the package default:
-    keys "method", "covariance", "ddf". `data` is the data-set name as written (case kept)."""
-
-    dialect: str
-    text: str
-    file: str | None = None
-    model: Model | None = None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    locations: dict[str, Location] = field(default_factory=dict)
-    explicit: dict[str, bool] = field(default_factory=dict)
-    data: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.model is not None and not any(d.severity.value == "error" and d.code in ("SY001",)
-                                                  for d in self.diagnostics)
-
-
-class Dialect:
-    """Base class; subclasses set the table attributes and implement the three translations."""
+class Facts:
+    """Everything mlmgen knows about one package, in one place: `<pkg>/facts.py` subclasses this and sets the
+    attributes; shared code reads them from the dialect object (`DIALECTS[name]`, which is also a `Facts`), or
+    a package's own modules from `<pkg>/facts.FACTS`. No shared module names a package."""
 
     name: str = ""
     title: str = ""
     extension: str = ""
+    extensions: tuple[str, ...] = ()       # file extensions that mark this package's syntax (lower case)
     template: str = ""
     aliases: tuple[str, ...] = ()
     case_sensitive: bool = True
+    # defaults the package uses when a snippet does not say (what its reader starts from)
+    default_method: str = "reml"
+    default_covariance: str = "vc"
+    default_ddf: str = "satterthwaite"
+    # identifier rules (names.py, PT005): length in bytes, pattern, the pattern in words, reserved names
+    max_name_length: int = 32
+    name_pattern: str = r"[A-Za-z_][A-Za-z0-9_]*"
+    name_pattern_text: str = "a letter or _ followed by letters, digits or _"
+    reserved_names: frozenset = frozenset()
     # one line of comment: text between `comment_open` and `comment_close`; `comment_unsafe` maps each
     # character sequence that would end the comment (or join the next line, or expand a macro) to a
     # harmless spelling. Used for the notes mlmgen writes at the top of translated code.
     comment_open: str = "# "
     comment_close: str = ""
     comment_unsafe: tuple[tuple[str, str], ...] = ()
+    comment_ends: tuple[str, ...] = ()     # sequences that end a comment mid-line (refused in titles, NM002)
+    # regular expressions that mark this package's printed output (outputs.guess_output_package)
+    output_signs: tuple[str, ...] = ()
 
     def comment(self, text: str) -> str:
         """`text` as one comment line of this package (line breaks and control characters become spaces,
         `comment_unsafe` sequences are respelled, so the line can never end early or run code)."""
-        import unicodedata
         body = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
         for seq, safe in self.comment_unsafe:
             body = body.replace(seq, safe)
@@ -67,18 +62,60 @@ class Dialect:
             body = body[:-len(self.comment_close.strip())].rstrip()
         return (self.comment_open + body + self.comment_close).rstrip()
 
+    # ---- names (PT005)
+    def identifier_problems(self, name: str) -> list[str]:
+        """Every rule of this package that `name` breaks, in words."""
+        out = []
+        if not name:
+            return [f"an empty name cannot be written in {self.title}"]
+        if len(name.encode("utf-8")) > self.max_name_length:
+            out.append(f"{self.title} names have at most {self.max_name_length} characters ({name!r} has {len(name)})")
+        if not re.fullmatch(self.name_pattern, name):
+            out.append(f"{self.title} names must match {self.name_pattern_text} ({name!r} does not)")
+        reserved = {self.case_key(r) for r in self.reserved_names}
+        if self.case_key(name) in reserved:
+            out.append(f"{name!r} is a reserved name in {self.title}")
+        return out
+
+    def check_identifier(self, name: str, role: str = "variable", location: Location | None = None) -> list[Diagnostic]:
+        """PT005 diagnostics (errors) for every rule of this package that `name` breaks."""
+        return [Diagnostic("PT005", f"{role} name {name!r} cannot be written in {self.title}: {p}",
+                           Severity.ERROR, location or Location(field=role))
+                for p in self.identifier_problems(name)]
+
+    # ---- labels and titles in generated code (escape.py, NM002)
+    def string_literal(self, text: str) -> str:
+        """`text` (already checked by `string_problems`) as a string literal of this package."""
+        raise NotImplementedError(f"{self.title}: string literals are not defined")
+
+    def string_problems(self, text: str) -> list[str]:
+        """Why `text` cannot be written inside a string literal (beyond control characters), in words."""
+        return []
+
+    def comment_problems(self, text: str) -> list[str]:
+        """Why `text` cannot be written inside a one-line comment (beyond control characters), in words."""
+        return [f"it contains {seq}, which would end the comment" for seq in self.comment_ends if seq in text]
+
+    def case_key(self, name: str) -> str:
+        """How this package compares names: folded to upper case when it ignores case."""
+        return name if self.case_sensitive else name.upper()
+
+
+class Dialect(Facts):
+    """A package's facts plus its three translations; `<pkg>/__init__.py` subclasses its facts and this."""
+
     def context(self, model: Model, data_prep: bool = False) -> dict:
         raise NotImplementedError(f"{self.title}: rendering is not implemented")
-
-    def render(self, model: Model, data_prep: bool = False) -> str:
-        from ..render import render
-        return render(model, self.name, data_prep=data_prep)
 
     def parse_syntax(self, text: str, file: str | None = None) -> ParsedSyntax:
         raise NotImplementedError(f"{self.title}: reading syntax is not implemented")
 
     def parse_output(self, text: str, file: str | None = None):
         raise NotImplementedError(f"{self.title}: reading printed output is not implemented")
+
+    def split_output(self, text: str, file: str | None) -> list[str] | None:
+        """One printed output holding several models cut into one piece per model (None: not supported)."""
+        return None
 
     def sniff(self, text: str) -> float:
         """How much `text` looks like this package's syntax, 0..1 (for --from auto)."""

@@ -1,0 +1,39 @@
+"""R lme4/lmerTest: every fact shared code needs about R (sources in docs/package-conventions.md).
+
+Names: letters, digits, `.` and `_`, starting with a letter or with `.` not followed by a digit; case-sensitive;
+reserved words (`if`, `function`, `TRUE`, `NA`, ...) are not syntactic names; mlmgen writes no backtick-quoted
+names. Strings: double quotes with `\\` and `"` escaped. Comments `#` run to the end of the line.
+"""
+from __future__ import annotations
+
+from ..base import Facts
+
+
+class LME4Facts(Facts):
+    name = "lme4"
+    title = "R lme4/lmerTest"
+    extension = ".R"
+    extensions = (".r",)
+    template = "lme4.j2"
+    aliases = ("r", "lme4", "lmer", "lmertest")
+    case_sensitive = True
+    default_method = "reml"
+    default_covariance = "un"
+    default_ddf = "satterthwaite"
+    max_name_length = 10000
+    name_pattern = r"(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*"
+    name_pattern_text = "a letter (or . not followed by a digit) followed by letters, digits, . or _"
+    reserved_names = frozenset({"if", "else", "repeat", "while", "function", "for", "in", "next", "break", "TRUE",
+                                "FALSE", "NULL", "Inf", "NaN", "NA", "NA_integer_", "NA_real_", "NA_character_",
+                                "NA_complex_"})
+    comment_open = "# "
+    comment_close = ""
+    output_signs = (r"Linear mixed model fit by", r"REML criterion at convergence", r"Random effects:",
+                    r"Number of obs: \d+, groups:", r"\(Intercept\)", r"Std\.Dev\.", r"lmerMod",
+                    r"^\s*\"?grp\"?,\"?var1\"?|^\s*grp\s+var1\s+var2", r"Pr\(>\|t\|\)")
+
+    def string_literal(self, text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+FACTS = LME4Facts()

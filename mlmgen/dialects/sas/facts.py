@@ -1,0 +1,44 @@
+"""SAS PROC MIXED: every fact shared code needs about SAS (sources in docs/package-conventions.md).
+
+Names (VALIDVARNAME=V7): 1-32 characters, first a letter or `_`, then letters, digits, `_`; case-insensitive;
+`_N_`, `_ERROR_`, `_ALL_`, ... are reserved, and PROC MIXED reserves `INTERCEPT`/`INT` in MODEL/RANDOM lists.
+Strings: double quotes with `"` doubled; with a macro trigger (`&`, `%`) single quotes with `'` doubled,
+because SAS resolves macro references inside double quotes only. Comments `/* ... */` do not nest.
+"""
+from __future__ import annotations
+
+from ..base import Facts
+
+
+class SASFacts(Facts):
+    name = "sas"
+    title = "SAS PROC MIXED"
+    extension = ".sas"
+    extensions = (".sas",)
+    template = "sas.j2"
+    aliases = ("sas",)
+    case_sensitive = False
+    default_method = "reml"
+    default_covariance = "vc"
+    default_ddf = "containment"
+    max_name_length = 32
+    name_pattern = r"[A-Za-z_][A-Za-z0-9_]*"
+    name_pattern_text = "a letter or _ followed by letters, digits or _"
+    reserved_names = frozenset({"_N_", "_ERROR_", "_ALL_", "_NUMERIC_", "_CHARACTER_", "_TEMPORARY_", "_INFILE_",
+                                "_IORC_", "_MSG_", "_CMD_", "_LAST_", "_NULL_", "_DATA_", "INTERCEPT", "INT"})
+    comment_open = "/* "
+    comment_close = " */"
+    comment_unsafe = (("*/", "* /"), ("/*", "/ *"))          # /* */ comments do not nest
+    comment_ends = ("*/",)
+    output_signs = (r"Covariance Parameter Estimates", r"Solution for Fixed Effects", r"Cov Parm",
+                    r"The Mixed Procedure", r"-2 Res Log Likelihood", r"\bUN\(\d,\d\)", r"Pr\s*>\s*\|?t\|?",
+                    r"^\s*\"?CovParm\"?,", r"Estimated G Correlation Matrix",
+                    r"^\s*\"?Effect\"?,\s*\"?Estimate\"?,\s*\"?StdErr")
+
+    def string_literal(self, text: str) -> str:
+        if "&" in text or "%" in text:
+            return "'" + text.replace("'", "''") + "'"
+        return '"' + text.replace('"', '""') + '"'
+
+
+FACTS = SASFacts()

@@ -1,0 +1,41 @@
+"""SPSS MIXED: every fact shared code needs about SPSS (sources in docs/package-conventions.md).
+
+Names: 1-64 bytes, first a letter or `@` (`#` scratch and `$` system variables are refused), then letters,
+digits, `_`, `@`, `#`, `$`; may not end in `.` or `_`; reserved ALL AND BY EQ GE GT LE LT NE NOT OR TO WITH;
+case-insensitive. mlmgen also refuses `.` inside SPSS names because `.` ends a command at the end of a line.
+Strings: double quotes with `"` doubled. Comments `* ... .`.
+"""
+from __future__ import annotations
+
+from ..base import Facts
+
+
+class SPSSFacts(Facts):
+    name = "spss"
+    title = "SPSS MIXED"
+    extension = ".sps"
+    extensions = (".sps", ".spv")
+    template = "spss.j2"
+    aliases = ("spss",)
+    case_sensitive = False
+    default_method = "reml"
+    default_covariance = "vc"
+    default_ddf = "satterthwaite"
+    max_name_length = 64
+    name_pattern = r"[A-Za-z@][A-Za-z0-9_@#$]*(?<![_.])"
+    name_pattern_text = "a letter or @ followed by letters, digits, _, @, # or $, not ending in _"
+    reserved_names = frozenset({"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH",
+                                "INTERCEPT"})
+    comment_open = "* "
+    comment_close = "."                                        # a comment command ends with a period
+    comment_unsafe = (("*/", "* /"), ("/*", "/ *"))
+    comment_ends = ("*/",)
+    output_signs = (r"Estimates of Fixed Effects", r"Estimates of Covariance Parameters", r"Information Criteria",
+                    r"-2 Restricted Log Likelihood", r"Schwarz's Bayesian Criterion", r"\[subject\s*=",
+                    r"UN \(\d,\d\)", r"Wald Z", r"Mixed Model Analysis", r"Type III Tests of Fixed Effects")
+
+    def string_literal(self, text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+
+FACTS = SPSSFacts()

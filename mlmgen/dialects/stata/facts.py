@@ -1,0 +1,56 @@
+"""Stata mixed: every fact shared code needs about Stata (sources in docs/package-conventions.md).
+
+Names: 1-32 characters, letters, digits and `_`, not starting with a digit; case-sensitive; reserved names
+(`_all`, `_b`, `_cons`, `_n`, `byte`, `int`, `if`, `in`, `using`, `with`, ...). Strings: compound double quotes
+`` `"..."' ``. Stata expands macros (`` ` `` and `$`) in every line before it runs it, so both are refused in
+strings and comments; in `//` comments `//`, `///`, `/*` and `*/` are refused (`///` joins the next line).
+"""
+from __future__ import annotations
+
+from ..base import Facts
+
+_MACRO = ("`", "$")
+
+
+class StataFacts(Facts):
+    name = "stata"
+    title = "Stata mixed"
+    extension = ".do"
+    extensions = (".do", ".ado")
+    template = "stata.j2"
+    aliases = ("stata",)
+    case_sensitive = True
+    default_method = "ml"
+    default_covariance = "vc"
+    default_ddf = "none"
+    max_name_length = 32
+    name_pattern = r"[A-Za-z_][A-Za-z0-9_]*"
+    name_pattern_text = "a letter or _ followed by letters, digits or _"
+    reserved_names = frozenset({"_all", "_b", "_coef", "_cons", "_n", "_N", "_pi", "_pred", "_rc", "_se", "_skip",
+                                "byte", "double", "float", "int", "long", "if", "in", "using", "with", "strL"})
+    comment_open = "* "
+    comment_close = ""
+    comment_unsafe = (("///", "/ / /"), ("//", "/ /"), ("/*", "/ *"), ("*/", "* /"), ("`", "'"), ("$", "S"))
+    output_signs = (r"Mixed-effects (REML|ML) regression", r"Random-effects [Pp]arameters", r"_cons\s*\|",
+                    r"var\(Residual\)", r"Log (restricted-)?likelihood\s*=", r"LR test vs\. linear",
+                    r"-{5,}\+-{5,}", r"\blincom\b", r"Random-effects (covariance|correlation) matrix")
+
+    def string_problems(self, text: str) -> list[str]:
+        bad = [f"it contains {c!r}, which starts a Stata macro expansion" for c in _MACRO if c in text]
+        if '"\'' in text:
+            bad.append("it contains \"' (which closes a Stata compound quote)")
+        return bad
+
+    def comment_problems(self, text: str) -> list[str]:
+        bad = []
+        for seq in ("///", "//", "/*", "*/"):
+            if seq in text:
+                bad.append(f"it contains {seq}, which Stata reads as comment or line-join syntax")
+                break
+        return bad + [f"it contains {c!r}, which starts a Stata macro expansion" for c in _MACRO if c in text]
+
+    def string_literal(self, text: str) -> str:
+        return '`"' + text + '"\''
+
+
+FACTS = StataFacts()
