@@ -36,6 +36,9 @@ class Facts:
     default_method: str = "reml"
     default_covariance: str = "vc"
     default_ddf: str = "satterthwaite"
+    short_name: str = ""                   # the package in running text: "SAS", "lme4"
+    method_default_phrase: str = ""         # how the method default is said in PT002's summary (non-REML packages)
+    covariance_note: str = ""               # the syntax always states the covariance (PT001 is not about it)
     # identifier rules (names.py, PT005): length in bytes, pattern, the pattern in words, reserved names
     max_name_length: int = 32
     name_pattern: str = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -96,6 +99,16 @@ class Facts:
         """Why `text` cannot be written inside a one-line comment (beyond control characters), in words."""
         return [f"it contains {seq}, which would end the comment" for seq in self.comment_ends if seq in text]
 
+    def default_method_rule(self, extra: dict, reml_packages: str, others: str) -> str:
+        """Which default method applies to a snippet (PT002's text; `extra` is the reader's `ParsedSyntax.extra`):
+        `reml_packages` names the packages that default to REML, `others` says the rest."""
+        return f"{self.title}: {self.default_method.upper()}; {reml_packages} default to REML" + (
+            f", {others}" if others else "")
+
+    def data_set_name(self, written: str) -> str:
+        """The data-set name in a data reference as written (a file name or `libref.member`)."""
+        return written
+
     def case_key(self, name: str) -> str:
         """How this package compares names: folded to upper case when it ignores case."""
         return name if self.case_sensitive else name.upper()
@@ -116,6 +129,14 @@ class Dialect(Facts):
     def split_output(self, text: str, file: str | None) -> list[str] | None:
         """One printed output holding several models cut into one piece per model (None: not supported)."""
         return None
+
+    def lrt_calls(self, text: str) -> list:
+        """(match, model name, model name) of each likelihood-ratio test of two fits kept as fitted (ES001)."""
+        return []
+
+    def named_fits(self, text: str) -> list[tuple[str, str]]:
+        """(name, text of the fitting command) for every model a snippet fits under a name (ES001)."""
+        return []
 
     def sniff(self, text: str) -> float:
         """How much `text` looks like this package's syntax, 0..1 (for --from auto)."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..base import Dialect
-from . import output, render, syntax
+from . import lrt, output, render, syntax
 from .facts import LME4Facts
 
 
@@ -18,6 +18,12 @@ class LME4(LME4Facts, Dialect):
 
     def split_output(self, text, file=None):
         return output.split_output(text, file)
+
+    def lrt_calls(self, text):
+        return lrt.lrt_calls(text)
+
+    def named_fits(self, text):
+        return lrt.named_fits(text)
 
     def sniff(self, text):
         return syntax.sniff(text)

@@ -16,6 +16,7 @@ class LME4Facts(Facts):
     extensions = (".r",)
     template = "lme4.j2"
     aliases = ("r", "lme4", "lmer", "lmertest")
+    short_name = "lme4"
     case_sensitive = True
     default_method = "reml"
     default_covariance = "un"
@@ -26,6 +27,7 @@ class LME4Facts(Facts):
     reserved_names = frozenset({"if", "else", "repeat", "while", "function", "for", "in", "next", "break", "TRUE",
                                 "FALSE", "NULL", "Inf", "NaN", "NA", "NA_integer_", "NA_real_", "NA_character_",
                                 "NA_complex_"})
+    covariance_note = "lme4's (1 + x | g) is unstructured"
     comment_open = "# "
     comment_close = ""
     output_signs = (r"Linear mixed model fit by", r"REML criterion at convergence", r"Random effects:",

@@ -17,6 +17,7 @@ class SASFacts(Facts):
     extensions = (".sas",)
     template = "sas.j2"
     aliases = ("sas",)
+    short_name = "SAS"
     case_sensitive = False
     default_method = "reml"
     default_covariance = "vc"
@@ -39,6 +40,9 @@ class SASFacts(Facts):
         if "&" in text or "%" in text:
             return "'" + text.replace("'", "''") + "'"
         return '"' + text.replace('"', '""') + '"'
+
+    def data_set_name(self, written: str) -> str:
+        return written.rsplit(".", 1)[1] if "." in written else written      # libref.member: the member
 
 
 FACTS = SASFacts()

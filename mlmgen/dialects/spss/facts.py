@@ -17,6 +17,7 @@ class SPSSFacts(Facts):
     extensions = (".sps", ".spv")
     template = "spss.j2"
     aliases = ("spss",)
+    short_name = "SPSS"
     case_sensitive = False
     default_method = "reml"
     default_covariance = "vc"
@@ -36,6 +37,9 @@ class SPSSFacts(Facts):
 
     def string_literal(self, text: str) -> str:
         return '"' + text.replace('"', '""') + '"'
+
+    def data_set_name(self, written: str) -> str:
+        return written.rsplit(".", 1)[0] if "." in written else written      # Example.sav
 
 
 FACTS = SPSSFacts()

@@ -19,6 +19,7 @@ class StataFacts(Facts):
     extensions = (".do", ".ado")
     template = "stata.j2"
     aliases = ("stata",)
+    short_name = "Stata"
     case_sensitive = True
     default_method = "ml"
     default_covariance = "vc"
@@ -51,6 +52,18 @@ class StataFacts(Facts):
 
     def string_literal(self, text: str) -> str:
         return '`"' + text + '"\''
+
+    method_default_phrase = "Stata's mixed to ML (its xtmixed, before Stata 13, to REML)"
+
+    def default_method_rule(self, extra: dict, reml_packages: str, others: str) -> str:
+        if extra.get("command") == "xtmixed":
+            return ("Stata's xtmixed: REML (xtmixed is the command of Stata 12 and earlier, which fit by REML "
+                    "unless told mle; Stata 13 renamed it mixed and made ML the default)")
+        return ("Stata's mixed: ML (since Stata 13, when xtmixed was renamed mixed; xtmixed fitted by REML); "
+                f"{reml_packages} default to REML")
+
+    def data_set_name(self, written: str) -> str:
+        return written.rsplit(".", 1)[0] if "." in written else written      # Example.dta
 
 
 FACTS = StataFacts()
