@@ -8,6 +8,7 @@ import click
 
 from . import handle_errors, load_model_or_formula, write_files
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from ..dialects import get_dialect
 
 
 def _check_overrides(method: str | None, ddf: str | None) -> None:
@@ -87,5 +88,4 @@ def render_cmd(model_file, formula, to, data_prep, output_dir, force, method, dd
 
 def banner(title: str, dialect: str) -> str:
     """A header line written as a comment in that package's syntax."""
-    return {"sas": f"/* ---- {title} ---- */", "lme4": f"# ---- {title} ----",
-            "stata": f"// ---- {title} ----", "spss": f"* ---- {title} ----."}[dialect]
+    return get_dialect(dialect).banner(title)

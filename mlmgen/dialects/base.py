@@ -37,6 +37,7 @@ class Facts:
     default_covariance: str = "vc"
     default_ddf: str = "satterthwaite"
     short_name: str = ""                   # the package in running text: "SAS", "lme4"
+    language: str = ""                     # the language its syntax is written in: "SAS", "R"
     method_default_phrase: str = ""         # how the method default is said in PT002's summary (non-REML packages)
     covariance_note: str = ""               # the syntax always states the covariance (PT001 is not about it)
     # identifier rules (names.py, PT005): length in bytes, pattern, the pattern in words, reserved names
@@ -108,6 +109,10 @@ class Facts:
     def data_set_name(self, written: str) -> str:
         """The data-set name in a data reference as written (a file name or `libref.member`)."""
         return written
+
+    def banner(self, title: str) -> str:
+        """A header line between renderings (`mlmgen render --to all`), as a comment of this package."""
+        return f"{self.comment_open}---- {title} ----{self.comment_close}"
 
     def case_key(self, name: str) -> str:
         """How this package compares names: folded to upper case when it ignores case."""

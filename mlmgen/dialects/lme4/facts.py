@@ -16,6 +16,7 @@ class LME4Facts(Facts):
     extensions = (".r",)
     template = "lme4.j2"
     aliases = ("r", "lme4", "lmer", "lmertest")
+    language = "R"
     short_name = "lme4"
     case_sensitive = True
     default_method = "reml"

@@ -17,6 +17,7 @@ class SASFacts(Facts):
     extensions = (".sas",)
     template = "sas.j2"
     aliases = ("sas",)
+    language = "SAS"
     short_name = "SAS"
     case_sensitive = False
     default_method = "reml"

@@ -17,6 +17,7 @@ class SPSSFacts(Facts):
     extensions = (".sps", ".spv")
     template = "spss.j2"
     aliases = ("spss",)
+    language = "SPSS"
     short_name = "SPSS"
     case_sensitive = False
     default_method = "reml"

@@ -19,6 +19,7 @@ class StataFacts(Facts):
     extensions = (".do", ".ado")
     template = "stata.j2"
     aliases = ("stata",)
+    language = "Stata"
     short_name = "Stata"
     case_sensitive = True
     default_method = "ml"
@@ -35,6 +36,9 @@ class StataFacts(Facts):
     output_signs = (r"Mixed-effects (REML|ML) regression", r"Random-effects [Pp]arameters", r"_cons\s*\|",
                     r"var\(Residual\)", r"Log (restricted-)?likelihood\s*=", r"LR test vs\. linear",
                     r"-{5,}\+-{5,}", r"\blincom\b", r"Random-effects (covariance|correlation) matrix")
+
+    def banner(self, title: str) -> str:
+        return f"// ---- {title} ----"
 
     def string_problems(self, text: str) -> list[str]:
         bad = [f"it contains {c!r}, which starts a Stata macro expansion" for c in _MACRO if c in text]
