@@ -36,8 +36,6 @@ PENDING = {
     "engine/core.py": 5,
     "engine/criteria.py": 13,
     "engine/ddf.py": 2,
-    "lint/fixes.py": 18,
-    "lint/placement.py": 22,
     "mapping.py": 2,
     "output_settings.py": 8,
     "predictortypes.py": 6,

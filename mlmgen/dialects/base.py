@@ -40,6 +40,13 @@ class Facts:
     language: str = ""                     # the language its syntax is written in: "SAS", "R"
     method_default_phrase: str = ""         # how the method default is said in PT002's summary (non-REML packages)
     covariance_note: str = ""               # the syntax always states the covariance (PT001 is not about it)
+    # how the package writes a setting in the help line of a lint fix (lint/fixes.py): `method_spelling` is
+    # formatted with m (REML/ML), m_low, tf (TRUE for REML); `covariance_spelling` with c (UN/VC), c_low
+    # (un/independent), bar (| or ||); `ddf_spellings` maps a df method to its option
+    method_spelling: str = "{m}"
+    covariance_spelling: str = "{c}"
+    ddf_spellings: dict = {}
+    interaction_operator: str = "*"
     # identifier rules (names.py, PT005): length in bytes, pattern, the pattern in words, reserved names
     max_name_length: int = 32
     name_pattern: str = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -100,6 +107,10 @@ class Facts:
         """Why `text` cannot be written inside a one-line comment (beyond control characters), in words."""
         return [f"it contains {seq}, which would end the comment" for seq in self.comment_ends if seq in text]
 
+    def term_text(self, factors: tuple[str, ...]) -> str:
+        """A fixed term as this package writes it in a model statement (`a*b`)."""
+        return self.interaction_operator.join(factors)
+
     def default_method_rule(self, extra: dict, reml_packages: str, others: str) -> str:
         """Which default method applies to a snippet (PT002's text; `extra` is the reader's `ParsedSyntax.extra`):
         `reml_packages` names the packages that default to REML, `others` says the rest."""
@@ -119,6 +130,47 @@ class Facts:
         return name if self.case_sensitive else name.upper()
 
 
+class PlacementStyle:
+    """Where `mlmgen lint --fix` writes an edit in this package's syntax (used by `lint/placement.py`).
+
+    Each hook gets the shared placer `pl` (its text, reader-masked text, located spans and helpers `pl.edit`,
+    `pl.refuse`, `pl.need`, `pl.span`, `pl.statement_end`) and returns the span edits, or None to let the
+    placer do what most packages do (remove an item with the blanks before it, insert ` item` after the last one).
+    """
+
+    contrasts_positional = False     # contrasts give one coefficient per fixed effect in order (R contest)
+
+    def remove(self, pl, s: int, e: int, code: str):
+        return None
+
+    def after(self, pl, pos: int, item: str, code: str):
+        return None
+
+    def declare(self, pl, names: list[str], code: str) -> list:
+        """Edits declaring variables new to the command (SPSS WITH list)."""
+        return []
+
+    def data_name_start(self, piece: str) -> int:
+        """Where the data-set name starts in the written data reference (SAS keeps the library)."""
+        return 0
+
+    def first_term(self, pl, item: str, code: str):
+        return None
+
+    def first_slope(self, pl, name: str, s: int, e: int, code: str):
+        """The first random slope, added to the random intercept written at [s, e)."""
+        return None
+
+    def setting(self, pl, key: str, edit, text: str, written, code: str) -> list:
+        """Edits writing a setting (`key`: method, covariance, ddf; `text`: `edit.describe(...)`)."""
+        pl.check_spelled(key, edit, text)
+        raise pl.refuse(f"mlmgen does not know where {key} is written in {pl.dialect}")
+
+    def reader_fix(self, pl, diag) -> list:
+        """A reader's fix that is not a located replacement."""
+        return []
+
+
 class Dialect(Facts):
     """A package's facts plus its three translations; `<pkg>/__init__.py` subclasses its facts and this."""
 
@@ -130,6 +182,12 @@ class Dialect(Facts):
 
     def parse_output(self, text: str, file: str | None = None):
         raise NotImplementedError(f"{self.title}: reading printed output is not implemented")
+
+    placement: PlacementStyle = PlacementStyle()
+
+    def mask(self, text: str) -> str:
+        """`text` with comments (and quoted strings where the reader masks them) blanked, same length."""
+        return text
 
     def split_output(self, text: str, file: str | None) -> list[str] | None:
         """One printed output holding several models cut into one piece per model (None: not supported)."""

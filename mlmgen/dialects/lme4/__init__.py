@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 from ..base import Dialect
-from . import lrt, output, render, syntax
+from . import lrt, output, render, statements, syntax
 from .facts import LME4Facts
+from .placement import LME4Placement
 
 
 class LME4(LME4Facts, Dialect):
+    placement = LME4Placement()
+
+    def mask(self, text):
+        return statements.mask(text)[0]
+
     def context(self, model, data_prep=False):
         return render.context(model, data_prep)
 

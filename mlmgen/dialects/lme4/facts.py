@@ -22,6 +22,11 @@ class LME4Facts(Facts):
     default_method = "reml"
     default_covariance = "un"
     default_ddf = "satterthwaite"
+    method_spelling = "REML={tf}"
+    covariance_spelling = "{bar}"
+    ddf_spellings = {"satterthwaite": 'ddf="Satterthwaite"', "kenward-roger": 'ddf="Kenward-Roger"',
+                     "none": 'ddf="lme4"'}
+    interaction_operator = ":"
     max_name_length = 10000
     name_pattern = r"(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*"
     name_pattern_text = "a letter (or . not followed by a digit) followed by letters, digits, . or _"
@@ -34,6 +39,11 @@ class LME4Facts(Facts):
     output_signs = (r"Linear mixed model fit by", r"REML criterion at convergence", r"Random effects:",
                     r"Number of obs: \d+, groups:", r"\(Intercept\)", r"Std\.Dev\.", r"lmerMod",
                     r"^\s*\"?grp\"?,\"?var1\"?|^\s*grp\s+var1\s+var2", r"Pr\(>\|t\|\)")
+
+    def term_text(self, factors: tuple[str, ...]) -> str:
+        if len(factors) == 2 and factors[0] == factors[1]:
+            return f"I({factors[0]}^2)"
+        return ":".join(factors)
 
     def string_literal(self, text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 from ..base import Dialect
-from . import output, render, syntax
+from . import output, render, statements, syntax
 from .facts import SASFacts
+from .placement import SASPlacement
 
 
 class SAS(SASFacts, Dialect):
+    placement = SASPlacement()
+
+    def mask(self, text):
+        return statements.mask(text)[0]
+
     def context(self, model, data_prep=False):
         return render.context(model, data_prep)
 

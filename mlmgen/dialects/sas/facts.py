@@ -23,6 +23,12 @@ class SASFacts(Facts):
     default_method = "reml"
     default_covariance = "vc"
     default_ddf = "containment"
+    method_spelling = "METHOD={m}"
+    covariance_spelling = "TYPE={c}"
+    ddf_spellings = {"satterthwaite": "DDFM=SATTERTHWAITE", "kenward-roger": "DDFM=KENWARDROGER",
+                     "residual": "DDFM=RESIDUAL", "between-within": "DDFM=BETWITHIN", "containment": "DDFM=CONTAIN",
+                     "none": "DDFM=NONE"}
+    interaction_operator = "*"
     max_name_length = 32
     name_pattern = r"[A-Za-z_][A-Za-z0-9_]*"
     name_pattern_text = "a letter or _ followed by letters, digits or _"

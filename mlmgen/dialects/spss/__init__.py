@@ -4,9 +4,15 @@ from __future__ import annotations
 from ..base import Dialect
 from . import output, render, syntax
 from .facts import SPSSFacts
+from .placement import SPSSPlacement
 
 
 class SPSS(SPSSFacts, Dialect):
+    placement = SPSSPlacement()
+
+    def mask(self, text):
+        return syntax.mask(text)[0]
+
     def context(self, model, data_prep=False):
         return render.context(model, data_prep)
 

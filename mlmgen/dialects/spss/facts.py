@@ -23,6 +23,12 @@ class SPSSFacts(Facts):
     default_method = "reml"
     default_covariance = "vc"
     default_ddf = "satterthwaite"
+    method_spelling = "/METHOD = {m}"
+    covariance_spelling = "COVTYPE({c})"
+    ddf_spellings = {"satterthwaite": "/CRITERIA = DFMETHOD(SATTERTHWAITE)",
+                     "residual": "/CRITERIA = DFMETHOD(RESIDUAL)",
+                     "kenward-roger": "/CRITERIA = DFMETHOD(KENWARDROGER)"}
+    interaction_operator = "*"
     max_name_length = 64
     name_pattern = r"[A-Za-z@][A-Za-z0-9_@#$]*(?<![_.])"
     name_pattern_text = "a letter or @ followed by letters, digits, _, @, # or $, not ending in _"

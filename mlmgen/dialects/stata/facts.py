@@ -25,6 +25,12 @@ class StataFacts(Facts):
     default_method = "ml"
     default_covariance = "vc"
     default_ddf = "none"
+    method_spelling = "{m_low}"
+    covariance_spelling = "covariance({c_low})"
+    ddf_spellings = {"satterthwaite": "dfmethod(satterthwaite)", "kenward-roger": "dfmethod(kroger)",
+                     "residual": "dfmethod(residual)", "between-within": "dfmethod(repeated)",
+                     "none": "(no dfmethod())"}
+    interaction_operator = "#"
     max_name_length = 32
     name_pattern = r"[A-Za-z_][A-Za-z0-9_]*"
     name_pattern_text = "a letter or _ followed by letters, digits or _"
@@ -36,6 +42,9 @@ class StataFacts(Facts):
     output_signs = (r"Mixed-effects (REML|ML) regression", r"Random-effects [Pp]arameters", r"_cons\s*\|",
                     r"var\(Residual\)", r"Log (restricted-)?likelihood\s*=", r"LR test vs\. linear",
                     r"-{5,}\+-{5,}", r"\blincom\b", r"Random-effects (covariance|correlation) matrix")
+
+    def term_text(self, factors: tuple[str, ...]) -> str:
+        return "#".join(f"c.{f}" for f in factors)
 
     def banner(self, title: str) -> str:
         return f"// ---- {title} ----"
