@@ -40,6 +40,9 @@ class Facts:
     language: str = ""                     # the language its syntax is written in: "SAS", "R"
     method_default_phrase: str = ""         # how the method default is said in PT002's summary (non-REML packages)
     covariance_note: str = ""               # the syntax always states the covariance (PT001 is not about it)
+    variance_p_one_sided: bool = False      # printed Pr Z of a variance is one-sided (consistency check)
+    unprinted_ddf_note: str = ""            # the default df method when the output does not name one (diff)
+    predictor_type_note: str = ""           # what the syntax shows about a predictor's type (TR002)
     # how the package writes a setting in the help line of a lint fix (lint/fixes.py): `method_spelling` is
     # formatted with m (REML/ML), m_low, tf (TRUE for REML); `covariance_spelling` with c (UN/VC), c_low
     # (un/independent), bar (| or ||); `ddf_spellings` maps a df method to its option

@@ -29,6 +29,10 @@ class SASFacts(Facts):
                      "residual": "DDFM=RESIDUAL", "between-within": "DDFM=BETWITHIN", "containment": "DDFM=CONTAIN",
                      "none": "DDFM=NONE"}
     interaction_operator = "*"
+    predictor_type_note = ("variables not in CLASS are continuous in SAS, so a category coded as numbers is fitted as "
+                           "a number")
+    variance_p_one_sided = True
+    unprinted_ddf_note = "df are SAS's default containment df (the listing prints no DDFM=)"
     max_name_length = 32
     name_pattern = r"[A-Za-z_][A-Za-z0-9_]*"
     name_pattern_text = "a letter or _ followed by letters, digits or _"

@@ -29,6 +29,7 @@ class SPSSFacts(Facts):
                      "residual": "/CRITERIA = DFMETHOD(RESIDUAL)",
                      "kenward-roger": "/CRITERIA = DFMETHOD(KENWARDROGER)"}
     interaction_operator = "*"
+    predictor_type_note = "WITH covariates are continuous in SPSS, so a category coded as numbers is fitted as a number"
     max_name_length = 64
     name_pattern = r"[A-Za-z@][A-Za-z0-9_@#$]*(?<![_.])"
     name_pattern_text = "a letter or @ followed by letters, digits, _, @, # or $, not ending in _"

@@ -31,6 +31,8 @@ class StataFacts(Facts):
                      "residual": "dfmethod(residual)", "between-within": "dfmethod(repeated)",
                      "none": "(no dfmethod())"}
     interaction_operator = "#"
+    predictor_type_note = ("c. and unprefixed main effects are continuous in Stata, so a category coded as numbers is "
+                           "fitted as a number")
     max_name_length = 32
     name_pattern = r"[A-Za-z_][A-Za-z0-9_]*"
     name_pattern_text = "a letter or _ followed by letters, digits or _"
