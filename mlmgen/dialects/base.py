@@ -114,6 +114,19 @@ class Facts:
         """A fixed term as this package writes it in a model statement (`a*b`)."""
         return self.interaction_operator.join(factors)
 
+    # ---- information criteria (engine/criteria.py): how the package counts parameters d, the n in BIC/CAIC/HQIC
+    # and the n* in AICC; which criteria it prints (besides -2LL), in its order
+    criteria_printed: tuple[str, ...] = ("AIC", "BIC")
+
+    def criteria_counts(self, reml: bool, n_obs: float, n_clusters: float, rank_x: float, n_cov: float,
+                        n_cov_effective: float) -> tuple[float, float, float]:
+        """(d, n, n*) for a fit with `n_cov` covariance parameters (`n_cov_effective` not on a boundary)."""
+        return rank_x + n_cov, n_obs, n_obs
+
+    def criteria_rule(self, reml: bool) -> str:
+        """The counting rule in words."""
+        return f"{self.short_name}: d = rank(X) + covariance parameters; n = observations"
+
     def default_method_rule(self, extra: dict, reml_packages: str, others: str) -> str:
         """Which default method applies to a snippet (PT002's text; `extra` is the reader's `ParsedSyntax.extra`):
         `reml_packages` names the packages that default to REML, `others` says the rest."""

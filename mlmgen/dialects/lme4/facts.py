@@ -49,5 +49,12 @@ class LME4Facts(Facts):
     def string_literal(self, text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
+    # logLik df = p + #theta + 1 for REML and ML alike; n = observations; AIC/BIC only
+    criteria_printed = ("logLik", "AIC", "BIC")
+
+    def criteria_rule(self, reml):
+        return ("lme4 (logLik df): d = rank(X) + number of theta + 1 (all parameters, REML or ML); "
+                "n = observations; AIC and BIC only")
+
 
 FACTS = LME4Facts()

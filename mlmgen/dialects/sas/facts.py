@@ -55,5 +55,18 @@ class SASFacts(Facts):
     def data_set_name(self, written: str) -> str:
         return written.rsplit(".", 1)[1] if "." in written else written      # libref.member: the member
 
+    # Fit Statistics / InfoCrit
+    criteria_printed = ("AIC", "AICC", "HQIC", "BIC", "CAIC")
+
+    def criteria_counts(self, reml, n_obs, n_clusters, rank_x, n_cov, n_cov_effective):
+        d = n_cov_effective if reml else n_cov_effective + rank_x
+        return d, n_clusters, max(n_obs - rank_x if reml else n_obs, d + 2.0)
+
+    def criteria_rule(self, reml):
+        est = "REML" if reml else "ML"
+        return (f"SAS {est}: d = {'covariance parameters not on a boundary' if reml else 'rank(X) + covariance parameters not on a boundary'}; "
+                f"BIC, CAIC and HQIC use n = number of subjects (clusters); AICC uses n* = "
+                f"{'N - rank(X)' if reml else 'N'} (at least d + 2)")
+
 
 FACTS = SASFacts()

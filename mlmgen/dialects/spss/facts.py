@@ -49,5 +49,16 @@ class SPSSFacts(Facts):
     def data_set_name(self, written: str) -> str:
         return written.rsplit(".", 1)[0] if "." in written else written      # Example.sav
 
+    # Information Criteria (REML: covariance parms; n = observations, unconfirmed vs N - p)
+    criteria_printed = ("AIC", "AICC", "CAIC", "BIC")
+
+    def criteria_counts(self, reml, n_obs, n_clusters, rank_x, n_cov, n_cov_effective):
+        return (n_cov if reml else n_cov + rank_x), n_obs, n_obs
+
+    def criteria_rule(self, reml):
+        return (("SPSS MIXED: d = covariance parameters" if reml else
+                 "SPSS MIXED: d = rank(X) + covariance parameters (unconfirmed)")
+                + "; n = observations (unconfirmed whether REML uses N - rank(X))")
+
 
 FACTS = SPSSFacts()

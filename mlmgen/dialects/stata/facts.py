@@ -80,5 +80,12 @@ class StataFacts(Facts):
     def data_set_name(self, written: str) -> str:
         return written.rsplit(".", 1)[0] if "." in written else written      # Example.dta
 
+    # estat ic (ML: k = p + cov parms, N = observations; REML count unconfirmed, same rule assumed)
+    criteria_printed = ("ll", "AIC", "BIC", "AICC", "CAIC")
+
+    def criteria_rule(self, reml):
+        return ("Stata estat ic: k = rank(X) + covariance parameters, N = observations"
+                + ("; the count after reml is unconfirmed (assumed the same as ML)" if reml else ""))
+
 
 FACTS = StataFacts()
