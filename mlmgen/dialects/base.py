@@ -40,6 +40,14 @@ class Facts:
     language: str = ""                     # the language its syntax is written in: "SAS", "R"
     method_default_phrase: str = ""         # how the method default is said in PT002's summary (non-REML packages)
     covariance_note: str = ""               # the syntax always states the covariance (PT001 is not about it)
+    # diff (compare.py): the package's name beside its numbers; why its random effects are independent or
+    # correlated by default; what its whole-number df mean when no df method is printed; a note when its
+    # Satterthwaite/Kenward-Roger df use the expected information by default
+    output_name: str = ""
+    independent_note: str = ""
+    unstructured_note: str = ""
+    whole_df_note: str = ""
+    expected_information_note: str = ""
     variance_p_one_sided: bool = False      # printed Pr Z of a variance is one-sided (consistency check)
     unprinted_ddf_note: str = ""            # the default df method when the output does not name one (diff)
     predictor_type_note: str = ""           # what the syntax shows about a predictor's type (TR002)

@@ -28,6 +28,9 @@ class LME4Facts(Facts):
                      "none": 'ddf="lme4"'}
     interaction_operator = ":"
     predictor_type_note = "R fits a factor or character column as categorical (dummy variables) with the same formula"
+    output_name = "R lme4"
+    independent_note = "`||` in the lme4 formula"
+    unstructured_note = "the default of (1 + x | g)"
     max_name_length = 10000
     name_pattern = r"(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*"
     name_pattern_text = "a letter (or . not followed by a digit) followed by letters, digits, . or _"

@@ -33,6 +33,10 @@ class SASFacts(Facts):
                            "a number")
     variance_p_one_sided = True
     unprinted_ddf_note = "df are SAS's default containment df (the listing prints no DDFM=)"
+    output_name = "SAS"
+    independent_note = "SAS's default TYPE=VC"
+    whole_df_note = ("whole numbers: SAS's default containment df (the listing prints no DDFM=; between-within "
+                     "also gives whole numbers)")
     max_name_length = 32
     name_pattern = r"[A-Za-z_][A-Za-z0-9_]*"
     name_pattern_text = "a letter or _ followed by letters, digits or _"

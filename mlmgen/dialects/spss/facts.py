@@ -30,6 +30,8 @@ class SPSSFacts(Facts):
                      "kenward-roger": "/CRITERIA = DFMETHOD(KENWARDROGER)"}
     interaction_operator = "*"
     predictor_type_note = "WITH covariates are continuous in SPSS, so a category coded as numbers is fitted as a number"
+    output_name = "SPSS"
+    independent_note = "SPSS's default COVTYPE(VC)"
     max_name_length = 64
     name_pattern = r"[A-Za-z@][A-Za-z0-9_@#$]*(?<![_.])"
     name_pattern_text = "a letter or @ followed by letters, digits, _, @, # or $, not ending in _"

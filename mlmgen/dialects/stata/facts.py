@@ -33,6 +33,11 @@ class StataFacts(Facts):
     interaction_operator = "#"
     predictor_type_note = ("c. and unprefixed main effects are continuous in Stata, so a category coded as numbers is "
                            "fitted as a number")
+    output_name = "Stata"
+    independent_note = "Stata's default covariance(independent)"
+    expected_information_note = ("observed vs expected information: Stata's dfmethod(satterthwaite) and "
+                                 "dfmethod(kroger) use the expected information by default (eim); SAS and "
+                                 "lmerTest the observed (add `, oim` to Stata's dfmethod() to match)")
     max_name_length = 32
     name_pattern = r"[A-Za-z_][A-Za-z0-9_]*"
     name_pattern_text = "a letter or _ followed by letters, digits or _"
