@@ -12,6 +12,9 @@ from .stata import Stata
 
 DIALECTS: dict[str, Dialect] = {"sas": SAS(), "lme4": LME4(), "stata": Stata(), "spss": SPSS()}
 
+# the package whose printout `mlmgen fit` and `Fit.summary()` show unless told otherwise (R's summary)
+DEFAULT_STYLE = "lme4"
+
 _ALIASES = {alias: d.name for d in DIALECTS.values() for alias in (d.name,) + d.aliases}
 _EXTENSIONS = {ext: d.name for d in DIALECTS.values() for ext in d.extensions}
 
@@ -51,4 +54,4 @@ def guess_dialect(text: str, path: str | None = None) -> str | None:
     return dialect_for_extension(path) if path else None
 
 
-__all__ = ["DIALECTS", "Dialect", "package_choices", "ParsedSyntax", "get_dialect", "guess_dialect", "dialect_for_extension"]
+__all__ = ["DIALECTS", "DEFAULT_STYLE", "Dialect", "package_choices", "ParsedSyntax", "get_dialect", "guess_dialect", "dialect_for_extension"]
