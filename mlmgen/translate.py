@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
-from .dialects import DIALECTS, ParsedSyntax, dialect_for_extension, get_dialect, guess_dialect
+from .dialects import (DIALECTS, ParsedSyntax, dialect_for_extension, get_dialect, guess_dialect,
+                       package_choices)
 
 
 @dataclass
@@ -62,7 +63,7 @@ def detect(text: str, path: str | None, source: str = "auto") -> str:
     name = guess_dialect(text, path)
     if name is None:
         raise MlmgenError(Diagnostic("CL001", "cannot tell which package this syntax is for; give --from "
-                                     "sas|lme4|stata|spss", Severity.ERROR, Location(file=path, field="--from")))
+                                     f"{package_choices('|', aliases=False)}", Severity.ERROR, Location(file=path, field="--from")))
     return name
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
-from ..dialects import DIALECTS
+from ..dialects import DIALECTS, package_choices
 from ..files import check_target, write_atomic
 from . import handle_errors
 
@@ -60,7 +60,7 @@ def parse_file(path: str, package: str | None = None):
         name = dialect_for_extension(path)
     if name is None:
         raise _input_error("CL001", f"cannot tell which package {path} is written for; use --package "
-                                    f"sas|lme4|stata|spss", path)
+                                    f"{package_choices('|', aliases=False)}", path)
     dialect = get_dialect(name)
     try:
         return dialect.parse_syntax(text, path)

@@ -27,13 +27,14 @@ def get_dialect(name: str) -> Dialect:
     return DIALECTS[key]
 
 
-def package_choices(extra: tuple[str, ...] = ()) -> str:
-    """The packages as the command line accepts them, for messages and help: `sas, lme4 (or r), ...`."""
+def package_choices(sep: str = ", ", aliases: bool = True) -> str:
+    """The packages as the command line accepts them, for messages and help: `sas, lme4 (or r), ...`
+    (`aliases=False`: the names only)."""
     out = []
     for d in DIALECTS.values():
         others = [a for a in d.aliases if a != d.name]
-        out.append(f"{d.name} (or {others[0]})" if others else d.name)
-    return ", ".join(out + list(extra))
+        out.append(f"{d.name} (or {others[0]})" if others and aliases else d.name)
+    return sep.join(out)
 
 
 def dialect_for_extension(path: str) -> str | None:
