@@ -27,12 +27,16 @@ ALLOWED = {
 
 # module: constants still naming a package (moving them into the dialects is remaining work of issue 11)
 PENDING = {
-    "commands/diff.py": 2,
+    # the `diff` explanations of numerical accuracy (lmerTest's numerical df, lme4's optimizer, SAS's early stop,
+    # SPSS's two-sided Pr Z): a package-emulation hook was being added here in parallel
     "compare.py": 7,
-    "data.py": 6,
+    "commands/diff.py": 2,        # EMULATIONS keyed by package (the same hook)
+    "data.py": 6,                 # data-file formats named after packages (.dta, .sas7bdat, .sav); edited in parallel
+    # algorithm variants named after the package whose computation they reproduce ("lmertest" information and
+    # F df, "sas" F df): a rename inside the engine, not a dialect fact; engine/ was being edited in parallel
     "engine/core.py": 5,
     "engine/ddf.py": 2,
-    "report/__init__.py": 15,
+    "report/__init__.py": 15,     # format_fit's dispatch and the side-by-side table; report/ edited in parallel
 }
 
 
