@@ -39,7 +39,8 @@ class Facts:
     short_name: str = ""                   # the package in running text: "SAS", "lme4"
     language: str = ""                     # the language its syntax is written in: "SAS", "R"
     method_default_phrase: str = ""         # how the method default is said in PT002's summary (non-REML packages)
-    covariance_note: str = ""               # the syntax always states the covariance (PT001 is not about it)
+    covariance_in_syntax: bool = False      # its syntax always states the random-effect covariance (no PT001)
+    covariance_note: str = ""               # what its syntax means for the covariance, said in PT001 messages
     # diff (compare.py): the package's name beside its numbers; why its random effects are independent or
     # correlated by default; what its whole-number df mean when no df method is printed; a note when its
     # Satterthwaite/Kenward-Roger df use the expected information by default

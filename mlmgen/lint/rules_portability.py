@@ -59,7 +59,8 @@ def implicit_covariance_structure(p: ParsedSyntax, ctx: LintContext) -> None:
         independent structure explicitly if that is what you mean. Mechanical: the structure of the
         reference model or of the other snippets, otherwise unstructured.
     """
-    if p.dialect not in PACKAGES or DIALECTS[p.dialect].covariance_note or p.explicit.get("covariance") is not False:
+    if (p.dialect not in PACKAGES or DIALECTS[p.dialect].covariance_in_syntax
+            or p.explicit.get("covariance") is not False):
         return
     if p.model.random.q < 2:
         return
@@ -110,7 +111,7 @@ def implicit_estimation_method(p: ParsedSyntax, ctx: LintContext) -> None:
 
 def default_method_rule(p: ParsedSyntax) -> str:
     """Which command's default applies, and which version rule (PT002's text; `p.extra["command"]`)."""
-    reml = [d.short_name for d in DIALECTS.values() if d.default_method == "reml"]
+    reml = sorted(d.short_name for d in DIALECTS.values() if d.default_method == "reml")   # SAS, SPSS and lme4
     reml_packages = ", ".join(reml[:-1]) + " and " + reml[-1] if len(reml) > 1 else "".join(reml)
     others = ", ".join(d.method_default_phrase for d in DIALECTS.values() if d.method_default_phrase)
     return DIALECTS[p.dialect].default_method_rule(p.extra, reml_packages, others)

@@ -37,6 +37,7 @@ class LME4Facts(Facts):
     reserved_names = frozenset({"if", "else", "repeat", "while", "function", "for", "in", "next", "break", "TRUE",
                                 "FALSE", "NULL", "Inf", "NaN", "NA", "NA_integer_", "NA_real_", "NA_character_",
                                 "NA_complex_"})
+    covariance_in_syntax = True                          # (1 + x | g) unstructured, (1 + x || g) independent
     covariance_note = "lme4's (1 + x | g) is unstructured"
     comment_open = "# "
     comment_close = ""
