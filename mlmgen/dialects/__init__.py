@@ -1,4 +1,7 @@
-"""The four dialects, listed explicitly. Adding one: a subpackage here, a template, one line below."""
+"""The registry: the four dialects, listed explicitly, the one place in shared code that names packages.
+
+Adding one: a subpackage here (its facts, translations and placement), a template, one line in `DIALECTS`
+(and its printer in `mlmgen/report/`). Everything else reads the packages from `DIALECTS`."""
 from __future__ import annotations
 
 import os
@@ -15,12 +18,10 @@ DIALECTS: dict[str, Dialect] = {"sas": SAS(), "lme4": LME4(), "stata": Stata(), 
 # the package whose printout `mlmgen fit` and `Fit.summary()` show unless told otherwise (R's summary)
 DEFAULT_STYLE = "lme4"
 
-_ALIASES = {alias: d.name for d in DIALECTS.values() for alias in (d.name,) + d.aliases}
-_EXTENSIONS = {ext: d.name for d in DIALECTS.values() for ext in d.extensions}
-
 
 def get_dialect(name: str) -> Dialect:
-    key = _ALIASES.get(str(name).strip().lower())
+    aliases = {alias: d.name for d in DIALECTS.values() for alias in (d.name,) + d.aliases}
+    key = aliases.get(str(name).strip().lower())
     if key is None:
         raise MlmgenError(Diagnostic("CL001", f"unknown package {name!r}; choose one of {package_choices()}",
                                      Severity.ERROR, Location(field="--to/--from")))
@@ -38,7 +39,8 @@ def package_choices(sep: str = ", ", aliases: bool = True) -> str:
 
 
 def dialect_for_extension(path: str) -> str | None:
-    return _EXTENSIONS.get(os.path.splitext(path)[1].lower())
+    extensions = {ext: d.name for d in DIALECTS.values() for ext in d.extensions}
+    return extensions.get(os.path.splitext(path)[1].lower())
 
 
 def guess_dialect(text: str, path: str | None = None) -> str | None:
