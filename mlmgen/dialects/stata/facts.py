@@ -25,6 +25,7 @@ class StataFacts(Facts):
     default_method = "ml"
     default_covariance = "vc"
     default_ddf = "none"
+    method_default_phrase = "Stata's mixed to ML (its xtmixed, before Stata 13, to REML)"
     method_spelling = "{m_low}"
     covariance_spelling = "covariance({c_low})"
     ddf_spellings = {"satterthwaite": "dfmethod(satterthwaite)", "kenward-roger": "dfmethod(kroger)",
@@ -72,8 +73,6 @@ class StataFacts(Facts):
 
     def string_literal(self, text: str) -> str:
         return '`"' + text + '"\''
-
-    method_default_phrase = "Stata's mixed to ML (its xtmixed, before Stata 13, to REML)"
 
     def default_method_rule(self, extra: dict, reml_packages: str, others: str) -> str:
         if extra.get("command") == "xtmixed":
