@@ -15,10 +15,9 @@ import io
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
-from .results import FitResult, Value
+from .results import Value
 
 _NUM_RE = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d*)?(?:[eE][-+]?\d+)?")
 MISSING = {"", ".", "NA", "<NA>", "NaN", "nan", "-", "—"}

@@ -19,12 +19,14 @@ the settings, the model command); a fix edits only there:
   MODEL to the RANDOM options;
 * a model file (TOML): see `mlmgen.lint.tomledits` (the value of the changed key only).
 
+Each package's part of these rules is its `PlacementStyle` (`mlmgen/dialects/<pkg>/placement.py`), called with
+this placer; what most packages share stays here.
+
 An edit that has no place (a fix that would also have to change a contrast, an R model without
 `summary(m)` for the df method) is not made: `Refusal` says why (FX001).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..diagnostics import Severity
