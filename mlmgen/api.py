@@ -25,6 +25,7 @@ import pandas as pd
 
 from .data import DataReport, load_and_prepare
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
+from .dialects import DEFAULT_STYLE
 from .engine.design import Design, build_design
 from .model import Model, normalise_ddf, normalise_method
 from .results import FitResult
@@ -38,7 +39,7 @@ class Fit:
     data_report: DataReport
     design: Design
 
-    def summary(self, style: str = "lme4") -> str:
+    def summary(self, style: str = DEFAULT_STYLE) -> str:
         """The fit printed as `style` prints it: sas, lme4, stata, spss or json."""
         from .report import format_fit
         return format_fit(self.result, style, model=self.model, data_report=self.data_report,
@@ -52,10 +53,10 @@ class Fit:
                 f"{r.n_clusters} clusters, -2LL {float(r.neg2ll.value):.4f}, {conv}>")
 
     def __str__(self) -> str:
-        return self.summary("lme4")
+        return self.summary(DEFAULT_STYLE)
 
     def _repr_pretty_(self, p, cycle) -> None:  # IPython / Jupyter
-        p.text(self.summary("lme4"))
+        p.text(self.summary(DEFAULT_STYLE))
 
     # ------------------------------------------------------------ effect sizes
     def effects(self) -> dict:

@@ -42,11 +42,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .dialects import DIALECTS
 from .mapping import names_match, resolve_term
 from .results import FitResult, Value, canonical_param
 
-FOLDING = {"sas", "spss"}
-TITLES = {"mlmgen": "mlmgen", "sas": "SAS", "lme4": "R lme4", "stata": "Stata", "spss": "SPSS"}
+FOLDING = {name for name, d in DIALECTS.items() if not d.case_sensitive}
+TITLES = {"mlmgen": "mlmgen", **{name: d.output_name for name, d in DIALECTS.items()}}
 DF_NAMES = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "residual",
             "between-within": "between-within", "containment": "containment", "none": "none (z tests)"}
 
@@ -211,14 +212,13 @@ def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) ->
                                         f"{'; you described ' + ' + '.join(re_ref) if ref.source == 'mlmgen' else ''}"))
     if (ref.covariance_structure == "un" and oth.covariance_structure == "vc" and len(re_oth) > 1
             and not any(k == "model-random" for k, _ in out)):
-        why = {"stata": "Stata's default covariance(independent)", "sas": "SAS's default TYPE=VC",
-               "spss": "SPSS's default COVTYPE(VC)", "lme4": "`||` in the lme4 formula"}.get(oth.source, "")
+        why = DIALECTS[oth.source].independent_note if oth.source in DIALECTS else ""
         out.append(("structure", f"independent vs unstructured random effects: {o} estimated no covariance"
                                  f"{' (' + why + ')' if why else ''}; {you} an unstructured G"))
     if (ref.covariance_structure == "vc" and oth.covariance_structure == "un" and len(re_oth) > 1
             and not any(k == "model-random" for k, _ in out)):
         out.append(("structure", f"unstructured vs independent random effects: {o} estimated the covariance "
-                                 f"of the random effects{' (the default of (1 + x | g))' if oth.source == 'lme4' else ''}"
+                                 f"of the random effects{_unstructured_note(oth.source)}"
                                  f"; {you} independent effects"))
     for a, b in ((oth, ref), (ref, oth)):
         if a.ddf is None and b.ddf in ("satterthwaite", "kenward-roger") and "ddf_recognised" not in a.extra:
@@ -232,12 +232,12 @@ def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) ->
         shown = oth.extra.get("ddf_recognised") or (f"{o} printed z tests (normal p, no df)" if oth.ddf == "none"
                                                     else f"{o} {DF_NAMES.get(oth.ddf, oth.ddf)} df")
         out.append(("ddf", f"a different df method: {shown}; {you} {DF_NAMES.get(ref.ddf, ref.ddf)}"))
-    st = oth if oth.source == "stata" else (ref if ref.source == "stata" else None)
-    if (st is not None and (ref.source == "stata") != (oth.source == "stata")
-            and st.ddf in ("satterthwaite", "kenward-roger") and st.extra.get("information") != "oim"):
-        out.append(("information", "observed vs expected information: Stata's dfmethod(satterthwaite) and "
-                                   "dfmethod(kroger) use the expected information by default (eim); SAS and "
-                                   "lmerTest the observed (add `, oim` to Stata's dfmethod() to match)"))
+    for st, other in ((oth, ref), (ref, oth)):       # a package whose df use the expected information
+        note = DIALECTS[st.source].expected_information_note if st.source in DIALECTS else ""
+        if (note and other.source != st.source and st.ddf in ("satterthwaite", "kenward-roger")
+                and st.extra.get("information") != "oim"):
+            out.append(("information", note))
+            break
     for res_, who in ((oth, o), (ref, r)):
         warn = res_.extra.get("convergence_warnings")
         if warn:
@@ -248,19 +248,25 @@ def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) ->
     return out
 
 
+def _unstructured_note(source: str) -> str:
+    """` (the default of (1 + x | g))` when the package estimates the covariance by default."""
+    note = DIALECTS[source].unstructured_note if source in DIALECTS else ""
+    return f" ({note})" if note else ""
+
+
 def df_rule_from_printed(res: FitResult) -> str | None:
     """The df rule an output's printed df show without data (it names no df method): every df N - p is the
     residual rule; whole-number df (two or more) are a df rule (containment, between-within or residual), not
     Satterthwaite or Kenward-Roger, which give fractional df. None when the df say nothing."""
     dfs = [f.df for f in res.fixed if f.df is not None]
-    if len(dfs) < 2 and not (dfs and res.source == "sas"):
+    whole_note = DIALECTS[res.source].whole_df_note if res.source in DIALECTS else ""
+    if len(dfs) < 2 and not (dfs and whole_note):
         return None
     if res.n_obs and all(abs(d.value - (res.n_obs - len(res.fixed))) < 0.5 for d in dfs):
         return f"residual df (N - p = {res.n_obs - len(res.fixed)})"
     if all(abs(d.value - round(d.value)) < 1e-9 and (d.printed is None or "." not in d.printed) for d in dfs):
-        if res.source == "sas":
-            return ("whole numbers: SAS's default containment df (the listing prints no DDFM=; between-within "
-                    "also gives whole numbers)")
+        if whole_note:
+            return whole_note
         return "whole numbers: a df rule (containment, between-within or residual), not Satterthwaite"
     return None
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from scipy import stats
 
 from .compare import agrees
+from .dialects import DIALECTS
 from .mapping import term_factors
 from .results import ContrastResult, FitResult, FixedEffect, Value
 
@@ -96,8 +97,9 @@ def check_output(res: FitResult, include_struck: bool = False) -> list[Finding]:
         out.append(Finding("DF003" if ok else "DF005", "Z = estimate / SE",
                            f"{label}: Z {c.z.printed or _fmt(c.z.value)} {'is' if ok else 'is NOT'} estimate/SE = "
                            f"{c.estimate.printed}/{c.se.printed} (in [{_fmt(rng[0])}, {_fmt(rng[1])}])", src))
-        if c.p is not None and res.source == "sas":
-            out.append(_sas_pz_check(label, c, src))
+        d = DIALECTS.get(res.source)
+        if c.p is not None and d is not None and d.variance_p_one_sided:
+            out.append(_pz_check(label, c, src, d.short_name))
     out += _gcorr_check(res, src)
     out += _sd_check(res, src)
     out += _corr_check(res, src)
@@ -190,7 +192,9 @@ def _is_variance(c) -> bool:
     return m.startswith("UN(") and m[3] == m[5]
 
 
-def _sas_pz_check(label: str, c, src) -> Finding:
+def _pz_check(label: str, c, src, package: str) -> Finding:
+    """Pr Z of a covariance parameter against Z, for a package that prints a one-sided normal p for variances
+    (and a two-sided one for covariances)."""
     lo, hi = _iv(c.z)
     one = sorted([stats.norm.sf(lo), stats.norm.sf(hi)])
     two = sorted([2 * stats.norm.sf(abs(x)) for x in (lo, hi)])
@@ -198,12 +202,12 @@ def _sas_pz_check(label: str, c, src) -> Finding:
         two = [two[0], 1.0]
     want, other, rule = (one, two, "one-sided") if _is_variance(c) else (two, one, "two-sided")
     ok = _overlap((want[0], want[1]), c.p)
-    msg = (f"{label}: Pr Z {c.p.printed} {'is' if ok else 'is NOT'} SAS's {rule} normal p of Z {c.z.printed} "
+    msg = (f"{label}: Pr Z {c.p.printed} {'is' if ok else 'is NOT'} {package}'s {rule} normal p of Z {c.z.printed} "
            f"({want[0]:.4f} to {want[1]:.4f})")
     if not ok:
         msg += (f"; the {'two' if rule == 'one-sided' else 'one'}-sided p would be {other[0]:.4f} to {other[1]:.4f}"
                 + (" (matches)" if _overlap((other[0], other[1]), c.p) else " (no match either)"))
-    return Finding("DF003" if ok else "DF005", "SAS Pr Z from Z", msg, src)
+    return Finding("DF003" if ok else "DF005", f"{package} Pr Z from Z", msg, src)
 
 
 def _gcorr_check(res: FitResult, src) -> list[Finding]:

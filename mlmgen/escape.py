@@ -7,7 +7,9 @@ Two shapes exist:
 * a comment (`comment_text`): the title everywhere, the contrast label after R `contest1D(...)  # label`
   and Stata `lincom ..., small // label`.
 
-Rules (a character that cannot be written safely is refused, never dropped or replaced):
+Rules (a character that cannot be written safely is refused, never dropped or replaced). Control characters
+are checked here; each package's quoting and its own refusals are in its facts (`string_literal`,
+`string_problems`, `comment_problems` in `mlmgen/dialects/<pkg>/facts.py`):
 
 * every language: control characters (newline, carriage return, tab, NUL, ...) and the Unicode line
   separators U+0085, U+2028, U+2029 are refused: a line break ends a comment and a string;
@@ -26,7 +28,6 @@ from __future__ import annotations
 import unicodedata
 
 from .diagnostics import Diagnostic, Location, Severity
-from .names import DIALECT_TITLES
 
 _LINE_SEPARATORS = {"\u0085": "NEXT LINE (U+0085)", "\u2028": "LINE SEPARATOR (U+2028)",
                     "\u2029": "PARAGRAPH SEPARATOR (U+2029)"}
@@ -54,50 +55,25 @@ def _control_problems(text: str) -> list[str]:
     return out
 
 
-def _problem(dialect: str, what: str, text: str, reason: str, fld: str) -> Diagnostic:
-    return Diagnostic("NM002", f"{what} {text!r} cannot be written safely in {DIALECT_TITLES[dialect]}: {reason}",
+def _problem(facts, what: str, text: str, reason: str, fld: str) -> Diagnostic:
+    return Diagnostic("NM002", f"{what} {text!r} cannot be written safely in {facts.title}: {reason}",
                       Severity.ERROR, Location(field=fld, text=text))
 
 
-_STATA_COMMENT_BANNED = ("///", "//", "/*", "*/")
-_STATA_MACRO = ("`", "$")
-
-
-def quote_string(text: str, dialect: str, fld: str, problems: list[Diagnostic], what: str = "label") -> str:
-    """`text` as a string literal of `dialect`, or '""' after appending NM002 diagnostics to `problems`."""
-    bad = [f"it contains {d}" for d in _control_problems(text)]
-    if dialect == "stata":
-        bad += [f"it contains {c!r}, which starts a Stata macro expansion" for c in _STATA_MACRO if c in text]
-        if '"\'' in text:
-            bad.append("it contains \"' (which closes a Stata compound quote)")
+def quote_string(text: str, facts, fld: str, problems: list[Diagnostic], what: str = "label") -> str:
+    """`text` as a string literal of the package whose `Facts` is `facts`, or '""' after appending NM002
+    diagnostics to `problems`."""
+    bad = [f"it contains {d}" for d in _control_problems(text)] + facts.string_problems(text)
     if bad:
-        problems.extend(_problem(dialect, what, text, b, fld) for b in bad)
+        problems.extend(_problem(facts, what, text, b, fld) for b in bad)
         return '""'
-    if dialect == "sas":
-        if "&" in text or "%" in text:
-            return "'" + text.replace("'", "''") + "'"
-        return '"' + text.replace('"', '""') + '"'
-    if dialect == "spss":
-        return '"' + text.replace('"', '""') + '"'
-    if dialect == "lme4":
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if dialect == "stata":
-        return '`"' + text + '"\''
-    raise ValueError(dialect)
+    return facts.string_literal(text)
 
 
-def comment_text(text: str, dialect: str, fld: str, problems: list[Diagnostic], what: str = "label") -> str:
-    """`text` made safe as the body of a one-line comment of `dialect` (see the module docstring)."""
-    bad = [f"it contains {d}" for d in _control_problems(text)]
-    if dialect in ("sas", "spss") and "*/" in text:
-        bad.append("it contains */, which would end the comment")
-    if dialect == "stata":
-        for seq in _STATA_COMMENT_BANNED:
-            if seq in text:
-                bad.append(f"it contains {seq}, which Stata reads as comment or line-join syntax")
-                break
-        bad += [f"it contains {c!r}, which starts a Stata macro expansion" for c in _STATA_MACRO if c in text]
+def comment_text(text: str, facts, fld: str, problems: list[Diagnostic], what: str = "label") -> str:
+    """`text` made safe as the body of a one-line comment of the package `facts` (see the module docstring)."""
+    bad = [f"it contains {d}" for d in _control_problems(text)] + facts.comment_problems(text)
     if bad:
-        problems.extend(_problem(dialect, what, text, b, fld) for b in bad)
+        problems.extend(_problem(facts, what, text, b, fld) for b in bad)
         return ""
     return text

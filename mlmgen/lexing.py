@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .model import Contrast, Model, RandomPart, Term, validate
@@ -118,17 +119,43 @@ def to_number(text: str) -> float | None:
 
 # ----------------------------------------------------------------------------------------- the builder
 
+@dataclass
+class ParsedSyntax:
+    """A package's syntax read back: the model (None if unreadable), diagnostics, and where things are.
+
+    `locations` keys: "outcome", "cluster", "data", "method", "covariance", "ddf", "fixed:<key>" (key = sorted
+    factors joined by ':'), "random:Intercept", "random:<slope>", "contrast:<label>", "command" (the whole
+    model statement). `explicit` says which settings were written rather than left to the package default:
+    keys "method", "covariance", "ddf". `data` is the data-set name as written (case kept)."""
+
+    dialect: str
+    text: str
+    file: str | None = None
+    model: Model | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    locations: dict[str, Location] = field(default_factory=dict)
+    explicit: dict[str, bool] = field(default_factory=dict)
+    data: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.model is not None and not any(d.severity.value == "error" and d.code in ("SY001",)
+                                                  for d in self.diagnostics)
+
+
 class SyntaxBuilder:
     """Collects one snippet's model pieces with locations and produces a `ParsedSyntax`.
 
+    `facts` is the package's `Facts` (dialects/<pkg>/facts.py): its name, case rule and defaults.
     `method`, `covariance` and `ddf` start at the package's defaults; a reader calls `set_setting(key, value,
     start, end)` when the text writes a setting, which records its location and marks it explicit."""
 
-    def __init__(self, dialect: str, text: str, file: str | None, *, case_sensitive: bool,
-                 method: str, covariance: str, ddf: str):
-        self.dialect = dialect
+    def __init__(self, facts, text: str, file: str | None):
+        self.dialect = facts.name
         self.src = Source(text, file)
-        self.case_sensitive = case_sensitive
+        self.case_sensitive = facts.case_sensitive
+        method, covariance, ddf = facts.default_method, facts.default_covariance, facts.default_ddf
         self.diagnostics: list[Diagnostic] = []
         self.locations: dict[str, Location] = {}
         self.explicit = {"method": False, "covariance": False, "ddf": False}
@@ -267,8 +294,9 @@ class SyntaxBuilder:
         self.locations["command"] = self.loc(start, end)
 
     # ---- result
-    def finish(self):
-        from .dialects.base import ParsedSyntax
+    def finish(self, own_context=None):
+        """The `ParsedSyntax`; `own_context` is the package renderer's `context(model)`, used to report the
+        settings the snippet's own package refuses (see `_own_package_refusals`)."""
         ps = ParsedSyntax(self.dialect, self.src.text, self.src.file, None, self.diagnostics, self.locations,
                           self.explicit, self.data_written, self.extra)
         cmd = self.locations.get("command")
@@ -289,7 +317,7 @@ class SyntaxBuilder:
                     ddf=self.ddf, data=self.data_member, name=self.name)
         try:
             ps.model = validate(Model(contrasts=tuple(contrasts), **base), self.src.file)
-            self._own_package_refusals(ps)
+            self._own_package_refusals(ps, own_context)
             return ps
         except MlmgenError as e:
             first = list(e.diagnostics)
@@ -322,13 +350,14 @@ class SyntaxBuilder:
             self.diagnostics.append(Diagnostic(d.code, d.message, Severity.ERROR, loc))
         return ps
 
-    def _own_package_refusals(self, ps) -> None:
+    def _own_package_refusals(self, ps, own_context) -> None:
         """RN001 when the snippet's own package refuses the settings it writes (lmerTest: Kenward-Roger with
         REML=FALSE; Stata: dfmethod(satterthwaite|kroger) with ML): the command stops with an error there.
         The package's renderer knows these rules; names and labels are the reader's business."""
-        from .dialects import DIALECTS
+        if own_context is None:
+            return
         try:
-            DIALECTS[self.dialect].context(ps.model)
+            own_context(ps.model)
         except MlmgenError as e:
             for d in e.diagnostics:
                 if d.code != "RN001":

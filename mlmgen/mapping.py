@@ -30,7 +30,6 @@ import re
 from .results import Value, canonical_param
 
 INTERCEPT_SPELLINGS = {"intercept", "(intercept)", "_cons", "int", "cons", "constant"}
-CASE_FOLDING = {"sas", "spss"}
 
 
 def is_intercept(name: str) -> bool:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
-from .names import term_key, term_name
+from .terms import term_key, term_name
 from .variables import VariableDef, cycles, raw_source
 
 METHODS = ("reml", "ml")

@@ -21,17 +21,23 @@ import math
 from dataclasses import replace
 
 from .compare import DF_NAMES, TITLES, Setting
+from .dialects import DIALECTS
 from .mapping import names_match, resolve_term
 from .results import FitResult
 
 DDF_ORDER = ("containment", "between-within", "residual", "satterthwaite", "kenward-roger")
-PACKAGE_DEFAULT_DDF = {"sas": "containment", "stata": "none", "spss": "satterthwaite"}
 DF_REL = 1e-5
+
+
+def folds_case(source: str) -> bool:
+    """Whether the package that printed an output ignores the case of names."""
+    d = DIALECTS.get(source)
+    return d is not None and not d.case_sensitive
 
 
 def recognise_ddf(fit, out: FitResult) -> list[str]:
     """The df methods (DDF_ORDER) whose df reproduce every df printed in `out` for `fit`'s model."""
-    fold = out.source in ("sas", "spss")
+    fold = folds_case(out.source)
     terms = list(fit.engine.x_names)
     printed = []
     for f in out.fixed:
@@ -64,8 +70,9 @@ def recognised_reason(out: FitResult, methods: list[str], described: str) -> str
     o = TITLES.get(out.source, out.source)
     example = next((f"{f.term} {f.df.printed or f.df.value}" for f in out.fixed if f.df is not None), "")
     names = " = ".join(DF_NAMES.get(m, m) for m in methods)
-    if out.source == "sas" and "containment" in methods:
-        head = "df are SAS's default containment df (the listing prints no DDFM=)"
+    d = DIALECTS.get(out.source)
+    if d is not None and d.unprinted_ddf_note and d.default_ddf in methods:
+        head = d.unprinted_ddf_note
     else:
         head = f"the {o} df are {names} df (recognised from the printed values)"
     if len(methods) > 1 and not head.startswith(f"the {o} df are {names}"):
@@ -79,7 +86,7 @@ def output_model(model, out: FitResult, settings: list[Setting]):
     changes: dict = {}
     resolved: list[Setting] = []
     names = {s.name for s in settings}
-    fold = out.source in ("sas", "spss")
+    fold = folds_case(out.source)
     if "method" in names and out.method in ("reml", "ml"):
         changes["method"] = out.method
         resolved += [s for s in settings if s.name == "method"]

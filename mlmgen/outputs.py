@@ -1,191 +1,35 @@
-"""Reading printed output: which package printed it, and the small table-reading tools the readers share.
+"""Reading printed output: which package printed it (each package's `output_signs` in its facts), and the
+dispatch to that dialect's `parse_output`.
 
 Every number read from printed output becomes a `Value` that keeps the text it was printed as, so a diff
-knows its printed precision (`Value.half_unit`). Printed forms understood by `number()`:
-
-    12.6370  -0.09509  .000  -.221  7,185  1.2e-05  <.0001  <2e-16  < 2e-16  .  <NA>  NA
-
-`<.0001` / `<2e-16` become the bound with `Value.bound = '<'`; `.`, `NA`, `<NA>` and empty cells are
-missing (None). Significance stars (`***`, `*`, `.`) after R p-values are not numbers.
+knows its printed precision (`Value.half_unit`); the table-reading tools the readers share (`number`,
+`Lines`, `csv_blocks`, ...) are in `outputtext.py` and re-exported here.
 
 `read_output(text, file)` sniffs the package (`sniff_output`) and calls that dialect's `parse_output`.
 """
 from __future__ import annotations
 
-import csv
-import io
-import math
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from .diagnostics import Diagnostic, Location, MlmgenError, Severity, check_input_file
-from .results import FitResult, Value
+from .diagnostics import check_input_file
+from .dialects import DIALECTS, get_dialect, package_choices
+from .outputtext import (MISSING, Lines, check_decimal_point, count, csv_blocks, is_number, join_bounds,
+                         looks_like_csv, number, peel_numbers, split_at, split_cells, strip_markup, two_models,
+                         unreadable)
+from .results import FitResult
 
-_NUM_RE = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d*)?(?:[eE][-+]?\d+)?")
-MISSING = {"", ".", "NA", "<NA>", "NaN", "nan", "-", "—"}
-
-
-def number(text: str | None) -> Value | None:
-    """A printed number as a `Value` (keeps the text), a bound (`<.0001`), or None when missing/not a number."""
-    if text is None:
-        return None
-    t = text.strip().replace("\u2212", "-")
-    if t in MISSING:
-        return None
-    bound = None
-    if t[:1] in "<>":
-        bound = t[0]
-        t = t[1:].strip()
-        if t[:1] == "=":
-            t = t[1:].strip()
-    if not t or not any(ch.isdigit() for ch in t) or not _NUM_RE.fullmatch(t):
-        return None
-    try:
-        x = float(t.replace(",", ""))
-    except ValueError:
-        return None
-    if not math.isfinite(x):          # `1e999`: no package prints an overflowing number; not a value
-        return None
-    return Value(x, t if bound is None else bound + t, bound)
-
-
-def count(text: str) -> int | None:
-    """A printed count (`7,185`, `2287`) as an int; None when it has no digits."""
-    digits = text.replace(",", "").strip()
-    return int(digits) if digits.isdigit() else None
-
-
-def is_number(text: str) -> bool:
-    return number(text) is not None or text.strip() in (".",)
-
-
-_STARS = re.compile(r"^(\*{1,3}|\.)$")
-
-
-def join_bounds(line: str) -> str:
-    """`< 2e-16` -> `<2e-16` so that a bound stays one token."""
-    return re.sub(r"<\s+(?=[.\d])", "<", line)
-
-
-def peel_numbers(tokens: list[str], count: int | None = None, allow_missing: bool = True,
-                 drop_stars: bool = True) -> tuple[list[str], list[str]]:
-    """Split tokens into (label tokens, numeric tokens taken from the right).
-
-    Takes at most `count` numeric tokens (all if None); `.` counts as a missing number when allowed."""
-    toks = list(tokens)
-    if drop_stars:   # R significance codes; never for SAS, where `.` is a missing value
-        while toks and _STARS.match(toks[-1]):
-            toks.pop()
-    nums: list[str] = []
-    while toks and (count is None or len(nums) < count):
-        t = toks[-1]
-        if number(t) is not None or (allow_missing and t in (".", "NA", "<NA>")):
-            nums.insert(0, toks.pop())
-        else:
-            break
-    return toks, nums
-
-
-def split_cells(line: str) -> list[str]:
-    """Cells of a printed table row: tab-separated when there are tabs, else runs of 2+ spaces."""
-    if "\t" in line:
-        return [c.strip() for c in line.rstrip("\n").split("\t")]
-    return [c for c in re.split(r"\s{2,}", line.strip())]
-
-
-def strip_markup(text: str) -> tuple[str, bool]:
-    """Remove HTML/markdown markup from a transcribed cell; report whether it was struck through."""
-    struck = bool(re.search(r"<del>|<s>|~~", text))
-    t = re.sub(r"</?(del|s|b|i|em|strong|sup|sub)>", "", text)
-    t = t.replace("~~", "").replace("**", "")
-    return t.strip(), struck
-
-
-def looks_like_csv(text: str) -> bool:
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if len(lines) < 2:
-        return False
-    first = lines[0]
-    return first.count(",") >= 1 and "\t" not in first and (first.startswith('"') or "," in lines[1])
-
-
-def csv_blocks(text: str) -> list[list[tuple[int, list[str]]]]:
-    """CSV text as blocks (separated by blank lines) of (line number, cells)."""
-    blocks: list[list[tuple[int, list[str]]]] = []
-    cur: list[tuple[int, list[str]]] = []
-    for i, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or not line.strip(",").strip():
-            if cur:
-                blocks.append(cur)
-                cur = []
-            continue
-        cells = next(csv.reader(io.StringIO(line)))
-        cur.append((i, [c.strip() for c in cells]))
-    if cur:
-        blocks.append(cur)
-    return blocks
-
-
-@dataclass
-class Lines:
-    """The lines of an output with 1-based numbering and a cursor, for readers that scan forward."""
-
-    text: str
-    file: str | None = None
-    lines: list[str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.lines = self.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-
-    def __len__(self) -> int:
-        return len(self.lines)
-
-    def __getitem__(self, i: int) -> str:
-        return self.lines[i]
-
-    def loc(self, i: int, text: str | None = None) -> Location:
-        return Location(file=self.file, line=i + 1, col=1, text=text if text is not None else self.lines[i].strip())
-
-    def find(self, pattern: str, start: int = 0, flags: int = re.I) -> int | None:
-        rx = re.compile(pattern, flags)
-        for i in range(start, len(self.lines)):
-            if rx.search(self.lines[i]):
-                return i
-        return None
-
-
-def unreadable(message: str, file: str | None, line: int | None = None, text: str | None = None,
-               code: str = "OU001", fix: str | None = None) -> MlmgenError:
-    from .diagnostics import Fix
-    return MlmgenError(Diagnostic(code, message, Severity.ERROR,
-                                  Location(file=file, line=line, col=1 if line else None, text=text),
-                                  Fix(fix) if fix else None))
-
-
-# ---------------------------------------------------------------- which package printed it
-
-_SIGNS = {
-    "sas": [r"Covariance Parameter Estimates", r"Solution for Fixed Effects", r"Cov Parm", r"The Mixed Procedure",
-            r"-2 Res Log Likelihood", r"\bUN\(\d,\d\)", r"Pr\s*>\s*\|?t\|?", r"^\s*\"?CovParm\"?,",
-            r"Estimated G Correlation Matrix", r"^\s*\"?Effect\"?,\s*\"?Estimate\"?,\s*\"?StdErr"],
-    "lme4": [r"Linear mixed model fit by", r"REML criterion at convergence", r"Random effects:",
-             r"Number of obs: \d+, groups:", r"\(Intercept\)", r"Std\.Dev\.", r"lmerMod",
-             r"^\s*\"?grp\"?,\"?var1\"?|^\s*grp\s+var1\s+var2", r"Pr\(>\|t\|\)"],
-    "stata": [r"Mixed-effects (REML|ML) regression", r"Random-effects [Pp]arameters", r"_cons\s*\|",
-              r"var\(Residual\)", r"Log (restricted-)?likelihood\s*=", r"LR test vs\. linear",
-              r"-{5,}\+-{5,}", r"\blincom\b", r"Random-effects (covariance|correlation) matrix"],
-    "spss": [r"Estimates of Fixed Effects", r"Estimates of Covariance Parameters", r"Information Criteria",
-             r"-2 Restricted Log Likelihood", r"Schwarz's Bayesian Criterion", r"\[subject\s*=",
-             r"UN \(\d,\d\)", r"Wald Z", r"Mixed Model Analysis", r"Type III Tests of Fixed Effects"],
-}
+__all__ = ["MISSING", "Lines", "check_decimal_point", "count", "csv_blocks", "is_number", "join_bounds",
+           "looks_like_csv", "number", "peel_numbers", "split_at", "split_cells", "strip_markup", "two_models",
+           "unreadable", "sniff_output", "guess_output_package", "read_output", "read_output_file",
+           "read_output_parts"]
 
 
 def sniff_output(text: str) -> dict[str, int]:
-    """How many signature patterns of each package's printed output occur in `text`."""
+    """How many signature patterns of each package's printed output (`Facts.output_signs`) occur in `text`."""
     out = {}
-    for pkg, pats in _SIGNS.items():
-        out[pkg] = sum(1 for p in pats if re.search(p, text, re.M))
+    for pkg, d in DIALECTS.items():
+        out[pkg] = sum(1 for p in d.output_signs if re.search(p, text, re.M))
     return out
 
 
@@ -198,36 +42,13 @@ def guess_output_package(text: str) -> str | None:
     return best if len(tied) == 1 else None
 
 
-_DECIMAL_COMMA = re.compile(r"[-+\u2212]?(?:\d*,\d{1,2}|\d*,\d{4,}|,\d+)")
-
-
-def check_decimal_point(text: str, file: str | None) -> None:
-    """OU001 when numbers are printed with a decimal comma (`41,621743`, `,359236`: SPSS or Stata in a German
-    or French locale): read as they are, `176,305` would be 176305. Tokens of a table cell only; CSV exports
-    (comma-separated cells) are not checked."""
-    if looks_like_csv(text):
-        return
-    hits = []
-    for i, line in enumerate(text.splitlines(), start=1):
-        for m in re.finditer(r"[^\s]+", line):
-            if _DECIMAL_COMMA.fullmatch(m.group()):
-                hits.append((i, m.start() + 1, m.group()))
-    if len(hits) >= 2:
-        line, col, tok = hits[0]
-        raise MlmgenError(Diagnostic(
-            "OU001", f"numbers are printed with a decimal comma ({tok!r} and {len(hits) - 1} more); mlmgen reads "
-            f"'.' decimals and would misread them (176,305 as 176305)", Severity.ERROR,
-            Location(file=file, line=line, col=col, text=tok), None))
-
-
 def read_output(text: str, file: str | None = None, package: str | None = None) -> FitResult:
     """Read one package's printed output (package sniffed unless given) into a FitResult."""
-    from .dialects import get_dialect
     check_decimal_point(text, file)
     pkg = package or guess_output_package(text)
     if pkg is None:
-        raise unreadable("cannot tell which package printed this output (no SAS, R, Stata or SPSS table "
-                         "titles or headers found)", file, code="OU001",
+        raise unreadable("cannot tell which package printed this output (no table titles or headers of "
+                         f"{package_choices()} found)", file, code="OU001",
                          fix="copy the whole output including table titles, or name the package with --from")
     dialect = get_dialect(pkg)
     res = dialect.parse_output(text, file)
@@ -250,30 +71,10 @@ def read_output_file(path: str | Path, package: str | None = None) -> FitResult:
     return read_output(text, str(p), package)
 
 
-# ---------------------------------------------------------------- a file holding several models
-
-def split_at(text: str, starts: list[int]) -> list[str]:
-    """The text cut at the given 0-based line indices (the first piece also holds the lines before the first
-    start); each piece keeps its line numbers (the lines before it are blank), so diagnostics point at the
-    file's lines."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    cuts = [0] + sorted(starts)[1:] + [len(lines)]
-    return ["\n" * a + "\n".join(lines[a:b]) for a, b in zip(cuts, cuts[1:])]
-
-
-def two_models(file: str | None, what: str, lines: list[int]) -> MlmgenError:
-    """OU001: a file that holds several models but cannot be split safely."""
-    return unreadable(f"this file holds more than one model ({what} at lines {', '.join(str(i + 1) for i in lines)}) "
-                      f"and mlmgen cannot tell where one ends: it would read them as one", file,
-                      lines[1] + 1 if len(lines) > 1 else None, code="OU001",
-                      fix="put each model's output in its own file")
-
-
 def read_output_parts(path: str | Path, package: str | None = None) -> list[FitResult]:
     """Read an output file that may hold several models (two lme4 summaries, two SAS runs, two Stata
     estimations): each model is read on its own, with extra["part"] = (k, n); a file that holds several
     models but cannot be split is OU001, never read as one."""
-    import importlib
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8", errors="replace")
@@ -282,11 +83,8 @@ def read_output_parts(path: str | Path, package: str | None = None) -> list[FitR
     check_decimal_point(text, str(p))
     pkg = package or guess_output_package(text)
     pieces = [text]
-    if pkg in _SIGNS:
-        mod = importlib.import_module(f"mlmgen.dialects.{pkg}.output")
-        split = getattr(mod, "split_output", None)
-        if split is not None and not looks_like_csv(text):
-            pieces = split(text, str(p)) or [text]
+    if pkg in DIALECTS and not looks_like_csv(text):
+        pieces = DIALECTS[pkg].split_output(text, str(p)) or [text]
     if len(pieces) == 1:
         return [read_output(text, str(p), package)]
     out = []

@@ -18,15 +18,13 @@ The cluster variable may be text (it only labels clusters) and is not checked.
 from __future__ import annotations
 
 from .diagnostics import Diagnostic, Fix, Location, Severity
+from .dialects import DIALECTS
 
-# what the syntax of each package shows about a predictor's type
-_SYNTAX_SAYS = {
-    "lme4": "R fits a factor or character column as categorical (dummy variables) with the same formula",
-    "sas": "variables not in CLASS are continuous in SAS, so a category coded as numbers is fitted as a number",
-    "stata": "c. and unprefixed main effects are continuous in Stata, so a category coded as numbers is fitted "
-             "as a number",
-    "spss": "WITH covariates are continuous in SPSS, so a category coded as numbers is fitted as a number",
-}
+
+def _syntax_says(dialect: str) -> str:
+    """What the package's syntax shows about a predictor's type (`Facts.predictor_type_note`)."""
+    d = DIALECTS.get(dialect)
+    return d.predictor_type_note if d and d.predictor_type_note else "the syntax does not show types"
 
 
 def check_types(ps, frame=None, data_file: str | None = None) -> list[Diagnostic]:
@@ -40,7 +38,7 @@ def check_types(ps, frame=None, data_file: str | None = None) -> list[Diagnostic
     if frame is None:
         where = ps.locations.get("command") or Location(file=ps.file, line=1, col=1)
         return [Diagnostic(
-            "TR002", f"types unknown: give --data to check ({_SYNTAX_SAYS.get(ps.dialect, 'the syntax does not show types')}; "
+            "TR002", f"types unknown: give --data to check ({_syntax_says(ps.dialect)}; "
             f"mlmgen reads {', '.join(predictors)} as continuous)", Severity.INFO, where)]
     out = []
     labels = frame.attrs.get("value_labels") or {} if hasattr(frame, "attrs") else {}
@@ -63,7 +61,8 @@ def _column(frame, name: str, dialect: str) -> str | None:
     cols = [str(c) for c in frame.columns]
     if name in cols:
         return name
-    if dialect in ("sas", "spss"):             # names are case-insensitive there
+    d = DIALECTS.get(dialect)
+    if d is not None and not d.case_sensitive:             # names are case-insensitive there
         folded = [c for c in cols if c.upper() == name.upper()]
         if folded:
             return folded[0]

@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from . import shipped
+from .dialects import DIALECTS, get_dialect
 from .model import Model
 
 
@@ -35,12 +36,10 @@ def environment() -> jinja2.Environment:
 
 
 def render(model: Model, dialect: str, data_prep: bool = False) -> str:
-    from .dialects import get_dialect
     d = get_dialect(dialect)
     ctx = d.context(model, data_prep)
     return environment().get_template(d.template).render(**ctx)
 
 
 def render_all(model: Model, data_prep: bool = False) -> dict[str, str]:
-    from .dialects import DIALECTS
     return {name: render(model, name, data_prep) for name in DIALECTS}

@@ -19,6 +19,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .terms import term_key
+
 
 @dataclass(frozen=True)
 class Value:
@@ -138,7 +140,6 @@ class FitResult:
 
     # ------------------------------------------------------------ look-ups
     def fixed_by_key(self) -> dict[tuple[str, ...], FixedEffect]:
-        from .names import term_key
         out = {}
         for fe in self.fixed:
             key = () if fe.term == "Intercept" else term_key(fe.term.split(":"))

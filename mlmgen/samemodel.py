@@ -23,10 +23,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .diagnostics import Severity
+from .dialects import DIALECTS
 from .model import Model
 
-CASE_SENSITIVE = {"sas": False, "spss": False, "lme4": True, "stata": True}
-TITLES = {"sas": "SAS", "lme4": "R", "stata": "Stata", "spss": "SPSS", None: "model"}
+CASE_SENSITIVE = {name: d.case_sensitive for name, d in DIALECTS.items()}
+TITLES = {**{name: d.language for name, d in DIALECTS.items()}, None: "model"}
+
+
+def _case_folding_languages() -> str:
+    """`SAS and SPSS`: the languages that ignore the case of names."""
+    langs = [d.language for d in DIALECTS.values() if not d.case_sensitive]
+    return ", ".join(langs[:-1]) + " and " + langs[-1] if len(langs) > 1 else "".join(langs)
 
 
 @dataclass
@@ -111,7 +118,7 @@ def _names(snips: list[Snippet], values: list[str | None], what: str, aspect: st
             return None
         else:
             diffs.append(Difference(aspect, f"{what} spelled differently: {listing} (same name in "
-                                    f"SAS and SPSS, which ignore case)", material=False))
+                                    f"{_case_folding_languages()}, which ignore case)", material=False))
         return given[0][1]
     diffs.append(Difference(aspect, f"{what} differs: {listing}"))
     return None
@@ -226,7 +233,7 @@ def _term_sets(ok, lists, what, aspect, diffs, agree, plural) -> None:
             listing = "; ".join(f"{':'.join(v)} in {lab}" for lab, v in have.items())
             diffs.append(Difference(aspect, f"{what} spelled differently: {listing}"
                                     + (f" (case matters in {', '.join(sorted({TITLES[s.dialect] for s in sens}))})"
-                                       if sens else " (SAS and SPSS ignore case)"), material=bool(sens)))
+                                       if sens else f" ({_case_folding_languages()} ignore case)"), material=bool(sens)))
         common.append(name)
     if common:
         agree.append(f"{plural}: {', '.join(common)}")

@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
-from .dialects import DIALECTS, ParsedSyntax, dialect_for_extension, get_dialect, guess_dialect
+from .dialects import (DIALECTS, ParsedSyntax, dialect_for_extension, get_dialect, guess_dialect,
+                       package_choices)
 
 
 @dataclass
@@ -62,7 +63,7 @@ def detect(text: str, path: str | None, source: str = "auto") -> str:
     name = guess_dialect(text, path)
     if name is None:
         raise MlmgenError(Diagnostic("CL001", "cannot tell which package this syntax is for; give --from "
-                                     "sas|lme4|stata|spss", Severity.ERROR, Location(file=path, field="--from")))
+                                     f"{package_choices('|', aliases=False)}", Severity.ERROR, Location(file=path, field="--from")))
     return name
 
 
@@ -117,11 +118,10 @@ def reduced_notice(dropped: list[Diagnostic], file: str | None, partial: bool) -
 
 def header_lines(dropped: list[Diagnostic], source_dialect: str, file: str | None, notes: list[str]) -> list[str]:
     """The plain-text lines of the note block at the top of generated code (comment syntax added later)."""
-    from .names import DIALECT_TITLES
     lines: list[str] = []
     if dropped:
         name = file if file and file != "-" else "the source"
-        lines.append(f"mlmgen: NOT THE WHOLE MODEL of {name} ({DIALECT_TITLES[source_dialect]}); written with "
+        lines.append(f"mlmgen: NOT THE WHOLE MODEL of {name} ({DIALECTS[source_dialect].title}); written with "
                      f"--partial. Dropped or changed:")
         for d in dropped:
             line = f"line {d.location.line}" if d.location.line else "source"
@@ -220,14 +220,13 @@ def translate(text: str, to: str | list[str] = "all", source: str = "auto", file
 def _amend_ddf_note(tr: Translation, given: bool) -> None:
     """TR001 about the df method says where the written method is not the source's default."""
     from .ddfchoice import WORDS
-    from .names import DIALECT_TITLES
     for i, d in enumerate(tr.diagnostics):
         if d.code == "TR001" and "denominator df method" in d.message:
             if given:
                 extra = "; --ddf replaces it"
             else:
                 extra = "; where the target cannot write it, the closest method it has: " + ", ".join(
-                    f"{DIALECT_TITLES[t]} {WORDS[m]}" for t, m in tr.ddf_choices.items()) + " (PT003)"
+                    f"{DIALECTS[t].title} {WORDS[m]}" for t, m in tr.ddf_choices.items()) + " (PT003)"
             tr.diagnostics[i] = replace(d, message=d.message.replace(" is written explicitly in the translation",
                                                                      " is written explicitly in the translation"
                                                                      + extra))
@@ -237,7 +236,6 @@ def _render_target(tr: Translation, model, target: str, data_prep: bool, auto_dd
     """Render `model` for `target`; when the df method is the source package's default and the target cannot
     write it, render with the closest method it has (PT003 warning, a note for the comment block)."""
     from .ddfchoice import CLOSEST, DIFFERS, WORDS, reason
-    from .names import DIALECT_TITLES
     from .render import render
     try:
         return render(model, target, data_prep=data_prep), []
@@ -253,7 +251,7 @@ def _render_target(tr: Translation, model, target: str, data_prep: bool, auto_dd
             if any(d.code == "RN001" and (d.location.field or "") == "ddf" for d in e2.diagnostics):
                 continue
             raise
-        src, tgt = DIALECT_TITLES[ps.dialect], DIALECT_TITLES[target]
+        src, tgt = DIALECTS[ps.dialect].title, DIALECTS[target].title
         default = WORDS[model.ddf]
         note = (f"the {src} source writes no df method, so it uses {src}'s default, {default} df; {tgt} cannot "
                 f"write that: this code uses {WORDS[cand]} df instead, the closest it has ({reason(model.ddf, cand)}). "
@@ -278,7 +276,6 @@ _SETTING_WORDS = {
 def defaults_made_explicit(ps: ParsedSyntax) -> list[Diagnostic]:
     """TR001 (info) for each setting the source left to its package's default: the translation writes the
     default's value explicitly, which is what the source ran with but may surprise a reader (Stata: ML)."""
-    from .names import DIALECT_TITLES
     out = []
     model = ps.model
     where = ps.locations.get("command") or Location(file=ps.file, line=1, col=1)
@@ -289,7 +286,7 @@ def defaults_made_explicit(ps: ParsedSyntax) -> list[Diagnostic]:
             continue
         value = model.random.covariance if key == "covariance" else getattr(model, key)
         out.append(Diagnostic(
-            "TR001", f"the {DIALECT_TITLES[ps.dialect]} snippet does not write the {what}; its package default, "
+            "TR001", f"the {DIALECTS[ps.dialect].title} snippet does not write the {what}; its package default, "
             f"{words[value]}, is written explicitly in the translation", Severity.INFO, where))
     return out
 

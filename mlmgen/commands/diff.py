@@ -28,6 +28,7 @@ from pathlib import Path
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from ..dialects import package_choices
 from . import handle_errors, load_model_or_formula
 
 VERDICT = {"DF001": "DIFFERS", "DF002": "explained", "DF003": "agrees", "DF004": "n/a", "DF005": "INCONSISTENT"}
@@ -37,7 +38,7 @@ VERDICT = {"DF001": "DIFFERS", "DF002": "explained", "DF003": "agrees", "DF004":
 @click.argument("args", nargs=-1, type=click.Path(dir_okay=False), metavar="[MODEL.toml] OUTPUT...")
 @click.option("--formula", help="an lme4 formula instead of a model file")
 @click.option("--data", type=click.Path(dir_okay=False), help="the data the outputs were computed from")
-@click.option("--from", "package", help="read every OUTPUT as this package's output (sas, lme4, stata, spss)")
+@click.option("--from", "package", help=f"read every OUTPUT as this package's output ({package_choices(aliases=False)})")
 @click.option("--method", type=click.Choice(["reml", "ml"], case_sensitive=False), help="override the model's method")
 @click.option("--ddf", help="override the model's df method")
 @click.option("--hybrid", "hybrid", multiple=True, type=click.Path(dir_okay=False),

@@ -14,10 +14,11 @@ import sys
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from ..dialects import DEFAULT_STYLE, DIALECTS
 from ..files import check_target
 from . import handle_errors, load_model_or_formula, print_diagnostics, write_file
 
-STYLE_CHOICES = ("sas", "lme4", "stata", "spss", "json", "all")
+STYLE_CHOICES = (*DIALECTS, "json", "all")
 
 
 @click.command("fit")
@@ -29,7 +30,7 @@ STYLE_CHOICES = ("sas", "lme4", "stata", "spss", "json", "all")
                    "always missing)")
 @click.option("--method", type=click.Choice(["reml", "ml"], case_sensitive=False), help="override the model's method")
 @click.option("--ddf", help="satterthwaite | kenward-roger | residual | between-within | containment | none")
-@click.option("--style", default="lme4", show_default=True,
+@click.option("--style", default=DEFAULT_STYLE, show_default=True,
               type=click.Choice(STYLE_CHOICES, case_sensitive=False), help="print as this package does")
 @click.option("--effects", "show_effects", is_flag=True, help="also print ICC, reliabilities and 95% ranges")
 @click.option("--blups", "blups_file", type=click.Path(dir_okay=False), help="write BLUPs to this CSV file")
@@ -82,7 +83,7 @@ def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effec
         extra["effects"] = f.effects_dict()
         click.echo(format_fit(f.result, "json", model=f.model, data_report=f.data_report, extra=extra), nl=False)
     else:
-        styles = ("sas", "lme4", "stata", "spss") if style == "all" else (style,)
+        styles = tuple(DIALECTS) if style == "all" else (style,)
         for i, s in enumerate(styles):
             if len(styles) > 1:
                 click.echo(("\n" if i else "") + f"===== {s} =====")

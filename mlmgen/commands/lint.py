@@ -17,8 +17,11 @@ from pathlib import Path
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity, check_input_file
+from ..dialects import DIALECTS, package_choices
 from ..files import check_target, write_atomic
 from . import handle_errors
+
+PACKAGE_WORDS = list(dict.fromkeys(w for d in DIALECTS.values() for w in (d.name, *d.aliases)))
 
 
 def _input_error(code: str, message: str, file: str | None = None) -> MlmgenError:
@@ -58,7 +61,7 @@ def parse_file(path: str, package: str | None = None):
         name = dialect_for_extension(path)
     if name is None:
         raise _input_error("CL001", f"cannot tell which package {path} is written for; use --package "
-                                    f"sas|lme4|stata|spss", path)
+                                    f"{package_choices('|', aliases=False)}", path)
     dialect = get_dialect(name)
     try:
         return dialect.parse_syntax(text, path)
@@ -129,7 +132,7 @@ def unified_diff(path: str, old: bytes, new: bytes) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--fix", is_flag=True, help="make each finding's mechanical fix in FILE, editing only the text it fixes")
 @click.option("--diff", "show_diff", is_flag=True, help="print what --fix would change (unified diff); write nothing")
-@click.option("--package", type=click.Choice(["sas", "lme4", "r", "stata", "spss"], case_sensitive=False),
+@click.option("--package", type=click.Choice(PACKAGE_WORDS, case_sensitive=False),
               help="the package all syntax FILEs are written for (default: recognised from each file; .toml "
                    "files are always model files)")
 @click.option("--show-roles", is_flag=True, help="print the variable roles used and where they came from")

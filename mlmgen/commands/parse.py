@@ -7,13 +7,14 @@ import sys
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from ..dialects import package_choices
 from . import handle_errors, print_diagnostics
 
 
 @click.command("parse")
 @click.argument("file", type=str)
 @click.option("--from", "source", default="auto", show_default=True,
-              help="auto | sas | lme4 (or r) | stata | spss (auto: from the content, then the file extension)")
+              help=f"auto | {package_choices(' | ')} (auto: from the content, then the file extension)")
 @click.option("--json", "as_json", is_flag=True,
               help="print the model, every piece's location, what was written explicitly and the diagnostics "
                    "as JSON (always, also when constructs were dropped: `dropped` lists them)")

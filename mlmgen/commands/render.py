@@ -8,6 +8,7 @@ import click
 
 from . import handle_errors, load_model_or_formula, write_files
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from ..dialects import DIALECTS, get_dialect, package_choices
 
 
 def _check_overrides(method: str | None, ddf: str | None) -> None:
@@ -46,7 +47,7 @@ def render_packages(model, names: list[str], data_prep: bool, file: str | None) 
 @click.argument("model_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--formula", help="an lme4 formula instead of a model file")
 @click.option("--to", "to", default="all", show_default=True,
-              help="sas | lme4 (or r) | stata | spss | all, or a comma list (sas,spss)")
+              help=f"{package_choices(' | ')} | all, or a comma list ({','.join(list(DIALECTS)[:2])})")
 @click.option("--data-prep", is_flag=True, help="also write the code that creates the derived variables")
 @click.option("--data", "data_file", type=click.Path(dir_okay=False),
               help="the data the code will run on: its temporary variables are checked against its columns")
@@ -63,12 +64,11 @@ def render_cmd(model_file, formula, to, data_prep, data_file, output_dir, force,
 
     Exit codes: 0 ok, 2 bad input (every problem is listed, for every package asked for) or a refused or
     failed write."""
-    from ..dialects import DIALECTS, get_dialect
     _check_overrides(method, ddf)
     model = load_model_or_formula(model_file, formula, method, ddf)
     wanted = [t.strip() for t in to.split(",") if t.strip()]
     if not wanted:
-        raise MlmgenError(Diagnostic("CL001", "--to needs a package: sas, lme4 (or r), stata, spss or all",
+        raise MlmgenError(Diagnostic("CL001", f"--to needs a package: {package_choices()} or all",
                                      Severity.ERROR, Location(field="--to")))
     names = list(DIALECTS) if any(t.lower() == "all" for t in wanted) else \
         list(dict.fromkeys(get_dialect(t).name for t in wanted))
@@ -93,5 +93,4 @@ def render_cmd(model_file, formula, to, data_prep, data_file, output_dir, force,
 
 def banner(title: str, dialect: str) -> str:
     """A header line written as a comment in that package's syntax."""
-    return {"sas": f"/* ---- {title} ---- */", "lme4": f"# ---- {title} ----",
-            "stata": f"// ---- {title} ----", "spss": f"* ---- {title} ----."}[dialect]
+    return get_dialect(dialect).banner(title)

@@ -6,15 +6,16 @@ from pathlib import Path
 
 import click
 
+from ..dialects import package_choices
 from . import handle_errors, print_diagnostics, write_files
 
 
 @click.command("translate")
 @click.argument("file", type=str)
 @click.option("--from", "source", default="auto", show_default=True,
-              help="auto | sas | lme4 (or r) | stata | spss (auto: from the content, then the file extension)")
+              help=f"auto | {package_choices(' | ')} (auto: from the content, then the file extension)")
 @click.option("--to", "to", default="all", show_default=True,
-              help="sas | lme4 (or r) | stata | spss | all (all = the other three), or a comma list")
+              help=f"{package_choices(' | ')} | all (all = every other package), or a comma list")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False), help="write one file per package here")
 @click.option("--force", is_flag=True, help="with -o: replace files that exist (never FILE itself, never through a link)")
 @click.option("--partial", is_flag=True,

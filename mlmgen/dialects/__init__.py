@@ -1,5 +1,10 @@
-"""The four dialects, listed explicitly. Adding one: a subpackage here, a template, one line below."""
+"""The registry: the four dialects, listed explicitly, the one place in shared code that names packages.
+
+Adding one: a subpackage here (its facts, translations and placement), a template, one line in `DIALECTS`
+(and its printer in `mlmgen/report/`). Everything else reads the packages from `DIALECTS`."""
 from __future__ import annotations
+
+import os
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from .base import Dialect, ParsedSyntax
@@ -10,21 +15,32 @@ from .stata import Stata
 
 DIALECTS: dict[str, Dialect] = {"sas": SAS(), "lme4": LME4(), "stata": Stata(), "spss": SPSS()}
 
-_ALIASES = {alias: d.name for d in DIALECTS.values() for alias in (d.name,) + d.aliases}
-_EXTENSIONS = {".sas": "sas", ".r": "lme4", ".do": "stata", ".ado": "stata", ".sps": "spss", ".spv": "spss"}
+# the package whose printout `mlmgen fit` and `Fit.summary()` show unless told otherwise (R's summary)
+DEFAULT_STYLE = "lme4"
 
 
 def get_dialect(name: str) -> Dialect:
-    key = _ALIASES.get(str(name).strip().lower())
+    aliases = {alias: d.name for d in DIALECTS.values() for alias in (d.name,) + d.aliases}
+    key = aliases.get(str(name).strip().lower())
     if key is None:
-        raise MlmgenError(Diagnostic("CL001", f"unknown package {name!r}; choose one of sas, lme4 (or r), stata, spss",
+        raise MlmgenError(Diagnostic("CL001", f"unknown package {name!r}; choose one of {package_choices()}",
                                      Severity.ERROR, Location(field="--to/--from")))
     return DIALECTS[key]
 
 
+def package_choices(sep: str = ", ", aliases: bool = True) -> str:
+    """The packages as the command line accepts them, for messages and help: `sas, lme4 (or r), ...`
+    (`aliases=False`: the names only)."""
+    out = []
+    for d in DIALECTS.values():
+        others = [a for a in d.aliases if a != d.name]
+        out.append(f"{d.name} (or {others[0]})" if others and aliases else d.name)
+    return sep.join(out)
+
+
 def dialect_for_extension(path: str) -> str | None:
-    import os
-    return _EXTENSIONS.get(os.path.splitext(path)[1].lower())
+    extensions = {ext: d.name for d in DIALECTS.values() for ext in d.extensions}
+    return extensions.get(os.path.splitext(path)[1].lower())
 
 
 def guess_dialect(text: str, path: str | None = None) -> str | None:
@@ -41,4 +57,4 @@ def guess_dialect(text: str, path: str | None = None) -> str | None:
     return dialect_for_extension(path) if path else None
 
 
-__all__ = ["DIALECTS", "Dialect", "ParsedSyntax", "get_dialect", "guess_dialect", "dialect_for_extension"]
+__all__ = ["DIALECTS", "DEFAULT_STYLE", "Dialect", "package_choices", "ParsedSyntax", "get_dialect", "guess_dialect", "dialect_for_extension"]

@@ -4,61 +4,79 @@ A dialect renders a `Model` through its Jinja2 template (`templates/<name>.j2`),
 which decides every setting (the template only prints); parses the package's syntax back into a `Model`
 (`ParsedSyntax`, with the location of every piece and what was written explicitly); and reads the
 package's printed output into a `FitResult`.
+
+Module layers (no cycles, checked by tests/test_import_graph.py): `lexing.py`, `outputtext.py`, `names.py`,
+`escape.py` and `dialects/common.py` take a `Facts` object and never import the registry; a package's modules
+import its `facts.py`; `dialects/__init__.py` (the registry) imports the packages; the commands, `render.py`,
+`translate.py`, `samemodel.py`, `lint/` etc. look packages up in the registry.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import re
+import unicodedata
 
-from ..diagnostics import Diagnostic, Location
+from ..diagnostics import Diagnostic, Location, Severity
+from ..lexing import ParsedSyntax
 from ..model import Model
 
 
-@dataclass
-class ParsedSyntax:
-    """A package's syntax read back: the model (None if unreadable), diagnostics, and where things are.
-
-    `locations` keys: "outcome", "cluster", "data", "method", "covariance", "ddf", "fixed:<key>" (key = sorted
-    factors joined by ':'), "random:Intercept", "random:<slope>", "contrast:<label>", "command" (the whole
-    model statement). `explicit` says which settings were written rather than left to the package default:
-    keys "method", "covariance", "ddf". `data` is the data-set name as written (case kept)."""
-
-    dialect: str
-    text: str
-    file: str | None = None
-    model: Model | None = None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    locations: dict[str, Location] = field(default_factory=dict)
-    explicit: dict[str, bool] = field(default_factory=dict)
-    data: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.model is not None and not any(d.severity.value == "error" and d.code in ("SY001",)
-                                                  for d in self.diagnostics)
-
-
-class Dialect:
-    """Base class; subclasses set the table attributes and implement the three translations."""
+class Facts:
+    """Everything mlmgen knows about one package, in one place: `<pkg>/facts.py` subclasses this and sets the
+    attributes; shared code reads them from the dialect object (`DIALECTS[name]`, which is also a `Facts`), or
+    a package's own modules from `<pkg>/facts.FACTS`. No shared module names a package."""
 
     name: str = ""
     title: str = ""
     extension: str = ""
+    extensions: tuple[str, ...] = ()       # file extensions that mark this package's syntax (lower case)
     template: str = ""
     aliases: tuple[str, ...] = ()
     case_sensitive: bool = True
+    # defaults the package uses when a snippet does not say (what its reader starts from)
+    default_method: str = "reml"
+    default_covariance: str = "vc"
+    default_ddf: str = "satterthwaite"
+    short_name: str = ""                   # the package in running text: "SAS", "lme4"
+    language: str = ""                     # the language its syntax is written in: "SAS", "R"
+    method_default_phrase: str = ""         # how the method default is said in PT002's summary (non-REML packages)
+    covariance_in_syntax: bool = False      # its syntax always states the random-effect covariance (no PT001)
+    covariance_note: str = ""               # what its syntax means for the covariance, said in PT001 messages
+    # diff (compare.py): the package's name beside its numbers; why its random effects are independent or
+    # correlated by default; what its whole-number df mean when no df method is printed; a note when its
+    # Satterthwaite/Kenward-Roger df use the expected information by default
+    output_name: str = ""
+    independent_note: str = ""
+    unstructured_note: str = ""
+    whole_df_note: str = ""
+    expected_information_note: str = ""
+    variance_p_one_sided: bool = False      # printed Pr Z of a variance is one-sided (consistency check)
+    unprinted_ddf_note: str = ""            # the default df method when the output does not name one (diff)
+    predictor_type_note: str = ""           # what the syntax shows about a predictor's type (TR002)
+    # how the package writes a setting in the help line of a lint fix (lint/fixes.py): `method_spelling` is
+    # formatted with m (REML/ML), m_low, tf (TRUE for REML); `covariance_spelling` with c (UN/VC), c_low
+    # (un/independent), bar (| or ||); `ddf_spellings` maps a df method to its option
+    method_spelling: str = "{m}"
+    covariance_spelling: str = "{c}"
+    ddf_spellings: dict = {}
+    interaction_operator: str = "*"
+    # identifier rules (names.py, PT005): length in bytes, pattern, the pattern in words, reserved names
+    max_name_length: int = 32
+    name_pattern: str = r"[A-Za-z_][A-Za-z0-9_]*"
+    name_pattern_text: str = "a letter or _ followed by letters, digits or _"
+    reserved_names: frozenset = frozenset()
     # one line of comment: text between `comment_open` and `comment_close`; `comment_unsafe` maps each
     # character sequence that would end the comment (or join the next line, or expand a macro) to a
     # harmless spelling. Used for the notes mlmgen writes at the top of translated code.
     comment_open: str = "# "
     comment_close: str = ""
     comment_unsafe: tuple[tuple[str, str], ...] = ()
+    comment_ends: tuple[str, ...] = ()     # sequences that end a comment mid-line (refused in titles, NM002)
+    # regular expressions that mark this package's printed output (outputs.guess_output_package)
+    output_signs: tuple[str, ...] = ()
 
     def comment(self, text: str) -> str:
         """`text` as one comment line of this package (line breaks and control characters become spaces,
         `comment_unsafe` sequences are respelled, so the line can never end early or run code)."""
-        import unicodedata
         body = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
         for seq, safe in self.comment_unsafe:
             body = body.replace(seq, safe)
@@ -67,18 +85,146 @@ class Dialect:
             body = body[:-len(self.comment_close.strip())].rstrip()
         return (self.comment_open + body + self.comment_close).rstrip()
 
+    # ---- names (PT005)
+    def identifier_problems(self, name: str) -> list[str]:
+        """Every rule of this package that `name` breaks, in words."""
+        out = []
+        if not name:
+            return [f"an empty name cannot be written in {self.title}"]
+        if len(name.encode("utf-8")) > self.max_name_length:
+            out.append(f"{self.title} names have at most {self.max_name_length} characters ({name!r} has {len(name)})")
+        if not re.fullmatch(self.name_pattern, name):
+            out.append(f"{self.title} names must match {self.name_pattern_text} ({name!r} does not)")
+        reserved = {self.case_key(r) for r in self.reserved_names}
+        if self.case_key(name) in reserved:
+            out.append(f"{name!r} is a reserved name in {self.title}")
+        return out
+
+    def check_identifier(self, name: str, role: str = "variable", location: Location | None = None) -> list[Diagnostic]:
+        """PT005 diagnostics (errors) for every rule of this package that `name` breaks."""
+        return [Diagnostic("PT005", f"{role} name {name!r} cannot be written in {self.title}: {p}",
+                           Severity.ERROR, location or Location(field=role))
+                for p in self.identifier_problems(name)]
+
+    # ---- labels and titles in generated code (escape.py, NM002)
+    def string_literal(self, text: str) -> str:
+        """`text` (already checked by `string_problems`) as a string literal of this package."""
+        raise NotImplementedError(f"{self.title}: string literals are not defined")
+
+    def string_problems(self, text: str) -> list[str]:
+        """Why `text` cannot be written inside a string literal (beyond control characters), in words."""
+        return []
+
+    def comment_problems(self, text: str) -> list[str]:
+        """Why `text` cannot be written inside a one-line comment (beyond control characters), in words."""
+        return [f"it contains {seq}, which would end the comment" for seq in self.comment_ends if seq in text]
+
+    def term_text(self, factors: tuple[str, ...]) -> str:
+        """A fixed term as this package writes it in a model statement (`a*b`)."""
+        return self.interaction_operator.join(factors)
+
+    # ---- information criteria (engine/criteria.py): how the package counts parameters d, the n in BIC/CAIC/HQIC
+    # and the n* in AICC; which criteria it prints (besides -2LL), in its order
+    criteria_printed: tuple[str, ...] = ("AIC", "BIC")
+
+    def criteria_counts(self, reml: bool, n_obs: float, n_clusters: float, rank_x: float, n_cov: float,
+                        n_cov_effective: float) -> tuple[float, float, float]:
+        """(d, n, n*) for a fit with `n_cov` covariance parameters (`n_cov_effective` not on a boundary)."""
+        return rank_x + n_cov, n_obs, n_obs
+
+    def criteria_rule(self, reml: bool) -> str:
+        """The counting rule in words."""
+        return f"{self.short_name}: d = rank(X) + covariance parameters; n = observations"
+
+    def default_method_rule(self, extra: dict, reml_packages: str, others: str) -> str:
+        """Which default method applies to a snippet (PT002's text; `extra` is the reader's `ParsedSyntax.extra`):
+        `reml_packages` names the packages that default to REML, `others` says the rest."""
+        return f"{self.title}: {self.default_method.upper()}; {reml_packages} default to REML" + (
+            f", {others}" if others else "")
+
+    def data_set_name(self, written: str) -> str:
+        """The data-set name in a data reference as written (a file name or `libref.member`)."""
+        return written
+
+    def banner(self, title: str) -> str:
+        """A header line between renderings (`mlmgen render --to all`), as a comment of this package."""
+        return f"{self.comment_open}---- {title} ----{self.comment_close}"
+
+    def case_key(self, name: str) -> str:
+        """How this package compares names: folded to upper case when it ignores case."""
+        return name if self.case_sensitive else name.upper()
+
+
+class PlacementStyle:
+    """Where `mlmgen lint --fix` writes an edit in this package's syntax (used by `lint/placement.py`).
+
+    Each hook gets the shared placer `pl` (its text, reader-masked text, located spans and helpers `pl.edit`,
+    `pl.refuse`, `pl.need`, `pl.span`, `pl.statement_end`) and returns the span edits, or None to let the
+    placer do what most packages do (remove an item with the blanks before it, insert ` item` after the last one).
+    """
+
+    contrasts_positional = False     # contrasts give one coefficient per fixed effect in order (R contest)
+
+    def remove(self, pl, s: int, e: int, code: str):
+        return None
+
+    def after(self, pl, pos: int, item: str, code: str):
+        return None
+
+    def declare(self, pl, names: list[str], code: str) -> list:
+        """Edits declaring variables new to the command (SPSS WITH list)."""
+        return []
+
+    def data_name_start(self, piece: str) -> int:
+        """Where the data-set name starts in the written data reference (SAS keeps the library)."""
+        return 0
+
+    def first_term(self, pl, item: str, code: str):
+        return None
+
+    def first_slope(self, pl, name: str, s: int, e: int, code: str):
+        """The first random slope, added to the random intercept written at [s, e)."""
+        return None
+
+    def setting(self, pl, key: str, edit, text: str, written, code: str) -> list:
+        """Edits writing a setting (`key`: method, covariance, ddf; `text`: `edit.describe(...)`)."""
+        pl.check_spelled(key, edit, text)
+        raise pl.refuse(f"mlmgen does not know where {key} is written in {pl.dialect}")
+
+    def reader_fix(self, pl, diag) -> list:
+        """A reader's fix that is not a located replacement."""
+        return []
+
+
+class Dialect(Facts):
+    """A package's facts plus its three translations; `<pkg>/__init__.py` subclasses its facts and this."""
+
     def context(self, model: Model, data_prep: bool = False) -> dict:
         raise NotImplementedError(f"{self.title}: rendering is not implemented")
-
-    def render(self, model: Model, data_prep: bool = False) -> str:
-        from ..render import render
-        return render(model, self.name, data_prep=data_prep)
 
     def parse_syntax(self, text: str, file: str | None = None) -> ParsedSyntax:
         raise NotImplementedError(f"{self.title}: reading syntax is not implemented")
 
     def parse_output(self, text: str, file: str | None = None):
         raise NotImplementedError(f"{self.title}: reading printed output is not implemented")
+
+    placement: PlacementStyle = PlacementStyle()
+
+    def mask(self, text: str) -> str:
+        """`text` with comments (and quoted strings where the reader masks them) blanked, same length."""
+        return text
+
+    def split_output(self, text: str, file: str | None) -> list[str] | None:
+        """One printed output holding several models cut into one piece per model (None: not supported)."""
+        return None
+
+    def lrt_calls(self, text: str) -> list:
+        """(match, model name, model name) of each likelihood-ratio test of two fits kept as fitted (ES001)."""
+        return []
+
+    def named_fits(self, text: str) -> list[tuple[str, str]]:
+        """(name, text of the fitting command) for every model a snippet fits under a name (ES001)."""
+        return []
 
     def sniff(self, text: str) -> float:
         """How much `text` looks like this package's syntax, 0..1 (for --from auto)."""

@@ -11,9 +11,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from ..diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from ..model import Model
-from ..names import DIALECT_TITLES, check_identifier
 from ..variables import VariableDef, dependency_order, fmt_number
 
 DEFAULT_DATA = "mydata"     # data set name written when the model names none (lme4 formulas)
@@ -27,9 +26,9 @@ def raise_problems(problems: list[Diagnostic]) -> None:
         raise MlmgenError(problems)
 
 
-def not_expressible(dialect: str, message: str, fld: str, fix: str | None = None) -> Diagnostic:
-    from ..diagnostics import Fix
-    return Diagnostic("RN001", f"{DIALECT_TITLES[dialect]} cannot express this model: {message}", Severity.ERROR,
+def not_expressible(facts, message: str, fld: str, fix: str | None = None) -> Diagnostic:
+    """RN001: the package whose `Facts` is `facts` cannot express the model."""
+    return Diagnostic("RN001", f"{facts.title} cannot express this model: {message}", Severity.ERROR,
                       Location(field=fld), Fix(fix) if fix else None)
 
 
@@ -57,21 +56,21 @@ def written_names(model: Model, data_prep: bool) -> list[tuple[str, str]]:
     return out
 
 
-def check_names(model: Model, dialect: str, data_prep: bool,
+def check_names(model: Model, facts, data_prep: bool,
                 extra: list[tuple[str, str]] = ()) -> list[Diagnostic]:
-    """PT005 for every written name the package cannot take, and for names that collide when the
-    package folds case (SAS, SPSS: `x` and `X` are one variable)."""
+    """PT005 for every written name the package (`facts`) cannot take, and for names that collide when the
+    package folds case (`x` and `X` are one variable there)."""
     problems: list[Diagnostic] = check_numbers(model)
     names = written_names(model, data_prep)
     for name, role in names + list(extra):
-        problems.extend(check_identifier(name, dialect, role, Location(field=role, text=name)))
-    if dialect in ("sas", "spss"):
+        problems.extend(facts.check_identifier(name, role, Location(field=role, text=name)))
+    if not facts.case_sensitive:
         folded: dict[str, str] = {}
         for name, role in names:
-            other = folded.setdefault(name.upper(), name)
+            other = folded.setdefault(facts.case_key(name), name)
             if other != name:
                 problems.append(Diagnostic(
-                    "PT005", f"{role} name {name!r} and {other!r} are the same variable in {DIALECT_TITLES[dialect]}"
+                    "PT005", f"{role} name {name!r} and {other!r} are the same variable in {facts.title}"
                     f" (names are case-insensitive)", Severity.ERROR, Location(field=role, text=name)))
     return problems
 

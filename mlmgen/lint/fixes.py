@@ -11,18 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..dialects import DIALECTS
 from ..model import Model, RandomPart, Term
-
-_INTERACTION = {"sas": "*", "spss": "*", "lme4": ":", "stata": "#"}
 
 
 def term_text(factors: tuple[str, ...], dialect: str | None) -> str:
-    """A term as the package writes it: `a*b` (SAS, SPSS), `a:b` / `I(a^2)` (R), `c.a#c.b` (Stata)."""
-    if dialect == "lme4" and len(factors) == 2 and factors[0] == factors[1]:
-        return f"I({factors[0]}^2)"
-    if dialect == "stata":
-        return "#".join(f"c.{f}" for f in factors)
-    return _INTERACTION.get(dialect or "", "*").join(factors)
+    """A term as the package writes it (`Facts.term_text`); `a*b` for a model file."""
+    d = DIALECTS.get(dialect or "")
+    return d.term_text(factors) if d else "*".join(factors)
 
 
 @dataclass(frozen=True)
@@ -94,21 +90,6 @@ class SwapSlope:
         return self.new
 
 
-_METHOD_TEXT = {"sas": "METHOD={m}", "lme4": "REML={tf}", "stata": "{m_low}", "spss": "/METHOD = {m}"}
-_COV_TEXT = {"sas": "TYPE={c}", "lme4": "{bar}", "stata": "covariance({c_low})", "spss": "COVTYPE({c})"}
-_DDF_TEXT = {
-    "sas": {"satterthwaite": "DDFM=SATTERTHWAITE", "kenward-roger": "DDFM=KENWARDROGER",
-            "residual": "DDFM=RESIDUAL", "between-within": "DDFM=BETWITHIN", "containment": "DDFM=CONTAIN",
-            "none": "DDFM=NONE"},
-    "lme4": {"satterthwaite": 'ddf="Satterthwaite"', "kenward-roger": 'ddf="Kenward-Roger"',
-             "none": 'ddf="lme4"'},
-    "stata": {"satterthwaite": "dfmethod(satterthwaite)", "kenward-roger": "dfmethod(kroger)",
-              "residual": "dfmethod(residual)", "between-within": "dfmethod(repeated)", "none": "(no dfmethod())"},
-    "spss": {"satterthwaite": "/CRITERIA = DFMETHOD(SATTERTHWAITE)", "residual": "/CRITERIA = DFMETHOD(RESIDUAL)",
-             "kenward-roger": "/CRITERIA = DFMETHOD(KENWARDROGER)"},
-}
-
-
 @dataclass(frozen=True)
 class SetMethod:
     method: str
@@ -118,8 +99,8 @@ class SetMethod:
 
     def describe(self, dialect: str | None) -> str:
         m = self.method.upper()
-        return _METHOD_TEXT.get(dialect or "", "{m}").format(m=m, m_low=m.lower(),
-                                                             tf="TRUE" if m == "REML" else "FALSE")
+        d = DIALECTS.get(dialect or "")
+        return (d.method_spelling if d else "{m}").format(m=m, m_low=m.lower(), tf="TRUE" if m == "REML" else "FALSE")
 
 
 @dataclass(frozen=True)
@@ -131,7 +112,8 @@ class SetCovariance:
 
     def describe(self, dialect: str | None) -> str:
         c = self.covariance.upper()
-        return _COV_TEXT.get(dialect or "", "{c}").format(
+        d = DIALECTS.get(dialect or "")
+        return (d.covariance_spelling if d else "{c}").format(
             c=c, c_low="un" if c == "UN" else "independent", bar="|" if c == "UN" else "||")
 
 
@@ -143,7 +125,8 @@ class SetDdf:
         return replace(model, ddf=self.ddf)
 
     def describe(self, dialect: str | None) -> str:
-        return _DDF_TEXT.get(dialect or "", {}).get(self.ddf, self.ddf)
+        d = DIALECTS.get(dialect or "")
+        return (d.ddf_spellings if d else {}).get(self.ddf, self.ddf)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from collections import Counter
 
 from ..dialects.base import ParsedSyntax
 from ..model import Term
-from . import LintContext, rule
+from .registry import LintContext, rule
 from .fixes import AddSlope, AddTerm, RemoveSlope, RemoveTerm, term_text
 
 

@@ -10,19 +10,19 @@ Package defaults (sources in ../shared/design/package-conventions.md, from the p
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from ..diagnostics import Location
-from ..dialects.base import ParsedSyntax
-from ..names import DIALECT_TITLES, RULES as NAME_RULES, case_key
-from . import PACKAGES, LintContext, rule
+from ..dialects import DIALECTS
+from ..lexing import ParsedSyntax
+from ..names import case_key
+from .registry import PACKAGES, LintContext, rule
 from .fixes import SetCovariance, SetData, SetDdf, SetMethod
 from .rules_model import fkey
 
-DEFAULT_METHOD = {"sas": "reml", "lme4": "reml", "stata": "ml", "spss": "reml"}
-DEFAULT_COVARIANCE = {"sas": "vc", "stata": "vc", "spss": "vc", "lme4": "un"}
-DEFAULT_DDF = {"sas": "containment", "stata": "none", "spss": "satterthwaite", "lme4": "satterthwaite"}
+DEFAULT_METHOD = {name: d.default_method for name, d in DIALECTS.items()}
+DEFAULT_COVARIANCE = {name: d.default_covariance for name, d in DIALECTS.items()}
+DEFAULT_DDF = {name: d.default_ddf for name, d in DIALECTS.items()}
 _COV_WORDS = {"un": "unstructured", "vc": "independent (variance components)"}
 
 
@@ -59,15 +59,17 @@ def implicit_covariance_structure(p: ParsedSyntax, ctx: LintContext) -> None:
         independent structure explicitly if that is what you mean. Mechanical: the structure of the
         reference model or of the other snippets, otherwise unstructured.
     """
-    if p.dialect not in PACKAGES or p.dialect == "lme4" or p.explicit.get("covariance") is not False:
+    if (p.dialect not in PACKAGES or DIALECTS[p.dialect].covariance_in_syntax
+            or p.explicit.get("covariance") is not False):
         return
     if p.model.random.q < 2:
         return
     target = _target(ctx, "covariance", "un", "covariance")
     default = DEFAULT_COVARIANCE[p.dialect]
     edit = SetCovariance(target)
-    ctx.report(p, f"the covariance of the random effects is left to the {DIALECT_TITLES[p.dialect]} default "
-                  f"({_COV_WORDS[default]}); lme4's (1 + x | g) is unstructured",
+    notes = "; ".join(d.covariance_note for d in DIALECTS.values() if d.covariance_note)
+    ctx.report(p, f"the covariance of the random effects is left to the {DIALECTS[p.dialect].title} default "
+                  f"({_COV_WORDS[default]})" + (f"; {notes}" if notes else ""),
                keys=["covariance", "random:" + p.model.random.slopes[0]],
                fix="state the covariance structure", edit=edit)
 
@@ -102,21 +104,17 @@ def implicit_estimation_method(p: ParsedSyntax, ctx: LintContext) -> None:
     default = p.extra.get("default_method") or DEFAULT_METHOD[p.dialect]
     target = _target(ctx, "method", "reml", "method")
     edit = SetMethod(target)
-    sev = "warning" if p.dialect == "stata" or default == "ml" or target != default else "info"
+    sev = "warning" if DIALECTS[p.dialect].default_method == "ml" or default == "ml" or target != default else "info"
     ctx.report(p, f"the estimation method is left to the default of {default_method_rule(p)}",
                keys=["method"], fix="state the estimation method", edit=edit, severity=sev)
 
 
 def default_method_rule(p: ParsedSyntax) -> str:
     """Which command's default applies, and which version rule (PT002's text; `p.extra["command"]`)."""
-    if p.dialect == "stata":
-        if p.extra.get("command") == "xtmixed":
-            return ("Stata's xtmixed: REML (xtmixed is the command of Stata 12 and earlier, which fit by REML "
-                    "unless told mle; Stata 13 renamed it mixed and made ML the default)")
-        return ("Stata's mixed: ML (since Stata 13, when xtmixed was renamed mixed; xtmixed fitted by REML); "
-                "SAS, SPSS and lme4 default to REML")
-    return (f"{DIALECT_TITLES[p.dialect]}: {DEFAULT_METHOD[p.dialect].upper()}; SAS, SPSS and lme4 default to "
-            f"REML, Stata's mixed to ML (its xtmixed, before Stata 13, to REML)")
+    reml = sorted(d.short_name for d in DIALECTS.values() if d.default_method == "reml")   # SAS, SPSS and lme4
+    reml_packages = ", ".join(reml[:-1]) + " and " + reml[-1] if len(reml) > 1 else "".join(reml)
+    others = ", ".join(d.method_default_phrase for d in DIALECTS.values() if d.method_default_phrase)
+    return DIALECTS[p.dialect].default_method_rule(p.extra, reml_packages, others)
 
 
 @rule("PT003", "warning", scope="group")
@@ -151,7 +149,7 @@ def df_method_mismatch(ctx: LintContext) -> None:
             default = DEFAULT_DDF[p.dialect]
             target = _target(ctx, "ddf", "satterthwaite", "ddf")
             edit = SetDdf(target)
-            ctx.report(p, f"the denominator df method is left to the {DIALECT_TITLES[p.dialect]} default "
+            ctx.report(p, f"the denominator df method is left to the {DIALECTS[p.dialect].title} default "
                           f"({default})", keys=["ddf", "command"], severity="info",
                        fix="state the df method", edit=edit)
     stated = [p for p in models if p.explicit.get("ddf")]
@@ -181,10 +179,8 @@ def _data_name(p: ParsedSyntax) -> str | None:
         return None
     d = d.strip().strip("'\"")
     d = d.replace("\\", "/").rsplit("/", 1)[-1]
-    if p.dialect in ("stata", "spss") and "." in d:  # Example.dta / Example.sav
-        d = d.rsplit(".", 1)[0]
-    if p.dialect == "sas" and "." in d:            # libref.member: the member names the data set
-        d = d.rsplit(".", 1)[1]
+    if p.dialect in DIALECTS:                       # Example.dta / Example.sav / libref.member
+        d = DIALECTS[p.dialect].data_set_name(d)
     return d or None
 
 
@@ -220,13 +216,14 @@ def inconsistent_data_name(ctx: LintContext) -> None:
         counts = Counter(n for _, n in named)
         top = max(counts.values())
         tied = [n for n in counts if counts[n] == top]
-        insensitive = [n for p, n in named if p.dialect in ("sas", "spss") and n in tied]
+        insensitive = [n for p, n in named if p.dialect in DIALECTS and not DIALECTS[p.dialect].case_sensitive
+                       and n in tied]
         ref = (insensitive or [n for _, n in named if n in tied])[0]
     for p, n in named:
         if case_key(n, p.dialect) != case_key(ref, p.dialect):
             only_case = n.casefold() == ref.casefold()
             ctx.report(p, f"data set {n!r} differs from {ref!r}" +
-                       (f" (only in case, which matters in {DIALECT_TITLES[p.dialect]})" if only_case else ""),
+                       (f" (only in case, which matters in {DIALECTS[p.dialect].title})" if only_case else ""),
                        keys=["data"], fix="spell the data set name the same everywhere", edit=SetData(ref))
 
 
@@ -261,7 +258,7 @@ def unportable_identifier(p: ParsedSyntax, ctx: LintContext) -> None:
     names += [(v, "predictor", first_term.get(v, "random:" + v)) for v in m.predictors]
     for name, role, key in names:
         for d in PACKAGES:
-            problems = NAME_RULES[d].problems(name)
+            problems = DIALECTS[d].identifier_problems(name)
             if not problems:
                 continue
             own = d == p.dialect
@@ -269,12 +266,6 @@ def unportable_identifier(p: ParsedSyntax, ctx: LintContext) -> None:
                        severity="error" if own else "warning",
                        fix=f"rename {name} to a name legal in every package")
             break
-
-
-_R_ASSIGN = re.compile(r"^\s*([A-Za-z.][A-Za-z0-9._]*)\s*(?:=|<-)\s*(?:lmerTest::|lme4::)?lmer\s*\(", re.M)
-_R_ANOVA = re.compile(r"\banova\s*\(\s*([A-Za-z.][A-Za-z0-9._]*)\s*,\s*([A-Za-z.][A-Za-z0-9._]*)([^)]*)\)")
-_STATA_STORE = re.compile(r"^\s*est(?:imates|imate|imat|ima|im|i)?\s+sto(?:re|r)?\s+(\w+)", re.M)
-_STATA_LRTEST = re.compile(r"^\s*lrtest\s+(\w+)\s+(\w+)", re.M)
 
 
 @rule("ES001", "warning", scope="group")
@@ -308,12 +299,7 @@ def reml_lrt_different_fixed(ctx: LintContext) -> None:
         if p.model.name:
             fits.setdefault(p.model.name, p.model)
     for p in ctx.snippets:
-        hits = []
-        if p.dialect == "lme4":
-            hits = [(m, m.group(1), m.group(2)) for m in _R_ANOVA.finditer(p.text)
-                    if re.search(r"refit\s*=\s*(?:FALSE|F)\b", m.group(3))]
-        elif p.dialect == "stata":
-            hits = [(m, m.group(1), m.group(2)) for m in _STATA_LRTEST.finditer(p.text)]
+        hits = DIALECTS[p.dialect].lrt_calls(p.text) if p.dialect in DIALECTS else []
         for m, a, b in hits:
             ma, mb = fits.get(a), fits.get(b)
             if ma is None or mb is None or ma.method != "reml" or mb.method != "reml":
@@ -334,39 +320,11 @@ def _named_fits(p: ParsedSyntax) -> dict:
     A snippet may fit several models; the package reader reads one model per text, so each fitting
     command is cut out (R: `name = lmer(...)` up to its closing parenthesis; Stata: a `mixed` command with
     its `///` continuations, named by the next `estimates store`) and read on its own."""
-    from ..dialects import get_dialect
     out: dict = {}
-    try:
-        reader = get_dialect(p.dialect)
-    except Exception:
+    reader = DIALECTS.get(p.dialect)
+    if reader is None:
         return out
-    chunks: list[tuple[str, str]] = []
-    text = p.text
-    if p.dialect == "lme4":
-        for m in _R_ASSIGN.finditer(text):
-            depth, i = 0, text.index("(", m.end() - 1)
-            for j in range(i, len(text)):
-                depth += {"(": 1, ")": -1}.get(text[j], 0)
-                if depth == 0:
-                    chunks.append((m.group(1), text[m.start():j + 1]))
-                    break
-    elif p.dialect == "stata":
-        lines = text.splitlines()
-        k = 0
-        while k < len(lines):
-            if re.match(r"\s*(?:xt)?mixed\b", lines[k]):
-                cmd = [lines[k]]
-                while cmd[-1].rstrip().endswith("///") and k + 1 < len(lines):
-                    k += 1
-                    cmd.append(lines[k])
-                for later in lines[k + 1:]:
-                    if re.match(r"\s*(?:xt)?mixed\b", later):
-                        break
-                    m = _STATA_STORE.match(later)
-                    if m:
-                        chunks.append((m.group(1), "\n".join(cmd)))
-                        break
-            k += 1
+    chunks = reader.named_fits(p.text)
     for name, chunk in chunks:
         try:
             parsed = reader.parse_syntax(chunk, p.file)

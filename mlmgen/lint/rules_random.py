@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..dialects.base import ParsedSyntax
-from . import LintContext, rule
+from .registry import LintContext, rule
 from .fixes import AddTerm, RemoveSlope, SwapSlope, term_text
 from .rules_model import fkey
 

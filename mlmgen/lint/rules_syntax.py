@@ -3,7 +3,7 @@ uses: contrasts.py, statements.py, options.py), passed through by the linter. Do
 `mlmgen rules --explain SY002` works like any other rule."""
 from __future__ import annotations
 
-from . import parser_rule
+from .registry import parser_rule
 
 parser_rule("SY001", "error", """Text that cannot be read as the package's mixed-model syntax.
 

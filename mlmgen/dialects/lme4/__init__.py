@@ -1,31 +1,35 @@
-"""R lme4/lmerTest: tables and the three translations (render.py, syntax.py, output.py)."""
+"""R lme4/lmerTest: its facts (facts.py) and the three translations (render.py, syntax.py, output.py)."""
 from __future__ import annotations
 
 from ..base import Dialect
+from . import lrt, output, render, statements, syntax
+from .facts import LME4Facts
+from .placement import LME4Placement
 
 
-class LME4(Dialect):
-    name = "lme4"
-    title = "R lme4/lmerTest"
-    extension = ".R"
-    template = "lme4.j2"
-    aliases = ("r", "lme4", "lmer", "lmertest")
-    case_sensitive = True
-    comment_open = "# "
-    comment_close = ""
+class LME4(LME4Facts, Dialect):
+    placement = LME4Placement()
+
+    def mask(self, text):
+        return statements.mask(text)[0]
 
     def context(self, model, data_prep=False):
-        from .render import context
-        return context(model, data_prep)
+        return render.context(model, data_prep)
 
     def parse_syntax(self, text, file=None):
-        from .syntax import parse_syntax
-        return parse_syntax(text, file)
+        return syntax.parse_syntax(text, file)
 
     def parse_output(self, text, file=None):
-        from .output import parse_output
-        return parse_output(text, file)
+        return output.parse_output(text, file)
+
+    def split_output(self, text, file=None):
+        return output.split_output(text, file)
+
+    def lrt_calls(self, text):
+        return lrt.lrt_calls(text)
+
+    def named_fits(self, text):
+        return lrt.named_fits(text)
 
     def sniff(self, text):
-        from .syntax import sniff
-        return sniff(text)
+        return syntax.sniff(text)

@@ -22,6 +22,7 @@ from __future__ import annotations
 from ...diagnostics import Diagnostic, Location, Severity
 from ...escape import comment_text
 from ...model import Model
+from .facts import FACTS
 from ..common import (DEFAULT_DATA, DEFAULT_OBJECT, check_names, correlated, derived_rhs, fmt_coef,
                       not_expressible, prep_rounds, raise_problems, wrap)
 
@@ -67,14 +68,14 @@ def context(model: Model, data_prep: bool = False) -> dict:
     problems: list = []
     data = model.data or DEFAULT_DATA
     obj = model.name or DEFAULT_OBJECT
-    problems.extend(check_names(model, "lme4", data_prep, [(data, "data"), (obj, "name")]))
+    problems.extend(check_names(model, FACTS, data_prep, [(data, "data"), (obj, "name")]))
     problems.extend(_formula_name_problems(model))
     notes: list[str] = []
     if model.ddf in DDF:
         ddf = contest_ddf = DDF[model.ddf]
         if model.ddf == "kenward-roger" and model.method == "ml":
-            problems.append(not_expressible(
-                "lme4", "lmerTest computes Kenward-Roger df for REML fits only (method = ML)", "ddf",
+            problems.append(not_expressible(FACTS,
+                "lmerTest computes Kenward-Roger df for REML fits only (method = ML)", "ddf",
                 "use method = REML with Kenward-Roger, or ddf = Satterthwaite with ML"))
     elif model.ddf == "none":
         ddf, contest_ddf = "lme4", "Satterthwaite"
@@ -85,15 +86,15 @@ def context(model: Model, data_prep: bool = False) -> dict:
                          "use Satterthwaite (estimate and SE are the same as with z tests).")
     else:
         ddf = contest_ddf = ""
-        problems.append(not_expressible(
-            "lme4", f"lmerTest has no {model.ddf} denominator df (only Satterthwaite and Kenward-Roger)", "ddf",
+        problems.append(not_expressible(FACTS,
+            f"lmerTest has no {model.ddf} denominator df (only Satterthwaite and Kenward-Roger)", "ddf",
             "choose ddf = Satterthwaite or Kenward-Roger (available in all four packages)"))
-    title = comment_text(model.title, "lme4", "title", problems, "title") if model.title else None
+    title = comment_text(model.title, FACTS, "title", problems, "title") if model.title else None
 
     order = r_order(model)
     contrasts = []
     for k, c in enumerate(model.contrasts):
-        label = comment_text(c.label, "lme4", f"contrasts[{k}]", problems)
+        label = comment_text(c.label, FACTS, f"contrasts[{k}]", problems)
         if c.is_single:
             call = f'contest1D({obj}, ddf="{contest_ddf}", L={l_vector(model, c.rows[0], order)})'
         else:

@@ -27,6 +27,8 @@ import re
 
 from ...diagnostics import Severity
 from ...formula import FormulaError, parse_formula
+from . import render
+from .facts import FACTS
 from ...lexing import SyntaxBuilder, Token, split_top
 from .contrasts import _ContrastReader
 from .statements import _Arg, _Call, _Stmt, _parse_call, mask, statements
@@ -41,8 +43,7 @@ _DDF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "lme
 
 
 def parse_syntax(text: str, file: str | None = None):
-    b = SyntaxBuilder("lme4", text, file, case_sensitive=True, method="reml", covariance="un",
-                      ddf="satterthwaite")
+    b = SyntaxBuilder(FACTS, text, file)
     masked, comments = mask(text)
     r = _Reader(b, masked)
     for st in statements(masked, comments, b):
@@ -50,7 +51,7 @@ def parse_syntax(text: str, file: str | None = None):
     r.finish()
     if not r.fit_seen and not b.fatal:
         b.diag("SY001", "no lmer() call found", 0, min(len(text), 1))
-    return b.finish()
+    return b.finish(render.context)
 
 
 class _Reader(_ContrastReader):

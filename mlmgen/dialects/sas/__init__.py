@@ -1,32 +1,29 @@
-"""SAS PROC MIXED: tables and the three translations (render.py, syntax.py, output.py)."""
+"""SAS PROC MIXED: its facts (facts.py) and the three translations (render.py, syntax.py, output.py)."""
 from __future__ import annotations
 
 from ..base import Dialect
+from . import output, render, statements, syntax
+from .facts import SASFacts
+from .placement import SASPlacement
 
 
-class SAS(Dialect):
-    name = "sas"
-    title = "SAS PROC MIXED"
-    extension = ".sas"
-    template = "sas.j2"
-    aliases = ("sas",)
-    case_sensitive = False
-    comment_open = "/* "
-    comment_close = " */"
-    comment_unsafe = (("*/", "* /"), ("/*", "/ *"))          # /* */ comments do not nest
+class SAS(SASFacts, Dialect):
+    placement = SASPlacement()
+
+    def mask(self, text):
+        return statements.mask(text)[0]
 
     def context(self, model, data_prep=False):
-        from .render import context
-        return context(model, data_prep)
+        return render.context(model, data_prep)
 
     def parse_syntax(self, text, file=None):
-        from .syntax import parse_syntax
-        return parse_syntax(text, file)
+        return syntax.parse_syntax(text, file)
 
     def parse_output(self, text, file=None):
-        from .output import parse_output
-        return parse_output(text, file)
+        return output.parse_output(text, file)
+
+    def split_output(self, text, file=None):
+        return output.split_output(text, file)
 
     def sniff(self, text):
-        from .syntax import sniff
-        return sniff(text)
+        return syntax.sniff(text)

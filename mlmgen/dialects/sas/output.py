@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from ...mapping import canonical_term, effect_name, un_param
-from ...outputs import (Lines, csv_blocks, looks_like_csv, number, peel_numbers, split_at, split_cells,
+from ...outputtext import (Lines, csv_blocks, looks_like_csv, number, peel_numbers, split_at, split_cells,
                         strip_markup, two_models, unreadable)
 from ...results import CovParam, ContrastResult, FitResult, FixedEffect, Value
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ...escape import comment_text, quote_string
 from ...model import Model
+from .facts import FACTS
 from ..common import (DEFAULT_DATA, KR_ML_NOTE, check_names, contrast_terms, correlated, derived_rhs, fmt_coef,
                       prep_rounds, raise_problems, wrap)
 from ...diagnostics import Diagnostic, Location, Severity
@@ -49,12 +50,12 @@ def data_name(model: Model, problems: list) -> tuple[str, list[tuple[str, str]]]
 def context(model: Model, data_prep: bool = False) -> dict:
     problems: list = []
     data, data_names = data_name(model, problems)
-    problems.extend(check_names(model, "sas", data_prep, data_names))
-    title = comment_text(model.title, "sas", "title", problems, "title") if model.title else None
+    problems.extend(check_names(model, FACTS, data_prep, data_names))
+    title = comment_text(model.title, FACTS, "title", problems, "title") if model.title else None
 
     contrasts = []
     for k, c in enumerate(model.contrasts):
-        label = quote_string(c.label, "sas", f"contrasts[{k}]", problems)
+        label = quote_string(c.label, FACTS, f"contrasts[{k}]", problems)
         rows = [coef_list(model, row) for row in c.rows]
         contrasts.append({"statement": "ESTIMATE" if c.is_single else "CONTRAST", "label": label,
                           "rows": ", ".join(rows)})

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 
 from ...diagnostics import Fix, Severity
+from . import render
+from .facts import FACTS
 from ...lexing import SyntaxBuilder, Token, prefix_match, split_top
 from ...model import MAX_ORDER, normalise_covariance
 from .contrasts import _ContrastReader
@@ -28,7 +30,7 @@ from .statements import _Stmt, mask, options, statements
 
 
 def parse_syntax(text: str, file: str | None = None):
-    b = SyntaxBuilder("sas", text, file, case_sensitive=False, method="reml", covariance="vc", ddf="containment")
+    b = SyntaxBuilder(FACTS, text, file)
     masked, comments = mask(text)
     b.extra["comments"] = comments
     stmts = statements(masked, b)
@@ -67,7 +69,7 @@ def parse_syntax(text: str, file: str | None = None):
     p.close()
     if not seen_mixed:
         b.diag("SY001", "no PROC MIXED statement found", 0, min(len(text), 1))
-    return b.finish()
+    return b.finish(render.context)
 
 
 class _Proc(_ContrastReader):

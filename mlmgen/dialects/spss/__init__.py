@@ -1,32 +1,29 @@
-"""SPSS MIXED: tables and the three translations (render.py, syntax.py, output.py)."""
+"""SPSS MIXED: its facts (facts.py) and the three translations (render.py, syntax.py, output.py)."""
 from __future__ import annotations
 
 from ..base import Dialect
+from . import output, render, syntax
+from .facts import SPSSFacts
+from .placement import SPSSPlacement
 
 
-class SPSS(Dialect):
-    name = "spss"
-    title = "SPSS MIXED"
-    extension = ".sps"
-    template = "spss.j2"
-    aliases = ("spss",)
-    case_sensitive = False
-    comment_open = "* "
-    comment_close = "."                                        # a comment command ends with a period
-    comment_unsafe = (("*/", "* /"), ("/*", "/ *"))
+class SPSS(SPSSFacts, Dialect):
+    placement = SPSSPlacement()
+
+    def mask(self, text):
+        return syntax.mask(text)[0]
 
     def context(self, model, data_prep=False):
-        from .render import context
-        return context(model, data_prep)
+        return render.context(model, data_prep)
 
     def parse_syntax(self, text, file=None):
-        from .syntax import parse_syntax
-        return parse_syntax(text, file)
+        return syntax.parse_syntax(text, file)
 
     def parse_output(self, text, file=None):
-        from .output import parse_output
-        return parse_output(text, file)
+        return output.parse_output(text, file)
+
+    def split_output(self, text, file=None):
+        return output.split_output(text, file)
 
     def sniff(self, text):
-        from .syntax import sniff
-        return sniff(text)
+        return syntax.sniff(text)

@@ -23,7 +23,7 @@ import io
 import re
 
 from ...mapping import canonical_term, effect_name, un_param
-from ...outputs import split_at, two_models, looks_like_csv, number, unreadable
+from ...outputtext import split_at, two_models, looks_like_csv, number, unreadable
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value
 
 _TITLES = {"information criteria": "ic", "estimates of fixed effects": "fixed",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ...escape import comment_text, quote_string
 from ...model import Model
+from .facts import FACTS
 from ..common import (KR_ML_NOTE, check_names, contrast_terms, correlated, derived_rhs, fmt_coef, not_expressible,
                       prep_rounds,
                       raise_problems, wrap)
@@ -39,18 +40,18 @@ def context(model: Model, data_prep: bool = False) -> dict:
     # the data set is not named in SPSS syntax (the data in memory is used), but a name that could
     # not be one is refused here as in the other packages
     data = (model.data or "").rpartition(".")[2]
-    problems.extend(check_names(model, "spss", data_prep, [(data, "data")] if model.data else []))
+    problems.extend(check_names(model, FACTS, data_prep, [(data, "data")] if model.data else []))
     dfmethod = DFMETHOD.get(model.ddf, "")
     if not dfmethod:
         why = ("large-sample z tests (ddf = None): SPSS MIXED always uses t and F tests"
                if model.ddf == "none" else f"{model.ddf} denominator df")
-        problems.append(not_expressible(
-            "spss", f"{why}; DFMETHOD offers SATTERTHWAITE, RESIDUAL and KENWARDROGER only", "ddf",
+        problems.append(not_expressible(FACTS,
+            f"{why}; DFMETHOD offers SATTERTHWAITE, RESIDUAL and KENWARDROGER only", "ddf",
             "choose ddf = Satterthwaite, Kenward-Roger or Residual"))
-    title = comment_text(model.title, "spss", "title", problems, "title") if model.title else None
+    title = comment_text(model.title, FACTS, "title", problems, "title") if model.title else None
     tests = []
     for k, c in enumerate(model.contrasts):
-        label = quote_string(c.label, "spss", f"contrasts[{k}]", problems)
+        label = quote_string(c.label, FACTS, f"contrasts[{k}]", problems)
         tests.append(f"{label} " + "; ".join(test_row(model, r) for r in c.rows))
     raise_problems(problems)
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 
 from ...diagnostics import Fix, Severity
+from . import render
+from .facts import FACTS
 from ...lexing import Comment, SyntaxBuilder, Token, blank, split_top, tokenize
 from .contrasts import _ContrastReader
 
@@ -97,8 +99,7 @@ def commands(masked: str) -> list[tuple[int, int, int | None]]:
 
 
 def parse_syntax(text: str, file: str | None = None):
-    b = SyntaxBuilder("spss", text, file, case_sensitive=False, method="reml", covariance="vc",
-                      ddf="satterthwaite")
+    b = SyntaxBuilder(FACTS, text, file)
     masked, comments = mask(text)
     seen = False
     for s, e, period in commands(masked):
@@ -144,7 +145,7 @@ def parse_syntax(text: str, file: str | None = None):
                    fix=Fix("end the comment line before it with a period"))
         else:
             b.diag("SY001", "no MIXED command found", 0, min(len(text), 1))
-    return b.finish()
+    return b.finish(render.context)
 
 
 class _Mixed(_ContrastReader):

@@ -1,32 +1,35 @@
-"""Stata mixed: tables and the three translations (render.py, syntax.py, output.py)."""
+"""Stata mixed: its facts (facts.py) and the three translations (render.py, syntax.py, output.py)."""
 from __future__ import annotations
 
 from ..base import Dialect
+from . import lrt, output, render, syntax
+from .facts import StataFacts
+from .placement import StataPlacement
 
 
-class Stata(Dialect):
-    name = "stata"
-    title = "Stata mixed"
-    extension = ".do"
-    template = "stata.j2"
-    aliases = ("stata",)
-    case_sensitive = True
-    comment_open = "* "
-    comment_close = ""
-    comment_unsafe = (("///", "/ / /"), ("//", "/ /"), ("/*", "/ *"), ("*/", "* /"), ("`", "'"), ("$", "S"))
+class Stata(StataFacts, Dialect):
+    placement = StataPlacement()
+
+    def mask(self, text):
+        return syntax.mask(text)[0]
 
     def context(self, model, data_prep=False):
-        from .render import context
-        return context(model, data_prep)
+        return render.context(model, data_prep)
 
     def parse_syntax(self, text, file=None):
-        from .syntax import parse_syntax
-        return parse_syntax(text, file)
+        return syntax.parse_syntax(text, file)
 
     def parse_output(self, text, file=None):
-        from .output import parse_output
-        return parse_output(text, file)
+        return output.parse_output(text, file)
+
+    def split_output(self, text, file=None):
+        return output.split_output(text, file)
+
+    def lrt_calls(self, text):
+        return lrt.lrt_calls(text)
+
+    def named_fits(self, text):
+        return lrt.named_fits(text)
 
     def sniff(self, text):
-        from .syntax import sniff
-        return sniff(text)
+        return syntax.sniff(text)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from ...mapping import canonical_term, cov_from_corr, effect_name, scaled, stata_param, var_from_sd
-from ...outputs import split_at, Lines, count, number, unreadable
+from ...outputtext import split_at, Lines, count, number, unreadable
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param
 
 _DF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "kenward–roger": "kenward-roger",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from ...escape import comment_text
 from ...model import Model
+from .facts import FACTS
 from ..common import (check_names, contrast_terms, correlated, derived_rhs, fmt_coef, not_expressible,
                       prep_rounds,
                       raise_problems, wrap)
@@ -41,30 +42,30 @@ def context(model: Model, data_prep: bool = False) -> dict:
     # the data set is not named in Stata syntax (the data in memory is used), but a name that could
     # not be one is refused here as in the other packages
     data = (model.data or "").rpartition(".")[2]
-    problems.extend(check_names(model, "stata", data_prep, [(data, "data")] if model.data else []))
+    problems.extend(check_names(model, FACTS, data_prep, [(data, "data")] if model.data else []))
     notes: list[str] = []
     options = ["reml" if model.method == "reml" else "mle"]
     small = True
     if model.ddf in DFMETHOD:
         if model.method == "ml" and model.ddf in ("satterthwaite", "kenward-roger"):
-            problems.append(not_expressible(
-                "stata", f"dfmethod({DFMETHOD[model.ddf]}) is available for REML fits only (method = ML)", "ddf",
+            problems.append(not_expressible(FACTS,
+                f"dfmethod({DFMETHOD[model.ddf]}) is available for REML fits only (method = ML)", "ddf",
                 "use method = REML, or ddf = Residual or None with ML"))
         options += [f"dfmethod({DFMETHOD[model.ddf]})", "dftable(pvalue)"]
     elif model.ddf == "none":
         small = False
         notes.append("ddf = None: large-sample z and chi2 tests, Stata's default when dfmethod() is not given.")
     else:
-        problems.append(not_expressible(
-            "stata", f"{model.ddf} denominator df: Stata offers residual, repeated, anova, satterthwaite and kroger, "
+        problems.append(not_expressible(FACTS,
+            f"{model.ddf} denominator df: Stata offers residual, repeated, anova, satterthwaite and kroger, "
             f"and its repeated/anova methods are not SAS's between-within/containment", "ddf",
             "choose ddf = Satterthwaite, Kenward-Roger or Residual"))
     options.append("nolog")
-    title = comment_text(model.title, "stata", "title", problems, "title") if model.title else None
+    title = comment_text(model.title, FACTS, "title", problems, "title") if model.title else None
 
     contrasts = []
     for k, c in enumerate(model.contrasts):
-        label = comment_text(c.label, "stata", f"contrasts[{k}]", problems)
+        label = comment_text(c.label, FACTS, f"contrasts[{k}]", problems)
         tail = ", small" if small else ""
         if c.is_single:
             cmd = f"lincom {lincom_expr(model, c.rows[0])}{tail}"

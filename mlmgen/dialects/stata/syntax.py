@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 
 from ...diagnostics import Fix, Severity
+from . import render
+from .facts import FACTS
 from ...lexing import Comment, SyntaxBuilder, Token, blank, split_top, tokenize
 from ...model import MAX_ORDER
 from .contrasts import _ContrastReader
@@ -119,7 +121,7 @@ def mask(text: str) -> tuple[str, list[Comment]]:
 
 
 def parse_syntax(text: str, file: str | None = None):
-    b = SyntaxBuilder("stata", text, file, case_sensitive=True, method="ml", covariance="vc", ddf="none")
+    b = SyntaxBuilder(FACTS, text, file)
     masked, comments = mask(text)
     r = _Reader(b, masked, comments)
     pos = 0
@@ -130,7 +132,7 @@ def parse_syntax(text: str, file: str | None = None):
     r.finish()
     if not r.fit_seen and not b.fatal:
         b.diag("SY001", "no mixed command found", 0, min(len(text), 1))
-    return b.finish()
+    return b.finish(render.context)
 
 
 class _Reader(_OptionReader, _ContrastReader):

@@ -1,0 +1,64 @@
+"""R lme4/lmerTest: every fact shared code needs about R (sources in docs/package-conventions.md).
+
+Names: letters, digits, `.` and `_`, starting with a letter or with `.` not followed by a digit; case-sensitive;
+reserved words (`if`, `function`, `TRUE`, `NA`, ...) are not syntactic names; mlmgen writes no backtick-quoted
+names. Strings: double quotes with `\\` and `"` escaped. Comments `#` run to the end of the line.
+"""
+from __future__ import annotations
+
+from ..base import Facts
+
+
+class LME4Facts(Facts):
+    name = "lme4"
+    title = "R lme4/lmerTest"
+    extension = ".R"
+    extensions = (".r",)
+    template = "lme4.j2"
+    aliases = ("r", "lme4", "lmer", "lmertest")
+    language = "R"
+    short_name = "lme4"
+    case_sensitive = True
+    default_method = "reml"
+    default_covariance = "un"
+    default_ddf = "satterthwaite"
+    method_spelling = "REML={tf}"
+    covariance_spelling = "{bar}"
+    ddf_spellings = {"satterthwaite": 'ddf="Satterthwaite"', "kenward-roger": 'ddf="Kenward-Roger"',
+                     "none": 'ddf="lme4"'}
+    interaction_operator = ":"
+    predictor_type_note = "R fits a factor or character column as categorical (dummy variables) with the same formula"
+    output_name = "R lme4"
+    independent_note = "`||` in the lme4 formula"
+    unstructured_note = "the default of (1 + x | g)"
+    max_name_length = 10000
+    name_pattern = r"(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*"
+    name_pattern_text = "a letter (or . not followed by a digit) followed by letters, digits, . or _"
+    reserved_names = frozenset({"if", "else", "repeat", "while", "function", "for", "in", "next", "break", "TRUE",
+                                "FALSE", "NULL", "Inf", "NaN", "NA", "NA_integer_", "NA_real_", "NA_character_",
+                                "NA_complex_"})
+    covariance_in_syntax = True                          # (1 + x | g) unstructured, (1 + x || g) independent
+    covariance_note = "lme4's (1 + x | g) is unstructured"
+    comment_open = "# "
+    comment_close = ""
+    output_signs = (r"Linear mixed model fit by", r"REML criterion at convergence", r"Random effects:",
+                    r"Number of obs: \d+, groups:", r"\(Intercept\)", r"Std\.Dev\.", r"lmerMod",
+                    r"^\s*\"?grp\"?,\"?var1\"?|^\s*grp\s+var1\s+var2", r"Pr\(>\|t\|\)")
+
+    def term_text(self, factors: tuple[str, ...]) -> str:
+        if len(factors) == 2 and factors[0] == factors[1]:
+            return f"I({factors[0]}^2)"
+        return ":".join(factors)
+
+    def string_literal(self, text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    # logLik df = p + #theta + 1 for REML and ML alike; n = observations; AIC/BIC only
+    criteria_printed = ("logLik", "AIC", "BIC")
+
+    def criteria_rule(self, reml):
+        return ("lme4 (logLik df): d = rank(X) + number of theta + 1 (all parameters, REML or ML); "
+                "n = observations; AIC and BIC only")
+
+
+FACTS = LME4Facts()

@@ -1,0 +1,76 @@
+"""SAS PROC MIXED: every fact shared code needs about SAS (sources in docs/package-conventions.md).
+
+Names (VALIDVARNAME=V7): 1-32 characters, first a letter or `_`, then letters, digits, `_`; case-insensitive;
+`_N_`, `_ERROR_`, `_ALL_`, ... are reserved, and PROC MIXED reserves `INTERCEPT`/`INT` in MODEL/RANDOM lists.
+Strings: double quotes with `"` doubled; with a macro trigger (`&`, `%`) single quotes with `'` doubled,
+because SAS resolves macro references inside double quotes only. Comments `/* ... */` do not nest.
+"""
+from __future__ import annotations
+
+from ..base import Facts
+
+
+class SASFacts(Facts):
+    name = "sas"
+    title = "SAS PROC MIXED"
+    extension = ".sas"
+    extensions = (".sas",)
+    template = "sas.j2"
+    aliases = ("sas",)
+    language = "SAS"
+    short_name = "SAS"
+    case_sensitive = False
+    default_method = "reml"
+    default_covariance = "vc"
+    default_ddf = "containment"
+    method_spelling = "METHOD={m}"
+    covariance_spelling = "TYPE={c}"
+    ddf_spellings = {"satterthwaite": "DDFM=SATTERTHWAITE", "kenward-roger": "DDFM=KENWARDROGER",
+                     "residual": "DDFM=RESIDUAL", "between-within": "DDFM=BETWITHIN", "containment": "DDFM=CONTAIN",
+                     "none": "DDFM=NONE"}
+    interaction_operator = "*"
+    predictor_type_note = ("variables not in CLASS are continuous in SAS, so a category coded as numbers is fitted as "
+                           "a number")
+    variance_p_one_sided = True
+    unprinted_ddf_note = "df are SAS's default containment df (the listing prints no DDFM=)"
+    output_name = "SAS"
+    independent_note = "SAS's default TYPE=VC"
+    whole_df_note = ("whole numbers: SAS's default containment df (the listing prints no DDFM=; between-within "
+                     "also gives whole numbers)")
+    max_name_length = 32
+    name_pattern = r"[A-Za-z_][A-Za-z0-9_]*"
+    name_pattern_text = "a letter or _ followed by letters, digits or _"
+    reserved_names = frozenset({"_N_", "_ERROR_", "_ALL_", "_NUMERIC_", "_CHARACTER_", "_TEMPORARY_", "_INFILE_",
+                                "_IORC_", "_MSG_", "_CMD_", "_LAST_", "_NULL_", "_DATA_", "INTERCEPT", "INT"})
+    comment_open = "/* "
+    comment_close = " */"
+    comment_unsafe = (("*/", "* /"), ("/*", "/ *"))          # /* */ comments do not nest
+    comment_ends = ("*/",)
+    output_signs = (r"Covariance Parameter Estimates", r"Solution for Fixed Effects", r"Cov Parm",
+                    r"The Mixed Procedure", r"-2 Res Log Likelihood", r"\bUN\(\d,\d\)", r"Pr\s*>\s*\|?t\|?",
+                    r"^\s*\"?CovParm\"?,", r"Estimated G Correlation Matrix",
+                    r"^\s*\"?Effect\"?,\s*\"?Estimate\"?,\s*\"?StdErr")
+
+    def string_literal(self, text: str) -> str:
+        if "&" in text or "%" in text:
+            return "'" + text.replace("'", "''") + "'"
+        return '"' + text.replace('"', '""') + '"'
+
+    def data_set_name(self, written: str) -> str:
+        return written.rsplit(".", 1)[1] if "." in written else written      # libref.member: the member
+
+    # Fit Statistics / InfoCrit
+    criteria_printed = ("AIC", "AICC", "HQIC", "BIC", "CAIC")
+
+    def criteria_counts(self, reml, n_obs, n_clusters, rank_x, n_cov, n_cov_effective):
+        d = n_cov_effective if reml else n_cov_effective + rank_x
+        return d, n_clusters, max(n_obs - rank_x if reml else n_obs, d + 2.0)
+
+    def criteria_rule(self, reml):
+        est = "REML" if reml else "ML"
+        return (f"SAS {est}: d = {'covariance parameters not on a boundary' if reml else 'rank(X) + covariance parameters not on a boundary'}; "
+                f"BIC, CAIC and HQIC use n = number of subjects (clusters); AICC uses n* = "
+                f"{'N - rank(X)' if reml else 'N'} (at least d + 2)")
+
+
+FACTS = SASFacts()

@@ -1,0 +1,95 @@
+"""Stata mixed: every fact shared code needs about Stata (sources in docs/package-conventions.md).
+
+Names: 1-32 characters, letters, digits and `_`, not starting with a digit; case-sensitive; reserved names
+(`_all`, `_b`, `_cons`, `_n`, `byte`, `int`, `if`, `in`, `using`, `with`, ...). Strings: compound double quotes
+`` `"..."' ``. Stata expands macros (`` ` `` and `$`) in every line before it runs it, so both are refused in
+strings and comments; in `//` comments `//`, `///`, `/*` and `*/` are refused (`///` joins the next line).
+"""
+from __future__ import annotations
+
+from ..base import Facts
+
+_MACRO = ("`", "$")
+
+
+class StataFacts(Facts):
+    name = "stata"
+    title = "Stata mixed"
+    extension = ".do"
+    extensions = (".do", ".ado")
+    template = "stata.j2"
+    aliases = ("stata",)
+    language = "Stata"
+    short_name = "Stata"
+    case_sensitive = True
+    default_method = "ml"
+    default_covariance = "vc"
+    default_ddf = "none"
+    method_default_phrase = "Stata's mixed to ML (its xtmixed, before Stata 13, to REML)"
+    method_spelling = "{m_low}"
+    covariance_spelling = "covariance({c_low})"
+    ddf_spellings = {"satterthwaite": "dfmethod(satterthwaite)", "kenward-roger": "dfmethod(kroger)",
+                     "residual": "dfmethod(residual)", "between-within": "dfmethod(repeated)",
+                     "none": "(no dfmethod())"}
+    interaction_operator = "#"
+    predictor_type_note = ("c. and unprefixed main effects are continuous in Stata, so a category coded as numbers is "
+                           "fitted as a number")
+    output_name = "Stata"
+    independent_note = "Stata's default covariance(independent)"
+    expected_information_note = ("observed vs expected information: Stata's dfmethod(satterthwaite) and "
+                                 "dfmethod(kroger) use the expected information by default (eim); SAS and "
+                                 "lmerTest the observed (add `, oim` to Stata's dfmethod() to match)")
+    max_name_length = 32
+    name_pattern = r"[A-Za-z_][A-Za-z0-9_]*"
+    name_pattern_text = "a letter or _ followed by letters, digits or _"
+    reserved_names = frozenset({"_all", "_b", "_coef", "_cons", "_n", "_N", "_pi", "_pred", "_rc", "_se", "_skip",
+                                "byte", "double", "float", "int", "long", "if", "in", "using", "with", "strL"})
+    comment_open = "* "
+    comment_close = ""
+    comment_unsafe = (("///", "/ / /"), ("//", "/ /"), ("/*", "/ *"), ("*/", "* /"), ("`", "'"), ("$", "S"))
+    output_signs = (r"Mixed-effects (REML|ML) regression", r"Random-effects [Pp]arameters", r"_cons\s*\|",
+                    r"var\(Residual\)", r"Log (restricted-)?likelihood\s*=", r"LR test vs\. linear",
+                    r"-{5,}\+-{5,}", r"\blincom\b", r"Random-effects (covariance|correlation) matrix")
+
+    def term_text(self, factors: tuple[str, ...]) -> str:
+        return "#".join(f"c.{f}" for f in factors)
+
+    def banner(self, title: str) -> str:
+        return f"// ---- {title} ----"
+
+    def string_problems(self, text: str) -> list[str]:
+        bad = [f"it contains {c!r}, which starts a Stata macro expansion" for c in _MACRO if c in text]
+        if '"\'' in text:
+            bad.append("it contains \"' (which closes a Stata compound quote)")
+        return bad
+
+    def comment_problems(self, text: str) -> list[str]:
+        bad = []
+        for seq in ("///", "//", "/*", "*/"):
+            if seq in text:
+                bad.append(f"it contains {seq}, which Stata reads as comment or line-join syntax")
+                break
+        return bad + [f"it contains {c!r}, which starts a Stata macro expansion" for c in _MACRO if c in text]
+
+    def string_literal(self, text: str) -> str:
+        return '`"' + text + '"\''
+
+    def default_method_rule(self, extra: dict, reml_packages: str, others: str) -> str:
+        if extra.get("command") == "xtmixed":
+            return ("Stata's xtmixed: REML (xtmixed is the command of Stata 12 and earlier, which fit by REML "
+                    "unless told mle; Stata 13 renamed it mixed and made ML the default)")
+        return ("Stata's mixed: ML (since Stata 13, when xtmixed was renamed mixed; xtmixed fitted by REML); "
+                f"{reml_packages} default to REML")
+
+    def data_set_name(self, written: str) -> str:
+        return written.rsplit(".", 1)[0] if "." in written else written      # Example.dta
+
+    # estat ic (ML: k = p + cov parms, N = observations; REML count unconfirmed, same rule assumed)
+    criteria_printed = ("ll", "AIC", "BIC", "AICC", "CAIC")
+
+    def criteria_rule(self, reml):
+        return ("Stata estat ic: k = rank(X) + covariance parameters, N = observations"
+                + ("; the count after reml is unconfirmed (assumed the same as ML)" if reml else ""))
+
+
+FACTS = StataFacts()
