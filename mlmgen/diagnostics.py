@@ -193,6 +193,7 @@ CODES: dict[str, str] = {
     "EN003": "rank-deficient-fixed",
     "EN004": "hessian-not-positive-definite",
     "EN005": "unsupported-by-method",       # e.g. Kenward-Roger requested for an ML fit
+    "EN006": "numerical-warning",           # NumPy/SciPy warned inside the engine (overflow, invalid value)
     # printed output readers and diff
     "OU001": "unreadable-output",
     "OU002": "unrecognised-output-table",

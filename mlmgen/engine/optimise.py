@@ -135,7 +135,7 @@ def start_theta(ss: SuffStats, reml: bool, covariance: str) -> np.ndarray:
     G0/sigma0^2 with non-positive variances replaced by 0.01 and correlations shrunk into [-0.9, 0.9], then
     Lambda0 = chol(T0). Starting near the optimum saves iterations and keeps L-BFGS-B's first steps from
     being projected onto Lambda_ii = 0 (a stationary point it cannot leave). Falls back to lme4's Lambda = I."""
-    from .dense import g_from_phi
+    from .parameters import g_from_phi
     from .sas_emulation import mivque0
     q = ss.q
     try:
