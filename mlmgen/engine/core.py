@@ -536,7 +536,10 @@ def _fit(y, X, Z, groups, m, x_names, z_names, reml, covariance, cluster_ids, op
     q = ss.q
     lam = sc.lam(ev.lam)
     theta = np.array([lam[i, j] for i, j in theta_index(q, covariance)])
-    diag_theta = np.array([lam[i, i] for i in range(q)])
+    # singular = G of lower rank, judged in the engine's centred, scaled coordinates where Lambda~ is well
+    # conditioned (lme4 judges the user's Lambda, whose last diagonal is tiny for any uncentred random slope:
+    # x ~ N(1000, 1) would be called singular with a G of full rank); a zero diagonal is a bound either way
+    diag_theta = np.array([ev.lam[i, i] for i in range(q)])
     singular = bool(np.any(diag_theta < SINGULAR_TOL))
     labels = cov_param_labels(list(z_names), covariance)
     zero_var = [i for i in range(q) if G[i, i] <= BOUNDARY_REL * s2]
