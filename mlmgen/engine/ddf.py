@@ -21,7 +21,7 @@ A contrast of several coefficients under BW/containment gets the minimum df of t
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from ..distributions import stats
 
 
 def f_sf(f: float, num_df: float, den_df: float) -> float:
@@ -29,17 +29,17 @@ def f_sf(f: float, num_df: float, den_df: float) -> float:
     if den_df is None or not np.isfinite(den_df):
         if den_df is not None and np.isnan(den_df):
             return float("nan")
-        return float(special.chdtrc(num_df, f * num_df))
+        return float(stats.chi2.sf(f * num_df, num_df))
     if den_df <= 0:
         return float("nan")
-    return float(special.fdtrc(num_df, den_df, f))
+    return float(stats.f.sf(f, num_df, den_df))
 
 
 def t_quantile(prob: float, df: float) -> float:
     """Quantile of t(df) (the normal one for an infinite, missing or non-positive df)."""
     if df is not None and np.isfinite(df) and df > 0:
-        return float(special.stdtrit(df, prob))
-    return float(special.ndtri(prob))
+        return float(stats.t.ppf(prob, df))
+    return float(stats.norm.ppf(prob))
 
 
 def satterthwaite_df(l: np.ndarray, C: np.ndarray, P: np.ndarray, A: np.ndarray) -> float:
@@ -81,11 +81,11 @@ def t_test(estimate: float, se: float, df: float) -> dict:
     if df is not None and np.isnan(df):
         p = float("nan")
     elif df is None or not np.isfinite(df):
-        p = float(2.0 * special.ndtr(-abs(t)))
+        p = float(2.0 * stats.norm.sf(abs(t)))
     elif df <= 0:
         p = float("nan")
     else:
-        p = float(2.0 * special.stdtr(df, -abs(t)))
+        p = float(2.0 * stats.t.sf(abs(t), df))
     return {"estimate": float(estimate), "se": float(se), "df": float(df), "t": float(t), "p": p}
 
 

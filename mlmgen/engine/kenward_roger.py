@@ -17,8 +17,7 @@ a t test with SE sqrt(l'Phi_A l) and df = 2 v^2/(g'Wg), v = l'Phi l, g_i = l'Phi
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
-
+from ..distributions import stats
 from .ddf import f_sf
 
 
@@ -56,7 +55,7 @@ def kr_test(L: np.ndarray, beta: np.ndarray, C: np.ndarray, C_adj: np.ndarray, W
         df = 2.0 * v * v / gWg if gWg > 0 else np.inf
         se = float(np.sqrt(l @ C_adj @ l))
         t = float(est[0] / se)
-        p = float(2.0 * special.stdtr(df, -abs(t))) if np.isfinite(df) else float(2.0 * special.ndtr(-abs(t)))
+        p = float(2.0 * stats.t.sf(abs(t), df)) if np.isfinite(df) else float(2.0 * stats.norm.sf(abs(t)))
         return {"estimate": float(est[0]), "se": se, "df": float(df), "t": t, "p": p}
     B = (A1 + 6.0 * A2) / (2.0 * r)
     g = ((r + 1.0) * A1 - (r + 4.0) * A2) / ((r + 2.0) * A2)
