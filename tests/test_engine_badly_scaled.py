@@ -232,3 +232,14 @@ def test_aliased_column_message_names_the_column_and_why():
     assert fit.aliased == ["x2"]
     msg = [n.message for n in fit.notes if n.code == "EN003"][0]
     assert "x2 is a linear combination of Intercept, x" in msg and "1e-07" in msg
+
+
+def test_the_callers_arrays_are_not_modified():
+    d = simulate("x1000")
+    y, x, g = d["y"].to_numpy(), d["x"].to_numpy(), d["g"].to_numpy() - 1
+    X = np.asfortranarray(np.column_stack([np.ones_like(y), x]))
+    Z = X[:, :2]
+    copies = (y.copy(), X.copy(), Z.copy())
+    fit_arrays(y, X, Z, g, x_names=["Intercept", "x"], z_names=["Intercept", "x"])
+    for before, after in zip(copies, (y, X, Z)):
+        assert np.array_equal(before, after)

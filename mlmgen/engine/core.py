@@ -1,7 +1,7 @@
 """`fit_arrays`: fit a two-level LMM from arrays, and `EngineFit`, the full-precision result with inference.
 
 Pipeline: sufficient statistics (one pass over the rows) -> aliased fixed columns dropped (later dependent
-columns, as lme4 and SAS) -> profiled criterion minimised over theta (L-BFGS-B + Newton polish) -> beta, C,
+columns, as lme4 and SAS) -> profiled criterion minimised over theta (projected BFGS + Newton polish) -> beta, C,
 G, sigma^2 -> on demand: observed/expected information for phi = (vech G, sigma^2), COVTEST SEs,
 Satterthwaite / Kenward-Roger / residual / between-within / containment df, BLUPs.
 

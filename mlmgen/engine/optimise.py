@@ -1,4 +1,4 @@
-"""Minimise the profiled criterion over theta: bounded quasi-Newton (projected BFGS) with the analytic gradient, then Newton polish.
+"""Minimise the profiled criterion over theta: projected BFGS with the analytic gradient, then Newton polish.
 
 * projected BFGS (`bfgs_bounded`, here: scipy.optimize is not imported, its import alone took longer than a
   small fit) from MIVQUE0 (or lme4's start Lambda = I), bounds Lambda_ii >= 0, with f and the analytic gradient

@@ -138,9 +138,10 @@ def compute_suffstats(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.nd
     for lo in range(0, N, chunk_rows):
         hi = min(N, lo + chunk_rows)
         gg = g[lo:hi]
-        Xc = np.ascontiguousarray(X[lo:hi].T)
         if centre_x:
-            Xc -= cx[:, None]
+            Xc = X[lo:hi].T - cx[:, None]          # a new array: the caller's X is never modified
+        else:
+            Xc = np.ascontiguousarray(X[lo:hi].T)
         extra = {p + a: (np.ascontiguousarray(Z[lo:hi, a]) if cz[a] == 0 else Z[lo:hi, a] - cz[a])
                  for a in range(q) if zid[a] == p + a}
         yc = y[lo:hi] if cy == 0 else y[lo:hi] - cy
