@@ -170,6 +170,14 @@ class EngineFit:
         return np.sqrt(np.diag(self.covparm_asycov(information)))
 
     def _free_parts(self, information: str, all_parameters: bool = False):
+        """Cached `_compute_free_parts` (every coefficient of a table uses the same matrices)."""
+        cache = self.__dict__.setdefault("_free_parts_cache", {})
+        key = (information, all_parameters)
+        if key not in cache:
+            cache[key] = self._compute_free_parts(information, all_parameters)
+        return cache[key]
+
+    def _compute_free_parts(self, information: str, all_parameters: bool = False):
         """(P_i, Q_ij, A) for df computations. information: "observed" (2H^-1 over the parameters not at a
         bound: SAS), "expected" (I^-1), or "lmertest" (lmerTest's 2 pinv of the (theta, sigma)-scale Hessian,
         mapped to phi: identical to "observed" at an interior optimum, different at a singular fit).
@@ -446,13 +454,17 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
     if len(x_names) != X.shape[1] or len(z_names) != Z.shape[1]:
         raise ValueError("x_names / z_names do not match the columns of X / Z")
     for name, a in (("y", y), ("X", X), ("Z", Z)):
-        if not np.all(np.isfinite(a)):
+        if name == "Z" and np.shares_memory(Z, X):
+            continue                                    # Z is a view of X's columns: already checked
+        # one pass: the largest magnitude is NaN or inf exactly when a value is
+        big = float(max(np.max(a), -np.min(a))) if a.size else 0.0
+        if not np.isfinite(big):
             raise MlmgenError([Diagnostic("DA005", f"{name} holds missing or infinite values; delete them first",
                                           Severity.ERROR, Location(field=name))])
         # squares of the values must stay finite in double precision (the cross-products are sums of them)
-        if a.size and float(np.max(np.abs(a))) > 1e150:
+        if big > 1e150:
             raise MlmgenError([Diagnostic(
-                "DA005", f"{name} holds values of magnitude {float(np.max(np.abs(a))):.3g}: their squares overflow "
+                "DA005", f"{name} holds values of magnitude {big:.3g}: their squares overflow "
                 "double precision", Severity.ERROR, Location(field="data"),
                 Fix("rescale the variables (e.g. divide by a power of 10) before fitting"))])
     m = len(cluster_ids) if cluster_ids is not None else (int(groups.max()) + 1 if N else 0)
@@ -582,8 +594,11 @@ def _check_information(fit: EngineFit) -> None:
         return
     se = fit.covparm_se("observed")[idx]
     no_se = not np.all(np.isfinite(se))
-    dfs = [r["df"] for r in fit.fixed_table("satterthwaite")]
-    no_df = not all(np.isfinite(d) or d == float("inf") for d in dfs)
+    info = "lmertest" if (fit.singular and not fit.boundary) else "observed"   # contrast()'s default
+    P, _, A = fit._free_parts(info)
+    Lt = fit._sc.contrast(np.eye(len(fit.beta)))
+    dfs = [ddfmod.satterthwaite_df(Lt[j], fit._C_t, P, A) for j in range(len(fit.beta))]
+    no_df = any(np.isnan(d) for d in dfs)
     if no_se or no_df:
         what = " and ".join(w for w, bad in (("COVTEST SEs", no_se), ("Satterthwaite df", no_df)) if bad)
         fit.notes.append(_diag("EN004", "the observed information of the covariance parameters is not positive "

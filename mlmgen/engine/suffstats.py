@@ -126,8 +126,12 @@ def compute_suffstats(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.nd
     k_ztz = [[need(zid[a], zid[b]) for b in range(q)] for a in range(q)]
     k_zx = [[need(zid[a], j) for j in range(p)] + [need(zid[a], Y)] for a in range(q)]
     # within-cluster variation of each column: per-cluster sum and sum of squares
-    k_within = {c: (need(c, -1), need(c, c)) for c in list(range(p)) + sorted(set(zid))
-                if c not in ones}
+    # within-cluster variation of each column. With a random intercept the per-cluster sums S_c are needed
+    # anyway, and the total within sum of squares is (total sum of squares) - sum_c S_c^2 / n_c: no extra
+    # products. Otherwise: per-cluster sums and sums of squares.
+    z_has_ones = any(zid[a] in ones for a in range(q))
+    k_within = {} if z_has_ones else {c: (need(c, -1), need(c, c)) for c in list(range(p)) + sorted(set(zid))
+                                      if c not in ones}
     need(-1, -1)
 
     acc = {k: np.zeros(m) for k in needed}
@@ -177,6 +181,12 @@ def compute_suffstats(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.nd
     def within(c: int) -> bool:
         if c in ones:
             return False
+        if z_has_ones:
+            s1 = acc[(-1, c)]
+            total = float(xtx[c, c]) if c < p else float(acc[key(c, c)].sum())
+            nz = n > 0
+            wss = total - float(np.sum(s1[nz] ** 2 / n[nz]))
+            return bool(wss > 1e-10 * max(total, 1e-300))
         s1, s2 = acc[k_within[c][0]], acc[k_within[c][1]]
         nz = n > 1
         ss = s2[nz] - s1[nz] ** 2 / n[nz]
