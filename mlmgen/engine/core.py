@@ -167,7 +167,17 @@ class EngineFit:
         return out
 
     def covparm_se(self, information: str = "observed") -> np.ndarray:
-        return np.sqrt(np.diag(self.covparm_asycov(information)))
+        with self._quiet():
+            return np.sqrt(np.diag(self.covparm_asycov(information)))
+
+    @contextlib.contextmanager
+    def _quiet(self):
+        """quiet_numerics for work done after the fit: a warning becomes an EN006 note on this fit."""
+        sink: list[str] = []
+        with quiet_numerics(sink):
+            yield
+        if sink and not any(n.code == "EN006" for n in self.notes):
+            self.notes.append(numeric_note(sink))
 
     def _free_parts(self, information: str, all_parameters: bool = False):
         """Cached `_compute_free_parts` (every coefficient of a table uses the same matrices)."""
@@ -247,7 +257,7 @@ class EngineFit:
         L = np.atleast_2d(np.asarray(L, dtype=float))
         if L.shape[1] != len(self.beta):
             raise ValueError(f"contrast has {L.shape[1]} columns; the fixed part has {len(self.beta)}")
-        with quiet_numerics():
+        with self._quiet():
             out = self._contrast_t(self._sc.contrast(L), L, ddf, information)
         s = self._sc.y_scale
         for key in ("estimate", "se"):
@@ -312,6 +322,10 @@ class EngineFit:
         """BLUPs u_c = Lambda M_c^-1 Lambda' Z_c'r_c, their prediction-error variances (conditional on beta,
         lme4 condVar: sigma^2 Lambda M^-1 Lambda'; and SAS's, adding F C F' with F = Lambda M^-1 Lambda' Z'X)
         and the shrinkage matrices Lambda M_c^-1 Lambda' Z_c'Z_c (lambda_c = tau^2/(tau^2 + sigma^2/n_c))."""
+        with self._quiet():
+            return self._blups()
+
+    def _blups(self) -> dict:
         ss, ev = self._ss, self._ev
         q, m = ss.q, ss.m
         lam, R = ev.lam, ev.R
