@@ -89,16 +89,18 @@ def worker_mlmgen(n: int, m: int, repeats: int = 1) -> dict:
     rss0 = _maxrss_mb()
     runs = []
     for _ in range(repeats):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         f = mlmgen.fit(FORMULA, d)
         dfs = [float(x.df.value) for x in f.result.fixed]
         t1 = time.perf_counter()
-        runs.append((t1 - t0, f.engine.optimisation.seconds))
+        runs.append((t1 - t0, f.engine.optimisation.seconds, time.process_time() - c0))
         ef = f.engine
         del f
     runs.sort()
-    total, opt = runs[len(runs) // 2]
-    return {"engine": "mlmgen", "n": n, "m": m, "seconds": total, "optimiser": opt,
+    total, opt, cpu = runs[len(runs) // 2]
+    return {"engine": "mlmgen", "n": n, "m": m, "seconds": total, "optimiser": opt, "cpu_seconds": cpu,
+            "min_cpu_seconds": min(r[2] for r in runs),
             "all_seconds": [r[0] for r in runs], "neg2ll": ef.neg2ll,
             "evaluations": ef.optimisation.evaluations, "converged": ef.optimisation.converged,
             "peak_mb": _maxrss_mb() - rss0, "df": dfs}
@@ -421,7 +423,8 @@ def markdown(results: list[dict], per_it, info: dict, kr: dict | None = None, cl
         if len(r.get("all_seconds", [])) > 1:
             note.append("median of " + ", ".join(f"{v:.3g}" for v in r["all_seconds"]) + " s")
         if r.get("engine") == "mlmgen" and "seconds" in r:
-            note.append(f"optimiser {r['optimiser']:.3g} s; {r['evaluations']} evaluations; "
+            note.append(f"CPU {r['cpu_seconds']:.3g} s (process time of the median run); optimiser "
+                        f"{r['optimiser']:.3g} s; {r['evaluations']} evaluations; "
                         f"peak +{r['peak_mb']:.0f} MB")
             if not r.get("converged"):
                 note.append("NOT converged")
@@ -456,7 +459,8 @@ def markdown(results: list[dict], per_it, info: dict, kr: dict | None = None, cl
                                      f"({'met' if mx['seconds'] >= 10 * r1['seconds'] else 'NOT met'}: >= 10x)")
         out.append(f"* 1,000,000 rows / 50,000 clusters, DataFrame to fixed effects with Satterthwaite df in at most "
                    f"0.4 s: {r1['seconds']:.3f} s ({'met' if r1['seconds'] <= 0.4 else 'NOT met'}"
-                   + (f"; fastest run {min(r1['all_seconds']):.3f} s" if r1.get("all_seconds") else "") + ")" + ten
+                   + (f"; fastest run {min(r1['all_seconds']):.3f} s" if r1.get("all_seconds") else "")
+                   + (f"; CPU {r1['cpu_seconds']:.3f} s" if r1.get("cpu_seconds") is not None else "") + ")" + ten
                    + f"; peak memory +{r1['peak_mb']:.0f} MB.")
     if cli and "seconds" in cli:
         out.append(f"* `mlmgen fit` (CLI) on the demo data under 0.8 s wall: median {cli['seconds']:.2f} s wall "

@@ -24,7 +24,8 @@ from . import ddf as ddfmod
 from .parameters import phi_from_g, phi_index
 from .information import CovBlocks, cov_blocks
 from .kenward_roger import adjusted_covariance, kr_test
-from .objective import Evaluation, NotPositiveDefinite, backward_cm, forward_cm, lam_t_times, theta_index
+from .objective import (Evaluation, NotPositiveDefinite, backward_cm, forward_cm, lam_t_times, theta_index,
+                        theta_to_lambda)
 from .optimise import OptimiseOptions, optimise
 from .scaling import Scaling, choose_centring, scale_suffstats
 from .suffstats import SuffStats, compute_suffstats
@@ -576,6 +577,10 @@ def _fit(y, X, Z, groups, m, x_names, z_names, reml, covariance, cluster_ids, op
     optim = optim_sas if out is None else out.optimisation
     optim.start_objective += offset
     optim.end_objective += offset
+    # start and end theta on the user's scale (lme4's theta for the user's columns), like the objective
+    lam0 = sc.lam(theta_to_lambda(np.asarray(optim.start, dtype=float), q, covariance))
+    optim.start = [float(lam0[i, j]) for i, j in theta_index(q, covariance)]
+    optim.end = [float(t) for t in theta]
     if not optim.converged:
         notes.append(_diag("EN001", f"the optimiser did not reach a verified optimum: {optim.message}; "
                            f"max |projected gradient| {optim.gradient_norm:.3g} (in the engine's centred, scaled "
