@@ -5,7 +5,7 @@
   from `objective.evaluate`: coordinates at a bound whose gradient points outwards are held, the rest take the
   quasi-Newton direction, an Armijo backtracking search along the projected path, the BFGS update of the full
   inverse Hessian when the curvature condition holds (reset to a scaled identity otherwise). It stops when
-  the relative decrease of -2l stays below ~1e-13 or the projected gradient vanishes, and is followed by
+  a step decreases -2l by less than ~1e-12 of its size or the projected gradient vanishes, and is followed by
 * Newton polish on the free coordinates (not at a bound with a gradient pushing outwards): the Hessian is the
   central difference of the analytic gradient (dim(theta) extra gradient calls), the step is projected onto the
   bounds and halved until the criterion does not increase. It stops when the Newton decrement g'H^-1 g (the
@@ -158,10 +158,14 @@ def bfgs_bounded(ev: Evaluation, ev_at, lower: np.ndarray, maxiter: int, ftol: f
         for _ls in range(60):
             xn = np.maximum(x + t * d, lower)
             en = ev_at(xn)
-            if np.isfinite(en.f) and en.f <= f + 1e-4 * float(g @ (xn - x)):
+            slope = float(g @ (xn - x))                 # directional derivative times the step taken
+            if np.isfinite(en.f) and en.f <= f + 1e-4 * slope:
                 new = en
                 break
-            t *= 0.5
+            # the minimiser of the parabola through f, the slope and the rejected value, kept in [0.1, 0.5] t
+            curv = en.f - f - slope
+            frac = -slope / (2.0 * curv) if np.isfinite(en.f) and curv > 0 else 0.1
+            t *= min(0.5, max(0.1, frac))
         if new is None:
             return DescentResult(ev, it, False, "the line search found no decrease")
         s_ = new.theta - x
@@ -177,7 +181,7 @@ def bfgs_bounded(ev: Evaluation, ev_at, lower: np.ndarray, maxiter: int, ftol: f
         decrease = f - new.f
         ev = new
         small = small + 1 if decrease <= ftol * max(1.0, abs(f)) else 0
-        if small >= 2:
+        if small >= 1:
             return DescentResult(ev, it, True, "relative decrease below tolerance")
     return DescentResult(ev, maxiter, False, f"no convergence in {maxiter} iterations")
 
