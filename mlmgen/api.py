@@ -243,7 +243,7 @@ def _add_extras(result: FitResult, efit, model: Model, design: Design, report: D
     """What the printers need besides the FitResult; the O(N) and per-coefficient parts on demand."""
     from .engine.criteria import conventions
     ex = dict(result.extra)
-    sizes = design.cluster_sizes()
+    sizes = np.asarray(efit._ss.n, dtype=np.int64) if efit._ss is not None else design.cluster_sizes()
     ex["cluster_size_min"] = int(sizes.min())
     ex["cluster_size_avg"] = float(sizes.mean())
     ex["cluster_size_max"] = int(sizes.max())

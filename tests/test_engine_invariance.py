@@ -1,9 +1,9 @@
 """Property tests: the engine's answers do not depend on where the data sit or in which units (issue 10).
 
-* Adding a constant c (|c| up to 1e9) to y changes only the intercept (by exactly c); -2 log L, every other
+* Adding a constant c (|c| up to 1e9) to y (UN or VC G) changes only the intercept (by exactly c); -2 log L, every other
   estimate, SE, df, t, p and the covariance parameters are unchanged. The two data sets differ by exactly c:
   the base outcome is (y + c) - c computed in floating point, so rounding in y + c is shared by both.
-* Multiplying y by s changes -2 log L by exactly 2 (N - p) log|s| (REML) or 2 N log|s| (ML), multiplies the
+* Multiplying y by s (UN or VC G) changes -2 log L by exactly 2 (N - p) log|s| (REML) or 2 N log|s| (ML), multiplies the
   fixed effects by s, SEs by |s|, G and sigma^2 by s^2, and leaves df, t and p unchanged.
 * Replacing a predictor x by a x + b (with or without its random slope, UN G) changes only what it must:
   beta_x / a, the intercept by -b beta_x / a, SE(beta_x) / |a|; every non-intercept t (up to sign(a)), df and
@@ -48,10 +48,10 @@ def design(x, w, slope):
     return X, Z
 
 
-def fit(y, x, w, g, slope, reml):
+def fit(y, x, w, g, slope, reml, covariance="un"):
     X, Z = design(x, w, slope)
     return fit_arrays(y, X, Z, g, x_names=["Intercept", "x", "w"],
-                      z_names=["Intercept", "x"] if slope else ["Intercept"], reml=reml)
+                      z_names=["Intercept", "x"] if slope else ["Intercept"], reml=reml, covariance=covariance)
 
 
 def close(a, b, tol=TOL, scale=None):
@@ -72,16 +72,19 @@ def usable(f) -> bool:
 datasets = st.tuples(st.integers(0, 10 ** 6), st.integers(6, 30), st.booleans(), st.booleans())
 
 
+covariances = st.sampled_from(["un", "vc"])
+
+
 @SETTINGS
-@given(data=datasets, c=st.floats(-1e9, 1e9, allow_nan=False))
-def test_adding_a_constant_to_y_changes_only_the_intercept(data, c):
+@given(data=datasets, c=st.floats(-1e9, 1e9, allow_nan=False), cov=covariances)
+def test_adding_a_constant_to_y_changes_only_the_intercept(data, c, cov):
     seed, m, slope, reml = data
     y, x, w, g = make(seed, m, slope, 0.0, 1.0)
     y_shift = y + c
     y_base = y_shift - c
     try:
-        f0 = fit(y_base, x, w, g, slope, reml)
-        f1 = fit(y_shift, x, w, g, slope, reml)
+        f0 = fit(y_base, x, w, g, slope, reml, cov)
+        f1 = fit(y_shift, x, w, g, slope, reml, cov)
     except MlmgenError:
         assume(False)
     assume(usable(f0))
@@ -101,13 +104,13 @@ def test_adding_a_constant_to_y_changes_only_the_intercept(data, c):
 
 
 @SETTINGS
-@given(data=datasets, s=st.floats(1e-3, 1e3).flatmap(lambda v: st.sampled_from([v, -v])))
-def test_scaling_y_shifts_the_criterion_by_the_jacobian(data, s):
+@given(data=datasets, s=st.floats(1e-3, 1e3).flatmap(lambda v: st.sampled_from([v, -v])), cov=covariances)
+def test_scaling_y_shifts_the_criterion_by_the_jacobian(data, s, cov):
     seed, m, slope, reml = data
     y, x, w, g = make(seed, m, slope, 0.0, 1.0)
     try:
-        f0 = fit(y, x, w, g, slope, reml)
-        f1 = fit(s * y, x, w, g, slope, reml)
+        f0 = fit(y, x, w, g, slope, reml, cov)
+        f1 = fit(s * y, x, w, g, slope, reml, cov)
     except MlmgenError:
         assume(False)
     assume(usable(f0))
