@@ -63,6 +63,13 @@ class EngineFit:
     _sc: Scaling | None = field(default=None, repr=False)
     _lam: np.ndarray | None = field(default=None, repr=False)    # Lambda on the user's scale
 
+    def __post_init__(self) -> None:
+        # an EngineFit built from unscaled statistics (e.g. by another fitting path) maps back by the identity
+        if self._sc is None and self._ss is not None:
+            self._sc = Scaling.identity_for(self._ss.p, self._ss.q, self.covariance)
+        if self._lam is None and self._ev is not None:
+            self._lam = self._ev.lam
+
     @cached_property
     def _jacobians(self) -> tuple[np.ndarray, np.ndarray]:
         return self._sc.phi_jacobians()

@@ -90,6 +90,11 @@ class Scaling:
     z_int: int | None
     covariance: str
 
+    @classmethod
+    def identity_for(cls, p: int, q: int, covariance: str) -> "Scaling":
+        """No centring, no scaling: the engine's coordinates are the user's."""
+        return cls(np.zeros(p), np.ones(p), np.zeros(q), np.ones(q), 0.0, 1.0, None, None, covariance)
+
     def subset_x(self, keep: list[int]) -> "Scaling":
         k = np.asarray(keep, dtype=int)
         xi = None if self.x_int is None or self.x_int not in keep else keep.index(self.x_int)
