@@ -558,6 +558,9 @@ def _fit(y, X, Z, groups, m, x_names, z_names, reml, covariance, cluster_ids, op
             ev, optim_sas, _hist = sas_path(ss, reml, covariance, f_offset=offset)
             out = None
         else:
+            if start is not None:     # given on the user's scale (lme4's theta): map it to the engine's
+                lam_s = sc.lam_engine(theta_to_lambda(np.asarray(start, dtype=float), ss.q, covariance))
+                start = np.array([lam_s[i, j] for i, j in theta_index(ss.q, covariance)])
             out = optimise(ss, reml, covariance, start=start, options=opts)
             ev = out.ev
     if not ev.rho > 0:

@@ -207,10 +207,17 @@ class Scaling:
     def lam(self, lam_t: np.ndarray) -> np.ndarray:
         """The user-scale relative factor Lambda (lower triangular, diagonal >= 0) with Lambda Lambda' = G/sigma^2,
         from Lambda~ by a QR factorisation of (T_z^-1 Lambda~)' (valid for a singular G too)."""
-        q = lam_t.shape[0]
+        return self._lower_factor(self.tz_inv() @ lam_t)   # A A' = T_z^-1 T~ T_z^-T = G/sigma^2
+
+    def lam_engine(self, lam_user: np.ndarray) -> np.ndarray:
+        """The inverse map: Lambda~ from the user's Lambda (a start value given on the user's scale)."""
+        return self._lower_factor(self.tz() @ lam_user)
+
+    def _lower_factor(self, A: np.ndarray) -> np.ndarray:
+        """Lower-triangular L with non-negative diagonal and L L' = A A'."""
+        q = A.shape[0]
         if q == 0:
-            return lam_t
-        A = self.tz_inv() @ lam_t              # A A' = T_z^-1 T~ T_z^-T = G/sigma^2
+            return A
         if self.covariance == "vc":
             return np.diag(np.sqrt(np.sum(A * A, axis=1)))
         _, R = np.linalg.qr(A.T)
