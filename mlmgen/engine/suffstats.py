@@ -62,6 +62,9 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
     """Equal columns; a strided sample is compared first so that different columns cost almost nothing."""
     if a.shape != b.shape:
         return False
+    if (a.__array_interface__["data"][0] == b.__array_interface__["data"][0] and a.strides == b.strides
+            and a.dtype == b.dtype):
+        return True                               # the same memory (Z a view of X's columns)
     step = max(1, len(a) // 1000)
     if not np.array_equal(a[::step], b[::step]):
         return False
