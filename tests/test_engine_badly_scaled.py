@@ -243,3 +243,22 @@ def test_the_callers_arrays_are_not_modified():
     fit_arrays(y, X, Z, g, x_names=["Intercept", "x"], z_names=["Intercept", "x"])
     for before, after in zip(copies, (y, X, Z)):
         assert np.array_equal(before, after)
+
+
+@pytest.mark.parametrize("s", [1e-100, 1e100])
+def test_extreme_units_change_nothing_but_the_units(s):
+    """y and x multiplied by 1e-100 or 1e100 (squares near the limits of double precision): same t, df, p,
+    SEs scaled, no numerical warning; a random intercept and a random slope (UN)."""
+    d = simulate("x1000")
+    y, x, g = d["y"].to_numpy(), d["x"].to_numpy() - 1000.0, d["g"].to_numpy() - 1
+    one = np.ones_like(y)
+    f0 = fit_arrays(y, np.column_stack([one, x]), np.column_stack([one, x]), g, x_names=["Intercept", "x"],
+                    z_names=["Intercept", "x"])
+    f1 = fit_arrays(y * s, np.column_stack([one, x * s]), np.column_stack([one, x * s]), g,
+                    x_names=["Intercept", "x"], z_names=["Intercept", "x"])
+    assert not f1.notes, f1.notes
+    for r0, r1 in zip(f0.fixed_table(), f1.fixed_table()):
+        assert rel(r1["t"], r0["t"]) < 1e-8 and rel(r1["df"], r0["df"]) < 1e-8 and rel(r1["p"], r0["p"]) < 1e-7
+    assert rel(f1.fixed_table()[0]["se"], s * f0.fixed_table()[0]["se"]) < 1e-8
+    assert rel(f1.covparm_se()[-1], s * s * f0.covparm_se()[-1]) < 1e-8
+    assert rel(f1.covparm_se()[0], s * s * f0.covparm_se()[0]) < 1e-8

@@ -109,9 +109,22 @@ class EngineFit:
         """The inverse of (H/2 or I) restricted to the user's parameters idx, computed in the engine's
         well-conditioned coordinates: with phi~ = Jinv phi, Jinv[:, idx] = QR, the restricted matrix is
         R'(Q' M~ Q)R, so its inverse is R^-1 (Q' M~ Q)^-1 R^-T. None when it is not positive definite."""
+        parts = self._inverse_parts(idx, information)
+        if parts is None:
+            return None
+        An, d = parts
+        return An / np.outer(d, d)
+
+    def _inverse_parts(self, idx: np.ndarray, information: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(A_n, d) with `_inverse_on` = A_n / (d d'): the columns of Jinv[:, idx] are divided by their norms d
+        before the QR, so that parameters of very different units (an outcome or predictor of size 1e100 or
+        1e-100) neither overflow nor underflow where only the SEs sqrt(A_n,ii)/d_i are representable."""
         bt = self._blocks_t
         Mt = bt.hessian(self.reml) / 2.0 if information == "observed" else bt.expected(self.reml)
-        Qm, Rm = np.linalg.qr(self._jacobians[1][:, idx])
+        Ji = self._jacobians[1][:, idx]
+        d = np.max(np.abs(Ji), axis=0) if Ji.size else np.ones(0)      # column scales, no squares
+        d[~(d > 0)] = 1.0
+        Qm, Rm = np.linalg.qr(Ji / d)
         M = Qm.T @ Mt @ Qm
         M = 0.5 * (M + M.T)
         if M.size and not np.all(np.linalg.eigvalsh(M) > 0):
@@ -121,7 +134,7 @@ class EngineFit:
             A = np.linalg.solve(Rm, np.linalg.solve(Rm, Minv).T)
         except np.linalg.LinAlgError:
             return None
-        return 0.5 * (A + A.T)
+        return 0.5 * (A + A.T), d
 
     @property
     def free(self) -> np.ndarray:
@@ -176,7 +189,15 @@ class EngineFit:
 
     def covparm_se(self, information: str = "observed") -> np.ndarray:
         with self._quiet():
-            return np.sqrt(np.diag(self.covparm_asycov(information)))
+            if self.sas_emulation and information == "observed":
+                return np.sqrt(np.diag(self.covparm_asycov(information)))
+            k = len(self.free)
+            out = np.full(k, np.nan)
+            idx = np.flatnonzero(self.free)
+            parts = self._inverse_parts(idx, information) if idx.size else None
+            if parts is not None:
+                out[idx] = np.sqrt(np.diag(parts[0])) / parts[1]
+            return out
 
     @contextlib.contextmanager
     def _quiet(self):
@@ -214,7 +235,10 @@ class EngineFit:
         # covariance there is Q (Q' M~ Q)^-1 Q' (df and the KR adjustment are invariant under the map)
         bt = self._blocks_t
         Mt = bt.hessian(self.reml) / 2.0 if information == "observed" else bt.expected(self.reml)
-        Qm, _ = np.linalg.qr(self._jacobians[1][:, idx])
+        Ji = self._jacobians[1][:, idx]
+        d = np.max(np.abs(Ji), axis=0) if Ji.size else np.ones(0)
+        d[~(d > 0)] = 1.0
+        Qm, _ = np.linalg.qr(Ji / d)                       # the span only; columns scaled first
         M = Qm.T @ Mt @ Qm
         M = 0.5 * (M + M.T)
         if M.size and np.all(np.linalg.eigvalsh(M) > 0):
@@ -266,8 +290,14 @@ class EngineFit:
         if L.shape[1] != len(self.beta):
             raise ValueError(f"contrast has {L.shape[1]} columns; the fixed part has {len(self.beta)}")
         with self._quiet():
-            out = self._contrast_t(self._sc.contrast(L), L, ddf, information)
-        s = self._sc.y_scale
+            Lt = self._sc.contrast(L)
+            # L~ divided by its largest entry: t, F and df do not depend on one common factor (the multi-row
+            # Satterthwaite df would on separate row factors: they change the eigenvectors of LCL'), and a
+            # predictor of size 1e-100 or 1e100 then neither underflows nor overflows in l'Cl
+            norm = float(np.max(np.abs(Lt))) if Lt.size else 1.0
+            norm = norm if norm > 0 and np.isfinite(norm) else 1.0
+            out = self._contrast_t(Lt / norm, L, ddf, information)
+        s = self._sc.y_scale * (norm if L.shape[0] == 1 else 1.0)
         for key in ("estimate", "se"):
             if key in out:
                 out[key] *= s
@@ -579,7 +609,9 @@ def _fit(y, X, Z, groups, m, x_names, z_names, reml, covariance, cluster_ids, op
     diag_theta = np.array([ev.lam[i, i] for i in range(q)])
     singular = bool(np.any(diag_theta < SINGULAR_TOL))
     labels = cov_param_labels(list(z_names), covariance)
-    zero_var = [i for i in range(q) if G[i, i] <= BOUNDARY_REL * s2]
+    # a variance at its bound: tiny relative to sigma^2 in the units of its column (G_ii s_i^2, s_i the column's
+    # scale), so that the verdict does not change with the units of a predictor
+    zero_var = [i for i in range(q) if G[i, i] * sc.z_scale[i] ** 2 <= BOUNDARY_REL * s2]
     boundary = []
     for (lab, param), (a, b) in zip(labels, phi_index(q, covariance)):
         if a in zero_var or b in zero_var:
@@ -626,6 +658,7 @@ def _check_information(fit: EngineFit) -> None:
     info = "lmertest" if (fit.singular and not fit.boundary) else "observed"   # contrast()'s default
     P, _, A = fit._free_parts(info)
     Lt = fit._sc.contrast(np.eye(len(fit.beta)))
+    Lt = Lt / np.max(np.abs(Lt), axis=1)[:, None]          # as contrast() does: df do not depend on the scale
     dfs = [ddfmod.satterthwaite_df(Lt[j], fit._C_t, P, A) for j in range(len(fit.beta))]
     no_df = any(np.isnan(d) for d in dfs)
     if no_se or no_df:
