@@ -71,41 +71,51 @@ def optimise(ss: SuffStats, reml: bool, covariance: str, start: np.ndarray | Non
     diag_idx = [k for k, (i, j) in enumerate(theta_index(q, covariance)) if i == j]
 
     # A diagonal Lambda_ii = 0 is always a stationary point in that coordinate (the criterion is even in
-    # the sign of column i), so a gradient method that lands there stays there even when it is a saddle
-    # (seen on mlmRev::bdf: -2l_R 15215.5 at Lambda_22 = 0 against 15210.4 inside). Probe each zero
-    # diagonal element and restart from the best probe when the criterion decreases.
-    for _ in range(5):
+    # the sign of column i), so a gradient method that lands there (or next to it) stays there even when it
+    # is a saddle (seen on mlmRev::bdf: -2l_R 15215.5 at Lambda_22 = 0 against 15210.4 inside). Probe each
+    # zero or tiny diagonal element and restart from the best probe when the criterion decreases; again after
+    # the Newton polish and lme4's boundary check, which can set a tiny element to 0.
+    def probe(e: Evaluation):
         best = None
         for k in diag_idx:
-            if ev.theta[k] > 0:
+            if e.theta[k] >= opt.boundary_tol:
                 continue
-            scale = max(1.0, float(np.max(np.abs(ev.theta))))
+            scale = max(1.0, float(np.max(np.abs(e.theta))))
             for t in (1e-3, 1e-2, 0.1, 0.3, 1.0):
-                th2 = ev.theta.copy()
+                th2 = e.theta.copy()
                 th2[k] = t * scale
                 e2 = ev_at(th2, grad=False)
-                if e2.f < ev.f - 1e-9 * max(1.0, abs(ev.f)) and (best is None or e2.f < best[0]):
+                if e2.f < e.f - 1e-9 * max(1.0, abs(e.f)) and (best is None or e2.f < best[0]):
                     best = (e2.f, th2)
-        if best is None:
-            break
-        res = bfgs_bounded(ev_at(best[1]), ev_at, lower, opt.maxiter, 1e-15)
-        nit += res.nit
-        ev = res.ev
-        notes.append("restarted away from a false boundary (a zero diagonal element of Lambda that was a saddle)")
+        return best
 
-    ev, H, free, decrement = _newton_polish(ev, ev_at, lower, opt)
+    restarts = 0
+    for _round in range(3):
+        while restarts < 5:
+            best = probe(ev)
+            if best is None:
+                break
+            res = bfgs_bounded(ev_at(best[1]), ev_at, lower, opt.maxiter, 1e-15)
+            nit += res.nit
+            ev = res.ev
+            restarts += 1
+            notes.append("restarted away from a false boundary (a zero diagonal element of Lambda that was a saddle)")
 
-    # lme4-style boundary check: small diagonal elements set to 0 if that does not increase the criterion.
-    changed = False
-    for k in diag_idx:
-        if 0.0 < ev.theta[k] < opt.boundary_tol:
-            th2 = ev.theta.copy()
-            th2[k] = 0.0
-            e2 = ev_at(th2)
-            if e2.f <= ev.f + 1e-10:
-                ev, changed = e2, True
-    if changed:
         ev, H, free, decrement = _newton_polish(ev, ev_at, lower, opt)
+
+        # lme4-style boundary check: small diagonal elements set to 0 if that does not increase the criterion.
+        changed = False
+        for k in diag_idx:
+            if 0.0 < ev.theta[k] < opt.boundary_tol:
+                th2 = ev.theta.copy()
+                th2[k] = 0.0
+                e2 = ev_at(th2)
+                if e2.f <= ev.f + 1e-10:
+                    ev, changed = e2, True
+        if changed:
+            ev, H, free, decrement = _newton_polish(ev, ev_at, lower, opt)
+        if restarts >= 5 or probe(ev) is None:
+            break
 
     g = ev.grad
     at_bound = ~free
