@@ -539,7 +539,8 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
 
 def _fit(y, X, Z, groups, m, x_names, z_names, reml, covariance, cluster_ids, opts, start, sas, N) -> EngineFit:
     cen = choose_centring(y, X, Z, covariance)
-    ss, sc, raw_sq = scale_suffstats(compute_suffstats(y, X, Z, groups, m, centring=cen), cen, covariance)
+    with single_threaded_blas():        # the row pass's one product X'X is small; thread hand-off costs more
+        ss, sc, raw_sq = scale_suffstats(compute_suffstats(y, X, Z, groups, m, centring=cen), cen, covariance)
     notes: list[Diagnostic] = []
     x_names = list(x_names)
     drop, why = _aliased_columns(ss.xtx, raw_sq, sc.x_scale, x_names)
