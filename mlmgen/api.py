@@ -183,10 +183,75 @@ def fit_design(model: Model, design: Design, report: DataReport, options: dict |
     return Fit(result, efit, model, report, design)
 
 
+class LazyExtras(dict):
+    """`FitResult.extra` whose costly entries are computed on first access: the scaled-residual quantiles and
+    the linear model's -2 log L (one pass over the rows each), Stata's expected-information df and the overall
+    test. A fit used for its fixed-effects table never pays for them; a printer that reads them gets the same
+    numbers as before. `lazy` maps each provider (computing a dict of entries) to the keys it provides."""
+
+    def __init__(self, base: dict, lazy: list[tuple[tuple[str, ...], object]]):
+        super().__init__(base)
+        self._pending = {k: i for i, (keys, _) in enumerate(lazy) for k in keys}
+        self._providers = [fn for _, fn in lazy]
+
+    def _force(self, key) -> None:
+        i = self._pending.get(key)
+        if i is None:
+            return
+        fn = self._providers[i]
+        for k in [k for k, j in self._pending.items() if j == i]:
+            del self._pending[k]
+        super().update(fn())
+
+    def _force_all(self) -> None:
+        for k in list(self._pending):
+            self._force(k)
+
+    def __getitem__(self, key):
+        self._force(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._force(key)
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self._force(key)
+        return super().__contains__(key)
+
+    def __iter__(self):
+        self._force_all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._force_all()
+        return super().__len__()
+
+    def keys(self):
+        self._force_all()
+        return super().keys()
+
+    def values(self):
+        self._force_all()
+        return super().values()
+
+    def items(self):
+        self._force_all()
+        return super().items()
+
+    def copy(self) -> dict:
+        self._force_all()
+        return dict(super().items())
+
+    def __reduce__(self):
+        return (dict, (self.copy(),))
+
+
 def _add_extras(result: FitResult, efit, model: Model, design: Design, report: DataReport) -> None:
+    """What the printers need besides the FitResult; the O(N) and per-coefficient parts on demand."""
     from .engine.criteria import conventions
-    ex = result.extra
-    sizes = design.cluster_sizes()
+    ex = dict(result.extra)
+    sizes = np.asarray(efit._ss.n, dtype=np.int64) if efit._ss is not None else design.cluster_sizes()
     ex["cluster_size_min"] = int(sizes.min())
     ex["cluster_size_avg"] = float(sizes.mean())
     ex["cluster_size_max"] = int(sizes.max())
@@ -201,49 +266,73 @@ def _add_extras(result: FitResult, efit, model: Model, design: Design, report: D
     with np.errstate(invalid="ignore", divide="ignore"):
         ex["fixed_correlation"] = (cb / np.outer(sd, sd)).tolist()
     keep = [design.x_names.index(n) for n in efit.x_names]
-    X = design.X[:, keep]
-    try:
-        b = efit.blups()
-        u = np.asarray(b["u"])
-        resid = design.y - X @ np.asarray(efit.beta) - np.einsum("ij,ij->i", design.Z, u[design.groups])
-        q = np.quantile(resid / math.sqrt(efit.sigma2), [0, 0.25, 0.5, 0.75, 1.0])
-        ex["scaled_residuals"] = [float(v) for v in q]
-    except Exception as exc:  # residual summary is cosmetic; say why it is missing
-        result.notes.append(f"scaled residuals not computed: {exc}")
-    ex["linear_model_neg2ll"] = linear_model_neg2ll(design.y, X, reml=model.method == "reml")
-    if model.ddf == "satterthwaite":
+
+    def residuals() -> dict:
+        X = design.X[:, keep]
+        try:
+            b = efit.blups()
+            u = np.asarray(b["u"])
+            resid = design.y - X @ np.asarray(efit.beta) - np.einsum("ij,ij->i", design.Z, u[design.groups])
+            q = np.quantile(resid / math.sqrt(efit.sigma2), [0, 0.25, 0.5, 0.75, 1.0])
+            return {"scaled_residuals": [float(v) for v in q]}
+        except Exception as exc:  # residual summary is cosmetic; say why it is missing
+            result.notes.append(f"scaled residuals not computed: {exc}")
+            return {}
+
+    def linear() -> dict:
+        return {"linear_model_neg2ll": linear_model_neg2ll(design.y, design.X[:, keep],
+                                                           reml=model.method == "reml")}
+
+    def eim() -> dict:
         # Stata's dfmethod(satterthwaite) uses the expected information by default (eim); SAS and lmerTest the
         # observed. The Stata printer shows these, as Stata would.
+        out = {}
         try:
-            eim = {}
+            e = {}
             for j, name in enumerate(efit.x_names):
                 L = np.zeros((1, len(efit.x_names)))
                 L[0, j] = 1.0
                 c = efit.contrast(L, ddf="satterthwaite", information="expected")
-                eim[name] = {"df": float(c["df"]), "p": float(c["p"])}
-            ex["stata_eim"] = eim
+                e[name] = {"df": float(c["df"]), "p": float(c["p"])}
+            out["stata_eim"] = e
         except Exception as exc:
             result.notes.append(f"expected-information Satterthwaite df (Stata's default) not computed: {exc}")
-    others = [i for i, n in enumerate(efit.x_names) if n != "Intercept"]
-    if others:
-        L = np.zeros((len(others), len(efit.x_names)))
-        for r, i in enumerate(others):
-            L[r, i] = 1.0
+        others = [i for i, n in enumerate(efit.x_names) if n != "Intercept"]
+        if len(others) > 1:
+            try:
+                c = efit.contrast(_rows(others, len(efit.x_names)), ddf="satterthwaite", information="expected")
+                out["overall_test_eim"] = {"f": float(c["f"]), "num_df": int(c["num_df"]),
+                                           "den_df": float(c["den_df"]), "p": float(c["p"])}
+            except Exception as exc:
+                result.notes.append(f"overall test of the fixed effects not computed: {exc}")
+        return out
+
+    def overall() -> dict:
+        others = [i for i, n in enumerate(efit.x_names) if n != "Intercept"]
+        if not others:
+            return {}
         try:
+            c = efit.contrast(_rows(others, len(efit.x_names)), ddf=model.ddf)
             if len(others) == 1:
-                c = efit.contrast(L, ddf=model.ddf)
-                ex["overall_test"] = {"f": float(c["t"]) ** 2, "num_df": 1, "den_df": float(c["df"]),
-                                      "p": float(c["p"])}
-            else:
-                c = efit.contrast(L, ddf=model.ddf)
-                ex["overall_test"] = {"f": float(c["f"]), "num_df": int(c["num_df"]), "den_df": float(c["den_df"]),
-                                      "p": float(c["p"])}
-            if model.ddf == "satterthwaite" and len(others) > 1:
-                c = efit.contrast(L, ddf="satterthwaite", information="expected")
-                ex["overall_test_eim"] = {"f": float(c["f"]), "num_df": int(c["num_df"]),
-                                          "den_df": float(c["den_df"]), "p": float(c["p"])}
+                return {"overall_test": {"f": float(c["t"]) ** 2, "num_df": 1, "den_df": float(c["df"]),
+                                         "p": float(c["p"])}}
+            return {"overall_test": {"f": float(c["f"]), "num_df": int(c["num_df"]), "den_df": float(c["den_df"]),
+                                     "p": float(c["p"])}}
         except Exception as exc:
             result.notes.append(f"overall test of the fixed effects not computed: {exc}")
+            return {}
+
+    lazy = [(("scaled_residuals",), residuals), (("linear_model_neg2ll",), linear), (("overall_test",), overall)]
+    if model.ddf == "satterthwaite":
+        lazy.append((("stata_eim", "overall_test_eim"), eim))
+    result.extra = LazyExtras(ex, lazy)
+
+
+def _rows(cols: list[int], p: int) -> np.ndarray:
+    L = np.zeros((len(cols), p))
+    for r, i in enumerate(cols):
+        L[r, i] = 1.0
+    return L
 
 
 def linear_model_neg2ll(y: np.ndarray, X: np.ndarray, reml: bool) -> float:

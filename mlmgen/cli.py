@@ -1,24 +1,36 @@
-"""The `mlmgen` command: a thin click group. Exit codes: 0 ok, 1 findings/differences, 2 bad input."""
+"""The `mlmgen` command: a thin click group. Exit codes: 0 ok, 1 findings/differences, 2 bad input.
+
+Each subcommand lives in its own module (mlmgen/commands/<name>.py) and is imported when it is run (or when
+--help lists them), so `mlmgen fit` does not import the readers, the linter or the diff machinery. There is no
+import cycle behind this: the command modules import mlmgen, never the other way round.
+"""
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
-from .commands.demo import demo_cmd
-from .commands.diff import diff_cmd
-from .commands.fit import fit_cmd
-from .commands.lint import lint_cmd
-from .commands.parse import parse_cmd
-from .commands.render import render_cmd
-from .commands.rules import rules_cmd
-from .commands.same import same_cmd
-from .commands.translate import translate_cmd
+# subcommand -> (module under mlmgen.commands, click command object in it)
+COMMANDS = {
+    "render": ("render", "render_cmd"), "parse": ("parse", "parse_cmd"), "translate": ("translate", "translate_cmd"),
+    "same": ("same", "same_cmd"), "lint": ("lint", "lint_cmd"), "rules": ("rules", "rules_cmd"),
+    "fit": ("fit", "fit_cmd"), "diff": ("diff", "diff_cmd"), "demo": ("demo", "demo_cmd"),
+}
 
 
 class _Group(click.Group):
     """Click's own command-line errors (unknown option, bad choice, missing argument, a directory given as a
-    file) carry mlmgen's code CL001 like every other bad input (exit code 2)."""
+    file) carry mlmgen's code CL001 like every other bad input (exit code 2). Subcommands are loaded on use."""
+
+    def list_commands(self, ctx):
+        return sorted(set(COMMANDS) | set(super().list_commands(ctx)))
+
+    def get_command(self, ctx, name):
+        if name in COMMANDS and name not in self.commands:
+            module, attr = COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(f".commands.{module}", __package__), attr), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx):
         try:
@@ -33,10 +45,6 @@ class _Group(click.Group):
 @click.version_option(package_name="mlmgen")
 def cli():
     """mlmgen: one two-level mixed model, four packages (SAS, R lme4/lmerTest, Stata, SPSS)."""
-
-
-for _cmd in (render_cmd, parse_cmd, translate_cmd, same_cmd, lint_cmd, rules_cmd, fit_cmd, diff_cmd, demo_cmd):
-    cli.add_command(_cmd)
 
 
 def main(argv=None):

@@ -217,6 +217,7 @@ CODES: dict[str, str] = {
     "EN003": "rank-deficient-fixed",
     "EN004": "hessian-not-positive-definite",
     "EN005": "unsupported-by-method",       # e.g. Kenward-Roger requested for an ML fit
+    "EN006": "numerical-warning",           # NumPy/SciPy warned inside the engine (overflow, invalid value)
     # contrasts (engine tests of L beta = 0)
     "CT001": "dependent-contrast-rows",     # rows duplicated or combinations of others: tested with the rank
     "CT002": "untestable-contrast",         # all-zero/cancelling rows, coefficients beyond the float range

@@ -358,7 +358,7 @@ def test_engine_matches_lme4_lmertest_pbkrtest(name, spec):
 @pytest.mark.r
 @pytest.mark.slow   # needs the bdf Rscript results (cached after the first run)
 def test_false_boundary_is_escaped_from_lme4_start():
-    """From lme4's start Lambda = I, L-BFGS-B lands on Lambda_22 = 0 for the lecture's 2b on bdf (a saddle:
+    """From lme4's start Lambda = I, a gradient method can land on Lambda_22 = 0 for the lecture's 2b on bdf (a saddle:
     -2l_R 15215.5 against 15210.4); the optimiser must leave it."""
     data, res = dataset("bdf")
     s = BDF_MODELS[0]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from ..distributions import stats   # scipy.stats' interface, without its import time
 
 from ..diagnostics import MlmgenError
 from ..results import ContrastResult, CovParam, FitResult, FixedEffect, Value

@@ -1,7 +1,7 @@
 """`fit_arrays`: fit a two-level LMM from arrays, and `EngineFit`, the full-precision result with inference.
 
 Pipeline: sufficient statistics (one pass over the rows) -> aliased fixed columns dropped (later dependent
-columns, as lme4 and SAS) -> profiled criterion minimised over theta (L-BFGS-B + Newton polish) -> beta, C,
+columns, as lme4 and SAS) -> profiled criterion minimised over theta (projected BFGS + Newton polish) -> beta, C,
 G, sigma^2 -> on demand: observed/expected information for phi = (vech G, sigma^2), COVTEST SEs,
 Satterthwaite / Kenward-Roger / residual / between-within / containment df, BLUPs.
 
@@ -12,27 +12,29 @@ fixed columns, EN004 Hessian not positive definite, EN005 method caveats); numbe
 from __future__ import annotations
 
 import contextlib
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from scipy import stats
 
 from ..diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from ..results import Optimisation, cov_param_labels
 from . import ddf as ddfmod
-from .dense import phi_from_g, phi_index
+from .parameters import phi_from_g, phi_index
 from .information import CovBlocks, cov_blocks
 from .kenward_roger import adjusted_covariance, kr_test
 from .lme4_emulation import lme4_path
-from .objective import Evaluation, NotPositiveDefinite, backward_cm, forward_cm, lam_t_times, theta_index
+from .objective import (Evaluation, NotPositiveDefinite, backward_cm, forward_cm, lam_t_times, theta_index,
+                        theta_to_lambda)
 from .optimise import OptimiseOptions, optimise
+from .scaling import Scaling, choose_centring, scale_suffstats
 from .suffstats import SuffStats, compute_suffstats
 from .threads import single_threaded_blas
 
 SINGULAR_TOL = 1e-4        # lme4 isSingular: a diagonal theta below this
 BOUNDARY_REL = 1e-10       # a variance below this times sigma^2 is at its bound (0)
-RANK_TOL = 1e-10           # aliased column: residual squared norm below this times its own squared norm
+RANK_TOL = 1e-7            # aliased column: residual norm below this times the column's own norm (R's qr, lme4)
 
 
 @dataclass
@@ -58,8 +60,27 @@ class EngineFit:
     sas_emulation: bool = False     # the reported point is SAS's iterate, not the optimum (see sas_emulation.py)
     lme4_emulation: bool = False    # the reported point is where lme4's default lmer() stops (lme4_emulation.py)
     cluster_ids: np.ndarray | None = field(default=None, repr=False)
-    _ss: SuffStats | None = field(default=None, repr=False)
-    _ev: Evaluation | None = field(default=None, repr=False)
+    _ss: SuffStats | None = field(default=None, repr=False)      # of the centred, scaled model (scaling.py)
+    _ev: Evaluation | None = field(default=None, repr=False)     # in the centred, scaled model
+    _sc: Scaling | None = field(default=None, repr=False)
+    _lam: np.ndarray | None = field(default=None, repr=False)    # Lambda on the user's scale
+
+    def __post_init__(self) -> None:
+        # an EngineFit built from unscaled statistics (e.g. by another fitting path) maps back by the identity
+        if self._sc is None and self._ss is not None:
+            self._sc = Scaling.identity_for(self._ss.p, self._ss.q, self.covariance)
+        if self._lam is None and self._ev is not None:
+            self._lam = self._ev.lam
+
+    @cached_property
+    def _jacobians(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._sc.phi_jacobians()
+
+    @cached_property
+    def _C_t(self) -> np.ndarray:
+        """Cov(beta~) in the engine's coordinates."""
+        C = self._ev.sigma2 * self._ev.a_inv
+        return 0.5 * (C + C.T)
 
     # ------------------------------------------------------------ covariance parameters
     def covparm_names(self) -> list[tuple[str, str]]:
@@ -70,8 +91,52 @@ class EngineFit:
 
     @cached_property
     def blocks(self) -> CovBlocks:
-        with single_threaded_blas():
+        """The information blocks with the covariance-parameter index on the user's phi and the fixed-effect
+        index in the engine's coordinates (beta~): see scaling.py."""
+        return self._blocks_t.reparam(self._jacobians[1], self._sc.tx(), self._sc.y_scale, self.cov_beta)
+
+    @cached_property
+    def _blocks_mixed(self) -> CovBlocks:
+        """Covariance-parameter index on the user's phi, fixed-effect index in the engine's beta~ (what the
+        contrasts use in the lmerTest and SAS-emulation paths)."""
+        return self._blocks_t.reparam(self._jacobians[1], np.eye(len(self.beta)), 1.0, self._C_t)
+
+    @cached_property
+    def _blocks_t(self) -> CovBlocks:
+        """The information blocks in the engine's own coordinates (phi~, beta~): well conditioned."""
+        with single_threaded_blas(), quiet_numerics():
             return cov_blocks(self._ev, self._ss, self.covariance)
+
+    def _inverse_on(self, idx: np.ndarray, information: str) -> np.ndarray | None:
+        """The inverse of (H/2 or I) restricted to the user's parameters idx, computed in the engine's
+        well-conditioned coordinates: with phi~ = Jinv phi, Jinv[:, idx] = QR, the restricted matrix is
+        R'(Q' M~ Q)R, so its inverse is R^-1 (Q' M~ Q)^-1 R^-T. None when it is not positive definite."""
+        parts = self._inverse_parts(idx, information)
+        if parts is None:
+            return None
+        An, d = parts
+        return An / np.outer(d, d)
+
+    def _inverse_parts(self, idx: np.ndarray, information: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(A_n, d) with `_inverse_on` = A_n / (d d'): the columns of Jinv[:, idx] are divided by their norms d
+        before the QR, so that parameters of very different units (an outcome or predictor of size 1e100 or
+        1e-100) neither overflow nor underflow where only the SEs sqrt(A_n,ii)/d_i are representable."""
+        bt = self._blocks_t
+        Mt = bt.hessian(self.reml) / 2.0 if information == "observed" else bt.expected(self.reml)
+        Ji = self._jacobians[1][:, idx]
+        d = np.max(np.abs(Ji), axis=0) if Ji.size else np.ones(0)      # column scales, no squares
+        d[~(d > 0)] = 1.0
+        Qm, Rm = np.linalg.qr(Ji / d)
+        M = Qm.T @ Mt @ Qm
+        M = 0.5 * (M + M.T)
+        if M.size and not np.all(np.linalg.eigvalsh(M) > 0):
+            return None
+        try:
+            Minv = np.linalg.inv(M)
+            A = np.linalg.solve(Rm, np.linalg.solve(Rm, Minv).T)
+        except np.linalg.LinAlgError:
+            return None
+        return 0.5 * (A + A.T), d
 
     @property
     def free(self) -> np.ndarray:
@@ -113,38 +178,79 @@ class EngineFit:
             Hpsi = Jf.T @ (2.0 * M) @ Jf + np.einsum("k,kab->ab", g, Sf)
             J = Jf[np.ix_(idx, idx)]
             sub = (Hpsi / 2.0)[np.ix_(idx, idx)]
+        if J is None:
+            inv = self._inverse_on(idx, information)
+            if inv is not None:
+                out[np.ix_(idx, idx)] = inv
+            return out
         ev = np.linalg.eigvalsh(sub) if sub.size else np.array([1.0])
         if np.all(ev > 0):
             try:
                 inv = np.linalg.inv(sub)
             except np.linalg.LinAlgError:      # positive eigenvalues yet numerically singular: no SEs (NaN)
                 return out
-            out[np.ix_(idx, idx)] = inv if J is None else J @ inv @ J.T
+            out[np.ix_(idx, idx)] = J @ inv @ J.T
         return out
 
     def covparm_se(self, information: str = "observed") -> np.ndarray:
-        return np.sqrt(np.diag(self.covparm_asycov(information)))
+        with self._quiet():
+            if self.sas_emulation and information == "observed":
+                return np.sqrt(np.diag(self.covparm_asycov(information)))
+            k = len(self.free)
+            out = np.full(k, np.nan)
+            idx = np.flatnonzero(self.free)
+            parts = self._inverse_parts(idx, information) if idx.size else None
+            if parts is not None:
+                out[idx] = np.sqrt(np.diag(parts[0])) / parts[1]
+            return out
+
+    @contextlib.contextmanager
+    def _quiet(self):
+        """quiet_numerics for work done after the fit: a warning becomes an EN006 note on this fit."""
+        sink: list[str] = []
+        with quiet_numerics(sink):
+            yield
+        if sink and not any(n.code == "EN006" for n in self.notes):
+            self.notes.append(numeric_note(sink))
 
     def _free_parts(self, information: str, all_parameters: bool = False):
+        """Cached `_compute_free_parts` (every coefficient of a table uses the same matrices)."""
+        cache = self.__dict__.setdefault("_free_parts_cache", {})
+        key = (information, all_parameters)
+        if key not in cache:
+            cache[key] = self._compute_free_parts(information, all_parameters)
+        return cache[key]
+
+    def _compute_free_parts(self, information: str, all_parameters: bool = False):
         """(P_i, Q_ij, A) for df computations. information: "observed" (2H^-1 over the parameters not at a
         bound: SAS), "expected" (I^-1), or "lmertest" (lmerTest's 2 pinv of the (theta, sigma)-scale Hessian,
         mapped to phi: identical to "observed" at an interior optimum, different at a singular fit).
         all_parameters: keep parameters at a bound (pbkrtest's KR does; its expected information exists there)."""
         if information == "lmertest":
-            J, S = ddfmod.varpar_jacobian(self._ev.lam, self.sigma2, theta_index(len(self.z_names), self.covariance),
+            J, S = ddfmod.varpar_jacobian(self._lam, self.sigma2, theta_index(len(self.z_names), self.covariance),
                                           phi_index(len(self.z_names), self.covariance))
             A_psi = ddfmod.lmertest_varpar_cov(self.covparm_hessian(), self.blocks.gradient(self.reml), J, S)
-            return self.blocks.P, self.blocks.Q, J @ A_psi @ J.T
-        if all_parameters:
-            M = self.covparm_hessian() / 2.0 if information == "observed" else self.covparm_information()
-            try:
-                A = np.linalg.inv(M)
-            except np.linalg.LinAlgError:
-                A = np.full(M.shape, np.nan)
-            return self.blocks.P, self.blocks.Q, A
-        idx = np.flatnonzero(self.free)
-        A = self.covparm_asycov(information)[np.ix_(idx, idx)]
-        return self.blocks.P[idx], self.blocks.Q[np.ix_(idx, idx)], A
+            return self._blocks_mixed.P, self._blocks_mixed.Q, J @ A_psi @ J.T
+        k = len(self.free)
+        idx = np.arange(k) if all_parameters else np.flatnonzero(self.free)
+        if self.sas_emulation and information == "observed":
+            A = self.covparm_asycov(information)[np.ix_(idx, idx)]
+            return self._blocks_mixed.P[idx], self._blocks_mixed.Q[np.ix_(idx, idx)], A
+        # in the engine's coordinates phi~: the free parameters span Jinv[:, idx] = QR, and their asymptotic
+        # covariance there is Q (Q' M~ Q)^-1 Q' (df and the KR adjustment are invariant under the map)
+        bt = self._blocks_t
+        Mt = bt.hessian(self.reml) / 2.0 if information == "observed" else bt.expected(self.reml)
+        Ji = self._jacobians[1][:, idx]
+        d = np.max(np.abs(Ji), axis=0) if Ji.size else np.ones(0)
+        d[~(d > 0)] = 1.0
+        Qm, _ = np.linalg.qr(Ji / d)                       # the span only; columns scaled first
+        M = Qm.T @ Mt @ Qm
+        M = 0.5 * (M + M.T)
+        if M.size and np.all(np.linalg.eigvalsh(M) > 0):
+            A = Qm @ np.linalg.inv(M) @ Qm.T
+        else:
+            A = np.full((k, k), np.nan)
+        return bt.P, bt.Q, A
 
     # ------------------------------------------------------------ fixed effects
     def _per_coef_df(self, ddf: str) -> np.ndarray | None:
@@ -194,7 +300,18 @@ class EngineFit:
             raise ValueError(f"contrast has {L.shape[1]} columns; the fixed part has {len(self.beta)}")
         rows = L.shape[0]
         L, scale, rank = ddfmod.prepare_contrast(L, self.cov_beta)
-        out = self._contrast(L, ddf, information)
+        with self._quiet():
+            Lt = self._sc.contrast(L)
+            # L~ divided by its largest entry: t, F and df do not depend on one common factor (the multi-row
+            # Satterthwaite df would on separate row factors: they change the eigenvectors of LCL'), and a
+            # predictor of size 1e-100 or 1e100 then neither underflows nor overflows in l'Cl
+            norm = float(np.max(np.abs(Lt))) if Lt.size else 1.0
+            norm = norm if norm > 0 and np.isfinite(norm) else 1.0
+            out = self._contrast_t(Lt / norm, L, ddf, information)
+        s = self._sc.y_scale * (norm if L.shape[0] == 1 else 1.0)
+        for key in ("estimate", "se"):
+            if key in out:
+                out[key] *= s
         if rows == 1:
             finite = np.isfinite(out["estimate"]) and np.isfinite(out["se"])
             out["estimate"] *= scale
@@ -208,9 +325,11 @@ class EngineFit:
         out["rows"], out["rank"] = rows, rank
         return out
 
-    def _contrast(self, L: np.ndarray, ddf: str, information: str | None) -> dict:
-        """contrast() for rows that are already independent and of moderate scale."""
-        C, beta = self.cov_beta, self.beta
+    def _contrast_t(self, L: np.ndarray, L_user: np.ndarray, ddf: str, information: str | None) -> dict:
+        """The contrast in the engine's coordinates (L = L_user T_x^-1, beta~ with the outcome's centre folded
+        in), for rows that are already independent and of moderate scale (`ddf.prepare_contrast`): t, F, df and
+        p are those of the user's contrast; estimate and SE are divided by s_y."""
+        C, beta = self._C_t, self._sc.beta_shifted(self._ev.beta)
         r = L.shape[0]
         if ddf == "kenward-roger":
             info = information or "expected"
@@ -233,7 +352,7 @@ class EngineFit:
             sf = ddfmod.satterthwaite_f(L, C, P, A)
             out = ddfmod.f_test(L, beta, C, sf["sas"])
             out["den_df_lmertest"] = sf["lmertest"]
-            out["p_lmertest"] = float(stats.f.sf(out["f"], r, sf["lmertest"]))
+            out["p_lmertest"] = ddfmod.f_sf(out["f"], r, sf["lmertest"])
             return out
         if ddf == "none":
             df = float("inf")
@@ -241,7 +360,7 @@ class EngineFit:
             per = self._per_coef_df(ddf)
             if per is None:
                 raise ValueError(f"unknown ddf method {ddf!r}")
-            used = np.any(L != 0, axis=0)
+            used = np.any(L_user != 0, axis=0)
             df = float(np.min(per[used])) if used.any() else float(self.n_obs - self.rank)
         if r == 1:
             return ddfmod.t_test(float(L[0] @ beta), float(np.sqrt(L[0] @ C @ L[0])), df)
@@ -255,7 +374,7 @@ class EngineFit:
             l[j] = 1.0
             res = self.contrast(l, ddf, information)
             df = res["df"]
-            crit = stats.t.ppf(1 - alpha / 2, df) if np.isfinite(df) and df > 0 else stats.norm.ppf(1 - alpha / 2)
+            crit = ddfmod.t_quantile(1 - alpha / 2, df)
             rows.append({"term": name, "estimate": res["estimate"], "se": res["se"], "df": df, "t": res["t"],
                          "p": res["p"], "lower": res["estimate"] - crit * res["se"],
                          "upper": res["estimate"] + crit * res["se"]})
@@ -266,10 +385,14 @@ class EngineFit:
         """BLUPs u_c = Lambda M_c^-1 Lambda' Z_c'r_c, their prediction-error variances (conditional on beta,
         lme4 condVar: sigma^2 Lambda M^-1 Lambda'; and SAS's, adding F C F' with F = Lambda M^-1 Lambda' Z'X)
         and the shrinkage matrices Lambda M_c^-1 Lambda' Z_c'Z_c (lambda_c = tau^2/(tau^2 + sigma^2/n_c))."""
+        with self._quiet():
+            return self._blups()
+
+    def _blups(self) -> dict:
         ss, ev = self._ss, self._ev
         q, m = ss.q, ss.m
         lam, R = ev.lam, ev.R
-        ztr = ss.zty - np.einsum("ipm,p->im", ss.ztx, self.beta)
+        ztr = ss.zty - np.einsum("ipm,p->im", ss.ztx, ev.beta)
 
         def minv_solve(B):   # M^-1 B for B (q, k, m)
             return backward_cm(R, forward_cm(R, B))
@@ -280,39 +403,86 @@ class EngineFit:
         u = lam_times(minv_solve(lam_t_times(lam, ztr[:, None, :])))[:, 0, :]
         LamT = np.broadcast_to(lam.T[:, :, None], (q, q, m)).copy()
         core = lam_times(minv_solve(LamT))                      # Lambda M^-1 Lambda'   (q, q, m)
-        pev_c = self.sigma2 * core
+        pev_c = ev.sigma2 * core
         F = np.einsum("abm,bpm->apm", core, ss.ztx)
-        pev = pev_c + np.einsum("apm,pr,brm->abm", F, self.cov_beta, F)
+        pev = pev_c + np.einsum("apm,pr,brm->abm", F, self._C_t, F)
         shrink = np.einsum("abm,bcm->acm", core, ss.ztz)
         ids = self.cluster_ids if self.cluster_ids is not None else np.arange(m)
-        return {"cluster_ids": ids, "u": u.T.copy(), "pev_conditional": pev_c.transpose(2, 0, 1).copy(),
-                "pev": pev.transpose(2, 0, 1).copy(), "shrinkage": shrink.transpose(2, 0, 1).copy(),
+        sc = self._sc
+        return {"cluster_ids": ids, "u": sc.blup(u.T), "pev_conditional": sc.pev(pev_c.transpose(2, 0, 1)),
+                "pev": sc.pev(pev.transpose(2, 0, 1)), "shrinkage": sc.shrinkage(shrink.transpose(2, 0, 1)),
                 "n": ss.n.copy()}
 
 
 # ---------------------------------------------------------------- fitting
-def _aliased_columns(xtx: np.ndarray) -> list[int]:
-    """Indices of columns linearly dependent on earlier columns (sequential Gram-Schmidt on X'X)."""
+def _aliased_columns(xtx: np.ndarray, raw_sq: np.ndarray, scale: np.ndarray, names: list[str]
+                     ) -> tuple[list[int], list[str]]:
+    """Columns R would drop: sequential Gram-Schmidt on the centred, scaled X'X; column j is aliased when the
+    norm of what is left of it after projecting on the earlier kept columns is below RANK_TOL times its raw
+    norm (R's lm and lme4 use a pivoted LINPACK QR with tol 1e-7 on exactly this ratio). Returns the dropped
+    indices and one sentence per dropped column saying why."""
     p = xtx.shape[0]
     keep: list[int] = []
     drop: list[int] = []
+    why: list[str] = []
     for j in range(p):
         d = xtx[j, j]
-        if d <= 0:
+        raw = float(raw_sq[j])
+        if not raw > 0:
             drop.append(j)
+            why.append(f"{names[j]} is 0 in every row")
             continue
+        coef = None
         if keep:
             K = np.array(keep)
             A = xtx[np.ix_(K, K)]
             b = xtx[K, j]
-            res = d - b @ np.linalg.solve(A, b)
+            try:
+                coef = np.linalg.solve(A, b)
+                res = d - b @ coef
+            except np.linalg.LinAlgError:
+                res = 0.0
         else:
             res = d
-        if res <= RANK_TOL * d:
+        ratio = float(np.sqrt(max(res, 0.0) * scale[j] ** 2 / raw))
+        if ratio < RANK_TOL:
             drop.append(j)
+            if coef is None:
+                why.append(f"{names[j]} is constant 0")
+                continue
+            w = np.abs(coef) * np.sqrt(np.maximum(np.diag(A), 0.0))
+            used = [names[k] for k, wk in zip(keep, w) if wk > 1e-8 * max(float(np.sqrt(max(d, 0.0))), 1e-300)]
+            if any(names[k] == "Intercept" for k in keep) and "Intercept" not in used and len(used) < len(keep):
+                used = ["Intercept"] + used
+            base = ", ".join(used) if used else ", ".join(names[k] for k in keep)
+            why.append(f"{names[j]} is a linear combination of {base} (what is left after removing them is "
+                       f"{ratio:.2g} of its norm; R's lm and lme4 drop a column below {RANK_TOL:g})")
         else:
             keep.append(j)
-    return drop
+    return drop, why
+
+
+class NumericalWarnings(list):
+    """Warnings NumPy/SciPy raised inside the engine, kept as text (they become EN006 notes, never raw output)."""
+
+
+@contextlib.contextmanager
+def quiet_numerics(sink: list | None = None):
+    """Run engine code without letting NumPy/SciPy warnings reach the user; their texts go to `sink`."""
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+        warnings.simplefilter("always")
+        yield
+    if sink is not None:
+        for w in caught:
+            text = f"{w.category.__name__}: {w.message}"
+            if text not in sink:
+                sink.append(text)
+
+
+def numeric_note(texts: list[str]) -> Diagnostic:
+    return _diag("EN006", "a numerical operation inside the engine overflowed, divided by zero or produced an "
+                 "invalid value (" + "; ".join(texts[:3]) + ("; ..." if len(texts) > 3 else "") + "); the reported "
+                 "numbers were checked for finiteness, but treat digits beyond the 6th with care")
 
 
 @contextlib.contextmanager
@@ -362,13 +532,17 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
     if len(x_names) != X.shape[1] or len(z_names) != Z.shape[1]:
         raise ValueError("x_names / z_names do not match the columns of X / Z")
     for name, a in (("y", y), ("X", X), ("Z", Z)):
-        if not np.all(np.isfinite(a)):
+        if name == "Z" and np.shares_memory(Z, X):
+            continue                                    # Z is a view of X's columns: already checked
+        # one pass: the largest magnitude is NaN or inf exactly when a value is
+        big = float(max(np.max(a), -np.min(a))) if a.size else 0.0
+        if not np.isfinite(big):
             raise MlmgenError([Diagnostic("DA005", f"{name} holds missing or infinite values; delete them first",
                                           Severity.ERROR, Location(field=name))])
         # squares of the values must stay finite in double precision (the cross-products are sums of them)
-        if a.size and float(np.max(np.abs(a))) > 1e150:
+        if big > 1e150:
             raise MlmgenError([Diagnostic(
-                "DA005", f"{name} holds values of magnitude {float(np.max(np.abs(a))):.3g}: their squares overflow "
+                "DA005", f"{name} holds values of magnitude {big:.3g}: their squares overflow "
                 "double precision", Severity.ERROR, Location(field="data"),
                 Fix("rescale the variables (e.g. divide by a power of 10) before fitting"))])
     m = len(cluster_ids) if cluster_ids is not None else (int(groups.max()) + 1 if N else 0)
@@ -384,18 +558,39 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
         perturbation = int(o.pop("lme4_perturbation", 0))
         opts = OptimiseOptions(**o)
 
-    ss = compute_suffstats(y, X, Z, groups, m)
+    sink: list[str] = []
+    with quiet_numerics(sink):
+        fit = _fit(y, X, Z, groups, m, x_names, z_names, reml, covariance, cluster_ids, opts, start, sas, N,
+                   lme4, perturbation)
+    if sink:
+        fit.notes.append(numeric_note(sink))
+    return fit
+
+
+def _fit(y, X, Z, groups, m, x_names, z_names, reml, covariance, cluster_ids, opts, start, sas, N,
+         lme4=False, perturbation=0) -> EngineFit:
+    with single_threaded_blas():        # the row pass's one product X'X is small; thread hand-off costs more
+        if lme4:
+            # lme4's BOBYQA run is not invariant to a change of coordinates: it is reproduced on the user's own
+            # columns (lme4 neither centres nor scales), so the engine's coordinates are the user's here
+            ss = compute_suffstats(y, X, Z, groups, m)
+            sc = Scaling.identity_for(ss.p, ss.q, covariance)
+            raw_sq = np.diag(ss.xtx).copy()
+        else:
+            cen = choose_centring(y, X, Z, covariance)
+            ss, sc, raw_sq = scale_suffstats(compute_suffstats(y, X, Z, groups, m, centring=cen), cen, covariance)
     notes: list[Diagnostic] = []
-    drop = _aliased_columns(ss.xtx)
     x_names = list(x_names)
+    drop, why = _aliased_columns(ss.xtx, raw_sq, sc.x_scale, x_names)
     aliased = [x_names[j] for j in drop]
     if drop:
         keep = [j for j in range(len(x_names)) if j not in drop]
         ss = ss.subset_x(keep)
+        sc = sc.subset_x(keep)
         x_names = [x_names[j] for j in keep]
         notes.append(_diag("EN003", "fixed-effect columns linearly dependent on earlier columns were dropped "
-                           f"(estimate 0, no SE, as SAS prints them; lme4 drops them with a message): "
-                           f"{', '.join(aliased)}"))
+                           "(estimate 0, no SE, as SAS prints them; lme4 drops them with a message): "
+                           + "; ".join(why)))
     p = ss.p
     n_clusters = int(np.sum(ss.n > 0))
     nu = N - p if reml else N
@@ -416,47 +611,66 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
                          "larger): rescale the variables before fitting")
     with _as_input_error():
         beta_ols = np.linalg.lstsq(ss.xtx, ss.xty, rcond=None)[0]
-    rss = ss.yty - ss.xty @ beta_ols
+    rss = ss.yty - ss.xty @ beta_ols          # of the centred, scaled outcome: no cancellation
+    raw_yty = ss.yty * sc.y_scale ** 2 + N * sc.y_centre ** 2
+    if not ss.yty * sc.y_scale ** 2 > 1e-22 * max(raw_yty, 1e-300):
+        raise degenerate("the outcome is constant (its spread is below 1e-11 of its size): there is nothing to "
+                         "model")
     if not rss > 1e-12 * max(ss.yty, 1e-300):
-        raise degenerate("the outcome is constant or an exact linear function of the fixed part (residual sum "
-                         "of squares below 1e-12 of y'y): there is nothing left to model; if y has a huge mean "
-                         "relative to its spread, subtract a constant first")
+        raise degenerate("the outcome is an exact linear function of the fixed part (residual sum of squares "
+                         "below 1e-12 of the centred outcome's): there is nothing left to model")
+    offset = sc.neg2ll_offset(reml, N)
 
     with single_threaded_blas(), _as_input_error():
         if sas:
             from .sas_emulation import sas_path
-            ev, optim_sas, _hist = sas_path(ss, reml, covariance)
+            ev, optim_sas, _hist = sas_path(ss, reml, covariance, f_offset=offset)
             out = None
         elif lme4:
             ev, optim_sas = lme4_path(ss, reml, covariance, z_is_intercept=list(z_names) == ["Intercept"],
                                       perturbation=perturbation)
             out = None
         else:
+            if start is not None:     # given on the user's scale (lme4's theta): map it to the engine's
+                lam_s = sc.lam_engine(theta_to_lambda(np.asarray(start, dtype=float), ss.q, covariance))
+                start = np.array([lam_s[i, j] for i, j in theta_index(ss.q, covariance)])
             out = optimise(ss, reml, covariance, start=start, options=opts)
             ev = out.ev
     if not ev.rho > 0:
         raise MlmgenError([Diagnostic("DA005", "the fixed part fits the outcome exactly (residual sum of "
                                       "squares 0); there is nothing left to model", Severity.ERROR,
                                       Location(field="data"))])
-    s2 = ev.sigma2
-    G = s2 * ev.lam @ ev.lam.T
-    A_inv = ev.a_inv
-    C = s2 * A_inv
+    s2 = ev.sigma2 * sc.y_scale ** 2
+    G = sc.G(ev.sigma2 * ev.lam @ ev.lam.T)
+    C = sc.cov_beta(ev.sigma2 * ev.a_inv)
     q = ss.q
+    lam = sc.lam(ev.lam)
+    theta = np.array([lam[i, j] for i, j in theta_index(q, covariance)])
+    # singular = G of lower rank, judged in the engine's centred, scaled coordinates where Lambda~ is well
+    # conditioned (lme4 judges the user's Lambda, whose last diagonal is tiny for any uncentred random slope:
+    # x ~ N(1000, 1) would be called singular with a G of full rank); a zero diagonal is a bound either way
     diag_theta = np.array([ev.lam[i, i] for i in range(q)])
     singular = bool(np.any(diag_theta < SINGULAR_TOL))
     labels = cov_param_labels(list(z_names), covariance)
-    zero_var = [i for i in range(q) if G[i, i] <= BOUNDARY_REL * s2]
+    # a variance at its bound: tiny relative to sigma^2 in the units of its column (G_ii s_i^2, s_i the column's
+    # scale), so that the verdict does not change with the units of a predictor
+    zero_var = [i for i in range(q) if G[i, i] * sc.z_scale[i] ** 2 <= BOUNDARY_REL * s2]
     boundary = []
     for (lab, param), (a, b) in zip(labels, phi_index(q, covariance)):
         if a in zero_var or b in zero_var:
             boundary.append(param)
     optim = optim_sas if out is None else out.optimisation
+    optim.start_objective += offset
+    optim.end_objective += offset
+    # start and end theta on the user's scale (lme4's theta for the user's columns), like the objective
+    lam0 = sc.lam(theta_to_lambda(np.asarray(optim.start, dtype=float), q, covariance))
+    optim.start = [float(lam0[i, j]) for i, j in theta_index(q, covariance)]
+    optim.end = [float(t) for t in theta]
     if not optim.converged:
         notes.append(_diag("EN001", f"the optimiser did not reach a verified optimum: {optim.message}; "
-                           f"max |projected gradient| {optim.gradient_norm:.3g} after {optim.evaluations} "
-                           f"evaluations; -2 log L {optim.end_objective:.6f}. Results are at the last iterate.",
-                           Severity.WARNING))
+                           f"max |projected gradient| {optim.gradient_norm:.3g} (in the engine's centred, scaled "
+                           f"parameters) after {optim.evaluations} evaluations; -2 log L {optim.end_objective:.6f}. "
+                           "Results are at the last iterate.", Severity.WARNING))
     for n in ([] if out is None else out.notes):
         if not optim.converged:
             notes.append(_diag("EN001", n, Severity.INFO))
@@ -466,17 +680,31 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
         notes.append(_diag("EN002", f"singular fit: {what}; "
                            "covariance parameters at the bound get no SE, Wald Z or p (as SAS prints them)"))
     fit = EngineFit(reml=reml, covariance=covariance, x_names=x_names, z_names=list(z_names), aliased=aliased,
-                    beta=ev.beta.copy(), cov_beta=0.5 * (C + C.T), G=G, sigma2=float(s2), theta=ev.theta.copy(),
-                    neg2ll=float(ev.f), n_obs=N, n_clusters=n_clusters, rank=p, optimisation=optim,
+                    beta=sc.beta(ev.beta), cov_beta=C, G=G, sigma2=float(s2), theta=theta,
+                    neg2ll=float(ev.f + offset), n_obs=N, n_clusters=n_clusters, rank=p, optimisation=optim,
                     boundary=boundary, singular=singular, notes=notes, sas_emulation=sas, lme4_emulation=lme4,
-                    cluster_ids=None if cluster_ids is None else np.asarray(cluster_ids), _ss=ss, _ev=ev)
-    # The observed information must be positive definite on the free parameters for SEs and df.
-    try:
-        idx = np.flatnonzero(fit.free)
-        Hs = fit.covparm_hessian()[np.ix_(idx, idx)]
-        if idx.size and not np.all(np.linalg.eigvalsh(Hs) > 0):
-            notes.append(_diag("EN004", "the observed information of the covariance parameters is not positive "
-                               "definite at the estimate; COVTEST SEs and Satterthwaite df are not computed"))
-    except np.linalg.LinAlgError:
-        pass
+                    cluster_ids=None if cluster_ids is None else np.asarray(cluster_ids), _ss=ss, _ev=ev, _sc=sc,
+                    _lam=lam)
+    _check_information(fit)
     return fit
+
+
+def _check_information(fit: EngineFit) -> None:
+    """EN004 only for what is really missing: COVTEST SEs when the observed information on the free
+    covariance parameters is not positive definite; Satterthwaite df when the default df cannot be computed
+    (at a correlation of +/-1 they come from lmerTest's (theta, sigma) scale and exist)."""
+    idx = np.flatnonzero(fit.free)
+    if not idx.size:
+        return
+    se = fit.covparm_se("observed")[idx]
+    no_se = not np.all(np.isfinite(se))
+    info = "lmertest" if (fit.singular and not fit.boundary) else "observed"   # contrast()'s default
+    P, _, A = fit._free_parts(info)
+    Lt = fit._sc.contrast(np.eye(len(fit.beta)))
+    Lt = Lt / np.max(np.abs(Lt), axis=1)[:, None]          # as contrast() does: df do not depend on the scale
+    dfs = [ddfmod.satterthwaite_df(Lt[j], fit._C_t, P, A) for j in range(len(fit.beta))]
+    no_df = any(np.isnan(d) for d in dfs)
+    if no_se or no_df:
+        what = " and ".join(w for w, bad in (("COVTEST SEs", no_se), ("Satterthwaite df", no_df)) if bad)
+        fit.notes.append(_diag("EN004", "the observed information of the covariance parameters is not positive "
+                               f"definite at the estimate; {what} are not computed (printed as missing)"))

@@ -31,7 +31,25 @@ A contrast of several coefficients under BW/containment gets the minimum df of t
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from ..distributions import stats
+
+
+def f_sf(f: float, num_df: float, den_df: float) -> float:
+    """P(F(num_df, den_df) > f); chi2(num_df)/num_df for an infinite den_df; NaN for df <= 0 or NaN."""
+    if den_df is None or not np.isfinite(den_df):
+        if den_df is not None and np.isnan(den_df):
+            return float("nan")
+        return float(stats.chi2.sf(f * num_df, num_df))
+    if den_df <= 0:
+        return float("nan")
+    return float(stats.f.sf(f, num_df, den_df))
+
+
+def t_quantile(prob: float, df: float) -> float:
+    """Quantile of t(df) (the normal one for an infinite, missing or non-positive df)."""
+    if df is not None and np.isfinite(df) and df > 0:
+        return float(stats.t.ppf(prob, df))
+    return float(stats.norm.ppf(prob))
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 
@@ -42,6 +60,8 @@ def satterthwaite_df(l: np.ndarray, C: np.ndarray, P: np.ndarray, A: np.ndarray)
     Cl = C @ l
     g = np.einsum("a,kab,b->k", Cl, P, Cl)
     gAg = float(g @ A @ g)
+    if np.isnan(gAg):
+        return float("nan")                 # the information needed is not available (EN004)
     if not gAg > 0:
         return float("inf")
     return 2.0 * v * v / gAg
@@ -130,7 +150,9 @@ def as_f(one: dict) -> dict:
 
 def t_test(estimate: float, se: float, df: float) -> dict:
     t = estimate / se if se > 0 else float("nan")
-    if df is None or not np.isfinite(df):
+    if df is not None and np.isnan(df):
+        p = float("nan")
+    elif df is None or not np.isfinite(df):
         p = float(2.0 * stats.norm.sf(abs(t)))
     elif df <= 0:
         p = float("nan")
@@ -143,12 +165,7 @@ def f_test(L: np.ndarray, beta: np.ndarray, C: np.ndarray, den_df: float) -> dic
     r = L.shape[0]
     est = L @ beta
     F = float(est @ np.linalg.solve(L @ C @ L.T, est) / r)
-    if den_df is None or not np.isfinite(den_df):
-        p = float(stats.chi2.sf(F * r, r))
-    elif den_df <= 0:
-        p = float("nan")
-    else:
-        p = float(stats.f.sf(F, r, den_df))
+    p = f_sf(F, r, den_df)
     return {"f": F, "num_df": float(r), "den_df": float(den_df), "p": p}
 
 

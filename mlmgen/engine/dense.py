@@ -20,24 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .objective import theta_to_lambda
-
-
-def phi_index(q: int, covariance: str) -> list[tuple[int, int]]:
-    """(a, b) of G for each covariance parameter in SAS order: UN(1,1), UN(2,1), UN(2,2), ...; then Residual."""
-    if covariance == "vc":
-        return [(i, i) for i in range(q)]
-    return [(i, j) for i in range(q) for j in range(i + 1)]
-
-
-def g_from_phi(phi: np.ndarray, q: int, covariance: str) -> np.ndarray:
-    G = np.zeros((q, q))
-    for v, (a, b) in zip(phi, phi_index(q, covariance)):
-        G[a, b] = G[b, a] = v
-    return G
-
-
-def phi_from_g(G: np.ndarray, sigma2: float, covariance: str) -> np.ndarray:
-    return np.array([G[a, b] for a, b in phi_index(G.shape[0], covariance)] + [sigma2])
+from .parameters import g_from_phi, phi_from_g, phi_index  # noqa: F401  (re-exported for the tests)
 
 
 @dataclass

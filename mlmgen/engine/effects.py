@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
+from ..distributions import stats   # scipy.stats' interface, without its import time
 
 from ..diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from ..names import term_key

@@ -31,7 +31,7 @@ from .suffstats import SuffStats
 
 def e_matrices(q: int, covariance: str) -> np.ndarray:
     """E_i = dG/d phi_i for the G parameters in SAS order (k_G, q, q)."""
-    from .dense import phi_index
+    from .parameters import phi_index
     idx = phi_index(q, covariance)
     E = np.zeros((len(idx), q, q))
     for i, (a, b) in enumerate(idx):
@@ -76,7 +76,7 @@ def _ein(spec: str, *ops) -> np.ndarray:
 
 def _e_entries(q: int, covariance: str) -> list[list[tuple[int, int]]]:
     """The (row, col) positions of the ones in each E_i."""
-    from .dense import phi_index
+    from .parameters import phi_index
     return [[(a, b)] if a == b else [(a, b), (b, a)] for a, b in phi_index(q, covariance)]
 
 
@@ -113,12 +113,30 @@ class CovBlocks:
     Y1: np.ndarray      # (k,) sum r'V^-1 V_i V^-1 r
     _parts: dict | None = None
     _Q: np.ndarray | None = None
+    _map: tuple | None = None     # set by reparam: (Jinv, T_x, s_y)
 
     @property
     def Q(self) -> np.ndarray:
         if self._Q is None:
-            self._Q = _q_tensor(**self._parts)
+            Q = _q_tensor(**self._parts)
+            if self._map is not None:
+                Ji, Tx, sy = self._map
+                Q = np.einsum("ki,lj,klab,ac,bd->ijcd", Ji, Ji, Q, Tx, Tx, optimize=True) / sy ** 2
+            self._Q = Q
         return self._Q
+
+    def reparam(self, Jinv: np.ndarray, Tx: np.ndarray, sy: float, C_user: np.ndarray) -> "CovBlocks":
+        """The same blocks in the user's coordinates (scaling.py): phi~ = Jinv phi, X = X~ Tx, y = c + sy y~.
+        Covariance-parameter indices are covariant (d/d phi_i = sum_k Jinv_ki d/d phi~_k); fixed-effect indices
+        follow C^-1 = Tx' C~^-1 Tx / sy^2 (P_i and Q_ij like C^-1; u_i = Tx' u~_i / sy)."""
+        Ji = np.asarray(Jinv, dtype=float)
+
+        def two(M):
+            return Ji.T @ M @ Ji
+        P = np.einsum("ki,kab,ac,bd->icd", Ji, self.P, Tx, Tx) / sy ** 2
+        u = (Ji.T @ self.u @ Tx) / sy
+        return CovBlocks(two(self.T), two(self.trCQ), two(self.Y0), P, u, C_user, Ji.T @ self.tr1,
+                         Ji.T @ self.Y1, _parts=self._parts, _map=(Ji, Tx, sy))
 
     def gradient(self, reml: bool) -> np.ndarray:
         """Gradient of -2 log L (beta profiled, sigma^2 NOT profiled) with respect to phi:

@@ -17,7 +17,8 @@ a t test with SE sqrt(l'Phi_A l) and df = 2 v^2/(g'Wg), v = l'Phi l, g_i = l'Phi
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from ..distributions import stats
+from .ddf import f_sf
 
 
 def adjusted_covariance(C: np.ndarray, W: np.ndarray, P: np.ndarray, Q: np.ndarray) -> np.ndarray:
@@ -69,5 +70,5 @@ def kr_test(L: np.ndarray, beta: np.ndarray, C: np.ndarray, C_adj: np.ndarray, W
     mdf = 4.0 + (r + 2.0) / (r * rho - 1.0)
     lam = 1.0 if abs(mdf - 2.0) < 1e-2 else mdf / (Estar * (mdf - 2.0))
     Fstat = float(lam * est @ np.linalg.solve(L @ C_adj @ L.T, est) / r)
-    p = float(stats.f.sf(Fstat, r, mdf))
+    p = f_sf(Fstat, r, mdf)
     return {"f": Fstat, "num_df": float(r), "den_df": float(mdf), "p": p, "scale": float(lam)}

@@ -23,7 +23,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import solve_triangular
 
 from .suffstats import SuffStats
 from .threads import single_threaded_blas
@@ -141,12 +140,16 @@ class Evaluation:
     def sigma2(self) -> float:
         return self.rho / self.nu
 
+    _a_inv: np.ndarray | None = None
+
     @property
     def a_inv(self) -> np.ndarray:
-        """A^-1 = (X'H^-1 X)^-1 (C = sigma^2 A^-1)."""
-        p = len(self.beta)
-        Linv = solve_triangular(self.L_S[:p, :p], np.eye(p), lower=True)
-        return Linv.T @ Linv
+        """A^-1 = (X'H^-1 X)^-1 (C = sigma^2 A^-1), from the triangular factor (computed once)."""
+        if self._a_inv is None:
+            p = len(self.beta)
+            Linv = np.linalg.inv(self.L_S[:p, :p]) if p else np.zeros((0, 0))
+            self._a_inv = Linv.T @ Linv
+        return self._a_inv
 
 
 class NotPositiveDefinite(ArithmeticError):
@@ -194,7 +197,7 @@ def _evaluate(theta: np.ndarray, ss: SuffStats, reml: bool, covariance: str, gra
     d = np.diag(L_S)
     logdet_a = 2.0 * float(np.sum(np.log(d[:p])))
     rho = float(d[p] ** 2)
-    beta = solve_triangular(L_S[:p, :p].T, L_S[p, :p], lower=False)
+    beta = np.linalg.solve(L_S[:p, :p].T, L_S[p, :p]) if p else np.zeros(0)
     N = ss.n_obs
     nu = float(N - p) if reml else float(N)
     f = logdet_m + nu * (1.0 + LOG2PI + math.log(rho / nu))

@@ -1,8 +1,11 @@
-"""Minimise the profiled criterion over theta: bounded L-BFGS-B with the analytic gradient, then Newton polish.
+"""Minimise the profiled criterion over theta: projected BFGS with the analytic gradient, then Newton polish.
 
-* L-BFGS-B (scipy) from lme4's start Lambda = I, bounds Lambda_ii >= 0, with f and g from `objective.evaluate`.
-  Its relative-f stopping rule is loose because -2l grows with N, so ftol is set to ~machine precision and the
-  run is followed by
+* projected BFGS (`bfgs_bounded`, here: scipy.optimize is not imported, its import alone took longer than a
+  small fit) from MIVQUE0 (or lme4's start Lambda = I), bounds Lambda_ii >= 0, with f and the analytic gradient
+  from `objective.evaluate`: coordinates at a bound whose gradient points outwards are held, the rest take the
+  quasi-Newton direction, an Armijo backtracking search along the projected path, the BFGS update of the full
+  inverse Hessian when the curvature condition holds (reset to a scaled identity otherwise). It stops when
+  a step decreases -2l by less than ~1e-12 of its size or the projected gradient vanishes, and is followed by
 * Newton polish on the free coordinates (not at a bound with a gradient pushing outwards): the Hessian is the
   central difference of the analytic gradient (dim(theta) extra gradient calls), the step is projected onto the
   bounds and halved until the criterion does not increase. It stops when the Newton decrement g'H^-1 g (the
@@ -19,8 +22,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize
-
 from ..results import Optimisation
 from .objective import Evaluation, evaluate, theta_index, theta_lower, theta_start
 from .suffstats import SuffStats
@@ -35,7 +36,7 @@ class OptimiseOptions:
     kkt_tol: float = 1e-6
     boundary_tol: float = 1e-5
     fd_step: float = 1e-6
-    lbfgs_ftol: float = 1e-12   # relative; the Newton polish takes it from there
+    lbfgs_ftol: float = 1e-12   # relative decrease at which the quasi-Newton stage hands over to the Newton polish
 
 
 @dataclass
@@ -60,59 +61,61 @@ def optimise(ss: SuffStats, reml: bool, covariance: str, start: np.ndarray | Non
         count[0] += 1
         return evaluate(th, ss, reml, covariance, gradient=grad)
 
-    def fg(th):
-        e = ev_at(th)
-        return e.f, e.grad
-
     ev0 = ev_at(th0)
-    bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower]
-    res = minimize(fg, th0, jac=True, method="L-BFGS-B", bounds=bounds,
-                   options={"maxiter": opt.maxiter, "ftol": opt.lbfgs_ftol, "gtol": 1e-10, "maxls": 50})
-    th = np.maximum(np.asarray(res.x, dtype=float), lower)
-    ev = ev_at(th)
+    res = bfgs_bounded(ev0, ev_at, lower, opt.maxiter, opt.lbfgs_ftol)
+    ev = res.ev
     notes: list[str] = []
     if not res.success:
-        notes.append(f"L-BFGS-B stopped: {res.message}")
+        notes.append(f"quasi-Newton stage stopped: {res.message}")
     nit = res.nit
     diag_idx = [k for k, (i, j) in enumerate(theta_index(q, covariance)) if i == j]
 
     # A diagonal Lambda_ii = 0 is always a stationary point in that coordinate (the criterion is even in
-    # the sign of column i), so a gradient method that lands there stays there even when it is a saddle
-    # (seen on mlmRev::bdf: -2l_R 15215.5 at Lambda_22 = 0 against 15210.4 inside). Probe each zero
-    # diagonal element and restart from the best probe when the criterion decreases.
-    for _ in range(5):
+    # the sign of column i), so a gradient method that lands there (or next to it) stays there even when it
+    # is a saddle (seen on mlmRev::bdf: -2l_R 15215.5 at Lambda_22 = 0 against 15210.4 inside). Probe each
+    # zero or tiny diagonal element and restart from the best probe when the criterion decreases; again after
+    # the Newton polish and lme4's boundary check, which can set a tiny element to 0.
+    def probe(e: Evaluation):
         best = None
         for k in diag_idx:
-            if ev.theta[k] > 0:
+            if e.theta[k] >= opt.boundary_tol:
                 continue
-            scale = max(1.0, float(np.max(np.abs(ev.theta))))
+            scale = max(1.0, float(np.max(np.abs(e.theta))))
             for t in (1e-3, 1e-2, 0.1, 0.3, 1.0):
-                th2 = ev.theta.copy()
+                th2 = e.theta.copy()
                 th2[k] = t * scale
                 e2 = ev_at(th2, grad=False)
-                if e2.f < ev.f - 1e-9 * max(1.0, abs(ev.f)) and (best is None or e2.f < best[0]):
+                if e2.f < e.f - 1e-9 * max(1.0, abs(e.f)) and (best is None or e2.f < best[0]):
                     best = (e2.f, th2)
-        if best is None:
-            break
-        res = minimize(fg, best[1], jac=True, method="L-BFGS-B", bounds=bounds,
-                       options={"maxiter": opt.maxiter, "ftol": 1e-15, "gtol": 1e-10, "maxls": 50})
-        nit += res.nit
-        ev = ev_at(np.maximum(np.asarray(res.x, dtype=float), lower))
-        notes.append("restarted away from a false boundary (a zero diagonal element of Lambda that was a saddle)")
+        return best
 
-    ev, H, free, decrement = _newton_polish(ev, ev_at, lower, opt)
+    restarts = 0
+    for _round in range(3):
+        while restarts < 5:
+            best = probe(ev)
+            if best is None:
+                break
+            res = bfgs_bounded(ev_at(best[1]), ev_at, lower, opt.maxiter, 1e-15)
+            nit += res.nit
+            ev = res.ev
+            restarts += 1
+            notes.append("restarted away from a false boundary (a zero diagonal element of Lambda that was a saddle)")
 
-    # lme4-style boundary check: small diagonal elements set to 0 if that does not increase the criterion.
-    changed = False
-    for k in diag_idx:
-        if 0.0 < ev.theta[k] < opt.boundary_tol:
-            th2 = ev.theta.copy()
-            th2[k] = 0.0
-            e2 = ev_at(th2)
-            if e2.f <= ev.f + 1e-10:
-                ev, changed = e2, True
-    if changed:
         ev, H, free, decrement = _newton_polish(ev, ev_at, lower, opt)
+
+        # lme4-style boundary check: small diagonal elements set to 0 if that does not increase the criterion.
+        changed = False
+        for k in diag_idx:
+            if 0.0 < ev.theta[k] < opt.boundary_tol:
+                th2 = ev.theta.copy()
+                th2[k] = 0.0
+                e2 = ev_at(th2)
+                if e2.f <= ev.f + 1e-10:
+                    ev, changed = e2, True
+        if changed:
+            ev, H, free, decrement = _newton_polish(ev, ev_at, lower, opt)
+        if restarts >= 5 or probe(ev) is None:
+            break
 
     g = ev.grad
     at_bound = ~free
@@ -120,7 +123,7 @@ def optimise(ss: SuffStats, reml: bool, covariance: str, start: np.ndarray | Non
     pg = np.where(free, g, np.minimum(g, 0.0))
     pd = H is not None and (H.size == 0 or np.all(np.linalg.eigvalsh(H) > 0))
     converged = bool(np.isfinite(ev.f) and decrement <= opt.converged_tol and pd and not kkt_bad)
-    msg = (f"L-BFGS-B ({nit} iterations) + Newton polish; Newton decrement {decrement:.3g}"
+    msg = (f"projected BFGS ({nit} iterations) + Newton polish; Newton decrement {decrement:.3g}"
            + ("" if pd else "; Hessian on the free parameters not positive definite")
            + ("; a parameter at its bound has a gradient pointing inwards" if kkt_bad else ""))
     optim = Optimisation(start=[float(x) for x in th0], end=[float(x) for x in ev.theta],
@@ -130,12 +133,75 @@ def optimise(ss: SuffStats, reml: bool, covariance: str, start: np.ndarray | Non
     return OptimiseOutcome(ev, optim, H, free, notes)
 
 
+@dataclass
+class DescentResult:
+    ev: Evaluation
+    nit: int
+    success: bool
+    message: str
+
+
+def bfgs_bounded(ev: Evaluation, ev_at, lower: np.ndarray, maxiter: int, ftol: float) -> DescentResult:
+    """Minimise from ev with bounds theta >= lower (see the module docstring). ev_at(theta) -> Evaluation with
+    the gradient."""
+    k = len(ev.theta)
+    Hinv = np.eye(k)
+    scaled = False
+    small = 0
+    for it in range(1, maxiter + 1):
+        x, f, g = ev.theta, ev.f, ev.grad
+        held = (x <= lower) & (g > 0)
+        pg = np.where(held, 0.0, g)
+        if not np.any(pg) or np.max(np.abs(pg)) <= 1e-12 * max(1.0, abs(f)):
+            return DescentResult(ev, it - 1, True, "projected gradient 0")
+        free = ~held
+        d = np.zeros(k)
+        d[free] = -(Hinv[np.ix_(free, free)] @ g[free])
+        if not g @ d < 0:
+            Hinv = np.eye(k)
+            scaled = False
+            d = np.where(free, -g, 0.0)
+        if not scaled:                               # first step: at most a unit move in any coordinate
+            d = d / max(1.0, float(np.max(np.abs(d))))
+        t = 1.0
+        new = None
+        for _ls in range(60):
+            xn = np.maximum(x + t * d, lower)
+            en = ev_at(xn)
+            slope = float(g @ (xn - x))                 # directional derivative times the step taken
+            if np.isfinite(en.f) and en.f <= f + 1e-4 * slope:
+                new = en
+                break
+            # the minimiser of the parabola through f, the slope and the rejected value, kept in [0.1, 0.5] t
+            curv = en.f - f - slope
+            frac = -slope / (2.0 * curv) if np.isfinite(en.f) and curv > 0 else 0.1
+            t *= min(0.5, max(0.1, frac))
+        if new is None:
+            return DescentResult(ev, it, False, "the line search found no decrease")
+        s_ = new.theta - x
+        y_ = new.grad - g
+        sy = float(s_ @ y_)
+        if sy > 1e-12 * float(np.linalg.norm(s_) * np.linalg.norm(y_)):
+            if not scaled:
+                Hinv = np.eye(k) * (sy / float(y_ @ y_))
+                scaled = True
+            rho = 1.0 / sy
+            V = np.eye(k) - rho * np.outer(s_, y_)
+            Hinv = V @ Hinv @ V.T + rho * np.outer(s_, s_)
+        decrease = f - new.f
+        ev = new
+        small = small + 1 if decrease <= ftol * max(1.0, abs(f)) else 0
+        if small >= 1:
+            return DescentResult(ev, it, True, "relative decrease below tolerance")
+    return DescentResult(ev, maxiter, False, f"no convergence in {maxiter} iterations")
+
+
 def start_theta(ss: SuffStats, reml: bool, covariance: str) -> np.ndarray:
     """Start from MIVQUE0 (one moment step from G = 0, sigma^2 = 1; computed from the cross-products): T0 =
     G0/sigma0^2 with non-positive variances replaced by 0.01 and correlations shrunk into [-0.9, 0.9], then
-    Lambda0 = chol(T0). Starting near the optimum saves iterations and keeps L-BFGS-B's first steps from
+    Lambda0 = chol(T0). Starting near the optimum saves iterations and keeps the quasi-Newton stage's first steps from
     being projected onto Lambda_ii = 0 (a stationary point it cannot leave). Falls back to lme4's Lambda = I."""
-    from .dense import g_from_phi
+    from .parameters import g_from_phi
     from .sas_emulation import mivque0
     q = ss.q
     try:

@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from ..results import Optimisation
-from .dense import g_from_phi, phi_index
+from .parameters import g_from_phi, phi_index
 from .information import cov_blocks
 from .objective import evaluate, theta_index
 from .suffstats import SuffStats
@@ -53,8 +53,12 @@ def mivque0(ss: SuffStats, reml: bool, covariance: str) -> np.ndarray:
     return phi
 
 
-def sas_path(ss: SuffStats, reml: bool, covariance: str, max_iter: int = 50, convh: float = CONVH):
-    """(Evaluation at the iterate SAS reports, Optimisation summary, history of (iteration, f, criterion))."""
+def sas_path(ss: SuffStats, reml: bool, covariance: str, max_iter: int = 50, convh: float = CONVH,
+             f_offset: float = 0.0):
+    """(Evaluation at the iterate SAS reports, Optimisation summary, history of (iteration, f, criterion)).
+    f_offset: -2 log L of the user's model minus that of `ss` (the engine fits a centred, scaled model, see
+    scaling.py); SAS's relative criterion divides by the user's |f|. Newton-Raphson and MIVQUE0 are invariant
+    under the linear reparameterisation, so the iterates are SAS's."""
     t0 = time.perf_counter()
     q = ss.q
     idx = phi_index(q, covariance)
@@ -92,8 +96,8 @@ def sas_path(ss: SuffStats, reml: bool, covariance: str, max_iter: int = 50, con
             H[:, j] = (grad_psi(psi + e)[1] - grad_psi(psi - e)[1]) / (2 * h)
         H = 0.5 * (H + H.T)
         step = np.linalg.solve(H, g)
-        crit = float(g @ step) / abs(ev.f)
-        history.append((it, float(ev.f), crit))
+        crit = float(g @ step) / abs(ev.f + f_offset)
+        history.append((it, float(ev.f + f_offset), crit))
         if crit <= convh:
             converged = True
             message = f"SAS emulation: Newton-Raphson from MIVQUE0 stopped at iteration {it} (criterion {crit:.3g})"

@@ -62,6 +62,9 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
     """Equal columns; a strided sample is compared first so that different columns cost almost nothing."""
     if a.shape != b.shape:
         return False
+    if (a.__array_interface__["data"][0] == b.__array_interface__["data"][0] and a.strides == b.strides
+            and a.dtype == b.dtype):
+        return True                               # the same memory (Z a view of X's columns)
     step = max(1, len(a) // 1000)
     if not np.array_equal(a[::step], b[::step]):
         return False
@@ -74,11 +77,14 @@ def _is_ones(c: np.ndarray) -> bool:
 
 
 def compute_suffstats(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.ndarray, m: int | None = None,
-                      chunk_rows: int = CHUNK_ROWS) -> SuffStats:
+                      chunk_rows: int = CHUNK_ROWS, centring=None) -> SuffStats:
     """One pass over the rows: per-cluster Z'Z, Z'X, Z'y, n and the totals X'X, X'y, y'y.
 
     `groups` holds integer cluster codes 0..m-1 (rows need not be sorted). Work per chunk of rows: the chunk's
-    columns are copied contiguous once, then one product and one `np.bincount` per distinct product."""
+    columns are copied contiguous once, then one product and one `np.bincount` per distinct product.
+    `centring` (scaling.Centring): the column centres are subtracted from each value as the chunk is read, so
+    that no sum of squares of an uncentred column is ever formed (the statistics are those of the centred
+    columns; never y'y - n ybar^2)."""
     y = np.asarray(y, dtype=np.float64)
     X = np.asarray(X, dtype=np.float64)
     Z = np.asarray(Z, dtype=np.float64)
@@ -89,17 +95,21 @@ def compute_suffstats(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.nd
     q = Z.shape[1]
     if m is None:
         m = int(g.max()) + 1 if N else 0
+    cx = np.zeros(p) if centring is None else np.asarray(centring.x, dtype=float)
+    cz = np.zeros(q) if centring is None else np.asarray(centring.z, dtype=float)
+    cy = 0.0 if centring is None else float(centring.y)
 
     # Column ids: X columns 0..p-1; a Z column equal to an X column (or to an earlier Z column) shares its id.
     zid = []
     for a in range(q):
-        found = next((j for j in range(p) if _same(X[:, j], Z[:, a])), None)
+        found = next((j for j in range(p) if cx[j] == cz[a] and _same(X[:, j], Z[:, a])), None)
         if found is None:
-            found = next((p + b for b in range(a) if zid[b] == p + b and _same(Z[:, b], Z[:, a])), p + a)
+            found = next((p + b for b in range(a) if zid[b] == p + b and cz[b] == cz[a] and _same(Z[:, b], Z[:, a])),
+                         p + a)
         zid.append(found)
     Y = p + q                                   # id of y
-    ones = {j for j in range(p) if _is_ones(X[:, j])} | {p + a for a in range(q) if zid[a] == p + a
-                                                           and _is_ones(Z[:, a])}
+    ones = {j for j in range(p) if cx[j] == 0 and _is_ones(X[:, j])} | {
+        p + a for a in range(q) if zid[a] == p + a and cz[a] == 0 and _is_ones(Z[:, a])}
 
     def key(a: int, b: int) -> tuple[int, int]:
         if a in ones:
@@ -119,20 +129,36 @@ def compute_suffstats(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.nd
     k_ztz = [[need(zid[a], zid[b]) for b in range(q)] for a in range(q)]
     k_zx = [[need(zid[a], j) for j in range(p)] + [need(zid[a], Y)] for a in range(q)]
     # within-cluster variation of each column: per-cluster sum and sum of squares
-    k_within = {c: (need(c, -1), need(c, c)) for c in list(range(p)) + sorted(set(zid))
-                if c not in ones}
+    # within-cluster variation of each column. With a random intercept the per-cluster sums S_c are needed
+    # anyway, and the total within sum of squares is (total sum of squares) - sum_c S_c^2 / n_c: no extra
+    # products. Otherwise: per-cluster sums and sums of squares.
+    z_has_ones = any(zid[a] in ones for a in range(q))
+    k_within = {} if z_has_ones else {c: (need(c, -1), need(c, c)) for c in list(range(p)) + sorted(set(zid))
+                                      if c not in ones}
     need(-1, -1)
 
     acc = {k: np.zeros(m) for k in needed}
+    xtx = np.zeros((p, p))
+    xty = np.zeros(p)
+    yty = 0.0
+    centre_x = bool(np.any(cx))
     for lo in range(0, N, chunk_rows):
         hi = min(N, lo + chunk_rows)
         gg = g[lo:hi]
-        Xc = np.ascontiguousarray(X[lo:hi].T)
-        extra = {p + a: np.ascontiguousarray(Z[lo:hi, a]) for a in range(q) if zid[a] == p + a}
+        if centre_x:
+            Xc = X[lo:hi].T - cx[:, None]          # a new array: the caller's X is never modified
+        else:
+            Xc = np.ascontiguousarray(X[lo:hi].T)
+        extra = {p + a: (np.ascontiguousarray(Z[lo:hi, a]) if cz[a] == 0 else Z[lo:hi, a] - cz[a])
+                 for a in range(q) if zid[a] == p + a}
+        yc = y[lo:hi] if cy == 0 else y[lo:hi] - cy
+        xtx += Xc @ Xc.T
+        xty += Xc @ yc
+        yty += float(yc @ yc)
 
         def column(c: int) -> np.ndarray:
             if c == Y:
-                return y[lo:hi]
+                return yc
             return Xc[c] if c < p else extra[c]
 
         for k in needed:
@@ -155,13 +181,15 @@ def compute_suffstats(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.nd
         for j in range(p + 1):
             zxy[a, j] = acc[k_zx[a][j]]
 
-    xty = X.T @ y
-    xtx = X.T @ X
-    yty = float(y @ y)
-
     def within(c: int) -> bool:
         if c in ones:
             return False
+        if z_has_ones:
+            s1 = acc[(-1, c)]
+            total = float(xtx[c, c]) if c < p else float(acc[key(c, c)].sum())
+            nz = n > 0
+            wss = total - float(np.sum(s1[nz] ** 2 / n[nz]))
+            return bool(wss > 1e-10 * max(total, 1e-300))
         s1, s2 = acc[k_within[c][0]], acc[k_within[c][1]]
         nz = n > 1
         ss = s2[nz] - s1[nz] ** 2 / n[nz]

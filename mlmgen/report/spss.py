@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
+from ..distributions import stats   # scipy.stats' interface, without its import time
 
 from ..results import FitResult
 from .common import num, spss_num, table

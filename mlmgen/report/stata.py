@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
+from ..distributions import stats   # scipy.stats' interface, without its import time
 
 from ..results import FitResult
 from .common import num, stata_f, stata_g, stata_int
