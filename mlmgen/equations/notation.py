@@ -226,8 +226,8 @@ class Builder:
         out = [
             equation(B("y"), plus_join([row(B("X"), beta), row(B("Z"), B("u")), B("e")])),
             equation(B("y", c), plus_join([row(B("X", c), beta), row(B("Z", c), B("u", c)), B("e", c)])),
-            row(B("u", c), Op("~"), Fn("N", (Num("0"), B("G"))), Op(","), Text("  "),
-                B("e", c), Op("~"), Fn("N", (Num("0"), B("R", c)))),
+            row(B("u", c), Op("~"), Fn("N", (Num("0"), B("G")))),
+            row(B("e", c), Op("~"), Fn("N", (Num("0"), B("R", c)))),
             equation(B("R", c), row(self.sym.sigma2() if self.est is None or self.est.sigma2 is None
                                     else Num(fmt_est(self.est.sigma2)), B("I", Sym("n", c)))),
             equation(B("V", c), plus_join([row(B("Z", c), B("G"), Transpose(B("Z", c))), B("R", c)])),
