@@ -227,7 +227,7 @@ def test_golden(model_stem, notation, fmt, regen_golden):
 MATHML_CORE = {"math", "mrow", "mi", "mn", "mo", "mtext", "msub", "msup", "msubsup", "mover", "munder",
                "mtable", "mtr", "mtd", "mspace", "mfrac", "msqrt"}
 TOKENS = {"mi", "mn", "mo", "mtext"}
-ALLOWED_ATTRS = {"display", "accent", "stretchy", "mathvariant", "style", "width"}
+ALLOWED_ATTRS = {"display", "accent", "stretchy", "mathvariant", "style", "width", "height"}
 ARITY = {"msub": 2, "msup": 2, "msubsup": 3, "mover": 2, "munder": 2, "mfrac": 2}
 NS = "{http://www.w3.org/1998/Math/MathML}"
 
@@ -338,3 +338,48 @@ def test_cli(tmp_path):
         assert res.exit_code == 2 and code in res.output and "Traceback" not in res.output, (args, res.output)
     res = runner.invoke(cli, ["equations", "--formula", "y ~ 1 + w + (1 + w | g)", "--level", "w=2"])
     assert res.exit_code == 2 and "EQ001" in res.output
+
+
+# ------------------------------------------------------------------------------------------ Chromium
+
+def _chromium() -> str | None:
+    import shutil
+    return next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+
+
+def test_chromium_lays_out_the_mathml(tmp_path):
+    """Headless Chromium (MathML Core, no MathJax, no network) lays out every equation: each <math> is a block
+    math box of non-zero size, each cluster-mean bar is as wide as the name under it, each matrix has
+    brackets as tall as its rows. A test page with a measuring script (the fragment itself has no script)."""
+    import subprocess
+    exe = _chromium()
+    if exe is None:
+        pytest.skip("no Chromium on this machine (CI installs it from Debian packages)")
+    body = "".join(equations(EXAMPLES[m], n, "mathml", data=DATA) for m in EXAMPLES for n in NOTATIONS)
+    script = """<script>
+    const out = [];
+    for (const m of document.querySelectorAll('math')) {
+      const r = m.getBoundingClientRect(), d = getComputedStyle(m).display;
+      if (!(r.width > 0 && r.height > 0) || d !== 'block math') out.push('math ' + d + ' ' + r.width);
+    }
+    for (const o of document.querySelectorAll('mover')) {
+      const base = o.children[0].getBoundingClientRect(), bar = o.children[1].getBoundingClientRect();
+      if (Math.abs(base.width - bar.width) > 1 || bar.bottom > base.top + 1) out.push('bar ' + o.textContent);
+    }
+    for (const t of document.querySelectorAll('mtable')) {
+      const cells = t.querySelectorAll('mtd[style*=border-left]');
+      if (cells.length && Math.abs(cells[0].getBoundingClientRect().top - t.getBoundingClientRect().top) > 1)
+        out.push('bracket ' + t.textContent);
+    }
+    document.body.setAttribute('data-problems', out.length ? out.join(' | ') : 'none');
+    document.body.setAttribute('data-maths', document.querySelectorAll('math').length);
+    </script>"""
+    page = tmp_path / "eq.html"
+    page.write_text(f"<!doctype html><html><head><meta charset='utf-8'></head><body>{body}{script}</body></html>",
+                    encoding="utf-8")
+    res = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    m = re.search(r'data-problems="([^"]*)"', res.stdout)
+    assert m, res.stderr[-2000:]
+    assert m.group(1) == "none"
+    assert int(re.search(r'data-maths="(\d+)"', res.stdout).group(1)) == body.count("<math ")

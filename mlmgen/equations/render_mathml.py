@@ -2,8 +2,8 @@
 
 Only MathML Core elements are used: math, mrow, mi, mn, mo, mtext, msub, msup, msubsup, mover, mtable, mtr,
 mtd, mspace. Multi-letter variable names are `<mi>` (upright, as MathML Core draws them); a cluster mean is
-`<mover accent="true"><mi>x</mi><mo stretchy="true">‾</mo></mover>`; matrices are an `mtable` between
-stretchy brackets; bold matrix names use `mathvariant="bold"` plus the equivalent CSS (MathML Core keeps
+`<mover accent="true">` over the name with a CSS rule; a matrix is an `mtable` whose edge cells draw the
+square brackets with CSS borders (neither needs a math font); bold matrix names use `mathvariant="bold"` plus the equivalent CSS (MathML Core keeps
 only `mathvariant="normal"`). All text is XML-escaped."""
 from __future__ import annotations
 
@@ -13,6 +13,23 @@ from .mathtree import GREEK, Aligned, Fn, Matrix, Num, Op, Paren, Row, Sym, Text
 
 NS = "http://www.w3.org/1998/Math/MathML"
 _OPS = {"+": "+", "-": "\u2212", "=": "=", "*": "\u2062", "~": "\u223c", ",": ",", "|": "\u2223"}
+
+
+# The cluster-mean bar and matrix brackets are drawn with CSS borders, not stretchy operators: stretching
+# <mo> needs an OpenType MATH font, which a student's machine (or a headless Chromium) may not have; the
+# borders render the same everywhere. The bar stays an accent over the name (<mover accent="true">).
+_RULE = "0.06em solid"
+BAR = f'<mspace width="0" height="0.12em" style="border-top:{_RULE};width:100%"/>'
+
+
+def _bracket_cell(side: str, first: bool, last: bool) -> str:
+    """An empty edge cell whose borders draw one side of a square bracket around the matrix."""
+    style = [f"border-{side}:{_RULE}", "padding:0", "width:0.25em"]
+    if first:
+        style.append(f"border-top:{_RULE}")
+    if last:
+        style.append(f"border-bottom:{_RULE}")
+    return f'<mtd style="{";".join(style)}"></mtd>'
 
 
 def esc(s: str) -> str:
@@ -41,7 +58,7 @@ def _base(s: Sym) -> str:
     name = GREEK.get(s.base, s.base) if s.kind == "greek" else s.base
     b = _mi(name, s.kind)
     if s.bar:
-        b = f'<mover accent="true">{b}<mo stretchy="true">\u203e</mo></mover>'
+        b = f'<mover accent="true">{b}{BAR}</mover>'
     return b
 
 
@@ -70,10 +87,18 @@ def mathml(node) -> str:
     if isinstance(node, Text):
         return f"<mtext>{esc(node.text)}</mtext>"
     if isinstance(node, Matrix):
-        rows = "".join("<mtr>" + "".join(f"<mtd>{mathml(c)}</mtd>" for c in r) + "</mtr>" for r in node.rows)
-        left, right = (node.brackets[0], node.brackets[1]) if node.brackets else ("", "")
-        fence = (lambda ch: f'<mo stretchy="true">{esc(ch)}</mo>' if ch else "")
-        return f"<mrow>{fence(left)}<mtable>{rows}</mtable>{fence(right)}</mrow>"
+        if node.brackets != "[]":
+            rows = "".join("<mtr>" + "".join(f"<mtd>{mathml(c)}</mtd>" for c in r) + "</mtr>" for r in node.rows)
+            left, right = (node.brackets[0], node.brackets[1]) if node.brackets else ("", "")
+            fence = (lambda ch: f"<mo>{esc(ch)}</mo>" if ch else "")
+            return f"<mrow>{fence(left)}<mtable>{rows}</mtable>{fence(right)}</mrow>"
+        n = len(node.rows)
+        rows = []
+        for i, r in enumerate(node.rows):
+            rows.append("<mtr>" + _bracket_cell("left", i == 0, i == n - 1)
+                        + "".join(f"<mtd>{mathml(c)}</mtd>" for c in r)
+                        + _bracket_cell("right", i == 0, i == n - 1) + "</mtr>")
+        return f"<mrow><mtable>{''.join(rows)}</mtable></mrow>"
     if isinstance(node, Transpose):
         inner = mathml(node.body)
         if not isinstance(node.body, (Sym, Matrix)):
