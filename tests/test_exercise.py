@@ -26,14 +26,15 @@ MODELS = {p.stem: load_model(p) for p in EXAMPLES}
 
 
 def lint_shipped(ex, tmp: Path) -> list[tuple[str, int]]:
-    """Write the exercise and lint it as a student would, from the exercise folder (CLI, JSON output)."""
+    """Write the exercise and lint it as a student would, from the exercise folder (CLI, JSON output), with the
+    model file and (when the exercise ships one) the data."""
     write_exercise(ex, tmp, force=True)
     runner = CliRunner()
     cwd = os.getcwd()
+    data = ["--data", Path(ex.data_file).name] if ex.data_file else []
     try:
         os.chdir(tmp)
-        res = runner.invoke(cli, ["lint", ex.snippet_name, "--model", "model.toml", "--data", DATA.name,
-                                  "--format", "json"])
+        res = runner.invoke(cli, ["lint", ex.snippet_name, "--model", "model.toml", *data, "--format", "json"])
     finally:
         os.chdir(cwd)
     assert res.exit_code in (0, 1), res.output
@@ -126,6 +127,19 @@ def test_many_random_combinations_apply():
             assert lint_shipped(ex, Path(d)) == ex.expected, (model, package, mistakes, ex.snippet)
         ok += 1
     assert ok >= 20, ok            # 26 with this seed when written
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_without_data_roles_come_from_the_model_file(package, tmp_path):
+    """No data shipped: the generator and the linter both know only the model file's definitions (the
+    cluster mean CMverb10 is level 2, verb10 and WCverb level 1; mixgrd is unknown and left alone)."""
+    m = MODELS["4a_hybrid_fixed_main_effects"]
+    ex = build_exercise(m, package, ["MS004"] + (["PT001"] if package != "lme4" else []), seed=5)
+    assert ex.data_file is None
+    assert lint_shipped(ex, tmp_path / "a") == ex.expected
+    ex = build_exercise(m, package, ["RE002"], seed=5)
+    assert "CMverb10" in ex.injections[0].what          # the only level-2 predictor the model file makes known
+    assert lint_shipped(ex, tmp_path / "b") == ex.expected
 
 
 def test_seeded_and_deterministic():

@@ -10,7 +10,12 @@ _SUP = {"2": "²", "T": "ᵀ", "-1": "⁻¹"}
 
 
 def _script(x) -> str:
-    return x if isinstance(x, str) else text(x)
+    """A subscript; a symbol inside a subscript is written without a second underscore (τ²_U0, τ_U01)."""
+    if isinstance(x, str):
+        return x
+    if isinstance(x, Sym) and x.sup is None and isinstance(x.sub, str):
+        return text(Sym(x.base, None, None, x.bar, x.kind)) + x.sub
+    return text(x)
 
 
 def text(node) -> str:

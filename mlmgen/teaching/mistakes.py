@@ -268,7 +268,8 @@ def level2_random_slope(ctx: Context) -> Injection:
     w = pick(ctx, options, "a random slope on a level-2 predictor needs a level-2 predictor in the fixed part")
     ctx.model = replace(m, random=replace(m.random, slopes=m.random.slopes + (w,)))
     return Injection(L2_RANDOM, f"a random slope of the level-2 predictor {w} was added",
-                     f"remove the random slope of {w}", [Expected("RE002", f"random:{w}")], {w}, f"random:{w}")
+                     f"remove the random slope of {w}", [Expected("RE002", f"random:{w}")], {w, family(r, w)},
+                     f"random:{w}")
 
 
 def random_without_fixed(ctx: Context) -> Injection:
