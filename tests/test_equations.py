@@ -383,3 +383,15 @@ def test_chromium_lays_out_the_mathml(tmp_path):
     assert m, res.stderr[-2000:]
     assert m.group(1) == "none"
     assert int(re.search(r'data-maths="(\d+)"', res.stdout).group(1)) == body.count("<math ")
+
+
+def test_contrasts_in_gamma_terms():
+    """The lecture's contextual effect as a contrast of gammas: CMverb10 1, WCverb -1 -> gamma_03 - gamma_10
+    (lecture line 137 for the generic model: (gamma_01 - gamma_10)); with a fit, its estimate."""
+    import mlmgen
+    text = equations(EXAMPLES["2b_cluster_mc_random_slope"], fmt="text", data=DATA)
+    assert "L2 Contextual Effect of Verbal = γ_03 - γ_10" in text
+    fit = mlmgen.fit(str(EXAMPLES["2b_cluster_mc_random_slope"]), str(DATA))
+    est = fit.result.contrasts[0].estimate.value
+    text = equations(EXAMPLES["2b_cluster_mc_random_slope"], fmt="text", fit=fit)
+    assert f"L2 Contextual Effect of Verbal = γ_03 - γ_10 = {est:.3f}" in text

@@ -11,11 +11,15 @@ declares them. See `structure` for how terms are placed and numbered, `levels` f
 """
 from __future__ import annotations
 
+import pandas as pd
+
+from ..api import _as_model
+from ..data import read_data
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..model import Model
-from ..results import FitResult, canonical_param
+from ..results import FitResult
 from .document import FORMATS, Document, Section
-from .levels import Placement, parse_level, place, roles_from_fit, roles_from_frame
+from .levels import parse_level, place, roles_from_fit, roles_from_frame
 from .notation import NOTATIONS, Builder, Estimates, symbols_for
 from .structure import Structure, build
 
@@ -24,11 +28,6 @@ __all__ = ["equations", "document", "structure_of", "NOTATIONS", "FORMATS", "Doc
 
 def _bad(msg: str, fld: str) -> MlmgenError:
     return MlmgenError(Diagnostic("CL001", msg, Severity.ERROR, Location(field=fld)))
-
-
-def _as_model(model) -> Model:
-    from ..api import _as_model as as_model
-    return as_model(model)
 
 
 def structure_of(model, fit=None, *, data=None, levels: dict | None = None) -> Structure:
@@ -47,8 +46,6 @@ def structure_of(model, fit=None, *, data=None, levels: dict | None = None) -> S
     if fit is not None and not isinstance(fit, FitResult):
         data_roles = roles_from_fit(fit, model)
     if data is not None:
-        import pandas as pd
-        from ..data import read_data
         frame = data if isinstance(data, pd.DataFrame) else read_data(data)
         data_roles = roles_from_frame(frame, model)
     return build(model, place(model, data_roles, declared))
@@ -105,6 +102,10 @@ def document(model, notation: str = "lecture", fit=None, *, data=None, levels: d
             "unstructured: every variance and covariance estimated" if st.covariance == "un" and
             len(st.random_slots) > 1 else "variance components: random effects independent"
             if len(st.random_slots) > 1 else "one random effect"]))
+    if model.contrasts:
+        values = ({c.label: float(c.estimate.value) for c in result.contrasts if c.estimate is not None}
+                  if result is not None else None)
+        sections.append(Section("Contrasts", b.contrasts(model, values)))
     defs = b.definitions()
     if defs:
         sections.append(Section("Definitions", defs))

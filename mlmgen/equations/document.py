@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
-from .mathtree import Aligned
 from .render_latex import latex
 from .render_mathml import math_element
 from .render_text import text
@@ -93,4 +92,4 @@ def _tex_text(s: str) -> str:
     return "".join(_TEX.get(ch, ch) for ch in s)
 
 
-__all__ = ["Document", "Section", "FORMATS", "Aligned"]
+__all__ = ["Document", "Section", "FORMATS"]

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..lint.roles import Roles, roles_from_model
+import pandas as pd
+
+from ..data import prepare
+from ..lint.roles import Roles, roles_from_data, roles_from_model
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,6 @@ def place(model, data_roles: Roles | None = None, declared: dict[str, int] | Non
 
 def roles_from_fit(fit, model) -> Roles | None:
     """Data roles from a `Fit` (mlmgen.fit): the model's single-variable columns of its design, by cluster."""
-    import pandas as pd
-    from ..lint.roles import roles_from_data
-
     design = getattr(fit, "design", None)
     if design is None:
         return None
@@ -91,8 +91,5 @@ def roles_from_fit(fit, model) -> Roles | None:
 
 def roles_from_frame(frame, model) -> Roles | None:
     """Data roles from a raw data frame (the model's derived variables are computed first)."""
-    from ..data import prepare
-    from ..lint.roles import roles_from_data
-
     prepared, _ = prepare(model, frame)
     return roles_from_data(prepared, model.cluster, list(model.predictors))

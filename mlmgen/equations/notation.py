@@ -10,12 +10,13 @@
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..variables import VariableDef, fmt_number
-from .mathtree import (Aligned, Fn, Matrix, Num, Op, Paren, Row, Sym, Text, Transpose, equation, plus_join,
+from .mathtree import (Aligned, Fn, Matrix, Num, Op, Paren, Sym, Text, Transpose, equation, plus_join,
                        row)
-from .structure import Gamma, Slot, Structure
+from .structure import Gamma, Structure
 
 NOTATIONS = ("lecture", "raudenbush-bryk", "matrix")
 
@@ -83,8 +84,7 @@ def fmt_est(x: float) -> str:
     ax = abs(x)
     if ax == 0 or ax >= 0.01:
         return f"{x:.3f}"
-    s = f"{x:.{max(4, 3 - int(__import__('math').floor(__import__('math').log10(ax))))}f}"
-    return s
+    return f"{x:.{max(4, 3 - math.floor(math.log10(ax)))}f}"
 
 
 class Builder:
@@ -94,7 +94,7 @@ class Builder:
         self.st, self.sym, self.defs, self.est = st, sym, defs, est
 
     # ------------------------------------------------------------------ variables
-    def var(self, name: str, level: int | None = None) -> "Row | Sym":
+    def var(self, name: str, level: int | None = None):
         """The node of variable `name` at `level` (written out when the notation expands derived variables)."""
         lvl = level if level is not None else self.st.level(name)
         d = self.defs.get(name)
@@ -199,6 +199,28 @@ class Builder:
             out.append(row(vec, Op("~"), Fn("N", (zero, self.sym.g_name()))))
             out.append(equation(self.sym.g_name(), self.g_matrix()))
         out.append(row(self.sym.e(), Op("~"), Fn("N", (Num("0"), s2))))
+        return out
+
+    # ------------------------------------------------------------------ contrasts
+    def contrasts(self, model, values: dict | None = None) -> list:
+        """Each contrast of the model as a combination of gammas (the lecture's "L2 contextual = gamma_03 -
+        gamma_10"); with `values` (label -> estimate) the estimate is appended."""
+        gmap = {g.term: g for s in self.st.slots for g in s.gammas}
+        out = []
+        for c in model.contrasts:
+            for k, rw in enumerate(c.rows):
+                terms = []
+                for term, coef in rw:
+                    g = gmap[model.fixed_names[model.term_index(term)]]
+                    sym = self.sym.gamma(g.slot, g.l2)
+                    mag = abs(coef)
+                    node = sym if mag == 1 else row(Num(fmt_number(mag)), sym)
+                    terms.append(("-" if coef < 0 else "+", node))
+                label = c.label if c.is_single else f"{c.label} (row {k + 1})"
+                rhs = [Text(label), Op("="), plus_join(terms)]
+                if values and c.is_single and values.get(c.label) is not None:
+                    rhs += [Op("="), Num(fmt_est(values[c.label]))]
+                out.append(row(*rhs))
         return out
 
     # ------------------------------------------------------------------ definitions

@@ -20,8 +20,17 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
+from ..data import read_data
+from ..dialects import DIALECTS, get_dialect
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from ..files import check_targets, write_atomic
+from ..lint import RULES, _load_rules, build_roles
+from ..lint.textedits import EditConflict, apply_edits_to_text
 from ..model import Model, validate
+from ..modelfile import dumps_model
+from ..render import render
 from .mistakes import WHY_NOT_PACKAGE, Context, Injection, Mistake, NotApplicable, mistake_named
 
 
@@ -60,26 +69,19 @@ def _ex001(msg: str, fld: str = "--mistakes") -> MlmgenError:
 
 
 def _roles(model: Model, data):
-    from ..lint import build_roles
     return build_roles([], data, model)
 
 
 def _data_frame(data):
     if data is None:
         return None, None
-    import pandas as pd
     if isinstance(data, pd.DataFrame):
         return data, None
-    from ..data import read_data
     return read_data(data), str(data)
 
 
 def build_exercise(model: Model, package: str, mistakes, seed: int = 0, data=None) -> Exercise:
     """The exercise (see module docstring); EX001 when a mistake cannot be injected, CL001 for unknown names."""
-    from ..dialects import DIALECTS, get_dialect
-    from ..lint.textedits import EditConflict, apply_edits_to_text
-    from ..render import render
-
     dialect = get_dialect(package)
     pkg = dialect.name
     chosen: list[Mistake] = []
@@ -99,7 +101,6 @@ def build_exercise(model: Model, package: str, mistakes, seed: int = 0, data=Non
     roles = _roles(model, frame)
     columns: tuple[str, ...] = ()
     if frame is not None:
-        import pandas as pd
         columns = tuple(c for c in frame.columns if c not in (model.outcome, model.cluster)
                         and pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]))
     ctx = Context(model, roles, pkg, random.Random(seed), columns)
@@ -152,7 +153,6 @@ def _where(f: Finding) -> str:
 
 def answer_key(ex: Exercise, lint_command: str) -> str:
     """The answer key (markdown): what was injected, where, why it is wrong, the fix (from `rules --explain`)."""
-    from ..lint import RULES, _load_rules
     _load_rules()
     out = [f"# Answer key: {ex.snippet_name}", "",
            f"{len(ex.injections)} mistake(s) injected into {ex.package} syntax (seed {ex.seed}). "
@@ -200,8 +200,6 @@ def lint_command(ex: Exercise, data_name: str | None) -> str:
 
 def write_exercise(ex: Exercise, out_dir, *, force: bool = False, inputs=()) -> list[Path]:
     """Write exercise.<ext>, model.toml, the data (copied), exercise.md and answers.md through write_atomic."""
-    from ..files import check_targets, write_atomic
-    from ..modelfile import dumps_model
     out = Path(out_dir)
     data_name = Path(ex.data_file).name if ex.data_file else None
     files: dict[Path, str | bytes] = {

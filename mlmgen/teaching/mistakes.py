@@ -26,7 +26,8 @@ from typing import Callable
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..lint.roles import Roles
-from ..model import RandomPart, Term
+from ..lint.textedits import TextEdit
+from ..model import Term
 from ..names import term_key
 
 
@@ -326,7 +327,6 @@ def _span(ctx: Context, key: str) -> tuple[int, int]:
 def _deletion(text: str, start: int, end: int):
     """A TextEdit deleting [start, end) with one adjacent blank; the whole line when nothing else is left on
     it but indentation and a subcommand slash."""
-    from ..lint.textedits import TextEdit
     ls = text.rfind("\n", 0, start) + 1
     le = text.find("\n", end)
     le = len(text) if le < 0 else le
@@ -382,7 +382,6 @@ def stata_invalid_operator(ctx: Context) -> Injection:
             options.append((t, key))
     t, key = pick(ctx, options, "no c.-prefixed main effect in the Stata command")
     start, _ = _span(ctx, key)
-    from ..lint.textedits import TextEdit
     ctx.edits.append(TextEdit(start, start + 2, "e."))
     return Injection(STATA_OPERATOR, f"the prefix of c.{t.name} was changed to e.", f"write c.{t.name}",
                      [Expected("SY002", key)], {t.factors[0]}, key)
