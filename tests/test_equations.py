@@ -338,6 +338,33 @@ def test_cli(tmp_path):
         assert res.exit_code == 2 and code in res.output and "Traceback" not in res.output, (args, res.output)
     res = runner.invoke(cli, ["equations", "--formula", "y ~ 1 + w + (1 + w | g)", "--level", "w=2"])
     assert res.exit_code == 2 and "EQ001" in res.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    res = runner.invoke(cli, ["equations", str(EXAMPLES["2b_cluster_mc_random_slope"]), "--data", str(bad)])
+    assert res.exit_code == 2 and "DA002" in res.output and "bad.csv" in res.output
+
+
+def test_grand_mean_centring_and_chained_definitions():
+    from mlmgen.modelfile import loads_model
+    m = loads_model('''
+outcome = "y"
+cluster = "g"
+fixed = ["gx", "CMx", "z"]
+[random]
+effects = ["Intercept", "WCx"]
+[variables]
+x5 = "x - 5"
+gx = "x5 - mean(x5)"
+CMx = "mean(x) by g"
+WCx = "x - mean(x) by g"
+z = "w + 1.5"
+''')
+    text = equations(m, fmt="text")
+    assert "β_1c(x_pc - 5 - mean(x5))" in text                 # chained: gx = x5 - grand mean, x5 = x - 5
+    assert "gx_pc = x5_pc - mean(x5)" in text and "x5_pc = x_pc - 5" in text
+    assert "mean(x5) = grand mean of x5 over all persons" in text
+    assert "γ_02(w_c + 1.5)" in text and "z: ASSUMED level 2" in text
+    assert "β_2c = U_2c" in text                                 # WCx: random slope only
 
 
 # ------------------------------------------------------------------------------------------ Chromium

@@ -47,7 +47,7 @@ def structure_of(model, fit=None, *, data=None, levels: dict | None = None) -> S
         data_roles = roles_from_fit(fit, model)
     if data is not None:
         frame = data if isinstance(data, pd.DataFrame) else read_data(data)
-        data_roles = roles_from_frame(frame, model)
+        data_roles = roles_from_frame(frame, model, None if isinstance(data, pd.DataFrame) else str(data))
     return build(model, place(model, data_roles, declared))
 
 

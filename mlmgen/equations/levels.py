@@ -89,7 +89,8 @@ def roles_from_fit(fit, model) -> Roles | None:
     return roles_from_data(frame, model.cluster, list(cols))
 
 
-def roles_from_frame(frame, model) -> Roles | None:
-    """Data roles from a raw data frame (the model's derived variables are computed first)."""
-    prepared, _ = prepare(model, frame)
+def roles_from_frame(frame, model, file: str | None = None) -> Roles | None:
+    """Data roles from a raw data frame (the model's derived variables are computed first); `file` names the
+    data in messages about missing or non-numeric columns."""
+    prepared, _ = prepare(model, frame, file)
     return roles_from_data(prepared, model.cluster, list(model.predictors))

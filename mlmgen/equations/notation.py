@@ -238,6 +238,9 @@ class Builder:
             out.append(equation(self.mean_of(src),
                                 Text(f"mean of {src} over the persons in cluster "
                                      f"{self.sym.cluster} (rows where {src} is not missing)")))
+        for src in dict.fromkeys(d.source for d in self.st.definitions if d.kind == "grand_centered"):
+            out.append(equation(Sym(src, bar=True, kind="var"),
+                                Text(f"grand mean of {src} over all persons (rows where {src} is not missing)")))
         return out
 
     # ------------------------------------------------------------------ matrix form
