@@ -79,6 +79,10 @@ class Estimates:
     sigma2: float | None
 
 
+def _bold(name: str, sub=None) -> Sym:
+    return Sym(name, sub, kind="bold")
+
+
 def fmt_est(x: float) -> str:
     """Three decimals, or four significant digits for small numbers (never exponent notation)."""
     ax = abs(x)
@@ -245,40 +249,43 @@ class Builder:
 
     # ------------------------------------------------------------------ matrix form
     def matrix_form(self) -> list:
-        B = lambda n, sub=None: Sym(n, sub, kind="bold")           # noqa: E731
-        beta = Sym("beta", kind="greek")
+        """y = X beta + Z u + e (all data and per cluster), the distributions, R_c, V_c and V."""
         c = self.sym.cluster
-        out = [
-            equation(B("y"), plus_join([row(B("X"), beta), row(B("Z"), B("u")), B("e")])),
-            equation(B("y", c), plus_join([row(B("X", c), beta), row(B("Z", c), B("u", c)), B("e", c)])),
-            row(B("u", c), Op("~"), Fn("N", (Num("0"), B("G")))),
-            row(B("e", c), Op("~"), Fn("N", (Num("0"), B("R", c)))),
-            equation(B("R", c), row(self.sym.sigma2() if self.est is None or self.est.sigma2 is None
-                                    else Num(fmt_est(self.est.sigma2)), B("I", Sym("n", c)))),
-            equation(B("V", c), plus_join([row(B("Z", c), B("G"), Transpose(B("Z", c))), B("R", c)])),
-            equation(B("V"), plus_join([row(B("Z"), B("G"), Transpose(B("Z"))), B("R")])),
+        beta = Sym("beta", kind="greek")
+        s2 = self.sym.sigma2() if self.est is None or self.est.sigma2 is None else Num(fmt_est(self.est.sigma2))
+        return [
+            equation(_bold("y"), plus_join([row(_bold("X"), beta), row(_bold("Z"), _bold("u")), _bold("e")])),
+            equation(_bold("y", c), plus_join([row(_bold("X", c), beta), row(_bold("Z", c), _bold("u", c)),
+                                               _bold("e", c)])),
+            row(_bold("u", c), Op("~"), Fn("N", (Num("0"), _bold("G")))),
+            row(_bold("e", c), Op("~"), Fn("N", (Num("0"), _bold("R", c)))),
+            equation(_bold("R", c), row(s2, _bold("I", Sym("n", c)))),
+            equation(_bold("V", c), plus_join([row(_bold("Z", c), _bold("G"), Transpose(_bold("Z", c))),
+                                               _bold("R", c)])),
+            equation(_bold("V"), plus_join([row(_bold("Z"), _bold("G"), Transpose(_bold("Z"))), _bold("R")])),
         ]
-        return out
 
     def matrix_columns(self) -> list:
-        c = self.sym.cluster
-        beta = Sym("beta", kind="greek")
-        out = [
-        ]
-        # columns: one row p of X_c and Z_c, and the coefficient vectors in the lecture's names
+        """One row p of X_c and Z_c, beta in the level-2 equations' gamma names (or estimates), u_c and G."""
         xcols, betas = [], []
         for s in self.st.slots:
             for g in s.gammas:
                 factors = g.l2_factors + s.factors
-                xcols.append(Num("1") if not factors else row(*[self.var(f) for f in factors]) if len(factors) == 1
-                             else row(*self.product(factors)))
+                xcols.append(self._column(factors))
                 sign, node = self.coef(g)
                 betas.append(row(Op("-"), node) if sign == "-" else node)
-        zcols = [Num("1") if not s.factors else row(*self.product(s.factors)) if len(s.factors) > 1
-                 else self.var(s.factors[0]) for s in self.st.random_slots]
-        out.append(equation(Transpose(Sym("x", self.sym.person, kind="bold")), Matrix((tuple(xcols),))))
-        out.append(equation(beta, Transpose(Matrix((tuple(betas),)))))
-        out.append(equation(Transpose(Sym("z", self.sym.person, kind="bold")), Matrix((tuple(zcols),))))
-        out.append(equation(Sym("u", c, kind="bold"), Transpose(Matrix((tuple(self.sym.u(s.index) for s in self.st.random_slots),)))))
-        out.append(equation(Sym("G", kind="bold"), self.g_matrix()))
-        return out
+        zcols = [self._column(s.factors) for s in self.st.random_slots]
+        us = tuple(self.sym.u(s.index) for s in self.st.random_slots)
+        return [
+            equation(Transpose(_bold("x", self.sym.person)), Matrix((tuple(xcols),))),
+            equation(Sym("beta", kind="greek"), Transpose(Matrix((tuple(betas),)))),
+            equation(Transpose(_bold("z", self.sym.person)), Matrix((tuple(zcols),))),
+            equation(_bold("u", self.sym.cluster), Transpose(Matrix((us,)))),
+            equation(_bold("G"), self.g_matrix()),
+        ]
+
+    def _column(self, factors: tuple[str, ...]):
+        """The value of a column of X or Z: 1, one variable, or a product of parenthesised variables."""
+        if not factors:
+            return Num("1")
+        return self.var(factors[0]) if len(factors) == 1 else row(*self.product(factors))
