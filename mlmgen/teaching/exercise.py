@@ -107,12 +107,17 @@ def build_exercise(model: Model, package: str, mistakes, seed: int = 0, data=Non
     injections: list[Injection] = []
 
     def run(mk: Mistake) -> None:
+        before = [c.label for c in getattr(ctx.model, "contrasts", ())]
         try:
             inj = mk.inject(ctx)
         except NotApplicable as e:
             others = [i.mistake.slug for i in injections]
             tail = f" (with {', '.join(others)} already injected)" if others else ""
             raise _ex001(f"{mk.slug} ({mk.code}) cannot be injected into this model{tail}: {e}") from None
+        dropped = [lb for lb in before if lb not in {c.label for c in ctx.model.contrasts}]
+        if dropped:
+            inj.what += (f" (the contrast{'s' if len(dropped) > 1 else ''} {', '.join(repr(d) for d in dropped)} "
+                         f"went with it: it names a term that is gone)")
         ctx.taken |= inj.touches
         injections.append(inj)
 
