@@ -16,6 +16,7 @@ COMMANDS = {
     "render": ("render", "render_cmd"), "parse": ("parse", "parse_cmd"), "translate": ("translate", "translate_cmd"),
     "same": ("same", "same_cmd"), "lint": ("lint", "lint_cmd"), "rules": ("rules", "rules_cmd"),
     "fit": ("fit", "fit_cmd"), "diff": ("diff", "diff_cmd"), "demo": ("demo", "demo_cmd"),
+    "equations": ("equations", "equations_cmd"), "exercise": ("exercise", "exercise_cmd"),
 }
 
 

@@ -240,6 +240,9 @@ CODES: dict[str, str] = {
     # lint --fix
     "FX001": "fix-not-applied",             # a fix that cannot be made without changing what else the file says
     "IO001": "no-such-file",                # an input file (syntax, model, data, output) does not exist
+    # teaching material (mlmgen equations / exercise)
+    "EQ001": "not-expressible-as-equations",  # a model feature the equations cannot show (refused, never printed wrong)
+    "EX001": "mistake-not-applicable",      # an exercise mistake that cannot be injected into this model/package
 }
 
 
