@@ -173,8 +173,7 @@ def test_answer_key_says_what_where_why_and_fix(tmp_path):
     for inj, fs in zip(ex.injections, ex.findings):
         assert f"exercise.sas:{fs[0].line}:{fs[0].col}" in key
         assert inj.what in key and inj.fix in key
-    from mlmgen.lint import RULES, _load_rules
-    _load_rules()
+    from mlmgen.lint import RULES
     assert RULES["MS003"].section("Why it matters").splitlines()[0] in key
     assert RULES["PT001"].section("Fix").splitlines()[0] in key
     assert "MS003" not in (tmp_path / "exercise.md").read_text()       # the task does not give the answer away

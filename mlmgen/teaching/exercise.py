@@ -26,7 +26,7 @@ from ..data import read_data
 from ..dialects import DIALECTS, get_dialect
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..files import check_targets, write_atomic
-from ..lint import RULES, _load_rules, build_roles
+from ..lint import RULES, build_roles
 from ..lint.textedits import EditConflict, apply_edits_to_text
 from ..model import Model, validate
 from ..modelfile import dumps_model
@@ -158,7 +158,6 @@ def _where(f: Finding) -> str:
 
 def answer_key(ex: Exercise, lint_command: str) -> str:
     """The answer key (markdown): what was injected, where, why it is wrong, the fix (from `rules --explain`)."""
-    _load_rules()
     out = [f"# Answer key: {ex.snippet_name}", "",
            f"{len(ex.injections)} mistake(s) injected into {ex.package} syntax (seed {ex.seed}). "
            f"`{lint_command}` reports exactly these findings.", ""]
