@@ -76,6 +76,7 @@ def read_output_parts(path: str | Path, package: str | None = None) -> list[FitR
     estimations): each model is read on its own, with extra["part"] = (k, n); a file that holds several
     models but cannot be split is OU001, never read as one."""
     p = Path(path)
+    check_input_file(p, "output file")
     try:
         text = p.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:

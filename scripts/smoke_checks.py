@@ -116,9 +116,12 @@ def main() -> int:
                contains=("Solution for Fixed Effects", "Covariance Parameter Estimates"))
     (here / "mlmgen_fit.lst").write_text(proc.stdout, encoding="utf-8")
 
-    # 5. diff: its own SAS-style listing and a real lmerTest summary of the same model agree (exit 0)
+    # 5. diff: its own SAS-style listing agrees (exit 0); a real lmerTest summary of the same model fitted to
+    # other data (mlmRev::bdf) is another model: exit 1 with the reason, and 0 when that is accepted
     run(m, "diff", MODEL, "--data", "demo_data.csv", "mlmgen_fit.lst", expect=0, contains=("exit 0",))
-    run(m, "diff", MODEL, "--data", "demo_data.csv", "2b_lmertest.out", expect=0, contains=("exit 0",))
+    run(m, "diff", MODEL, "--data", "demo_data.csv", "2b_lmertest.out", expect=1,
+        contains=("a different data set", "exit 1"))
+    run(m, "diff", "2b_lmertest.out", "2b_lmertest.out", expect=0, contains=("exit 0",))
 
     # 6. a missing input file is a coded "no such file" error (exit 2) in every command
     for args in (["parse", "nofile.sas"], ["translate", "nofile.sas", "--to", "sas"], ["lint", "nofile.sas"],

@@ -134,3 +134,10 @@ def test_fixef_order_matches_r(r):
         # R names an interaction by the first appearance of its variables; compare as sets of factors
         norm = lambda n: ("(Intercept)",) if n in ("(Intercept)", "Intercept") else tuple(sorted(n.split(":")))
         assert [norm(n) for n in ours] == [norm(n) for n in cols], (f, ours, cols)
+
+
+def test_contrast_coefficient_dividing_by_zero_is_sy001():
+    """Found by the fuzz test: `c(1/0)` in contest1D raised ZeroDivisionError (an internal error)."""
+    ps = parse_syntax("library(lmerTest)\nm <- lmer(y ~ x + (1 | g), data = d)\ncontest1D(m, c(0, 1/0))\n")
+    d = [d for d in ps.diagnostics if d.code == "SY001" and "divides by zero" in d.message]
+    assert len(d) == 1 and d[0].location.line == 3

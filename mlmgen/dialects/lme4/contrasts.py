@@ -75,7 +75,11 @@ def _numbers(toks: list[Token], b: SyntaxBuilder) -> list[float] | None:
             else:
                 b.diag("SY001", "an empty element in c()", toks[0].start, toks[-1].end)
             return None
-        v = float(m.group(2)) / (float(m.group(3)) if m.group(3) else 1.0)
+        den = float(m.group(3)) if m.group(3) else 1.0
+        if den == 0:
+            b.diag("SY001", f"{expr!r} divides by zero", part[0].start, part[-1].end)
+            return None
+        v = float(m.group(2)) / den
         out.append(-v if m.group(1) == "-" else v)
     return out
 
