@@ -386,9 +386,9 @@ def convert_text_columns(text: pd.DataFrame, info: DataInfo, typed: pd.DataFrame
         missing = codes > 0
         if names:
             info.markers[str(name)] = (tuple(names), codes)
-        if t is not None and t.dtype.kind == "f" and not merges_distinct_texts(stripped[~missing]):
-            cols[name] = t                  # numbers with missing cells: the markers are now known
-            continue
+        if t is not None and t.dtype.kind == "f" and not _leading_zero_or_plus(stripped[~missing]):
+            cols[name] = t                  # numbers with missing cells: the markers are now known (decimals
+            continue                        # written two ways, `1.0` and `1`, matter for ids only: mlmgen.data)
         cols[name] = _typed_column(stripped, s, missing, info, str(name))
     return cols
 
@@ -413,10 +413,15 @@ def _typed_column(stripped: pd.Series, raw: pd.Series, missing: np.ndarray, info
     return out
 
 
+def _leading_zero_or_plus(present: pd.Series) -> bool:
+    """A number written with a leading zero (`01`, `-01`, `01.5`) or a plus sign: not its canonical text."""
+    return bool(present.str.match(r"\+|-?0\d").any())
+
+
 def merges_distinct_texts(present: pd.Series) -> bool:
     """True when numbers would lose how the ids were written: two texts give the same number (`01` and `1`,
     `1.0` and `1`), or an integer is written with leading zeros or a plus sign. Such a column stays text."""
-    if present.str.match(r"\+|-?0\d").any():
+    if _leading_zero_or_plus(present):
         return True
     values = pd.to_numeric(present, errors="coerce")
     return present.nunique() != values.nunique()
