@@ -302,4 +302,6 @@ def load_and_prepare(model: Model, data, na_values=None) -> tuple[pd.DataFrame, 
     returns prepare()'s (frame, report)."""
     if isinstance(data, pd.DataFrame):
         return prepare(model, data, None)
+    if na_values is None:
+        na_values = getattr(data, "na_values", None)          # a DataPath carries its markers
     return prepare(model, read_data(data, na_values, id_columns=(model.cluster,)), str(data))

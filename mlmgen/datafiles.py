@@ -87,6 +87,17 @@ class DataInfo:
         return {n: int(counts[k + 1]) for k, n in enumerate(names) if counts[k + 1]}
 
 
+class DataPath(str):
+    """A data file's path with the missing-value markers to read it with: it prints and compares as the path,
+    so a command can hand it to code that takes a path (e.g. `mlmgen diff` to each refit) and the markers
+    travel with it; `mlmgen.data.load_and_prepare` uses them unless it is given markers itself."""
+
+    def __new__(cls, path, na_values=None):
+        obj = super().__new__(cls, str(path))
+        obj.na_values = na_values
+        return obj
+
+
 def data_info(frame: pd.DataFrame) -> DataInfo | None:
     """The DataInfo `read_data` attached to `frame` (None for a DataFrame that did not come from a file)."""
     info = frame.attrs.get("mlmgen")

@@ -206,3 +206,24 @@ def test_decimal_ids_written_one_way_stay_numbers(tmp_path):
     frame = pd.DataFrame(rows([1.0, 2.0, 3.0]), columns=["g", "x", "y"])     # a DataFrame: its values as given
     out, _ = prepare(MODEL, frame)
     assert out["g"].nunique() == 3
+
+
+def test_diff_reads_data_with_na_values(tmp_path):
+    """`mlmgen diff --na-values` reads the data as `fit --na-values` does: an output fitted with -99 as missing
+    agrees with it, and disagrees (another data set) when -99 is taken as a number."""
+    r = rows(["a", "b", "c", "d", "e"], n=6)
+    r[3] = (r[3][0], -99, r[3][2])
+    r[10] = (r[10][0], r[10][1], -99)
+    p = write(tmp_path, r)
+    fit = CliRunner().invoke(cli, ["fit", "--formula", "y ~ x + (1 | g)", "--data", str(p), "--na-values", "-99",
+                                   "--style", "lme4"])
+    assert fit.exit_code == 0 and "Number of obs: 28" in fit.stdout, fit.output
+    out = tmp_path / "out.txt"
+    out.write_text(fit.stdout)
+    args = ["diff", "--formula", "y ~ x + (1 | g)", "--data", str(p), str(out)]
+    res = CliRunner().invoke(cli, [*args, "--na-values", "-99"])
+    assert res.exit_code == 0 and "N 28" in res.stdout, res.output
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 1 and "N 30" in res.stdout, res.output
+    res = CliRunner().invoke(cli, ["diff", str(out), str(out), "--na-values", "-99"])
+    assert res.exit_code == 2 and "CL001" in res.output and "--na-values" in res.output
