@@ -249,6 +249,8 @@ def _read_csv_one_pass(raw: bytes, sep: str, typed: pd.DataFrame, info: DataInfo
         return None                                  # blank lines or quoted line breaks
     body = int(nl[0]) + 1                            # first byte of the data lines
     sepb = ord(sep)
+    if not isinstance(typed.index, pd.RangeIndex) or raw.count(sep.encode(), 0, body) != k - 1:
+        return None                                  # a header with another number of fields than the rows
     if _blank_beside_a_field(arr, body, sepb, raw):
         return None
     seps: list = []                                  # every separator's position, (n, k-1), when needed

@@ -151,3 +151,27 @@ def test_id_columns_limit_the_spelling_check(tmp_path):
     assert f["k"].tolist() == [5, 5, 1] and f["g"].tolist() == [1, 2, 3]
     f = read_data(p, id_columns=("k",))
     assert f["k"].tolist() == ["05", "5", "1"]
+
+
+def test_header_shorter_than_the_rows_is_not_misread(tmp_path, monkeypatch):
+    """pandas takes the first field as the row label when the header has one name fewer: no byte check may
+    then attribute column 0's bytes to the first named column."""
+    p = tmp_path / "d.csv"
+    p.write_text("x,y\n01,1,2\n1,3,4\n")
+    fast, careful, used = read_both(p, monkeypatch)
+    assert not used
+    assert_same(fast, careful)
+
+
+def test_ids_that_turn_to_text_after_many_rows(tmp_path, monkeypatch):
+    """pandas parses big files in chunks: ids that are numbers for 300,000 rows and then text come back as a
+    mix of numbers and text, which takes the careful path (every id as written, text)."""
+    n = 300_000
+    lines = ["g,x"] + [f"{i % 1000},{i % 7}" for i in range(n)] + ["a1,5", "01,6"]
+    p = tmp_path / "d.csv"
+    p.write_text("\n".join(lines) + "\n")
+    fast, careful, used = read_both(p, monkeypatch)
+    assert not used
+    assert_same(fast, careful)
+    g = fast["g"]
+    assert g.iloc[0] == "0" and g.iloc[-1] == "01" and g.iloc[-2] == "a1" and g.map(type).eq(str).all()
