@@ -8,12 +8,12 @@
   that is read as decimals keeps its numbers only while no two spellings give the same number (`1.0` and `1`
   are two clusters; `DataInfo.as_written` gives its text back, see `mlmgen.data`).
   Speed: one parse by pandas' C parser with exactly the markers as missing values, then checks on the bytes
-  of the file, vectorised (`_read_csv_one_pass`): the field boundaries are found once (every line has the
-  same number of separators), which gives (a) the text of the few missing cells, so each is attributed to
-  its marker, (b) that integer columns are written canonically (first bytes of each field) and (c) that no
-  field has blanks around it. When any of these cannot be settled that way (whitespace-separated files,
-  quoted separators, blank lines, blanks around fields, non-canonical integers, a missing cell that is not a
-  marker, booleans) the file is read by the careful path: every doubtful column a second time as text.
+  of the file, vectorised (`_read_csv_one_pass`): one line per row (newline positions), which gives (a) the
+  text of the few missing cells, so each is attributed to its marker, (b) that the id columns' integers are
+  written canonically (the first bytes of each field) and (c) that no field has blanks around it. When any
+  of these cannot be settled that way (whitespace-separated files, quoted separators or line breaks, blank
+  lines, blanks around fields, non-canonical integers, booleans, a header with another number of fields) the
+  file is read by the careful path: every doubtful column a second time as text.
 * SAS `.sas7bdat` and transport `.xpt` (v5 and v8), Stata `.dta` and SPSS `.sav`/`.zsav`: through pyreadstat
   (ReadStat), which reads files written by SAS, Stata, SPSS and R `haven` right (pandas' own SAS reader
   misnamed columns of a haven-written `.sas7bdat`: `boysch`/`girlsch` came back as `boys` and an empty name).
