@@ -37,12 +37,12 @@ VERDICT = {"DF001": "DIFFERS", "DF002": "explained", "DF003": "agrees", "DF004":
 @click.argument("args", nargs=-1, type=click.Path(dir_okay=False), metavar="[MODEL.toml] OUTPUT...")
 @click.option("--formula", help="an lme4 formula instead of a model file")
 @click.option("--data", type=click.Path(dir_okay=False), help="the data the outputs were computed from")
-@click.option("--na-values", "na_values", metavar="MARKERS",
-              help="missing-value markers of a text data file, comma-separated (default: .,NA; empty fields are "
-                   "always missing)")
 @click.option("--from", "package", help="read every OUTPUT as this package's output (sas, lme4, stata, spss)")
 @click.option("--method", type=click.Choice(["reml", "ml"], case_sensitive=False), help="override the model's method")
 @click.option("--ddf", help="override the model's df method")
+@click.option("--na-values", "na_values", metavar="MARKERS",
+              help="missing-value markers of a text data file, comma-separated (default: .,NA; empty fields are "
+                   "always missing)")
 @click.option("--hybrid", "hybrid", multiple=True, type=click.Path(dir_okay=False),
               help="tables of the hybrid parameterisation (with --cmc)")
 @click.option("--cmc", "cmc", multiple=True, type=click.Path(dir_okay=False),
