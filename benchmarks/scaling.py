@@ -128,7 +128,11 @@ def demo_csv(n: int, missing: bool = False) -> Path:
             f = f.astype(object)
             for col, marker in (("langpost", "NA"), ("homework", "."), ("mixgrd", "")):
                 f.loc[rng.choice(n, max(n // 1000, 1), replace=False), col] = marker
-        path = Path(tempfile.mkdtemp(prefix="mlmgen-bench-")) / f"demo{n}{'m' if missing else ''}.csv"
+        import atexit
+        import shutil
+        folder = tempfile.mkdtemp(prefix="mlmgen-bench-")
+        atexit.register(shutil.rmtree, folder, True)        # removed when the benchmark ends
+        path = Path(folder) / f"demo{n}{'m' if missing else ''}.csv"
         f.to_csv(path, index=False)
         _CSV[key] = path
     return _CSV[key]
