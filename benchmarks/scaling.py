@@ -15,6 +15,16 @@ times it, best of --repeats):
 * derived-cycle: N definitions forming one long cycle, plus N independent definitions: the cycle check must
   find the one cycle (MF004). Was cubic: 3,000 definitions took 53 s, 20,000 about 4 hours (extrapolated).
 
+* csv-read-pandas: a plain `pandas.read_csv` of a demo-like CSV of N rows (id, y, three predictors, one of
+  them 0/1; N/20 clusters): the yardstick for the next cases. Each file is written on the first call, which
+  the best of --repeats (>= 2) leaves out.
+* csv-read: `mlmgen.data.read_data(path, id_columns=(cluster,))`, as `mlmgen fit` reads data: one parse,
+  checked on the bytes (issue 10 item 5: at most ~1.3x the plain read).
+* csv-read-all-ids: `read_data(path)` without naming the cluster (lint, translate): every integer column's
+  spelling is checked.
+* csv-read-missing: as csv-read, with 0.1% of the cells of y, one predictor and the 0/1 column replaced by
+  `NA`, `.` and empty fields (each missing cell attributed to its marker).
+
 A case that raises is shown with its exception (e.g. RecursionError) instead of a time.
 """
 from __future__ import annotations
@@ -94,6 +104,66 @@ def derived_cycle(n: int):
         assert len(found) == 1, f"expected one cycle, got {len(found)}"
         return found
     raise AssertionError("the cycle was not found")
+
+
+# ------------------------------------------------------------------ reading data files (issue 10 item 5)
+
+_CSV: dict[tuple[int, bool], Path] = {}
+
+
+def demo_csv(n: int, missing: bool = False) -> Path:
+    """A demo-like CSV of n rows (written once per size into a temporary directory)."""
+    key = (n, missing)
+    if key not in _CSV:
+        import tempfile
+
+        import numpy as np
+        import pandas as pd
+        rng = np.random.default_rng(1)
+        g = rng.integers(1, max(n // 20, 2) + 1, n)
+        x1, x2, x3 = rng.normal(10, 2, n).round(2), rng.normal(0, 1, n).round(3), rng.integers(0, 2, n)
+        f = pd.DataFrame({"schoolID": g, "langpost": (40 + x1 + 2 * x2 + rng.normal(0, 5, n)).round(2),
+                          "verbal": x1, "homework": x2, "mixgrd": x3})
+        if missing:
+            f = f.astype(object)
+            for col, marker in (("langpost", "NA"), ("homework", "."), ("mixgrd", "")):
+                f.loc[rng.choice(n, max(n // 1000, 1), replace=False), col] = marker
+        import atexit
+        import shutil
+        folder = tempfile.mkdtemp(prefix="mlmgen-bench-")
+        atexit.register(shutil.rmtree, folder, True)        # removed when the benchmark ends
+        path = Path(folder) / f"demo{n}{'m' if missing else ''}.csv"
+        f.to_csv(path, index=False)
+        _CSV[key] = path
+    return _CSV[key]
+
+
+@case("csv-read-pandas", (10_000, 100_000, 1_000_000))
+def csv_read_pandas(n: int):
+    import pandas as pd
+    path = demo_csv(n)
+    return pd.read_csv(path)
+
+
+@case("csv-read", (10_000, 100_000, 1_000_000))
+def csv_read(n: int):
+    from mlmgen.data import read_data
+    path = demo_csv(n)
+    return read_data(path, id_columns=("schoolID",))
+
+
+@case("csv-read-all-ids", (10_000, 100_000, 1_000_000))
+def csv_read_all_ids(n: int):
+    from mlmgen.data import read_data
+    path = demo_csv(n)
+    return read_data(path)
+
+
+@case("csv-read-missing", (10_000, 100_000, 1_000_000))
+def csv_read_missing(n: int):
+    from mlmgen.data import read_data
+    path = demo_csv(n, missing=True)
+    return read_data(path, id_columns=("schoolID",))
 
 
 # ------------------------------------------------------------------ harness

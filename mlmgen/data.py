@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .datafiles import DEFAULT_NA_VALUES, DataInfo, check_column_names, data_info, read_data
+from .datafiles import (DEFAULT_NA_VALUES, DataInfo, check_column_names, merges_distinct_texts, data_info,
+                        read_data)
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .model import Model
 from .variables import VariableDef, raw_source
@@ -108,7 +109,8 @@ def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.Da
     work: dict[str, pd.Series] = {}
     for v in needed_raw:
         _check_usable(frame[v], v, file)
-        work[v] = _cluster_ids(frame[v]) if v == model.cluster else _numeric(frame[v], v, file, markers)
+        work[v] = _cluster_ids(frame[v], v, info, frame.index) if v == model.cluster else \
+            _numeric(frame[v], v, file, markers)
 
     computed: list[str] = []
     for name in _derivation_order(model):        # iterative: a chain of 1,000 definitions is no recursion
@@ -199,10 +201,21 @@ def _check_usable(s, name: str, file: str | None) -> None:
                        f"mlmgen needs one real number (or a cluster id) per cell", file, "DA006", name)
 
 
-def _cluster_ids(s: pd.Series) -> pd.Series:
-    """Cluster ids as written: text stays text (`01` and `1` differ), numbers stay numbers."""
+def _cluster_ids(s: pd.Series, name: str, info: DataInfo | None, index: pd.Index) -> pd.Series:
+    """Cluster ids as written: text stays text (`01` and `1` differ), numbers stay numbers.
+
+    A decimal cluster column read from a text file is compared with its text as written (read again, for this
+    column only: decimal ids are rare): when two spellings give the same number (`1.0` and `1`, `2.50` and
+    `2.5`), the ids are the texts, so they are different clusters, like `01` and `1`."""
     if isinstance(s.dtype, pd.StringDtype) or isinstance(s.dtype, pd.CategoricalDtype):
         return s.astype(object).where(s.notna(), np.nan)
+    if s.dtype.kind == "f" and info is not None and info.separator is not None \
+            and index.equals(pd.RangeIndex(len(s))):
+        text = info.as_written(name)
+        if text is not None and len(text) == len(s):
+            present = s.notna().to_numpy()
+            if merges_distinct_texts(text[present]):
+                return text.astype(object).where(present, np.nan)
     return s
 
 
@@ -289,4 +302,6 @@ def load_and_prepare(model: Model, data, na_values=None) -> tuple[pd.DataFrame, 
     returns prepare()'s (frame, report)."""
     if isinstance(data, pd.DataFrame):
         return prepare(model, data, None)
-    return prepare(model, read_data(data, na_values), str(data))
+    if na_values is None:
+        na_values = getattr(data, "na_values", None)          # a DataPath carries its markers
+    return prepare(model, read_data(data, na_values, id_columns=(model.cluster,)), str(data))

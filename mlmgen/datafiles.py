@@ -1,10 +1,19 @@
 """Reading data files as written: text exactly as it is in the file, package files with their labels.
 
-* Text (`.csv` comma/semicolon/tab sniffed; `.dat`/`.txt`/`.tsv` whitespace or tab): every field is read as
-  text first. Missing are only the markers (default `.` and `NA`, replaceable with `na_values`) and the empty
-  field; `None`, `null`, `N/A`, `nan` are data. A column becomes numeric when every other field is a number;
-  an integer column whose fields are all written canonically (`12`, not `012` or `+12`) becomes integers.
-  Otherwise it stays text exactly as written, so cluster ids `01` and `1` are two clusters.
+* Text (`.csv` comma/semicolon/tab sniffed; `.dat`/`.txt`/`.tsv` whitespace or tab): taken as written.
+  Missing are only the markers (default `.` and `NA`, replaceable with `na_values`) and the empty field;
+  `None`, `null`, `N/A`, `nan` are data. A column becomes numeric when every other field is a number; an
+  integer column whose fields are all written canonically (`12`, not `012` or `+12`) becomes integers.
+  Otherwise it stays text exactly as written, so cluster ids `01` and `1` are two clusters. A cluster column
+  that is read as decimals keeps its numbers only while no two spellings give the same number (`1.0` and `1`
+  are two clusters; `DataInfo.as_written` gives its text back, see `mlmgen.data`).
+  Speed: one parse by pandas' C parser with exactly the markers as missing values, then checks on the bytes
+  of the file, vectorised (`_read_csv_one_pass`): one line per row (newline positions), which gives (a) the
+  text of the few missing cells, so each is attributed to its marker, (b) that the id columns' integers are
+  written canonically (the first bytes of each field) and (c) that no field has blanks around it. When any
+  of these cannot be settled that way (whitespace-separated files, quoted separators or line breaks, blank
+  lines, blanks around fields, non-canonical integers, booleans, a header with another number of fields) the
+  file is read by the careful path: every doubtful column a second time as text.
 * SAS `.sas7bdat` and transport `.xpt` (v5 and v8), Stata `.dta` and SPSS `.sav`/`.zsav`: through pyreadstat
   (ReadStat), which reads files written by SAS, Stata, SPSS and R `haven` right (pandas' own SAS reader
   misnamed columns of a haven-written `.sas7bdat`: `boysch`/`girlsch` came back as `boys` and an empty name).
@@ -18,6 +27,9 @@ missing cell missing (so that the data report can say how many rows each marker 
 """
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -55,6 +67,16 @@ class DataInfo:
     user_missing: dict[str, list[str]] = field(default_factory=dict)  # column -> declarations, as the package shows
     markers: dict[str, tuple[tuple[str, ...], np.ndarray]] = field(default_factory=dict)
     text_columns: list[str] = field(default_factory=list)           # columns kept as text (not all numbers)
+    separator: str | None = None                                    # of a text file (for `as_written`)
+
+    def as_written(self, column: str) -> pd.Series | None:
+        """The fields of one column of a text file exactly as written (blanks around them stripped), read
+        again on demand (e.g. a decimal cluster column, to tell `1.0` from `1`); None for other files."""
+        if self.separator is None or self.file is None:
+            return None
+        text = pd.read_csv(Path(self.file).expanduser(), sep=self.separator, usecols=[column], dtype=str,
+                           keep_default_na=False, na_filter=False, encoding="utf-8-sig", low_memory=False)
+        return text[column].astype(object).str.strip()
 
     def marker_counts(self, column: str) -> dict[str, int]:
         """How many cells of `column` each marker made missing."""
@@ -63,6 +85,17 @@ class DataInfo:
         names, codes = self.markers[column]
         counts = np.bincount(codes, minlength=len(names) + 1)
         return {n: int(counts[k + 1]) for k, n in enumerate(names) if counts[k + 1]}
+
+
+class DataPath(str):
+    """A data file's path with the missing-value markers to read it with: it prints and compares as the path,
+    so a command can hand it to code that takes a path (e.g. `mlmgen diff` to each refit) and the markers
+    travel with it; `mlmgen.data.load_and_prepare` uses them unless it is given markers itself."""
+
+    def __new__(cls, path, na_values=None):
+        obj = super().__new__(cls, str(path))
+        obj.na_values = na_values
+        return obj
 
 
 def data_info(frame: pd.DataFrame) -> DataInfo | None:
@@ -85,9 +118,13 @@ def normalise_na_values(na_values) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(v).strip() for v in na_values if str(v).strip()))
 
 
-def read_data(path: str | Path, na_values=None) -> pd.DataFrame:
+def read_data(path: str | Path, na_values=None, id_columns=None) -> pd.DataFrame:
     """Read a data file into a DataFrame, choosing the reader from the extension (IO001 when the file does not
-    exist, DA001 when it cannot be read, DA006 for duplicate column names); see the module docstring."""
+    exist, DA001 when it cannot be read, DA006 for duplicate column names); see the module docstring.
+
+    `id_columns` (e.g. a model's cluster variable): the columns whose spelling matters; integers elsewhere are
+    then taken as numbers without checking how they are written (faster; the model uses them as numbers).
+    None: every integer column is checked (`01` makes a column text)."""
     p = Path(path).expanduser()
     file = str(path)
     check_input_file(p, "data file")
@@ -100,7 +137,7 @@ def read_data(path: str | Path, na_values=None) -> pd.DataFrame:
         with warnings.catch_warnings(), np.errstate(all="ignore"):    # never raw library warnings
             warnings.simplefilter("ignore")
             if kind in ("csv", "text"):
-                frame = _read_text(p, info)
+                frame = _read_text(p, info, id_columns)
             else:
                 frame = _read_package_file(p, kind, info)
     except MlmgenError:
@@ -128,10 +165,11 @@ def check_column_names(columns, file: str | None) -> None:
 
 # ------------------------------------------------------------------ text files
 
-def _read_text(p: Path, info: DataInfo) -> pd.DataFrame:
+def _read_text(p: Path, info: DataInfo, id_columns=None) -> pd.DataFrame:
     raw = p.read_bytes()
     try:
-        raw.decode("utf-8")
+        if not raw.isascii():                  # ASCII is UTF-8 (a fast check first)
+            raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
@@ -153,10 +191,16 @@ def _read_text(p: Path, info: DataInfo) -> pd.DataFrame:
         sep = r"\s+"
     header = [h.strip().strip('"') for h in (first.split() if sep == r"\s+" else first.rstrip("\r\n").split(sep))]
     check_column_names(header, str(p))
+    info.separator = sep
     markers = list(info.na_values)
     # 1. typed, by pandas' C parser: only the markers and empty fields are missing (no pandas default NA words)
-    typed = pd.read_csv(p, sep=sep, na_values=markers + [""], keep_default_na=False, encoding="utf-8-sig",
-                        low_memory=False)
+    # (pandas' chunked parsing is faster; a column whose chunks disagree comes back as objects and goes to
+    # the careful path below)
+    typed = pd.read_csv(io.BytesIO(raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw), sep=sep,
+                        na_values=markers + [""], keep_default_na=False)
+    fast = _read_csv_one_pass(raw, sep, typed, info, id_columns)
+    if fast is not None:
+        return fast
     # 2. the text as written, only for the columns where numbers may hide it: integer columns (ids: `01` vs `1`),
     #    columns with missing cells (which marker?), text columns (kept as written)
     need = [c for c in typed.columns if typed[c].dtype.kind in "iub" or not pd.api.types.is_numeric_dtype(typed[c])
@@ -170,6 +214,154 @@ def _read_text(p: Path, info: DataInfo) -> pd.DataFrame:
     out = pd.DataFrame(cols, index=typed.index)
     out.columns = typed.columns
     return out
+
+
+_DIGIT_LO, _DIGIT_HI = 48, 57
+
+
+def _read_csv_one_pass(raw: bytes, sep: str, typed: pd.DataFrame, info: DataInfo,
+                       id_columns=None) -> pd.DataFrame | None:
+    """The typed parse checked against the bytes of the file, without a second parse; None when the bytes leave
+    a doubt (the caller then reads the doubtful columns again as text). Fills `info` only on success.
+
+    * Lines: the file has exactly one line per row (no blank lines, no quoted line breaks): a newline count.
+    * Missing cells (few): the line of each is split in Python and its field compared with the markers; a
+      cell missing for any other reason, or a line with another number of fields, leaves a doubt.
+    * Integers as written: the first bytes of each field (`+`, `"`, a leading zero, `-0`) of the integer
+      columns, and of decimal columns with missing cells (integers with a missing cell are decimals).
+      `id_columns` (e.g. the model's cluster) limits this to those columns: other columns are used as
+      numbers, where the spelling cannot matter. Field starts of the first column are the line starts; other
+      columns need every separator's position (one more vectorised pass).
+    * No field begins or ends with a blank (pandas would keep it): usually two byte searches.
+    """
+    if sep not in (",", ";", "\t") or not len(typed):
+        return None
+    n, k = typed.shape
+    kinds = [typed[c].dtype.kind if not isinstance(typed[c].dtype, pd.StringDtype) else "T"
+             for c in typed.columns]
+    if any(kd not in "ifT" for kd in kinds):
+        return None                     # booleans, unsigned, or objects (chunks that disagree): careful path
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    nl = np.flatnonzero(arr == 10)                   # newline positions (a virtual one after a last line
+    if not raw.endswith(b"\n"):                     # without newline)
+        nl = np.append(nl, len(arr))
+    if len(nl) != n + 1:
+        return None                                  # blank lines or quoted line breaks
+    body = int(nl[0]) + 1                            # first byte of the data lines
+    sepb = ord(sep)
+    if not isinstance(typed.index, pd.RangeIndex) or raw.count(sep.encode(), 0, body) != k - 1:
+        return None                                  # a header with another number of fields than the rows
+    if _blank_beside_a_field(arr, body, sepb, raw):
+        return None
+    seps: list = []                                  # every separator's position, (n, k-1), when needed
+
+    def field_start(j: int) -> np.ndarray | None:
+        if j == 0:
+            return nl[:-1] + 1
+        if not seps:
+            where = np.flatnonzero(arr[body:] == sepb) + body
+            if len(where) != n * (k - 1):
+                return None                          # quoted separators or ragged lines
+            seps.append(where.reshape(n, k - 1))
+        return seps[0][:, j - 1] + 1
+
+    def check_spelling(name) -> bool:
+        return id_columns is None or name in id_columns
+
+    def line_fields(i: int) -> list[str] | None:
+        text = raw[nl[i] + 1:nl[i + 1]].decode("utf-8").rstrip("\r")
+        fields = next(csv.reader([text], delimiter=sep)) if '"' in text else text.split(sep)
+        return fields if len(fields) == k else None
+
+    cols: dict = {}
+    markers = info.na_values
+    found: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
+    text_cols: list[str] = []
+    split: dict[int, list[str] | None] = {}          # the lines split so far (rows with missing cells)
+    for j, name in enumerate(typed.columns):
+        s = typed[name]
+        if kinds[j] == "i":
+            if check_spelling(name):
+                start = field_start(j)
+                if start is None or not _canonical_integers(arr, start, sepb):
+                    return None                      # `01`, `+1`, `-0`: ids as written need the careful path
+            cols[name] = s
+            continue
+        na = s.isna().to_numpy()
+        if na.any():
+            rows = np.flatnonzero(na)
+            if len(rows) > 200_000:
+                return None
+            if kinds[j] == "f" and check_spelling(name):
+                start = field_start(j)
+                if start is None or not _canonical_integers(arr, start, sepb):
+                    return None                      # integers with missing cells are decimals: `01` and `1`
+            codes = np.zeros(n, dtype=np.uint8)
+            seen: dict[str, list[int]] = {}
+            for i in rows.tolist():
+                if i not in split:
+                    split[i] = line_fields(i)
+                fields = split[i]
+                if fields is None:
+                    return None
+                seen.setdefault(fields[j], []).append(i)
+            if any(t != "" and t not in markers for t in seen):
+                return None                          # missing for a reason the markers do not give
+            names = tuple(m for m in (*markers, "") if m in seen)
+            for code, m in enumerate(names, start=1):
+                codes[seen[m]] = code
+            found[str(name)] = (tuple(EMPTY if m == "" else m for m in names), codes)
+        if kinds[j] == "f":
+            cols[name] = s
+            continue
+        present = s[~na]
+        if all(_NUMBER.fullmatch(v) for v in present):
+            return None                              # numbers pandas did not take: the careful path decides
+        text_cols.append(str(name))
+        cols[name] = s.astype(object)
+    out = pd.DataFrame(cols, index=typed.index, copy=False)
+    out.columns = typed.columns
+    info.markers.update(found)
+    info.text_columns.extend(text_cols)
+    return out
+
+
+def _blank_beside_a_field(arr: np.ndarray, body: int, sep: int, raw: bytes) -> bool:
+    """True when a field of the data lines begins or ends with a blank (pandas keeps such blanks in text and
+    markers; the careful path strips them). Most files have no blank at all: two byte searches."""
+    blanks = [c for c in (32, 9) if c != sep and raw.find(bytes([c]), body) >= 0]
+    if not blanks:
+        return False
+    bp = np.flatnonzero(np.isin(arr[body:], blanks)) + body
+    if bp[-1] == len(arr) - 1:
+        return True
+    nxt, prv = arr[bp + 1], arr[bp - 1]
+    return bool(((nxt == sep) | (nxt == 10) | (nxt == 13) | (prv == sep) | (prv == 10)).any())
+
+
+def _canonical_integers(b: np.ndarray, start: np.ndarray, sep: int) -> bool:
+    """Every field starting at `start` written as a canonical number: no `+`, no quote, no leading zero (`01`,
+    `-01`), no `-0`. The first three bytes of each field decide (a digit is never a separator)."""
+    last = len(b) - 1
+    c0 = b[np.minimum(start, last)]
+    if ((c0 == 43) | (c0 == 34)).any():                                        # +1, "1"
+        return False
+    for lead in (48, 45):                                                     # 0..., -...
+        at = start[c0 == lead]
+        if not len(at):
+            continue
+        c1 = np.where(at + 1 <= last, b[np.minimum(at + 1, last)], 10)
+        if lead == 48:
+            if ((c1 >= _DIGIT_LO) & (c1 <= _DIGIT_HI)).any():                # 01
+                return False
+            continue
+        at = at[c1 == 48]                                                     # -0...
+        if not len(at):
+            continue
+        c2 = np.where(at + 2 <= last, b[np.minimum(at + 2, last)], 10)
+        if (((c2 >= _DIGIT_LO) & (c2 <= _DIGIT_HI)) | (c2 == sep) | (c2 == 10) | (c2 == 13)).any():
+            return False                                                      # -01, -0
+    return True
 
 
 def convert_text_columns(text: pd.DataFrame, info: DataInfo, typed: pd.DataFrame | None = None) -> dict:
@@ -207,9 +399,9 @@ def convert_text_columns(text: pd.DataFrame, info: DataInfo, typed: pd.DataFrame
         missing = codes > 0
         if names:
             info.markers[str(name)] = (tuple(names), codes)
-        if t is not None and t.dtype.kind == "f" and not _merges_distinct_texts(stripped[~missing]):
-            cols[name] = t                  # numbers with missing cells: the markers are now known
-            continue
+        if t is not None and t.dtype.kind == "f" and not _leading_zero_or_plus(stripped[~missing]):
+            cols[name] = t                  # numbers with missing cells: the markers are now known (decimals
+            continue                        # written two ways, `1.0` and `1`, matter for ids only: mlmgen.data)
         cols[name] = _typed_column(stripped, s, missing, info, str(name))
     return cols
 
@@ -220,7 +412,7 @@ def _typed_column(stripped: pd.Series, raw: pd.Series, missing: np.ndarray, info
     present = stripped[~missing]
     if not len(present):
         return pd.Series(np.nan, index=raw.index, dtype=np.float64)
-    if present.str.fullmatch(_NUMBER).all() and not _merges_distinct_texts(present):
+    if present.str.fullmatch(_NUMBER).all() and not merges_distinct_texts(present):
         values = pd.to_numeric(present, errors="coerce")
         if not missing.any() and values.dtype.kind == "i":
             return values
@@ -234,10 +426,15 @@ def _typed_column(stripped: pd.Series, raw: pd.Series, missing: np.ndarray, info
     return out
 
 
-def _merges_distinct_texts(present: pd.Series) -> bool:
+def _leading_zero_or_plus(present: pd.Series) -> bool:
+    """A number written with a leading zero (`01`, `-01`, `01.5`) or a plus sign: not its canonical text."""
+    return bool(present.str.match(r"\+|-?0\d").any())
+
+
+def merges_distinct_texts(present: pd.Series) -> bool:
     """True when numbers would lose how the ids were written: two texts give the same number (`01` and `1`,
     `1.0` and `1`), or an integer is written with leading zeros or a plus sign. Such a column stays text."""
-    if present.str.match(r"\+|-?0\d").any():
+    if _leading_zero_or_plus(present):
         return True
     values = pd.to_numeric(present, errors="coerce")
     return present.nunique() != values.nunique()

@@ -182,3 +182,48 @@ def test_ids_with_leading_zeros_stay_text_when_some_are_missing(tmp_path):
     assert data_info(f).marker_counts("g") == {".": 1}
     _, rep = prepare(MODEL, f, str(p))
     assert rep.rows_used == 15 and rep.missing_by_marker == {".": 1}
+
+
+def test_decimal_ids_written_two_ways_are_two_clusters(tmp_path):
+    """Ids are text as written: `1.0` and `1` are two clusters, like `01` and `1` (issue 16 item 5)."""
+    p = write(tmp_path, rows(["1.0", "1", "2.5", "2.50", "3"]))
+    for frame in (read_data(p), read_data(p, id_columns=("g",))):
+        out, rep = prepare(MODEL, frame, str(p))
+        assert sorted(out["g"].unique()) == ["1", "1.0", "2.5", "2.50", "3"], out["g"].unique()
+    res = fit_json("--formula", "y ~ x + (1 | g)", "--data", p)
+    assert res.exit_code == 0 and json.loads(res.stdout)["n_clusters"] == 5, res.output
+    r = rows(["1.0", "1", "2.5"])
+    r[2] = ("NA", r[2][1], r[2][2])                    # with a missing id too
+    p = write(tmp_path, r, name="m.csv")
+    out, rep = prepare(MODEL, read_data(p), str(p))
+    assert sorted(out["g"].unique()) == ["1", "1.0", "2.5"] and rep.missing_by_marker == {"NA": 1}
+
+
+def test_decimal_ids_written_one_way_stay_numbers(tmp_path):
+    p = write(tmp_path, rows(["1.5", "2.5", "3.5"]))
+    out, _ = prepare(MODEL, read_data(p), str(p))
+    assert out["g"].dtype.kind == "f" and sorted(out["g"].unique()) == [1.5, 2.5, 3.5]
+    frame = pd.DataFrame(rows([1.0, 2.0, 3.0]), columns=["g", "x", "y"])     # a DataFrame: its values as given
+    out, _ = prepare(MODEL, frame)
+    assert out["g"].nunique() == 3
+
+
+def test_diff_reads_data_with_na_values(tmp_path):
+    """`mlmgen diff --na-values` reads the data as `fit --na-values` does: an output fitted with -99 as missing
+    agrees with it, and disagrees (another data set) when -99 is taken as a number."""
+    r = rows(["a", "b", "c", "d", "e"], n=6)
+    r[3] = (r[3][0], -99, r[3][2])
+    r[10] = (r[10][0], r[10][1], -99)
+    p = write(tmp_path, r)
+    fit = CliRunner().invoke(cli, ["fit", "--formula", "y ~ x + (1 | g)", "--data", str(p), "--na-values", "-99",
+                                   "--style", "lme4"])
+    assert fit.exit_code == 0 and "Number of obs: 28" in fit.stdout, fit.output
+    out = tmp_path / "out.txt"
+    out.write_text(fit.stdout)
+    args = ["diff", "--formula", "y ~ x + (1 | g)", "--data", str(p), str(out)]
+    res = CliRunner().invoke(cli, [*args, "--na-values", "-99"])
+    assert res.exit_code == 0 and "N 28" in res.stdout, res.output
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 1 and "N 30" in res.stdout, res.output
+    res = CliRunner().invoke(cli, ["diff", str(out), str(out), "--na-values", "-99"])
+    assert res.exit_code == 2 and "CL001" in res.output and "--na-values" in res.output

@@ -41,6 +41,9 @@ VERDICT = {"DF001": "DIFFERS", "DF002": "explained", "DF003": "agrees", "DF004":
 @click.option("--from", "package", help=f"read every OUTPUT as this package's output ({package_choices(aliases=False)})")
 @click.option("--method", type=click.Choice(["reml", "ml"], case_sensitive=False), help="override the model's method")
 @click.option("--ddf", help="override the model's df method")
+@click.option("--na-values", "na_values", metavar="MARKERS",
+              help="missing-value markers of a text data file, comma-separated (default: .,NA; empty fields are "
+                   "always missing)")
 @click.option("--hybrid", "hybrid", multiple=True, type=click.Path(dir_okay=False),
               help="tables of the hybrid parameterisation (with --cmc)")
 @click.option("--cmc", "cmc", multiple=True, type=click.Path(dir_okay=False),
@@ -59,7 +62,7 @@ VERDICT = {"DF001": "DIFFERS", "DF002": "explained", "DF003": "agrees", "DF004":
 @click.option("--only-differences", is_flag=True, help="print only rows that do not agree")
 @click.option("--format", "fmt", default="text", type=click.Choice(["text", "json"]), show_default=True)
 @handle_errors
-def diff_cmd(args, formula, data, package, method, ddf, hybrid, cmc, l1, within, mean, struck, merge,
+def diff_cmd(args, formula, data, na_values, package, method, ddf, hybrid, cmc, l1, within, mean, struck, merge,
              accept, tolerance, only_differences, fmt):
     """Diff printed OUTPUT files against mlmgen's fit of MODEL (with --data) or against each other.
 
@@ -93,10 +96,14 @@ def diff_cmd(args, formula, data, package, method, ddf, hybrid, cmc, l1, within,
               and not (model_file or formula)]
     unused += [(name, "--hybrid/--cmc") for name, v in (("--l1", l1), ("--within", within), ("--mean", mean))
                if v and not hybrid]
+    unused += [("--na-values", "--data")] if na_values is not None and not data else []
     if unused:
         raise MlmgenError([Diagnostic("CL001", f"{name} is used only with {needs}; it would be ignored here",
                                       Severity.ERROR, Location(field=name)) for name, needs in unused])
     model = load_model_or_formula(model_file, formula, method, ddf) if (model_file or formula) else None
+    if data and na_values is not None:
+        from ..datafiles import DataPath
+        data = DataPath(data, na_values)              # every refit below reads the data with these markers
     report = run_diff(model, data, outputs, package=package, hybrid=hybrid, cmc=cmc, l1=l1, within=within,
                       mean=mean, include_struck=struck, model_label=model_file or f'"{formula}"', merge=merge,
                       accept=accepted, tolerance=tolerance)
