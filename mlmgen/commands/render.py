@@ -23,14 +23,15 @@ def _check_overrides(method: str | None, ddf: str | None) -> None:
         raise MlmgenError(problems)
 
 
-def render_packages(model, names: list[str], data_prep: bool, file: str | None) -> dict[str, str]:
+def render_packages(model, names: list[str], data_prep: bool, file: str | None,
+                    import_file: str | None = None) -> dict[str, str]:
     """Render for every package in `names`; if any refuses, raise with the problems of all of them
     (each diagnostic located in the model file)."""
     from ..render import render
     texts, problems = {}, []
     for n in names:
         try:
-            texts[n] = render(model, n, data_prep=data_prep)
+            texts[n] = render(model, n, data_prep=data_prep, import_file=import_file)
         except MlmgenError as e:
             for d in e.diagnostics:
                 if d.location.file is None and file:
@@ -48,15 +49,18 @@ def render_packages(model, names: list[str], data_prep: bool, file: str | None) 
 @click.option("--to", "to", default="all", show_default=True,
               help="sas | lme4 (or r) | stata | spss | all, or a comma list (sas,spss)")
 @click.option("--data-prep", is_flag=True, help="also write the code that creates the derived variables")
+@click.option("--import", "import_file", metavar="FILE",
+              help="start each program by reading FILE (.csv .sas7bdat .dta .sav) into the model's data set")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False), help="write one file per package here")
 @click.option("--force", is_flag=True, help="with -o: replace files that exist (never an input, never through a link)")
 @click.option("--method", help="override: REML | ML")
 @click.option("--ddf", help="override: satterthwaite | kenward-roger | residual | between-within | containment | none")
 @handle_errors
-def render_cmd(model_file, formula, to, data_prep, output_dir, force, method, ddf):
+def render_cmd(model_file, formula, to, data_prep, import_file, output_dir, force, method, ddf):
     """Render MODEL_FILE (TOML) or --formula in one package's syntax or all four.
 
-    With -o DIR, one file per package; an existing file is replaced only with --force, an input or a
+    With --import FILE (or `import = "FILE"` in the model file) each program starts by reading FILE into
+    the model's data set, so it runs as it is. With -o DIR, one file per package; an existing file is replaced only with --force, an input or a
     symbolic link never (WR002-WR004), and each file is written whole or not at all (WR001).
 
     Exit codes: 0 ok, 2 bad input (every problem is listed, for every package asked for) or a refused or
@@ -70,7 +74,7 @@ def render_cmd(model_file, formula, to, data_prep, output_dir, force, method, dd
                                      Severity.ERROR, Location(field="--to")))
     names = list(DIALECTS) if any(t.lower() == "all" for t in wanted) else \
         list(dict.fromkeys(get_dialect(t).name for t in wanted))
-    texts = render_packages(model, names, data_prep, model_file or ("--formula" if formula else None))
+    texts = render_packages(model, names, data_prep, model_file or ("--formula" if formula else None), import_file)
     if output_dir:
         out = Path(output_dir)
         stem = Path(model_file).stem if model_file else "model"

@@ -67,7 +67,7 @@ class Dialect:
             body = body[:-len(self.comment_close.strip())].rstrip()
         return (self.comment_open + body + self.comment_close).rstrip()
 
-    def context(self, model: Model, data_prep: bool = False) -> dict:
+    def context(self, model: Model, data_prep: bool = False, import_file: str | None = None) -> dict:
         raise NotImplementedError(f"{self.title}: rendering is not implemented")
 
     def render(self, model: Model, data_prep: bool = False) -> str:

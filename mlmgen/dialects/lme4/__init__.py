@@ -14,9 +14,9 @@ class LME4(Dialect):
     comment_open = "# "
     comment_close = ""
 
-    def context(self, model, data_prep=False):
+    def context(self, model, data_prep=False, import_file=None):
         from .render import context
-        return context(model, data_prep)
+        return context(model, data_prep, import_file)
 
     def parse_syntax(self, text, file=None):
         from .syntax import parse_syntax

@@ -15,9 +15,9 @@ class SPSS(Dialect):
     comment_close = "."                                        # a comment command ends with a period
     comment_unsafe = (("*/", "* /"), ("/*", "/ *"))
 
-    def context(self, model, data_prep=False):
+    def context(self, model, data_prep=False, import_file=None):
         from .render import context
-        return context(model, data_prep)
+        return context(model, data_prep, import_file)
 
     def parse_syntax(self, text, file=None):
         from .syntax import parse_syntax
