@@ -10,6 +10,7 @@ from .commands.diff import diff_cmd
 from .commands.fit import fit_cmd
 from .commands.lint import lint_cmd
 from .commands.parse import parse_cmd
+from .commands.plot import plot_cmd
 from .commands.render import render_cmd
 from .commands.rules import rules_cmd
 from .commands.same import same_cmd
@@ -37,6 +38,7 @@ def cli():
 
 for _cmd in (render_cmd, parse_cmd, translate_cmd, same_cmd, lint_cmd, rules_cmd, fit_cmd, diff_cmd, demo_cmd):
     cli.add_command(_cmd)
+cli.add_command(plot_cmd)
 
 
 def main(argv=None):
