@@ -7,6 +7,7 @@ import click
 
 from .commands.demo import demo_cmd
 from .commands.diff import diff_cmd
+from .commands.equations import equations_cmd
 from .commands.fit import fit_cmd
 from .commands.lint import lint_cmd
 from .commands.parse import parse_cmd
@@ -38,6 +39,7 @@ def cli():
 
 for _cmd in (render_cmd, parse_cmd, translate_cmd, same_cmd, lint_cmd, rules_cmd, fit_cmd, diff_cmd, demo_cmd):
     cli.add_command(_cmd)
+cli.add_command(equations_cmd)
 cli.add_command(plot_cmd)
 
 

@@ -218,4 +218,7 @@ CODES: dict[str, str] = {
     "WR004": "output-is-symlink",           # a symbolic link at the output path is not followed
     # lint --fix
     "FX001": "fix-not-applied",             # a fix that cannot be made without changing what else the file says
+    # teaching material (mlmgen equations / exercise)
+    "EQ001": "not-expressible-as-equations",  # a model feature the equations cannot show (refused, never printed wrong)
+    "EX001": "mistake-not-applicable",      # an exercise mistake that cannot be injected into this model/package
 }

@@ -1,0 +1,131 @@
+"""Equations of a model from its description, before any fit: level-1, level-2 and composite equations, the
+definitions of derived variables, and the random effects with their covariance matrix.
+
+    equations(model, notation="lecture", fmt="latex", fit=None) -> str
+
+`model` is a `Model`, a model-file path or an lme4 formula; `notation` is lecture | raudenbush-bryk | matrix;
+`fmt` is latex | markdown | text | mathml; `fit` (a `FitResult` or the `Fit` returned by `mlmgen.fit`)
+substitutes the estimates for the gammas, G and sigma^2, and (a `Fit`) gives each predictor's level from
+its data. Keyword `data` (a DataFrame or a path) also gives levels from data; `levels` ({name: 1 | 2})
+declares them. See `structure` for how terms are placed and numbered, `levels` for where levels come from.
+"""
+from __future__ import annotations
+
+from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from ..model import Model
+from ..results import FitResult, canonical_param
+from .document import FORMATS, Document, Section
+from .levels import Placement, parse_level, place, roles_from_fit, roles_from_frame
+from .notation import NOTATIONS, Builder, Estimates, symbols_for
+from .structure import Structure, build
+
+__all__ = ["equations", "document", "structure_of", "NOTATIONS", "FORMATS", "Document", "Structure"]
+
+
+def _bad(msg: str, fld: str) -> MlmgenError:
+    return MlmgenError(Diagnostic("CL001", msg, Severity.ERROR, Location(field=fld)))
+
+
+def _as_model(model) -> Model:
+    from ..api import _as_model as as_model
+    return as_model(model)
+
+
+def structure_of(model, fit=None, *, data=None, levels: dict | None = None) -> Structure:
+    """The `Structure` (placement of every term) of `model`, with levels from `levels`, `fit`'s data or `data`."""
+    model = _as_model(model)
+    declared = {}
+    for k, v in (levels or {}).items():
+        lv = v if v in (1, 2) else parse_level(str(v))
+        if lv is None:
+            raise _bad(f"level of {k} must be 1 or 2 (got {v!r})", "levels")
+        if k not in model.predictors:
+            raise _bad(f"--level {k}: {k} is not a predictor of the model ({', '.join(model.predictors)})",
+                       "levels")
+        declared[k] = lv
+    data_roles = None
+    if fit is not None and not isinstance(fit, FitResult):
+        data_roles = roles_from_fit(fit, model)
+    if data is not None:
+        import pandas as pd
+        from ..data import read_data
+        frame = data if isinstance(data, pd.DataFrame) else read_data(data)
+        data_roles = roles_from_frame(frame, model)
+    return build(model, place(model, data_roles, declared))
+
+
+def _estimates(result: FitResult, model: Model, st: Structure) -> Estimates:
+    fixed = {}
+    for fe in result.fixed:
+        i = model.term_index(fe.term)
+        if i is not None and not fe.aliased:
+            fixed[model.fixed_names[i]] = float(fe.estimate.value)
+    slot_of = {}
+    for s in st.random_slots:
+        slot_of["Intercept" if not s.factors else s.factors[0]] = s.index
+    g = {}
+    sigma2 = None
+    for key, cp in result.cov_by_param().items():
+        if key == "var(Residual)":
+            sigma2 = float(cp.estimate.value)
+            continue
+        inner = key[key.index("(") + 1:-1].split(",")
+        if not all(n in slot_of for n in inner):
+            continue
+        a, b = (slot_of[inner[0]], slot_of[inner[-1]])
+        g[(min(a, b), max(a, b))] = float(cp.estimate.value)
+    return Estimates(fixed, g, sigma2)
+
+
+def document(model, notation: str = "lecture", fit=None, *, data=None, levels: dict | None = None) -> Document:
+    """The equations as a `Document` (sections of expression trees), before rendering."""
+    if notation not in NOTATIONS:
+        raise _bad(f"notation must be one of {', '.join(NOTATIONS)} (got {notation!r})", "notation")
+    model = _as_model(model)
+    st = structure_of(model, fit, data=data, levels=levels)
+    result = fit if (fit is None or isinstance(fit, FitResult)) else fit.result
+    est = _estimates(result, model, st) if result is not None else None
+    sym = symbols_for(notation)
+    b = Builder(st, sym, model.derived, est)
+    title = model.title or f"{model.outcome} by {model.cluster}"
+    if est is not None:
+        title += f" (estimates substituted: {(result.method or '').upper()} fit)"
+    sections: list[Section] = []
+    if notation == "matrix":
+        sections.append(Section("Model", b.matrix_form(), [
+            "per cluster c; stacked over clusters, Z, G and R are block-diagonal (one block per cluster), "
+            "so V is block-diagonal too"]))
+        sections.append(Section("Columns", b.matrix_columns(), [
+            "a row p of X_c and of Z_c; beta in the level-2 equations' gamma names"]))
+    else:
+        sections.append(Section("Level-1", [b.level1()]))
+        sections.append(Section("Level-2", b.level2()))
+        sections.append(Section("Composite", [b.composite()]))
+        sections.append(Section("Random effects", b.random_part(), [
+            "unstructured: every variance and covariance estimated" if st.covariance == "un" and
+            len(st.random_slots) > 1 else "variance components: random effects independent"
+            if len(st.random_slots) > 1 else "one random effect"]))
+    defs = b.definitions()
+    if defs:
+        sections.append(Section("Definitions", defs))
+    sections.append(Section("Levels", [], _level_notes(st, model)))
+    return Document(title, sections)
+
+
+def _level_notes(st: Structure, model: Model) -> list[str]:
+    notes = []
+    for v, p in st.placements.items():
+        where = f"level {p.level}"
+        if p.assumed:
+            notes.append(f"{v}: ASSUMED {where} ({p.note})")
+        else:
+            notes.append(f"{v}: {where} (from {p.source}{': ' + p.note if p.note else ''})")
+    return notes
+
+
+def equations(model, notation: str = "lecture", fmt: str = "latex", fit=None, *, data=None,
+              levels: dict | None = None) -> str:
+    """The model's equations in `notation`, rendered as `fmt` (see module docstring)."""
+    if fmt not in FORMATS:
+        raise _bad(f"format must be one of {', '.join(FORMATS)} (got {fmt!r})", "format")
+    return document(model, notation, fit, data=data, levels=levels).render(fmt)
