@@ -9,6 +9,7 @@ from .commands.demo import demo_cmd
 from .commands.diff import diff_cmd
 from .commands.equations import equations_cmd
 from .commands.fit import fit_cmd
+from .commands.handout import handout_cmd
 from .commands.lint import lint_cmd
 from .commands.parse import parse_cmd
 from .commands.plot import plot_cmd
@@ -41,6 +42,7 @@ for _cmd in (render_cmd, parse_cmd, translate_cmd, same_cmd, lint_cmd, rules_cmd
     cli.add_command(_cmd)
 cli.add_command(equations_cmd)
 cli.add_command(plot_cmd)
+cli.add_command(handout_cmd)
 
 
 def main(argv=None):
