@@ -14,7 +14,7 @@
 Axis labels are the model's own variable names. The numbers behind each plot (`spaghetti_lines`,
 `caterpillar_rows`, `variance_curve`) need only numpy; drawing needs matplotlib, and without it every plot is
 PL001 with the command that installs it. SVG is written without timestamps and with a fixed id salt, so the
-same fit gives the same bytes.
+same fit gives the same bytes; its text stays text (not outlines), so labels can be read, searched and checked.
 """
 from __future__ import annotations
 
@@ -168,6 +168,7 @@ def _pyplot():
         raise _problem("PL001", "plots need matplotlib, which is not installed", "plot",
                        "pip install 'mlmgen[plots]' (or pip install matplotlib)") from None
     matplotlib.rcParams["svg.hashsalt"] = "mlmgen"
+    matplotlib.rcParams["svg.fonttype"] = "none"      # text stays text: searchable, selectable, checkable
     return plt
 
 

@@ -274,15 +274,23 @@ def lrt_lines(labelled_fits, refit_ml) -> list[LRTLine]:
                 out.append(LRTLine(na, nb, f"{d.code}: {d.message}.", d.code))
                 continue
             refused = d
+        ma, mb = refit_ml(fa).result, refit_ml(fb).result
         try:
-            t = likelihood_ratio(refit_ml(fa).result, refit_ml(fb).result, (na, nb))
+            t = likelihood_ratio(ma, mb, (na, nb))
             out.append(LRTLine(na, nb, f"{refused.code}: the REML test is refused ({refused.message}). "
                                        f"Refitted by ML: {_lrt_text(t)}", refused.code))
         except MlmgenError as e:
             d = e.diagnostics[0]
-            out.append(LRTLine(na, nb, f"{refused.code}: {refused.message}; with ML refits: {d.code}: {d.message}.",
-                               refused.code))
+            text = f"{d.code}: {d.message}; no likelihood-ratio test."
+            if _n_params(ma) == _n_params(mb) and abs(float(ma.neg2ll.value) - float(mb.neg2ll.value)) < 1e-6:
+                text += (f" Both have the same ML -2LL ({float(ma.neg2ll.value):.3f}) with the same number of "
+                         "parameters: they are the same model, parameterised differently.")
+            out.append(LRTLine(na, nb, text, d.code))
     return out
+
+
+def _n_params(r) -> int:
+    return sum(1 for f in r.fixed if not f.aliased) + len(r.covariance)
 
 
 def _lrt_text(t) -> str:
