@@ -52,7 +52,7 @@ figcaption { font-size: 13px; color: var(--muted); }
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   h2 { break-before: page; margin-top: 0; }
   section.model:first-of-type h2 { break-before: auto; }
-  h3 { break-after: avoid; }
+  h3, h4 { break-after: avoid; }
   .grid { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 6px; }
   .grid.outputs { grid-template-columns: 1fr; }
   .panel { break-inside: avoid; background: #fff; }
