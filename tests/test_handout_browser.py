@@ -73,10 +73,11 @@ DOM_FACTS = {
 @pytest.mark.parametrize("name", ["seven.html", "2b.html"])
 def test_loads_without_errors_or_network(pages, name):
     seen = watch_load(pages / name, expressions=DOM_FACTS)
-    assert seen["exceptions"] == [] and seen["console"] == []
-    assert [e for e in seen["log"] if e[0] in ("error", "warning")] == []
-    assert seen["requests"] == []
+    assert seen["exceptions"] == [] and seen["console"] == [], seen
+    assert [e for e in seen["log"] if e[0] in ("error", "warning")] == [], seen["log"]
+    assert seen["requests"] == [], seen["requests"]
     v = seen["values"]
+    assert v.get("sections") is not None, seen
     expected = 7 if name == "seven.html" else 1
     assert v["sections"] == expected
     for s in v["per_section"]:
@@ -85,7 +86,7 @@ def test_loads_without_errors_or_network(pages, name):
         assert all(s["imports"]), s["model"]                                 # every program reads the data
         assert len(s["outputs"]) == 4 and min(s["outputs"]) > 500, s["model"]
         assert len(s["plots"]) == 3 and min(s["plots"]) > 200, s["model"]
-    assert v["overflowing_text"] == 0                                        # programs wrap, nothing cut off
+    assert v["overflowing_text"] == 0, v                                        # programs wrap, nothing cut off
     if name == "2b.html":
         texts = dict(t.split(":", 1) for t in v["per_section"][0]["plot_text"])
         assert "WCverb" in texts["spaghetti"] and "predicted langpost" in texts["spaghetti"]
