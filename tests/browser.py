@@ -41,7 +41,7 @@ def require_chromium() -> str:
 
 def _run(args: list[str], timeout: int = 120) -> subprocess.CompletedProcess:
     exe = require_chromium()
-    with tempfile.TemporaryDirectory(prefix="mlmgen-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="mlmgen-chromium-", ignore_cleanup_errors=True) as profile:
         return subprocess.run([exe, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True,
                               timeout=timeout)
 
@@ -71,10 +71,10 @@ def watch_load(page: Path, settle: float = 1.0, timeout: float = 60.0, expressio
                                     "(pip install -e '.[test]')")
     exe = require_chromium()
     url = page.resolve().as_uri()
-    with tempfile.TemporaryDirectory(prefix="mlmgen-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="mlmgen-chromium-", ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen([exe, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
                                  "--remote-allow-origins=*", "about:blank"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             port_file = Path(profile) / "DevToolsActivePort"
             deadline = time.time() + timeout
@@ -88,11 +88,23 @@ def watch_load(page: Path, settle: float = 1.0, timeout: float = 60.0, expressio
             target = next(t for t in targets if t.get("type") == "page")
             return _session(ws_client, target["webSocketDebuggerUrl"], url, settle, timeout, expressions or {})
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """End the Chromium this module started: its own process group (renderers, zygote) by its id."""
+    import os
+    import signal
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _session(ws_client, ws_url: str, url: str, settle: float, timeout: float, expressions: dict) -> dict:
