@@ -36,8 +36,10 @@ def sas_fit(model, data) -> Fit:
 
 def lme4_fit(model, data) -> Fit | None:
     """PLUG-IN POINT for lme4's default optimizer: return the fit lme4 reaches with its default control
-    settings (branch lme4emu: mlmgen/engine/lme4_emulation.py). None = not available: the exact optimum is
-    printed and `LME4_FOOTNOTE_EXACT` says so."""
+    settings (branch lme4emu: mlmgen/engine/lme4_emulation.py; once merged, this body becomes
+    `return fit_model(model, data, options={"lme4_emulation": True})`, returning None when its optional
+    `nlopt` dependency is missing). None = not available: the exact optimum is printed and
+    `LME4_FOOTNOTE_EXACT` says so."""
     return None
 
 
