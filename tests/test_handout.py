@@ -176,3 +176,12 @@ def test_handout_text_formats_agree():
     md = handout_text(h, "md", "lab")
     assert md.count("```") == 16                      # 4 programs + 4 outputs
 
+
+
+def test_a_package_that_cannot_express_the_model(tmp_path):
+    m = loads_model(EX["2b"].read_text().replace('ddf = "Satterthwaite"', 'ddf = "Residual"'))
+    s = build([(m, None)], DEMO, with_plots=False).sections[0]
+    r = next(p for p in s.programs if p.package == "lme4")
+    assert r.text is None and r.problem.startswith("RN001")
+    assert s.outputs["lme4"].text.startswith("(nothing: RN001")
+    assert all(p.text for p in s.programs if p.package != "lme4")

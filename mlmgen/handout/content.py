@@ -117,8 +117,15 @@ def build(models: list[tuple[Model, str | None]], data: str, *, fmt: str = "html
         eq = equations(model, notation="lecture", fmt=EQUATION_FORMATS[fmt], data=data)
         tables = [facts.fit_statistics(outputs), facts.df_table(outputs), facts.variance_table(outputs),
                   facts.term_names(model)]
+        programs = _programs(model, import_file)
+        for p in programs:
+            if p.text is None:        # no program, so no output: the package cannot express the model
+                o = outputs[p.package]
+                outputs[p.package] = PackageOutput(p.package, f"(nothing: {p.problem})", o.fit,
+                                                   "The program panel above says why this package cannot fit "
+                                                   "this model as described.")
         sec = Section(model, label, model.title or label, facts.model_in_words(model), eq,
-                      _programs(model, import_file), outputs, tables, facts.interpretation_lines(exact), fit=exact)
+                      programs, outputs, tables, facts.interpretation_lines(exact), fit=exact)
         if with_plots:
             sec.plots, sec.plot_note = _plots(exact)
         sections.append(sec)
