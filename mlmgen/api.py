@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .data import DataReport, load_and_prepare
-from .diagnostics import Diagnostic, Location, MlmgenError, Severity
+from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .engine.design import Design, build_design
 from .model import Model, normalise_ddf, normalise_method
 from .results import FitResult
@@ -119,9 +119,11 @@ def _as_model(model) -> Model:
                                  f"(got {type(model).__name__})", Severity.ERROR, Location(field="model")))
 
 
-def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, options: dict | None = None) -> Fit:
+def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, options: dict | None = None,
+        na_values=None) -> Fit:
     """Fit `model` (Model, model-file path or lme4 formula) to `data` (DataFrame or path; default: the model
-    file's `data` when it names a file). `method` ("reml"/"ml") and `ddf` override the model's."""
+    file's `data` when it names a file). `method` ("reml"/"ml") and `ddf` override the model's; `na_values`
+    replaces the missing-value markers of a text data file (default `.` and `NA`; empty fields are missing)."""
     m = _as_model(model)
     changes = {}
     if method is not None:
@@ -146,8 +148,13 @@ def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, 
     if m.random.q == 0:
         raise MlmgenError(Diagnostic("MF002", "the model has no random effects; mlmgen fits two-level models with a "
                                      "random intercept and/or random slopes", Severity.ERROR, Location(field="random")))
-    frame, report = load_and_prepare(m, data)
+    frame, report = load_and_prepare(m, data, na_values)
     design = build_design(m, frame)
+    if design.X.shape[1] == 0 or not np.any(design.X):
+        raise MlmgenError(Diagnostic("MF002", "the model has no fixed effects (intercept = false and no fixed terms, "
+                                     "or only columns that are 0 in every row); mlmgen's engine needs at least one "
+                                     "fixed column", Severity.ERROR, Location(field="fixed"),
+                                     Fix("add the intercept (intercept = true) or a fixed term")))
     try:
         return fit_design(m, design, report, options=options)
     except MlmgenError as e:

@@ -110,6 +110,9 @@ class Emulation:
     refit: Callable[[], FitResult]
     reason: str
     not_reproduced: str | None = None            # said on rows it does not reproduce
+    # explain(cmp, recompare): marks the rows itself instead of `_apply_emulation` (recompare(result) -> the
+    # Comparison of the same output against `result`); lme4's default stop uses it (engine/lme4_emulation.py)
+    explain: Callable[["Comparison", Callable[[FitResult], "Comparison"]], None] | None = None
 
 
 @dataclass
@@ -356,13 +359,16 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
     _compare_cov(cmp, ref, oth, ctx, fold)
     _compare_fit(cmp, ref, oth, ctx)
     _compare_contrasts(cmp, ref, oth, ctx)
-    _uniform_df_noise(cmp)
     emus = list(emulations or [])
     if sas_refit is not None:
         emus.append(sas_emulation(sas_refit))
     emus = [e for e in emus if e.source == oth.source]
     for e in emus:
-        _apply_emulation(cmp, e)
+        if e.explain is not None:          # the package's own rule for marking rows (lme4: spread of runs)
+            e.explain(cmp, lambda res: compare(res, oth, model_effects=model_effects, tolerance=tolerance))
+        else:
+            _apply_emulation(cmp, e)
+    _uniform_df_noise(cmp)               # after the emulations: rows they explain are not df noise
     if not any(e.source == "sas" for e in emus):
         _flag_sas_candidates(cmp)
     return cmp
@@ -425,8 +431,9 @@ LMERTEST_DF = ("lmerTest computes Satterthwaite df from numerical derivatives (n
                "134.706431 and 134.706453, for the same intercept of one model written two ways); mlmgen's df "
                "are analytic")
 LME4_OPTIMUM = ("possibly lme4's optimizer stopping short of the exact optimum (lme4 prints more digits than its "
-                "default convergence tolerances guarantee): refit in R with tighter tolerances, e.g. control = "
-                "lmerControl(optCtrl = list(ftol_abs = 1e-12, xtol_abs = 1e-12)), to check")
+                "default convergence tolerances guarantee): refit in R with control = lmerControl(optimizer = "
+                "\"bobyqa\") to check (tightening ftol_abs/xtol_abs alone does not move lme4's default nloptwrap: "
+                "nloptr's xtol_rel = 1e-4 stops it first)")
 
 
 def _numerical(cmp: Comparison, section: str, stat: str, a: Value, b: Value, scale: float = 0.0):

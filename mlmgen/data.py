@@ -1,12 +1,15 @@
-"""Reading data and preparing it for a model: raw columns in, derived variables computed, missing rows out.
+"""Preparing data for a model: raw columns in, derived variables computed, missing rows out.
 
-* `read_data(path)`: CSV (comma, semicolon or tab separated, sniffed), whitespace-separated `.dat`/`.txt`,
-  Stata `.dta`, SAS `.sas7bdat` and SAS transport `.xpt` through pandas, SPSS `.sav`/`.zsav` through the optional `pyreadstat`
-  (`pip install mlmgen[spss]`). Problems are DA001 diagnostics naming the file.
+* `read_data(path, na_values=None)` (`mlmgen.datafiles`): text files read as written (only `.` and `NA`, or the
+  given markers, and empty fields are missing), SAS, Stata and SPSS files through pyreadstat with their value
+  labels and user-missing declarations (`frame.attrs["mlmgen"]`).
 * `prepare(model, frame)`: checks that every raw variable the model needs is present (DA002, with the
-  nearest column name as the fix) and numeric (DA003; the cluster variable may be text), computes the
+  nearest column name as the fix), usable (DA006: duplicated names, complex numbers) and numeric (DA003; the
+  cluster variable may be text and is used exactly as written: `01` and `1` are two clusters), computes the
   derived variables from the model's definitions (`mlmgen.variables`) and deletes rows with a missing value in
-  any model variable (listwise deletion), counting the rows lost per variable (DA004, a warning).
+  any model variable (listwise deletion), counting the rows lost per variable and per missing-value marker
+  (DA004, a warning). NumPy and pandas warnings never reach the terminal: what they would warn about (an
+  overflow to infinity, a mean of nothing) is checked and reported as a coded diagnostic.
 
 Rule for derived variables (the same as each package's data step): means are taken over the rows where the
 source variable is present, *before* listwise deletion for the model. So `mean(x) by g` uses every row of the
@@ -16,19 +19,21 @@ cluster that has x, even a row whose outcome is missing (SAS PROC MEANS, R `ave(
 from __future__ import annotations
 
 import difflib
+import re
+import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .datafiles import DEFAULT_NA_VALUES, DataInfo, check_column_names, data_info, read_data
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .model import Model
-from .variables import VariableDef
+from .variables import VariableDef, raw_source
 
-READERS = {".csv": "csv", ".txt": "text", ".dat": "text", ".tsv": "text", ".dta": "stata",
-           ".sas7bdat": "sas", ".xpt": "xport", ".sav": "spss", ".zsav": "spss"}
+_NUMBER_TEXT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:inf|Inf|INF|infinity|Infinity)")
 
+__all__ = ["DataReport", "prepare", "load_and_prepare", "read_data", "nearest_column", "DEFAULT_NA_VALUES"]
 
 @dataclass
 class DataReport:
@@ -40,6 +45,7 @@ class DataReport:
     missing_by_variable: dict[str, int] = field(default_factory=dict)   # rows missing each model variable
     derived: list[str] = field(default_factory=list)                     # variables computed from definitions
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    missing_by_marker: dict[str, int] = field(default_factory=dict)     # deleted rows per missing-value marker
 
     @property
     def rows_deleted(self) -> int:
@@ -48,7 +54,7 @@ class DataReport:
     def to_dict(self) -> dict:
         return {"file": self.file, "rows_read": self.rows_read, "rows_used": self.rows_used,
                 "rows_deleted": self.rows_deleted, "missing_by_variable": dict(self.missing_by_variable),
-                "derived": list(self.derived)}
+                "missing_by_marker": dict(self.missing_by_marker), "derived": list(self.derived)}
 
     def describe(self) -> str:
         """One or two lines in words, e.g. for the top of a printed fit."""
@@ -57,81 +63,20 @@ class DataReport:
         if self.rows_deleted:
             parts = ", ".join(f"{v} {k}" for v, k in ((n, k) for k, n in self.missing_by_variable.items() if n))
             text += f", {self.rows_deleted} deleted listwise (missing: {parts})"
+            if self.missing_by_marker:
+                text += f"; rows per missing-value marker: {marker_text(self.missing_by_marker)}"
         return text
+
+
+def marker_text(counts: dict[str, int]) -> str:
+    """`'.' 3, 'NA' 2, (empty) 1`: how many deleted rows each marker made missing."""
+    return ", ".join(f"{k if k.startswith(('(', '.', 'user')) and k != '.' else repr(k)} {n}"
+                     for k, n in counts.items())
 
 
 def _err(msg: str, file: str | None, code: str = "DA001", column: str | None = None,
          fix: Fix | None = None) -> MlmgenError:
     return MlmgenError(Diagnostic(code, msg, Severity.ERROR, Location(file=file, field=column), fix))
-
-
-# ------------------------------------------------------------------ reading
-
-def read_data(path: str | Path) -> pd.DataFrame:
-    """Read a data file into a DataFrame, choosing the reader from the extension (DA001 on failure)."""
-    p = Path(path).expanduser()
-    file = str(path)
-    if not p.exists():
-        raise _err(f"data file {file} does not exist", file)
-    if p.is_dir():
-        raise _err(f"{file} is a directory, not a data file", file)
-    kind = READERS.get(p.suffix.lower())
-    if kind is None:
-        raise _err(f"cannot tell the format of {file} from its extension {p.suffix or '(none)'}; "
-                   f"use .csv, .dat/.txt (whitespace), .dta (Stata), .sas7bdat or .xpt (SAS) or .sav (SPSS)", file)
-    try:
-        if kind in ("csv", "text"):
-            frame = _read_text(p)
-        elif kind == "stata":
-            frame = pd.read_stata(p, convert_categoricals=False)
-        elif kind == "sas":
-            frame = pd.read_sas(p, format="sas7bdat", encoding="latin-1")
-        elif kind == "xport":
-            frame = pd.read_sas(p, format="xport", encoding="latin-1")
-        else:
-            frame = _read_spss(p)
-    except MlmgenError:
-        raise
-    except Exception as exc:  # pandas raises many types for corrupt files
-        raise _err(f"cannot read {file} as {kind.upper()} data: {exc.__class__.__name__}: {exc}", file) from None
-    if frame.shape[1] == 0:
-        raise _err(f"{file} has no columns", file)
-    return frame
-
-
-def _read_text(p: Path) -> pd.DataFrame:
-    raw = p.read_bytes()
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        raise MlmgenError(Diagnostic(
-            "DA001", f"{p} is not UTF-8 text: byte 0x{raw[e.start]:02x} at line {line}, column {col}",
-            Severity.ERROR, Location(file=str(p), line=line, col=col),
-            Fix("save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"))) from None
-    with open(p, encoding="utf-8-sig") as fh:
-        first = fh.readline()
-    if not first.strip():
-        raise _err(f"{p} is empty (no header line)", str(p))
-    if "," in first:
-        sep = ","
-    elif "\t" in first:
-        sep = "\t"
-    elif ";" in first:
-        sep = ";"
-    else:
-        sep = r"\s+"
-    return pd.read_csv(p, sep=sep, na_values=[".", "NA", ""], keep_default_na=True, encoding="utf-8-sig")
-
-
-def _read_spss(p: Path) -> pd.DataFrame:
-    try:
-        import pyreadstat  # noqa: F401
-    except ImportError:
-        raise _err(f"reading SPSS files ({p}) needs the optional package pyreadstat: "
-                   f"pip install 'mlmgen[spss]'", str(p)) from None
-    return pd.read_spss(p, convert_categoricals=False)
 
 
 # ------------------------------------------------------------------ preparing
@@ -140,35 +85,39 @@ def prepare(model: Model, frame: pd.DataFrame, file: str | None = None) -> tuple
     """Check columns, compute derived variables, delete incomplete rows; return (frame, report).
 
     The returned frame holds only the model's variables (outcome, cluster, predictors, in that order),
-    as float64 except the cluster column, with no missing values and the original row order."""
+    as float64 except the cluster column (as written), with no missing values and the original row order."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _prepare(model, frame, file)
+
+
+def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.DataFrame, DataReport]:
     rows_read = int(len(frame))
     derived = model.derived
     needed_raw = model.raw_variables()
     diags: list[Diagnostic] = []
+    info = data_info(frame)
+    file = file or (info.file if info is not None else None)
+    markers = info.na_values if info is not None else DEFAULT_NA_VALUES
 
+    check_column_names(frame.columns, file)
     missing_cols = [v for v in needed_raw if v not in frame.columns]
     if missing_cols:
         raise MlmgenError([_missing_column(v, frame.columns, file) for v in missing_cols])
 
     work: dict[str, pd.Series] = {}
     for v in needed_raw:
-        if v == model.cluster:
-            work[v] = frame[v]
-        else:
-            work[v] = _numeric(frame[v], v, file)
+        _check_usable(frame[v], v, file)
+        work[v] = _cluster_ids(frame[v]) if v == model.cluster else _numeric(frame[v], v, file, markers)
 
     computed: list[str] = []
-
-    def value(name: str) -> pd.Series:
-        if name in work:
-            return work[name]
+    for name in _derivation_order(model):        # iterative: a chain of 1,000 definitions is no recursion
         d = derived[name]
-        work[name] = _derive(d, value(d.source), work[model.cluster])
+        work[name] = _derive(d, work[d.source], work[model.cluster])
         computed.append(name)
-        return work[name]
 
     used_vars = [model.outcome, model.cluster, *model.predictors]
-    cols = {v: value(v) for v in used_vars}
+    cols = {v: work[v] for v in used_vars}
     out = pd.DataFrame(cols, index=frame.index, copy=False)   # columns stay separate: no 2-D copy
 
     missing: dict[str, int] = {}
@@ -189,54 +138,123 @@ def prepare(model: Model, frame: pd.DataFrame, file: str | None = None) -> tuple
         missing[v] = int(na.sum())
         if missing[v]:
             complete &= ~na
+    by_marker = _rows_per_marker(info, model, ~complete) if info is not None and not complete.all() else {}
     if not complete.all():
         out = out[complete].copy()
     rows_used = int(len(out))
-    report = DataReport(file, rows_read, rows_used, missing, computed, diags)
+    report = DataReport(file, rows_read, rows_used, missing, computed, diags, by_marker)
     if rows_used < rows_read:
-        def label(v: str) -> str:
-            chain = []
-            while v in derived:
-                v = derived[v].source
-                chain.append(v)
-            return f" (from {chain[-1]})" if chain else ""
-        parts = ", ".join(f"{v}{label(v)}: {n}" for v, n in missing.items() if n)
+        parts = ", ".join(f"{v}{_source_label(v, derived)}: {n}" for v, n in missing.items() if n)
+        markers = f"; rows per missing-value marker: {marker_text(by_marker)}" if by_marker else ""
         diags.append(Diagnostic(
             "DA004", f"{rows_read - rows_used} of {rows_read} rows have a missing value in a model variable and "
-            f"were deleted listwise (rows missing per variable: {parts}); every package does the same",
+            f"were deleted listwise (rows missing per variable: {parts}{markers}); every package does the same",
             Severity.WARNING, Location(file=file)))
     _check_degenerate(model, out, file)
     return out, report
 
 
-def _missing_column(name: str, columns, file: str | None) -> Diagnostic:
+def _derivation_order(model: Model) -> list[str]:
+    """The derived variables the model uses, each after the one it is computed from (iterative)."""
+    from .variables import dependency_order
+    return dependency_order(model.derived, [model.outcome, *model.predictors])
+
+
+def _source_label(v: str, derived: dict[str, VariableDef]) -> str:
+    """` (from x)` for a derived variable: the raw variable at the end of its chain of definitions."""
+    src = raw_source(v, derived)
+    return f" (from {src})" if src != v else ""
+
+
+def _rows_per_marker(info: DataInfo, model: Model, deleted: np.ndarray) -> dict[str, int]:
+    """How many of the deleted rows each missing-value marker made missing (in any raw model variable)."""
+    hits: dict[str, np.ndarray] = {}
+    for v in model.raw_variables():
+        if v not in info.markers:
+            continue
+        names, codes = info.markers[v]
+        if len(codes) != len(deleted):
+            return {}                    # the frame was subset after reading: positions no longer match
+        for k, n in enumerate(names, start=1):
+            row = (codes == k) & deleted
+            if row.any():
+                hits[n] = hits[n] | row if n in hits else row
+    rank = {m: k for k, m in enumerate(info.na_values)}       # in the order the markers were declared
+    return {n: int(hits[n].sum()) for n in sorted(hits, key=lambda n: (rank.get(n, len(rank)), n))}
+
+
+def _check_usable(s, name: str, file: str | None) -> None:
+    """DA006 for a column mlmgen cannot use as data: complex numbers, or values that are not scalars."""
+    if isinstance(s, pd.DataFrame):           # a DataFrame with duplicated names gives a frame, not a column
+        raise _err(f"the data have more than one column named {name!r}; every column needs its own name",
+                   file, "DA006", name, Fix("rename the duplicated columns"))
+    if pd.api.types.is_complex_dtype(s.dtype):
+        raise _err(f"{name} holds complex numbers; mlmgen needs real numbers (take the real part or the modulus "
+                   f"yourself if that is what you mean)", file, "DA006", name)
+    if s.dtype == object and len(s):
+        bad = s.map(lambda x: isinstance(x, (complex, np.complexfloating, list, tuple, dict, set, bytes))).to_numpy(bool)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise _err(f"{name} holds values that are not numbers or text, e.g. {s.iloc[i]!r} (data row {i + 1}); "
+                       f"mlmgen needs one real number (or a cluster id) per cell", file, "DA006", name)
+
+
+def _cluster_ids(s: pd.Series) -> pd.Series:
+    """Cluster ids as written: text stays text (`01` and `1` differ), numbers stay numbers."""
+    if isinstance(s.dtype, pd.StringDtype) or isinstance(s.dtype, pd.CategoricalDtype):
+        return s.astype(object).where(s.notna(), np.nan)
+    return s
+
+
+def nearest_column(name: str, columns) -> str | None:
+    """The column `name` was most likely meant to be: the same name in another case, else the closest
+    spelling (difflib ratio >= 0.6: `Reacton` -> `Reaction`, `Dayz` -> `Days`), else None."""
     cols = [str(c) for c in columns]
     by_case = [c for c in cols if c.lower() == name.lower()]
     close = by_case or difflib.get_close_matches(name, cols, n=1, cutoff=0.6)
-    fix = Fix(f"did you mean {close[0]!r}? (rename the column or the variable in the model)", close[0]) \
+    return close[0] if close else None
+
+
+def _missing_column(name: str, columns, file: str | None) -> Diagnostic:
+    cols = [str(c) for c in columns]
+    close = nearest_column(name, cols)
+    fix = Fix(f"did you mean {close!r}? (rename the column or the variable in the model)", close) \
         if close else Fix(f"the data have: {', '.join(cols[:20])}{' ...' if len(cols) > 20 else ''}")
     return Diagnostic("DA002", f"the model needs the variable {name!r}, which is not a column of the data",
                       Severity.ERROR, Location(file=file, field=name), fix)
 
 
-def _numeric(s: pd.Series, name: str, file: str | None) -> pd.Series:
-    """float64 copy of a column; booleans and numeric-looking text/categories are converted (DA003 otherwise)."""
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        s = s.astype(object)
+def _numeric(s: pd.Series, name: str, file: str | None, markers=DEFAULT_NA_VALUES) -> pd.Series:
+    """float64 copy of a column; booleans and numeric text/categories are converted (DA003 otherwise).
+
+    In text, only the documented markers (`.`, `NA`) and empty fields are missing: `nan`, `None`, `null` and
+    `N/A` written as text are not numbers (DA003, naming them), as for text files (`mlmgen.datafiles`)."""
+    if isinstance(s.dtype, pd.CategoricalDtype) or isinstance(s.dtype, pd.StringDtype):
+        s = s.astype(object).where(s.notna(), np.nan)
     if pd.api.types.is_bool_dtype(s):
         return s if s.dtype == np.float64 else s.astype(np.float64)
     if pd.api.types.is_numeric_dtype(s):
         return s if s.dtype == np.float64 else s.astype(np.float64)
-    conv = pd.to_numeric(s.astype(str).str.strip().replace({"": None, ".": None, "NA": None, "nan": None,
-                                                             "None": None}), errors="coerce")
-    bad = conv.isna() & s.notna() & ~s.astype(str).str.strip().isin(["", ".", "NA", "nan", "None"])
+    text = s.map(lambda x: x.strip() if isinstance(x, str) else x)
+    marker = text.isin([*markers, ""]) | s.isna()
+    conv = pd.to_numeric(text.where(~marker, np.nan).map(_number_text), errors="coerce")
+    bad = conv.isna() & ~marker
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
         examples = ", ".join(repr(x) for x in pd.unique(s[bad])[:3])
         raise _err(f"{name} must be numeric but has {int(bad.sum())} non-numeric value(s), e.g. {examples} "
-                   f"(first at data row {i + 1}); mlmgen fits numeric predictors only (code a category as 0/1)",
-                   file, "DA003", name, Fix(f"recode {name} as numbers (e.g. 0/1 dummy variables)"))
+                   f"(first at data row {i + 1}); mlmgen fits numeric predictors only (code a category as 0/1); "
+                   f"only {', '.join(repr(m) for m in markers)} and empty fields are missing",
+                   file, "DA003", name, Fix(f"recode {name} as numbers (e.g. 0/1 dummy variables), or give "
+                                            f"--na-values to declare other missing-value markers"))
     return conv.astype(float)
+
+
+def _number_text(x):
+    """A text that is a number in the data's own spelling (not `nan`/`NaN`, which Python would take)."""
+    if isinstance(x, str) and not _NUMBER_TEXT.fullmatch(x):
+        return None
+    return x
 
 
 def _derive(d: VariableDef, x: pd.Series, g: pd.Series) -> pd.Series:
@@ -266,8 +284,9 @@ def _check_degenerate(model: Model, frame: pd.DataFrame, file: str | None) -> No
                    model.outcome)
 
 
-def load_and_prepare(model: Model, data) -> tuple[pd.DataFrame, DataReport]:
-    """`data` is a DataFrame or a path; returns prepare()'s (frame, report)."""
+def load_and_prepare(model: Model, data, na_values=None) -> tuple[pd.DataFrame, DataReport]:
+    """`data` is a DataFrame or a path (read with `na_values` as its missing-value markers; default `.` and NA);
+    returns prepare()'s (frame, report)."""
     if isinstance(data, pd.DataFrame):
         return prepare(model, data, None)
-    return prepare(model, read_data(data), str(data))
+    return prepare(model, read_data(data, na_values), str(data))

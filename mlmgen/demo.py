@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import shipped
+
 DEMO_SEED = 20231130
 N_SCHOOLS = 60
 CLUSTER_SIZES = (5, 40)
@@ -67,12 +69,9 @@ def demo_csv_text(df: pd.DataFrame) -> str:
 
 
 def examples_dir() -> Path:
-    """examples/ at the top of the repository, or the copy shipped inside the wheel."""
-    repo = Path(__file__).resolve().parent.parent / "examples"
-    if repo.is_dir():
-        return repo
-    from importlib.resources import files
-    return Path(str(files("mlmgen._examples")))
+    """The example model files and the demo data: the copy installed with the package, or the repository's
+    examples/ in a source tree (`mlmgen.shipped` explains the order)."""
+    return shipped.examples_dir()
 
 
 def demo_data_path() -> Path:

@@ -66,6 +66,10 @@ class Diagnostic:
     def __post_init__(self) -> None:
         if self.code not in CODES:
             raise ValueError(f"unknown diagnostic code {self.code!r}")
+        allowed = SEVERITIES.get(self.code)
+        if allowed is not None and Severity(self.severity) not in allowed:
+            # one source of truth: a code listed by `mlmgen rules` is shown with a severity the catalogue gives it
+            object.__setattr__(self, "severity", next(iter(allowed)))
 
     @property
     def name(self) -> str:
@@ -119,11 +123,28 @@ def error(code: str, message: str, location: Location | None = None, fix: Fix | 
     return MlmgenError(Diagnostic(code, message, Severity.ERROR, location or Location(), fix))
 
 
+def check_input_file(path, what: str = "file") -> None:
+    """IO001 ("no such file", exit 2 in the CLI) when `path` does not exist or is a directory: the same coded
+    message in every command, before any reader could call the missing text unparsable."""
+    from pathlib import Path
+    p = Path(path).expanduser()
+    try:
+        exists, is_dir = p.exists(), p.is_dir()
+    except (OSError, ValueError):          # a name the file system rejects (too long, NUL byte)
+        exists, is_dir = False, False
+    if not exists:
+        raise error("IO001", f"no such file: {path} (the {what} does not exist; check the name and the "
+                    f"current directory {Path.cwd()})", Location(file=str(path)))
+    if is_dir:
+        raise error("IO001", f"no such file: {path} is a directory, not a {what}", Location(file=str(path)))
+
+
 def read_text_file(path, code: str, what: str = "file") -> str:
     """The text of a UTF-8 file (a byte-order mark is skipped). Raises `MlmgenError` with `code` when it cannot
     be read: a missing file or a directory names the file; text that is not UTF-8 names the line and column of
     the first bad byte."""
     from pathlib import Path
+    check_input_file(path, what)
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -195,12 +216,17 @@ CODES: dict[str, str] = {
     "DA003": "non-numeric-variable",
     "DA004": "missing-values-deleted",
     "DA005": "degenerate-data",             # too few rows/clusters, constant outcome, ...
+    "DA006": "unusable-column",             # duplicated column names, complex numbers, values that are not scalars
     # engine
     "EN001": "not-converged",
     "EN002": "singular-fit",
     "EN003": "rank-deficient-fixed",
     "EN004": "hessian-not-positive-definite",
     "EN005": "unsupported-by-method",       # e.g. Kenward-Roger requested for an ML fit
+    # contrasts (engine tests of L beta = 0)
+    "CT001": "dependent-contrast-rows",     # rows duplicated or combinations of others: tested with the rank
+    "CT002": "untestable-contrast",         # all-zero/cancelling rows, coefficients beyond the float range
+    "EN007": "optional-dependency-missing", # lme4 emulation without the `nlopt` package (extra mlmgen[lme4])
     # printed output readers and diff
     "OU001": "unreadable-output",
     "OU002": "unrecognised-output-table",
@@ -209,7 +235,7 @@ CODES: dict[str, str] = {
     "DF003": "value-agrees",
     "DF004": "not-comparable",
     "DF005": "inconsistent-within-output",  # printed numbers that cannot all be right (t != est/SE, ...)
-    # command line
+    # command line and files
     "CL001": "bad-command-line",
     # writing files (mlmgen/files.py): each refusal leaves every file as it was
     "WR001": "write-failed",                # the output could not be written (no space, no permission, ...)
@@ -221,4 +247,54 @@ CODES: dict[str, str] = {
     # teaching material (mlmgen equations / exercise)
     "EQ001": "not-expressible-as-equations",  # a model feature the equations cannot show (refused, never printed wrong)
     "EX001": "mistake-not-applicable",      # an exercise mistake that cannot be injected into this model/package
+    "IO001": "no-such-file",                # an input file (syntax, model, data, output) does not exist
 }
+
+
+# The severities of the codes `mlmgen rules` lists (lint rules and the readers' SY codes): the one source of
+# truth for the rule catalogue, `mlmgen rules` and every printed diagnostic. The first entry is the code's
+# severity; further entries say when a finding of that code has another one. A diagnostic created with a
+# severity its code does not list gets the code's severity (`Diagnostic.__post_init__`).
+_HINTS = "roles known only from naming hints (low confidence)"
+SEVERITIES: dict[str, dict[Severity, str]] = {
+    "SY001": {Severity.ERROR: "text that cannot be read",
+              Severity.WARNING: "a slip the reader reads past and says how (a missing ';' or '.', a default "
+                                "written out, a second df method ignored)"},
+    "SY002": {Severity.ERROR: "always"},
+    "SY003": {Severity.ERROR: "a variable the package refuses undeclared (SPSS: neither in BY nor WITH)",
+              Severity.WARNING: "a SAS SUBJECT= variable not in CLASS (valid SAS: the data must be sorted by it)"},
+    "SY004": {Severity.ERROR: "a construct that changes the model",
+              Severity.WARNING: "a construct that changes only the printed output, or only which rows are "
+                                "used (the reader says which)",
+              Severity.INFO: "a statement outside the mixed-model command that is not read (a DATA step, "
+                             "another procedure)"},
+    "SY005": {Severity.WARNING: "always"},
+    "MS001": {Severity.ERROR: "a term the reference model does not have",
+              Severity.WARNING: f"a term in at most half of the snippets linted together, or {_HINTS}"},
+    "MS002": {Severity.WARNING: "always"},
+    "MS003": {Severity.WARNING: "always"},
+    "MS004": {Severity.WARNING: "always"},
+    "MS005": {Severity.WARNING: "always"},
+    "MS006": {Severity.ERROR: "a term of the reference model the syntax lacks",
+              Severity.WARNING: f"a term most of the snippets linted together have, or {_HINTS}"},
+    "RE001": {Severity.WARNING: "always"},
+    "RE002": {Severity.ERROR: "roles known from data, declarations or the model file",
+              Severity.WARNING: _HINTS},
+    "RE003": {Severity.INFO: "always"},
+    "RE004": {Severity.WARNING: "always"},
+    "PT001": {Severity.WARNING: "always"},
+    "PT002": {Severity.WARNING: "the package default is ML, or not the method the model needs",
+              Severity.INFO: "the package default is REML, which is what the model needs"},
+    "PT003": {Severity.WARNING: "snippets that state different df methods",
+              Severity.INFO: "the df method is left to the package default"},
+    "PT004": {Severity.WARNING: "always"},
+    "PT005": {Severity.WARNING: "a name another package cannot use",
+              Severity.ERROR: "a name the snippet's own package cannot use"},
+    "ES001": {Severity.WARNING: "always"},
+}
+
+
+def code_severity(code: str) -> Severity | None:
+    """The severity of a code listed by `mlmgen rules` (None for codes whose severity is per finding)."""
+    allowed = SEVERITIES.get(code)
+    return next(iter(allowed)) if allowed else None

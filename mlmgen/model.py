@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
 from .names import term_key, term_name
-from .variables import VariableDef
+from .variables import VariableDef, cycles, raw_source
 
 METHODS = ("reml", "ml")
 DDF_METHODS = ("satterthwaite", "kenward-roger", "residual", "between-within", "containment", "none")
@@ -202,18 +203,9 @@ class Model:
     def raw_variables(self) -> tuple[str, ...]:
         """Variables the data must provide: outcome, cluster, and sources of derived variables."""
         derived = self.derived
-        need: list[str] = []
-
-        def add(name: str) -> None:
-            if name in derived:
-                add(derived[name].source)
-            elif name not in need:
-                need.append(name)
-
-        add(self.outcome)
-        add(self.cluster)
-        for v in self.predictors:
-            add(v)
+        need: dict[str, None] = {}          # ordered; each chain of definitions followed iteratively
+        for v in (self.outcome, self.cluster, *self.predictors):
+            need.setdefault(raw_source(v, derived))
         return tuple(need)
 
     def with_(self, **changes) -> "Model":
@@ -289,12 +281,12 @@ def validate(model: Model, file: str | None = None) -> Model:
         if s in (model.outcome, model.cluster):
             problems.append(_field_error(f"{fld}: {s} cannot have a random slope", fld, file=file))
 
-    names = [v.name for v in model.variables]
+    name_counts = Counter(v.name for v in model.variables)
     for v in model.variables:
         fld = f"variables.{v.name}"
         bad_name(v.name, fld)
         bad_name(v.source, fld)
-        if names.count(v.name) > 1:
+        if name_counts[v.name] > 1:
             problems.append(_field_error(f"{fld}: defined twice", fld, "MF004", file))
         if v.cluster is not None and v.cluster != model.cluster:
             problems.append(_field_error(
@@ -329,17 +321,10 @@ def validate(model: Model, file: str | None = None) -> Model:
 
 
 def _cycle_problems(variables: Iterable[VariableDef], file: str | None) -> list[Diagnostic]:
-    defs = {v.name: v for v in variables}
+    """MF004 for each circular definition, naming the cycle (linear time: `variables.cycles`)."""
     out = []
-    for name in defs:
-        chain = [name]
-        cur = defs[name].source
-        while cur in defs:
-            if cur in chain:
-                out.append(_field_error(
-                    f"variables.{name}: circular definition {' -> '.join(chain + [cur])}",
-                    f"variables.{name}", "MF004", file))
-                break
-            chain.append(cur)
-            cur = defs[cur].source
+    for cyc in cycles({v.name: v for v in variables}):
+        name = cyc[0]
+        out.append(_field_error(f"variables.{name}: circular definition {' -> '.join(cyc + [name])}",
+                                f"variables.{name}", "MF004", file))
     return out

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .diagnostics import Diagnostic, Location, MlmgenError, Severity
+from .diagnostics import Diagnostic, Location, MlmgenError, Severity, check_input_file
 from .results import FitResult, Value
 
 _NUM_RE = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d*)?(?:[eE][-+]?\d+)?")
@@ -242,6 +242,7 @@ def read_output(text: str, file: str | None = None, package: str | None = None) 
 
 def read_output_file(path: str | Path, package: str | None = None) -> FitResult:
     p = Path(path)
+    check_input_file(p, "output file")
     try:
         text = p.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:

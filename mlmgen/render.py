@@ -12,16 +12,14 @@ from pathlib import Path
 
 import jinja2
 
+from . import shipped
 from .model import Model
 
 
 def templates_dir() -> Path:
-    """templates/ at the top of the repository, or the copy shipped inside the wheel."""
-    repo = Path(__file__).resolve().parent.parent / "templates"
-    if repo.is_dir():
-        return repo
-    from importlib.resources import files
-    return Path(str(files("mlmgen._templates")))
+    """The folder of the Jinja2 templates: the copy installed with the package, or the repository's templates/
+    in a source tree (`mlmgen.shipped` explains the order)."""
+    return shipped.templates_dir()
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,10 @@
 """Running real R in tests: the executable reference (lme4, lmerTest, pbkrtest, mlmRev from Debian).
 
-Tests that need R call `require_r()` (or use the `r` fixture), which skips with a clear reason when
-Rscript or one of the packages is missing. CI installs R (scripts/install-r.sh), so there they run.
+Tests that need R are marked `@pytest.mark.r` and call `require_r()` (or use the `r` fixture), which skips
+with a clear reason when Rscript or one of the packages is missing. CI installs R (scripts/install-r.sh), so
+there they run. Every entry point here (`require_r`, `run_r`, `r_dataset_csv`) first checks that the running
+test carries the `r` marker and fails it otherwise (conftest.py records the running test in CURRENT_TEST),
+so `pytest -m "not r"` never needs R and never skips for lack of it.
 """
 from __future__ import annotations
 
@@ -34,7 +37,19 @@ def r_status() -> str | None:
     return None
 
 
+CURRENT_TEST = None     # the pytest item being set up or run (set by conftest.py)
+
+
+def check_marked() -> None:
+    """Fail the running test when it is not marked @pytest.mark.r (it would make `-m "not r"` need R)."""
+    item = CURRENT_TEST
+    if item is not None and item.get_closest_marker("r") is None:
+        pytest.fail(f"{item.nodeid} runs R but is not marked @pytest.mark.r; mark it (pytest -m 'not r' must "
+                    "run without R)", pytrace=False)
+
+
 def require_r() -> None:
+    check_marked()
     reason = r_status()
     if reason:
         pytest.skip(reason)
@@ -66,12 +81,17 @@ Example <- data.frame(schoolID = as.integer(as.character(bdf$schoolNR)), langpos
 '''
 
 
-@functools.lru_cache(maxsize=4)
 def r_dataset_csv(which: str) -> Path:
     """Write a public data set shipped with an R package to a cached CSV and return its path.
 
     which: "bdf_example" (the lecture's raw variables from mlmRev::bdf), "sleepstudy" (lme4),
     "hsb82" (mlmRev::Hsb82)."""
+    require_r()
+    return _r_dataset_csv(which)
+
+
+@functools.lru_cache(maxsize=4)
+def _r_dataset_csv(which: str) -> Path:
     require_r()
     cache = Path(tempfile.gettempdir()) / "mlmgen-test-data"
     cache.mkdir(exist_ok=True)

@@ -68,16 +68,16 @@ def hostile(tmp_path_factory) -> Path:
 # (command line, expected exit code, code expected in the output)
 CASES = [
     # missing files, directories, empty, binary and non-UTF-8 files
-    ("render {d}/nonexist.toml", 2, "MF001"),
+    ("render {d}/nonexist.toml", 2, "IO001"),
     ("render {d}/empty.toml", 2, "MF002"),
     ("render {d}/bin.toml", 2, "MF001"),
-    ("parse {d}/nonexist.sas", 2, "SY001"),
+    ("parse {d}/nonexist.sas", 2, "IO001"),
     ("parse {d}/empty.sas", 2, "SY001"),
     ("parse {d}/bin.sas", 2, "SY001"),
     ("parse {d}/latin.sas", 2, "SY001"),
     ("translate {d}/empty.sas", 2, "SY001"),
     ("same " + SAS2B + " {d}/bin.sas", 2, "SY001"),
-    ("lint {d}/nonexist.sas", 2, "CL001"),
+    ("lint {d}/nonexist.sas", 2, "IO001"),
     ("lint " + SAS2B + " --model {d}/empty.toml", 2, "MF002"),
     ("lint " + SAS2B + " --data {d}/bin.sas", 2, "DA001"),
     ("diff {d}/empty.txt", 2, "OU00"),

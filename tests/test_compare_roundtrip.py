@@ -25,6 +25,7 @@ def fits():
     return {p.stem: fit(mlmgen.load_model(p), csv) for p in EXAMPLES}
 
 
+@pytest.mark.r
 @pytest.mark.parametrize("style", ["sas", "lme4", "stata", "spss"])
 def test_printed_styles_read_back(fits, style):
     for key, f in fits.items():

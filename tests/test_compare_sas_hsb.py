@@ -33,6 +33,7 @@ def _fits(model_text, csv):
     return exact, emu
 
 
+@pytest.mark.r
 def test_table_4_2_differences_are_sas_early_stop(hsb):
     exact, emu = _fits(MODEL_42, hsb)
     sas = read_output_file(PUB / "hsb_rb_table4_2_sas.lst")
@@ -47,6 +48,7 @@ def test_table_4_2_differences_are_sas_early_stop(hsb):
     assert ic == {"-2 log likelihood": "DF003", "AIC": "DF003", "AICC": "DF003", "BIC": "DF003"}
 
 
+@pytest.mark.r
 def test_table_4_3_meanses_columns_differ(hsb):
     """Measured, not explained: the MEANSES slope agrees (5.8635) but the intercept is off by 0.035 = 5.86 x
     0.006, so Hsb82's meanses is not the column of UCLA's hsb12 file; the diff says DF001."""
@@ -83,6 +85,7 @@ def sb_data(tmp_path_factory):
     return str(path)
 
 
+@pytest.mark.r
 def test_snijders_bosker_table_8_1_random_slope_ml(sb_data):
     """UCLA's SAS listing of Snijders & Bosker Table 8.1 (ML, TYPE=UN intercept and slope, DDFM=BW) against
     mlmgen on bdf: every number agrees or is reproduced at SAS's stopping point (here q = 2: the emulation's

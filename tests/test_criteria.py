@@ -67,6 +67,7 @@ def test_conventions_are_labelled():
     assert "unconfirmed" not in conventions(reml=False)["stata"]
 
 
+@pytest.mark.r
 def test_against_r_aic_bic():
     from rtools import run_r
     out = run_r("""suppressMessages(library(lme4))

@@ -172,7 +172,8 @@ def test_spss_file_with_value_labels_keeps_codes(tmp_path):
     assert rep.rows_used == 6 and sorted(out["g"].unique()) == [1, 2, 3]
 
 
-def test_spss_without_pyreadstat_says_how_to_install(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ["d.sav", "d.dta", "d.sas7bdat", "d.xpt"])
+def test_package_files_without_pyreadstat_say_how_to_install(tmp_path, monkeypatch, name):
     import builtins
     real = builtins.__import__
 
@@ -181,15 +182,14 @@ def test_spss_without_pyreadstat_says_how_to_install(tmp_path, monkeypatch):
             raise ImportError("no")
         return real(name, *a, **k)
     monkeypatch.setattr(builtins, "__import__", fake)
-    p = tmp_path / "d.sav"
+    p = tmp_path / name
     p.write_bytes(b"$FL2 not really")
     with pytest.raises(MlmgenError) as e:
         read_data(p)
-    assert codes(e) == ["DA001"] and "mlmgen[spss]" in e.value.diagnostics[0].message
+    assert codes(e) == ["DA001"] and "mlmgen[files]" in e.value.diagnostics[0].message
 
 
 @pytest.mark.parametrize("name,content,expect", [
-    ("missing.csv", None, "does not exist"),
     ("bad.sas7bdat", b"not a sas file at all" * 10, "cannot read"),
     ("bad.dta", b"garbage", "cannot read"),
     ("d.xlsx", b"x", "extension"),

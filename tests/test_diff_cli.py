@@ -2,6 +2,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from mlmgen.cli import cli
@@ -89,6 +90,7 @@ def _csv(which):
     return r_dataset_csv(which)
 
 
+@pytest.mark.r
 def test_model_and_data_against_an_ml_output_exits_1_with_the_reason():
     """Issue 9: a listing fitted by ML against a REML description is another model (exit 1), compared with
     the ML refit."""
@@ -99,6 +101,7 @@ def test_model_and_data_against_an_ml_output_exits_1_with_the_reason():
     assert "rows compared with: mlmgen refit under the output's settings (method" in r.output
 
 
+@pytest.mark.r
 def test_formula_mode_with_case_folded_sas_names(tmp_path):
     csv = _csv("hsb82")
     r = run("--formula", "mAch ~ 1 + (1 | school)", "--ddf", "containment", "--data", csv,
@@ -110,6 +113,7 @@ def test_formula_mode_with_case_folded_sas_names(tmp_path):
     assert early and all("SAS stopped before the exact optimum" in x["reason"] for x in early)
 
 
+@pytest.mark.r
 def test_model_mode_catches_a_wrong_output(tmp_path):
     csv = _csv("bdf_example")
     p = tmp_path / "wrong.out"
@@ -136,6 +140,7 @@ def test_json_diagnostics_point_at_the_printed_number():
     assert any(x["code"] == "DF005" for x in d["diagnostics"])
 
 
+@pytest.mark.r
 def test_stata_estat_ic_against_mlmgen_counting_rule(tmp_path):
     """`estat ic` after an ML fit (Stata's counting: k = p + covariance parameters, N = observations), layout
     from Stata, numbers rounded from mlmgen's fit: the AIC/BIC rows use mlmgen's Stata-rule values."""

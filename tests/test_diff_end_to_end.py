@@ -122,6 +122,7 @@ def runs():
     return {"csv": csv, "models": models, "refs": refs, "out": out}
 
 
+@pytest.mark.r
 @pytest.mark.parametrize("key", [p.stem for p in EXAMPLES])
 def test_rendered_r_agrees_with_mlmgen_on_every_number(runs, key):
     out = read_output(runs["out"][f"tight:{key}"], f"{key}.out")
@@ -141,6 +142,7 @@ def test_rendered_r_agrees_with_mlmgen_on_every_number(runs, key):
     assert n["DF003"] >= 4 * len(runs["models"][key].fixed_names) + runs["models"][key].random.q
 
 
+@pytest.mark.r
 @pytest.mark.parametrize("key", [p.stem for p in EXAMPLES])
 def test_default_lme4_settings_stay_within_its_optimizer_tolerance(runs, key):
     out = read_output(runs["out"][f"default:{key}"], f"{key}.out")
@@ -150,6 +152,7 @@ def test_default_lme4_settings_stay_within_its_optimizer_tolerance(runs, key):
             assert r.reason and "lme4's optimizer" in r.reason, (r.parameter, r.statistic)
 
 
+@pytest.mark.r
 @pytest.mark.parametrize("bump", [0.01, 0.00001])
 def test_perturbed_printed_number_is_caught(runs, bump):
     """A number changed in the 2nd decimal, or by one unit in its last printed digit: DF001 on that row only."""
@@ -169,6 +172,7 @@ def test_perturbed_printed_number_is_caught(runs, bump):
         assert next(r for r in cmp.mismatches if r.parameter == "WCverb").reason is None
 
 
+@pytest.mark.r
 def test_dropped_random_slope_is_caught(runs):
     key = "2b_cluster_mc_random_slope"
     cmp = compare(runs["refs"][key], read_output(runs["out"]["variant:no-slope"], "noslope.out"),
@@ -178,6 +182,7 @@ def test_dropped_random_slope_is_caught(runs):
     assert any(r.parameter == "var(WCverb)" and r.other is None for r in cmp.rows)
 
 
+@pytest.mark.r
 def test_ml_instead_of_reml_is_explained(runs):
     key = "2b_cluster_mc_random_slope"
     cmp = compare(runs["refs"][key], read_output(runs["out"]["variant:ml"], "ml.out"))
@@ -187,6 +192,7 @@ def test_ml_instead_of_reml_is_explained(runs):
     assert any(r.parameter == "var(Intercept)" for r in explained)
 
 
+@pytest.mark.r
 def test_independent_random_effects_are_explained(runs):
     key = "2b_cluster_mc_random_slope"
     cmp = compare(runs["refs"][key], read_output(runs["out"]["variant:independent"], "vc.out"))
@@ -196,6 +202,7 @@ def test_independent_random_effects_are_explained(runs):
     assert any(r.code == "DF002" and r.parameter == "var(WCverb)" for r in cmp.rows)
 
 
+@pytest.mark.r
 @pytest.mark.parametrize("key", [p.stem for p in EXAMPLES])
 def test_committed_rendered_outputs_against_mlmgen(runs, key):
     """reference_outputs/r/rendered_<model>.out (mlmgen's R, default lme4 settings, produced once): every

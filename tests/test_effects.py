@@ -154,6 +154,7 @@ def test_non_nested_and_mismatched_fits_are_refused():
     assert "different rows" in e.value.diagnostics[0].message
 
 
+@pytest.mark.r
 def test_naive_p_matches_r_anova():
     from rtools import run_r
     out = run_r("""suppressMessages(library(lme4))

@@ -49,6 +49,7 @@ def printed(x: float, decimals: int) -> str:
     return f"{x:.{decimals}f}"
 
 
+@pytest.mark.r
 @pytest.mark.parametrize("with_meanses,tau2,sigma2,se_tau2,se_sigma2,se_beta", [
     (False, "8.6097", "39.1487", "1.0778", "0.6607", ["0.2443"]),
     (True, "2.6357", "39.1578", "0.4036", "0.6608", ["0.1492", "0.3613"]),
@@ -63,6 +64,7 @@ def test_sas_emulation_reproduces_printed_hsb_values(with_meanses, tau2, sigma2,
     assert "iteration" in f.optimisation.message and f.optimisation.converged
 
 
+@pytest.mark.r
 def test_exact_optimum_differs_from_sas_in_the_fourth_digit():
     f = _fit(False, sas=False)
     assert printed(f.covparm_values()[0], 4) == "8.6140" and printed(f.covparm_se()[0], 4) == "1.0788"
@@ -129,6 +131,7 @@ SB = {
 }
 
 
+@pytest.mark.r
 @pytest.mark.parametrize("table", sorted(SB))
 def test_sas_emulation_reproduces_snijders_bosker_listings(table):
     f = _sb_fit(table, sas=True)
@@ -144,6 +147,7 @@ def test_sas_emulation_reproduces_snijders_bosker_listings(table):
     assert [r["df"] for r in f.fixed_table(method)] == dfs
 
 
+@pytest.mark.r
 def test_containment_df_with_a_level_two_predictor():
     """HSB with MEANSES (UCLA R&B ch. 4 listing): Intercept DF 158, MEANSES DF 7025 = N - rank([X Z])."""
     f = _fit(True, sas=True)

@@ -114,7 +114,7 @@ def test_cli_refuses_reml_lrt_with_different_fixed_parts(tmp_path):
 
 @pytest.mark.parametrize("args,code", [
     (["fit", "--formula", "y ~ x + (1 | g)"], "CL001"),                          # no data
-    (["fit", "--formula", "y ~ x + (1 | g)", "--data", "nope.csv"], "DA001"),
+    (["fit", "--formula", "y ~ x + (1 | g)", "--data", "nope.csv"], "IO001"),
     (["fit", "--formula", "y ~ w + (1 | g)", "--data", "{csv}"], "DA002"),
     (["fit", "--formula", "y ~ x + (1 | g)", "--data", "{csv}", "--ddf", "magic"], "CL001"),
     (["fit", "--formula", "y ~ x + (1 | g", "--data", "{csv}"], "MF003"),
@@ -128,6 +128,7 @@ def test_cli_bad_input_exit_2(tmp_path, args, code):
     assert code in res.stderr and "Traceback" not in res.output
 
 
+@pytest.mark.r
 def test_lecture_model_2b_on_bdf_matches_lmertest():
     from rtools import r_dataset_csv, run_r
     csv = r_dataset_csv("bdf_example")
@@ -166,6 +167,7 @@ c1 <- contest1D(m, c(0, 0, 0, 1, -1)); cat(sprintf("%.12g", unlist(c1)), "\\n")
     assert "REML criterion at convergence:" in text and "Number of obs: 2287, groups:  schoolID, 131" in text
 
 
+@pytest.mark.r
 def test_sleepstudy_ml_information_criteria_match_r():
     from rtools import r_dataset_csv, run_r
     csv = r_dataset_csv("sleepstudy")
@@ -180,6 +182,7 @@ cat(sprintf("%.8f %.8f %.8f", deviance(m), AIC(m), BIC(m)))""")
     assert float(lm["BIC"].value) == pytest.approx(bic, abs=1e-4)
 
 
+@pytest.mark.r
 def test_singular_fit_is_reported_in_every_style(tmp_path):
     from rtools import run_r
     csv = tmp_path / "dyestuff2.csv"
@@ -199,6 +202,7 @@ def test_singular_fit_is_reported_in_every_style(tmp_path):
     assert float(f.result.neg2ll.value) == pytest.approx(161.8283, abs=1e-3)
 
 
+@pytest.mark.r
 @pytest.mark.parametrize("formula,data,model_file,reml", [
     ("Reaction ~ 1 + Days + (1 + Days | Subject)", "sleepstudy", None, True),
     ("Reaction ~ 1 + Days + (1 + Days | Subject)", "sleepstudy", None, False),
@@ -243,6 +247,7 @@ s <- summary(m)
                 assert abs(float(x) - float(y)) <= 1.01 * unit, (a, b)
 
 
+@pytest.mark.r
 def test_blups_table_matches_r_ranef():
     """Fit.blups(): cluster ids in sorted order, BLUPs and conditional SDs as lme4's ranef(condVar = TRUE)."""
     from rtools import r_dataset_csv, run_r

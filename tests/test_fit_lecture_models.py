@@ -85,6 +85,7 @@ cat("VC", f17(vc$vcov), "\\n")""")
     return res
 
 
+@pytest.mark.r
 @pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
 def test_lecture_model_on_bdf(path):
     from rtools import r_dataset_csv
@@ -114,6 +115,7 @@ def test_lecture_model_on_bdf(path):
         assert float(cov[key].estimate.value) == pytest.approx(v, rel=rel_vc, abs=rel_vc * abs(ref["vc"][-1]) * 1e-3), key
 
 
+@pytest.mark.r
 @pytest.mark.slow   # R's fit plus pbkrtest/lmerTest on 7185 rows takes 10-20 s
 @pytest.mark.parametrize("ddf,rtol", [("Kenward-Roger", 1e-4), ("Satterthwaite", 1e-3)])
 def test_hsb82_random_slope_through_the_api(ddf, rtol):

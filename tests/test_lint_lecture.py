@@ -88,23 +88,11 @@ VARIANTS = [
 ]
 
 
-def _parser_available(dialect: str) -> bool:
-    from mlmgen.dialects import get_dialect
-    try:
-        get_dialect(dialect).parse_syntax("", None)
-    except (ImportError, NotImplementedError):
-        return False
-    except Exception:
-        return True
-    return True
-
-
-@pytest.fixture(scope="module", params=["simulated", "demo", "bdf"])
+@pytest.fixture(scope="module", params=["simulated", "demo", pytest.param("bdf", marks=pytest.mark.r)])
 def lecture_csv(request, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("lecture-data") / f"{request.param}.csv"
     if request.param == "demo":
-        if not DEMO.exists():
-            pytest.skip("examples/demo_data.csv not present")
+        assert DEMO.exists(), f"{DEMO} is part of the repository (scripts/simulate_demo_data.py makes it)"
         df = lecture_variables(pd.read_csv(DEMO))
     elif request.param == "bdf":
         from rtools import r_dataset_csv, require_r
@@ -145,8 +133,7 @@ def _example_model(ex: str) -> Path:
 
 @pytest.mark.parametrize("ex", list(EXPECTED))
 def test_lecture_example_exact_findings(ex, lecture_csv):
-    available = [d for d in FILES if _parser_available(d)]
-    files = [str(SYNTAX / FILES[d].format(ex=ex)) for d in available]
+    files = [str(SYNTAX / FILES[d].format(ex=ex)) for d in FILES]
     expected = {e for e in EXPECTED[ex] if any(e[0] == Path(f).name for f in files)}
     args = [*files, "--data", str(lecture_csv), "--model", str(_example_model(ex))]
     text = _run(args)
@@ -158,16 +145,10 @@ def test_lecture_example_exact_findings(ex, lecture_csv):
     # every JSON finding has the documented fields; the text has a help line per fix
     for d in json.loads(js.output):
         assert {"code", "severity", "message", "file", "line", "column", "fix"} <= set(d)
-    if len(available) < 4:
-        pytest.skip(f"readers not available yet for {sorted(set(FILES) - set(available))}; "
-                    f"checked {len(files)} of 4 snippets")
 
 
 @pytest.mark.parametrize("name,source,old,new,expected", VARIANTS, ids=[v[0] for v in VARIANTS])
 def test_lecture_variants(name, source, old, new, expected, lecture_csv, tmp_path):
-    dialect = next(d for d, pat in FILES.items() if source.endswith(pat.split("}")[-1]))
-    if not _parser_available(dialect):
-        pytest.skip(f"{dialect} reader not available yet")
     text = (SYNTAX / source).read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{old!r} must occur exactly once in {source}"
     path = tmp_path / source
@@ -183,8 +164,6 @@ def test_lecture_variants(name, source, old, new, expected, lecture_csv, tmp_pat
 def test_lecture_findings_say_which_role_source(lecture_csv, tmp_path):
     """A role-based finding names its source: data here; without data, mixgrd's level is unknown (the model
     file does not define it) and MS003 stays silent rather than guess."""
-    if not _parser_available("sas"):
-        pytest.skip("SAS reader not available yet")
     v = tmp_path / "v.sas"
     v.write_text((SYNTAX / "4d_sas.sas").read_text().replace(" mixgrd*CMverb10", ""))
     data = json.loads(_run([str(v), "--data", str(lecture_csv), "--format", "json"]).output)
@@ -199,7 +178,7 @@ def test_lecture_findings_say_which_role_source(lecture_csv, tmp_path):
 def test_lecture_4a_data_name_without_model_file(lecture_csv):
     """Linted with the other three and no model file, R's `data=example` is still the one reported: the SAS
     spelling `work.Example` wins the tie because SAS folds case and R does not."""
-    files = [str(SYNTAX / FILES[d].format(ex="4a")) for d in FILES if _parser_available(d)]
+    files = [str(SYNTAX / FILES[d].format(ex="4a")) for d in FILES]
     got = _from_json(_run([*files, "--data", str(lecture_csv), "--format", "json"]).output)
     assert ("4a_lme4.R", 1, 18, "PT004") in got
     assert {c for *_, c in got} == {"PT004", "SY002", GCORR}     # hw2 is in all four: not stray among them
@@ -209,8 +188,6 @@ def test_lecture_fix_round_trip(lecture_csv, tmp_path):
     """--fix on the lecture's 4d SAS without mixgrd*CMverb10 and with hw2: the rewritten SAS syntax has
     the L2 interaction added and hw2 removed, and lints clean (apart from nothing: the renderer writes
     GCORR on RANDOM)."""
-    if not _parser_available("sas"):
-        pytest.skip("SAS reader not available yet")
     path = tmp_path / "4d_sas.sas"
     path.write_text((SYNTAX / "4d_sas.sas").read_text().replace(" mixgrd*CMverb10", ""))
     res = _run([str(path), "--data", str(lecture_csv), "--model", str(_example_model("4d")), "--fix"])
@@ -226,8 +203,6 @@ def test_lecture_constant_c_variant_from_naming_hints_only(tmp_path):
     """Without data or model file, roles come from the lecture's names (CMverb10, WCverb, verb10 share the
     stem 'verb'): RE001 is still found, labelled low confidence, and MS003 stays silent because nothing says
     mixgrd is a level-2 variable."""
-    if not _parser_available("sas"):
-        pytest.skip("SAS reader not available yet")
     v = tmp_path / "v.sas"
     v.write_text((SYNTAX / "4d_sas.sas").read_text().replace("RANDOM INTERCEPT WCverb", "RANDOM INTERCEPT verb10")
                  .replace(" mixgrd*CMverb10", ""))
@@ -241,8 +216,7 @@ def test_lecture_constant_c_variant_from_naming_hints_only(tmp_path):
 def test_raw_demo_data_with_model_file_derives_the_lecture_variables(tmp_path):
     """The demo data has only the raw variables; the model file's definitions (CMverb10 = mean(verbal) by
     schoolID - 10, ...) are computed from it before roles are, so MS003 is found from data."""
-    if not DEMO.exists() or not _parser_available("sas"):
-        pytest.skip("demo data or SAS reader not available")
+    assert DEMO.exists(), f"{DEMO} is part of the repository"
     v = tmp_path / "4d_sas.sas"
     v.write_text((SYNTAX / "4d_sas.sas").read_text().replace(" mixgrd*CMverb10", ""))
     data = json.loads(_run([str(v), "--data", str(DEMO), "--model", str(_example_model("4d")),

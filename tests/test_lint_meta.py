@@ -127,7 +127,7 @@ def test_lint_unreadable_input_exit_2(tmp_path):
     bad_data = tmp_path / "bad.csv"
     bad_data.write_bytes(b"\x00\x01\x02")
     res = run("lint", str(ok), "--data", str(tmp_path / "nope.csv"))
-    assert res.exit_code == 2 and "DA001" in res.output
+    assert res.exit_code == 2 and "IO001" in res.output and "no such file" in res.output
     unknown = tmp_path / "notes.txt"
     unknown.write_text("hello\n")
     res = run("lint", str(unknown))
@@ -151,9 +151,10 @@ def test_data_without_the_cluster_or_a_predictor_is_reported(tmp_path):
                  'summary(m, ddf="Satterthwaite")\n')
     d = tmp_path / "d.csv"
     d.write_text("school,langpost,verb10\n1,2,3\n1,3,4\n")
-    out = json.loads(run("lint", str(f), "--data", str(d), "--format", "json").output)
-    assert [(x["code"], x["severity"], x["file"]) for x in out] == [("DA002", "warning", str(d))]
-    assert "schoolID" in out[0]["message"]
+    res = run("lint", str(f), "--data", str(d), "--format", "json")
+    out = json.loads(res.output)
+    assert [(x["code"], x["severity"], x["file"]) for x in out] == [("DA002", "error", str(f))]
+    assert "schoolID" in out[0]["message"] and out[0]["fix"]["replacement"] == "school" and res.exit_code == 1
     d.write_text("schoolID,langpost\n1,2\n1,3\n2,5\n")
     out = json.loads(run("lint", str(f), "--data", str(d), "--format", "json").output)
     assert [x["code"] for x in out] == ["DA002"] and "verb10" in out[0]["message"]

@@ -1,5 +1,14 @@
-"""Damaged output never crashes a reader: truncated, line-dropped, shuffled or garbled copies of the real
-reference outputs either read or raise MlmgenError with an OU code (bad input -> exit 2, never a traceback)."""
+"""Damaged output is refused with a code or read as the undamaged listing reads: truncated, line-dropped,
+shuffled, garbled and line-clipped copies of the real reference outputs.
+
+For each damaged copy and each reader (auto-detected and the four packages) the reader either raises
+MlmgenError with an OU code (bad input -> exit 2, never a traceback) or returns numbers that the undamaged
+listing gives too: every number read back (fixed effects, covariance parameters, fit statistics, contrasts,
+-2 log L, counts) must equal the undamaged reading of the same quantity, unless the text it was read from
+is on a line the damage changed (a clipped or garbled line is new text: e.g. `0.0874` clipped to `0.08`
+is a different, well-formed number that no reader can tell from a real one). A number read from an intact
+line into a different quantity, or a quantity the undamaged listing does not have, fails the test.
+"""
 import random
 from pathlib import Path
 
@@ -11,32 +20,152 @@ from mlmgen.outputs import read_output
 ROOT = Path(__file__).resolve().parent.parent / "reference_outputs"
 FILES = sorted(p for p in ROOT.rglob("*") if p.suffix in (".txt", ".out", ".csv", ".lst", ".log")
                and "syntax" not in p.parts)
+READERS = (None, "sas", "lme4", "stata", "spss")
 
 
-def damaged(text: str, rng: random.Random) -> list[str]:
+# Silent misreads the oracle finds in today's readers (dialects/*/output.py), per file: (damage, reader).
+# Reader work left open (issue 16 item 6): SAS reads Fit Statistics rows as fixed effects when a shuffle puts
+# them under "Solution for Fixed Effects"; Stata reads sd() rows as fixed effects after a shuffle; lme4
+# reads a fixed-effects row as a term named "hw2 -0.29930 0.53659" when the column header line is dropped or
+# garbled; a clipped lme4 header line moves the REML criterion. Remove entries as the readers are fixed
+# (`python tests/test_output_fuzz.py` from the repository root prints the current list).
+KNOWN_MISREADS = {
+    '4a_random_WCverb_gcorr.txt': {('garbled', 'sas')},
+    'achieve_random_intercept_stata.log': {('lines clipped', 'None'), ('lines clipped', 'stata')},
+    'achieve_random_slope_stata.log': {('shuffled', 'None'), ('shuffled', 'stata')},
+    'hsb_rb_table4_2_sas.lst': {('shuffled', 'None'), ('shuffled', 'sas')},
+    'hsb_rb_table4_3_sas.lst': {('shuffled', 'None'), ('shuffled', 'sas')},
+    'kreft_deleeuw_model0_sas.lst': {('shuffled', 'None'), ('shuffled', 'sas')},
+    'snijders_bosker_table8_1_sas.lst': {('shuffled', 'None'), ('shuffled', 'sas')},
+    'video_lmer_old_lme4.txt': {('lines clipped', 'None'), ('lines clipped', 'lme4')},
+    'video_xtmixed_stata.log': {('shuffled', 'None'), ('shuffled', 'stata')},
+    '2b_lecture_syntax.out': {('line dropped', 'None'), ('line dropped', 'lme4')},
+    '2c_lecture_syntax.out': {('garbled', 'None'), ('garbled', 'lme4')},
+    '4e_lecture_syntax.out': {('line dropped', 'None'), ('line dropped', 'lme4')},
+    'hsb82_reml.out': {('garbled', 'None'), ('garbled', 'lme4'), ('line dropped', 'None'), ('line dropped', 'lme4')},
+    'rendered_2c_cross_level_interactions.out': {('garbled', 'None'), ('garbled', 'lme4')},
+    'rendered_4e_cluster_mc_unsmushed_cross_level.out': {('line dropped', 'None'), ('line dropped', 'lme4')},
+    'rendered_5b_cluster_mc_intra_variable.out': {('line dropped', 'None'), ('line dropped', 'lme4')},
+}
+
+
+def damaged(text: str, rng: random.Random) -> list[tuple[str, str]]:
     lines = text.split("\n")
-    out = [text[: rng.randrange(len(text) + 1)]]
+    out = [("truncated", text[: rng.randrange(len(text) + 1)])]
     k = rng.randrange(len(lines))
-    out.append("\n".join(lines[:k] + lines[k + 1:]))
+    out.append(("line dropped", "\n".join(lines[:k] + lines[k + 1:])))
     shuffled = lines[:]
     rng.shuffle(shuffled)
-    out.append("\n".join(shuffled))
+    out.append(("shuffled", "\n".join(shuffled)))
     chars = list(text)
     for _ in range(max(1, len(chars) // 50)):
         chars[rng.randrange(len(chars))] = rng.choice("0123456789.-|<>()\t ,:ab*#")
-    out.append("".join(chars))
-    out.append("\n".join(ln[: rng.randrange(len(ln) + 1)] for ln in lines))
+    out.append(("garbled", "".join(chars)))
+    out.append(("lines clipped", "\n".join(ln[: rng.randrange(len(ln) + 1)] for ln in lines)))
     return out
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_damaged_outputs_read_or_fail_with_a_code(path):
+def quantities(r) -> dict[tuple, object]:
+    """Every number a reading holds, keyed by what it is: (table, row, column) -> Value."""
+    out: dict[tuple, object] = {}
+    for f in r.fixed:
+        for k in ("estimate", "se", "df", "t", "p", "lower", "upper"):
+            out[("fixed", f.term, k)] = getattr(f, k)
+    for c in r.covariance:
+        for k in ("estimate", "se", "z", "p", "lower", "upper"):
+            out[("cov", c.param, k)] = getattr(c, k)
+    for conv, stats in r.fit.items():
+        for k, v in stats.items():
+            out[("fit", conv, k)] = v
+    for c in r.contrasts:
+        for k in ("estimate", "se", "df", "t", "p", "num_df", "den_df", "f", "lower", "upper"):
+            out[("contrast", c.label, k)] = getattr(c, k)
+    out[("neg2ll",)] = r.neg2ll
+    out[("n_obs",)] = r.n_obs
+    out[("n_clusters",)] = r.n_clusters
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _printed(v) -> str | None:
+    return getattr(v, "printed", None)
+
+
+def _same(a, b) -> bool:
+    fa = float(getattr(a, "value", a))
+    fb = float(getattr(b, "value", b))
+    return fa == fb or abs(fa - fb) <= 1e-12 * max(abs(fa), abs(fb))
+
+
+def read(text: str, pkg):
+    """(FitResult, None) or (None, codes) for a coded refusal; anything else propagates (a crash)."""
+    try:
+        return read_output(text, "damaged.txt", package=pkg), None
+    except MlmgenError as e:
+        return None, [d.code for d in e.diagnostics]
+
+
+def check_against_original(orig, got, text: str, original_lines: set[str], what: str) -> None:
+    want = quantities(orig) if orig is not None else {}
+    changed = [ln for ln in text.split("\n") if ln not in original_lines]
+    for key, v in quantities(got).items():
+        if key in want and _same(v, want[key]):
+            continue
+        printed = _printed(v)
+        # allowed only when the number's text is on a line the damage changed (or made)
+        from_changed_line = printed is not None and any(printed.lstrip("<>") in ln for ln in changed)
+        # a number derived from several printed ones (lme4: cov = corr sd sd, var = sd^2) carries no text of
+        # its own: it may differ when the damage changed some line
+        derived = printed is None and bool(changed)
+        assert from_changed_line or derived, (
+            f"{what}: {key} read as {v!r}, undamaged listing gives {want.get(key)!r}, and the damage did not "
+            f"change the line it was read from")
+
+
+def misreads(path: Path) -> dict[tuple[str, str], str]:
+    """{(damage kind, reader): first silently different number} over six seeded damaged copies of `path`."""
     rng = random.Random(path.name)
     text = path.read_text(encoding="utf-8")
+    original_lines = set(text.split("\n"))
+    originals = {pkg: read(text, pkg)[0] for pkg in READERS}
+    found: dict[tuple[str, str], str] = {}
     for _ in range(6):
-        for t in damaged(text, rng):
-            for pkg in (None, "sas", "lme4", "stata", "spss"):
+        for kind, t in damaged(text, rng):
+            for pkg in READERS:
+                got, codes = read(t, pkg)
+                if got is None:
+                    assert codes and all(c.startswith("OU") for c in codes), codes
+                    continue
                 try:
-                    read_output(t, "damaged.txt", package=pkg)
-                except MlmgenError as e:
-                    assert e.diagnostics and e.diagnostics[0].code.startswith("OU")
+                    check_against_original(originals[pkg], got, t, original_lines, f"{path.name} {kind} ({pkg})")
+                except AssertionError as e:
+                    found.setdefault((kind, str(pkg)), str(e).split("\n")[0])
+    return found
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_damaged_outputs_are_refused_or_read_as_the_original(path):
+    """No new silent misreads; the known ones (KNOWN_MISREADS: reader work left open) are still there, so
+    the list shrinks as readers are fixed."""
+    found = misreads(path)
+    known = KNOWN_MISREADS.get(path.name, set())
+    new = {k: v for k, v in found.items() if k not in known}
+    assert not new, "damaged listing read silently as different numbers:\n" + "\n".join(new.values())
+    fixed = known - set(found)
+    assert not fixed, f"no longer misread (remove from KNOWN_MISREADS): {sorted(fixed)}"
+
+
+def test_the_oracle_catches_a_silently_changed_number():
+    """A listing whose intact lines are read into different numbers must fail the check (the test above
+    can fail): here a reading is compared with another file's reading."""
+    sas = sorted(p for p in FILES if p.suffix == ".lst")
+    a_text, b_text = sas[0].read_text(encoding="utf-8"), sas[1].read_text(encoding="utf-8")
+    a, b = read(a_text, "sas")[0], read(b_text, "sas")[0]
+    assert a is not None and b is not None
+    with pytest.raises(AssertionError):
+        check_against_original(a, b, a_text, set(a_text.split("\n")), "swap")
+
+
+if __name__ == "__main__":      # print today's KNOWN_MISREADS (after a reader fix: review, then paste)
+    for p in FILES:
+        if found := misreads(p):
+            print(f"    {p.name!r}: {{" + ", ".join(repr(k) for k in sorted(found)) + "},")

@@ -1,5 +1,6 @@
 """R lme4/lmerTest syntax as people write it."""
 from __future__ import annotations
+import pytest
 
 from mlmgen.dialects.lme4.syntax import parse_syntax, sniff
 
@@ -110,6 +111,7 @@ def _random_formulas(n: int, seed: int = 7) -> list[str]:
     return out
 
 
+@pytest.mark.r
 def test_fixef_order_matches_r(r):
     """contest1D's L is in fixef() order: the parser's order equals R's model-matrix columns."""
     from rtools import run_r

@@ -117,7 +117,9 @@ def test_unparsable_text_gives_coded_diagnostics_not_exceptions():
             assert d.location.file == "f.sas"
 
 
-def test_subject_not_in_class_is_a_warning():
+def test_subject_not_in_class_is_a_warning_as_rules_lists_it():
+    """SY003's severities are the catalogue's (diagnostics.SEVERITIES): an error where the package refuses the
+    command (SPSS), a warning for SAS's SUBJECT= outside CLASS (valid when the data are sorted by it)."""
     ps = parse_syntax("proc mixed; model y = x; random int / subject=g; run;")
     d = next(d for d in ps.diagnostics if d.code == "SY003")
     assert d.severity == Severity.WARNING and d.location.text == "g"

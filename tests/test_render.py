@@ -222,21 +222,24 @@ xc = "x - mean(x) by g"
 mxc = "mean(x) by g"
 gx = "x - mean(x)"
 ''')
+    from mlmgen.dialects.common import temp_tag
+    t = f"_mlm{temp_tag(m)}_m"          # the temporaries' prefix: tagged with this model
+    sp_t = t[1:]
     sas = render(m, "sas", data_prep=True)
     # round 1: means of raw x (cluster and grand); round 2: the cluster mean of the derived x2
-    assert sas.index("MEAN(x) AS _mlm_m1") < sas.index("x2 = x - 2;") < sas.index("MEAN(x2) AS _mlm_m3")
-    assert "GROUP BY g" in sas and "cm = _mlm_m3 - 1;" in sas and "gx = x - _mlm_m2;" in sas
+    assert sas.index(f"MEAN(x) AS {t}1") < sas.index("x2 = x - 2;") < sas.index(f"MEAN(x2) AS {t}3")
+    assert "GROUP BY g" in sas and f"cm = {t}3 - 1;" in sas and f"gx = x - {t}2;" in sas
     r = render(m, "lme4", data_prep=True)
     assert "d$x2 = d$x - 2" in r
     assert r.index("d$x2 = d$x - 2") < r.index("d$cm = ave(d$x2, d$g, FUN=function(v) mean(v, na.rm=TRUE)) - 1")
     assert "d$gx = d$x - mean(d$x, na.rm=TRUE)" in r
     st = render(m, "stata", data_prep=True)
-    assert "egen double _mlm_m1 = mean(x), by(g)" in st and "egen double _mlm_m2 = mean(x)\n" in st
-    assert "generate double xc = x - _mlm_m1" in st and "drop _mlm_m1 _mlm_m2" in st
+    assert f"egen double {t}1 = mean(x), by(g)" in st and f"egen double {t}2 = mean(x)\n" in st
+    assert f"generate double xc = x - {t}1" in st and f"drop {t}1 {t}2" in st
     sp = render(m, "spss", data_prep=True)
-    assert "AGGREGATE /OUTFILE=* MODE=ADDVARIABLES /BREAK=g /mlm_m1 = MEAN(x)." in sp
-    assert "AGGREGATE /OUTFILE=* MODE=ADDVARIABLES /mlm_m2 = MEAN(x)." in sp
-    assert "COMPUTE cm = mlm_m3 - 1." in sp and "DELETE VARIABLES mlm_m3." in sp
+    assert f"AGGREGATE /OUTFILE=* MODE=ADDVARIABLES /BREAK=g /{sp_t}1 = MEAN(x)." in sp
+    assert f"AGGREGATE /OUTFILE=* MODE=ADDVARIABLES /{sp_t}2 = MEAN(x)." in sp
+    assert f"COMPUTE cm = {sp_t}3 - 1." in sp and f"DELETE VARIABLES {sp_t}3." in sp
 
 
 def test_data_prep_only_for_variables_the_model_uses():
@@ -247,16 +250,44 @@ def test_data_prep_only_for_variables_the_model_uses():
         assert "verb10 =" not in text.replace("CMverb10 =", "") and "generate double verb10" not in text
 
 
-def test_temporaries_never_collide_with_model_names():
+def test_temporaries_never_collide_with_model_names(monkeypatch):
+    import mlmgen.dialects.common as common
+    monkeypatch.setattr(common, "temp_tag", lambda model: "abcd")
     m = loads_model('''
 outcome = "y"
 cluster = "g"
-fixed = ["_mlm_m1", "c"]
+fixed = ["_mlmabcd_m1", "c"]
 [variables]
-c = "mean(_mlm_m1) by g"
+c = "mean(_mlmabcd_m1) by g"
 ''')
     sas = render(m, "sas", data_prep=True)
-    assert "MEAN(_mlm_m1) AS _mlm_m2" in sas
+    assert "MEAN(_mlmabcd_m1) AS _mlmabcd_m2" in sas
+
+
+def test_temporaries_never_collide_with_data_columns_and_the_code_says_so(tmp_path):
+    """Issue 16 item 5: with the data given (render --data), temporaries differ from its columns; without it
+    they carry a tag computed from the model, and the generated code says why they cannot clash."""
+    from click.testing import CliRunner
+
+    from mlmgen.cli import cli
+    from mlmgen.dialects.common import avoiding_columns, temp_tag
+    m = load_model(ROOT / "examples" / "2b_cluster_mc_random_slope.toml")
+    t = f"_mlm{temp_tag(m)}_m"
+    assert t != "_mlm_m" and len(t) == 10
+    for pkg, comment in (("sas", "/* Temporary variables"), ("stata", "* Temporary variables"),
+                         ("spss", "* Temporary variables")):
+        text = render(m, pkg, data_prep=True)
+        assert comment in text and "cannot clash with a column of your data" in text
+        assert (t if pkg != "spss" else t[1:]) + "1" in text
+    with avoiding_columns([t.upper() + "1", "other"]):
+        st = render(m, "stata", data_prep=True)
+    assert f"{t}1" not in st and f"egen double {t}2 = mean(verbal), by(schoolID)" in st
+    data = tmp_path / "d.csv"
+    data.write_text(f"schoolID,langpost,verbal,homework,mixgrd,{t}1\n1,2,3,4,0,9\n")
+    res = CliRunner().invoke(cli, ["render", str(ROOT / "examples" / "2b_cluster_mc_random_slope.toml"),
+                                   "--to", "stata", "--data-prep", "--data", str(data)])
+    assert res.exit_code == 0 and f"capture drop {t}1\n" not in res.output and f"{t}2" in res.output, res.output
+    assert render(m, "stata", data_prep=True) == render(m, "stata", data_prep=True)      # reproducible
 
 
 def test_docs_model_file_example_is_the_2b_example():

@@ -76,6 +76,6 @@ def test_bad_model_file_exit_2(tmp_path):
     res = run(str(p))
     assert res.exit_code == 2 and "MF002" in res.output and "ddf" in res.output
     res = run(str(tmp_path / "missing.toml"))
-    assert res.exit_code == 2 and "MF001" in res.output
+    assert res.exit_code == 2 and "IO001" in res.output and "no such file" in res.output
     res = run()
     assert res.exit_code == 2 and "CL001" in res.output

@@ -120,6 +120,7 @@ CASES = [
 ]
 
 
+@pytest.mark.r
 @pytest.mark.parametrize("formula,data,reml,ddf", CASES)
 def test_lme4_printer_matches_r_summary(formula, data, reml, ddf):
     head, text = r_fit(formula, data, reml, ddf)

@@ -130,9 +130,10 @@ def test_side_by_side():
 def test_golden(style, regen_golden):
     text = format_fit(lecture_2b(), style, model=model())
     path = GOLDEN / f"lecture_2b.{style}.txt"
-    if regen_golden or not path.exists():
+    if regen_golden:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+    assert path.exists(), f"golden file {path} is missing; run the tests with --regen-golden and review it"
     assert text == path.read_text()
 
 

@@ -2,6 +2,8 @@
 roles from model-file definitions and from naming hints; the real bdf data (with R)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -145,10 +147,8 @@ def test_string_cluster_ids_and_non_numeric_columns_ignored():
 
 def test_add_derived_matches_lecture_definitions():
     raw = simulate_lecture_data(seed=10)[["schoolID", "langpost", "verbal", "homework", "mixgrd"]]
-    model = loads_model(open("examples/2b_cluster_mc_random_slope.toml").read()) \
-        if __import__("os").path.exists("examples/2b_cluster_mc_random_slope.toml") else None
-    if model is None:
-        pytest.skip("run from the repository root")
+    path = Path(__file__).resolve().parents[1] / "examples" / "2b_cluster_mc_random_slope.toml"
+    model = loads_model(path.read_text(encoding="utf-8"))
     got = add_derived(raw, model)
     want = lecture_variables(raw)
     for v in ("hw2", "CMverb10", "WCverb"):

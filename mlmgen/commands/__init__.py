@@ -58,7 +58,6 @@ def write_file(path, text: str, option: str = "--output-dir", *, inputs=(), forc
 def load_model_or_formula(model_file: str | None, formula: str | None, method: str | None = None,
                           ddf: str | None = None):
     """A Model from a model file or an lme4 formula (exactly one); --method/--ddf override."""
-    from ..diagnostics import Location, Severity
     from ..formula import model_from_formula
     from ..model import normalise_ddf, normalise_method
     from ..modelfile import load_model

@@ -462,17 +462,28 @@ def _sas_emulation(model, data, fit):
 
 
 def _lme4_emulation(model, data, fit):
-    """lme4's default optimizer run (BOBYQA through nloptr, lme4's start and tolerances), reproduced by
-    mlmgen.engine.lme4_emulation when that module is present: it provides
-    `diff_emulation(model, data, fit) -> compare.Emulation | None` (source "lme4"); a number the emulated
-    fit reproduces is explained as where lme4 stops. Without the module, lme4 rows keep the note
-    `compare.LME4_OPTIMUM`."""
-    try:
-        from ..engine import lme4_emulation
-    except ImportError:
-        return None
-    hook = getattr(lme4_emulation, "diff_emulation", None)
-    return hook(model, data, fit) if hook is not None else None
+    """lme4's default optimizer run (BOBYQA through nloptr, lme4's start and tolerances; engine/lme4_emulation.py)
+    as an `Emulation`: the model refitted where lme4's default lmer() stops and, for rows that run does not
+    reproduce, the spread of runs with rounding-sized noise. Without the `nlopt` package the rows keep
+    `compare.LME4_OPTIMUM` with the install hint."""
+    from ..api import fit as api_fit
+    from ..compare import LME4_OPTIMUM, LMERTEST_DF, Emulation
+    from ..engine.lme4_emulation import SPREAD_RUNS, combine_runs, explain_default_stop, nlopt_version
+
+    def one(k):
+        res = api_fit(model, data, options={"lme4_emulation": True, "lme4_perturbation": k}).result
+        res.source = "mlmgen"
+        return res
+
+    def refit(spread=False):
+        if nlopt_version() is None:
+            return None
+        return combine_runs([one(k) for k in range(SPREAD_RUNS + 1)]) if spread else one(0)
+
+    def explain(cmp, recompare):
+        explain_default_stop(cmp, refit, recompare, optimizer_note=LME4_OPTIMUM, numerical_df_note=LMERTEST_DF)
+
+    return Emulation("lme4", refit, "lme4's default optimizer stops here", explain=explain)
 
 
 # package -> (model, data, fit) -> Emulation | None: the package's stopping rule reproduced by mlmgen; a

@@ -9,7 +9,6 @@ when --compare's LR test is refused (ES001/ES002, reason on stderr; the rest is 
 """
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -25,6 +24,9 @@ STYLE_CHOICES = ("sas", "lme4", "stata", "spss", "json", "all")
 @click.argument("model_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--formula", "formula", help="an lme4 formula instead of a model file")
 @click.option("--data", "data", type=click.Path(dir_okay=False), help="CSV, .dat/.txt, .dta, .sas7bdat, .xpt or .sav file")
+@click.option("--na-values", "na_values", metavar="MARKERS",
+              help="missing-value markers of a text data file, comma-separated (default: .,NA; empty fields are "
+                   "always missing)")
 @click.option("--method", type=click.Choice(["reml", "ml"], case_sensitive=False), help="override the model's method")
 @click.option("--ddf", help="satterthwaite | kenward-roger | residual | between-within | containment | none")
 @click.option("--style", default="lme4", show_default=True,
@@ -35,7 +37,7 @@ STYLE_CHOICES = ("sas", "lme4", "stata", "spss", "json", "all")
               help="a second model file: pseudo-R2 and likelihood-ratio test against it (same data)")
 @click.option("--force", is_flag=True, help="replace an existing --blups file (never the data or a model file)")
 @handle_errors
-def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_file, compare_file, force):
+def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effects, blups_file, compare_file, force):
     """Fit MODEL_FILE (or --formula) to --data with mlmgen's REML/ML engine and print the results.
 
     --blups FILE never replaces the data or a model file (WR003) and replaces another existing file only
@@ -46,6 +48,7 @@ def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_f
     refused or failed write."""
     from ..api import compare, fit
     from ..model import normalise_ddf
+    from ..csvout import csv_text
     from ..report import format_fit
     if ddf is not None and normalise_ddf(ddf) is None:
         raise MlmgenError(Diagnostic("CL001", f"--ddf {ddf!r} is not a df method (satterthwaite, kenward-roger, "
@@ -55,7 +58,7 @@ def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_f
     if blups_file:          # refused before fitting: the data, a model file or an existing file are never replaced
         check_target(blups_file, inputs=inputs, force=force, option="--blups")
     model = load_model_or_formula(model_file, formula, method, ddf)
-    f = fit(model, data)
+    f = fit(model, data, na_values=na_values)
     print_diagnostics(f.data_report.diagnostics)
     style = style.lower()
     extra = {}
@@ -65,7 +68,7 @@ def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_f
     if compare_file:
         from ..engine.effects import pseudo_r2
         other_model = load_model_or_formula(compare_file, None, method, ddf)
-        other = fit(other_model, data)
+        other = fit(other_model, data, na_values=na_values)
         small, big = sorted((f, other), key=lambda x: len(x.result.fixed) + len(x.result.covariance))
         pr2 = pseudo_r2(small.result, big.result)
         extra["pseudo_r2"] = pr2
@@ -96,7 +99,7 @@ def fit_cmd(model_file, formula, data, method, ddf, style, show_effects, blups_f
     if refusal is not None:
         print_diagnostics(refusal.diagnostics)
     if blups_file:
-        write_file(blups_file, f.blups().to_csv(index=False), "--blups", inputs=inputs, force=force)
+        write_file(blups_file, csv_text(f.blups()), "--blups", inputs=inputs, force=force)   # formula-like ids escaped
         click.echo(f"mlmgen: BLUPs of {f.result.n_clusters} clusters written to {blups_file}", err=True)
     if refusal is not None:
         sys.exit(1)     # the fits and pseudo-R2 were printed; the requested LR test could not be done

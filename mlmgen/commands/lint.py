@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from ..diagnostics import Diagnostic, Location, MlmgenError, Severity, check_input_file
 from ..files import check_target, write_atomic
 from . import handle_errors
 
@@ -29,6 +29,7 @@ def read_text(path: str) -> str:
     if path == "-":                                  # standard input, as in parse, translate and same
         from ..translate import read_text as read_syntax
         return read_syntax(path)
+    check_input_file(path, "syntax file")
     try:
         return Path(path).read_text(encoding="utf-8-sig")     # a byte-order mark (Windows editors) is skipped
     except UnicodeDecodeError:
@@ -65,11 +66,11 @@ def parse_file(path: str, package: str | None = None):
         raise _input_error("CL001", f"reading {dialect.title} syntax is not available yet in this version", path)
 
 
-def read_data(path: str):
+def read_data(path: str, na_values=None):
     """A DataFrame read as `mlmgen fit` reads data (CSV with its separator sniffed, .dat/.txt, .dta, .sas7bdat,
-    .xpt, .sav; `.` and NA missing); DA001 when it cannot be read."""
+    .xpt, .sav; `.` and NA missing unless `na_values` says otherwise); DA001 when it cannot be read."""
     from ..data import read_data as read_any
-    return read_any(path)
+    return read_any(path, na_values)
 
 
 def echo_text(diags: list[Diagnostic], texts: dict[str, str]) -> None:
@@ -121,6 +122,8 @@ def unified_diff(path: str, old: bytes, new: bytes) -> str:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--data", "data_path", type=click.Path(dir_okay=False),
               help="data to compute variable roles exactly (.csv, .dat/.txt, .dta, .sas7bdat, .xpt, .sav)")
+@click.option("--na-values", "na_values", metavar="MARKERS",
+              help="missing-value markers of a text data file, comma-separated (default: .,NA)")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False),
               help="reference model file (TOML): the intended model, for stray and missing predictors")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -133,7 +136,7 @@ def unified_diff(path: str, old: bytes, new: bytes) -> str:
 @click.option("--select", metavar="CODES", help="report only these codes or prefixes (comma-separated: MS,RE001)")
 @click.option("--ignore", metavar="CODES", help="do not report these codes or prefixes (comma-separated: SY005)")
 @handle_errors
-def lint_cmd(files, data_path, model_path, fmt, fix, show_diff, package, show_roles, select, ignore):
+def lint_cmd(files, data_path, na_values, model_path, fmt, fix, show_diff, package, show_roles, select, ignore):
     """Lint mixed-model syntax (SAS, R lme4, Stata, SPSS) or model files for smushed effects, stray
     predictors and package-default traps.
 
@@ -149,7 +152,7 @@ def lint_cmd(files, data_path, model_path, fmt, fix, show_diff, package, show_ro
                                          f"lists the lint codes)", Severity.ERROR, Location(field=opt)))
     parsed = [parse_file(f, package) for f in files]
     reference = load_model(model_path) if model_path else None
-    data = read_data(data_path) if data_path else None
+    data = read_data(data_path, na_values) if data_path else None
     roles = build_roles(parsed, data, reference)
     findings = lint_findings(parsed, data, reference, model_path, roles, data_file=data_path)
     texts = {p.file: p.text for p in parsed if p.file}

@@ -51,16 +51,20 @@ def render_packages(model, names: list[str], data_prep: bool, file: str | None,
 @click.option("--data-prep", is_flag=True, help="also write the code that creates the derived variables")
 @click.option("--import", "import_file", metavar="FILE",
               help="start each program by reading FILE (.csv .sas7bdat .dta .sav) into the model's data set")
+@click.option("--data", "data_file", type=click.Path(dir_okay=False),
+              help="the data the code will run on: its temporary variables are checked against its columns")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False), help="write one file per package here")
 @click.option("--force", is_flag=True, help="with -o: replace files that exist (never an input, never through a link)")
 @click.option("--method", help="override: REML | ML")
 @click.option("--ddf", help="override: satterthwaite | kenward-roger | residual | between-within | containment | none")
 @handle_errors
-def render_cmd(model_file, formula, to, data_prep, import_file, output_dir, force, method, ddf):
+def render_cmd(model_file, formula, to, data_prep, import_file, data_file, output_dir, force, method, ddf):
     """Render MODEL_FILE (TOML) or --formula in one package's syntax or all four.
 
     With --import FILE (or `import = "FILE"` in the model file) each program starts by reading FILE into
-    the model's data set, so it runs as it is. With -o DIR, one file per package; an existing file is replaced only with --force, an input or a
+    the model's data set, so it runs as it is.
+
+    With -o DIR, one file per package; an existing file is replaced only with --force, an input or a
     symbolic link never (WR002-WR004), and each file is written whole or not at all (WR001).
 
     Exit codes: 0 ok, 2 bad input (every problem is listed, for every package asked for) or a refused or
@@ -74,12 +78,17 @@ def render_cmd(model_file, formula, to, data_prep, import_file, output_dir, forc
                                      Severity.ERROR, Location(field="--to")))
     names = list(DIALECTS) if any(t.lower() == "all" for t in wanted) else \
         list(dict.fromkeys(get_dialect(t).name for t in wanted))
-    texts = render_packages(model, names, data_prep, model_file or ("--formula" if formula else None), import_file)
+    from ..data import read_data
+    from ..dialects.common import avoiding_columns
+    columns = list(read_data(data_file).columns) if data_file else []
+    with avoiding_columns(columns):
+        texts = render_packages(model, names, data_prep, model_file or ("--formula" if formula else None),
+                                import_file)
     if output_dir:
         out = Path(output_dir)
         stem = Path(model_file).stem if model_file else "model"
         write_files({out / f"{stem}{DIALECTS[n].extension}": text for n, text in texts.items()},
-                    inputs=[model_file], force=force)
+                    inputs=[model_file] + ([data_file] if data_file else []), force=force)
         return
     for i, (n, text) in enumerate(texts.items()):
         if len(texts) > 1:

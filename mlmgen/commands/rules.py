@@ -25,12 +25,17 @@ def rules_cmd(code, fmt):
         r = RULES[key]
         if fmt == "json":
             click.echo(json.dumps({"code": r.code, "name": r.name, "severity": r.severity.value,
+                                   "severities": {k.value: v for k, v in r.severities.items()},
                                    "reported_by": "parser" if r.scope == "parser" else "linter",
                                    "summary": r.summary,
                                    **{s.lower().replace(" ", "_"): r.section(s) for s in DOC_SECTIONS}}, indent=2))
             return
-        click.echo(f"{r.code} {r.name} ({r.severity.value}{', reported by the parsers' if r.scope == 'parser' else ''})")
+        click.echo(f"{r.code} {r.name} ({r.severity_text}{', reported by the parsers' if r.scope == 'parser' else ''})")
         click.echo(f"  {r.summary}")
+        click.echo("")
+        click.echo("Severity:")
+        for sev, when in r.severities.items():
+            click.echo(f"  {sev.value}: {when}")
         for s in DOC_SECTIONS:
             click.echo("")
             click.echo(f"{s}:")
@@ -39,9 +44,10 @@ def rules_cmd(code, fmt):
         return
     if fmt == "json":
         click.echo(json.dumps([{"code": c, "name": RULES[c].name, "severity": RULES[c].severity.value,
+                                "severities": {k.value: v for k, v in RULES[c].severities.items()},
                                 "summary": RULES[c].summary} for c in codes], indent=2))
         return
     width = max(len(RULES[c].name) for c in codes)
     for c in codes:
         r = RULES[c]
-        click.echo(f"{c}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}")
+        click.echo(f"{c}  {r.name:<{width}}  {r.severity_text:<13}  {r.summary}")

@@ -6,12 +6,15 @@ settings the package cannot express) and raises them together with `raise_proble
 """
 from __future__ import annotations
 
+import hashlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..model import Model
 from ..names import DIALECT_TITLES, check_identifier
-from ..variables import VariableDef, fmt_number
+from ..variables import VariableDef, dependency_order, fmt_number
 
 DEFAULT_DATA = "mydata"     # data set name written when the model names none (lme4 formulas)
 DEFAULT_OBJECT = "model"    # R object name when the model names none
@@ -119,16 +122,28 @@ def prep_order(model: Model) -> list[VariableDef]:
     """Derived variables the model uses (directly or as sources of other used ones), in dependency order
     (a variable after the one it is computed from), ties in the order of the model file."""
     defs = model.derived
-    needed: list[str] = []
+    return [defs[n] for n in dependency_order(defs, [model.outcome, *model.predictors])]
 
-    def need(name: str) -> None:
-        if name in defs and name not in needed:
-            need(defs[name].source)
-            needed.append(name)
 
-    for v in [model.outcome] + list(model.predictors):
-        need(v)
-    return [defs[n] for n in needed]
+_AVOID: ContextVar[frozenset[str]] = ContextVar("mlmgen_avoid_columns", default=frozenset())
+
+
+@contextmanager
+def avoiding_columns(columns):
+    """Within this block, generated temporary names also differ (case-insensitively) from `columns`."""
+    token = _AVOID.set(frozenset(str(c).upper() for c in columns))
+    try:
+        yield
+    finally:
+        _AVOID.reset(token)
+
+
+def temp_tag(model: Model) -> str:
+    """Four hex digits from a hash of the model's variables and definitions: the same model always gets the
+    same temporary names (reproducible code), and a user's column is practically never named like them."""
+    key = "|".join([model.outcome, model.cluster, *model.predictors,
+                    *(f"{v.name}={v.expression}" for v in model.variables)])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:4]
 
 
 @dataclass(frozen=True)
@@ -143,48 +158,50 @@ class PrepRound:
     compute: tuple[VariableDef, ...]
 
 
-def prep_rounds(model: Model, temp_prefix: str) -> list[PrepRound]:
+def prep_rounds(model: Model, temp_base: str) -> list[PrepRound]:
     """Plan the data preparation: as few passes as dependency order allows.
 
     A variable can be computed once its source exists; a mean-based variable also needs the mean of its
-    source, which a pass computes before its row-wise step. Temporary names are `temp_prefix` + a number
-    (`_mlm_m1`), chosen to differ from every model variable."""
+    source, which a pass computes before its row-wise step. Temporary names are `temp_base` + a tag computed
+    from the model + `_m` + a number (`_mlm3f9a_m1`): they differ from every model variable and from every
+    column named by `avoiding_columns` (the data's, when known); without data the model's tag makes a clash
+    with a user's column impossible in practice (and the generated code says so)."""
     order = prep_order(model)
-    taken = {n.upper() for n, _ in written_names(model, True)}
+    taken = {n.upper() for n, _ in written_names(model, True)} | _AVOID.get()
+    prefix = f"{temp_base}{temp_tag(model)}_m"
     counter = 0
 
     def temp() -> str:
         nonlocal counter
         while True:
             counter += 1
-            name = f"{temp_prefix}{counter}"
+            name = f"{prefix}{counter}"
             if name.upper() not in taken:
                 taken.add(name.upper())
                 return name
 
-    available = set(model.raw_variables())
-    remaining = list(order)
+    # the pass that computes each variable: a shift in the pass of its source (after it), a mean-based one in
+    # the pass after its source's (whose mean that pass computes first); raw variables exist before pass 0.
+    # One walk in dependency order: linear in the number of definitions.
+    computed_in: dict[str, int] = {}
+    by_round: list[list[VariableDef]] = []
+    for v in order:
+        src = computed_in.get(v.source, -1)
+        r = max(src, 0) if v.kind == "shift" else src + 1
+        computed_in[v.name] = r
+        while len(by_round) <= r:
+            by_round.append([])
+        by_round[r].append(v)
     rounds: list[PrepRound] = []
-    while remaining:
+    for compute in by_round:
         cm: dict[str, str] = {}
         gm: dict[str, str] = {}
-        for v in remaining:
-            if v.source in available and v.kind in ("cluster_mean", "cluster_centered") and v.source not in cm:
+        for v in compute:
+            if v.kind in ("cluster_mean", "cluster_centered") and v.source not in cm:
                 cm[v.source] = temp()
-        for v in remaining:
-            if v.source in available and v.kind == "grand_centered" and v.source not in gm:
+        for v in compute:
+            if v.kind == "grand_centered" and v.source not in gm:
                 gm[v.source] = temp()
-        compute: list[VariableDef] = []
-        for v in list(remaining):
-            ready = v.source in available and (
-                v.kind == "shift" or v.source in cm or v.source in gm)
-            if ready:
-                compute.append(v)
-                remaining.remove(v)
-                available.add(v.name)
-        if not compute:      # cannot happen for a validated model (no cycles); guard against looping
-            raise MlmgenError(Diagnostic("MF004", "derived variables cannot be ordered: "
-                                         + ", ".join(v.name for v in remaining), Severity.ERROR, Location()))
         rounds.append(PrepRound(tuple(cm.items()), tuple(gm.items()), tuple(compute)))
     return rounds
 

@@ -15,6 +15,7 @@ import math
 import numpy as np
 from scipy import stats
 
+from ..diagnostics import MlmgenError
 from ..results import ContrastResult, CovParam, FitResult, FixedEffect, Value
 
 
@@ -114,7 +115,15 @@ def to_fit_result(efit, model, ddf: str | None = None) -> FitResult:
             notes.append(f"MF005: contrast {c.label!r} names {e.args[0]!r}, which the fit does not estimate "
                          "(unknown or aliased term); not computed")
             continue
-        res = efit.contrast(L, ddf)
+        try:
+            res = efit.contrast(L, ddf)
+        except MlmgenError as e:
+            notes.extend(f"{d.code}: contrast {c.label!r}: {d.message}; not computed" for d in e.diagnostics)
+            continue
+        if res.get("rank", L.shape[0]) < L.shape[0]:
+            notes.append(f"CT001: contrast {c.label!r}: its {L.shape[0]} rows are linearly dependent (duplicated "
+                         f"or combinations of others); tested with its rank, {res['rank']} numerator df, "
+                         "as SAS and lmerTest do")
         if L.shape[0] == 1:
             df = res["df"]
             crit = stats.t.ppf(0.975, df) if np.isfinite(df) and df > 0 else stats.norm.ppf(0.975)

@@ -24,6 +24,7 @@ from . import ddf as ddfmod
 from .dense import phi_from_g, phi_index
 from .information import CovBlocks, cov_blocks
 from .kenward_roger import adjusted_covariance, kr_test
+from .lme4_emulation import lme4_path
 from .objective import Evaluation, NotPositiveDefinite, backward_cm, forward_cm, lam_t_times, theta_index
 from .optimise import OptimiseOptions, optimise
 from .suffstats import SuffStats, compute_suffstats
@@ -55,6 +56,7 @@ class EngineFit:
     singular: bool
     notes: list[Diagnostic] = field(default_factory=list)
     sas_emulation: bool = False     # the reported point is SAS's iterate, not the optimum (see sas_emulation.py)
+    lme4_emulation: bool = False    # the reported point is where lme4's default lmer() stops (lme4_emulation.py)
     cluster_ids: np.ndarray | None = field(default=None, repr=False)
     _ss: SuffStats | None = field(default=None, repr=False)
     _ev: Evaluation | None = field(default=None, repr=False)
@@ -113,7 +115,10 @@ class EngineFit:
             sub = (Hpsi / 2.0)[np.ix_(idx, idx)]
         ev = np.linalg.eigvalsh(sub) if sub.size else np.array([1.0])
         if np.all(ev > 0):
-            inv = np.linalg.inv(sub)
+            try:
+                inv = np.linalg.inv(sub)
+            except np.linalg.LinAlgError:      # positive eigenvalues yet numerically singular: no SEs (NaN)
+                return out
             out[np.ix_(idx, idx)] = inv if J is None else J @ inv @ J.T
         return out
 
@@ -179,10 +184,32 @@ class EngineFit:
         Hessian: the same df at an interior optimum, lmerTest's df at a singular fit); Kenward-Roger the
         adjusted covariance with the expected information over all parameters (pbkrtest) unless
         information="observed". The
-        multi-row Satterthwaite F carries den_df by SAS's rule and "den_df_lmertest" by lmerTest's."""
+        multi-row Satterthwaite F carries den_df by SAS's rule and "den_df_lmertest" by lmerTest's.
+
+        Several rows are tested in their row space (`ddf.prepare_contrast`): "num_df" is its rank and
+        "rows"/"rank" say whether rows were dependent; one independent direction is reported as F = t^2.
+        A contrast that tests nothing, or whose estimate overflows, raises MlmgenError CT002."""
         L = np.atleast_2d(np.asarray(L, dtype=float))
         if L.shape[1] != len(self.beta):
             raise ValueError(f"contrast has {L.shape[1]} columns; the fixed part has {len(self.beta)}")
+        rows = L.shape[0]
+        L, scale, rank = ddfmod.prepare_contrast(L, self.cov_beta)
+        out = self._contrast(L, ddf, information)
+        if rows == 1:
+            finite = np.isfinite(out["estimate"]) and np.isfinite(out["se"])
+            out["estimate"] *= scale
+            out["se"] *= scale
+            if finite and not (np.isfinite(out["estimate"]) and np.isfinite(out["se"])):
+                raise ddfmod.untestable("the contrast's estimate or SE is beyond the floating-point range "
+                                        f"(largest coefficient {scale:.3g}); rescale its coefficients")
+            return out
+        if "f" not in out:
+            out = {**ddfmod.as_f(out), **{k: v for k, v in out.items() if k == "note"}}
+        out["rows"], out["rank"] = rows, rank
+        return out
+
+    def _contrast(self, L: np.ndarray, ddf: str, information: str | None) -> dict:
+        """contrast() for rows that are already independent and of moderate scale."""
         C, beta = self.cov_beta, self.beta
         r = L.shape[0]
         if ddf == "kenward-roger":
@@ -195,8 +222,10 @@ class EngineFit:
         if ddf == "satterthwaite":
             if information is None:
                 # G singular without a zero variance (a correlation of +/-1): the phi-scale gradient is not 0,
-                # so the phi-scale information belongs to no package; use lmerTest's (theta, sigma) scale
-                information = "lmertest" if (self.singular and not self.boundary) else "observed"
+                # so the phi-scale information belongs to no package; use lmerTest's (theta, sigma) scale. At
+                # lme4's default stop (lme4_emulation) the gradient is not 0 either: lmerTest's scale again.
+                information = ("lmertest" if (self.lme4_emulation or (self.singular and not self.boundary))
+                               else "observed")
             P, _, A = self._free_parts(information)
             if r == 1:
                 return ddfmod.t_test(float(L[0] @ beta), float(np.sqrt(L[0] @ C @ L[0])),
@@ -294,7 +323,7 @@ def _as_input_error():
     except NotPositiveDefinite as e:
         raise MlmgenError([Diagnostic("DA005", f"the model cannot be fitted to these data: {e}", Severity.ERROR,
                                       Location(field="data"))]) from e
-    except (np.linalg.LinAlgError, FloatingPointError, OverflowError) as e:
+    except (np.linalg.LinAlgError, FloatingPointError, OverflowError, ValueError) as e:  # ValueError: NaN met
         raise MlmgenError([Diagnostic(
             "DA005", f"the model cannot be fitted to these data: the linear algebra failed ({e}); values this "
             "large or this spread out overflow double precision", Severity.ERROR, Location(field="data"),
@@ -310,7 +339,8 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
     """Fit y = X beta + Z u + e with u ~ N(0, G) per cluster by REML (reml=True) or ML.
 
     options={"sas_emulation": True} reports the iterate SAS PROC MIXED prints instead of the exact optimum
-    (see sas_emulation.py).
+    (see sas_emulation.py); options={"lme4_emulation": True} the point where lme4's default lmer() stops
+    (see lme4_emulation.py; needs the `nlopt` package; "lme4_perturbation": k > 0 adds rounding-sized noise).
 
     groups: integer cluster codes 0..m-1 per row (unsorted is fine); X includes the intercept column when the
     model has one; arrays float64 without missing values. options: an `OptimiseOptions` or a dict of its
@@ -344,11 +374,14 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
     m = len(cluster_ids) if cluster_ids is not None else (int(groups.max()) + 1 if N else 0)
     opts = options
     start = None
-    sas = False
+    sas = lme4 = False
+    perturbation = 0
     if isinstance(options, dict):
         o = dict(options)
         start = o.pop("start", None)
         sas = bool(o.pop("sas_emulation", False))
+        lme4 = bool(o.pop("lme4_emulation", False))
+        perturbation = int(o.pop("lme4_perturbation", 0))
         opts = OptimiseOptions(**o)
 
     ss = compute_suffstats(y, X, Z, groups, m)
@@ -394,6 +427,10 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
             from .sas_emulation import sas_path
             ev, optim_sas, _hist = sas_path(ss, reml, covariance)
             out = None
+        elif lme4:
+            ev, optim_sas = lme4_path(ss, reml, covariance, z_is_intercept=list(z_names) == ["Intercept"],
+                                      perturbation=perturbation)
+            out = None
         else:
             out = optimise(ss, reml, covariance, start=start, options=opts)
             ev = out.ev
@@ -431,7 +468,7 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
     fit = EngineFit(reml=reml, covariance=covariance, x_names=x_names, z_names=list(z_names), aliased=aliased,
                     beta=ev.beta.copy(), cov_beta=0.5 * (C + C.T), G=G, sigma2=float(s2), theta=ev.theta.copy(),
                     neg2ll=float(ev.f), n_obs=N, n_clusters=n_clusters, rank=p, optimisation=optim,
-                    boundary=boundary, singular=singular, notes=notes, sas_emulation=sas,
+                    boundary=boundary, singular=singular, notes=notes, sas_emulation=sas, lme4_emulation=lme4,
                     cluster_ids=None if cluster_ids is None else np.asarray(cluster_ids), _ss=ss, _ev=ev)
     # The observed information must be positive definite on the free parameters for SEs and df.
     try:

@@ -3,6 +3,14 @@
 * Satterthwaite (SAS, lmerTest; engine.md section 5): for one contrast l, v = l'Cl, g_i = dv/dphi_i =
   (Cl)'P_i(Cl) (dC/dphi_i = C P_i C), df = 2 v^2 / (g'Ag) with A the asymptotic covariance of phi: observed
   information 2H^-1 (SAS, lmerTest) or expected I^-1 (Stata eim, pbkrtest). Parameters at a bound are left out.
+* Contrast rank (lmerTest contestMD, SAS CONTRAST): a joint contrast is tested in its row space. LCL' =
+  U diag(d) U'; directions with d_j > sqrt(eps) max(d) are kept (q = their number, the numerator df) and the
+  test uses the q rows u_j'L. Rows that are duplicated or combinations of others (a, b, a+b) therefore give
+  NumDF 2, not 3; the F statistic (Wald / q) is the same for every basis of the row space. Rows whose largest
+  coefficient is beyond 2^+-500 are first rescaled by a power of two (the hypothesis is unchanged; unscaled,
+  LCL' would overflow or underflow); others are kept as written, because the Satterthwaite directions, like
+  lmerTest's, depend on the rows' scale. A single row is tested rescaled to a largest coefficient of 1 and
+  its estimate and SE scaled back. No direction left (all-zero rows, terms that cancel): nothing to test.
 * Multi-df F (rank r): eigen-decompose LCL' = U diag(d) U', rows b_j = u_j'L, nu_j = 2 d_j^2/(g_j'A g_j).
   SAS rule: E = sum_{nu_j > 2} nu_j/(nu_j - 2); df = 2E/(E - r) if E > r else 0.
   lmerTest rule (get_Fstat_ddf): 2 if any nu_j <= 2; mean(nu) if all equal within 1e-8; else 2E/(E - r).
@@ -14,6 +22,8 @@
   the random effects that syntactically contain the fixed effect, else N - rank(X Z)"): the Intercept is
   contained in c (INTERCEPT*c), a fixed x in x*c when x is a random slope; rank contributions in RANDOM order:
   c adds m - rank(X_between); x*c adds (clusters in which x varies) - 1 when x is itself a fixed column.
+  A containing effect that adds nothing (a random slope on a level-2 predictor: x*c lies in the span of c)
+  is passed over, so x gets the residual df [U: SAS's handling of a zero contribution not checked].
   Checked against SAS listings: HSB (MEANSES: Intercept 158, MEANSES 7025) and Snijders & Bosker Table 4.2
   (130 / 2155); the random-slope rule is the documented rule, not yet checked against a SAS listing [U].
 A contrast of several coefficients under BW/containment gets the minimum df of the coefficients involved.
@@ -22,6 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import stats
+
+from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 
 
 def satterthwaite_df(l: np.ndarray, C: np.ndarray, P: np.ndarray, A: np.ndarray) -> float:
@@ -54,6 +66,66 @@ def satterthwaite_f(L: np.ndarray, C: np.ndarray, P: np.ndarray, A: np.ndarray) 
         E2 = float(np.sum(nus / (nus - 2.0)))
         lmt = 2.0 * E2 / (E2 - r)
     return {"nu": nus, "sas": sas, "lmertest": lmt}
+
+
+EIGEN_TOL = float(np.sqrt(np.finfo(float).eps))   # lmerTest contestMD: eigenvalues above this times the largest
+EXTREME_LOG2 = 500                                 # rows with max |coefficient| beyond 2^+-500 are rescaled
+
+
+def rescale_extreme_rows(L: np.ndarray) -> np.ndarray:
+    """Rows whose largest |coefficient| is above 2^500 or below 2^-500 (but not 0) divided by a power of two
+    that brings it into [1, 2): exact, and the hypothesis L beta = 0 is unchanged."""
+    L = np.array(L, dtype=float)
+    for i, row in enumerate(L):
+        big = float(np.max(np.abs(row))) if row.size else 0.0
+        if big > 0.0:
+            e = int(np.frexp(big)[1]) - 1
+            if abs(e) > EXTREME_LOG2:
+                L[i] = np.ldexp(row, -e)
+    return L
+
+
+def contrast_basis(L: np.ndarray, C: np.ndarray, tol: float = EIGEN_TOL) -> tuple[np.ndarray, np.ndarray]:
+    """(B, d): the q independent directions B = U_q' L of the row space of L (lmerTest contestMD) and their
+    variances d = eigenvalues of LCL' kept (> tol * max); q = 0 when L tests nothing."""
+    LCL = L @ C @ L.T
+    LCL = 0.5 * (LCL + LCL.T)
+    d, U = np.linalg.eigh(LCL)
+    order = np.argsort(d)[::-1]
+    d, U = d[order], U[:, order]
+    top = float(d[0]) if d.size else 0.0
+    keep = d > max(tol * top, 0.0) if np.isfinite(top) else np.zeros(d.shape, dtype=bool)
+    return U[:, keep].T @ L, d[keep]
+
+
+def untestable(message: str, label: str | None = None) -> MlmgenError:
+    """CT002: a contrast that cannot be tested, with the reason."""
+    return MlmgenError(Diagnostic("CT002", message, Severity.ERROR, Location(field=label or "contrast")))
+
+
+def prepare_contrast(L: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, float, int]:
+    """(rows to test, scale, rank) for L beta = 0 (see the module docstring): one row rescaled to a largest
+    |coefficient| of 1 (scale = that coefficient; estimate and SE are multiplied back), several rows reduced
+    to their independent directions (scale 1). CT002 when the coefficients are not finite or L tests nothing."""
+    L = np.atleast_2d(np.asarray(L, dtype=float))
+    if not np.all(np.isfinite(L)):
+        raise untestable("contrast coefficients must be finite numbers")
+    if L.shape[0] == 1:
+        big = float(np.max(np.abs(L))) if L.size else 0.0
+        if big == 0.0:
+            raise untestable("every coefficient of the contrast is 0 (or its terms cancel): it tests nothing")
+        return L / big, big, 1
+    B, _ = contrast_basis(rescale_extreme_rows(L), C)
+    if B.shape[0] == 0:
+        raise untestable(f"the {L.shape[0]} rows of the joint contrast are all 0 (or their terms cancel): "
+                         "it tests nothing")
+    return B, 1.0, B.shape[0]
+
+
+def as_f(one: dict) -> dict:
+    """A one-direction joint contrast reported as an F test: F = t^2 on (1, df) (lmerTest contestMD)."""
+    return {"f": one["t"] ** 2, "num_df": 1.0, "den_df": one["df"], "p": one["p"],
+            "den_df_lmertest": one["df"], "p_lmertest": one["p"]}
 
 
 def t_test(estimate: float, se: float, df: float) -> dict:
@@ -108,9 +180,10 @@ def containment_df(n_obs: int, m: int, xtx: np.ndarray, x_within: np.ndarray, x_
         if z == "Intercept":
             contrib[z] = m - rb
         else:
-            contrib[z] = m - n_const_clusters.get(z, 0) - (1 if z in x_names else 0)
+            # a slope on a predictor constant within every cluster (level 2) adds nothing to the rank of (X Z)
+            contrib[z] = max(m - n_const_clusters.get(z, 0) - (1 if z in x_names else 0), 0)
     resid = n_obs - rank_of(xtx) - sum(contrib.values())
-    return np.array([float(contrib[x]) if x in contrib else float(resid) for x in x_names])
+    return np.array([float(contrib[x]) if contrib.get(x, 0) > 0 else float(resid) for x in x_names])
 
 
 # ---------------------------------------------------------------- lmerTest's (theta, sigma) scale

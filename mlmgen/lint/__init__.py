@@ -19,9 +19,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ..diagnostics import CODES, Diagnostic, Fix, Location, Severity
+from ..data import nearest_column
+from ..diagnostics import CODES, SEVERITIES, Diagnostic, Fix, Location, Severity, code_severity
 from ..dialects.base import ParsedSyntax
 from ..model import Model
+from ..variables import raw_source
 from .roles import Roles, roles_from_data, roles_from_model, roles_from_names
 
 PACKAGES = ("sas", "lme4", "stata", "spss")
@@ -39,6 +41,16 @@ class Rule:
     @property
     def name(self) -> str:
         return CODES[self.code]
+
+    @property
+    def severities(self) -> dict[Severity, str]:
+        """Every severity a finding of this code can have, with when (`diagnostics.SEVERITIES`)."""
+        return dict(SEVERITIES[self.code])
+
+    @property
+    def severity_text(self) -> str:
+        """`error` or, when findings may differ, `error/warning`."""
+        return "/".join(s.value for s in self.severities)
 
     @property
     def summary(self) -> str:
@@ -59,6 +71,17 @@ def _dedent(text: str) -> str:
 RULES: dict[str, Rule] = {}
 
 
+def _catalogue_severity(code: str, severity: str) -> Severity:
+    """The code's severity from `diagnostics.SEVERITIES` (the one source of truth); the severity a rule module
+    writes in its decorator must be the same, so that the two can never drift apart."""
+    declared = code_severity(code)
+    if declared is None:
+        raise ValueError(f"rule code {code} has no entry in diagnostics.SEVERITIES")
+    if Severity(severity) != declared:
+        raise ValueError(f"rule {code} is registered as {severity} but diagnostics.SEVERITIES says {declared.value}")
+    return declared
+
+
 def rule(code: str, severity: str = "warning", scope: str = "snippet"):
     """Register a rule function under a code from `diagnostics.CODES` (codes never change meaning)."""
     def deco(fn):
@@ -66,7 +89,7 @@ def rule(code: str, severity: str = "warning", scope: str = "snippet"):
             raise ValueError(f"rule code {code} is not in diagnostics.CODES")
         if code in RULES:
             raise ValueError(f"rule code {code} registered twice")
-        RULES[code] = Rule(code, Severity(severity), scope, fn, fn.__doc__ or "")
+        RULES[code] = Rule(code, _catalogue_severity(code, severity), scope, fn, fn.__doc__ or "")
         return fn
     return deco
 
@@ -74,7 +97,7 @@ def rule(code: str, severity: str = "warning", scope: str = "snippet"):
 def parser_rule(code: str, severity: str, doc: str) -> None:
     """Document a code the parsers report (the linter passes their diagnostics through)."""
     if code in CODES and code not in RULES:
-        RULES[code] = Rule(code, Severity(severity), "parser", None, doc)
+        RULES[code] = Rule(code, _catalogue_severity(code, severity), "parser", None, doc)
 
 
 @dataclass
@@ -205,31 +228,86 @@ def lint_findings(parsed_list: list[ParsedSyntax], data=None, reference_model: M
 
 def data_problems(parsed_list: list[ParsedSyntax], data, reference_model: Model | None = None,
                   data_file: str | None = None) -> list[Diagnostic]:
-    """DA002 when the data lack the cluster variable or a predictor: roles for those come from weaker sources."""
+    """DA002 (error) for every outcome, cluster or predictor a snippet uses that is not a column of the data,
+    with the nearest column as a did-you-mean (`Reacton` -> `Reaction`); DA003 (warning) for text columns.
+
+    A name is not an error when the model file (--model) defines it as a derived variable (it is computed from
+    the data) or when the snippet's own program creates it (`name =`, `name <-`, `gen`/`egen`/`COMPUTE name`):
+    the program's data step is not read, so its roles come from the model file or naming hints."""
+    import pandas as pd
+
     from .roles import add_derived
     models = [p.model for p in parsed_list if p.model is not None] + ([reference_model] if reference_model else [])
     df = data
     for m in models:
         df = add_derived(df, m)
+    columns = [str(c) for c in df.columns]
+    derived = {v.name: v for m in models for v in m.variables}
     out = []
-    missing_cluster = sorted({m.cluster for m in models if m.cluster not in df.columns})
-    for c in missing_cluster:
-        out.append(Diagnostic("DA002", f"the cluster variable {c} is not in the data: roles cannot be computed "
-                                       f"from the data", Severity.WARNING, Location(file=data_file, field=c)))
+    reported: set[str] = set()
+    for p in parsed_list:
+        m = p.model
+        if m is None:
+            continue
+        for role, name in ([("outcome", m.outcome), ("cluster", m.cluster)]
+                           + [("predictor", v) for v in m.predictors]):
+            if name in derived:                 # computed from its raw source: that one must be in the data
+                src = raw_source(name, derived)
+                role, name = f"source of the derived variable {name}", src
+            if name in df.columns or name in reported or _created_in_program(name, p.text):
+                continue
+            reported.add(name)
+            close = nearest_column(name, columns)
+            fix = Fix(f"did you mean {close!r}? (fix the spelling in the syntax or rename the column)", close) \
+                if close else Fix(f"the data have: {', '.join(columns[:20])}{' ...' if len(columns) > 20 else ''}")
+            out.append(Diagnostic(
+                "DA002", f"not in the data: {name}; the {role} {name} is not a column of "
+                f"{data_file or 'the data'}, so the package would stop with an unknown-variable error",
+                Severity.ERROR, _variable_location(p, role, name, data_file), fix))
+    missing_cluster = any(m.cluster not in df.columns for m in models)
     if not missing_cluster:
-        import pandas as pd
         text = sorted({v for m in models for v in m.predictors if v in df.columns
                        and (not pd.api.types.is_numeric_dtype(df[v]) or pd.api.types.is_bool_dtype(df[v]))})
         if text:
             out.append(Diagnostic("DA003", f"not numeric in the data: {', '.join(text)}; their roles (and those of "
                                            f"variables derived from them) come from the model file or naming hints, "
                                            f"if at all", Severity.WARNING, Location(file=data_file, field=text[0])))
-        missing = sorted({v for m in models for v in m.predictors if v not in df.columns})
-        if missing:
-            out.append(Diagnostic("DA002", f"not in the data: {', '.join(missing)}; their roles come from the model "
-                                           f"file or naming hints, if at all", Severity.WARNING,
-                                  Location(file=data_file, field=missing[0])))
     return out
+
+
+# what may stand before `name =` / `name <-` on its line when it is an assignment: nothing or another statement
+# (`hw2 = homework - 2;`), R's `d$`, a call's argument list (`mutate(d, hw2 = ...)`), Stata/SPSS commands
+_ASSIGNMENT_START = re.compile(r"(?i)(?:^\s*|;\s*|\$\s*|[(,]\s*|\b(?:gen(?:erate)?|egen|replace|compute)\s+"
+                               r"(?:(?:double|float|long|int|byte)\s+)?)$")
+
+
+def _created_in_program(name: str, text: str | None) -> bool:
+    """True when the program text assigns `name` (a data step `name = ...;`, R `name <-` / `d$name <-`, Stata
+    gen/egen, SPSS COMPUTE): then the data file need not have it. SAS's `MODEL y = ...` is not an assignment."""
+    if not text:
+        return False
+    pat = re.compile(rf"(?i)(?<![A-Za-z0-9_.]){re.escape(name)}\s*(?:=(?!=)|<-)")
+    for m in pat.finditer(text):
+        before = text[text.rfind("\n", 0, m.start()) + 1:m.start()]
+        if _ASSIGNMENT_START.search(before):
+            return True
+    return False
+
+
+def _variable_location(p: ParsedSyntax, role: str, name: str, data_file: str | None) -> Location:
+    keys = {"outcome": ["outcome"], "cluster": ["cluster"]}.get(role, [f"fixed:{name}", f"random:{name}"])
+    keys += [k for k in p.locations if k.startswith("fixed:") and name in k.split(":")[1:]]
+    for k in keys:
+        loc = p.locations.get(k)
+        if loc is not None and loc.line is not None:
+            text = loc.text if loc.text == name else None
+            col = loc.col
+            if text is None and loc.text and name in loc.text and "\n" not in loc.text[:loc.text.index(name)]:
+                col, text = (loc.col or 1) + loc.text.index(name), name
+            from dataclasses import replace
+            return replace(loc, file=loc.file or p.file, col=col, text=text, end_line=None, end_col=None,
+                           field=name)
+    return Location(file=data_file, field=name)
 
 
 def _with_file(d: Diagnostic, file: str | None) -> Diagnostic:

@@ -41,9 +41,11 @@ def side_by_side(result: FitResult, model=None) -> str:
     from .stata import stata_effect, stata_term
     rows = []
     fx = [f for f in result.fixed if not f.aliased]
-    r_est, r_se, _ = rfmt.coefmat_columns([float(f.estimate.value) for f in fx], [float(f.se.value) for f in fx])
+    def val(v) -> float:
+        return float("nan") if v is None else float(v.value)
+    r_est, r_se, _ = rfmt.coefmat_columns([val(f.estimate) for f in fx], [val(f.se) for f in fx])
     for f, re_, rse in zip(fx, r_est, r_se):
-        e, s = float(f.estimate.value), float(f.se.value)
+        e, s = val(f.estimate), val(f.se)
         rows.append([f"fixed {f.term}", f"{sas_effect(f.term)} {sas_est(e)} ({sas_est(s)})",
                      f"{r_name(f.term)} {re_.strip()} ({rse.strip()})",
                      f"{stata_term(f.term)} {stata_g(e)} ({stata_g(s)})",
@@ -84,7 +86,7 @@ def side_by_side(result: FitResult, model=None) -> str:
                 (f"{float(vals[0].value):.1f}", f"{float(vals[1].value):.1f}", f"{float(vals[2].value):.7g}",
                  f"{float(vals[3].value):.3f}"), pk)])
     for c in result.contrasts:
-        if c.f is None:
+        if c.f is None and c.p is not None and c.estimate is not None:
             p = float(c.p.value)
             rows.append([f"contrast {c.label}", f"{sas_est(float(c.estimate.value))} p {sas_p(p)}",
                          f"{rfmt.r_format([float(c.estimate.value)], 7)[0]} p {rfmt.format_pval([p])[0]}",

@@ -5,6 +5,8 @@ cell aligned per column ("l" or "r"). Number formats that are not R's live here:
 
 * `sas_est(x)`: SAS's D-style estimate format: 4 decimals for |x| >= 0.1, otherwise 4 significant digits
   (0.08741, 0.02325), at most 9 significant digits for large values (as in SAS listings: 35.2672, 0.3552).
+Missing or non-finite numbers print as each package prints a missing value: `.` (SAS, SPSS, Stata).
+
 * `sas_p(p)`: PVALUE6.4: `<.0001` below 1e-4, else 4 decimals with a leading zero.
 * `spss_num(x, d)`: d decimals, leading zero dropped (`.000`, `-.221`).
 * `stata_g(x)`: Stata's %9.0g-like: up to 7 significant digits in a 9-character field, leading zero dropped.
@@ -36,7 +38,7 @@ def centred(title: str, width: int) -> str:
 
 
 def sas_est(x: float | None) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if x is None or not math.isfinite(x):
         return "."
     if x == 0:
         return "0"
@@ -75,7 +77,7 @@ def sas_df(df: float | None, ddf: str | None) -> str:
 
 
 def spss_num(x: float | None, d: int = 3) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if x is None or not math.isfinite(x):
         return "."
     s = f"{x:.{d}f}"
     if s.startswith("0."):
@@ -123,10 +125,15 @@ def stata_g(x: float | None, width: int = 9) -> str:
     return f"{sign}{mant}e{int(exp):+03d}"
 
 
-def stata_f(x: float | None, d: int) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+def fixed_dec(x: float | None, d: int) -> str:
+    """x with d decimals; "." (SAS's, Stata's and SPSS's missing value) when there is no finite number."""
+    if x is None or not math.isfinite(x):
         return "."
     return f"{x:.{d}f}"
+
+
+def stata_f(x: float | None, d: int) -> str:
+    return fixed_dec(x, d)
 
 
 def stata_int(n: int) -> str:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 
-from ..results import FitResult
+from ..results import FitResult, canonical_param
 from . import rfmt
+from .common import num
 
 SIGNIF = "Signif. codes:  0 \u2018***\u2019 0.001 \u2018**\u2019 0.01 \u2018*\u2019 0.05 \u2018.\u2019 0.1 \u2018 \u2019 1"
 _DDF_TITLE = {"satterthwaite": "Satterthwaite's method", "kenward-roger": "Kenward-Roger's method"}
@@ -134,6 +135,7 @@ def _random(r: FitResult, cluster: str) -> list[str]:
     vs = rfmt.r_format(var + [s2], 4)
     sds = rfmt.r_format([math.sqrt(max(v, 0)) for v in var + [s2]], 4)
     corr_cols = 0 if r.covariance_structure == "vc" else max(0, len(eff) - 1)
+    corr_txt = _corr_texts(r, cov, eff, var) if corr_cols else {}
     for i, e in enumerate(eff):
         if r.covariance_structure == "vc":
             group = cluster if i == 0 else f"{cluster}.{i}"
@@ -142,9 +144,7 @@ def _random(r: FitResult, cluster: str) -> list[str]:
         corr = []
         for j in range(corr_cols):
             if j < i:
-                c = (r.gcorr[i][j] if r.gcorr else
-                     _corr(cov, eff[j], eff[i], var[j], var[i]))
-                corr.append(f"{c:.2f}" if c == c else "NaN")
+                corr.append(corr_txt[i, j])
             else:
                 corr.append("")
         rows.append([group, "(Intercept)" if e == "Intercept" else e, vs[i], sds[i]] + corr)
@@ -159,23 +159,40 @@ def _random(r: FitResult, cluster: str) -> list[str]:
     return out + [""]
 
 
+def _corr_texts(r: FitResult, cov, eff, var) -> dict[tuple[int, int], str]:
+    """lme4's formatVC: format(round(C, 2), nsmall = 2) of the whole correlation matrix (diagonal 1 and both
+    triangles, so one common width: ` 0.12` next to `-0.53`), lower triangle shown."""
+    vals = {(i, j): (r.gcorr[i][j] if r.gcorr else _corr(cov, eff[j], eff[i], var[j], var[i]))
+            for i in range(len(eff)) for j in range(i)}
+    vals = {k: float("nan") if v is None else v for k, v in vals.items()}     # a zero SD: R prints NaN
+    keys = list(vals)
+    txt = rfmt.r_format([round(vals[k], 2) if vals[k] == vals[k] else float("nan") for k in keys] + [1.0], 7,
+                        nsmall=2)
+    return dict(zip(keys, txt))
+
+
 def _corr(cov, a, b, va, vb) -> float:
-    c = cov.get(f"cov({a},{b})")
+    c = cov.get(canonical_param(f"cov({a},{b})"))      # cov_by_param's keys are canonical (names sorted)
     if c is None or va <= 0 or vb <= 0:
         return float("nan")
     return float(c.estimate.value) / math.sqrt(va * vb)
 
 
+def _nan(v) -> float:
+    """A Value as a float; NaN (printed NA, as R prints a missing df or p) when the fit has no number."""
+    return float("nan") if v is None else float(v.value)
+
+
 def _fixed(r: FitResult) -> list[str]:
     fx = [f for f in r.fixed if not f.aliased]
-    est = [float(f.estimate.value) for f in fx]
-    se = [float(f.se.value) for f in fx]
-    df = [float(f.df.value) if f.df is not None else float("nan") for f in fx]
-    t = [float(f.t.value) for f in fx]
-    p = [float(f.p.value) for f in fx]
+    est = [_nan(f.estimate) for f in fx]
+    se = [_nan(f.se) for f in fx]
+    df = [_nan(f.df) for f in fx]
+    t = [_nan(f.t) for f in fx]
+    p = [_nan(f.p) for f in fx]
     e_s, se_s, df_s = rfmt.coefmat_columns(est, se, df, 4)
     t_s = rfmt.r_format([round(v, 3) for v in t], 4)
-    p_s = rfmt._rjust([t.strip() for t in rfmt.format_pval(p, 3)])
+    p_s = rfmt._rjust([t.strip() if v == v else "NA" for t, v in zip(rfmt.format_pval(p, 3), p)])
     st = [rfmt.stars(v) for v in p]
     any_star = any(v < 0.1 for v in p)
     cells = [[a, b, c, d, e] + ([s.ljust(3)] if any_star else []) for a, b, c, d, e, s in
@@ -235,12 +252,12 @@ def _contrasts(r: FitResult) -> list[str]:
     for c in r.contrasts:
         out += ["", f"# {c.label}"]
         if c.f is None:
-            vals = [float(c.estimate.value), float(c.se.value), float(c.df.value), float(c.t.value), float(c.p.value)]
+            vals = [num(c.estimate), num(c.se), num(c.df), num(c.t), num(c.p)]
             cols = ["Estimate", "Std. Error", "df", "t value", "Pr(>|t|)"]
         else:
             f = float(c.f.value)
             ndf = float(c.num_df.value)
-            vals = [f * s2 * ndf, f * s2, ndf, float(c.den_df.value), f, float(c.p.value)]
+            vals = [f * s2 * ndf, f * s2, ndf, num(c.den_df), f, num(c.p)]
             cols = ["Sum Sq", "Mean Sq", "NumDF", "DenDF", "F value", "Pr(>F)"]
         cells = [[rfmt.r_format([v], 7)[0] for v in vals]]
         out += rfmt.print_matrix(["1"], cols, cells)

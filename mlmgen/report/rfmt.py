@@ -1,50 +1,63 @@
-"""R's number formatting, as `print`/`format`/`printCoefmat`/`format.pval` apply it (base R 4.x).
+"""R's number formatting, as `print`/`format`/`printCoefmat`/`format.pval` apply it (base R 4.2).
 
-`r_format(values, digits)`: the common-decimals rule of R's `format()` on a numeric vector: each value needs
-the fewest significant digits (at most `digits`) that represent it to `digits` significant digits; the
-vector gets the largest number of decimals any value needs; scientific notation when that is narrower
-(R's `scipen = 0` comparison). `printCoefmat` first rounds estimate and SE columns to
+`r_format(values, digits)` is R's formatReal (src/main/format.c) with scipen = 0: each value is rounded to
+`digits` significant digits, giving its exponent kpower and its significant digits nsig (trailing zeros
+dropped); the fixed format gets rgt = max(nsig - kpower - 1, 0) decimals and width
+max(sign + max(kpower + 1, 1)) + rgt + (rgt > 0); the e-format max(nsig) - 1 mantissa decimals and width
+sign + 1 + (decimals > 0) + decimals + 4 (+1 for three-digit exponents); fixed is used when its width is not
+larger. Every entry is right-justified to that common width (so 9999.96 at digits 4 takes 9 characters:
+R 4.2 counts the digit the rounding to 1.000e4 adds). `printCoefmat` first rounds estimate and SE columns to
 max(1, digits - (1 + floor(log10(min |value|)))) decimals. Checked against the R installed here
-(tests/test_report_lme4.py).
+(tests/test_report_lme4.py, tests/test_report_lme4_lines.py).
 """
 from __future__ import annotations
 
 import math
 
 
+def _sci_parts(x: float, digits: int) -> tuple[int, int]:
+    """(kpower, nsig) of |x| rounded to `digits` significant digits (R's scientific())."""
+    if x == 0:
+        return 0, 1
+    mant, exp = f"{abs(x):.{digits - 1}e}".split("e")
+    sig = mant.replace(".", "").rstrip("0")
+    return int(exp), max(1, len(sig))
+
+
 def _sig_needed(x: float, digits: int) -> int:
     """Fewest significant digits (1..digits) that show x rounded to `digits` significant digits."""
-    if x == 0 or not math.isfinite(x):
+    if not math.isfinite(x):
         return 1
-    ref = float(f"{x:.{digits - 1}e}")
-    for k in range(1, digits + 1):
-        if abs(float(f"{x:.{k - 1}e}") - ref) <= 1e-12 * abs(ref):
-            return k
-    return digits
-
-
-def _decimals(x: float, digits: int) -> int:
-    if x == 0 or not math.isfinite(x):
-        return 0
-    k = _sig_needed(x, digits)
-    e = math.floor(math.log10(abs(float(f"{x:.{digits - 1}e}"))))
-    return max(0, k - 1 - e)
+    return _sci_parts(x, digits)[1]
 
 
 def r_format(values, digits: int = 7, nsmall: int = 0) -> list[str]:
-    """Format numbers jointly like R `format(x, digits=)`; NaN -> 'NaN', None -> 'NA'. Right-justified."""
+    """Format numbers jointly like R `format(x, digits=, nsmall=)`; NaN -> 'NaN', None -> 'NA'. Right-justified
+    to a common width (module docstring)."""
     vals = [None if v is None else float(v) + 0.0 for v in values]   # + 0.0: R prints -0 as 0
     fin = [v for v in vals if v is not None and math.isfinite(v)]
     if not fin:
         out = ["NA" if v is None else ("NaN" if v != v else ("Inf" if v > 0 else "-Inf")) for v in vals]
         return _rjust(out)
-    dec = max(max(_decimals(v, digits) for v in fin), nsmall)
-    fixed = [f"{v:.{dec}f}" for v in fin]
-    fixed_w = max(len(s) for s in fixed)
-    sig = max(_sig_needed(v, digits) for v in fin)
-    sci = [_r_sci(v, sig) for v in fin]
-    sci_w = max(len(s) for s in sci)
-    use_sci = fixed_w > sci_w and nsmall == 0
+    neg = any(v < 0 for v in fin)
+    rgt = mxsl = mxns = -10 ** 9
+    mxe, mne = -10 ** 9, 10 ** 9
+    for v in fin:
+        kp, nsig = _sci_parts(v, digits)
+        left = kp + 1
+        sleft = (v < 0) + (1 if left <= 0 else left)
+        rgt, mxsl, mxns = max(rgt, nsig - left), max(mxsl, sleft), max(mxns, nsig)
+        mxe, mne = max(mxe, kp), min(mne, kp)
+    rgt = max(rgt, 0)
+    w_fixed = mxsl + rgt + (rgt != 0)
+    e_digits = 2 if (mxe >= 100 or mne <= -99) else 1
+    d_sci = mxns - 1
+    w_sci = neg + (d_sci > 0) + d_sci + 4 + e_digits
+    use_sci = w_fixed > w_sci
+    if not use_sci and nsmall > rgt:
+        rgt = nsmall
+        w_fixed = mxsl + rgt + 1
+    w = w_sci if use_sci else w_fixed
     out = []
     for v in vals:
         if v is None:
@@ -52,7 +65,7 @@ def r_format(values, digits: int = 7, nsmall: int = 0) -> list[str]:
         elif not math.isfinite(v):
             out.append("NaN" if v != v else ("Inf" if v > 0 else "-Inf"))
         else:
-            out.append(_r_sci(v, sig) if use_sci else f"{v:.{dec}f}")
+            out.append((_r_sci(v, mxns) if use_sci else f"{v:.{rgt}f}").rjust(w))
     return _rjust(out)
 
 
@@ -74,8 +87,12 @@ def r_round(x: float, d: int) -> float:
 
 
 def coefmat_columns(estimates, ses, extra=None, digits: int = 4) -> tuple[list[str], list[str], list[str] | None]:
-    """printCoefmat's joint formatting of the 'cs' columns (Estimate, Std. Error and, in lmerTest, df)."""
+    """printCoefmat's joint formatting of the 'cs' columns (Estimate, Std. Error and, in lmerTest, df):
+    round to max(1, digits - digmin) decimals, digmin = 1 + floor(log10(min |nonzero value|)), then one
+    `format(digits = digits)` over all of them; a nonzero value that comes out as 0 is formatted on its own
+    with digits - 1 significant digits (printCoefmat's `not.both.0` rule)."""
     cols = [list(estimates), list(ses)] + ([list(extra)] if extra is not None else [])
+    orig = [list(c) for c in cols]
     flat = [abs(v) for c in cols for v in c if v is not None and math.isfinite(v) and v != 0]
     if flat:
         digmin = 1 + math.floor(math.log10(min(flat)))
@@ -84,35 +101,52 @@ def coefmat_columns(estimates, ses, extra=None, digits: int = 4) -> tuple[list[s
     joined = r_format([v for c in cols for v in c], digits)
     n = len(cols[0])
     parts = [joined[i * n:(i + 1) * n] for i in range(len(cols))]
+    for c, part in zip(orig, parts):
+        for i, (v, txt) in enumerate(zip(c, part)):
+            if v is not None and math.isfinite(v) and v != 0 and _is_zero(txt):
+                part[i] = r_format([v], max(1, digits - 1))[0]
     return parts[0], parts[1], (parts[2] if extra is not None else None)
 
 
-def format_pval(ps, digits: int = 3) -> list[str]:
-    """R format.pval with eps = .Machine$double.eps (as printCoefmat prints Pr(>|t|)).
+def _is_zero(txt: str) -> bool:
+    try:
+        return float(txt) == 0
+    except ValueError:
+        return False
 
-    Values >= eps: fixed-notation ones (exponent >= -3) formatted jointly, the others jointly in e-notation.
-    Values < eps: "<" + format(eps, digits = max(1, digits - 2)), separated by a space unless that leaves
-    1 digit and the other entries are at most 6 characters wide ("<2e-16" vs "< 2e-16")."""
+
+def format_pval(ps, digits: int = 3) -> list[str]:
+    """R format.pval (R 4.2, base/R/format.R) with eps = .Machine$double.eps, as printCoefmat prints Pr(>|t|)
+    (digits = dig.tst = 3 there).
+
+    Values >= eps are split by their decimal exponent expo = floor(log10(p)): those with expo >= -3, or
+    expo == -4 when digits > 1, are formatted together by one `format(digits = digits)` call (so one column
+    shares its decimals: 0.686737, 0.000715, 0.197522), the others together by a second call (which chooses
+    fixed or e-notation for them jointly: 7.12e-05; 3.00e-10, 3.29e-06). Values < eps print as
+    "<" + format(eps, digits = max(1, digits - 2)), separated by a space unless that leaves 1 digit and the
+    other entries are at most 6 characters wide ("<2e-16" vs "< 2e-16")."""
     eps = 2.220446049250313e-16
     out = [""] * len(ps)
-    fixp = [i for i, p in enumerate(ps) if p >= eps and (p == 0 or math.floor(math.log10(p)) >= -3)]
-    scip = [i for i, p in enumerate(ps) if p >= eps and i not in fixp]
-    for group in (fixp, scip):
+    ok = [i for i, p in enumerate(ps) if p >= eps]
+
+    def expo(p: float) -> int:
+        return math.floor(math.log10(p if p > 0 else 1e-50))
+    fixp = [i for i in ok if expo(ps[i]) >= -3 or (expo(ps[i]) == -4 and digits > 1)]
+    rest = [i for i in ok if i not in fixp]
+    for group in (fixp, rest):
         if group:
             for i, txt in zip(group, r_format([ps[i] for i in group], digits)):
                 out[i] = txt
-    tiny = [i for i, p in enumerate(ps) if p < eps]
+    tiny = [i for i, p in enumerate(ps) if not p >= eps]
     if tiny:
         d = max(1, digits - 2)
-        rest = [out[i] for i in range(len(ps)) if i not in tiny]
-        if rest:
-            nc = max(len(t) for t in rest)
+        if ok:
+            nc = max(len(out[i]) for i in ok)
             if d > 1 and d + 6 > nc:
                 d = max(1, nc - 7)
             sep = "" if (d == 1 and nc <= 6) else " "
         else:
             sep = "" if d == 1 else " "
-        txt = "<" + sep + f"{eps:.{d - 1}e}".replace("e-", "e-")
         txt = "<" + sep + _r_sci(eps, d)
         for i in tiny:
             out[i] = txt
@@ -124,8 +158,11 @@ def stars(p: float) -> str:
 
 
 def zapsmall(xs, digits: int) -> list[float]:
+    """R 4.2 zapsmall(x, digits): round(x, digits - log10(max |x|)); R's round() takes a non-integer
+    `digits` to the nearest integer (fround: floor(digits + 0.5)), so the decimals kept are
+    max(0, floor(digits - log10(mx) + 0.5)) (lme4's residual quantiles: 0.01704 when max |q| = 2.95822)."""
     mx = max((abs(x) for x in xs), default=0.0)
-    d = max(0, digits - math.ceil(math.log10(mx))) if mx > 0 else digits
+    d = max(0, math.floor(digits - math.log10(mx) + 0.5)) if mx > 0 else digits
     return [round(x, d) for x in xs]
 
 

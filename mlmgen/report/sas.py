@@ -10,7 +10,7 @@ taken from published listings.
 from __future__ import annotations
 
 from ..results import FitResult
-from .common import centred, num, sas_df, sas_est, sas_fit, sas_p, table
+from .common import centred, fixed_dec, num, sas_df, sas_est, sas_fit, sas_p, table
 
 W = 78
 _DDF = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "Residual",
@@ -62,7 +62,7 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
             rows.append([c.name, subj, "0", ".", ".", "."])
         else:
             rows.append([c.name, subj, sas_est(num(c.estimate)), sas_est(num(c.se)),
-                         "." if c.z is None else f"{num(c.z):.2f}", sas_p(num(c.p))])
+                         fixed_dec(num(c.z), 2), sas_p(num(c.p))])
     out += _block("Covariance Parameter Estimates",
                   table(["Cov Parm", "Subject", "Estimate", "Standard\nError", "Z\nValue", "Pr Z"], rows, "llrrrr",
                         gap=4, blank_after_header=True))
@@ -71,7 +71,9 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
 
     if r.gcorr and q > 1:
         first = str(r.extra.get("first_cluster", "1"))   # SAS prints G for the first subject
-        grow = [[str(i + 1), sas_effect(e), first] + [f"{r.gcorr[i][j]:.4f}" for j in range(q)]
+        # a variance at its bound has no correlations: missing, printed "." as SAS prints missing values
+        grow = [[str(i + 1), sas_effect(e), first] + ["." if r.gcorr[i][j] is None else f"{r.gcorr[i][j]:.4f}"
+                                                      for j in range(q)]
                 for i, e in enumerate(r.random_effects)]
         out += _block("Estimated G Correlation Matrix",
                       table(["Row", "Effect", cluster] + [f"Col{j + 1}" for j in range(q)],
@@ -95,7 +97,7 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
             frows.append([sas_effect(f.term), "0", ".", ".", ".", "."])
         else:
             frows.append([sas_effect(f.term), sas_est(num(f.estimate)), sas_est(num(f.se)),
-                          sas_df(num(f.df), r.ddf), f"{num(f.t):.2f}", sas_p(num(f.p))])
+                          sas_df(num(f.df), r.ddf), fixed_dec(num(f.t), 2), sas_p(num(f.p))])
     out += _block("Solution for Fixed Effects",
                   table(["Effect", "Estimate", "Standard\nError", "DF", "t Value", "Pr > |t|"], frows, "lrrrrr",
                         gap=4, blank_after_header=True))
@@ -104,11 +106,11 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
     multis = [c for c in r.contrasts if c.f is not None]
     if singles:
         erows = [[c.label, sas_est(num(c.estimate)), sas_est(num(c.se)), sas_df(num(c.df), r.ddf),
-                  f"{num(c.t):.2f}", sas_p(num(c.p))] for c in singles]
+                  fixed_dec(num(c.t), 2), sas_p(num(c.p))] for c in singles]
         out += _block("Estimates", table(["Label", "Estimate", "Standard\nError", "DF", "t Value", "Pr > |t|"],
                                          erows, "lrrrrr", gap=4, blank_after_header=True))
     if multis:
-        crows = [[c.label, f"{num(c.num_df):.0f}", sas_df(num(c.den_df), r.ddf), f"{num(c.f):.2f}",
+        crows = [[c.label, f"{num(c.num_df):.0f}", sas_df(num(c.den_df), r.ddf), fixed_dec(num(c.f), 2),
                   sas_p(num(c.p))] for c in multis]
         out += _block("Contrasts", table(["Label", "Num\nDF", "Den\nDF", "F Value", "Pr > F"], crows, "lrrrr",
                                          gap=4, blank_after_header=True))

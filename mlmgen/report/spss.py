@@ -45,7 +45,7 @@ def format_spss(result: FitResult, model=None) -> str:
                       ["The information criteria are displayed in smaller-is-better forms."], outcome)
 
     fx = [f for f in r.fixed if not f.aliased]
-    t3 = [[spss_effect(f.term), "1", spss_num(num(f.df), 3), spss_num(num(f.t) ** 2, 3), spss_num(num(f.p), 3)]
+    t3 = [[spss_effect(f.term), "1", spss_num(num(f.df), 3), spss_num(None if f.t is None else num(f.t) ** 2, 3), spss_num(num(f.p), 3)]
           for f in fx]
     out += _title("Type III Tests of Fixed Effects", table(["Source", "Numerator df", "Denominator df", "F", "Sig."],
                                                            t3, "lrrrr"), outcome)
@@ -55,6 +55,7 @@ def format_spss(result: FitResult, model=None) -> str:
             rows.append([spss_effect(f.term), "0b", "0", ".", ".", ".", ".", "."])
             continue
         est, se, df = num(f.estimate), num(f.se), num(f.df)
+        se = float("nan") if se is None else se          # no SE: missing SE and interval (".")
         crit = stats.t.ppf(0.975, df) if df and math.isfinite(df) else Z975
         rows.append([spss_effect(f.term), spss_num(est, 6), spss_num(se, 6), spss_num(df, 3), spss_num(num(f.t), 3),
                      spss_num(num(f.p), 3), spss_num(est - crit * se, 6), spss_num(est + crit * se, 6)])
@@ -77,14 +78,16 @@ def format_spss(result: FitResult, model=None) -> str:
             eff = c.param[4:-1]
             lab1, lab2 = f"{eff} [subject = {cluster}]", "Variance"
         est, se = num(c.estimate), num(c.se)
-        if c.boundary or se is None or se != se:
+        if c.boundary or se is None or not se > 0 or not math.isfinite(se):
             crow.append([lab1, lab2, spss_num(est, 6), "0c" if c.boundary else ".", ".", ".", ".", "."])
             continue
         z = est / se
         p = 2 * stats.norm.sf(abs(z))
         if c.param.startswith("var(") and est > 0:
-            f = math.exp(Z975 * se / est)
-            lo, hi = est / f, est * f
+            # log-scale interval; beyond the float range (a tiny variance with a large SE) it prints missing
+            lo = math.exp(math.log(est) - Z975 * se / est)
+            up = math.log(est) + Z975 * se / est
+            hi = math.exp(up) if up < 709.0 else float("inf")
         else:
             lo, hi = est - Z975 * se, est + Z975 * se
         crow.append([lab1, lab2, spss_num(est, 6), spss_num(se, 6), spss_num(z, 3), spss_num(p, 3),
@@ -99,6 +102,8 @@ def format_spss(result: FitResult, model=None) -> str:
     for c in r.contrasts:
         if c.f is None:
             est, se, df = num(c.estimate), num(c.se), num(c.df)
+            est = float("nan") if est is None else est
+            se = float("nan") if se is None else se
             crit = stats.t.ppf(0.975, df) if df and math.isfinite(df) else Z975
             rows = [["L1", spss_num(est, 6), spss_num(se, 6), spss_num(df, 3), spss_num(num(c.t), 3),
                      spss_num(num(c.p), 3), spss_num(est - crit * se, 6), spss_num(est + crit * se, 6)]]

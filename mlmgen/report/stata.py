@@ -202,6 +202,11 @@ def _random_table(r: FitResult, cluster: str, stddeviations: bool = False) -> li
     return out
 
 
+def _exp(x: float) -> float:
+    """exp(x), inf beyond the float range (printed "." by stata_g)."""
+    return math.exp(x) if x < 709.0 else float("inf")
+
+
 def _re_row(label: str, c, is_var: bool) -> str:
     if c is None:
         return f"{label:>28} |"
@@ -209,8 +214,9 @@ def _re_row(label: str, c, is_var: bool) -> str:
     if se is None or se != se or c.boundary:
         return f"{label:>28} | {stata_g(est):>10}  {'.':>9}"
     if is_var and est > 0:
-        f = math.exp(Z975 * se / est)
-        lo, hi = est / f, est * f
+        # Stata's CI for a variance is symmetric on the log scale; for a tiny variance with a large SE the
+        # upper limit leaves the float range and prints "." (missing)
+        lo, hi = _exp(math.log(est) - Z975 * se / est), _exp(math.log(est) + Z975 * se / est)
     else:
         lo, hi = est - Z975 * se, est + Z975 * se
     return f"{label:>28} | {stata_g(est):>10}  {stata_g(se):>9}     {stata_g(lo):>9}   {stata_g(hi):>9}"
@@ -228,8 +234,8 @@ def _sd_row(label: str, c, is_var: bool, cov) -> str:
         if se is None or sd == 0:
             return f"{name:>28} | {stata_g(sd):>10}  {'.':>9}"
         sse = se / (2 * sd)
-        f = math.exp(Z975 * sse / sd)
-        return f"{name:>28} | {stata_g(sd):>10}  {stata_g(sse):>9}     {stata_g(sd / f):>9}   {stata_g(sd * f):>9}"
+        lo, hi = _exp(math.log(sd) - Z975 * sse / sd), _exp(math.log(sd) + Z975 * sse / sd)
+        return f"{name:>28} | {stata_g(sd):>10}  {stata_g(sse):>9}     {stata_g(lo):>9}   {stata_g(hi):>9}"
     a, b = label[4:-1].split(",")
     key = lambda e: "Intercept" if e == "_cons" else e
     va = num(cov[f"var({key(a)})"].estimate)
@@ -258,26 +264,29 @@ def _lincoms(r: FitResult, small: bool) -> list[str]:
         out += ["", f". * {c.label}"]
         if c.f is None:
             est, se = num(c.estimate), num(c.se)
+            est = float("nan") if est is None else est
+            se = float("nan") if se is None else se
             if small:
-                crit = stats.t.ppf(0.975, num(c.df))
+                df = num(c.df)
+                crit = stats.t.ppf(0.975, df) if df is not None and df > 0 else float("nan")
                 out += [DASH, f"{'':>12} | Coefficient  Std. err.      t    P>|t|     [95% conf. interval]",
                         "-" * 13 + "+" + "-" * 64,
                         f"{'(1)':>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(c.t), 2):>8}   "
                         f"{stata_f(num(c.p), 3):>5}    {stata_g(est - crit * se):>9}   {stata_g(est + crit * se):>9}",
                         DASH]
             else:
-                z = est / se
+                z = est / se if se > 0 else float("nan")
                 out += [DASH, f"{'':>12} | Coefficient  Std. err.      z    P>|z|     [95% conf. interval]",
                         "-" * 13 + "+" + "-" * 64,
-                        f"{'(1)':>12} | {stata_g(est):>10}  {stata_g(se):>9} {z:>8.2f}   "
-                        f"{2 * stats.norm.sf(abs(z)):>5.3f}    {stata_g(est - Z975 * se):>9}   "
+                        f"{'(1)':>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(z, 2):>8}   "
+                        f"{stata_f(2 * stats.norm.sf(abs(z)), 3):>5}    {stata_g(est - Z975 * se):>9}   "
                         f"{stata_g(est + Z975 * se):>9}", DASH]
         else:
             if small:
-                out += [f"       F({num(c.num_df):.0f}, {num(c.den_df):.2f}) = {num(c.f):8.2f}",
-                        f"            Prob > F = {num(c.p):8.4f}"]
+                out += [f"       F({num(c.num_df):.0f}, {stata_f(num(c.den_df), 2)}) = {stata_f(num(c.f), 2):>8}",
+                        f"            Prob > F = {stata_f(num(c.p), 4):>8}"]
             else:
                 chi = num(c.f) * num(c.num_df)
-                out += [f"           chi2({num(c.num_df):.0f}) = {chi:8.2f}",
-                        f"         Prob > chi2 = {stats.chi2.sf(chi, num(c.num_df)):8.4f}"]
+                out += [f"           chi2({num(c.num_df):.0f}) = {stata_f(chi, 2):>8}",
+                        f"         Prob > chi2 = {stata_f(stats.chi2.sf(chi, num(c.num_df)), 4):>8}"]
     return out

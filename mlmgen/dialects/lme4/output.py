@@ -236,7 +236,9 @@ def _read_coef_table(L: Lines, i: int, res: FitResult, fixed: bool | None) -> in
         label, nums = peel_numbers(toks, count=len(cols))
         if len(nums) != len(cols) or not label:
             break
-        rows.append((" ".join(label), dict(zip(cols, [number(n) for n in nums])), j))
+        vals = dict(zip(cols, [number(n) for n in nums]))
+        vals["t"] = _twice_rounded_t(vals["t"])
+        rows.append((" ".join(label), vals, j))
         j += 1
     if not rows:
         raise unreadable("a coefficient table without rows", L.file, i + 1, header.strip(), code="OU002")
@@ -252,6 +254,19 @@ def _read_coef_table(L: Lines, i: int, res: FitResult, fixed: bool | None) -> in
                              t=d["t"], p=d.get("p"), lower=d.get("lower"), upper=d.get("upper"))
             _replace_fixed(res, fe)
     return j
+
+
+def _twice_rounded_t(t: Value | None) -> Value | None:
+    """printCoefmat rounds the t column to dig.tst = 3 decimals and then formats it with digits = 4, which
+    can drop decimals again (every |t| >= 10: `17.11` from 17.1153 -> 17.115): the printed value is then up
+    to 0.0005 further off than its last digit says."""
+    if t is None or t.printed is None or t.error is not None:
+        return t
+    txt = t.printed.lstrip("+-")
+    decimals = len(txt.split(".")[1]) if "." in txt and "e" not in txt.lower() else 0
+    if decimals >= 3:
+        return t
+    return Value(t.value, t.printed, t.bound, t.half_unit + 0.0005)
 
 
 def _replace_fixed(res: FitResult, fe: FixedEffect) -> None:

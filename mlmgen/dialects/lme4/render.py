@@ -118,7 +118,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
 
     prep = []
     if data_prep:
-        for r in prep_rounds(model, "_mlm_m"):
+        for r in prep_rounds(model, "_mlm"):
             exprs = {tmp: f"ave({data}${src}, {data}${model.cluster}, FUN=function(v) mean(v, na.rm=TRUE))"
                      for src, tmp in r.cluster_means}
             exprs.update({tmp: f"mean({data}${src}, na.rm=TRUE)" for src, tmp in r.grand_means})

@@ -82,7 +82,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     tables = [f"work.{t}" for t in (("_mlm_prep", "_mlm_prep2") if member not in ("_MLM_PREP", "_MLM_PREP2")
                                     else ("_mlm_tmp", "_mlm_tmp2"))]
     if data_prep:
-        for r in prep_rounds(model, "_mlm_m"):
+        for r in prep_rounds(model, "_mlm"):
             cm = dict(r.cluster_means)
             gm = dict(r.grand_means)
             source, steps = data, []

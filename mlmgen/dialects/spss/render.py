@@ -85,7 +85,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
 
     prep = []
     if data_prep:
-        for r in prep_rounds(model, "mlm_m"):
+        for r in prep_rounds(model, "mlm"):
             for src, tmp in r.cluster_means:
                 prep.append(f"AGGREGATE /OUTFILE=* MODE=ADDVARIABLES /BREAK={model.cluster} /{tmp} = MEAN({src}).")
             for src, tmp in r.grand_means:

@@ -89,7 +89,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
 
     prep = []
     if data_prep:
-        rounds = prep_rounds(model, "_mlm_m")
+        rounds = prep_rounds(model, "_mlm")
         made = [v.name for r in rounds for v in r.compute] + [t for r in rounds
                                                               for _, t in r.cluster_means + r.grand_means]
         prep += [f"capture drop {name}" for name in made]     # one each: drop fails whole if one is missing

@@ -1,14 +1,15 @@
 * (2c) Add 3 cross-level interactions
 * Data preparation: derived variables (means over non-missing values)
+* Temporary variables (_mlm<tag>_m<n>) carry a tag computed from this model, so they cannot clash with a column of your data; they are dropped at the end
 capture drop hw2
 capture drop CMverb10
 capture drop WCverb
-capture drop _mlm_m1
-egen double _mlm_m1 = mean(verbal), by(schoolID)
+capture drop _mlm8c05_m1
+egen double _mlm8c05_m1 = mean(verbal), by(schoolID)
 generate double hw2 = homework - 2
-generate double CMverb10 = _mlm_m1 - 10
-generate double WCverb = verbal - _mlm_m1
-drop _mlm_m1
+generate double CMverb10 = _mlm8c05_m1 - 10
+generate double WCverb = verbal - _mlm8c05_m1
+drop _mlm8c05_m1
 mixed langpost c.hw2 c.mixgrd c.CMverb10 c.WCverb c.hw2#c.WCverb c.mixgrd#c.WCverb ///
   c.CMverb10#c.WCverb, || schoolID: WCverb, ///
   covariance(un) reml dfmethod(satterthwaite) dftable(pvalue) nolog

@@ -1,17 +1,18 @@
 /* (4d) Hybrid with unsmushed cross-level interaction */
 /* Data preparation: derived variables (means over non-missing values) */
+/* Temporary variables (_mlm<tag>_m<n>) carry a tag computed from this model, so they cannot clash with a column of your data; they are dropped at the end */
 PROC SQL;
   CREATE TABLE work._mlm_prep AS
-    SELECT *, MEAN(verbal) AS _mlm_m1
+    SELECT *, MEAN(verbal) AS _mlm811b_m1
     FROM work.Example
     GROUP BY schoolID;
 QUIT;
 DATA work.Example;
   SET work._mlm_prep;
-  CMverb10 = _mlm_m1 - 10;
+  CMverb10 = _mlm811b_m1 - 10;
   verb10 = verbal - 10;
-  WCverb = verbal - _mlm_m1;
-  DROP _mlm_m1;
+  WCverb = verbal - _mlm811b_m1;
+  DROP _mlm811b_m1;
 RUN;
 
 PROC MIXED DATA=work.Example COVTEST NOCLPRINT IC METHOD=REML;
