@@ -17,7 +17,7 @@ import pytest
 
 import mlmgen
 from mlmgen.handout import build, handout_text, write_html
-from mlmgen.handout.outputs import LME4_FOOTNOTE_EXACT, lme4_fit
+from mlmgen.handout.outputs import LME4_FOOTNOTE_EMULATED, LME4_FOOTNOTE_EXACT, lme4_fit
 from mlmgen.modelfile import load_model, loads_model
 from mlmgen.render import render
 
@@ -44,18 +44,28 @@ def test_each_package_prints_the_fit_it_reaches(h2b):
     s = h2b.sections[0]
     exact = mlmgen.fit(EX["2b"], DEMO)
     sas = mlmgen.fit(EX["2b"], DEMO, options={"sas_emulation": True})
+    lme4 = mlmgen.fit(EX["2b"], DEMO, options={"lme4_emulation": True})
     assert s.outputs["sas"].text == sas.summary("sas")
-    assert s.outputs["lme4"].text == exact.summary("lme4")
+    assert s.outputs["lme4"].text == lme4.summary("lme4")
     assert s.outputs["stata"].text == exact.summary("stata") and s.outputs["spss"].text == exact.summary("spss")
-    # the emulated SAS iterate is not the optimum: its printed UN(1,1) differs from lme4's variance
+    # the emulated SAS iterate is not the optimum: its printed UN(1,1) differs from the exact variance
     v_sas = float(sas.result.cov_by_param()["var(Intercept)"].estimate.value)
     v_exact = float(exact.result.cov_by_param()["var(Intercept)"].estimate.value)
     assert f"{v_sas:.4f}" != f"{v_exact:.4f}"
-    assert f"{v_sas:.4f}" in s.outputs["sas"].text and f"{v_exact:.4f}" in s.outputs["lme4"].text
-    # lme4: the plug-in point is empty, so the footnote says the exact optimum is shown
-    assert lme4_fit(load_model(EX["2b"]), DEMO) is None
-    assert s.outputs["lme4"].footnote == LME4_FOOTNOTE_EXACT
+    assert f"{v_sas:.4f}" in s.outputs["sas"].text and f"{v_exact:.4f}" in s.outputs["spss"].text
+    # lme4's default stop is not the optimum either (and the footnote says which is shown)
+    assert lme4.result.optimisation.message.startswith("lme4 1.1-31 emulation")
+    assert s.outputs["lme4"].footnote == LME4_FOOTNOTE_EMULATED
     assert "SAS emulation" in s.outputs["sas"].footnote
+
+
+def test_lme4_column_falls_back_to_the_exact_optimum_without_nlopt(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "nlopt", None)
+    assert lme4_fit(load_model(EX["2b"]), DEMO) is None
+    h = build([(load_model(EX["2b"]), str(EX["2b"]))], DEMO, with_plots=False)
+    assert h.sections[0].outputs["lme4"].footnote == LME4_FOOTNOTE_EXACT
+    assert h.sections[0].outputs["lme4"].text == mlmgen.fit(EX["2b"], DEMO).summary("lme4")
 
 
 def test_differences_are_flagged_with_reasons(h2b):
@@ -66,7 +76,7 @@ def test_differences_are_flagged_with_reasons(h2b):
     assert "n = number of subjects" in fs.rows[0][-1]
     df = tables["Denominator degrees of freedom of the fixed effects"]
     assert df.flagged and "expected" in df.note                       # Stata's EIM Satterthwaite df
-    var = tables["Variance components: SAS's early stop"]
+    var = tables["Variance components: where each optimizer stops"]
     assert 0 in var.flagged
     names = tables["Names: the same parameter in each package's output"]
     assert ["Intercept", "Intercept", "(Intercept)", "_cons", "Intercept"] in names.rows
@@ -156,7 +166,7 @@ def test_cli_writes_through_files_rules(tmp_path):
     assert res.exit_code == 2 and "WR003" in res.output
     res = CliRunner().invoke(cli, ["handout", str(EX["2b"]), "--data", str(tmp_path / "none.csv"), "-o",
                                    str(tmp_path / "b.html")])
-    assert res.exit_code == 2 and "DA001" in res.output and "Traceback" not in res.output
+    assert res.exit_code == 2 and "IO001" in res.output and "Traceback" not in res.output
 
 
 def test_handout_without_matplotlib_warns_pl001(tmp_path, monkeypatch):

@@ -75,7 +75,14 @@ def _label(model: Model, path: str | None, k: int) -> str:
     return model.name or f"model {k + 1}"
 
 
-def _programs(model: Model, import_file: str) -> list[Program]:
+def _programs(model: Model, import_file: str, columns: list[str]) -> list[Program]:
+    """The four programs; their temporary variables differ from the data's columns (`avoiding_columns`)."""
+    from ..dialects.common import avoiding_columns
+    with avoiding_columns(columns):
+        return _render_each(model, import_file)
+
+
+def _render_each(model: Model, import_file: str) -> list[Program]:
     out = []
     for pkg in PACKAGES:
         try:
@@ -108,7 +115,9 @@ def build(models: list[tuple[Model, str | None]], data: str, *, fmt: str = "html
         raise MlmgenError(Diagnostic("CL001", "give at least one model file", Severity.ERROR,
                                      Location(field="MODEL")))
     from ..equations import equations
+    from ..data import read_data
     import_file = import_file or data
+    columns = [str(c) for c in read_data(data).columns]
     sections, fits = [], []
     for k, (model, path) in enumerate(models):
         label = _label(model, path, k)
@@ -117,7 +126,7 @@ def build(models: list[tuple[Model, str | None]], data: str, *, fmt: str = "html
         eq = equations(model, notation="lecture", fmt=EQUATION_FORMATS[fmt], data=data)
         tables = [facts.fit_statistics(outputs), facts.df_table(outputs), facts.variance_table(outputs),
                   facts.term_names(model)]
-        programs = _programs(model, import_file)
+        programs = _programs(model, import_file, columns)
         for p in programs:
             if p.text is None:        # no program, so no output: the package cannot express the model
                 o = outputs[p.package]

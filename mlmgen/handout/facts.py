@@ -156,40 +156,51 @@ def _stata_df(result, term: str) -> float | None:
     return _val(fe.df) if fe else None
 
 
+def _fixed(result, term: str):
+    return next((f for f in result.fixed if f.term == term), None)
+
+
 def df_table(outputs) -> Table:
-    sas, exact = outputs["sas"].fit.result, outputs["lme4"].fit.result
+    """Each fixed effect's denominator df as each package prints it (Stata: its expected-information df)."""
+    exact = outputs["stata"].fit.result
     rows, flagged = [], set()
     for k, fe in enumerate(exact.fixed):
-        s = next((f for f in sas.fixed if f.term == fe.term), None)
-        vals = [_val(s.df) if s else None, _val(fe.df), _stata_df(outputs["stata"].fit.result, fe.term),
-                _val(next(f for f in outputs["spss"].fit.result.fixed if f.term == fe.term).df)]
+        vals = []
+        for pkg in ("sas", "lme4", "stata", "spss"):
+            r = outputs[pkg].fit.result
+            f = _fixed(r, fe.term)
+            vals.append(_stata_df(r, fe.term) if pkg == "stata" else (_val(f.df) if f else None))
         rows.append([fe.term] + [_fmt(v, 2) for v in vals])
         if len({_fmt(v, 2) for v in vals}) > 1:
             flagged.add(k)
     note = ("SAS, lmerTest and SPSS compute Satterthwaite df from the observed information at their estimates "
-            "(SAS's differ slightly because it stops early). Stata's dfmethod(satterthwaite) uses the expected "
-            "information by default, so its df differ; dfmethod(satterthwaite, oim) gives the others' df."
+            "(SAS's and lme4's differ slightly because their optimizers stop early). Stata's "
+            "dfmethod(satterthwaite) uses the expected information by default, so its df differ; "
+            "dfmethod(satterthwaite, oim) gives the others' df."
             if exact.ddf == "satterthwaite" else
-            f"All four packages are asked for {DDF_WORDS.get(exact.ddf or '', exact.ddf)} df; SAS's differ only "
-            "where it stops early.")
+            f"All four packages are asked for {DDF_WORDS.get(exact.ddf or '', exact.ddf)} df; they differ only "
+            "where an optimizer stops early.")
     return Table("Denominator degrees of freedom of the fixed effects", ["term", "SAS", "R lmerTest", "Stata",
                                                                          "SPSS"], rows, note, flagged)
 
 
 def variance_table(outputs) -> Table:
-    sas, exact = outputs["sas"].fit.result, outputs["lme4"].fit.result
-    sas_by = sas.cov_by_param()
+    """The variance components where SAS and lme4 stop, against the exact optimum."""
+    exact = outputs["stata"].fit.result
+    by = {pkg: outputs[pkg].fit.result.cov_by_param() for pkg in ("sas", "lme4")}
     rows, flagged = [], set()
     for k, c in enumerate(exact.covariance):
-        s = sas_by.get(c.param)
-        a, b = _fmt(_val(s.estimate) if s else None), _fmt(_val(c.estimate))
-        rows.append([c.param, a, b])
-        if a != b:
+        vals = [_fmt(_val(by[pkg][c.param].estimate) if c.param in by[pkg] else None) for pkg in ("sas", "lme4")]
+        rows.append([c.param] + vals + [_fmt(_val(c.estimate))])
+        if len(set(vals + [rows[-1][-1]])) > 1:
             flagged.add(k)
-    return Table("Variance components: SAS's early stop", ["parameter", "SAS (its iterate)", "exact optimum (R, Stata, SPSS)"],
+    return Table("Variance components: where each optimizer stops",
+                 ["parameter", "SAS (its iterate)", "R lme4 (its default stop)", "exact optimum (Stata, SPSS)"],
                  rows, "SAS PROC MIXED ends its Newton-Raphson iterations once the relative Hessian criterion is "
-                 "below 1e-8, an iterate just before the optimum: variances can differ in the third or fourth "
-                 "digit, and the fixed effects and df that depend on them in their last digits.", flagged)
+                 "below 1e-8, an iterate just before the optimum; lme4's default optimizer (BOBYQA) stops when "
+                 "its steps become small. Variances can differ in the third or fourth digit, and the fixed "
+                 "effects and df that depend on them in their last digits. (Without the `nlopt` package the lme4 "
+                 "column shows the exact optimum: see its footnote.)", flagged)
 
 
 # ------------------------------------------------------------------ interpretation
