@@ -17,6 +17,7 @@ COMMANDS = {
     "same": ("same", "same_cmd"), "lint": ("lint", "lint_cmd"), "rules": ("rules", "rules_cmd"),
     "fit": ("fit", "fit_cmd"), "diff": ("diff", "diff_cmd"), "demo": ("demo", "demo_cmd"),
     "equations": ("equations", "equations_cmd"), "exercise": ("exercise", "exercise_cmd"),
+    "plot": ("plot", "plot_cmd"), "handout": ("handout", "handout_cmd"),
 }
 
 

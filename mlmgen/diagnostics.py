@@ -185,8 +185,14 @@ CODES: dict[str, str] = {
     # names and labels in generated code
     "PT005": "unportable-identifier",
     "NM002": "unsafe-label",                # a label that cannot be written safely in a package
+    # plots and handouts (mlmgen/plots.py, mlmgen/handout/)
+    "PL001": "plots-unavailable",           # matplotlib (the extra mlmgen[plots]) is not installed
+    "PL002": "plot-not-applicable",         # e.g. a spaghetti or variance plot of a model without a random slope
     # rendering
     "RN001": "not-expressible-in-package",  # a setting (df method, ML + KR, ...) the target package cannot express
+    # data import step (render --import, model-file `import`)
+    "IM001": "unsupported-import-file",     # not .csv, .sas7bdat, .dta or .sav
+    "IM002": "import-columns-unknown",      # SPSS GET DATA /TYPE=TXT needs the CSV's columns: the file is unreadable
     # model-specification lint rules
     "MS001": "stray-predictor",
     "MS002": "smushed-fixed-slope",

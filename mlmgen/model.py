@@ -165,6 +165,9 @@ class Model:
     data: str | None = None
     name: str | None = None      # object name (R) / title; used where a package needs a name
     title: str | None = None     # free-text description, printed as a comment only (escaped)
+    # the data file the rendered programs read first (`import = "data.csv"`; `render --import`); not part of
+    # the model itself, so two models that differ only here are the same model
+    import_file: str | None = field(default=None, compare=False)
 
     # -------------------------------------------------------------- derived views
     @property

@@ -3,6 +3,7 @@
     name    = "name"                      # optional: object name (R) / model name
     title   = "Example 2b"                # optional: printed as a comment
     data    = "Example"                   # optional: data set name
+    import  = "example.csv"               # optional: the programs read this file first (.csv .sas7bdat .dta .sav)
     outcome = "langpost"
     cluster = "schoolID"
     intercept = true                      # optional, default true
@@ -36,7 +37,7 @@ from .model import (MAX_ORDER, Contrast, Model, RandomPart, Term, normalise_cova
                     validate)
 from .variables import VariableDef, fmt_number, parse_definition
 
-TOP_KEYS = {"name", "title", "data", "outcome", "cluster", "intercept", "fixed", "method", "ddf", "random",
+TOP_KEYS = {"name", "title", "data", "import", "outcome", "cluster", "intercept", "fixed", "method", "ddf", "random",
             "variables", "contrasts"}
 
 
@@ -102,6 +103,9 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
     name = get_str("name", False)
     title = get_str("title", False)
     dataname = get_str("data", False)
+    import_file = get_str("import", False)
+    if import_file is not None and not import_file.strip():
+        err("import must name a data file (got an empty string)", "import")
 
     intercept = data.get("intercept", True)
     if not isinstance(intercept, bool):
@@ -219,7 +223,7 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
         raise MlmgenError(problems)
     model = Model(outcome=outcome, cluster=cluster, fixed=tuple(fixed), intercept=intercept, random=random,
                   method=method, ddf=ddf, contrasts=tuple(contrasts), variables=tuple(variables),
-                  data=dataname, name=name, title=title)
+                  data=dataname, name=name, title=title, import_file=import_file)
     return validate(model, file)
 
 
@@ -260,6 +264,8 @@ def model_to_dict(model: Model) -> dict:
     for k in ("name", "title", "data"):
         if getattr(model, k) is not None:
             d[k] = getattr(model, k)
+    if model.import_file is not None:
+        d["import"] = model.import_file
     d["outcome"] = model.outcome
     d["cluster"] = model.cluster
     if not model.intercept:
@@ -299,7 +305,7 @@ def dumps_model(model: Model) -> str:
     """The model as a TOML model file (readable back with `loads_model`)."""
     d = model_to_dict(model)
     out = []
-    for k in ("name", "title", "data", "outcome", "cluster", "intercept", "fixed", "method", "ddf"):
+    for k in ("name", "title", "data", "import", "outcome", "cluster", "intercept", "fixed", "method", "ddf"):
         if k in d:
             out.append(f"{k} = {_val(d[k])}")
     out.append("")

@@ -35,11 +35,12 @@ def environment() -> jinja2.Environment:
     )
 
 
-def render(model: Model, dialect: str, data_prep: bool = False) -> str:
+def render(model: Model, dialect: str, data_prep: bool = False, import_file: str | None = None) -> str:
+    """`import_file` (or the model file's `import`) adds the package's data-import step (mlmgen.dataimport)."""
     d = get_dialect(dialect)
-    ctx = d.context(model, data_prep)
+    ctx = d.context(model, data_prep, import_file or model.import_file)
     return environment().get_template(d.template).render(**ctx)
 
 
-def render_all(model: Model, data_prep: bool = False) -> dict[str, str]:
-    return {name: render(model, name, data_prep) for name in DIALECTS}
+def render_all(model: Model, data_prep: bool = False, import_file: str | None = None) -> dict[str, str]:
+    return {name: render(model, name, data_prep, import_file) for name in DIALECTS}

@@ -24,14 +24,15 @@ def _check_overrides(method: str | None, ddf: str | None) -> None:
         raise MlmgenError(problems)
 
 
-def render_packages(model, names: list[str], data_prep: bool, file: str | None) -> dict[str, str]:
+def render_packages(model, names: list[str], data_prep: bool, file: str | None,
+                    import_file: str | None = None) -> dict[str, str]:
     """Render for every package in `names`; if any refuses, raise with the problems of all of them
     (each diagnostic located in the model file)."""
     from ..render import render
     texts, problems = {}, []
     for n in names:
         try:
-            texts[n] = render(model, n, data_prep=data_prep)
+            texts[n] = render(model, n, data_prep=data_prep, import_file=import_file)
         except MlmgenError as e:
             for d in e.diagnostics:
                 if d.location.file is None and file:
@@ -49,6 +50,8 @@ def render_packages(model, names: list[str], data_prep: bool, file: str | None) 
 @click.option("--to", "to", default="all", show_default=True,
               help=f"{package_choices(' | ')} | all, or a comma list ({','.join(list(DIALECTS)[:2])})")
 @click.option("--data-prep", is_flag=True, help="also write the code that creates the derived variables")
+@click.option("--import", "import_file", metavar="FILE",
+              help="start each program by reading FILE (.csv .sas7bdat .dta .sav) into the model's data set")
 @click.option("--data", "data_file", type=click.Path(dir_okay=False),
               help="the data the code will run on: its temporary variables are checked against its columns")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False), help="write one file per package here")
@@ -56,8 +59,11 @@ def render_packages(model, names: list[str], data_prep: bool, file: str | None) 
 @click.option("--method", help="override: REML | ML")
 @click.option("--ddf", help="override: satterthwaite | kenward-roger | residual | between-within | containment | none")
 @handle_errors
-def render_cmd(model_file, formula, to, data_prep, data_file, output_dir, force, method, ddf):
+def render_cmd(model_file, formula, to, data_prep, import_file, data_file, output_dir, force, method, ddf):
     """Render MODEL_FILE (TOML) or --formula in one package's syntax or all four.
+
+    With --import FILE (or `import = "FILE"` in the model file) each program starts by reading FILE into
+    the model's data set, so it runs as it is.
 
     With -o DIR, one file per package; an existing file is replaced only with --force, an input or a
     symbolic link never (WR002-WR004), and each file is written whole or not at all (WR001).
@@ -76,7 +82,8 @@ def render_cmd(model_file, formula, to, data_prep, data_file, output_dir, force,
     from ..dialects.common import avoiding_columns
     columns = list(read_data(data_file).columns) if data_file else []
     with avoiding_columns(columns):
-        texts = render_packages(model, names, data_prep, model_file or ("--formula" if formula else None))
+        texts = render_packages(model, names, data_prep, model_file or ("--formula" if formula else None),
+                                import_file)
     if output_dir:
         out = Path(output_dir)
         stem = Path(model_file).stem if model_file else "model"

@@ -199,7 +199,7 @@ class PlacementStyle:
 class Dialect(Facts):
     """A package's facts plus its three translations; `<pkg>/__init__.py` subclasses its facts and this."""
 
-    def context(self, model: Model, data_prep: bool = False) -> dict:
+    def context(self, model: Model, data_prep: bool = False, import_file: str | None = None) -> dict:
         raise NotImplementedError(f"{self.title}: rendering is not implemented")
 
     def parse_syntax(self, text: str, file: str | None = None) -> ParsedSyntax:

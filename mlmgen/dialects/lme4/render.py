@@ -20,7 +20,8 @@ Style of the lecture: `name = lmer(data=Example, REML=TRUE, formula=y~1+x+(1+x|i
 from __future__ import annotations
 
 from ...diagnostics import Diagnostic, Location, Severity
-from ...escape import comment_text
+from ...dataimport import ImportSource, import_source
+from ...escape import comment_text, quote_string
 from ...model import Model
 from .facts import FACTS
 from ..common import (DEFAULT_DATA, DEFAULT_OBJECT, check_names, correlated, derived_rhs, fmt_coef,
@@ -64,9 +65,22 @@ def _formula_name_problems(model: Model) -> list[Diagnostic]:
     return out
 
 
-def context(model: Model, data_prep: bool = False) -> dict:
+_HAVEN = {"sas7bdat": "read_sas", "dta": "read_dta", "sav": "read_sav"}
+
+
+def import_lines(source: ImportSource, data: str, problems: list) -> list[str]:
+    """`data = read.csv("path")`; SAS, Stata and SPSS files through haven, as a plain data.frame without
+    value labels (`haven::zap_labels`)."""
+    path = quote_string(source.path, "lme4", "import", problems, "import path")
+    if source.kind == "csv":
+        return [f"{data} = read.csv({path})"]
+    return [f"{data} = as.data.frame(haven::zap_labels(haven::{_HAVEN[source.kind]}({path})))"]
+
+
+def context(model: Model, data_prep: bool = False, import_file: str | None = None) -> dict:
     problems: list = []
     data = model.data or DEFAULT_DATA
+    imports = import_lines(import_source(import_file), data, problems) if import_file else []
     obj = model.name or DEFAULT_OBJECT
     problems.extend(check_names(model, FACTS, data_prep, [(data, "data"), (obj, "name")]))
     problems.extend(_formula_name_problems(model))
@@ -122,6 +136,7 @@ def context(model: Model, data_prep: bool = False) -> dict:
     pieces.append(f"+({'+'.join(re_terms)}{cov_bar}{model.cluster})")
     return {
         "title": title,
+        "import_lines": imports,
         "prep": prep,
         "object": obj,
         "data": data,

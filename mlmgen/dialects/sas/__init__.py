@@ -13,8 +13,8 @@ class SAS(SASFacts, Dialect):
     def mask(self, text):
         return statements.mask(text)[0]
 
-    def context(self, model, data_prep=False):
-        return render.context(model, data_prep)
+    def context(self, model, data_prep=False, import_file=None):
+        return render.context(model, data_prep, import_file)
 
     def parse_syntax(self, text, file=None):
         return syntax.parse_syntax(text, file)

@@ -14,6 +14,7 @@ CLASS, `MODEL y = terms / SOLUTION DDFM=...;`, `RANDOM INTERCEPT x / TYPE=UN SUB
 """
 from __future__ import annotations
 
+from ...dataimport import ImportSource, import_source
 from ...escape import comment_text, quote_string
 from ...model import Model
 from .facts import FACTS
@@ -47,9 +48,25 @@ def data_name(model: Model, problems: list) -> tuple[str, list[tuple[str, str]]]
     return f"work.{data}", [(data, "data")]
 
 
-def context(model: Model, data_prep: bool = False) -> dict:
+_SAS_DBMS = {"csv": "CSV", "dta": "DTA", "sav": "SAV"}
+
+
+def import_lines(source: ImportSource, data: str, problems: list) -> list[str]:
+    """`PROC IMPORT DATAFILE="path" DBMS=CSV|DTA|SAV OUT=data REPLACE;` (CSV: names from the first row,
+    types guessed from every row); a .sas7bdat file is read by a DATA step, `SET "path";`."""
+    path = quote_string(source.path, "sas", "import", problems, "import path")
+    if source.kind == "sas7bdat":
+        return [f"DATA {data};", f"  SET {path};", "RUN;"]
+    lines = [f"PROC IMPORT DATAFILE={path} DBMS={_SAS_DBMS[source.kind]} OUT={data} REPLACE;"]
+    if source.kind == "csv":
+        lines += ["  GETNAMES=YES;", "  GUESSINGROWS=MAX;"]
+    return lines + ["RUN;"]
+
+
+def context(model: Model, data_prep: bool = False, import_file: str | None = None) -> dict:
     problems: list = []
     data, data_names = data_name(model, problems)
+    imports = import_lines(import_source(import_file), data, problems) if import_file else []
     problems.extend(check_names(model, FACTS, data_prep, data_names))
     title = comment_text(model.title, FACTS, "title", problems, "title") if model.title else None
 
@@ -93,6 +110,7 @@ def context(model: Model, data_prep: bool = False) -> dict:
         notes.append(KR_ML_NOTE)
     return {
         "title": title,
+        "import_lines": imports,
         "notes": notes,
         "data": data,
         "method": model.method.upper(),

@@ -15,6 +15,8 @@ Style of the lecture: `MIXED y BY id WITH x z`, `/METHOD = REML`, `/CRITERIA = D
 """
 from __future__ import annotations
 
+from ...dataimport import ImportSource, csv_columns, import_source
+from ...diagnostics import Diagnostic, Location, Severity
 from ...escape import comment_text, quote_string
 from ...model import Model
 from .facts import FACTS
@@ -35,7 +37,32 @@ def test_row(model: Model, row) -> str:
     return " ".join(f"{'INTERCEPT' if f is None else term(f)} {fmt_coef(c)}" for f, c in contrast_terms(model, row))
 
 
-def context(model: Model, data_prep: bool = False) -> dict:
+_SPSS_GET = {"sav": "GET FILE={path}.", "dta": "GET STATA FILE={path}.", "sas7bdat": "GET SAS DATA={path}."}
+
+
+def import_lines(source: ImportSource, data: str | None, problems: list) -> list[str]:
+    """`GET DATA /TYPE=TXT ... /VARIABLES=...` for a CSV (its columns read from the file's header:
+    mlmgen.dataimport.csv_columns), `GET FILE=`, `GET STATA FILE=`, `GET SAS DATA=`; then `DATASET NAME data.`
+    so the data set carries the model's data name."""
+    path = quote_string(source.path, "spss", "import", problems, "import path")
+    if source.kind == "csv":
+        columns = csv_columns(source.path)
+        for name, _ in columns:
+            for why in FACTS.identifier_problems(name):
+                problems.append(Diagnostic("PT005", f"column {name!r} of {source.path!r} cannot be read by SPSS "
+                                           f"GET DATA: {why}", Severity.ERROR, Location(field="import", text=name)))
+        lines = ["GET DATA /TYPE=TXT", f"  /FILE={path}", "  /ENCODING='UTF8'", '  /DELIMITERS=","',
+                 "  /QUALIFIER='\"'", "  /ARRANGEMENT=DELIMITED", "  /FIRSTCASE=2", "  /VARIABLES="]
+        lines += [f"    {name} {fmt}" for name, fmt in columns]
+        lines[-1] += "."
+    else:
+        lines = [_SPSS_GET[source.kind].format(path=path)]
+    if data:
+        lines.append(f"DATASET NAME {data}.")
+    return lines
+
+
+def context(model: Model, data_prep: bool = False, import_file: str | None = None) -> dict:
     problems: list = []
     # the data set is not named in SPSS syntax (the data in memory is used), but a name that could
     # not be one is refused here as in the other packages
@@ -48,6 +75,7 @@ def context(model: Model, data_prep: bool = False) -> dict:
         problems.append(not_expressible(FACTS,
             f"{why}; DFMETHOD offers SATTERTHWAITE, RESIDUAL and KENWARDROGER only", "ddf",
             "choose ddf = Satterthwaite, Kenward-Roger or Residual"))
+    imports = import_lines(import_source(import_file), data or None, problems) if import_file else []
     title = comment_text(model.title, FACTS, "title", problems, "title") if model.title else None
     tests = []
     for k, c in enumerate(model.contrasts):
@@ -81,6 +109,7 @@ def context(model: Model, data_prep: bool = False) -> dict:
         notes.append(KR_ML_NOTE)
     return {
         "title": title,
+        "import_lines": imports,
         "notes": notes,
         "prep": prep,
         "with_lines": wrap([head] + list(model.predictors), 0),

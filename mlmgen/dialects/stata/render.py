@@ -17,7 +17,8 @@ dftable(pvalue) nolog`, `estat recovariance, relevel(id) correlation`, `lincom c
 """
 from __future__ import annotations
 
-from ...escape import comment_text
+from ...dataimport import ImportSource, import_source
+from ...escape import comment_text, quote_string
 from ...model import Model
 from .facts import FACTS
 from ..common import (check_names, contrast_terms, correlated, derived_rhs, fmt_coef, not_expressible,
@@ -37,8 +38,21 @@ def lincom_expr(model: Model, row) -> str:
     return " + ".join(f"{'_cons' if f is None else term(f)}*{fmt_coef(c)}" for f, c in contrast_terms(model, row))
 
 
-def context(model: Model, data_prep: bool = False) -> dict:
+_STATA_IMPORT = {"csv": "import delimited using {path}, clear case(preserve) encoding(utf-8)", "dta": "use {path}, clear",
+                 "sas7bdat": "import sas using {path}, clear", "sav": "import spss using {path}, clear"}
+
+
+def import_lines(source: ImportSource, problems: list) -> list[str]:
+    """`import delimited using "path", clear case(preserve) encoding(utf-8)` (variable names keep their case),
+    `use "path", clear`, `import sas|spss using "path", clear` (Stata 16 or later); the data in memory is
+    the data set (Stata names none)."""
+    path = quote_string(source.path, "stata", "import", problems, "import path")
+    return [_STATA_IMPORT[source.kind].format(path=path)]
+
+
+def context(model: Model, data_prep: bool = False, import_file: str | None = None) -> dict:
     problems: list = []
+    imports = import_lines(import_source(import_file), problems) if import_file else []
     # the data set is not named in Stata syntax (the data in memory is used), but a name that could
     # not be one is refused here as in the other packages
     data = (model.data or "").rpartition(".")[2]
@@ -100,6 +114,7 @@ def context(model: Model, data_prep: bool = False) -> dict:
     fixed_lines[-1] += f",{fe_opts} || {model.cluster}:" + "".join(f" {s}" for s in model.random.slopes) + ","
     return {
         "title": title,
+        "import_lines": imports,
         "prep": prep,
         "lines": fixed_lines + [" ".join(re_opts + options)],
         "correlation": correlated(model),
