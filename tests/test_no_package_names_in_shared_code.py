@@ -43,7 +43,11 @@ PENDING = {
     "report/__init__.py": 15,
     # which injected mistakes a package can show (SY002 is Stata's operator; PT001/PT002 need a setting lme4
     # does not write): belongs in each dialect's facts
-    "teaching/mistakes.py": 14,     # format_fit's dispatch and the side-by-side table; report/ edited in parallel
+    "teaching/mistakes.py": 14,
+    # the handout's per-package panels (which emulation prints each package's output, the fit-statistic labels,
+    # Stata's df column): written beside the facts refactor, to be read from each dialect's facts
+    "handout/facts.py": 21,
+    "handout/outputs.py": 12,     # format_fit's dispatch and the side-by-side table; report/ edited in parallel
 }
 
 

@@ -71,7 +71,7 @@ _HAVEN = {"sas7bdat": "read_sas", "dta": "read_dta", "sav": "read_sav"}
 def import_lines(source: ImportSource, data: str, problems: list) -> list[str]:
     """`data = read.csv("path")`; SAS, Stata and SPSS files through haven, as a plain data.frame without
     value labels (`haven::zap_labels`)."""
-    path = quote_string(source.path, "lme4", "import", problems, "import path")
+    path = quote_string(source.path, FACTS, "import", problems, "import path")
     if source.kind == "csv":
         return [f"{data} = read.csv({path})"]
     return [f"{data} = as.data.frame(haven::zap_labels(haven::{_HAVEN[source.kind]}({path})))"]

@@ -54,7 +54,7 @@ _SAS_DBMS = {"csv": "CSV", "dta": "DTA", "sav": "SAV"}
 def import_lines(source: ImportSource, data: str, problems: list) -> list[str]:
     """`PROC IMPORT DATAFILE="path" DBMS=CSV|DTA|SAV OUT=data REPLACE;` (CSV: names from the first row,
     types guessed from every row); a .sas7bdat file is read by a DATA step, `SET "path";`."""
-    path = quote_string(source.path, "sas", "import", problems, "import path")
+    path = quote_string(source.path, FACTS, "import", problems, "import path")
     if source.kind == "sas7bdat":
         return [f"DATA {data};", f"  SET {path};", "RUN;"]
     lines = [f"PROC IMPORT DATAFILE={path} DBMS={_SAS_DBMS[source.kind]} OUT={data} REPLACE;"]

@@ -44,7 +44,7 @@ def import_lines(source: ImportSource, data: str | None, problems: list) -> list
     """`GET DATA /TYPE=TXT ... /VARIABLES=...` for a CSV (its columns read from the file's header:
     mlmgen.dataimport.csv_columns), `GET FILE=`, `GET STATA FILE=`, `GET SAS DATA=`; then `DATASET NAME data.`
     so the data set carries the model's data name."""
-    path = quote_string(source.path, "spss", "import", problems, "import path")
+    path = quote_string(source.path, FACTS, "import", problems, "import path")
     if source.kind == "csv":
         columns = csv_columns(source.path)
         for name, _ in columns:

@@ -46,7 +46,7 @@ def import_lines(source: ImportSource, problems: list) -> list[str]:
     """`import delimited using "path", clear case(preserve) encoding(utf-8)` (variable names keep their case),
     `use "path", clear`, `import sas|spss using "path", clear` (Stata 16 or later); the data in memory is
     the data set (Stata names none)."""
-    path = quote_string(source.path, "stata", "import", problems, "import path")
+    path = quote_string(source.path, FACTS, "import", problems, "import path")
     return [_STATA_IMPORT[source.kind].format(path=path)]
 
 
