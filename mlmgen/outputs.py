@@ -13,6 +13,7 @@ missing (None). Significance stars (`***`, `*`, `.`) after R p-values are not nu
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import math
 import re
@@ -221,10 +222,23 @@ def check_decimal_point(text: str, file: str | None) -> None:
 
 
 def read_output(text: str, file: str | None = None, package: str | None = None) -> FitResult:
-    """Read one package's printed output (package sniffed unless given) into a FitResult."""
-    from .dialects import get_dialect
+    """Read one package's printed output (package sniffed unless given) into a FitResult. Text holding
+    several models is OU001 here (read it with `read_output_pieces`, which reads each model on its own):
+    it is never read as one model."""
     check_decimal_point(text, file)
     pkg = package or guess_output_package(text)
+    pieces = split_models(text, file, pkg)
+    if len(pieces) > 1:
+        starts = [len(p) - len(p.lstrip("\n")) for p in pieces]
+        raise unreadable(f"this output holds {len(pieces)} models (starting at lines "
+                         f"{', '.join(str(k + 1) for k in starts)}); read as one, the later model's numbers "
+                         f"would replace the earlier one's", file, starts[1] + 1, code="OU001",
+                         fix="diff reads each model of a file on its own; or put each model in its own file")
+    return _read_one(text, file, pkg)
+
+
+def _read_one(text: str, file: str | None, pkg: str | None) -> FitResult:
+    from .dialects import get_dialect
     if pkg is None:
         raise unreadable("cannot tell which package printed this output (no SAS, R, Stata or SPSS table "
                          "titles or headers found)", file, code="OU001",
@@ -269,29 +283,39 @@ def two_models(file: str | None, what: str, lines: list[int]) -> MlmgenError:
                       fix="put each model's output in its own file")
 
 
+def split_models(text: str, file: str | None, pkg: str | None) -> list[str]:
+    """The text cut into one piece per model by the package's `split_output` (a file that holds several
+    models but cannot be cut safely is OU001 there); [text] for one model, a CSV export or an unknown
+    package."""
+    if pkg not in _SIGNS or looks_like_csv(text):
+        return [text]
+    split = getattr(importlib.import_module(f"mlmgen.dialects.{pkg}.output"), "split_output", None)
+    return (split(text, file) if split is not None else None) or [text]
+
+
+def read_output_pieces(text: str, file: str | None = None, package: str | None = None) -> list[FitResult]:
+    """Read output that may hold several models (two lme4 summaries, two SAS runs, two Stata estimations):
+    each model is read on its own, with extra["part"] = (k, n) when there are several; a text that holds
+    several models but cannot be split is OU001, never read as one."""
+    check_decimal_point(text, file)
+    pkg = package or guess_output_package(text)
+    pieces = split_models(text, file, pkg)
+    if len(pieces) == 1:
+        return [_read_one(text, file, pkg)]
+    out = []
+    for k, piece in enumerate(pieces, 1):
+        res = _read_one(piece, file, pkg)
+        res.extra["part"] = (k, len(pieces))
+        out.append(res)
+    return out
+
+
 def read_output_parts(path: str | Path, package: str | None = None) -> list[FitResult]:
-    """Read an output file that may hold several models (two lme4 summaries, two SAS runs, two Stata
-    estimations): each model is read on its own, with extra["part"] = (k, n); a file that holds several
-    models but cannot be split is OU001, never read as one."""
-    import importlib
+    """`read_output_pieces` of a file."""
     p = Path(path)
+    check_input_file(p, "output file")
     try:
         text = p.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise unreadable(f"cannot read output file: {exc.__class__.__name__}: {exc}", str(p))
-    check_decimal_point(text, str(p))
-    pkg = package or guess_output_package(text)
-    pieces = [text]
-    if pkg in _SIGNS:
-        mod = importlib.import_module(f"mlmgen.dialects.{pkg}.output")
-        split = getattr(mod, "split_output", None)
-        if split is not None and not looks_like_csv(text):
-            pieces = split(text, str(p)) or [text]
-    if len(pieces) == 1:
-        return [read_output(text, str(p), package)]
-    out = []
-    for k, piece in enumerate(pieces, 1):
-        res = read_output(piece, str(p), pkg)
-        res.extra["part"] = (k, len(pieces))
-        out.append(res)
-    return out
+    return read_output_pieces(text, str(p), package)

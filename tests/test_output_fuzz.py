@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mlmgen.diagnostics import MlmgenError
-from mlmgen.outputs import read_output
+from mlmgen.outputs import read_output, read_output_pieces
 
 ROOT = Path(__file__).resolve().parent.parent / "reference_outputs"
 FILES = sorted(p for p in ROOT.rglob("*") if p.suffix in (".txt", ".out", ".csv", ".lst", ".log")
@@ -65,8 +65,14 @@ def damaged(text: str, rng: random.Random) -> list[tuple[str, str]]:
     return out
 
 
-def quantities(r) -> dict[tuple, object]:
-    """Every number a reading holds, keyed by what it is: (table, row, column) -> Value."""
+def quantities(reading) -> dict[tuple, object]:
+    """Every number a reading holds, keyed by what it is: (model k, table, row, column) -> Value; a reading
+    is one FitResult per model of the file (most files hold one)."""
+    parts = reading if isinstance(reading, list) else [reading]
+    return {(k,) + key: v for k, r in enumerate(parts) for key, v in _quantities(r).items()}
+
+
+def _quantities(r) -> dict[tuple, object]:
     out: dict[tuple, object] = {}
     for f in r.fixed:
         for k in ("estimate", "se", "df", "t", "p", "lower", "upper"):
@@ -97,11 +103,20 @@ def _same(a, b) -> bool:
 
 
 def read(text: str, pkg):
-    """(FitResult, None) or (None, codes) for a coded refusal; anything else propagates (a crash)."""
+    """(one FitResult per model, None) or (None, codes) for a coded refusal; anything else propagates (a
+    crash). A file of several models is read model by model (`read_output_pieces`, as diff reads it);
+    `read_output` must give the same single model or refuse the text as holding several."""
     try:
-        return read_output(text, "damaged.txt", package=pkg), None
+        parts = read_output_pieces(text, "damaged.txt", package=pkg)
     except MlmgenError as e:
         return None, [d.code for d in e.diagnostics]
+    try:
+        one = read_output(text, "damaged.txt", package=pkg)
+    except MlmgenError as e:
+        assert len(parts) > 1 and [d.code for d in e.diagnostics] == ["OU001"], e
+    else:
+        assert len(parts) == 1 and quantities(one) == quantities(parts[0])
+    return parts, None
 
 
 def check_against_original(orig, got, text: str, original_lines: set[str], what: str) -> None:
