@@ -23,32 +23,6 @@ FILES = sorted(p for p in ROOT.rglob("*") if p.suffix in (".txt", ".out", ".csv"
 READERS = (None, "sas", "lme4", "stata", "spss")
 
 
-# Silent misreads the oracle finds in today's readers (dialects/*/output.py), per file: (damage, reader).
-# Reader work left open (issue 16 item 6): SAS reads Fit Statistics rows as fixed effects when a shuffle puts
-# them under "Solution for Fixed Effects"; Stata reads sd() rows as fixed effects after a shuffle; lme4
-# reads a fixed-effects row as a term named "hw2 -0.29930 0.53659" when the column header line is dropped or
-# garbled; a clipped lme4 header line moves the REML criterion. Remove entries as the readers are fixed
-# (`python tests/test_output_fuzz.py` from the repository root prints the current list).
-KNOWN_MISREADS = {
-    '4a_random_WCverb_gcorr.txt': {('garbled', 'sas')},
-    'achieve_random_intercept_stata.log': {('lines clipped', 'None'), ('lines clipped', 'stata')},
-    'achieve_random_slope_stata.log': {('shuffled', 'None'), ('shuffled', 'stata')},
-    'hsb_rb_table4_2_sas.lst': {('shuffled', 'None'), ('shuffled', 'sas')},
-    'hsb_rb_table4_3_sas.lst': {('shuffled', 'None'), ('shuffled', 'sas')},
-    'kreft_deleeuw_model0_sas.lst': {('shuffled', 'None'), ('shuffled', 'sas')},
-    'snijders_bosker_table8_1_sas.lst': {('shuffled', 'None'), ('shuffled', 'sas')},
-    'video_lmer_old_lme4.txt': {('lines clipped', 'None'), ('lines clipped', 'lme4')},
-    'video_xtmixed_stata.log': {('shuffled', 'None'), ('shuffled', 'stata')},
-    '2b_lecture_syntax.out': {('line dropped', 'None'), ('line dropped', 'lme4')},
-    '2c_lecture_syntax.out': {('garbled', 'None'), ('garbled', 'lme4')},
-    '4e_lecture_syntax.out': {('line dropped', 'None'), ('line dropped', 'lme4')},
-    'hsb82_reml.out': {('garbled', 'None'), ('garbled', 'lme4'), ('line dropped', 'None'), ('line dropped', 'lme4')},
-    'rendered_2c_cross_level_interactions.out': {('garbled', 'None'), ('garbled', 'lme4')},
-    'rendered_4e_cluster_mc_unsmushed_cross_level.out': {('line dropped', 'None'), ('line dropped', 'lme4')},
-    'rendered_5b_cluster_mc_intra_variable.out': {('line dropped', 'None'), ('line dropped', 'lme4')},
-}
-
-
 def damaged(text: str, rng: random.Random) -> list[tuple[str, str]]:
     lines = text.split("\n")
     out = [("truncated", text[: rng.randrange(len(text) + 1)])]
@@ -159,14 +133,9 @@ def misreads(path: Path) -> dict[tuple[str, str], str]:
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_damaged_outputs_are_refused_or_read_as_the_original(path):
-    """No new silent misreads; the known ones (KNOWN_MISREADS: reader work left open) are still there, so
-    the list shrinks as readers are fixed."""
+    """Every damaged copy is refused with an OU code or read as the undamaged listing reads."""
     found = misreads(path)
-    known = KNOWN_MISREADS.get(path.name, set())
-    new = {k: v for k, v in found.items() if k not in known}
-    assert not new, "damaged listing read silently as different numbers:\n" + "\n".join(new.values())
-    fixed = known - set(found)
-    assert not fixed, f"no longer misread (remove from KNOWN_MISREADS): {sorted(fixed)}"
+    assert not found, "damaged listing read silently as different numbers:\n" + "\n".join(found.values())
 
 
 def test_the_oracle_catches_a_silently_changed_number():
@@ -180,7 +149,7 @@ def test_the_oracle_catches_a_silently_changed_number():
         check_against_original(a, b, a_text, set(a_text.split("\n")), "swap")
 
 
-if __name__ == "__main__":      # print today's KNOWN_MISREADS (after a reader fix: review, then paste)
+if __name__ == "__main__":      # list every silent misread (the test fails on any)
     for p in FILES:
-        if found := misreads(p):
-            print(f"    {p.name!r}: {{" + ", ".join(repr(k) for k in sorted(found)) + "},")
+        for k, v in sorted(misreads(p).items()):
+            print(p.name, k, v)
