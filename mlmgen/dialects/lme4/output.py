@@ -384,12 +384,24 @@ def _varcorr_rows(rows, res: FitResult, file) -> None:
         res.covariance_structure = "un" if has_cov else ("vc" if len(effects) > 1 or len(grps) > 1 else "vc")
 
 
+_CSV_COEF = {"", "estimate", "std. error", "df", "t value", "pr(>|t|)", "lower", "upper"}
+_CSV_VARCORR = {"", "grp", "var1", "var2", "vcov", "sdcor"}
+
+
 def _parse_csv(text: str, file: str | None) -> FitResult:
     res = FitResult(source="lme4", file=file)
     found = 0
     for block in csv_blocks(text):
-        _, header = block[0]
+        header_line, header = block[0]
         keys = [h.strip().lower() for h in header]
+        for n, c in block[1:]:      # a row with a cell too many or too few would shift its numbers: OU001
+            if len(c) != len(keys):
+                raise unreadable(f"this CSV row has {len(c)} cells under a header of {len(keys)}", file, n,
+                                 ",".join(c), code="OU001", fix="copy the CSV unchanged")
+        known = _CSV_COEF if "estimate" in keys else _CSV_VARCORR
+        if ({"grp", "var1", "var2", "vcov"} <= set(keys) or "estimate" in keys) and not set(keys) <= known:
+            raise unreadable(f"unknown columns {sorted(set(keys) - known)} in the CSV header", file, header_line,
+                             ",".join(header), code="OU001", fix="copy the CSV unchanged")
         if {"grp", "var1", "var2", "vcov"} <= set(keys):
             ix = {k: keys.index(k) for k in ("grp", "var1", "var2", "vcov")}
 
