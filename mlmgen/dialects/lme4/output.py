@@ -161,6 +161,14 @@ def _read_varcorr(L: Lines, i: int, res: FitResult) -> int:
         else:
             eff, nums = ("" if g["name"] == "Residual" else "?"), rest
         vals = [number(t) for t in nums]
+        # one variance and/or SD per row, then one correlation with each earlier row of its group
+        n_main = int(has_var) + int(has_sd)
+        if (any(v is None for v in vals) or len(vals) != n_main + len(g["rows"])
+                or not re.fullmatch(r"[A-Za-z_.][\w.:]*", g["name"])
+                or (eff and not re.fullmatch(r"\(Intercept\)|[A-Za-z_.][\w.:()^*/+-]*", eff))):
+            raise unreadable(f"this line is not a row of the random-effects table above it (a group, a name, "
+                             f"{n_main} value(s) and one correlation per earlier row of the group)", L.file,
+                             j + 1, line.strip(), code="OU001", fix="copy the summary unchanged")
         k = 0
         var = sd = None
         if has_var and k < len(vals):
