@@ -262,17 +262,28 @@ def _is_correlation_matrix(L: Lines, i: int) -> bool:
                              "'Estimated G Correlation Matrix'", L.file, k + 1, t, code="OU001",
                              fix="copy the table with its title unchanged")
         break
+    _, q = _gmatrix_header(L, i)
     diagonal = []
     for n, (j, toks, _) in enumerate(_header_and_rows(L, i)):
-        _, nums = peel_numbers([t for t in toks if t != ""], drop_stars=False)
-        q = len(re.findall(r"\bcol\d+\b", L[i].lower()))
-        cells = nums[-q:] if q else nums
-        diagonal.append(number(cells[n]) if n < len(cells) else None)
+        _, nums = peel_numbers([t for t in toks if t != ""], count=q, drop_stars=False)
+        diagonal.append(number(nums[n]) if n < len(nums) else None)
     return bool(diagonal) and all(v is not None and v.value == 1.0 for v in diagonal)
 
 
+def _gmatrix_header(L: Lines, i: int) -> tuple[int, int]:
+    """(label columns, q) of a `Row Effect [Subject] Col1 ... Colq` header: Col1..Colq numbered in order and
+    nothing after them, else OU001 (a clipped `Col` would make the last row's numbers shift)."""
+    cells = [c for c in (split_cells(L[i]) if "\t" in L[i] else L[i].split()) if c.strip()]
+    k = next((n for n, c in enumerate(cells) if re.fullmatch(r"col\d+", c.strip(), re.I)), len(cells))
+    cols = [c.strip().lower() for c in cells[k:]]
+    if not cols or cols != [f"col{n}" for n in range(1, len(cols) + 1)] or k < 2:
+        raise unreadable("the header of this matrix is not 'Row Effect [Subject] Col1 ... Colq'", L.file, i + 1,
+                         L[i].strip(), code="OU001", fix="copy the table unchanged with its header")
+    return k, len(cols)
+
+
 def _read_gmatrix(L: Lines, i: int, res: FitResult, correlation: bool) -> int:
-    q = len(re.findall(r"\bcol\d+\b", L[i].lower()))
+    n_label, q = _gmatrix_header(L, i)
     effects: list[str] = []
     rows: list[list[float]] = []
     last = i
@@ -280,7 +291,8 @@ def _read_gmatrix(L: Lines, i: int, res: FitResult, correlation: bool) -> int:
         last = j
         toks = [t for t in toks if t != ""]
         label_toks, nums = peel_numbers(toks, count=q, drop_stars=False)
-        if len(nums) != q or not label_toks or not label_toks[0].isdigit() or int(label_toks[0]) != len(rows) + 1:
+        if len(nums) != q or len(label_toks) != n_label or not label_toks[0].isdigit() \
+                or int(label_toks[0]) != len(rows) + 1:
             raise unreadable(f"this line is not row {len(rows) + 1} of the matrix above it (a row number, an "
                              f"effect and {q} values)", L.file, j + 1, L[j].strip(), code="OU001",
                              fix="copy the table unchanged with its header")
