@@ -281,7 +281,13 @@ def _read_recov(L: Lines, i: int, res: FitResult, correlation: bool) -> int:
         if not lab.strip():
             header = [effect_name(t) for t in rest.split()]
         else:
-            rows.append((effect_name(lab.strip()), [number(t) for t in rest.split()]))
+            toks = rest.split()
+            # row a of a (lower-triangular) matrix: a + 1 values (all of them when printed in full)
+            if header is None or not 1 <= len(toks) <= len(header) or any(number(t) is None for t in toks) \
+                    or (len(toks) != len(rows) + 1 and len(toks) != len(header)):
+                raise unreadable("this line is not a row of the random-effects matrix above it", L.file, j + 1, s,
+                                 code="OU001", fix="copy the matrix unchanged with its header")
+            rows.append((effect_name(lab.strip()), [number(t) for t in toks]))
         j += 1
     if header and rows:
         key = "recorrelation" if correlation else "recovariance"
@@ -311,7 +317,11 @@ def _read_estat_ic(L: Lines, i: int, res: FitResult) -> int:
     while j < len(L):
         s = L[j].strip()
         if "|" in s and not set(s.replace("|", "")) <= set("-+ "):
-            vals = [number(t) for t in s.split("|", 1)[1].split()]
+            toks = s.split("|", 1)[1].split()
+            vals = [number(t) for t in toks]
+            if len(toks) != len(names) or any(v is None and t != "." for v, t in zip(vals, toks)):
+                raise unreadable(f"the estat ic row needs one number under each of {' '.join(names)}", L.file,
+                                 j + 1, s, code="OU001", fix="copy the table unchanged")
             d = dict(zip(names, vals))
             stats = res.fit.setdefault("stata", {})
             for k in ("AIC", "BIC"):
