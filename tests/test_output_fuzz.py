@@ -153,3 +153,69 @@ if __name__ == "__main__":      # list every silent misread (the test fails on a
     for p in FILES:
         for k, v in sorted(misreads(p).items()):
             print(p.name, k, v)
+
+
+# ---------------------------------------------------------------- the damage the oracle found, one case each
+
+def _refused_at(text: str, pkg: str, line_text: str) -> None:
+    """The reading is OU001 at the line holding `line_text` (the row whose table context is broken)."""
+    with pytest.raises(MlmgenError) as e:
+        read_output(text, "damaged.txt", package=pkg)
+    d = e.value.diagnostics[0]
+    assert d.code == "OU001", d
+    assert line_text in text.split("\n")[d.location.line - 1], (d.location.line, d.message)
+
+
+def _real(name: str) -> str:
+    return next(p for p in FILES if p.name == name).read_text(encoding="utf-8")
+
+
+def test_sas_fit_statistics_row_under_the_fixed_effects_header_is_refused():
+    text = _real("kreft_deleeuw_model0_sas.lst")
+    lines = text.split("\n")
+    bic = next(ln for ln in lines if ln.startswith("BIC (smaller is better)"))
+    head = next(k for k, ln in enumerate(lines) if ln.lstrip().startswith("Effect") and "Estimate" in ln)
+    lines.remove(bic)
+    lines.insert(head + 1, bic)
+    _refused_at("\n".join(lines), "sas", "BIC (smaller is better)")
+
+
+def test_sas_fixed_row_under_the_covariance_header_is_refused():
+    text = _real("snijders_bosker_table8_1_sas.lst")
+    lines = text.split("\n")
+    row = next(ln for ln in lines if ln.startswith("GrpMC_verb"))
+    head = next(k for k, ln in enumerate(lines) if ln.startswith("Cov Parm"))
+    lines.insert(head + 2, row)
+    _refused_at("\n".join(lines), "sas", "GrpMC_verb")
+
+
+def test_stata_sd_row_in_the_coefficient_table_is_refused():
+    text = _real("video_xtmixed_stata.log")
+    lines = text.split("\n")
+    sd = next(ln for ln in lines if "sd(_cons)" in ln)
+    cons = next(k for k, ln in enumerate(lines) if ln.strip().startswith("_cons") and "|" in ln)
+    lines.insert(cons, sd)
+    _refused_at("\n".join(lines), "stata", "sd(_cons)")
+
+
+def test_lme4_row_below_a_dropped_header_is_refused():
+    text = _real("2b_lecture_syntax.out")
+    header = next(ln for ln in text.split("\n") if ln.strip().startswith("Estimate Std. Error"))
+    _refused_at(text.replace(header + "\n", ""), "lme4", "(Intercept)")
+
+
+def test_lme4_clipped_aic_header_does_not_move_the_reml_criterion():
+    text = _real("video_lmer_old_lme4.txt")
+    _refused_at(text.replace("logLik deviance REMLdev", "logLik deviance"), "lme4", "14246 14296")
+
+
+def test_two_lme4_summaries_with_a_lost_title_are_refused():
+    text = _real("2b_two_models.out")
+    second_title = [k for k, ln in enumerate(text.split("\n")) if ln.startswith("Linear mixed model fit by")][1]
+    lines = text.split("\n")
+    del lines[second_title]
+    damaged_text = "\n".join(lines)
+    for reader in (read_output, read_output_pieces):
+        with pytest.raises(MlmgenError) as e:
+            reader(damaged_text, "damaged.txt", package="lme4")
+        assert e.value.diagnostics[0].code == "OU001"
