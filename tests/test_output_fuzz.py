@@ -8,6 +8,9 @@ listing gives too: every number read back (fixed effects, covariance parameters,
 is on a line the damage changed (a clipped or garbled line is new text: e.g. `0.0874` clipped to `0.08`
 is a different, well-formed number that no reader can tell from a real one). A number read from an intact
 line into a different quantity, or a quantity the undamaged listing does not have, fails the test.
+A file of several models (2b_two_models.out) is read model by model (`read_output_pieces`, as diff reads
+it) and compared model by model; `read_output` must give the same single model or refuse several (OU001).
+There is no list of tolerated misreads: any one fails the test.
 """
 import random
 from pathlib import Path
