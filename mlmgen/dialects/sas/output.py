@@ -336,20 +336,23 @@ def _read_iterations(L: Lines, i: int, res: FitResult) -> int:
 
 def _read_infocrit(L: Lines, i: int, res: FitResult) -> int:
     names = L[i].split()
-    if i + 1 < len(L):
-        toks = L[i + 1].split()
+    k = i + 1
+    while k < len(L) and not L[k].strip() and k == i + 1:    # listings print a blank line under the header
+        k += 1
+    if k < len(L):
+        toks = L[k].split()
         if not set(names) <= {"Neg2LogLike", "Parms", "AIC", "AICC", "HQIC", "BIC", "CAIC"} or \
                 len(toks) != len(names) or any(number(t) is None for t in toks):
             raise unreadable("the Information Criteria row needs one number under each of its names", L.file,
-                             i + 2, L[i + 1].strip(), code="OU001", fix="copy the header and its row unchanged")
+                             k + 1, L[k].strip(), code="OU001", fix="copy the header and its row unchanged")
         vals = dict(zip(names, [number(n) for n in toks]))
         if vals.get("Neg2LogLike") is not None:
             res.neg2ll = vals["Neg2LogLike"]
         stats = res.fit.setdefault("sas", {})
-        for k in ("AIC", "AICC", "HQIC", "BIC", "CAIC", "Parms"):
-            if vals.get(k) is not None:
-                stats[k] = vals[k]
-    return i + 2
+        for name in ("AIC", "AICC", "HQIC", "BIC", "CAIC", "Parms"):
+            if vals.get(name) is not None:
+                stats[name] = vals[name]
+    return k + 1
 
 
 _FIT = [(r"-2\s+res\s+log\s+likelihood", "neg2ll", "reml"), (r"-2\s+log\s+likelihood", "neg2ll", "ml"),
