@@ -8,7 +8,10 @@ knows its printed precision (`Value.half_unit`). Printed forms understood by `nu
 `<.0001` / `<2e-16` become the bound with `Value.bound = '<'`; `.`, `NA`, `<NA>` and empty cells are
 missing (None). Significance stars (`***`, `*`, `.`) after R p-values are not numbers.
 
-`read_output(text, file)` sniffs the package (`sniff_output`) and calls that dialect's `parse_output`.
+`read_output(text, file)` sniffs the package (`sniff_output`) and calls that dialect's `parse_output`; text
+holding several models is OU001 there, and `read_output_pieces` / `read_output_parts` read each model on its
+own (the dialect's `split_output` cuts the text or refuses it). Readers read a table only under its
+recognised header and refuse (OU001, at its line) a row that does not fit it.
 """
 from __future__ import annotations
 
