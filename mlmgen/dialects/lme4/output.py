@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from ...mapping import canonical_term, cov_from_corr, effect_name, var_from_sd
-from ...outputs import split_at, two_models, Lines, count, csv_blocks, join_bounds, looks_like_csv, number, peel_numbers, unreadable
+from ...outputs import split_at, two_models, Lines, count, csv_blocks, join_bounds, looks_like_csv, number, unreadable
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param
 
 
