@@ -107,3 +107,50 @@ def _r_dataset_csv(which: str) -> Path:
     run_r(body + f'\nwrite.csv(d, "{tmp.as_posix()}", row.names = FALSE)\n')
     tmp.replace(path)
     return path
+
+
+LME4_DEFAULT = Path(__file__).resolve().parent.parent / "reference_outputs" / "r" / "lme4_default"
+
+
+def lme4_default_csv(name: str) -> Path:
+    """The data file `name` of a case in reference_outputs/r/lme4_default/: the simulated data sets drawn
+    there (committed, no R needed) or an R package's data set as fitted (sleepstudy.csv, dyestuff.csv,
+    hsb82.csv, bdf.csv: not committed; built once per machine by the directory's data_lme4_default.R into a
+    cache and checked against its data_sha256.txt, so the test reads the very data the fits used)."""
+    committed = LME4_DEFAULT / name
+    if committed.exists():
+        return committed
+    require_r()
+    return _lme4_default_csv(name)
+
+
+def lme4_default_needs_r(name: str) -> bool:
+    """Whether a case's data file is built in R at test time (tests using it carry the `r` marker)."""
+    return not (LME4_DEFAULT / name).exists()
+
+
+@functools.lru_cache(maxsize=8)
+def _lme4_default_csv(name: str) -> Path:
+    import hashlib
+    sums = dict(line.split() for line in (LME4_DEFAULT / "data_sha256.txt").read_text().splitlines()
+                if line.strip() and not line.startswith("#"))
+    if name not in sums:
+        pytest.fail(f"{name} is neither committed in {LME4_DEFAULT} nor listed in its data_sha256.txt")
+    cache = Path(tempfile.gettempdir()) / "mlmgen-test-data" / "lme4_default"
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / name
+    if not (path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == sums[name]):
+        tmp = Path(tempfile.mkdtemp(dir=cache))
+        run_r(f'setwd("{LME4_DEFAULT.as_posix()}")\n'
+              f'source("data_lme4_default.R")\n'
+              f'd <- lme4_default_data()\n'
+              f'for (k in names(d)) write.csv(d[[k]], file.path("{tmp.as_posix()}", paste0(k, ".csv")), '
+              f'row.names = FALSE)\n')
+        for f in tmp.iterdir():
+            f.replace(cache / f.name)
+        tmp.rmdir()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != sums[name]:
+        pytest.fail(f"{name} built by data_lme4_default.R is not the data the committed fits used (SHA-256 "
+                    f"{digest[:12]}..., expected {sums[name][:12]}...): another version of the R package's data")
+    return path

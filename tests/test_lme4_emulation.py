@@ -1,7 +1,9 @@
 """lme4's default stopping point (mlmgen/engine/lme4_emulation.py) against real lme4 1.1-31 / lmerTest 3.1-3.
 
 Offline: reference_outputs/r/lme4_default/ holds real default `lmer()` fits made here (make_lme4_default.R):
-the data as fitted, `print(summary(m))` and the stopping point with the numbers at it to 17 digits. The
+`print(summary(m))` and the stopping point with the numbers at it to 17 digits, with the simulated data sets
+drawn there. The fits of R packages' data sets (sleepstudy, Dyestuff, Hsb82, bdf) need their data built in R
+at test time (data_lme4_default.R through rtools.lme4_default_csv): those cases carry the `r` marker. The
 emulation, run on the same data, must stop where lme4 stopped (theta, evaluation count) and give lme4's
 numbers there far better than printed; `mlmgen diff` of each real summary against mlmgen's fit must exit 0
 with the rows lme4's stop explains marked so. With R (`-m r`): the same on a data set drawn afresh in R.
@@ -20,6 +22,7 @@ from mlmgen.diagnostics import MlmgenError
 from mlmgen.engine import lme4_emulation as emu
 from mlmgen.engine.core import fit_arrays
 from mlmgen.engine.suffstats import compute_suffstats
+from rtools import lme4_default_csv, lme4_default_needs_r
 
 ROOT = Path(__file__).resolve().parent.parent
 REF = ROOT / "reference_outputs" / "r" / "lme4_default"
@@ -38,6 +41,19 @@ def read_reference(path: Path) -> dict:
         key, _, rest = line.partition(" ")
         out[key] = rest.strip()
     return out
+
+
+def data_file(case: str) -> str:
+    return read_reference(REF / f"{case}.theta.txt")["data"]
+
+
+def cases(names) -> list:
+    """The cases as test parameters; a case whose data is an R package's carries the `r` marker."""
+    return [pytest.param(c, marks=pytest.mark.r) if lme4_default_needs_r(data_file(c)) else c for c in names]
+
+
+def case_data(ref: dict) -> pd.DataFrame:
+    return pd.read_csv(lme4_default_csv(ref["data"]))
 
 
 def parse_formula(formula: str):
@@ -84,10 +100,10 @@ def check_against_r(ref: dict, data: pd.DataFrame):
 
 
 @needs_nlopt
-@pytest.mark.parametrize("case", STABLE)
+@pytest.mark.parametrize("case", cases(STABLE))
 def test_emulation_stops_where_lme4_stopped(case):
     ref = read_reference(REF / f"{case}.theta.txt")
-    stop, d, d_exact = check_against_r(ref, pd.read_csv(REF / ref["data"]))
+    stop, d, d_exact = check_against_r(ref, case_data(ref))
     assert stop.nlopt_evaluations == int(float(ref["feval"]))          # the same BOBYQA path, step by step
     assert abs(stop.deviance - float(ref["deviance"])) < 1e-9 * abs(float(ref["deviance"]))
     # measured (NLopt 2.11.0 and 2.7.1, R's nloptr 2.0.3 on libnlopt 2.7.1): theta within 1.7e-7 (1-d
@@ -98,13 +114,13 @@ def test_emulation_stops_where_lme4_stopped(case):
 
 
 @needs_nlopt
-@pytest.mark.parametrize("case", sorted(SENSITIVE))
+@pytest.mark.parametrize("case", cases(sorted(SENSITIVE)))
 def test_spread_of_perturbed_runs_covers_a_rounding_sensitive_stop(case):
     """The unperturbed emulation stops elsewhere than lme4 (the path is chaotic), the spread of the perturbed
     runs' stops contains lme4's theta, and on a stable model the same spread is tiny."""
     def stops(name):
         ref = read_reference(REF / f"{name}.theta.txt")
-        y, X, Z, g, xn, zn, m = arrays(ref, pd.read_csv(REF / ref["data"]))
+        y, X, Z, g, xn, zn, m = arrays(ref, case_data(ref))
         ss = compute_suffstats(y, X, Z, g, m)
         th = np.array([emu.lme4_stop(ss, True, "un", perturbation=k).theta for k in range(emu.SPREAD_RUNS + 1)])
         return th, vec(ref, "theta")
@@ -116,20 +132,22 @@ def test_spread_of_perturbed_runs_covers_a_rounding_sensitive_stop(case):
     assert stable < 1e-5 and chaotic > 1000 * stable      # measured: 4e-7 and 1.2e-2
 
 
+@pytest.mark.r
 @needs_nlopt
 def test_emulation_is_closer_to_lme4_than_the_exact_optimum():
     """Where lme4 stops short (hsb82: df 1e-3 off at the optimum) the emulation reproduces it: the test can
     tell the emulated stop from the exact optimum."""
     ref = read_reference(REF / "hsb82.theta.txt")
-    _, d, d_exact = check_against_r(ref, pd.read_csv(REF / ref["data"]))
+    _, d, d_exact = check_against_r(ref, case_data(ref))
     assert d_exact["df_rel"] > 1e-4 and d["df_rel"] < 1e-6
     assert d_exact["theta"] > 1e-6 > d["theta"]
 
 
+@pytest.mark.r
 @needs_nlopt
 def test_random_intercept_start_is_lme4s():
     """mkLmerDevfun's start for intercept-only random parts: sqrt(var(ave(y, g)) / (var(y) - var(ave(y, g))))."""
-    d = pd.read_csv(REF / "dyestuff.csv")
+    d = pd.read_csv(lme4_default_csv("dyestuff.csv"))
     y, X, Z, g, *_ , m = arrays(read_reference(REF / "dyestuff.theta.txt"), d)
     ss = compute_suffstats(y, X, Z, g, m)
     v = np.var(d.groupby("Batch")["Yield"].transform("mean"), ddof=1)
@@ -149,14 +167,14 @@ def _diff_case(case, out_text=None, tmp_path=None):
     if out_text is not None:
         out = tmp_path / f"{case}.out"
         out.write_text(out_text)
-    args = ["--formula", ref["formula"], "--data", ref["data"], str(out), "--format", "json"]
+    args = ["--formula", ref["formula"], "--data", str(lme4_default_csv(ref["data"])), str(out), "--format", "json"]
     if ref["reml"] == "FALSE":
         args += ["--method", "ml"]
     return _diff(*args)
 
 
 @needs_nlopt
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", cases(CASES))
 def test_real_default_lmertest_summary_agrees(case):
     import json
     r = _diff_case(case)
@@ -172,6 +190,7 @@ def test_real_default_lmertest_summary_agrees(case):
         assert stop_rows, "the exact optimum should differ from lme4's printed numbers somewhere"
 
 
+@pytest.mark.r
 @needs_nlopt
 def test_changed_number_is_still_a_difference(tmp_path):
     """A printed number the stop does not reproduce stays DF001, saying the stop does not explain it."""
@@ -187,16 +206,18 @@ def test_changed_number_is_still_a_difference(tmp_path):
     assert "not explained by lme4's default stop" in bad[0]["reason"]
 
 
+@pytest.mark.r
 @pytest.mark.parametrize("key", ["2b_cluster_mc_random_slope", "5a_hybrid_intra_variable"])
 @needs_nlopt
 def test_lecture_outputs_agree(key):
     """The committed lmerTest summaries of mlmgen's rendered lecture models (default lme4 settings)."""
-    r = _diff(str(ROOT / "examples" / f"{key}.toml"), "--data", "bdf.csv",
+    r = _diff(str(ROOT / "examples" / f"{key}.toml"), "--data", str(lme4_default_csv("bdf.csv")),
               str(ROOT / "reference_outputs" / "r" / f"rendered_{key}.out"))
     assert r.returncode == 0, r.stdout[-3000:]
     assert "lme4's default optimizer stops here" in r.stdout
 
 
+@pytest.mark.r
 def test_without_nlopt_the_rows_say_how_to_check(monkeypatch):
     """No nlopt: the emulation is a coded error (EN007) and diff keeps the rows unexplained with the hint."""
     import mlmgen.commands.diff as diffcmd
@@ -209,7 +230,7 @@ def test_without_nlopt_the_rows_say_how_to_check(monkeypatch):
     assert e.value.diagnostics[0].code == "EN007" and "mlmgen[lme4]" in str(e.value.diagnostics[0].to_dict())
     ref = read_reference(REF / "hsb82.theta.txt")
     model = model_from_formula(ref["formula"])
-    rep = diffcmd.run_diff(model, str(REF / ref["data"]), [str(REF / "hsb82.out")])
+    rep = diffcmd.run_diff(model, str(lme4_default_csv(ref["data"])), [str(REF / "hsb82.out")])
     assert rep.exit_code == 1
     hinted = [r for r in rep.comparisons[0].rows if r.reason and r.reason.startswith(LME4_OPTIMUM)]
     assert hinted and all("mlmgen[lme4]" in r.reason for r in hinted)

@@ -8,6 +8,9 @@ listing gives too: every number read back (fixed effects, covariance parameters,
 is on a line the damage changed (a clipped or garbled line is new text: e.g. `0.0874` clipped to `0.08`
 is a different, well-formed number that no reader can tell from a real one). A number read from an intact
 line into a different quantity, or a quantity the undamaged listing does not have, fails the test.
+A file of several models (2b_two_models.out) is read model by model (`read_output_pieces`, as diff reads
+it) and compared model by model; `read_output` must give the same single model or refuse several (OU001).
+There is no list of tolerated misreads: any one fails the test.
 """
 import random
 from pathlib import Path
@@ -15,38 +18,12 @@ from pathlib import Path
 import pytest
 
 from mlmgen.diagnostics import MlmgenError
-from mlmgen.outputs import read_output
+from mlmgen.outputs import read_output, read_output_pieces
 
 ROOT = Path(__file__).resolve().parent.parent / "reference_outputs"
 FILES = sorted(p for p in ROOT.rglob("*") if p.suffix in (".txt", ".out", ".csv", ".lst", ".log")
                and "syntax" not in p.parts)
 READERS = (None, "sas", "lme4", "stata", "spss")
-
-
-# Silent misreads the oracle finds in today's readers (dialects/*/output.py), per file: (damage, reader).
-# Reader work left open (issue 16 item 6): SAS reads Fit Statistics rows as fixed effects when a shuffle puts
-# them under "Solution for Fixed Effects"; Stata reads sd() rows as fixed effects after a shuffle; lme4
-# reads a fixed-effects row as a term named "hw2 -0.29930 0.53659" when the column header line is dropped or
-# garbled; a clipped lme4 header line moves the REML criterion. Remove entries as the readers are fixed
-# (`python tests/test_output_fuzz.py` from the repository root prints the current list).
-KNOWN_MISREADS = {
-    '4a_random_WCverb_gcorr.txt': {('garbled', 'sas')},
-    'achieve_random_intercept_stata.log': {('lines clipped', 'None'), ('lines clipped', 'stata')},
-    'achieve_random_slope_stata.log': {('shuffled', 'None'), ('shuffled', 'stata')},
-    'hsb_rb_table4_2_sas.lst': {('shuffled', 'None'), ('shuffled', 'sas')},
-    'hsb_rb_table4_3_sas.lst': {('shuffled', 'None'), ('shuffled', 'sas')},
-    'kreft_deleeuw_model0_sas.lst': {('shuffled', 'None'), ('shuffled', 'sas')},
-    'snijders_bosker_table8_1_sas.lst': {('shuffled', 'None'), ('shuffled', 'sas')},
-    'video_lmer_old_lme4.txt': {('lines clipped', 'None'), ('lines clipped', 'lme4')},
-    'video_xtmixed_stata.log': {('shuffled', 'None'), ('shuffled', 'stata')},
-    '2b_lecture_syntax.out': {('line dropped', 'None'), ('line dropped', 'lme4')},
-    '2c_lecture_syntax.out': {('garbled', 'None'), ('garbled', 'lme4')},
-    '4e_lecture_syntax.out': {('line dropped', 'None'), ('line dropped', 'lme4')},
-    'hsb82_reml.out': {('garbled', 'None'), ('garbled', 'lme4'), ('line dropped', 'None'), ('line dropped', 'lme4')},
-    'rendered_2c_cross_level_interactions.out': {('garbled', 'None'), ('garbled', 'lme4')},
-    'rendered_4e_cluster_mc_unsmushed_cross_level.out': {('line dropped', 'None'), ('line dropped', 'lme4')},
-    'rendered_5b_cluster_mc_intra_variable.out': {('line dropped', 'None'), ('line dropped', 'lme4')},
-}
 
 
 def damaged(text: str, rng: random.Random) -> list[tuple[str, str]]:
@@ -65,8 +42,14 @@ def damaged(text: str, rng: random.Random) -> list[tuple[str, str]]:
     return out
 
 
-def quantities(r) -> dict[tuple, object]:
-    """Every number a reading holds, keyed by what it is: (table, row, column) -> Value."""
+def quantities(reading) -> dict[tuple, object]:
+    """Every number a reading holds, keyed by what it is: (model k, table, row, column) -> Value; a reading
+    is one FitResult per model of the file (most files hold one)."""
+    parts = reading if isinstance(reading, list) else [reading]
+    return {(k,) + key: v for k, r in enumerate(parts) for key, v in _quantities(r).items()}
+
+
+def _quantities(r) -> dict[tuple, object]:
     out: dict[tuple, object] = {}
     for f in r.fixed:
         for k in ("estimate", "se", "df", "t", "p", "lower", "upper"):
@@ -97,11 +80,20 @@ def _same(a, b) -> bool:
 
 
 def read(text: str, pkg):
-    """(FitResult, None) or (None, codes) for a coded refusal; anything else propagates (a crash)."""
+    """(one FitResult per model, None) or (None, codes) for a coded refusal; anything else propagates (a
+    crash). A file of several models is read model by model (`read_output_pieces`, as diff reads it);
+    `read_output` must give the same single model or refuse the text as holding several."""
     try:
-        return read_output(text, "damaged.txt", package=pkg), None
+        parts = read_output_pieces(text, "damaged.txt", package=pkg)
     except MlmgenError as e:
         return None, [d.code for d in e.diagnostics]
+    try:
+        one = read_output(text, "damaged.txt", package=pkg)
+    except MlmgenError as e:
+        assert len(parts) > 1 and [d.code for d in e.diagnostics] == ["OU001"], e
+    else:
+        assert len(parts) == 1 and quantities(one) == quantities(parts[0])
+    return parts, None
 
 
 def check_against_original(orig, got, text: str, original_lines: set[str], what: str) -> None:
@@ -144,14 +136,9 @@ def misreads(path: Path) -> dict[tuple[str, str], str]:
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_damaged_outputs_are_refused_or_read_as_the_original(path):
-    """No new silent misreads; the known ones (KNOWN_MISREADS: reader work left open) are still there, so
-    the list shrinks as readers are fixed."""
+    """Every damaged copy is refused with an OU code or read as the undamaged listing reads."""
     found = misreads(path)
-    known = KNOWN_MISREADS.get(path.name, set())
-    new = {k: v for k, v in found.items() if k not in known}
-    assert not new, "damaged listing read silently as different numbers:\n" + "\n".join(new.values())
-    fixed = known - set(found)
-    assert not fixed, f"no longer misread (remove from KNOWN_MISREADS): {sorted(fixed)}"
+    assert not found, "damaged listing read silently as different numbers:\n" + "\n".join(found.values())
 
 
 def test_the_oracle_catches_a_silently_changed_number():
@@ -165,7 +152,73 @@ def test_the_oracle_catches_a_silently_changed_number():
         check_against_original(a, b, a_text, set(a_text.split("\n")), "swap")
 
 
-if __name__ == "__main__":      # print today's KNOWN_MISREADS (after a reader fix: review, then paste)
+if __name__ == "__main__":      # list every silent misread (the test fails on any)
     for p in FILES:
-        if found := misreads(p):
-            print(f"    {p.name!r}: {{" + ", ".join(repr(k) for k in sorted(found)) + "},")
+        for k, v in sorted(misreads(p).items()):
+            print(p.name, k, v)
+
+
+# ---------------------------------------------------------------- the damage the oracle found, one case each
+
+def _refused_at(text: str, pkg: str, line_text: str) -> None:
+    """The reading is OU001 at the line holding `line_text` (the row whose table context is broken)."""
+    with pytest.raises(MlmgenError) as e:
+        read_output(text, "damaged.txt", package=pkg)
+    d = e.value.diagnostics[0]
+    assert d.code == "OU001", d
+    assert line_text in text.split("\n")[d.location.line - 1], (d.location.line, d.message)
+
+
+def _real(name: str) -> str:
+    return next(p for p in FILES if p.name == name).read_text(encoding="utf-8")
+
+
+def test_sas_fit_statistics_row_under_the_fixed_effects_header_is_refused():
+    text = _real("kreft_deleeuw_model0_sas.lst")
+    lines = text.split("\n")
+    bic = next(ln for ln in lines if ln.startswith("BIC (smaller is better)"))
+    head = next(k for k, ln in enumerate(lines) if ln.lstrip().startswith("Effect") and "Estimate" in ln)
+    lines.remove(bic)
+    lines.insert(head + 1, bic)
+    _refused_at("\n".join(lines), "sas", "BIC (smaller is better)")
+
+
+def test_sas_fixed_row_under_the_covariance_header_is_refused():
+    text = _real("snijders_bosker_table8_1_sas.lst")
+    lines = text.split("\n")
+    row = next(ln for ln in lines if ln.startswith("GrpMC_verb"))
+    head = next(k for k, ln in enumerate(lines) if ln.startswith("Cov Parm"))
+    lines.insert(head + 2, row)
+    _refused_at("\n".join(lines), "sas", "GrpMC_verb")
+
+
+def test_stata_sd_row_in_the_coefficient_table_is_refused():
+    text = _real("video_xtmixed_stata.log")
+    lines = text.split("\n")
+    sd = next(ln for ln in lines if "sd(_cons)" in ln)
+    cons = next(k for k, ln in enumerate(lines) if ln.strip().startswith("_cons") and "|" in ln)
+    lines.insert(cons, sd)
+    _refused_at("\n".join(lines), "stata", "sd(_cons)")
+
+
+def test_lme4_row_below_a_dropped_header_is_refused():
+    text = _real("2b_lecture_syntax.out")
+    header = next(ln for ln in text.split("\n") if ln.strip().startswith("Estimate Std. Error"))
+    _refused_at(text.replace(header + "\n", ""), "lme4", "(Intercept)")
+
+
+def test_lme4_clipped_aic_header_does_not_move_the_reml_criterion():
+    text = _real("video_lmer_old_lme4.txt")
+    _refused_at(text.replace("logLik deviance REMLdev", "logLik deviance"), "lme4", "14246 14296")
+
+
+def test_two_lme4_summaries_with_a_lost_title_are_refused():
+    text = _real("2b_two_models.out")
+    second_title = [k for k, ln in enumerate(text.split("\n")) if ln.startswith("Linear mixed model fit by")][1]
+    lines = text.split("\n")
+    del lines[second_title]
+    damaged_text = "\n".join(lines)
+    for reader in (read_output, read_output_pieces):
+        with pytest.raises(MlmgenError) as e:
+            reader(damaged_text, "damaged.txt", package="lme4")
+        assert e.value.diagnostics[0].code == "OU001"

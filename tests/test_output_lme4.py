@@ -8,7 +8,7 @@ import pytest
 from mlmgen.compare import agrees
 from mlmgen.diagnostics import MlmgenError
 from mlmgen.dialects.lme4.output import parse_output
-from mlmgen.outputs import read_output_file
+from mlmgen.outputs import read_output_file, read_output_parts
 
 R = Path(__file__).resolve().parent.parent / "reference_outputs" / "r"
 
@@ -17,8 +17,21 @@ def test_every_reference_output_reads():
     outs = sorted(R.glob("*.out"))
     assert len(outs) >= 15
     for p in outs:
-        res = read_output_file(p)
-        assert res.source == "lme4", p
+        for res in read_output_parts(p):        # 2b_two_models.out: each summary on its own
+            assert res.source == "lme4", p
+
+
+def test_a_file_with_two_summaries_is_never_read_as_one():
+    """read_output refuses it (OU001 at the second title); read_output_parts reads each model."""
+    f = R / "2b_two_models.out"
+    with pytest.raises(MlmgenError) as e:
+        read_output_file(f)
+    d = e.value.diagnostics[0]
+    assert d.code == "OU001" and d.location.line == 36
+    first, second = read_output_parts(f)
+    assert [x.estimate.printed for x in first.fixed][:2] == ["34.24961", "-0.29930"]
+    assert [x.estimate.printed for x in second.fixed][:2] == ["34.2372", "-0.1951"]
+    assert first.neg2ll.printed == "15210.4" and second.neg2ll.printed == "15224.6"
 
 
 def test_summary_agrees_with_full_precision_tables():

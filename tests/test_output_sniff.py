@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from mlmgen.outputs import guess_output_package, read_output
+from mlmgen.outputs import read_output_pieces, guess_output_package, read_output
 
 ROOT = Path(__file__).resolve().parent.parent / "reference_outputs"
 EXPECT = {"lecture/sas_tables": "sas", "r": "lme4"}
@@ -27,7 +27,7 @@ def _files():
 def test_sniffed_package(path, pkg):
     text = path.read_text(encoding="utf-8")
     assert guess_output_package(text) == pkg
-    assert read_output(text, str(path)).source == pkg
+    assert all(r.source == pkg for r in read_output_pieces(text, str(path)))
 
 
 def test_unknown_text_is_a_coded_error():

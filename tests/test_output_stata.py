@@ -2,6 +2,7 @@
 Identity and Independent blocks; reference_outputs/published). The older layout (`Coef.`, `Std. Err.`),
 `dftable(pvalue)`, the variance metric with an unstructured block, `estat recovariance` and `lincom` are
 layout fixtures written here with the lecture's SAS numbers: no real listing of those was available."""
+import re
 from pathlib import Path
 
 import pytest
@@ -114,8 +115,19 @@ def test_ml_z_tests_mean_no_df_method():
     text = OLD_LAYOUT.replace("Mixed-effects REML regression", "Mixed-effects ML regression").replace(
         "DF method: Satterthwaite", "").replace("Log restricted-likelihood", "Log likelihood").replace(
         "DF       t    P>|t|", "         z    P>|z|")
+    # an ML table has no DF column: drop the DF cells too (a header without DF over rows with DF is OU001)
+    text = re.sub(r"(\|\s+\S+\s+\S+)\s+\d+\.\d(?=\s+-?\d)", r"\1", text)
     res = parse_output(text)
-    assert res.method == "ml"
+    assert res.method == "ml" and res.ddf == "none"
+    assert [f.t.printed for f in res.fixed][:3] == ["115.86", "-2.16", "2.04"] and res.fixed[0].df is None
+
+
+def test_a_row_with_more_numbers_than_the_header_has_columns_is_refused():
+    """The rows of a DF table under a header without DF would shift df into z and t into p: OU001."""
+    text = OLD_LAYOUT.replace("DF       t    P>|t|", "         z    P>|z|")
+    with pytest.raises(MlmgenError) as e:
+        parse_output(text)
+    assert e.value.diagnostics[0].code == "OU001" and e.value.diagnostics[0].location.line == 15
 
 
 def test_abbreviated_names_are_kept_for_mapping():

@@ -18,6 +18,7 @@ import pytest
 from mlmgen.formula import model_from_formula
 from mlmgen.report import rfmt
 from mlmgen.report.lme4 import format_lme4
+from rtools import lme4_default_csv, lme4_default_needs_r
 from test_report_lme4 import BDF, SLEEP, r_fit, result_from_r
 
 REF = Path(__file__).resolve().parent.parent / "reference_outputs" / "r" / "lme4_default"
@@ -68,12 +69,14 @@ def _df_last_digit_only(r_line: str, o_line: str) -> bool:
     return abs(float(a[i]) - float(b[i])) <= 2.5 * unit
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c != "bdf_raw"])   # bdf_raw: see test_lme4_emulation.py
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.r) if lme4_default_needs_r(_info(c)["data"])
+                                  else c for c in CASES if c != "bdf_raw"])   # bdf_raw: see test_lme4_emulation.py
 def test_mlmgen_fit_at_lme4s_stop_prints_r_summary(case):
+    """(Cases fitted to an R package's data set build it in R: `r` marker.)"""
     pytest.importorskip("nlopt")
     from mlmgen.api import fit
     info = _info(case)
-    f = fit(info["formula"], str(REF / info["data"]), method=None if info["reml"] == "TRUE" else "ml",
+    f = fit(info["formula"], str(lme4_default_csv(info["data"])), method=None if info["reml"] == "TRUE" else "ml",
             options={"lme4_emulation": True})
     ours = _lines(format_lme4(f.result, f.model, data_name="d"))
     theirs = _lines((REF / f"{case}.out").read_text())

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from ...mapping import canonical_term, cov_from_corr, effect_name, var_from_sd
-from ...outputtext import split_at, two_models, Lines, count, csv_blocks, join_bounds, looks_like_csv, number, peel_numbers, unreadable
+from ...outputtext import split_at, two_models, Lines, count, csv_blocks, join_bounds, looks_like_csv, number, unreadable
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param
 
 
@@ -79,7 +79,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             i = _read_varcorr_df(L, i, res)
             found += 1
             continue
-        elif re.match(r"\s*Estimate\s+Std\. Error(\s+df)?\s+t value", line) and not s.startswith("Fixed"):
+        elif coef_header_columns(line) is not None:
             i = _read_coef_table(L, i, res, fixed=None)
             found += 1
             continue
@@ -94,12 +94,29 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
 
 # ------------------------------------------------------------------ pieces
 
+_AIC_NAMES = {"AIC", "BIC", "logLik", "deviance", "-2*log(L)", "df.resid", "REMLdev"}
+
+
 def _read_aic_row(L: Lines, i: int, res: FitResult) -> int:
+    """The `AIC BIC logLik deviance df.resid` row (lme4 < 1.0: `... deviance REMLdev`) and its values: every
+    name a known one and one number per name (a clipped header would shift REMLdev into deviance: OU001);
+    a REML title over a row without REMLdev is a damaged row (OU001)."""
     names = L[i].split()
+    if not set(names) <= _AIC_NAMES or len(set(names)) != len(names):
+        raise unreadable("the AIC/BIC/logLik header row has unknown or repeated names", L.file, i + 1,
+                         L[i].strip(), code="OU001")
     if i + 1 >= len(L):
         raise unreadable("the AIC/BIC/logLik row has no values", L.file, i + 1, L[i].strip())
-    vals = [number(t) for t in L[i + 1].split()]
+    toks = L[i + 1].split()
+    vals = [number(t) for t in toks]
+    if len(toks) != len(names) or any(v is None for v in vals):
+        raise unreadable(f"the AIC/BIC/logLik row needs one number for each of {' '.join(names)}", L.file,
+                         i + 2, L[i + 1].strip(), code="OU001", fix="copy the header and its values unchanged")
     d = dict(zip(names, vals))
+    if res.method == "reml" and "REMLdev" not in d:
+        raise unreadable("a REML fit whose AIC/BIC/logLik row has no REMLdev (lme4 < 1.0 prints it for REML "
+                         "fits): the row is damaged or belongs to another fit", L.file, i + 1, L[i].strip(),
+                         code="OU001")
     dev = d.get("deviance") or d.get("-2*log(L)")
     if d.get("REMLdev") is not None:           # lme4 < 1.0 printed this row for REML fits too
         res.neg2ll = d["REMLdev"]
@@ -144,6 +161,14 @@ def _read_varcorr(L: Lines, i: int, res: FitResult) -> int:
         else:
             eff, nums = ("" if g["name"] == "Residual" else "?"), rest
         vals = [number(t) for t in nums]
+        # one variance and/or SD per row, then one correlation with each earlier row of its group
+        n_main = int(has_var) + int(has_sd)
+        if (any(v is None for v in vals) or len(vals) != n_main + len(g["rows"])
+                or not re.fullmatch(r"[A-Za-z_.][\w.:]*", g["name"])
+                or (eff and not re.fullmatch(r"\(Intercept\)|[A-Za-z_.][\w.:()^*/+-]*", eff))):
+            raise unreadable(f"this line is not a row of the random-effects table above it (a group, a name, "
+                             f"{n_main} value(s) and one correlation per earlier row of the group)", L.file,
+                             j + 1, line.strip(), code="OU001", fix="copy the summary unchanged")
         k = 0
         var = sd = None
         if has_var and k < len(vals):
@@ -214,36 +239,81 @@ def _sd_of(r: dict) -> Value:
     return Value(sd, None, None, v.half_unit / (2 * sd) if sd > 0 else math.sqrt(v.half_unit))
 
 
+_COEF_COLUMNS = [(r"Estimate", "estimate"), (r"Std\.\s?Error", "se"), (r"df", "df"), (r"t\s+value", "t"),
+                 (r"Pr\(>\|t\|\)", "p"), (r"lower", "lower"), (r"upper", "upper")]
+_COEF_COLUMN_RE = re.compile("|".join(f"(?P<{key}>{pat})" for pat, key in _COEF_COLUMNS))
+_TABLE_END = re.compile(r"(---|Signif\.|Correlation|optimizer|convergence code|Model failed|Model is nearly|"
+                        r"fit warning|boundary \(singular\)|>)")
+
+
+def coef_header_columns(line: str) -> list[str] | None:
+    """The columns of a printed coefficient table header (`Estimate Std. Error [df] t value [Pr(>|t|)]`,
+    contest1D's `lower upper`), in printed order; None unless the whole line is such a header (estimate,
+    SE and t present, nothing else on the line, no column twice)."""
+    s = line.strip()
+    cols: list[str] = []
+    pos = 0
+    for m in _COEF_COLUMN_RE.finditer(s):
+        if s[pos:m.start()].strip():
+            return None
+        cols.append(m.lastgroup)
+        pos = m.end()
+    if s[pos:].strip() or len(set(cols)) != len(cols) or not {"estimate", "se", "t"} <= set(cols):
+        return None
+    return cols
+
+
+def _coef_row(line: str, cols: list[str]) -> tuple[str, dict] | None:
+    """(row name, values) of a coefficient row with exactly one number (or NA) per column after the row name,
+    R's significance stars dropped; None when the line is not such a row."""
+    toks = join_bounds(line).split()
+    while toks and re.fullmatch(r"\*{1,3}|\.", toks[-1]):
+        toks.pop()
+    if len(toks) <= len(cols):
+        return None
+    label, cells = toks[:-len(cols)], toks[-len(cols):]
+    if any(number(c) is None and c not in ("NA", "NaN") for c in cells):
+        return None
+    # a row name is one name (a term, or a test's number); numbers inside it are a row that lost a column
+    if any(number(t) is not None for t in label[1:]):
+        return None
+    return " ".join(label), dict(zip(cols, [number(c) for c in cells]))
+
+
 def _read_coef_table(L: Lines, i: int, res: FitResult, fixed: bool | None) -> int:
-    """`Estimate Std. Error [df] t value [Pr(>|t|)]` rows; row names are terms (fixed) or test numbers."""
+    """`Estimate Std. Error [df] t value [Pr(>|t|)]` rows; row names are terms (fixed) or test numbers.
+    The header must be the table's whole header line (a dropped or damaged header is OU001: the row below
+    it is not a header); each row up to the end of the table (a blank line, `---`, `Signif. codes`,
+    `Correlation of Fixed Effects`, a warning) must have one number per header column: a row that does not
+    is OU001 at its line, never read with its numbers shifted into other columns."""
     while i < len(L) and not L[i].strip():
         i += 1
     if i >= len(L):
         raise unreadable("a coefficient table without a header", L.file, len(L), code="OU002")
     header = L[i]
-    cols = ["estimate", "se"] + (["df"] if re.search(r"\bdf\b", header) else []) + ["t"]
-    if "Pr(>|t|)" in header:
-        cols.append("p")
-    if re.search(r"\blower\b", header) and re.search(r"\bupper\b", header):
-        cols += ["lower", "upper"]
+    cols = coef_header_columns(header)
+    if cols is None:
+        raise unreadable("expected the coefficient table's header 'Estimate Std. Error [df] t value "
+                         "[Pr(>|t|)]' here", L.file, i + 1, header.strip(), code="OU001",
+                         fix="copy the table with its header line")
     j = i + 1
     rows = []
     while j < len(L):
-        s = join_bounds(L[j]).strip()
-        if not s or s.startswith("---") or s.startswith("Signif.") or s.startswith("Correlation"):
+        s = L[j].strip()
+        if not s or _TABLE_END.match(s):
             break
-        toks = s.split()
-        label, nums = peel_numbers(toks, count=len(cols))
-        if len(nums) != len(cols) or not label:
-            break
-        vals = dict(zip(cols, [number(n) for n in nums]))
-        vals["t"] = _twice_rounded_t(vals["t"])
-        rows.append((" ".join(label), vals, j))
+        row = _coef_row(s, cols)
+        if row is None:
+            raise unreadable(f"a row of the coefficient table does not have the header's {len(cols)} columns "
+                             f"({' '.join(cols)})", L.file, j + 1, s, code="OU001",
+                             fix="copy the table unchanged")
+        rows.append((row[0], row[1], j))
         j += 1
     if not rows:
         raise unreadable("a coefficient table without rows", L.file, i + 1, header.strip(), code="OU002")
     as_contrast = fixed is None and all(re.fullmatch(r"\d+", lab) for lab, _, _ in rows)
     for lab, d, j_ in rows:
+        d["t"] = _twice_rounded_t(d["t"])
         if as_contrast:
             n = sum(1 for c in res.contrasts if c.label.startswith("contest1D")) + 1
             res.contrasts.append(ContrastResult(label=f"contest1D {n}", estimate=d["estimate"], se=d["se"],
@@ -322,12 +392,24 @@ def _varcorr_rows(rows, res: FitResult, file) -> None:
         res.covariance_structure = "un" if has_cov else ("vc" if len(effects) > 1 or len(grps) > 1 else "vc")
 
 
+_CSV_COEF = {"", "estimate", "std. error", "df", "t value", "pr(>|t|)", "lower", "upper"}
+_CSV_VARCORR = {"", "grp", "var1", "var2", "vcov", "sdcor"}
+
+
 def _parse_csv(text: str, file: str | None) -> FitResult:
     res = FitResult(source="lme4", file=file)
     found = 0
     for block in csv_blocks(text):
-        _, header = block[0]
+        header_line, header = block[0]
         keys = [h.strip().lower() for h in header]
+        for n, c in block[1:]:      # a row with a cell too many or too few would shift its numbers: OU001
+            if len(c) != len(keys):
+                raise unreadable(f"this CSV row has {len(c)} cells under a header of {len(keys)}", file, n,
+                                 ",".join(c), code="OU001", fix="copy the CSV unchanged")
+        known = _CSV_COEF if "estimate" in keys else _CSV_VARCORR
+        if ({"grp", "var1", "var2", "vcov"} <= set(keys) or "estimate" in keys) and not set(keys) <= known:
+            raise unreadable(f"unknown columns {sorted(set(keys) - known)} in the CSV header", file, header_line,
+                             ",".join(header), code="OU001", fix="copy the CSV unchanged")
         if {"grp", "var1", "var2", "vcov"} <= set(keys):
             ix = {k: keys.index(k) for k in ("grp", "var1", "var2", "vcov")}
 
@@ -359,14 +441,28 @@ def _finish(res: FitResult) -> None:
         res.notes.append("df printed without the lmerTest title: df method assumed from the model")
 
 
+_ONCE_PER_SUMMARY = [("the title 'Linear mixed model fit by'", r"\s*Linear mixed model fit by"),
+                     ("'Formula:'", r"\s*Formula:"), ("'REML criterion at convergence'", r"\s*REML criterion at"),
+                     ("the AIC/BIC/logLik row", r"\s*AIC\s+BIC\s+logLik"),
+                     ("'Scaled residuals:'", r"\s*Scaled residuals:"), ("'Random effects:'", r"\s*Random effects:"),
+                     ("'Number of obs:'", r"\s*Number of obs:"), ("'Fixed effects:'", r"\s*Fixed effects:"),
+                     ("'Correlation of Fixed Effects:'", r"\s*Correlation of Fixed Effects:")]
+
+
 def split_output(text: str, file: str | None = None) -> list[str] | None:
     """Several summaries in one file (each starts with `Linear mixed model fit by`): one piece per model.
-    A file with two `Random effects:` blocks but fewer titles cannot be split: OU001."""
+    Each piece may hold each part of a summary (title, Formula, REML criterion or AIC row, Scaled residuals,
+    Random effects, Number of obs, Fixed effects, Correlation) once; a piece holding one twice is two
+    models whose separating title was lost or damaged: OU001 (never the later numbers read into the
+    earlier model). None for one summary."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    titles = [i for i, ln in enumerate(lines) if re.match(r"\s*Linear mixed model fit by", ln)]
-    blocks = [i for i, ln in enumerate(lines) if ln.strip().startswith("Random effects:")]
+    titles = [i for i, ln in enumerate(lines) if re.match(_ONCE_PER_SUMMARY[0][1], ln)]
+    cuts = [0] + titles[1:] + [len(lines)]
+    for a, b in zip(cuts, cuts[1:]):
+        for what, pat in _ONCE_PER_SUMMARY:
+            hits = [k for k in range(a, b) if re.match(pat, lines[k])]
+            if len(hits) >= 2:
+                raise two_models(file, f"{what} twice without a title between", hits)
     if len(titles) >= 2:
         return split_at(text, titles)
-    if len(blocks) >= 2:
-        raise two_models(file, "'Random effects:' blocks", blocks)
     return None

@@ -59,9 +59,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             found += 1
             continue
         if re.match(r"\s*row\b", low) and "col1" in low:
-            title = " ".join(L[k].lower() for k in range(max(0, i - 2), i))
-            corr = "correlation" in title or ("matrix" not in title and _looks_like_corr(L, i))
-            i = _read_gmatrix(L, i, res, correlation=corr)
+            i = _read_gmatrix(L, i, res, correlation=_is_correlation_matrix(L, i))
             found += 1
             continue
         if re.match(r"\s*neg2loglike\b", low) or (re.search(r"neg2loglike", low) and "parms" in low):
@@ -142,13 +140,14 @@ def _split_row(toks: list[str], ncols: int) -> tuple[list[str], list[Value | Non
 def _read_covparms(L: Lines, i: int, res: FitResult) -> int:
     above = L[i - 1].lower() if i else ""        # listings print `Standard  Z` on the line above the header
     cols = _columns(strip_markup(L[i])[0] + (" error" if "standard" in above else ""), "cov")
+    n_label = _label_columns(L[i], "cov")
     last = i
     for j, toks, struck in _header_and_rows(L, i):
         last = j
         label_toks, vals, nums = _split_row(toks, len(cols))
-        if not label_toks:
-            continue
-        d = dict(zip(cols[len(cols) - len(vals):], vals)) if len(vals) < len(cols) else dict(zip(cols, vals))
+        # (the Subject column names the subject effect: a number there is a value that lost its column)
+        _check_row(L, j, label_toks, vals, cols, n_label, "Covariance Parameter Estimates", numeric_labels=False)
+        d = dict(zip(cols, vals))
         label = label_toks[0]
         subject = " ".join(label_toks[1:]) or None
         est = d.get("estimate")
@@ -163,6 +162,35 @@ def _read_covparms(L: Lines, i: int, res: FitResult) -> int:
     return last + 1
 
 
+def _label_columns(header: str, kind: str) -> int:
+    """How many label columns a header has before `Estimate` (`Cov Parm` is one; `Subject`, `Group`, and
+    a fixed-effects table's CLASS variables are one each)."""
+    before = re.split(r"\bestimate\b", strip_markup(header)[0], maxsplit=1, flags=re.I)[0]
+    cells = split_cells(before) if "\t" in before else before.split()
+    cells = [c for c in cells if c.strip()]
+    if kind == "cov":
+        return max(1, len([c for c in cells if c.lower() not in ("cov", "parm")]) + 1)
+    return max(1, len(cells))
+
+
+_NAME = re.compile(r"(UN|un|CSH|CS|AR|ARH|TOEP)?\s*\(\s*\d+\s*(,\s*\d+\s*)?\)|[A-Za-z_][\w.*:]*")
+
+
+def _check_row(L: Lines, j: int, label_toks: list[str], vals: list, cols: list[str], n_label: int,
+               table: str, numeric_labels: bool = True) -> None:
+    """A row of a SAS table (the rows under its recognised header) has a name and exactly one value (or `.`)
+    per column of the header; the name fills at most the header's label columns and starts with a name.
+    Anything else (a Fit Statistics row, a row of another table, a row that lost a column) is OU001 at its
+    line: never read into this table."""
+    ok = (len(vals) == len(cols) and 1 <= len(label_toks) <= n_label
+          and bool(_NAME.fullmatch(label_toks[0]))
+          and (numeric_labels or not any(number(t) is not None for t in label_toks)))
+    if not ok:
+        raise unreadable(f"this line is not a row of the {table} table above it (a name and "
+                         f"{len(cols)} values: {', '.join(cols)})", L.file, j + 1, L[j].strip(), code="OU001",
+                         fix="copy the table unchanged with its header")
+
+
 def _norm_un(label: str) -> str:
     m = re.fullmatch(r"(UN|un)\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)", label)
     return f"UN({m.group(2)},{m.group(3)})" if m else label
@@ -170,14 +198,19 @@ def _norm_un(label: str) -> str:
 
 def _read_estimates(L: Lines, i: int, res: FitResult, struck_rows: list, is_label: bool) -> int:
     cols = _columns(L[i], "fixed")
+    n_label = _label_columns(L[i], "fixed")
     last = i
     for j, toks, struck in _header_and_rows(L, i):
         last = j
         label_toks, vals, _ = _split_row(toks, len(cols))
+        if is_label:    # ESTIMATE labels are free text: a label and one value per column
+            if len(vals) != len(cols) or not label_toks:
+                _check_row(L, j, [], vals, cols, 1, "Estimates")
+        else:
+            _check_row(L, j, [strip_markup(t)[0] for t in label_toks], vals, cols, n_label,
+                       "Solution for Fixed Effects")
         d = dict(zip(cols, vals))
         label = " ".join(t for t in label_toks if t)
-        if not label:
-            continue
         if is_label:
             res.contrasts.append(ContrastResult(label=label, estimate=d.get("estimate"), se=d.get("se"),
                                                 df=d.get("df"), t=d.get("t"), p=d.get("p"),
@@ -204,21 +237,53 @@ def _read_contrasts(L: Lines, i: int, res: FitResult) -> int:
     for j, toks, _ in _header_and_rows(L, i):
         last = j
         label_toks, vals, _ = _split_row(toks, 4)
+        if len(vals) != 4 or not label_toks:
+            _check_row(L, j, [], vals, ["num_df", "den_df", "f", "p"], 1, "Contrasts")
         d = dict(zip(["num_df", "den_df", "f", "p"], vals))
         res.contrasts.append(ContrastResult(label=" ".join(label_toks), **d))
     return last + 1
 
 
-def _looks_like_corr(L: Lines, i: int) -> bool:
-    for j, toks, _ in _header_and_rows(L, i):
-        _, nums = peel_numbers(toks, drop_stars=False)
-        if any(n == "1.0000" for n in nums):
+def _is_correlation_matrix(L: Lines, i: int) -> bool:
+    """Which matrix the `Row Effect Subject Col1 ...` table at line i is: its title (`Estimated G Correlation
+    Matrix` or `Estimated G Matrix`, on the lines just above) says; a title-like line above that is neither
+    is OU001 (a damaged title must not turn correlations into covariances); without a title (a table copied
+    without it), a correlation matrix is one whose diagonal is all 1."""
+    for k in range(i - 1, max(-1, i - 3), -1):
+        t = strip_markup(L[k])[0].strip()
+        if not t:
+            continue
+        if re.fullmatch(r"Estimated\s+G\s+Correlation\s+Matrix", t, re.I):
             return True
-    return False
+        if re.fullmatch(r"Estimated\s+G\s+Matrix", t, re.I):
+            return False
+        if re.search(r"matrix|estimated|correlation", t, re.I):
+            raise unreadable("the title above this Row/Col table is neither 'Estimated G Matrix' nor "
+                             "'Estimated G Correlation Matrix'", L.file, k + 1, t, code="OU001",
+                             fix="copy the table with its title unchanged")
+        break
+    _, q = _gmatrix_header(L, i)
+    diagonal = []
+    for n, (j, toks, _) in enumerate(_header_and_rows(L, i)):
+        _, nums = peel_numbers([t for t in toks if t != ""], count=q, drop_stars=False)
+        diagonal.append(number(nums[n]) if n < len(nums) else None)
+    return bool(diagonal) and all(v is not None and v.value == 1.0 for v in diagonal)
+
+
+def _gmatrix_header(L: Lines, i: int) -> tuple[int, int]:
+    """(label columns, q) of a `Row Effect [Subject] Col1 ... Colq` header: Col1..Colq numbered in order and
+    nothing after them, else OU001 (a clipped `Col` would make the last row's numbers shift)."""
+    cells = [c for c in (split_cells(L[i]) if "\t" in L[i] else L[i].split()) if c.strip()]
+    k = next((n for n, c in enumerate(cells) if re.fullmatch(r"col\d+", c.strip(), re.I)), len(cells))
+    cols = [c.strip().lower() for c in cells[k:]]
+    if not cols or cols != [f"col{n}" for n in range(1, len(cols) + 1)] or k < 2:
+        raise unreadable("the header of this matrix is not 'Row Effect [Subject] Col1 ... Colq'", L.file, i + 1,
+                         L[i].strip(), code="OU001", fix="copy the table unchanged with its header")
+    return k, len(cols)
 
 
 def _read_gmatrix(L: Lines, i: int, res: FitResult, correlation: bool) -> int:
-    q = len(re.findall(r"\bcol\d+\b", L[i].lower()))
+    n_label, q = _gmatrix_header(L, i)
     effects: list[str] = []
     rows: list[list[float]] = []
     last = i
@@ -226,6 +291,11 @@ def _read_gmatrix(L: Lines, i: int, res: FitResult, correlation: bool) -> int:
         last = j
         toks = [t for t in toks if t != ""]
         label_toks, nums = peel_numbers(toks, count=q, drop_stars=False)
+        if len(nums) != q or len(label_toks) != n_label or not label_toks[0].isdigit() \
+                or int(label_toks[0]) != len(rows) + 1:
+            raise unreadable(f"this line is not row {len(rows) + 1} of the matrix above it (a row number, an "
+                             f"effect and {q} values)", L.file, j + 1, L[j].strip(), code="OU001",
+                             fix="copy the table unchanged with its header")
         if len(label_toks) >= 2:
             effects.append(effect_name(label_toks[1]))
         elif label_toks:
@@ -266,16 +336,23 @@ def _read_iterations(L: Lines, i: int, res: FitResult) -> int:
 
 def _read_infocrit(L: Lines, i: int, res: FitResult) -> int:
     names = L[i].split()
-    if i + 1 < len(L):
-        _, nums = peel_numbers(L[i + 1].split(), drop_stars=False)
-        vals = dict(zip(names[len(names) - len(nums):], [number(n) for n in nums]))
+    k = i + 1
+    while k < len(L) and not L[k].strip() and k == i + 1:    # listings print a blank line under the header
+        k += 1
+    if k < len(L):
+        toks = L[k].split()
+        if not set(names) <= {"Neg2LogLike", "Parms", "AIC", "AICC", "HQIC", "BIC", "CAIC"} or \
+                len(toks) != len(names) or any(number(t) is None for t in toks):
+            raise unreadable("the Information Criteria row needs one number under each of its names", L.file,
+                             k + 1, L[k].strip(), code="OU001", fix="copy the header and its row unchanged")
+        vals = dict(zip(names, [number(n) for n in toks]))
         if vals.get("Neg2LogLike") is not None:
             res.neg2ll = vals["Neg2LogLike"]
         stats = res.fit.setdefault("sas", {})
-        for k in ("AIC", "AICC", "HQIC", "BIC", "CAIC", "Parms"):
-            if vals.get(k) is not None:
-                stats[k] = vals[k]
-    return i + 2
+        for name in ("AIC", "AICC", "HQIC", "BIC", "CAIC", "Parms"):
+            if vals.get(name) is not None:
+                stats[name] = vals[name]
+    return k + 1
 
 
 _FIT = [(r"-2\s+res\s+log\s+likelihood", "neg2ll", "reml"), (r"-2\s+log\s+likelihood", "neg2ll", "ml"),

@@ -112,6 +112,8 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
         labels = nonempty[:nums_at[0]]
         values = [_num(c) for c in nonempty[nums_at[0]:]]
         if table == "ic":
+            if len(values) != 1 or not labels:
+                raise _not_a_row("Information Criteria", "a criterion and its value", file, n, cells)
             _ic_row(" ".join(labels), values[0], res)
         elif table == "fixed":
             _fixed_row(labels, values, header_text, res, file, n)
@@ -155,8 +157,22 @@ def _value_columns(header: str, base: list[str]) -> list[str]:
     return cols
 
 
+def _not_a_row(table: str, what: str, file, n, cells) -> Exception:
+    """OU001: a line under a table's title that is not one of its rows (another table's row after damage,
+    a row that lost or gained a cell): never read into this table."""
+    return unreadable(f"this line is not a row of the {table} table above it ({what})", file, n,
+                      "  ".join(c for c in cells if c), code="OU001", fix="export the table unchanged")
+
+
+_NOT_A_TERM = re.compile(r"residual|un\s*\(|variance|.*\[\s*subject\s*=", re.I)
+
+
 def _fixed_row(labels, values, header, res: FitResult, file, n) -> None:
     cols = _value_columns(header, ["estimate", "se", "df", "t", "p"])
+    if not re.search(r"estimate", header, re.I) or len(values) != len(cols) or len(labels) != 1 \
+            or _NOT_A_TERM.match(labels[0]):
+        raise _not_a_row("Estimates of Fixed Effects", f"a parameter under the header and {len(cols)} values: "
+                         f"{', '.join(cols)}", file, n, labels + [v.printed if v else "." for v in values])
     d = dict(zip(cols, values))
     if not labels or d.get("estimate") is None:
         raise unreadable("fixed-effect row without a parameter name or estimate", file, n)
@@ -167,6 +183,9 @@ def _fixed_row(labels, values, header, res: FitResult, file, n) -> None:
 
 def _cov_row(labels, values, header, res: FitResult, effects: list[str], file, n) -> list[str]:
     cols = _value_columns(header, ["estimate", "se", "z", "p"])
+    if not re.search(r"estimate", header, re.I) or len(values) != len(cols):
+        raise _not_a_row("Estimates of Covariance Parameters", f"a parameter under the header and {len(cols)} "
+                         f"values: {', '.join(cols)}", file, n, labels + [v.printed if v else "." for v in values])
     d = dict(zip(cols, values))
     label = " ".join(labels)
     m = re.match(r"(.+?)\s*\[\s*subject\s*=\s*([^\]]+)\]", label)

@@ -139,11 +139,21 @@ def _read_fixed_table(L: Lines, i: int, res: FitResult, contrast_text: str | Non
         lab = lab.strip()
         toks = nums.split()
         if not toks:
+            if lab and not lab.endswith(("#", ".")):
+                raise unreadable("a coefficient-table name without numbers that does not continue on the next "
+                                 "line (Stata breaks a long name after `#` or `.`)", L.file, j + 1, s,
+                                 code="OU001", fix="copy the table unchanged")
             carry += lab
             j += 1
             continue
         name = carry + lab
         carry = ""
+        omitted = len(toks) == 2 and toks[1] in ("(omitted)", "(base)", "(empty)") and number(toks[0]) is not None
+        if not omitted and (len(toks) != len(cols) or any(number(t) is None and t != "." for t in toks)
+                            or stata_param(name) is not None):
+            raise unreadable(f"this line is not a row of the coefficient table above it (a name and {len(cols)} "
+                             f"numbers: {', '.join(cols)})", L.file, j + 1, s, code="OU001",
+                             fix="copy the table unchanged with its header")
         vals = [number(t) for t in toks]
         if len(vals) < len(cols):
             vals = vals + [None] * (len(cols) - len(vals))
@@ -197,6 +207,10 @@ def _read_re_table(L: Lines, i: int, res: FitResult) -> int:
         if not toks:
             j += 1
             continue
+        if len(toks) > len(cols) or any(number(t) is None and t != "." for t in toks):
+            raise unreadable(f"this line is not a row of the random-effects table above it (a parameter and at "
+                             f"most {len(cols)} numbers: {', '.join(cols)})", L.file, j + 1, s, code="OU001",
+                             fix="copy the table unchanged with its header")
         vals = [number(t) for t in toks] + [None] * max(0, len(cols) - len(toks))
         rows.append((lab, dict(zip(cols, vals)), j))
         j += 1
@@ -267,7 +281,13 @@ def _read_recov(L: Lines, i: int, res: FitResult, correlation: bool) -> int:
         if not lab.strip():
             header = [effect_name(t) for t in rest.split()]
         else:
-            rows.append((effect_name(lab.strip()), [number(t) for t in rest.split()]))
+            toks = rest.split()
+            # row a of a (lower-triangular) matrix: a + 1 values (all of them when printed in full)
+            if header is None or not 1 <= len(toks) <= len(header) or any(number(t) is None for t in toks) \
+                    or (len(toks) != len(rows) + 1 and len(toks) != len(header)):
+                raise unreadable("this line is not a row of the random-effects matrix above it", L.file, j + 1, s,
+                                 code="OU001", fix="copy the matrix unchanged with its header")
+            rows.append((effect_name(lab.strip()), [number(t) for t in toks]))
         j += 1
     if header and rows:
         key = "recorrelation" if correlation else "recovariance"
@@ -297,7 +317,11 @@ def _read_estat_ic(L: Lines, i: int, res: FitResult) -> int:
     while j < len(L):
         s = L[j].strip()
         if "|" in s and not set(s.replace("|", "")) <= set("-+ "):
-            vals = [number(t) for t in s.split("|", 1)[1].split()]
+            toks = s.split("|", 1)[1].split()
+            vals = [number(t) for t in toks]
+            if len(toks) != len(names) or any(v is None and t != "." for v, t in zip(vals, toks)):
+                raise unreadable(f"the estat ic row needs one number under each of {' '.join(names)}", L.file,
+                                 j + 1, s, code="OU001", fix="copy the table unchanged")
             d = dict(zip(names, vals))
             stats = res.fit.setdefault("stata", {})
             for k in ("AIC", "BIC"):

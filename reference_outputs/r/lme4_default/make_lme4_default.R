@@ -1,24 +1,16 @@
 # Real lme4/lmerTest default fits for mlmgen's lme4 emulation (mlmgen/engine/lme4_emulation.py).
-# Run: Rscript --vanilla make_lme4_default.R   (in this directory). Writes <case>.csv (the data exactly as
-# fitted), <case>.out (print(summary(m)) of lmerTest, default lmer() settings) and <case>.theta.txt (the
-# stopping point and the numbers at it, 17 significant digits).
-suppressMessages({library(lme4); library(lmerTest); library(mlmRev)})
+# Run: Rscript --vanilla make_lme4_default.R   (in this directory). Writes the simulated data sets (drawn
+# here with a seed) as <case>.csv, <case>.out (print(summary(m)) of lmerTest, default lmer() settings) and
+# <case>.theta.txt (the stopping point and the numbers at it, 17 significant digits). The R-package data
+# sets come from data_lme4_default.R and are not written here.
+suppressMessages({library(lme4); library(lmerTest)})
+source("data_lme4_default.R")       # the R-package data sets (not committed: tests build them with that script)
+pkgdata <- lme4_default_data()
+s <- pkgdata$sleepstudy; dy <- pkgdata$dyestuff; h <- pkgdata$hsb82; b <- pkgdata$bdf
 cases <- list()
-s <- sleepstudy; s$Subject <- as.integer(as.character(s$Subject))
 cases$sleepstudy <- list(d = s, f = Reaction ~ 1 + Days + (1 + Days | Subject))
-dy <- Dyestuff; dy$Batch <- as.integer(dy$Batch)
 cases$dyestuff <- list(d = dy, f = Yield ~ 1 + (1 | Batch))
-h <- data.frame(school = as.integer(as.character(Hsb82$school)), mAch = Hsb82$mAch, meanses = Hsb82$meanses,
-                sector = as.numeric(Hsb82$sector == "Catholic"), cses = Hsb82$cses)
-h$meanses_cses <- h$meanses * h$cses; h$sector_cses <- h$sector * h$cses
 cases$hsb82 <- list(d = h, f = mAch ~ 1 + meanses + sector + cses + meanses_cses + sector_cses + (1 + cses | school))
-b <- data.frame(schoolID = as.integer(as.character(bdf$schoolNR)), langpost = bdf$langPOST,
-                verbal = bdf$IQ.verb, homework = bdf$homework, mixgrd = as.numeric(as.character(bdf$mixedgra)))
-b$hw2 <- b$homework - 2
-b$CMverb10 <- ave(b$verbal, b$schoolID) - 10
-b$WCverb <- b$verbal - ave(b$verbal, b$schoolID)
-b$verb10 <- b$verbal - 10
-b$mixgrd_WCverb <- b$mixgrd * b$WCverb
 cases$bdf_2b <- list(d = b, f = langpost ~ 1 + hw2 + mixgrd + CMverb10 + WCverb + (1 + WCverb | schoolID))
 cases$bdf_4a <- list(d = b, f = langpost ~ 1 + hw2 + mixgrd + CMverb10 + verb10 + (1 + verb10 | schoolID))
 cases$bdf_raw <- list(d = b, f = langpost ~ 1 + verbal + homework + (1 + verbal | schoolID))   # uncentred: badly conditioned
@@ -45,7 +37,7 @@ for (key in names(cases)) {
   reml <- if (is.null(cs$reml)) TRUE else cs$reml
   dfile <- if (startsWith(key, "bdf")) "bdf.csv" else if (key == "simulated_pvalues") "simulated_pvalues.csv" else
     if (startsWith(key, "simulated")) "simulated.csv" else paste0(sub("_.*", "", key), ".csv")
-  write.csv(cs$d, dfile, row.names = FALSE)
+  if (startsWith(key, "simulated")) write.csv(cs$d, dfile, row.names = FALSE)   # data generated here: committed
   d <- cs$d
   fit <- eval(bquote(lmer(.(cs$f), data = d, REML = .(reml))))   # the call prints Formula: <formula>, Data: d
   sink(paste0(key, ".out")); print(summary(fit)); sink()
