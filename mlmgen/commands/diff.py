@@ -454,12 +454,8 @@ def _fit(model, data):
 
 def _sas_emulation(model, data, fit):
     """SAS's early stop: refit the model the way SAS stops (engine.md 4.4: MIVQUE0 start, Newton-Raphson,
-    first iterate with relative Hessian criterion <= 1e-8), when mlmgen's engine has that mode."""
-    try:
-        from ..engine import sas_emulation  # noqa: F401
-        from ..api import fit as api_fit
-    except ImportError:
-        return None
+    first iterate with relative Hessian criterion <= 1e-8)."""
+    from ..api import fit as api_fit
     from ..compare import sas_emulation as as_emulation
 
     def refit():

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..dialects import DIALECTS
-from ..model import Model, RandomPart, Term
+from ..model import Model, Term
 
 
 def term_text(factors: tuple[str, ...], dialect: str | None) -> str:
