@@ -41,9 +41,6 @@ PENDING = {
     "engine/core.py": 6,
     "engine/ddf.py": 2,
     "report/__init__.py": 15,
-    # which injected mistakes a package can show (SY002 is Stata's operator; PT001/PT002 need a setting lme4
-    # does not write): belongs in each dialect's facts
-    "teaching/mistakes.py": 14,
     # the handout's per-package panels (which emulation prints each package's output, the fit-statistic labels,
     # Stata's df column): written beside the facts refactor, to be read from each dialect's facts
     "handout/facts.py": 21,

@@ -73,6 +73,14 @@ class Facts:
     comment_ends: tuple[str, ...] = ()     # sequences that end a comment mid-line (refused in titles, NM002)
     # regular expressions that mark this package's printed output (outputs.guess_output_package)
     output_signs: tuple[str, ...] = ()
+    # exercises (teaching/mistakes.py): the injected mistakes (by lint code) this package cannot show, each with
+    # why ("" for the generic message); the package-specific mistakes it can show (a mistake marked
+    # package-specific exists only where listed here); the df methods it allows for REML fits only, and what
+    # follows (formatted with ddf) when deleting the method leaves its ML default with one of them
+    mistakes_not_shown: dict = {}
+    own_mistakes: tuple[str, ...] = ()
+    reml_only_ddf: tuple[str, ...] = ()
+    reml_only_ddf_consequence: str = ""
 
     def comment(self, text: str) -> str:
         """`text` as one comment line of this package (line breaks and control characters become spaces,

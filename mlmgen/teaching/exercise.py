@@ -31,7 +31,7 @@ from ..lint.textedits import EditConflict, apply_edits_to_text
 from ..model import Model, validate
 from ..modelfile import dumps_model
 from ..render import render
-from .mistakes import WHY_NOT_PACKAGE, Context, Injection, Mistake, NotApplicable, mistake_named
+from .mistakes import Context, Injection, Mistake, NotApplicable, mistake_named, why_not_package
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def build_exercise(model: Model, package: str, mistakes, seed: int = 0, data=Non
             raise MlmgenError(Diagnostic("CL001", f"--mistakes names {mk.slug} twice", Severity.ERROR,
                                          Location(field="--mistakes")))
         if pkg not in mk.packages:
-            why = WHY_NOT_PACKAGE.get((mk.slug, pkg), f"it exists only in {', '.join(mk.packages)}")
+            why = why_not_package(mk, pkg)
             raise _ex001(f"{mk.slug} ({mk.code}) cannot be injected into {pkg} syntax: {why}")
         chosen.append(mk)
     if not chosen:

@@ -24,6 +24,7 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from ..dialects import DIALECTS
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..lint.roles import Roles
 from ..lint.textedits import TextEdit
@@ -77,8 +78,20 @@ class Mistake:
     kind: str                             # model | stray | text
     title: str
     inject: Callable[[Context], Injection]
-    packages: tuple[str, ...] = ("sas", "lme4", "stata", "spss")
+    own: bool = False                     # package-specific: only the packages whose facts list it in own_mistakes
     aliases: tuple[str, ...] = ()
+
+    @property
+    def packages(self) -> tuple[str, ...]:
+        """The packages this mistake can be injected in (their facts: `own_mistakes`, `mistakes_not_shown`)."""
+        return tuple(n for n, d in DIALECTS.items()
+                     if (self.code in d.own_mistakes if self.own else self.code not in d.mistakes_not_shown))
+
+
+def why_not_package(mistake: Mistake, package: str) -> str:
+    """Why `mistake` cannot be injected in `package` (its facts' reason, else where the mistake exists)."""
+    why = DIALECTS[package].mistakes_not_shown.get(mistake.code, "") if package in DIALECTS else ""
+    return why or f"it exists only in {', '.join(mistake.packages)}"
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -352,9 +365,6 @@ def implicit_covariance(ctx: Context) -> Injection:
                      f"write it again: `{written}`", [Expected("PT001", f"random:{first}")], set(), "covariance")
 
 
-STATA_REML_ONLY_DDF = ("satterthwaite", "kenward-roger")
-
-
 def implicit_method(ctx: Context) -> Injection:
     p = ctx.parsed
     if p.model.method != "reml":
@@ -364,10 +374,10 @@ def implicit_method(ctx: Context) -> Injection:
     ctx.edits.append(_deletion(ctx.text, start, end))
     expected = [Expected("PT002", "command")]
     consequence = ""
-    if ctx.package == "stata" and p.model.ddf in STATA_REML_ONLY_DDF:
+    facts = DIALECTS[ctx.package]
+    if facts.default_method != "reml" and p.model.ddf in facts.reml_only_ddf:
         expected.append(Expected("RN001", "ddf"))
-        consequence = (f"Stata's mixed then fits by ML, and dfmethod({p.model.ddf}) is available for REML fits only, "
-                       f"so the command stops with an error (RN001)")
+        consequence = facts.reml_only_ddf_consequence.format(ddf=p.model.ddf)
     return Injection(IMPLICIT_METHOD, f"the estimation method `{written}` was deleted", f"write it again: `{written}`",
                      expected, set(), "command", consequence)
 
@@ -403,23 +413,15 @@ L2_RANDOM = Mistake("level-2-random-slope", "RE002", "model", "random slope on a
 RANDOM_NO_FIXED = Mistake("random-slope-without-fixed-slope", "RE004", "model", "random slope without a fixed slope",
                           random_without_fixed)
 IMPLICIT_COV = Mistake("implicit-covariance-structure", "PT001", "text", "covariance structure left to the default",
-                       implicit_covariance, packages=("sas", "stata", "spss"), aliases=("implicit-covariance",))
+                       implicit_covariance, aliases=("implicit-covariance",))
 IMPLICIT_METHOD = Mistake("implicit-estimation-method", "PT002", "text", "estimation method left to the default",
-                          implicit_method, packages=("sas", "stata", "spss"), aliases=("implicit-method",))
+                          implicit_method, aliases=("implicit-method",))
 STATA_OPERATOR = Mistake("invalid-operator", "SY002", "text", "invalid Stata operator (e. for c.)",
-                         stata_invalid_operator, packages=("stata",), aliases=("stata-operator",))
+                         stata_invalid_operator, own=True, aliases=("stata-operator",))
 
 MISTAKES: dict[str, Mistake] = {m.slug: m for m in (
     STRAY, SMUSHED_SLOPE, SMUSHED_CROSS, SMUSHED_INTRA, MISSING_MAIN, SMUSHED_RANDOM, L2_RANDOM, RANDOM_NO_FIXED,
     IMPLICIT_COV, IMPLICIT_METHOD, STATA_OPERATOR)}
-
-WHY_NOT_PACKAGE = {
-    ("implicit-covariance-structure", "lme4"): "lme4's bar notation always states the covariance: (1 + x | g) is "
-                                               "unstructured, (1 + x || g) independent",
-    ("implicit-estimation-method", "lme4"): "mlmgen's lme4 reader takes lmer() without REML= as its documented "
-                                            "default REML=TRUE, so the linter has nothing to report",
-}
-
 
 def mistake_named(name: str) -> Mistake:
     """A mistake by slug, alias or lint code (MS002, smushed-fixed-slope, smushed-slope)."""

@@ -27,6 +27,12 @@ class LME4Facts(Facts):
     ddf_spellings = {"satterthwaite": 'ddf="Satterthwaite"', "kenward-roger": 'ddf="Kenward-Roger"',
                      "none": 'ddf="lme4"'}
     interaction_operator = ":"
+    mistakes_not_shown = {
+        "PT001": "lme4's bar notation always states the covariance: (1 + x | g) is unstructured, (1 + x || g) "
+                 "independent",
+        "PT002": "mlmgen's lme4 reader takes lmer() without REML= as its documented default REML=TRUE, so the "
+                 "linter has nothing to report",
+    }
     predictor_type_note = "R fits a factor or character column as categorical (dummy variables) with the same formula"
     output_name = "R lme4"
     independent_note = "`||` in the lme4 formula"

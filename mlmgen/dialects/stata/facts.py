@@ -51,6 +51,11 @@ class StataFacts(Facts):
                     r"var\(Residual\)", r"Log (restricted-)?likelihood\s*=", r"LR test vs\. linear",
                     r"-{5,}\+-{5,}", r"\blincom\b", r"Random-effects (covariance|correlation) matrix")
 
+    own_mistakes = ("SY002",)                # c. -> e. in a main effect (an invalid factor-variable operator)
+    reml_only_ddf = ("satterthwaite", "kenward-roger")
+    reml_only_ddf_consequence = ("Stata's mixed then fits by ML, and dfmethod({ddf}) is available for REML fits "
+                                 "only, so the command stops with an error (RN001)")
+
     def term_text(self, factors: tuple[str, ...]) -> str:
         return "#".join(f"c.{f}" for f in factors)
 
