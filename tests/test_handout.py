@@ -17,7 +17,8 @@ import pytest
 
 import mlmgen
 from mlmgen.handout import build, handout_text, write_html
-from mlmgen.handout.outputs import LME4_FOOTNOTE_EMULATED, LME4_FOOTNOTE_EXACT, lme4_fit
+from mlmgen.dialects import DIALECTS
+from mlmgen.handout.outputs import emulated_fit
 from mlmgen.modelfile import load_model, loads_model
 from mlmgen.render import render
 
@@ -55,16 +56,16 @@ def test_each_package_prints_the_fit_it_reaches(h2b):
     assert f"{v_sas:.4f}" in s.outputs["sas"].text and f"{v_exact:.4f}" in s.outputs["spss"].text
     # lme4's default stop is not the optimum either (and the footnote says which is shown)
     assert lme4.result.optimisation.message.startswith("lme4 1.1-31 emulation")
-    assert s.outputs["lme4"].footnote == LME4_FOOTNOTE_EMULATED
+    assert s.outputs["lme4"].footnote == DIALECTS["lme4"].emulation_footnote
     assert "SAS emulation" in s.outputs["sas"].footnote
 
 
 def test_lme4_column_falls_back_to_the_exact_optimum_without_nlopt(monkeypatch):
     import sys
     monkeypatch.setitem(sys.modules, "nlopt", None)
-    assert lme4_fit(load_model(EX["2b"]), DEMO) is None
+    assert emulated_fit(DIALECTS["lme4"], load_model(EX["2b"]), DEMO) is None
     h = build([(load_model(EX["2b"]), str(EX["2b"]))], DEMO, with_plots=False)
-    assert h.sections[0].outputs["lme4"].footnote == LME4_FOOTNOTE_EXACT
+    assert h.sections[0].outputs["lme4"].footnote == DIALECTS["lme4"].exact_footnote
     assert h.sections[0].outputs["lme4"].text == mlmgen.fit(EX["2b"], DEMO).summary("lme4")
 
 

@@ -44,7 +44,6 @@ PENDING = {
     # the handout's per-package panels (which emulation prints each package's output, the fit-statistic labels,
     # Stata's df column): written beside the facts refactor, to be read from each dialect's facts
     "handout/facts.py": 21,
-    "handout/outputs.py": 12,     # format_fit's dispatch and the side-by-side table; report/ edited in parallel
 }
 
 

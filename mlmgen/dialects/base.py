@@ -81,6 +81,13 @@ class Facts:
     own_mistakes: tuple[str, ...] = ()
     reml_only_ddf: tuple[str, ...] = ()
     reml_only_ddf_consequence: str = ""
+    # the handout's output panels (handout/outputs.py): the `mlmgen.fit` option that emulates where the package's
+    # own optimizer stops ("" when it is printed from the exact optimum), the footnote under a panel printed from
+    # that emulation (formatted with detail: the emulated fit's optimisation message), and the footnote under one
+    # printed from the exact optimum ("": the generic one naming the title)
+    emulation: str = ""
+    emulation_footnote: str = ""
+    exact_footnote: str = ""
 
     def comment(self, text: str) -> str:
         """`text` as one comment line of this package (line breaks and control characters become spaces,
@@ -217,6 +224,10 @@ class Dialect(Facts):
         raise NotImplementedError(f"{self.title}: reading printed output is not implemented")
 
     placement: PlacementStyle = PlacementStyle()
+
+    def print_order(self, model: Model) -> Model:
+        """`model` with its fixed terms in the order this package prints them (the handout fits it that way)."""
+        return model
 
     def mask(self, text: str) -> str:
         """`text` with comments (and quoted strings where the reader masks them) blanked, same length."""

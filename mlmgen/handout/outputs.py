@@ -6,11 +6,14 @@ that package reaches.
   (`mlmgen.fit(..., options={"sas_emulation": True})`, mlmgen/engine/sas_emulation.py), which reproduces
   every printed digit of the published SAS listings it was checked on (docs/engine.md).
 * lme4's default optimizer (nloptwrap: NLopt's BOBYQA) also stops a little short of the optimum (up to
-  5e-6 relative in the fixed effects on the lecture's models): `lme4_fit` below is the one place where the
-  lme4 emulation (mlmgen/engine/lme4_emulation.py) plugs in; without its optional `nlopt` package it
-  returns None and the exact optimum is printed, with a footnote saying the last printed digit can differ.
+  5e-6 relative in the fixed effects on the lecture's models): its output is printed from the lme4 emulation
+  (mlmgen/engine/lme4_emulation.py); without its optional `nlopt` package `emulated_fit` returns None and the
+  exact optimum is printed, with a footnote saying the last printed digit can differ.
 * Stata `mixed` and SPSS MIXED: the exact optimum (their convergence criteria were not checked against real
   output here: neither package was available).
+
+Which emulation prints a package's panel, its footnotes and the order it prints the fixed terms in are facts of
+its dialect (`emulation`, `emulation_footnote`, `exact_footnote`, `print_order`); this module names no package.
 """
 from __future__ import annotations
 
@@ -18,8 +21,10 @@ from dataclasses import dataclass
 
 from ..api import Fit, fit as fit_model
 from ..diagnostics import MlmgenError
+from ..dialects import DIALECTS
+from ..dialects.base import Dialect
 
-PACKAGES = ("sas", "lme4", "stata", "spss")
+PACKAGES = tuple(DIALECTS)
 
 
 @dataclass
@@ -30,57 +35,40 @@ class PackageOutput:
     footnote: str
 
 
-def sas_fit(model, data) -> Fit:
-    """The iterate SAS PROC MIXED prints (Newton-Raphson from MIVQUE0, stopped by its 1e-8 criterion)."""
-    return fit_model(model, data, options={"sas_emulation": True})
-
-
-def in_r_order(model):
-    """The model with its fixed terms in the order the rendered R formula lists them (R sorts terms by degree:
-    `I(x^2)` is one variable, so it comes before the interactions), which is the order R prints them in."""
-    from ..dialects.lme4.render import r_order
-    return model.with_(fixed=tuple(model.fixed[i] for i in r_order(model)))
-
-
-def lme4_fit(model, data) -> Fit | None:
-    """THE PLUG-IN POINT for lme4's default optimizer: the fit `lmer()` reaches with its default control
-    settings (mlmgen/engine/lme4_emulation.py: NLopt's BOBYQA from lme4's start, lme4's tolerances), or None
-    when the emulation cannot run here (its optional `nlopt` package is missing: EN007); the exact optimum
-    is then printed and `LME4_FOOTNOTE_EXACT` says so."""
+def emulated_fit(dialect: Dialect, model, data) -> Fit | None:
+    """The fit the package itself reaches (`dialect.emulation`: SAS's Newton-Raphson iterate stopped by its 1e-8
+    criterion, where `lmer()` with its default control settings stops), of the model in the package's printing
+    order; None when the package is printed from the exact optimum or when the emulation cannot run here (its
+    optional dependency is missing: EN007), and the exact optimum is then printed with `exact_footnote`."""
+    if not dialect.emulation:
+        return None
     try:
-        return fit_model(in_r_order(model), data, options={"lme4_emulation": True})
+        return fit_model(dialect.print_order(model), data, options={dialect.emulation: True})
     except MlmgenError as e:
         if any(d.code == "EN007" for d in e.diagnostics):
             return None
         raise
 
 
-LME4_FOOTNOTE_EXACT = ("Printed from mlmgen's exact REML/ML optimum. lme4's default optimizer stops slightly "
-                       "short of it (measured up to 5e-6 relative in the fixed effects on the lecture's models), so "
-                       "the last printed digit of a variance or estimate can differ on the students' screens.")
-LME4_FOOTNOTE_EMULATED = ("Printed from mlmgen's emulation of lme4's default optimizer: the point where lmer() "
-                          "with its default settings stops (NLopt's BOBYQA, lme4's tolerances), a little short of "
-                          "the exact optimum the Stata and SPSS columns show.")
-SAS_FOOTNOTE = ("Printed from mlmgen's SAS emulation: PROC MIXED stops its Newton-Raphson iterations at the first "
-                "iterate whose relative Hessian criterion falls below 1e-8, before the exact optimum, so its "
-                "variances and some fixed-effect digits differ from the other packages' ({detail}). The emulation "
-                "reproduces every digit of the published SAS listings it was checked on; SAS itself was not run here.")
 OTHER_FOOTNOTE = ("Printed from mlmgen's exact optimum in {title}'s layout; {title} was not available to check its "
                   "convergence point, so the last printed digit may differ.")
+
+
+def package_output(dialect: Dialect, model, data, exact: Fit) -> PackageOutput:
+    """One package's printed output: from its emulation when it has one that runs here, else from the exact
+    optimum (`exact` itself, or refitted in the package's printing order when it has an emulation)."""
+    emulated = emulated_fit(dialect, model, data)
+    if emulated is not None:
+        opt = emulated.result.optimisation
+        printed = emulated
+        footnote = dialect.emulation_footnote.format(detail=opt.message if opt else "emulated")
+    else:
+        printed = fit_model(dialect.print_order(model), data) if dialect.emulation else exact
+        footnote = dialect.exact_footnote or OTHER_FOOTNOTE.format(title=dialect.title)
+    return PackageOutput(dialect.name, printed.summary(dialect.name), printed, footnote)
 
 
 def package_outputs(model, data, exact: Fit) -> dict[str, PackageOutput]:
     """Each package's printed output for `model` on `data` (module docstring), from `exact` where the package
     reaches the exact optimum."""
-    from ..names import DIALECT_TITLES
-    out = {}
-    sas = sas_fit(model, data)
-    detail = sas.result.optimisation.message if sas.result.optimisation else "emulated"
-    out["sas"] = PackageOutput("sas", sas.summary("sas"), sas, SAS_FOOTNOTE.format(detail=detail))
-    lme4 = lme4_fit(model, data)
-    lme4_printed = lme4 or fit_model(in_r_order(model), data)
-    out["lme4"] = PackageOutput("lme4", lme4_printed.summary("lme4"), lme4_printed,
-                                LME4_FOOTNOTE_EMULATED if lme4 else LME4_FOOTNOTE_EXACT)
-    for pkg in ("stata", "spss"):
-        out[pkg] = PackageOutput(pkg, exact.summary(pkg), exact, OTHER_FOOTNOTE.format(title=DIALECT_TITLES[pkg]))
-    return out
+    return {name: package_output(d, model, data, exact) for name, d in DIALECTS.items()}

@@ -10,6 +10,11 @@ from .placement import LME4Placement
 class LME4(LME4Facts, Dialect):
     placement = LME4Placement()
 
+    def print_order(self, model):
+        """R sorts formula terms by degree (`I(x^2)` is one variable, so it comes before the interactions) and
+        prints them in that order: the order the rendered formula lists them."""
+        return model.with_(fixed=tuple(model.fixed[i] for i in render.r_order(model)))
+
     def mask(self, text):
         return statements.mask(text)[0]
 
