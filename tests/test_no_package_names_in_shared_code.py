@@ -41,9 +41,6 @@ PENDING = {
     "engine/core.py": 6,
     "engine/ddf.py": 2,
     "report/__init__.py": 15,
-    # the handout's per-package panels (which emulation prints each package's output, the fit-statistic labels,
-    # Stata's df column): written beside the facts refactor, to be read from each dialect's facts
-    "handout/facts.py": 21,
 }
 
 

@@ -88,6 +88,24 @@ class Facts:
     emulation: str = ""
     emulation_footnote: str = ""
     exact_footnote: str = ""
+    # the handout's side-by-side tables (handout/facts.py): the package's column heading (names table), the one
+    # over its df (the part of the package that computes them) and over its emulated variances; the label of its
+    # fit statistics when no counting rule is known; the FitResult.extra key holding the df it prints for
+    # Satterthwaite when they differ from the fit's own (expected information); the intercept and residual as
+    # its output names them
+    column_heading: str = ""
+    df_heading: str = ""
+    emulation_heading: str = ""
+    fit_statistics_label: str = ""
+    printed_df_extra: str = ""
+    printed_intercept: str = "Intercept"
+    printed_residual: str = "Residual"
+
+    def printed_covariance(self, i: int, j: int, a: str, b: str, cluster: str, unstructured: bool) -> str:
+        """The name this package's output gives to element (i, j), j <= i (0-based), of the random-effect
+        covariance matrix G: the variance of effect `a` when i == j, else the covariance of `a` and `b` (both
+        as the output names the effects); `unstructured`: G is unstructured."""
+        return f"var({a})" if i == j else f"cov({a},{b})"
 
     def comment(self, text: str) -> str:
         """`text` as one comment line of this package (line breaks and control characters become spaces,
@@ -224,6 +242,10 @@ class Dialect(Facts):
         raise NotImplementedError(f"{self.title}: reading printed output is not implemented")
 
     placement: PlacementStyle = PlacementStyle()
+
+    def printed_term(self, factors: tuple[str, ...]) -> str:
+        """A fixed term as this package's output names it."""
+        return self.term_text(factors)
 
     def print_order(self, model: Model) -> Model:
         """`model` with its fixed terms in the order this package prints them (the handout fits it that way)."""

@@ -1,19 +1,18 @@
 """What a handout says in words: the model described, the numbers that differ between packages and why, the
 lecture's interpretation lines, and the likelihood-ratio tests between the models of a lab sequence.
 
-Every sentence is built from the Model, the fits and the package facts mlmgen already holds (names from
-each dialect's `render.term`, counting rules of the information criteria from `engine.criteria`, Stata's
-expected-information Satterthwaite df from the fit's `stata_eim`, SAS's early stop from its emulated fit).
+Every sentence is built from the Model, the fits and the package facts mlmgen already holds, read through
+the registry (names from each dialect's `printed_term`, `printed_intercept`, `printed_covariance`,
+`printed_residual`; counting rules of the information criteria from `engine.criteria`; the df a package prints
+from its `printed_df_extra`, e.g. Stata's expected-information Satterthwaite df; the early stops from the
+emulated fits of the packages that have an `emulation`). This module names no package.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from ..diagnostics import MlmgenError
-from ..dialects.lme4.render import r_term
-from ..dialects.sas.render import term as sas_term
-from ..dialects.spss.render import term as spss_term
-from ..dialects.stata.render import term as stata_term
+from ..dialects import DIALECTS
 from ..model import Model
 
 DDF_WORDS = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "residual",
@@ -77,32 +76,31 @@ def model_in_words(model: Model) -> list[str]:
 # ------------------------------------------------------------------ names
 
 def term_names(model: Model) -> Table:
-    rows = [["Intercept", "Intercept", "(Intercept)", "_cons", "Intercept"]] if model.intercept else []
+    """Each parameter's name in each package's output (its dialect's `printed_*` facts)."""
+    dialects = list(DIALECTS.values())
+    rows = [["Intercept"] + [d.printed_intercept for d in dialects]] if model.intercept else []
     for t in model.fixed:
-        stata = t.factors[0] if len(t.factors) == 1 else stata_term(t.factors)     # Stata prints c. only in products
-        rows.append([t.name, sas_term(t.factors), r_term(t.factors), stata, spss_term(t.factors)])
+        rows.append([t.name] + [d.printed_term(t.factors) for d in dialects])
     eff = list(model.random.effects)
     un = model.random.covariance == "un"
+
+    def shown(d, effect):
+        return d.printed_intercept if effect == "Intercept" else effect
+
     for i, a in enumerate(eff):
         for j in range(i + 1):
             if i != j and not un:
                 continue
             b = eff[j]
-            sas = f"UN({i + 1},{j + 1})" if un else ("Intercept" if a == "Intercept" else a)
-            sn = "_cons" if a == "Intercept" else a
-            tn = "_cons" if b == "Intercept" else b
-            rn = "(Intercept)" if a == "Intercept" else a
             if i == j:
                 label = f"variance of {'the random intercept' if a == 'Intercept' else 'the random slope of ' + a}"
-                rows.append([label, sas, f"{model.cluster} {rn} Variance (Std.Dev.)", f"var({sn})",
-                             f"UN ({i + 1},{j + 1})" if un else f"Variance ({a})"])
             else:
                 label = f"covariance of {b} and {a} random effects"
-                rows.append([label, sas, "Corr (a correlation, not a covariance)", f"cov({sn},{tn})",
-                             f"UN ({i + 1},{j + 1})"])
-    rows.append(["residual variance", "Residual", "Residual Variance", "var(Residual)", "Residual"])
+            rows.append([label] + [d.printed_covariance(i, j, shown(d, a), shown(d, b), model.cluster, un)
+                                   for d in dialects])
+    rows.append(["residual variance"] + [d.printed_residual for d in dialects])
     return Table("Names: the same parameter in each package's output",
-                 ["parameter", "SAS", "R lme4/lmerTest", "Stata", "SPSS"], rows,
+                 ["parameter"] + [d.column_heading or d.title for d in dialects], rows,
                  "SAS and SPSS fold the case of names; R and Stata do not. lme4 prints standard deviations and "
                  "correlations beside the variances; SPSS prints covariances (its G matrix), SAS and Stata "
                  "print correlations only on request (GCORR, estat recovariance, correlation).")
@@ -125,15 +123,13 @@ def _val(v) -> float | None:
 def fit_statistics(outputs) -> Table:
     """-2LL, AIC, BIC as each package prints them, with d and n and the counting rule (engine/criteria.py)."""
     rows = []
-    labels = {"sas": "-2 Res Log Likelihood / AIC / BIC", "lme4": "REML criterion; AIC(), BIC()",
-              "stata": "Log restricted-likelihood; estat ic", "spss": "-2 Restricted Log Likelihood; AIC; BIC"}
     for pkg, out in outputs.items():
         r = out.fit.result
         st = r.fit.get(pkg, {})
         rule = r.extra.get("fit_rules", {}).get(pkg, "")
         rows.append([pkg_title(pkg), _fmt(_val(st.get("-2LL")), 3), _fmt(_val(st.get("AIC")), 3),
                      _fmt(_val(st.get("BIC")), 3), f"{_fmt(_val(st.get('d')), 0)} / {_fmt(_val(st.get('n')), 0)}",
-                     rule or labels[pkg]])
+                     rule or DIALECTS[pkg].fit_statistics_label])
     aics = {row[2] for row in rows}
     return Table("Fit statistics: one likelihood, four ways of counting",
                  ["package", "-2LL", "AIC", "BIC", "d / n", "why"], rows,
@@ -148,12 +144,19 @@ def pkg_title(pkg: str) -> str:
     return DIALECT_TITLES[pkg]
 
 
-def _stata_df(result, term: str) -> float | None:
-    eim = result.extra.get("stata_eim") if result.ddf == "satterthwaite" else None
+def _printed_df(result, term: str, extra: str) -> float | None:
+    """The df the package prints for `term`: its own Satterthwaite df kept in `result.extra[extra]` (Stata's
+    expected-information df), else the fit's."""
+    eim = result.extra.get(extra) if extra and result.ddf == "satterthwaite" else None
     if eim and term in eim:
         return float(eim[term]["df"])
     fe = next((f for f in result.fixed if f.term == term), None)
     return _val(fe.df) if fe else None
+
+
+def _exact(outputs):
+    """The exact fit: the one printed for the first package without an emulation of its optimizer."""
+    return next(o for pkg, o in outputs.items() if not DIALECTS[pkg].emulation).fit.result
 
 
 def _fixed(result, term: str):
@@ -162,14 +165,10 @@ def _fixed(result, term: str):
 
 def df_table(outputs) -> Table:
     """Each fixed effect's denominator df as each package prints it (Stata: its expected-information df)."""
-    exact = outputs["stata"].fit.result
+    exact = _exact(outputs)
     rows, flagged = [], set()
     for k, fe in enumerate(exact.fixed):
-        vals = []
-        for pkg in ("sas", "lme4", "stata", "spss"):
-            r = outputs[pkg].fit.result
-            f = _fixed(r, fe.term)
-            vals.append(_stata_df(r, fe.term) if pkg == "stata" else (_val(f.df) if f else None))
+        vals = [_printed_df(outputs[pkg].fit.result, fe.term, d.printed_df_extra) for pkg, d in DIALECTS.items()]
         rows.append([fe.term] + [_fmt(v, 2) for v in vals])
         if len({_fmt(v, 2) for v in vals}) > 1:
             flagged.add(k)
@@ -180,22 +179,24 @@ def df_table(outputs) -> Table:
             if exact.ddf == "satterthwaite" else
             f"All four packages are asked for {DDF_WORDS.get(exact.ddf or '', exact.ddf)} df; they differ only "
             "where an optimizer stops early.")
-    return Table("Denominator degrees of freedom of the fixed effects", ["term", "SAS", "R lmerTest", "Stata",
-                                                                         "SPSS"], rows, note, flagged)
+    return Table("Denominator degrees of freedom of the fixed effects",
+                 ["term"] + [d.df_heading or d.title for d in DIALECTS.values()], rows, note, flagged)
 
 
 def variance_table(outputs) -> Table:
     """The variance components where SAS and lme4 stop, against the exact optimum."""
-    exact = outputs["stata"].fit.result
-    by = {pkg: outputs[pkg].fit.result.cov_by_param() for pkg in ("sas", "lme4")}
+    exact = _exact(outputs)
+    emulated = [pkg for pkg, d in DIALECTS.items() if d.emulation]
+    by = {pkg: outputs[pkg].fit.result.cov_by_param() for pkg in emulated}
     rows, flagged = [], set()
     for k, c in enumerate(exact.covariance):
-        vals = [_fmt(_val(by[pkg][c.param].estimate) if c.param in by[pkg] else None) for pkg in ("sas", "lme4")]
+        vals = [_fmt(_val(by[pkg][c.param].estimate) if c.param in by[pkg] else None) for pkg in emulated]
         rows.append([c.param] + vals + [_fmt(_val(c.estimate))])
         if len(set(vals + [rows[-1][-1]])) > 1:
             flagged.add(k)
     return Table("Variance components: where each optimizer stops",
-                 ["parameter", "SAS (its iterate)", "R lme4 (its default stop)", "exact optimum (Stata, SPSS)"],
+                 ["parameter"] + [DIALECTS[pkg].emulation_heading or DIALECTS[pkg].title for pkg in emulated] +
+                 [f"exact optimum ({', '.join(d.short_name for d in DIALECTS.values() if not d.emulation)})"],
                  rows, "SAS PROC MIXED ends its Newton-Raphson iterations once the relative Hessian criterion is "
                  "below 1e-8, an iterate just before the optimum; lme4's default optimizer (BOBYQA) stops when "
                  "its steps become small. Variances can differ in the third or fourth digit, and the fixed "

@@ -10,6 +10,9 @@ from .placement import LME4Placement
 class LME4(LME4Facts, Dialect):
     placement = LME4Placement()
 
+    def printed_term(self, factors):
+        return render.r_term(factors)
+
     def print_order(self, model):
         """R sorts formula terms by degree (`I(x^2)` is one variable, so it comes before the interactions) and
         prints them in that order: the order the rendered formula lists them."""

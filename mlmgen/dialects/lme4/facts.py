@@ -12,6 +12,16 @@ from ..base import Facts
 class LME4Facts(Facts):
     name = "lme4"
     emulation = "lme4_emulation"
+    column_heading = "R lme4/lmerTest"
+    df_heading = "R lmerTest"
+    emulation_heading = "R lme4 (its default stop)"
+    fit_statistics_label = "REML criterion; AIC(), BIC()"
+    printed_intercept = "(Intercept)"
+    printed_residual = "Residual Variance"
+
+    def printed_covariance(self, i, j, a, b, cluster, unstructured):
+        return f"{cluster} {a} Variance (Std.Dev.)" if i == j else "Corr (a correlation, not a covariance)"
+
     emulation_footnote = ("Printed from mlmgen's emulation of lme4's default optimizer: the point where lmer() with "
                           "its default settings stops (NLopt's BOBYQA, lme4's tolerances), a little short of the "
                           "exact optimum the Stata and SPSS columns show.")

@@ -10,6 +10,9 @@ from .placement import SASPlacement
 class SAS(SASFacts, Dialect):
     placement = SASPlacement()
 
+    def printed_term(self, factors):
+        return render.term(factors)
+
     def mask(self, text):
         return statements.mask(text)[0]
 

@@ -13,6 +13,14 @@ from ..base import Facts
 class SASFacts(Facts):
     name = "sas"
     emulation = "sas_emulation"
+    column_heading = "SAS"
+    df_heading = "SAS"
+    emulation_heading = "SAS (its iterate)"
+    fit_statistics_label = "-2 Res Log Likelihood / AIC / BIC"
+
+    def printed_covariance(self, i, j, a, b, cluster, unstructured):
+        return f"UN({i + 1},{j + 1})" if unstructured else a
+
     emulation_footnote = (
         "Printed from mlmgen's SAS emulation: PROC MIXED stops its Newton-Raphson iterations at the first iterate "
         "whose relative Hessian criterion falls below 1e-8, before the exact optimum, so its variances and some "

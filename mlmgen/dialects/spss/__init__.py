@@ -10,6 +10,9 @@ from .placement import SPSSPlacement
 class SPSS(SPSSFacts, Dialect):
     placement = SPSSPlacement()
 
+    def printed_term(self, factors):
+        return render.term(factors)
+
     def mask(self, text):
         return syntax.mask(text)[0]
 

@@ -19,6 +19,9 @@ class SPSSFacts(Facts):
     aliases = ("spss",)
     language = "SPSS"
     short_name = "SPSS"
+    column_heading = "SPSS"
+    df_heading = "SPSS"
+    fit_statistics_label = "-2 Restricted Log Likelihood; AIC; BIC"
     case_sensitive = False
     default_method = "reml"
     default_covariance = "vc"
@@ -44,6 +47,9 @@ class SPSSFacts(Facts):
     output_signs = (r"Estimates of Fixed Effects", r"Estimates of Covariance Parameters", r"Information Criteria",
                     r"-2 Restricted Log Likelihood", r"Schwarz's Bayesian Criterion", r"\[subject\s*=",
                     r"UN \(\d,\d\)", r"Wald Z", r"Mixed Model Analysis", r"Type III Tests of Fixed Effects")
+
+    def printed_covariance(self, i, j, a, b, cluster, unstructured):
+        return f"UN ({i + 1},{j + 1})" if unstructured else f"Variance ({a})"
 
     def string_literal(self, text: str) -> str:
         return '"' + text.replace('"', '""') + '"'

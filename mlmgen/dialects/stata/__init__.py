@@ -10,6 +10,9 @@ from .placement import StataPlacement
 class Stata(StataFacts, Dialect):
     placement = StataPlacement()
 
+    def printed_term(self, factors):
+        return factors[0] if len(factors) == 1 else render.term(factors)     # c. only in products
+
     def mask(self, text):
         return syntax.mask(text)[0]
 

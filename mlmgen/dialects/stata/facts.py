@@ -51,6 +51,12 @@ class StataFacts(Facts):
                     r"var\(Residual\)", r"Log (restricted-)?likelihood\s*=", r"LR test vs\. linear",
                     r"-{5,}\+-{5,}", r"\blincom\b", r"Random-effects (covariance|correlation) matrix")
 
+    column_heading = "Stata"
+    df_heading = "Stata"
+    fit_statistics_label = "Log restricted-likelihood; estat ic"
+    printed_df_extra = "stata_eim"          # its dfmethod(satterthwaite) df: expected information (engine)
+    printed_intercept = "_cons"
+    printed_residual = "var(Residual)"
     own_mistakes = ("SY002",)                # c. -> e. in a main effect (an invalid factor-variable operator)
     reml_only_ddf = ("satterthwaite", "kenward-roger")
     reml_only_ddf_consequence = ("Stata's mixed then fits by ML, and dfmethod({ddf}) is available for REML fits "
