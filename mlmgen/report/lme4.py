@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from ..dialects.lme4.terms import degree_order, r_columns, r_term
 from ..results import FitResult, canonical_param
 from . import rfmt
 from .common import num
@@ -29,10 +30,25 @@ def r_name(term: str) -> str:
     return term
 
 
+def printed_fixed(r: FitResult) -> list[tuple[int, str]]:
+    """The fixed effects R prints, as (index into `r.fixed`, R's name), in R's order: the terms as the rendered
+    formula writes them (model order sorted by degree, mlmgen/dialects/lme4/render.py), then R's column rule
+    for that formula (terms.py: by degree, interaction names in order of the variables' first appearance).
+    Aliased (dropped) columns are left out; the FitResult keeps mlmgen's own order for everything else."""
+    rest = [k for k, f in enumerate(r.fixed) if f.term != "Intercept"]
+    factors = [tuple(r.fixed[k].term.split(":")) for k in rest]
+    written = [rest[i] for i in degree_order(factors)]
+    cols = r_columns([tuple(r.fixed[k].term.split(":")) for k in written])
+    out = [(k, "(Intercept)") for k, f in enumerate(r.fixed) if f.term == "Intercept"]
+    out += [(written[i], name) for i, name in cols]
+    return [(k, name) for k, name in out if not r.fixed[k].aliased]
+
+
 def _formula_tree(model):
-    """The formula as R's parse tree: ("~", y, rhs), rhs a left-nested chain of ("+", a, b); leaves are text."""
+    """The formula as R's parse tree: ("~", y, rhs), rhs a left-nested chain of ("+", a, b); leaves are text.
+    Fixed terms are written as the rendered R program writes them (sorted by degree: R's term order)."""
     fixed = ["1"] if model.intercept else ["0"]
-    fixed += [r_name(t.name) for t in model.fixed]
+    fixed += [r_term(model.fixed[i].factors) for i in degree_order([t.factors for t in model.fixed])]
     eff = model.random.effects
     leaves: list = list(fixed)
     if eff:
@@ -184,7 +200,8 @@ def _nan(v) -> float:
 
 
 def _fixed(r: FitResult) -> list[str]:
-    fx = [f for f in r.fixed if not f.aliased]
+    shown = printed_fixed(r)
+    fx = [r.fixed[k] for k, _ in shown]
     est = [_nan(f.estimate) for f in fx]
     se = [_nan(f.se) for f in fx]
     df = [_nan(f.df) for f in fx]
@@ -202,7 +219,7 @@ def _fixed(r: FitResult) -> list[str]:
     if any_star:
         cols[-1] = " " * widths[-1]
     out = ["Fixed effects:"]
-    out += rfmt.print_matrix([r_name(f.term) for f in fx], cols, cells)
+    out += rfmt.print_matrix([name for _, name in shown], cols, cells)
     if any_star:
         out += ["---", SIGNIF]
     # aliased (dropped) columns: lme4 says so in a message when fitting, not in summary(); mlmgen's note
@@ -213,10 +230,15 @@ def _fixed(r: FitResult) -> list[str]:
 
 
 def _fixed_corr(r: FitResult) -> list[str]:
-    c = r.extra.get("fixed_correlation")
-    names = [r_name(f.term) for f in r.fixed if not f.aliased]
-    if not c or len(names) < 2:
+    c0 = r.extra.get("fixed_correlation")
+    shown = printed_fixed(r)
+    names = [name for _, name in shown]
+    if not c0 or len(names) < 2:
         return []
+    # fixed_correlation follows the non-aliased terms in the FitResult's order; R's rows are printed_fixed's
+    kept = [k for k, f in enumerate(r.fixed) if not f.aliased]
+    pos = [kept.index(k) for k, _ in shown]
+    c = [[c0[i][j] for j in pos] for i in pos]
     if len(names) > 12:
         return ["", f"Correlation matrix not shown by default, as p = {len(names)} > 12.",
                 "Use print(x, correlation=TRUE)  or", "    vcov(x)        if you need it"]
