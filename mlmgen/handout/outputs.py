@@ -35,20 +35,13 @@ def sas_fit(model, data) -> Fit:
     return fit_model(model, data, options={"sas_emulation": True})
 
 
-def in_r_order(model):
-    """The model with its fixed terms in the order the rendered R formula lists them (R sorts terms by degree:
-    `I(x^2)` is one variable, so it comes before the interactions), which is the order R prints them in."""
-    from ..dialects.lme4.render import r_order
-    return model.with_(fixed=tuple(model.fixed[i] for i in r_order(model)))
-
-
 def lme4_fit(model, data) -> Fit | None:
     """THE PLUG-IN POINT for lme4's default optimizer: the fit `lmer()` reaches with its default control
     settings (mlmgen/engine/lme4_emulation.py: NLopt's BOBYQA from lme4's start, lme4's tolerances), or None
     when the emulation cannot run here (its optional `nlopt` package is missing: EN007); the exact optimum
     is then printed and `LME4_FOOTNOTE_EXACT` says so."""
     try:
-        return fit_model(in_r_order(model), data, options={"lme4_emulation": True})
+        return fit_model(model, data, options={"lme4_emulation": True})
     except MlmgenError as e:
         if any(d.code == "EN007" for d in e.diagnostics):
             return None
@@ -78,7 +71,7 @@ def package_outputs(model, data, exact: Fit) -> dict[str, PackageOutput]:
     detail = sas.result.optimisation.message if sas.result.optimisation else "emulated"
     out["sas"] = PackageOutput("sas", sas.summary("sas"), sas, SAS_FOOTNOTE.format(detail=detail))
     lme4 = lme4_fit(model, data)
-    lme4_printed = lme4 or fit_model(in_r_order(model), data)
+    lme4_printed = lme4 or exact
     out["lme4"] = PackageOutput("lme4", lme4_printed.summary("lme4"), lme4_printed,
                                 LME4_FOOTNOTE_EMULATED if lme4 else LME4_FOOTNOTE_EXACT)
     for pkg in ("stata", "spss"):

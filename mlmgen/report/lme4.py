@@ -102,6 +102,22 @@ def deparse_lines(tree, cutoff: int = 60) -> list[str]:
     return lines
 
 
+def cat_fill(items: list[str], width: int = 80) -> list[str]:
+    """R's `cat(..., fill = TRUE)` (lme4's .prt.call prints `Formula:` and the deparsed lines with it): items
+    separated by a space; before an item, a new line when the line's width so far (each item counted with its
+    separator) plus the item and its separator would exceed `width` (options("width"), 80 in Rscript)."""
+    lines = [items[0]]
+    used = len(items[0]) + 1
+    for it in items[1:]:
+        lines[-1] += " "
+        if used + len(it) + 1 > width:
+            lines.append("")
+            used = 0
+        lines[-1] += it
+        used += len(it) + 1
+    return lines
+
+
 def formula_text(model) -> str:
     """The formula as R deparses it on one line: `y ~ 1 + x + (1 + x | g)`."""
     return " ".join(s.strip() for s in deparse_lines(_formula_tree(model), cutoff=10 ** 6))
@@ -290,9 +306,7 @@ def format_lme4(result: FitResult, model=None, data_name: str | None = None) -> 
     cluster = model.cluster if model is not None else "cluster"
     lines = _title(result)
     if model is not None:
-        parts = deparse_lines(_formula_tree(model))
-        lines.append("Formula: " + parts[0])
-        lines += parts[1:]
+        lines += cat_fill(["Formula:"] + deparse_lines(_formula_tree(model)))
     lines.append(f"   Data: {data_name or (model.data if model is not None and model.data else 'data')}")
     lines.append("")
     lines += _criterion(result)
