@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from ..dialects.lme4.terms import degree_order, r_columns, r_term
 from ..results import FitResult, canonical_param
 from . import rfmt
 from .common import num
@@ -29,10 +30,25 @@ def r_name(term: str) -> str:
     return term
 
 
+def printed_fixed(r: FitResult) -> list[tuple[int, str]]:
+    """The fixed effects R prints, as (index into `r.fixed`, R's name), in R's order: the terms as the rendered
+    formula writes them (model order sorted by degree, mlmgen/dialects/lme4/render.py), then R's column rule
+    for that formula (terms.py: by degree, interaction names in order of the variables' first appearance).
+    Aliased (dropped) columns are left out; the FitResult keeps mlmgen's own order for everything else."""
+    rest = [k for k, f in enumerate(r.fixed) if f.term != "Intercept"]
+    factors = [tuple(r.fixed[k].term.split(":")) for k in rest]
+    written = [rest[i] for i in degree_order(factors)]
+    cols = r_columns([tuple(r.fixed[k].term.split(":")) for k in written])
+    out = [(k, "(Intercept)") for k, f in enumerate(r.fixed) if f.term == "Intercept"]
+    out += [(written[i], name) for i, name in cols]
+    return [(k, name) for k, name in out if not r.fixed[k].aliased]
+
+
 def _formula_tree(model):
-    """The formula as R's parse tree: ("~", y, rhs), rhs a left-nested chain of ("+", a, b); leaves are text."""
+    """The formula as R's parse tree: ("~", y, rhs), rhs a left-nested chain of ("+", a, b); leaves are text.
+    Fixed terms are written as the rendered R program writes them (sorted by degree: R's term order)."""
     fixed = ["1"] if model.intercept else ["0"]
-    fixed += [r_name(t.name) for t in model.fixed]
+    fixed += [r_term(model.fixed[i].factors) for i in degree_order([t.factors for t in model.fixed])]
     eff = model.random.effects
     leaves: list = list(fixed)
     if eff:
@@ -83,6 +99,22 @@ def deparse_lines(tree, cutoff: int = 60) -> list[str]:
         if broke:
             indent[0] -= 1
     go(tree)
+    return lines
+
+
+def cat_fill(items: list[str], width: int = 80) -> list[str]:
+    """R's `cat(..., fill = TRUE)` (lme4's .prt.call prints `Formula:` and the deparsed lines with it): items
+    separated by a space; before an item, a new line when the line's width so far (each item counted with its
+    separator) plus the item and its separator would exceed `width` (options("width"), 80 in Rscript)."""
+    lines = [items[0]]
+    used = len(items[0]) + 1
+    for it in items[1:]:
+        lines[-1] += " "
+        if used + len(it) + 1 > width:
+            lines.append("")
+            used = 0
+        lines[-1] += it
+        used += len(it) + 1
     return lines
 
 
@@ -184,7 +216,8 @@ def _nan(v) -> float:
 
 
 def _fixed(r: FitResult) -> list[str]:
-    fx = [f for f in r.fixed if not f.aliased]
+    shown = printed_fixed(r)
+    fx = [r.fixed[k] for k, _ in shown]
     est = [_nan(f.estimate) for f in fx]
     se = [_nan(f.se) for f in fx]
     df = [_nan(f.df) for f in fx]
@@ -202,7 +235,7 @@ def _fixed(r: FitResult) -> list[str]:
     if any_star:
         cols[-1] = " " * widths[-1]
     out = ["Fixed effects:"]
-    out += rfmt.print_matrix([r_name(f.term) for f in fx], cols, cells)
+    out += rfmt.print_matrix([name for _, name in shown], cols, cells)
     if any_star:
         out += ["---", SIGNIF]
     # aliased (dropped) columns: lme4 says so in a message when fitting, not in summary(); mlmgen's note
@@ -213,10 +246,15 @@ def _fixed(r: FitResult) -> list[str]:
 
 
 def _fixed_corr(r: FitResult) -> list[str]:
-    c = r.extra.get("fixed_correlation")
-    names = [r_name(f.term) for f in r.fixed if not f.aliased]
-    if not c or len(names) < 2:
+    c0 = r.extra.get("fixed_correlation")
+    shown = printed_fixed(r)
+    names = [name for _, name in shown]
+    if not c0 or len(names) < 2:
         return []
+    # fixed_correlation follows the non-aliased terms in the FitResult's order; R's rows are printed_fixed's
+    kept = [k for k, f in enumerate(r.fixed) if not f.aliased]
+    pos = [kept.index(k) for k, _ in shown]
+    c = [[c0[i][j] for j in pos] for i in pos]
     if len(names) > 12:
         return ["", f"Correlation matrix not shown by default, as p = {len(names)} > 12.",
                 "Use print(x, correlation=TRUE)  or", "    vcov(x)        if you need it"]
@@ -268,9 +306,7 @@ def format_lme4(result: FitResult, model=None, data_name: str | None = None) -> 
     cluster = model.cluster if model is not None else "cluster"
     lines = _title(result)
     if model is not None:
-        parts = deparse_lines(_formula_tree(model))
-        lines.append("Formula: " + parts[0])
-        lines += parts[1:]
+        lines += cat_fill(["Formula:"] + deparse_lines(_formula_tree(model)))
     lines.append(f"   Data: {data_name or (model.data if model is not None and model.data else 'data')}")
     lines.append("")
     lines += _criterion(result)

@@ -24,6 +24,7 @@ from ...dataimport import ImportSource, import_source
 from ...escape import comment_text, quote_string
 from ...model import Model
 from .facts import FACTS
+from .terms import degree_order, r_term
 from ..common import (DEFAULT_DATA, DEFAULT_OBJECT, check_names, correlated, derived_rhs, fmt_coef,
                       not_expressible, prep_rounds, raise_problems, wrap)
 
@@ -31,17 +32,9 @@ DDF = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger"}
 _FORMULA_RESERVED = {".", "..."}
 
 
-def r_term(factors: tuple[str, ...]) -> str:
-    """`x`, `a:b`, `I(x^2)`, `I(x^2):z`: repeated factors become one power."""
-    counts: dict[str, int] = {}
-    for f in factors:
-        counts[f] = counts.get(f, 0) + 1
-    return ":".join(f if k == 1 else f"I({f}^{k})" for f, k in counts.items())
-
-
 def r_order(model: Model) -> list[int]:
-    """Indices of `model.fixed` in R's term order: by degree (distinct variables), stable."""
-    return sorted(range(len(model.fixed)), key=lambda i: len(model.fixed[i].variables))
+    """Indices of `model.fixed` in R's term order: by degree (distinct variables), stable (terms.py)."""
+    return degree_order([t.factors for t in model.fixed])
 
 
 def l_vector(model: Model, row, order: list[int]) -> str:
