@@ -108,3 +108,23 @@ def equation(lhs, rhs) -> Row:
 class Aligned:
     """Lines of a multi-line equation: ((lhs or None, rhs), ...), aligned at the "=" sign."""
     lines: tuple
+
+
+def join_row(items, render, space_between=None) -> str:
+    """A Row's items rendered by `render` and joined as the text renderers write them: binary operators and
+    relations (`+ - = ~ |`) with a space on each side, `, ` after a comma, and a space between two items
+    where `space_between(previous, item)` says so (the plain-text renderer separates adjacent symbols)."""
+    parts: list[str] = []
+    prev = None
+    for it in items:
+        s = render(it)
+        if space_between is not None and prev is not None and space_between(prev, it):
+            parts.append(" ")
+        prev = it
+        if isinstance(it, Op) and it.text in "+-=~|":
+            parts.append(f" {s} ")
+        elif isinstance(it, Op) and it.text == ",":
+            parts.append(", ")
+        else:
+            parts.append(s)
+    return "".join(parts).replace("  ", " ").strip()

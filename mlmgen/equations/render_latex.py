@@ -5,7 +5,7 @@ Variable names are printed as written, with the characters TeX treats specially 
 writes them: `\\gamma_{04}(MixGrd_c)(\\overline{Verbal}_c - 10)`."""
 from __future__ import annotations
 
-from .mathtree import Aligned, Fn, Matrix, Num, Op, Paren, Row, Sym, Text, Transpose
+from .mathtree import Aligned, Fn, Matrix, Num, Op, Paren, Row, Sym, Text, Transpose, join_row
 
 _OPS = {"+": "+", "-": "-", "=": "=", "*": " ", "~": "\\sim", ",": ",", "|": "\\mid"}
 _ESC = {"_": "\\_", "#": "\\#", "$": "\\$", "%": "\\%", "&": "\\&", "{": "\\{", "}": "\\}", "\\": "\\backslash{}"}
@@ -50,16 +50,7 @@ def latex(node) -> str:
     if isinstance(node, Op):
         return _OPS.get(node.text, escape(node.text))
     if isinstance(node, Row):
-        parts: list[str] = []
-        for it in node.items:
-            s = latex(it)
-            if isinstance(it, Op) and it.text in "+-=~|":
-                parts.append(f" {s} ")
-            elif isinstance(it, Op) and it.text == ",":
-                parts.append(", ")
-            else:
-                parts.append(s)
-        return "".join(parts).replace("  ", " ").strip()
+        return join_row(node.items, latex)
     if isinstance(node, Paren):
         return "(" + latex(node.body) + ")"
     if isinstance(node, Text):

@@ -4,7 +4,7 @@ A cluster mean is `mean(x)_c` (R&B: `mean(x)_j`), a square `²`, products are ju
 `γ_04(mixgrd_c)(mean(verbal)_c - 10)`. Matrices are written row by row: `[a, b; c, d]`."""
 from __future__ import annotations
 
-from .mathtree import GREEK, Aligned, Fn, Matrix, Num, Op, Paren, Row, Sym, Text, Transpose
+from .mathtree import GREEK, Aligned, Fn, Matrix, Num, Op, Paren, Row, Sym, Text, Transpose, join_row
 
 _SUP = {"2": "²", "T": "ᵀ", "-1": "⁻¹"}
 
@@ -35,20 +35,8 @@ def text(node) -> str:
     if isinstance(node, Op):
         return {"*": "*", "~": "~", ",": ",", "|": "|"}.get(node.text, node.text)
     if isinstance(node, Row):
-        parts = []
-        prev = None
-        for it in node.items:
-            s = text(it)
-            if isinstance(it, (Sym, Transpose)) and isinstance(prev, (Sym, Transpose)):
-                parts.append(" ")
-            prev = it
-            if isinstance(it, Op) and it.text in "+-=~|":
-                parts.append(f" {s} ")
-            elif isinstance(it, Op) and it.text == ",":
-                parts.append(", ")
-            else:
-                parts.append(s)
-        return "".join(parts).replace("  ", " ").strip()
+        return join_row(node.items, text,
+                        lambda a, b: isinstance(a, (Sym, Transpose)) and isinstance(b, (Sym, Transpose)))
     if isinstance(node, Paren):
         return "(" + text(node.body) + ")"
     if isinstance(node, Text):
