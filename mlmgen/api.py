@@ -150,6 +150,7 @@ def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, 
         raise MlmgenError(Diagnostic("MF002", "the model has no random effects; mlmgen fits two-level models with a "
                                      "random intercept and/or random slopes", Severity.ERROR, Location(field="random")))
     frame, report = load_and_prepare(m, data, na_values)
+    m = report.model or m                       # with the categoricals' levels known
     design = build_design(m, frame)
     if design.X.shape[1] == 0 or not np.any(design.X):
         raise MlmgenError(Diagnostic("MF002", "the model has no fixed effects (intercept = false and no fixed terms, "

@@ -29,6 +29,7 @@ import pandas as pd
 from .datafiles import (DEFAULT_NA_VALUES, DataInfo, check_column_names, merges_distinct_texts, data_info,
                         read_data)
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
+from .categorical import FIRST, Categorical, level_text, sorted_levels
 from .model import Model
 from .variables import VariableDef, raw_source
 
@@ -47,6 +48,8 @@ class DataReport:
     derived: list[str] = field(default_factory=list)                     # variables computed from definitions
     diagnostics: list[Diagnostic] = field(default_factory=list)
     missing_by_marker: dict[str, int] = field(default_factory=dict)     # deleted rows per missing-value marker
+    # the model with every categorical's levels known (declared, or taken from the data: `resolve_categoricals`)
+    model: Model | None = field(default=None, repr=False)
 
     @property
     def rows_deleted(self) -> int:
@@ -105,12 +108,20 @@ def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.Da
     missing_cols = [v for v in needed_raw if v not in frame.columns]
     if missing_cols:
         raise MlmgenError([_missing_column(v, frame.columns, file) for v in missing_cols])
+    for v in needed_raw:
+        _check_usable(frame[v], v, file)
+    model, texts, notes = resolve_categoricals(model, frame, file)
+    diags.extend(notes)
+    cats = model.categorical_map
 
     work: dict[str, pd.Series] = {}
     for v in needed_raw:
-        _check_usable(frame[v], v, file)
-        work[v] = _cluster_ids(frame[v], v, info, frame.index) if v == model.cluster else \
-            _numeric(frame[v], v, file, markers)
+        if v == model.cluster:
+            work[v] = _cluster_ids(frame[v], v, info, frame.index)
+        elif v in cats and v in texts:
+            work[v] = _level_codes(texts[v], cats[v])
+        else:
+            work[v] = _numeric(frame[v], v, file, markers)
 
     computed: list[str] = []
     for name in _derivation_order(model):        # iterative: a chain of 1,000 definitions is no recursion
@@ -144,7 +155,7 @@ def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.Da
     if not complete.all():
         out = out[complete].copy()
     rows_used = int(len(out))
-    report = DataReport(file, rows_read, rows_used, missing, computed, diags, by_marker)
+    report = DataReport(file, rows_read, rows_used, missing, computed, diags, by_marker, model)
     if rows_used < rows_read:
         parts = ", ".join(f"{v}{_source_label(v, derived)}: {n}" for v, n in missing.items() if n)
         markers = f"; rows per missing-value marker: {marker_text(by_marker)}" if by_marker else ""
@@ -154,6 +165,102 @@ def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.Da
             Severity.WARNING, Location(file=file)))
     _check_degenerate(model, out, file)
     return out, report
+
+
+def resolve_categoricals(model: Model, frame: pd.DataFrame, file: str | None = None
+                         ) -> tuple[Model, dict[str, pd.Series], list[Diagnostic]]:
+    """The model with every categorical predictor's levels known, the level text of each row, and notes.
+
+    * a declared categorical without levels takes the data's distinct values, ordered as R's `factor()`
+      does (`categorical.sorted_levels`); with declared levels, a data value that is not one of them is an
+      error (MF006, field `categorical.NAME.levels`), as a level left out would silently drop rows;
+    * an undeclared predictor whose column is text, or carries value labels (SAS/Stata/SPSS files), is
+      categorical as R treats a character column: levels sorted, the first the reference, treatment coding
+      (DA007, a note, says so); a numeric column stays numeric unless declared.
+    Missing values (NaN, empty text, the data's missing-value markers) are None in the level texts."""
+    info = data_info(frame)
+    markers = info.na_values if info is not None else DEFAULT_NA_VALUES
+    labels = (info.value_labels if info is not None else {}) or {}
+    declared = model.categorical_map
+    texts: dict[str, pd.Series] = {}
+    levels: dict[str, tuple[str, ...]] = {}
+    added: list[Categorical] = []
+    notes: list[Diagnostic] = []
+    raw_predictors = [v for v in model.predictors if v not in model.derived]
+    for v in raw_predictors:
+        if v not in frame.columns:
+            continue
+        s = frame[v]
+        is_text = not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
+        if is_text and v not in declared:
+            # text that is all numbers (and markers) stays numeric, as a text file's numeric column
+            stripped = s.map(lambda x: x.strip() if isinstance(x, str) else x)
+            marker = stripped.isin([*markers, ""]) | s.isna()
+            values = pd.unique(stripped[~marker])
+            numbers = pd.Series([_looks_numeric(v) for v in values], dtype=bool)
+            # a column of numbers with a few stray words is a numeric column with bad values (DA003 from
+            # `_numeric`), not a categorical with a level per number
+            is_text = bool(len(values)) and not numbers.all() and numbers.mean() < 0.5
+        if v not in declared and not is_text and v not in labels:
+            continue
+        t, numeric = _level_texts(s, markers)
+        texts[v] = t
+        present = t.dropna()
+        if v in declared:
+            c = declared[v]
+            if c.levels is None:
+                levels[v] = sorted_levels(pd.unique(s[t.notna()]) if numeric else pd.unique(present), numeric)
+            else:
+                extra = pd.unique(present[~present.isin(c.levels)])
+                if len(extra):
+                    n = int((~present.isin(c.levels)).sum())
+                    raise MlmgenError([Diagnostic(
+                        "MF006", f"categorical.{v}.levels: the data have value(s) {', '.join(map(repr, extra[:5]))} "
+                        f"({n} row(s)) that are not declared levels ({', '.join(c.levels)}); declare every level "
+                        f"(or recode the data): a level left out would silently drop its rows",
+                        Severity.ERROR, Location(file=file, field=f"categorical.{v}.levels"))])
+        else:
+            lv = sorted_levels(pd.unique(s[t.notna()]) if numeric else pd.unique(present), numeric)
+            lab = tuple((level_text(k), str(x)) for k, x in (labels.get(v) or {}).items())
+            added.append(Categorical(v, lv, FIRST, "treatment", lab))
+            why = "has value labels" if v in labels else "holds text"
+            notes.append(Diagnostic(
+                "DA007", f"{v} {why}, so it is a categorical predictor with levels {', '.join(lv[:8])}"
+                f"{' ...' if len(lv) > 8 else ''} and reference level {lv[0]!r} (R's rule: the first level); "
+                f"declare it under [categorical] to choose the levels' order, the reference or the coding",
+                Severity.INFO, Location(file=file, field=v)))
+    if levels or added:
+        model = model.with_levels(levels, added)
+    return model, texts, notes
+
+
+def _looks_numeric(value) -> bool:
+    """A number, or text of one (including a complex number's spelling, which must stay an error)."""
+    if not isinstance(value, str):
+        return isinstance(value, (int, float, np.number))
+    try:
+        complex(value.replace(" ", ""))
+        return True
+    except ValueError:
+        return False
+
+
+def _level_texts(s: pd.Series, markers) -> tuple[pd.Series, bool]:
+    """(each row's level text or None, whether the column is numeric); one text per distinct value."""
+    numeric = pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    lookup = []
+    for u in uniques:
+        t = level_text(u)
+        lookup.append(None if (not numeric and t in (*markers, "")) else t)
+    arr = np.array(lookup + [None], dtype=object)
+    return pd.Series(arr[codes], index=s.index, dtype=object), numeric
+
+
+def _level_codes(texts: pd.Series, c: Categorical) -> pd.Series:
+    """Level positions 0..k-1 (float64, NaN where missing) of each row's level text."""
+    pos = {lv: float(i) for i, lv in enumerate(c.levels)}
+    return texts.map(pos).astype(np.float64)
 
 
 def _derivation_order(model: Model) -> list[str]:

@@ -182,6 +182,7 @@ CODES: dict[str, str] = {
     "MF003": "invalid-formula",             # an lme4 formula string (--formula) cannot be read
     "MF004": "invalid-variable-definition", # a derived-variable expression cannot be read or is circular
     "MF005": "invalid-contrast",            # a contrast names a term the model does not have, or is empty
+    "MF006": "invalid-categorical",         # a categorical declaration: reference not a level, undeclared level, ...
     # names and labels in generated code
     "PT005": "unportable-identifier",
     "NM002": "unsafe-label",                # a label that cannot be written safely in a package
@@ -217,6 +218,7 @@ CODES: dict[str, str] = {
     "DA004": "missing-values-deleted",
     "DA005": "degenerate-data",             # too few rows/clusters, constant outcome, ...
     "DA006": "unusable-column",             # duplicated column names, complex numbers, values that are not scalars
+    "DA007": "text-column-categorical",     # an undeclared text or value-labelled predictor is taken as categorical
     # engine
     "EN001": "not-converged",
     "EN002": "singular-fit",

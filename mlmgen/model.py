@@ -8,6 +8,9 @@
 * `random`: random intercept (yes/no) and random slopes (variable names), with the covariance of the
   random effects: `un` (unstructured: all variances and covariances) or `vc` (variance components:
   independent effects).
+* `categoricals`: categorical predictors (`mlmgen.categorical.Categorical`: levels, reference, coding). A term
+  expands to named design columns through them (`fixed_columns`, `random_columns`): `sex` with levels M, F
+  and reference M is the column `sex[F]`; numeric variables are their own column.
 * `variables`: derived variables (see `mlmgen.variables`), so that each package can be given the code
   that creates them and the engine can compute them from raw data.
 * `method` (`reml` | `ml`), `ddf` (denominator df method), `contrasts` (labelled linear combinations of
@@ -23,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
+from .categorical import CODINGS, FIRST, LAST, Categorical, Column, expand_term
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
 from .terms import term_key, term_name
 from .variables import VariableDef, cycles, raw_source
@@ -162,6 +166,10 @@ class Model:
     ddf: str = "satterthwaite"
     contrasts: tuple[Contrast, ...] = ()
     variables: tuple[VariableDef, ...] = ()
+    categoricals: tuple[Categorical, ...] = ()
+    # least-squares means requested (SAS LSMEANS / DIFF, R emmeans, Stata margins, SPSS /EMMEANS): terms made
+    # of categoricals only, each with its pairwise differences
+    lsmeans: tuple[Term, ...] = ()
     data: str | None = None
     name: str | None = None      # object name (R) / title; used where a package needs a name
     title: str | None = None     # free-text description, printed as a comment only (escaped)
@@ -171,15 +179,81 @@ class Model:
 
     # -------------------------------------------------------------- derived views
     @property
+    def categorical_map(self) -> dict[str, Categorical]:
+        return {c.name: c for c in self.categoricals}
+
+    @property
+    def used_categoricals(self) -> tuple[Categorical, ...]:
+        """The declared categoricals that a fixed term or random effect uses."""
+        used = set(self.predictors)
+        return tuple(c for c in self.categoricals if c.name in used)
+
+    @property
+    def has_categorical(self) -> bool:
+        return bool(self.used_categoricals)
+
+    @property
+    def levels_known(self) -> bool:
+        """Whether every categorical the model uses has its levels (declared, or resolved from the data)."""
+        return all(c.resolved for c in self.used_categoricals)
+
+    def _require_levels(self, what: str) -> None:
+        missing = [c.name for c in self.used_categoricals if not c.resolved]
+        if missing:
+            raise MlmgenError([Diagnostic(
+                "MF006", f"the {what} of a categorical predictor depend on its levels, which are not declared "
+                f"({', '.join(missing)}); declare them (levels = [...]) or give the data",
+                Severity.ERROR, Location(field=f"categorical.{missing[0]}.levels"))])
+
+    def fixed_columns(self) -> tuple[Column, ...]:
+        """Design columns of the fixed part in estimation order (`mlmgen.categorical`: R's coding rule):
+        `Intercept` first when present, then each term's columns, the first factor varying fastest."""
+        self._require_levels("fixed-effect columns")
+        cats = self.categorical_map
+        present = {t.key for t in self.fixed} | ({()} if self.intercept else set())
+        cols: list[Column] = [Column("Intercept", (), ())] if self.intercept else []
+        for t in self.fixed:
+            cols.extend(expand_term(t.factors, cats, present))
+        return tuple(cols)
+
+    def random_columns(self) -> tuple[Column, ...]:
+        """Design columns of the random part (Z): `Intercept` first when present, then each slope's columns;
+        a categorical slope has contrast columns with a random intercept, all indicators without one."""
+        self._require_levels("random-effect columns")
+        cats = self.categorical_map
+        present = {(s,) for s in self.random.slopes} | ({()} if self.random.intercept else set())
+        cols: list[Column] = [Column("Intercept", (), ())] if self.random.intercept else []
+        for s in self.random.slopes:
+            cols.extend(expand_term((s,), cats, present))
+        return tuple(cols)
+
+    @property
     def fixed_names(self) -> tuple[str, ...]:
-        """Fixed-effect names in estimation order: `Intercept` (if any) then the terms as written."""
+        """Fixed-effect names in estimation order: `Intercept` (if any) then the terms as written; with a
+        categorical predictor, the names of the design columns (`sex[F]`, `sex[F]:x`)."""
+        if self.has_categorical:
+            return tuple(c.name for c in self.fixed_columns())
         return (("Intercept",) if self.intercept else ()) + tuple(t.name for t in self.fixed)
 
+    @property
+    def random_names(self) -> tuple[str, ...]:
+        """Random-effect (Z column) names: `Intercept` first when present, then the slopes' columns."""
+        if self.has_categorical and any(s in self.categorical_map for s in self.random.slopes):
+            return tuple(c.name for c in self.random_columns())
+        return self.random.effects
+
     def term_index(self, name: str) -> int | None:
-        """Position of a (canonical or order-permuted) term name among `fixed_names`."""
+        """Position of a (canonical or order-permuted) term or design-column name among `fixed_names`."""
         if name.strip().lower() in ("intercept", "(intercept)", "_cons"):
             return 0 if self.intercept else None
         key = Term.parse(name).key
+        if self.has_categorical:
+            if not self.levels_known:
+                return None
+            for i, c in enumerate(self.fixed_columns()):
+                if term_key(c.name.split(":")) == key:
+                    return i
+            return None
         for i, t in enumerate(self.fixed):
             if t.key == key:
                 return i + (1 if self.intercept else 0)
@@ -207,6 +281,12 @@ class Model:
         for v in (self.outcome, self.cluster, *self.predictors):
             need.setdefault(raw_source(v, derived))
         return tuple(need)
+
+    def with_levels(self, levels: dict[str, tuple[str, ...]], added: Iterable[Categorical] = ()) -> "Model":
+        """This model with the levels of its categoricals filled in (from the data), plus `added` ones."""
+        cats = [c if c.resolved or c.name not in levels else c.with_levels(levels[c.name])
+                for c in self.categoricals]
+        return self.with_(categoricals=tuple(cats) + tuple(added))
 
     def with_(self, **changes) -> "Model":
         return validate(replace(self, **changes))
@@ -281,6 +361,17 @@ def validate(model: Model, file: str | None = None) -> Model:
         if s in (model.outcome, model.cluster):
             problems.append(_field_error(f"{fld}: {s} cannot have a random slope", fld, file=file))
 
+    problems.extend(_categorical_problems(model, file))
+    fixed_keys = {t.key for t in model.fixed}
+    cats = model.categorical_map
+    for i, t in enumerate(model.lsmeans):
+        fld = f"lsmeans[{i}]"
+        if t.key not in fixed_keys:
+            problems.append(_field_error(f"{fld}: {t.name} is not a fixed term of the model", fld, "MF006", file))
+        elif any(f not in cats for f in t.factors):
+            problems.append(_field_error(f"{fld}: least-squares means are for terms of categorical predictors only "
+                                         f"({t.name} has a numeric factor)", fld, "MF006", file))
+
     name_counts = Counter(v.name for v in model.variables)
     for v in model.variables:
         fld = f"variables.{v.name}"
@@ -318,6 +409,59 @@ def validate(model: Model, file: str | None = None) -> Model:
     if problems:
         raise MlmgenError(problems)
     return model
+
+
+def _categorical_problems(model: Model, file: str | None) -> list[Diagnostic]:
+    """MF006: categorical declarations the packages could not all fit (field `categorical.NAME...`)."""
+    out: list[Diagnostic] = []
+    derived = model.derived
+    seen: set[str] = set()
+    for c in model.categoricals:
+        fld = f"categorical.{c.name}"
+        if not isinstance(c.name, str) or not NAME_RE.fullmatch(c.name):
+            out.append(_field_error(f"{fld}: {c.name!r} is not a variable name", fld, "MF006", file))
+            continue
+        if c.name in seen:
+            out.append(_field_error(f"{fld}: declared twice", fld, "MF006", file))
+        seen.add(c.name)
+        if c.name == model.cluster:
+            out.append(_field_error(
+                f"{fld}: {c.name} is the cluster variable; a cluster variable cannot also be a categorical "
+                f"predictor (its effects are the random effects)", fld, "MF006", file))
+        if c.name == model.outcome:
+            out.append(_field_error(f"{fld}: the outcome {c.name} cannot be categorical in a linear mixed model",
+                                    fld, "MF006", file))
+        if c.name in derived and derived[c.name].source != c.name:
+            out.append(_field_error(
+                f"{fld}: {c.name} is a derived (centred or cluster-mean) variable, which is numeric; declare the "
+                f"variable it is computed from instead, or do not centre a categorical", fld, "MF006", file))
+        for v in model.variables:
+            if v.source == c.name and v.name != c.name:
+                out.append(_field_error(
+                    f"variables.{v.name}: computed from the categorical {c.name}; a mean of category codes has "
+                    f"no meaning", f"variables.{v.name}", "MF006", file))
+        if c.coding not in CODINGS:
+            out.append(_field_error(f"{fld}.coding: must be one of {', '.join(CODINGS)} (got {c.coding!r})",
+                                    f"{fld}.coding", "MF006", file))
+        if c.levels is not None:
+            if len(c.levels) < 2:
+                out.append(_field_error(f"{fld}.levels: a categorical needs at least 2 levels (got "
+                                        f"{len(c.levels)})", f"{fld}.levels", "MF006", file))
+            dup = [lv for lv, n in Counter(c.levels).items() if n > 1]
+            if dup:
+                out.append(_field_error(f"{fld}.levels: level {dup[0]!r} is listed twice", f"{fld}.levels",
+                                        "MF006", file))
+            if c.reference not in (FIRST, LAST) and c.reference not in c.levels:
+                out.append(_field_error(
+                    f"{fld}.reference: {c.reference!r} is not one of the levels ({', '.join(c.levels)})",
+                    f"{fld}.reference", "MF006", file))
+    cats = model.categorical_map
+    for i, t in enumerate(model.fixed):
+        repeated = [f for f, n in Counter(t.factors).items() if n > 1 and f in cats]
+        if repeated:
+            out.append(_field_error(f"fixed[{i}]: {t.name} multiplies the categorical {repeated[0]} by itself; "
+                                    f"a categorical can appear once in a term", f"fixed[{i}]", "MF006", file))
+    return out
 
 
 def _cycle_problems(variables: Iterable[VariableDef], file: str | None) -> list[Diagnostic]:

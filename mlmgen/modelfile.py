@@ -20,6 +20,11 @@
     CMverb10 = "mean(verbal) by schoolID - 10"
     WCverb   = "verbal - mean(verbal) by schoolID"
 
+    [categorical]                         # categorical predictors (see mlmgen.categorical)
+    sex      = { levels = ["M", "F"], reference = "M" }   # levels in order; reference: a level, "first", "last"
+    denomina = { reference = "last", coding = "sum" }     # levels from the data; coding: treatment | sum
+    # (or `categorical = ["sex", "denomina"]`: levels from the data, the first level the reference, as R)
+
     [[contrasts]]
     label = "L2 Contextual Effect of Verbal"
     coefficients = { CMverb10 = 1, WCverb = -1 }    # or rows = [{...}, {...}] for a joint F test
@@ -35,10 +40,12 @@ from pathlib import Path
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
 from .model import (MAX_ORDER, Contrast, Model, RandomPart, Term, normalise_covariance, normalise_ddf, normalise_method,
                     validate)
+from .categorical import FIRST, LAST, Categorical, level_text
 from .variables import VariableDef, fmt_number, parse_definition
 
 TOP_KEYS = {"name", "title", "data", "import", "outcome", "cluster", "intercept", "fixed", "method", "ddf", "random",
-            "variables", "contrasts"}
+            "variables", "categorical", "lsmeans", "contrasts"}
+CATEGORICAL_KEYS = ("levels", "reference", "coding")
 
 
 def _err(msg: str, fld: str, file: str | None, code: str = "MF002", line: int | None = None) -> Diagnostic:
@@ -182,6 +189,15 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
             except MlmgenError as e:
                 problems.extend(e.diagnostics)
 
+    categoricals = _categoricals(data.get("categorical", {}), err)
+    ls_raw = data.get("lsmeans", [])
+    lsmeans: list[Term] = []
+    if not isinstance(ls_raw, list) or not all(isinstance(t, str) for t in ls_raw):
+        err("lsmeans must be a list of terms of categorical predictors, such as [\"sex\", \"sex*group\"]",
+            "lsmeans", "MF006")
+    else:
+        lsmeans = [Term.parse(t) for t in ls_raw]
+
     contrasts: list[Contrast] = []
     c_raw = data.get("contrasts", [])
     if not isinstance(c_raw, list):
@@ -223,8 +239,57 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
         raise MlmgenError(problems)
     model = Model(outcome=outcome, cluster=cluster, fixed=tuple(fixed), intercept=intercept, random=random,
                   method=method, ddf=ddf, contrasts=tuple(contrasts), variables=tuple(variables),
-                  data=dataname, name=name, title=title, import_file=import_file)
+                  categoricals=tuple(categoricals), lsmeans=tuple(lsmeans), data=dataname, name=name, title=title, import_file=import_file)
     return validate(model, file)
+
+
+def _categoricals(raw, err) -> list[Categorical]:
+    """`categorical = ["a", "b"]` or a table {name = {levels, reference, coding}} (MF006 naming the field).
+
+    A level may be written as text or a number (`1` and `"1"` are the same level). `reference` is a level, or
+    "first" / "last" (a rule, resolved against the levels) unless a declared level is spelled so."""
+    if isinstance(raw, list):
+        if not all(isinstance(n, str) for n in raw):
+            err("categorical must list variable names, or be a table of name = {levels, reference, coding}",
+                "categorical", "MF006")
+            return []
+        return [Categorical(n.strip()) for n in raw]
+    if not isinstance(raw, dict):
+        err("categorical must be a table of name = {levels, reference, coding}", "categorical", "MF006")
+        return []
+    out = []
+    for name, spec in raw.items():
+        fld = f"categorical.{name}"
+        if not isinstance(spec, dict):
+            err(f"{fld} must be a table {{levels = [...], reference = \"...\", coding = \"treatment\"}} "
+                f"(or {{}} for levels from the data)", fld, "MF006")
+            continue
+        for k in spec:
+            if k not in CATEGORICAL_KEYS:
+                err(f"{fld}: unknown field {k!r} (fields: {', '.join(CATEGORICAL_KEYS)})", fld, "MF006")
+        levels = spec.get("levels")
+        if levels is not None:
+            if not isinstance(levels, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                                                       for v in levels):
+                err(f"{fld}.levels must be a list of level values (text or numbers)", f"{fld}.levels", "MF006")
+                levels = None
+            else:
+                levels = tuple(level_text(v) for v in levels)
+        ref = spec.get("reference", "first")
+        if isinstance(ref, bool) or not isinstance(ref, (str, int, float)):
+            err(f"{fld}.reference must be a level, \"first\" or \"last\"", f"{fld}.reference", "MF006")
+            ref = "first"
+        ref = level_text(ref)
+        if ref.lower() in ("first", "last") and not (levels and ref in levels):
+            ref = FIRST if ref.lower() == "first" else LAST
+        coding = spec.get("coding", "treatment")
+        if not isinstance(coding, str):
+            err(f"{fld}.coding must be \"treatment\" or \"sum\"", f"{fld}.coding", "MF006")
+            coding = "treatment"
+        coding = {"contr.treatment": "treatment", "dummy": "treatment", "effect": "sum", "effects": "sum",
+                  "contr.sum": "sum", "deviation": "sum"}.get(coding.strip().lower(), coding.strip().lower())
+        out.append(Categorical(name, levels, ref, coding))
+    return out
 
 
 def _canonical_term(text: str) -> str:
@@ -278,6 +343,19 @@ def model_to_dict(model: Model) -> dict:
     if model.variables:
         d["variables"] = {v.name: (v.expression if v.label is None else {"expr": v.expression, "label": v.label})
                           for v in model.variables}
+    if model.categoricals:
+        d["categorical"] = {}
+        for c in model.categoricals:
+            spec: dict = {}
+            if c.levels is not None:
+                spec["levels"] = list(c.levels)
+            if c.reference != FIRST:
+                spec["reference"] = "last" if c.reference == LAST else c.reference
+            if c.coding != "treatment":
+                spec["coding"] = c.coding
+            d["categorical"][c.name] = spec
+    if model.lsmeans:
+        d["lsmeans"] = [t.name if t.order == 1 else "*".join(t.factors) for t in model.lsmeans]
     if model.contrasts:
         d["contrasts"] = []
         for c in model.contrasts:
@@ -305,7 +383,8 @@ def dumps_model(model: Model) -> str:
     """The model as a TOML model file (readable back with `loads_model`)."""
     d = model_to_dict(model)
     out = []
-    for k in ("name", "title", "data", "import", "outcome", "cluster", "intercept", "fixed", "method", "ddf"):
+    for k in ("name", "title", "data", "import", "outcome", "cluster", "intercept", "fixed", "method", "ddf",
+              "lsmeans"):
         if k in d:
             out.append(f"{k} = {_val(d[k])}")
     out.append("")
@@ -317,6 +396,11 @@ def dumps_model(model: Model) -> str:
         out.append("[variables]")
         for k, v in d["variables"].items():
             out.append(f"{_key(k)} = {_val(v)}")
+    if "categorical" in d:
+        out.append("")
+        out.append("[categorical]")
+        for k, v in d["categorical"].items():
+            out.append(f"{_key(k)} = {_val(v) if v else '{}'}")
     for c in d.get("contrasts", []):
         out.append("")
         out.append("[[contrasts]]")

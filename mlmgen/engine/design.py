@@ -3,7 +3,9 @@
     y (N,)          the outcome
     X (N, p)        fixed-effect columns in `model.fixed_names` order: `Intercept` (a column of ones) when the
                     model has one, then each term as the elementwise product of its factors (`x:z` = x*z,
-                    `x:x` = x squared), exactly as the packages build them from numeric variables
+                    `x:x` = x squared), exactly as the packages build them from numeric variables; a
+                    categorical factor contributes its coding columns (`mlmgen.categorical`: `sex[F]`,
+                    `sex[F]:x`), the prepared frame holding its level positions 0..k-1
     Z (N, q)        random-effect columns in RANDOM order: `Intercept` first when present, then the slopes
     groups (N,)     integer cluster codes 0..m-1, numbered in the sorted order of the cluster values (the
                     order of lme4's factor levels and SAS's CLASS levels)
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..categorical import column_values
 from ..model import Model
 
 
@@ -82,6 +85,8 @@ def build_design(model: Model, frame: pd.DataFrame) -> Design:
     When the random effects are adjacent fixed columns (`y ~ 1 + x + ... + (1 + x | g)`), Z is a view of X."""
     n = len(frame)
     y = np.ascontiguousarray(frame[model.outcome].to_numpy(dtype=np.float64))
+    if model.has_categorical:
+        return _categorical_design(model, frame, y)
     p = len(model.fixed_names)
     X = np.empty((n, p), dtype=np.float64, order="F")
     j = 0
@@ -102,4 +107,24 @@ def build_design(model: Model, frame: pd.DataFrame) -> Design:
             Z[:, k] = 1.0 if e == "Intercept" else frame[e].to_numpy(dtype=np.float64)
     groups, ids = cluster_codes(frame[model.cluster].to_numpy())
     return Design(y=y, X=X, Z=Z, groups=groups, x_names=list(model.fixed_names), z_names=list(eff),
+                  cluster_ids=ids)
+
+
+def _categorical_design(model: Model, frame: pd.DataFrame, y: np.ndarray) -> Design:
+    """X and Z through the categorical coding (`categorical.column_values`), one column at a time."""
+    cats = model.categorical_map
+    values: dict[str, np.ndarray] = {}
+    for v in model.predictors:
+        a = frame[v].to_numpy(dtype=np.float64)
+        values[v] = a.astype(np.intp) if v in cats else a
+    fixed = model.fixed_columns()
+    X = np.empty((len(y), len(fixed)), dtype=np.float64, order="F")
+    for j, col in enumerate(fixed):
+        X[:, j] = 1.0 if not col.parts else column_values(col, values, cats)
+    rand = model.random_columns()
+    Z = np.empty((len(y), len(rand)), dtype=np.float64, order="F")
+    for k, col in enumerate(rand):
+        Z[:, k] = 1.0 if not col.parts else column_values(col, values, cats)
+    groups, ids = cluster_codes(frame[model.cluster].to_numpy())
+    return Design(y=y, X=X, Z=Z, groups=groups, x_names=[c.name for c in fixed], z_names=[c.name for c in rand],
                   cluster_ids=ids)
