@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Install R with lme4, lmerTest, pbkrtest, mlmRev and haven (haven writes SAS/Stata/SPSS files for the data-file tests) from Debian packages (run as root).
+# Install R with lme4, lmerTest, pbkrtest, mlmRev, nlme, glmmTMB, emmeans and haven (haven writes SAS/Stata/SPSS files
+# for the data-file tests) from Debian packages (run as root).
 set -euo pipefail
-if command -v Rscript >/dev/null 2>&1 && Rscript -e 'for (p in c("lme4","lmerTest","pbkrtest","mlmRev","haven")) stopifnot(requireNamespace(p, quietly=TRUE))' >/dev/null 2>&1; then
-  echo "R with lme4, lmerTest, pbkrtest, mlmRev and haven is already installed"; exit 0
+if command -v Rscript >/dev/null 2>&1 && Rscript -e 'for (p in c("lme4","lmerTest","pbkrtest","mlmRev","nlme","glmmTMB","emmeans","haven")) stopifnot(requireNamespace(p, quietly=TRUE))' >/dev/null 2>&1; then
+  echo "R with lme4, lmerTest, pbkrtest, mlmRev, nlme, glmmTMB, emmeans and haven is already installed"; exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends r-base-core r-cran-lme4 r-cran-lmertest r-cran-pbkrtest r-cran-mlmrev r-cran-haven
+apt-get install -y --no-install-recommends r-base-core r-cran-lme4 r-cran-lmertest r-cran-pbkrtest r-cran-mlmrev r-cran-nlme r-cran-glmmtmb r-cran-emmeans r-cran-haven
