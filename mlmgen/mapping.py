@@ -3,7 +3,8 @@
 Fixed terms. One term has many spellings; all reduce to the same factors:
 
     c.hw2#c.WCverb = hw2:WCverb = hw2*WCverb = WCverb:hw2 = hw2 * WCverb        -> (hw2, WCverb)
-    _cons = (Intercept) = Intercept = INTERCEPT                                   -> ()
+    _cons = (Intercept) = Intercept = INTERCEPT = INT                             -> ()
+      (each package's spellings, from its dialect's facts: mlmgen/intercepts.py)
     I(x^2) = x^2 = x*x = c.x#c.x = x:x                                           -> (x, x)
 
 Terms are identified order-free (sorted factors). SAS and SPSS fold case (`MEANSES` is `meanses`); R and
@@ -27,14 +28,8 @@ from __future__ import annotations
 
 import re
 
+from .intercepts import is_intercept
 from .results import Value, canonical_param
-
-INTERCEPT_SPELLINGS = {"intercept", "(intercept)", "_cons", "int", "cons", "constant"}
-
-
-def is_intercept(name: str) -> bool:
-    return name.strip().lower() in INTERCEPT_SPELLINGS
-
 
 def term_factors(name: str) -> tuple[str, ...]:
     """The factors of a printed fixed-term name in any package's spelling (see module docstring)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 
+from .. import intercepts
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from .base import Dialect, ParsedSyntax
 from .lme4 import LME4
@@ -14,6 +15,7 @@ from .spss import SPSS
 from .stata import Stata
 
 DIALECTS: dict[str, Dialect] = {"sas": SAS(), "lme4": LME4(), "stata": Stata(), "spss": SPSS()}
+intercepts.read_from(DIALECTS)       # the packages' intercept spellings, for the modules below the registry
 
 # the package whose printout `mlmgen fit` and `Fit.summary()` show unless told otherwise (R's summary)
 DEFAULT_STYLE = "lme4"

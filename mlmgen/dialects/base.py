@@ -99,6 +99,9 @@ class Facts:
     fit_statistics_label: str = ""
     printed_df_extra: str = ""
     printed_intercept: str = "Intercept"
+    # further names its syntax accepts for the intercept (SAS's INT); mlmgen/intercepts.py collects these and
+    # `printed_intercept` of every package (the one source of the intercept's spellings for shared code)
+    intercept_spellings: tuple[str, ...] = ()
     printed_residual: str = "Residual"
 
     def printed_covariance(self, i: int, j: int, a: str, b: str, cluster: str, unstructured: bool) -> str:

@@ -14,6 +14,8 @@ Missing or non-finite numbers print as each package prints a missing value: `.` 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any, Callable
 
 
 def table(headers: list[str], rows: list[list[str]], align: str | None = None, gap: int = 2,
@@ -147,3 +149,53 @@ def sas_fit(x: float) -> str:
 def num(v) -> float | None:
     """float of a results.Value (None stays None)."""
     return None if v is None else float(v.value)
+
+
+# ------------------------------------------------------------------ one package's printer (report/<pkg>.py)
+
+@dataclass(frozen=True)
+class Printer:
+    """One package's printer, as `format_fit` and `side_by_side` use it: each `report/<pkg>.py` defines one
+    (`PRINTER`) and `report/__init__.py` lists them. `dialect`: the name of the package it prints (its facts'
+    name); `heading`: its column in the side-by-side table; `print_fit(result, model, data_report,
+    data_name)`: the printout; `side_by_side(result)`: its cells of the side-by-side table, keyed as
+    `side_by_side_rows` lists them (a key left out drops that row from the table)."""
+
+    dialect: str
+    heading: str
+    print_fit: Callable[..., str]
+    side_by_side: Callable[[Any], dict]
+
+
+def side_by_side_rows(result) -> list[tuple[tuple, str]]:
+    """(key, label) of each row of the side-by-side table, in order: the fixed effects (not aliased), the
+    covariance parameters, -2 log-likelihood, AIC and BIC, the one-row contrasts with a p-value."""
+    rows = [(("fixed", f.term), f"fixed {f.term}") for f in result.fixed if not f.aliased]
+    rows += [(("covariance", c.param), c.param) for c in result.covariance]
+    if result.neg2ll is not None:
+        rows.append((("neg2ll",), "-2 log-likelihood"))
+    rows += [((k,), k) for k in ("AIC", "BIC")]
+    rows += [(("contrast", c.label), f"contrast {c.label}") for c in side_by_side_contrasts(result)]
+    return rows
+
+
+def side_by_side_contrasts(result) -> list:
+    """The contrasts the side-by-side table shows: one-row tests with an estimate and a p-value."""
+    return [c for c in result.contrasts if c.f is None and c.p is not None and c.estimate is not None]
+
+
+def criterion_cell(result, package: str, k: str, fmt: str) -> str | None:
+    """A package's AIC or BIC (`k`) as `fmt` formats it, with how that package counts parameters (d) and,
+    for BIC, the sample size (n); None when the fit has no such value for the package."""
+    t = result.fit.get(package, {})
+    v = t.get(k)
+    if v is None:
+        return None
+    d = f"d={float(t['d'].value):.0f}" if "d" in t else ""
+    n = f", n={float(t['n'].value):.0f}" if (k == "BIC" and "n" in t) else ""
+    return format(float(v.value), fmt) + (f" ({d}{n})" if d else "")
+
+
+def as_float(v) -> float:
+    """float of a results.Value (None is NaN)."""
+    return float("nan") if v is None else float(v.value)

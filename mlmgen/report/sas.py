@@ -9,8 +9,10 @@ taken from published listings.
 """
 from __future__ import annotations
 
+from ..dialects.sas.facts import FACTS
 from ..results import FitResult
-from .common import centred, fixed_dec, num, sas_df, sas_est, sas_fit, sas_p, table
+from .common import (Printer, as_float, centred, criterion_cell, fixed_dec, num, sas_df, sas_est, sas_fit, sas_p,
+                     side_by_side_contrasts, table)
 
 W = 78
 _DDF = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "Residual",
@@ -115,3 +117,28 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
         out += _block("Contrasts", table(["Label", "Num\nDF", "Den\nDF", "F Value", "Pr > F"], crows, "lrrrr",
                                          gap=4, blank_after_header=True))
     return "\n".join(out) + "\n"
+
+
+def side_by_side_cells(result: FitResult) -> dict:
+    """SAS's column of `report.side_by_side`: effect names, D-style estimates, UN(i,j), the -2 Res Log
+    Likelihood, AIC/BIC to one decimal, Pr > |t| as PVALUE6.4."""
+    out = {}
+    for f in result.fixed:
+        if not f.aliased:
+            out[("fixed", f.term)] = f"{sas_effect(f.term)} {sas_est(as_float(f.estimate))} ({sas_est(as_float(f.se))})"
+    for c in result.covariance:
+        out[("covariance", c.param)] = f"{c.name} {sas_est(float(c.estimate.value))}"
+    if result.neg2ll is not None:
+        m2 = float(result.neg2ll.value)
+        out[("neg2ll",)] = f"{'-2 Res Log Likelihood' if result.method == 'reml' else '-2 Log Likelihood'} {m2:.1f}"
+    for k in ("AIC", "BIC"):
+        cell = criterion_cell(result, FACTS.name, k, ".1f")
+        if cell is not None:
+            out[(k,)] = cell
+    for c in side_by_side_contrasts(result):
+        out[("contrast", c.label)] = f"{sas_est(float(c.estimate.value))} p {sas_p(float(c.p.value))}"
+    return out
+
+
+PRINTER = Printer(FACTS.name, "SAS", lambda result, model=None, data_report=None, data_name=None:
+                  format_sas(result, model, data_report, data_name), side_by_side_cells)

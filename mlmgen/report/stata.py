@@ -22,8 +22,9 @@ import math
 
 from ..distributions import stats   # scipy.stats' interface, without its import time
 
+from ..dialects.stata.facts import FACTS
 from ..results import FitResult
-from .common import num, stata_f, stata_g, stata_int
+from .common import Printer, as_float, criterion_cell, num, side_by_side_contrasts, stata_f, stata_g, stata_int
 
 Z975 = 1.959963984540054
 DASH = "-" * 78
@@ -290,3 +291,32 @@ def _lincoms(r: FitResult, small: bool) -> list[str]:
                 out += [f"           chi2({num(c.num_df):.0f}) = {stata_f(chi, 2):>8}",
                         f"         Prob > chi2 = {stata_f(stats.chi2.sf(chi, num(c.num_df)), 4):>8}"]
     return out
+
+
+def side_by_side_cells(result: FitResult) -> dict:
+    """Stata's column of `report.side_by_side`: coefficient labels (`_cons`), %9.0g numbers, var()/cov()
+    labels, the log (restricted-)likelihood."""
+    out = {}
+    for f in result.fixed:
+        if not f.aliased:
+            out[("fixed", f.term)] = f"{stata_term(f.term)} {stata_g(as_float(f.estimate))} ({stata_g(as_float(f.se))})"
+    for c in result.covariance:
+        eff = c.param[c.param.index("(") + 1:-1].split(",")
+        label = (f"cov({stata_effect(eff[1])},{stata_effect(eff[0])})" if c.param.startswith("cov(") else
+                 f"var({stata_effect(eff[0])})")
+        out[("covariance", c.param)] = f"{label} {stata_g(float(c.estimate.value))}"
+    if result.neg2ll is not None:
+        m2 = float(result.neg2ll.value)
+        out[("neg2ll",)] = f"Log {'restricted-' if result.method == 'reml' else ''}likelihood {-m2 / 2:.7g}"
+    for k in ("AIC", "BIC"):
+        cell = criterion_cell(result, FACTS.name, k, ".7g")
+        if cell is not None:
+            out[(k,)] = cell
+    for c in side_by_side_contrasts(result):
+        p = float(c.p.value)
+        out[("contrast", c.label)] = f"{stata_g(float(c.estimate.value))} p {p:.3f}"
+    return out
+
+
+PRINTER = Printer(FACTS.name, "Stata", lambda result, model=None, data_report=None, data_name=None:
+                  format_stata(result, model), side_by_side_cells)

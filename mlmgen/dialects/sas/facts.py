@@ -17,6 +17,7 @@ class SASFacts(Facts):
     df_heading = "SAS"
     emulation_heading = "SAS (its iterate)"
     fit_statistics_label = "-2 Res Log Likelihood / AIC / BIC"
+    intercept_spellings = ("Int",)          # PROC MIXED: INTERCEPT (or INT) in MODEL, RANDOM and ESTIMATE
 
     def printed_covariance(self, i, j, a, b, cluster, unstructured):
         return f"UN({i + 1},{j + 1})" if unstructured else a
