@@ -29,17 +29,9 @@ ALLOWED = {
 
 # module: constants still naming a package (moving them into the dialects is remaining work of issue 11)
 PENDING = {
-    # the `diff` explanations of numerical accuracy (lmerTest's numerical df, lme4's optimizer, SAS's early stop,
-    # SPSS's two-sided Pr Z): a package-emulation hook was being added here in parallel
-    "compare.py": 7,
-    "commands/diff.py": 3,        # EMULATIONS keyed by package (the same hook) and lme4's Emulation
     # data-file formats named after packages (.dta, .sas7bdat/.xpt, .sav) and the ReadStat reader for each
     "datafiles.py": 13,
     "engine/lme4_emulation.py": 1,    # the version string in the emulation's reason ("lme4 1.1-31")
-    # algorithm variants named after the package whose computation they reproduce ("lmertest" information and
-    # F df, "sas" F df): a rename inside the engine, not a dialect fact; engine/ was being edited in parallel
-    "engine/core.py": 6,
-    "engine/ddf.py": 2,
 }
 
 
