@@ -29,8 +29,6 @@ ALLOWED = {
 
 # module: constants still naming a package (moving them into the dialects is remaining work of issue 11)
 PENDING = {
-    # data-file formats named after packages (.dta, .sas7bdat/.xpt, .sav) and the ReadStat reader for each
-    "datafiles.py": 13,
     "engine/lme4_emulation.py": 1,    # the version string in the emulation's reason ("lme4 1.1-31")
 }
 

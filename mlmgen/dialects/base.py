@@ -79,6 +79,9 @@ class Facts:
     covariance_spelling: str = "{c}"
     ddf_spellings: dict = {}
     interaction_operator: str = "*"
+    # its data files, read through pyreadstat (datafiles.py): extension (lower case) -> (format name, the format
+    # in messages, the pyreadstat function that reads it, whether that function reads user-missing values)
+    data_files: dict = {}
     # identifier rules (names.py, PT005): length in bytes, pattern, the pattern in words, reserved names
     max_name_length: int = 32
     name_pattern: str = r"[A-Za-z_][A-Za-z0-9_]*"

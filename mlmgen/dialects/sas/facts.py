@@ -35,6 +35,8 @@ class SASFacts(Facts):
         "fixed-effect digits differ from the other packages' ({detail}). The emulation reproduces every digit of "
         "the published SAS listings it was checked on; SAS itself was not run here.")
     title = "SAS PROC MIXED"
+    data_files = {".sas7bdat": ("sas", "SAS", "read_sas7bdat", True),
+                  ".xpt": ("xport", "SAS transport", "read_xport", False)}       # transport v5 and v8
     extension = ".sas"
     extensions = (".sas",)
     template = "sas.j2"

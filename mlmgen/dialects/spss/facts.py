@@ -13,6 +13,7 @@ from ..base import Facts
 class SPSSFacts(Facts):
     name = "spss"
     title = "SPSS MIXED"
+    data_files = {".sav": ("spss", "SPSS", "read_sav", True), ".zsav": ("spss", "SPSS", "read_sav", True)}
     extension = ".sps"
     extensions = (".sps", ".spv")
     template = "spss.j2"
