@@ -1,7 +1,8 @@
 """The registry: the four dialects, listed explicitly, the one place in shared code that names packages.
 
 Adding one: a subpackage here (its facts, translations and placement), a template, one line in `DIALECTS`
-(and its printer in `mlmgen/report/`). Everything else reads the packages from `DIALECTS`."""
+(with its import) and its printer `mlmgen/report/<name>.py` (found by its name): tests/test_fifth_package.py
+counts these files. Everything else reads the packages from `DIALECTS`."""
 from __future__ import annotations
 
 import os
