@@ -15,9 +15,27 @@ from ..distributions import stats   # scipy.stats' interface, without its import
 
 from ..dialects.spss.facts import FACTS
 from ..results import FitResult
-from .common import Printer, as_float, criterion_cell, num, side_by_side_contrasts, spss_num, table
+from .common import Printer, as_float, criterion_cell, num, side_by_side_contrasts, table
 
 Z975 = 1.959963984540054
+
+
+# ------------------------------------------------------------------ SPSS's number formats
+# spss_num(x, d): d decimals, leading zero dropped (`.000`, `-.221`); `.` for a missing number.
+
+def spss_num(x: float | None, d: int = 3) -> str:
+    if x is None or not math.isfinite(x):
+        return "."
+    s = f"{x:.{d}f}"
+    if s.startswith("0."):
+        s = s[1:]
+    elif s.startswith("-0."):
+        s = "-" + s[2:]
+    return s
+
+
+def spss_sig(p: float | None) -> str:
+    return spss_num(p, 3)
 
 
 def spss_effect(term: str) -> str:
