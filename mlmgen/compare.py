@@ -106,7 +106,7 @@ class Setting:
 @dataclass
 class Emulation:
     """A package's own stopping rule reproduced by mlmgen (SAS's early stop; lme4's default BOBYQA run, see
-    commands/diff.py EMULATIONS): a differing number that the emulated fit reproduces is DF002 with `reason`."""
+    commands/diff.py package_emulation, from the package's facts): a differing number that the emulated fit reproduces is DF002 with `reason`."""
     source: str                                  # the package whose output it explains
     refit: Callable[[], FitResult]
     reason: str
@@ -309,7 +309,7 @@ def normalise_accept(names) -> set[str]:
 
 
 def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None = None,
-            sas_refit: Callable[[], FitResult] | None = None, emulations: list[Emulation] | None = None,
+            emulated_refit: Callable[[], FitResult] | None = None, emulations: list[Emulation] | None = None,
             settings: list[Setting] | None = None, accept: set[str] | None = None, tolerance: float = 0.0,
             bound=None, reference_label: str | None = None) -> Comparison:
     """Diff `oth` (a package's printed output) against `ref` (mlmgen's fit, a refit of it under the output's
@@ -318,7 +318,8 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
     settings: ways the output differs from the model described that the caller already resolved by refitting
     (`ref` is then that refit); accept: setting names the user accepts (exit 0); tolerance: relative
     tolerance for full-precision exports; bound: a `likelihood_bound.LikelihoodBound` for this output;
-    emulations: the packages' stopping rules reproduced by mlmgen (SAS's early stop: also `sas_refit`)."""
+    emulations: the packages' stopping rules reproduced by mlmgen; emulated_refit: the model refitted with the
+    stopping rule of the output's package (`emulation(oth.source, emulated_refit)`: SAS's early stop)."""
     cmp = Comparison(ref, oth, tolerance=tolerance, bound=bound, reference_label=reference_label)
     ctx = _context(ref, oth, model_effects)
     fold = ref.source in FOLDING or oth.source in FOLDING
@@ -366,8 +367,8 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
     _compare_fit(cmp, ref, oth, ctx)
     _compare_contrasts(cmp, ref, oth, ctx)
     emus = list(emulations or [])
-    if sas_refit is not None:
-        emus.append(sas_emulation(sas_refit))
+    if emulated_refit is not None:
+        emus.append(emulation(oth.source, emulated_refit))
     emus = [e for e in emus if e.source == oth.source]
     for e in emus:
         if e.explain is not None:          # the package's own rule for marking rows (lme4: spread of runs)
@@ -375,8 +376,8 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
         else:
             _apply_emulation(cmp, e)
     _uniform_df_noise(cmp)               # after the emulations: rows they explain are not df noise
-    if not any(e.source == "sas" for e in emus):
-        _flag_sas_candidates(cmp)
+    if not any(e.source == oth.source for e in emus):
+        _flag_early_stop_candidates(cmp)
     return cmp
 
 
@@ -412,12 +413,12 @@ def _add(cmp: Comparison, section: str, name: str, stat: str, a: Value | None, b
         conv = [r for k, r in ctx if k == "converge"]
         if conv and abs(a.value - b.value) <= 1e-3 * max(abs(a.value), abs(b.value), 1e-3):
             exp = ("DF002", conv[0])
+    two_sided, note = _package_note(cmp, "variance_p_two_sided_note")
     if exp is None and section == "covariance" and stat == "p" and name.startswith("var(") and \
-            "spss" in (cmp.reference.source, cmp.other.source) and cmp.reference.source != cmp.other.source:
-        sp, other = (b, a) if cmp.other.source == "spss" else (a, b)
+            two_sided is not None and cmp.reference.source != cmp.other.source:
+        sp, other = (b, a) if two_sided is cmp.other else (a, b)
         if agrees(sp, Value(min(1.0, 2 * other.value), None, None, 2 * other.half_unit)):
-            exp = ("DF002", "SPSS prints a two-sided Wald p for a variance, SAS (and mlmgen) the one-sided p; "
-                            "SPSS's value is twice the other [U: SPSS's sidedness is not documented]")
+            exp = ("DF002", note)
     if exp is None and cmp.bound is not None:
         from .results import canonical_param
         key = (section, canonical_param(name) if section == "covariance" else name, stat)
@@ -432,49 +433,50 @@ def _add(cmp: Comparison, section: str, name: str, stat: str, a: Value | None, b
         cmp.rows.append(Row(section, name, stat, a, b, "DF001"))
 
 
-LMERTEST_DF = ("lmerTest computes Satterthwaite df from numerical derivatives (numDeriv, Richardson) of the "
-               "deviance, good to about 6 significant digits although it prints more (it prints different df, "
-               "134.706431 and 134.706453, for the same intercept of one model written two ways); mlmgen's df "
-               "are analytic")
-LME4_OPTIMUM = ("possibly lme4's optimizer stopping short of the exact optimum (lme4 prints more digits than its "
-                "default convergence tolerances guarantee): refit in R with control = lmerControl(optimizer = "
-                "\"bobyqa\") to check (tightening ftol_abs/xtol_abs alone does not move lme4's default nloptwrap: "
-                "nloptr's xtol_rel = 1e-4 stops it first)")
+def _package_note(cmp: Comparison, attr: str) -> tuple[FitResult | None, str]:
+    """(the side, its note) for the first of the output and the reference whose package's facts set the note
+    `attr` (a numerical or printing convention of that package, e.g. `numerical_df_note`); (None, "")."""
+    for side in (cmp.other, cmp.reference):
+        note = getattr(DIALECTS[side.source], attr) if side.source in DIALECTS else ""
+        if note:
+            return side, note
+    return None, ""
 
 
 def _numerical(cmp: Comparison, section: str, stat: str, a: Value, b: Value, scale: float = 0.0):
-    """Differences at the level of R's numerical accuracy (module docstring): df are explained (DF002); other
-    numbers keep DF001 with a note saying how to check."""
-    if "lme4" not in (cmp.reference.source, cmp.other.source):
+    """Differences at the level of a package's numerical accuracy (module docstring; its facts'
+    `numerical_df_note` and `optimizer_note`): df are explained (DF002); other numbers keep DF001 with a note
+    saying how to check."""
+    numeric, df_note = _package_note(cmp, "numerical_df_note")
+    _, optimizer = _package_note(cmp, "optimizer_note")
+    if numeric is None and not optimizer:
         return None
     rel = abs(a.value - b.value) / max(abs(a.value), abs(b.value), 1e-12)
     rel_scaled = abs(a.value - b.value) / max(abs(a.value), abs(b.value), scale, 1e-12)   # estimates: vs SE
-    lme = cmp.other if cmp.other.source == "lme4" else cmp.reference
-    if (section in ("fixed", "contrast") and stat == "df" and rel < 1e-5 and lme.ddf == "satterthwaite"
-            and cmp.reference.ddf == cmp.other.ddf):
-        return "DF002", LMERTEST_DF
-    if rel_scaled < 1e-3 and section in ("fixed", "covariance", "contrast", "fit"):
-        return "DF001", LME4_OPTIMUM
+    if (numeric is not None and section in ("fixed", "contrast") and stat == "df" and rel < 1e-5
+            and numeric.ddf == "satterthwaite" and cmp.reference.ddf == cmp.other.ddf):
+        return "DF002", df_note
+    if optimizer and rel_scaled < 1e-3 and section in ("fixed", "covariance", "contrast", "fit"):
+        return "DF001", optimizer
     return None
-
-
-LMERTEST_DF_MIXED = ("lmerTest's numerical df are good to about 1e-5 (relative), and some df of this output are "
-                     "within that of mlmgen's but others are not (up to {worst:.2g}): one explanation cannot hold for "
-                     "some rows and not others, so none of these df is explained by it; the larger differences "
-                     "point at where lme4's optimizer stopped")
 
 
 def _uniform_df_noise(cmp: Comparison) -> None:
     """The same df noise is never explained in one row and left differing in the next: when some small df
-    differences (< 1e-3 relative) of an output are explained as lmerTest's numerical df and others exceed that
-    precision, all of them (and the p rows that followed them) get one verdict, DF001 with the reason."""
+    differences (< 1e-3 relative) of an output are explained as a package's numerical df (its facts'
+    `numerical_df_note`) and others exceed that precision, all of them (and the p rows that followed them) get
+    one verdict, DF001 with the reason (`numerical_df_mixed_note`)."""
+    numeric, df_note = _package_note(cmp, "numerical_df_note")
+    if numeric is None:
+        return
+    facts = DIALECTS[numeric.source]
     small = [r for r in cmp.rows if r.statistic == "df" and r.reference is not None and r.other is not None
-             and r.code in ("DF001", "DF002") and (r.reason in (None, LMERTEST_DF, LME4_OPTIMUM))
+             and r.code in ("DF001", "DF002") and (r.reason in (None, df_note, facts.optimizer_note or None))
              and abs(r.other.value - r.reference.value) <= 1e-3 * max(abs(r.reference.value), 1e-12)]
-    if not any(r.reason == LMERTEST_DF for r in small) or all(r.reason == LMERTEST_DF for r in small):
+    if not any(r.reason == df_note for r in small) or all(r.reason == df_note for r in small):
         return
     worst = max(abs(r.other.value - r.reference.value) / max(abs(r.reference.value), 1e-12) for r in small)
-    why = LMERTEST_DF_MIXED.format(worst=worst)
+    why = facts.numerical_df_mixed_note.format(worst=worst)
     names = set()
     for r in small:
         r.code, r.reason = "DF001", why
@@ -603,16 +605,10 @@ def _compare_contrasts(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> 
             _add(cmp, "contrast", r.label, stat, getattr(r, stat), getattr(c, stat), ctx, scale, alternative=alt)
 
 
-# ------------------------------------------------------------------ SAS's early stop (engine.md 4.4)
+# ------------------------------------------------------------------ a package's early stop (SAS: engine.md 4.4)
 
-_SAS_NOTE = ("possibly SAS's stop before the exact optimum (engine.md 4.4: SAS reports the Newton-Raphson iterate "
-             "at which its relative Hessian criterion first falls below 1e-8); unconfirmed: mlmgen's SAS-emulation "
-             "refit is not available")
-
-
-def _sas_candidate(r: Row, cmp: Comparison) -> bool:
-    if cmp.other.source != "sas" or r.code != "DF001" or r.reference is None or r.other is None \
-            or r.reason is not None:
+def _early_stop_candidate(r: Row, cmp: Comparison) -> bool:
+    if r.code != "DF001" or r.reference is None or r.other is None or r.reason is not None:
         return False
     if r.section not in ("fixed", "covariance", "contrast", "fit"):
         return False
@@ -620,18 +616,32 @@ def _sas_candidate(r: Row, cmp: Comparison) -> bool:
     return abs(a - b) <= 2e-3 * max(abs(a), abs(b), 1e-8)
 
 
-def _flag_sas_candidates(cmp: Comparison) -> None:
+def _flag_early_stop_candidates(cmp: Comparison) -> None:
+    """Small unexplained differences of an output whose package stops before the optimum (its facts'
+    `early_stop_note`) when its emulated refit did not run: the note says so, unconfirmed."""
+    facts = DIALECTS.get(cmp.other.source)
+    if facts is None or not facts.early_stop_note:
+        return
     for r in cmp.rows:
-        if _sas_candidate(r, cmp):
-            r.reason = _SAS_NOTE
+        if _early_stop_candidate(r, cmp):
+            r.reason = facts.early_stop_note
 
 
-def sas_emulation(refit: Callable[[], FitResult]) -> Emulation:
-    """SAS's early stop (engine.md 4.4) as an `Emulation`."""
-    return Emulation("sas", refit,
-                     "SAS stopped before the exact optimum (engine.md 4.4): refitted with SAS's start and stopping "
-                     "rule, mlmgen reproduces SAS's printed value",
-                     "not explained by SAS's early stop: the SAS-emulation refit does not reproduce this value either")
+def emulation(source: str, refit: Callable[[], FitResult]) -> Emulation:
+    """The stopping rule of package `source` (its facts' `emulation`, e.g. SAS's early stop, engine.md 4.4) as
+    an `Emulation`: `refit()` is the model refitted with that rule; the reasons are the package's facts."""
+    facts = DIALECTS[source]
+    return Emulation(source, refit, facts.emulation_reason, facts.emulation_not_reproduced or None)
+
+
+def _numerical_noise_note(reason: str) -> bool:
+    """Is `reason` one of the packages' notes on numerical accuracy (`optimizer_note`, or the verdict
+    `numerical_df_mixed_note` gives)? An emulation may still explain such a row."""
+    for d in DIALECTS.values():
+        mixed = d.numerical_df_mixed_note.split("{", 1)[0]
+        if (d.optimizer_note and reason == d.optimizer_note) or (mixed and reason.startswith(mixed)):
+            return True
+    return False
 
 
 def _apply_emulation(cmp: Comparison, emu: Emulation) -> None:
@@ -640,7 +650,7 @@ def _apply_emulation(cmp: Comparison, emu: Emulation) -> None:
     reason is a model difference (another random or fixed part, another data set) are left alone."""
     cands = [r for r in cmp.rows if r.code == "DF001" and r.reference is not None and r.other is not None
              and r.section in ("fixed", "covariance", "contrast", "fit")
-             and (r.reason is None or r.reason == LME4_OPTIMUM or r.reason.startswith("lmerTest's numerical df"))]
+             and (r.reason is None or _numerical_noise_note(r.reason))]
     if not cands:
         return
     sub = compare(emu.refit(), cmp.other, tolerance=cmp.tolerance)

@@ -39,10 +39,9 @@ import numpy as np
 import pandas as pd
 
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity, check_input_file
+from .dialects import DIALECTS
 
-READERS = {".csv": "csv", ".txt": "text", ".dat": "text", ".tsv": "text", ".dta": "stata",
-           ".sas7bdat": "sas", ".xpt": "xport", ".sav": "spss", ".zsav": "spss"}
-TITLES = {"csv": "CSV", "text": "text", "stata": "Stata", "sas": "SAS", "xport": "SAS transport", "spss": "SPSS"}
+TEXT_FORMATS = {".csv": ("csv", "CSV"), ".txt": ("text", "text"), ".dat": ("text", "text"), ".tsv": ("text", "text")}
 DEFAULT_NA_VALUES = (".", "NA")      # documented missing-value markers of text files (plus the empty field)
 EMPTY = "(empty)"                    # the marker name of an empty field
 SYSTEM_MISSING = ". (system-missing)"
@@ -118,6 +117,12 @@ def normalise_na_values(na_values) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(v).strip() for v in na_values if str(v).strip()))
 
 
+def package_file_formats() -> dict[str, tuple[str, str, str, bool]]:
+    """The packages' own data files (each dialect's `data_files`): extension -> (format name, title, pyreadstat
+    function, reads user-missing values)."""
+    return {ext: spec for d in DIALECTS.values() for ext, spec in d.data_files.items()}
+
+
 def read_data(path: str | Path, na_values=None, id_columns=None) -> pd.DataFrame:
     """Read a data file into a DataFrame, choosing the reader from the extension (IO001 when the file does not
     exist, DA001 when it cannot be read, DA006 for duplicate column names); see the module docstring.
@@ -128,22 +133,25 @@ def read_data(path: str | Path, na_values=None, id_columns=None) -> pd.DataFrame
     p = Path(path).expanduser()
     file = str(path)
     check_input_file(p, "data file")
-    kind = READERS.get(p.suffix.lower())
-    if kind is None:
+    packages = package_file_formats()
+    spec = TEXT_FORMATS.get(p.suffix.lower()) or packages.get(p.suffix.lower())
+    if spec is None:
+        known = ", ".join(f"{ext} ({s[1]})" for ext, s in packages.items())
         raise _err(f"cannot tell the format of {file} from its extension {p.suffix or '(none)'}; "
-                   f"use .csv, .dat/.txt (whitespace), .dta (Stata), .sas7bdat or .xpt (SAS) or .sav (SPSS)", file)
+                   f"use .csv, .dat/.txt (whitespace) or a package's file: {known}", file)
+    kind, title = spec[0], spec[1]
     info = DataInfo(file=file, format=kind, na_values=normalise_na_values(na_values))
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):    # never raw library warnings
             warnings.simplefilter("ignore")
-            if kind in ("csv", "text"):
+            if p.suffix.lower() in TEXT_FORMATS:
                 frame = _read_text(p, info, id_columns)
             else:
-                frame = _read_package_file(p, kind, info)
+                frame = _read_package_file(p, spec, info)
     except MlmgenError:
         raise
     except Exception as exc:  # the readers raise many types for corrupt files
-        raise _err(f"cannot read {file} as {TITLES[kind]} data: {exc.__class__.__name__}: {exc}", file) from None
+        raise _err(f"cannot read {file} as {title} data: {exc.__class__.__name__}: {exc}", file) from None
     if frame.shape[1] == 0:
         raise _err(f"{file} has no columns", file)
     check_column_names(frame.columns, file)
@@ -442,20 +450,16 @@ def merges_distinct_texts(present: pd.Series) -> bool:
 
 # ------------------------------------------------------------------ SAS, Stata, SPSS files
 
-def _read_package_file(p: Path, kind: str, info: DataInfo) -> pd.DataFrame:
+def _read_package_file(p: Path, spec: tuple[str, str, str, bool], info: DataInfo) -> pd.DataFrame:
+    """A package's data file through pyreadstat; `spec` is the package's `data_files` entry for it."""
+    _, title, reader, user_missing = spec
     try:
         import pyreadstat
     except ImportError:
-        raise _err(f"reading {TITLES[kind]} files ({p}) needs the optional package pyreadstat: {INSTALL_HINT}",
+        raise _err(f"reading {title} files ({p}) needs the optional package pyreadstat: {INSTALL_HINT}",
                    str(p), fix=Fix(INSTALL_HINT)) from None
-    if kind == "spss":
-        frame, meta = pyreadstat.read_sav(str(p), user_missing=True)
-    elif kind == "stata":
-        frame, meta = pyreadstat.read_dta(str(p), user_missing=True)
-    elif kind == "sas":
-        frame, meta = pyreadstat.read_sas7bdat(str(p), user_missing=True)
-    else:
-        frame, meta = pyreadstat.read_xport(str(p))
+    read = getattr(pyreadstat, reader)
+    frame, meta = read(str(p), user_missing=True) if user_missing else read(str(p))
     info.value_labels = {c: dict(v) for c, v in (getattr(meta, "variable_value_labels", None) or {}).items()}
     info.variable_labels = {c: v for c, v in (getattr(meta, "column_names_to_labels", None) or {}).items() if v}
     ranges = getattr(meta, "missing_ranges", None) or {}

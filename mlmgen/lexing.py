@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
+from .intercepts import CANONICAL, is_intercept
 from .model import Contrast, Model, RandomPart, Term, validate
 
 
@@ -382,8 +383,8 @@ class SyntaxBuilder:
 
 
 def _term_name(b: SyntaxBuilder, text: str) -> str:
-    if text.strip().lower() in ("intercept", "int", "(intercept)", "_cons"):
-        return "Intercept"
+    if is_intercept(text):
+        return CANONICAL
     return Term(tuple(b.ident(f) for f in Term.parse(text).factors)).name
 
 

@@ -3,7 +3,8 @@
 Fixed terms. One term has many spellings; all reduce to the same factors:
 
     c.hw2#c.WCverb = hw2:WCverb = hw2*WCverb = WCverb:hw2 = hw2 * WCverb        -> (hw2, WCverb)
-    _cons = (Intercept) = Intercept = INTERCEPT                                   -> ()
+    _cons = (Intercept) = Intercept = INTERCEPT = INT                             -> ()
+      (each package's spellings, from its dialect's facts: mlmgen/intercepts.py)
     I(x^2) = x^2 = x*x = c.x#c.x = x:x                                           -> (x, x)
 
 Terms are identified order-free (sorted factors). SAS and SPSS fold case (`MEANSES` is `meanses`); R and
@@ -14,7 +15,8 @@ Covariance parameters are compared as `var(a)`, `cov(a,b)` (order-free, `Interce
 
 * SAS `UN(i,j)` and SPSS `UN (i,j)`: i, j index the RANDOM effect list (intercept first when listed first);
   `UN(i,j)` with i > j is `cov(effect_j, effect_i)`.
-* Stata `var(x)`, `var(_cons)`, `cov(x,_cons)`; with `stddeviations`, `sd(x)`, `corr(x,_cons)`.
+* Stata `var(x)`, `var(_cons)`, `cov(x,_cons)`; with `stddeviations`, `sd(x)`, `corr(x,_cons)`
+  (read by `dialects/stata/output.stata_param`).
 * lme4 prints variances, standard deviations and correlations: cov(a,b) = r_ab * sd_a * sd_b, and the
   rounding of the printed digits is carried through to first order:
 
@@ -27,14 +29,8 @@ from __future__ import annotations
 
 import re
 
+from .intercepts import is_intercept
 from .results import Value, canonical_param
-
-INTERCEPT_SPELLINGS = {"intercept", "(intercept)", "_cons", "int", "cons", "constant"}
-
-
-def is_intercept(name: str) -> bool:
-    return name.strip().lower() in INTERCEPT_SPELLINGS
-
 
 def term_factors(name: str) -> tuple[str, ...]:
     """The factors of a printed fixed-term name in any package's spelling (see module docstring)."""
@@ -132,17 +128,6 @@ def un_param(i: int, j: int, effects: list[str] | tuple[str, ...]) -> str | None
         return None
     a, b = effects[min(i, j) - 1], effects[max(i, j) - 1]
     return f"var({a})" if i == j else canonical_param(f"cov({a},{b})")
-
-
-def stata_param(label: str) -> tuple[str, str] | None:
-    """Stata `var(x)`, `cov(x,_cons)`, `sd(x)`, `corr(x,_cons)` -> (kind, canonical param)."""
-    m = re.fullmatch(r"\s*(var|cov|sd|corr)\(\s*([^,()]+?)\s*(?:,\s*([^,()]+?)\s*)?\)\s*", label)
-    if not m:
-        return None
-    kind, a, b = m.group(1), effect_name(m.group(2)), m.group(3)
-    if b is None:
-        return kind, f"var({a})"
-    return kind, canonical_param(f"cov({a},{effect_name(b)})")
 
 
 # ------------------------------------------------------------- scale conversions with rounding carried

@@ -19,6 +19,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .intercepts import CANONICAL, is_intercept
 from .terms import term_key
 
 
@@ -208,8 +209,8 @@ def canonical_param(param: str) -> str:
 
 def _canon_effect(name: str) -> str:
     n = name.strip()
-    if n.lower() in ("_cons", "(intercept)", "intercept", "int"):
-        return "Intercept"
+    if is_intercept(n):
+        return CANONICAL
     if n.lower() in ("residual", "e", "sigma"):
         return "Residual"
     return n

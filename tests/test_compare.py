@@ -145,7 +145,7 @@ def test_sas_early_stop_confirmed_by_a_refit_hook():
     ref = FitResult(source="mlmgen", covariance=[CovParam("Intercept", "var(Intercept)", Value(2.63936))])
     emu = FitResult(source="mlmgen", covariance=[CovParam("Intercept", "var(Intercept)", Value(2.635712))])
     sas = read_output_file(PUB / "hsb_rb_table4_3_sas.lst")
-    cmp = compare(ref, sas, sas_refit=lambda: emu)
+    cmp = compare(ref, sas, emulated_refit=lambda: emu)
     row = next(r for r in cmp.rows if r.parameter == "var(Intercept)")
     assert row.code == "DF002" and "SAS stopped before the exact optimum" in row.reason
 

@@ -40,7 +40,7 @@ def test_table_4_2_differences_are_sas_early_stop(hsb):
     unconfirmed = compare(exact, sas)
     row = next(r for r in unconfirmed.rows if r.parameter == "var(Intercept)" and r.statistic == "estimate")
     assert row.code == "DF001" and "unconfirmed" in row.reason          # 8.6140 vs 8.6097
-    cmp = compare(exact, sas, sas_refit=lambda: emu)
+    cmp = compare(exact, sas, emulated_refit=lambda: emu)
     assert not cmp.mismatches, [(r.parameter, r.statistic) for r in cmp.mismatches]
     row = next(r for r in cmp.rows if r.parameter == "var(Intercept)" and r.statistic == "estimate")
     assert row.code == "DF002" and "SAS stopped before the exact optimum" in row.reason
@@ -53,7 +53,7 @@ def test_table_4_3_meanses_columns_differ(hsb):
     """Measured, not explained: the MEANSES slope agrees (5.8635) but the intercept is off by 0.035 = 5.86 x
     0.006, so Hsb82's meanses is not the column of UCLA's hsb12 file; the diff says DF001."""
     exact, emu = _fits(MODEL_43, hsb)
-    cmp = compare(exact, read_output_file(PUB / "hsb_rb_table4_3_sas.lst"), sas_refit=lambda: emu)
+    cmp = compare(exact, read_output_file(PUB / "hsb_rb_table4_3_sas.lst"), emulated_refit=lambda: emu)
     c = {(r.parameter, r.statistic): r.code for r in cmp.rows}
     assert c[("meanses", "estimate")] == "DF003"
     assert c[("Intercept", "estimate")] == "DF001"
@@ -93,7 +93,7 @@ def test_snijders_bosker_table_8_1_random_slope_ml(sb_data):
     0.16898) the largest early-stop difference."""
     exact, emu = _fits(SB_MODEL, sb_data)
     sas = read_output_file(PUB / "snijders_bosker_table8_1_sas.lst")
-    cmp = compare(exact, sas, sas_refit=lambda: emu)
+    cmp = compare(exact, sas, emulated_refit=lambda: emu)
     assert not cmp.mismatches, [(r.parameter, r.statistic) for r in cmp.mismatches]
     rows = {(r.parameter, r.statistic): r for r in cmp.rows}
     slope = rows[("var(GndC_verb)", "estimate")]

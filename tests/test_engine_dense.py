@@ -1,4 +1,4 @@
-"""The per-cluster engine against the brute-force oracle with full V matrices (mlmgen.engine.dense).
+"""The per-cluster engine against the brute-force oracle with full V matrices (tests/dense_oracle.py).
 
 Every quantity is compared at the engine's optimum to 1e-9 relative: -2 log L, beta, C, the observed Hessian
 and expected information on the (vech G, sigma^2) scale, P_i, Q_ij, Satterthwaite df (observed and expected
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from mlmgen.engine import fit_arrays
-from mlmgen.engine.dense import DenseModel
+from dense_oracle import DenseModel
 from mlmgen.engine.information import cov_blocks
 
 TOL = 1e-9
@@ -182,7 +182,7 @@ def test_lmertest_scale_hessian_by_finite_differences_at_a_singular_fit():
     """At a singular fit (corr = +/-1) the phi-gradient is not 0; lmerTest's (theta, sigma)-scale Hessian
     J'HJ + sum_k g_k S_k must equal the numerical Hessian of the oracle's -2 log L(phi(theta, sigma))."""
     from mlmgen.engine import ddf as ddfmod
-    from mlmgen.engine.dense import g_from_phi, phi_from_g, phi_index
+    from dense_oracle import g_from_phi, phi_from_g, phi_index
     from mlmgen.engine.objective import theta_index, theta_to_lambda
     rng = np.random.default_rng(1)
     m = 12

@@ -3,7 +3,7 @@
 * `mlmgen fit` imports neither scipy (p-values from mlmgen.distributions, mlmgen's own optimiser) nor the
   modules of the other subcommands: checked on sys.modules of a fresh interpreter after the command ran, not
   by timing.
-* No production module imports the dense test oracle (mlmgen/engine/dense.py).
+* No production module imports a test module: the dense oracle is tests/dense_oracle.py.
 * The printers' extras are computed on first access: `mlmgen.fit` leaves them pending, and the printed output
   is the same as when they are forced first.
 """
@@ -43,20 +43,43 @@ def test_mlmgen_fit_imports_no_scipy_and_no_other_subcommand():
     assert not others & mods, others & mods
 
 
-def test_production_code_does_not_import_the_dense_oracle():
+def imported_names(path: Path, package: str) -> list[tuple[int, str]]:
+    """(line, absolute module name) of every import in a module, at the top or inside functions; `package` is
+    the module's package (for relative imports). `from x import y` gives both `x` and `x.y`."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                src = ".".join(base + ([node.module] if node.module else []))
+            else:
+                src = node.module or ""
+            out += [(node.lineno, src)] + [(node.lineno, f"{src}.{a.name}") for a in node.names]
+    return out
+
+
+def test_modules_that_only_tests_use_live_under_tests():
+    """The dense oracle (tests/dense_oracle.py) and every other test helper live in tests/, and no production
+    module imports one (by its name on the test path, or as `tests.<name>`), at the top or inside a function."""
+    test_modules = {p.stem for p in (ROOT / "tests").glob("*.py")} | {"tests"}
+    assert "dense_oracle" in test_modules and not (ROOT / "mlmgen" / "engine" / "dense.py").exists()
     offenders = []
-    for path in (ROOT / "mlmgen").rglob("*.py"):
-        if path.name == "dense.py":
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom):
-                mod = (node.module or "")
-                if mod.endswith("dense") or (mod.endswith("engine") and any(a.name == "dense" for a in node.names)):
-                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-            elif isinstance(node, ast.Import):
-                if any(a.name.endswith("engine.dense") for a in node.names):
-                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    for path in sorted((ROOT / "mlmgen").rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        package = ".".join(parts if path.name == "__init__.py" else parts[:-1])
+        for line, name in imported_names(path, package):
+            if name.split(".")[0] in test_modules:
+                offenders.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
     assert not offenders, offenders
+
+
+def test_the_import_scan_sees_function_level_and_relative_imports(tmp_path):
+    f = tmp_path / "m.py"
+    f.write_text("def f():\n    import dense_oracle\n    from . import core\n")
+    assert ("mlmgen.engine.core" in [n for _, n in imported_names(f, "mlmgen.engine")]
+            and (2, "dense_oracle") in imported_names(f, "mlmgen.engine"))
 
 
 def test_printer_extras_are_computed_on_first_access():

@@ -221,7 +221,8 @@ def test_lecture_outputs_agree(key):
 def test_without_nlopt_the_rows_say_how_to_check(monkeypatch):
     """No nlopt: the emulation is a coded error (EN007) and diff keeps the rows unexplained with the hint."""
     import mlmgen.commands.diff as diffcmd
-    from mlmgen.compare import LME4_OPTIMUM
+    from mlmgen.dialects import DIALECTS
+    LME4_OPTIMUM = DIALECTS["lme4"].optimizer_note
     from mlmgen.formula import model_from_formula
     monkeypatch.setattr(emu, "nlopt_version", lambda: None)
     monkeypatch.setitem(sys.modules, "nlopt", None)

@@ -5,8 +5,9 @@ import math
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from mlmgen.dialects.stata.output import stata_param
 from mlmgen.mapping import (canonical_term, cov_from_corr, cov_from_corr_var, names_match, resolve_name,
-                            resolve_term, stata_param, term_key, un_param, var_from_sd)
+                            resolve_term, term_key, un_param, var_from_sd)
 from mlmgen.results import Value
 
 

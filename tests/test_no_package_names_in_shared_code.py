@@ -7,9 +7,8 @@ docstrings; f-string pieces included) equal, ignoring case, to a package's name 
 `"lmertest"`, ...): that is how a package-specific branch (`if dialect == "stata"`), a table keyed by package
 (`{"sas": ...}`) or a package-specific spelling starts.
 
-ALLOWED: a constant that is not a package. PENDING: modules whose package facts have not yet been moved into
-the dialects (issue 11 item 1, remaining work), with how many such constants each holds today: the test fails
-when a module gains one (the count may only go down; lower it when you move facts out).
+ALLOWED: a constant that is not a package. PENDING (empty): modules whose package facts had not yet been moved
+into the dialects, with how many such constants each held; the test fails when a module gains one.
 """
 from __future__ import annotations
 
@@ -27,21 +26,10 @@ ALLOWED = {
     ("equations/notation.py", "R"): "the residual covariance matrix R of V = ZGZ' + R",
 }
 
-# module: constants still naming a package (moving them into the dialects is remaining work of issue 11)
-PENDING = {
-    # the `diff` explanations of numerical accuracy (lmerTest's numerical df, lme4's optimizer, SAS's early stop,
-    # SPSS's two-sided Pr Z): a package-emulation hook was being added here in parallel
-    "compare.py": 7,
-    "commands/diff.py": 3,        # EMULATIONS keyed by package (the same hook) and lme4's Emulation
-    # data-file formats named after packages (.dta, .sas7bdat/.xpt, .sav) and the ReadStat reader for each
-    "datafiles.py": 13,
-    "engine/lme4_emulation.py": 1,    # the version string in the emulation's reason ("lme4 1.1-31")
-    # algorithm variants named after the package whose computation they reproduce ("lmertest" information and
-    # F df, "sas" F df): a rename inside the engine, not a dialect fact; engine/ was being edited in parallel
-    "engine/core.py": 6,
-    "engine/ddf.py": 2,
-    "report/__init__.py": 15,
-}
+# module: constants still naming a package, with how many (the count may only go down). Empty since issue 11
+# item 1 moved the last ones (diff's conventions, data-file formats, engine variants, printers) into the dialects;
+# keep it empty: a new package fact goes into mlmgen/dialects/<pkg>/ from the start.
+PENDING: dict[str, int] = {}
 
 
 def package_words() -> set[str]:

@@ -1,7 +1,7 @@
 """Stata's %9.0g number format, checked on numbers printed in real Stata logs."""
 import pytest
 
-from mlmgen.report.common import stata_g
+from mlmgen.report.stata import stata_g
 
 
 @pytest.mark.parametrize("x, text", [

@@ -16,8 +16,9 @@ known, intended difference), 2 for bad input.
 
 With a model and data, an output of another model is compared with a refit of the model under the settings
 the output shows (output_settings.py), and each output gets the explanations mlmgen can compute for it:
-the emulated stopping rules of its package (EMULATIONS: SAS's early stop; lme4's default optimizer run when
-mlmgen.engine.lme4_emulation provides it) and the likelihood bound (likelihood_bound.py).
+the emulated stopping rule of its package (`package_emulation`, from the package's facts: SAS's early stop;
+lme4's default optimizer run when mlmgen.engine.lme4_emulation provides it) and the likelihood bound
+(likelihood_bound.py).
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from pathlib import Path
 import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
-from ..dialects import package_choices
+from ..dialects import DIALECTS, package_choices
 from . import handle_errors, load_model_or_formula
 
 VERDICT = {"DF001": "DIFFERS", "DF002": "explained", "DF003": "agrees", "DF004": "n/a", "DF005": "INCONSISTENT"}
@@ -427,7 +428,7 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
                  f"{' + '.join(use_model.random.effects)})")
     ref = use_fit.result
     ref.source = "mlmgen"
-    emulations = [e for e in (EMULATIONS[k](use_model, data, use_fit) for k in EMULATIONS if k == out.source) if e]
+    emulations = [e for e in [package_emulation(out.source, use_model, data)] if e is not None]
     bound = None
     printed = out.extra.get("iteration_neg2ll") or out.neg2ll      # SAS's iteration history: 8 decimals
     if printed is not None and out.method == ref.method and out.n_obs in (None, ref.n_obs):
@@ -452,32 +453,34 @@ def _fit(model, data):
             Severity.ERROR, Location(field="--data")))
 
 
-def _sas_emulation(model, data, fit):
-    """SAS's early stop: refit the model the way SAS stops (engine.md 4.4: MIVQUE0 start, Newton-Raphson,
-    first iterate with relative Hessian criterion <= 1e-8)."""
+def package_emulation(source: str, model, data):
+    """The stopping rule of the output's package reproduced by mlmgen, as a `compare.Emulation` (None when its
+    facts name no `emulation`, the mlmgen.fit option that reproduces it): a number the emulated refit
+    reproduces is DF002 with the package's `emulation_reason`.
+
+    A package whose stop depends on rounding (its facts' `emulation_perturbation`: lme4's default BOBYQA run
+    through nloptr, engine/lme4_emulation.py) is refitted once and, for rows that run does not reproduce, with
+    rounding-sized noise (the spread of the runs); without the `nlopt` package its rows keep the package's
+    `optimizer_note` with the install hint. Otherwise (SAS's early stop, engine.md 4.4: MIVQUE0 start,
+    Newton-Raphson, first iterate with relative Hessian criterion <= 1e-8) the refit is one definite run."""
     from ..api import fit as api_fit
-    from ..compare import sas_emulation as as_emulation
-
-    def refit():
-        res = api_fit(model, data, options={"sas_emulation": True}).result
-        res.source = "mlmgen"
-        return res
-    return as_emulation(refit)
-
-
-def _lme4_emulation(model, data, fit):
-    """lme4's default optimizer run (BOBYQA through nloptr, lme4's start and tolerances; engine/lme4_emulation.py)
-    as an `Emulation`: the model refitted where lme4's default lmer() stops and, for rows that run does not
-    reproduce, the spread of runs with rounding-sized noise. Without the `nlopt` package the rows keep
-    `compare.LME4_OPTIMUM` with the install hint."""
-    from ..api import fit as api_fit
-    from ..compare import LME4_OPTIMUM, LMERTEST_DF, Emulation
+    from ..compare import Emulation, emulation
     from ..engine.lme4_emulation import SPREAD_RUNS, combine_runs, explain_default_stop, nlopt_version
 
-    def one(k):
-        res = api_fit(model, data, options={"lme4_emulation": True, "lme4_perturbation": k}).result
+    facts = DIALECTS.get(source)
+    if facts is None or not facts.emulation:
+        return None
+
+    def one(k=0):
+        options = {facts.emulation: True}
+        if facts.emulation_perturbation:
+            options[facts.emulation_perturbation] = k
+        res = api_fit(model, data, options=options).result
         res.source = "mlmgen"
         return res
+
+    if not facts.emulation_perturbation:
+        return emulation(source, one)
 
     def refit(spread=False):
         if nlopt_version() is None:
@@ -485,12 +488,7 @@ def _lme4_emulation(model, data, fit):
         return combine_runs([one(k) for k in range(SPREAD_RUNS + 1)]) if spread else one(0)
 
     def explain(cmp, recompare):
-        explain_default_stop(cmp, refit, recompare, optimizer_note=LME4_OPTIMUM, numerical_df_note=LMERTEST_DF)
+        explain_default_stop(cmp, refit, recompare, optimizer_note=facts.optimizer_note,
+                             numerical_df_note=facts.numerical_df_note)
 
-    return Emulation("lme4", refit, "lme4's default optimizer stops here", explain=explain)
-
-
-# package -> (model, data, fit) -> Emulation | None: the package's stopping rule reproduced by mlmgen; a
-# number that the emulated fit reproduces is DF002 "where <package> stops". Add a package here to explain its
-# optimizer's stopping point.
-EMULATIONS = {"sas": _sas_emulation, "lme4": _lme4_emulation}
+    return Emulation(source, refit, facts.emulation_reason, explain=explain)

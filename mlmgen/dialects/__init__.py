@@ -1,11 +1,13 @@
 """The registry: the four dialects, listed explicitly, the one place in shared code that names packages.
 
 Adding one: a subpackage here (its facts, translations and placement), a template, one line in `DIALECTS`
-(and its printer in `mlmgen/report/`). Everything else reads the packages from `DIALECTS`."""
+(with its import) and its printer `mlmgen/report/<name>.py` (found by its name): tests/test_fifth_package.py
+counts these files. Everything else reads the packages from `DIALECTS`."""
 from __future__ import annotations
 
 import os
 
+from .. import intercepts
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from .base import Dialect, ParsedSyntax
 from .lme4 import LME4
@@ -14,6 +16,7 @@ from .spss import SPSS
 from .stata import Stata
 
 DIALECTS: dict[str, Dialect] = {"sas": SAS(), "lme4": LME4(), "stata": Stata(), "spss": SPSS()}
+intercepts.read_from(DIALECTS)       # the packages' intercept spellings, for the modules below the registry
 
 # the package whose printout `mlmgen fit` and `Fit.summary()` show unless told otherwise (R's summary)
 DEFAULT_STYLE = "lme4"

@@ -51,6 +51,26 @@ class Facts:
     expected_information_note: str = ""
     variance_p_one_sided: bool = False      # printed Pr Z of a variance is one-sided (consistency check)
     unprinted_ddf_note: str = ""            # the default df method when the output does not name one (diff)
+    # diff (compare.py): the package's numerical conventions. `numerical_df_note`: its Satterthwaite df come from
+    # numerical derivatives, so a df within 1e-5 (relative) of mlmgen's is DF002 with this reason, and
+    # `numerical_df_mixed_note` (formatted with worst) is said when some df of one output are within that and
+    # others not; `optimizer_note`: its optimizer may stop short of the optimum, said (DF001) on other numbers
+    # within 1e-3; `variance_p_two_sided_note`: its printed p of a variance is two-sided, the reason (DF002)
+    # when it is twice the other side's
+    numerical_df_note: str = ""
+    numerical_df_mixed_note: str = ""
+    optimizer_note: str = ""
+    variance_p_two_sided_note: str = ""
+    # diff (commands/diff.py): its stopping rule emulated by mlmgen.fit(options={emulation: True}) (`emulation`,
+    # below). `emulation_reason`: the reason (DF002) of a number the emulated fit reproduces;
+    # `emulation_not_reproduced`: said on a differing number it does not reproduce; `early_stop_note`: said on
+    # small differences when the emulated refit did not run; `emulation_perturbation`: the fit option (k = 1,
+    # 2, ...) that perturbs the emulated run by rounding-sized noise, when its stop depends on rounding (the
+    # spread of such runs then explains a number: engine/lme4_emulation.py)
+    emulation_reason: str = ""
+    emulation_not_reproduced: str = ""
+    early_stop_note: str = ""
+    emulation_perturbation: str = ""
     predictor_type_note: str = ""           # what the syntax shows about a predictor's type (TR002)
     # how the package writes a setting in the help line of a lint fix (lint/fixes.py): `method_spelling` is
     # formatted with m (REML/ML), m_low, tf (TRUE for REML); `covariance_spelling` with c (UN/VC), c_low
@@ -59,6 +79,9 @@ class Facts:
     covariance_spelling: str = "{c}"
     ddf_spellings: dict = {}
     interaction_operator: str = "*"
+    # its data files, read through pyreadstat (datafiles.py): extension (lower case) -> (format name, the format
+    # in messages, the pyreadstat function that reads it, whether that function reads user-missing values)
+    data_files: dict = {}
     # identifier rules (names.py, PT005): length in bytes, pattern, the pattern in words, reserved names
     max_name_length: int = 32
     name_pattern: str = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -99,6 +122,9 @@ class Facts:
     fit_statistics_label: str = ""
     printed_df_extra: str = ""
     printed_intercept: str = "Intercept"
+    # further names its syntax accepts for the intercept (SAS's INT); mlmgen/intercepts.py collects these and
+    # `printed_intercept` of every package (the one source of the intercept's spellings for shared code)
+    intercept_spellings: tuple[str, ...] = ()
     printed_residual: str = "Residual"
 
     def printed_covariance(self, i: int, j: int, a: str, b: str, cluster: str, unstructured: bool) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 from ..distributions import stats   # scipy.stats' interface, without its import time
 
 from ..diagnostics import MlmgenError
+from ..intercepts import is_printed_intercept
 from ..results import ContrastResult, CovParam, FitResult, FixedEffect, Value
 
 
@@ -27,7 +28,7 @@ def _v(x) -> Value | None:
 
 
 def _term_key(name: str) -> tuple[str, ...]:
-    if name.strip().lower() in ("intercept", "(intercept)", "_cons"):
+    if is_printed_intercept(name):
         return ()
     return tuple(sorted(f.strip() for f in name.split(":")))
 

@@ -223,10 +223,10 @@ class EngineFit:
 
     def _compute_free_parts(self, information: str, all_parameters: bool = False):
         """(P_i, Q_ij, A) for df computations. information: "observed" (2H^-1 over the parameters not at a
-        bound: SAS), "expected" (I^-1), or "lmertest" (lmerTest's 2 pinv of the (theta, sigma)-scale Hessian,
+        bound: SAS), "expected" (I^-1), or "theta_sigma" (lmerTest's 2 pinv of the (theta, sigma)-scale Hessian,
         mapped to phi: identical to "observed" at an interior optimum, different at a singular fit).
         all_parameters: keep parameters at a bound (pbkrtest's KR does; its expected information exists there)."""
-        if information == "lmertest":
+        if information == "theta_sigma":
             J, S = ddfmod.varpar_jacobian(self._lam, self.sigma2, theta_index(len(self.z_names), self.covariance),
                                           phi_index(len(self.z_names), self.covariance))
             A_psi = ddfmod.lmertest_varpar_cov(self.covparm_hessian(), self.blocks.gradient(self.reml), J, S)
@@ -286,11 +286,12 @@ class EngineFit:
         """Test L beta = 0. One row: {"estimate","se","df","t","p"}; several: {"f","num_df","den_df","p"}.
 
         Satterthwaite uses the observed information on the phi scale without parameters at a bound (SAS)
-        unless information="expected" (Stata's default) or "lmertest" (lmerTest's (theta, sigma)-scale
+        unless information="expected" (Stata's default) or "theta_sigma" (lmerTest's (theta, sigma)-scale
         Hessian: the same df at an interior optimum, lmerTest's df at a singular fit); Kenward-Roger the
         adjusted covariance with the expected information over all parameters (pbkrtest) unless
         information="observed". The
-        multi-row Satterthwaite F carries den_df by SAS's rule and "den_df_lmertest" by lmerTest's.
+        multi-row Satterthwaite F carries den_df by SAS's rule and "den_df_two_if_small" (with
+        "p_two_if_small") by lmerTest's (ddf.satterthwaite_f).
 
         Several rows are tested in their row space (`ddf.prepare_contrast`): "num_df" is its rank and
         "rows"/"rank" say whether rows were dependent; one independent direction is reported as F = t^2.
@@ -343,16 +344,16 @@ class EngineFit:
                 # G singular without a zero variance (a correlation of +/-1): the phi-scale gradient is not 0,
                 # so the phi-scale information belongs to no package; use lmerTest's (theta, sigma) scale. At
                 # lme4's default stop (lme4_emulation) the gradient is not 0 either: lmerTest's scale again.
-                information = ("lmertest" if (self.lme4_emulation or (self.singular and not self.boundary))
+                information = ("theta_sigma" if (self.lme4_emulation or (self.singular and not self.boundary))
                                else "observed")
             P, _, A = self._free_parts(information)
             if r == 1:
                 return ddfmod.t_test(float(L[0] @ beta), float(np.sqrt(L[0] @ C @ L[0])),
                                      ddfmod.satterthwaite_df(L[0], C, P, A))
             sf = ddfmod.satterthwaite_f(L, C, P, A)
-            out = ddfmod.f_test(L, beta, C, sf["sas"])
-            out["den_df_lmertest"] = sf["lmertest"]
-            out["p_lmertest"] = ddfmod.f_sf(out["f"], r, sf["lmertest"])
+            out = ddfmod.f_test(L, beta, C, sf["drop_small"])
+            out["den_df_two_if_small"] = sf["two_if_small"]
+            out["p_two_if_small"] = ddfmod.f_sf(out["f"], r, sf["two_if_small"])
             return out
         if ddf == "none":
             df = float("inf")
@@ -698,7 +699,7 @@ def _check_information(fit: EngineFit) -> None:
         return
     se = fit.covparm_se("observed")[idx]
     no_se = not np.all(np.isfinite(se))
-    info = "lmertest" if (fit.singular and not fit.boundary) else "observed"   # contrast()'s default
+    info = "theta_sigma" if (fit.singular and not fit.boundary) else "observed"   # contrast()'s default
     P, _, A = fit._free_parts(info)
     Lt = fit._sc.contrast(np.eye(len(fit.beta)))
     Lt = Lt / np.max(np.abs(Lt), axis=1)[:, None]          # as contrast() does: df do not depend on the scale

@@ -12,8 +12,10 @@
   lmerTest's, depend on the rows' scale. A single row is tested rescaled to a largest coefficient of 1 and
   its estimate and SE scaled back. No direction left (all-zero rows, terms that cancel): nothing to test.
 * Multi-df F (rank r): eigen-decompose LCL' = U diag(d) U', rows b_j = u_j'L, nu_j = 2 d_j^2/(g_j'A g_j).
-  SAS rule: E = sum_{nu_j > 2} nu_j/(nu_j - 2); df = 2E/(E - r) if E > r else 0.
-  lmerTest rule (get_Fstat_ddf): 2 if any nu_j <= 2; mean(nu) if all equal within 1e-8; else 2E/(E - r).
+  SAS rule ("drop_small": directions with nu_j <= 2 are left out of E): E = sum_{nu_j > 2} nu_j/(nu_j - 2);
+  df = 2E/(E - r) if E > r else 0.
+  lmerTest rule ("two_if_small", get_Fstat_ddf): 2 if any nu_j <= 2; mean(nu) if all equal within 1e-8; else
+  2E/(E - r).
 * Residual: N - rank(X).
 * Between-within (SAS DDFM=BW, Schluchter & Elashoff 1990) [U: rule as documented, not checked against SAS
   output]: columns constant within every cluster (and the intercept) get between df = m - rank(X_between);
@@ -68,7 +70,8 @@ def satterthwaite_df(l: np.ndarray, C: np.ndarray, P: np.ndarray, A: np.ndarray)
 
 
 def satterthwaite_f(L: np.ndarray, C: np.ndarray, P: np.ndarray, A: np.ndarray) -> dict:
-    """Per-direction nu_j and the SAS and lmerTest combinations for a multi-row L."""
+    """Per-direction nu_j ("nu") and their combinations for a multi-row L by SAS's rule ("drop_small") and
+    lmerTest's ("two_if_small"); see the module docstring."""
     LCL = L @ C @ L.T
     d, U = np.linalg.eigh(LCL)
     nus = np.array([satterthwaite_df(U[:, j] @ L, C, P, A) for j in range(len(d))])
@@ -85,7 +88,7 @@ def satterthwaite_f(L: np.ndarray, C: np.ndarray, P: np.ndarray, A: np.ndarray) 
     else:
         E2 = float(np.sum(nus / (nus - 2.0)))
         lmt = 2.0 * E2 / (E2 - r)
-    return {"nu": nus, "sas": sas, "lmertest": lmt}
+    return {"nu": nus, "drop_small": sas, "two_if_small": lmt}
 
 
 EIGEN_TOL = float(np.sqrt(np.finfo(float).eps))   # lmerTest contestMD: eigenvalues above this times the largest
@@ -145,7 +148,7 @@ def prepare_contrast(L: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, float, i
 def as_f(one: dict) -> dict:
     """A one-direction joint contrast reported as an F test: F = t^2 on (1, df) (lmerTest contestMD)."""
     return {"f": one["t"] ** 2, "num_df": 1.0, "den_df": one["df"], "p": one["p"],
-            "den_df_lmertest": one["df"], "p_lmertest": one["p"]}
+            "den_df_two_if_small": one["df"], "p_two_if_small": one["p"]}
 
 
 def t_test(estimate: float, se: float, df: float) -> dict:

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..dialects.lme4.facts import FACTS
 from ..diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from ..results import FitResult, Optimisation, Value
 from .objective import Evaluation, evaluate, theta_lower, theta_start
@@ -204,7 +205,7 @@ def lme4_path(ss: SuffStats, reml: bool, covariance: str, settings: dict | None 
     g = ev.grad if ev.grad is not None else np.zeros(0)
     lower = theta_lower(q, covariance)
     pg = np.where(stop.theta <= lower, np.minimum(g, 0.0), g)
-    msg = (f"lme4 {LME4_VERSION} emulation: nloptwrap (NLopt {nlopt_version()} BOBYQA, xtol_abs = ftol_abs = "
+    msg = (f"{FACTS.short_name} {LME4_VERSION} emulation: nloptwrap (NLopt {nlopt_version()} BOBYQA, xtol_abs = ftol_abs = "
            f"1e-8, xtol_rel = 1e-4) from theta = {np.array2string(th0, separator=', ')} stopped with NLopt "
            f"status {stop.nlopt_status} after {stop.evaluations} deviance evaluations"
            + ("; restarted at the boundary" if stop.restarted else "")

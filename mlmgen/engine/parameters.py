@@ -1,7 +1,7 @@
 """The covariance parameters phi = (vech G in SAS order, sigma^2) and G built from them.
 
 SAS lists UN(1,1), UN(2,1), UN(2,2), ..., Residual (row-major lower triangle); VC lists the diagonal.
-Production code and the dense test oracle (dense.py) both use these helpers.
+Production code and the dense test oracle (tests/dense_oracle.py) both use these helpers.
 """
 from __future__ import annotations
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import math
 
+from ..dialects.lme4.facts import FACTS
 from ..dialects.lme4.terms import degree_order, r_columns, r_term
 from ..results import FitResult, canonical_param
 from . import rfmt
-from .common import num
+from .common import Printer, as_float, criterion_cell, num, side_by_side_contrasts
 
 SIGNIF = "Signif. codes:  0 \u2018***\u2019 0.001 \u2018**\u2019 0.01 \u2018*\u2019 0.05 \u2018.\u2019 0.1 \u2018 \u2019 1"
 _DDF_TITLE = {"satterthwaite": "Satterthwaite's method", "kenward-roger": "Kenward-Roger's method"}
@@ -317,3 +318,39 @@ def format_lme4(result: FitResult, model=None, data_name: str | None = None) -> 
     lines += _warnings(result)
     lines += _contrasts(result)
     return "\n".join(lines) + "\n"
+
+
+def side_by_side_cells(result: FitResult) -> dict:
+    """lme4's column of `report.side_by_side`: coefficient names, estimates and SEs as printCoefmat rounds
+    them together, variances with their SD and correlations, the REML criterion or deviance."""
+    out = {}
+    fx = [f for f in result.fixed if not f.aliased]
+    r_est, r_se, _ = rfmt.coefmat_columns([as_float(f.estimate) for f in fx], [as_float(f.se) for f in fx])
+    for f, re_, rse in zip(fx, r_est, r_se):
+        out[("fixed", f.term)] = f"{r_name(f.term)} {re_.strip()} ({rse.strip()})"
+    cov = result.cov_by_param()
+    for c in result.covariance:
+        v = float(c.estimate.value)
+        eff = c.param[c.param.index("(") + 1:-1].split(",")
+        if c.param.startswith("cov("):
+            va, vb = (float(cov[f"var({e})"].estimate.value) for e in eff)
+            out[("covariance", c.param)] = f"Corr {v / math.sqrt(va * vb):.2f}" if va > 0 and vb > 0 else "Corr NaN"
+        else:
+            name = "Residual" if eff[0] == "Residual" else r_name(eff[0])
+            out[("covariance", c.param)] = (f"{name} {rfmt.r_format([v], 4)[0].strip()} "
+                                            f"(SD {rfmt.r_format([math.sqrt(max(v, 0))], 4)[0].strip()})")
+    if result.neg2ll is not None:
+        m2 = float(result.neg2ll.value)
+        out[("neg2ll",)] = f"REML criterion {m2:.1f}" if result.method == "reml" else f"deviance {m2:.1f}"
+    for k in ("AIC", "BIC"):
+        cell = criterion_cell(result, FACTS.name, k, ".1f")
+        if cell is not None:
+            out[(k,)] = cell
+    for c in side_by_side_contrasts(result):
+        est, p = float(c.estimate.value), float(c.p.value)
+        out[("contrast", c.label)] = f"{rfmt.r_format([est], 7)[0]} p {rfmt.format_pval([p])[0]}"
+    return out
+
+
+PRINTER = Printer(FACTS.name, "lme4/lmerTest", lambda result, model=None, data_report=None, data_name=None:
+                  format_lme4(result, model, data_name), side_by_side_cells)

@@ -13,10 +13,29 @@ import math
 
 from ..distributions import stats   # scipy.stats' interface, without its import time
 
+from ..dialects.spss.facts import FACTS
 from ..results import FitResult
-from .common import num, spss_num, table
+from .common import Printer, as_float, criterion_cell, num, side_by_side_contrasts, table
 
 Z975 = 1.959963984540054
+
+
+# ------------------------------------------------------------------ SPSS's number formats
+# spss_num(x, d): d decimals, leading zero dropped (`.000`, `-.221`); `.` for a missing number.
+
+def spss_num(x: float | None, d: int = 3) -> str:
+    if x is None or not math.isfinite(x):
+        return "."
+    s = f"{x:.{d}f}"
+    if s.startswith("0."):
+        s = s[1:]
+    elif s.startswith("-0."):
+        s = "-" + s[2:]
+    return s
+
+
+def spss_sig(p: float | None) -> str:
+    return spss_num(p, 3)
 
 
 def spss_effect(term: str) -> str:
@@ -116,3 +135,29 @@ def format_spss(result: FitResult, model=None) -> str:
             out += ["", f"Test Results: {c.label}"] + table(["Contrast", "Numerator df", "Denominator df", "F",
                                                                 "Sig."], rows, "lrrrr")
     return "\n".join(out).lstrip("\n") + "\n"
+
+
+def side_by_side_cells(result: FitResult) -> dict:
+    """SPSS's column of `report.side_by_side`: parameter names, numbers without a leading zero, `UN (i,j)`,
+    the -2 (Restricted) Log Likelihood, Sig."""
+    out = {}
+    for f in result.fixed:
+        if not f.aliased:
+            out[("fixed", f.term)] = (f"{spss_effect(f.term)} {spss_num(as_float(f.estimate), 6)} "
+                                      f"({spss_num(as_float(f.se), 6)})")
+    for c in result.covariance:
+        out[("covariance", c.param)] = f"{c.name.replace('UN(', 'UN (')} {spss_num(float(c.estimate.value), 6)}"
+    if result.neg2ll is not None:
+        m2 = float(result.neg2ll.value)
+        out[("neg2ll",)] = f"-2 {'Restricted ' if result.method == 'reml' else ''}Log Likelihood {m2:.3f}"
+    for k in ("AIC", "BIC"):
+        cell = criterion_cell(result, FACTS.name, k, ".3f")
+        if cell is not None:
+            out[(k,)] = cell
+    for c in side_by_side_contrasts(result):
+        out[("contrast", c.label)] = f"{spss_num(float(c.estimate.value), 6)} Sig. {spss_num(float(c.p.value), 3)}"
+    return out
+
+
+PRINTER = Printer(FACTS.name, "SPSS", lambda result, model=None, data_report=None, data_name=None:
+                  format_spss(result, model), side_by_side_cells)

@@ -22,11 +22,57 @@ import math
 
 from ..distributions import stats   # scipy.stats' interface, without its import time
 
+from ..dialects.stata.facts import FACTS
 from ..results import FitResult
-from .common import num, stata_f, stata_g, stata_int
+from .common import Printer, as_float, criterion_cell, fixed_dec, num, side_by_side_contrasts
 
 Z975 = 1.959963984540054
 DASH = "-" * 78
+
+
+# ------------------------------------------------------------------ Stata's number formats
+# stata_g(x): Stata's %9.0g-like: up to 7 significant digits in a 9-character field, leading zero dropped.
+
+def stata_g(x: float | None, width: int = 9) -> str:
+    """Stata's %w.0g as in real logs: the first column is kept for the sign, so the digits and the point get
+    w-1 characters; fixed notation with as many decimals as fit, trailing zeros dropped and no leading 0
+    (.5106242, .0254462, .0000643, -.0001229, 4.397438, 40.67659; %10.0g: -21576.049); e-notation (3.39e-37)
+    only when fixed notation would show fewer significant digits than the value has to that precision."""
+    if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
+        return "."
+    if x == 0:
+        return "0"
+    room = width - 1
+    sign = "-" if x < 0 else ""
+    ax = abs(x)
+    e_sig = max(1, room - 5)                              # d.dd + e-05 fills `room`
+    mant, exp = f"{ax:.{e_sig - 1}e}".split("e")
+    needed = len(mant.replace(".", "").rstrip("0")) or 1  # significant digits the value has at that precision
+    fixed = None
+    lead = int(math.floor(math.log10(ax))) + 1            # digits before the point (<= 0 for |x| < 1)
+    for dec in range(max(0, room - max(lead, 0) - 1), -1, -1):
+        t = f"{ax:.{dec}f}"
+        if "." in t:
+            t = t.rstrip("0").rstrip(".")
+        if t.startswith("0."):
+            t = t[1:]
+        if len(t) <= room and t not in ("0", ""):
+            fixed = t
+            break
+    if fixed is not None:
+        digits = fixed.replace(".", "").lstrip("0")
+        if len(digits) >= needed or ax >= 1:
+            return sign + fixed
+    mant = mant.rstrip("0").rstrip(".")
+    return f"{sign}{mant}e{int(exp):+03d}"
+
+
+def stata_f(x: float | None, d: int) -> str:
+    return fixed_dec(x, d)
+
+
+def stata_int(n: int) -> str:
+    return f"{n:,}"
 
 
 def stata_term(term: str) -> str:
@@ -290,3 +336,32 @@ def _lincoms(r: FitResult, small: bool) -> list[str]:
                 out += [f"           chi2({num(c.num_df):.0f}) = {stata_f(chi, 2):>8}",
                         f"         Prob > chi2 = {stata_f(stats.chi2.sf(chi, num(c.num_df)), 4):>8}"]
     return out
+
+
+def side_by_side_cells(result: FitResult) -> dict:
+    """Stata's column of `report.side_by_side`: coefficient labels (`_cons`), %9.0g numbers, var()/cov()
+    labels, the log (restricted-)likelihood."""
+    out = {}
+    for f in result.fixed:
+        if not f.aliased:
+            out[("fixed", f.term)] = f"{stata_term(f.term)} {stata_g(as_float(f.estimate))} ({stata_g(as_float(f.se))})"
+    for c in result.covariance:
+        eff = c.param[c.param.index("(") + 1:-1].split(",")
+        label = (f"cov({stata_effect(eff[1])},{stata_effect(eff[0])})" if c.param.startswith("cov(") else
+                 f"var({stata_effect(eff[0])})")
+        out[("covariance", c.param)] = f"{label} {stata_g(float(c.estimate.value))}"
+    if result.neg2ll is not None:
+        m2 = float(result.neg2ll.value)
+        out[("neg2ll",)] = f"Log {'restricted-' if result.method == 'reml' else ''}likelihood {-m2 / 2:.7g}"
+    for k in ("AIC", "BIC"):
+        cell = criterion_cell(result, FACTS.name, k, ".7g")
+        if cell is not None:
+            out[(k,)] = cell
+    for c in side_by_side_contrasts(result):
+        p = float(c.p.value)
+        out[("contrast", c.label)] = f"{stata_g(float(c.estimate.value))} p {p:.3f}"
+    return out
+
+
+PRINTER = Printer(FACTS.name, "Stata", lambda result, model=None, data_report=None, data_name=None:
+                  format_stata(result, model), side_by_side_cells)

@@ -22,6 +22,20 @@ class LME4Facts(Facts):
     def printed_covariance(self, i, j, a, b, cluster, unstructured):
         return f"{cluster} {a} Variance (Std.Dev.)" if i == j else "Corr (a correlation, not a covariance)"
 
+    emulation_reason = "lme4's default optimizer stops here"
+    emulation_perturbation = "lme4_perturbation"
+    numerical_df_note = ("lmerTest computes Satterthwaite df from numerical derivatives (numDeriv, Richardson) of "
+                         "the deviance, good to about 6 significant digits although it prints more (it prints "
+                         "different df, 134.706431 and 134.706453, for the same intercept of one model written two "
+                         "ways); mlmgen's df are analytic")
+    numerical_df_mixed_note = ("lmerTest's numerical df are good to about 1e-5 (relative), and some df of this output "
+                               "are within that of mlmgen's but others are not (up to {worst:.2g}): one explanation "
+                               "cannot hold for some rows and not others, so none of these df is explained by it; "
+                               "the larger differences point at where lme4's optimizer stopped")
+    optimizer_note = ("possibly lme4's optimizer stopping short of the exact optimum (lme4 prints more digits than "
+                      "its default convergence tolerances guarantee): refit in R with control = lmerControl(optimizer "
+                      "= \"bobyqa\") to check (tightening ftol_abs/xtol_abs alone does not move lme4's default "
+                      "nloptwrap: nloptr's xtol_rel = 1e-4 stops it first)")
     emulation_footnote = ("Printed from mlmgen's emulation of lme4's default optimizer: the point where lmer() with "
                           "its default settings stops (NLopt's BOBYQA, lme4's tolerances), a little short of the "
                           "exact optimum the Stata and SPSS columns show.")

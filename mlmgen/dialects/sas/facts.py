@@ -17,16 +17,26 @@ class SASFacts(Facts):
     df_heading = "SAS"
     emulation_heading = "SAS (its iterate)"
     fit_statistics_label = "-2 Res Log Likelihood / AIC / BIC"
+    intercept_spellings = ("Int",)          # PROC MIXED: INTERCEPT (or INT) in MODEL, RANDOM and ESTIMATE
 
     def printed_covariance(self, i, j, a, b, cluster, unstructured):
         return f"UN({i + 1},{j + 1})" if unstructured else a
 
+    emulation_reason = ("SAS stopped before the exact optimum (engine.md 4.4): refitted with SAS's start and "
+                        "stopping rule, mlmgen reproduces SAS's printed value")
+    emulation_not_reproduced = ("not explained by SAS's early stop: the SAS-emulation refit does not reproduce this "
+                                "value either")
+    early_stop_note = ("possibly SAS's stop before the exact optimum (engine.md 4.4: SAS reports the Newton-Raphson "
+                       "iterate at which its relative Hessian criterion first falls below 1e-8); unconfirmed: "
+                       "mlmgen's SAS-emulation refit is not available")
     emulation_footnote = (
         "Printed from mlmgen's SAS emulation: PROC MIXED stops its Newton-Raphson iterations at the first iterate "
         "whose relative Hessian criterion falls below 1e-8, before the exact optimum, so its variances and some "
         "fixed-effect digits differ from the other packages' ({detail}). The emulation reproduces every digit of "
         "the published SAS listings it was checked on; SAS itself was not run here.")
     title = "SAS PROC MIXED"
+    data_files = {".sas7bdat": ("sas", "SAS", "read_sas7bdat", True),
+                  ".xpt": ("xport", "SAS transport", "read_xport", False)}       # transport v5 and v8
     extension = ".sas"
     extensions = (".sas",)
     template = "sas.j2"

@@ -13,6 +13,7 @@ from ..base import Facts
 class SPSSFacts(Facts):
     name = "spss"
     title = "SPSS MIXED"
+    data_files = {".sav": ("spss", "SPSS", "read_sav", True), ".zsav": ("spss", "SPSS", "read_sav", True)}
     extension = ".sps"
     extensions = (".sps", ".spv")
     template = "spss.j2"
@@ -34,6 +35,8 @@ class SPSSFacts(Facts):
     interaction_operator = "*"
     predictor_type_note = "WITH covariates are continuous in SPSS, so a category coded as numbers is fitted as a number"
     output_name = "SPSS"
+    variance_p_two_sided_note = ("SPSS prints a two-sided Wald p for a variance, SAS (and mlmgen) the one-sided p; "
+                                 "SPSS's value is twice the other [U: SPSS's sidedness is not documented]")
     independent_note = "SPSS's default COVTYPE(VC)"
     max_name_length = 64
     name_pattern = r"[A-Za-z@][A-Za-z0-9_@#$]*(?<![_.])"

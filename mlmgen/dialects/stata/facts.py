@@ -15,6 +15,7 @@ _MACRO = ("`", "$")
 class StataFacts(Facts):
     name = "stata"
     title = "Stata mixed"
+    data_files = {".dta": ("stata", "Stata", "read_dta", True)}
     extension = ".do"
     extensions = (".do", ".ado")
     template = "stata.j2"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from ...mapping import canonical_term, cov_from_corr, effect_name, scaled, stata_param, var_from_sd
+from ...mapping import canonical_term, cov_from_corr, effect_name, scaled, var_from_sd
 from ...outputtext import split_at, Lines, count, number, unreadable
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param
 
@@ -28,6 +28,17 @@ _DF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "kenw
 _COLS = [(r"Coef(?:ficient|\.)|Estimate|Contrast", "estimate"), (r"Std\.\s*[Ee]rr\.", "se"), (r"\bDF\b", "df"),
          (r"P>\|[zt]\|", "p"), (r"(?<![>|])\b[zt]\b(?!\|)", "stat"), (r"\[\d+% [Cc]onf\. [Ii]nterval\]", "ci")]
 
+
+
+def stata_param(label: str) -> tuple[str, str] | None:
+    """Stata `var(x)`, `cov(x,_cons)`, `sd(x)`, `corr(x,_cons)` -> (kind, canonical param)."""
+    m = re.fullmatch(r"\s*(var|cov|sd|corr)\(\s*([^,()]+?)\s*(?:,\s*([^,()]+?)\s*)?\)\s*", label)
+    if not m:
+        return None
+    kind, a, b = m.group(1), effect_name(m.group(2)), m.group(3)
+    if b is None:
+        return kind, f"var({a})"
+    return kind, canonical_param(f"cov({a},{effect_name(b)})")
 
 def parse_output(text: str, file: str | None = None) -> FitResult:
     L = Lines(text, file)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .objective import theta_to_lambda
-from .parameters import g_from_phi, phi_from_g, phi_index  # noqa: F401  (re-exported for the tests)
+from mlmgen.engine.objective import theta_to_lambda
+from mlmgen.engine.parameters import g_from_phi, phi_from_g, phi_index  # noqa: F401  (re-exported for the tests)
 
 
 @dataclass
