@@ -28,6 +28,7 @@ from typing import Iterable
 
 from .categorical import CODINGS, FIRST, LAST, Categorical, Column, expand_term
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
+from .intercepts import is_printed_intercept
 from .terms import term_key, term_name
 from .variables import VariableDef, cycles, raw_source
 
@@ -244,7 +245,7 @@ class Model:
 
     def term_index(self, name: str) -> int | None:
         """Position of a (canonical or order-permuted) term or design-column name among `fixed_names`."""
-        if name.strip().lower() in ("intercept", "(intercept)", "_cons"):
+        if is_printed_intercept(name):
             return 0 if self.intercept else None
         key = Term.parse(name).key
         if self.has_categorical:

@@ -38,6 +38,7 @@ import tomllib
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
+from .intercepts import is_intercept
 from .model import (MAX_ORDER, Contrast, Model, RandomPart, Term, normalise_covariance, normalise_ddf, normalise_method,
                     validate)
 from .categorical import FIRST, LAST, Categorical, level_text
@@ -161,9 +162,8 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
         if not isinstance(effects, list) or not all(isinstance(e, str) for e in effects):
             err("random.effects must be a list of names, \"Intercept\" for the random intercept", "random.effects")
         else:
-            has_int = any(e.strip().lower() in ("intercept", "int", "1", "_cons", "(intercept)") for e in effects)
-            slopes = tuple(e.strip() for e in effects
-                           if e.strip().lower() not in ("intercept", "int", "1", "_cons", "(intercept)"))
+            has_int = any(_names_intercept(e) for e in effects)
+            slopes = tuple(e.strip() for e in effects if not _names_intercept(e))
             random = RandomPart(intercept=has_int, slopes=slopes, covariance=cov)
 
     variables: list[VariableDef] = []
@@ -292,8 +292,13 @@ def _categoricals(raw, err) -> list[Categorical]:
     return out
 
 
+def _names_intercept(effect: str) -> bool:
+    """A random effect written as the intercept: any package's spelling, or `1` as in a formula."""
+    return is_intercept(effect) or effect.strip() == "1"
+
+
 def _canonical_term(text: str) -> str:
-    if text.strip().lower() in ("intercept", "(intercept)", "_cons", "int"):
+    if is_intercept(text):
         return "Intercept"
     return Term.parse(text).name
 
