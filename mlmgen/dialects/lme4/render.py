@@ -24,11 +24,15 @@ from ...dataimport import ImportSource, import_source
 from ...escape import comment_text, quote_string
 from ...model import Model
 from .facts import FACTS
-from .terms import degree_order, r_term
+from .terms import degree_order, r_term, r_variables
+from ..coding import (NUMERIC, contrast_columns, level_kind, number_text, reference_rule, used_in_fixed)
 from ..common import (DEFAULT_DATA, DEFAULT_OBJECT, check_names, correlated, derived_rhs, fmt_coef,
                       not_expressible, prep_rounds, raise_problems, wrap)
+from ...categorical import FIRST, Categorical, expand_term
 
 DDF = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger"}
+# emmeans' df for lmer fits (its `lmer.df`); "asymptotic" gives z (ddf = None)
+EMMEANS_DF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "none": "asymptotic"}
 _FORMULA_RESERVED = {".", "..."}
 
 
@@ -37,8 +41,33 @@ def r_order(model: Model) -> list[int]:
     return degree_order([t.factors for t in model.fixed])
 
 
+def r_column_keys(model: Model, order: list[int]) -> list[frozenset]:
+    """The fixed-effect design columns in fixef() order, each as the set of its (variable, level) parts:
+    the terms in R's order, and within a term R's columns (its variables numbered by first appearance in
+    the formula, the first varying fastest; `mlmgen.categorical.expand_term` with that factor order)."""
+    cats = model.categorical_map
+    present = {t.key for t in model.fixed} | ({()} if model.intercept else set())
+    number: dict[str, int] = {}
+    for i in order:
+        for v in model.fixed[i].factors:
+            number.setdefault(v, len(number))
+    keys: list[frozenset] = [frozenset()] if model.intercept else []
+    for i in order:
+        factors = tuple(sorted(model.fixed[i].factors, key=number.__getitem__))
+        keys += [frozenset(c.parts) for c in expand_term(factors, cats, present)]
+    return keys
+
+
 def l_vector(model: Model, row, order: list[int]) -> str:
-    """Coefficients of one contrast row, in fixef() order (intercept first)."""
+    """Coefficients of one contrast row, in fixef() order (intercept first); with categorical predictors,
+    one entry per design column (`r_column_keys`)."""
+    if model.has_categorical:
+        keys = r_column_keys(model, order)
+        pos = {k: i for i, k in enumerate(keys)}
+        coefs = [0.0] * len(keys)
+        for column, c in contrast_columns(model, row):
+            coefs[pos[frozenset() if column is None else frozenset(column.parts)]] += c
+        return "c(" + ",".join(fmt_coef(x) for x in coefs) + ")"
     n0 = 1 if model.intercept else 0
     pos = {orig: n0 + k for k, orig in enumerate(order)}
     coefs = [0.0] * (n0 + len(order))
@@ -46,6 +75,67 @@ def l_vector(model: Model, row, order: list[int]) -> str:
         idx = model.term_index(name)
         coefs[0 if (model.intercept and idx == 0) else pos[idx - n0]] += c
     return "c(" + ",".join(fmt_coef(x) for x in coefs) + ")"
+
+
+# ------------------------------------------------------------------ categorical predictors
+
+def level_literal(level: str, kind: str | None, fld: str, problems: list) -> str:
+    """A level as R writes it in `levels = c(...)`: a number unquoted when the levels are numeric codes
+    (`factor()` matches `as.character` of both, so 2 and "2" find the same rows), text quoted."""
+    return number_text(level) if kind == NUMERIC else quote_string(level, FACTS, fld, problems, "level")
+
+
+def factor_lines(c: Categorical, data: str, problems: list) -> list[str]:
+    """The data preparation that makes `c` a factor with the model's levels, reference and coding.
+
+    * levels known: `d$x = factor(d$x, levels = c(...))` in the declared order, then
+      `d$x = relevel(d$x, ref = "F")` when the reference is not the first level (relevel moves it to the
+      front and keeps the others' order: the columns are the non-reference levels in level order, as in
+      mlmgen's design). Sum coding: the reference is put LAST in `levels = c(...)` and
+      `contrasts(d$x) = contr.sum(k)` (contr.sum codes the last level -1: mlmgen's sum coding).
+    * levels not declared, reference a rule: the levels are the data's values sorted in code-point order
+      (`sort(unique(.), method = "radix")` sorts text in the C locale, as mlmgen and the other packages
+      sort; R's own `factor()` default sorts text by the locale's collation); `relevel(d$x, ref =
+      nlevels(d$x))` makes the last level the reference.
+    * levels not declared, reference a level: the same sorted levels, then `relevel(d$x, ref = ...)`."""
+    x = f"{data}${c.name}"
+    fld = f"categorical.{c.name}"
+    kind = level_kind(c)
+    rule = reference_rule(c)
+    lines: list[str] = []
+    if c.levels is not None:
+        ref = c.reference_level
+        if c.coding == "sum":
+            levels = [lv for lv in c.levels if lv != ref] + [ref]
+        else:
+            levels = list(c.levels)
+        lits = ", ".join(level_literal(lv, kind, f"{fld}.levels", problems) for lv in levels)
+        lines.append(f"{x} = factor({x}, levels = c({lits}))")
+        if c.coding != "sum" and levels[0] != ref:
+            lines.append(f"{x} = relevel({x}, ref = {level_literal(ref, TEXT_REF, f'{fld}.reference', problems)})")
+    else:
+        sorted_values = f'sort(unique({x}), method = "radix")'
+        if c.coding == "sum" and rule == FIRST:
+            lines.append(f"{x} = factor({x}, levels = local({{lv = {sorted_values}; c(lv[-1], lv[1])}}))")
+        else:
+            lines.append(f"{x} = factor({x}, levels = {sorted_values})")
+        if c.coding != "sum":
+            if rule is None:
+                lines.append(f"{x} = relevel({x}, ref = "
+                             f"{level_literal(c.reference, TEXT_REF, f'{fld}.reference', problems)})")
+            elif rule != FIRST:
+                lines.append(f"{x} = relevel({x}, ref = nlevels({x}))")
+    if c.coding == "sum":
+        lines.append(f"contrasts({x}) = contr.sum(nlevels({x}))")
+    return lines
+
+
+TEXT_REF = "text"      # relevel() takes the reference as a level name (text), whatever the levels' kind
+
+
+def term_spec(term) -> str:
+    """An emmeans specification of the LS-means of a term: `sex`, `sex:denomina`."""
+    return ":".join(term.factors)
 
 
 def _formula_name_problems(model: Model) -> list[Diagnostic]:
@@ -122,6 +212,14 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
             for v in r.compute:
                 prep.append(f"{data}${v.name} = {derived_rhs(v, ref, dict(r.cluster_means), dict(r.grand_means))}")
 
+    categorical = []
+    for c in model.used_categoricals:
+        categorical += factor_lines(c, data, problems)
+    raise_problems(problems)
+    type3 = f'anova({obj}, type = 3, ddf = "{ddf}")' if used_in_fixed(model) else ""
+    lsmeans = [f'emmeans::emmeans({obj}, pairwise ~ {term_spec(t)}, lmer.df = "{EMMEANS_DF[model.ddf]}", '
+               f'adjust = "none")' for t in model.lsmeans]
+
     pieces = [f"{model.outcome}~{1 if model.intercept else 0}"]
     pieces += ["+" + r_term(model.fixed[i].factors) for i in order]
     cov_bar = "|" if (model.random.covariance == "un" or model.random.q == 1) else "||"
@@ -140,4 +238,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
         "summary_comment": ("Shows random effect correlations already"
                             if correlated(model) else ""),
         "contrasts": contrasts,
+        "categorical": categorical,
+        "type3": type3,
+        "lsmeans": lsmeans,
     }
