@@ -94,7 +94,7 @@ def test_reference_is_stated_in_every_package():
     assert 'CLASS schoolID sex(REF="F") denomina(REF="3");' in sas
     assert "LSMEANS denomina / DIFF CL;" in sas
     assert 'Example$sex = relevel(Example$sex, ref = "F")' in r
-    assert "Example$denomina = factor(Example$denomina, levels = c(1, 2, 3, 4))" in r
+    assert 'Example$denomina = factor(Example$denomina, levels = c("1", "2", "3", "4"))' in r
     assert 'anova(name, type = 3, ddf = "Satterthwaite")' in r
     assert 'emmeans::emmeans(name, pairwise ~ denomina, lmer.df = "satterthwaite", adjust = "none")' in r
     # Stata: F is the 2nd declared level, so encode gives it code 2
@@ -177,7 +177,7 @@ def test_random_slope_of_a_categorical_without_levels_is_refused_where_columns_a
 def test_sum_coding_in_r_and_refused_elsewhere():
     m = loads_model(CASES["2b_sex_denomina"].replace('reference = "3" }', 'reference = "3", coding = "sum" }'))
     r = render(m, "lme4")
-    assert "Example$denomina = factor(Example$denomina, levels = c(1, 2, 4, 3))" in r
+    assert 'Example$denomina = factor(Example$denomina, levels = c("1", "2", "4", "3"))' in r
     assert "contrasts(Example$denomina) = contr.sum(nlevels(Example$denomina))" in r
     for d in ("sas", "stata", "spss"):
         with pytest.raises(MlmgenError) as e:
@@ -195,7 +195,8 @@ def test_stata_refuses_non_integer_codes():
 
 
 def test_spss_refuses_all_pairs_of_cells():
-    m = loads_model(model_text(fixed_extra=', "sex", "denomina", "sex*denomina"', lsmeans='["sex*denomina"]'))
+    m = loads_model(R_CASES["2b_sex_by_denomina"])
+    assert "ib2.sex#ib3.denomina" in render(m, "stata")
     with pytest.raises(MlmgenError) as e:
         render(m, "spss")
     assert e.value.diagnostics[0].location.field == "lsmeans[0]"
@@ -245,6 +246,7 @@ R_CASES = {
     "2b_sex_denomina": CASES["2b_sex_denomina"],
     "2b_sex_random_slope": CASES["2b_sex_random_slope"],
     "2b_sum_coding": CASES["2b_sex_denomina"].replace('reference = "3" }', 'reference = "3", coding = "sum" }'),
+    "2b_sex_by_denomina": model_text(', "sex", "denomina", "sex*denomina"', '["sex*denomina"]'),
 }
 
 
@@ -318,3 +320,17 @@ def test_rendered_r_contrast_matches_its_columns(r_run):
     _, out = r_run
     printed = out.split("@@BEGIN 2b_sex_denomina\n", 1)[1]
     assert re.search(r"Estimate\s+Std\. Error\s+df\s+t value", printed)
+
+
+def test_level_kind_numeric_only_for_numbers_as_mlmgen_writes_them():
+    from mlmgen.categorical import Categorical
+    from mlmgen.dialects.coding import NUMERIC, TEXT, level_kind
+    assert level_kind(Categorical("x", ("1", "2", "10"))) == NUMERIC
+    assert level_kind(Categorical("x", ("0.5", "1.5"))) == NUMERIC
+    assert level_kind(Categorical("x", ("01", "02"))) == TEXT        # text codes keep their zeros
+    assert level_kind(Categorical("x", ("M", "F"))) == TEXT
+    assert level_kind(Categorical("x")) is None
+    m = loads_model(model_text(fixed_extra=', "sex"', lsmeans='["sex"]',
+                               categorical='[categorical]\nsex = { levels = ["01", "02"], reference = "02" }\n'))
+    assert "encode sex" in render(m, "stata") and "ib2.sex" in render(m, "stata")
+    assert 'RECODE sex ("01"=1) ("02"=2)' in render(m, "spss")

@@ -3,9 +3,10 @@ renderer needs to state the reference level explicitly and to give every package
 (the design columns of `mlmgen.categorical`).
 
 * `level_kind(c)`: whether the levels are numeric codes or text. mlmgen keeps levels as text
-  (`categorical.level_text`); levels that all read as numbers are taken to be a numeric column's codes
-  (written unquoted where a package needs that: R `levels = c(1, 2)`, Stata `ib2.x`, SPSS `RECODE x (2=1)`),
-  any other level makes the variable a text (string) column. With `render --data` the levels come from the
+  (`categorical.level_text`: a number without `.0`, or Python's shortest repr); levels that are all numbers
+  written that way are taken to be a numeric column's codes (written unquoted where a package needs that:
+  Stata `ib2.x`, SPSS `RECODE x (2=1)`), any other level (`"01"`, `"M"`) makes the variable a text (string)
+  column. With `render --data` the levels come from the
   data, so the rule sees the data's values.
 * `random_dummies(model)`: a random slope of a categorical is rendered, in the packages whose random part
   would code a CLASS/BY/factor variable differently from R's `(1 + x | g)`, as numeric columns computed in
@@ -44,7 +45,7 @@ def level_kind(c: Categorical) -> str | None:
         (c.reference,) if c.reference not in (FIRST, LAST) else None)
     if values is None:
         return None
-    return NUMERIC if all(is_number(v) for v in values) else TEXT
+    return NUMERIC if all(is_number(v) and number_text(v) == v for v in values) else TEXT
 
 
 def is_nonnegative_integer(text: str) -> bool:

@@ -25,7 +25,7 @@ from ...escape import comment_text, quote_string
 from ...model import Model
 from .facts import FACTS
 from .terms import degree_order, r_term, r_variables
-from ..coding import (NUMERIC, contrast_columns, level_kind, number_text, reference_rule, used_in_fixed)
+from ..coding import contrast_columns, reference_rule, used_in_fixed
 from ..common import (DEFAULT_DATA, DEFAULT_OBJECT, check_names, correlated, derived_rhs, fmt_coef,
                       not_expressible, prep_rounds, raise_problems, wrap)
 from ...categorical import FIRST, Categorical, expand_term
@@ -79,10 +79,11 @@ def l_vector(model: Model, row, order: list[int]) -> str:
 
 # ------------------------------------------------------------------ categorical predictors
 
-def level_literal(level: str, kind: str | None, fld: str, problems: list) -> str:
-    """A level as R writes it in `levels = c(...)`: a number unquoted when the levels are numeric codes
-    (`factor()` matches `as.character` of both, so 2 and "2" find the same rows), text quoted."""
-    return number_text(level) if kind == NUMERIC else quote_string(level, FACTS, fld, problems, "level")
+def level_literal(level: str, fld: str, problems: list) -> str:
+    """A level as R writes it in `levels = c(...)` and `relevel(ref = )`: always quoted. `factor()` matches
+    `as.character()` of the data against the levels, so "2" finds the numeric code 2 as well as the text
+    "2" (and "01" keeps its zero, where an unquoted 01 would not)."""
+    return quote_string(level, FACTS, fld, problems, "level")
 
 
 def factor_lines(c: Categorical, data: str, problems: list) -> list[str]:
@@ -100,7 +101,6 @@ def factor_lines(c: Categorical, data: str, problems: list) -> list[str]:
     * levels not declared, reference a level: the same sorted levels, then `relevel(d$x, ref = ...)`."""
     x = f"{data}${c.name}"
     fld = f"categorical.{c.name}"
-    kind = level_kind(c)
     rule = reference_rule(c)
     lines: list[str] = []
     if c.levels is not None:
@@ -109,10 +109,10 @@ def factor_lines(c: Categorical, data: str, problems: list) -> list[str]:
             levels = [lv for lv in c.levels if lv != ref] + [ref]
         else:
             levels = list(c.levels)
-        lits = ", ".join(level_literal(lv, kind, f"{fld}.levels", problems) for lv in levels)
+        lits = ", ".join(level_literal(lv, f"{fld}.levels", problems) for lv in levels)
         lines.append(f"{x} = factor({x}, levels = c({lits}))")
         if c.coding != "sum" and levels[0] != ref:
-            lines.append(f"{x} = relevel({x}, ref = {level_literal(ref, TEXT_REF, f'{fld}.reference', problems)})")
+            lines.append(f"{x} = relevel({x}, ref = {level_literal(ref, f'{fld}.reference', problems)})")
     else:
         sorted_values = f'sort(unique({x}), method = "radix")'
         if c.coding == "sum" and rule == FIRST:
@@ -122,15 +122,12 @@ def factor_lines(c: Categorical, data: str, problems: list) -> list[str]:
         if c.coding != "sum":
             if rule is None:
                 lines.append(f"{x} = relevel({x}, ref = "
-                             f"{level_literal(c.reference, TEXT_REF, f'{fld}.reference', problems)})")
+                             f"{level_literal(c.reference, f'{fld}.reference', problems)})")
             elif rule != FIRST:
                 lines.append(f"{x} = relevel({x}, ref = nlevels({x}))")
     if c.coding == "sum":
         lines.append(f"contrasts({x}) = contr.sum(nlevels({x}))")
     return lines
-
-
-TEXT_REF = "text"      # relevel() takes the reference as a level name (text), whatever the levels' kind
 
 
 def term_spec(term) -> str:

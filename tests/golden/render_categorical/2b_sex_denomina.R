@@ -7,7 +7,7 @@ Example$WCverb = Example$verbal - ave(Example$verbal, Example$schoolID, FUN=func
 # Categorical predictors: levels, reference level (and coding) stated explicitly
 Example$sex = factor(Example$sex, levels = c("M", "F"))
 Example$sex = relevel(Example$sex, ref = "F")
-Example$denomina = factor(Example$denomina, levels = c(1, 2, 3, 4))
+Example$denomina = factor(Example$denomina, levels = c("1", "2", "3", "4"))
 Example$denomina = relevel(Example$denomina, ref = "3")
 name = lmer(data=Example, REML=TRUE,
   formula=langpost~1+hw2+mixgrd+CMverb10+WCverb+sex+denomina+sex:WCverb
