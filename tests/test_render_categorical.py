@@ -334,3 +334,15 @@ def test_level_kind_numeric_only_for_numbers_as_mlmgen_writes_them():
                                categorical='[categorical]\nsex = { levels = ["01", "02"], reference = "02" }\n'))
     assert "encode sex" in render(m, "stata") and "ib2.sex" in render(m, "stata")
     assert 'RECODE sex ("01"=1) ("02"=2)' in render(m, "spss")
+
+
+def test_type3_and_lsmeans_follow_the_df_method():
+    kr = loads_model(CASES["2b_sex_denomina"].replace('ddf = "Satterthwaite"', 'ddf = "Kenward-Roger"'))
+    r = render(kr, "lme4")
+    assert 'anova(name, type = 3, ddf = "Kenward-Roger")' in r and 'lmer.df = "kenward-roger"' in r
+    assert "DDFM=KenwardRoger" in render(kr, "sas") and "DFMETHOD(KENWARDROGER)" in render(kr, "spss")
+    assert "contrast sex denomina sex#c.WCverb, small" in render(kr, "stata")
+    z = loads_model(CASES["2b_sex_denomina"].replace('ddf = "Satterthwaite"', 'ddf = "None"'))
+    assert 'lmer.df = "asymptotic"' in render(z, "lme4")
+    stata = render(z, "stata")
+    assert "contrast sex denomina sex#c.WCverb //" in stata and "pwcompare sex, effects //" in stata
