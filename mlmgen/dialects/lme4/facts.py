@@ -83,11 +83,5 @@ class LME4Facts(Facts):
         return ("lme4 (logLik df): d = rank(X) + number of theta + 1 (all parameters, REML or ML); "
                 "n = observations; AIC and BIC only")
 
-    # ---- categorical (issue 11: rendering; run for real in tests/test_render_categorical.py) ----
-    # A factor's reference is its first level; factor() sorts text by the locale's collation (numbers by
-    # value) unless levels = is given; contr.sum codes the LAST level -1. Random slopes of a factor in
-    # (1 + x | g) use its contrasts, as mlmgen's Model.random_columns().
-    categorical_default_reference = "(first)"
-
 
 FACTS = LME4Facts()
