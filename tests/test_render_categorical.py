@@ -151,17 +151,16 @@ def test_rule_last_without_levels_is_stated_by_each_package():
     assert "reference the last level = SPSS's last category" in spss
 
 
-def test_a_reference_level_without_levels_spss_refuses_the_others_state_it():
+def test_a_reference_level_without_levels_is_stated_by_each_package():
     m = loads_model(model_text(fixed_extra=', "sex"', lsmeans='["sex"]',
                                categorical='[categorical]\nsex = { reference = "F" }\n'))
     assert 'sex(REF="F")' in render(m, "sas")
     assert 'relevel(Example$sex, ref = "F")' in render(m, "lme4")
     stata = render(m, "stata")
     assert "label define" in stata and "1 `\"F\"'" in stata and "ib1.sex" in stata
-    with pytest.raises(MlmgenError) as e:
-        render(m, "spss")
-    assert [d.code for d in e.value.diagnostics] == ["RN001"]
-    assert e.value.diagnostics[0].location.field == "categorical.sex.levels"
+    spss = render(m, "spss")
+    assert "AUTORECODE VARIABLES=sex /INTO sex_r.\nIF (sex = \"F\") sex_r = 999999." in spss
+    assert 'ADD VALUE LABELS sex_r 999999 "F".' in spss and "BY schoolID sex_r WITH" in spss
 
 
 def test_random_slope_of_a_categorical_without_levels_is_refused_where_columns_are_computed():

@@ -68,12 +68,24 @@ def level_literal(c: Categorical, level: str, problems: list) -> str:
     return quote_string(level, FACTS, f"categorical.{c.name}.levels", problems, "level")
 
 
+ABOVE_ALL_CODES = 999999      # a code above every code AUTORECODE gives (1..k): the reference sorts last
+
+
 def recode_lines(c: Categorical, new: str, problems: list) -> list[str]:
     """`RECODE sex ('M'=1) ('F'=2) (ELSE=SYSMIS) INTO sex_r.` + `VALUE LABELS sex_r 1 'M' 2 'F'.` (the
     reference gets k); with the rule "first" and no levels: `AUTORECODE VARIABLES=x /INTO x_r /DESCENDING.`
-    (the lowest value gets the highest code, so it is the last category)."""
-    if c.levels is None:
+    (the lowest value gets the highest code, so it is the last category); with a reference level but no
+    levels: `AUTORECODE` (codes 1..k in ascending order, labelled with the values), then the reference's
+    code is replaced by 999999 (`ABOVE_ALL_CODES`) and labelled, so it is the last category."""
+    if c.levels is None and reference_rule(c) is not None:
         return [f"AUTORECODE VARIABLES={c.name} /INTO {new} /DESCENDING."]
+    if c.levels is None:
+        ref = level_literal(c, c.reference, problems)
+        return [f"AUTORECODE VARIABLES={c.name} /INTO {new}.",
+                f"IF ({c.name} = {ref}) {new} = {ABOVE_ALL_CODES}.",
+                f"ADD VALUE LABELS {new} {ABOVE_ALL_CODES} "
+                f"{quote_string(c.reference, FACTS, f'categorical.{c.name}.reference', problems, 'level')}.",
+                "EXECUTE."]
     ref = c.reference_level
     order = [lv for lv in c.levels if lv != ref] + [ref]
     pairs = " ".join(f"({level_literal(c, lv, problems)}={i + 1})" for i, lv in enumerate(order))
@@ -138,12 +150,6 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     by_names: dict[str, str] = {}
     categorical: list[str] = []
     for c in fixed_cats:
-        if c.levels is None and reference_rule(c) is None:
-            problems.append(not_expressible(FACTS, f"{c.name}: the reference {c.reference!r} can be made SPSS's "
-                                            f"last category only by recoding every level, and the levels are "
-                                            f"not declared", f"categorical.{c.name}.levels",
-                                            "declare the levels (levels = [...]) or give --data"))
-            continue
         if needs_recode(c):
             new, n = f"{c.name}_r", 1
             while new.upper() in taken:
@@ -158,8 +164,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     problems.extend(dummy_name_problems(dummies, FACTS))
     categorical += [dummy_line(d, cats[d.variable], problems) for d in dummies] + (["EXECUTE."] if dummies else [])
     ref_notes = [comment_text(reference_note(c, by_names.get(c.name)), FACTS, f"categorical.{c.name}", problems,
-                              "level") for c in fixed_cats if c.name in by_names or c.levels is not None
-                 or reference_rule(c) is not None]
+                              "level") for c in fixed_cats]
     emmeans = []
     for i, t in enumerate(model.lsmeans):
         if len(t.factors) > 1:
@@ -231,8 +236,10 @@ def reference_note(c: Categorical, recoded: str | None) -> str:
     if recoded is None:
         what = "the last level" if rule == LAST else f"{c.reference_level}, the highest code"
         return f"{c.name}: reference {what} = SPSS's last category (values in ascending order)"
+    if c.levels is None and rule is not None:
+        return f"{c.name}: reference the first level, made the last category of {recoded} by AUTORECODE /DESCENDING"
     if c.levels is None:
-        what = "the first level" if rule == FIRST else repr(c.reference)
-        return f"{c.name}: reference {what}, made the last category of {recoded} by AUTORECODE /DESCENDING"
+        return (f"{c.name}: reference {c.reference}, given the code {ABOVE_ALL_CODES} in {recoded} so that it is "
+                f"the last category (SPSS MIXED always takes the last category as reference)")
     return (f"{c.name}: reference {c.reference_level}, recoded as the last category of {recoded} (SPSS MIXED "
             f"always takes the last category as reference)")
