@@ -193,14 +193,18 @@ def test_stata_refuses_non_integer_codes():
     assert e.value.diagnostics[0].code == "RN001" and "non-negative integer" in e.value.diagnostics[0].message
 
 
-def test_spss_refuses_all_pairs_of_cells():
+def test_lsmeans_of_an_interaction():
+    """All pairs of cells in SAS, R and Stata; SPSS compares each factor within the levels of the other (one
+    /EMMEANS per factor) and says in a comment which differences it does not print."""
     m = loads_model(R_CASES["2b_sex_by_denomina"])
     assert "ib2.sex#ib3.denomina" in render(m, "stata")
-    with pytest.raises(MlmgenError) as e:
-        render(m, "spss")
-    assert e.value.diagnostics[0].location.field == "lsmeans[0]"
+    assert "pwcompare sex#denomina, effects small" in render(m, "stata")
     assert "LSMEANS sex*denomina / DIFF CL;" in render(m, "sas")
     assert "pairwise ~ sex:denomina" in render(m, "lme4")
+    spss = render(m, "spss")
+    assert "/EMMEANS = TABLES(sex_r*denomina_r) COMPARE(sex_r) ADJ(LSD)" in spss
+    assert "/EMMEANS = TABLES(sex_r*denomina_r) COMPARE(denomina_r) ADJ(LSD)" in spss
+    assert "are not printed by SPSS" in spss
 
 
 def test_contrast_of_a_category():

@@ -140,6 +140,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
             "choose ddf = Satterthwaite, Kenward-Roger or Residual"))
     imports = import_lines(import_source(import_file), data or None, problems) if import_file else []
     title = comment_text(model.title, FACTS, "title", problems, "title") if model.title else None
+    notes: list[str] = []
     problems.extend(refuse_sum_coding(model, FACTS, FACTS.sum_coding_refusal))
     refused = refuse_categorical_contrasts(model, FACTS, "/TEST coefficients of a BY factor follow SPSS's "
                                            "category order, which mlmgen does not write")
@@ -166,15 +167,14 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     ref_notes = [comment_text(reference_note(c, by_names.get(c.name)), FACTS, f"categorical.{c.name}", problems,
                               "level") for c in fixed_cats]
     emmeans = []
-    for i, t in enumerate(model.lsmeans):
-        if len(t.factors) > 1:
-            problems.append(not_expressible(FACTS, f"LS-means of {t.name} with all pairwise differences: /EMMEANS "
-                                            f"COMPARE compares the levels of one factor within each level of the "
-                                            f"others only", f"lsmeans[{i}]",
-                                            "ask for the LS-means of the main effects, or use SAS, R or Stata"))
-            continue
-        f = by_names.get(t.factors[0], t.factors[0])
-        emmeans.append(f"TABLES({f}) COMPARE({f}) ADJ(LSD)")
+    for t in model.lsmeans:
+        names = [by_names.get(f, f) for f in t.factors]
+        table = "*".join(names)
+        emmeans += [f"TABLES({table}) COMPARE({f}) ADJ(LSD)" for f in names]
+        if len(names) > 1:
+            notes.append(f"LS-means of {t.name}: /EMMEANS COMPARE compares the levels of one factor within each "
+                         f"level of the others (one /EMMEANS per factor); differences between cells that differ "
+                         f"in several factors, which SAS, R and Stata also print, are not printed by SPSS.")
     tests = []
     bad = {d.location.field for d in refused}
     for k, c in enumerate(model.contrasts):
@@ -207,7 +207,6 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
         fixed_lines = ["| NOINT" if not model.intercept else "| SSTYPE(3)"]
     effects = (["INTERCEPT"] if model.random.intercept else []) + random_effect_names(model, dummies)
     printed = ["SOLUTION", "TESTCOV"] + (["G"] if correlated(model) else [])
-    notes = []
     if model.ddf == "kenward-roger" and model.method == "ml":
         notes.append(KR_ML_NOTE)
     return {
