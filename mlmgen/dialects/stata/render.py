@@ -81,7 +81,7 @@ def base_code(c: Categorical) -> str:
 
 def encode_lines(c: Categorical, temp: str, problems: list) -> list[str]:
     """Make a string variable numeric with known codes, keeping its name (re-runnable: an already encoded
-    variable is left as it is).
+    variable is left as it is: `capture confirm string variable x` then each command as `if !_rc ...`).
 
     * levels declared: `label define <temp> 1 "M" 2 "F", replace` and `encode x, generate(<temp>)
       label(<temp>) noextend` give level i the code i (noextend: a value not among the levels stops with an
@@ -102,7 +102,8 @@ def encode_lines(c: Categorical, temp: str, problems: list) -> list[str]:
     else:
         body += [f"encode {c.name}, generate({temp})"]
     body += [f"drop {c.name}", f"rename {temp} {c.name}"]
-    return [f"capture confirm string variable {c.name}", "if !_rc {"] + [f"    {b}" for b in body] + ["}"]
+    # one command a line, each under `if !_rc` (only `capture` sets _rc, so all run or none): no braces
+    return [f"capture confirm string variable {c.name}"] + [f"if !_rc {b}" for b in body]
 
 
 def categorical_problems(model: Model) -> list:

@@ -12,12 +12,10 @@ generate double WCverb = verbal - _mlm9982_m1
 drop _mlm9982_m1
 * Categorical predictors: string variables encoded with known codes (the reference is the ib#. code below); random slopes of a categorical as numeric columns (mixed takes no factor variables in the random part)
 capture confirm string variable sex
-if !_rc {
-    label define _mlm9982_c1 1 `"M"' 2 `"F"', replace
-    encode sex, generate(_mlm9982_c1) label(_mlm9982_c1) noextend
-    drop sex
-    rename _mlm9982_c1 sex
-}
+if !_rc label define _mlm9982_c1 1 `"M"' 2 `"F"', replace
+if !_rc encode sex, generate(_mlm9982_c1) label(_mlm9982_c1) noextend
+if !_rc drop sex
+if !_rc rename _mlm9982_c1 sex
 capture drop sex_M
 generate double sex_M = (sex == 1) if !missing(sex)
 mixed langpost c.hw2 c.mixgrd c.CMverb10 c.WCverb ib2.sex ib3.denomina, || schoolID: sex_M, ///
