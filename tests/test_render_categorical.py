@@ -9,7 +9,8 @@ own simulation) has no sex or denomination, so `with_categoricals` derives them 
 * Golden files of the four renderings (`tests/golden/render_categorical/`, `--regen-golden`).
 * Marked r: the rendered R program RUNS in real R on that data (read from CSV by the rendered import step,
   with mlmgen's data preparation) and lme4's fixed effects and SEs equal `mlmgen.fit` of the same model
-  column by column (to 1e-6; the rendered fit is refitted by `update()` with a tight optimizer tolerance
+  column by column (to 1e-6; SEs to 1e-5, Kenward-Roger's adjusted SEs from pbkrtest::vcovAdj as lmerTest
+  prints them; the rendered fit is refitted by `update()` with a tight optimizer tolerance
   first, since lme4's default stop is ~1e-5 short of the optimum: the model, data and coding are the
   rendered program's) (R's names mapped to mlmgen's by their (variable, level) parts); the same for a random
   slope of sex and for sum coding (R only: the other packages refuse sum coding). The Type III table and the
@@ -250,6 +251,9 @@ R_CASES = {
     "2b_sex_random_slope": CASES["2b_sex_random_slope"],
     "2b_sum_coding": CASES["2b_sex_denomina"].replace('reference = "3" }', 'reference = "3", coding = "sum" }'),
     "2b_sex_by_denomina": model_text(', "sex", "denomina", "sex*denomina"', '["sex*denomina"]'),
+    # no levels declared: the rules (first, last) as the R code states them, Kenward-Roger df
+    "2b_rules_kr": model_text(categorical='[categorical]\nsex = {}\ndenomina = { reference = "last" }\n').replace(
+        'ddf = "Satterthwaite"', 'ddf = "Kenward-Roger"'),
 }
 
 
@@ -272,7 +276,8 @@ cat("@@END {case}\\n")
 tight <- update(name, control = lmerControl(optimizer = "nloptwrap", calc.derivs = FALSE,
   optCtrl = list(xtol_abs = 1e-13, ftol_abs = 1e-13, xtol_rel = 0, maxeval = 100000)))
 stopifnot(identical(names(lme4::fixef(tight)), names(lme4::fixef(name))))
-fe <- lme4::fixef(tight); se <- sqrt(diag(as.matrix(vcov(tight))))
+fe <- lme4::fixef(tight)
+se <- sqrt(diag(as.matrix({"pbkrtest::vcovAdj(tight)" if case.endswith("_kr") else "vcov(tight)"})))
 for (i in seq_along(fe)) cat(sprintf("COEF {case} %s %.17g %.17g\\n", names(fe)[i], fe[i], se[i]))
 ''')
     return data, run_r("".join(parts), timeout=600)
@@ -304,7 +309,8 @@ def test_rendered_r_equals_mlmgen_fit(r_run, case):
     import mlmgen
     data, out = r_run
     printed = out.split(f"@@BEGIN {case}\n", 1)[1].split(f"@@END {case}\n", 1)[0]
-    assert "Type III Analysis of Variance Table with Satterthwaite's method" in printed
+    method = "Kenward-Roger" if case.endswith("_kr") else "Satterthwaite"
+    assert f"Type III Analysis of Variance Table with {method}'s method" in printed
     assert "$contrasts" in printed and "estimate" in printed              # emmeans' pairwise differences
     fit = mlmgen.fit(loads_model(R_CASES[case]), str(data))
     cats = fit.model.categorical_map
@@ -349,3 +355,20 @@ def test_type3_and_lsmeans_follow_the_df_method():
     assert 'lmer.df = "asymptotic"' in render(z, "lme4")
     stata = render(z, "stata")
     assert "contrast sex denomina sex#c.WCverb //" in stata and "pwcompare sex, effects //" in stata
+
+
+def test_r_contrast_vector_with_a_square_and_a_categorical():
+    """`CMverb10^2` and `CMverb10` are different columns (a multiset of parts, not a set)."""
+    text = model_text(fixed_extra=', "CMverb10*CMverb10", "sex"', lsmeans='["sex"]') + (
+        '\n[[contrasts]]\nlabel = "square"\ncoefficients = { "CMverb10^2" = 1 }\n')
+    r = render(loads_model(text), "lme4")
+    # fixef: (Intercept) hw2 mixgrd CMverb10 WCverb I(CMverb10^2) sexM
+    assert 'L=c(0,0,0,0,0,1,0)) # square' in r
+    assert 'L=c(0,0,0,1,-1,0,0)) # L2 Contextual Effect of Verbal' in r
+
+
+def test_r_contrast_vector_by_name_while_levels_are_unknown():
+    m = loads_model(model_text(categorical='[categorical]\nsex = {}\ndenomina = {}\n'))
+    r = render(m, "lme4")
+    assert ('L=replace(numeric(length(lme4::fixef(name))), match(c("CMverb10", "WCverb"), '
+            'names(lme4::fixef(name))), c(1, -1))') in r

@@ -24,7 +24,7 @@ from ...dataimport import ImportSource, import_source
 from ...escape import comment_text, quote_string
 from ...model import Model
 from .facts import FACTS
-from .terms import degree_order, r_term, r_variables
+from .terms import degree_order, r_columns, r_term
 from ..coding import contrast_columns, reference_rule, used_in_fixed
 from ..common import (DEFAULT_DATA, DEFAULT_OBJECT, check_names, correlated, derived_rhs, fmt_coef,
                       not_expressible, prep_rounds, raise_problems, wrap)
@@ -41,8 +41,13 @@ def r_order(model: Model) -> list[int]:
     return degree_order([t.factors for t in model.fixed])
 
 
-def r_column_keys(model: Model, order: list[int]) -> list[frozenset]:
-    """The fixed-effect design columns in fixef() order, each as the set of its (variable, level) parts:
+def _key(parts) -> tuple:
+    """A design column as the multiset of its (variable, level) parts (`x:x` differs from `x`)."""
+    return tuple(sorted(parts, key=lambda p: (p[0], p[1] or "")))
+
+
+def r_column_keys(model: Model, order: list[int]) -> list[tuple]:
+    """The fixed-effect design columns in fixef() order, each as `_key` of its (variable, level) parts:
     the terms in R's order, and within a term R's columns (its variables numbered by first appearance in
     the formula, the first varying fastest; `mlmgen.categorical.expand_term` with that factor order)."""
     cats = model.categorical_map
@@ -51,22 +56,34 @@ def r_column_keys(model: Model, order: list[int]) -> list[frozenset]:
     for i in order:
         for v in model.fixed[i].factors:
             number.setdefault(v, len(number))
-    keys: list[frozenset] = [frozenset()] if model.intercept else []
+    keys: list[tuple] = [()] if model.intercept else []
     for i in order:
         factors = tuple(sorted(model.fixed[i].factors, key=number.__getitem__))
-        keys += [frozenset(c.parts) for c in expand_term(factors, cats, present)]
+        keys += [_key(c.parts) for c in expand_term(factors, cats, present)]
     return keys
 
 
-def l_vector(model: Model, row, order: list[int]) -> str:
+def l_vector(model: Model, row, order: list[int], obj: str) -> str:
     """Coefficients of one contrast row, in fixef() order (intercept first); with categorical predictors,
-    one entry per design column (`r_column_keys`)."""
+    one entry per design column (`r_column_keys`). While a categorical's levels are unknown the number of
+    coefficients is too, so the vector is built in R by name (the contrast names numeric terms only:
+    `coding.contrast_columns`): `replace(numeric(length(fixef(m))), match(c(...), names(fixef(m))), c(...))`."""
+    if model.has_categorical and not model.levels_known:
+        written = [model.fixed[i].factors for i in order]
+        r_name = {tuple(sorted(written[j])): name for j, name in r_columns(written)}
+        names, coefs = [], []
+        for column, c in contrast_columns(model, row):
+            name = "(Intercept)" if column is None else r_name[tuple(sorted(column.term))]
+            names.append(quote_string(name, FACTS, "contrasts", [], "name"))
+            coefs.append(fmt_coef(c))
+        return (f"replace(numeric(length(lme4::fixef({obj}))), match(c({', '.join(names)}), "
+                f"names(lme4::fixef({obj}))), c({', '.join(coefs)}))")
     if model.has_categorical:
         keys = r_column_keys(model, order)
         pos = {k: i for i, k in enumerate(keys)}
         coefs = [0.0] * len(keys)
         for column, c in contrast_columns(model, row):
-            coefs[pos[frozenset() if column is None else frozenset(column.parts)]] += c
+            coefs[pos[() if column is None else _key(column.parts)]] += c
         return "c(" + ",".join(fmt_coef(x) for x in coefs) + ")"
     n0 = 1 if model.intercept else 0
     pos = {orig: n0 + k for k, orig in enumerate(order)}
@@ -190,9 +207,9 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     for k, c in enumerate(model.contrasts):
         label = comment_text(c.label, FACTS, f"contrasts[{k}]", problems)
         if c.is_single:
-            call = f'contest1D({obj}, ddf="{contest_ddf}", L={l_vector(model, c.rows[0], order)})'
+            call = f'contest1D({obj}, ddf="{contest_ddf}", L={l_vector(model, c.rows[0], order, obj)})'
         else:
-            rows = ", ".join(l_vector(model, r, order) for r in c.rows)
+            rows = ", ".join(l_vector(model, r, order, obj) for r in c.rows)
             call = f'contestMD({obj}, ddf="{contest_ddf}", L=rbind({rows}))'
         contrasts.append({"call": call, "label": label})
     raise_problems(problems)
