@@ -57,6 +57,14 @@ def class_item(c: Categorical, problems: list) -> str:
     return f"{c.name}(REF={quote_string(text, FACTS, f'categorical.{c.name}.reference', problems, 'level')})"
 
 
+def noclprint(fixed_cats) -> str:
+    """`NOCLPRINT` (the lecture's: no Class Level Information table, which would list every cluster id); with
+    categorical predictors of known levels `NOCLPRINT=<k+1>`, so the table lists the variables with at most
+    k levels (the categoricals, in SAS's level order, the REF= level last) and still not a larger cluster."""
+    ks = [c.k for c in fixed_cats if c.levels is not None]
+    return f"NOCLPRINT={max(ks) + 1}" if ks else "NOCLPRINT"
+
+
 def no_ref_note(c: Categorical) -> str:
     """What to do in a SAS release whose PROC MIXED has no REF= (reference = the last level in sorted
     formatted-value order)."""
@@ -182,6 +190,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
         "prep": prep,
         "gcorr": correlated(model),
         "class_items": class_items,
+        "noclprint": noclprint(fixed_cats),
         "categorical": categorical,
         "categorical_notes": ref_notes,
         "type3_note": bool(fixed_cats),

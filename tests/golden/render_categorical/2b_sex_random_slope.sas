@@ -23,7 +23,7 @@ RUN;
 
 /* sex: before SAS 9.3 TS1M2 PROC MIXED has no REF= and takes the last level (sorted by formatted value) as reference; there, recode sex so that level F sorts last */
 /* denomina: before SAS 9.3 TS1M2 PROC MIXED has no REF= and takes the last level (sorted by formatted value) as reference; there, recode denomina so that level 3 sorts last */
-PROC MIXED DATA=work.Example COVTEST NOCLPRINT IC METHOD=REML;
+PROC MIXED DATA=work.Example COVTEST NOCLPRINT=5 IC METHOD=REML;
   CLASS schoolID sex(REF="F") denomina(REF="3");
   MODEL langpost = hw2 mixgrd CMverb10 WCverb sex denomina / SOLUTION DDFM=Satterthwaite;
   RANDOM INTERCEPT sex_M / TYPE=UN SUBJECT=schoolID GCORR; * GCORR = random effect correlations;
