@@ -97,7 +97,8 @@ def test_reference_is_stated_in_every_package():
     assert 'Example$sex = relevel(Example$sex, ref = "F")' in r
     assert 'Example$denomina = factor(Example$denomina, levels = c("1", "2", "3", "4"))' in r
     assert 'anova(name, type = 3, ddf = "Satterthwaite")' in r
-    assert 'emmeans::emmeans(name, pairwise ~ denomina, lmer.df = "satterthwaite", adjust = "none")' in r
+    assert ('emmeans::emmeans(name, pairwise ~ denomina, lmer.df = "satterthwaite", adjust = "none", '
+            'cov.keep = character(0))') in r
     # Stata: F is the 2nd declared level, so encode gives it code 2
     assert "label define" in stata and "2 `\"F\"'" in stata and "noextend" in stata
     assert "ib2.sex ib3.denomina ib2.sex#c.WCverb" in stata
@@ -312,6 +313,8 @@ def test_rendered_r_equals_mlmgen_fit(r_run, case):
     method = "Kenward-Roger" if case.endswith("_kr") else "Satterthwaite"
     assert f"Type III Analysis of Variance Table with {method}'s method" in printed
     assert "$contrasts" in printed and "estimate" in printed              # emmeans' pairwise differences
+    # covariates at their means (SAS, Stata, SPSS): the 0/1 mixgrd is not averaged over as a factor
+    assert not re.search(r"averaged over the levels of: .*mixgrd", printed)
     fit = mlmgen.fit(loads_model(R_CASES[case]), str(data))
     cats = fit.model.categorical_map
     ours = {frozenset(c.parts): row for c, row in zip(fit.model.fixed_columns(), fit.result.fixed)}

@@ -231,8 +231,11 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
         categorical += factor_lines(c, data, problems)
     raise_problems(problems)
     type3 = f'anova({obj}, type = 3, ddf = "{ddf}")' if used_in_fixed(model) else ""
+    # adjust = "none": SAS DIFF, Stata pwcompare and SPSS ADJ(LSD) do not adjust (emmeans' pairwise default is
+    # Tukey); cov.keep = character(0): every numeric covariate at its mean, as SAS, Stata and SPSS (emmeans by
+    # default treats a covariate with two values, like a 0/1 indicator, as a factor and averages over both)
     lsmeans = [f'emmeans::emmeans({obj}, pairwise ~ {term_spec(t)}, lmer.df = "{EMMEANS_DF[model.ddf]}", '
-               f'adjust = "none")' for t in model.lsmeans]
+               f'adjust = "none", cov.keep = character(0))' for t in model.lsmeans]
 
     pieces = [f"{model.outcome}~{1 if model.intercept else 0}"]
     pieces += ["+" + r_term(model.fixed[i].factors) for i in order]
