@@ -65,6 +65,10 @@ def render_cmd(model_file, formula, to, data_prep, import_file, data_file, outpu
     With --import FILE (or `import = "FILE"` in the model file) each program starts by reading FILE into
     the model's data set, so it runs as it is.
 
+    Categorical predictors: every program states the reference level. Levels not declared in the model file
+    are taken from --data; without it each package is given the reference rule (first/last) in its own
+    words, or refuses (RN001) where it cannot say it.
+
     With -o DIR, one file per package; an existing file is replaced only with --force, an input or a
     symbolic link never (WR002-WR004), and each file is written whole or not at all (WR001).
 
@@ -78,9 +82,14 @@ def render_cmd(model_file, formula, to, data_prep, import_file, data_file, outpu
                                      Severity.ERROR, Location(field="--to")))
     names = list(DIALECTS) if any(t.lower() == "all" for t in wanted) else \
         list(dict.fromkeys(get_dialect(t).name for t in wanted))
-    from ..data import read_data
+    from ..data import read_data, resolve_categoricals
     from ..dialects.common import avoiding_columns
-    columns = list(read_data(data_file).columns) if data_file else []
+    frame = read_data(data_file) if data_file else None
+    columns = list(frame.columns) if frame is not None else []
+    if frame is not None:
+        # the categoricals' levels as the data has them (R's factor() order; an undeclared text column is
+        # categorical), so every package is given the same explicit levels and reference
+        model = resolve_categoricals(model, frame, data_file)[0]
     with avoiding_columns(columns):
         texts = render_packages(model, names, data_prep, model_file or ("--formula" if formula else None),
                                 import_file)

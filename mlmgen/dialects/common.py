@@ -127,6 +127,11 @@ def prep_order(model: Model) -> list[VariableDef]:
 _AVOID: ContextVar[frozenset[str]] = ContextVar("mlmgen_avoid_columns", default=frozenset())
 
 
+def avoided_columns() -> frozenset[str]:
+    """The (upper-cased) column names set by the innermost `avoiding_columns` block."""
+    return _AVOID.get()
+
+
 @contextmanager
 def avoiding_columns(columns):
     """Within this block, generated temporary names also differ (case-insensitively) from `columns`."""

@@ -24,11 +24,15 @@ from ...dataimport import ImportSource, import_source
 from ...escape import comment_text, quote_string
 from ...model import Model
 from .facts import FACTS
-from .terms import degree_order, r_term
+from .terms import degree_order, r_columns, r_term
+from ..coding import contrast_columns, reference_rule, used_in_fixed
 from ..common import (DEFAULT_DATA, DEFAULT_OBJECT, check_names, correlated, derived_rhs, fmt_coef,
                       not_expressible, prep_rounds, raise_problems, wrap)
+from ...categorical import FIRST, Categorical, expand_term
 
 DDF = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger"}
+# emmeans' df for lmer fits (its `lmer.df`); "asymptotic" gives z (ddf = None)
+EMMEANS_DF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "none": "asymptotic"}
 _FORMULA_RESERVED = {".", "..."}
 
 
@@ -37,8 +41,50 @@ def r_order(model: Model) -> list[int]:
     return degree_order([t.factors for t in model.fixed])
 
 
-def l_vector(model: Model, row, order: list[int]) -> str:
-    """Coefficients of one contrast row, in fixef() order (intercept first)."""
+def _key(parts) -> tuple:
+    """A design column as the multiset of its (variable, level) parts (`x:x` differs from `x`)."""
+    return tuple(sorted(parts, key=lambda p: (p[0], p[1] or "")))
+
+
+def r_column_keys(model: Model, order: list[int]) -> list[tuple]:
+    """The fixed-effect design columns in fixef() order, each as `_key` of its (variable, level) parts:
+    the terms in R's order, and within a term R's columns (its variables numbered by first appearance in
+    the formula, the first varying fastest; `mlmgen.categorical.expand_term` with that factor order)."""
+    cats = model.categorical_map
+    present = {t.key for t in model.fixed} | ({()} if model.intercept else set())
+    number: dict[str, int] = {}
+    for i in order:
+        for v in model.fixed[i].factors:
+            number.setdefault(v, len(number))
+    keys: list[tuple] = [()] if model.intercept else []
+    for i in order:
+        factors = tuple(sorted(model.fixed[i].factors, key=number.__getitem__))
+        keys += [_key(c.parts) for c in expand_term(factors, cats, present)]
+    return keys
+
+
+def l_vector(model: Model, row, order: list[int], obj: str) -> str:
+    """Coefficients of one contrast row, in fixef() order (intercept first); with categorical predictors,
+    one entry per design column (`r_column_keys`). While a categorical's levels are unknown the number of
+    coefficients is too, so the vector is built in R by name (the contrast names numeric terms only:
+    `coding.contrast_columns`): `replace(numeric(length(fixef(m))), match(c(...), names(fixef(m))), c(...))`."""
+    if model.has_categorical and not model.levels_known:
+        written = [model.fixed[i].factors for i in order]
+        r_name = {tuple(sorted(written[j])): name for j, name in r_columns(written)}
+        names, coefs = [], []
+        for column, c in contrast_columns(model, row):
+            name = "(Intercept)" if column is None else r_name[tuple(sorted(column.term))]
+            names.append(quote_string(name, FACTS, "contrasts", [], "name"))
+            coefs.append(fmt_coef(c))
+        return (f"replace(numeric(length(lme4::fixef({obj}))), match(c({', '.join(names)}), "
+                f"names(lme4::fixef({obj}))), c({', '.join(coefs)}))")
+    if model.has_categorical:
+        keys = r_column_keys(model, order)
+        pos = {k: i for i, k in enumerate(keys)}
+        coefs = [0.0] * len(keys)
+        for column, c in contrast_columns(model, row):
+            coefs[pos[() if column is None else _key(column.parts)]] += c
+        return "c(" + ",".join(fmt_coef(x) for x in coefs) + ")"
     n0 = 1 if model.intercept else 0
     pos = {orig: n0 + k for k, orig in enumerate(order)}
     coefs = [0.0] * (n0 + len(order))
@@ -46,6 +92,64 @@ def l_vector(model: Model, row, order: list[int]) -> str:
         idx = model.term_index(name)
         coefs[0 if (model.intercept and idx == 0) else pos[idx - n0]] += c
     return "c(" + ",".join(fmt_coef(x) for x in coefs) + ")"
+
+
+# ------------------------------------------------------------------ categorical predictors
+
+def level_literal(level: str, fld: str, problems: list) -> str:
+    """A level as R writes it in `levels = c(...)` and `relevel(ref = )`: always quoted. `factor()` matches
+    `as.character()` of the data against the levels, so "2" finds the numeric code 2 as well as the text
+    "2" (and "01" keeps its zero, where an unquoted 01 would not)."""
+    return quote_string(level, FACTS, fld, problems, "level")
+
+
+def factor_lines(c: Categorical, data: str, problems: list) -> list[str]:
+    """The data preparation that makes `c` a factor with the model's levels, reference and coding.
+
+    * levels known: `d$x = factor(d$x, levels = c(...))` in the declared order, then
+      `d$x = relevel(d$x, ref = "F")` when the reference is not the first level (relevel moves it to the
+      front and keeps the others' order: the columns are the non-reference levels in level order, as in
+      mlmgen's design). Sum coding: the reference is put LAST in `levels = c(...)` and
+      `contrasts(d$x) = contr.sum(k)` (contr.sum codes the last level -1: mlmgen's sum coding).
+    * levels not declared, reference a rule: the levels are the data's values sorted in code-point order
+      (`sort(unique(.), method = "radix")` sorts text in the C locale, as mlmgen and the other packages
+      sort; R's own `factor()` default sorts text by the locale's collation); `relevel(d$x, ref =
+      nlevels(d$x))` makes the last level the reference.
+    * levels not declared, reference a level: the same sorted levels, then `relevel(d$x, ref = ...)`."""
+    x = f"{data}${c.name}"
+    fld = f"categorical.{c.name}"
+    rule = reference_rule(c)
+    lines: list[str] = []
+    if c.levels is not None:
+        ref = c.reference_level
+        if c.coding == "sum":
+            levels = [lv for lv in c.levels if lv != ref] + [ref]
+        else:
+            levels = list(c.levels)
+        lits = ", ".join(level_literal(lv, f"{fld}.levels", problems) for lv in levels)
+        lines.append(f"{x} = factor({x}, levels = c({lits}))")
+        if c.coding != "sum" and levels[0] != ref:
+            lines.append(f"{x} = relevel({x}, ref = {level_literal(ref, f'{fld}.reference', problems)})")
+    else:
+        sorted_values = f'sort(unique({x}), method = "radix")'
+        if c.coding == "sum" and rule == FIRST:
+            lines.append(f"{x} = factor({x}, levels = local({{lv = {sorted_values}; c(lv[-1], lv[1])}}))")
+        else:
+            lines.append(f"{x} = factor({x}, levels = {sorted_values})")
+        if c.coding != "sum":
+            if rule is None:
+                lines.append(f"{x} = relevel({x}, ref = "
+                             f"{level_literal(c.reference, f'{fld}.reference', problems)})")
+            elif rule != FIRST:
+                lines.append(f"{x} = relevel({x}, ref = nlevels({x}))")
+    if c.coding == "sum":
+        lines.append(f"contrasts({x}) = contr.sum(nlevels({x}))")
+    return lines
+
+
+def term_spec(term) -> str:
+    """An emmeans specification of the LS-means of a term: `sex`, `sex:denomina`."""
+    return ":".join(term.factors)
 
 
 def _formula_name_problems(model: Model) -> list[Diagnostic]:
@@ -103,9 +207,9 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     for k, c in enumerate(model.contrasts):
         label = comment_text(c.label, FACTS, f"contrasts[{k}]", problems)
         if c.is_single:
-            call = f'contest1D({obj}, ddf="{contest_ddf}", L={l_vector(model, c.rows[0], order)})'
+            call = f'contest1D({obj}, ddf="{contest_ddf}", L={l_vector(model, c.rows[0], order, obj)})'
         else:
-            rows = ", ".join(l_vector(model, r, order) for r in c.rows)
+            rows = ", ".join(l_vector(model, r, order, obj) for r in c.rows)
             call = f'contestMD({obj}, ddf="{contest_ddf}", L=rbind({rows}))'
         contrasts.append({"call": call, "label": label})
     raise_problems(problems)
@@ -121,6 +225,17 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
                 return exprs.get(name, f"{data}${name}")
             for v in r.compute:
                 prep.append(f"{data}${v.name} = {derived_rhs(v, ref, dict(r.cluster_means), dict(r.grand_means))}")
+
+    categorical = []
+    for c in model.used_categoricals:
+        categorical += factor_lines(c, data, problems)
+    raise_problems(problems)
+    type3 = f'anova({obj}, type = 3, ddf = "{ddf}")' if used_in_fixed(model) else ""
+    # adjust = "none": SAS DIFF, Stata pwcompare and SPSS ADJ(LSD) do not adjust (emmeans' pairwise default is
+    # Tukey); cov.keep = character(0): every numeric covariate at its mean, as SAS, Stata and SPSS (emmeans by
+    # default treats a covariate with two values, like a 0/1 indicator, as a factor and averages over both)
+    lsmeans = [f'emmeans::emmeans({obj}, pairwise ~ {term_spec(t)}, lmer.df = "{EMMEANS_DF[model.ddf]}", '
+               f'adjust = "none", cov.keep = character(0))' for t in model.lsmeans]
 
     pieces = [f"{model.outcome}~{1 if model.intercept else 0}"]
     pieces += ["+" + r_term(model.fixed[i].factors) for i in order]
@@ -140,4 +255,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
         "summary_comment": ("Shows random effect correlations already"
                             if correlated(model) else ""),
         "contrasts": contrasts,
+        "categorical": categorical,
+        "type3": type3,
+        "lsmeans": lsmeans,
     }

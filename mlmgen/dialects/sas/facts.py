@@ -96,5 +96,14 @@ class SASFacts(Facts):
                 f"BIC, CAIC and HQIC use n = number of subjects (clusters); AICC uses n* = "
                 f"{'N - rank(X)' if reml else 'N'} (at least d + 2)")
 
+    # ---- categorical: rendering (issue 11 item 3; checked against the PROC MIXED documentation, not run) ----
+    # CLASS x(REF='level' | FIRST | LAST): the reference is put at the end of the levels (the GLM, less-than-
+    # full-rank parameterisation then prints a zero row for it). 'level' is the FORMATTED value. Without REF=
+    # the reference is the last level in ORDER=FORMATTED order (numeric variables without a format: by value).
+    reference_option_since = "SAS 9.3 TS1M2"       # REF= in GLM, MIXED, GLIMMIX (SAS note 37108)
+    sum_coding_refusal = ("PROC MIXED codes CLASS variables with the GLM (indicator, less-than-full-rank) "
+                          "parameterisation only (no PARAM=EFFECT), so SOLUTION cannot print sum-coded "
+                          "coefficients")
+
 
 FACTS = SASFacts()

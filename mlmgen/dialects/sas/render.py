@@ -18,9 +18,13 @@ from ...dataimport import ImportSource, import_source
 from ...escape import comment_text, quote_string
 from ...model import Model
 from .facts import FACTS
-from ..common import (DEFAULT_DATA, KR_ML_NOTE, check_names, contrast_terms, correlated, derived_rhs, fmt_coef,
+from ..common import (DEFAULT_DATA, KR_ML_NOTE, check_names, correlated, derived_rhs, fmt_coef,
                       prep_rounds, raise_problems, wrap)
 from ...diagnostics import Diagnostic, Location, Severity
+from ...categorical import Categorical
+from ..coding import (NUMERIC, Dummy, contrast_columns, dummy_name_problems, level_kind, number_text,
+                      random_dummies, random_effect_names, reference_rule, refuse_categorical_contrasts,
+                      refuse_sum_coding, rule_word, used_in_fixed)
 
 DDFM = {"satterthwaite": "Satterthwaite", "kenward-roger": "KenwardRoger", "residual": "Residual",
         "between-within": "BetWithin", "containment": "Contain", "none": "None"}
@@ -32,8 +36,57 @@ def term(factors: tuple[str, ...]) -> str:
 
 
 def coef_list(model: Model, row) -> str:
-    """`INTERCEPT 1 x 1 x*z -1`: one ESTIMATE/CONTRAST row."""
-    return " ".join(f"{'INTERCEPT' if f is None else term(f)} {fmt_coef(c)}" for f, c in contrast_terms(model, row))
+    """`INTERCEPT 1 x 1 x*z -1`: one ESTIMATE/CONTRAST row (terms of numeric variables; a contrast naming a
+    CLASS level is refused, `refuse_categorical_contrasts`)."""
+    return " ".join(f"{'INTERCEPT' if col is None else term(col.term)} {fmt_coef(c)}"
+                    for col, c in contrast_columns(model, row))
+
+
+# ------------------------------------------------------------------ categorical predictors
+
+def class_item(c: Categorical, problems: list) -> str:
+    """`sex(REF='F')`: the reference as its formatted value, always quoted (a numeric variable without a
+    format has the BEST12. formatted value, the number as written: `REF='3'`); `sex(REF=FIRST)` /
+    `REF=LAST` when the levels are not declared and the reference is a rule (SAS orders levels by formatted
+    value; for numeric variables without a format, by value)."""
+    rule = reference_rule(c)
+    if rule is not None:
+        return f"{c.name}(REF={rule_word(rule).upper()})"
+    ref = c.reference_level
+    text = number_text(ref) if level_kind(c) == NUMERIC else ref
+    return f"{c.name}(REF={quote_string(text, FACTS, f'categorical.{c.name}.reference', problems, 'level')})"
+
+
+def noclprint(fixed_cats) -> str:
+    """`NOCLPRINT` (the lecture's: no Class Level Information table, which would list every cluster id); with
+    categorical predictors of known levels `NOCLPRINT=<k+1>`, so the table lists the variables with at most
+    k levels (the categoricals, in SAS's level order, the REF= level last) and still not a larger cluster."""
+    ks = [c.k for c in fixed_cats if c.levels is not None]
+    return f"NOCLPRINT={max(ks) + 1}" if ks else "NOCLPRINT"
+
+
+def no_ref_note(c: Categorical) -> str:
+    """What to do in a SAS release whose PROC MIXED has no REF= (reference = the last level in sorted
+    formatted-value order)."""
+    rule = reference_rule(c)
+    if rule is not None:
+        what = f"the {rule_word(rule)} level"
+    else:
+        what = f"level {number_text(c.reference_level) if level_kind(c) == NUMERIC else c.reference_level}"
+    return (f"{c.name}: before {FACTS.reference_option_since} PROC MIXED has no REF= and takes the last level "
+            f"(sorted by formatted value) as reference; there, recode {c.name} so that {what} sorts last")
+
+
+def dummy_lines(d: Dummy, cats: dict, problems: list) -> list[str]:
+    """`IF MISSING(sex) THEN sex_F = .; ELSE sex_F = (sex = 'F');` (a missing category leaves the row out,
+    as it does in the other packages)."""
+    kind = level_kind(cats[d.variable])
+    parts = []
+    for level, sign in d.terms:
+        lit = number_text(level) if kind == NUMERIC else quote_string(level, FACTS, f"categorical.{d.variable}",
+                                                                          problems, "level")
+        parts.append(("" if sign > 0 else "- ") + f"({d.variable} = {lit})")
+    return [f"IF MISSING({d.variable}) THEN {d.name} = .; ELSE {d.name} = {' '.join(parts)};"]
 
 
 def data_name(model: Model, problems: list) -> tuple[str, list[tuple[str, str]]]:
@@ -70,9 +123,24 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     problems.extend(check_names(model, FACTS, data_prep, data_names))
     title = comment_text(model.title, FACTS, "title", problems, "title") if model.title else None
 
+    problems.extend(refuse_sum_coding(model, FACTS, FACTS.sum_coding_refusal))
+    problems.extend(refuse_categorical_contrasts(model, FACTS, "ESTIMATE/CONTRAST coefficients of a CLASS "
+                                                 "variable follow SAS's own level order (formatted values, the "
+                                                 "REF= level last), which mlmgen does not write"))
+    cats = model.categorical_map
+    fixed_cats = used_in_fixed(model)
+    class_items = [model.cluster] + [class_item(c, problems) for c in fixed_cats]
+    dummies = random_dummies(model)
+    problems.extend(dummy_name_problems(dummies, FACTS))
+    categorical = [line for d in dummies for line in dummy_lines(d, cats, problems)]
+    ref_notes = [comment_text(no_ref_note(c), FACTS, f"categorical.{c.name}", problems, "level")
+                 for c in fixed_cats]
     contrasts = []
+    bad_contrast = {d.location.field for d in problems if d.code == "RN001"}
     for k, c in enumerate(model.contrasts):
         label = quote_string(c.label, FACTS, f"contrasts[{k}]", problems)
+        if f"contrasts[{k}]" in bad_contrast:
+            continue
         rows = [coef_list(model, row) for row in c.rows]
         contrasts.append({"statement": "ESTIMATE" if c.is_single else "CONTRAST", "label": label,
                           "rows": ", ".join(rows)})
@@ -101,7 +169,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
 
     terms = [term(t.factors) for t in model.fixed]
     options = (["NOINT"] if not model.intercept else []) + ["SOLUTION", f"DDFM={DDFM[model.ddf]}"]
-    effects = (["INTERCEPT"] if model.random.intercept else []) + list(model.random.slopes)
+    effects = (["INTERCEPT"] if model.random.intercept else []) + random_effect_names(model, dummies)
     random_options = [f"TYPE={TYPE[model.random.covariance]}", f"SUBJECT={model.cluster}"]
     if correlated(model):
         random_options.append("GCORR")
@@ -121,4 +189,10 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
         "contrasts": contrasts,
         "prep": prep,
         "gcorr": correlated(model),
+        "class_items": class_items,
+        "noclprint": noclprint(fixed_cats),
+        "categorical": categorical,
+        "categorical_notes": ref_notes,
+        "type3_note": bool(fixed_cats),
+        "lsmeans": [f"LSMEANS {term(t.factors)} / DIFF CL;" for t in model.lsmeans],
     }

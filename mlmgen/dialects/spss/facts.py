@@ -71,5 +71,11 @@ class SPSSFacts(Facts):
                  "SPSS MIXED: d = rank(X) + covariance parameters (unconfirmed)")
                 + "; n = observations (unconfirmed whether REML uses N - rank(X))")
 
+    # ---- categorical: rendering (issue 11 item 3; checked against SPSS's documentation, not run) ----
+    # MIXED has no option for the reference category of a BY factor: the LAST category in ascending order of
+    # the values is the redundant (reference) one. Random effects of a BY factor get one column per category.
+    sum_coding_refusal = ("MIXED codes BY factors with indicators (the last category redundant) and has no "
+                          "sum-to-zero coding")
+
 
 FACTS = SPSSFacts()

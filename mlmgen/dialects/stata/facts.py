@@ -103,5 +103,13 @@ class StataFacts(Facts):
         return ("Stata estat ic: k = rank(X) + covariance parameters, N = observations"
                 + ("; the count after reml is unconfirmed (assumed the same as ML)" if reml else ""))
 
+    # ---- categorical: rendering (issue 11 item 3; checked against Stata's documentation, not run) ----
+    # Factor variables need non-negative integer codes: i.x takes the lowest value as base, ib#.x the value #,
+    # ib(first). / ib(last). the lowest / highest, ibn.x no base. A string variable must be encoded first
+    # (encode: codes from a value label, or alphabetical order). The random-effects equation takes no factor
+    # variables ("must use R. when specifying factor variables"), so categorical slopes are numeric columns.
+    sum_coding_refusal = ("factor variables (i., ib#.) are indicator-coded with a base level; Stata has no "
+                          "sum-to-zero coding for them")
+
 
 FACTS = StataFacts()

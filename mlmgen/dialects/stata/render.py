@@ -21,21 +21,111 @@ from ...dataimport import ImportSource, import_source
 from ...escape import comment_text, quote_string
 from ...model import Model
 from .facts import FACTS
-from ..common import (check_names, contrast_terms, correlated, derived_rhs, fmt_coef, not_expressible,
+from ..common import (check_names, correlated, derived_rhs, fmt_coef, not_expressible,
                       prep_rounds,
-                      raise_problems, wrap)
+                      raise_problems, temp_tag, wrap)
+from ..coding import (NUMERIC, TEXT, Dummy, contrast_columns, dummy_name_problems, is_nonnegative_integer,
+                      level_kind, number_text, random_dummies, random_effect_names, reference_rule,
+                      refuse_sum_coding, rule_word, used_in_fixed)
+from ...categorical import Categorical, coded_by_contrasts
 
 DFMETHOD = {"satterthwaite": "satterthwaite", "kenward-roger": "kroger", "residual": "residual"}
 COVARIANCE = {"un": "un", "vc": "independent"}
 
 
-def term(factors: tuple[str, ...]) -> str:
-    return "#".join(f"c.{f}" for f in factors)
+def term(factors: tuple[str, ...], model: Model | None = None) -> str:
+    """`c.x#c.z`; a categorical factor `ib2.sex` (its reference code: `base_code`) where R's coding rule
+    codes it by contrasts in this term, `ibn.sex` (no base: all k indicators) where it takes all levels."""
+    cats = model.categorical_map if model is not None else {}
+    present = ({t.key for t in model.fixed} | ({()} if model.intercept else set())) if model is not None else set()
+    out = []
+    for f in factors:
+        c = cats.get(f)
+        if c is None:
+            out.append(f"c.{f}")
+        elif coded_by_contrasts(tuple(factors), f, present):
+            out.append(f"ib{base_code(c)}.{f}")
+        else:
+            out.append(f"ibn.{f}")
+    return "#".join(out)
 
 
 def lincom_expr(model: Model, row) -> str:
-    """`c.x*1 + c.z*-1`: one lincom/test expression."""
-    return " + ".join(f"{'_cons' if f is None else term(f)}*{fmt_coef(c)}" for f, c in contrast_terms(model, row))
+    """`c.x*1 + c.z*-1`: one lincom/test expression; a column of a categorical is named by its code as
+    Stata names the coefficient: `2.sex`, `2.sex#c.x`."""
+    def name(col) -> str:
+        if col is None:
+            return "_cons"
+        return "#".join(f"c.{v}" if lv is None else f"{level_code(model.categorical_map[v], lv)}.{v}"
+                        for v, lv in col.parts)
+    return " + ".join(f"{name(col)}*{fmt_coef(c)}" for col, c in contrast_columns(model, row))
+
+
+# ------------------------------------------------------------------ categorical predictors
+
+def level_code(c: Categorical, level: str) -> str:
+    """The integer Stata stores for a level: a numeric code as it is; a text level its position in the
+    declared levels (1, 2, ...), which the generated `label define` + `encode, label() noextend` assigns."""
+    if level_kind(c) == NUMERIC:
+        return number_text(level)
+    return str(c.levels.index(level) + 1) if c.levels is not None else "1"
+
+
+def base_code(c: Categorical) -> str:
+    """The ib operator's argument: the reference's code, or `(first)` / `(last)` for a rule without levels."""
+    rule = reference_rule(c)
+    if rule is not None:
+        return f"({rule_word(rule)})"
+    return level_code(c, c.reference_level)
+
+
+def encode_lines(c: Categorical, temp: str, problems: list) -> list[str]:
+    """Make a string variable numeric with known codes, keeping its name (re-runnable: an already encoded
+    variable is left as it is: `capture confirm string variable x` then each command as `if !_rc ...`).
+
+    * levels declared: `label define <temp> 1 "M" 2 "F", replace` and `encode x, generate(<temp>)
+      label(<temp>) noextend` give level i the code i (noextend: a value not among the levels stops with an
+      error, as MF006 does in mlmgen);
+    * only the reference declared: the label defines the reference as 1 and encode extends it with the other
+      values (alphabetical), so the reference is 1;
+    * a rule: plain `encode` (alphabetical codes) and ib(first). / ib(last)."""
+    fld = f"categorical.{c.name}"
+    body: list[str] = []
+    if c.levels is not None:
+        pairs = " ".join(f"{i + 1} {quote_string(lv, FACTS, fld + '.levels', problems, 'level')}"
+                         for i, lv in enumerate(c.levels))
+        body += [f"label define {temp} {pairs}, replace",
+                 f"encode {c.name}, generate({temp}) label({temp}) noextend"]
+    elif reference_rule(c) is None:
+        body += [f"label define {temp} 1 {quote_string(c.reference, FACTS, fld + '.reference', problems, 'level')}"
+                 f", replace", f"encode {c.name}, generate({temp}) label({temp})"]
+    else:
+        body += [f"encode {c.name}, generate({temp})"]
+    body += [f"drop {c.name}", f"rename {temp} {c.name}"]
+    # one command a line, each under `if !_rc` (only `capture` sets _rc, so all run or none): no braces
+    return [f"capture confirm string variable {c.name}"] + [f"if !_rc {b}" for b in body]
+
+
+def categorical_problems(model: Model) -> list:
+    """RN001 for numeric levels that are not non-negative integers (factor variables need them)."""
+    out = []
+    for c in model.used_categoricals:
+        if level_kind(c) != NUMERIC:
+            continue
+        values = list(c.levels) if c.levels is not None else [c.reference]
+        bad = [v for v in values if not is_nonnegative_integer(v)]
+        if bad:
+            out.append(not_expressible(FACTS, f"{c.name} has the level {bad[0]}: Stata factor variables take "
+                                       f"non-negative integer codes only", f"categorical.{c.name}.levels",
+                                       f"recode {c.name} to 0, 1, 2, ... (or to text levels, which are encoded)"))
+    return out
+
+
+def dummy_line(d: Dummy, cats: dict) -> str:
+    """`generate double sex_F = (sex == 2) if !missing(sex)` (after encoding: codes)."""
+    c = cats[d.variable]
+    parts = [("" if sign > 0 else "- ") + f"({d.variable} == {level_code(c, lv)})" for lv, sign in d.terms]
+    return f"generate double {d.name} = {' '.join(parts)} if !missing({d.variable})"
 
 
 _STATA_IMPORT = {"csv": "import delimited using {path}, clear case(preserve) encoding(utf-8)", "dta": "use {path}, clear",
@@ -77,6 +167,30 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     options.append("nolog")
     title = comment_text(model.title, FACTS, "title", problems, "title") if model.title else None
 
+    problems.extend(refuse_sum_coding(model, FACTS, FACTS.sum_coding_refusal))
+    problems.extend(categorical_problems(model))
+    cats = model.categorical_map
+    dummies = random_dummies(model)
+    problems.extend(dummy_name_problems(dummies, FACTS))
+    categorical: list[str] = []
+    tag = temp_tag(model)
+    for i, c in enumerate(model.used_categoricals):
+        if level_kind(c) != NUMERIC:
+            categorical += encode_lines(c, f"_mlm{tag}_c{i + 1}", problems)
+    categorical += [f"capture drop {d.name}" for d in dummies] + [dummy_line(d, cats) for d in dummies]
+    fixed_cats = used_in_fixed(model)
+    cat_names = {c.name for c in fixed_cats}
+    tail = ", small" if model.ddf in DFMETHOD else ""
+    type3_terms = ["#".join(f if f in cat_names else f"c.{f}" for f in t.factors)
+                   for t in model.fixed if set(t.factors) & cat_names]
+    type3 = f"contrast {' '.join(type3_terms)}{tail}" if type3_terms else ""
+    lsmeans = []
+    for t in model.lsmeans:
+        spec = "#".join(t.factors)
+        lsmeans += [{"command": f"margins {spec}, asbalanced", "comment": "LS-means (factors balanced, as SAS)"},
+                    {"command": f"pwcompare {spec}, effects{' small' if tail else ''}",
+                     "comment": "LS-means: pairwise differences"}]
+
     contrasts = []
     for k, c in enumerate(model.contrasts):
         label = comment_text(c.label, FACTS, f"contrasts[{k}]", problems)
@@ -106,12 +220,12 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
                 prep.append("drop " + " ".join(temps))
 
     head = f"mixed {model.outcome}"
-    fixed = [term(t.factors) for t in model.fixed]
+    fixed = [term(t.factors, model) for t in model.fixed]
     fe_opts = "" if model.intercept else " noconstant"
     re_opts = ([] if model.random.intercept else ["noconstant"]) + [
         f"covariance({COVARIANCE[model.random.covariance]})"]
     fixed_lines = wrap([head] + fixed, 0)
-    fixed_lines[-1] += f",{fe_opts} || {model.cluster}:" + "".join(f" {s}" for s in model.random.slopes) + ","
+    fixed_lines[-1] += f",{fe_opts} || {model.cluster}:" + "".join(f" {s}" for s in random_effect_names(model, dummies)) + ","
     return {
         "title": title,
         "import_lines": imports,
@@ -121,4 +235,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
         "cluster": model.cluster,
         "notes": notes,
         "contrasts": contrasts,
+        "categorical": categorical,
+        "type3": type3,
+        "lsmeans": lsmeans,
     }
