@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..intercepts import is_printed_intercept
 from ..categorical import FIRST, LAST, Categorical, Column
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..model import Model, Term
@@ -175,7 +176,7 @@ def contrast_columns(model: Model, row) -> list[tuple[Column | None, float]]:
                 t = model.fixed[idx - n0]
                 out.append((Column(t.name, t.factors, tuple((f, None) for f in t.factors)), coef))
             continue
-        if name.strip().lower() in ("intercept", "(intercept)", "_cons") and model.intercept:
+        if is_printed_intercept(name) and model.intercept:
             out.append((None, coef))
             continue
         key = Term.parse(name).key
