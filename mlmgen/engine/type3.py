@@ -25,9 +25,12 @@ Non-hierarchical models (a term whose margin is absent, e.g. `x + x:f` without `
 factor whose margin is absent is coded by all its indicators in both codings (they are the same columns), so
 H_T is about those columns themselves: in `x + x:f` the test of `x:f` is "the slopes of the levels of f are
 equal", that of `x` "their unweighted mean is 0"; in `0 + f` the test of `f` is "every level mean is 0".
-This is the sum-coding rule above applied as it stands; lmerTest and SAS build their Type III contrasts
-otherwise (SAS from its containment relation) and may differ for such models [U: checked against lmerTest
-for `x + x:f` only, see tests/test_type3_lsmeans_r.py].
+This is the sum-coding rule above applied as it stands. lmerTest builds its Type III contrasts in
+treatment coding (first level the reference) and maps them to the user's coding, so for such models its
+hypotheses can depend on the first level: for `x + x:a` its test of `x` is the slope of a's first level,
+mlmgen's the unweighted mean slope (measured in tests/test_type3_lsmeans_r.py; the test of `x:a` agrees).
+SAS's Type III for these models is not checked [U]. For hierarchical models (every term's margins present)
+mlmgen, lmerTest and SAS test the same hypotheses.
 
 Tests: Satterthwaite (`ddf.satterthwaite_f`; den_df by SAS's rule, which equals lmerTest's unless a
 direction has nu_j <= 2) and Kenward-Roger (`kenward_roger.kr_test`, pbkrtest's), through `EngineFit.contrast`
