@@ -8,7 +8,12 @@ sum-coded coefficients are 0:
 
     H_T:  L_T beta_user = 0,   L_T = the rows of M belonging to T's sum-coded columns   (r_T x p)
 
-tested with num_df = rank(L_T). Sum-coded columns of a term are orthogonal to every constant in the factors
+tested with num_df = rank(L_T). The rows are then re-expressed in one basis of that hypothesis that does not
+depend on the coding or reference (`first_level_basis`): each level of a factor minus its first level, the
+other factors averaged with equal weights (for `a`: m_aj - m_a1; for `a:b`: the interaction contrasts
+mu_ij - mu_i1 - mu_1j + mu_11), the basis lmerTest's Type III contrasts have. The F statistic is the same in
+every basis; the multi-df Satterthwaite and Kenward-Roger denominator df are not (they use the directions of
+L C L'), so this makes them independent of the coding and equal to lmerTest's. Sum-coded columns of a term are orthogonal to every constant in the factors
 they sum over, so H_T says "T's effect averaged with equal weights over the levels of the other factors is 0"
 -- the hypothesis of SAS's Type III estimable functions and of lmerTest (which maps its treatment-coded
 Type III contrasts to the user's coding), whatever the user's coding or reference level: a different basis of
@@ -133,11 +138,48 @@ def type3_hypotheses(model) -> list[TermHypothesis] | None:
     M = coding_map(columns, cats)
     if M is None:
         return None
+    summed = sum_coded(cats)
     out = []
     for t in model.fixed:
         rows = [j for j, col in enumerate(columns) if col.parts and _key(col.term) == t.key]
-        out.append(TermHypothesis(t.name, M[rows, :]))
+        K = first_level_basis([columns[j] for j in rows], summed)
+        out.append(TermHypothesis(t.name, K @ M[rows, :]))
     return out
+
+
+def first_level_basis(term_columns: list[Column], summed: dict[str, Categorical]) -> np.ndarray:
+    """K (r x r): the term's sum-coded effect e_T (a function of its factors' levels) re-expressed by the rows
+    Delta e_T = the product over T's contrast-coded factors f of (level j_f minus f's FIRST level), one row per
+    combination of non-first levels (first factor fastest); an indicator-coded factor keeps one row per level.
+    Row j, column c: prod_f (S_f[j_f, c_f] - S_f[first, c_f]) (S_f the sum coding), or the indicator."""
+    if not term_columns:
+        return np.zeros((0, 0))
+    first = term_columns[0]
+    flags = first.by_contrasts or (True,) * len(first.parts)
+    targets = []
+    for (var, lv), by_c in zip(first.parts, flags):
+        if lv is None:
+            targets.append([None])
+        else:
+            levels = summed[var].levels
+            targets.append(list(levels[1:]) if by_c else list(levels))
+    combos: list[tuple] = [()]
+    for options in targets:                    # first factor fastest, as the columns
+        combos = [prev + (opt,) for opt in options for prev in combos]
+    K = np.ones((len(combos), len(term_columns)))
+    for c, col in enumerate(term_columns):
+        for f, ((var, lv), by_c) in enumerate(zip(col.parts, flags)):
+            if lv is None:
+                continue
+            cat = summed[var]
+            for r, combo in enumerate(combos):
+                if by_c:
+                    S = cat.contrasts()
+                    j = cat.non_reference().index(lv)
+                    K[r, c] *= S[cat.levels.index(combo[f]), j] - S[0, j]
+                else:
+                    K[r, c] *= 1.0 if combo[f] == lv else 0.0
+    return K
 
 
 def _key(factors: tuple[str, ...]) -> tuple[str, ...]:
