@@ -166,17 +166,17 @@ def first_level_basis(term_columns: list[Column], summed: dict[str, Categorical]
     combos: list[tuple] = [()]
     for options in targets:                    # first factor fastest, as the columns
         combos = [prev + (opt,) for opt in options for prev in combos]
+    S = {var: summed[var].contrasts() for var, lv in first.parts if lv is not None}
     K = np.ones((len(combos), len(term_columns)))
     for c, col in enumerate(term_columns):
         for f, ((var, lv), by_c) in enumerate(zip(col.parts, flags)):
             if lv is None:
                 continue
             cat = summed[var]
+            j = cat.non_reference().index(lv) if by_c else None
             for r, combo in enumerate(combos):
                 if by_c:
-                    S = cat.contrasts()
-                    j = cat.non_reference().index(lv)
-                    K[r, c] *= S[cat.levels.index(combo[f]), j] - S[0, j]
+                    K[r, c] *= S[var][cat.levels.index(combo[f]), j] - S[var][0, j]
                 else:
                     K[r, c] *= 1.0 if combo[f] == lv else 0.0
     return K
