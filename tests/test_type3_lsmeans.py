@@ -76,6 +76,10 @@ def test_type3_l_matrices_equal_the_cell_mean_hypotheses_by_brute_force(cats):
     }
     for term, L in hyps.items():
         np.testing.assert_allclose(L, basis[term], atol=1e-12, err_msg=term)
+    # the intercept's hypothesis (SPSS's row): the equal-weight mean of the cell means at x = 0
+    first = type3_hypotheses(m, intercept=True)[0]
+    assert first.term == "Intercept"
+    np.testing.assert_allclose(first.L, [grand], atol=1e-12)
     # and a wrong hypothesis is told apart: b at a's first level only
     assert not same_row_space(hyps["b"], np.array([mu["p", "u"] - mu["p", "v"]]))
 
@@ -116,6 +120,7 @@ def test_type3_and_lsmeans_do_not_depend_on_reference_or_coding(ddf):
             assert r0.term == r1.term and r0.num_df.value == r1.num_df.value
             assert r1.F.value == pytest.approx(r0.F.value, rel=1e-7)
             assert r1.den_df.value == pytest.approx(r0.den_df.value, rel=1e-6)
+        assert other.extra["type3_intercept"]["F"] == pytest.approx(base.extra["type3_intercept"]["F"], rel=1e-7)
         assert len(other.lsmeans) == len(base.lsmeans) == 3 + 2 + 6
         for r0, r1 in zip(base.lsmeans, other.lsmeans):
             assert (r0.term, r0.levels) == (r1.term, r1.levels)

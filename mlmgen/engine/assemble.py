@@ -141,8 +141,12 @@ def to_fit_result(efit, model, ddf: str | None = None, covariate_means: dict[str
             contrasts.append(ContrastResult(label=c.label, f=_v(res["f"]), num_df=_v(res["num_df"]),
                                             den_df=_v(res["den_df"]), p=_v(res["p"])))
 
-    type3 = type3_table(efit, model, ddf, {r["term"]: r for r in table.values()}, notes) \
+    type3 = type3_table(efit, model, ddf, {r["term"]: r for r in table.values()}, notes, intercept=True) \
         if getattr(model, "fixed", None) is not None else []
+    # the intercept's Type III row (SPSS prints it; SAS and lmerTest do not) kept apart from the terms' rows
+    type3_intercept = {k: (None if getattr(t, k) is None else getattr(t, k).value) for t in type3
+                       if t.term == "Intercept" for k in ("num_df", "den_df", "F", "p")}
+    type3 = [t for t in type3 if t.term != "Intercept"]
     lsmeans, lsmean_diffs = lsmeans_tables(efit, model, ddf, covariate_means, notes) \
         if getattr(model, "lsmeans", None) else ([], [])
 
@@ -153,4 +157,5 @@ def to_fit_result(efit, model, ddf: str | None = None, covariate_means: dict[str
                      type3=type3, lsmeans=lsmeans, lsmean_diffs=lsmean_diffs,
                      optimisation=efit.optimisation, notes=notes,
                      extra={"theta": [float(t) for t in efit.theta], "sigma2": float(efit.sigma2),
-                            "singular": bool(efit.singular), "aliased": list(efit.aliased)})
+                            "singular": bool(efit.singular), "aliased": list(efit.aliased),
+                            **({"type3_intercept": type3_intercept} if type3_intercept else {})})

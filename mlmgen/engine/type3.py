@@ -129,9 +129,12 @@ def coding_map(columns: tuple[Column, ...], cats: dict[str, Categorical]) -> np.
     return M
 
 
-def type3_hypotheses(model) -> list[TermHypothesis] | None:
-    """One `TermHypothesis` per fixed term of `model` (levels known), in the model's term order; the intercept
-    has none (SAS and lmerTest print none). None when the coding map cannot be built (see `coding_map`)."""
+def type3_hypotheses(model, intercept: bool = False) -> list[TermHypothesis] | None:
+    """One `TermHypothesis` per fixed term of `model` (levels known), in the model's term order. SAS and
+    lmerTest print no row for the intercept; SPSS does, and with `intercept` (and an intercept in the model) a
+    first hypothesis `Intercept` is the sum-coded intercept = 0: the equal-weight mean of the cell means at
+    covariates 0 [U: SPSS's hypothesis, not checked against SPSS output]. None when the coding map cannot be
+    built (see `coding_map`)."""
     columns = model.fixed_columns() if model.has_categorical else _numeric_columns(model)
     cats = model.categorical_map if model.has_categorical else {}
     cats = {n: c for n, c in cats.items() if any(v == n for col in columns for v, _ in col.parts)}
@@ -139,7 +142,7 @@ def type3_hypotheses(model) -> list[TermHypothesis] | None:
     if M is None:
         return None
     summed = sum_coded(cats)
-    out = []
+    out = [TermHypothesis("Intercept", M[[0], :])] if intercept and model.intercept else []
     for t in model.fixed:
         rows = [j for j, col in enumerate(columns) if col.parts and _key(col.term) == t.key]
         K = first_level_basis([columns[j] for j in rows], summed)
@@ -208,19 +211,22 @@ def in_fit_order(L: np.ndarray, where: np.ndarray) -> np.ndarray:
     return out
 
 
-def type3_table(efit, model, ddf: str, fixed_rows: dict[str, dict], notes: list[str]) -> list[Type3Row]:
-    """`Type3Row`s for `model`'s terms fitted in `efit` (module docstring). `fixed_rows` (column name -> the
-    fixed-effects table row) gives single-coefficient tests for free (F = t^2); problems go to `notes`."""
+def type3_table(efit, model, ddf: str, fixed_rows: dict[str, dict], notes: list[str], intercept: bool = False
+                ) -> list[Type3Row]:
+    """`Type3Row`s for `model`'s terms fitted in `efit` (module docstring), with a first `Intercept` row when
+    `intercept` (see `type3_hypotheses`). `fixed_rows` (column name -> the fixed-effects table row) gives
+    single-coefficient tests for free (F = t^2); problems go to `notes`."""
     v = value_or_none
     if efit.aliased and not model.has_categorical:
         # numeric terms: each term is its own coefficient; an aliased one has no test
-        return [Type3Row(t.name, v(1.0), v(fixed_rows[t.name]["df"]), v(fixed_rows[t.name]["t"] ** 2),
-                         v(fixed_rows[t.name]["p"])) for t in model.fixed if t.name in fixed_rows]
+        names = (["Intercept"] if intercept and model.intercept else []) + [t.name for t in model.fixed]
+        return [Type3Row(n, v(1.0), v(fixed_rows[n]["df"]), v(fixed_rows[n]["t"] ** 2), v(fixed_rows[n]["p"]))
+                for n in names if n in fixed_rows]
     if efit.aliased:
         notes.append("EN003: Type III tests not computed: the fixed part has aliased columns (empty cells or "
                      "dependent predictors), where the packages' Type III hypotheses differ")
         return []
-    hyps = type3_hypotheses(model)
+    hyps = type3_hypotheses(model, intercept)
     names = list(model.fixed_names)
     where = columns_in_fit(efit, names)
     if hyps is None or where is None:
