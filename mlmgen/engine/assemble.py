@@ -21,6 +21,7 @@ from ..distributions import stats   # scipy.stats' interface, without its import
 from ..diagnostics import MlmgenError
 from ..results import ContrastResult, CovParam, FitResult, FixedEffect, Value
 from .lsmeans import lsmeans_tables
+from .threads import single_threaded_blas
 from .type3 import type3_table
 
 
@@ -141,14 +142,15 @@ def to_fit_result(efit, model, ddf: str | None = None, covariate_means: dict[str
             contrasts.append(ContrastResult(label=c.label, f=_v(res["f"]), num_df=_v(res["num_df"]),
                                             den_df=_v(res["den_df"]), p=_v(res["p"])))
 
-    type3 = type3_table(efit, model, ddf, {r["term"]: r for r in table.values()}, notes, intercept=True) \
-        if getattr(model, "fixed", None) is not None else []
+    with single_threaded_blas():     # many small products: thread hand-offs would cost more (threads.py)
+        type3 = type3_table(efit, model, ddf, {r["term"]: r for r in table.values()}, notes, intercept=True) \
+            if getattr(model, "fixed", None) is not None else []
+        lsmeans, lsmean_diffs = lsmeans_tables(efit, model, ddf, covariate_means, notes) \
+            if getattr(model, "lsmeans", None) else ([], [])
     # the intercept's Type III row (SPSS prints it; SAS and lmerTest do not) kept apart from the terms' rows
     type3_intercept = {k: (None if getattr(t, k) is None else getattr(t, k).value) for t in type3
                        if t.term == "Intercept" for k in ("num_df", "den_df", "F", "p")}
     type3 = [t for t in type3 if t.term != "Intercept"]
-    lsmeans, lsmean_diffs = lsmeans_tables(efit, model, ddf, covariate_means, notes) \
-        if getattr(model, "lsmeans", None) else ([], [])
 
     return FitResult(source="mlmgen", method="reml" if efit.reml else "ml", ddf=ddf, n_obs=efit.n_obs,
                      n_clusters=efit.n_clusters, neg2ll=Value(float(efit.neg2ll)), fixed=fixed,

@@ -23,8 +23,9 @@ x = 0 (SAS and lmerTest do the same), and the test of `x` is of the equally weig
 
 M does not depend on the data: the identity X_user = X_sum M holds row by row as functions of the levels
 and the numeric values, so it is solved (least squares, residual checked) on a grid of every level
-combination with a few random numeric values per combination. A model without categoricals has M = I: each
-term's test is the t test of its coefficient, F = t^2.
+combination with a few random numeric values per combination (for a very large grid, a random sample of
+4p rows; when that misses a combination the map is not exact and the table is left out with a note). A
+model without categoricals has M = I: each term's test is the t test of its coefficient, F = t^2.
 
 Non-hierarchical models (a term whose margin is absent, e.g. `x + x:f` without `f`, or `0 + f`): the term's
 factor whose margin is absent is coded by all its indicators in both codings (they are the same columns), so
@@ -56,7 +57,7 @@ from ..diagnostics import MlmgenError
 from ..results import Type3Row, Value
 
 GRID_SEED = 20261205            # the random numeric values of the grid (any values in general position do)
-MAX_GRID_ROWS = 200_000         # above this many level combinations x replicates, a random sample of rows
+MAX_GRID_ROWS = 20_000_000      # above this many grid rows x columns, a random sample of rows (rank checked)
 MAP_TOL = 1e-8                  # relative residual of X_user - X_sum M that counts as an exact identity
 
 
@@ -93,11 +94,11 @@ def coding_grid(columns: tuple[Column, ...], cats: dict[str, Categorical], seed:
     sizes = [cats[v].k for v in cat_vars]
     n_cells = int(np.prod(sizes)) if sizes else 1
     rng = np.random.default_rng(seed)
-    if n_cells * reps <= MAX_GRID_ROWS:
+    if n_cells * reps <= max(MAX_GRID_ROWS // max(len(columns), 1), 4 * len(columns)):
         cells = np.array(list(product(*[range(k) for k in sizes])), dtype=np.intp).reshape(n_cells, len(sizes))
         codes = np.repeat(cells, reps, axis=0)
     else:
-        n = max(20 * len(columns), 2000)
+        n = max(4 * len(columns), 200)
         codes = np.column_stack([rng.integers(0, k, n) for k in sizes]).astype(np.intp)
     values: dict[str, np.ndarray] = {v: codes[:, i] for i, v in enumerate(cat_vars)}
     for v in num_vars:
@@ -121,9 +122,9 @@ def coding_map(columns: tuple[Column, ...], cats: dict[str, Categorical]) -> np.
     values = coding_grid(columns, cats)
     Xu = design_on(columns, values, cats)
     Xs = design_on(columns, values, sum_coded(cats))
-    M, *_ = np.linalg.lstsq(Xs, Xu, rcond=None)
+    M, _, rank, _ = np.linalg.lstsq(Xs, Xu, rcond=None)
     scale = max(float(np.max(np.abs(Xu))), 1.0)
-    if float(np.max(np.abs(Xs @ M - Xu))) > MAP_TOL * scale or np.linalg.matrix_rank(Xs) < len(columns):
+    if float(np.max(np.abs(Xs @ M - Xu))) > MAP_TOL * scale or rank < len(columns):
         return None
     M[np.abs(M) < 1e-12] = 0.0
     return M
