@@ -179,7 +179,7 @@ def fit_design(model: Model, design: Design, report: DataReport, options: dict |
     efit = fit_arrays(design.y, design.X, design.Z, design.groups, x_names=design.x_names, z_names=design.z_names,
                       reml=model.method == "reml", covariance=model.random.covariance,
                       cluster_ids=design.cluster_ids, options=options)
-    result = to_fit_result(efit, model, model.ddf)
+    result = to_fit_result(efit, model, model.ddf, design.covariate_means)
     _add_extras(result, efit, model, design, report)
     return Fit(result, efit, model, report, design)
 

@@ -105,6 +105,49 @@ class ContrastResult:
 
 
 @dataclass
+class Type3Row:
+    """One row of the Type III tests of fixed effects (SAS "Type 3 Tests of Fixed Effects", lmerTest
+    `anova(m, type = 3)`): the F test of model term `term` (canonical term name, e.g. `sex:vr`)."""
+
+    term: str
+    num_df: Value | None = None
+    den_df: Value | None = None
+    F: Value | None = None
+    p: Value | None = None
+
+
+@dataclass
+class LSMeanRow:
+    """A least-squares mean (SAS LSMEANS, emmeans): the estimate of term `term` at one combination of its
+    categoricals' levels (`levels`, in the term's factor order), with its t test against 0 and 95% CI."""
+
+    term: str
+    levels: tuple[str, ...]
+    estimate: Value
+    se: Value | None = None
+    df: Value | None = None
+    t: Value | None = None
+    p: Value | None = None
+    lower: Value | None = None
+    upper: Value | None = None
+
+
+@dataclass
+class LSMeanDiff:
+    """The difference of two LS-means of one term, `levels_a` minus `levels_b` (SAS LSMEANS / DIFF, emmeans
+    `pairs(..., adjust = "none")`), with an unadjusted t test."""
+
+    term: str
+    levels_a: tuple[str, ...]
+    levels_b: tuple[str, ...]
+    estimate: Value
+    se: Value | None = None
+    df: Value | None = None
+    t: Value | None = None
+    p: Value | None = None
+
+
+@dataclass
 class Optimisation:
     """Summary of the optimiser run that produced a fit."""
 
@@ -134,6 +177,9 @@ class FitResult:
     gcorr: list[list[float]] | None = None
     fit: dict[str, dict[str, Value]] = field(default_factory=dict)  # convention -> {"AIC": ..., "BIC": ...}
     contrasts: list[ContrastResult] = field(default_factory=list)
+    type3: list[Type3Row] = field(default_factory=list)            # Type III tests, one row per model term
+    lsmeans: list[LSMeanRow] = field(default_factory=list)         # for the terms of Model.lsmeans
+    lsmean_diffs: list[LSMeanDiff] = field(default_factory=list)   # their pairwise differences
     optimisation: Optimisation | None = None
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -177,6 +223,14 @@ class FitResult:
             "fit": {conv: {k: num(v) for k, v in stats.items()} for conv, stats in self.fit.items()},
             "contrasts": [{k: (num(v) if isinstance(v, Value) else v) for k, v in vars(c).items()}
                           for c in self.contrasts],
+            "type3": [{"term": r.term, "num_df": num(r.num_df), "den_df": num(r.den_df), "F": num(r.F),
+                       "p": num(r.p)} for r in self.type3],
+            "lsmeans": [{"term": r.term, "levels": list(r.levels), "estimate": num(r.estimate), "se": num(r.se),
+                         "df": num(r.df), "t": num(r.t), "p": num(r.p), "lower": num(r.lower),
+                         "upper": num(r.upper)} for r in self.lsmeans],
+            "lsmean_diffs": [{"term": r.term, "levels_a": list(r.levels_a), "levels_b": list(r.levels_b),
+                              "estimate": num(r.estimate), "se": num(r.se), "df": num(r.df), "t": num(r.t),
+                              "p": num(r.p)} for r in self.lsmean_diffs],
             "optimisation": None if self.optimisation is None else asdict(self.optimisation),
             "notes": self.notes,
         }

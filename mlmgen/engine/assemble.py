@@ -6,7 +6,10 @@
   SE from the observed information (ASYCOV = 2 H^-1), Wald Z = estimate/SE and SAS's p: one-sided (upper
   tail) for variances, two-sided for covariances; parameters at a bound are flagged and get no SE/Z/p;
 * the G correlation matrix, information criteria per package (`criteria.information_criteria`), the model's
-  contrasts, the optimiser summary and the engine's diagnostics (as "CODE: message" notes).
+  contrasts, the optimiser summary and the engine's diagnostics (as "CODE: message" notes);
+* Type III tests of every fixed term (`type3.py`, for every model: SAS and SPSS print them by default) and
+  the LS-means of `model.lsmeans` with their pairwise differences (`lsmeans.py`; `covariate_means` are the
+  numeric predictors' means over the rows fitted, `Design.covariate_means`).
 """
 from __future__ import annotations
 
@@ -18,6 +21,9 @@ from ..distributions import stats   # scipy.stats' interface, without its import
 from ..diagnostics import MlmgenError
 from ..intercepts import is_printed_intercept
 from ..results import ContrastResult, CovParam, FitResult, FixedEffect, Value
+from .lsmeans import lsmeans_tables
+from .threads import single_threaded_blas
+from .type3 import type3_table
 
 
 def _v(x) -> Value | None:
@@ -47,7 +53,8 @@ def contrast_matrix(efit, rows) -> np.ndarray:
     return L
 
 
-def to_fit_result(efit, model, ddf: str | None = None) -> FitResult:
+def to_fit_result(efit, model, ddf: str | None = None, covariate_means: dict[str, float] | None = None
+                  ) -> FitResult:
     ddf = ddf or getattr(model, "ddf", None) or "satterthwaite"
     notes = [f"{d.code}: {d.message}" for d in efit.notes]
     if ddf == "kenward-roger" and not efit.reml:
@@ -136,10 +143,22 @@ def to_fit_result(efit, model, ddf: str | None = None) -> FitResult:
             contrasts.append(ContrastResult(label=c.label, f=_v(res["f"]), num_df=_v(res["num_df"]),
                                             den_df=_v(res["den_df"]), p=_v(res["p"])))
 
+    with single_threaded_blas():     # many small products: thread hand-offs would cost more (threads.py)
+        type3 = type3_table(efit, model, ddf, {r["term"]: r for r in table.values()}, notes, intercept=True) \
+            if getattr(model, "fixed", None) is not None else []
+        lsmeans, lsmean_diffs = lsmeans_tables(efit, model, ddf, covariate_means, notes) \
+            if getattr(model, "lsmeans", None) else ([], [])
+    # the intercept's Type III row (SPSS prints it; SAS and lmerTest do not) kept apart from the terms' rows
+    type3_intercept = {k: (None if getattr(t, k) is None else getattr(t, k).value) for t in type3
+                       if t.term == "Intercept" for k in ("num_df", "den_df", "F", "p")}
+    type3 = [t for t in type3 if t.term != "Intercept"]
+
     return FitResult(source="mlmgen", method="reml" if efit.reml else "ml", ddf=ddf, n_obs=efit.n_obs,
                      n_clusters=efit.n_clusters, neg2ll=Value(float(efit.neg2ll)), fixed=fixed,
                      covariance=covariance, covariance_structure=efit.covariance,
                      random_effects=list(efit.z_names), gcorr=gcorr, fit=fit_stats, contrasts=contrasts,
+                     type3=type3, lsmeans=lsmeans, lsmean_diffs=lsmean_diffs,
                      optimisation=efit.optimisation, notes=notes,
                      extra={"theta": [float(t) for t in efit.theta], "sigma2": float(efit.sigma2),
-                            "singular": bool(efit.singular), "aliased": list(efit.aliased)})
+                            "singular": bool(efit.singular), "aliased": list(efit.aliased),
+                            **({"type3_intercept": type3_intercept} if type3_intercept else {})})

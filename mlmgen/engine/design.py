@@ -15,7 +15,7 @@ the engine drops later dependent columns and reports them (EN003).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,9 @@ class Design:
     x_names: list[str]
     z_names: list[str]
     cluster_ids: np.ndarray          # the cluster value of each code (sorted)
+    # mean of each numeric predictor over the rows (the LS-means' reference grid); filled for models with a
+    # categorical predictor, the only ones with LS-means
+    covariate_means: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_obs(self) -> int:
@@ -126,5 +129,6 @@ def _categorical_design(model: Model, frame: pd.DataFrame, y: np.ndarray) -> Des
     for k, col in enumerate(rand):
         Z[:, k] = 1.0 if not col.parts else column_values(col, values, cats)
     groups, ids = cluster_codes(frame[model.cluster].to_numpy())
+    means = {v: float(a.mean()) if a.size else float("nan") for v, a in values.items() if v not in cats}
     return Design(y=y, X=X, Z=Z, groups=groups, x_names=[c.name for c in fixed], z_names=[c.name for c in rand],
-                  cluster_ids=ids)
+                  cluster_ids=ids, covariate_means=means)
