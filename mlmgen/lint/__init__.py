@@ -22,7 +22,7 @@ from ..data import nearest_column
 from ..diagnostics import Diagnostic, Fix, Location, Severity
 from ..lexing import ParsedSyntax
 from ..model import Model
-from . import rules_model, rules_portability, rules_random, rules_syntax  # noqa: F401  (they register their rules)
+from . import rules_categorical, rules_model, rules_portability, rules_random, rules_syntax  # noqa: F401  (they register their rules)
 from .registry import DOC_SECTIONS, PACKAGES, RULES, Finding, LintContext, Rule, parser_rule, rule  # noqa: F401
 from ..variables import raw_source
 from .roles import Roles, roles_from_data, roles_from_model, roles_from_names
@@ -60,7 +60,7 @@ def lint_findings(parsed_list: list[ParsedSyntax], data=None, reference_model: M
         data = pd.read_csv(data)
     if roles is None:
         roles = build_roles(parsed_list, data, reference_model)
-    ctx = LintContext(parsed_list, roles, reference_model, reference_file)
+    ctx = LintContext(parsed_list, roles, reference_model, reference_file, data=data)
     for i, p in enumerate(parsed_list):
         for d in p.diagnostics:
             ctx.findings.append(Finding(d if d.location.file else _with_file(d, p.file), i, None))
