@@ -206,12 +206,37 @@ def parsed_from_model(model: Model, file: str | None = None, text: str | None = 
                 break
     for s in model.random.slopes:
         find(s, "random:" + s, "effects")
+    _find_categoricals(model, lines, file, locs)
     find("fixed", "command")
     for k in ("method", "ddf", "data"):
         find(k, k)
     find("covariance", "covariance")
     return ParsedSyntax("model", text or "", file, model, [], locs,
                         {"method": True, "covariance": True, "ddf": True}, model.data)
+
+
+def _find_categoricals(model: Model, lines: list[str], file: str | None, locs: dict[str, Location]) -> None:
+    """`categorical:NAME` locations of a model file: the key in its [categorical] table (`sex = {...}`), or the
+    name in a top-level `categorical = ["sex"]` list."""
+    table = False
+    for n, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            table = stripped.split("#")[0].strip() in ("[categorical]",)
+            if not table and stripped.startswith("[categorical."):
+                name = stripped[len("[categorical."):].rstrip("]").strip().strip('"')
+                locs.setdefault("categorical:" + name, Location(file, n, line.index("[") + 1, text=stripped))
+            continue
+        for c in model.categoricals:
+            key = "categorical:" + c.name
+            if key in locs:
+                continue
+            pat = re.compile(rf'^\s*"?{re.escape(c.name)}"?\s*=' if table else
+                             rf'^\s*categorical\s*=.*?["\']({re.escape(c.name)})["\']')
+            m = pat.search(line)
+            if m:
+                start = m.start(1) if m.lastindex else len(line) - len(line.lstrip())
+                locs[key] = Location(file, n, start + 1, text=c.name)
 
 
 def rule_codes() -> list[str]:
