@@ -133,7 +133,7 @@ def _effective(ctx: LintContext, p: ParsedSyntax | None, c) -> tuple[str, str, s
 def _describe(p: ParsedSyntax | None, written: str, level: str | None) -> str:
     if written in (FIRST, LAST):
         rule_text = facts_of(p).reference_rule_text(written) if p is not None else _rule_words(written)
-        return f"{level!r}, {rule_text}" if level is not None else rule_text
+        return f"{level!r} ({rule_text})" if level is not None else rule_text
     return repr(level if level is not None else written)
 
 
@@ -209,7 +209,7 @@ def reference_level_mismatch(ctx: LintContext) -> None:
             if not differ:
                 continue
             rep = fx.explicit_reference(c.name, t_level, levels) if t_level is not None else None
-            ctx.report(p, f"reference level of {c.name}: {_describe(p, written, level)} here, "
+            ctx.report(p, f"reference level of {c.name}: {_describe(p, written, level)} here, but "
                           f"{_describe(tp, t_written, t_level)} in {t_where}: the same model in another "
                           f"parameterisation (the intercept and the {c.name} coefficients differ)",
                        location=loc,

@@ -101,7 +101,7 @@ class LME4Facts(Facts):
         return f"relevel(factor({name}), ref = " + self.string_literal(level) + ")"
 
     def reference_rule_text(self, rule):
-        return ("the first level of factor() (numbers by value, text by the locale's collation)" if rule == FIRST
+        return ("the first level of factor(), R's default: numbers by value, text by the locale's collation" if rule == FIRST
                 else "the last level of factor()")
 
 FACTS = LME4Facts()

@@ -104,7 +104,7 @@ class SASFacts(Facts):
         return f"{name}(REF='" + level.replace("'", "''") + "')"
 
     def reference_rule_text(self, rule):
-        return ("the last level in formatted-value order (CLASS without REF=)" if rule == LAST
-                else "the first level in formatted-value order (REF=FIRST)")
+        return ("the last level in formatted-value order, SAS's default without REF=" if rule == LAST
+                else "the first level in formatted-value order, REF=FIRST")
 
 FACTS = SASFacts()

@@ -83,7 +83,7 @@ class SPSSFacts(Facts):
     text_as_continuous = "error"
 
     def reference_rule_text(self, rule):
-        return ("the last category in ascending order (a BY factor: MIXED has no option for another)" if rule == LAST
+        return ("the last category in ascending order, which MIXED always takes" if rule == LAST
                 else "the first category")
 
 FACTS = SPSSFacts()

@@ -128,7 +128,7 @@ class StataFacts(Facts):
         return None
 
     def reference_rule_text(self, rule):
-        return "the lowest value (i. without ib#.)" if rule == FIRST else "the highest value (ib(last).)"
+        return "the lowest value, Stata's default base for i." if rule == FIRST else "the highest value, ib(last)."
 
     def converts_to_numeric(self, text, name):
         v = re.escape(name)
