@@ -59,7 +59,7 @@ def facts_of(p: ParsedSyntax):
 
 def package_title(p: ParsedSyntax) -> str:
     fx = facts_of(p)
-    return getattr(fx, "short_name", "") or fx.title
+    return getattr(fx, "language", "") or getattr(fx, "short_name", "") or fx.title
 
 
 def used_variables(model) -> list[str]:
