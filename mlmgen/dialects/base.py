@@ -197,7 +197,7 @@ class Facts:
     # continuous (formatted with v); `text_as_continuous`: what a text column used without a categorical
     # declaration does, "error" (the package stops) or "categorical" (it becomes a factor);
     # `factor_needs_numeric`: a categorical must be a numeric variable (a text one is encoded first, with
-    # `encode_spelling`, formatted with v).
+    # `encode_spelling`, formatted with v; text that is all numbers with `destring_spelling`).
     default_reference_rule: str = FIRST
     text_level_order: str = "codepoint"
     labelled_level_order: str = "value"
@@ -206,6 +206,7 @@ class Facts:
     text_as_continuous: str = "error"
     factor_needs_numeric: bool = False
     encode_spelling: str = ""
+    destring_spelling: str = ""
 
     def explicit_reference(self, name: str, level: str, levels: tuple[str, ...] | None = None) -> str | None:
         """The declaration naming `level` as the reference of the categorical `name` (None when the package has

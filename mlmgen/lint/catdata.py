@@ -39,6 +39,7 @@ class ModelFileFacts:
     text_as_continuous = "categorical"
     factor_needs_numeric = False
     encode_spelling = ""
+    destring_spelling = ""
 
     def explicit_reference(self, name, level, levels=None):
         return f'{name} = {{ reference = "{level}" }}'

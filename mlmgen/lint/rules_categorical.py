@@ -329,8 +329,8 @@ def string_factor_not_encoded(p: ParsedSyntax, ctx: LintContext) -> None:
         if s is None or not is_text(s) or fx.converts_to_numeric(p.text, c.name):
             continue
         vals = distinct(s)
-        if numbers_as_text(vals):
-            rep, how = f"destring {c.name}, replace", "convert it to numbers"
+        if numbers_as_text(vals) and fx.destring_spelling:
+            rep, how = fx.destring_spelling.format(v=c.name), "convert it to numbers"
         else:
             rep, how = fx.encode_spelling.format(v=c.name), "encode it and use the encoded variable"
         ctx.report(p, f"{c.name} is text in the data ({', '.join(map(repr, vals[:3]))}"

@@ -119,6 +119,7 @@ class StataFacts(Facts):
     text_as_continuous = "error"
     factor_needs_numeric = True
     encode_spelling = "encode {v}, generate({v}_code)"
+    destring_spelling = "destring {v}, replace"
 
     def explicit_reference(self, name, level, levels=None):
         if re.fullmatch(r"\d+", level):
