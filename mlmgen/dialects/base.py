@@ -194,7 +194,7 @@ class Facts:
     # "codepoint" (byte / code-point order) or "locale" (the collation of the session's locale);
     # `labelled_level_order`: of a numeric variable with value labels (a format), "value" or "label" (the
     # formatted text). `categorical_spelling` / `continuous_spelling`: how a predictor is declared categorical /
-    # continuous (formatted with v); `text_as_continuous`: what a text column used without a categorical
+    # continuous (formatted with v; "" when there is nothing to write), `continuous_instruction` what to do; `text_as_continuous`: what a text column used without a categorical
     # declaration does, "error" (the package stops) or "categorical" (it becomes a factor);
     # `factor_needs_numeric`: a categorical must be a numeric variable (a text one is encoded first, with
     # `encode_spelling`, formatted with v; text that is all numbers with `destring_spelling`).
@@ -202,7 +202,8 @@ class Facts:
     text_level_order: str = "codepoint"
     labelled_level_order: str = "value"
     categorical_spelling: str = "{v} (categorical)"
-    continuous_spelling: str = "{v} (continuous)"
+    continuous_spelling: str = "{v}"
+    continuous_instruction: str = "declare {v} continuous"
     text_as_continuous: str = "error"
     factor_needs_numeric: bool = False
     encode_spelling: str = ""

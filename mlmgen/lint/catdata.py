@@ -35,7 +35,8 @@ class ModelFileFacts:
     labelled_level_order = "value"
     labelled_as_categorical = True
     categorical_spelling = "{v} = {{}}"
-    continuous_spelling = "{v} not under [categorical]"
+    continuous_spelling = ""
+    continuous_instruction = "remove {v} from [categorical]"
     text_as_continuous = "categorical"
     factor_needs_numeric = False
     encode_spelling = ""

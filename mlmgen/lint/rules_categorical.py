@@ -385,8 +385,8 @@ def categorical_declaration_mismatch(p: ParsedSyntax, ctx: LintContext) -> None:
             continue
         ctx.report(p, f"{v} is declared categorical ({fx.categorical_spelling.format(v=v)}), but {why}: every "
                       f"distinct value becomes a level with its own coefficient instead of one slope",
-                   location=where(p, v), fix=f"declare {v} continuous",
-                   replacement=fx.continuous_spelling.format(v=v))
+                   location=where(p, v), fix=fx.continuous_instruction.format(v=v),
+                   replacement=fx.continuous_spelling.format(v=v) or None)
     if ctx.data is None or fx.text_as_continuous != "error":
         return
     for v in used_variables(m):

@@ -94,7 +94,8 @@ class LME4Facts(Facts):
     text_level_order = "locale"
     labelled_level_order = "value"
     categorical_spelling = "factor({v})"
-    continuous_spelling = "{v} without factor()"
+    continuous_spelling = "{v}"
+    continuous_instruction = "write {v} without factor()"
     text_as_continuous = "categorical"
 
     def explicit_reference(self, name, level, levels=None):

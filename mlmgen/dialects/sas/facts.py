@@ -97,7 +97,8 @@ class SASFacts(Facts):
     text_level_order = "codepoint"
     labelled_level_order = "label"
     categorical_spelling = "CLASS {v}"
-    continuous_spelling = "{v} left out of CLASS"
+    continuous_spelling = ""
+    continuous_instruction = "remove {v} from the CLASS statement"
     text_as_continuous = "error"
 
     def explicit_reference(self, name, level, levels=None):

@@ -80,6 +80,7 @@ class SPSSFacts(Facts):
     labelled_level_order = "value"
     categorical_spelling = "BY {v}"
     continuous_spelling = "WITH {v}"
+    continuous_instruction = "move {v} from BY to WITH"
     text_as_continuous = "error"
 
     def reference_rule_text(self, rule):

@@ -116,6 +116,7 @@ class StataFacts(Facts):
     labelled_level_order = "value"
     categorical_spelling = "i.{v}"
     continuous_spelling = "c.{v}"
+    continuous_instruction = "declare {v} continuous"
     text_as_continuous = "error"
     factor_needs_numeric = True
     encode_spelling = "encode {v}, generate({v}_code)"
