@@ -433,8 +433,8 @@ def many_level_random_slope(p: ParsedSyntax, ctx: LintContext) -> None:
         A random slope of a categorical predictor with k >= 3 levels (from its declaration or the data). With
         a random intercept it adds k - 1 random effects, so the random part has q effects and an unstructured
         G has q(q + 1)/2 covariance parameters (independent effects: q). With data, a warning when there are
-        fewer than 10 clusters per covariance parameter (and a stronger one when there are more parameters
-        than clusters); without data, a note stating the count.
+        fewer than 10 clusters per covariance parameter (a rule of thumb; the message says so more strongly
+        when there are at least as many parameters as clusters); without data, a note stating the count.
 
     Why it matters:
         Each covariance parameter is estimated from the clusters' random effects: a 4-level factor with a
@@ -469,7 +469,8 @@ def many_level_random_slope(p: ParsedSyntax, ctx: LintContext) -> None:
         if clusters is None:
             ctx.report(p, what, severity="info", location=where(p, s), fix=fix)
         elif n_par >= clusters:
-            ctx.report(p, f"{what}, at least as many as the {clusters} clusters: G cannot be estimated",
+            ctx.report(p, f"{what}, at least as many as the {clusters} clusters: far too few clusters to estimate G "
+                          f"(expect a singular fit or non-convergence)",
                        location=where(p, s), fix=fix)
         elif n_par * CLUSTERS_PER_PARAMETER > clusters:
             ctx.report(p, f"{what} for {clusters} clusters (fewer than {CLUSTERS_PER_PARAMETER} clusters per "
