@@ -301,7 +301,8 @@ SEVERITIES: dict[str, dict[Severity, str]] = {
     "PT005": {Severity.WARNING: "a name another package cannot use",
               Severity.ERROR: "a name the snippet's own package cannot use"},
     "ES001": {Severity.WARNING: "always"},
-    "CA001": {Severity.WARNING: "the column has value labels (a labelled data file)",
+    "CA001": {Severity.WARNING: "the column has value labels (a labelled data file), or the model file or another "
+                                "snippet declares the variable categorical",
               Severity.INFO: "the column has only a few distinct whole numbers (3 to 6): perhaps codes"},
     "CA002": {Severity.WARNING: "always"},
     "CA003": {Severity.WARNING: "always"},

@@ -57,9 +57,11 @@ def numeric_coded_category(p: ParsedSyntax, ctx: LintContext) -> None:
         With data (`--data`): a predictor used in the fixed or random part without a categorical declaration
         (SAS CLASS, R `factor()`, Stata `i.`, SPSS BY, a model file's [categorical]) whose column is numeric and
         either carries value labels (a labelled .dta/.sav/.sas7bdat column: warning) or holds only 3 to 6
-        distinct whole numbers (info: perhaps codes, perhaps a short count or scale). Two-valued variables
-        are not reported: a 0/1 variable as a number is the same model as a two-level factor. A model file is
-        not reported for labelled columns (mlmgen makes them categorical, DA007).
+        distinct whole numbers (info: perhaps codes, perhaps a short count or scale). Without data too: a
+        predictor that the model file (`--model`) or another snippet linted together declares categorical
+        (warning). Two-valued variables are not reported: a 0/1 variable as a number is the same model as a
+        two-level factor. A model file is not reported for labelled columns (mlmgen makes them categorical,
+        DA007).
 
     Why it matters:
         Every package fits an undeclared numeric variable as one slope: the codes 1 = public, 2 = catholic,
@@ -75,11 +77,21 @@ def numeric_coded_category(p: ParsedSyntax, ctx: LintContext) -> None:
         spelling: `CLASS denomina`, `factor(denomina)`, `i.denomina`, `BY denomina`); if they are a real
         scale, keep it and ignore the note. Not mechanical.
     """
-    if ctx.data is None:
-        return
     m, fx = p.model, facts_of(p)
     for v in used_variables(m):
         if declared(m, v) is not None or v in m.derived or v == m.cluster:
+            continue
+        elsewhere = _declared_elsewhere(ctx, p, v)
+        if elsewhere is not None:
+            c, where_text = elsewhere
+            levels = c.levels or _data_levels(ctx, p, v)
+            if levels is None or len(levels) > 2:
+                ctx.report(p, f"{v} is used as a continuous predictor here, but {where_text} declares it "
+                              f"categorical" + (f" ({len(levels)} levels)" if levels else "") + ": the two fit "
+                              f"different models", location=where(p, v), fix=f"declare {v} categorical",
+                           replacement=fx.categorical_spelling.format(v=v))
+            continue
+        if ctx.data is None:
             continue
         s = column(ctx.data, v, fx.case_sensitive)
         if s is None or is_text(s):
@@ -104,6 +116,16 @@ def numeric_coded_category(p: ParsedSyntax, ctx: LintContext) -> None:
                           f"categories are forced onto one slope", severity="info",
                        location=where(p, v), fix=f"if the numbers are codes, declare {v} categorical",
                        replacement=spelled)
+
+
+def _declared_elsewhere(ctx: LintContext, p: ParsedSyntax, name: str):
+    """(the Categorical, where) when the reference model or another snippet declares `name` categorical."""
+    if ctx.reference is not None and declared(ctx.reference, name) is not None:
+        return declared(ctx.reference, name), ctx.reference_label()
+    for _, q in ctx.models:
+        if q is not p and declared(q.model, name) is not None:
+            return declared(q.model, name), f"{q.file or 'another snippet'} ({package_title(q)})"
+    return None
 
 
 def _data_levels(ctx: LintContext, p: ParsedSyntax, name: str, how_text: str | None = None) -> tuple[str, ...] | None:
