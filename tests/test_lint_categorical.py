@@ -174,3 +174,18 @@ def test_cli_lint_reports_spss_text_covariate_as_error(tmp_path):
     assert res.exit_code == 1
     ex = CliRunner().invoke(cli, ["rules", "--explain", "CA003"])
     assert ex.exit_code == 0 and "ORDER=FORMATTED" in ex.output
+
+
+def test_smushing_rules_skip_categorical_predictors():
+    """MS002/MS003/MS004/RE001/RE003 would advise adding the cluster mean of category codes (which the model
+    refuses, MF006): a categorical predictor is left to the CA rules; a numeric one is still reported."""
+    rng = np.random.default_rng(3)
+    g = np.repeat(np.arange(20), 6)
+    data = pd.DataFrame({"g": g, "y": rng.normal(size=g.size), "sex": rng.integers(0, 3, g.size),
+                         "w": np.repeat(rng.normal(size=20), 6)})
+    data["x"] = data["sex"].astype(float) + rng.normal(size=g.size)
+    smushing = {"MS002", "MS003", "MS004", "RE001", "RE003"}
+    cat = snippet("lme4", ["sex", "w", "sex:w"], [Categorical("sex")], slopes=["sex"])
+    assert {d.code for d in lint([cat], data=data)} & smushing == set()
+    num = snippet("lme4", ["x", "w", "x:w"], slopes=["x"])
+    assert {d.code for d in lint([num], data=data)} & smushing == {"MS002", "MS003", "RE001"}
