@@ -189,3 +189,12 @@ def test_smushing_rules_skip_categorical_predictors():
     assert {d.code for d in lint([cat], data=data)} & smushing == set()
     num = snippet("lme4", ["x", "w", "x:w"], slopes=["x"])
     assert {d.code for d in lint([num], data=data)} & smushing == {"MS002", "MS003", "RE001"}
+
+
+def test_numbers_with_a_stray_word_are_not_a_text_variable():
+    """mlmgen's data rule: a column of numbers with a few stray words is numeric with bad values (DA003),
+    not a text variable (CA005 would call it an error in SAS)."""
+    from mlmgen.lint.catdata import is_text
+    assert not is_text(pd.Series(["1.5", "2.5", "abc", "3", "4", "5"], dtype=object))
+    assert is_text(pd.Series(["1", "2", "10"], dtype=object))
+    assert is_text(pd.Series(["a", "b", "3"], dtype=object))

@@ -110,12 +110,33 @@ def value_labels(data, name: str) -> dict:
 
 
 def is_text(s: pd.Series) -> bool:
-    return not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
+    """A text variable: not a numeric column, and not a column of numbers with a few stray words (mlmgen's data
+    rule, `data.resolve_categoricals`: that is a numeric column with bad values, DA003). Text that is all
+    numbers (a package file's character variable '1', '2', '10') is text."""
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return False
+    vals = [v.strip() if isinstance(v, str) else v for v in pd.unique(s.dropna())]
+    vals = [v for v in vals if v not in ("", ".", "NA")]
+    numeric = [_looks_numeric(v) for v in vals]
+    return not vals or all(numeric) or sum(numeric) < 0.5 * len(numeric)
+
+
+def _looks_numeric(v) -> bool:
+    if not isinstance(v, str):
+        return isinstance(v, (int, float, np.number))
+    try:
+        float(v)
+        return True
+    except ValueError:
+        return False
 
 
 def distinct(s: pd.Series) -> list:
-    """The distinct non-missing values (text stripped; empty text and `.`/`NA` markers are missing)."""
+    """The distinct non-missing values (text stripped; empty text and `.`/`NA` markers are missing; the numbers
+    of a numeric column with stray words, which are missing)."""
     vals = s.dropna()
+    if not is_text(s) and not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
+        return list(pd.unique(pd.to_numeric(vals, errors="coerce").dropna()))
     if is_text(s):
         vals = vals.map(lambda x: x.strip() if isinstance(x, str) else x)
         vals = vals[~vals.isin(["", ".", "NA"])]
