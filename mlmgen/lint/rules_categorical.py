@@ -36,7 +36,7 @@ from collections import Counter
 
 from ..categorical import FIRST, LAST
 from ..lexing import ParsedSyntax
-from .catdata import (column, declared, distinct, facts_of, is_text, level_order, locale_key, numbers_as_text, pick,
+from .catdata import (MODEL_FILE, column, declared, distinct, facts_of, is_text, level_order, locale_key, numbers_as_text, pick,
                       package_title, used_variables, value_labels, whole_numbers, where)
 from .registry import LintContext, rule
 
@@ -128,10 +128,10 @@ def _declared_elsewhere(ctx: LintContext, p: ParsedSyntax, name: str):
     return None
 
 
-def _data_levels(ctx: LintContext, p: ParsedSyntax, name: str, how_text: str | None = None) -> tuple[str, ...] | None:
-    """The levels of `name` from the data, in the snippet's package order (text in code-point order unless
-    `how_text` says otherwise)."""
-    fx = facts_of(p)
+def _data_levels(ctx: LintContext, p: ParsedSyntax | None, name: str) -> tuple[str, ...] | None:
+    """The levels of `name` from the data, in the order of the snippet's package (None: the model file's),
+    text in code-point order (CA003 reports where a locale would change it)."""
+    fx = facts_of(p) if p is not None else MODEL_FILE
     s = column(ctx.data, name, fx.case_sensitive)
     if s is None:
         return None
@@ -139,14 +139,14 @@ def _data_levels(ctx: LintContext, p: ParsedSyntax, name: str, how_text: str | N
     if not vals:
         return None
     if is_text(s):
-        return level_order(vals, True, how_text or "codepoint")
+        return level_order(vals, True, "codepoint")
     return level_order(vals, False, fx.labelled_level_order, value_labels(ctx.data, str(s.name)))
 
 
 def _effective(ctx: LintContext, p: ParsedSyntax | None, c) -> tuple[str, str, str | None, tuple | None]:
     """(coding, reference as written: a level or a rule, the reference level when it can be resolved, levels)."""
     levels = c.levels
-    if levels is None and p is not None:
+    if levels is None:
         levels = _data_levels(ctx, p, c.name)
     return c.coding, c.reference, pick(levels, c.reference) if levels else (
         c.reference if c.reference not in (FIRST, LAST) else None), levels
@@ -193,14 +193,7 @@ def reference_level_mismatch(ctx: LintContext) -> None:
     target_of: dict[str, tuple] = {}
     if ctx.reference is not None:
         for c in ctx.reference.used_categoricals:
-            levels = c.levels
-            if levels is None and ctx.data is not None:
-                s = column(ctx.data, c.name)
-                if s is not None and distinct(s):
-                    levels = level_order(distinct(s), is_text(s), "codepoint" if is_text(s) else "value")
-            eff = (c.coding, c.reference, pick(levels, c.reference) if levels else (
-                c.reference if c.reference not in (FIRST, LAST) else None), levels)
-            target_of[c.name.casefold()] = (None, c, eff, ctx.reference_label())
+            target_of[c.name.casefold()] = (None, c, _effective(ctx, None, c), ctx.reference_label())
     for key, group in entries.items():
         if key in target_of:
             target = target_of[key]
