@@ -21,7 +21,14 @@ level ordering, declaration spellings). What was checked, and where:
 * SPSS MIXED (Command Syntax Reference, variable list): factors after BY may be numeric or string, covariates
   after WITH must be numeric; the last category of a factor is the redundant (reference) one. The collation of
   string factors was not confirmed (taken as code-point order).
-SAS, Stata and SPSS were not run here; the R facts were checked by running R.
+SAS, Stata and SPSS were not run here; the R facts were checked by running R (tests/test_lint_categorical_r.py).
+Pages read: SAS/STAT "The MIXED Procedure: CLASS Statement" (statug, mixed_syntax03: REF=, ORDER= in the PROC
+statement) and the ORDER= tables of GLMPOWER/ORTHOREG/GEE (statug 67523: "FORMATTED: External formatted value,
+except for numeric variables with no explicit format, which are sorted by their unformatted (internal) value";
+"the sort order is machine-dependent"); Stata FAQ https://www.stata.com/support/faqs/data-management/encoding-string-variable/
+and Stata tip 99 ("encode uses the alphanumeric order of distinct string values"); IBM SPSS Statistics
+Command Syntax Reference, MIXED, Variable List ("The dependent variable and the covariates must be numeric. The
+factor variables can be of any type").
 
 Thresholds (module constants): CA001 reports a numeric predictor with value labels, or with 3 to MAX_CODES
 distinct whole numbers (fewer than 3: a 0/1 variable is the same model as a two-level factor; more than 6
