@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..categorical import FIRST, LAST
+from ..categorical import FIRST, LAST, level_text
 from ..lexing import ParsedSyntax
 from .catdata import (MODEL_FILE, column, declared, distinct, facts_of, is_text, level_order, locale_key, numbers_as_text, pick,
                       package_title, used_variables, value_labels, whole_numbers, where)
@@ -253,7 +253,9 @@ def level_order_trap(p: ParsedSyntax, ctx: LintContext) -> None:
         labels in a package that orders by formatted value (SAS's default ORDER=FORMATTED: 1 = 'Male',
         2 = 'Female' sorts Female first, so the last level is 1, not 2); text levels that differ in case
         or accents in a package that sorts by the session's locale (R: `a A b B` in one locale, `A B a b`
-        in another). Levels declared in order (a model file's `levels`) are not reported.
+        in another). Levels declared in order (a model file's `levels`) are not reported. Also a reference
+        named by its value (`REF='2'`) for a variable with value labels in a package that names the levels of
+        a formatted variable by their formatted text (SAS: REF= takes the formatted value, `REF='Female'`).
 
     Why it matters:
         The reference level silently becomes another one than in the other packages or on another
@@ -273,7 +275,10 @@ def level_order_trap(p: ParsedSyntax, ctx: LintContext) -> None:
         return
     fx = facts_of(p)
     for c in p.model.used_categoricals:
-        if c.reference not in (FIRST, LAST) or c.levels is not None:
+        if c.reference not in (FIRST, LAST):
+            _reference_not_formatted(p, ctx, c)
+            continue
+        if c.levels is not None:
             continue
         s = column(ctx.data, c.name, fx.case_sensitive)
         if s is None:
@@ -319,6 +324,25 @@ def level_order_trap(p: ParsedSyntax, ctx: LintContext) -> None:
         ctx.report(p, message + ": the reference level depends on the order", location=where(p, c.name),
                    fix=(f"state the reference {natural!r} of {c.name} explicitly" if rep else
                         f"recode {c.name} so that {natural!r} is its last category"), replacement=rep)
+
+
+def _reference_not_formatted(p: ParsedSyntax, ctx: LintContext, c) -> None:
+    """CA003 for a named reference: in a package that orders formatted variables by their formatted text
+    (SAS), the reference is named by its formatted value; a raw value whose label differs names no level."""
+    fx = facts_of(p)
+    if fx.labelled_level_order != "label":
+        return
+    s = column(ctx.data, c.name, fx.case_sensitive)
+    labels = value_labels(ctx.data, str(s.name)) if s is not None else {}
+    by_text = {level_text(k): str(v) for k, v in labels.items()}
+    label = by_text.get(c.reference)
+    if label is None or label == c.reference or c.reference in by_text.values():
+        return
+    rep = fx.explicit_reference(c.name, label)
+    ctx.report(p, f"the reference of {c.name} is named by its value {c.reference!r}, but {c.name} has value labels "
+                  f"and {package_title(p)} names the levels of a formatted variable by their formatted text "
+                  f"({label!r}): the value names no level", location=where(p, c.name),
+               fix=f"name the reference by its formatted value {label!r}", replacement=rep)
 
 
 @rule("CA004", "error")
