@@ -198,3 +198,16 @@ def test_numbers_with_a_stray_word_are_not_a_text_variable():
     assert not is_text(pd.Series(["1.5", "2.5", "abc", "3", "4", "5"], dtype=object))
     assert is_text(pd.Series(["1", "2", "10"], dtype=object))
     assert is_text(pd.Series(["a", "b", "3"], dtype=object))
+
+
+def test_ca002_sas_reference_by_formatted_value_matches_stata_value():
+    """SAS names the reference of a formatted variable by its label (REF='Female'), Stata by its value (ib2.):
+    the same level, no CA002; SAS's raw REF='1' against Stata's 2 differs."""
+    from mlmgen.datafiles import DataInfo
+    data = SEX.assign(sex=[1, 2, 1, 2, 1, 2])
+    data.attrs["mlmgen"] = DataInfo(value_labels={"sex": {1.0: "Male", 2.0: "Female"}})
+    sas = snippet("sas", ["sex"], [Categorical("sex", reference="Female")])
+    stata = snippet("stata", ["sex"], [Categorical("sex", reference="2")])
+    assert codes(lint([sas, stata], data=data), "CA002") == []
+    stata1 = snippet("stata", ["sex"], [Categorical("sex", reference="1")])
+    assert len(codes(lint([sas, stata1], data=data), "CA002")) == 1

@@ -151,12 +151,20 @@ def _data_levels(ctx: LintContext, p: ParsedSyntax | None, name: str) -> tuple[s
 
 
 def _effective(ctx: LintContext, p: ParsedSyntax | None, c) -> tuple[str, str, str | None, tuple | None]:
-    """(coding, reference as written: a level or a rule, the reference level when it can be resolved, levels)."""
+    """(coding, reference as written: a level or a rule, the reference level when it can be resolved, levels).
+    A reference named by its formatted text (SAS `REF='Female'` for a labelled variable) resolves to the value."""
     levels = c.levels
     if levels is None:
         levels = _data_levels(ctx, p, c.name)
-    return c.coding, c.reference, pick(levels, c.reference) if levels else (
-        c.reference if c.reference not in (FIRST, LAST) else None), levels
+    reference = c.reference
+    fx = facts_of(p) if p is not None else MODEL_FILE
+    if reference not in (FIRST, LAST) and fx.labelled_level_order == "label" and ctx.data is not None:
+        s = column(ctx.data, c.name, fx.case_sensitive)
+        by_label = {str(v): level_text(k) for k, v in (value_labels(ctx.data, str(s.name)) if s is not None
+                                                        else {}).items()}
+        reference = by_label.get(reference, reference)
+    return c.coding, c.reference, pick(levels, reference) if levels else (
+        reference if reference not in (FIRST, LAST) else None), levels
 
 
 def _describe(p: ParsedSyntax | None, written: str, level: str | None) -> str:
