@@ -211,3 +211,9 @@ def test_ca002_sas_reference_by_formatted_value_matches_stata_value():
     assert codes(lint([sas, stata], data=data), "CA002") == []
     stata1 = snippet("stata", ["sex"], [Categorical("sex", reference="1")])
     assert len(codes(lint([sas, stata1], data=data), "CA002")) == 1
+
+
+def test_a_declared_categorical_text_column_is_not_da003():
+    data = pd.DataFrame({"g": [1, 1, 2, 2], "y": [1.0, 2, 3, 4], "s": ["a", "b", "a", "b"]})
+    assert "DA003" not in {d.code for d in lint([snippet("sas", ["s"], [Categorical("s")])], data=data)}
+    assert "DA003" in {d.code for d in lint([snippet("sas", ["s"])], data=data)}

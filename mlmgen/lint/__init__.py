@@ -92,7 +92,8 @@ def lint_findings(parsed_list: list[ParsedSyntax], data=None, reference_model: M
 def data_problems(parsed_list: list[ParsedSyntax], data, reference_model: Model | None = None,
                   data_file: str | None = None) -> list[Diagnostic]:
     """DA002 (error) for every outcome, cluster or predictor a snippet uses that is not a column of the data,
-    with the nearest column as a did-you-mean (`Reacton` -> `Reaction`); DA003 (warning) for text columns.
+    with the nearest column as a did-you-mean (`Reacton` -> `Reaction`); DA003 (warning) for text columns of
+    predictors not declared categorical.
 
     A name is not an error when the model file (--model) defines it as a derived variable (it is computed from
     the data) or when the snippet's own program creates it (`name =`, `name <-`, `gen`/`egen`/`COMPUTE name`):
@@ -129,7 +130,8 @@ def data_problems(parsed_list: list[ParsedSyntax], data, reference_model: Model 
                 Severity.ERROR, _variable_location(p, role, name, data_file), fix))
     missing_cluster = any(m.cluster not in df.columns for m in models)
     if not missing_cluster:
-        text = sorted({v for m in models for v in m.predictors if v in df.columns
+        # (a declared categorical may be text: CA004 reports it where the package needs numbers)
+        text = sorted({v for m in models for v in m.predictors if v in df.columns and v not in m.categorical_map
                        and (not pd.api.types.is_numeric_dtype(df[v]) or pd.api.types.is_bool_dtype(df[v]))})
         if text:
             out.append(Diagnostic("DA003", f"not numeric in the data: {', '.join(text)}; their roles (and those of "
