@@ -101,7 +101,7 @@ def level_text(value) -> str:
 def sorted_levels(values, numeric: bool) -> tuple[str, ...]:
     """Distinct values as levels, ordered as R's `factor()` orders them: numbers by value, text by code
     point (R sorts text by the locale's collation; in the C locale that is code-point order, and the
-    `CT` lint rules report data whose order depends on the locale)."""
+    lint rule CA003 reports data whose order depends on the locale)."""
     distinct = set(values)
     if numeric:
         return tuple(level_text(v) for v in sorted(distinct, key=float))

@@ -210,6 +210,13 @@ CODES: dict[str, str] = {
     "PT003": "df-method-mismatch",
     "PT004": "inconsistent-data-name",
     "ES001": "reml-lrt-different-fixed",
+    # categorical-predictor lint rules (mlmgen/lint/rules_categorical.py): the coding traps across packages
+    "CA001": "numeric-coded-category",      # a predictor whose numbers are category codes, used as continuous
+    "CA002": "reference-level-mismatch",    # snippets whose reference levels or codings of a categorical differ
+    "CA003": "level-order-trap",            # the reference depends on how levels sort (text codes, formats, locale)
+    "CA004": "string-factor-not-encoded",   # a text variable used as a factor where factors must be numeric
+    "CA005": "categorical-declaration-mismatch",  # a continuous variable declared categorical, or text as continuous
+    "CA006": "many-level-random-slope",     # a random slope of a many-level categorical: k(k+1)/2 parameters
     "ES002": "effect-size-not-applicable",  # models not nested, different data/method, no such random slope
     # data
     "DA001": "unreadable-data",
@@ -294,6 +301,16 @@ SEVERITIES: dict[str, dict[Severity, str]] = {
     "PT005": {Severity.WARNING: "a name another package cannot use",
               Severity.ERROR: "a name the snippet's own package cannot use"},
     "ES001": {Severity.WARNING: "always"},
+    "CA001": {Severity.WARNING: "the column has value labels (a labelled data file), or the model file or another "
+                                "snippet declares the variable categorical",
+              Severity.INFO: "the column has only a few distinct whole numbers (3 to 6): perhaps codes"},
+    "CA002": {Severity.WARNING: "always"},
+    "CA003": {Severity.WARNING: "always"},
+    "CA004": {Severity.ERROR: "always (the package stops)"},
+    "CA005": {Severity.WARNING: "a continuous variable declared categorical (one coefficient per value)",
+              Severity.ERROR: "a text column used as continuous where the package refuses it"},
+    "CA006": {Severity.WARNING: "the data give fewer than 10 clusters per covariance parameter",
+              Severity.INFO: "no data: the number of covariance parameters is stated"},
 }
 
 

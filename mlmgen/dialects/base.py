@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..categorical import FIRST
 from ..diagnostics import Diagnostic, Location, Severity
 from ..lexing import ParsedSyntax
 from ..model import Model
@@ -212,6 +213,41 @@ class Facts:
     def case_key(self, name: str) -> str:
         """How this package compares names: folded to upper case when it ignores case."""
         return name if self.case_sensitive else name.upper()
+
+    # ---- categorical predictors: the coding traps the lint rules report (lint/rules_categorical.py, CA001-CA006).
+    # `default_reference_rule`: the reference level when a snippet names none (categorical.FIRST / LAST, of the
+    # levels in this package's order). `text_level_order`: how it orders the levels of a text variable,
+    # "codepoint" (byte / code-point order) or "locale" (the collation of the session's locale);
+    # `labelled_level_order`: of a numeric variable with value labels (a format), "value" or "label" (the
+    # formatted text). `categorical_spelling` / `continuous_spelling`: how a predictor is declared categorical /
+    # continuous (formatted with v; "" when there is nothing to write), `continuous_instruction` what to do; `text_as_continuous`: what a text column used without a categorical
+    # declaration does, "error" (the package stops) or "categorical" (it becomes a factor);
+    # `factor_needs_numeric`: a categorical must be a numeric variable (a text one is encoded first, with
+    # `encode_spelling`, formatted with v; text that is all numbers with `destring_spelling`).
+    default_reference_rule: str = FIRST
+    text_level_order: str = "codepoint"
+    labelled_level_order: str = "value"
+    categorical_spelling: str = "{v} (categorical)"
+    continuous_spelling: str = "{v}"
+    continuous_instruction: str = "declare {v} continuous"
+    text_as_continuous: str = "error"
+    factor_needs_numeric: bool = False
+    encode_spelling: str = ""
+    destring_spelling: str = ""
+
+    def explicit_reference(self, name: str, level: str, levels: tuple[str, ...] | None = None) -> str | None:
+        """The declaration naming `level` as the reference of the categorical `name` (None when the package has
+        no way to name it; `levels` in this package's order, when known)."""
+        return None
+
+    def reference_rule_text(self, rule: str) -> str:
+        """The package's default reference, in words (`rule`: categorical.FIRST or LAST)."""
+        return f"the {'first' if rule == FIRST else 'last'} level"
+
+    def converts_to_numeric(self, text: str, name: str) -> bool:
+        """Whether the program `text` makes the variable `name` numeric before the model (a text variable
+        encoded or destrung into it): then its text column in the data is no problem for a factor."""
+        return False
 
 
 class PlacementStyle:

@@ -22,7 +22,7 @@ from ..data import nearest_column
 from ..diagnostics import Diagnostic, Fix, Location, Severity
 from ..lexing import ParsedSyntax
 from ..model import Model
-from . import rules_model, rules_portability, rules_random, rules_syntax  # noqa: F401  (they register their rules)
+from . import rules_categorical, rules_model, rules_portability, rules_random, rules_syntax  # noqa: F401  (they register their rules)
 from .registry import DOC_SECTIONS, PACKAGES, RULES, Finding, LintContext, Rule, parser_rule, rule  # noqa: F401
 from ..variables import raw_source
 from .roles import Roles, roles_from_data, roles_from_model, roles_from_names
@@ -60,7 +60,7 @@ def lint_findings(parsed_list: list[ParsedSyntax], data=None, reference_model: M
         data = pd.read_csv(data)
     if roles is None:
         roles = build_roles(parsed_list, data, reference_model)
-    ctx = LintContext(parsed_list, roles, reference_model, reference_file)
+    ctx = LintContext(parsed_list, roles, reference_model, reference_file, data=data)
     for i, p in enumerate(parsed_list):
         for d in p.diagnostics:
             ctx.findings.append(Finding(d if d.location.file else _with_file(d, p.file), i, None))
@@ -92,7 +92,8 @@ def lint_findings(parsed_list: list[ParsedSyntax], data=None, reference_model: M
 def data_problems(parsed_list: list[ParsedSyntax], data, reference_model: Model | None = None,
                   data_file: str | None = None) -> list[Diagnostic]:
     """DA002 (error) for every outcome, cluster or predictor a snippet uses that is not a column of the data,
-    with the nearest column as a did-you-mean (`Reacton` -> `Reaction`); DA003 (warning) for text columns.
+    with the nearest column as a did-you-mean (`Reacton` -> `Reaction`); DA003 (warning) for text columns of
+    predictors not declared categorical.
 
     A name is not an error when the model file (--model) defines it as a derived variable (it is computed from
     the data) or when the snippet's own program creates it (`name =`, `name <-`, `gen`/`egen`/`COMPUTE name`):
@@ -129,7 +130,8 @@ def data_problems(parsed_list: list[ParsedSyntax], data, reference_model: Model 
                 Severity.ERROR, _variable_location(p, role, name, data_file), fix))
     missing_cluster = any(m.cluster not in df.columns for m in models)
     if not missing_cluster:
-        text = sorted({v for m in models for v in m.predictors if v in df.columns
+        # (a declared categorical may be text: CA004 reports it where the package needs numbers)
+        text = sorted({v for m in models for v in m.predictors if v in df.columns and v not in m.categorical_map
                        and (not pd.api.types.is_numeric_dtype(df[v]) or pd.api.types.is_bool_dtype(df[v]))})
         if text:
             out.append(Diagnostic("DA003", f"not numeric in the data: {', '.join(text)}; their roles (and those of "
@@ -206,12 +208,37 @@ def parsed_from_model(model: Model, file: str | None = None, text: str | None = 
                 break
     for s in model.random.slopes:
         find(s, "random:" + s, "effects")
+    _find_categoricals(model, lines, file, locs)
     find("fixed", "command")
     for k in ("method", "ddf", "data"):
         find(k, k)
     find("covariance", "covariance")
     return ParsedSyntax("model", text or "", file, model, [], locs,
                         {"method": True, "covariance": True, "ddf": True}, model.data)
+
+
+def _find_categoricals(model: Model, lines: list[str], file: str | None, locs: dict[str, Location]) -> None:
+    """`categorical:NAME` locations of a model file: the key in its [categorical] table (`sex = {...}`), or the
+    name in a top-level `categorical = ["sex"]` list."""
+    table = False
+    for n, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            table = stripped.split("#")[0].strip() in ("[categorical]",)
+            if not table and stripped.startswith("[categorical."):
+                name = stripped[len("[categorical."):].rstrip("]").strip().strip('"')
+                locs.setdefault("categorical:" + name, Location(file, n, line.index("[") + 1, text=stripped))
+            continue
+        for c in model.categoricals:
+            key = "categorical:" + c.name
+            if key in locs:
+                continue
+            pat = re.compile(rf'^\s*"?{re.escape(c.name)}"?\s*=' if table else
+                             rf'^\s*categorical\s*=.*?["\']({re.escape(c.name)})["\']')
+            m = pat.search(line)
+            if m:
+                start = m.start(1) if m.lastindex else len(line) - len(line.lstrip())
+                locs[key] = Location(file, n, start + 1, text=c.name)
 
 
 def rule_codes() -> list[str]:

@@ -102,6 +102,7 @@ class LintContext:
     reference: Model | None = None
     reference_file: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    data: Any = None              # the data (a DataFrame) when given: rules that read values (CA001-CA006)
     _current: str | None = None
 
     # ----------------------------------------------------------------- helpers for rules
@@ -120,7 +121,8 @@ class LintContext:
 
     def report(self, p: ParsedSyntax, message: str, *, keys: Iterable[str] = (), fix: str | None = None,
                edit: Any = None, roles_used: Iterable[str] = (), severity: str | Severity | None = None,
-               source: str | None = None, code: str | None = None, location: Location | None = None) -> None:
+               source: str | None = None, code: str | None = None, location: Location | None = None,
+               replacement: str | None = None) -> None:
         code = code or self._current
         rule_ = RULES[code]
         sev = Severity(severity) if severity is not None else rule_.severity
@@ -133,7 +135,8 @@ class LintContext:
         fix_obj = None
         if fix is not None or edit is not None:
             title = fix or "apply the fix"
-            rep = edit.describe(p.dialect) if edit is not None else None
+            # (a replacement without an edit is text to write that is not a model edit: `lint --fix` does not make it)
+            rep = edit.describe(p.dialect) if edit is not None else replacement
             if rep and title.endswith(" " + rep):          # the help line prints the replacement itself
                 title = title[: -len(rep) - 1]
             fix_obj = Fix(title, rep)

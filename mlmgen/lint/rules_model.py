@@ -140,7 +140,9 @@ def smushed_fixed_slope(p: ParsedSyntax, ctx: LintContext) -> None:
 
     What it finds:
         A level-1 predictor that varies within AND between clusters (raw, constant-centred or
-        grand-mean-centred) as a fixed main effect, when no cluster mean of it is a fixed predictor.
+        grand-mean-centred) as a fixed main effect, when no cluster mean of it is a fixed predictor. Not for
+        a categorical predictor: a mean of category codes is no predictor (its contextual effects are the
+        clusters' proportions of each level, defined in the data).
 
     Why it matters:
         Level-1 predictors almost always carry cluster-mean differences too. Alone, their single fixed
@@ -158,7 +160,7 @@ def smushed_fixed_slope(p: ParsedSyntax, ctx: LintContext) -> None:
     m, roles = p.model, ctx.roles
     mains = [t.factors[0] for t in m.fixed if t.order == 1]
     for x in mains:
-        if roles.level(x) != "L1-both":
+        if roles.level(x) != "L1-both" or x in m.categorical_map:
             continue
         cms = roles.cluster_means_of(x)
         if any(c in mains for c in cms):
@@ -179,7 +181,7 @@ def smushed_cross_level_interaction(p: ParsedSyntax, ctx: LintContext) -> None:
     What it finds:
         An interaction `x*w` of a level-1 predictor x that varies within and between clusters
         (constant-centred) with a level-2 predictor w (not x's own cluster mean: see MS004), when the
-        model has no interaction of x's cluster mean with w.
+        model has no interaction of x's cluster mean with w. Not for a categorical x (see MS002).
 
     Why it matters:
         x carries both levels, so `x*w` moderates the within-cluster AND the between-cluster slope of x
@@ -200,7 +202,8 @@ def smushed_cross_level_interaction(p: ParsedSyntax, ctx: LintContext) -> None:
         if t.order != 2 or t.factors[0] == t.factors[1]:
             continue
         for x, w in (t.factors, tuple(reversed(t.factors))):
-            if roles.level(x) != "L1-both" or roles.level(w) != "L2" or roles.same_family(x, w):
+            if roles.level(x) != "L1-both" or roles.level(w) != "L2" or roles.same_family(x, w) \
+                    or x in m.categorical_map:
                 continue
             cms = roles.cluster_means_of(x)
             if any(Term((c, w)).key in keys for c in cms):
@@ -242,7 +245,7 @@ def smushed_intra_variable_interaction(p: ParsedSyntax, ctx: LintContext) -> Non
         if t.order != 2 or t.factors[0] == t.factors[1]:
             continue
         for x, c in (t.factors, tuple(reversed(t.factors))):
-            if roles.level(x) != "L1-both" or c not in roles.cluster_means_of(x):
+            if roles.level(x) != "L1-both" or c not in roles.cluster_means_of(x) or x in m.categorical_map:
                 continue
             if Term((c, c)).key in keys:
                 continue

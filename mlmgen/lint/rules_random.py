@@ -13,7 +13,8 @@ def smushed_random_slope(p: ParsedSyntax, ctx: LintContext) -> None:
 
     What it finds:
         A random slope of a predictor that varies within AND between clusters (raw, constant-centred
-        or grand-mean-centred), instead of its cluster-mean-centred version.
+        or grand-mean-centred), instead of its cluster-mean-centred version. Not for a categorical
+        predictor, which has no cluster-mean-centred version (CA006 counts its covariance parameters).
 
     Why it matters:
         The random slope multiplies the whole predictor, so it also multiplies the predictor's
@@ -33,7 +34,7 @@ def smushed_random_slope(p: ParsedSyntax, ctx: LintContext) -> None:
     """
     m, roles = p.model, ctx.roles
     for s in m.random.slopes:
-        if roles.level(s) != "L1-both":
+        if roles.level(s) != "L1-both" or s in m.categorical_map:
             continue
         wcs = roles.within_partners(s)
         w = wcs[0] if wcs else None
@@ -106,7 +107,7 @@ def cross_level_without_random_slope(p: ParsedSyntax, ctx: LintContext) -> None:
         if t.order != 2 or t.factors[0] == t.factors[1]:
             continue
         for x, w in (t.factors, tuple(reversed(t.factors))):
-            if roles.level(x) not in ("L1-both", "L1-within") or roles.level(w) != "L2":
+            if roles.level(x) not in ("L1-both", "L1-within") or roles.level(w) != "L2" or x in m.categorical_map:
                 continue
             partners = set(roles.level1_members(x)) | {x}
             if partners & slopes:

@@ -6,6 +6,7 @@ names. Strings: double quotes with `\\` and `"` escaped. Comments `#` run to the
 """
 from __future__ import annotations
 
+from ...categorical import FIRST, LAST
 from ..base import Facts
 
 
@@ -97,5 +98,25 @@ class LME4Facts(Facts):
         return ("lme4 (logLik df): d = rank(X) + number of theta + 1 (all parameters, REML or ML); "
                 "n = observations; AIC and BIC only")
 
+
+    # ---- categorical (lint rules CA001-CA006). R's `factor()` (?factor): levels are the distinct values "sorted
+    # into increasing order of x": numbers by value, character strings by the collating sequence of the session's
+    # locale (?Comparison), so the same data can give other first levels in another locale (checked here: R 4.2
+    # in C.UTF-8 orders a A b B, in C A B a b); the first level is the reference (contr.treatment). A character
+    # column in a formula becomes a factor; a numeric column, labelled or not (haven), stays numeric.
+    default_reference_rule = FIRST
+    text_level_order = "locale"
+    labelled_level_order = "value"
+    categorical_spelling = "factor({v})"
+    continuous_spelling = "{v}"
+    continuous_instruction = "write {v} without factor()"
+    text_as_continuous = "categorical"
+
+    def explicit_reference(self, name, level, levels=None):
+        return f"relevel(factor({name}), ref = " + self.string_literal(level) + ")"
+
+    def reference_rule_text(self, rule):
+        return ("the first level of factor(), R's default: numbers by value, text by the locale's collation" if rule == FIRST
+                else "the last level of factor()")
 
 FACTS = LME4Facts()

@@ -7,6 +7,7 @@ because SAS resolves macro references inside double quotes only. Comments `/* ..
 """
 from __future__ import annotations
 
+from ...categorical import FIRST, LAST
 from ..base import Facts
 
 
@@ -105,5 +106,25 @@ class SASFacts(Facts):
                           "parameterisation only (no PARAM=EFFECT), so SOLUTION cannot print sum-coded "
                           "coefficients")
 
+
+    # ---- categorical (lint rules CA001-CA006). PROC MIXED documentation (CLASS statement; ORDER= in the PROC
+    # statement; REF= option): levels are ordered by formatted value (ORDER=FORMATTED, the default), except numeric
+    # variables with no explicit format, which are ordered by internal value; character values sort by the
+    # machine's collating sequence (ASCII on Unix and Windows: code-point order); the reference is the last level
+    # unless CLASS x(REF='level' | FIRST | LAST) names one (REF= takes the formatted value when a format is assigned).
+    default_reference_rule = LAST
+    text_level_order = "codepoint"
+    labelled_level_order = "label"
+    categorical_spelling = "CLASS {v}"
+    continuous_spelling = ""
+    continuous_instruction = "remove {v} from the CLASS statement"
+    text_as_continuous = "error"
+
+    def explicit_reference(self, name, level, levels=None):
+        return f"{name}(REF='" + level.replace("'", "''") + "')"
+
+    def reference_rule_text(self, rule):
+        return ("the last level in formatted-value order, SAS's default without REF=" if rule == LAST
+                else "the first level in formatted-value order, REF=FIRST")
 
 FACTS = SASFacts()

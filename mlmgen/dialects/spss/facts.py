@@ -7,6 +7,7 @@ Strings: double quotes with `"` doubled. Comments `* ... .`.
 """
 from __future__ import annotations
 
+from ...categorical import FIRST, LAST
 from ..base import Facts
 
 
@@ -77,5 +78,22 @@ class SPSSFacts(Facts):
     sum_coding_refusal = ("MIXED codes BY factors with indicators (the last category redundant) and has no "
                           "sum-to-zero coding")
 
+
+    # ---- categorical (lint rules CA001-CA006). MIXED variable list (Command Syntax Reference): factors follow BY
+    # (numeric or string), covariates follow WITH and must be numeric; a factor's last category (in ascending
+    # order of its values; value labels do not reorder) is the redundant one, so it is the reference, and MIXED has
+    # no option to choose another: the data are recoded so that the chosen reference sorts last. The collation of
+    # string factors is not confirmed against SPSS here (taken as code-point order).
+    default_reference_rule = LAST
+    text_level_order = "codepoint"
+    labelled_level_order = "value"
+    categorical_spelling = "BY {v}"
+    continuous_spelling = "WITH {v}"
+    continuous_instruction = "move {v} from BY to WITH"
+    text_as_continuous = "error"
+
+    def reference_rule_text(self, rule):
+        return ("the last category in ascending order, which MIXED always takes" if rule == LAST
+                else "the first category")
 
 FACTS = SPSSFacts()

@@ -7,6 +7,9 @@ strings and comments; in `//` comments `//`, `///`, `/*` and `*/` are refused (`
 """
 from __future__ import annotations
 
+import re
+
+from ...categorical import FIRST, LAST
 from ..base import Facts
 
 _MACRO = ("`", "$")
@@ -111,5 +114,37 @@ class StataFacts(Facts):
     sum_coding_refusal = ("factor variables (i., ib#.) are indicator-coded with a base level; Stata has no "
                           "sum-to-zero coding for them")
 
+
+    # ---- categorical (lint rules CA001-CA006). Stata factor variables ([U] 11.4.3): `i.x` takes the lowest value as
+    # the base unless `ib#.x`, `ib(first).x`, `ib(last).x`, `ib(#k).x` (the k-th level) names another; a factor
+    # variable must be numeric (non-negative integers): a string variable is converted with `encode`, which numbers
+    # the strings 1, 2, ... in alphanumeric order unless label() gives the codes (Stata FAQ "Encoding a string
+    # variable"; Stata tip 99). Value labels do not change the order (the values do).
+    default_reference_rule = FIRST
+    text_level_order = "codepoint"
+    labelled_level_order = "value"
+    categorical_spelling = "i.{v}"
+    continuous_spelling = "c.{v}"
+    continuous_instruction = "declare {v} continuous"
+    text_as_continuous = "error"
+    factor_needs_numeric = True
+    encode_spelling = "encode {v}, generate({v}_code)"
+    destring_spelling = "destring {v}, replace"
+
+    def explicit_reference(self, name, level, levels=None):
+        if re.fullmatch(r"\d+", level):
+            return f"ib{level}.{name}"
+        if levels and level in levels:
+            return f"ib(#{levels.index(level) + 1}).{name}"
+        return None
+
+    def reference_rule_text(self, rule):
+        return "the lowest value, Stata's default base for i." if rule == FIRST else "the highest value, ib(last)."
+
+    def converts_to_numeric(self, text, name):
+        v = re.escape(name)
+        return bool(re.search(rf"(?im)\bgen(?:erate|erat|era|er|e)?\(\s*{v}\s*\)"          # encode s, gen(v)
+                              rf"|^\s*(?:rename|ren)\s+\w+\s+{v}\s*$"                        # rename v_code v
+                              rf"|^\s*destring\b[^\n]*\b{v}\b[^\n]*,[^\n]*\breplace\b", text or ""))
 
 FACTS = StataFacts()
