@@ -187,3 +187,17 @@ def fit_repeated(y, X, subject, position, structure: str, *, x_names: list[str] 
     return RepeatedFit(reml=reml, x_names=list(x_names), beta=ev.beta, cov_beta=ev.C, theta=theta, psi=psi,
                        neg2ll=ev.neg2ll, n_obs=int(ok.sum()), n_subjects=int(len(np.unique(subject[ok]))),
                        covariance=cov, patterns=pats, iterations=iters, converged=converged, notes=notes)
+
+
+def fit_at(fit: RepeatedFit, theta, converged: bool | None = None) -> RepeatedFit:
+    """The same model evaluated at another theta (e.g. SAS's printed iterate): beta, C, -2 log L recomputed."""
+    theta = np.asarray(theta, dtype=float)
+    ev = evaluate(theta, fit.covariance, fit.patterns, fit.reml, gradient=False)
+    try:
+        psi = fit.covariance.theta_to_psi(theta)
+    except (np.linalg.LinAlgError, ValueError, FloatingPointError):
+        psi = fit.psi
+    return RepeatedFit(reml=fit.reml, x_names=fit.x_names, beta=ev.beta, cov_beta=ev.C, theta=theta, psi=psi,
+                       neg2ll=ev.neg2ll, n_obs=fit.n_obs, n_subjects=fit.n_subjects, covariance=fit.covariance,
+                       patterns=fit.patterns, iterations=fit.iterations,
+                       converged=fit.converged if converged is None else converged, notes=list(fit.notes))

@@ -40,6 +40,8 @@ class Evaluation:
     beta: np.ndarray
     C: np.ndarray
     grad: np.ndarray | None
+    rVr: float = float("nan")      # r'V^-1 r (the profiled residual variance is rVr / (N - p) or rVr / N)
+    n_obs: int = 0
 
 
 def _chol_inverse(V: np.ndarray):
@@ -94,7 +96,7 @@ def evaluate(theta: np.ndarray, cov: CovarianceModel, patterns: list[Pattern], r
         val = (N - p) * LOG2PI + logdet + 2.0 * float(np.sum(np.log(np.diag(Lx)))) + rVr
     else:
         val = N * LOG2PI + logdet + rVr
-    return Evaluation(val, beta, C, grad)
+    return Evaluation(val, beta, C, grad, rVr, N)
 
 
 @dataclass
