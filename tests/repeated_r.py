@@ -149,3 +149,40 @@ def r_repeated(dataset: str):
         tag, key, *vals = parts
         results.setdefault(tag, {})[key] = [float(v) for v in vals]
     return data, sub, results
+
+
+# ---------------------------------------------------------------- the mmrm repository's fev_data
+FEV_DATA_BLOB = "c832b2c3f3f54a7f74aa22cd5fee3d8d873670d6"     # data/fev_data.rda at openpharma/mmrm ec290b26
+MMRM_MIRROR = "/work/.mirror/openpharma+mmrm/repo"               # where this machine's fetch tool put it
+
+
+def mmrm_repository() -> str | None:
+    """A checkout or bare git directory of openpharma/mmrm: $MLMGEN_MMRM_REPO, else this machine's mirror."""
+    import os
+    for cand in (os.environ.get("MLMGEN_MMRM_REPO"), MMRM_MIRROR):
+        if cand and Path(cand).exists():
+            return cand
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def fev_data() -> pd.DataFrame:
+    """fev_data (800 rows) with integer codes: subject, visit (0..3 for VIS1..VIS4), trt (ARMCD TRT), sex (Male 0,
+    Female 1), black, white; FEV1 missing in 263 rows. Skips when the mmrm repository is not available."""
+    import subprocess
+    import pytest
+    repo = mmrm_repository()
+    if repo is None:
+        pytest.skip("fev_data needs a copy of github.com/openpharma/mmrm (set MLMGEN_MMRM_REPO to a checkout); "
+                    "it is binary data in that repository and not committed here")
+    blob = subprocess.run(["git", "-C", repo, "cat-file", "blob", FEV_DATA_BLOB], capture_output=True)
+    if blob.returncode != 0:
+        pytest.skip(f"{repo} has no blob {FEV_DATA_BLOB} (data/fev_data.rda of the commit the SAS listings match)")
+    tmp = Path(tempfile.mkdtemp(prefix="mlmgen-fev-"))
+    (tmp / "fev_data.rda").write_bytes(blob.stdout)
+    run_r(f"load('{(tmp / 'fev_data.rda').as_posix()}'); d <- as.data.frame(fev_data)\n"
+          "out <- data.frame(FEV1 = d$FEV1, subject = as.integer(d$USUBJID), visit = as.integer(d$AVISIT) - 1L, "
+          "trt = as.integer(d$ARMCD == 'TRT'), sex = as.integer(d$SEX) - 1L, "
+          "black = as.integer(d$RACE == 'Black or African American'), white = as.integer(d$RACE == 'White'))\n"
+          f"write.csv(out, '{(tmp / 'fev.csv').as_posix()}', row.names = FALSE)\n")
+    return pd.read_csv(tmp / "fev.csv")

@@ -5,8 +5,8 @@ theta = (G parameters, R parameters of group 1, R parameters of group 2, ...), t
 
 * G (q x q, RANDOM ... / SUBJECT=id): one column `Intercept` (SAS's name for a random intercept) or, for q > 1,
   TYPE=UN: UN(1,1), UN(2,1), UN(2,2), ...; G enters linearly: dV/dG_ab = Z (E_ab + E_ba) Z' (once on the diagonal).
-* R: the REPEATED structure (structures.py), a separate copy per GROUP= level; the derivatives of V with respect
-  to another group's parameters are 0.
+* R: the REPEATED structure (structures.py), a separate copy per GROUP= level, in SAS's printed order
+  (`Structure.print_order`); the derivatives of V with respect to another group's parameters are 0.
 
 Unconstrained parameters psi for the optimiser: G = L L' with log-diagonal Cholesky factor L; R in mmrm's psi.
 """
@@ -48,7 +48,7 @@ class CovarianceModel:
             out += [(f"UN({i},{j})", "") for i in range(1, self.q + 1) for j in range(1, i + 1)]
         for g in range(self.n_groups):
             label = self.group_labels[g] if self.n_groups > 1 else ""
-            out += [(n, label) for n in self.structure.names()]
+            out += [(n, label) for n in self.structure.printed_names()]
         return out
 
     def r_slice(self, g: int) -> slice:
@@ -61,7 +61,13 @@ class CovarianceModel:
         m = len(pos)
         k = self.k
         sl = self.r_slice(group)
-        R, dR, d2R = self.structure.block(theta[sl], pos, derivatives)
+        order = self.structure.print_order()
+        internal = np.empty(self.k_r)
+        internal[order] = theta[sl]
+        R, dR, d2R = self.structure.block(internal, pos, derivatives)
+        dR = dR[order]
+        if d2R is not None:
+            d2R = d2R[order][:, order]
         V = R.copy()
         dV = np.zeros((k, m, m))
         dV[sl] = dR
@@ -97,8 +103,9 @@ class CovarianceModel:
             L = _psi_to_chol(psi[:self.k_g], self.q)
             G = L @ L.T
             out.append(np.array([G[a, b] for a in range(self.q) for b in range(a + 1)]))
+        order = self.structure.print_order()
         for g in range(self.n_groups):
-            out.append(self.structure.mmrm_psi_to_theta(psi[self.r_slice(g)]))
+            out.append(self.structure.mmrm_psi_to_theta(psi[self.r_slice(g)])[order])
         return np.concatenate(out)
 
     def theta_to_psi(self, theta: np.ndarray) -> np.ndarray:
@@ -111,8 +118,11 @@ class CovarianceModel:
                     G[a, b] = G[b, a] = theta[idx]
                     idx += 1
             out.append(_chol_to_psi(np.linalg.cholesky(G)))
+        order = self.structure.print_order()
         for g in range(self.n_groups):
-            out.append(self.structure.theta_to_mmrm_psi(theta[self.r_slice(g)]))
+            internal = np.empty(self.k_r)
+            internal[order] = theta[self.r_slice(g)]
+            out.append(self.structure.theta_to_mmrm_psi(internal))
         return np.concatenate(out)
 
     def jacobians(self, psi: np.ndarray, second: bool = False, h: float = 1e-5):

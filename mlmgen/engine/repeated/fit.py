@@ -78,7 +78,9 @@ class RepeatedFit:
         """SAS's R= matrix for a full set of positions (default 0..T-1)."""
         st = self.covariance.structure
         pos = np.arange(st.T) if positions is None else np.asarray(positions)
-        return st.block(self.theta[self.covariance.r_slice(group)], pos, 0)[0]
+        internal = np.empty(st.k)
+        internal[st.print_order()] = self.theta[self.covariance.r_slice(group)]
+        return st.block(internal, pos, 0)[0]
 
 
 def fit_repeated(y, X, subject, position, structure: str, *, x_names: list[str] | None = None,

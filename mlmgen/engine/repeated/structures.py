@@ -16,7 +16,8 @@ SAS's natural parameters theta, in the order SAS prints them in "Covariance Para
 
 Heterogeneous forms R = D C(rho) D with D = diag(sqrt(v)): with s_ij = sqrt(v_i v_j) and e_a = d_ia + d_ja,
   ds_ij/dv_a = s_ij e_a / (2 v_a),  d2s_ij/dv_a dv_b = s_ij [e_a e_b / (4 v_a v_b) - d_ab e_a / (2 v_a^2)].
-With GROUP= SAS prints the variance of the homogeneous forms as `Variance` instead of `Residual`.
+With GROUP= SAS prints the variance of the homogeneous forms as `Variance` instead of `Residual` and FIRST
+(`Variance, AR(1)`, `Variance, CS`: SAS listings in reference_outputs/sas/mmrm); `print_order` gives that order.
 
 `mmrm_psi_to_theta` maps the unconstrained parameters of the R package mmrm (its covariance vignette:
 log standard deviations, rho = f^-1(x) = x/sqrt(1+x^2), CS's logit((rho + a)/(1 + a)) with a = 1/(T-1), the
@@ -95,6 +96,18 @@ class Structure:
     @property
     def k(self) -> int:
         return len(self.names())
+
+    def print_order(self) -> list[int]:
+        """The internal parameters in SAS's printed order: with GROUP= the variance of VC, CS, AR(1), SP(POW),
+        TOEP comes first; otherwise the order of `names`."""
+        k = self.k
+        if self.grouped and self.kind in ("CS", "AR1", "SP(POW)", "TOEP"):
+            return [k - 1] + list(range(k - 1))
+        return list(range(k))
+
+    def printed_names(self) -> list[str]:
+        names = self.names()
+        return [names[i] for i in self.print_order()]
 
     # ------------------------------------------------------------------ the block and its derivatives
     def block(self, theta: np.ndarray, pos: np.ndarray, derivatives: int = 1):
