@@ -195,6 +195,24 @@ def test_full_mmrm_un_satterthwaite():
         assert_printed(res["estimate"], est, label)
         assert_printed(res["se"], se, label)
         assert round(res["df"]) == int(df), (label, res["df"], df)
+    # Type 3 tests (multi-df F, SAS's Satterthwaite combination); reference coding: the Type 3 hypothesis of a
+    # main effect averages the interaction over the other factor's levels
+    L = {"ARMCD": [[0, 1, 0, 0, 0, 1 / 4, 1 / 4, 1 / 4, 0, 0, 0]],
+         "AVISIT": [[0, 0, 1, 0, 0, 1 / 2, 0, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0, 1 / 2, 0, 0, 0, 0],
+                    [0, 0, 0, 0, 1, 0, 0, 1 / 2, 0, 0, 0]],
+         "AVISIT*ARMCD": [[0] * 5 + [1, 0, 0] + [0] * 3, [0] * 5 + [0, 1, 0] + [0] * 3, [0] * 5 + [0, 0, 1] + [0] * 3],
+         "RACE": [[0] * 8 + [1, 0, 0], [0] * 8 + [0, 1, 0]], "SEX": [[0] * 10 + [1]]}
+    rows = [line.split() for line in section(text, "Type 3 Tests of Fixed Effects")]
+    printed = {r[0]: r for r in rows if r and r[0] in L}
+    assert set(printed) == set(L)
+    for effect, Lrows in L.items():
+        res = contrast_test(fit, np.array(Lrows, float), "satterthwaite")
+        _, num, den, chisq, F = printed[effect][:5]
+        f = res["f"] if "f" in res else res["t"] ** 2
+        assert len(Lrows) == int(num)
+        assert round(res.get("den_df", res.get("df"))) == int(den), (effect, res)
+        assert_printed(f, F, effect)
+        assert_printed(f * len(Lrows), chisq, effect)
 
 
 @pytest.mark.r
