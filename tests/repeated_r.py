@@ -90,6 +90,21 @@ CASES = {
 }
 
 
+# glmmTMB (Debian r-cran-glmmtmb 1.1.5): the R-side structure as a random term with the residual variance fixed
+# near 0 (dispformula = ~0, which leaves a nugget of ~1e-8): us = UN, cs = CSH (heterogeneous in glmmTMB), ar1 =
+# AR(1), toep = TOEPH (heterogeneous). REML = TRUE integrates beta out (exact for a linear model).
+TMB_STRUCT = {"UN": "us", "CSH": "cs", "AR1": "ar1", "TOEPH": "toep"}
+TMB_CASES = {
+    "orthodont": ["UN", "CSH", "AR1", "TOEPH"],
+    "orthodont_missing": ["UN", "CSH", "AR1", "TOEPH"],
+    "trial": ["UN", "AR1", "TOEPH"],
+}
+
+
+def tmb_case_id(dataset: str, structure: str) -> str:
+    return f"{dataset}-glmmTMB-{structure}"
+
+
 def case_id(dataset: str, case: tuple) -> str:
     structure, ri, reml = case
     return f"{dataset}-{'RI+' if ri else ''}{structure}-{'REML' if reml else 'ML'}"
@@ -127,6 +142,19 @@ def _r_code(dataset: str, data_path: str) -> str:
                          "control = glsControl(msMaxIter = 500, maxIter = 500, msTol = 1e-12, tolerance = 1e-10))")
             lines.append("V <- getVarCov(fit, individual = sub)")
         lines.append(f"out('{tag}', fit, V)")
+    if dataset in TMB_CASES:
+        lines += ["suppressMessages(library(glmmTMB)); d$idf <- factor(d$id)",
+                  "outTMB <- function(tag, fit) {",
+                  "  cat(tag, 'll', sprintf('%.12g', -2 * as.numeric(logLik(fit))), '\\n')",
+                  "  cat(tag, 'beta', sprintf('%.12g', fixef(fit)$cond), '\\n')",
+                  "  cat(tag, 'se', sprintf('%.12g', sqrt(diag(vcov(fit)$cond))), '\\n')",
+                  "  cat(tag, 'V', sprintf('%.12g', as.vector(VarCorr(fit)$cond$idf)), '\\n')",
+                  "}"]
+        for structure in TMB_CASES[dataset]:
+            term = f"{TMB_STRUCT[structure]}(visitf + 0 | idf)"
+            lines.append(f"fit <- suppressWarnings(glmmTMB(update(F, . ~ . + {term}), data = d, dispformula = ~ 0, "
+                         "REML = TRUE))")
+            lines.append(f"outTMB('{tmb_case_id(dataset, structure)}', fit)")
     return "\n".join(lines) + "\n"
 
 

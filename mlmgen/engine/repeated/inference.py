@@ -20,6 +20,11 @@ so without R ("linear", "first order") C_A is the same in every parameterisation
   kr_mmrm_linear      mmrm "Kenward-Roger-Linear": no R term, observed W
   kr_expected         pbkrtest / lmerTest "Kenward-Roger": no R term, expected W
 For structures linear in SAS's parameters (UN, CS, TOEP, VC; G) kr_sas = kr_sas_firstorder = kr_mmrm_linear.
+
+Covariance of beta-hat: SAS, nlme and mmrm report the model-based C. glmmTMB (REML = TRUE, beta integrated out
+as a random effect; its sdreport) reports C + J W J' with J = d beta-hat / d theta = -C [b_1 ... b_k],
+b_k = X'V^-1 V_k V^-1 r, W = 2 H^-1: the delta-method term for the estimated covariance parameters. It vanishes
+for balanced complete data (r orthogonal) and is up to 2% of the SE with missing visits (tests/test_repeated_vs_r).
 Checked against SAS listings (tests/test_repeated_sas_mmrm.py); SAS's DDFM=KR2 is not implemented.
 """
 from __future__ import annotations
@@ -65,6 +70,14 @@ def kr_pieces(fit: RepeatedFit, method: str):
         Wp = 2.0 * np.linalg.inv(0.5 * (Hpsi + Hpsi.T))
         return Wp, Pp, _adjusted(C, Wp, Pp, Qp, Rp)
     raise ValueError(f"not a Kenward-Roger method: {method}")
+
+
+def cov_beta_with_theta_uncertainty(fit: RepeatedFit) -> np.ndarray:
+    """C + J W J' (glmmTMB's REML vcov of the fixed effects; module docstring)."""
+    pc = fit.pieces
+    J = -(pc.C @ pc.b.T)
+    out = pc.C + J @ fit.asycov_observed @ J.T
+    return 0.5 * (out + out.T)
 
 
 def contrast_test(fit: RepeatedFit, L, method: str = "satterthwaite") -> dict:

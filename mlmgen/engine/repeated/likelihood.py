@@ -111,6 +111,7 @@ class Pieces:
     P: np.ndarray            # (k, p, p)
     Q: np.ndarray            # (k, k, p, p)
     R: np.ndarray            # (k, k, p, p)
+    b: np.ndarray            # (k, p): b_k = sum_i X_i'V_i^-1 V_ik u_i; d beta / d theta_k = -C b_k
 
 
 def pieces(theta: np.ndarray, cov: CovarianceModel, patterns: list[Pattern], reml: bool) -> Pieces:
@@ -156,4 +157,4 @@ def pieces(theta: np.ndarray, cov: CovarianceModel, patterns: list[Pattern], rem
     H = trM2 - F + 2.0 * Y - uV2u
     H = 0.5 * (H + H.T)
     F = 0.5 * (F + F.T)
-    return Pieces(beta=beta, C=C, neg2ll=ev.neg2ll, grad=ev.grad, H=H, F=F, P=P, Q=Q, R=R)
+    return Pieces(beta=beta, C=C, neg2ll=ev.neg2ll, grad=ev.grad, H=H, F=F, P=P, Q=Q, R=R, b=b)
