@@ -1,7 +1,8 @@
 """`fit_repeated`: REML/ML fit of a marginal repeated-measures model (SAS REPEATED, optionally with RANDOM).
 
-Optimisation: BFGS over mmrm's unconstrained psi (structures.py) with the analytic gradient in theta carried
-to psi by the chain rule g_psi = J' g_theta (J = d theta / d psi by central differences), then Newton steps in
+Optimisation: BFGS (engine/optimise.py's `bfgs_bounded`, no bounds; scipy is not imported) over mmrm's
+unconstrained psi (structures.py) with the analytic gradient in theta carried to psi by the chain rule
+g_psi = J' g_theta (J = d theta / d psi by central differences), then Newton steps in
 theta with the analytic observed Hessian (likelihood.py) until |g_theta| is small, so the reported optimum is
 SAS's to its printed precision. Results are in SAS's theta: estimates with observed (SAS default: 2 H^-1) and
 expected (2 F^-1, SAS SCORING / pbkrtest) standard errors.
@@ -11,17 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from types import SimpleNamespace
+
 import numpy as np
-from scipy import optimize
 
 from ...diagnostics import Diagnostic, Location, MlmgenError, Severity
+from ..optimise import bfgs_bounded
 from .covariance import CovarianceModel
 from .likelihood import NotPositiveDefinite, Pieces, evaluate, pieces
 from .patterns import Pattern, build_patterns
 from .structures import Structure, canonical_structure
-
-BIG = 1e300
-
 
 @dataclass
 class CovParm:
@@ -135,20 +135,21 @@ def fit_repeated(y, X, subject, position, structure: str, *, x_names: list[str] 
     s2 = float(np.sum((y[ok] - X[ok] @ beta_ols) ** 2) / max(ok.sum() - p, 1))
     psi0 = cov.theta_to_psi(np.asarray(start_theta, float)) if start_theta is not None else cov.psi_start(s2)
 
-    def objective(psi):
+    def at(psi):
+        """The criterion and its psi-gradient as bfgs_bounded wants them (theta = psi, f, grad)."""
         try:
             theta = cov.psi_to_theta(psi)
             ev = evaluate(theta, cov, pats, reml)
-        except (NotPositiveDefinite, FloatingPointError, ValueError):
-            return BIG, np.zeros_like(psi)
+        except (NotPositiveDefinite, FloatingPointError, ValueError, np.linalg.LinAlgError):
+            return SimpleNamespace(theta=psi, f=np.inf, grad=np.zeros_like(psi))
         if not np.isfinite(ev.neg2ll):
-            return BIG, np.zeros_like(psi)
+            return SimpleNamespace(theta=psi, f=np.inf, grad=np.zeros_like(psi))
         J, _ = cov.jacobians(psi)
-        return ev.neg2ll, J.T @ ev.grad
+        return SimpleNamespace(theta=psi, f=ev.neg2ll, grad=J.T @ ev.grad)
 
     with np.errstate(all="ignore"):
-        res = optimize.minimize(objective, psi0, jac=True, method="BFGS", options={"gtol": 1e-6, "maxiter": 2000})
-    psi = res.x
+        res = bfgs_bounded(at(psi0), at, np.full(len(psi0), -np.inf), 2000, 1e-12)
+    psi = res.ev.theta
     theta = cov.psi_to_theta(psi)
     notes: list[Diagnostic] = []
     iters = int(res.nit)
