@@ -189,6 +189,22 @@ def test_full_mmrm_un_satterthwaite():
     for (n, _, printed), c in zip(cov_parms(text), fit.cov_parms):
         assert n == c.name
         assert_printed(c.estimate, printed, n)
+    # R and RCORR for USUBJID PT1 (code 1; visits VIS2 and VIS4 = SAS positions 1 and 3: a gap, not a shift)
+    pat = next(p for p in fit.patterns if 1 in p.subjects)
+    assert list(pat.pos) == [0, 2]
+    def matrix(title):
+        lines = text.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.strip() == title)
+        rows = []
+        for line in lines[start + 1:]:
+            if re.match(r"^\s+\d+\s+-?\d+\.\d+", line):
+                rows.append(line.split()[1:])
+            elif rows and not line.strip():
+                break
+        return np.array(rows, float)
+    np.testing.assert_array_equal(np.round(fit.R_matrix(positions=pat.pos), 4), matrix("for USUBJID PT1"))
+    np.testing.assert_array_equal(np.round(fit.R_correlation(positions=pat.pos), 4),
+                                  matrix("Matrix for USUBJID PT1"))
     rows = solution(text)
     assert len(rows) == 11
     for (label, est, se, df), res in zip(rows, coefficient_table(fit, "satterthwaite")):

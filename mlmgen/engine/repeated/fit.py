@@ -82,6 +82,12 @@ class RepeatedFit:
         internal[st.print_order()] = self.theta[self.covariance.r_slice(group)]
         return st.block(internal, pos, 0)[0]
 
+    def R_correlation(self, group: int = 0, positions=None) -> np.ndarray:
+        """SAS's RCORR= matrix: D^-1/2 R D^-1/2."""
+        R = self.R_matrix(group, positions)
+        d = 1.0 / np.sqrt(np.diag(R))
+        return R * np.outer(d, d)
+
 
 def fit_repeated(y, X, subject, position, structure: str, *, x_names: list[str] | None = None,
                  n_positions: int | None = None, group=None, group_labels: list[str] | None = None,
@@ -105,6 +111,9 @@ def fit_repeated(y, X, subject, position, structure: str, *, x_names: list[str] 
         raise MlmgenError(Diagnostic("DA005", "repeated positions must be 0, 1, ..., T-1", Severity.ERROR,
                                      Location(field="repeated")))
     T = int(n_positions) if n_positions is not None else (int(position.max()) + 1 if kind != "SP(POW)" else 1)
+    if kind != "SP(POW)" and position.max() >= T:
+        raise MlmgenError(Diagnostic("DA005", f"repeated position {int(position.max())} is beyond the {T} positions "
+                                     "given (0..T-1)", Severity.ERROR, Location(field="repeated")))
     n_groups = 1
     g = None
     if group is not None:
