@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from mlmgen.engine.repeated import fit_repeated
-from mlmgen.engine.repeated.inference import coefficient_table, contrast_test
+from mlmgen.engine.repeated.inference import coefficient_table, contrast_test, covparm_limits
 from mlmgen.engine.repeated.sas_emulation import emulate_sas
 
 from repeated_r import fev_data
@@ -55,6 +55,16 @@ def cov_parms(text: str) -> list[tuple[str, str, str]]:
         m = re.match(rf"^\s*(\S+)\s+(?:USUBJID\s+)?(ARMCD \w+\s+)?({NUM})\s+0\.05\s", line)
         if m:
             rows.append((m.group(1), (m.group(2) or "").strip(), m.group(3)))
+    return rows
+
+
+def cov_parm_limits(text: str) -> list[tuple[str, str]]:
+    """(printed Lower, printed Upper) of the CL columns."""
+    rows = []
+    for line in section(text, "Covariance Parameter Estimates"):
+        m = re.match(rf"^\s*\S+\s+(?:USUBJID\s+)?(?:ARMCD \w+\s+)?{NUM}\s+0\.05\s+({NUM})\s+({NUM})\s*$", line)
+        if m:
+            rows.append((m.group(1), m.group(2)))
     return rows
 
 
@@ -140,7 +150,13 @@ def test_kr_listing(name):
         for (n, _, printed), c in zip(cov_parms(text), fit.cov_parms):
             assert n == c.name
             assert_printed(c.estimate, printed, n)
-    else:
+    if name in EMULATED or name == "ar1":       # AR(1): SAS's iterate is the optimum to the printed digits
+        limits = cov_parm_limits(text)
+        assert len(limits) == len(fit.cov_parms)
+        for (lo, hi), (mlo, mhi), c in zip(limits, covparm_limits(fit), fit.cov_parms):
+            assert_printed(mlo, lo, c.name + " lower")
+            assert_printed(mhi, hi, c.name + " upper")
+    if name not in EMULATED:
         assert -5e-9 <= sas_f - fit.neg2ll < 2e-6, (sas_f, fit.neg2ll)      # printed to 8 decimals
         rel_se, abs_df = 4e-5, 0.02
         for (n, _, printed), c in zip(cov_parms(text), fit.cov_parms):
@@ -189,6 +205,9 @@ def test_full_mmrm_un_satterthwaite():
     for (n, _, printed), c in zip(cov_parms(text), fit.cov_parms):
         assert n == c.name
         assert_printed(c.estimate, printed, n)
+    for (lo, hi), (mlo, mhi), c in zip(cov_parm_limits(text), covparm_limits(fit), fit.cov_parms):
+        assert_printed(mlo, lo, c.name + " lower")
+        assert_printed(mhi, hi, c.name + " upper")
     # R and RCORR for USUBJID PT1 (code 1; visits VIS2 and VIS4 = SAS positions 1 and 3: a gap, not a shift)
     pat = next(p for p in fit.patterns if 1 in p.subjects)
     assert list(pat.pos) == [0, 2]

@@ -21,6 +21,10 @@ so without R ("linear", "first order") C_A is the same in every parameterisation
   kr_expected         pbkrtest / lmerTest "Kenward-Roger": no R term, expected W
 For structures linear in SAS's parameters (UN, CS, TOEP, VC; G) kr_sas = kr_sas_firstorder = kr_mmrm_linear.
 
+Covariance-parameter confidence limits as SAS's CL option prints them (`covparm_limits`): chi-square limits
+with Satterthwaite df 2 (e/s)^2 for variances, Wald limits for covariances and correlations, s the observed-
+information SE (checked against the listings: every limit of the UN, CS, AR(1) fits to the printed digit).
+
 Covariance of beta-hat: SAS, nlme and mmrm report the model-based C. glmmTMB (REML = TRUE, beta integrated out
 as a random effect; its sdreport) reports C + J W J' with J = d beta-hat / d theta = -C [b_1 ... b_k],
 b_k = X'V^-1 V_k V^-1 r, W = 2 H^-1: the delta-method term for the estimated covariance parameters. It vanishes
@@ -29,8 +33,11 @@ Checked against SAS listings (tests/test_repeated_sas_mmrm.py); SAS's DDFM=KR2 i
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
+from ...distributions import stats
 from ..ddf import satterthwaite_df, satterthwaite_f, t_test, f_sf, prepare_contrast
 from ..kenward_roger import kr_test
 from .fit import RepeatedFit
@@ -122,4 +129,44 @@ def coefficient_table(fit: RepeatedFit, method: str = "satterthwaite") -> list[d
         l = np.zeros(p)
         l[j] = 1.0
         out.append({"name": fit.x_names[j], **contrast_test(fit, l, method)})
+    return out
+
+
+def _chi2_quantile(p: float, nu: float) -> float:
+    """x with P(chi2(nu) <= x) = p, by bisection on the survival function (mlmgen.distributions has no ppf)."""
+    lo, hi = 0.0, max(1.0, nu)
+    while stats.chi2.sf(hi, nu) > 1.0 - p:
+        hi *= 2.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if stats.chi2.sf(mid, nu) > 1.0 - p:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-14 * hi:
+            break
+    return 0.5 * (lo + hi)
+
+
+def is_variance(name: str) -> bool:
+    """Whether SAS treats a covariance parameter as a variance (its CL then use the chi-square form)."""
+    if name in ("Residual", "Variance", "Intercept") or name.startswith("Var("):
+        return True
+    m = re.fullmatch(r"UN\((\d+),(\d+)\)", name)
+    return bool(m) and m.group(1) == m.group(2)
+
+
+def covparm_limits(fit: RepeatedFit, alpha: float = 0.05) -> list[tuple[float, float]]:
+    """SAS's COVTEST/CL confidence limits with the observed-information SE s of each estimate e:
+    variances  nu e / chi2_{nu, 1 - alpha/2} .. nu e / chi2_{nu, alpha/2}, nu = 2 (e / s)^2 (Satterthwaite);
+    covariances and correlations  e -/+ z_{1 - alpha/2} s (Wald)."""
+    z = stats.norm.ppf(1.0 - alpha / 2.0)
+    out = []
+    for c in fit.cov_parms:
+        e, s = c.estimate, c.se_observed
+        if is_variance(c.name) and e > 0 and s > 0:
+            nu = 2.0 * (e / s) ** 2
+            out.append((nu * e / _chi2_quantile(1.0 - alpha / 2.0, nu), nu * e / _chi2_quantile(alpha / 2.0, nu)))
+        else:
+            out.append((e - z * s, e + z * s))
     return out
