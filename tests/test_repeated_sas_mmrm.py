@@ -321,3 +321,51 @@ def test_mmrm_kr_matrices(kind, grouped):
         assert got.shape == ref.shape
         # mmrm's own optimum is less tight than ours: agreement 3e-7 (ar1) to 5e-4 (grouped toep)
         assert np.max(np.abs(got - ref)) <= 1e-3 * np.max(np.abs(ref)), (key, np.max(np.abs(got - ref)))
+
+
+@pytest.mark.r
+def test_full_mmrm_lsmeans_differences_and_slices():
+    """LSMEANS AVISIT*ARMCD / PDIFF=ALL CL SLICE=AVISIT of sas_log_reml.txt as contrasts of the engine's fit:
+    a cell mean is Intercept + arm + visit + arm:visit + the class covariates averaged over their levels (RACE 1/3
+    each, SEX 1/2 each). All 8 LS-means (estimate, SE, df, limits), 28 differences and 4 slices to the printed
+    digit. (Building these L rows from a Model is the categorical-predictor work; here they are written out.)"""
+    text = (SAS / "sas_log_reml.txt").read_text()
+    fit, _ = sas_point(fev_fit("UN", "full"))
+
+    def cell(visit: str, arm: str) -> np.ndarray:
+        l = np.zeros(11)
+        l[0] = 1.0
+        trt = arm == "TRT"
+        l[1] = trt
+        if visit != "VIS1":
+            k = int(visit[3]) - 2
+            l[2 + k] = 1.0
+            l[5 + k] = trt
+        l[8] = l[9] = 1.0 / 3.0
+        l[10] = 0.5
+        return l
+
+    lines = text.splitlines()
+    lines_ls = lines[next(i for i, line in enumerate(lines) if line.strip() == "Least Squares Means"):]
+    means = [line.split() for line in lines_ls if re.match(r"^\s+AVISIT\*ARMCD\s+VIS\d\s+(TRT|PBO)\s+-?\d", line)]
+    diffs = [line.split() for line in lines if re.match(r"^\s+AVISIT\*ARMCD\s+VIS\d\s+\w+\s+VIS\d\s+\w+\s", line)]
+    slices = [line.split() for line in lines if re.match(r"^\s+AVISIT\*ARMCD\s+VIS\d\s+1\s+\d+\s", line)]
+    assert (len(means), len(diffs), len(slices)) == (8, 28, 4)
+    from mlmgen.engine.ddf import t_quantile
+    for _, visit, arm, est, se, df, *_rest, lo, hi in means:
+        res = contrast_test(fit, cell(visit, arm), "satterthwaite")
+        assert_printed(res["estimate"], est, visit + arm)
+        assert_printed(res["se"], se, visit + arm)
+        assert round(res["df"]) == int(df)
+        q = t_quantile(0.975, res["df"])
+        assert_printed(res["estimate"] - q * res["se"], lo, visit + arm + " lower")
+        assert_printed(res["estimate"] + q * res["se"], hi, visit + arm + " upper")
+    for _, v1, a1, v2, a2, est, se, df, *_ in diffs:
+        res = contrast_test(fit, cell(v1, a1) - cell(v2, a2), "satterthwaite")
+        assert_printed(res["estimate"], est, f"{v1}{a1}-{v2}{a2}")
+        assert_printed(res["se"], se, f"{v1}{a1}-{v2}{a2}")
+        assert round(res["df"]) == int(df), (v1, a1, v2, a2, res["df"], df)
+    for _, visit, num, den, F, _p in slices:
+        res = contrast_test(fit, cell(visit, "TRT") - cell(visit, "PBO"), "satterthwaite")
+        assert round(res["df"]) == int(den)
+        assert_printed(res["t"] ** 2, F, visit)
