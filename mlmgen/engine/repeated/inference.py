@@ -111,7 +111,17 @@ def contrast_test(fit: RepeatedFit, L, method: str = "satterthwaite") -> dict:
     if r == 1:
         one = t_test(float(B[0] @ beta), float(np.sqrt(B[0] @ C @ B[0])), satterthwaite_df(B[0], C, pc.P, A))
         return {"f": one["t"] ** 2, "num_df": 1.0, "den_df": one["df"], "p": one["p"]}
-    return _f(B, beta, C, satterthwaite_f(B, C, pc.P, A)["sas"])
+    return _f(B, beta, C, combined_df(satterthwaite_f(B, C, pc.P, A)["nu"]))
+
+
+def combined_df(nus) -> float:
+    """SAS's denominator df of a multi-row Satterthwaite F from the per-direction df nu_j (engine/ddf.py):
+    E = sum over nu_j > 2 of nu_j / (nu_j - 2); df = 2E / (E - r) when E > r, else 0."""
+    nus = np.asarray(nus, dtype=float)
+    big = nus[nus > 2]
+    E = float(np.sum(big / (big - 2.0)))
+    r = len(nus)
+    return 2.0 * E / (E - r) if E > r else 0.0
 
 
 def _f(L, beta, C, den_df) -> dict:
