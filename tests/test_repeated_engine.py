@@ -176,3 +176,19 @@ def test_coded_errors(bad, code):
     with pytest.raises(MlmgenError) as exc:
         fit_repeated(y, X, subj, pos, kind, group=group)
     assert exc.value.diagnostics[0].code == code
+
+
+def test_random_intercept_at_its_bound_is_reported_not_negative():
+    """Data without a subject effect: the random-intercept variance goes to its bound 0 (EN002), never below, and
+    the fit equals the one without the random intercept."""
+    rng = np.random.default_rng(2)
+    n, T = 40, 4
+    s = np.repeat(np.arange(n), T)
+    p = np.tile(np.arange(T), n)
+    y = rng.normal(size=n * T)
+    with_ri = fit_repeated(y, np.ones(n * T), s, p, "AR1", Z=np.ones(n * T))
+    without = fit_repeated(y, np.ones(n * T), s, p, "AR1")
+    assert with_ri.theta[0] >= 0.0
+    assert "EN002" in [d.code for d in with_ri.notes]
+    assert with_ri.neg2ll == pytest.approx(without.neg2ll, abs=1e-6)
+    assert with_ri.theta[1:] == pytest.approx(without.theta, rel=1e-5)

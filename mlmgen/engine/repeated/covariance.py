@@ -87,6 +87,31 @@ class CovarianceModel:
                     idx += 1
         return V, dV, d2V
 
+    def feasible(self, theta: np.ndarray) -> bool:
+        """Inside the parameter space: G positive definite and the R parameters in the range their mmrm psi
+        covers (variances > 0, correlations in (-1, 1), CS correlation above -1/(T-1))."""
+        try:
+            with np.errstate(all="raise"):
+                psi = self.theta_to_psi(theta)
+        except (np.linalg.LinAlgError, FloatingPointError, ValueError):
+            return False
+        return bool(np.all(np.isfinite(psi)))
+
+    def at_bound(self, theta: np.ndarray, tol: float = 1e-6) -> list[str]:
+        """Names of G variances that are (numerically) 0 relative to the largest variance parameter."""
+        if not self.q:
+            return []
+        names = self.names()
+        scale = max(float(np.max(np.abs(theta))), 1e-300)
+        out = []
+        idx = 0
+        for a in range(self.q):
+            for b in range(a + 1):
+                if a == b and theta[idx] < tol * scale:
+                    out.append(names[idx][0])
+                idx += 1
+        return out
+
     # ------------------------------------------------------------------ parameter maps
     def psi_start(self, s2: float) -> np.ndarray:
         g = np.zeros(self.k_g)

@@ -55,13 +55,25 @@ class RepeatedFit:
 
     @property
     def asycov_observed(self) -> np.ndarray:
-        """2 H^-1: SAS's "Asymptotic Covariance Matrix of Estimates" (observed, the default)."""
-        return 2.0 * np.linalg.inv(self.pieces.H)
+        """2 H^-1: SAS's "Asymptotic Covariance Matrix of Estimates" (observed, the default). NaN (and EN004 in
+        `notes`) when H is not positive definite, e.g. a variance at its bound 0: SAS then drops the parameter,
+        which is not done here [U]."""
+        return self._inverse(self.pieces.H, "observed")
 
     @property
     def asycov_expected(self) -> np.ndarray:
         """2 F^-1 = inverse expected information (SAS SCORING, pbkrtest)."""
-        return 2.0 * np.linalg.inv(self.pieces.F)
+        return self._inverse(self.pieces.F, "expected")
+
+    def _inverse(self, M: np.ndarray, which: str) -> np.ndarray:
+        if np.all(np.isfinite(M)) and np.all(np.linalg.eigvalsh(0.5 * (M + M.T)) > 0):
+            return 2.0 * np.linalg.inv(M)
+        if not any(n.code == "EN004" for n in self.notes):
+            self.notes.append(Diagnostic("EN004", f"the {which} information of the covariance parameters is not "
+                                         "positive definite (a parameter at its bound?): their SEs and the df "
+                                         "that need them are not available", Severity.WARNING,
+                                         Location(field="residual")))
+        return np.full(M.shape, np.nan)
 
     @property
     def cov_parms(self) -> list[CovParm]:
@@ -163,7 +175,7 @@ def fit_repeated(y, X, subject, position, structure: str, *, x_names: list[str] 
     notes: list[Diagnostic] = []
     iters = int(res.nit)
     converged = False
-    for _ in range(max_newton):          # Newton polish in theta
+    for _ in range(max_newton):          # Newton polish in theta, staying inside the parameter space
         pc = pieces(theta, cov, pats, reml)
         if np.max(np.abs(pc.grad)) < 1e-8 * max(1.0, abs(pc.neg2ll)):
             converged = True
@@ -177,7 +189,7 @@ def fit_repeated(y, X, subject, position, structure: str, *, x_names: list[str] 
         for _ in range(30):
             cand = theta - t * step
             try:
-                val = evaluate(cand, cov, pats, reml, gradient=False).neg2ll
+                val = evaluate(cand, cov, pats, reml, gradient=False).neg2ll if cov.feasible(cand) else np.inf
             except NotPositiveDefinite:
                 val = np.inf
             if val <= pc.neg2ll + 1e-12 * abs(pc.neg2ll):
@@ -188,6 +200,12 @@ def fit_repeated(y, X, subject, position, structure: str, *, x_names: list[str] 
         if not moved:
             converged = np.max(np.abs(pc.grad)) < 1e-4
             break
+    at_bound = cov.at_bound(theta)
+    if at_bound:
+        notes.append(Diagnostic("EN002", f"{', '.join(at_bound)} at (or next to) the bound of its parameter space; "
+                                "SAS would fix it there and drop it from the information [U: not done here]",
+                                Severity.WARNING, Location(field="random")))
+        converged = converged or res.success
     if not converged:
         notes.append(Diagnostic("EN001", "the repeated-measures fit did not reach a zero gradient; the estimates "
                                 "are the best point found", Severity.WARNING, Location(field="residual")))
