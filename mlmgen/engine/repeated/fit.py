@@ -118,7 +118,17 @@ def fit_repeated(y, X, subject, position, structure: str, *, x_names: list[str] 
     X = np.asarray(X, dtype=float)
     if X.ndim == 1:
         X = X[:, None]
-    position = np.asarray(position, dtype=float if kind == "SP(POW)" else int)
+    pos_raw = np.asarray(position, dtype=float)
+    if not (len(y) == len(X) == len(pos_raw) == len(np.asarray(subject))):
+        raise MlmgenError(Diagnostic("DA005", "y, X, subject and the repeated positions must have one entry per row",
+                                     Severity.ERROR, Location(field="repeated")))
+    rows_ok = np.isfinite(pos_raw)          # a row without its visit cannot be placed: left out, as SAS does
+    position = np.where(rows_ok, pos_raw, 0.0)
+    if kind != "SP(POW)":
+        if np.any(position != np.round(position)):
+            raise MlmgenError(Diagnostic("DA005", "repeated positions must be whole numbers 0, 1, ..., T-1 (use "
+                                         "SP(POW) for time values)", Severity.ERROR, Location(field="repeated")))
+        position = position.astype(int)
     if kind != "SP(POW)" and position.min() < 0:
         raise MlmgenError(Diagnostic("DA005", "repeated positions must be 0, 1, ..., T-1", Severity.ERROR,
                                      Location(field="repeated")))
@@ -140,7 +150,7 @@ def fit_repeated(y, X, subject, position, structure: str, *, x_names: list[str] 
             Zm = Zm[:, None]
         q = Zm.shape[1]
         z_names = z_names or (["Intercept"] if q == 1 else [f"z{j + 1}" for j in range(q)])
-    ok = np.isfinite(y) & np.all(np.isfinite(X), axis=1)
+    ok = rows_ok & np.isfinite(y) & np.all(np.isfinite(X), axis=1)
     p = X.shape[1]
     x_names = x_names or [f"x{j + 1}" for j in range(p)]
     if np.linalg.matrix_rank(X[ok]) < p:
