@@ -253,7 +253,7 @@ def test_full_mmrm_un_satterthwaite():
 @pytest.mark.r
 @pytest.mark.parametrize("listing, structure, group", [("sas_ar1_reml.txt", "AR1", False),
                                                        ("sas_ar1h_reml.txt", "ARH1", False),
-                                                       ("sas_toep_reml_tables.txt", "TOEP", False),
+                                                       ("sas_toep_reml_tables.md", "TOEP", False),
                                                        ("sas_group_ar1_reml.txt", "AR1", True)])
 def test_intercept_only_satterthwaite(listing, structure, group):
     text = (SAS / listing).read_text()
