@@ -104,6 +104,44 @@ class ContrastResult:
 
 
 @dataclass
+class Type3Row:
+    """One row of a Type III table of fixed effects: the F test that every column of `term` is 0 (with the
+    hypotheses SAS and lmerTest use, which do not depend on the coding); `den_df` by the fit's df method."""
+    term: str
+    num_df: Value | None = None
+    den_df: Value | None = None
+    F: Value | None = None
+    p: Value | None = None
+
+
+@dataclass
+class LSMeanRow:
+    """A least-squares mean of `term` (categoricals only) at one combination of `levels` (in the term's
+    order), other factors averaged with equal weights, covariates at their means."""
+    term: str
+    levels: tuple[str, ...]
+    estimate: Value | None = None
+    se: Value | None = None
+    df: Value | None = None
+    t: Value | None = None
+    p: Value | None = None
+    ci: tuple[Value, Value] | None = None
+
+
+@dataclass
+class LSMeanDiff:
+    """The difference of two least-squares means of `term`: mean(levels_a) - mean(levels_b)."""
+    term: str
+    levels_a: tuple[str, ...]
+    levels_b: tuple[str, ...]
+    estimate: Value | None = None
+    se: Value | None = None
+    df: Value | None = None
+    t: Value | None = None
+    p: Value | None = None
+
+
+@dataclass
 class Optimisation:
     """Summary of the optimiser run that produced a fit."""
 
@@ -133,6 +171,9 @@ class FitResult:
     gcorr: list[list[float]] | None = None
     fit: dict[str, dict[str, Value]] = field(default_factory=dict)  # convention -> {"AIC": ..., "BIC": ...}
     contrasts: list[ContrastResult] = field(default_factory=list)
+    type3: list[Type3Row] = field(default_factory=list)
+    lsmeans: list[LSMeanRow] = field(default_factory=list)
+    lsmean_diffs: list[LSMeanDiff] = field(default_factory=list)
     optimisation: Optimisation | None = None
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -176,9 +217,22 @@ class FitResult:
             "fit": {conv: {k: num(v) for k, v in stats.items()} for conv, stats in self.fit.items()},
             "contrasts": [{k: (num(v) if isinstance(v, Value) else v) for k, v in vars(c).items()}
                           for c in self.contrasts],
+        }
+        cat = {
+            "type3": [{"term": r.term, "num_df": num(r.num_df), "den_df": num(r.den_df), "F": num(r.F),
+                       "p": num(r.p)} for r in self.type3],
+            "lsmeans": [{"term": r.term, "levels": list(r.levels), "estimate": num(r.estimate), "se": num(r.se),
+                         "df": num(r.df), "t": num(r.t), "p": num(r.p),
+                         "ci": None if r.ci is None else [num(r.ci[0]), num(r.ci[1])]} for r in self.lsmeans],
+            "lsmean_diffs": [{"term": r.term, "levels_a": list(r.levels_a), "levels_b": list(r.levels_b),
+                              "estimate": num(r.estimate), "se": num(r.se), "df": num(r.df), "t": num(r.t),
+                              "p": num(r.p)} for r in self.lsmean_diffs],
+        }
+        d.update({k: v for k, v in cat.items() if v})      # only when there are categorical tables
+        d.update({
             "optimisation": None if self.optimisation is None else asdict(self.optimisation),
             "notes": self.notes,
-        }
+        })
         d.update({k: v for k, v in self.extra.items() if k not in d})
         return d
 
