@@ -311,16 +311,22 @@ def normalise_accept(names) -> set[str]:
 def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None = None,
             sas_refit: Callable[[], FitResult] | None = None, emulations: list[Emulation] | None = None,
             settings: list[Setting] | None = None, accept: set[str] | None = None, tolerance: float = 0.0,
-            bound=None, reference_label: str | None = None) -> Comparison:
+            bound=None, reference_label: str | None = None, parameterisation: str | None = None,
+            reexpressed: set[str] | None = None) -> Comparison:
     """Diff `oth` (a package's printed output) against `ref` (mlmgen's fit, a refit of it under the output's
     settings, or another output).
 
     settings: ways the output differs from the model described that the caller already resolved by refitting
     (`ref` is then that refit); accept: setting names the user accepts (exit 0); tolerance: relative
     tolerance for full-precision exports; bound: a `likelihood_bound.LikelihoodBound` for this output;
-    emulations: the packages' stopping rules reproduced by mlmgen (SAS's early stop: also `sas_refit`)."""
+    emulations: the packages' stopping rules reproduced by mlmgen (SAS's early stop: also `sas_refit`);
+    parameterisation: the reason `ref` was re-expressed in the output's reference levels or coding
+    (reparameterise.py; same model, so it is context, not a setting), `reexpressed` the fixed columns whose
+    meaning changed: their agreeing rows carry the reason."""
     cmp = Comparison(ref, oth, tolerance=tolerance, bound=bound, reference_label=reference_label)
     ctx = _context(ref, oth, model_effects)
+    if parameterisation:
+        ctx.append(("parameterisation", parameterisation))
     fold = ref.source in FOLDING or oth.source in FOLDING
     # fixed part: terms matched across spellings (and case, for SAS/SPSS)
     ref_terms = [f.term for f in ref.fixed]
@@ -361,6 +367,10 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
         g = next(x for x in oth.fixed if x.term == t)
         cmp.rows.append(Row("fixed", t, "estimate", None, g.estimate, "DF001",
                             "in the output but not in the reference model"))
+    if parameterisation:
+        for r in cmp.rows:
+            if r.section == "fixed" and r.parameter in (reexpressed or ()) and r.reason is None:
+                r.reason = parameterisation
     _compare_df_range(cmp, ref, oth, ctx)
     _compare_cov(cmp, ref, oth, ctx, fold)
     _compare_fit(cmp, ref, oth, ctx)

@@ -400,7 +400,9 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
 
     from ..compare import Setting, compare
     from ..output_settings import output_model, recognise_ddf, recognised_reason
-    pre = compare(fit.result, out)
+    param = _parameterisation(fit, out)
+    pre = compare(param.result(fit) if param else fit.result, out,
+                  parameterisation=param.reason if param else None)
     target, resolved = output_model(model, out, pre.settings)
     use_model, use_fit = model, fit
     if target is not None:
@@ -426,6 +428,10 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
                  f"{r.method.upper()}, {r.ddf}, G {use_model.random.covariance}, random "
                  f"{' + '.join(use_model.random.effects)})")
     ref = use_fit.result
+    reexpressed = None
+    if param is not None:
+        param = _parameterisation(use_fit, out) or param
+        ref, reexpressed = param.result(use_fit), param.changed_columns()
     ref.source = "mlmgen"
     emulations = [e for e in (EMULATIONS[k](use_model, data, use_fit) for k in EMULATIONS if k == out.source) if e]
     bound = None
@@ -438,7 +444,56 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
         bound = likelihood_bound(use_fit, printed, how)
     return compare(ref, out, model_effects=list(use_model.random.effects), emulations=emulations,
                    settings=[replace(s) for s in resolved], accept=accept, tolerance=tolerance, bound=bound,
-                   reference_label=label)
+                   reference_label=label, parameterisation=param.reason if param else None,
+                   reexpressed=reexpressed)
+
+
+class _Parameterisation:
+    """The output's reference levels / coding when they differ from the model's (reparameterise.py)."""
+
+    def __init__(self, model, out_model, reason):
+        self.model, self.out_model, self.reason = model, out_model, reason
+
+    def result(self, fit):
+        from ..reparameterise import reexpress
+        return reexpress(fit, self.model, self.out_model, self.reason)
+
+    def changed_columns(self) -> set[str]:
+        """The output's columns whose meaning differs from the model's column of that name (the intercept
+        too, when it is the mean of another reference cell): T's row is not that column's unit row."""
+        import numpy as np
+
+        from ..reparameterise import coding_transform
+        T = coding_transform(self.model, self.out_model)
+        mine = list(self.model.fixed_names)
+        out = set()
+        for j, name in enumerate(self.out_model.fixed_names):
+            unit = np.zeros(len(mine))
+            if name in mine:
+                unit[mine.index(name)] = 1.0
+            if not np.allclose(T[j], unit):
+                out.add(name)
+        return out
+
+
+def _parameterisation(fit, out):
+    """When the output's factor rows show other reference levels or another coding than the model's: the
+    output's names read into canonical column names, and how to re-express the fit (None otherwise)."""
+    from ..dialects import DIALECTS
+    from .. import reparameterise as rp
+    model = fit.model
+    dialect = DIALECTS.get(out.source)
+    if dialect is None or not model.has_categorical or not model.levels_known:
+        return None
+    rp.read_factor_names(out, model, dialect.read_factor_column)
+    om = rp.output_model(model, out, fold=not dialect.case_sensitive)
+    if om is None:
+        return None
+    try:
+        rp.coding_transform(model, om)
+    except ValueError:
+        return None
+    return _Parameterisation(model, om, rp.describe(model, om, dialect.output_name or dialect.title))
 
 
 def _fit(model, data):

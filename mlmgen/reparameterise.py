@@ -1,0 +1,187 @@
+"""One fit, another parameterisation: re-expressing mlmgen's fit in the reference levels and coding an output
+shows (`mlmgen diff`).
+
+Two codings of the same categorical predictors span the same column space: with X the model's fixed design
+columns and X_o the output's, X_o T = X for one p x p matrix T, so the output's coefficients are
+
+    beta_o = T beta,    Cov(beta_o) = T C T',
+
+and each output coefficient j is the contrast T[j] beta of the fit, tested with the fit's df method
+(Satterthwaite, Kenward-Roger, ...: `EngineFit.contrast`), exactly as if the model had been fitted with the
+output's coding (REML and ML are invariant to a reparameterisation of the fixed part). Nothing is refitted.
+
+T does not depend on the data: it is solved from the two codings' columns on a synthetic frame in which every
+level of every categorical occurs and each numeric variable takes arbitrary values (`coding_transform`); a T
+that does not reproduce X exactly (the two codings do not span the same columns) is refused.
+
+The output's parameterisation is read from its fixed-effect names (`output_model`): for each categorical, the
+level that gets no column (or the level the output prints as its zero/base/redundant row,
+`FitResult.extra["base_levels"]`) is the output's reference; outputs print treatment (dummy) coding.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import numpy as np
+
+from .categorical import Categorical, column_values
+from .mapping import resolve_term
+from .model import Model
+from .results import FitResult, FixedEffect, Value
+
+_PART = re.compile(r"^(.+)\[([^\]]*)\]$")
+
+
+def column_parts(name: str) -> list[tuple[str, str | None]]:
+    """`sex[M]:x` -> [("sex", "M"), ("x", None)]."""
+    if name == "Intercept":
+        return []
+    out = []
+    for p in name.split(":"):
+        m = _PART.match(p)
+        out.append((m.group(1), m.group(2)) if m else (p, None))
+    return out
+
+
+def model_levels(model: Model) -> dict[str, tuple[str, ...]]:
+    """Levels of the categoricals the model uses (levels known)."""
+    return {c.name: tuple(c.levels or ()) for c in model.used_categoricals if c.levels}
+
+
+def read_factor_names(out: FitResult, model: Model, read_column) -> None:
+    """Rename an output's fixed rows to canonical column names with the package's `read_column(printed,
+    levels)` (lme4 pastes variable and level: `sexM`); names it cannot read are left as printed."""
+    levels = model_levels(model)
+    if not levels:
+        return
+    for f in out.fixed:
+        name = read_column(f.term, levels)
+        if name:
+            f.term = name
+
+
+def output_model(model: Model, out: FitResult, fold: bool = False) -> Model | None:
+    """The model in the output's parameterisation (module docstring), or None when the output shows the
+    model's own parameterisation or one that cannot be told from its names."""
+    cats = {c.name: c for c in model.used_categoricals if c.levels}
+    if not cats or not out.fixed:
+        return None
+    base = out.extra.get("base_levels") or {}
+    seen: dict[str, set[str]] = {v: set() for v in cats}
+    for f in out.fixed:
+        for v, lv in column_parts(f.term):
+            hit = next((c for c in cats if (c.upper() == v.upper() if fold else c == v)), None)
+            if hit is not None and lv is not None:
+                seen[hit].add(_level(lv, cats[hit].levels, fold))
+    new: list[Categorical] = []
+    changed = False
+    for c in model.categoricals:
+        if c.name not in cats:
+            new.append(c)
+            continue
+        missing = [lv for lv in c.levels if lv not in seen[c.name]]
+        ref = base.get(c.name)
+        if ref is None and len(missing) == 1:
+            ref = missing[0]
+        if ref is None or ref not in c.levels:
+            new.append(c)
+            continue
+        if ref != c.reference_level or c.coding != "treatment":
+            changed = True
+            new.append(Categorical(c.name, c.levels, ref, "treatment", c.labels))
+        else:
+            new.append(c)
+    if not changed:
+        return None
+    om = model.with_(categoricals=tuple(new))
+    ours = list(om.fixed_names)
+    printed = [f.term for f in out.fixed if not f.aliased]
+    if len(printed) != len(ours) or any(resolve_term(t, ours, fold) is None for t in printed):
+        return None
+    return om
+
+
+def _level(printed: str, levels, fold: bool) -> str:
+    if printed in levels:
+        return printed
+    if fold:
+        return next((lv for lv in levels if lv.upper() == printed.upper()), printed)
+    return printed
+
+
+def coding_transform(model: Model, out_model: Model) -> np.ndarray:
+    """T (p_o x p) with X_o T = X (module docstring), solved on a synthetic frame; ValueError when the two
+    codings do not span the same columns."""
+    cols, cols_o = model.fixed_columns(), out_model.fixed_columns()
+    if len(cols) != len(cols_o):
+        raise ValueError("the two parameterisations have different numbers of columns")
+    cats, cats_o = model.categorical_map, out_model.categorical_map
+    numeric = sorted({v for c in cols for v, lv in c.parts if lv is None})
+    used = [c for c in model.used_categoricals]
+    n = max(64, 12 * len(cols) + 4 * sum(c.k for c in used))
+    rng = np.random.default_rng(20261205)
+    frame = {v: rng.normal(size=n) for v in numeric}
+    for c in used:
+        frame[c.name] = rng.permutation(np.arange(n) % c.k)
+
+    def build(columns, cmap):
+        X = np.empty((n, len(columns)))
+        for j, col in enumerate(columns):
+            X[:, j] = 1.0 if not col.parts else column_values(col, frame, cmap)
+        return X
+    X, Xo = build(cols, cats), build(cols_o, cats_o)
+    T, *_ = np.linalg.lstsq(Xo, X, rcond=None)
+    if not np.allclose(Xo @ T, X, atol=1e-9 * max(1.0, float(np.abs(X).max()))) or \
+            np.linalg.matrix_rank(Xo) < Xo.shape[1]:
+        raise ValueError("the output's coding does not span the model's columns")
+    T[np.abs(T) < 1e-12] = 0.0
+    return T
+
+
+def reference_changes(model: Model, out_model: Model) -> list[tuple[Categorical, Categorical]]:
+    """(model's, output's) declaration of each categorical whose reference or coding differ."""
+    mine = model.categorical_map
+    return [(mine[c.name], c) for c in out_model.used_categoricals
+            if (mine[c.name].reference_level, mine[c.name].coding) != (c.reference_level, c.coding)]
+
+
+def describe(model: Model, out_model: Model, who: str) -> str:
+    """The reason in words: `same model, SAS's reference is the last level (sex: M; ...)`."""
+    bits = []
+    for a, b in reference_changes(model, out_model):
+        pos = ("first" if b.reference_level == b.levels[0] else "last" if b.reference_level == b.levels[-1]
+               else f"level {b.levels.index(b.reference_level) + 1} of {b.k}")
+        mine = (f"sum (effect) coding" if a.coding == "sum" else f"reference {a.reference_level}")
+        bits.append((pos, f"{a.name}: {b.reference_level} ({pos} level), you described {mine}"))
+    positions = {p for p, _ in bits}
+    head = (f"same model, {who}'s reference is the {positions.pop()} level" if len(positions) == 1
+            else f"same model, {who} uses other reference levels")
+    return (f"{head} ({'; '.join(b for _, b in bits)}): mlmgen's fit re-expressed in {who}'s parameterisation "
+            f"(beta_o = T beta, SEs from T C T', df by the fit's df method for each re-expressed coefficient; "
+            f"no refit)")
+
+
+def reexpress(fit, model: Model, out_model: Model, reason: str) -> FitResult:
+    """mlmgen's `Fit` in the output's parameterisation: a FitResult whose fixed rows are the output's columns
+    (module docstring); everything else (covariance parameters, -2LL, fit statistics) is the fit's own.
+    Type III tests and LS-means do not depend on the coding and are kept."""
+    T = coding_transform(model, out_model)
+    efit = fit.engine
+    names = list(model.fixed_names)
+    idx = [names.index(n) for n in efit.x_names]
+    ddf = fit.result.ddf or model.ddf
+    rows = []
+    for j, col in enumerate(out_model.fixed_names):
+        L = np.zeros((1, len(efit.x_names)))
+        L[0, :] = T[j, idx]
+        if not np.any(L):
+            rows.append(FixedEffect(col, Value(0.0), aliased=True))
+            continue
+        c = efit.contrast(L, ddf=ddf)
+        rows.append(FixedEffect(col, Value(float(c["estimate"])), Value(float(c["se"])),
+                                None if c.get("df") is None else Value(float(c["df"])),
+                                Value(float(c["t"])), Value(float(c["p"]))))
+    res = replace(fit.result, fixed=rows, notes=list(fit.result.notes) + [reason])
+    res.extra = fit.result.extra
+    return res

@@ -1,0 +1,158 @@
+"""diff across parameterisations (issue 11 item 6): an output whose reference levels or coding differ from
+the model's is compared with mlmgen's fit re-expressed in the output's parameterisation (beta_o = T beta,
+SEs from T C T', df by the fit's method), reported as agreement with the reason, exit 0, never DF001.
+
+Offline: real lmerTest output produced here (reference_outputs/r/categorical/simulated_factors.out, R's
+reference = first level) against a model file declaring the LAST level as reference. With R: mlmRev::bdf
+with sex, Minority and the 4-level denomina (bdf_factors.out)."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import mlmgen
+from mlmgen import reparameterise as rp
+from mlmgen.categorical import LAST, Categorical
+from mlmgen.cli import cli
+from mlmgen.dialects.lme4.factor_names import printed_column, read_column
+from mlmgen.modelfile import loads_model
+from mlmgen.outputs import read_output_file
+
+ROOT = Path(__file__).resolve().parent.parent
+CAT = ROOT / "reference_outputs" / "r" / "categorical"
+SIM_MODEL = '''outcome = "y"
+cluster = "g"
+fixed = ["sex", "arm", "x", "sex*x"]
+method = "REML"
+ddf = "{ddf}"
+[random]
+effects = ["Intercept", "x"]
+covariance = "UN"
+[categorical]
+{cats}
+'''
+LAST_REF = 'sex = { reference = "last" }\narm = { reference = "last" }'
+FIRST_REF = 'sex = {}\narm = {}'
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["diff", *map(str, args)])
+
+
+def write_model(tmp_path, cats, ddf="Satterthwaite"):
+    p = tmp_path / "model.toml"
+    p.write_text(SIM_MODEL.format(cats=cats, ddf=ddf))
+    return p
+
+
+def test_real_lmertest_output_agrees_with_a_last_level_model_after_re_expression(tmp_path):
+    res = run(write_model(tmp_path, LAST_REF), "--data", CAT / "simulated_factors.csv",
+              CAT / "simulated_factors.out")
+    assert res.exit_code == 0, res.output
+    assert "same model, R lme4's reference is the first level" in res.output
+    assert "sex: F (first level), you described reference M" in res.output
+    assert "DF001" not in res.output.replace("0 differ (DF001)", "")
+    js = json.loads(run(write_model(tmp_path, LAST_REF), "--data", CAT / "simulated_factors.csv",
+                        CAT / "simulated_factors.out", "--format", "json").output)
+    rows = {(r["parameter"], r["statistic"]): r for r in js["comparisons"][0]["rows"]}
+    # every re-expressed coefficient is compared under R's names, with the reason on the row
+    for name in ("sex[M]", "arm[high]", "arm[low]", "sex[M]:x", "Intercept", "x"):
+        assert rows[(name, "estimate")]["code"] == "DF003"
+        assert rows[(name, "se")]["code"] == "DF003"
+        assert "reference is the first level" in rows[(name, "estimate")]["reason"]
+    assert any(c["kind"] == "parameterisation" for c in js["comparisons"][0]["context"])
+
+
+def test_without_re_expression_the_same_output_differs(tmp_path):
+    """The test can fail: compared name for name (no re-expression), the last-level model's coefficients are
+    not R's. (The first-level model agrees with no parameterisation note.)"""
+    m = loads_model(SIM_MODEL.format(cats=LAST_REF, ddf="Satterthwaite"))
+    fit = mlmgen.fit(m, str(CAT / "simulated_factors.csv"))
+    ours = {f.term: f.estimate.value for f in fit.result.fixed}
+    assert abs(ours["Intercept"] - 10.7253) > 0.01 and "sex[M]" not in ours
+    res = run(write_model(tmp_path, FIRST_REF), "--data", CAT / "simulated_factors.csv",
+              CAT / "simulated_factors.out")
+    assert res.exit_code == 0, res.output
+    assert "re-expressed" not in res.output
+
+
+def test_kenward_roger_df_for_the_re_expressed_coefficients(tmp_path):
+    """df by the fit's own method: re-expressed under Kenward-Roger equals a fit declared with R's coding."""
+    m_last = loads_model(SIM_MODEL.format(cats=LAST_REF, ddf="Kenward-Roger"))
+    m_first = loads_model(SIM_MODEL.format(cats=FIRST_REF, ddf="Kenward-Roger"))
+    data = str(CAT / "simulated_factors.csv")
+    f_last, f_first = mlmgen.fit(m_last, data), mlmgen.fit(m_first, data)
+    re = rp.reexpress(f_last, f_last.model, f_first.model, "why")
+    direct = {f.term: f for f in f_first.result.fixed}
+    for f in re.fixed:
+        d = direct[f.term]
+        assert f.estimate.value == pytest.approx(d.estimate.value, rel=1e-6, abs=1e-8)
+        assert f.se.value == pytest.approx(d.se.value, rel=1e-5)
+        assert f.df.value == pytest.approx(d.df.value, rel=1e-4)
+
+
+def test_coding_transform_is_exact_for_reference_and_sum_coding():
+    base = loads_model('outcome = "y"\ncluster = "g"\nfixed = ["a", "b", "a*b", "x", "a*x"]\n[random]\n'
+                       'effects = ["Intercept"]\n[categorical]\na = { levels = ["1", "2", "3"] }\n'
+                       'b = { levels = ["u", "v"] }\n')
+    other = base.with_(categoricals=(Categorical("a", ("1", "2", "3"), LAST, "sum"),
+                                     Categorical("b", ("u", "v"), "v")))
+    T = rp.coding_transform(base, other)
+    back = rp.coding_transform(other, base)
+    assert np.allclose(T @ back, np.eye(T.shape[0]))
+    # intercept under sum coding of a and reference v of b: the mean over a's levels at b = v
+    names = list(base.fixed_names)
+    assert names[:3] == ["Intercept", "a[2]", "a[3]"]
+    row = dict(zip(names, T[0]))
+    assert row["Intercept"] == pytest.approx(1.0) and row["b[v]"] == pytest.approx(1.0)
+    assert row["a[2]"] == pytest.approx(1 / 3) and row["a[2]:b[v]"] == pytest.approx(1 / 3)
+
+
+def test_r_factor_names_both_ways():
+    levels = {"sex": ("F", "M"), "arm": ("ctl", "high", "low"), "a": ("b1",), "ab": ("1",)}
+    assert printed_column("sex[M]:x") == "sexM:x"
+    assert read_column("sexM:x", levels) == "sex[M]:x"
+    assert read_column("armhigh", levels) == "arm[high]"
+    assert read_column("x", levels) == "x"
+    assert read_column("ab1", levels) is None            # a + b1 or ab + 1: ambiguous
+
+
+def test_output_model_reads_the_reference_from_the_names():
+    m = loads_model(SIM_MODEL.format(cats=LAST_REF, ddf="Satterthwaite"))
+    fit = mlmgen.fit(m, str(CAT / "simulated_factors.csv"))
+    out = read_output_file(CAT / "simulated_factors.out")
+    assert rp.output_model(fit.model, out) is None        # R's names not read yet: nothing to tell
+    rp.read_factor_names(out, fit.model, read_column)
+    om = rp.output_model(fit.model, out)
+    assert {c.name: c.reference_level for c in om.used_categoricals} == {"sex": "F", "arm": "ctl"}
+
+
+BDF_MODEL = '''outcome = "langPOST"
+cluster = "schoolNR"
+fixed = ["IQ.verb", "sex", "Minority", "denomina"]
+method = "REML"
+ddf = "Satterthwaite"
+[random]
+effects = ["Intercept"]
+[categorical]
+sex = { reference = "last" }
+Minority = { reference = "last" }
+denomina = { reference = "last" }
+'''
+
+
+@pytest.mark.r
+def test_bdf_lmertest_printout_against_last_level_reference(tmp_path):
+    from rtools import run_r
+    csv = tmp_path / "bdf.csv"
+    run_r(f'''suppressMessages(library(mlmRev))
+b <- bdf[, c("langPOST", "IQ.verb", "sex", "Minority", "denomina", "schoolNR")]
+write.csv(b, "{csv.as_posix()}", row.names = FALSE)''')
+    model = tmp_path / "bdf.toml"
+    model.write_text(BDF_MODEL)
+    res = run(model, "--data", csv, CAT / "bdf_factors.out")
+    assert res.exit_code == 0, res.output
+    assert "R lme4's reference is the first level" in res.output
+    assert "denomina: 1 (first level), you described reference 4" in res.output
