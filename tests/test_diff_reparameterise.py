@@ -156,3 +156,35 @@ write.csv(b, "{csv.as_posix()}", row.names = FALSE)''')
     assert res.exit_code == 0, res.output
     assert "R lme4's reference is the first level" in res.output
     assert "denomina: 1 (first level), you described reference 4" in res.output
+
+
+def test_lme4_reader_reads_type3_and_emmeans_tables():
+    out = read_output_file(CAT / "simulated_factors.out")
+    assert [r.term for r in out.type3] == ["sex", "arm", "x", "sex:x"]
+    arm = out.type3[1]
+    assert (arm.num_df.value, arm.den_df.value, arm.F.value) == (2.0, 268.929, 26.623)
+    assert out.extra["type3_ddf"] == "satterthwaite"
+    assert out.extra["type3_tables"]["kenward-roger"][1].den_df.value == 268.467
+    assert [(r.levels, r.estimate.printed) for r in out.lsmeans] == [(("ctl",), "10.2"), (("high",), "11.9"),
+                                                                      (("low",), "11.3")]
+    d = out.lsmean_diffs[2]
+    assert (d.levels_a, d.levels_b, d.estimate.value, d.p.printed) == (("high",), ("low",), 0.595, "0.0111")
+    bdf = read_output_file(CAT / "bdf_factors.out")
+    assert bdf.lsmean_diffs[0].levels_a == ("1",) and bdf.type3[3].num_df.value == 3.0
+
+
+def test_type3_and_lsmeans_rows_are_compared_and_a_changed_number_differs():
+    from mlmgen.compare import compare
+    from mlmgen.results import Value
+    a = read_output_file(CAT / "simulated_factors.out")
+    b = read_output_file(CAT / "simulated_factors.out")
+    b.type3[1].F = Value(26.9, "26.9")
+    b.lsmean_diffs[0].levels_a, b.lsmean_diffs[0].levels_b = ("high",), ("ctl",)   # printed b - a
+    b.lsmean_diffs[0].estimate = Value(1.646, "1.646")
+    b.lsmean_diffs[0].t = Value(7.252, "7.252")
+    cmp = compare(a, b)
+    rows = {(r.section, r.parameter, r.statistic): r.code for r in cmp.rows}
+    assert rows[("type3", "arm", "F")] == "DF001"
+    assert rows[("type3", "arm", "den_df")] == "DF003"
+    assert rows[("lsmean diff", "arm high - ctl", "estimate")] == "DF003"
+    assert rows[("lsmeans", "arm low", "estimate")] == "DF003"
