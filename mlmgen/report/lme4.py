@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from ..dialects.lme4.factor_names import printed_column
 from ..dialects.lme4.terms import degree_order, r_columns, r_term
 from ..results import FitResult, canonical_param
 from . import rfmt
@@ -40,7 +41,7 @@ def printed_fixed(r: FitResult) -> list[tuple[int, str]]:
     written = [rest[i] for i in degree_order(factors)]
     cols = r_columns([tuple(r.fixed[k].term.split(":")) for k in written])
     out = [(k, "(Intercept)") for k, f in enumerate(r.fixed) if f.term == "Intercept"]
-    out += [(written[i], name) for i, name in cols]
+    out += [(written[i], printed_column(name)) for i, name in cols]
     return [(k, name) for k, name in out if not r.fixed[k].aliased]
 
 
@@ -316,4 +317,63 @@ def format_lme4(result: FitResult, model=None, data_name: str | None = None) -> 
     lines += _fixed_corr(result)
     lines += _warnings(result)
     lines += _contrasts(result)
+    lines += _type3(result)
+    lines += _emmeans(result)
     return "\n".join(lines) + "\n"
+
+
+def _type3(r: FitResult) -> list[str]:
+    """lmerTest's `anova(m, type = 3)` table: Sum Sq = F * sigma^2 * NumDF, Mean Sq = F * sigma^2 (lmerTest's
+    definition), NumDF, DenDF, F value, Pr(>F) with stars."""
+    if not r.type3:
+        return []
+    s2 = float(r.cov_by_param()["var(Residual)"].estimate.value)
+    F = [num(t.F) for t in r.type3]
+    nd = [num(t.num_df) for t in r.type3]
+    cols = [rfmt.r_format([f * s2 * k for f, k in zip(F, nd)], 5), rfmt.r_format([f * s2 for f in F], 5),
+            rfmt.r_format(nd, 5), rfmt.r_format([num(t.den_df) for t in r.type3], 5), rfmt.r_format(F, 5),
+            rfmt._rjust([x.strip() for x in rfmt.format_pval([num(t.p) for t in r.type3], 4)])]
+    p = [num(t.p) for t in r.type3]
+    star = any(v < 0.1 for v in p)
+    cells = [[c[i] for c in cols] + ([rfmt.stars(p[i]).ljust(3)] if star else []) for i in range(len(F))]
+    head = ["Sum Sq", "Mean Sq", "NumDF", "DenDF", "F value", "Pr(>F)"] + (["   "] if star else [])
+    out = ["", f"Type III Analysis of Variance Table with {_DDF_TITLE.get(r.ddf or '', 'Satterthwaite' + chr(39) + 's method')}"]
+    out += rfmt.print_matrix([printed_column(t.term) for t in r.type3], head, cells)
+    return out + (["---", SIGNIF] if star else [])
+
+
+def _emmeans(r: FitResult) -> list[str]:
+    """emmeans' `emmeans(m, ~ term)` and `pairs(..., adjust = "none")` tables, per term (3 significant digits,
+    as emmeans prints them for these columns; digits approximated)."""
+    out = []
+    terms = list(dict.fromkeys(m.term for m in r.lsmeans))
+    for term in terms:
+        fs = term.split(":")
+        rows = [m for m in r.lsmeans if m.term == term]
+        cols = [rfmt.r_format([float(f"{num(getattr(m, k)):.3g}") for m in rows], 3) for k in ("estimate", "se", "df")]
+        cols += [rfmt.r_format([float(f"{num(m.ci[i]) if m.ci else float('nan'):.3g}") for m in rows], 3)
+                 for i in (0, 1)]
+        out += [""] + _left_table(fs + ["emmean", "SE", "df", "lower.CL", "upper.CL"],
+                                  [list(m.levels) + [c[i] for c in cols] for i, m in enumerate(rows)], len(fs))
+        out += ["", f"Degrees-of-freedom method: {(r.ddf or 'satterthwaite').replace('-', '')}",
+                "Confidence level used: 0.95 "]
+        diffs = [d for d in r.lsmean_diffs if d.term == term]
+        if diffs:
+            labels = [f"{' '.join(d.levels_a)} - {' '.join(d.levels_b)}" for d in diffs]
+            cols = [rfmt.r_format([float(f"{num(d.estimate):.4g}") for d in diffs], 4),
+                    rfmt.r_format([float(f"{num(d.se):.3g}") for d in diffs], 3),
+                    rfmt.r_format([float(f"{num(d.df):.3g}") for d in diffs], 3),
+                    [f"{num(d.t):.3f}" for d in diffs],
+                    ["<.0001" if num(d.p) < 1e-4 else f"{num(d.p):.4f}" for d in diffs]]
+            out += [""] + _left_table(["contrast", "estimate", "SE", "df", "t.ratio", "p.value"],
+                                      [[lab] + [c[i] for c in cols] for i, lab in enumerate(labels)], 1)
+            out += ["", f"Degrees-of-freedom method: {(r.ddf or 'satterthwaite').replace('-', '')}"]
+    return out
+
+
+def _left_table(head: list[str], rows: list[list[str]], n_left: int) -> list[str]:
+    """emmeans' print: a leading space, the level columns left-aligned, numbers right-aligned."""
+    w = [max(len(head[j]), *(len(r[j]) for r in rows)) for j in range(len(head))]
+    def line(cells):
+        return " " + " ".join(c.ljust(w[j]) if j < n_left else c.rjust(w[j]) for j, c in enumerate(cells))
+    return [line(head)] + [line(r) for r in rows]
