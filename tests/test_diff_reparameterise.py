@@ -188,3 +188,17 @@ def test_type3_and_lsmeans_rows_are_compared_and_a_changed_number_differs():
     assert rows[("type3", "arm", "den_df")] == "DF003"
     assert rows[("lsmean diff", "arm high - ctl", "estimate")] == "DF003"
     assert rows[("lsmeans", "arm low", "estimate")] == "DF003"
+
+
+@pytest.mark.parametrize("style, who", [("sas", "SAS"), ("stata", "Stata"), ("spss", "SPSS")])
+def test_package_listing_with_zero_rows_against_first_level_model(tmp_path, style, who):
+    """mlmgen's SAS / Stata / SPSS printout of the last-level fit (zero, base and redundant rows) against a model
+    whose reference is the first level: re-expressed, exit 0, '<package>'s reference is the last level'."""
+    data = str(CAT / "simulated_factors.csv")
+    f_last = mlmgen.fit(loads_model(SIM_MODEL.format(cats=LAST_REF, ddf="Satterthwaite")), data)
+    listing = tmp_path / f"out.{style}.txt"
+    listing.write_text(f_last.summary(style))
+    res = run(write_model(tmp_path, FIRST_REF), "--data", data, listing, "--from", style)
+    assert res.exit_code == 0, res.output
+    assert f"same model, {who}'s reference is the last level" in res.output
+    assert "arm: low (last level), you described reference ctl" in res.output
