@@ -157,15 +157,34 @@ def describe(model: Model, out_model: Model, who: str) -> str:
     positions = {p for p, _ in bits}
     head = (f"same model, {who}'s reference is the {positions.pop()} level" if len(positions) == 1
             else f"same model, {who} uses other reference levels")
+    T = coding_transform(model, out_model)
+    shift = reml_shift(T) if model.method == "reml" else 0.0
+    reml = (f"; the REML criterion and information criteria shifted by {shift:+.4f} = -2 log|det T| (REML "
+            f"depends on the coding's scale)" if abs(shift) > 1e-9 else "")
     return (f"{head} ({'; '.join(b for _, b in bits)}): mlmgen's fit re-expressed in {who}'s parameterisation "
             f"(beta_o = T beta, SEs from T C T', df by the fit's df method for each re-expressed coefficient; "
-            f"no refit)")
+            f"no refit{reml})")
+
+
+_NEG2LL_KEYS = ("-2LL", "AIC", "AICC", "HQIC", "BIC", "CAIC")
+_LOGLIK_KEYS = ("logLik", "ll")
+
+
+def reml_shift(T: np.ndarray) -> float:
+    """How much the REML criterion (-2 log L) changes when the fixed part is re-expressed by T: REML's
+    log|X'V^-1 X| term becomes log|X'V^-1 X| - 2 log|det T| (X_o = X T^-1), so -2 log L_o = -2 log L -
+    2 log|det T|. Zero for a change of reference level (det T = +-1); not zero for sum against treatment
+    coding (e.g. 2 log 12 for a 2-level factor, its interaction with a covariate and a 3-level factor).
+    ML is invariant."""
+    sign, logdet = np.linalg.slogdet(T)
+    return 0.0 if sign == 0 else float(-2.0 * logdet)
 
 
 def reexpress(fit, model: Model, out_model: Model, reason: str) -> FitResult:
     """mlmgen's `Fit` in the output's parameterisation: a FitResult whose fixed rows are the output's columns
-    (module docstring); everything else (covariance parameters, -2LL, fit statistics) is the fit's own.
-    Type III tests and LS-means do not depend on the coding and are kept."""
+    (module docstring) and, for REML, the criterion and information criteria shifted by `reml_shift`; the
+    covariance parameters are the fit's own. Type III tests and LS-means do not depend on the coding and
+    are kept."""
     T = coding_transform(model, out_model)
     efit = fit.engine
     names = list(model.fixed_names)
@@ -183,5 +202,28 @@ def reexpress(fit, model: Model, out_model: Model, reason: str) -> FitResult:
                                 None if c.get("df") is None else Value(float(c["df"])),
                                 Value(float(c["t"])), Value(float(c["p"]))))
     res = replace(fit.result, fixed=rows, notes=list(fit.result.notes) + [reason])
-    res.extra = fit.result.extra
+    extra = {k: fit.result.extra[k] for k in list(fit.result.extra.keys())}
+    Tk = T[:, idx]
+    C = Tk @ np.asarray(efit.cov_beta, dtype=float) @ Tk.T
+    sd = np.sqrt(np.clip(np.diag(C), 0.0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        extra["fixed_correlation"] = (C / np.outer(sd, sd)).tolist()
+    if "stata_eim" in extra:                   # Stata's expected-information df, per re-expressed column
+        eim = {}
+        for j, col in enumerate(out_model.fixed_names):
+            if np.any(Tk[j]):
+                c = efit.contrast(Tk[j][None, :], ddf="satterthwaite", information="expected")
+                eim[col] = {"df": float(c["df"]), "p": float(c["p"])}
+        extra["stata_eim"] = eim
+    shift = reml_shift(T) if (res.method or model.method) == "reml" else 0.0
+    if abs(shift) > 1e-12:
+        res.neg2ll = Value(res.neg2ll.value + shift) if res.neg2ll is not None else None
+        res.fit = {conv: {k: (Value(v.value + shift) if k in _NEG2LL_KEYS else
+                              Value(v.value - shift / 2) if k in _LOGLIK_KEYS else v) for k, v in stats.items()}
+                   for conv, stats in res.fit.items()}
+        if "linear_model_neg2ll" in extra:
+            extra["linear_model_neg2ll"] = extra["linear_model_neg2ll"] + shift
+        res.notes.append(f"REML criterion shifted by {shift:.4f} (-2 log|det T|): REML depends on the scaling of "
+                         f"the fixed-effect columns, so each coding has its own -2 log L")
+    res.extra = extra
     return res

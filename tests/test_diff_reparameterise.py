@@ -202,3 +202,14 @@ def test_package_listing_with_zero_rows_against_first_level_model(tmp_path, styl
     assert res.exit_code == 0, res.output
     assert f"same model, {who}'s reference is the last level" in res.output
     assert "arm: low (last level), you described reference ctl" in res.output
+
+
+def test_sum_coded_model_against_treatment_coded_r_output(tmp_path):
+    """A sum-coded (effect-coded) model and R's default treatment coding: the same model, re-expressed."""
+    cats = 'sex = { coding = "sum" }\narm = { coding = "sum", reference = "last" }'
+    res = run(write_model(tmp_path, cats), "--data", CAT / "simulated_factors.csv", CAT / "simulated_factors.out")
+    assert res.exit_code == 0, res.output
+    assert "you described sum (effect) coding" in res.output
+    assert "0 differ (DF001)" in res.output
+    # REML's log|X'V^-1 X| depends on the coding's scale: -2 log|det T| = -2 log(2 * 3 * 2) = -4.9698
+    assert "shifted by -4.9698" in res.output
