@@ -227,3 +227,75 @@ def reexpress(fit, model: Model, out_model: Model, reason: str) -> FitResult:
                          f"the fixed-effect columns, so each coding has its own -2 log L")
     res.extra = extra
     return res
+
+
+# ------------------------------------------------------------------ two outputs, no model
+
+def output_levels(res: FitResult) -> dict[str, set[str]]:
+    """The levels an output shows for each categorical: in its canonical column names and its zero / base /
+    redundant rows (`extra["base_rows"]`)."""
+    out: dict[str, set[str]] = {}
+    for name in [f.term for f in res.fixed] + list(res.extra.get("base_rows") or []):
+        for v, lv in column_parts(name):
+            if lv is not None:
+                out.setdefault(v, set()).add(lv)
+    return out
+
+
+def _reference_of(res: FitResult, var: str, levels: set[str]) -> str | None:
+    base = (res.extra.get("base_levels") or {}).get(var)
+    if base is not None:
+        return base
+    seen = {lv for f in res.fixed for v, lv in column_parts(f.term) if v == var and lv is not None}
+    missing = levels - seen
+    return missing.pop() if len(missing) == 1 else None
+
+
+def align_outputs(a: FitResult, b: FitResult, read_a, read_b):
+    """Two outputs of the same model with other reference levels (no model, no data): their coefficients
+    cannot be re-expressed (that needs the covariance of the estimates), so the columns whose meaning
+    differs are taken out of both and listed; the others, and the coding-free Type III and LS-means rows,
+    are compared. `read_a`/`read_b` read each package's printed names with the levels the outputs show
+    (R pastes `sexM`). Returns (a', b', reason, [(name, a's FixedEffect or None, b's or None) taken out]);
+    reason "" when the references agree; None when no output shows a categorical."""
+    levels = output_levels(a)
+    for v, lv in output_levels(b).items():
+        levels.setdefault(v, set()).update(lv)
+    if not levels:
+        return None
+    lv = {v: tuple(sorted(x)) for v, x in levels.items()}
+    a, b = _renamed(a, read_a, lv), _renamed(b, read_b, lv)
+    for res in (a, b):
+        for v, x in output_levels(res).items():
+            levels.setdefault(v, set()).update(x)
+    changed = {}
+    for v, x in levels.items():
+        ra, rb = _reference_of(a, v, set(x)), _reference_of(b, v, set(x))
+        if ra is not None and rb is not None and ra != rb:
+            changed[v] = (ra, rb)
+    if not changed:
+        return a, b, "", []
+    terms = {frozenset(v for v, _ in column_parts(f.term)) for f in a.fixed + b.fixed}
+
+    def affected(name: str) -> bool:
+        vs = {v for v, _ in column_parts(name)}
+        return bool(vs & set(changed)) or any(frozenset(vs | {f}) in terms for f in changed)
+    out_names = sorted({f.term for f in a.fixed + b.fixed if affected(f.term)})
+    by_a, by_b = {f.term: f for f in a.fixed}, {f.term: f for f in b.fixed}
+    taken = [(n, by_a.get(n), by_b.get(n)) for n in out_names]
+    who_a, who_b = a.source, b.source
+    bits = "; ".join(f"{v}: {ra} in {who_a}, {rb} in {who_b}" for v, (ra, rb) in changed.items())
+    reason = (f"same model, other reference levels ({bits}): the coefficients {', '.join(out_names)} mean "
+              f"different things in the two outputs and printed SEs do not give the covariance needed to "
+              f"re-express them; diff against the model with --data to compare them (Type III tests and "
+              f"LS-means do not depend on the reference and are compared)")
+    keep = lambda r: replace(r, fixed=[f for f in r.fixed if not affected(f.term)])    # noqa: E731
+    return keep(a), keep(b), reason, taken
+
+
+def _renamed(res: FitResult, read, levels) -> FitResult:
+    fixed = []
+    for f in res.fixed:
+        name = read(f.term, levels) or f.term
+        fixed.append(replace(f, term=name))
+    return replace(res, fixed=fixed)

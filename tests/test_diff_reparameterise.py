@@ -213,3 +213,23 @@ def test_sum_coded_model_against_treatment_coded_r_output(tmp_path):
     assert "0 differ (DF001)" in res.output
     # REML's log|X'V^-1 X| depends on the coding's scale: -2 log|det T| = -2 log(2 * 3 * 2) = -4.9698
     assert "shifted by -4.9698" in res.output
+
+
+def test_two_outputs_with_other_reference_levels_without_a_model(tmp_path):
+    """R's output (reference first) against a SAS-style listing (reference last), no model: R's pasted names
+    are read with the levels SAS shows, the coefficients that change meaning are not comparable (DF004) with
+    the reason, never 'a different fixed part'; the covariance parameters are compared."""
+    data = str(CAT / "simulated_factors.csv")
+    f_last = mlmgen.fit(loads_model(SIM_MODEL.format(cats=LAST_REF, ddf="Satterthwaite")), data)
+    listing = tmp_path / "out.sas.lst"
+    listing.write_text(f_last.summary("sas"))
+    res = run(CAT / "simulated_factors.out", listing, "--format", "json")
+    js = json.loads(res.output)
+    cmp = js["comparisons"][0]
+    fixed = [r for r in cmp["rows"] if r["section"] == "fixed"]
+    assert fixed and all(r["code"] == "DF004" for r in fixed)
+    assert {r["parameter"] for r in fixed} >= {"sex[M]", "sex[F]", "arm[ctl]", "Intercept", "x"}
+    assert "sex: F in lme4, M in sas" in fixed[0]["reason"]
+    assert not any(s["setting"] == "fixed" for s in cmp["settings"])
+    assert any(r["section"] == "covariance" and r["code"] == "DF003" for r in cmp["rows"])
+    assert res.exit_code == 0, res.output

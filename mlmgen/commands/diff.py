@@ -376,7 +376,7 @@ def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, 
         reference = results[0]
         label = f"{_part_label(reference)} ({reference.source}); the other outputs are compared with it"
         for r in results[1:]:
-            comparisons.append(compare(reference, r, accept=accept, tolerance=tolerance))
+            comparisons.append(_compare_outputs(reference, r, accept=accept, tolerance=tolerance))
     if hybrid:
         h = merge_results([read_output_file(p, package) for p in hybrid])
         c = merge_results([read_output_file(p, package) for p in cmc])
@@ -384,6 +384,29 @@ def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, 
                             check_reparameterisation(h, c, l1, within, mean, include_struck)))
         label = label or "hybrid and cluster-MC tables of the same model (no data)"
     return DiffReport(reference, comparisons, consistency, label)
+
+
+def _compare_outputs(a, b, *, accept=None, tolerance: float = 0.0):
+    """Two outputs without a model: factor names read with the levels they show; when their reference levels
+    differ, the coefficients that change meaning are listed as not comparable (DF004) with the reason
+    (reparameterise.align_outputs), everything else is compared."""
+    from ..compare import Row, compare
+    from ..dialects import DIALECTS
+    from ..reparameterise import align_outputs
+
+    def reader(res):
+        d = DIALECTS.get(res.source)
+        return d.read_factor_column if d is not None else (lambda name, levels: name)
+    aligned = align_outputs(a, b, reader(a), reader(b))
+    if aligned is None:
+        return compare(a, b, accept=accept, tolerance=tolerance)
+    a2, b2, reason, taken = aligned
+    cmp = compare(a2, b2, accept=accept, tolerance=tolerance, parameterisation=reason or None)
+    cmp.reference, cmp.other = a, b
+    for name, fa, fb in taken:
+        cmp.rows.append(Row("fixed", name, "estimate", fa.estimate if fa else None, fb.estimate if fb else None,
+                            "DF004", reason))
+    return cmp
 
 
 def _part_label(res) -> str | None:
