@@ -22,13 +22,13 @@ _DDF_TITLE = {"satterthwaite": "Satterthwaite's method", "kenward-roger": "Kenwa
 
 
 def r_name(term: str) -> str:
-    """Canonical term -> lme4 coefficient name: Intercept -> (Intercept), x:x -> I(x^2)."""
+    """Canonical term -> lme4 coefficient name: Intercept -> (Intercept), x:x -> I(x^2), sex[M]:x -> sexM:x."""
     if term == "Intercept":
         return "(Intercept)"
     parts = term.split(":")
     if len(parts) > 1 and len(set(parts)) == 1:
         return f"I({parts[0]}^{len(parts)})"
-    return term
+    return printed_column(term)
 
 
 def printed_fixed(r: FitResult) -> list[tuple[int, str]]:
