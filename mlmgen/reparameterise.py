@@ -139,6 +139,21 @@ def coding_transform(model: Model, out_model: Model) -> np.ndarray:
     return T
 
 
+def changed_columns(model: Model, out_model: Model) -> set[str]:
+    """The output's columns whose meaning differs from the model's column of that name (the intercept too,
+    when it is the mean of another reference cell): T's row is not that column's unit row."""
+    T = coding_transform(model, out_model)
+    mine = list(model.fixed_names)
+    out = set()
+    for j, name in enumerate(out_model.fixed_names):
+        unit = np.zeros(len(mine))
+        if name in mine:
+            unit[mine.index(name)] = 1.0
+        if not np.allclose(T[j], unit):
+            out.add(name)
+    return out
+
+
 def reference_changes(model: Model, out_model: Model) -> list[tuple[Categorical, Categorical]]:
     """(model's, output's) declaration of each categorical whose reference or coding differ."""
     mine = model.categorical_map

@@ -233,3 +233,14 @@ def test_two_outputs_with_other_reference_levels_without_a_model(tmp_path):
     assert not any(s["setting"] == "fixed" for s in cmp["settings"])
     assert any(r["section"] == "covariance" and r["code"] == "DF003" for r in cmp["rows"])
     assert res.exit_code == 0, res.output
+
+
+def test_re_expression_applies_to_the_refit_under_the_outputs_settings(tmp_path):
+    """A Kenward-Roger model against lmerTest's Satterthwaite output: refitted with Satterthwaite (the ddf
+    setting, accepted) and that refit re-expressed in R's reference levels."""
+    res = run(write_model(tmp_path, LAST_REF, ddf="Kenward-Roger"), "--data", CAT / "simulated_factors.csv",
+              CAT / "simulated_factors.out", "--accept", "ddf")
+    assert res.exit_code == 0, res.output
+    assert "mlmgen refit under the output's settings" in res.output
+    assert "same model, R lme4's reference is the first level" in res.output
+    assert "0 differ (DF001)" in res.output

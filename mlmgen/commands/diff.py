@@ -453,8 +453,9 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
     ref = use_fit.result
     reexpressed = None
     if param is not None:
-        param = _parameterisation(use_fit, out) or param
-        ref, reexpressed = param.result(use_fit), param.changed_columns()
+        param = param if use_fit is fit else _parameterisation(use_fit, out)   # a refit: its own model
+        if param is not None:
+            ref, reexpressed = param.result(use_fit), param.changed_columns()
     ref.source = "mlmgen"
     emulations = [e for e in (EMULATIONS[k](use_model, data, use_fit) for k in EMULATIONS if k == out.source) if e]
     bound = None
@@ -482,21 +483,8 @@ class _Parameterisation:
         return reexpress(fit, self.model, self.out_model, self.reason)
 
     def changed_columns(self) -> set[str]:
-        """The output's columns whose meaning differs from the model's column of that name (the intercept
-        too, when it is the mean of another reference cell): T's row is not that column's unit row."""
-        import numpy as np
-
-        from ..reparameterise import coding_transform
-        T = coding_transform(self.model, self.out_model)
-        mine = list(self.model.fixed_names)
-        out = set()
-        for j, name in enumerate(self.out_model.fixed_names):
-            unit = np.zeros(len(mine))
-            if name in mine:
-                unit[mine.index(name)] = 1.0
-            if not np.allclose(T[j], unit):
-                out.add(name)
-        return out
+        from ..reparameterise import changed_columns
+        return changed_columns(self.model, self.out_model)
 
 
 def _parameterisation(fit, out):
