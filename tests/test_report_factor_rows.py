@@ -138,3 +138,25 @@ def test_r_style_names_and_tables_match_real_lmertest_output():
         assert piece in real and piece in ours, piece
     # R pastes variable and level: the names mlmgen prints for its own reference are R's spelling
     assert "sexF:x" in ours and "sexM:x" in real
+
+
+@pytest.mark.parametrize("case, cats", [("simulated_factors", 'sex = {}\narm = {}'),
+                                        ("bdf_factors", 'sex = {}\nMinority = {}\ndenomina = {}')])
+def test_emmeans_tables_print_as_real_emmeans_output(case, cats):
+    """R's own numbers (read from the real output) printed by mlmgen's emmeans printer give R's text, line for
+    line, from the emmeans table to the end of the file."""
+    from mlmgen.report.lme4 import _emmeans
+    path = ROOT / "reference_outputs" / "r" / "categorical" / f"{case}.out"
+    real = path.read_text()
+    out = read_output(real, str(path), "lme4")
+    fixed = {"simulated_factors": '["sex", "arm", "x", "sex*x"]',
+             "bdf_factors": '["IQ.verb", "sex", "Minority", "denomina"]'}[case]
+    m = loads_model(f'outcome = "y"\ncluster = "g"\nfixed = {fixed}\n[random]\neffects = ["Intercept"]\n'
+                    f'[categorical]\n{cats}\n')
+    levels = {"sex": ("F", "M") if case.startswith("sim") else ("0", "1"), "arm": ("ctl", "high", "low"),
+              "Minority": ("N", "Y"), "denomina": ("1", "2", "3", "4")}
+    m = m.with_levels({c.name: levels[c.name] for c in m.categoricals})
+    ours = "\n".join(_emmeans(out, m)).strip("\n")
+    start = real.index(real.split(" emmean ")[0].rsplit("\n", 1)[-1] + " emmean ")
+    theirs = real[start:].rstrip("\n")
+    assert ours.splitlines() == theirs.splitlines()

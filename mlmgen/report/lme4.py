@@ -318,7 +318,7 @@ def format_lme4(result: FitResult, model=None, data_name: str | None = None) -> 
     lines += _warnings(result)
     lines += _contrasts(result)
     lines += _type3(result)
-    lines += _emmeans(result)
+    lines += _emmeans(result, model)
     return "\n".join(lines) + "\n"
 
 
@@ -342,33 +342,46 @@ def _type3(r: FitResult) -> list[str]:
     return out + (["---", SIGNIF] if star else [])
 
 
-def _emmeans(r: FitResult) -> list[str]:
-    """emmeans' `emmeans(m, ~ term)` and `pairs(..., adjust = "none")` tables, per term (3 significant digits,
-    as emmeans prints them for these columns; digits approximated)."""
+def _emmeans(r: FitResult, model=None) -> list[str]:
+    """emmeans' `emmeans(m, ~ term)` and `pairs(..., adjust = "none")` tables, per term. emmeans formats each
+    column as R's `format(x, digits = 3)` (common decimals, at least 3 significant digits in every entry), t
+    ratios with 3 decimals and p values with 4 (`<.0001`): checked against reference_outputs/r/categorical/."""
     out = []
-    terms = list(dict.fromkeys(m.term for m in r.lsmeans))
-    for term in terms:
+    used = [c.name for c in model.used_categoricals] if model is not None and model.has_categorical else []
+    for term in dict.fromkeys(m.term for m in r.lsmeans):
         fs = term.split(":")
+        others = [c for c in used if c not in fs]
+        averaged = [f"Results are averaged over the levels of: {', '.join(others)} "] if others else []
         rows = [m for m in r.lsmeans if m.term == term]
-        cols = [rfmt.r_format([float(f"{num(getattr(m, k)):.3g}") for m in rows], 3) for k in ("estimate", "se", "df")]
-        cols += [rfmt.r_format([float(f"{num(m.ci[i]) if m.ci else float('nan'):.3g}") for m in rows], 3)
-                 for i in (0, 1)]
+        cols = [rfmt.r_format([num(getattr(m, k)) for m in rows], 3) for k in ("estimate", "se", "df")]
+        cols += [rfmt.r_format([num(m.ci[i]) if m.ci else float("nan") for m in rows], 3) for i in (0, 1)]
         out += [""] + _left_table(fs + ["emmean", "SE", "df", "lower.CL", "upper.CL"],
-                                  [list(m.levels) + [c[i] for c in cols] for i, m in enumerate(rows)], len(fs))
-        out += ["", f"Degrees-of-freedom method: {(r.ddf or 'satterthwaite').replace('-', '')}",
+                                  [list(m.levels) + [c[i].strip() for c in cols] for i, m in enumerate(rows)],
+                                  len(fs))
+        out += ["", *averaged, f"Degrees-of-freedom method: {(r.ddf or 'satterthwaite').replace('-', '')} ",
                 "Confidence level used: 0.95 "]
         diffs = [d for d in r.lsmean_diffs if d.term == term]
         if diffs:
-            labels = [f"{' '.join(d.levels_a)} - {' '.join(d.levels_b)}" for d in diffs]
-            cols = [rfmt.r_format([float(f"{num(d.estimate):.4g}") for d in diffs], 4),
-                    rfmt.r_format([float(f"{num(d.se):.3g}") for d in diffs], 3),
-                    rfmt.r_format([float(f"{num(d.df):.3g}") for d in diffs], 3),
-                    [f"{num(d.t):.3f}" for d in diffs],
-                    ["<.0001" if num(d.p) < 1e-4 else f"{num(d.p):.4f}" for d in diffs]]
+            numeric = [all(_looks_numeric(m.levels[k]) for m in rows) for k in range(len(fs))]
+
+            def side(levels):       # emmeans pastes the factor's name to numeric-looking levels
+                return " ".join(f"{f}{lv}" if num_ else lv for f, lv, num_ in zip(fs, levels, numeric))
+            labels = [f"{side(d.levels_a)} - {side(d.levels_b)}" for d in diffs]
+            cols = [rfmt.r_format([num(getattr(d, k)) for d in diffs], 3) for k in ("estimate", "se", "df")]
+            cols += [[f"{num(d.t):.3f}" for d in diffs],
+                     ["<.0001" if num(d.p) < 1e-4 or d.p.bound == "<" else f"{num(d.p):.4f}" for d in diffs]]
             out += [""] + _left_table(["contrast", "estimate", "SE", "df", "t.ratio", "p.value"],
-                                      [[lab] + [c[i] for c in cols] for i, lab in enumerate(labels)], 1)
-            out += ["", f"Degrees-of-freedom method: {(r.ddf or 'satterthwaite').replace('-', '')}"]
+                                      [[lab] + [c[i].strip() for c in cols] for i, lab in enumerate(labels)], 1)
+            out += ["", *averaged, f"Degrees-of-freedom method: {(r.ddf or 'satterthwaite').replace('-', '')} "]
     return out
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
 
 
 def _left_table(head: list[str], rows: list[list[str]], n_left: int) -> list[str]:
