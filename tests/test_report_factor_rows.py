@@ -160,3 +160,29 @@ def test_emmeans_tables_print_as_real_emmeans_output(case, cats):
     start = real.index(real.split(" emmean ")[0].rsplit("\n", 1)[-1] + " emmean ")
     theirs = real[start:].rstrip("\n")
     assert ours.splitlines() == theirs.splitlines()
+
+
+@pytest.mark.r
+def test_type3_table_prints_as_lmertest_prints_it(tmp_path):
+    """R's full-precision Type III numbers printed by mlmgen's printer give lmerTest's text, line for line
+    (Sum Sq = F sigma^2 NumDF, Mean Sq = F sigma^2, as lmerTest defines them for these tests)."""
+    import csv
+    from rtools import run_r
+    from mlmgen.report.lme4 import _type3
+    data = ROOT / "reference_outputs" / "r" / "categorical" / "simulated_factors.csv"
+    out_csv = tmp_path / "a.csv"
+    text = run_r(f'''suppressMessages({{library(lme4); library(lmerTest)}})
+d <- read.csv("{data.as_posix()}")
+m <- lmer(y ~ sex + arm + x + sex:x + (1 + x | g), data = d)
+for (ddf in c("Satterthwaite", "Kenward-Roger")) print(anova(m, type = 3, ddf = ddf))
+a <- anova(m, type = 3)
+write.csv(data.frame(term = rownames(a), num = a$NumDF, den = a$DenDF, F = a[["F value"]], p = a[["Pr(>F)"]],
+                     s2 = sigma(m)^2), "{out_csv.as_posix()}", row.names = FALSE)
+''')
+    rows = list(csv.DictReader(out_csv.open()))
+    r = FitResult("mlmgen", "reml", "satterthwaite",
+                  covariance=[CovParam("Residual", "var(Residual)", V(float(rows[0]["s2"])))])
+    r.type3 = [Type3Row(x["term"], V(x["num"]), V(x["den"]), V(x["F"]), V(x["p"])) for x in rows]
+    ours = [ln for ln in _type3(r) if ln]
+    theirs = text.strip("\n").splitlines()[:len(ours)]
+    assert ours == theirs
