@@ -186,3 +186,29 @@ write.csv(data.frame(term = rownames(a), num = a$NumDF, den = a$DenDF, F = a[["F
     ours = [ln for ln in _type3(r) if ln]
     theirs = text.strip("\n").splitlines()[:len(ours)]
     assert ours == theirs
+
+
+@pytest.mark.r
+def test_r_fixed_effects_block_with_factor_rows_prints_as_lmertest(tmp_path):
+    """lmerTest's coefficients at full precision, named by mlmgen's canonical columns (sex[M], sex[M]:x),
+    printed by mlmgen's lme4 printer: R's `Fixed effects:` block line for line (names sexM, armhigh, sexM:x)."""
+    import csv
+    from rtools import run_r
+    from mlmgen.report.lme4 import _fixed
+    data = ROOT / "reference_outputs" / "r" / "categorical" / "simulated_factors.csv"
+    out_csv = tmp_path / "c.csv"
+    text = run_r(f'''suppressMessages({{library(lme4); library(lmerTest)}})
+d <- read.csv("{data.as_posix()}")
+m <- lmer(y ~ sex + arm + x + sex:x + (1 + x | g), data = d)
+s <- coef(summary(m))
+print(s[0, , drop = FALSE]); cat("FIXED\\n"); printCoefmat(s, digits = 4)
+write.csv(data.frame(s), "{out_csv.as_posix()}")
+''')
+    canon = {"(Intercept)": "Intercept", "sexM": "sex[M]", "armhigh": "arm[high]", "armlow": "arm[low]",
+             "x": "x", "sexM:x": "sex[M]:x"}
+    rows = list(csv.reader(out_csv.open()))[1:]
+    r = FitResult("mlmgen", "reml", "satterthwaite",
+                  fixed=[FixedEffect(canon[n], *(V(float(v)) for v in vals)) for n, *vals in rows])
+    ours = _fixed(r)[1:]
+    theirs = text.split("FIXED\n", 1)[1].strip("\n").splitlines()
+    assert ours[:len(rows) + 1] == theirs[:len(rows) + 1]
