@@ -28,7 +28,7 @@ import numpy as np
 from .categorical import Categorical, column_values
 from .mapping import resolve_term
 from .model import Model
-from .results import FitResult, FixedEffect, Value
+from .results import CovParam, FitResult, FixedEffect, Value, canonical_param, cov_param_labels
 
 _PART = re.compile(r"^(.+)\[([^\]]*)\]$")
 
@@ -50,8 +50,9 @@ def model_levels(model: Model) -> dict[str, tuple[str, ...]]:
 
 
 def read_factor_names(out: FitResult, model: Model, read_column) -> None:
-    """Rename an output's fixed rows to canonical column names with the package's `read_column(printed,
-    levels)` (lme4 pastes variable and level: `sexM`); names it cannot read are left as printed."""
+    """Rename an output's fixed rows, random effects and covariance parameters to canonical column names
+    with the package's `read_column(printed, levels)` (lme4 pastes variable and level: `sexM`, `var(sexM)`);
+    names it cannot read are left as printed."""
     levels = model_levels(model)
     if not levels:
         return
@@ -59,6 +60,16 @@ def read_factor_names(out: FitResult, model: Model, read_column) -> None:
         name = read_column(f.term, levels)
         if name:
             f.term = name
+
+    def effect(e: str) -> str:
+        return e if e in ("Intercept", "Residual") else (read_column(e, levels) or e)
+    out.random_effects = [effect(e) for e in out.random_effects]
+    for c in out.covariance:
+        m = re.fullmatch(r"(var|cov)\((.*)\)", c.param)
+        if m:
+            c.param = canonical_param(f"{m.group(1)}({','.join(effect(x.strip()) for x in m.group(2).split(','))})")
+            if not re.fullmatch(r"UN\(\d+,\d+\)|Residual", c.name):
+                c.name = effect(c.name) if "(" not in c.name else c.param
 
 
 def output_model(model: Model, out: FitResult, fold: bool = False) -> Model | None:
@@ -69,8 +80,8 @@ def output_model(model: Model, out: FitResult, fold: bool = False) -> Model | No
         return None
     base = out.extra.get("base_levels") or {}
     seen: dict[str, set[str]] = {v: set() for v in cats}
-    for f in out.fixed:
-        for v, lv in column_parts(f.term):
+    for name in [f.term for f in out.fixed] + [e for e in out.random_effects if e not in model.random_names]:
+        for v, lv in column_parts(name):
             hit = next((c for c in cats if (c.upper() == v.upper() if fold else c == v)), None)
             if hit is not None and lv is not None:
                 seen[hit].add(_level(lv, cats[hit].levels, fold))
@@ -99,6 +110,9 @@ def output_model(model: Model, out: FitResult, fold: bool = False) -> Model | No
     printed = [f.term for f in out.fixed if not f.aliased]
     if len(printed) != len(ours) or any(resolve_term(t, ours, fold) is None for t in printed):
         return None
+    if out.random_effects and set(om.random_names) != set(model.random_names) and \
+            any(resolve_term(e, list(om.random_names), fold) is None for e in out.random_effects):
+        return None
     return om
 
 
@@ -110,10 +124,12 @@ def _level(printed: str, levels, fold: bool) -> str:
     return printed
 
 
-def coding_transform(model: Model, out_model: Model) -> np.ndarray:
+def coding_transform(model: Model, out_model: Model, random: bool = False) -> np.ndarray:
     """T (p_o x p) with X_o T = X (module docstring), solved on a synthetic frame; ValueError when the two
-    codings do not span the same columns."""
-    cols, cols_o = model.fixed_columns(), out_model.fixed_columns()
+    codings do not span the same columns. `random`: the same for the random-effect columns Z (a random
+    slope of a categorical): u_o = T u, G_o = T G T'."""
+    cols, cols_o = ((model.random_columns(), out_model.random_columns()) if random else
+                    (model.fixed_columns(), out_model.fixed_columns()))
     if len(cols) != len(cols_o):
         raise ValueError("the two parameterisations have different numbers of columns")
     cats, cats_o = model.categorical_map, out_model.categorical_map
@@ -240,8 +256,41 @@ def reexpress(fit, model: Model, out_model: Model, reason: str) -> FitResult:
             extra["linear_model_neg2ll"] = extra["linear_model_neg2ll"] + shift
         res.notes.append(f"REML criterion shifted by {shift:.4f} (-2 log|det T|): REML depends on the scaling of "
                          f"the fixed-effect columns, so each coding has its own -2 log L")
+    if set(out_model.random_names) != set(model.random_names):
+        _reexpress_random(res, model, out_model)
     res.extra = extra
     return res
+
+
+def _reexpress_random(res: FitResult, model: Model, out_model: Model) -> None:
+    """A random slope of a categorical in the output's coding: G_o = T_z G T_z' (estimates only: the printed
+    SEs of covariance parameters would need the covariance of the variance parameters)."""
+    Tz = coding_transform(model, out_model, random=True)
+    eff, eff_o = list(model.random_names), list(out_model.random_names)
+    cov = res.cov_by_param()
+    q = len(eff)
+    G = np.zeros((q, q))
+    for i in range(q):
+        for j in range(q):
+            key = f"var({eff[i]})" if i == j else canonical_param(f"cov({eff[i]},{eff[j]})")
+            G[i, j] = cov[key].estimate.value if key in cov else 0.0
+    Go = Tz @ G @ Tz.T
+    structure = res.covariance_structure or "un"
+    rows = []
+    for label, param in cov_param_labels(eff_o, structure):
+        if param == "var(Residual)":
+            rows.append(cov["var(Residual)"])
+            continue
+        m = re.fullmatch(r"(var|cov)\((.*)\)", param)
+        names = m.group(2).split(",")
+        i, j = eff_o.index(names[0]), eff_o.index(names[-1])
+        rows.append(CovParam(label, canonical_param(param), Value(float(Go[i, j]))))
+    res.covariance = rows
+    res.random_effects = eff_o
+    sd = np.sqrt(np.clip(np.diag(Go), 0.0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        res.gcorr = (Go / np.outer(sd, sd)).tolist()
+    res.notes.append("random-effect covariance re-expressed in the output's coding (G_o = T G T'; estimates only)")
 
 
 # ------------------------------------------------------------------ two outputs, no model

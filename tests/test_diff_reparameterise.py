@@ -244,3 +244,38 @@ def test_re_expression_applies_to_the_refit_under_the_outputs_settings(tmp_path)
     assert "mlmgen refit under the output's settings" in res.output
     assert "same model, R lme4's reference is the first level" in res.output
     assert "0 differ (DF001)" in res.output
+
+
+RS_MODEL = '''outcome = "langPOST"
+cluster = "schoolNR"
+fixed = ["IQ.verb", "sex"]
+method = "REML"
+ddf = "Satterthwaite"
+[random]
+effects = ["Intercept", "sex"]
+covariance = "UN"
+[categorical]
+sex = { reference = "last" }
+'''
+
+
+@pytest.mark.r
+def test_random_slope_of_a_factor_re_expressed(tmp_path):
+    """Real lmerTest output of (1 + sex | schoolNR) on bdf (R's reference: sex 0) against a model whose
+    reference is sex 1: fixed part and G re-expressed (G_o = T G T'), exit 0, the random part the same."""
+    from rtools import run_r
+    csv = tmp_path / "bdf.csv"
+    run_r(f'''suppressMessages(library(mlmRev))
+b <- bdf[, c("langPOST", "IQ.verb", "sex", "schoolNR")]
+write.csv(b, "{csv.as_posix()}", row.names = FALSE)''')
+    model = tmp_path / "rs.toml"
+    model.write_text(RS_MODEL)
+    res = run(model, "--data", csv, CAT / "bdf_sex_random_slope.out", "--format", "json")
+    js = json.loads(res.output)
+    assert res.exit_code == 0, res.output
+    rows = {(r["parameter"], r["statistic"]): r for r in js["comparisons"][0]["rows"]}
+    assert rows[("var(sex[1])", "estimate")]["code"] == "DF003"
+    assert rows[("cov(Intercept,sex[1])", "estimate")]["code"] == "DF003"
+    assert rows[("var(Intercept)", "estimate")]["code"] == "DF003"
+    assert rows[("sex[1]", "estimate")]["code"] == "DF003"
+    assert not js["comparisons"][0]["settings"]

@@ -457,7 +457,9 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
         if param is not None:
             ref, reexpressed = param.result(use_fit), param.changed_columns()
     ref.source = "mlmgen"
-    emulations = [e for e in (EMULATIONS[k](use_model, data, use_fit) for k in EMULATIONS if k == out.source) if e]
+    as_output = param.result if param is not None else None       # emulated refits in the output's coding too
+    emulations = [e for e in (EMULATIONS[k](use_model, data, use_fit, as_output) for k in EMULATIONS
+                              if k == out.source) if e]
     bound = None
     printed = out.extra.get("iteration_neg2ll") or out.neg2ll      # SAS's iteration history: 8 decimals
     if printed is not None and out.method == ref.method and out.n_obs in (None, ref.n_obs):
@@ -466,7 +468,9 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
         how = (f"log likelihood {ll.printed}" if ll is not None and ll.printed else
                f"-2 log L {printed.printed} in its iteration history" if "iteration_neg2ll" in out.extra else None)
         bound = likelihood_bound(use_fit, printed, how)
-    return compare(ref, out, model_effects=list(use_model.random.effects), emulations=emulations,
+    # the random effects as columns (a categorical slope is `sex[1]`), in the output's coding when re-expressed
+    effects = list(ref.random_effects) if use_model.has_categorical else list(use_model.random.effects)
+    return compare(ref, out, model_effects=effects, emulations=emulations,
                    settings=[replace(s) for s in resolved], accept=accept, tolerance=tolerance, bound=bound,
                    reference_label=label, parameterisation=param.reason if param else None,
                    reexpressed=reexpressed)
@@ -518,20 +522,21 @@ def _fit(model, data):
             Severity.ERROR, Location(field="--data")))
 
 
-def _sas_emulation(model, data, fit):
+def _sas_emulation(model, data, fit, as_output=None):
     """SAS's early stop: refit the model the way SAS stops (engine.md 4.4: MIVQUE0 start, Newton-Raphson,
     first iterate with relative Hessian criterion <= 1e-8)."""
     from ..api import fit as api_fit
     from ..compare import sas_emulation as as_emulation
 
     def refit():
-        res = api_fit(model, data, options={"sas_emulation": True}).result
+        f = api_fit(model, data, options={"sas_emulation": True})
+        res = as_output(f) if as_output is not None else f.result
         res.source = "mlmgen"
         return res
     return as_emulation(refit)
 
 
-def _lme4_emulation(model, data, fit):
+def _lme4_emulation(model, data, fit, as_output=None):
     """lme4's default optimizer run (BOBYQA through nloptr, lme4's start and tolerances; engine/lme4_emulation.py)
     as an `Emulation`: the model refitted where lme4's default lmer() stops and, for rows that run does not
     reproduce, the spread of runs with rounding-sized noise. Without the `nlopt` package the rows keep
@@ -541,7 +546,8 @@ def _lme4_emulation(model, data, fit):
     from ..engine.lme4_emulation import SPREAD_RUNS, combine_runs, explain_default_stop, nlopt_version
 
     def one(k):
-        res = api_fit(model, data, options={"lme4_emulation": True, "lme4_perturbation": k}).result
+        f = api_fit(model, data, options={"lme4_emulation": True, "lme4_perturbation": k})
+        res = as_output(f) if as_output is not None else f.result
         res.source = "mlmgen"
         return res
 
@@ -556,7 +562,8 @@ def _lme4_emulation(model, data, fit):
     return Emulation("lme4", refit, "lme4's default optimizer stops here", explain=explain)
 
 
-# package -> (model, data, fit) -> Emulation | None: the package's stopping rule reproduced by mlmgen; a
+# package -> (model, data, fit, as_output) -> Emulation | None: the package's stopping rule reproduced by mlmgen
+# (as_output: Fit -> FitResult in the output's coding when the diff re-expresses the fit); a
 # number that the emulated fit reproduces is DF002 "where <package> stops". Add a package here to explain its
 # optimizer's stopping point.
 EMULATIONS = {"sas": _sas_emulation, "lme4": _lme4_emulation}

@@ -180,7 +180,7 @@ def _random(r: FitResult, cluster: str) -> list[str]:
                 corr.append(corr_txt[i, j])
             else:
                 corr.append("")
-        rows.append([group, "(Intercept)" if e == "Intercept" else e, vs[i], sds[i]] + corr)
+        rows.append([group, "(Intercept)" if e == "Intercept" else printed_column(e), vs[i], sds[i]] + corr)
     rows.append(["Residual", "", vs[-1], sds[-1]] + [""] * corr_cols)
     header = ["Groups", "Name", "Variance", "Std.Dev."] + (["Corr"] + [""] * (corr_cols - 1) if corr_cols else [])
     widths = [max(len(header[j]), *(len(row[j]) for row in rows)) for j in range(len(header))]
