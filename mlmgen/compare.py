@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .dialects import DIALECTS
-from .mapping import names_match, resolve_term
+from .mapping import names_match, resolve_term, term_key
 from .results import FitResult, Value, canonical_param
 
 FOLDING = {name for name, d in DIALECTS.items() if not d.case_sensitive}
@@ -284,7 +284,8 @@ def _explain(section: str, stat: str, ctx: list[tuple[str, str]]) -> tuple[str, 
     if model:
         return "DF001", "; ".join(model)
     reasons = [r for k, r in ctx if k in _ALL_KINDS]
-    if section in ("fixed", "contrast"):
+    if section in ("fixed", "contrast", "type3", "lsmeans", "lsmean diff"):
+        stat = "df" if stat == "den_df" else ("t" if stat == "F" else stat)
         if stat in ("df", "p", "t") or stat == "se":
             reasons += [r for k, r in ctx if k == "ddf" and stat in ("df", "p")]
             reasons += [r for k, r in ctx if k == "information" and stat in ("df", "p")]
@@ -311,7 +312,8 @@ def normalise_accept(names) -> set[str]:
 def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None = None,
             emulated_refit: Callable[[], FitResult] | None = None, emulations: list[Emulation] | None = None,
             settings: list[Setting] | None = None, accept: set[str] | None = None, tolerance: float = 0.0,
-            bound=None, reference_label: str | None = None) -> Comparison:
+            bound=None, reference_label: str | None = None, parameterisation: str | None = None,
+            reexpressed: set[str] | None = None) -> Comparison:
     """Diff `oth` (a package's printed output) against `ref` (mlmgen's fit, a refit of it under the output's
     settings, or another output).
 
@@ -319,9 +321,14 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
     (`ref` is then that refit); accept: setting names the user accepts (exit 0); tolerance: relative
     tolerance for full-precision exports; bound: a `likelihood_bound.LikelihoodBound` for this output;
     emulations: the packages' stopping rules reproduced by mlmgen; emulated_refit: the model refitted with the
-    stopping rule of the output's package (`emulation(oth.source, emulated_refit)`: SAS's early stop)."""
+    stopping rule of the output's package (`emulation(oth.source, emulated_refit)`: SAS's early stop);
+    parameterisation: the reason `ref` was re-expressed in the output's reference levels or coding
+    (reparameterise.py; same model, so it is context, not a setting), `reexpressed` the fixed columns whose
+    meaning changed: their agreeing rows carry the reason."""
     cmp = Comparison(ref, oth, tolerance=tolerance, bound=bound, reference_label=reference_label)
     ctx = _context(ref, oth, model_effects)
+    if parameterisation:
+        ctx.append(("parameterisation", parameterisation))
     fold = ref.source in FOLDING or oth.source in FOLDING
     # fixed part: terms matched across spellings (and case, for SAS/SPSS)
     ref_terms = [f.term for f in ref.fixed]
@@ -362,10 +369,15 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
         g = next(x for x in oth.fixed if x.term == t)
         cmp.rows.append(Row("fixed", t, "estimate", None, g.estimate, "DF001",
                             "in the output but not in the reference model"))
+    if parameterisation:
+        for r in cmp.rows:
+            if r.section == "fixed" and r.parameter in (reexpressed or ()) and r.reason is None:
+                r.reason = parameterisation
     _compare_df_range(cmp, ref, oth, ctx)
     _compare_cov(cmp, ref, oth, ctx, fold)
     _compare_fit(cmp, ref, oth, ctx)
     _compare_contrasts(cmp, ref, oth, ctx)
+    _compare_categorical_tables(cmp, ref, oth, ctx, fold)
     emus = list(emulations or [])
     if emulated_refit is not None:
         emus.append(emulation(oth.source, emulated_refit))
@@ -453,7 +465,8 @@ def _numerical(cmp: Comparison, section: str, stat: str, a: Value, b: Value, sca
         return None
     rel = abs(a.value - b.value) / max(abs(a.value), abs(b.value), 1e-12)
     rel_scaled = abs(a.value - b.value) / max(abs(a.value), abs(b.value), scale, 1e-12)   # estimates: vs SE
-    if (numeric is not None and section in ("fixed", "contrast") and stat == "df" and rel < 1e-5
+    if (numeric is not None and section in ("fixed", "contrast", "type3", "lsmeans", "lsmean diff")
+            and stat in ("df", "den_df") and rel < 1e-5
             and numeric.ddf == "satterthwaite" and cmp.reference.ddf == cmp.other.ddf):
         return "DF002", df_note
     if optimizer and rel_scaled < 1e-3 and section in ("fixed", "covariance", "contrast", "fit"):
@@ -603,6 +616,51 @@ def _compare_contrasts(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> 
         for stat in ("estimate", "se", "df", "t", "p", "f"):
             alt = _p_at_printed_df(cmp, "contrast", r.label, r, c) if stat == "p" else None
             _add(cmp, "contrast", r.label, stat, getattr(r, stat), getattr(c, stat), ctx, scale, alternative=alt)
+
+
+def _compare_categorical_tables(cmp: Comparison, ref: FitResult, oth: FitResult, ctx, fold: bool) -> None:
+    """Type III tests (section `type3`, by term), LS-means (`lsmeans`, by term and levels) and their
+    differences (`lsmean diff`; a difference printed the other way round, b - a, is compared negated). These
+    do not depend on the coding, so they are compared whatever the reference levels. Levels compare as
+    text (case folded for SAS/SPSS)."""
+    terms = [r.term for r in ref.type3]
+    by_term = {r.term: r for r in ref.type3}
+    for o in oth.type3:
+        t = resolve_term(o.term, terms, fold)
+        if t is None:
+            continue
+        r = by_term[t]
+        for stat, a, b in (("num_df", r.num_df, o.num_df), ("den_df", r.den_df, o.den_df), ("F", r.F, o.F),
+                           ("p", r.p, o.p)):
+            _add(cmp, "type3", t, stat, a, b, ctx)
+
+    def key(term, levels):
+        lv = tuple(x.upper() for x in levels) if fold else tuple(levels)
+        return term_key(term, fold), lv
+
+    means = {key(r.term, r.levels): r for r in ref.lsmeans}
+    for o in oth.lsmeans:
+        r = means.get(key(o.term, o.levels))
+        if r is None:
+            continue
+        name = f"{r.term} {' '.join(r.levels)}"
+        for stat in ("estimate", "se", "df", "t", "p"):
+            _add(cmp, "lsmeans", name, stat, getattr(r, stat), getattr(o, stat), ctx)
+    diffs = {(key(r.term, r.levels_a), key(r.term, r.levels_b)[1]): r for r in ref.lsmean_diffs}
+    for o in oth.lsmean_diffs:
+        r = diffs.get((key(o.term, o.levels_a), key(o.term, o.levels_b)[1]))
+        sign = 1.0
+        if r is None:
+            r = diffs.get((key(o.term, o.levels_b), key(o.term, o.levels_a)[1]))
+            sign = -1.0
+        if r is None:
+            continue
+        name = f"{r.term} {' '.join(o.levels_a)} - {' '.join(o.levels_b)}"
+        for stat in ("estimate", "se", "df", "t", "p"):
+            a = getattr(r, stat)
+            if a is not None and sign < 0 and stat in ("estimate", "t"):
+                a = Value(-a.value, a.printed, a.bound, a.error)
+            _add(cmp, "lsmean diff", name, stat, a, getattr(o, stat), ctx)
 
 
 # ------------------------------------------------------------------ a package's early stop (SAS: engine.md 4.4)

@@ -377,7 +377,7 @@ def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, 
         reference = results[0]
         label = f"{_part_label(reference)} ({reference.source}); the other outputs are compared with it"
         for r in results[1:]:
-            comparisons.append(compare(reference, r, accept=accept, tolerance=tolerance))
+            comparisons.append(_compare_outputs(reference, r, accept=accept, tolerance=tolerance))
     if hybrid:
         h = merge_results([read_output_file(p, package) for p in hybrid])
         c = merge_results([read_output_file(p, package) for p in cmc])
@@ -385,6 +385,29 @@ def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, 
                             check_reparameterisation(h, c, l1, within, mean, include_struck)))
         label = label or "hybrid and cluster-MC tables of the same model (no data)"
     return DiffReport(reference, comparisons, consistency, label)
+
+
+def _compare_outputs(a, b, *, accept=None, tolerance: float = 0.0):
+    """Two outputs without a model: factor names read with the levels they show; when their reference levels
+    differ, the coefficients that change meaning are listed as not comparable (DF004) with the reason
+    (reparameterise.align_outputs), everything else is compared."""
+    from ..compare import Row, compare
+    from ..dialects import DIALECTS
+    from ..reparameterise import align_outputs
+
+    def reader(res):
+        d = DIALECTS.get(res.source)
+        return d.read_factor_column if d is not None else (lambda name, levels: name)
+    aligned = align_outputs(a, b, reader(a), reader(b))
+    if aligned is None:
+        return compare(a, b, accept=accept, tolerance=tolerance)
+    a2, b2, reason, taken = aligned
+    cmp = compare(a2, b2, accept=accept, tolerance=tolerance, parameterisation=reason or None)
+    cmp.reference, cmp.other = a, b
+    for name, fa, fb in taken:
+        cmp.rows.append(Row("fixed", name, "estimate", fa.estimate if fa else None, fb.estimate if fb else None,
+                            "DF004", reason))
+    return cmp
 
 
 def _part_label(res) -> str | None:
@@ -401,7 +424,9 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
 
     from ..compare import Setting, compare
     from ..output_settings import output_model, recognise_ddf, recognised_reason
-    pre = compare(fit.result, out)
+    param = _parameterisation(fit, out)
+    pre = compare(param.result(fit) if param else fit.result, out,
+                  parameterisation=param.reason if param else None)
     target, resolved = output_model(model, out, pre.settings)
     use_model, use_fit = model, fit
     if target is not None:
@@ -427,8 +452,14 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
                  f"{r.method.upper()}, {r.ddf}, G {use_model.random.covariance}, random "
                  f"{' + '.join(use_model.random.effects)})")
     ref = use_fit.result
+    reexpressed = None
+    if param is not None:
+        param = param if use_fit is fit else _parameterisation(use_fit, out)   # a refit: its own model
+        if param is not None:
+            ref, reexpressed = param.result(use_fit), param.changed_columns()
     ref.source = "mlmgen"
-    emulations = [e for e in [package_emulation(out.source, use_model, data)] if e is not None]
+    as_output = param.result if param is not None else None       # emulated refits in the output's coding too
+    emulations = [e for e in [package_emulation(out.source, use_model, data, as_output)] if e is not None]
     bound = None
     printed = out.extra.get("iteration_neg2ll") or out.neg2ll      # SAS's iteration history: 8 decimals
     if printed is not None and out.method == ref.method and out.n_obs in (None, ref.n_obs):
@@ -437,9 +468,47 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
         how = (f"log likelihood {ll.printed}" if ll is not None and ll.printed else
                f"-2 log L {printed.printed} in its iteration history" if "iteration_neg2ll" in out.extra else None)
         bound = likelihood_bound(use_fit, printed, how)
-    return compare(ref, out, model_effects=list(use_model.random.effects), emulations=emulations,
+    # the random effects as columns (a categorical slope is `sex[1]`), in the output's coding when re-expressed
+    effects = list(ref.random_effects) if use_model.has_categorical else list(use_model.random.effects)
+    return compare(ref, out, model_effects=effects, emulations=emulations,
                    settings=[replace(s) for s in resolved], accept=accept, tolerance=tolerance, bound=bound,
-                   reference_label=label)
+                   reference_label=label, parameterisation=param.reason if param else None,
+                   reexpressed=reexpressed)
+
+
+class _Parameterisation:
+    """The output's reference levels / coding when they differ from the model's (reparameterise.py)."""
+
+    def __init__(self, model, out_model, reason):
+        self.model, self.out_model, self.reason = model, out_model, reason
+
+    def result(self, fit):
+        from ..reparameterise import reexpress
+        return reexpress(fit, self.model, self.out_model, self.reason)
+
+    def changed_columns(self) -> set[str]:
+        from ..reparameterise import changed_columns
+        return changed_columns(self.model, self.out_model)
+
+
+def _parameterisation(fit, out):
+    """When the output's factor rows show other reference levels or another coding than the model's: the
+    output's names read into canonical column names, and how to re-express the fit (None otherwise)."""
+    from ..dialects import DIALECTS
+    from .. import reparameterise as rp
+    model = fit.model
+    dialect = DIALECTS.get(out.source)
+    if dialect is None or not model.has_categorical or not model.levels_known:
+        return None
+    rp.read_factor_names(out, model, dialect.read_factor_column)
+    om = rp.output_model(model, out, fold=not dialect.case_sensitive)
+    if om is None:
+        return None
+    try:
+        rp.coding_transform(model, om)
+    except ValueError:
+        return None
+    return _Parameterisation(model, om, rp.describe(model, om, dialect.output_name or dialect.title))
 
 
 def _fit(model, data):
@@ -453,7 +522,7 @@ def _fit(model, data):
             Severity.ERROR, Location(field="--data")))
 
 
-def package_emulation(source: str, model, data):
+def package_emulation(source: str, model, data, as_output=None):
     """The stopping rule of the output's package reproduced by mlmgen, as a `compare.Emulation` (None when its
     facts name no `emulation`, the mlmgen.fit option that reproduces it): a number the emulated refit
     reproduces is DF002 with the package's `emulation_reason`.
@@ -462,7 +531,8 @@ def package_emulation(source: str, model, data):
     through nloptr, engine/lme4_emulation.py) is refitted once and, for rows that run does not reproduce, with
     rounding-sized noise (the spread of the runs); without the `nlopt` package its rows keep the package's
     `optimizer_note` with the install hint. Otherwise (SAS's early stop, engine.md 4.4: MIVQUE0 start,
-    Newton-Raphson, first iterate with relative Hessian criterion <= 1e-8) the refit is one definite run."""
+    Newton-Raphson, first iterate with relative Hessian criterion <= 1e-8) the refit is one definite run.
+    `as_output` (Fit -> FitResult) re-expresses each refit in the output's coding when the diff does."""
     from ..api import fit as api_fit
     from ..compare import Emulation, emulation
     from ..engine.lme4_emulation import SPREAD_RUNS, combine_runs, explain_default_stop, nlopt_version
@@ -475,7 +545,8 @@ def package_emulation(source: str, model, data):
         options = {facts.emulation: True}
         if facts.emulation_perturbation:
             options[facts.emulation_perturbation] = k
-        res = api_fit(model, data, options=options).result
+        f = api_fit(model, data, options=options)
+        res = as_output(f) if as_output is not None else f.result
         res.source = "mlmgen"
         return res
 

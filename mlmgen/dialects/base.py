@@ -317,6 +317,13 @@ class Dialect(Facts):
         """`text` with comments (and quoted strings where the reader masks them) blanked, same length."""
         return text
 
+    def read_factor_column(self, printed: str, levels: dict[str, tuple[str, ...]]) -> str | None:
+        """A fixed-effect name printed by this package's output -> the canonical design-column name (`sex[F]`,
+        `sex[F]:x`), given the categoricals' levels (`<pkg>/factor_names.py`); None: not readable. Readers that
+        print the level apart from the name (SAS's level columns, Stata's `1.sex`, SPSS's `[sex=1]`) give
+        canonical names already."""
+        return printed
+
     def split_output(self, text: str, file: str | None) -> list[str] | None:
         """One printed output holding several models cut into one piece per model (None: not supported)."""
         return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from ..dialects.lme4.facts import FACTS
+from ..dialects.lme4.factor_names import printed_column
 from ..dialects.lme4.terms import degree_order, r_columns, r_term
 from ..results import FitResult, canonical_param
 from . import rfmt
@@ -22,13 +23,13 @@ _DDF_TITLE = {"satterthwaite": "Satterthwaite's method", "kenward-roger": "Kenwa
 
 
 def r_name(term: str) -> str:
-    """Canonical term -> lme4 coefficient name: Intercept -> (Intercept), x:x -> I(x^2)."""
+    """Canonical term -> lme4 coefficient name: Intercept -> (Intercept), x:x -> I(x^2), sex[M]:x -> sexM:x."""
     if term == "Intercept":
         return "(Intercept)"
     parts = term.split(":")
     if len(parts) > 1 and len(set(parts)) == 1:
         return f"I({parts[0]}^{len(parts)})"
-    return term
+    return printed_column(term)
 
 
 def printed_fixed(r: FitResult) -> list[tuple[int, str]]:
@@ -41,7 +42,7 @@ def printed_fixed(r: FitResult) -> list[tuple[int, str]]:
     written = [rest[i] for i in degree_order(factors)]
     cols = r_columns([tuple(r.fixed[k].term.split(":")) for k in written])
     out = [(k, "(Intercept)") for k, f in enumerate(r.fixed) if f.term == "Intercept"]
-    out += [(written[i], name) for i, name in cols]
+    out += [(written[i], printed_column(name)) for i, name in cols]
     return [(k, name) for k, name in out if not r.fixed[k].aliased]
 
 
@@ -180,7 +181,7 @@ def _random(r: FitResult, cluster: str) -> list[str]:
                 corr.append(corr_txt[i, j])
             else:
                 corr.append("")
-        rows.append([group, "(Intercept)" if e == "Intercept" else e, vs[i], sds[i]] + corr)
+        rows.append([group, "(Intercept)" if e == "Intercept" else printed_column(e), vs[i], sds[i]] + corr)
     rows.append(["Residual", "", vs[-1], sds[-1]] + [""] * corr_cols)
     header = ["Groups", "Name", "Variance", "Std.Dev."] + (["Corr"] + [""] * (corr_cols - 1) if corr_cols else [])
     widths = [max(len(header[j]), *(len(row[j]) for row in rows)) for j in range(len(header))]
@@ -317,6 +318,9 @@ def format_lme4(result: FitResult, model=None, data_name: str | None = None) -> 
     lines += _fixed_corr(result)
     lines += _warnings(result)
     lines += _contrasts(result)
+    if model is not None and model.has_categorical:     # the rendered R program asks for anova(type = 3)
+        lines += _type3(result)
+    lines += _emmeans(result, model)
     return "\n".join(lines) + "\n"
 
 
@@ -354,3 +358,71 @@ def side_by_side_cells(result: FitResult) -> dict:
 
 PRINTER = Printer(FACTS.name, "lme4/lmerTest", lambda result, model=None, data_report=None, data_name=None:
                   format_lme4(result, model, data_name), side_by_side_cells)
+def _type3(r: FitResult) -> list[str]:
+    """lmerTest's `anova(m, type = 3)` table: Sum Sq = F * sigma^2 * NumDF, Mean Sq = F * sigma^2 (lmerTest's
+    definition), NumDF, DenDF, F value, Pr(>F) with stars."""
+    if not r.type3:
+        return []
+    s2 = float(r.cov_by_param()["var(Residual)"].estimate.value)
+    F = [num(t.F) for t in r.type3]
+    nd = [num(t.num_df) for t in r.type3]
+    cols = [rfmt.r_format([f * s2 * k for f, k in zip(F, nd)], 5), rfmt.r_format([f * s2 for f in F], 5),
+            rfmt.r_format(nd, 5), rfmt.r_format([num(t.den_df) for t in r.type3], 5), rfmt.r_format(F, 5),
+            rfmt._rjust([x.strip() for x in rfmt.format_pval([num(t.p) for t in r.type3], 4)])]
+    p = [num(t.p) for t in r.type3]
+    star = any(v < 0.1 for v in p)
+    cells = [[c[i] for c in cols] + ([rfmt.stars(p[i]).ljust(3)] if star else []) for i in range(len(F))]
+    head = ["Sum Sq", "Mean Sq", "NumDF", "DenDF", "F value", "Pr(>F)"] + (["   "] if star else [])
+    out = ["", f"Type III Analysis of Variance Table with {_DDF_TITLE.get(r.ddf or '', 'Satterthwaite' + chr(39) + 's method')}"]
+    out += rfmt.print_matrix([printed_column(t.term) for t in r.type3], head, cells)
+    return out + (["---", SIGNIF] if star else [])
+
+
+def _emmeans(r: FitResult, model=None) -> list[str]:
+    """emmeans' `emmeans(m, ~ term)` and `pairs(..., adjust = "none")` tables, per term. emmeans formats each
+    column as R's `format(x, digits = 3)` (common decimals, at least 3 significant digits in every entry), t
+    ratios with 3 decimals and p values with 4 (`<.0001`): checked against reference_outputs/r/categorical/."""
+    out = []
+    used = [c.name for c in model.used_categoricals] if model is not None and model.has_categorical else []
+    for term in dict.fromkeys(m.term for m in r.lsmeans):
+        fs = term.split(":")
+        others = [c for c in used if c not in fs]
+        averaged = [f"Results are averaged over the levels of: {', '.join(others)} "] if others else []
+        rows = [m for m in r.lsmeans if m.term == term]
+        cols = [rfmt.r_format([num(getattr(m, k)) for m in rows], 3) for k in ("estimate", "se", "df")]
+        cols += [rfmt.r_format([num((m.lower, m.upper)[i]) if (m.lower, m.upper)[i] is not None else float("nan") for m in rows], 3) for i in (0, 1)]
+        out += [""] + _left_table(fs + ["emmean", "SE", "df", "lower.CL", "upper.CL"],
+                                  [list(m.levels) + [c[i].strip() for c in cols] for i, m in enumerate(rows)],
+                                  len(fs))
+        out += ["", *averaged, f"Degrees-of-freedom method: {(r.ddf or 'satterthwaite').replace('-', '')} ",
+                "Confidence level used: 0.95 "]
+        diffs = [d for d in r.lsmean_diffs if d.term == term]
+        if diffs:
+            numeric = [all(_looks_numeric(m.levels[k]) for m in rows) for k in range(len(fs))]
+
+            def side(levels):       # emmeans pastes the factor's name to numeric-looking levels
+                return " ".join(f"{f}{lv}" if num_ else lv for f, lv, num_ in zip(fs, levels, numeric))
+            labels = [f"{side(d.levels_a)} - {side(d.levels_b)}" for d in diffs]
+            cols = [rfmt.r_format([num(getattr(d, k)) for d in diffs], 3) for k in ("estimate", "se", "df")]
+            cols += [[f"{num(d.t):.3f}" for d in diffs],
+                     ["<.0001" if num(d.p) < 1e-4 or d.p.bound == "<" else f"{num(d.p):.4f}" for d in diffs]]
+            out += [""] + _left_table(["contrast", "estimate", "SE", "df", "t.ratio", "p.value"],
+                                      [[lab] + [c[i].strip() for c in cols] for i, lab in enumerate(labels)], 1)
+            out += ["", *averaged, f"Degrees-of-freedom method: {(r.ddf or 'satterthwaite').replace('-', '')} "]
+    return out
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _left_table(head: list[str], rows: list[list[str]], n_left: int) -> list[str]:
+    """emmeans' print: a leading space, the level columns left-aligned, numbers right-aligned."""
+    w = [max(len(head[j]), *(len(r[j]) for r in rows)) for j in range(len(head))]
+    def line(cells):
+        return " " + " ".join(c.ljust(w[j]) if j < n_left else c.rjust(w[j]) for j, c in enumerate(cells))
+    return [line(head)] + [line(r) for r in rows]

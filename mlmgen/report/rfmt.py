@@ -127,7 +127,7 @@ def format_pval(ps, digits: int = 3) -> list[str]:
     other entries are at most 6 characters wide ("<2e-16" vs "< 2e-16")."""
     eps = 2.220446049250313e-16
     out = [""] * len(ps)
-    ok = [i for i, p in enumerate(ps) if p >= eps]
+    ok = [i for i, p in enumerate(ps) if p is not None and p >= eps]
 
     def expo(p: float) -> int:
         return math.floor(math.log10(p if p > 0 else 1e-50))
@@ -137,7 +137,7 @@ def format_pval(ps, digits: int = 3) -> list[str]:
         if group:
             for i, txt in zip(group, r_format([ps[i] for i in group], digits)):
                 out[i] = txt
-    tiny = [i for i, p in enumerate(ps) if not p >= eps]
+    tiny = [i for i, p in enumerate(ps) if p is not None and not p >= eps]
     if tiny:
         d = max(1, digits - 2)
         if ok:

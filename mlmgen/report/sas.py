@@ -3,7 +3,9 @@
 Tables, in SAS's order: Model Information, Dimensions, Number of Observations, Covariance Parameter
 Estimates (Cov Parm, Subject, Estimate, Standard Error, Z Value, Pr Z: one-sided for variances, two-sided for
 covariances), Estimated G Correlation Matrix, Fit Statistics, Information Criteria, Solution for Fixed
-Effects, Estimates, Contrasts. Formats from package-conventions.md §1C (the listing rounds; SAS users should
+Effects (with CLASS variables: a level column per variable, a row per level, the reference level's row `0`
+and `.`), Type 3 Tests of Fixed Effects, Estimates, Contrasts, Least Squares Means, Differences of Least
+Squares Means. Formats from package-conventions.md §1C (the listing rounds; SAS users should
 diff `ods output` data sets). Not checked against real SAS output here (SAS is not available); the layout is
 taken from published listings.
 """
@@ -13,7 +15,9 @@ import math
 
 from ..dialects.sas.facts import FACTS
 from ..results import FitResult
+from ..dialects.sas.factor_names import effect_label
 from .common import Printer, as_float, centred, criterion_cell, fixed_dec, num, side_by_side_contrasts, table
+from .factor_rows import class_variables, term_rows
 
 W = 78
 _DDF = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "Residual",
@@ -142,16 +146,8 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
                       table(["Neg2LogLike", "Parms", "AIC", "AICC", "HQIC", "BIC", "CAIC"], ic, "rrrrrrr", gap=4,
                             blank_after_header=True))
 
-    frows = []
-    for f in r.fixed:
-        if f.aliased:
-            frows.append([sas_effect(f.term), "0", ".", ".", ".", "."])
-        else:
-            frows.append([sas_effect(f.term), sas_est(num(f.estimate)), sas_est(num(f.se)),
-                          sas_df(num(f.df), r.ddf), fixed_dec(num(f.t), 2), sas_p(num(f.p))])
-    out += _block("Solution for Fixed Effects",
-                  table(["Effect", "Estimate", "Standard\nError", "DF", "t Value", "Pr > |t|"], frows, "lrrrrr",
-                        gap=4, blank_after_header=True))
+    out += _solution(r, model)
+    out += _type3(r)
 
     singles = [c for c in r.contrasts if c.f is None]
     multis = [c for c in r.contrasts if c.f is not None]
@@ -165,6 +161,7 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
                   sas_p(num(c.p))] for c in multis]
         out += _block("Contrasts", table(["Label", "Num\nDF", "Den\nDF", "F Value", "Pr > F"], crows, "lrrrr",
                                          gap=4, blank_after_header=True))
+    out += _lsmeans(r, model)
     return "\n".join(out) + "\n"
 
 
@@ -191,3 +188,63 @@ def side_by_side_cells(result: FitResult) -> dict:
 
 PRINTER = Printer(FACTS.name, "SAS", lambda result, model=None, data_report=None, data_name=None:
                   format_sas(result, model, data_report, data_name), side_by_side_cells)
+def _solution(r: FitResult, model) -> list[str]:
+    """Solution for Fixed Effects: with CLASS variables, a level column per variable and a row per level, the
+    reference level's row `0  .  .  .  .` (report/factor_rows.py, dialects/sas/factor_names.py)."""
+    classes = class_variables(model)
+    frows = []
+    for row in term_rows(r, model):
+        f = row.fixed
+        effect = sas_effect(f.term) if not classes and f is not None else effect_label(row.term)
+        cells = [dict(row.parts).get(c) or "" for c in classes]
+        if row.base:
+            frows.append([effect, *cells, "0", ".", ".", ".", "."])
+        else:
+            frows.append([effect, *cells, sas_est(num(f.estimate)), sas_est(num(f.se)),
+                          sas_df(num(f.df), r.ddf), fixed_dec(num(f.t), 2), sas_p(num(f.p))])
+    return _block("Solution for Fixed Effects",
+                  table(["Effect", *classes, "Estimate", "Standard\nError", "DF", "t Value", "Pr > |t|"], frows,
+                        "l" * (1 + len(classes)) + "rrrrr", gap=4, blank_after_header=True))
+
+
+def _type3(r: FitResult) -> list[str]:
+    """Type 3 Tests of Fixed Effects: Effect, Num DF, Den DF, F Value, Pr > F."""
+    if not r.type3:
+        return []
+    rows = [[effect_label(t.term.split(":")), f"{num(t.num_df):.0f}", sas_df(num(t.den_df), r.ddf),
+             fixed_dec(num(t.F), 2), sas_p(num(t.p))] for t in r.type3]
+    return _block("Type 3 Tests of Fixed Effects",
+                  table(["Effect", "Num\nDF", "Den\nDF", "F Value", "Pr > F"], rows, "lrrrr", gap=4,
+                        blank_after_header=True))
+
+
+def _lsmeans(r: FitResult, model) -> list[str]:
+    """Least Squares Means (Effect, a level column per CLASS variable, Estimate, Standard Error, DF, t Value,
+    Pr > |t|) and Differences of Least Squares Means (the second level in `_var` columns)."""
+    out = []
+    used = {f for m in r.lsmeans for f in m.term.split(":")}
+    classes = [c for c in class_variables(model) if c in used] or sorted(used)
+    if r.lsmeans:
+        rows = []
+        for m in r.lsmeans:
+            lv = dict(zip(m.term.split(":"), m.levels))
+            rows.append([effect_label(m.term.split(":")), *[lv.get(c, "") for c in classes],
+                         sas_est(num(m.estimate)), sas_est(num(m.se)), sas_df(num(m.df), r.ddf),
+                         fixed_dec(num(m.t), 2), sas_p(num(m.p))])
+        out += _block("Least Squares Means",
+                      table(["Effect", *classes, "Estimate", "Standard\nError", "DF", "t Value", "Pr > |t|"],
+                            rows, "l" * (1 + len(classes)) + "rrrrr", gap=4, blank_after_header=True))
+    if r.lsmean_diffs:
+        dcls = sorted({f for m in r.lsmean_diffs for f in m.term.split(":")}, key=lambda c: (
+            classes.index(c) if c in classes else len(classes), c))
+        rows = []
+        for d in r.lsmean_diffs:
+            a, b = dict(zip(d.term.split(":"), d.levels_a)), dict(zip(d.term.split(":"), d.levels_b))
+            rows.append([effect_label(d.term.split(":")), *[a.get(c, "") for c in dcls],
+                         *[b.get(c, "") for c in dcls], sas_est(num(d.estimate)), sas_est(num(d.se)),
+                         sas_df(num(d.df), r.ddf), fixed_dec(num(d.t), 2), sas_p(num(d.p))])
+        out += _block("Differences of Least Squares Means",
+                      table(["Effect", *dcls, *[f"_{c}" for c in dcls], "Estimate", "Standard\nError", "DF",
+                             "t Value", "Pr > |t|"], rows, "l" * (1 + 2 * len(dcls)) + "rrrrr", gap=4,
+                            blank_after_header=True))
+    return out

@@ -15,7 +15,9 @@ from ..distributions import stats   # scipy.stats' interface, without its import
 
 from ..dialects.spss.facts import FACTS
 from ..results import FitResult
+from ..dialects.spss.factor_names import REDUNDANT_NOTE, parameter
 from .common import Printer, as_float, criterion_cell, num, side_by_side_contrasts, table
+from .factor_rows import has_factor_rows, term_rows
 
 Z975 = 1.959963984540054
 
@@ -63,24 +65,8 @@ def format_spss(result: FitResult, model=None) -> str:
         out += _title("Information Criteria", table(["", ""], rows, "lr")[1:] +
                       ["The information criteria are displayed in smaller-is-better forms."], outcome)
 
-    fx = [f for f in r.fixed if not f.aliased]
-    t3 = [[spss_effect(f.term), "1", spss_num(num(f.df), 3), spss_num(None if f.t is None else num(f.t) ** 2, 3), spss_num(num(f.p), 3)]
-          for f in fx]
-    out += _title("Type III Tests of Fixed Effects", table(["Source", "Numerator df", "Denominator df", "F", "Sig."],
-                                                           t3, "lrrrr"), outcome)
-    rows = []
-    for f in r.fixed:
-        if f.aliased:
-            rows.append([spss_effect(f.term), "0b", "0", ".", ".", ".", ".", "."])
-            continue
-        est, se, df = num(f.estimate), num(f.se), num(f.df)
-        se = float("nan") if se is None else se          # no SE: missing SE and interval (".")
-        crit = stats.t.ppf(0.975, df) if df and math.isfinite(df) else Z975
-        rows.append([spss_effect(f.term), spss_num(est, 6), spss_num(se, 6), spss_num(df, 3), spss_num(num(f.t), 3),
-                     spss_num(num(f.p), 3), spss_num(est - crit * se, 6), spss_num(est + crit * se, 6)])
-    out += _title("Estimates of Fixed Effects",
-                  table(["Parameter", "Estimate", "Std. Error", "df", "t", "Sig.", "95% CI Lower Bound",
-                         "Upper Bound"], rows, "lrrrrrrr"), outcome)
+    out += _type3(r, model, outcome)
+    out += _solution(r, model, outcome)
 
     crow = []
     cov = list(r.covariance)
@@ -134,6 +120,7 @@ def format_spss(result: FitResult, model=None) -> str:
                      spss_num(num(c.p), 3)]]
             out += ["", f"Test Results: {c.label}"] + table(["Contrast", "Numerator df", "Denominator df", "F",
                                                                 "Sig."], rows, "lrrrr")
+    out += _emmeans(r, outcome)
     return "\n".join(out).lstrip("\n") + "\n"
 
 
@@ -161,3 +148,68 @@ def side_by_side_cells(result: FitResult) -> dict:
 
 PRINTER = Printer(FACTS.name, "SPSS", lambda result, model=None, data_report=None, data_name=None:
                   format_spss(result, model), side_by_side_cells)
+def _type3(r: FitResult, model, outcome: str) -> list[str]:
+    """Type III Tests of Fixed Effects: the fit's Type III rows; without them (no categorical predictor) each
+    coefficient's 1-df test (F = t^2)."""
+    if r.type3:
+        t3 = [[spss_effect(t.term), f"{num(t.num_df):.0f}", spss_num(num(t.den_df), 3), spss_num(num(t.F), 3),
+               spss_num(num(t.p), 3)] for t in r.type3]
+    elif has_factor_rows(model):
+        return []                      # a factor's test has several df: only the engine's Type III rows say it
+    else:
+        t3 = [[spss_effect(f.term), "1", spss_num(num(f.df), 3),
+               spss_num(None if f.t is None else num(f.t) ** 2, 3), spss_num(num(f.p), 3)]
+              for f in r.fixed if not f.aliased]
+    return _title("Type III Tests of Fixed Effects", table(["Source", "Numerator df", "Denominator df", "F", "Sig."],
+                                                           t3, "lrrrr"), outcome)
+
+
+def _solution(r: FitResult, model, outcome: str) -> list[str]:
+    """Estimates of Fixed Effects; a factor's parameters `[sex=F]`, the redundant (reference) one `0b` with the
+    footnote (dialects/spss/factor_names.py)."""
+    rows = []
+    redundant = False
+    for row in term_rows(r, model):
+        f = row.fixed
+        name = parameter(row.parts) if row.parts else spss_effect(f.term if f is not None else "Intercept")
+        if row.base:
+            rows.append([name, "0b", "0", ".", ".", ".", ".", "."])
+            redundant = True
+            continue
+        est, se, df = num(f.estimate), num(f.se), num(f.df)
+        se = float("nan") if se is None else se          # no SE: missing SE and interval (".")
+        crit = stats.t.ppf(0.975, df) if df and math.isfinite(df) else Z975
+        rows.append([name, spss_num(est, 6), spss_num(se, 6), spss_num(df, 3), spss_num(num(f.t), 3),
+                     spss_num(num(f.p), 3), spss_num(est - crit * se, 6), spss_num(est + crit * se, 6)])
+    out = _title("Estimates of Fixed Effects",
+                 table(["Parameter", "Estimate", "Std. Error", "df", "t", "Sig.", "95% CI Lower Bound",
+                        "Upper Bound"], rows, "lrrrrrrr"), outcome)
+    return out + ([f"b. {REDUNDANT_NOTE}"] if redundant else [])
+
+
+def _emmeans(r: FitResult, outcome: str) -> list[str]:
+    """/EMMEANS = TABLES(term) COMPARE: "Estimates" (Mean, Std. Error, df, 95% CI) and "Pairwise Comparisons"
+    ((I), (J), Mean Difference (I-J), Std. Error, df, Sig., 95% CI for the difference), each pair both ways."""
+    out = []
+    for term in dict.fromkeys(m.term for m in r.lsmeans):
+        fs = term.split(":")
+        rows = []
+        for m in (x for x in r.lsmeans if x.term == term):
+            lo, hi = num(m.lower), num(m.upper)
+            rows.append([*m.levels, spss_num(num(m.estimate), 3), spss_num(num(m.se), 3), spss_num(num(m.df), 3),
+                         spss_num(lo, 3), spss_num(hi, 3)])
+        out += _title("Estimates", table([*fs, "Mean", "Std. Error", "df", "95% CI Lower Bound", "Upper Bound"],
+                                         rows, "l" * len(fs) + "rrrrr"), outcome)
+    for term in dict.fromkeys(d.term for d in r.lsmean_diffs):
+        rows = []
+        for d in (x for x in r.lsmean_diffs if x.term == term):
+            for a, b, sign in ((d.levels_a, d.levels_b, 1.0), (d.levels_b, d.levels_a, -1.0)):
+                est, se, df = sign * num(d.estimate), num(d.se), num(d.df)
+                crit = stats.t.ppf(0.975, df) if df and math.isfinite(df) else Z975
+                rows.append([" ".join(a), " ".join(b), spss_num(est, 3), spss_num(se, 3), spss_num(df, 3),
+                             spss_num(num(d.p), 3), spss_num(est - crit * se, 3), spss_num(est + crit * se, 3)])
+        name = " * ".join(term.split(":"))
+        out += _title("Pairwise Comparisons", table([f"(I) {name}", f"(J) {name}", "Mean Difference (I-J)",
+                                                     "Std. Error", "df", "Sig.", "95% CI Lower Bound",
+                                                     "Upper Bound"], rows, "llrrrrrr"), outcome)
+    return out

@@ -24,7 +24,9 @@ from ..distributions import stats   # scipy.stats' interface, without its import
 
 from ..dialects.stata.facts import FACTS
 from ..results import FitResult
+from ..dialects.stata.factor_names import header, level_label
 from .common import Printer, as_float, criterion_cell, fixed_dec, num, side_by_side_contrasts
+from .factor_rows import has_factor_rows, term_rows
 
 Z975 = 1.959963984540054
 DASH = "-" * 78
@@ -185,38 +187,126 @@ def format_stata(result: FitResult, model=None, dftable: str = "pvalue", stddevi
     else:
         out.append(f"{stata_abbrev(outcome):>12} | Coefficient  Std. err.      {tcol}    P>|{tcol}|     [95% conf. interval]")
     out.append("-" * 13 + "+" + "-" * 64)
-    order = [f for f in fixed if f.term != "Intercept"] + [f for f in fixed if f.term == "Intercept"]
-    for k, f in enumerate(order):
+    def numbers(name: str, f) -> str:
         est, se = num(f.estimate), num(f.se)
-        lines = coef_label(f.term)
-        name = lines[-1]
-        # real logs set an interaction off with a blank `|` line above and below (one between two of them)
-        if k and (":" in f.term or ":" in order[k - 1].term):
-            out.append(f"{'':>12} |")
-        out += _label_lines(lines)
         if pcol:
             df, p = df_p(f)
-            out.append(f"{name:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(df, 2):>9} "
-                       f"{stata_f(num(f.t), 2):>7}   {stata_f(p, 3):>5}")
-        elif small:
+            return (f"{name:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(df, 2):>9} "
+                    f"{stata_f(num(f.t), 2):>7}   {stata_f(p, 3):>5}")
+        if small:
             df, p = df_p(f)
             crit = stats.t.ppf(0.975, df) if df and math.isfinite(df) else Z975
             lo, hi = est - crit * se, est + crit * se
-            out.append(f"{name:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(f.t), 2):>8}   "
-                       f"{stata_f(p, 3):>5}    {stata_g(lo):>9}   {stata_g(hi):>9}")
-        else:
-            lo, hi = est - Z975 * se, est + Z975 * se
-            out.append(f"{name:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(f.t), 2):>8}   "
-                       f"{stata_f(num(f.p), 3):>5}    {stata_g(lo):>9}   {stata_g(hi):>9}")
+            return (f"{name:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(f.t), 2):>8}   "
+                    f"{stata_f(p, 3):>5}    {stata_g(lo):>9}   {stata_g(hi):>9}")
+        lo, hi = est - Z975 * se, est + Z975 * se
+        return (f"{name:>12} | {stata_g(est):>10}  {stata_g(se):>9} {stata_f(num(f.t), 2):>8}   "
+                f"{stata_f(num(f.p), 3):>5}    {stata_g(lo):>9}   {stata_g(hi):>9}")
+    if has_factor_rows(model):
+        out += _factor_rows(r, model, numbers)
+    else:
+        order = [f for f in fixed if f.term != "Intercept"] + [f for f in fixed if f.term == "Intercept"]
+        for k, f in enumerate(order):
+            lines = coef_label(f.term)
+            # real logs set an interaction off with a blank `|` line above and below (one between two of them)
+            if k and (":" in f.term or ":" in order[k - 1].term):
+                out.append(f"{'':>12} |")
+            out += _label_lines(lines)
+            out.append(numbers(lines[-1], f))
     out.append(DASH)
     out.append("")
     out += _random_table(r, cluster, stddeviations)
     out += _lr_line(r)
     out += _lincoms(r, small)
+    if model is not None and model.has_categorical:      # the rendered do-file asks for `contrast`
+        out += _contrast(r, small, {c.name for c in model.used_categoricals})
+    out += _margins(r, small)
     if eim:
         out += ["", "(mlmgen: DF from the expected information, Stata's default for dfmethod(satterthwaite); "
                     "dfmethod(satterthwaite, oim) gives the observed-information DF that SAS and lmerTest print)"]
     return "\n".join(out) + "\n"
+
+
+def _contrast(r: FitResult, small: bool, cats: set[str]) -> list[str]:
+    """`contrast` of each term (Type III-style joint tests): `df ddf F P>F` with a small-sample df method,
+    `df chi2 P>chi2` without (chi2 = F x df)."""
+    if not r.type3:
+        return []
+    dash = "-" * 13 + "+" + "-" * (45 if small else 34)
+    head = (f"{'':>12} |         df        ddf           F        P>F" if small else
+            f"{'':>12} |         df       chi2     P>chi2")
+    out = ["", "Contrasts of marginal linear predictions", "", "Margins: asbalanced", "", "-" * len(dash), head,
+           dash]
+    for k, t in enumerate(r.type3):
+        if k:
+            out.append(f"{'':>12} |")
+        name = stata_abbrev(header(tuple(t.term.split(":")), cats), 12)
+        if small:
+            out.append(f"{name:>12} | {num(t.num_df):>10.0f} {stata_f(num(t.den_df), 2):>10} "
+                       f"{stata_f(num(t.F), 2):>11} {stata_f(num(t.p), 4):>10}")
+        else:
+            out.append(f"{name:>12} | {num(t.num_df):>10.0f} {stata_f(num(t.F) * num(t.num_df), 2):>10} "
+                       f"{stata_f(num(t.p), 4):>10}")
+    return out + ["-" * len(dash)]
+
+
+def _margins(r: FitResult, small: bool) -> list[str]:
+    """`margins term` (LS-means, asbalanced) and `pwcompare term, effects` (`b vs a` = b - a) tables."""
+    out = []
+    tcol = "t" if small else "z"
+    for title, rows in (("Adjusted predictions", r.lsmeans), ("Pairwise comparisons of marginal linear predictions",
+                                                              r.lsmean_diffs)):
+        if not rows:
+            continue
+        pairs = rows is r.lsmean_diffs
+        out += ["", title, "", DASH,
+                f"{'':>12} | {'Contrast' if pairs else '  Margin':>10}  Std. err.      {tcol}    P>|{tcol}|",
+                "-" * 13 + "+" + "-" * 64]
+        terms = list(dict.fromkeys(x.term for x in rows))
+        for k, term in enumerate(terms):
+            if k:
+                out.append(f"{'':>12} |")
+            out.append(f"{stata_abbrev('#'.join(term.split(':')), 12):>12} |")
+            for x in (y for y in rows if y.term == term):
+                label = (f"{'#'.join(x.levels_a)} vs {'#'.join(x.levels_b)}" if pairs else '#'.join(x.levels))
+                out.append(f"{label[:11]:>11}  | {stata_g(num(x.estimate)):>10}  {stata_g(num(x.se)):>9} "
+                           f"{stata_f(num(x.t), 2):>8}   {stata_f(num(x.p), 3):>5}")
+        out.append(DASH)
+    return out
+
+
+def _factor_rows(r: FitResult, model, numbers) -> list[str]:
+    """The coefficient rows with factor variables (dialects/stata/factor_names.py): each term with a factor under
+    its header line, one row per level, the base level `0  (base)` (as with the `baselevels` option), a blank
+    `|` line between terms, `_cons` last."""
+    cats = {c.name for c in model.used_categoricals}
+    out: list[str] = []
+    rows = term_rows(r, model)
+    groups: dict[tuple, list] = {}
+    for row in rows:
+        groups.setdefault(row.term, []).append(row)
+    terms = [t for t in groups if t] + ([()] if () in groups else [])
+    for k, t in enumerate(terms):
+        grp = groups[t]
+        factor = any(f in cats for f in t)
+        if k and (factor or len(t) > 1 or any(f in cats for f in terms[k - 1]) or len(terms[k - 1]) > 1):
+            out.append(f"{'':>12} |")
+        if not factor:
+            f = grp[0].fixed
+            if f is None or f.aliased:
+                continue
+            lines = coef_label(f.term)
+            out += _label_lines(lines)
+            out.append(numbers(lines[-1], f))
+            continue
+        out.append(f"{stata_abbrev(header(t, cats), 12):>12} |")
+        for row in grp:
+            label = stata_abbrev(level_label(row.levels), 10)
+            if row.base:
+                out.append(f"{label:>11}  | {'0':>10}  (base)")
+            else:
+                out.append(numbers(f"{label:>11} ", row.fixed))
+    return out
 
 
 def _random_table(r: FitResult, cluster: str, stddeviations: bool = False) -> list[str]:

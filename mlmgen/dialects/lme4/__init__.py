@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..base import Dialect
-from . import lrt, output, render, statements, syntax
+from . import factor_names, lrt, output, render, statements, syntax
 from .facts import LME4Facts
 from .placement import LME4Placement
 
@@ -29,6 +29,9 @@ class LME4(LME4Facts, Dialect):
 
     def parse_output(self, text, file=None):
         return output.parse_output(text, file)
+
+    def read_factor_column(self, printed, levels):
+        return factor_names.read_column(printed, levels)
 
     def split_output(self, text, file=None):
         return output.split_output(text, file)

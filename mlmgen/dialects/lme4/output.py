@@ -11,6 +11,7 @@ Understood, as printed by `summary(m)` / `print(m)` (lme4 1.1, lmerTest 3.x; old
 * `Number of obs: N, groups:  g, J`;
 * `Fixed effects:` (`Estimate Std. Error [df] t value [Pr(>|t|)]`, p as `<2e-16` or `< 2e-16`, stars);
 * `contest1D(...)` output (one row per test, labelled by row number);
+* lmerTest's `anova(m, type = 3)` table and emmeans' `emmeans()` / `pairs()` tables (categorical_output.py);
 * `as.data.frame(VarCorr(m))` printed (`grp var1 var2 vcov sdcor`) or written as CSV, and
   `coef(summary(m))` printed or written as CSV (full-precision numbers).
 
@@ -23,6 +24,7 @@ import re
 
 from ...mapping import canonical_term, cov_from_corr, effect_name, var_from_sd
 from ...outputtext import split_at, two_models, Lines, count, csv_blocks, join_bounds, looks_like_csv, number, unreadable
+from .categorical_output import EMMEANS_HEADER, PAIRS_HEADER, TYPE3_TITLE, read_emmeans, read_pairs, read_type3
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param
 
 
@@ -77,6 +79,18 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             continue
         elif re.match(r"\s*grp\s+var1\s+var2\s+vcov\s+sdcor", line):
             i = _read_varcorr_df(L, i, res)
+            found += 1
+            continue
+        elif TYPE3_TITLE.match(line):
+            i = read_type3(L, i, res)
+            found += 1
+            continue
+        elif EMMEANS_HEADER.match(line):
+            i = read_emmeans(L, i, res)
+            found += 1
+            continue
+        elif PAIRS_HEADER.match(line):
+            i = read_pairs(L, i, res)
             found += 1
             continue
         elif coef_header_columns(line) is not None:

@@ -7,7 +7,11 @@ Tables are recognised by their column headers, so a table copied without its tit
   [Alpha  Lower  Upper]`; rows `UN(i,j) subject`, `<effect> subject` (TYPE=VC), `Residual`. A variance
   printed as 0 with missing (`.`) SE is marked as on the boundary.
 * Solution for Fixed Effects: `Effect  Estimate  Standard Error  DF  t Value  Pr > |t|` (the lecture
-  copies print `Pr >  t`); an aliased row prints 0 and `.`.
+  copies print `Pr >  t`); an aliased row prints 0 and `.`. With CLASS variables, a level column per variable
+  (factor_names.py): rows read as canonical columns `sex[F]`, `x:sex[F]`; the reference level's zero row is
+  recorded (extra["base_rows"], extra["base_levels"]), not read as a coefficient;
+* Type 3 Tests of Fixed Effects -> `type3`; Least Squares Means / Differences of Least Squares Means (told
+  apart from the Solution by their titles) -> `lsmeans` / `lsmean_diffs`.
 * Estimates (ESTIMATE statements): `Label  Estimate  Standard Error  DF  t Value  Pr > |t|`.
 * Contrasts: `Label  Num DF  Den DF  F Value  Pr > F`.
 * Estimated G (Correlation) Matrix: `Row  Effect  Subject  Col1 ... Colq`; gives the random effects in
@@ -26,7 +30,8 @@ import re
 from ...mapping import canonical_term, effect_name, un_param
 from ...outputtext import (Lines, csv_blocks, looks_like_csv, number, peel_numbers, split_at, split_cells,
                         strip_markup, two_models, unreadable)
-from ...results import CovParam, ContrastResult, FitResult, FixedEffect, Value
+from ...results import CovParam, ContrastResult, FitResult, FixedEffect, LSMeanDiff, LSMeanRow, Type3Row, Value
+from .factor_names import read_effect
 
 _DDF = {"containment": "containment", "between-within": "between-within", "residual": "residual",
         "satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "kenwardroger": "kenward-roger",
@@ -42,10 +47,22 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
     struck: list[dict] = []
     found = 0
     i = 0
+    title = ""
     while i < len(L):
         raw = L[i]
         line, _ = strip_markup(raw)
         low = line.lower()
+        if low.strip() in _TITLES:
+            title = low.strip()
+        if re.match(r"\s*effect\b", low) and "f value" in low and re.search(r"pr\s*>\s*f", low):
+            i = read_type3(L, i, res)
+            found += 1
+            continue
+        if re.match(r"\s*effect\b", low) and "estimate" in low and title in _LSMEANS_TITLES:
+            i = read_lsmeans(L, i, res, diffs=title.startswith("differences"))
+            found += 1
+            title = ""
+            continue
         if re.search(r"\bcov\s*parm\b", low) and "estimate" in low:
             i = _read_covparms(L, i, res)
             found += 1
@@ -199,6 +216,7 @@ def _norm_un(label: str) -> str:
 def _read_estimates(L: Lines, i: int, res: FitResult, struck_rows: list, is_label: bool) -> int:
     cols = _columns(L[i], "fixed")
     n_label = _label_columns(L[i], "fixed")
+    classes = class_columns(L[i])
     last = i
     for j, toks, struck in _header_and_rows(L, i):
         last = j
@@ -220,15 +238,79 @@ def _read_estimates(L: Lines, i: int, res: FitResult, struck_rows: list, is_labe
         if est is None:
             raise unreadable(f"fixed effect {label} has no estimate", L.file, j + 1, L[j].strip())
         term = canonical_term(label_toks[0]) if label_toks else label
+        levels = {}
+        if classes and len(label_toks) > 1:
+            term, levels = read_effect(label_toks[0], [strip_markup(t)[0] for t in label_toks[1:]], classes)
         fe = FixedEffect(term=term, estimate=est, se=d.get("se"), df=d.get("df"), t=d.get("t"), p=d.get("p"),
                          lower=d.get("lower"), upper=d.get("upper"),
                          aliased=(est.value == 0 and d.get("se") is None))
+        if levels and fe.aliased:          # the reference level's zero row: not a column of the fit
+            res.extra.setdefault("base_rows", []).append(term)
+            if len(levels) == 1 and "*" not in label_toks[0]:
+                res.extra.setdefault("base_levels", {}).update(levels)
+            continue
         if struck:
             struck_rows.append({"line": j + 1, "term": term, "estimate": est.value, "printed": est.printed,
                                 "se": None if fe.se is None else fe.se.value,
                                 "t": None if fe.t is None else fe.t.value, "row": fe})
             continue
         res.fixed.append(fe)
+    return last + 1
+
+
+_LSMEANS_TITLES = ("least squares means", "differences of least squares means")
+_TITLES = _LSMEANS_TITLES + ("solution for fixed effects", "type 3 tests of fixed effects", "estimates",
+                             "contrasts")
+
+
+def class_columns(header: str) -> list[str]:
+    """The CLASS variables' level columns of a header: the cells between `Effect` and `Estimate`."""
+    before = re.split(r"\bestimate\b", strip_markup(header)[0], maxsplit=1, flags=re.I)[0]
+    cells = [c.strip() for c in (split_cells(before) if "\t" in before else before.split()) if c.strip()]
+    return cells[1:] if cells and cells[0].lower() == "effect" else []
+
+
+def read_type3(L: Lines, i: int, res: FitResult) -> int:
+    """Type 3 Tests of Fixed Effects: Effect, Num DF, Den DF, F Value, Pr > F."""
+    last = i
+    for j, toks, _ in _header_and_rows(L, i):
+        last = j
+        label_toks, vals, _ = _split_row(toks, 4)
+        if len(vals) != 4 or len(label_toks) != 1 or vals[0] is None:
+            _check_row(L, j, label_toks, vals, ["num_df", "den_df", "f", "p"], 1, "Type 3 Tests of Fixed Effects")
+        res.type3.append(Type3Row(canonical_term(label_toks[0]), *vals))
+    return last + 1
+
+
+def read_lsmeans(L: Lines, i: int, res: FitResult, diffs: bool) -> int:
+    """Least Squares Means / Differences of Least Squares Means: Effect, level columns (`_var` for the second
+    level of a difference), Estimate, Standard Error, DF, t Value, Pr > |t|."""
+    classes = class_columns(L[i])
+    first = [c for c in classes if not c.startswith("_")]
+    last = i
+    for j, toks, _ in _header_and_rows(L, i):
+        last = j
+        label_toks, vals, _ = _split_row(toks, 5)
+        if len(vals) != 5 or not label_toks:
+            _check_row(L, j, label_toks, vals, ["estimate", "se", "df", "t", "p"], 1 + len(classes),
+                       "Least Squares Means")
+        effect, lv = label_toks[0], label_toks[1:]
+        factors = [f.strip() for f in effect.split("*")]
+        mine = [c for c in first if c.upper() in {f.upper() for f in factors}]
+        k = len(mine)
+        if len(lv) != (2 * k if diffs else k):
+            raise unreadable(f"this LS-means row does not have one level per CLASS variable of {effect}",
+                             L.file, j + 1, L[j].strip(), code="OU001")
+        a = dict(zip(mine, lv[:k]))
+        term = ":".join(c for c in factors)
+        order = [next(c for c in mine if c.upper() == f.upper()) for f in factors if f.upper() in
+                 {c.upper() for c in mine}]
+        if diffs:
+            b = dict(zip(mine, lv[k:]))
+            res.lsmean_diffs.append(LSMeanDiff(term, tuple(a[c] for c in order), tuple(b[c] for c in order),
+                                               *vals))
+        else:
+            res.lsmeans.append(LSMeanRow(term, tuple(a[c] for c in order), *vals))
     return last + 1
 
 

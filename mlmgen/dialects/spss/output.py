@@ -11,6 +11,10 @@ Tables read (title cell, footnote markers such as `(a)` or a trailing `a` ignore
 * Estimates of Covariance Parameters: `Residual`, then per RANDOM block `Intercept + WCverb [subject =
   schoolID]` with `UN (1,1)`, `UN (2,1)`, `UN (2,2)` (the block label names the effects in RANDOM order) or
   `<effect> [subject = g]` with `Variance` (COVTYPE(VC)); columns `Estimate Std. Error Wald Z Sig. [CI]`;
+* factor parameters `[sex=F]`, `[sex=F] * x` (factor_names.py) read as `sex[F]`, `sex[F]:x`; the redundant
+  `0b` row (SPSS's reference, the last category) recorded in extra["base_levels"], not read as a coefficient;
+* Type III Tests of Fixed Effects -> `type3`; /EMMEANS "Estimates" -> `lsmeans`, "Pairwise Comparisons" ->
+  `lsmean_diffs`;
 * Contrast Estimates (from /TEST): `L1 Estimate [Test Value  Difference] Std. Error df t Sig. [CI]`;
 * Test Results (the /TEST F test): `<label> Numerator df  Denominator df  F  Sig.`.
 
@@ -24,12 +28,13 @@ import re
 
 from ...mapping import canonical_term, effect_name, un_param
 from ...outputtext import split_at, two_models, looks_like_csv, number, unreadable
-from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value
+from ...results import ContrastResult, CovParam, FitResult, FixedEffect, LSMeanDiff, LSMeanRow, Type3Row, Value
+from .factor_names import read_parameter
 
 _TITLES = {"information criteria": "ic", "estimates of fixed effects": "fixed",
            "estimates of covariance parameters": "cov", "contrast estimates": "contrast",
            "type iii tests of fixed effects": "tests3", "model dimension": "dim", "test results": "ftest",
-           "random effect covariance structure (g)": "g"}
+           "random effect covariance structure (g)": "g", "estimates": "emm", "pairwise comparisons": "pairs"}
 _IC = [(r"^-2 restricted log likelihood", "neg2ll", "reml"), (r"^-2 log likelihood", "neg2ll", "ml"),
        (r"\(aicc\)", "AICC", None), (r"\(aic\)", "AIC", None), (r"\(caic\)", "CAIC", None), (r"\(bic\)", "BIC", None)]
 
@@ -63,8 +68,8 @@ def _csv_export(text: str) -> bool:
 def _num(cell: str) -> Value | None:
     c = cell.strip()
     v = number(c)
-    if v is None and re.fullmatch(r"-?[\d.,]+[a-z]", c):
-        v = number(c[:-1])          # footnote marker glued to a number (`.000b`)
+    if v is None and re.fullmatch(r"-?[\d.,]+([a-z]|\*)", c):
+        v = number(c[:-1])          # footnote marker glued to a number (`.000b`, `0b`, `-1.646*`)
     return v
 
 
@@ -121,6 +126,12 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             block_effects = _cov_row(labels, values, header_text, res, block_effects, file, n)
         elif table == "contrast":
             _contrast_row(labels, values, header_text, res, table_label)
+        elif table == "tests3":
+            _type3_row(labels, values, res, file, n, cells)
+        elif table == "emm":
+            _emm_row(labels, values, header_text, res, file, n, cells)
+        elif table == "pairs":
+            _pairs_row(labels, values, header_text, res, file, n, cells)
         elif table == "ftest" and len(values) >= 4:
             num, den, f, p = values[:4]
             label = " ".join(labels) or table_label or f"F test {len(res.contrasts) + 1}"
@@ -131,6 +142,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
         raise unreadable("no SPSS MIXED table found (looked for Information Criteria, Estimates of Fixed "
                          "Effects, Estimates of Covariance Parameters, Contrast Estimates)", file, code="OU002",
                          fix="export the pivot tables with their titles (File > Export, text or CSV)")
+    res.extra.pop("pairs_i", None)
     if any(c.name.startswith("UN(") for c in res.covariance):
         res.covariance_structure = "un"
     elif any(c.name not in ("Residual",) for c in res.covariance):
@@ -176,9 +188,63 @@ def _fixed_row(labels, values, header, res: FitResult, file, n) -> None:
     d = dict(zip(cols, values))
     if not labels or d.get("estimate") is None:
         raise unreadable("fixed-effect row without a parameter name or estimate", file, n)
+    factor = read_parameter(labels[0])
+    if factor is not None:
+        est, se = d["estimate"], d.get("se")
+        if est.value == 0 and (se is None or se.value == 0) and d.get("t") is None:   # `0b`: redundant
+            res.extra.setdefault("base_rows", []).append(factor[0])
+            if len(factor[1]) == 1 and "*" not in labels[0]:
+                res.extra.setdefault("base_levels", {}).update(factor[1])
+            return
+        res.fixed.append(FixedEffect(term=factor[0], estimate=est, se=se, df=d.get("df"), t=d.get("t"),
+                                     p=d.get("p"), lower=d.get("lower"), upper=d.get("upper")))
+        return
     res.fixed.append(FixedEffect(term=canonical_term(labels[0]), estimate=d["estimate"], se=d.get("se"),
                                  df=d.get("df"), t=d.get("t"), p=d.get("p"), lower=d.get("lower"),
                                  upper=d.get("upper"), aliased=d.get("se") is None and d["estimate"].value == 0))
+
+
+def _type3_row(labels, values, res: FitResult, file, n, cells) -> None:
+    """Type III Tests of Fixed Effects: Source, Numerator df, Denominator df, F, Sig."""
+    if len(labels) != 1 or len(values) != 4 or any(v is None for v in values):
+        raise _not_a_row("Type III Tests of Fixed Effects", "a source and 4 values: numerator df, denominator df, "
+                         "F, Sig.", file, n, cells)
+    res.type3.append(Type3Row(canonical_term(labels[0]), *values))
+
+
+def _factors_of(header: str, before: str) -> list[str]:
+    """The factor names an EMMEANS table's header lists before its first statistic column."""
+    head = re.split(before, header, maxsplit=1)[0]
+    return [re.sub(r"^\((I|J)\)\s*", "", w) for w in head.split() if w not in ("(I)", "(J)", "*")]
+
+
+def _emm_row(labels, values, header, res: FitResult, file, n, cells) -> None:
+    """Estimates (/EMMEANS): the level(s), Mean, Std. Error, df, 95% CI lower and upper."""
+    fs = _factors_of(header, r"\bMean\b")
+    if not fs or len(labels) != len(fs) or len(values) != 5:
+        raise _not_a_row("Estimates", f"{len(fs) or 'the'} level(s) and 5 values: mean, std. error, df, lower, "
+                         f"upper", file, n, cells)
+    res.lsmeans.append(LSMeanRow(":".join(fs), tuple(labels), values[0], values[1], values[2],
+                                 lower=values[3], upper=values[4]))
+
+
+def _pairs_row(labels, values, header, res: FitResult, file, n, cells) -> None:
+    """Pairwise Comparisons: (I) level (only on the first row of its group), (J) level, Mean Difference
+    (I-J), Std. Error, df, Sig., CI; each pair printed both ways, kept once."""
+    fs = _factors_of(header, r"\bMean Difference\b")
+    term = ":".join(dict.fromkeys(fs))
+    if len(labels) == 2:
+        res.extra["pairs_i"] = labels[0]
+        i, j = labels
+    elif len(labels) == 1 and res.extra.get("pairs_i"):
+        i, j = res.extra["pairs_i"], labels[0]
+    else:
+        raise _not_a_row("Pairwise Comparisons", "(I) and (J) levels and the values", file, n, cells)
+    if len(values) < 4:
+        raise _not_a_row("Pairwise Comparisons", "a difference, std. error, df and Sig.", file, n, cells)
+    if any(d.term == term and d.levels_a == (j,) and d.levels_b == (i,) for d in res.lsmean_diffs):
+        return
+    res.lsmean_diffs.append(LSMeanDiff(term, (i,), (j,), values[0], values[1], values[2], None, values[3]))
 
 
 def _cov_row(labels, values, header, res: FitResult, effects: list[str], file, n) -> list[str]:

@@ -13,6 +13,9 @@ Understood:
 * the random-effects table: `<level>: Unstructured | Independent | Identity | Exchangeable`, rows
   `var(x)`, `var(_cons)`, `cov(x,_cons)`, `var(Residual)`, or in the standard-deviation metric
   `sd(x)`, `corr(x,_cons)`, `sd(Residual)` (converted to variances/covariances, rounding carried);
+* factor variables: a header line per term (`sex |`) and level rows (`F  |`), the base level `0  (base)`
+  (factor_names.py); `contrast` tables (`df ddf F P>F`) -> `type3`, `margins` -> `lsmeans`, `pwcompare`
+  (`b vs a`) -> `lsmean_diffs`;
 * `estat recovariance [, correlation]` matrices, `lincom` tables (as contrasts) and `estat ic`.
 """
 from __future__ import annotations
@@ -21,11 +24,13 @@ import re
 
 from ...mapping import canonical_term, cov_from_corr, effect_name, scaled, var_from_sd
 from ...outputtext import split_at, Lines, count, number, unreadable
-from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param
+from ...results import (ContrastResult, CovParam, FitResult, FixedEffect, LSMeanDiff, LSMeanRow, Type3Row, Value,
+                         canonical_param)
+from .factor_names import read_dotted, read_row
 
 _DF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "kenward–roger": "kenward-roger",
        "residual": "residual", "repeated": "between-within", "anova": "containment"}
-_COLS = [(r"Coef(?:ficient|\.)|Estimate|Contrast", "estimate"), (r"Std\.\s*[Ee]rr\.", "se"), (r"\bDF\b", "df"),
+_COLS = [(r"Coef(?:ficient|\.)|Estimate|Contrast|Margin", "estimate"), (r"Std\.\s*[Ee]rr\.", "se"), (r"\bDF\b", "df"),
          (r"P>\|[zt]\|", "p"), (r"(?<![>|])\b[zt]\b(?!\|)", "stat"), (r"\[\d+% [Cc]onf\. [Ii]nterval\]", "ci")]
 
 
@@ -46,8 +51,26 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
     found = 0
     i = 0
     pending_contrast = None
+    kind = None               # the title above the next table: margins, pairs (pwcompare), contrast
     while i < len(L):
         s = L[i].strip()
+        if re.match(r"(Predictive margins|Adjusted predictions)\b", s):
+            kind = "margins"
+        elif re.match(r"Pairwise comparisons of", s):
+            kind = "pairs"
+        elif re.match(r"Contrasts of marginal", s):
+            kind = "contrast"
+        if "|" in s and kind == "contrast" and re.search(r"\bdf\b.*\bF\b\s+P>F", s.split("|", 1)[1]):
+            i = read_contrast_table(L, i, res)
+            kind = None
+            found += 1
+            continue
+        if "|" in s and kind in ("margins", "pairs") and \
+                re.search(r"Margin|Contrast", s.split("|", 1)[1]):
+            i = _read_fixed_table(L, i, res, None, kind=kind)
+            kind = None
+            found += 1
+            continue
         m = re.match(r"Mixed-effects (REML|ML) regression", s)
         if m:
             res.method = m.group(1).lower()
@@ -127,14 +150,21 @@ def _columns(header_right: str) -> list[str]:
 
 
 def _read_fixed_table(L: Lines, i: int, res: FitResult, contrast_text: str | None,
-                      lincom_unlabelled: bool = False) -> int:
+                      lincom_unlabelled: bool = False, kind: str | None = None) -> int:
+    """The coefficient table (or, `kind`, a margins or pwcompare table). A factor variable's rows sit under a
+    header line naming the term (`sex |`, `sex#c.x |`) and are labelled by level with two spaces before `|`
+    (factor_names.py); the base level's `0  (base)` row is recorded (extra["base_levels"]), not read as a
+    coefficient."""
     left, right = L[i].split("|", 1)
     cols = _columns(right)
     stat_kind = "t" if re.search(r"\bt\b|P>\|t\|", right) else "z"
-    res.extra["outcome"] = res.extra.get("outcome") or left.strip()
-    is_lincom = contrast_text is not None or lincom_unlabelled
+    if kind is None:
+        res.extra["outcome"] = res.extra.get("outcome") or left.strip()
+    is_lincom = kind is None and (contrast_text is not None or lincom_unlabelled)
     j = i + 1
     carry = ""
+    group = None              # the factor header the level rows below belong to
+    group_rows = 0
     while j < len(L):
         line = L[j]
         s = line.strip()
@@ -146,9 +176,28 @@ def _read_fixed_table(L: Lines, i: int, res: FitResult, contrast_text: str | Non
             continue
         if "|" not in line:
             break
-        lab, nums = line.split("|", 1)
-        lab = lab.strip()
+        raw_lab, nums = line.split("|", 1)
+        lab = raw_lab.strip()
         toks = nums.split()
+        level_row = group is not None and raw_lab.endswith("  ") and bool(lab) and not carry
+        if not toks and not lab:
+            if group is not None and not group_rows:
+                raise unreadable(f"the factor header {group} has no level rows under it", L.file, j, s,
+                                 code="OU001", fix="copy the table unchanged")
+            group = None
+            j += 1
+            continue
+        if not toks and lab and not lab.endswith(("#", ".")) and not carry:
+            group, group_rows = lab, 0        # a factor variable's header line: its level rows follow
+            j += 1
+            continue
+        if group is not None and not level_row and toks:
+            raise unreadable(f"a row under the factor header {group} that is not a level row (a level, two "
+                             f"spaces, then |)", L.file, j + 1, s, code="OU001", fix="copy the table unchanged")
+        if level_row:
+            group_rows += 1
+            j = _level_row(L, j, res, group, lab, toks, cols, kind)
+            continue
         if not toks:
             if lab and not lab.endswith(("#", ".")):
                 raise unreadable("a coefficient-table name without numbers that does not continue on the next "
@@ -171,17 +220,82 @@ def _read_fixed_table(L: Lines, i: int, res: FitResult, contrast_text: str | Non
         d = dict(zip(cols, vals))
         if d.get("estimate") is None:
             raise unreadable(f"coefficient row {name} has no estimate", L.file, j + 1, s)
+        if kind is not None:
+            raise unreadable(f"a {kind} row outside a factor header", L.file, j + 1, s, code="OU001")
         if is_lincom or re.fullmatch(r"\(\d+\)", name):
             res.contrasts.append(ContrastResult(label=contrast_text or name, estimate=d["estimate"], se=d.get("se"),
                                                 df=d.get("df"), t=d.get("stat"), p=d.get("p"),
                                                 lower=d.get("lower"), upper=d.get("upper")))
         else:
-            res.fixed.append(FixedEffect(term=canonical_term(name), estimate=d["estimate"], se=d.get("se"),
+            res.fixed.append(FixedEffect(term=read_dotted(name) or canonical_term(name), estimate=d["estimate"],
+                                         se=d.get("se"),
                                          df=d.get("df"), t=d.get("stat"), p=d.get("p"), lower=d.get("lower"),
                                          upper=d.get("upper")))
         j += 1
     if not is_lincom:
         res.extra["test_statistic"] = stat_kind
+    return j
+
+
+def _level_row(L: Lines, j: int, res: FitResult, group: str, lab: str, toks: list[str], cols: list[str],
+               kind: str | None) -> int:
+    """One level row under a factor header: a coefficient, the base level, an LS-mean (margins) or a pairwise
+    difference (pwcompare, `b vs a` = b - a)."""
+    s = L[j].strip()
+    if len(toks) == 2 and toks[1] == "(base)" and number(toks[0]) is not None:
+        name = read_row(group, lab)
+        res.extra.setdefault("base_rows", []).append(name)
+        if "#" not in group:
+            res.extra.setdefault("base_levels", {})[group] = lab
+        return j + 1
+    if len(toks) != len(cols) or any(number(t) is None and t != "." for t in toks):
+        raise unreadable(f"this level row does not have the table's {len(cols)} numbers ({', '.join(cols)})",
+                         L.file, j + 1, s, code="OU001", fix="copy the table unchanged")
+    d = dict(zip(cols, [number(t) for t in toks]))
+    term = ":".join(f[2:] if f.startswith("c.") else f for f in group.split("#"))
+    if kind == "margins":
+        res.lsmeans.append(LSMeanRow(term, tuple(lab.split("#")), d["estimate"], d.get("se"), d.get("df"),
+                                     d.get("stat"), d.get("p"),
+                                     (d["lower"], d["upper"]) if d.get("lower") and d.get("upper") else None))
+    elif kind == "pairs":
+        a, _, b = lab.partition(" vs ")
+        res.lsmean_diffs.append(LSMeanDiff(term, tuple(a.strip().split("#")), tuple(b.strip().split("#")),
+                                           d["estimate"], d.get("se"), d.get("df"), d.get("stat"), d.get("p")))
+    else:
+        res.fixed.append(FixedEffect(term=read_row(group, lab), estimate=d["estimate"], se=d.get("se"),
+                                     df=d.get("df"), t=d.get("stat"), p=d.get("p"), lower=d.get("lower"),
+                                     upper=d.get("upper")))
+    return j + 1
+
+
+def read_contrast_table(L: Lines, i: int, res: FitResult) -> int:
+    """`contrast` after mixed (Type III-style joint tests): `term | df [ddf] F P>F` rows -> `type3`."""
+    right = L[i].split("|", 1)[1]
+    has_ddf = bool(re.search(r"\bddf\b", right))
+    j = i + 1
+    while j < len(L):
+        s = L[j].strip()
+        if re.match(r"^-+\+?-*$", s) or (not s and j == i + 1):
+            if s.startswith("-") and "+" not in s and j > i + 2:
+                return j + 1
+            j += 1
+            continue
+        if not s or "|" not in L[j]:
+            return j
+        lab, nums = L[j].split("|", 1)
+        toks = nums.split()
+        if not toks:
+            j += 1
+            continue
+        vals = [number(t) for t in toks]
+        if len(vals) != (4 if has_ddf else 3) or any(v is None for v in vals) or not lab.strip():
+            raise unreadable("a row of the contrast table is not a term and df, [ddf,] F, P>F", L.file, j + 1, s,
+                             code="OU001", fix="copy the table unchanged")
+        term = ":".join(f[2:] if f.startswith("c.") else f for f in lab.strip().split("#"))
+        num_df, rest = vals[0], vals[1:]
+        den = rest.pop(0) if has_ddf else None
+        res.type3.append(Type3Row(term, num_df, den, rest[0], rest[1]))
+        j += 1
     return j
 
 

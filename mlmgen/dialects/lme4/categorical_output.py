@@ -1,0 +1,115 @@
+"""The categorical tables of R output: lmerTest's `anova(m, type = 3)` and emmeans' `emmeans()` / `pairs()`.
+
+Read as printed by lmerTest 3.1 and emmeans 1.8 (real output in reference_outputs/r/categorical/):
+
+    Type III Analysis of Variance Table with Satterthwaite's method
+           Sum Sq Mean Sq NumDF   DenDF F value    Pr(>F)
+    arm   126.644  63.322     2 268.929  26.623 2.824e-11 ***
+
+     arm  emmean    SE   df lower.CL upper.CL
+     ctl    10.2 0.236 62.2     9.76     10.7
+
+     contrast   estimate    SE  df t.ratio p.value
+     ctl - high   -1.646 0.227 266  -7.252  <.0001
+
+Type III rows go to `FitResult.type3` (the table whose df method is the summary's, else the first; every
+table by method in `extra["type3_tables"]`); emmeans rows to `lsmeans` (term = the factor columns joined by
+`:`, levels as printed) and `pairs()` rows to `lsmean_diffs` (levels split at ` - `). `emmeans` prints the
+mean with R's significant-digit rounding, so its printed precision is what the diff allows.
+"""
+from __future__ import annotations
+
+import re
+
+from ...mapping import canonical_term
+from ...outputtext import Lines, join_bounds, number, unreadable
+from ...results import FitResult, LSMeanDiff, LSMeanRow, Type3Row
+
+TYPE3_TITLE = re.compile(r"\s*Type III Analysis of Variance Table(?: with (Satterthwaite|Kenward-Roger)'s method)?")
+_TYPE3_HEADER = re.compile(r"\s*Sum Sq\s+Mean Sq\s+NumDF\s+DenDF\s+F value\s+Pr\(>F\)\s*$")
+EMMEANS_HEADER = re.compile(r"^\s*(?P<factors>(?:[A-Za-z.][\w.]*\s+)+)emmean\s+SE\s+df\s+(lower|asymp\.L)\.?CL\s+"
+                            r"(upper|asymp\.U)\.?CL\s*$")
+PAIRS_HEADER = re.compile(r"^\s*contrast\s+estimate\s+SE\s+df\s+t\.ratio\s+p\.value\s*$")
+_STARS = re.compile(r"\*{1,3}|\.")
+_METHODS = {"Satterthwaite": "satterthwaite", "Kenward-Roger": "kenward-roger"}
+
+
+def _cells(line: str, n: int) -> tuple[list[str], list[str]] | None:
+    toks = join_bounds(line).split()
+    while toks and _STARS.fullmatch(toks[-1]):
+        toks.pop()
+    if len(toks) <= n:
+        return None
+    return toks[:-n], toks[-n:]
+
+
+def read_type3(L: Lines, i: int, res: FitResult) -> int:
+    """The table under a `Type III Analysis of Variance Table` title (line i); returns the line after it."""
+    m = TYPE3_TITLE.match(L[i])
+    method = _METHODS.get(m.group(1) or "", None)
+    j = i + 1
+    if j >= len(L) or not _TYPE3_HEADER.match(L[j]):
+        raise unreadable("expected the header 'Sum Sq Mean Sq NumDF DenDF F value Pr(>F)' under the Type III "
+                         "title", L.file, j + 1, L[j].strip() if j < len(L) else "", code="OU001")
+    rows = []
+    j += 1
+    while j < len(L) and L[j].strip() and not L[j].strip().startswith(("---", "Signif.")):
+        got = _cells(L[j], 6)
+        vals = None if got is None else [number(c) for c in got[1]]
+        if got is None or len(got[0]) != 1 or any(v is None for v in vals):
+            raise unreadable("a row of the Type III table does not have its 6 columns (Sum Sq, Mean Sq, NumDF, "
+                             "DenDF, F value, Pr(>F))", L.file, j + 1, L[j].strip(), code="OU001")
+        rows.append(Type3Row(canonical_term(got[0][0]), vals[2], vals[3], vals[4], vals[5]))
+        j += 1
+    tables = res.extra.setdefault("type3_tables", {})
+    tables[method or "unnamed"] = rows
+    if not res.type3 or (method is not None and method == res.ddf):
+        res.type3 = rows
+        res.extra["type3_ddf"] = method
+    return j
+
+
+def read_emmeans(L: Lines, i: int, res: FitResult) -> int:
+    """An `emmeans()` table (header at line i): one LSMeanRow per level combination."""
+    factors = EMMEANS_HEADER.match(L[i]).group("factors").split()
+    term = ":".join(factors)
+    j = i + 1
+    while j < len(L) and L[j].strip():
+        toks = L[j].split()
+        if len(toks) != len(factors) + 5 or any(number(t) is None for t in toks[len(factors):]):
+            raise unreadable(f"a row of the emmeans table does not have its {len(factors)} level(s) and 5 numbers "
+                             f"(emmean, SE, df, lower, upper)", L.file, j + 1, L[j].strip(), code="OU001")
+        v = [number(t) for t in toks[len(factors):]]
+        res.lsmeans.append(LSMeanRow(term, tuple(toks[:len(factors)]), v[0], v[1], v[2], lower=v[3], upper=v[4]))
+        j += 1
+    res.extra["emmeans_term"] = term
+    return j
+
+
+def read_pairs(L: Lines, i: int, res: FitResult) -> int:
+    """A `pairs()` table (header at line i): one LSMeanDiff per `a - b` row, of the last emmeans term."""
+    term = res.extra.get("emmeans_term")
+    if term is None:
+        raise unreadable("a pairs() table without the emmeans() table it compares (its factor names are "
+                         "printed there)", L.file, i + 1, L[i].strip(), code="OU002",
+                         fix="copy the emmeans() table with its pairs()")
+    k = len(term.split(":"))
+    j = i + 1
+    while j < len(L) and L[j].strip():
+        got = _cells(L[j], 5)
+        label = " ".join(got[0]) if got else ""
+        sides = label.split(" - ")
+        vals = None if got is None else [number(c) for c in got[1]]
+        if got is None or len(sides) != 2 or any(v is None for v in vals) or \
+                any(len(s.split()) != k for s in sides):
+            raise unreadable("a row of the pairs() table is not 'level - level' and 5 numbers (estimate, SE, df, "
+                             "t.ratio, p.value)", L.file, j + 1, L[j].strip(), code="OU001")
+        a, b = (tuple(_strip_factor(x, f) for x, f in zip(s.split(), term.split(":"))) for s in sides)
+        res.lsmean_diffs.append(LSMeanDiff(term, a, b, *vals))
+        j += 1
+    return j
+
+
+def _strip_factor(level: str, factor: str) -> str:
+    """emmeans pastes the factor name to numeric-looking levels in contrasts (`denomina1 - denomina2`)."""
+    return level[len(factor):] if level.startswith(factor) and len(level) > len(factor) else level

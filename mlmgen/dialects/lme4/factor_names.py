@@ -1,0 +1,32 @@
+"""R's names for the design columns of a factor (what `model.matrix` calls them), both directions.
+
+R pastes the variable name and the level: canonical `sex[M]` is printed `sexM`, `sex[M]:x` is `sexM:x`,
+`a[1]:b[v]` is `a1:bv` (factors in the term's order). With `contr.sum` R numbers the columns instead of naming
+levels (`sex1`): such a name is read back only by its number (`read_column` leaves it alone).
+
+Checked against real lmerTest output produced here (reference_outputs/r/categorical/: `sexM`, `armhigh`,
+`sexM:x`, `denomina2`, `MinorityY`).
+"""
+from __future__ import annotations
+
+import re
+
+_LEVEL = re.compile(r"([^\[\]:]+)\[([^\]]*)\]")
+
+
+def printed_column(name: str) -> str:
+    """Canonical column name -> R's: `sex[M]:x` -> `sexM:x` (other names unchanged)."""
+    return _LEVEL.sub(lambda m: m.group(1) + m.group(2), name)
+
+
+def read_column(printed: str, levels: dict[str, tuple[str, ...]]) -> str | None:
+    """R's column name -> canonical, given each categorical's levels: `sexM:x` -> `sex[M]:x`. A part that
+    is no categorical's name + level stays as printed (a numeric variable); None when a part could be read
+    two ways (variable `a` level `b1` or variable `ab` level `1`)."""
+    out = []
+    for part in printed.split(":"):
+        hits = [(v, lv) for v, lvs in levels.items() for lv in lvs if part == f"{v}{lv}"]
+        if len(hits) > 1:
+            return None
+        out.append(f"{hits[0][0]}[{hits[0][1]}]" if hits else part)
+    return ":".join(out)
