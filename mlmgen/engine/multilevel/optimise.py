@@ -7,6 +7,8 @@ deviance has no cheap analytic gradient here:
 * the Newton polish (`_newton_polish`) with central-difference gradients, step 1e-5 max(|theta_i|, 0.1)
   (one-sided second-order differences for a coordinate at its bound), and the Hessian as forward differences of
   those gradients;
+* a zero diagonal element after the quasi-Newton stage is probed (moved back into the interior; restart when
+  the criterion decreases), as the two-level engine does;
 * lme4's boundary check: a diagonal element below 1e-5 is set to 0 when the criterion does not increase.
 Converged = the Newton decrement is below 1e-6 and no coordinate at a bound has a gradient pointing inwards.
 """
@@ -57,6 +59,25 @@ def make_point(problem: PLSProblem, theta: np.ndarray, central: bool) -> Point:
     return Point(np.asarray(theta, dtype=float).copy(), ev.f, g, ev)
 
 
+def _probe(problem: PLSProblem, pt: Point, diag: np.ndarray) -> np.ndarray | None:
+    """A zero (or tiny) diagonal element of T_t is a stationary point in its coordinate (the criterion is even
+    in its sign), so a gradient method that reaches it stays there even at a saddle (as in the two-level
+    engine's optimise.py): try moving each such element back into the interior; the best theta that lowers
+    the criterion, or None."""
+    best, best_f = None, pt.f - 1e-9 * max(1.0, abs(pt.f))
+    scale = max(1.0, float(np.max(np.abs(pt.theta)))) if len(pt.theta) else 1.0
+    for k in np.flatnonzero(diag):
+        if pt.theta[k] >= BOUNDARY_TOL:
+            continue
+        for t in (1e-3, 1e-2, 0.1, 0.3, 1.0):
+            th = pt.theta.copy()
+            th[k] = t * scale
+            f = problem.evaluate(th).f
+            if f < best_f:
+                best, best_f = th, f
+    return best
+
+
 def start_theta(problem: PLSProblem) -> np.ndarray:
     """lme4's start: T_t = I for every term."""
     return np.concatenate([t.theta_of(np.eye(t.q)) for t in problem.terms])
@@ -69,11 +90,17 @@ def minimise(problem: PLSProblem, start: np.ndarray | None = None, maxiter: int 
     th0 = start_theta(problem) if start is None else np.maximum(np.asarray(start, dtype=float), lower)
     n0 = problem.evaluations
     p0 = make_point(problem, th0, central=False)
+    diag = np.concatenate([[i == j for i, j in theta_index(t.q, t.covariance)] for t in problem.terms]).astype(bool)
     res = bfgs_bounded(p0, lambda th: make_point(problem, th, central=False), lower, maxiter, 1e-10)
+    for _restart in range(5):
+        best = _probe(problem, res.ev, diag)
+        if best is None:
+            break
+        res = bfgs_bounded(make_point(problem, best, central=False),
+                           lambda th: make_point(problem, th, central=False), lower, maxiter, 1e-12)
     pt = make_point(problem, res.ev.theta, central=True)
     opts = OptimiseOptions(fd_step=1e-4, newton_steps=8)
     pt, _H, free, decrement = _newton_polish(pt, lambda th: make_point(problem, th, central=True), lower, opts)
-    diag = np.concatenate([[i == j for i, j in theta_index(t.q, t.covariance)] for t in problem.terms]).astype(bool)
     changed = False
     for k in np.flatnonzero(diag):
         if 0.0 < pt.theta[k] < BOUNDARY_TOL:
