@@ -23,6 +23,7 @@ from ..criteria import information_criteria
 from ..kenward_roger import adjusted_covariance, kr_test
 from ..objective import theta_index
 from ..parameters import phi_index
+from ..threads import single_threaded_blas
 from .crossprod import compute_crossproducts, is_nested
 from .derivatives import PhiDerivatives, phi_derivatives
 from .layout import order_terms
@@ -118,7 +119,8 @@ class MultilevelFit:
         phi_engine[perm] = self.covparm_values()
         free_engine = np.empty(len(perm), dtype=bool)
         free_engine[perm] = self.free
-        d = phi_derivatives(self._problem, phi_engine, free_engine)
+        with single_threaded_blas():
+            d = phi_derivatives(self._problem, phi_engine, free_engine)
         # reorder the free rows from engine order to the caller's order
         eng_free = np.flatnonzero(free_engine)                 # engine indices of free params (engine order)
         call_free = perm[np.flatnonzero(self.free)]           # engine index of each free param, caller order
@@ -312,7 +314,8 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
         pieces = split(np.asarray(start, dtype=float), [t.n_theta for t in terms])
         start_engine = np.concatenate([pieces[i] for i in order])
     try:
-        pt, optim = minimise(problem, start_engine)
+        with single_threaded_blas():     # on a shared machine threaded BLAS was 10x slower for these sizes
+            pt, optim = minimise(problem, start_engine)
     except np.linalg.LinAlgError as e:
         raise _degenerate(f"the model cannot be fitted to these data: the linear algebra failed ({e})") from e
     ev = pt.pls
