@@ -61,18 +61,33 @@ def compute_crossproducts(y: np.ndarray, X: np.ndarray, terms: list[RandomTermAr
     for t in range(len(terms)):
         for s in range(t + 1, len(terms)):
             A, B = terms[t], terms[s]
-            key = A.groups.astype(np.int64) * B.n_levels + B.groups
-            uniq, inv = np.unique(key, return_inverse=True)
-            vals = np.empty((len(uniq), A.q, B.q))
+            outer = outer_levels(A, B)
+            if outer is not None:            # A nested in B: one block per level of A, found in O(N)
+                used = np.flatnonzero(npl[t] > 0)
+                rows, cols, inv, nb = used, outer[used], A.groups, A.n_levels
+            else:
+                key = A.groups.astype(np.int64) * B.n_levels + B.groups
+                uniq, inv = np.unique(key, return_inverse=True)
+                rows, cols, nb = uniq // B.n_levels, uniq % B.n_levels, len(uniq)
+            vals = np.empty((nb, A.q, B.q))
             for a in range(A.q):
                 for b in range(B.q):
-                    vals[:, a, b] = np.bincount(inv, weights=A.Z[:, a] * B.Z[:, b], minlength=len(uniq))
-            pairs[(t, s)] = PairBlocks(uniq // B.n_levels, uniq % B.n_levels, vals)
+                    vals[:, a, b] = np.bincount(inv, weights=A.Z[:, a] * B.Z[:, b], minlength=nb)
+            if outer is not None:
+                vals = vals[rows]
+            pairs[(t, s)] = PairBlocks(rows, cols, vals)
     return CrossProducts(diag, pairs, ztx, zty, X.T @ X, X.T @ y, float(y @ y), npl)
+
+
+def outer_levels(inner: RandomTermArrays, outer: RandomTermArrays) -> np.ndarray | None:
+    """For each level of `inner`, the level of `outer` it lies in, when every level of inner (with rows) lies
+    within one level of outer; else None. O(N): the outer code of some row of each inner level, then a check
+    that every row agrees."""
+    of = np.zeros(inner.n_levels, dtype=np.int64)
+    of[inner.groups] = outer.groups
+    return of if np.array_equal(of[inner.groups], outer.groups) else None
 
 
 def is_nested(inner: RandomTermArrays, outer: RandomTermArrays) -> bool:
     """Every level of `inner` (with rows) lies within one level of `outer`."""
-    key = inner.groups.astype(np.int64) * outer.n_levels + outer.groups
-    uniq = np.unique(key)
-    return len(np.unique(uniq // outer.n_levels)) == len(uniq)
+    return outer_levels(inner, outer) is not None
