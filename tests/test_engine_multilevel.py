@@ -153,3 +153,28 @@ def test_too_big_for_blocked_is_en007(monkeypatch):
         fit_multilevel(y, X, terms_for(X, a, b), x_names=["Intercept", "x"])
     d = e.value.diagnostics[0]
     assert d.code == "EN007" and "mlmgen[sparse]" in d.fix.title
+
+
+def test_zero_variance_term_is_a_boundary():
+    """A crossed term with no variance in the data: estimated at 0 (boundary, EN002), the fit equals the fit
+    without that term, its parameter gets no SE, and the df of the others still exist."""
+    rng = np.random.default_rng(5)
+    n, mA, mB = 400, 40, 15
+    a, b = rng.integers(0, mA, n), rng.integers(0, mB, n)
+    x = rng.normal(size=n)
+    y = 1 + 0.5 * x + rng.normal(size=mA)[a] + rng.normal(size=n)
+    X = np.column_stack([np.ones(n), x])
+    one = X[:, :1]
+    # B carries no signal; on this seeded draw its REML estimate is 0
+    both = fit_multilevel(y, X, [RandomTermArrays("A", a, one, ["Intercept"]),
+                                 RandomTermArrays("B", b, one, ["Intercept"])], x_names=["Intercept", "x"])
+    onlyA = fit_multilevel(y, X, [RandomTermArrays("A", a, one, ["Intercept"])], x_names=["Intercept", "x"])
+    assert both.terms[1].G[0, 0] == 0.0
+    assert both.boundary == ["B:var(Intercept)"] and both.singular
+    assert any(d.code == "EN002" for d in both.notes)
+    assert both.neg2ll == pytest.approx(onlyA.neg2ll, abs=1e-8)
+    se = both.covparm_se()
+    assert np.isnan(se[1]) and np.all(np.isfinite(se[[0, 2]]))
+    for ra, rb in zip(onlyA.fixed_table(), both.fixed_table()):
+        assert rb["df"] == pytest.approx(ra["df"], rel=1e-5)
+        assert rb["se"] == pytest.approx(ra["se"], rel=1e-7)

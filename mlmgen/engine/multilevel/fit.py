@@ -133,10 +133,9 @@ class MultilevelFit:
         k = len(self.free)
         out = np.full((k, k), np.nan)
         d = self.derivatives
-        M = d.hessian / 2.0 if information == "observed" else d.expected
         idx = np.flatnonzero(self.free)
-        if M.size and np.all(np.linalg.eigvalsh(M) > 0):
-            out[np.ix_(idx, idx)] = np.linalg.inv(M)
+        if idx.size:
+            out[np.ix_(idx, idx)] = _inverse_pd(d.hessian / 2.0 if information == "observed" else d.expected)
         return out
 
     def covparm_se(self, information: str = "observed") -> np.ndarray:
@@ -157,13 +156,13 @@ class MultilevelFit:
         r = L.shape[0]
         if ddf == "kenward-roger":
             d = self.derivatives
-            M = d.hessian / 2.0 if information == "observed" else d.expected
-            W = np.linalg.inv(M)
+            W = _inverse_pd(d.hessian / 2.0 if information == "observed" else d.expected)
             out = kr_test(L, beta, C, adjusted_covariance(C, W, d.P, d.Q), W, d.P)
+            if not self.reml:
+                out["note"] = "Kenward-Roger computed on an ML fit (pbkrtest refits by REML first)"
         elif ddf == "satterthwaite":
             d = self.derivatives
-            M = d.expected if information == "expected" else d.hessian / 2.0
-            A = np.linalg.inv(M) if M.size else np.zeros((0, 0))
+            A = _inverse_pd(d.expected if information == "expected" else d.hessian / 2.0)
             if r == 1:
                 out = ddfmod.t_test(float(L[0] @ beta), float(np.sqrt(L[0] @ C @ L[0])),
                                     ddfmod.satterthwaite_df(L[0], C, d.P, A))
@@ -251,6 +250,15 @@ class MultilevelFit:
 
 
 # ---------------------------------------------------------------- fitting
+def _inverse_pd(M: np.ndarray) -> np.ndarray:
+    """M^-1 when M is positive definite, else all NaN (df then NaN, as the two-level engine's EN004 case)."""
+    if not M.size:
+        return np.zeros((0, 0))
+    if not np.all(np.linalg.eigvalsh(M) > 0):
+        return np.full(M.shape, np.nan)
+    return np.linalg.inv(M)
+
+
 def _diag(code: str, message: str, severity: Severity = Severity.WARNING) -> Diagnostic:
     return Diagnostic(code, message, severity, Location(field="fit"))
 
