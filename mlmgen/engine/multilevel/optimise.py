@@ -2,8 +2,9 @@
 
 The profiled PLS deviance has no cheap analytic gradient here (it needs selected elements of M^-1), so:
 * projected BFGS (the two-level engine's `bfgs_bounded`) on forward-difference gradients, step
-  h_i = 1e-7 max(|theta_i|, 0.1) (one extra evaluation per coordinate), from lme4's start T_t = I, stopped
-  once a step lowers -2l by less than 1e-8 of its size;
+  h_i = 1e-7 max(|theta_i|, 0.1) (one extra evaluation per coordinate), from a moment start (`start_theta`),
+  handing over once a step lowers -2l by less than 1e-8 of its size (and resumed, to 1e-10, when the Newton
+  polish then meets a Hessian that is not positive definite);
 * a zero diagonal element is probed (moved back into the interior; restart when the criterion decreases), as the
   two-level engine does: 0 is a stationary point of its coordinate, so a gradient method cannot leave it;
 * Newton polish on the coordinates not held at a bound, with gradient and Hessian from central differences of
@@ -29,6 +30,7 @@ from .pls import PLSEvaluation, PLSProblem
 BOUNDARY_TOL = 1e-5
 CONVERGED_TOL = 1e-6
 NEWTON_STEPS = 8
+HANDOVER_FTOL = 1e-8     # BFGS hands over to Newton when a step lowers -2l by less than this relative amount
 
 
 @dataclass
@@ -191,7 +193,7 @@ def minimise(problem: PLSProblem, start: np.ndarray | None = None, maxiter: int 
     n0 = problem.evaluations
     diag = np.concatenate([[i == j for i, j in theta_index(t.q, t.covariance)] for t in problem.terms]).astype(bool)
     p0 = forward_point(problem, th0)
-    res = bfgs_bounded(p0, lambda th: forward_point(problem, th), lower, maxiter, 1e-8)
+    res = bfgs_bounded(p0, lambda th: forward_point(problem, th), lower, maxiter, HANDOVER_FTOL)
     theta, f = res.ev.theta, res.ev.f
     n_bfgs = problem.evaluations - n0
     for _restart in range(5):
@@ -202,6 +204,10 @@ def minimise(problem: PLSProblem, start: np.ndarray | None = None, maxiter: int 
         theta, f = res.ev.theta, res.ev.f
     n_probe = problem.evaluations - n0 - n_bfgs
     theta, f, decrement, free, g = _newton(problem, theta, f, diag)
+    if not np.isfinite(decrement):      # handed over too early (Hessian not positive definite): go on with BFGS
+        res = bfgs_bounded(forward_point(problem, theta), lambda th: forward_point(problem, th), lower, maxiter,
+                           1e-10)
+        theta, f, decrement, free, g = _newton(problem, res.ev.theta, res.ev.f, diag)
     n_newton = problem.evaluations - n0 - n_bfgs - n_probe
     changed = False
     for k in np.flatnonzero(diag):
