@@ -131,7 +131,7 @@ def test_three_level_nested_and_icc():
     terms = [RandomTermArrays("school", school, X, ["Intercept"]),
              RandomTermArrays("school:class", cls, X, ["Intercept"])]
     fit = fit_multilevel(y, X, terms, x_names=["Intercept"])
-    assert fit.backend == "blocked" and fit._problem.factor.blockdiag
+    assert fit.backend == "nested"
     oracle = DenseModel(y, X, terms)
     assert fit.neg2ll == pytest.approx(oracle.neg2ll(fit.covparm_values()), abs=1e-8)
     assert ("school:class", "school") in fit.nesting()
@@ -178,3 +178,43 @@ def test_zero_variance_term_is_a_boundary():
     for ra, rb in zip(onlyA.fixed_table(), both.fixed_table()):
         assert rb["df"] == pytest.approx(ra["df"], rel=1e-5)
         assert rb["se"] == pytest.approx(ra["se"], rel=1e-7)
+
+
+def four_level_data(seed=9):
+    """Rows in children in classes in schools (ids unique at every level), a random slope at the child level."""
+    rng = np.random.default_rng(seed)
+    school = np.repeat(np.arange(12), 60)
+    cls = np.repeat(np.arange(36), 20)                # 3 classes per school
+    child = np.repeat(np.arange(180), 4)              # 5 children per class, 4 rows each
+    n = len(child)
+    t = np.tile(np.arange(4.0), 180) - 1.5
+    y = (2 + 0.3 * t + rng.normal(size=12)[school] * 0.8 + rng.normal(size=36)[cls] * 0.6
+         + rng.normal(size=180)[child] + rng.normal(size=180)[child] * 0.3 * t + rng.normal(size=n) * 0.7)
+    X = np.column_stack([np.ones(n), t])
+    terms = [RandomTermArrays("school", school, X[:, :1], ["Intercept"]),
+             RandomTermArrays("school:class", cls, X[:, :1], ["Intercept"]),
+             RandomTermArrays("school:class:child", child, X, ["Intercept", "t"])]
+    return y, X, terms
+
+
+def test_nested_chain_of_any_depth():
+    """Four levels (three nested terms): the nested factor (no dense part) against the dense oracle, and the
+    two-term nested case against the blocked factor's block-diagonal mode."""
+    y, X, terms = four_level_data()
+    fit = fit_multilevel(y, X, terms, x_names=["Intercept", "t"])
+    assert fit.backend == "nested" and fit.optimisation.converged
+    oracle = DenseModel(y, X, terms)
+    phi = fit.covparm_values()
+    assert fit.neg2ll == pytest.approx(oracle.neg2ll(phi), abs=1e-8)
+    assert np.max(np.abs(oracle.gradient(phi) * np.abs(phi))) < 1e-5
+    r = y - X @ fit.beta
+    Wr = np.linalg.solve(oracle.V(phi), r)
+    for t, Zf, est in zip(terms, oracle.Zf, fit.terms):
+        u = (np.kron(np.eye(t.n_levels), est.G) @ Zf.T @ Wr).reshape(t.n_levels, t.q)
+        np.testing.assert_allclose(fit.blups()[t.name]["u"], u, atol=1e-7 * max(1.0, np.abs(u).max()))
+    two = terms[1:]
+    a = fit_multilevel(y, X, two, x_names=["Intercept", "t"], backend="nested")
+    b = fit_multilevel(y, X, two, x_names=["Intercept", "t"], backend="blocked")
+    assert b._problem.factor.blockdiag
+    assert a.neg2ll == pytest.approx(b.neg2ll, abs=1e-9)
+    np.testing.assert_allclose(a.covparm_values(), b.covparm_values(), rtol=1e-7)

@@ -23,6 +23,7 @@ from ...diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from . import factor_cholmod
 from .crossprod import CrossProducts
 from .factor_blocked import DENSE_LIMIT, BlockedFactor, dense_rows, nested_pair
+from .factor_nested import NestedFactor, chain_ancestors
 from .layout import Layout, lambda_t_times, lambda_times
 from .terms import RandomTermArrays, relative_factor, split
 
@@ -30,14 +31,19 @@ LOG2PI = float(np.log(2.0 * np.pi))
 BLOCKED_PREFERRED = 3000     # the blocked backend is used up to this many dense rows even when CHOLMOD is there
 
 
-def choose_backend(terms: list[RandomTermArrays], lay: Layout, backend: str = "auto") -> str:
-    """"blocked" (numpy/scipy) or "cholmod" (the `mlmgen[sparse]` extra).
+def choose_backend(terms: list[RandomTermArrays], lay: Layout, backend: str = "auto",
+                   nested_chain: bool = False) -> str:
+    """"nested" (factor_nested.py), "blocked" (numpy/scipy) or "cholmod" (the `mlmgen[sparse]` extra).
 
-    auto: blocked for one term, for two nested terms (block-diagonal Schur complement) and when the dense
-    Schur complement has at most BLOCKED_PREFERRED rows (crossed designs with a small second factor, such as
-    InstEval's 1,128 instructors); CHOLMOD otherwise when installed; blocked up to DENSE_LIMIT rows without it;
-    beyond that EN007 naming the extra."""
+    auto: nested when the terms form a nested chain (any depth: no fill outside the blocks of a level and its
+    ancestors); blocked for one term or when the dense Schur complement has at most BLOCKED_PREFERRED rows
+    (crossed designs with a small second factor, such as InstEval's 1,128 instructors); CHOLMOD otherwise when
+    installed; blocked up to DENSE_LIMIT rows without it; beyond that EN007 naming the extra."""
     rows = dense_rows(lay)
+    if backend == "nested" or (backend == "auto" and nested_chain and len(terms) > 1):
+        if not nested_chain:
+            raise ValueError("backend 'nested' needs terms that form a nested chain")
+        return "nested"
     cheap = len(terms) == 1 or nested_pair(terms) or rows <= BLOCKED_PREFERRED
     if backend == "blocked" or (backend == "auto" and cheap):
         if not cheap and rows > DENSE_LIMIT:
@@ -49,7 +55,7 @@ def choose_backend(terms: list[RandomTermArrays], lay: Layout, backend: str = "a
         if backend == "cholmod" or rows > DENSE_LIMIT:
             raise too_big(rows)
         return "blocked"
-    raise ValueError(f"unknown backend {backend!r} (auto, blocked, cholmod)")
+    raise ValueError(f"unknown backend {backend!r} (auto, nested, blocked, cholmod)")
 
 
 def too_big(rows: int) -> MlmgenError:
@@ -88,9 +94,14 @@ class PLSProblem:
         self.N = n_obs
         self.p = cp.xtx.shape[0]
         self.nu = float(n_obs - self.p) if reml else float(n_obs)
-        self.backend = choose_backend(terms, self.lay, backend)
-        self.factor = (factor_cholmod.CholmodFactor(cp, self.lay) if self.backend == "cholmod"
-                       else BlockedFactor(cp, self.lay, terms))
+        anc = chain_ancestors(terms) if len(terms) > 1 else None
+        self.backend = choose_backend(terms, self.lay, backend, nested_chain=anc is not None)
+        if self.backend == "nested":
+            self.factor = NestedFactor(cp, self.lay, anc)
+        elif self.backend == "cholmod":
+            self.factor = factor_cholmod.CholmodFactor(cp, self.lay)
+        else:
+            self.factor = BlockedFactor(cp, self.lay, terms)
         self.sizes = [t.n_theta for t in terms]
         self.lower = np.concatenate([t.theta_lower() for t in terms])
         self.evaluations = 0
