@@ -218,3 +218,12 @@ def test_nested_chain_of_any_depth():
     assert b._problem.factor.blockdiag
     assert a.neg2ll == pytest.approx(b.neg2ll, abs=1e-9)
     np.testing.assert_allclose(a.covparm_values(), b.covparm_values(), rtol=1e-7)
+
+
+@pytest.mark.parametrize("what", ["constant", "linear"])
+def test_degenerate_outcome_is_da005(what):
+    y, X, a, b = crossed_data(seed=3)
+    y = np.full(len(y), 4.0) if what == "constant" else 1.0 + 2.0 * X[:, 1]
+    with pytest.raises(MlmgenError) as e:
+        fit_multilevel(y, X, terms_for(X, a, b), x_names=["Intercept", "x"])
+    assert e.value.diagnostics[0].code == "DA005"

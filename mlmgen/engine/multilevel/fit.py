@@ -313,9 +313,15 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
     const = [j for j in range(p) if np.ptp(X[:, j]) == 0 and X[0, j] != 0] if N else []
     ybar = float(np.mean(y)) if const else 0.0
     yc = y - ybar
+    if np.ptp(yc) <= 1e-11 * max(float(np.max(np.abs(y))), 1e-300):
+        raise _degenerate("the outcome is constant: there is nothing to model")
     order = order_terms(terms)
     ordered = [terms[i] for i in order]
     cp = compute_crossproducts(yc, X, ordered)
+    beta_ols = np.linalg.lstsq(cp.xtx, cp.xty, rcond=None)[0]
+    if not cp.yty - cp.xty @ beta_ols > 1e-12 * max(cp.yty, 1e-300):
+        raise _degenerate("the outcome is an exact linear function of the fixed part (residual sum of squares "
+                          "below 1e-12 of the centred outcome's): there is nothing left to model")
     problem = PLSProblem(cp, ordered, N, reml, backend)
     start_engine = None
     if start is not None:
