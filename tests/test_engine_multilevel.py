@@ -227,3 +227,29 @@ def test_degenerate_outcome_is_da005(what):
     with pytest.raises(MlmgenError) as e:
         fit_multilevel(y, X, terms_for(X, a, b), x_names=["Intercept", "x"])
     assert e.value.diagnostics[0].code == "DA005"
+
+
+def test_reused_class_ids_are_nested_by_the_path():
+    """Class ids 1, 2, 3 again in every school: the path (school, class) makes them distinct units (the nested
+    model), the single column `class` pools them (the crossed reading); the fits differ, and the nested one
+    equals the fit with unique class ids."""
+    import pandas as pd
+    from mlmgen.engine.multilevel import random_term
+    rng = np.random.default_rng(21)
+    school = np.repeat(np.arange(20), 30)
+    klass = np.tile(np.repeat(np.arange(1, 4), 10), 20)            # 1..3 in every school
+    uniq = school * 3 + klass
+    y = rng.normal(size=20)[school] + 0.8 * rng.normal(size=60)[uniq - 1] + rng.normal(size=600)
+    df = pd.DataFrame({"school": school, "class": klass, "uid": uniq, "y": y})
+    X = np.ones((600, 1))
+    nested = fit_multilevel(y, X, [random_term(df, ["school"], ["Intercept"]),
+                                   random_term(df, ["school", "class"], ["Intercept"])], x_names=["Intercept"])
+    crossed = fit_multilevel(y, X, [random_term(df, ["school"], ["Intercept"]),
+                                    random_term(df, ["class"], ["Intercept"])], x_names=["Intercept"])
+    unique = fit_multilevel(y, X, [random_term(df, ["school"], ["Intercept"]),
+                                   random_term(df, ["uid"], ["Intercept"])], x_names=["Intercept"])
+    assert nested.terms[1].n_levels == 60 and crossed.terms[1].n_levels == 3
+    assert nested.backend == "nested" and crossed.backend == "blocked"
+    assert nested.neg2ll == pytest.approx(unique.neg2ll, abs=1e-8)
+    assert abs(nested.neg2ll - crossed.neg2ll) > 1.0
+    assert nested.blups()["school:class"]["levels"][:2] == ["0:1", "0:2"]
