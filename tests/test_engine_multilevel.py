@@ -54,6 +54,7 @@ def test_two_level_equals_fit_arrays(seed, reml, cov, zcols):
         assert cb["den_df"] == pytest.approx(ca["den_df"], rel=1e-6)
         assert cb["f"] == pytest.approx(ca["f"], rel=1e-7)
     np.testing.assert_allclose(b.blups()["g"]["u"], a.blups()["u"], atol=1e-6)
+    np.testing.assert_allclose(b.blups()["g"]["pev_conditional"], a.blups()["pev_conditional"], rtol=1e-6)
 
 
 def crossed_data(seed=7, n=240, mA=20, mB=12, nested=False):
@@ -99,13 +100,23 @@ def test_against_dense_oracle(nested, reml):
     np.testing.assert_allclose(d.Q, M["Q"], rtol=1e-4, atol=1e-6 * np.abs(M["Q"]).max())
     np.testing.assert_allclose(d.expected, M["expected"], rtol=1e-5, atol=1e-7 * np.abs(M["expected"]).max())
     np.testing.assert_allclose(d.hessian, M["hessian"], rtol=1e-4, atol=1e-6 * np.abs(M["hessian"]).max())
-    # BLUPs: G Z'V^-1 r per term, densely
+    check_blups(fit, oracle, y, X, terms)
+
+
+def check_blups(fit, oracle, y, X, terms):
+    """BLUPs G Z'V^-1 r per term, and lme4's condVar G - G Z'V^-1 Z G (diagonal blocks), densely."""
+    phi = fit.covparm_values()
     V = oracle.V(phi)
-    r = y - X @ fit.beta
-    Wr = np.linalg.solve(V, r)
+    Wr = np.linalg.solve(V, y - X @ fit.beta)
     for t, Zf, est in zip(terms, oracle.Zf, fit.terms):
-        u = (np.kron(np.eye(t.n_levels), est.G) @ Zf.T @ Wr).reshape(t.n_levels, t.q)
-        np.testing.assert_allclose(fit.blups()[t.name]["u"], u, atol=1e-7 * max(1.0, np.abs(u).max()))
+        Gf = np.kron(np.eye(t.n_levels), est.G)
+        u = (Gf @ Zf.T @ Wr).reshape(t.n_levels, t.q)
+        got = fit.blups()[t.name]
+        np.testing.assert_allclose(got["u"], u, atol=1e-7 * max(1.0, np.abs(u).max()))
+        cv = Gf - Gf @ Zf.T @ np.linalg.solve(V, Zf @ Gf)
+        blocks = np.array([cv[j * t.q:(j + 1) * t.q, j * t.q:(j + 1) * t.q] for j in range(t.n_levels)])
+        assert got["pev_conditional"] is not None
+        np.testing.assert_allclose(got["pev_conditional"], blocks, atol=1e-9 * max(1.0, np.abs(blocks).max()))
 
 
 @pytest.mark.skipif(not factor_cholmod.available(), reason="scikit-sparse (mlmgen[sparse]) not installed")
@@ -207,11 +218,7 @@ def test_nested_chain_of_any_depth():
     phi = fit.covparm_values()
     assert fit.neg2ll == pytest.approx(oracle.neg2ll(phi), abs=1e-8)
     assert np.max(np.abs(oracle.gradient(phi) * np.abs(phi))) < 1e-5
-    r = y - X @ fit.beta
-    Wr = np.linalg.solve(oracle.V(phi), r)
-    for t, Zf, est in zip(terms, oracle.Zf, fit.terms):
-        u = (np.kron(np.eye(t.n_levels), est.G) @ Zf.T @ Wr).reshape(t.n_levels, t.q)
-        np.testing.assert_allclose(fit.blups()[t.name]["u"], u, atol=1e-7 * max(1.0, np.abs(u).max()))
+    check_blups(fit, oracle, y, X, terms)
     two = terms[1:]
     a = fit_multilevel(y, X, two, x_names=["Intercept", "t"], backend="nested")
     b = fit_multilevel(y, X, two, x_names=["Intercept", "t"], backend="blocked")

@@ -136,6 +136,32 @@ class BlockedFactor:
             logdet += 2.0 * float(np.sum(np.log(np.diag(self.L22))))
         self.logdet = logdet
 
+    # ------------------------------------------------------------------ inverse
+    def inverse_diag_blocks(self) -> list[np.ndarray] | None:
+        """Diagonal blocks of M^-1 per term (the BLUPs' conditional variances): with W = L11^-1 and
+        Sigma22 = S^-1, M^-1_11 = W'(I + L21' Sigma22 L21) W and M^-1_22 = Sigma22. None in the block-diagonal
+        (nested pair) mode, where the nested factor computes them."""
+        lay, q0, m0 = self.lay, self.lay.q[0], self.lay.m[0]
+        eye = np.broadcast_to(np.eye(q0), (m0, q0, q0))
+        W = _solve_lower_stack(self.L11, eye)
+        if self.K == 1:
+            return [np.einsum("nba,nbc->nac", W, W)]
+        if self.blockdiag:
+            return None
+        Sig = sla.cho_solve((self.L22, True), np.eye(self.Q2), check_finite=False)
+        Yt = np.asarray(self.L21T @ Sig)                                  # (Sigma22 L21)'  (Q0, Q2)
+        D = np.empty((m0, q0, q0))
+        for a in range(q0):
+            for b in range(q0):
+                ra, rb = np.arange(m0) * q0 + a, np.arange(m0) * q0 + b
+                D[:, a, b] = np.asarray(self.L21T[ra].multiply(Yt[rb]).sum(axis=1)).ravel()
+        D[:, np.arange(q0), np.arange(q0)] += 1.0
+        out = [np.einsum("nba,nbc,ncd->nad", W, D, W)]
+        for s in range(1, self.K):
+            ix = block_index(lay, s, np.arange(lay.m[s])) - self.Q0
+            out.append(Sig[ix[:, :, None], ix[:, None, :]])
+        return out
+
     # ------------------------------------------------------------------ solves
     def solve_L(self, B: np.ndarray) -> np.ndarray:
         """L^-1 B for B (Q, k)."""

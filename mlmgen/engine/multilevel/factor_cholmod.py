@@ -67,6 +67,10 @@ class CholmodFactor:
         self._factor.cholesky_inplace(M)
         self.logdet = float(self._factor.logdet())
 
+    def inverse_diag_blocks(self) -> None:
+        """Not available: scikit-sparse has no selected inverse (the full inverse would be dense)."""
+        return None
+
     def solve_L(self, B: np.ndarray) -> np.ndarray:
         f = self._factor
         return f.solve_L(f.apply_P(B), use_LDLt_decomposition=False)

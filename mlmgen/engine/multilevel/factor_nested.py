@@ -12,6 +12,12 @@ ancestors, and eliminating the terms in order creates no fill outside those bloc
 Forward solve L x = b: x_k = L_kk^-1 b_k, then b_s[a_s(j)] -= X_s,j' x_k,j; backward L' x = c in reverse order:
 c_k,j -= sum_s X_s,j x_s[a_s(j)], x_k = L_kk^-T c_k. The cost of an evaluation is O(sum_k m_k q_k^3) for any
 depth; nothing dense beyond q x q blocks.
+
+Diagonal blocks of M^-1 (for the BLUPs' conditional variances), by the block recursion of the inverse
+(Takahashi), from the last term back: with W_j = L_kk,j^-1 and Sigma the inverse of what follows term k,
+    Sigma_sk,j = -sum_{s'} Sigma_ss'[a_s(j), a_s'(j)] X_s',j' W_j,
+    Sigma_kk,j = W_j'W_j - W_j' sum_s X_s,j Sigma_sk,j;
+only blocks between a level and its ancestors are needed, and they are exactly the ones kept.
 """
 from __future__ import annotations
 
@@ -83,6 +89,31 @@ class NestedFactor:
                 for s2 in range(s + 1, K):
                     P[(s, s2)] -= _sum_by(a, np.einsum("nab,nac->nbc", X[s], X[s2]), lay.m[s])
         self.logdet = logdet
+
+    def inverse_diag_blocks(self) -> list[np.ndarray]:
+        """Diagonal blocks of M^-1 per term, (m_k, q_k, q_k)."""
+        lay, K = self.lay, self.K
+        Sd: list[np.ndarray | None] = [None] * K
+        Sp: dict[tuple[int, int], np.ndarray] = {}       # (k, s): Sigma_{k level, its ancestor in s}, per level of k
+        for k in range(K - 1, -1, -1):
+            eye = np.broadcast_to(np.eye(lay.q[k]), (lay.m[k], lay.q[k], lay.q[k]))
+            W = _solve(self.L[k], eye)
+            S11 = np.einsum("nba,nbc->nac", W, W)
+            for s in range(k + 1, K):
+                B = np.zeros((lay.m[k], lay.q[s], lay.q[k]))
+                for s2 in range(k + 1, K):
+                    if s == s2:
+                        blk = Sd[s][self.anc[k][s]]
+                    elif s < s2:
+                        blk = Sp[(s, s2)][self.anc[k][s]]
+                    else:
+                        blk = np.swapaxes(Sp[(s2, s)][self.anc[k][s2]], 1, 2)
+                    B += np.einsum("nab,ncb->nac", blk, self.X[(k, s2)])     # Sigma_ss2 X_s2'
+                S21 = -np.einsum("nab,nbc->nac", B, W)                         # (m_k, q_s, q_k)
+                S11 -= np.einsum("nba,nbc,ncd->nad", W, self.X[(k, s)], S21)
+                Sp[(k, s)] = np.swapaxes(S21, 1, 2)
+            Sd[k] = S11
+        return Sd
 
     def _segments(self, B: np.ndarray) -> list[np.ndarray]:
         lay = self.lay

@@ -74,6 +74,7 @@ class MultilevelFit:
     _problem: PLSProblem | None = field(default=None, repr=False)
     _order: list[int] | None = field(default=None, repr=False)     # engine position -> caller's term index
     _blups: list[np.ndarray] | None = field(default=None, repr=False)
+    _condvar: list[np.ndarray] | None = field(default=None, repr=False)
     _levels: list | None = field(default=None, repr=False)
     _nesting: list[tuple[str, str]] = field(default_factory=list, repr=False)
 
@@ -201,11 +202,13 @@ class MultilevelFit:
 
     # ------------------------------------------------------------ random effects
     def blups(self) -> dict[str, dict]:
-        """Per term: {"levels": level labels (or codes), "z_names": ..., "u": (m, q) BLUPs b = Lambda u}."""
+        """Per term: {"levels": level labels (or codes), "z_names": ..., "u": (m, q) BLUPs b = Lambda u,
+        "pev_conditional": (m, q, q) lme4's condVar, sigma^2 T (M^-1)_jj T', or None with the CHOLMOD backend}."""
         out = {}
         for pos, ci in enumerate(self._order):
             t = self.terms[ci]
-            out[t.name] = {"levels": self._levels[ci], "z_names": t.z_names, "u": self._blups[pos]}
+            out[t.name] = {"levels": self._levels[ci], "z_names": t.z_names, "u": self._blups[pos],
+                           "pev_conditional": None if self._condvar is None else self._condvar[pos]}
         return out
 
     def icc(self) -> list[dict]:
@@ -341,6 +344,7 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
     C = s2 * 0.5 * (Ainv + Ainv.T)
     Ts = problem.factors_of(pt.theta)
     blups = problem.blups(ev, Ts)
+    condvar = problem.conditional_variances(Ts, s2)
     thetas = split(pt.theta, problem.sizes)
     est: list[TermEstimate | None] = [None] * len(terms)
     for pos, ci in enumerate(order):
@@ -367,4 +371,5 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
     return MultilevelFit(reml=reml, x_names=x_names, aliased=aliased, beta=beta, cov_beta=C, sigma2=float(s2),
                          neg2ll=float(ev.f), terms=est, n_obs=N, rank=p, optimisation=optim,
                          backend=problem.backend, boundary=boundary, singular=singular, notes=notes,
-                         _problem=problem, _order=order, _blups=blups, _levels=levels, _nesting=nesting)
+                         _problem=problem, _order=order, _blups=blups, _condvar=condvar, _levels=levels,
+                         _nesting=nesting)

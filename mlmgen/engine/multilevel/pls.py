@@ -143,6 +143,15 @@ class PLSProblem:
         """b_t = Lambda_t u_t per term (m_t, q_t)."""
         return lambda_times(Ts, self.lay, self.spherical_effects(ev))
 
+    def conditional_variances(self, Ts: list[np.ndarray], sigma2: float) -> list[np.ndarray] | None:
+        """lme4's condVar at the last evaluated point: sigma^2 T_t (M^-1)_jj T_t' per level j of every term
+        (Var(b_tj | y) with beta known), (m_t, q_t, q_t); None when the backend cannot give the diagonal blocks
+        of M^-1 (CHOLMOD)."""
+        blocks = self.factor.inverse_diag_blocks()
+        if blocks is None:
+            return None
+        return [sigma2 * np.einsum("ab,nbc,dc->nad", T, B, T) for T, B in zip(Ts, blocks)]
+
     def neg2ll_at(self, G: list[np.ndarray], sigma2: float, reml: bool | None = None) -> dict:
         """At given (G_t, sigma^2), beta profiled (GLS) but sigma^2 not: -2 log L, log|V| (+ log|X'V^-1X|
         for REML) and X'V^-1 X, from V = sigma^2 H with T_t T_t' = G_t / sigma^2:
