@@ -5,7 +5,8 @@ Data sets (issue 12, item 4), all built in R at test time (nothing committed): l
 mlmRev::egsingle (children in schools, random slopes of year at both levels), mlmRev::Chem97 (pupils in
 schools in LEAs), a seeded 20,000-row sample of lme4::InstEval (students x instructors) and a seeded partially
 crossed simulation. One Rscript run per data set (cached in the temp directory by a hash of its code).
-Tolerances as tests/test_engine_vs_r.py: -2 log L within 1e-4 of lme4's (refitted from its own estimate with
+BLUPs (ranef) of the first three levels of every term within 2e-4 of the term's SD, and their conditional
+variances (condVar) 2e-4 relative. Tolerances otherwise as tests/test_engine_vs_r.py: -2 log L within 1e-4 of lme4's (refitted from its own estimate with
 tight tolerances) and not worse than it by more than 1e-6; fixed effects and SEs 5e-5 relative; variance
 components 2e-4 relative (of the term's largest variance for covariances); Satterthwaite df 1e-3 relative
 (lmerTest summary and contestMD); Kenward-Roger df and SEs 1e-4 relative (pbkrtest via lmerTest), only where
@@ -89,6 +90,14 @@ dump_fit <- function(m, kr, Lmd) {
   for (i in seq_len(nrow(cs))) { add(paste0("beta:", i), cs[i, 1]); add(paste0("se:", i), cs[i, 2]); add(paste0("df:", i), cs[i, 3]) }
   vc <- as.data.frame(VarCorr(m))
   for (i in seq_len(nrow(vc))) add(paste0("vc:", vc$grp[i], "|", vc$var1[i], "|", vc$var2[i]), vc$vcov[i])
+  re <- ranef(m, condVar = TRUE)
+  for (g in names(re)) {
+    pv <- attr(re[[g]], "postVar")
+    for (i in 1:3) for (j in seq_len(ncol(re[[g]]))) {
+      add(paste0("ranef:", g, ":", i, ":", j), re[[g]][i, j])
+      if (is.array(pv)) add(paste0("pv:", g, ":", i, ":", j), pv[j, j, i])
+    }
+  }
   if (kr) {
     ck <- summary(m, ddf = "Kenward-Roger")$coefficients
     for (i in seq_len(nrow(ck))) { add(paste0("krse:", i), ck[i, 2]); add(paste0("krdf:", i), ck[i, 3]) }
@@ -179,6 +188,14 @@ def test_multilevel_against_lme4_lmertest_pbkrtest(tag):
                 assert key in r, (key, sorted(k for k in r if k.startswith("vc:")))
                 assert rel(t.G[a, b], r[key], big if a != b else None) < 2e-4, (key, t.G[a, b], r[key])
     assert rel(fit.sigma2, r["vc:Residual|NA|NA"]) < 2e-4
+    blups = fit.blups()
+    for t in fit.terms:                      # the first three levels (R's factor order = the codes' order)
+        sd = np.sqrt(np.diag(t.G))
+        for i in range(3):
+            for j in range(len(t.z_names)):
+                b = blups[t.name]
+                assert abs(b["u"][i, j] - r[f"ranef:{t.name}:{i + 1}:{j + 1}"]) < 2e-4 * max(sd[j], 1e-12)
+                assert rel(b["pev_conditional"][i, j, j], r[f"pv:{t.name}:{i + 1}:{j + 1}"]) < 2e-4
     if c.kr:
         for i, row in enumerate(fit.fixed_table("kenward-roger"), start=1):
             assert rel(row["df"], r[f"krdf:{i}"]) < 1e-4, (i, row["df"], r[f"krdf:{i}"])
