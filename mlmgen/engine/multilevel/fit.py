@@ -21,7 +21,6 @@ from .. import ddf as ddfmod
 from ..core import BOUNDARY_REL, SINGULAR_TOL, _aliased_columns
 from ..criteria import information_criteria
 from ..kenward_roger import adjusted_covariance, kr_test
-from ..objective import theta_index
 from ..parameters import phi_index
 from ..threads import single_threaded_blas
 from .crossprod import compute_crossproducts, is_nested

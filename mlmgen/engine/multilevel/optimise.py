@@ -144,7 +144,8 @@ def start_theta(problem: PLSProblem) -> np.ndarray:
     return np.concatenate(out)
 
 
-def _newton(problem: PLSProblem, theta: np.ndarray, f: float, diag: np.ndarray):
+def _newton(problem: PLSProblem, theta: np.ndarray, f: float):
+    """Newton steps on the coordinates not at a bound: (theta, f, decrement, free mask, gradient)."""
     lower = problem.lower
     decrement, free, g_all = np.inf, np.ones(len(theta), dtype=bool), np.zeros(len(theta))
     for _step in range(NEWTON_STEPS):
@@ -203,11 +204,11 @@ def minimise(problem: PLSProblem, start: np.ndarray | None = None, maxiter: int 
         res = bfgs_bounded(forward_point(problem, best), lambda th: forward_point(problem, th), lower, maxiter, 1e-8)
         theta, f = res.ev.theta, res.ev.f
     n_probe = problem.evaluations - n0 - n_bfgs
-    theta, f, decrement, free, g = _newton(problem, theta, f, diag)
+    theta, f, decrement, free, g = _newton(problem, theta, f)
     if not np.isfinite(decrement):      # handed over too early (Hessian not positive definite): go on with BFGS
         res = bfgs_bounded(forward_point(problem, theta), lambda th: forward_point(problem, th), lower, maxiter,
                            1e-10)
-        theta, f, decrement, free, g = _newton(problem, res.ev.theta, res.ev.f, diag)
+        theta, f, decrement, free, g = _newton(problem, res.ev.theta, res.ev.f)
     n_newton = problem.evaluations - n0 - n_bfgs - n_probe
     changed = False
     for k in np.flatnonzero(diag):
@@ -218,7 +219,7 @@ def minimise(problem: PLSProblem, start: np.ndarray | None = None, maxiter: int 
             if fk <= f + 1e-10:
                 theta, f, changed = th, fk, True
     if changed:
-        theta, f, decrement, free, g = _newton(problem, theta, f, diag)
+        theta, f, decrement, free, g = _newton(problem, theta, f)
     kkt = bool(np.all(free | (g >= -1e-3)))
     converged = bool(decrement <= CONVERGED_TOL and kkt)
     message = ("Newton decrement below tolerance" if converged else
