@@ -236,7 +236,8 @@ CODES: dict[str, str] = {
     # contrasts (engine tests of L beta = 0)
     "CT001": "dependent-contrast-rows",     # rows duplicated or combinations of others: tested with the rank
     "CT002": "untestable-contrast",         # all-zero/cancelling rows, coefficients beyond the float range
-    "EN007": "optional-dependency-missing", # lme4 emulation without the `nlopt` package (extra mlmgen[lme4])
+    "EN007": "optional-dependency-missing", # lme4 emulation without `nlopt` (mlmgen[lme4]); a crossed design too
+                                            # big for the blocked factor without scikit-sparse (mlmgen[sparse])
     # printed output readers and diff
     "OU001": "unreadable-output",
     "OU002": "unrecognised-output-table",
