@@ -8,4 +8,7 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv-test/bin/python ]; then "$PY" -m venv .venv-test; fi
 .venv-test/bin/python -m pip install --quiet --upgrade pip
 .venv-test/bin/python -m pip install --quiet -e ".[test]"
+# the optional CHOLMOD backend (mlmgen[sparse]) builds against SuiteSparse's headers (Debian: libsuitesparse-dev,
+# installed by scripts/install-r.sh); without them its tests skip with the reason
+.venv-test/bin/python -m pip install --quiet -e ".[sparse]" >/dev/null 2>&1 || echo "mlmgen[sparse] not installed (no SuiteSparse headers): the CHOLMOD tests skip"
 exec .venv-test/bin/python -m pytest "$@"
