@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .categorical import Categorical
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .model import Contrast, Model, RandomPart, Term, validate
 
@@ -178,6 +179,9 @@ class SyntaxBuilder:
         self.extra: dict = {}
         self._spelling: dict[str, str] = {}
         self.fatal = False
+        # categorical declarations (CLASS, i., BY, factor()), by case key; the model keeps those of predictors
+        self.default_reference = facts.categorical_default_reference
+        self.categoricals: dict[str, Categorical] = {}
 
     # ---- names
     def ident(self, name: str) -> str:
@@ -270,6 +274,33 @@ class SyntaxBuilder:
         self.slopes.append(name)
         self.locations[f"random:{name}"] = self.loc(start, end)
 
+    def declare_categorical(self, name: str, start: int, end: int, *, levels=None, reference: str | None = None,
+                            coding: str | None = None) -> Categorical:
+        """A categorical declaration (SAS CLASS, Stata i., SPSS BY, R factor()). A later declaration of the same
+        variable refines the earlier one (R: `factor()`, then `relevel()`, then `contrasts<-`): `None` keeps
+        what was declared (at first: levels from the data, the package's default reference, treatment coding).
+        A reference the syntax names is recorded in `extra["reference_written"]` (names)."""
+        name = self.ident(name)
+        k = self._k(name)
+        old = self.categoricals.get(k) or Categorical(name, None, self.default_reference, "treatment")
+        c = Categorical(old.name, tuple(levels) if levels is not None else old.levels,
+                        old.reference if reference is None else reference, coding or old.coding)
+        self.categoricals[k] = c
+        self.locations.setdefault(f"categorical:{old.name}", self.loc(start, end))
+        if reference is not None:
+            self.extra.setdefault("reference_written", set()).add(old.name)
+        return c
+
+    def is_categorical(self, name: str) -> bool:
+        return self._k(name) in self.categoricals
+
+    def used_categoricals(self) -> tuple[Categorical, ...]:
+        """The declarations of variables the model uses as predictors (fixed or random slope), in declaration
+        order; a declared cluster, outcome or unused variable (SAS `CLASS school;`) is not a predictor."""
+        used = {self._k(f) for t in self.fixed for f in t.factors} | {self._k(v) for v in self.slopes}
+        skip = {self._k(v) for v in (self.cluster, self.outcome) if v is not None}
+        return tuple(c for k, c in self.categoricals.items() if k in used and k not in skip)
+
     def set_setting(self, key: str, value: str, start: int, end: int) -> None:
         """key: method | covariance | ddf (value already normalised)."""
         setattr(self, key, value)
@@ -314,7 +345,7 @@ class SyntaxBuilder:
         contrasts = [c for c, _ in self.contrasts]
         base = dict(outcome=self.outcome, cluster=self.cluster, fixed=tuple(self.fixed), intercept=self.intercept,
                     random=RandomPart(self.r_intercept, tuple(self.slopes), cov), method=self.method,
-                    ddf=self.ddf, data=self.data_member, name=self.name)
+                    ddf=self.ddf, data=self.data_member, name=self.name, categoricals=self.used_categoricals())
         try:
             ps.model = validate(Model(contrasts=tuple(contrasts), **base), self.src.file)
             self._own_package_refusals(ps, own_context)
@@ -378,6 +409,9 @@ class SyntaxBuilder:
         m = re.fullmatch(r"random\[(\d+)\]", fld)
         if m and int(m.group(1)) < len(self.slopes):
             return self.locations.get(f"random:{self.slopes[int(m.group(1))]}")
+        m = re.fullmatch(r"categorical\.([^.]+)(?:\..*)?", fld)
+        if m:
+            return self.locations.get(f"categorical:{m.group(1)}")
         return self.locations.get(fld.split(".")[0])
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..categorical import FIRST
 from ..diagnostics import Diagnostic, Location, Severity
 from ..lexing import ParsedSyntax
 from ..model import Model
@@ -100,6 +101,19 @@ class Facts:
     printed_df_extra: str = ""
     printed_intercept: str = "Intercept"
     printed_residual: str = "Residual"
+    # ---- categorical predictors as the package's syntax declares them (the syntax readers, predictortypes.py)
+    # `categorical_default_reference`: the reference level when the syntax names none (FIRST/LAST rule, after
+    # the package's level order); `categorical_declaration`: how a program marks a predictor categorical, in
+    # words; `categorical_level_order`: how the package orders levels; `undeclared_text_predictor`: what the
+    # package does with a text column used as a predictor without that mark ("factor": it makes it
+    # categorical, "error": it stops), `undeclared_text_note` says it in words; `undeclared_labelled_note`:
+    # what it does with a numeric column that has value labels but no mark
+    categorical_default_reference: str = FIRST
+    categorical_declaration: str = ""
+    categorical_level_order: str = ""
+    undeclared_text_predictor: str = "error"
+    undeclared_text_note: str = ""
+    undeclared_labelled_note: str = ""
 
     def printed_covariance(self, i: int, j: int, a: str, b: str, cluster: str, unstructured: bool) -> str:
         """The name this package's output gives to element (i, j), j <= i (0-based), of the random-effect

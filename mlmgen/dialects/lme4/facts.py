@@ -6,6 +6,7 @@ names. Strings: double quotes with `\\` and `"` escaped. Comments `#` run to the
 """
 from __future__ import annotations
 
+from ...categorical import FIRST
 from ..base import Facts
 
 
@@ -82,6 +83,19 @@ class LME4Facts(Facts):
     def criteria_rule(self, reml):
         return ("lme4 (logLik df): d = rank(X) + number of theta + 1 (all parameters, REML or ML); "
                 "n = observations; AIC and BIC only")
+
+    # ---- categorical predictors (syntax readers): factor(x), as.factor(x), relevel(x, ref =),
+    # factor(x, levels = c(...)), C(x, contr.sum), contrasts(d$x) <- ..., lmer(..., contrasts = list(x = ...));
+    # R orders factor levels by sort() of the values (numbers by value, text by the locale's collation) and
+    # contr.treatment's reference is the first level; contr.sum's -1 row is the last level
+    categorical_default_reference = FIRST
+    categorical_declaration = "factor()"
+    categorical_level_order = "sorted values (factor()); the reference is the first level (contr.treatment)"
+    factor_functions = ("factor", "as.factor")
+    undeclared_text_predictor = "factor"
+    undeclared_text_note = "R fits a character column as a factor (its sorted first level the reference)"
+    undeclared_labelled_note = ("a labelled column read by haven stays numeric in R unless converted with "
+                                "haven::as_factor()")
 
 
 FACTS = LME4Facts()

@@ -7,6 +7,7 @@ because SAS resolves macro references inside double quotes only. Comments `/* ..
 """
 from __future__ import annotations
 
+from ...categorical import LAST
 from ..base import Facts
 
 
@@ -85,6 +86,20 @@ class SASFacts(Facts):
         return (f"SAS {est}: d = {'covariance parameters not on a boundary' if reml else 'rank(X) + covariance parameters not on a boundary'}; "
                 f"BIC, CAIC and HQIC use n = number of subjects (clusters); AICC uses n* = "
                 f"{'N - rank(X)' if reml else 'N'} (at least d + 2)")
+
+    # ---- categorical predictors (syntax readers; SAS/STAT PROC MIXED CLASS statement and PROC MIXED ORDER=)
+    # CLASS x(REF='level'|FIRST|LAST) / REF=FIRST|LAST: the REF= level is moved to the end of the levels; with
+    # none, the reference is the last level. Levels are ordered by ORDER= on PROC MIXED (FORMATTED by default:
+    # for numeric variables without a format, the internal values; for character variables, the text)
+    categorical_default_reference = LAST
+    categorical_declaration = "CLASS"
+    categorical_level_order = ("formatted values (ORDER=FORMATTED, the default: numbers without a format by value, "
+                               "text by character code); the reference is the last level")
+    class_orders_known = ("FORMATTED", "INTERNAL")           # ORDER= values whose level order needs no data
+    class_orders_from_data = ("DATA", "FREQ")                # order of appearance / descending frequency
+    undeclared_text_predictor = "error"
+    undeclared_text_note = "SAS stops: a character variable in MODEL must be listed in CLASS"
+    undeclared_labelled_note = "SAS fits a variable not in CLASS as a number, whatever its format"
 
 
 FACTS = SASFacts()

@@ -7,6 +7,7 @@ Strings: double quotes with `"` doubled. Comments `* ... .`.
 """
 from __future__ import annotations
 
+from ...categorical import LAST
 from ..base import Facts
 
 
@@ -67,6 +68,16 @@ class SPSSFacts(Facts):
         return (("SPSS MIXED: d = covariance parameters" if reml else
                  "SPSS MIXED: d = rank(X) + covariance parameters (unconfirmed)")
                 + "; n = observations (unconfirmed whether REML uses N - rank(X))")
+
+    # ---- categorical predictors (syntax readers; SPSS MIXED): factors after BY, covariates after WITH. Factor
+    # levels are sorted in ascending order and the last level is the redundant (reference) one; MIXED has no
+    # option to choose it (recode the variable instead)
+    categorical_default_reference = LAST
+    categorical_declaration = "BY"
+    categorical_level_order = "values in ascending order; the last level is redundant (the reference)"
+    undeclared_text_predictor = "error"
+    undeclared_text_note = "SPSS stops: a string variable cannot be a covariate (WITH); list it after BY"
+    undeclared_labelled_note = "SPSS fits a covariate (WITH) as a number, whatever its value labels"
 
 
 FACTS = SPSSFacts()

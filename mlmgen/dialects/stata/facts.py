@@ -7,6 +7,7 @@ strings and comments; in `//` comments `//`, `///`, `/*` and `*/` are refused (`
 """
 from __future__ import annotations
 
+from ...categorical import FIRST
 from ..base import Facts
 
 _MACRO = ("`", "$")
@@ -101,6 +102,17 @@ class StataFacts(Facts):
     def criteria_rule(self, reml):
         return ("Stata estat ic: k = rank(X) + covariance parameters, N = observations"
                 + ("; the count after reml is unconfirmed (assumed the same as ML)" if reml else ""))
+
+    # ---- categorical predictors (syntax readers; Stata factor-variable notation, help fvvarlist):
+    # i.x (base = the lowest value), ib#.x (base level #), ib(first)., ib(last)., ib(freq). (the most frequent
+    # level: depends on the data), ibn.x (no base); an unprefixed variable in an interaction (x#z) is a factor
+    # variable; c.x is continuous. Factor variables take nonnegative integer values, ordered by value
+    categorical_default_reference = FIRST
+    categorical_declaration = "i."
+    categorical_level_order = "values in ascending order (nonnegative integers); the base is the lowest value"
+    undeclared_text_predictor = "error"
+    undeclared_text_note = "Stata stops: string variables are not allowed in a varlist (encode them and use i.)"
+    undeclared_labelled_note = "Stata fits a variable without i. as a number, whatever its value labels"
 
 
 FACTS = StataFacts()
