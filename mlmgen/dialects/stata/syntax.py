@@ -11,7 +11,10 @@ Defaults when not written (Stata 13+): ML (`mle`), `covariance(independent)`, an
 sample z tests = ddf "none"). `xtmixed` (Stata 12 and earlier; renamed `mixed` in Stata 13) fits by REML
 unless told `mle` (`extra["default_method"]`). A comma with nothing after it at the end of the options is
 accepted (`|| id: , variance mle covariance(unstructured),`). An operator that is not Stata's (the lecture's `e.hw2`) is SY002 at the
-prefix and the variable is kept as a continuous predictor; `i.` (factor variables), time-series operators,
+prefix and the variable is kept as a continuous predictor. Factor variables are categorical predictors: `i.x`
+(base: the lowest value), `ib#.x`, `ib(first).x`, `ib(last).x`, `ibn.x` (no base; with `noconstant` only), and an
+unprefixed variable in an interaction (`x#z` is `i.x#i.z` in Stata); `ib(freq).` (depends on the data), level
+selection `i(1 2).x`, a variable used both as `c.x` and `i.x`, time-series operators,
 `if`/`in`, weights, `vce()`, `residuals()`, other covariance structures, a second level (`|| a: || b:`)
 and crossed effects (`_all: R.x`) are SY004. `dfmethod(repeated)` and `dfmethod(anova)` are Stata's own
 methods with no counterpart in mlmgen's model (SY004).
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import re
 
+from ...categorical import FIRST, LAST
 from ...diagnostics import Fix, Severity
 from . import render
 from .facts import FACTS
@@ -144,6 +148,8 @@ class _Reader(_OptionReader, _ContrastReader):
         self.pending: list[tuple[str, list[Token], int, int]] = []
         self.small = False
         self.fixed_prefix: dict[str, str] = {}
+        self.numeric_uses: dict[str, tuple[int, int]] = {}     # variables used as continuous (c.x, x), first place
+        self.no_base: dict[str, tuple[int, int]] = {}          # ibn.x: all indicators (needs noconstant)
 
     def command(self, start: int, end: int) -> None:
         b = self.b
@@ -244,6 +250,7 @@ class _Reader(_OptionReader, _ContrastReader):
             got = self.random_eq(eq, last=(k == len(eqs) - 2))
             if got is not None:
                 blocks.append(got)
+        self.check_factor_uses()
         if len(blocks) > 1:
             if any(len(bl[0]) > 1 and bl[1] != "vc" for bl in blocks):
                 b.unsupported("several random-effects equations for one level with correlated effects in one of "
@@ -318,14 +325,15 @@ class _Reader(_OptionReader, _ContrastReader):
                 names = [f[0] for g in sub for f in g]
                 b.add_fixed(names, s, e)
 
-    def factor(self, t: Token, in_interaction: bool) -> tuple[str, int, int] | None:
-        """`c.x` / `x` -> (x, start, end); SY002 for an operator Stata does not have, SY004 for i. etc."""
+    def factor(self, t: Token, in_interaction: bool, random: bool = False) -> tuple[str, int, int] | None:
+        """`c.x` / `x` -> (x, start, end) continuous; `i.x`, `ib#.x`, `ib(first|last).x`, `ibn.x` and an
+        unprefixed variable in an interaction (Stata's rule: `x#z` is `i.x#i.z`) -> a categorical predictor;
+        SY002 for an operator Stata does not have, SY004 for what depends on the data or selects levels."""
         b = self.b
         if t.kind == "name":
-            if in_interaction:
-                b.diag("SY004", f"in a Stata interaction an unprefixed variable is a factor (categorical) "
-                       f"variable: {t.text} is read as continuous here", t.start, t.end, Severity.WARNING,
-                       Fix(f"write c.{t.text}", f"c.{t.text}"))
+            if in_interaction and not random:
+                return self.categorical(t.text, FIRST, t.start, t.end)
+            self.numeric_uses.setdefault(t.text, (t.start, t.end))
             return t.text, t.start, t.end
         prefix, _, var = t.text.partition(".")
         pstart = t.start
@@ -334,11 +342,23 @@ class _Reader(_OptionReader, _ContrastReader):
             return None
         p = prefix.lower()
         if p == "c" and prefix == "c":
+            self.numeric_uses.setdefault(var, (t.start, t.end))
             return var, t.start, t.end
+        base = _base_of(prefix)
+        if base is not None and not random:
+            if base == "freq":
+                b.unsupported(f"the base ib(freq). on {var} (the most frequent level, which depends on the data)",
+                              t.start, t.end, fix=f"name the base level: ib#.{var}")
+                return None
+            if base == "none":
+                self.no_base.setdefault(var, (t.start, t.end))
+                base = FIRST
+            return self.categorical(var, base, t.start, t.end, written=prefix not in ("i", "ibn", "bn"))
         if re.fullmatch(r"(i|b\d*|ib\d+|ib\(\w+\)|i\([^()]*\)|ib[nfl]?|bn|o|co|io)", prefix) \
                 or re.fullmatch(r"i\d*", prefix):
-            b.unsupported(f"the factor-variable operator {prefix}. on {var} (categorical predictors)", t.start,
-                          t.end, fix="mlmgen models continuous predictors (c.)")
+            what = "a factor random effect (write R.x)" if random else "level selection or omission"
+            b.unsupported(f"the factor-variable operator {prefix}. on {var} ({what})", t.start, t.end,
+                          fix="write i.x, ib#.x, ib(first).x or ib(last).x" if not random else None)
             return None
         if re.fullmatch(r"[LDFS]\d*|[LDFS]\([^()]*\)", prefix, re.I):
             b.unsupported(f"the time-series operator {prefix}.", t.start, t.end)
@@ -348,6 +368,25 @@ class _Reader(_OptionReader, _ContrastReader):
                pstart, pstart + len(prefix) + 1, Severity.ERROR,
                Fix(f"replace {prefix}. by c. (continuous), giving c.{var}", "c.", b.loc(pstart, pstart + len(prefix) + 1)))
         return var, t.start, t.end
+
+    def categorical(self, var: str, base: str, start: int, end: int, written: bool = True):
+        """Declare the factor variable `var` with base `base` (a level, FIRST or LAST)."""
+        self.b.declare_categorical(var, start, end, reference=base if written else None)
+        return var, start, end
+
+    def check_factor_uses(self) -> None:
+        """SY004: one variable both continuous (c.x, x) and a factor (i.x) in one model (Stata fits both
+        parameterisations; mlmgen's model has one type per variable); `ibn.x` with the constant (Stata then
+        omits a level for collinearity, a choice mlmgen does not make)."""
+        b = self.b
+        for var, (s, e) in self.numeric_uses.items():
+            if b.is_categorical(var):
+                b.unsupported(f"{var} used both as a continuous variable and as a factor variable", s, e,
+                              fix=f"use i.{var} (categorical) or c.{var} (continuous) throughout")
+        if b.intercept:
+            for var, (s, e) in self.no_base.items():
+                b.unsupported(f"ibn.{var} (no base level) with the constant (Stata omits a level for "
+                              f"collinearity)", s, e, fix=f"add noconstant, or write i.{var}")
 
     def random_eq(self, eq: list[Token], last: bool):
         b = self.b
@@ -374,7 +413,7 @@ class _Reader(_OptionReader, _ContrastReader):
                 b.unsupported(f"the factor random effect {t.text}", t.start, t.end)
                 continue
             if t.kind in ("var", "name"):
-                f = self.factor(t, False)
+                f = self.factor(t, False, random=True)
                 if f is not None:
                     effects.append(f)
             else:
@@ -397,6 +436,18 @@ class _Reader(_OptionReader, _ContrastReader):
                 cov = "vc"        # one effect: every structure is the same single variance
         return effects, cov, written
 
+
+
+def _base_of(prefix: str) -> str | None:
+    """The base a factor-variable prefix names: `i` / `ib(first)` FIRST, `ib(last)` LAST, `ib#` / `b#` the
+    level "#", `ib(freq)` "freq", `ibn` / `bn` "none"; None when the prefix is not one of these."""
+    m = re.fullmatch(r"i?b(\d+)", prefix)
+    if m:
+        return str(int(m.group(1)))
+    m = re.fullmatch(r"i?b\((first|last|freq|frequent)\)", prefix)
+    if m:
+        return {"first": FIRST, "last": LAST}.get(m.group(1), "freq")
+    return {"i": FIRST, "ibn": "none", "bn": "none"}.get(prefix)
 
 
 def _commas(toks: list[Token]) -> list[list[Token]]:
