@@ -9,8 +9,9 @@ ACTIVATE` for the data-set name. A command ends with a period at the end of a li
 closed); keywords and names are case-insensitive (later spellings map to the first one used).
 
 Defaults when not written (SPSS Statistics): METHOD REML, COVTYPE(VC), DFMETHOD(SATTERTHWAITE).
-Effects must be declared after BY/WITH (SY003 otherwise); BY factors used as predictors (categorical),
-/REPEATED, /REGWGT, nested effects and other covariance types are SY004. COVTYPE(DIAG) is read as VC:
+Effects must be declared after BY/WITH (SY003 otherwise). BY factors used as predictors (fixed, or a random
+slope) are categorical predictors with SPSS's reference, the last level (levels in ascending order; MIXED has
+no option to change it); WITH covariates are continuous. /REPEATED, /REGWGT, nested effects and other covariance types are SY004. COVTYPE(DIAG) is read as VC:
 for continuous random effects both give independent effects with their own variances.
 
 /TEST is read in contrasts.py.
@@ -258,11 +259,16 @@ class _Mixed(_ContrastReader):
         return out
 
     def declared(self, t: Token) -> bool:
+        """Whether `t` is declared after BY (a factor: categorical, SPSS's reference the last level) or WITH
+        (a covariate); SY003 otherwise. A variable listed after both is SY001 (SPSS stops)."""
         b = self.b
-        if t.upper in self.factors:
-            b.unsupported(f"the BY factor {t.text} as a predictor (categorical predictors)", t.start, t.end,
-                          fix="mlmgen models continuous predictors: list it after WITH")
+        if t.upper in self.factors and t.upper in self.covariates:
+            b.diag("SY001", f"{t.text} is listed both after BY and after WITH", t.start, t.end)
             return False
+        if t.upper in self.factors:
+            f = self.factors[t.upper]
+            b.declare_categorical(f.text, f.start, f.end)
+            return True
         if t.upper not in self.covariates:
             b.diag("SY003", f"{t.text} is used as an effect but not listed after WITH (or BY)", t.start, t.end,
                    Severity.ERROR, Fix(f"add {t.text} to the WITH list"))
