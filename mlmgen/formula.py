@@ -7,8 +7,19 @@ The grammar follows R's formula algebra for the two-level subset:
     prod    := inter ('*' inter)*                a*b = a + b + a:b
     inter   := power (':' power)*                a:b = the product term; R drops a repeated variable (x:x = x)
     power   := atom ('^' integer)?               (a + b)^2 = a + b + a:b
-    atom    := name | 1 | 0 | I(name ^ k) | I(name * name ...) | '(' sum ')' | '(' re '|' name ')' | '(' re '||' name ')'
-    re      := sum of 1, 0 and names             `(x | g)` has an implied intercept, `(0 + x | g)` none
+    atom    := name | 1 | 0 | I(name ^ k) | I(name * name ...) | factor | '(' sum ')' | '(' re '|' name ')'
+             | '(' re '||' name ')'
+    factor  := factor(f [, levels = c(...)]) | as.factor(f) | relevel(f, ref = level) | C(f, contrast)
+    f       := name | factor                     (`relevel(factor(x), ref = "b")`)
+    re      := sum of 1, 0, names and factors    `(x | g)` has an implied intercept, `(0 + x | g)` none
+
+A factor call makes its variable a categorical predictor (`FormulaParse.categoricals`, R's rules):
+`factor(x)`/`as.factor(x)` levels from the data, sorted, the first the reference; `factor(x, levels = c(...))`
+those levels in that order, the first the reference; `relevel(f, ref = "b")` reference b (a number is a
+position when the levels are written); `C(f, contr.sum)` sum coding (the last level the -1 row),
+`C(f, contr.treatment)` / `contr.treatment(k, base = j)` treatment with the first / j-th level the reference,
+`contr.SAS` the last. `ordered()`, labels =, other contrasts and a variable used both bare and as a factor
+are SY004.
 
 `(1 + x | g)` gives unstructured G; `(1 + x || g)` and separate bars `(1 | g) + (0 + x | g)` give
 independent effects (VC). Bars with different grouping factors, nesting (`a/b`) or functions other than
@@ -19,6 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .categorical import FIRST, LAST, Categorical, level_text
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
 from .model import MAX_ORDER, Term
 
@@ -26,6 +38,7 @@ _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<num>\d+(?:\.\d*)?)
   | (?P<name>(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*|`[^`\n]*`)
+  | (?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
   | (?P<op>\|\||[~+\-*:^|()/,=%])
 """, re.X)
 
@@ -49,8 +62,28 @@ class FormulaParse:
     slopes: list[str]
     covariance: str
     cluster: str | None
-    spans: dict[str, tuple[int, int]] = field(default_factory=dict)   # "fixed:x:z", "random:x", "cluster", "outcome"
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)   # "fixed:x:z", "random:x", "cluster", "outcome",
+    #                                                                   "categorical:x"
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # variable -> what its factor calls set (`FactorSpec`; None fields are left as they were: data, defaults)
+    categoricals: dict[str, "FactorSpec"] = field(default_factory=dict)
+
+    def categorical_list(self) -> tuple[Categorical, ...]:
+        """The factor declarations as `Categorical`s (R's defaults where the formula sets nothing)."""
+        return tuple(f.categorical(v) for v, f in self.categoricals.items())
+
+
+@dataclass
+class FactorSpec:
+    """What R code sets for a factor: `levels` (None: from the data), `reference` (a level, FIRST/LAST, None:
+    unchanged), `coding` (None: unchanged)."""
+
+    levels: tuple[str, ...] | None = None
+    reference: str | None = None
+    coding: str | None = None
+
+    def categorical(self, name: str) -> Categorical:
+        return Categorical(name, self.levels, self.reference or FIRST, self.coding or "treatment")
 
 
 class FormulaError(Exception):
@@ -83,6 +116,9 @@ class _Parser:
         self.bars: list[tuple[list, str, str, int, int]] = []   # (re terms, bar, group, start, end)
         self.intercept = True
         self.unsupported: list[FormulaError] = []
+        self.factors: dict[str, FactorSpec] = {}
+        self.factor_spans: dict[str, tuple[int, int]] = {}
+        self.bare: dict[str, tuple[int, int]] = {}            # variables used as numbers (bare names)
 
     def peek(self, k: int = 0) -> Tok | None:
         j = self.i + k
@@ -187,7 +223,12 @@ class _Parser:
             self.take()
             nxt = self.peek()
             if nxt is not None and nxt.text == "(":
+                if t.text in FACTOR_FUNCTIONS:
+                    var, spec, end = self.factor_call(t)
+                    self.declare(var, spec, t.start, end)
+                    return [(((var,),), (t.start, end))]
                 return self.call(t)
+            self.bare.setdefault(_unquote(t.text), (t.start, t.end))
             return [(((_unquote(t.text),),), (t.start, t.end))]
         raise FormulaError(f"unexpected {t.text!r}; expected a term", t.start, t.end)
 
@@ -229,6 +270,94 @@ class _Parser:
                 factors.append(_unquote(v.text))
         end = self.take(")")
         return [((tuple(factors),), (fn.start, end.end))]
+
+    # ---------------------------------------------------------------- factors
+    def declare(self, var: str, spec: FactorSpec, start: int, end: int) -> None:
+        old = self.factors.get(var)
+        if old is not None:
+            merged = []
+            for a, b in ((old.levels, spec.levels), (old.reference, spec.reference), (old.coding, spec.coding)):
+                if a is not None and b is not None and a != b:
+                    raise FormulaError(f"{var} is made a factor in two different ways in this formula", start, end,
+                                       "SY004")
+                merged.append(a if b is None else b)
+            spec = FactorSpec(*merged)
+        self.factors[var] = spec
+        self.factor_spans.setdefault(var, (start, end))
+
+    def args(self) -> list[tuple[str | None, list[Tok]]]:
+        """The arguments of a call whose '(' was taken: (name or None, tokens), up to and with the ')'."""
+        out: list[tuple[str | None, list[Tok]]] = []
+        cur: list[Tok] = []
+        depth = 0
+        while True:
+            t = self.take()
+            if t.text == "(":
+                depth += 1
+            elif t.text == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            if t.text == "," and depth == 0:
+                out.append(_named(cur))
+                cur = []
+                continue
+            cur.append(t)
+        self.close_tok = t
+        if cur:
+            out.append(_named(cur))
+        return out
+
+    def factor_call(self, fn: Tok) -> tuple[str, FactorSpec, int]:
+        """(variable, what the call sets, end offset) of factor()/as.factor()/relevel()/C() (R's rules,
+        module docstring)."""
+        self.take("(")
+        first = self.peek()
+        if first is None:
+            raise FormulaError(f"{fn.text}( ends early", fn.start, fn.end)
+        if first.kind == "name" and self.peek(1) is not None and self.peek(1).text == "(":
+            self.take()
+            if first.text not in FACTOR_FUNCTIONS:
+                raise FormulaError(f"{first.text}() inside {fn.text}() is not supported: create the variable first",
+                                   first.start, first.end, "SY004")
+            var, spec, _ = self.factor_call(first)
+        elif first.kind == "name":
+            self.take()
+            var, spec = _unquote(first.text), FactorSpec()
+        else:
+            raise FormulaError(f"{fn.text}() needs a variable name first", first.start, first.end)
+        rest = []
+        if self.peek() is not None and self.peek().text == ",":
+            self.take()
+            rest = self.args()
+        else:
+            self.close_tok = self.take(")")
+        end = self.close_tok.end
+        name = fn.text
+        if name in ("ordered", "as.ordered"):
+            raise FormulaError(f"{name}() makes an ordered factor (polynomial contrasts); mlmgen has treatment and "
+                               f"sum coding", fn.start, end, "SY004")
+        if name in ("factor", "as.factor"):
+            for key, toks in rest:
+                if key == "levels" or (key is None and rest.index((key, toks)) == 0):
+                    spec = FactorSpec(_levels(toks, fn.start, end), FIRST, spec.coding)
+                elif key in ("ordered",) and "".join(t.text for t in toks) in ("FALSE", "F"):
+                    continue
+                else:
+                    raise FormulaError(f"{name}(..., {key or 'an argument'} = ...) is not supported (mlmgen reads "
+                                       f"levels = c(...))", fn.start, end, "SY004")
+            if not rest and spec.reference is None:
+                spec = FactorSpec(spec.levels, None, spec.coding)
+            return var, spec, end
+        if name == "relevel":
+            ref = [toks for key, toks in rest if key in ("ref", None)]
+            if len(rest) != 1 or not ref:
+                raise FormulaError("relevel() needs ref = level", fn.start, end)
+            return var, _relevel(spec, ref[0], fn.start, end), end
+        # C(f, contrast)
+        if len(rest) != 1 or rest[0][0] not in (None, "contr"):
+            raise FormulaError("C() needs the factor and one contrast (C(x, contr.sum))", fn.start, end, "SY004")
+        return var, _contrast_spec(spec, rest[0][1], fn.start, end), end
 
     def paren(self) -> list:
         open_tok = self.take("(")
@@ -314,7 +443,136 @@ class _Parser:
                 raise FormulaError("several bar terms with correlated effects inside them make a block-diagonal G; "
                                    "mlmgen supports one unstructured block or fully independent effects",
                                    self.bars[0][4], self.bars[-1][5], "SY004")
-        return FormulaParse(outcome, fixed, self.intercept, r_int, slopes, covariance, cluster, spans)
+        for var, span in self.bare.items():
+            if var in self.factors:
+                raise FormulaError(f"{var} is used both as a number and as a factor ({self.text[slice(*self.factor_spans[var])]}); "
+                                   f"R fits both (a model mlmgen does not have)", span[0], span[1], "SY004")
+        for var, span in self.factor_spans.items():
+            spans[f"categorical:{var}"] = span
+        return FormulaParse(outcome, fixed, self.intercept, r_int, slopes, covariance, cluster, spans,
+                            categoricals=dict(self.factors))
+
+
+FACTOR_FUNCTIONS = ("factor", "as.factor", "relevel", "C", "ordered", "as.ordered")
+# R's contrast functions mlmgen has: name -> (coding, reference rule)
+CONTRAST_FUNCTIONS = {"contr.treatment": ("treatment", FIRST), "contr.SAS": ("treatment", LAST),
+                      "contr.sum": ("sum", LAST)}
+
+
+def _named(toks: list[Tok]) -> tuple[str | None, list[Tok]]:
+    if len(toks) >= 2 and toks[0].kind == "name" and toks[1].text == "=":
+        return toks[0].text, toks[2:]
+    return None, toks
+
+
+def _values(toks: list, start: int, end: int) -> list[tuple[str, str]]:
+    """The values of `c(...)`, `"a"`, `1`, `1:3` as (kind, text): kind "str" or "num"."""
+    texts = [t.text for t in toks]
+    if len(toks) == 3 and toks[0].kind == "num" and texts[1] == ":" and toks[2].kind == "num":
+        a, b = int(float(texts[0])), int(float(texts[2]))
+        step = 1 if b >= a else -1
+        return [("num", str(v)) for v in range(a, b + step, step)]
+    if len(toks) == 1 and toks[0].kind in ("str", "num"):
+        return [(toks[0].kind, toks[0].text)]
+    if len(toks) >= 3 and texts[0] == "c" and texts[1] == "(" and texts[-1] == ")":
+        out, inner = [], toks[2:-1]
+        for k, t in enumerate(inner):
+            if k % 2 == 1:
+                if t.text != ",":
+                    break
+                continue
+            if t.kind not in ("str", "num"):
+                break
+            out.append((t.kind, t.text))
+        else:
+            return out
+    raise FormulaError("expected a level or c(level, ...) of quoted texts or numbers", start, end, "SY004")
+
+
+def _level(kind: str, text: str) -> str:
+    return _unescape(text[1:-1]) if kind == "str" else level_text(float(text))
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _levels(toks: list, start: int, end: int) -> tuple[str, ...]:
+    return tuple(_level(k, t) for k, t in _values(toks, start, end))
+
+
+def _relevel(spec: FactorSpec, toks: list, start: int, end: int) -> FactorSpec:
+    """relevel(f, ref = r): r a level (text) or a position (number) among written levels; the reference
+    moves to the front (R), so the levels' order changes with it."""
+    [(kind, text)] = _values(toks, start, end)[:1] or [("", "")]
+    if kind == "num":
+        k = int(float(text))
+        if spec.levels is None or not 1 <= k <= len(spec.levels):
+            raise FormulaError(f"relevel(..., ref = {text}): a number is a position among the levels, which are not "
+                               f"written here; write the level quoted", start, end, "SY004")
+        ref = spec.levels[k - 1]
+    else:
+        ref = _level(kind, text)
+    levels = spec.levels
+    if levels is not None:
+        if ref not in levels:
+            raise FormulaError(f"relevel(..., ref = {text}): {ref!r} is not one of the levels ({', '.join(levels)})",
+                               start, end)
+        levels = (ref,) + tuple(lv for lv in levels if lv != ref)
+    return FactorSpec(levels, ref, spec.coding)
+
+
+def _contrast_spec(spec: FactorSpec, toks: list, start: int, end: int) -> FactorSpec:
+    """C(f, contr.sum | "contr.sum" | contr.treatment(k, base = j) | contr.SAS)."""
+    coding, ref = contrast_of(toks, spec.levels, start, end)
+    return FactorSpec(spec.levels, ref, coding)
+
+
+def contrast_of(toks: list, levels: tuple[str, ...] | None, start: int, end: int) -> tuple[str, str]:
+    """(coding, reference) of an R contrast: a contrast function's name (quoted or not) or a call
+    `contr.treatment(k, base = j)` / `contr.sum(k)` / `contr.SAS(k)`; base j is the j-th level (FIRST, LAST
+    when j = k, else the written level)."""
+    name = toks[0].text.strip("\"'") if toks else ""
+    if name not in CONTRAST_FUNCTIONS:
+        raise FormulaError(f"the contrast {' '.join(t.text for t in toks)} is not supported (mlmgen has "
+                           f"{', '.join(CONTRAST_FUNCTIONS)})", start, end, "SY004")
+    coding, ref = CONTRAST_FUNCTIONS[name]
+    if len(toks) > 1:
+        if toks[1].text != "(" or toks[-1].text != ")":
+            raise FormulaError(f"cannot read the contrast {' '.join(t.text for t in toks)}", start, end)
+        args, cur, depth = [], [], 0
+        for t in toks[2:-1]:
+            depth += {"(": 1, ")": -1}.get(t.text, 0)
+            if t.text == "," and depth == 0:
+                args.append(_named(cur))
+                cur = []
+            else:
+                cur.append(t)
+        if cur:
+            args.append(_named(cur))
+        k = None
+        for pos, (key, a) in enumerate(args):
+            text = "".join(t.text for t in a)
+            if (key == "n" or (key is None and pos == 0)) and re.fullmatch(r"\d+", text):
+                k = int(text)
+            elif key == "base" and re.fullmatch(r"\d+", text) and name == "contr.treatment":
+                j = int(text)
+                if j == 1:
+                    ref = FIRST
+                elif k is not None and j == k:
+                    ref = LAST
+                elif levels is not None and 1 <= j <= len(levels):
+                    ref = levels[j - 1]
+                else:
+                    raise FormulaError(f"contr.treatment(..., base = {j}): the {j}th level is not known without "
+                                       f"the levels; write factor(x, levels = c(...))", start, end, "SY004")
+            elif key == "contrasts" and text in ("TRUE", "T"):
+                continue
+            elif not (key is None and pos == 0):
+                raise FormulaError(f"{name}(..., {key or text}) is not supported", start, end, "SY004")
+        if levels is not None and k is not None and k != len(levels):
+            raise FormulaError(f"{name}({k}) has {k} levels, the factor {len(levels)}", start, end)
+    return coding, ref
 
 
 def _unquote(name: str) -> str:
@@ -371,5 +629,5 @@ def model_from_formula(text: str, method: str = "reml", ddf: str = "satterthwait
                                      "models two-level data", Severity.ERROR, Location(file=source, line=1, col=1)))
     model = Model(outcome=fp.outcome, cluster=fp.cluster, fixed=tuple(fp.fixed), intercept=fp.intercept,
                   random=RandomPart(fp.random_intercept, tuple(fp.slopes), fp.covariance),
-                  method=method, ddf=ddf, data=data, name=name)
+                  method=method, ddf=ddf, data=data, name=name, categoricals=fp.categorical_list())
     return validate(model, source)
