@@ -605,6 +605,19 @@ def _cross(a: list, b: list) -> list:
     return _union([], out)
 
 
+def read_factor_expression(text: str) -> tuple[str, FactorSpec]:
+    """(variable, what it sets) of one factor expression written outside a formula (R data preparation:
+    `factor(x, levels = c(...))`, `relevel(x, ref = "b")`, `C(x, contr.sum)`); raises `FormulaError`."""
+    p = _Parser(text)
+    fn = p.take()
+    if fn.text not in FACTOR_FUNCTIONS or p.peek() is None or p.peek().text != "(":
+        raise FormulaError(f"expected factor(), as.factor(), relevel() or C(), found {fn.text!r}", fn.start, fn.end)
+    var, spec, _ = p.factor_call(fn)
+    if p.peek() is not None:
+        raise FormulaError(f"unexpected {p.peek().text!r}", p.peek().start, p.peek().end)
+    return var, spec
+
+
 def parse_formula(text: str) -> FormulaParse:
     """Parse an lme4 formula; raises `FormulaError` (with character offsets) when it cannot."""
     return _Parser(text).parse()

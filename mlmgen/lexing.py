@@ -181,6 +181,7 @@ class SyntaxBuilder:
         self.fatal = False
         # categorical declarations (CLASS, i., BY, factor()), by case key; the model keeps those of predictors
         self.default_reference = facts.categorical_default_reference
+        self.default_coding = "treatment"            # R's options(contrasts =) changes it
         self.categoricals: dict[str, Categorical] = {}
 
     # ---- names
@@ -282,7 +283,7 @@ class SyntaxBuilder:
         A reference the syntax names is recorded in `extra["reference_written"]` (names)."""
         name = self.ident(name)
         k = self._k(name)
-        old = self.categoricals.get(k) or Categorical(name, None, self.default_reference, "treatment")
+        old = self.categoricals.get(k) or Categorical(name, None, self.default_reference, self.default_coding)
         c = Categorical(old.name, tuple(levels) if levels is not None else old.levels,
                         old.reference if reference is None else reference, coding or old.coding)
         self.categoricals[k] = c
