@@ -239,22 +239,44 @@ def test_ddf_option(tmp_path):
 
 # ------------------------------------------------------------------ predictor types
 
-def test_types_unknown_without_data_and_errors_with_data():
+def test_types_unknown_without_data_and_each_packages_rule_with_data():
     ps = parse_text("m <- lmer(y ~ sex + age + (1 | g), data = d)", "lme4")
     info = check_types(ps)
     assert len(info) == 1 and info[0].code == "TR002" and info[0].severity.value == "info"
     assert "give --data to check" in info[0].message and "sex, age" in info[0].message
     frame = pd.DataFrame({"y": [1.0, 2, 3], "sex": ["f", "m", "f"], "age": [1, 2, 3], "g": ["a", "a", "b"]})
-    errs = check_types(ps, frame, "d.csv")
-    assert [e.code for e in errs] == ["DA003"] and "sex" in errs[0].message and errs[0].location.line == 1
+    # R makes a character column a factor: categorical (DA007 info), added to the model read
+    notes = check_types(ps, frame, "d.csv")
+    assert [e.code for e in notes] == ["DA007"] and notes[0].severity.value == "info"
+    assert "sex" in notes[0].message and notes[0].location.line == 1
+    assert [(c.name, c.reference) for c in ps.model.categoricals] == [("sex", "(first)")]
+    assert check_types(ps, frame) == []                      # declared now: nothing more to say
+    # SAS stops at a character variable not in CLASS; Stata at a string variable; SPSS at a string covariate
+    for text, dialect in [("proc mixed; class g; model y = sex age; random int / sub=g; run;", "sas"),
+                          ("mixed y sex age || g:", "stata"),
+                          ("MIXED y WITH sex age /FIXED = sex age /RANDOM = INTERCEPT | SUBJECT(g).", "spss")]:
+        ps = parse_text(text, dialect)
+        [e] = check_types(ps, frame)
+        assert e.code == "DA003" and e.severity.value == "error" and "sex" in e.message, dialect
+        assert {"sas": "CLASS", "stata": "i.", "spss": "BY"}[dialect] in e.fix.title
+        assert ps.model.categoricals == ()
     frame["sex"] = pd.Categorical([0, 1, 0])
     assert [e.code for e in check_types(ps, frame)] == ["DA003"]
     frame["sex"] = [0, 1, 0]
     frame.attrs["value_labels"] = {"sex": {0: "female", 1: "male"}}     # as a loader keeping labels gives it
-    assert "value labels" in check_types(ps, frame)[0].message
+    [e] = check_types(ps, frame)            # SPSS fits a labelled covariate as a number: a warning
+    assert "value labels" in e.message and e.severity.value == "warning"
+    ps = parse_text("m <- lmer(y ~ sex + age + (1 | g), data = d)", "lme4")
+    [e] = check_types(ps, frame)
+    assert e.code == "DA007" and "as_factor" in e.message
     frame.attrs = {}
     frame["sex"] = ["0", "1", "0"]                                     # numbers stored as text are numbers
+    ps = parse_text("m <- lmer(y ~ sex + age + (1 | g), data = d)", "lme4")
     assert check_types(ps, frame) == []
+    frame = pd.DataFrame({"y": [1.0] * 4, "sex": ["1", "2", "3", "oops"], "age": [1] * 4, "g": ["a"] * 4})
+    assert [e.code for e in check_types(ps, frame)] == ["DA003"]      # stray words in numbers: bad values
+    ps = parse_text("m <- lmer(y ~ factor(sex) + age + (1 | g), data = d)", "lme4")
+    assert "sex" not in check_types(ps)[0].message.split("continuous")[0]      # declared: not "unknown"
 
 
 def test_sas_names_are_matched_without_case_in_the_data():
