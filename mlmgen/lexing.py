@@ -342,6 +342,7 @@ class SyntaxBuilder:
         if not self.r_intercept and not self.slopes:
             self.diagnostics.append(Diagnostic("SY001", "the random part has no effects", Severity.ERROR, where))
             return ps
+        self._drop_cluster_predictors()
         cov = self.covariance
         contrasts = [c for c, _ in self.contrasts]
         base = dict(outcome=self.outcome, cluster=self.cluster, fixed=tuple(self.fixed), intercept=self.intercept,
@@ -381,6 +382,23 @@ class SyntaxBuilder:
             loc = self._field_location(d.location.field) or where
             self.diagnostics.append(Diagnostic(d.code, d.message, Severity.ERROR, loc))
         return ps
+
+    def _drop_cluster_predictors(self) -> None:
+        """SY004 for each fixed term with the cluster variable (Stata's `i.school` beside `|| school:`, SAS
+        `CLASS school; MODEL y = school`): the package fits it, but its effects are the random effects in a
+        two-level model; the term is left out of the model, named, so nothing reads it as complete."""
+        k = self._k(self.cluster)
+        keep = []
+        for t in self.fixed:
+            if any(self._k(f) == k for f in t.factors):
+                loc = self.locations.pop(f"fixed:{':'.join(t.key)}", None)
+                self.diagnostics.append(Diagnostic(
+                    "SY004", f"the cluster variable {self.cluster} as a fixed predictor ({t.name}) is beyond mlmgen's "
+                    f"two-level model and was not read (its effects are the random effects)", Severity.ERROR,
+                    loc or self.locations.get("cluster") or Location(file=self.src.file, line=1, col=1)))
+            else:
+                keep.append(t)
+        self.fixed = keep
 
     def _own_package_refusals(self, ps, own_context) -> None:
         """RN001 when the snippet's own package refuses the settings it writes (lmerTest: Kenward-Roger with
