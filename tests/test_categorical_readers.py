@@ -445,3 +445,23 @@ def test_translate_round_trip_keeps_the_parameterisation():
     items = [("src.sas", parse_text(src, "sas"))] + [(k, parse_text(v, k)) for k, v in tr.outputs.items()]
     c = compare_parsed(items)
     assert c.same and not [d for d in c.differences if d.aspect == "parameterisation"], c.format()
+
+
+@pytest.mark.r
+def test_sleepstudy_factor_days_formula_equals_lmertest(tmp_path):
+    """`Reaction ~ factor(Days) + (1 | Subject)` (10 levels) as a formula string, against lmerTest."""
+    import io
+    from rtools import require_r, run_r
+    require_r()
+    csv = tmp_path / "sleep.csv"
+    out = run_r(f'''suppressMessages(library(lmerTest))
+write.csv(sleepstudy, "{csv}", row.names=FALSE)
+m <- lmer(Reaction ~ factor(Days) + (1 | Subject), data=sleepstudy)
+write.csv(coef(summary(m)), stdout())''')
+    r = pd.read_csv(io.StringIO(out), index_col=0)
+    f = mlmgen.fit("Reaction ~ factor(Days) + (1 | Subject)", str(csv)).result
+    assert [fe.term for fe in f.fixed] == ["Intercept"] + [f"Days[{k}]" for k in range(1, 10)]
+    for fe, (_, row) in zip(f.fixed, r.iterrows()):
+        assert fe.estimate.value == pytest.approx(row["Estimate"], rel=1e-6, abs=1e-7), fe.term
+        assert fe.se.value == pytest.approx(row["Std. Error"], rel=1e-6), fe.term
+        assert fe.df.value == pytest.approx(row["df"], rel=1e-5), fe.term
