@@ -183,6 +183,8 @@ class SyntaxBuilder:
         self.default_reference = facts.categorical_default_reference
         self.default_coding = "treatment"            # R's options(contrasts =) changes it
         self.categoricals: dict[str, Categorical] = {}
+        self.lsmeans: list[tuple[Term, Location]] = []   # least-squares means asked for (SAS LSMEANS, ...)
+        self.lsmeans_of_numbers_run = False              # R's emmeans() also averages over a number (SAS stops)
 
     # ---- names
     def ident(self, name: str) -> str:
@@ -302,6 +304,37 @@ class SyntaxBuilder:
         skip = {self._k(v) for v in (self.cluster, self.outcome) if v is not None}
         return tuple(c for k, c in self.categoricals.items() if k in used and k not in skip)
 
+    def add_lsmeans(self, factors, start: int, end: int) -> None:
+        """Least-squares means of a term (SAS LSMEANS, SPSS /EMMEANS TABLES, R emmeans()); checked against
+        the model in `finish` (a term of categoricals in the fixed part)."""
+        term = Term(tuple(self.ident(f) for f in factors))
+        if all(t.key != term.key for t, _ in self.lsmeans):
+            self.lsmeans.append((term, self.loc(start, end)))
+
+    def _lsmeans_kept(self) -> tuple[Term, ...]:
+        """The LS-means terms the model can carry; SY001 for one that is not a fixed term of categorical
+        predictors (the package stops there: SAS "effect not in model", "only CLASS effects")."""
+        keys = {tuple(sorted(self._k(f) for f in t.factors)): t for t in self.fixed}
+        cats = {self._k(c.name) for c in self.used_categoricals()}
+        kept = []
+        for t, loc in self.lsmeans:
+            k = tuple(sorted(self._k(f) for f in t.factors))
+            if k not in keys:
+                why = f"{t.name} is not a fixed term of the model"
+            elif any(self._k(f) not in cats for f in t.factors):
+                why = f"{t.name} has a predictor that is not categorical"
+                if self.lsmeans_of_numbers_run:
+                    self.diagnostics.append(Diagnostic(
+                        "SY004", f"least-squares means of {t.name} ({why}) are beyond mlmgen's two-level model and "
+                        f"were not read", Severity.WARNING, loc))
+                    continue
+            else:
+                kept.append(keys[k])
+                continue
+            self.diagnostics.append(Diagnostic("SY001", f"least-squares means of {t.name}: {why}", Severity.ERROR,
+                                               loc))
+        return tuple(kept)
+
     def set_setting(self, key: str, value: str, start: int, end: int) -> None:
         """key: method | covariance | ddf (value already normalised)."""
         setattr(self, key, value)
@@ -347,7 +380,8 @@ class SyntaxBuilder:
         contrasts = [c for c, _ in self.contrasts]
         base = dict(outcome=self.outcome, cluster=self.cluster, fixed=tuple(self.fixed), intercept=self.intercept,
                     random=RandomPart(self.r_intercept, tuple(self.slopes), cov), method=self.method,
-                    ddf=self.ddf, data=self.data_member, name=self.name, categoricals=self.used_categoricals())
+                    ddf=self.ddf, data=self.data_member, name=self.name, categoricals=self.used_categoricals(),
+                    lsmeans=self._lsmeans_kept())
         try:
             ps.model = validate(Model(contrasts=tuple(contrasts), **base), self.src.file)
             self._own_package_refusals(ps, own_context)

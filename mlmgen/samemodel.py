@@ -183,6 +183,7 @@ def compare(snips: list[Snippet]) -> Comparison:
                              "residual": "residual", "between-within": "between-within",
                              "containment": "containment", "none": "none (large-sample z)"}, diffs, agree)
     _contrasts(ok, ms, diffs, agree)
+    _lsmeans(ok, ms, diffs, agree)
     named = [s for s in ok if s.data is not None]
     if named:
         dn = _names(named, [s.data for s in named], "the data set", "data", diffs)
@@ -385,6 +386,27 @@ def _contrasts(ok, ms, diffs, agree) -> None:
         common.append(f"{label!r} ({desc})")
     if common:
         agree.append(f"contrasts: {', '.join(common)}")
+
+
+def _lsmeans(ok, ms, diffs, agree) -> None:
+    """Least-squares means asked for: printed output, not the model (a difference, never material)."""
+    have: dict[tuple, list[str]] = {}
+    names: dict[tuple, str] = {}
+    for s, m in zip(ok, ms):
+        for t in m.lsmeans:
+            k = tuple(sorted(f.upper() for f in t.factors))
+            have.setdefault(k, []).append(s.label)
+            names.setdefault(k, t.name)
+    common = []
+    for k, labels in have.items():
+        if len(labels) < len(ok):
+            missing = [s.label for s in ok if s.label not in labels]
+            diffs.append(Difference("lsmeans", f"least-squares means of {names[k]}: asked for in {', '.join(labels)}; "
+                                    f"not in {', '.join(missing)} (printed output only)", material=False))
+        else:
+            common.append(names[k])
+    if common:
+        agree.append(f"least-squares means: {', '.join(common)}")
 
 
 def compare_models(a: Model, b: Model, dialect_a: str | None = None, dialect_b: str | None = None) -> Comparison:

@@ -465,3 +465,34 @@ write.csv(coef(summary(m)), stdout())''')
         assert fe.estimate.value == pytest.approx(row["Estimate"], rel=1e-6, abs=1e-7), fe.term
         assert fe.se.value == pytest.approx(row["Std. Error"], rel=1e-6), fe.term
         assert fe.df.value == pytest.approx(row["df"], rel=1e-5), fe.term
+
+
+# ------------------------------------------------------------------ least-squares means asked for
+
+def test_lsmeans_are_read_in_sas_spss_and_r():
+    ps = parse_text("proc mixed; class school sex den; model y = sex den sex*den x; random int / sub=school; "
+                    "lsmeans sex sex*den / diff cl; run;", "sas")
+    assert [t.name for t in ps.model.lsmeans] == ["sex", "sex:den"] and codes(ps, Severity.ERROR) == []
+    ps = parse_text("MIXED y BY sex den WITH x /FIXED = sex den sex*den x /RANDOM = INTERCEPT | SUBJECT(g)\n"
+                    " /EMMEANS=TABLES(sex*den) COMPARE(sex) /EMMEANS=TABLES(den) COMPARE ADJ(LSD).", "spss")
+    assert [t.name for t in ps.model.lsmeans] == ["sex:den", "den"] and codes(ps) == []
+    ps = parse_text("library(emmeans)\nm <- lmer(y ~ factor(sex) * factor(den) + (1|g), data = d)\n"
+                    "emmeans(m, pairwise ~ sex)\npairs(emmeans(m, ~ sex * den))\nls_means(m, which = \"den\")", "lme4")
+    assert [t.name for t in ps.model.lsmeans] == ["sex", "sex:den", "den"] and codes(ps, Severity.ERROR) == []
+
+
+def test_lsmeans_the_model_cannot_carry_are_named():
+    ps = parse_text("proc mixed; class school sex; model y = sex x; random int / sub=school; lsmeans x; "
+                    "lsmeans sex / adjust=tukey; run;", "sas")
+    assert [(d.code, d.severity) for d in ps.diagnostics] == [("SY004", Severity.WARNING), ("SY001", Severity.ERROR)]
+    assert [t.name for t in ps.model.lsmeans] == ["sex"]
+    ps = parse_text("MIXED y BY sex /FIXED = sex /RANDOM = INTERCEPT | SUBJECT(g) /EMMEANS=TABLES(OVERALL).", "spss")
+    assert "OVERALL" in ps.diagnostics[0].message and ps.diagnostics[0].severity == Severity.WARNING
+
+
+def test_same_lists_lsmeans_as_output_only():
+    a = parse_text("proc mixed; class school sex; model y = sex; random int / sub=school; lsmeans sex / diff; run;",
+                   "sas")
+    b = parse_text("proc mixed; class school sex; model y = sex; random int / sub=school; run;", "sas")
+    c = compare_parsed([("a.sas", a), ("b.sas", b)])
+    assert c.same and any(d.aspect == "lsmeans" and not d.material for d in c.differences)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from ...categorical import LAST
 from ...formula import FormulaError, FormulaParse, contrast_of, read_factor_expression
 from ...formula import tokenize as formula_tokens
+from ...diagnostics import Severity
 from ...lexing import SyntaxBuilder, Token
 
 _TARGET = re.compile(r"""\s*(?:(?P<frame>[A-Za-z.][\w.]*)\s*(?:\$\s*(?P<var>[A-Za-z.][\w.]*|`[^`]+`)
@@ -141,6 +142,26 @@ def contrasts_argument(text: str, start: int, end: int, b: SyntaxBuilder) -> Non
             b.unsupported(f"lmer(contrasts = ...) for {var}: {e.message}", start, end)
             continue
         b.declare_categorical(var, start, end, reference=ref, coding=coding)
+
+
+def emmeans_specs(text: str, start: int, end: int, b: SyntaxBuilder) -> None:
+    """The term of `emmeans(m, ~ sex * den)` / `pairwise ~ sex` / `"sex"` / `c("sex", "den")` /
+    `lmerTest::ls_means(m, which = "sex")`: least-squares means (the model's `lsmeans`, with pairwise
+    differences); `~ sex | den` (means within levels of den) is read as the table of sex*den (SY004 warning:
+    printed by groups)."""
+    toks = formula_tokens(text)
+    if any(t.text == "~" for t in toks):
+        toks = toks[[t.text for t in toks].index("~") + 1:]
+    names = [t.text.strip("\"'`") for t in toks if t.kind in ("name", "str") and t.text != "c"]
+    other = [t.text for t in toks if t.kind == "op" and t.text not in ("*", ":", "|", "(", ")", ",")]
+    if not names or other:
+        b.unsupported(f"least-squares means of {text.strip()} (mlmgen reads ~ a, ~ a * b, \"a\")", start, end,
+                      Severity.WARNING)
+        return
+    if any(t.text == "|" for t in toks):
+        b.unsupported(f"least-squares means by groups ({text.strip()}): read as the table of "
+                      f"{'*'.join(names)}", start, end, Severity.WARNING)
+    b.add_lsmeans(names, start, end)
 
 
 def global_contrasts(text: str, start: int, end: int, b: SyntaxBuilder) -> None:

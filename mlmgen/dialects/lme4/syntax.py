@@ -49,6 +49,7 @@ _DDF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "lme
 
 def parse_syntax(text: str, file: str | None = None):
     b = SyntaxBuilder(FACTS, text, file)
+    b.lsmeans_of_numbers_run = True
     masked, comments = mask(text)
     r = _Reader(b, masked)
     for st in statements(masked, comments, b):
@@ -126,6 +127,8 @@ class _Reader(_ContrastReader):
         elif fn in ("glmer", "lme", "nlme", "glmmTMB", "gls", "mixed", "blmer"):
             self.b.unsupported(f"{fn}() (mlmgen reads linear mixed models fitted with lmer())", call.start,
                                call.end)
+        elif fn in ("emmeans", "lsmeans", "ls_means", "pairs") and self.fit_seen:
+            self.lsmeans_call(call)
         elif fn == "options" and call.arg("contrasts") is not None:
             a = call.arg("contrasts")
             factors.global_contrasts(self.masked[a.start:a.end], a.start, a.end, self.b)
@@ -133,6 +136,24 @@ class _Reader(_ContrastReader):
             return
         else:
             self.b.not_read(f"{fn}()", call.start, call.end)
+
+    def lsmeans_call(self, call: _Call) -> None:
+        """emmeans(m, specs) / lsmeans(m, specs) / pairs(emmeans(m, specs)) / lmerTest::ls_means(m, which =)."""
+        if call.fn == "pairs":
+            first = call.arg("x", 0)
+            inner, nxt = _parse_call(first.toks, 0, self.b) if first is not None else (None, 0)
+            if inner is not None and inner.fn in ("emmeans", "lsmeans"):
+                self.lsmeans_call(inner)
+            return
+        obj = call.arg("object", 0)
+        if obj is None or not self.check_object(obj):
+            return
+        spec = call.arg("which") if call.fn == "ls_means" else call.arg("specs", 1, ["object", "specs"])
+        if spec is None:
+            self.b.unsupported(f"{call.fn}() of every term (mlmgen reads the term asked for)", call.start, call.end,
+                               Severity.WARNING)
+            return
+        factors.emmeans_specs(self.masked[spec.start:spec.end], spec.start, spec.end, self.b)
 
     def check_object(self, a: _Arg) -> bool:
         """Whether `a` names the fitted model (SY001 warning when it names another object)."""

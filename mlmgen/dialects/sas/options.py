@@ -24,7 +24,6 @@ _BEYOND_STATEMENTS = {
     "BY": ("a BY statement (separate fits per group)", Severity.ERROR),
     "PARMS": ("a PARMS statement (starting values or fixed covariance parameters)", Severity.WARNING),
     "PRIOR": ("a PRIOR statement (Bayesian sampling)", Severity.ERROR),
-    "LSMEANS": ("an LSMEANS statement (least-squares means of CLASS effects)", Severity.WARNING),
     "FREQ": ("a FREQ statement", Severity.ERROR),
     "WHERE": ("a WHERE statement (it selects a subsample)", Severity.ERROR),
 }

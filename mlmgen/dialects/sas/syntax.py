@@ -151,6 +151,8 @@ class _Proc(_ContrastReader):
             self.model(st)
         elif kw == "RANDOM":
             self.random(st)
+        elif kw == "LSMEANS":
+            self.lsmeans(st)
         elif kw == "ESTIMATE":
             self.estimate(st, joint=False)
         elif kw == "CONTRAST":
@@ -249,6 +251,25 @@ class _Proc(_ContrastReader):
                 return False
         b.declare_categorical(name, rs, re_, reference=ref)
         return True
+
+    # ------------------------------------------------------------------ LSMEANS
+    def lsmeans(self, st: _Stmt) -> None:
+        """`LSMEANS sex sex*den / DIFF CL;`: least-squares means with their pairwise differences (the model's
+        `lsmeans`). Options that change only what is printed beyond them (ADJUST= other than T, AT, SLICE,
+        DIFF=CONTROL) are SY004 warnings."""
+        b = self.b
+        parts = split_top(st.toks[1:], {"/"})
+        for names, s, e, bar in _effects(parts[0], b):
+            for combo in (_bar_expand(names) if bar else [names]):
+                b.add_lsmeans(combo, s, e)
+        for o in (options(parts[1], b) if len(parts) > 1 else []):
+            if o.name in ("DIFF", "PDIFF") and not o.value or o.name in ("CL", "ALPHA", "E", "SINGULAR", "COV",
+                                                                          "CORR", "DF"):
+                continue
+            if o.name == "ADJUST" and o.vtext.upper() in ("T", "NONE"):
+                continue
+            b.unsupported(f"the LSMEANS option {b.src.text[o.start:o.end]} (mlmgen's LS-means have unadjusted "
+                          f"pairwise differences)", o.start, o.end, Severity.WARNING)
 
     # ------------------------------------------------------------------ MODEL
     def model(self, st: _Stmt) -> None:

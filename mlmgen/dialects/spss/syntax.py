@@ -199,8 +199,7 @@ class _Mixed(_ContrastReader):
             elif kw == "REGWGT":
                 b.unsupported("/REGWGT (a weighted fit)", sub[0].start, sub[-1].end)
             elif kw == "EMMEANS":
-                b.unsupported("/EMMEANS (estimated marginal means of factors)", sub[0].start, sub[-1].end,
-                              Severity.WARNING)
+                self.emmeans(body, sub)
             else:
                 b.diag("SY001", f"/{sub[0].text} is not a MIXED subcommand mlmgen knows", sub[0].start, sub[0].end)
         if not fixed_seen:
@@ -362,6 +361,29 @@ class _Mixed(_ContrastReader):
                               multi[0][3], multi[0][4])
             b.covariance = "vc"
         b.explicit["covariance"] = any(r[2] for r in self.randoms)
+
+    def emmeans(self, body: list[Token], sub: list[Token]) -> None:
+        """`/EMMEANS = TABLES(sex*den) [COMPARE(sex)] [ADJ(LSD)]`: estimated marginal means of a term of BY
+        factors (the model's `lsmeans`, with pairwise differences). TABLES(OVERALL), a Bonferroni or Sidak
+        adjustment and COMPARE of one factor within another are printed output beyond it (SY004 warnings)."""
+        b = self.b
+        for t, args, s, e in _keywords(body):
+            kw = t.upper
+            if kw == "TABLES":
+                names = [a for a in args if a.kind == "name"]
+                if len(names) == 1 and names[0].upper == "OVERALL":
+                    b.unsupported("/EMMEANS = TABLES(OVERALL) (the estimated grand mean)", s, e, Severity.WARNING)
+                elif names and all(a.kind == "name" or a.text == "*" for a in args):
+                    b.add_lsmeans([a.text for a in names], s, e)
+                else:
+                    b.diag("SY001", "TABLES() needs OVERALL or factors joined by *", s, e)
+            elif kw == "COMPARE":
+                continue
+            elif kw == "ADJ" and "".join(a.text for a in args).upper() == "LSD":
+                continue
+            else:
+                b.unsupported(f"the /EMMEANS keyword {self.masked[s:e]} (mlmgen's marginal means have unadjusted "
+                              f"pairwise differences)", s, e, Severity.WARNING)
 
     def criteria(self, body: list[Token]) -> None:
         b = self.b
