@@ -496,3 +496,14 @@ def test_same_lists_lsmeans_as_output_only():
     b = parse_text("proc mixed; class school sex; model y = sex; random int / sub=school; run;", "sas")
     c = compare_parsed([("a.sas", a), ("b.sas", b)])
     assert c.same and any(d.aspect == "lsmeans" and not d.material for d in c.differences)
+
+
+def test_stata_fvset_base_sets_the_base_of_later_factor_variables():
+    ps = parse_text("fvset base 2 den\nmixed y i.den i.sex || g:", "stata")
+    assert cats(ps) == {"den": (None, "2", "treatment"), "sex": (None, FIRST, "treatment")}
+    ps = parse_text("fvset base last den sex\nfvset clear sex\nmixed y i.den i.sex ib(last).den#c.x || g:", "stata")
+    assert cats(ps)["den"][1] == LAST and cats(ps)["sex"][1] == FIRST and codes(ps) == []
+    ps = parse_text("mixed y i.den ib2.den#c.x || g:", "stata")
+    assert any(d.code == "SY001" and "base category conflict" in d.message for d in ps.diagnostics)
+    ps = parse_text("fvset base frequent den\nmixed y i.den || g:", "stata")
+    assert any(d.code == "SY004" and "frequent" in d.message for d in ps.diagnostics)

@@ -13,7 +13,8 @@ unless told `mle` (`extra["default_method"]`). A comma with nothing after it at 
 accepted (`|| id: , variance mle covariance(unstructured),`). An operator that is not Stata's (the lecture's `e.hw2`) is SY002 at the
 prefix and the variable is kept as a continuous predictor. Factor variables are categorical predictors: `i.x`
 (base: the lowest value), `ib#.x`, `ib(first).x`, `ib(last).x`, `ibn.x` (no base; with `noconstant` only), and an
-unprefixed variable in an interaction (`x#z` is `i.x#i.z` in Stata); `ib(freq).` (depends on the data), level
+unprefixed variable in an interaction (`x#z` is `i.x#i.z` in Stata); `fvset base # x` before the model sets
+the base of a later `i.x`; `ib(freq).` (depends on the data), level
 selection `i(1 2).x`, a variable used both as `c.x` and `i.x`, time-series operators,
 `if`/`in`, weights, `vce()`, `residuals()`, other covariance structures, a second level (`|| a: || b:`)
 and crossed effects (`_all: R.x`) are SY004. `dfmethod(repeated)` and `dfmethod(anova)` are Stata's own
@@ -150,6 +151,8 @@ class _Reader(_OptionReader, _ContrastReader):
         self.fixed_prefix: dict[str, str] = {}
         self.numeric_uses: dict[str, tuple[int, int]] = {}     # variables used as continuous (c.x, x), first place
         self.no_base: dict[str, tuple[int, int]] = {}          # ibn.x: all indicators (needs noconstant)
+        self.fv_base: dict[str, str] = {}                      # fvset base ... varlist before the model
+        self.bases: dict[str, str] = {}                        # the base of each factor variable in mixed
 
     def command(self, start: int, end: int) -> None:
         b = self.b
@@ -177,6 +180,8 @@ class _Reader(_OptionReader, _ContrastReader):
             self.pending.append((cmd, toks, start, end))
         elif cmd == "use":
             self.use(toks)
+        elif cmd == "fvset":
+            self.fvset(toks)
         elif cmd in ("keep", "drop") and any(t.text in ("if", "in") for t in toks[1:]):
             b.unsupported(f"`{cmd} if/in` before the model (it selects a subsample)", toks[0].start, toks[-1].end,
                           Severity.WARNING)
@@ -332,7 +337,7 @@ class _Reader(_OptionReader, _ContrastReader):
         b = self.b
         if t.kind == "name":
             if in_interaction and not random:
-                return self.categorical(t.text, FIRST, t.start, t.end)
+                return self.default_base(t.text, t.start, t.end)
             self.numeric_uses.setdefault(t.text, (t.start, t.end))
             return t.text, t.start, t.end
         prefix, _, var = t.text.partition(".")
@@ -345,6 +350,8 @@ class _Reader(_OptionReader, _ContrastReader):
             self.numeric_uses.setdefault(var, (t.start, t.end))
             return var, t.start, t.end
         base = _base_of(prefix)
+        if prefix == "i" and not random:
+            return self.default_base(var, t.start, t.end)
         if base is not None and not random:
             if base == "freq":
                 b.unsupported(f"the base ib(freq). on {var} (the most frequent level, which depends on the data)",
@@ -369,8 +376,54 @@ class _Reader(_OptionReader, _ContrastReader):
                Fix(f"replace {prefix}. by c. (continuous), giving c.{var}", "c.", b.loc(pstart, pstart + len(prefix) + 1)))
         return var, t.start, t.end
 
+    def default_base(self, var: str, start: int, end: int):
+        """`i.x` (or x in an interaction): the base `fvset` set, else Stata's lowest value."""
+        base = self.fv_base.get(var)
+        if base is None:
+            return self.categorical(var, FIRST, start, end, written=False)
+        if base == "freq":
+            self.b.unsupported(f"the base of {var} set by fvset base frequent (the most frequent level, which "
+                               f"depends on the data)", start, end, fix=f"name the base level: ib#.{var}")
+            return None
+        if base == "none":
+            self.no_base.setdefault(var, (start, end))
+            return self.categorical(var, FIRST, start, end, written=False)
+        return self.categorical(var, base, start, end)
+
+    def fvset(self, toks: list[Token]) -> None:
+        """`fvset base 2 x z`, `fvset base first|last|frequent|none x`, `fvset clear x`: the base of later
+        `i.x` (Stata's default base: the lowest value)."""
+        b = self.b
+        if self.fit_seen:
+            b.not_read("fvset after the mixed command", toks[0].start, toks[-1].end)
+            return
+        words = [t.text for t in toks[1:]]
+        if len(words) >= 2 and words[0] == "clear":
+            for v in words[1:]:
+                self.fv_base.pop(v, None)
+            return
+        if len(words) < 3 or words[0] != "base":
+            b.unsupported(f"this fvset command (mlmgen reads fvset base # varlist)", toks[0].start, toks[-1].end)
+            return
+        value = words[1]
+        base = {"first": FIRST, "last": LAST, "frequent": "freq", "none": "none", "default": FIRST}.get(value)
+        if base is None and re.fullmatch(r"\d+", value):
+            base = str(int(value))
+        if base is None:
+            b.diag("SY001", f"fvset base {value}: expected a level, first, last, frequent or none", toks[0].start,
+                   toks[-1].end)
+            return
+        for v in words[2:]:
+            self.fv_base[v] = base
+
     def categorical(self, var: str, base: str, start: int, end: int, written: bool = True):
-        """Declare the factor variable `var` with base `base` (a level, FIRST or LAST)."""
+        """Declare the factor variable `var` with base `base` (a level, FIRST or LAST); two different bases for
+        one variable in the command are SY001 (Stata: "factor-variable base category conflict")."""
+        seen = self.bases.setdefault(var, base)
+        if seen != base:
+            self.b.diag("SY001", f"{var} has two base levels in one command ({_base_text(seen)} and "
+                        f"{_base_text(base)}): Stata stops with a base category conflict", start, end)
+            return None
         self.b.declare_categorical(var, start, end, reference=base if written else None)
         return var, start, end
 
@@ -436,6 +489,10 @@ class _Reader(_OptionReader, _ContrastReader):
                 cov = "vc"        # one effect: every structure is the same single variance
         return effects, cov, written
 
+
+
+def _base_text(base: str) -> str:
+    return {FIRST: "the lowest level", LAST: "the highest level"}.get(base, f"level {base}")
 
 
 def _base_of(prefix: str) -> str | None:
