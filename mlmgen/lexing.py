@@ -450,8 +450,8 @@ class SyntaxBuilder:
                 self.diagnostics.append(Diagnostic(
                     "RN001", d.message + " (the snippet stops with an error in its own package)", Severity.ERROR,
                     where or Location(file=self.src.file, line=1, col=1), d.fix))
-        except (NotImplementedError, KeyError):
-            pass
+        except (NotImplementedError, KeyError, TypeError, ValueError, IndexError):
+            pass        # what the renderer cannot do is reported by render/translate, not by the reader
 
     def _field_location(self, fld: str | None) -> Location | None:
         if not fld:

@@ -400,7 +400,7 @@ def validate(model: Model, file: str | None = None) -> Model:
                                          fld, "MF005", file))
         for row in c.rows:
             for term, coef in row:
-                if model.term_index(term) is None:
+                if model.term_index(term) is None and not _numeric_term_while_levels_unknown(model, term):
                     problems.append(_field_error(
                         f"{fld} ({c.label}): term {term} is not in the fixed part "
                         f"({', '.join(model.fixed_names)})", fld, "MF005", file))
@@ -409,6 +409,16 @@ def validate(model: Model, file: str | None = None) -> Model:
     if problems:
         raise MlmgenError(problems)
     return model
+
+
+def _numeric_term_while_levels_unknown(model: Model, name: str) -> bool:
+    """A contrast term of numeric variables only is checked by its key while a categorical's levels (and so
+    the design columns `term_index` counts) are not known yet (render without declared levels or data)."""
+    if not model.has_categorical or model.levels_known:
+        return False
+    key = Term.parse(name).key
+    cats = model.categorical_map
+    return any(t.key == key and not set(t.variables) & set(cats) for t in model.fixed)
 
 
 def _categorical_problems(model: Model, file: str | None) -> list[Diagnostic]:
