@@ -3,6 +3,8 @@ REF=/ORDER=, R factor()/relevel()/C()/contrasts, Stata i./ib#./ib(first|last)./i
 package's default reference; parse and same carry them; lme4 formula strings with factor() fit end to end."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -507,3 +509,79 @@ def test_stata_fvset_base_sets_the_base_of_later_factor_variables():
     assert any(d.code == "SY001" and "base category conflict" in d.message for d in ps.diagnostics)
     ps = parse_text("fvset base frequent den\nmixed y i.den || g:", "stata")
     assert any(d.code == "SY004" and "frequent" in d.message for d in ps.diagnostics)
+
+
+# ------------------------------------------------------------------ reading mlmgen's own categorical renderings
+
+def test_stata_encoded_string_factor_has_the_label_texts_as_levels():
+    ps = parse_text('capture confirm string variable sex\nif !_rc {\n    label define L1 1 `"M"\' 2 `"F"\', replace\n'
+                    '    encode sex, generate(t1) label(L1) noextend\n    drop sex\n    rename t1 sex\n}\n'
+                    'mixed y ib2.sex c.x || g:, reml\nmargins sex, asbalanced\nmargins den\n', "stata")
+    assert codes(ps, Severity.ERROR) == [] and codes(ps, Severity.WARNING) == []
+    assert cats(ps) == {"sex": (("M", "F"), "F", "treatment")}
+    assert [t.name for t in ps.model.lsmeans] == ["sex"]             # margins without asbalanced: not LS-means
+    ps = parse_text('label define L1 1 "M" 2 "F"\nencode sex, generate(t1) label(L1)\nrename t1 sex\n'
+                    'mixed y ib3.sex || g:', "stata")
+    assert any(d.code == "SY001" and "not one of its codes" in d.message for d in ps.diagnostics)
+    ps = parse_text('encode sex, generate(t1)\nrename t1 sex\nmixed y ib2.sex || g:', "stata")
+    assert any(d.code == "SY004" and "alphabetically" in d.message for d in ps.diagnostics)
+
+
+def test_spss_recode_into_a_factor_stands_for_the_source_variable():
+    ps = parse_text('RECODE sex ("M"=1) ("F"=2) (ELSE=SYSMIS) INTO sex_r.\nVALUE LABELS sex_r 1 "M" 2 "F".\n'
+                    'RECODE den (1=1) (2=2) (4=3) (3=4) (ELSE=SYSMIS) INTO den_r.\n'
+                    'MIXED y BY g sex_r den_r WITH x\n /FIXED = x sex_r den_r sex_r*x\n'
+                    ' /RANDOM = INTERCEPT | SUBJECT(g)\n /EMMEANS = TABLES(den_r) COMPARE(den_r) ADJ(LSD).', "spss")
+    assert [t.name for t in ps.model.fixed] == ["x", "sex", "den", "sex:x"]
+    assert cats(ps) == {"sex": (("M", "F"), LAST, "treatment"), "den": (("1", "2", "4", "3"), LAST, "treatment")}
+    assert [c.reference_level for c in ps.model.categoricals] == ["F", "3"]
+    assert [t.name for t in ps.model.lsmeans] == ["den"]
+    ps = parse_text('RECODE den (1=1) (2=1) (3=2) INTO den_r.\nMIXED y BY den_r /FIXED = den_r '
+                    '/RANDOM = INTERCEPT | SUBJECT(g).', "spss")
+    assert any(d.code == "SY004" and "groups or drops levels" in d.message for d in ps.diagnostics)
+    assert [t.name for t in ps.model.fixed] == ["den_r"]
+
+
+def test_same_four_renderings_with_the_reference_stated_are_the_same_model():
+    """The lecture's 2b with sex and denomina as mlmgen's renderers state the reference in each package
+    (R relevel in the data preparation, SAS REF=, Stata encode + ib#., SPSS RECODE so the reference is last)."""
+    items = [
+        ("m.R", parse_text('d$sex = factor(d$sex, levels = c("M", "F"))\nd$sex = relevel(d$sex, ref = "F")\n'
+                           'd$den = factor(d$den, levels = c("1", "2", "3", "4"))\nd$den = relevel(d$den, ref = "3")\n'
+                           'm = lmer(data=d, REML=TRUE, formula=y~1+x+sex+den+sex:x+(1+x|g))\n'
+                           'contest1D(m, ddf="Satterthwaite", L=c(0,1,0,0,0,0,0)) # slope\n'
+                           'emmeans::emmeans(m, pairwise ~ den, adjust = "none")', "lme4")),
+        ("m.sas", parse_text('PROC MIXED DATA=d METHOD=REML; CLASS g sex(REF="F") den(REF="3");\n'
+                             'MODEL y = x sex den sex*x / SOLUTION DDFM=Satterthwaite;\n'
+                             'RANDOM INTERCEPT x / TYPE=UN SUBJECT=g; LSMEANS den / DIFF CL;\n'
+                             'ESTIMATE "slope" x 1; RUN;', "sas")),
+        ("m.do", parse_text('capture confirm string variable sex\nif !_rc {\n'
+                            '    label define c1 1 `"M"\' 2 `"F"\', replace\n'
+                            '    encode sex, generate(c1) label(c1) noextend\n    drop sex\n    rename c1 sex\n}\n'
+                            'mixed y c.x ib2.sex ib3.den ib2.sex#c.x, || g: x, covariance(un) reml '
+                            'dfmethod(satterthwaite)\nlincom c.x*1, small // slope\n'
+                            'margins den, asbalanced\npwcompare den, effects small', "stata")),
+        ("m.sps", parse_text('RECODE sex ("M"=1) ("F"=2) (ELSE=SYSMIS) INTO sex_r.\n'
+                             'RECODE den (1=1) (2=2) (4=3) (3=4) (ELSE=SYSMIS) INTO den_r.\n'
+                             'MIXED y BY g sex_r den_r WITH x\n /METHOD = REML\n /CRITERIA = DFMETHOD(SATTERTHWAITE)\n'
+                             ' /FIXED = x sex_r den_r sex_r*x\n /RANDOM = INTERCEPT x | COVTYPE(UN) SUBJECT(g)\n'
+                             ' /EMMEANS = TABLES(den_r) COMPARE(den_r) ADJ(LSD)\n /TEST = "slope" x 1.', "spss")),
+    ]
+    c = compare_parsed(items)
+    assert c.same, c.format()
+    assert not [d for d in c.differences if d.material or d.aspect == "parameterisation"], c.format()
+    assert any("sex (treatment coding, reference level 'F'), den (treatment coding, reference level '3')" in a
+               for a in c.agreements), c.agreements
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "render_categorical"
+
+
+@pytest.mark.skipif(not (GOLDEN / "2b_sex_denomina.sas").exists(),
+                    reason="the render_categorical golden files come with categorical rendering (branch catrender)")
+def test_same_says_the_four_golden_renderings_are_the_same_model():
+    items = [(p.name, parse_text(p.read_text(), p.suffix.lstrip(".").replace("do", "stata").replace("sps", "spss")
+                                 .replace("R", "lme4"))) for p in sorted(GOLDEN.glob("2b_sex_denomina.*"))]
+    assert len(items) == 4
+    c = compare_parsed(items)
+    assert c.same and not [d for d in c.differences if d.aspect in ("parameterisation", "categorical")], c.format()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from ...categorical import level_text
 from ...diagnostics import Fix, Severity
 from . import render
 from .facts import FACTS
@@ -103,6 +104,7 @@ def parse_syntax(text: str, file: str | None = None):
     b = SyntaxBuilder(FACTS, text, file)
     masked, comments = mask(text)
     seen = False
+    recodes: dict[str, tuple[str, tuple[str, ...]]] = {}
     for s, e, period in commands(masked):
         body = masked[s:e]
         word = re.match(r"[A-Za-z]+", body)
@@ -114,7 +116,9 @@ def parse_syntax(text: str, file: str | None = None):
                 b.second_model("MIXED command", s, e)
                 continue
             seen = True
-            _Mixed(b, masked, s, e, period).read()
+            _Mixed(b, masked, s, e, period, recodes).read()
+        elif kw == "RECODE" and not seen:
+            _recode(b, body, s, recodes)
         elif kw in ("GET", "DATASET") and seen:
             b.not_read(f"the {kw} command after MIXED", s, e)
         elif kw == "GET":
@@ -150,8 +154,10 @@ def parse_syntax(text: str, file: str | None = None):
 
 
 class _Mixed(_ContrastReader):
-    def __init__(self, b: SyntaxBuilder, masked: str, start: int, end: int, period: int | None):
+    def __init__(self, b: SyntaxBuilder, masked: str, start: int, end: int, period: int | None,
+                 recodes: dict | None = None):
         self.b, self.masked, self.start, self.end, self.period = b, masked, start, end, period
+        self.recodes = recodes or {}
         self.factors: dict[str, Token] = {}
         self.covariates: dict[str, Token] = {}
         self.randoms: list[tuple[list, str, bool, int, int]] = []
@@ -257,6 +263,13 @@ class _Mixed(_ContrastReader):
             out.append((names, t.start, end))
         return out
 
+    def name(self, t: Token) -> str:
+        """The variable a BY factor stands for: the source of a RECODE ... INTO it (mlmgen's own rendering
+        recodes a factor so that its reference is the last category), else itself."""
+        if t.upper in self.recodes and t.upper in self.factors:
+            return self.recodes[t.upper][0]
+        return t.text
+
     def declared(self, t: Token) -> bool:
         """Whether `t` is declared after BY (a factor: categorical, SPSS's reference the last level) or WITH
         (a covariate); SY003 otherwise. A variable listed after both is SY001 (SPSS stops)."""
@@ -266,7 +279,11 @@ class _Mixed(_ContrastReader):
             return False
         if t.upper in self.factors:
             f = self.factors[t.upper]
-            b.declare_categorical(f.text, f.start, f.end)
+            if t.upper in self.recodes:
+                source, levels = self.recodes[t.upper]
+                b.declare_categorical(source, f.start, f.end, levels=levels)
+            else:
+                b.declare_categorical(f.text, f.start, f.end)
             return True
         if t.upper not in self.covariates:
             b.diag("SY003", f"{t.text} is used as an effect but not listed after WITH (or BY)", t.start, t.end,
@@ -281,7 +298,7 @@ class _Mixed(_ContrastReader):
                 continue
             if not all([self.declared(n) for n in names]):
                 continue
-            b.add_fixed([n.text for n in names], s, e)
+            b.add_fixed([self.name(n) for n in names], s, e)
         for t, args, s, e in _keywords(parts[1] if len(parts) > 1 else []):
             if t.upper == "NOINT":
                 b.intercept = False
@@ -338,8 +355,8 @@ class _Mixed(_ContrastReader):
                 b.add_random(None, s, e)
             elif len(names) == 1:
                 if self.declared(names[0]):
-                    got.append(names[0].text)
-                    b.add_random(names[0].text, s, e)
+                    got.append(self.name(names[0]))
+                    b.add_random(self.name(names[0]), s, e)
             else:
                 b.unsupported(f"a random slope on the product {self.masked[s:e]}", s, e,
                               fix="compute the product variable first")
@@ -374,7 +391,7 @@ class _Mixed(_ContrastReader):
                 if len(names) == 1 and names[0].upper == "OVERALL":
                     b.unsupported("/EMMEANS = TABLES(OVERALL) (the estimated grand mean)", s, e, Severity.WARNING)
                 elif names and all(a.kind == "name" or a.text == "*" for a in args):
-                    b.add_lsmeans([a.text for a in names], s, e)
+                    b.add_lsmeans([self.name(a) for a in names], s, e)
                 else:
                     b.diag("SY001", "TABLES() needs OVERALL or factors joined by *", s, e)
             elif kw == "COMPARE":
@@ -395,6 +412,37 @@ class _Mixed(_ContrastReader):
                     b.set_setting("ddf", m[v], s, e)
                 else:
                     b.diag("SY001", f"DFMETHOD({v}): SPSS has SATTERTHWAITE, KENWARDROGER and RESIDUAL", s, e)
+
+
+_RECODE = re.compile(r"(?is)RECODE\s+([A-Za-z@#$][\w.@#$]*)\s+(.*?)\s+INTO\s+([A-Za-z@#$][\w.@#$]*)\s*\.?\s*$")
+_PAIR = re.compile(r"""\(\s*(?:(['"])(.*?)\1|(-?\d+(?:\.\d*)?)|(ELSE))\s*=\s*(\d+|SYSMIS)\s*\)""", re.I)
+
+
+def _recode(b: SyntaxBuilder, body: str, start: int, recodes: dict) -> None:
+    """`RECODE sex ("M"=1) ("F"=2) (ELSE=SYSMIS) INTO sex_r.`: a one-to-one recoding of a variable's values into
+    the codes 1..k makes `sex_r` the factor `sex` with its levels in the order of the new codes (so the last,
+    SPSS's reference, is the one coded k); any other RECODE is not read (info: it is data preparation)."""
+    m = _RECODE.match(body)
+    if not m:
+        b.not_read("this RECODE command", start, start + len(body))
+        return
+    pairs = list(_PAIR.finditer(m.group(2)))
+    rest = _PAIR.sub("", m.group(2)).strip()
+    mapping = [(p.group(2) if p.group(1) else p.group(3), p.group(5)) for p in pairs if not p.group(4)]
+    elses = [p.group(5).upper() for p in pairs if p.group(4)]
+    codes = [c for _, c in mapping]
+    if rest or not mapping or any(c.upper() == "SYSMIS" for c in codes) or elses not in ([], ["SYSMIS"]) or \
+            len(set(codes)) != len(codes) or len({o for o, _ in mapping}) != len(mapping):
+        b.unsupported(f"RECODE {m.group(1)} ... INTO {m.group(3)} (not a one-to-one recoding of the values: it "
+                      f"groups or drops levels)", start, start + len(body), Severity.WARNING)
+        return
+    order = sorted(mapping, key=lambda p: int(p[1]))
+    levels = tuple(level_text(float(o)) if p_is_number(o) else o for o, _ in order)
+    recodes[m.group(3).upper()] = (b.ident(m.group(1)), levels)
+
+
+def p_is_number(text: str) -> bool:
+    return re.fullmatch(r"-?\d+(?:\.\d*)?", text) is not None
 
 
 def _keywords(toks: list[Token]):

@@ -14,7 +14,9 @@ accepted (`|| id: , variance mle covariance(unstructured),`). An operator that i
 prefix and the variable is kept as a continuous predictor. Factor variables are categorical predictors: `i.x`
 (base: the lowest value), `ib#.x`, `ib(first).x`, `ib(last).x`, `ibn.x` (no base; with `noconstant` only), and an
 unprefixed variable in an interaction (`x#z` is `i.x#i.z` in Stata); `fvset base # x` before the model sets
-the base of a later `i.x`; `ib(freq).` (depends on the data), level
+the base of a later `i.x`; a string variable encoded with a label (`label define L 1 "M" 2 "F"`, `encode sex,
+generate(t) label(L)`, `rename t sex`, as mlmgen renders it, also inside `capture confirm string variable`
+... `if !_rc { }`) has the label texts as levels, so `ib2.sex` is level "F"; `ib(freq).` (depends on the data), level
 selection `i(1 2).x`, a variable used both as `c.x` and `i.x`, time-series operators,
 `if`/`in`, weights, `vce()`, `residuals()`, other covariance structures, a second level (`|| a: || b:`)
 and crossed effects (`_all: R.x`) are SY004. `dfmethod(repeated)` and `dfmethod(anova)` are Stata's own
@@ -42,7 +44,7 @@ _TOKEN = re.compile(r"""
   | (?P<var>(?:[A-Za-z_][A-Za-z0-9_]*|[A-Za-z]+\d*\([^()\n]*\))\.(?:[A-Za-z_][A-Za-z0-9_]*)?)
   | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>\|\||\#\#|[#:,()\[\]=*+\-/.<>!&|~^])
+  | (?P<op>\|\||\#\#|[#:,()\[\]=*+\-/.<>!&|~^{}])
 """, re.X)
 
 
@@ -153,6 +155,9 @@ class _Reader(_OptionReader, _ContrastReader):
         self.no_base: dict[str, tuple[int, int]] = {}          # ibn.x: all indicators (needs noconstant)
         self.fv_base: dict[str, str] = {}                      # fvset base ... varlist before the model
         self.bases: dict[str, str] = {}                        # the base of each factor variable in mixed
+        self.value_labels: dict[str, dict[str, str]] = {}      # label define NAME code "text" ...
+        self.encoded: dict[str, tuple[str, str | None]] = {}   # encode SRC, generate(NEW) label(NAME)
+        self.codes: dict[str, dict[str, str]] = {}             # a variable's codes -> the text levels they encode
 
     def command(self, start: int, end: int) -> None:
         b = self.b
@@ -176,12 +181,20 @@ class _Reader(_OptionReader, _ContrastReader):
             return
         if cmd in ("mixed", "xtmixed"):
             self.mixed(toks, start, end)
+        elif cmd == "margins" and self.fit_seen:
+            self.margins(toks)
         elif cmd in ("lincom", "test"):
             self.pending.append((cmd, toks, start, end))
         elif cmd == "use":
             self.use(toks)
         elif cmd == "fvset":
             self.fvset(toks)
+        elif cmd in ("label", "la", "lab") and len(toks) > 2 and toks[1].text in ("define", "de", "def"):
+            self.label_define(toks)
+        elif cmd in ("encode", "rename", "ren"):
+            self.encode_or_rename(toks)
+        elif cmd == "}":
+            return
         elif cmd in ("keep", "drop") and any(t.text in ("if", "in") for t in toks[1:]):
             b.unsupported(f"`{cmd} if/in` before the model (it selects a subsample)", toks[0].start, toks[-1].end,
                           Severity.WARNING)
@@ -376,6 +389,50 @@ class _Reader(_OptionReader, _ContrastReader):
                Fix(f"replace {prefix}. by c. (continuous), giving c.{var}", "c.", b.loc(pstart, pstart + len(prefix) + 1)))
         return var, t.start, t.end
 
+    def margins(self, toks: list[Token]) -> None:
+        """`margins sex#den, asbalanced`: least-squares means (factors balanced, as SAS's LSMEANS) of a term of
+        factor variables; `margins` without `asbalanced` averages over the observed values (not read)."""
+        parts = split_top(toks[1:], {","})
+        opts = self.masked[parts[1][0].start:parts[1][-1].end] if len(parts) > 1 and parts[1] else ""
+        if not re.search(r"\basbal(?:anced)?\b", opts) or not parts[0]:
+            return
+        for item in " ".join(t.text for t in parts[0]).split():
+            names = [re.sub(r"^\w*\.", "", f) for f in item.split("#") if f]
+            self.b.add_lsmeans(names, parts[0][0].start, parts[0][-1].end)
+
+    def label_define(self, toks: list[Token]) -> None:
+        """`label define NAME 1 "M" 2 "F" [, replace|add|modify]`: code -> text, for `encode ..., label(NAME)`."""
+        body = split_top(toks[3:], {","})[0]
+        pairs: dict[str, str] = {}
+        for k in range(0, len(body) - 1, 2):
+            code, text = body[k], body[k + 1]
+            if code.kind != "num" or text.kind != "str":
+                return
+            t = text.text
+            pairs[str(int(float(code.text)))] = t[2:-2] if t.startswith('`"') else t[1:-1]
+        self.value_labels[toks[2].text] = pairs
+
+    def encode_or_rename(self, toks: list[Token]) -> None:
+        """`encode SRC, generate(NEW) label(NAME)` then `rename NEW SRC` (as mlmgen renders a string factor):
+        SRC's codes stand for the text levels NAME lists, so `ib2.SRC` is the level coded 2. Without
+        `label()`, encode numbers the texts alphabetically (not known without the data)."""
+        if toks[0].text == "encode":
+            parts = split_top(toks[1:], {","})
+            opts = self.masked[parts[1][0].start:parts[1][-1].end] if len(parts) > 1 and parts[1] else ""
+            gen = re.search(r"\bgen(?:erate)?\(\s*(\w+)\s*\)", opts)
+            lab = re.search(r"\blabel\(\s*(\w+)\s*\)", opts)
+            if parts[0] and gen:
+                self.encoded[gen.group(1)] = (parts[0][0].text, lab.group(1) if lab else None)
+            return
+        if len(toks) == 3 and toks[1].text in self.encoded:
+            src, lab = self.encoded.pop(toks[1].text)
+            if toks[2].text == src:
+                if lab is None or lab not in self.value_labels:
+                    self.b.unsupported(f"{src} encoded without a label() mlmgen can read (encode numbers the texts "
+                                       f"alphabetically, known only from the data)", toks[0].start, toks[-1].end)
+                    return
+                self.codes[src] = self.value_labels[lab]
+
     def default_base(self, var: str, start: int, end: int):
         """`i.x` (or x in an interaction): the base `fvset` set, else Stata's lowest value."""
         base = self.fv_base.get(var)
@@ -424,6 +481,17 @@ class _Reader(_OptionReader, _ContrastReader):
             self.b.diag("SY001", f"{var} has two base levels in one command ({_base_text(seen)} and "
                         f"{_base_text(base)}): Stata stops with a base category conflict", start, end)
             return None
+        codes = self.codes.get(var)
+        if codes is not None:               # an encoded string: the levels are its texts, in code order
+            order = sorted(codes, key=int)
+            if base not in (FIRST, LAST) and base not in codes:
+                self.b.diag("SY001", f"the base {base} of {var} is not one of its codes ({', '.join(order)})",
+                            start, end)
+                return None
+            ref = base if base in (FIRST, LAST) else codes[base]
+            self.b.declare_categorical(var, start, end, levels=tuple(codes[c] for c in order),
+                                       reference=ref if written else None)
+            return var, start, end
         self.b.declare_categorical(var, start, end, reference=base if written else None)
         return var, start, end
 
