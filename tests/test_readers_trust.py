@@ -144,19 +144,20 @@ def test_an_update_mlmgen_cannot_read_is_a_located_sy004(text, where):
 # ------------------------------------------------------------------ refusal and --partial
 
 @pytest.mark.parametrize("dialect,text,what", [
-    ("sas", "proc mixed; class g sex; model y = x sex; random int / sub=g; run;", "CLASS"),
+    ("sas", "proc mixed order=data; class g sex; model y = x sex; random int / sub=g; run;", "ORDER=DATA"),
     ("sas", "proc mixed; class g t; model y = x; random int / sub=g; repeated t / sub=g; run;", "REPEATED"),
     ("sas", "proc mixed; class g; where x > 0; model y = x; random int / sub=g; run;", "WHERE"),
     ("sas", "proc mixed; class g; by s; model y = x; random int / sub=g; run;", "BY"),
     ("sas", "proc mixed; class g; weight w; model y = x; random int / sub=g; run;", "WEIGHT"),
-    ("stata", "mixed y i.sex x || g:", "i."),
+    ("stata", "mixed y ib(freq).sex x || g:", "ib(freq)."),
     ("stata", "mixed y x if x > 0 || g:", "if"),
     ("stata", "mixed y x [fw=w] || g:", "weights"),
     ("stata", "mixed y x || g: x, covariance(identity)", "identity"),
     ("stata", "mixed y x || a: || b:", "second grouping"),
     ("lme4", "m <- lmer(y ~ x + (1 | a) + (1 | b), data = d)", "grouping"),
     ("lme4", "m <- lmer(y ~ x + (1 | g), data = d, weights = w)", "weights"),
-    ("spss", "MIXED y BY sex WITH x\n /FIXED = x sex\n /RANDOM = INTERCEPT | SUBJECT(g).", "BY factor"),
+    ("spss", "MIXED y BY sex WITH x\n /FIXED = x sex\n /RANDOM = INTERCEPT | SUBJECT(g)\n /EMMEANS = TABLES(OVERALL).",
+     "OVERALL"),
     ("spss", "MIXED y WITH x\n /FIXED = x\n /RANDOM = INTERCEPT | SUBJECT(g)\n /REPEATED = t | SUBJECT(g).",
      "REPEATED")])
 def test_a_reduced_model_never_reaches_stdout(tmp_path, dialect, text, what):
