@@ -184,6 +184,7 @@ class SyntaxBuilder:
         self.default_coding = "treatment"            # R's options(contrasts =) changes it
         self.categoricals: dict[str, Categorical] = {}
         self.lsmeans: list[tuple[Term, Location]] = []   # least-squares means asked for (SAS LSMEANS, ...)
+        self.indicators: dict[str, tuple[str, str]] = {}  # data preparation: name = (var == level)
         self.lsmeans_of_numbers_run = False              # R's emmeans() also averages over a number (SAS stops)
 
     # ---- names
@@ -304,6 +305,41 @@ class SyntaxBuilder:
         skip = {self._k(v) for v in (self.cluster, self.outcome) if v is not None}
         return tuple(c for k, c in self.categoricals.items() if k in used and k not in skip)
 
+    def add_indicator(self, name: str, var: str, level: str) -> None:
+        """Data preparation computing `name = (var == level)` (an indicator column), as mlmgen writes the random
+        slope of a categorical for packages whose random part takes no factors."""
+        self.indicators[self._k(name)] = (self.ident(var), level)
+
+    def _indicator_slopes(self) -> None:
+        """Random slopes that are the indicator columns of a categorical's non-reference levels, with a random
+        intercept, are the random slope of that categorical (R's `(1 + x | g)` codes it by its contrasts:
+        `Model.random_columns`); its levels are then those levels and the reference. Any other set of
+        indicators stays numeric slopes (an info says why it was not read as the categorical)."""
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for s in self.slopes:
+            ind = self.indicators.get(self._k(s))
+            if ind is not None:
+                groups.setdefault(self._k(ind[0]), []).append((s, ind[1]))
+        for vk, items in groups.items():
+            c = self.categoricals.get(vk)
+            ref = c.reference_level if c is not None else None
+            lv = [lvl for _, lvl in items]
+            if c is None or ref is None or not self.r_intercept or ref in lv or len(set(lv)) != len(lv) or \
+                    (c.levels is not None and set(c.non_reference()) != set(lv)) or c.coding != "treatment":
+                continue
+            if c.levels is None:
+                self.categoricals[vk] = Categorical(c.name, tuple(lv) + (ref,), c.reference, c.coding)
+            first = self.slopes.index(items[0][0])
+            names = {s for s, _ in items}
+            loc = self.locations.get(f"random:{items[0][0]}")
+            self.slopes = [s for s in self.slopes[:first] if s not in names] + [c.name] + \
+                [s for s in self.slopes[first:] if s not in names]
+            self._slope_keys = {self._k(s) for s in self.slopes}
+            for s in names:
+                self.locations.pop(f"random:{s}", None)
+            if loc is not None:
+                self.locations[f"random:{c.name}"] = loc
+
     def add_lsmeans(self, factors, start: int, end: int) -> None:
         """Least-squares means of a term (SAS LSMEANS, SPSS /EMMEANS TABLES, R emmeans()); checked against
         the model in `finish` (a term of categoricals in the fixed part)."""
@@ -376,6 +412,7 @@ class SyntaxBuilder:
             self.diagnostics.append(Diagnostic("SY001", "the random part has no effects", Severity.ERROR, where))
             return ps
         self._drop_cluster_predictors()
+        self._indicator_slopes()
         cov = self.covariance
         contrasts = [c for c, _ in self.contrasts]
         base = dict(outcome=self.outcome, cluster=self.cluster, fixed=tuple(self.fixed), intercept=self.intercept,

@@ -574,14 +574,41 @@ def test_same_four_renderings_with_the_reference_stated_are_the_same_model():
                for a in c.agreements), c.agreements
 
 
+def test_indicator_columns_of_the_non_reference_levels_are_the_random_slope_of_the_categorical():
+    """mlmgen writes a random slope of a categorical as indicator columns where the random part takes no
+    factors; read back, they are the categorical's random slope (R's (1 + sex | g))."""
+    sas = parse_text('DATA d; SET d;\n  IF MISSING(sex) THEN sex_M = .; ELSE sex_M = (sex = "M");\nRUN;\n'
+                     'PROC MIXED DATA=d; CLASS g sex(REF="F"); MODEL y = sex x;\n'
+                     'RANDOM INTERCEPT sex_M / TYPE=UN SUBJECT=g; RUN;', "sas")
+    spss = parse_text('RECODE sex ("M"=1) ("F"=2) (ELSE=SYSMIS) INTO sex_r.\nCOMPUTE sex_M = (sex = "M").\n'
+                      'MIXED y BY g sex_r WITH x sex_M\n /FIXED = sex_r x\n /RANDOM = INTERCEPT sex_M | '
+                      'COVTYPE(UN) SUBJECT(g).', "spss")
+    stata = parse_text('label define c1 1 "M" 2 "F"\nencode sex, generate(c1) label(c1)\ndrop sex\nrename c1 sex\n'
+                       'generate double sex_M = (sex == 1) if !missing(sex)\n'
+                       'mixed y ib2.sex c.x || g: sex_M, covariance(un) reml', "stata")
+    r = parse_text('d$sex <- relevel(factor(d$sex, levels = c("M", "F")), ref = "F")\n'
+                   'm <- lmer(y ~ sex + x + (1 + sex | g), data = d)', "lme4")
+    for ps in (sas, spss, stata, r):
+        assert ps.model.random.slopes == ("sex",), ps.dialect
+        c = ps.model.categorical_map["sex"]
+        assert c.reference_level == "F" and set(c.levels) == {"M", "F"}, ps.dialect
+    c = compare_parsed([("a.sas", sas), ("b.sps", spss), ("c.do", stata), ("d.R", r)])
+    assert not [d for d in c.differences if d.aspect in ("random", "parameterisation", "categorical")], c.format()
+    # an indicator of the reference level is not the categorical's contrast column: stays a numeric slope
+    ps = parse_text('DATA d; SET d; sex_F = (sex = "F"); RUN;\nPROC MIXED DATA=d; CLASS g sex(REF="F"); '
+                    'MODEL y = sex; RANDOM INTERCEPT sex_F / SUBJECT=g; RUN;', "sas")
+    assert ps.model.random.slopes == ("sex_F",)
+
+
 GOLDEN = Path(__file__).resolve().parent / "golden" / "render_categorical"
 
 
 @pytest.mark.skipif(not (GOLDEN / "2b_sex_denomina.sas").exists(),
                     reason="the render_categorical golden files come with categorical rendering (branch catrender)")
-def test_same_says_the_four_golden_renderings_are_the_same_model():
+@pytest.mark.parametrize("stem", ["2b_sex_denomina", "2b_sex_random_slope"])
+def test_same_says_the_four_golden_renderings_are_the_same_model(stem):
     items = [(p.name, parse_text(p.read_text(), p.suffix.lstrip(".").replace("do", "stata").replace("sps", "spss")
-                                 .replace("R", "lme4"))) for p in sorted(GOLDEN.glob("2b_sex_denomina.*"))]
+                                 .replace("R", "lme4"))) for p in sorted(GOLDEN.glob(f"{stem}.*"))]
     assert len(items) == 4
     c = compare_parsed(items)
     assert c.same and not [d for d in c.differences if d.aspect in ("parameterisation", "categorical")], c.format()

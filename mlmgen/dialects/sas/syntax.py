@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from ...categorical import FIRST, LAST
+from ...categorical import FIRST, LAST, level_text
 from ...diagnostics import Fix, Severity
 from . import render
 from .facts import FACTS
@@ -59,7 +59,7 @@ def parse_syntax(text: str, file: str | None = None):
                 b.not_read(f"PROC {st.toks[1].text if len(st.toks) > 1 else ''}", st.start, st.end)
         elif kw == "DATA" and state != "mixed" or kw == "DATA" and len(st.toks) > 1 and st.toks[1].text != "=":
             p.close()
-            state = "skip"
+            state = "data"
             b.not_read("a DATA step", st.start, st.end)
         elif kw in ("RUN", "QUIT"):
             if state == "mixed":
@@ -67,6 +67,8 @@ def parse_syntax(text: str, file: str | None = None):
             state = "out"
         elif state == "mixed":
             p.statement(st)
+        elif state == "data":
+            _data_statement(b, masked[st.start:st.end])
         elif state == "skip":
             continue
         elif re.sub(r"\d+$", "", kw) in _HARMLESS_GLOBAL:
@@ -460,6 +462,20 @@ def _effects(toks: list[Token], b: SyntaxBuilder) -> list[tuple[list[str], int, 
             continue
         out.append((names, start, end, bar))
     return out
+
+
+_INDICATOR = re.compile(r"""(?is)\s*(?:ELSE\s+)?([A-Za-z_]\w*)\s*=\s*\(\s*([A-Za-z_]\w*)\s*=\s*
+                         ('(?:[^']|'')*'|"(?:[^"]|"")*"|-?\d+(?:\.\d*)?)\s*\)\s*;?\s*""", re.X)
+
+
+def _data_statement(b, text: str) -> None:
+    """A DATA step statement `name = (var = "level");` (also after ELSE): an indicator column (the random
+    slope of a categorical as mlmgen renders it); other DATA step statements are not read."""
+    m = _INDICATOR.fullmatch(text)
+    if m:
+        lit = m.group(3)
+        level = lit[1:-1].replace(lit[0] * 2, lit[0]) if lit[0] in "'\"" else level_text(float(lit))
+        b.add_indicator(m.group(1), m.group(2), level)
 
 
 def _bar_expand(names: list[str]) -> list[list[str]]:

@@ -117,6 +117,8 @@ def parse_syntax(text: str, file: str | None = None):
                 continue
             seen = True
             _Mixed(b, masked, s, e, period, recodes).read()
+        elif kw == "COMPUTE" and not seen and _compute_indicator(b, body):
+            continue
         elif kw == "RECODE" and not seen:
             _recode(b, body, s, recodes)
         elif kw in ("GET", "DATASET") and seen:
@@ -439,6 +441,22 @@ def _recode(b: SyntaxBuilder, body: str, start: int, recodes: dict) -> None:
     order = sorted(mapping, key=lambda p: int(p[1]))
     levels = tuple(level_text(float(o)) if p_is_number(o) else o for o, _ in order)
     recodes[m.group(3).upper()] = (b.ident(m.group(1)), levels)
+
+
+_COMPUTE = re.compile(r"""(?is)COMPUTE\s+([A-Za-z@#$][\w.@#$]*)\s*=\s*\(\s*([A-Za-z@#$][\w.@#$]*)\s*(?:=|EQ)\s*
+                         ('(?:[^']|'')*'|"(?:[^"]|"")*"|-?\d+(?:\.\d*)?)\s*\)\s*\.?\s*""", re.X)
+
+
+def _compute_indicator(b: SyntaxBuilder, body: str) -> bool:
+    """`COMPUTE sex_M = (sex = "M").`: an indicator column (the random slope of a categorical as mlmgen
+    renders it); True when read."""
+    m = _COMPUTE.fullmatch(body)
+    if not m:
+        return False
+    lit = m.group(3)
+    level = lit[1:-1].replace(lit[0] * 2, lit[0]) if lit[0] in "'\"" else level_text(float(lit))
+    b.add_indicator(m.group(1), m.group(2), level)
+    return True
 
 
 def p_is_number(text: str) -> bool:

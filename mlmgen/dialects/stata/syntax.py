@@ -195,6 +195,8 @@ class _Reader(_OptionReader, _ContrastReader):
             self.encode_or_rename(toks)
         elif cmd == "}":
             return
+        elif cmd in ("generate", "gen", "g") and self.indicator(start, end):
+            return
         elif cmd in ("keep", "drop") and any(t.text in ("if", "in") for t in toks[1:]):
             b.unsupported(f"`{cmd} if/in` before the model (it selects a subsample)", toks[0].start, toks[-1].end,
                           Severity.WARNING)
@@ -400,6 +402,18 @@ class _Reader(_OptionReader, _ContrastReader):
             names = [re.sub(r"^\w*\.", "", f) for f in item.split("#") if f]
             self.b.add_lsmeans(names, parts[0][0].start, parts[0][-1].end)
 
+    def indicator(self, start: int, end: int) -> bool:
+        """`generate [double] name = (var == level) [if !missing(var)]`: an indicator column (the random slope
+        of a categorical as mlmgen renders it; an encoded variable's code stands for its label text)."""
+        m = _GENERATE.fullmatch(self.masked[start:end].strip())
+        if not m or (m.group(4) and m.group(4) != m.group(2)):
+            return False
+        lit = m.group(3)
+        level = lit[1:-1] if lit.startswith('"') else str(int(float(lit))) if float(lit) == int(float(lit)) else lit
+        level = self.codes.get(m.group(2), {}).get(level, level)
+        self.b.add_indicator(m.group(1), m.group(2), level)
+        return True
+
     def label_define(self, toks: list[Token]) -> None:
         """`label define NAME 1 "M" 2 "F" [, replace|add|modify]`: code -> text, for `encode ..., label(NAME)`."""
         body = split_top(toks[3:], {","})[0]
@@ -557,6 +571,10 @@ class _Reader(_OptionReader, _ContrastReader):
                 cov = "vc"        # one effect: every structure is the same single variance
         return effects, cov, written
 
+
+
+_GENERATE = re.compile(r"""(?:generate|gen|g)\s+(?:(?:double|float|byte|int|long)\s+)?(\w+)\s*=\s*\(\s*(\w+)\s*==\s*
+                          ("[^"]*"|-?\d+(?:\.\d*)?)\s*\)(?:\s+if\s+!\s*missing\(\s*(\w+)\s*\))?""", re.X)
 
 
 def _base_text(base: str) -> str:
