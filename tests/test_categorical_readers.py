@@ -612,3 +612,14 @@ def test_same_says_the_four_golden_renderings_are_the_same_model(stem):
     assert len(items) == 4
     c = compare_parsed(items)
     assert c.same and not [d for d in c.differences if d.aspect in ("parameterisation", "categorical")], c.format()
+
+
+@pytest.mark.parametrize("prep, want", [
+    ('d <- d %>% mutate(sex = relevel(factor(sex), ref = "F"), xc = x - mean(x))', (None, "F", "treatment")),
+    ('d <- d |> mutate(sex = factor(sex, levels = c("F", "M")))', (("F", "M"), FIRST, "treatment")),
+    ("d <- dplyr::mutate(d, sex = as.factor(sex))", (None, FIRST, "treatment")),
+    ("d <- transform(d, sex = C(factor(sex), contr.sum))", (None, LAST, "sum")),
+])
+def test_r_mutate_and_transform_declare_factors(prep, want):
+    ps = parse_text(prep + "\nm <- lmer(y ~ sex + (1 | g), data = d)", "lme4")
+    assert cats(ps) == {"sex": want} and codes(ps, Severity.ERROR) == []

@@ -5,6 +5,7 @@ Read (each statement before the lmer() call; `d` the data frame lmer() uses, or 
 
     d$x <- factor(d$x [, levels = c(...)])     d$x <- as.factor(d$x)     d[["x"]] <- factor(d[["x"]])
     d$x <- relevel(d$x, ref = "b")             d$x <- C(d$x, contr.sum)
+    d <- transform(d, x = factor(x))           d <- d %>% mutate(x = relevel(factor(x), ref = "b"))
     contrasts(d$x) <- contr.sum(k) | contr.treatment(k, base = j) | "contr.sum" | contr.SAS(k)
     options(contrasts = c("contr.sum", "contr.poly"))     (the default coding of every later factor)
     lmer(..., contrasts = list(x = "contr.sum", z = contr.treatment))
@@ -50,8 +51,9 @@ def target_of(text: str) -> tuple[str | None, str] | None:
     return m.group("frame"), (m.group("var") or m.group("qvar")).strip("`")
 
 
-def read_statement(masked: str, toks: list[Token], b: SyntaxBuilder) -> Declaration | None | bool:
-    """A factor statement as a `Declaration`; False when `toks` is not one (the caller reads it)."""
+def read_statement(masked: str, toks: list[Token], b: SyntaxBuilder) -> list[Declaration] | bool:
+    """The factor declarations of one statement; False when `toks` is not a factor statement (the caller
+    reads it)."""
     arrows = [i for i, t in enumerate(toks) if t.text in ("<-", "=") and t.kind == "op"]
     if not arrows:
         return False
@@ -65,20 +67,61 @@ def read_statement(masked: str, toks: list[Token], b: SyntaxBuilder) -> Declarat
         tgt = target_of(masked[lhs[2].start:lhs[-2].end])
         if tgt is None:
             return False
-        return Declaration(tgt[0], tgt[1], "contrasts", rtext, s, e)
+        return [Declaration(tgt[0], tgt[1], "contrasts", rtext, s, e)]
     tgt = target_of(masked[lhs[0].start:lhs[-1].end])
-    if tgt is None or len(lhs) < 1:
-        return False
-    fn = rhs[0].text
-    if fn not in ("factor", "as.factor", "relevel", "C", "ordered", "as.ordered") or len(rhs) < 2 or \
-            rhs[1].text != "(":
+    if tgt is None:
         return False
     frame, var = tgt
+    if frame is None:
+        columns = _mutate(masked, rhs)
+        if columns is not None:
+            return [Declaration(var, name, "factor", text, s, e) for name, text in columns] or False
+    fn = rhs[0].text
+    if fn not in _FACTOR_FUNCTIONS or len(rhs) < 2 or rhs[1].text != "(":
+        return False
     inner = rtext
     if frame is not None:
         inner = re.sub(rf"\b{re.escape(frame)}\s*\$\s*", "", inner)
         inner = re.sub(rf"\b{re.escape(frame)}\s*\[\[\s*[\"']([^\"']+)[\"']\s*\]\]", r"\1", inner)
-    return Declaration(frame, var, "factor", inner, s, e)
+    return [Declaration(frame, var, "factor", inner, s, e)]
+
+
+_FACTOR_FUNCTIONS = ("factor", "as.factor", "relevel", "C", "ordered", "as.ordered")
+
+
+def _mutate(masked: str, rhs: list[Token]) -> list[tuple[str, str]] | None:
+    """`transform(d, x = factor(x), ...)`, `mutate(d, ...)`, `d %>% mutate(...)`, `d |> mutate(...)`
+    (`dplyr::` allowed): the (column, factor expression) pairs; None when `rhs` is not such a call."""
+    toks = list(rhs)
+    piped = False
+    for i, t in enumerate(toks):
+        if t.text in ("%>%", "|>") or (t.text == "|" and i + 1 < len(toks) and toks[i + 1].text == ">"):
+            toks = toks[i + (2 if t.text == "|" else 1):]
+            piped = True
+            break
+    if len(toks) >= 2 and toks[1].text == "::":
+        toks = toks[2:]
+    if len(toks) < 3 or toks[0].text not in ("mutate", "transform") or toks[1].text != "(" or toks[-1].text != ")":
+        return None
+    args, cur, depth = [], [], 0
+    for t in toks[2:-1]:
+        if t.kind == "op" and t.text in "([{":
+            depth += 1
+        elif t.kind == "op" and t.text in ")]}":
+            depth -= 1
+        if t.text == "," and depth == 0:
+            args.append(cur)
+            cur = []
+        else:
+            cur.append(t)
+    if cur:
+        args.append(cur)
+    out = []
+    for a in args[0 if piped else 1:]:
+        if len(a) >= 4 and a[0].kind == "name" and a[1].text == "=" and a[2].text in _FACTOR_FUNCTIONS \
+                and a[3].text == "(":
+            out.append((a[0].text.strip("`"), masked[a[2].start:a[-1].end]))
+    return out
 
 
 def apply(decl: Declaration, b: SyntaxBuilder) -> None:

@@ -75,12 +75,12 @@ class _Reader(_ContrastReader):
         self.prep: list[factors.Declaration] = []         # factor statements before the lmer() call
 
     def statement(self, st: _Stmt) -> None:
-        decl = factors.read_statement(self.masked, _unwrap(st.toks), self.b)
-        if decl is not False:
+        decls = factors.read_statement(self.masked, _unwrap(st.toks), self.b)
+        if decls is not False:
             if self.fit_seen:
-                self.b.not_read(f"a factor declaration after the lmer() call ({decl.var})", st.start, st.end)
+                self.b.not_read(f"a factor declaration after the lmer() call ({decls[0].var})", st.start, st.end)
             else:
-                self.prep.append(decl)
+                self.prep.extend(decls)
             return
         toks, target = _unwrap(st.toks), None
         if len(toks) >= 3 and toks[0].kind == "name" and toks[1].text in ("<-", "=", "<<-"):
