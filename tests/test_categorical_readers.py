@@ -520,6 +520,10 @@ def test_stata_encoded_string_factor_has_the_label_texts_as_levels():
     assert codes(ps, Severity.ERROR) == [] and codes(ps, Severity.WARNING) == []
     assert cats(ps) == {"sex": (("M", "F"), "F", "treatment")}
     assert [t.name for t in ps.model.lsmeans] == ["sex"]             # margins without asbalanced: not LS-means
+    one_line = parse_text('capture confirm string variable sex\nif !_rc label define L1 1 `"M"\' 2 `"F"\', replace\n'
+                          'if !_rc encode sex, generate(t1) label(L1) noextend\nif !_rc drop sex\n'
+                          'if _rc == 0 rename t1 sex\nmixed y ib2.sex c.x || g:, reml', "stata")
+    assert cats(one_line) == {"sex": (("M", "F"), "F", "treatment")} and codes(one_line, Severity.ERROR) == []
     ps = parse_text('label define L1 1 "M" 2 "F"\nencode sex, generate(t1) label(L1)\nrename t1 sex\n'
                     'mixed y ib3.sex || g:', "stata")
     assert any(d.code == "SY001" and "not one of its codes" in d.message for d in ps.diagnostics)

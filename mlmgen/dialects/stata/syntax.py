@@ -170,6 +170,13 @@ class _Reader(_OptionReader, _ContrastReader):
             toks = toks[1:]
             if toks and toks[0].text == ":":
                 toks = toks[1:]
+        # `capture confirm string variable x` then `if !_rc cmd` / `if _rc == 0 cmd` / `if !_rc {` ... `}`: the
+        # commands mlmgen's renderer runs for a string factor (encode); read as if the condition held
+        cond = _rc_condition(toks)
+        if cond:
+            toks = toks[cond:]
+            if not toks or toks[0].text == "{":
+                return
         if len(toks) >= 3 and toks[0].text in ("version", "vers") and ":" in [t.text for t in toks[:4]]:
             k = [t.text for t in toks].index(":")
             toks = toks[k + 1:]
@@ -575,6 +582,16 @@ class _Reader(_OptionReader, _ContrastReader):
 
 _GENERATE = re.compile(r"""(?:generate|gen|g)\s+(?:(?:double|float|byte|int|long)\s+)?(\w+)\s*=\s*\(\s*(\w+)\s*==\s*
                           ("[^"]*"|-?\d+(?:\.\d*)?)\s*\)(?:\s+if\s+!\s*missing\(\s*(\w+)\s*\))?""", re.X)
+
+
+def _rc_condition(toks: list[Token]) -> int:
+    """The number of tokens of a leading `if !_rc` / `if _rc == 0` / `if !(_rc)` condition (0 when there is
+    none)."""
+    texts = [t.text for t in toks[:6]]
+    for pattern in (["if", "!", "_rc"], ["if", "_rc", "=", "=", "0"], ["if", "!", "(", "_rc", ")"]):
+        if texts[:len(pattern)] == pattern:
+            return len(pattern)
+    return 0
 
 
 def _base_text(base: str) -> str:
