@@ -340,7 +340,9 @@ class _Parser:
         if name in ("factor", "as.factor"):
             for key, toks in rest:
                 if key == "levels" or (key is None and rest.index((key, toks)) == 0):
-                    spec = FactorSpec(_levels(toks, fn.start, end), FIRST, spec.coding)
+                    # levels = sort(unique(x)[, method = "radix"]): the data's values, sorted (R's own order)
+                    levels = None if _sorted_unique(toks, var) else _levels(toks, fn.start, end)
+                    spec = FactorSpec(levels, FIRST, spec.coding)
                 elif key in ("ordered",) and "".join(t.text for t in toks) in ("FALSE", "F"):
                     continue
                 else:
@@ -457,6 +459,13 @@ FACTOR_FUNCTIONS = ("factor", "as.factor", "relevel", "C", "ordered", "as.ordere
 # R's contrast functions mlmgen has: name -> (coding, reference rule)
 CONTRAST_FUNCTIONS = {"contr.treatment": ("treatment", FIRST), "contr.SAS": ("treatment", LAST),
                       "contr.sum": ("sum", LAST)}
+
+
+def _sorted_unique(toks: list, var: str) -> bool:
+    """Whether `toks` is `sort(unique(var))` or `sort(unique(var), method = "radix")` (the levels factor()
+    takes anyway; "radix" sorts text by code point, as mlmgen orders levels from data)."""
+    text = "".join(t.text for t in toks)
+    return re.fullmatch(rf"sort\(unique\({re.escape(var)}\)(?:,method=(?:\"radix\"|'radix'))?\)", text) is not None
 
 
 def _named(toks: list[Tok]) -> tuple[str | None, list[Tok]]:

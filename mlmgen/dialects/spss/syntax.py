@@ -121,6 +121,12 @@ def parse_syntax(text: str, file: str | None = None):
             continue
         elif kw == "RECODE" and not seen:
             _recode(b, body, s, recodes)
+        elif kw == "AUTORECODE" and not seen:
+            _autorecode(b, body, s, recodes)
+        elif kw == "IF" and not seen and _reference_code(body, recodes):
+            continue
+        elif kw == "ADD" and re.match(r"(?i)ADD\s+VALUE\s+LABELS\b", body):
+            continue
         elif kw in ("GET", "DATASET") and seen:
             b.not_read(f"the {kw} command after MIXED", s, e)
         elif kw == "GET":
@@ -282,8 +288,8 @@ class _Mixed(_ContrastReader):
         if t.upper in self.factors:
             f = self.factors[t.upper]
             if t.upper in self.recodes:
-                source, levels = self.recodes[t.upper]
-                b.declare_categorical(source, f.start, f.end, levels=levels)
+                source, levels, *ref = self.recodes[t.upper]
+                b.declare_categorical(source, f.start, f.end, levels=levels, reference=ref[0] if ref else None)
             else:
                 b.declare_categorical(f.text, f.start, f.end)
             return True
@@ -456,6 +462,37 @@ def _compute_indicator(b: SyntaxBuilder, body: str) -> bool:
     lit = m.group(3)
     level = lit[1:-1].replace(lit[0] * 2, lit[0]) if lit[0] in "'\"" else level_text(float(lit))
     b.add_indicator(m.group(1), m.group(2), level)
+    return True
+
+
+_AUTORECODE = re.compile(r"(?is)AUTORECODE\s+VARIABLES\s*=\s*([A-Za-z@#$][\w.@#$]*)\s*/\s*INTO\s+"
+                         r"([A-Za-z@#$][\w.@#$]*)\s*\.?\s*")
+_IF_CODE = re.compile(r"""(?is)IF\s*\(\s*([A-Za-z@#$][\w.@#$]*)\s*(?:=|EQ)\s*('(?:[^']|'')*'|"(?:[^"]|"")*"|-?\d+(?:\.\d*)?)
+                         \s*\)\s*([A-Za-z@#$][\w.@#$]*)\s*=\s*(\d+)\s*\.?\s*""", re.X)
+
+
+def _autorecode(b: SyntaxBuilder, body: str, start: int, recodes: dict) -> None:
+    """`AUTORECODE VARIABLES=sex /INTO sex_r.`: codes 1..k in ascending order of the values, so sex_r stands for
+    sex (levels from the data, SPSS's reference the last)."""
+    m = _AUTORECODE.fullmatch(body)
+    if not m:
+        b.not_read("this AUTORECODE command", start, start + len(body))
+        return
+    recodes[m.group(2).upper()] = (b.ident(m.group(1)), None)
+
+
+def _reference_code(body: str, recodes: dict) -> bool:
+    """`IF (sex = "F") sex_r = 999999.` after AUTORECODE ... INTO sex_r: the level given a code above every
+    autorecoded one is the last category, SPSS's reference. True when read."""
+    m = _IF_CODE.fullmatch(body)
+    if not m or m.group(3).upper() not in recodes or int(m.group(4)) < 99999:
+        return False
+    source, levels = recodes[m.group(3).upper()][:2]
+    if levels is not None or source.upper() != m.group(1).upper():
+        return False
+    lit = m.group(2)
+    level = lit[1:-1].replace(lit[0] * 2, lit[0]) if lit[0] in "'\"" else level_text(float(lit))
+    recodes[m.group(3).upper()] = (source, None, level)
     return True
 
 

@@ -158,6 +158,7 @@ class _Reader(_OptionReader, _ContrastReader):
         self.value_labels: dict[str, dict[str, str]] = {}      # label define NAME code "text" ...
         self.encoded: dict[str, tuple[str, str | None]] = {}   # encode SRC, generate(NEW) label(NAME)
         self.codes: dict[str, dict[str, str]] = {}             # a variable's codes -> the text levels they encode
+        self.partial_codes: set[str] = set()                   # encode without noextend: more codes from the data
 
     def command(self, start: int, end: int) -> None:
         b = self.b
@@ -443,16 +444,19 @@ class _Reader(_OptionReader, _ContrastReader):
             gen = re.search(r"\bgen(?:erate)?\(\s*(\w+)\s*\)", opts)
             lab = re.search(r"\blabel\(\s*(\w+)\s*\)", opts)
             if parts[0] and gen:
-                self.encoded[gen.group(1)] = (parts[0][0].text, lab.group(1) if lab else None)
+                self.encoded[gen.group(1)] = (parts[0][0].text, lab.group(1) if lab else None,
+                                              re.search(r"\bnoext(?:end)?\b", opts) is not None)
             return
         if len(toks) == 3 and toks[1].text in self.encoded:
-            src, lab = self.encoded.pop(toks[1].text)
+            src, lab, noextend = self.encoded.pop(toks[1].text)
             if toks[2].text == src:
                 if lab is None or lab not in self.value_labels:
                     self.b.unsupported(f"{src} encoded without a label() mlmgen can read (encode numbers the texts "
                                        f"alphabetically, known only from the data)", toks[0].start, toks[-1].end)
                     return
                 self.codes[src] = self.value_labels[lab]
+                if not noextend:                # other texts get the next codes: the levels come from the data
+                    self.partial_codes.add(src)
 
     def default_base(self, var: str, start: int, end: int):
         """`i.x` (or x in an interaction): the base `fvset` set, else Stata's lowest value."""
@@ -503,6 +507,14 @@ class _Reader(_OptionReader, _ContrastReader):
                         f"{_base_text(base)}): Stata stops with a base category conflict", start, end)
             return None
         codes = self.codes.get(var)
+        if codes is not None and var in self.partial_codes:
+            # encode without noextend: the label's codes come first, the data's other texts after them
+            if base not in codes:
+                self.b.unsupported(f"the base {_base_text(base)} of {var}, an encoded string whose other codes come "
+                                   f"from the data", start, end, fix=f"label the base level of {var} in label define")
+                return None
+            self.b.declare_categorical(var, start, end, reference=codes[base] if written else None)
+            return var, start, end
         if codes is not None:               # an encoded string: the levels are its texts, in code order
             order = sorted(codes, key=int)
             if base not in (FIRST, LAST) and base not in codes:
