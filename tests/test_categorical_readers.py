@@ -442,7 +442,7 @@ def test_translate_r_relevel_to_sas_and_stata_writes_the_reference():
 
 @RENDER
 def test_translate_round_trip_keeps_the_parameterisation():
-    src = "proc mixed; class school sex(ref='F'); model y = sex x; random int / sub=school; run;"
+    src = "proc mixed; class school sex(ref='F'); model y = sex x / ddfm=sat; random int / sub=school; run;"
     tr = translate(src, "all", "sas")
     items = [("src.sas", parse_text(src, "sas"))] + [(k, parse_text(v, k)) for k, v in tr.outputs.items()]
     c = compare_parsed(items)
@@ -524,11 +524,31 @@ def test_stata_encoded_string_factor_has_the_label_texts_as_levels():
                           'if !_rc encode sex, generate(t1) label(L1) noextend\nif !_rc drop sex\n'
                           'if _rc == 0 rename t1 sex\nmixed y ib2.sex c.x || g:, reml', "stata")
     assert cats(one_line) == {"sex": (("M", "F"), "F", "treatment")} and codes(one_line, Severity.ERROR) == []
-    ps = parse_text('label define L1 1 "M" 2 "F"\nencode sex, generate(t1) label(L1)\nrename t1 sex\n'
+    ps = parse_text('label define L1 1 "M" 2 "F"\nencode sex, generate(t1) label(L1) noextend\nrename t1 sex\n'
                     'mixed y ib3.sex || g:', "stata")
     assert any(d.code == "SY001" and "not one of its codes" in d.message for d in ps.diagnostics)
+    # without noextend, encode gives the data's other texts the next codes: levels from the data
+    ps = parse_text('label define L1 1 "F"\nencode sex, generate(t1) label(L1)\nrename t1 sex\n'
+                    'mixed y ib1.sex || g:', "stata")
+    assert cats(ps) == {"sex": (None, "F", "treatment")} and codes(ps, Severity.ERROR) == []
+    ps = parse_text('label define L1 1 "F"\nencode sex, generate(t1) label(L1)\nrename t1 sex\n'
+                    'mixed y ib2.sex || g:', "stata")
+    assert any(d.code == "SY004" and "come from the data" in d.message for d in ps.diagnostics)
     ps = parse_text('encode sex, generate(t1)\nrename t1 sex\nmixed y ib2.sex || g:', "stata")
     assert any(d.code == "SY004" and "alphabetically" in d.message for d in ps.diagnostics)
+
+
+def test_r_and_spss_levels_from_the_data_written_out():
+    ps = parse_text('d$sex = factor(d$sex, levels = sort(unique(d$sex), method = "radix"))\n'
+                    'd$sex = relevel(d$sex, ref = "F")\nm = lmer(y ~ sex + (1 | g), data = d)', "lme4")
+    assert cats(ps) == {"sex": (None, "F", "treatment")}
+    ps = parse_text('AUTORECODE VARIABLES=sex /INTO sex_r.\nIF (sex = "F") sex_r = 999999.\n'
+                    'ADD VALUE LABELS sex_r 999999 "F".\nEXECUTE.\n'
+                    'MIXED y BY g sex_r /FIXED = sex_r /RANDOM = INTERCEPT | SUBJECT(g).', "spss")
+    assert cats(ps) == {"sex": (None, "F", "treatment")} and codes(ps, Severity.ERROR) == []
+    ps = parse_text('AUTORECODE VARIABLES=sex /INTO sex_r.\nMIXED y BY g sex_r /FIXED = sex_r '
+                    '/RANDOM = INTERCEPT | SUBJECT(g).', "spss")
+    assert cats(ps) == {"sex": (None, LAST, "treatment")}
 
 
 def test_spss_recode_into_a_factor_stands_for_the_source_variable():
