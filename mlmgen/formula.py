@@ -513,7 +513,11 @@ def _levels(toks: list, start: int, end: int) -> tuple[str, ...]:
 def _relevel(spec: FactorSpec, toks: list, start: int, end: int) -> FactorSpec:
     """relevel(f, ref = r): r a level (text) or a position (number) among written levels; the reference
     moves to the front (R), so the levels' order changes with it."""
+    if [t.text for t in toks] == ["nlevels", "(", toks[2].text if len(toks) > 2 else "", ")"]:
+        return FactorSpec(spec.levels, LAST, spec.coding)        # ref = nlevels(x): the last level
     [(kind, text)] = _values(toks, start, end)[:1] or [("", "")]
+    if kind == "num" and int(float(text)) == 1 and spec.levels is None:
+        return FactorSpec(None, FIRST, spec.coding)              # ref = 1: the first level
     if kind == "num":
         k = int(float(text))
         if spec.levels is None or not 1 <= k <= len(spec.levels):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from ...categorical import level_text
+from ...categorical import FIRST, level_text
 from ...diagnostics import Fix, Severity
 from . import render
 from .facts import FACTS
@@ -466,19 +466,21 @@ def _compute_indicator(b: SyntaxBuilder, body: str) -> bool:
 
 
 _AUTORECODE = re.compile(r"(?is)AUTORECODE\s+VARIABLES\s*=\s*([A-Za-z@#$][\w.@#$]*)\s*/\s*INTO\s+"
-                         r"([A-Za-z@#$][\w.@#$]*)\s*\.?\s*")
+                         r"([A-Za-z@#$][\w.@#$]*)\s*(?:/\s*(DESCENDING|ASCENDING)\s*)?\.?\s*")
 _IF_CODE = re.compile(r"""(?is)IF\s*\(\s*([A-Za-z@#$][\w.@#$]*)\s*(?:=|EQ)\s*('(?:[^']|'')*'|"(?:[^"]|"")*"|-?\d+(?:\.\d*)?)
                          \s*\)\s*([A-Za-z@#$][\w.@#$]*)\s*=\s*(\d+)\s*\.?\s*""", re.X)
 
 
 def _autorecode(b: SyntaxBuilder, body: str, start: int, recodes: dict) -> None:
-    """`AUTORECODE VARIABLES=sex /INTO sex_r.`: codes 1..k in ascending order of the values, so sex_r stands for
-    sex (levels from the data, SPSS's reference the last)."""
+    """`AUTORECODE VARIABLES=sex /INTO sex_r [/DESCENDING].`: codes 1..k in ascending (descending) order of the
+    values, so sex_r stands for sex with levels from the data and SPSS's reference, the last code: the last
+    (the first) level."""
     m = _AUTORECODE.fullmatch(body)
     if not m:
         b.not_read("this AUTORECODE command", start, start + len(body))
         return
-    recodes[m.group(2).upper()] = (b.ident(m.group(1)), None)
+    descending = (m.group(3) or "").upper() == "DESCENDING"     # the first value gets the last code
+    recodes[m.group(2).upper()] = (b.ident(m.group(1)), None) + ((FIRST,) if descending else ())
 
 
 def _reference_code(body: str, recodes: dict) -> bool:
@@ -487,8 +489,8 @@ def _reference_code(body: str, recodes: dict) -> bool:
     m = _IF_CODE.fullmatch(body)
     if not m or m.group(3).upper() not in recodes or int(m.group(4)) < 99999:
         return False
-    source, levels = recodes[m.group(3).upper()][:2]
-    if levels is not None or source.upper() != m.group(1).upper():
+    source, levels, *rule = recodes[m.group(3).upper()]
+    if levels is not None or rule or source.upper() != m.group(1).upper():
         return False
     lit = m.group(2)
     level = lit[1:-1].replace(lit[0] * 2, lit[0]) if lit[0] in "'\"" else level_text(float(lit))

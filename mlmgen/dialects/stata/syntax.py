@@ -451,8 +451,9 @@ class _Reader(_OptionReader, _ContrastReader):
             src, lab, noextend = self.encoded.pop(toks[1].text)
             if toks[2].text == src:
                 if lab is None or lab not in self.value_labels:
-                    self.b.unsupported(f"{src} encoded without a label() mlmgen can read (encode numbers the texts "
-                                       f"alphabetically, known only from the data)", toks[0].start, toks[-1].end)
+                    # codes 1..k in alphabetical order of the texts: i., ib(first)., ib(last). keep their meaning
+                    self.codes[src] = {}
+                    self.partial_codes.add(src)
                     return
                 self.codes[src] = self.value_labels[lab]
                 if not noextend:                # other texts get the next codes: the levels come from the data
@@ -508,7 +509,11 @@ class _Reader(_OptionReader, _ContrastReader):
             return None
         codes = self.codes.get(var)
         if codes is not None and var in self.partial_codes:
-            # encode without noextend: the label's codes come first, the data's other texts after them
+            # encode without noextend: the label's codes come first, the data's other texts after them (without
+            # a label all codes come from the data, alphabetically: the rules FIRST/LAST keep their meaning)
+            if not codes and base in (FIRST, LAST):
+                self.b.declare_categorical(var, start, end, reference=base if written else None)
+                return var, start, end
             if base not in codes:
                 self.b.unsupported(f"the base {_base_text(base)} of {var}, an encoded string whose other codes come "
                                    f"from the data", start, end, fix=f"label the base level of {var} in label define")
