@@ -108,6 +108,7 @@ def test_sas_bad_ref_is_sy001():
     ("mixed y b2.den x || school:", {"den": (None, "2", "treatment")}),
     ("mixed y ib(first).sex || school:", {"sex": (None, FIRST, "treatment")}),
     ("mixed y ib(last).sex || school:", {"sex": (None, LAST, "treatment")}),
+    ("mixed y ib(#1).sex || school:", {"sex": (None, FIRST, "treatment")}),
     ("mixed y ibn.sex, noconstant || school:", {"sex": (None, FIRST, "treatment")}),
     ("mixed y i.sex##c.x || school:", {"sex": (None, FIRST, "treatment")}),
     ("mixed y i.a##i.b || school:", {"a": (None, FIRST, "treatment"), "b": (None, FIRST, "treatment")}),
@@ -129,6 +130,7 @@ def test_stata_interactions_expand_in_statas_order():
 
 @pytest.mark.parametrize("text, piece", [
     ("mixed y ib(freq).sex || school:", "ib(freq)."),
+    ("mixed y ib(#2).sex || school:", "level number 2"),
     ("mixed y ibn.sex || school:", "ibn.sex"),
     ("mixed y i(1 2).sex || school:", "i(1 2)."),
     ("mixed y c.x i.x || school:", "both as a continuous variable and as a factor"),

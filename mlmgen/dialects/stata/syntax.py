@@ -376,6 +376,10 @@ class _Reader(_OptionReader, _ContrastReader):
         if prefix == "i" and not random:
             return self.default_base(var, t.start, t.end)
         if base is not None and not random:
+            if base.startswith("#"):
+                b.unsupported(f"the base {prefix}. on {var} (level number {base[1:]} in ascending order, known only from the "
+                              f"data)", t.start, t.end, fix=f"name the base level: ib#.{var}")
+                return None
             if base == "freq":
                 b.unsupported(f"the base ib(freq). on {var} (the most frequent level, which depends on the data)",
                               t.start, t.end, fix=f"name the base level: ib#.{var}")
@@ -624,6 +628,9 @@ def _base_of(prefix: str) -> str | None:
     m = re.fullmatch(r"i?b\((first|last|freq|frequent)\)", prefix)
     if m:
         return {"first": FIRST, "last": LAST}.get(m.group(1), "freq")
+    m = re.fullmatch(r"i?b\(#(\d+)\)", prefix)            # ib(#k).x: the k-th level in ascending order
+    if m:
+        return FIRST if int(m.group(1)) == 1 else f"#{int(m.group(1))}"
     return {"i": FIRST, "ibn": "none", "bn": "none"}.get(prefix)
 
 
