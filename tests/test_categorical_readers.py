@@ -684,3 +684,12 @@ def test_rule_references_as_mlmgen_writes_them_without_levels():
     ps = parse_text("AUTORECODE VARIABLES=sex /INTO sex_r /DESCENDING.\nMIXED y BY g sex_r /FIXED = sex_r "
                     "/RANDOM = INTERCEPT | SUBJECT(g).", "spss")
     assert cats(ps) == {"sex": (None, FIRST, "treatment")}
+
+
+def test_the_file_extension_breaks_a_tie_of_the_content_guess(tmp_path):
+    """A translated R program names its SAS PROC MIXED source in its header comment: both packages' content
+    signs are there, and the .R extension decides (same on translated files read them as R)."""
+    from mlmgen.dialects import guess_dialect
+    text = "# translated from the SAS PROC MIXED source\nm <- lmer(y ~ x + (1 | g), data = d)\n"
+    assert guess_dialect(text, "a.R") == "lme4"
+    assert guess_dialect("proc mixed; model y = x; random int / sub=g; run;", "a.R") == "sas"   # content wins
