@@ -50,13 +50,15 @@ class Snippet:
     data: str | None = None                 # data-set name as written (None = not named)
     explicit: dict = field(default_factory=dict)
     diagnostics: list = field(default_factory=list)
+    reference_written: frozenset | None = None  # categoricals whose reference the snippet names (None: unknown)
 
     @staticmethod
     def from_parsed(label: str, ps) -> "Snippet":
         data = ps.data if ps.data is not None else (ps.model.data if ps.model is not None else None)
         if ps.model is not None and ps.model.data is not None:
             data = ps.model.data      # compare member names (SAS work.Example -> Example)
-        return Snippet(label, ps.dialect, ps.model, data, dict(ps.explicit), list(ps.diagnostics))
+        return Snippet(label, ps.dialect, ps.model, data, dict(ps.explicit), list(ps.diagnostics),
+                       frozenset(ps.extra.get("reference_written", ())))
 
     @property
     def case_sensitive(self) -> bool:
@@ -219,6 +221,7 @@ def _categoricals(ok, ms, diffs, agree) -> None:
                                     f"{', '.join(num)} (a number fits one slope, a category a coefficient per level)"))
             continue
         cs = [(lab, have[lab]) for lab in cat]
+        by_label = {s.label: s for s in ok}
         declared = {frozenset(c.levels) for _, c in cs if c.levels is not None}
         if len(declared) > 1:
             diffs.append(Difference("categorical", f"{name}: the levels differ: " + "; ".join(
@@ -230,7 +233,8 @@ def _categoricals(ok, ms, diffs, agree) -> None:
             agreed.append(f"{name} ({_describe(a)})")
             continue
         for lb, b in changed:
-            diffs.append(Difference("parameterisation", f"{name}: {_describe(a)} in {la}; {_describe(b)} in {lb}: "
+            da, db = _describe(a, by_label[la]), _describe(b, by_label[lb])
+            diffs.append(Difference("parameterisation", f"{name}: {da} in {la}; {db} in {lb}: "
                                     f"the same model in another parameterisation: {_mapping(name, la, a, lb, b)}",
                                     material=False))
         agreed.append(f"{name} (categorical; parameterisations differ)")
@@ -256,10 +260,16 @@ def _reference_text(c: Categorical) -> str:
     return f"level {c.reference!r}"
 
 
-def _describe(c: Categorical) -> str:
+def _describe(c: Categorical, s: Snippet | None = None) -> str:
+    """`treatment coding, reference level 'F'`; with the snippet, a reference it does not name is marked as
+    its package's default (SAS's last level, R's first)."""
     coding = "treatment coding" if c.coding == "treatment" else "sum (effect) coding"
     role = "reference" if c.coding == "treatment" else "-1 row"
-    return f"{coding}, {role} {_reference_text(c)}"
+    default = ""
+    if s is not None and s.reference_written is not None and s.dialect is not None and \
+            c.name not in s.reference_written and c.coding == "treatment":
+        default = f" ({TITLES.get(s.dialect, s.dialect)}'s default, not written)"
+    return f"{coding}, {role} {_reference_text(c)}{default}"
 
 
 def _level_symbol(c: Categorical) -> str:

@@ -320,6 +320,7 @@ def test_same_different_reference_is_the_same_model_with_the_mapping():
     [p] = [d for d in c.differences if d.aspect == "parameterisation"]
     assert not p.material and c.same
     assert "a.sas's sex[l] = b.R's sex[l] - b.R's sex[<last>]" in p.message
+    assert "reference the last level (SAS's default, not written) in a.sas" in p.message
     assert "a.sas's Intercept = b.R's Intercept + b.R's sex[<last>]" in p.message
     c = compare_parsed([four(ref_sas="(ref='F')")[0], ("b.R", parse_text(
         'm <- lmer(y ~ factor(sex, levels = c("F", "M")) + x + (1 | school), data = d)', "lme4"))])
