@@ -19,7 +19,7 @@ those levels in that order, the first the reference; `relevel(f, ref = "b")` ref
 position when the levels are written); `C(f, contr.sum)` sum coding (the last level the -1 row),
 `C(f, contr.treatment)` / `contr.treatment(k, base = j)` treatment with the first / j-th level the reference,
 `contr.SAS` the last. `ordered()`, labels =, other contrasts and a variable used both bare and as a factor
-are SY004.
+are SY004. The factor functions and contrasts themselves are read in `mlmgen.formula_factors`.
 
 `(1 + x | g)` gives unstructured G; `(1 + x || g)` and separate bars `(1 | g) + (0 + x | g)` give
 independent effects (VC). Bars with different grouping factors, nesting (`a/b`) or functions other than
@@ -30,7 +30,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .categorical import FIRST, LAST, Categorical, level_text
+from .categorical import FIRST, Categorical
+from .formula_factors import (FACTOR_FUNCTIONS, FactorSpec, FormulaError, contrast_spec, levels_of, named_arg,
+                              relevel, sorted_unique)
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
 from .model import MAX_ORDER, Term
 
@@ -71,25 +73,6 @@ class FormulaParse:
     def categorical_list(self) -> tuple[Categorical, ...]:
         """The factor declarations as `Categorical`s (R's defaults where the formula sets nothing)."""
         return tuple(f.categorical(v) for v, f in self.categoricals.items())
-
-
-@dataclass
-class FactorSpec:
-    """What R code sets for a factor: `levels` (None: from the data), `reference` (a level, FIRST/LAST, None:
-    unchanged), `coding` (None: unchanged)."""
-
-    levels: tuple[str, ...] | None = None
-    reference: str | None = None
-    coding: str | None = None
-
-    def categorical(self, name: str) -> Categorical:
-        return Categorical(name, self.levels, self.reference or FIRST, self.coding or "treatment")
-
-
-class FormulaError(Exception):
-    def __init__(self, message: str, start: int, end: int, code: str = "SY001"):
-        super().__init__(message)
-        self.message, self.start, self.end, self.code = message, start, end, code
 
 
 def tokenize(text: str) -> list[Tok]:
@@ -299,13 +282,13 @@ class _Parser:
                     break
                 depth -= 1
             if t.text == "," and depth == 0:
-                out.append(_named(cur))
+                out.append(named_arg(cur))
                 cur = []
                 continue
             cur.append(t)
         self.close_tok = t
         if cur:
-            out.append(_named(cur))
+            out.append(named_arg(cur))
         return out
 
     def factor_call(self, fn: Tok) -> tuple[str, FactorSpec, int]:
@@ -341,7 +324,7 @@ class _Parser:
             for key, toks in rest:
                 if key == "levels" or (key is None and rest.index((key, toks)) == 0):
                     # levels = sort(unique(x)[, method = "radix"]): the data's values, sorted (R's own order)
-                    levels = None if _sorted_unique(toks, var) else _levels(toks, fn.start, end)
+                    levels = None if sorted_unique(toks, var) else levels_of(toks, fn.start, end)
                     spec = FactorSpec(levels, FIRST, spec.coding)
                 elif key in ("ordered",) and "".join(t.text for t in toks) in ("FALSE", "F"):
                     continue
@@ -355,11 +338,11 @@ class _Parser:
             ref = [toks for key, toks in rest if key in ("ref", None)]
             if len(rest) != 1 or not ref:
                 raise FormulaError("relevel() needs ref = level", fn.start, end)
-            return var, _relevel(spec, ref[0], fn.start, end), end
+            return var, relevel(spec, ref[0], fn.start, end), end
         # C(f, contrast)
         if len(rest) != 1 or rest[0][0] not in (None, "contr"):
             raise FormulaError("C() needs the factor and one contrast (C(x, contr.sum))", fn.start, end, "SY004")
-        return var, _contrast_spec(spec, rest[0][1], fn.start, end), end
+        return var, contrast_spec(spec, rest[0][1], fn.start, end), end
 
     def paren(self) -> list:
         open_tok = self.take("(")
@@ -453,139 +436,6 @@ class _Parser:
             spans[f"categorical:{var}"] = span
         return FormulaParse(outcome, fixed, self.intercept, r_int, slopes, covariance, cluster, spans,
                             categoricals=dict(self.factors))
-
-
-FACTOR_FUNCTIONS = ("factor", "as.factor", "relevel", "C", "ordered", "as.ordered")
-# R's contrast functions mlmgen has: name -> (coding, reference rule)
-CONTRAST_FUNCTIONS = {"contr.treatment": ("treatment", FIRST), "contr.SAS": ("treatment", LAST),
-                      "contr.sum": ("sum", LAST)}
-
-
-def _sorted_unique(toks: list, var: str) -> bool:
-    """Whether `toks` is `sort(unique(var))` or `sort(unique(var), method = "radix")` (the levels factor()
-    takes anyway; "radix" sorts text by code point, as mlmgen orders levels from data)."""
-    text = "".join(t.text for t in toks)
-    return re.fullmatch(rf"sort\(unique\({re.escape(var)}\)(?:,method=(?:\"radix\"|'radix'))?\)", text) is not None
-
-
-def _named(toks: list[Tok]) -> tuple[str | None, list[Tok]]:
-    if len(toks) >= 2 and toks[0].kind == "name" and toks[1].text == "=":
-        return toks[0].text, toks[2:]
-    return None, toks
-
-
-def _values(toks: list, start: int, end: int) -> list[tuple[str, str]]:
-    """The values of `c(...)`, `"a"`, `1`, `1:3` as (kind, text): kind "str" or "num"."""
-    texts = [t.text for t in toks]
-    if len(toks) == 3 and toks[0].kind == "num" and texts[1] == ":" and toks[2].kind == "num":
-        a, b = int(float(texts[0])), int(float(texts[2]))
-        step = 1 if b >= a else -1
-        return [("num", str(v)) for v in range(a, b + step, step)]
-    if len(toks) == 1 and toks[0].kind in ("str", "num"):
-        return [(toks[0].kind, toks[0].text)]
-    if len(toks) >= 3 and texts[0] == "c" and texts[1] == "(" and texts[-1] == ")":
-        out, inner = [], toks[2:-1]
-        for k, t in enumerate(inner):
-            if k % 2 == 1:
-                if t.text != ",":
-                    break
-                continue
-            if t.kind not in ("str", "num"):
-                break
-            out.append((t.kind, t.text))
-        else:
-            return out
-    raise FormulaError("expected a level or c(level, ...) of quoted texts or numbers", start, end, "SY004")
-
-
-def _level(kind: str, text: str) -> str:
-    return _unescape(text[1:-1]) if kind == "str" else level_text(float(text))
-
-
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def _levels(toks: list, start: int, end: int) -> tuple[str, ...]:
-    return tuple(_level(k, t) for k, t in _values(toks, start, end))
-
-
-def _relevel(spec: FactorSpec, toks: list, start: int, end: int) -> FactorSpec:
-    """relevel(f, ref = r): r a level (text) or a position (number) among written levels; the reference
-    moves to the front (R), so the levels' order changes with it."""
-    if [t.text for t in toks] == ["nlevels", "(", toks[2].text if len(toks) > 2 else "", ")"]:
-        return FactorSpec(spec.levels, LAST, spec.coding)        # ref = nlevels(x): the last level
-    [(kind, text)] = _values(toks, start, end)[:1] or [("", "")]
-    if kind == "num" and int(float(text)) == 1 and spec.levels is None:
-        return FactorSpec(None, FIRST, spec.coding)              # ref = 1: the first level
-    if kind == "num":
-        k = int(float(text))
-        if spec.levels is None or not 1 <= k <= len(spec.levels):
-            raise FormulaError(f"relevel(..., ref = {text}): a number is a position among the levels, which are not "
-                               f"written here; write the level quoted", start, end, "SY004")
-        ref = spec.levels[k - 1]
-    else:
-        ref = _level(kind, text)
-    levels = spec.levels
-    if levels is not None:
-        if ref not in levels:
-            raise FormulaError(f"relevel(..., ref = {text}): {ref!r} is not one of the levels ({', '.join(levels)})",
-                               start, end)
-        levels = (ref,) + tuple(lv for lv in levels if lv != ref)
-    return FactorSpec(levels, ref, spec.coding)
-
-
-def _contrast_spec(spec: FactorSpec, toks: list, start: int, end: int) -> FactorSpec:
-    """C(f, contr.sum | "contr.sum" | contr.treatment(k, base = j) | contr.SAS)."""
-    coding, ref = contrast_of(toks, spec.levels, start, end)
-    return FactorSpec(spec.levels, ref, coding)
-
-
-def contrast_of(toks: list, levels: tuple[str, ...] | None, start: int, end: int) -> tuple[str, str]:
-    """(coding, reference) of an R contrast: a contrast function's name (quoted or not) or a call
-    `contr.treatment(k, base = j)` / `contr.sum(k)` / `contr.SAS(k)`; base j is the j-th level (FIRST, LAST
-    when j = k, else the written level)."""
-    name = toks[0].text.strip("\"'") if toks else ""
-    if name not in CONTRAST_FUNCTIONS:
-        raise FormulaError(f"the contrast {' '.join(t.text for t in toks)} is not supported (mlmgen has "
-                           f"{', '.join(CONTRAST_FUNCTIONS)})", start, end, "SY004")
-    coding, ref = CONTRAST_FUNCTIONS[name]
-    if len(toks) > 1:
-        if toks[1].text != "(" or toks[-1].text != ")":
-            raise FormulaError(f"cannot read the contrast {' '.join(t.text for t in toks)}", start, end)
-        args, cur, depth = [], [], 0
-        for t in toks[2:-1]:
-            depth += {"(": 1, ")": -1}.get(t.text, 0)
-            if t.text == "," and depth == 0:
-                args.append(_named(cur))
-                cur = []
-            else:
-                cur.append(t)
-        if cur:
-            args.append(_named(cur))
-        k = None
-        for pos, (key, a) in enumerate(args):
-            text = "".join(t.text for t in a)
-            if (key == "n" or (key is None and pos == 0)) and re.fullmatch(r"\d+", text):
-                k = int(text)
-            elif key == "base" and re.fullmatch(r"\d+", text) and name == "contr.treatment":
-                j = int(text)
-                if j == 1:
-                    ref = FIRST
-                elif k is not None and j == k:
-                    ref = LAST
-                elif levels is not None and 1 <= j <= len(levels):
-                    ref = levels[j - 1]
-                else:
-                    raise FormulaError(f"contr.treatment(..., base = {j}): the {j}th level is not known without "
-                                       f"the levels; write factor(x, levels = c(...))", start, end, "SY004")
-            elif key == "contrasts" and text in ("TRUE", "T"):
-                continue
-            elif not (key is None and pos == 0):
-                raise FormulaError(f"{name}(..., {key or text}) is not supported", start, end, "SY004")
-        if levels is not None and k is not None and k != len(levels):
-            raise FormulaError(f"{name}({k}) has {k} levels, the factor {len(levels)}", start, end)
-    return coding, ref
 
 
 def _unquote(name: str) -> str:

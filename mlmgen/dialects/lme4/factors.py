@@ -20,7 +20,8 @@ import re
 from dataclasses import dataclass
 
 from ...categorical import LAST
-from ...formula import FormulaError, FormulaParse, contrast_of, read_factor_expression
+from ...formula import FormulaParse, read_factor_expression
+from ...formula_factors import FormulaError, contrast_of
 from ...formula import tokenize as formula_tokens
 from ...diagnostics import Severity
 from ...lexing import SyntaxBuilder, Token
