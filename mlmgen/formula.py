@@ -7,8 +7,19 @@ The grammar follows R's formula algebra for the two-level subset:
     prod    := inter ('*' inter)*                a*b = a + b + a:b
     inter   := power (':' power)*                a:b = the product term; R drops a repeated variable (x:x = x)
     power   := atom ('^' integer)?               (a + b)^2 = a + b + a:b
-    atom    := name | 1 | 0 | I(name ^ k) | I(name * name ...) | '(' sum ')' | '(' re '|' name ')' | '(' re '||' name ')'
-    re      := sum of 1, 0 and names             `(x | g)` has an implied intercept, `(0 + x | g)` none
+    atom    := name | 1 | 0 | I(name ^ k) | I(name * name ...) | factor | '(' sum ')' | '(' re '|' name ')'
+             | '(' re '||' name ')'
+    factor  := factor(f [, levels = c(...)]) | as.factor(f) | relevel(f, ref = level) | C(f, contrast)
+    f       := name | factor                     (`relevel(factor(x), ref = "b")`)
+    re      := sum of 1, 0, names and factors    `(x | g)` has an implied intercept, `(0 + x | g)` none
+
+A factor call makes its variable a categorical predictor (`FormulaParse.categoricals`, R's rules):
+`factor(x)`/`as.factor(x)` levels from the data, sorted, the first the reference; `factor(x, levels = c(...))`
+those levels in that order, the first the reference; `relevel(f, ref = "b")` reference b (a number is a
+position when the levels are written); `C(f, contr.sum)` sum coding (the last level the -1 row),
+`C(f, contr.treatment)` / `contr.treatment(k, base = j)` treatment with the first / j-th level the reference,
+`contr.SAS` the last. `ordered()`, labels =, other contrasts and a variable used both bare and as a factor
+are SY004. The factor functions and contrasts themselves are read in `mlmgen.formula_factors`.
 
 `(1 + x | g)` gives unstructured G; `(1 + x || g)` and separate bars `(1 | g) + (0 + x | g)` give
 independent effects (VC). Bars with different grouping factors, nesting (`a/b`) or functions other than
@@ -19,6 +30,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .categorical import FIRST, Categorical
+from .formula_factors import (FACTOR_FUNCTIONS, FactorSpec, FormulaError, contrast_spec, levels_of, named_arg,
+                              relevel, sorted_unique)
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
 from .model import MAX_ORDER, Term
 
@@ -26,6 +40,7 @@ _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<num>\d+(?:\.\d*)?)
   | (?P<name>(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*|`[^`\n]*`)
+  | (?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
   | (?P<op>\|\||[~+\-*:^|()/,=%])
 """, re.X)
 
@@ -49,14 +64,15 @@ class FormulaParse:
     slopes: list[str]
     covariance: str
     cluster: str | None
-    spans: dict[str, tuple[int, int]] = field(default_factory=dict)   # "fixed:x:z", "random:x", "cluster", "outcome"
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)   # "fixed:x:z", "random:x", "cluster", "outcome",
+    #                                                                   "categorical:x"
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # variable -> what its factor calls set (`FactorSpec`; None fields are left as they were: data, defaults)
+    categoricals: dict[str, "FactorSpec"] = field(default_factory=dict)
 
-
-class FormulaError(Exception):
-    def __init__(self, message: str, start: int, end: int, code: str = "SY001"):
-        super().__init__(message)
-        self.message, self.start, self.end, self.code = message, start, end, code
+    def categorical_list(self) -> tuple[Categorical, ...]:
+        """The factor declarations as `Categorical`s (R's defaults where the formula sets nothing)."""
+        return tuple(f.categorical(v) for v, f in self.categoricals.items())
 
 
 def tokenize(text: str) -> list[Tok]:
@@ -83,6 +99,9 @@ class _Parser:
         self.bars: list[tuple[list, str, str, int, int]] = []   # (re terms, bar, group, start, end)
         self.intercept = True
         self.unsupported: list[FormulaError] = []
+        self.factors: dict[str, FactorSpec] = {}
+        self.factor_spans: dict[str, tuple[int, int]] = {}
+        self.bare: dict[str, tuple[int, int]] = {}            # variables used as numbers (bare names)
 
     def peek(self, k: int = 0) -> Tok | None:
         j = self.i + k
@@ -187,7 +206,12 @@ class _Parser:
             self.take()
             nxt = self.peek()
             if nxt is not None and nxt.text == "(":
+                if t.text in FACTOR_FUNCTIONS:
+                    var, spec, end = self.factor_call(t)
+                    self.declare(var, spec, t.start, end)
+                    return [(((var,),), (t.start, end))]
                 return self.call(t)
+            self.bare.setdefault(_unquote(t.text), (t.start, t.end))
             return [(((_unquote(t.text),),), (t.start, t.end))]
         raise FormulaError(f"unexpected {t.text!r}; expected a term", t.start, t.end)
 
@@ -229,6 +253,96 @@ class _Parser:
                 factors.append(_unquote(v.text))
         end = self.take(")")
         return [((tuple(factors),), (fn.start, end.end))]
+
+    # ---------------------------------------------------------------- factors
+    def declare(self, var: str, spec: FactorSpec, start: int, end: int) -> None:
+        old = self.factors.get(var)
+        if old is not None:
+            merged = []
+            for a, b in ((old.levels, spec.levels), (old.reference, spec.reference), (old.coding, spec.coding)):
+                if a is not None and b is not None and a != b:
+                    raise FormulaError(f"{var} is made a factor in two different ways in this formula", start, end,
+                                       "SY004")
+                merged.append(a if b is None else b)
+            spec = FactorSpec(*merged)
+        self.factors[var] = spec
+        self.factor_spans.setdefault(var, (start, end))
+
+    def args(self) -> list[tuple[str | None, list[Tok]]]:
+        """The arguments of a call whose '(' was taken: (name or None, tokens), up to and with the ')'."""
+        out: list[tuple[str | None, list[Tok]]] = []
+        cur: list[Tok] = []
+        depth = 0
+        while True:
+            t = self.take()
+            if t.text == "(":
+                depth += 1
+            elif t.text == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            if t.text == "," and depth == 0:
+                out.append(named_arg(cur))
+                cur = []
+                continue
+            cur.append(t)
+        self.close_tok = t
+        if cur:
+            out.append(named_arg(cur))
+        return out
+
+    def factor_call(self, fn: Tok) -> tuple[str, FactorSpec, int]:
+        """(variable, what the call sets, end offset) of factor()/as.factor()/relevel()/C() (R's rules,
+        module docstring)."""
+        self.take("(")
+        first = self.peek()
+        if first is None:
+            raise FormulaError(f"{fn.text}( ends early", fn.start, fn.end)
+        if first.kind == "name" and self.peek(1) is not None and self.peek(1).text == "(":
+            self.take()
+            if first.text not in FACTOR_FUNCTIONS:
+                raise FormulaError(f"{first.text}() inside {fn.text}() is not supported: create the variable first",
+                                   first.start, first.end, "SY004")
+            var, spec, _ = self.factor_call(first)
+        elif first.kind == "name":
+            self.take()
+            var, spec = _unquote(first.text), FactorSpec()
+        else:
+            raise FormulaError(f"{fn.text}() needs a variable name first", first.start, first.end)
+        rest = []
+        if self.peek() is not None and self.peek().text == ",":
+            self.take()
+            rest = self.args()
+        else:
+            self.close_tok = self.take(")")
+        end = self.close_tok.end
+        name = fn.text
+        if name in ("ordered", "as.ordered"):
+            raise FormulaError(f"{name}() makes an ordered factor (polynomial contrasts); mlmgen has treatment and "
+                               f"sum coding", fn.start, end, "SY004")
+        if name in ("factor", "as.factor"):
+            for key, toks in rest:
+                if key == "levels" or (key is None and rest.index((key, toks)) == 0):
+                    # levels = sort(unique(x)[, method = "radix"]): the data's values, sorted (R's own order)
+                    levels = None if sorted_unique(toks, var) else levels_of(toks, fn.start, end)
+                    spec = FactorSpec(levels, FIRST, spec.coding)
+                elif key in ("ordered",) and "".join(t.text for t in toks) in ("FALSE", "F"):
+                    continue
+                else:
+                    raise FormulaError(f"{name}(..., {key or 'an argument'} = ...) is not supported (mlmgen reads "
+                                       f"levels = c(...))", fn.start, end, "SY004")
+            if not rest and spec.reference is None:
+                spec = FactorSpec(spec.levels, None, spec.coding)
+            return var, spec, end
+        if name == "relevel":
+            ref = [toks for key, toks in rest if key in ("ref", None)]
+            if len(rest) != 1 or not ref:
+                raise FormulaError("relevel() needs ref = level", fn.start, end)
+            return var, relevel(spec, ref[0], fn.start, end), end
+        # C(f, contrast)
+        if len(rest) != 1 or rest[0][0] not in (None, "contr"):
+            raise FormulaError("C() needs the factor and one contrast (C(x, contr.sum))", fn.start, end, "SY004")
+        return var, contrast_spec(spec, rest[0][1], fn.start, end), end
 
     def paren(self) -> list:
         open_tok = self.take("(")
@@ -314,7 +428,14 @@ class _Parser:
                 raise FormulaError("several bar terms with correlated effects inside them make a block-diagonal G; "
                                    "mlmgen supports one unstructured block or fully independent effects",
                                    self.bars[0][4], self.bars[-1][5], "SY004")
-        return FormulaParse(outcome, fixed, self.intercept, r_int, slopes, covariance, cluster, spans)
+        for var, span in self.bare.items():
+            if var in self.factors:
+                raise FormulaError(f"{var} is used both as a number and as a factor ({self.text[slice(*self.factor_spans[var])]}); "
+                                   f"R fits both (a model mlmgen does not have)", span[0], span[1], "SY004")
+        for var, span in self.factor_spans.items():
+            spans[f"categorical:{var}"] = span
+        return FormulaParse(outcome, fixed, self.intercept, r_int, slopes, covariance, cluster, spans,
+                            categoricals=dict(self.factors))
 
 
 def _unquote(name: str) -> str:
@@ -347,6 +468,19 @@ def _cross(a: list, b: list) -> list:
     return _union([], out)
 
 
+def read_factor_expression(text: str) -> tuple[str, FactorSpec]:
+    """(variable, what it sets) of one factor expression written outside a formula (R data preparation:
+    `factor(x, levels = c(...))`, `relevel(x, ref = "b")`, `C(x, contr.sum)`); raises `FormulaError`."""
+    p = _Parser(text)
+    fn = p.take()
+    if fn.text not in FACTOR_FUNCTIONS or p.peek() is None or p.peek().text != "(":
+        raise FormulaError(f"expected factor(), as.factor(), relevel() or C(), found {fn.text!r}", fn.start, fn.end)
+    var, spec, _ = p.factor_call(fn)
+    if p.peek() is not None:
+        raise FormulaError(f"unexpected {p.peek().text!r}", p.peek().start, p.peek().end)
+    return var, spec
+
+
 def parse_formula(text: str) -> FormulaParse:
     """Parse an lme4 formula; raises `FormulaError` (with character offsets) when it cannot."""
     return _Parser(text).parse()
@@ -371,5 +505,5 @@ def model_from_formula(text: str, method: str = "reml", ddf: str = "satterthwait
                                      "models two-level data", Severity.ERROR, Location(file=source, line=1, col=1)))
     model = Model(outcome=fp.outcome, cluster=fp.cluster, fixed=tuple(fp.fixed), intercept=fp.intercept,
                   random=RandomPart(fp.random_intercept, tuple(fp.slopes), fp.covariance),
-                  method=method, ddf=ddf, data=data, name=name)
+                  method=method, ddf=ddf, data=data, name=name, categoricals=fp.categorical_list())
     return validate(model, source)

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .categorical import Categorical
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .intercepts import CANONICAL, is_intercept
 from .model import Contrast, Model, RandomPart, Term, validate
@@ -179,6 +180,13 @@ class SyntaxBuilder:
         self.extra: dict = {}
         self._spelling: dict[str, str] = {}
         self.fatal = False
+        # categorical declarations (CLASS, i., BY, factor()), by case key; the model keeps those of predictors
+        self.default_reference = facts.categorical_default_reference
+        self.default_coding = "treatment"            # R's options(contrasts =) changes it
+        self.categoricals: dict[str, Categorical] = {}
+        self.lsmeans: list[tuple[Term, Location]] = []   # least-squares means asked for (SAS LSMEANS, ...)
+        self.indicators: dict[str, tuple[str, str]] = {}  # data preparation: name = (var == level)
+        self.lsmeans_of_numbers_run = False              # R's emmeans() also averages over a number (SAS stops)
 
     # ---- names
     def ident(self, name: str) -> str:
@@ -271,6 +279,99 @@ class SyntaxBuilder:
         self.slopes.append(name)
         self.locations[f"random:{name}"] = self.loc(start, end)
 
+    def declare_categorical(self, name: str, start: int, end: int, *, levels=None, reference: str | None = None,
+                            coding: str | None = None) -> Categorical:
+        """A categorical declaration (SAS CLASS, Stata i., SPSS BY, R factor()). A later declaration of the same
+        variable refines the earlier one (R: `factor()`, then `relevel()`, then `contrasts<-`): `None` keeps
+        what was declared (at first: levels from the data, the package's default reference, treatment coding).
+        A reference the syntax names is recorded in `extra["reference_written"]` (names)."""
+        name = self.ident(name)
+        k = self._k(name)
+        old = self.categoricals.get(k) or Categorical(name, None, self.default_reference, self.default_coding)
+        c = Categorical(old.name, tuple(levels) if levels is not None else old.levels,
+                        old.reference if reference is None else reference, coding or old.coding)
+        self.categoricals[k] = c
+        self.locations.setdefault(f"categorical:{old.name}", self.loc(start, end))
+        if reference is not None:
+            self.extra.setdefault("reference_written", set()).add(old.name)
+        return c
+
+    def is_categorical(self, name: str) -> bool:
+        return self._k(name) in self.categoricals
+
+    def used_categoricals(self) -> tuple[Categorical, ...]:
+        """The declarations of variables the model uses as predictors (fixed or random slope), in declaration
+        order; a declared cluster, outcome or unused variable (SAS `CLASS school;`) is not a predictor."""
+        used = {self._k(f) for t in self.fixed for f in t.factors} | {self._k(v) for v in self.slopes}
+        skip = {self._k(v) for v in (self.cluster, self.outcome) if v is not None}
+        return tuple(c for k, c in self.categoricals.items() if k in used and k not in skip)
+
+    def add_indicator(self, name: str, var: str, level: str) -> None:
+        """Data preparation computing `name = (var == level)` (an indicator column), as mlmgen writes the random
+        slope of a categorical for packages whose random part takes no factors."""
+        self.indicators[self._k(name)] = (self.ident(var), level)
+
+    def _indicator_slopes(self) -> None:
+        """Random slopes that are the indicator columns of a categorical's non-reference levels, with a random
+        intercept, are the random slope of that categorical (R's `(1 + x | g)` codes it by its contrasts:
+        `Model.random_columns`); its levels are then those levels and the reference. Any other set of
+        indicators stays numeric slopes (an info says why it was not read as the categorical)."""
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for s in self.slopes:
+            ind = self.indicators.get(self._k(s))
+            if ind is not None:
+                groups.setdefault(self._k(ind[0]), []).append((s, ind[1]))
+        for vk, items in groups.items():
+            c = self.categoricals.get(vk)
+            ref = c.reference_level if c is not None else None
+            lv = [lvl for _, lvl in items]
+            if c is None or ref is None or not self.r_intercept or ref in lv or len(set(lv)) != len(lv) or \
+                    (c.levels is not None and set(c.non_reference()) != set(lv)) or c.coding != "treatment":
+                continue
+            if c.levels is None:
+                self.categoricals[vk] = Categorical(c.name, tuple(lv) + (ref,), c.reference, c.coding)
+            first = self.slopes.index(items[0][0])
+            names = {s for s, _ in items}
+            loc = self.locations.get(f"random:{items[0][0]}")
+            self.slopes = [s for s in self.slopes[:first] if s not in names] + [c.name] + \
+                [s for s in self.slopes[first:] if s not in names]
+            self._slope_keys = {self._k(s) for s in self.slopes}
+            for s in names:
+                self.locations.pop(f"random:{s}", None)
+            if loc is not None:
+                self.locations[f"random:{c.name}"] = loc
+
+    def add_lsmeans(self, factors, start: int, end: int) -> None:
+        """Least-squares means of a term (SAS LSMEANS, SPSS /EMMEANS TABLES, R emmeans()); checked against
+        the model in `finish` (a term of categoricals in the fixed part)."""
+        term = Term(tuple(self.ident(f) for f in factors))
+        if all(t.key != term.key for t, _ in self.lsmeans):
+            self.lsmeans.append((term, self.loc(start, end)))
+
+    def _lsmeans_kept(self) -> tuple[Term, ...]:
+        """The LS-means terms the model can carry; SY001 for one that is not a fixed term of categorical
+        predictors (the package stops there: SAS "effect not in model", "only CLASS effects")."""
+        keys = {tuple(sorted(self._k(f) for f in t.factors)): t for t in self.fixed}
+        cats = {self._k(c.name) for c in self.used_categoricals()}
+        kept = []
+        for t, loc in self.lsmeans:
+            k = tuple(sorted(self._k(f) for f in t.factors))
+            if k not in keys:
+                why = f"{t.name} is not a fixed term of the model"
+            elif any(self._k(f) not in cats for f in t.factors):
+                why = f"{t.name} has a predictor that is not categorical"
+                if self.lsmeans_of_numbers_run:
+                    self.diagnostics.append(Diagnostic(
+                        "SY004", f"least-squares means of {t.name} ({why}) are beyond mlmgen's two-level model and "
+                        f"were not read", Severity.WARNING, loc))
+                    continue
+            else:
+                kept.append(keys[k])
+                continue
+            self.diagnostics.append(Diagnostic("SY001", f"least-squares means of {t.name}: {why}", Severity.ERROR,
+                                               loc))
+        return tuple(kept)
+
     def set_setting(self, key: str, value: str, start: int, end: int) -> None:
         """key: method | covariance | ddf (value already normalised)."""
         setattr(self, key, value)
@@ -311,11 +412,14 @@ class SyntaxBuilder:
         if not self.r_intercept and not self.slopes:
             self.diagnostics.append(Diagnostic("SY001", "the random part has no effects", Severity.ERROR, where))
             return ps
+        self._drop_cluster_predictors()
+        self._indicator_slopes()
         cov = self.covariance
         contrasts = [c for c, _ in self.contrasts]
         base = dict(outcome=self.outcome, cluster=self.cluster, fixed=tuple(self.fixed), intercept=self.intercept,
                     random=RandomPart(self.r_intercept, tuple(self.slopes), cov), method=self.method,
-                    ddf=self.ddf, data=self.data_member, name=self.name)
+                    ddf=self.ddf, data=self.data_member, name=self.name, categoricals=self.used_categoricals(),
+                    lsmeans=self._lsmeans_kept())
         try:
             ps.model = validate(Model(contrasts=tuple(contrasts), **base), self.src.file)
             self._own_package_refusals(ps, own_context)
@@ -351,6 +455,23 @@ class SyntaxBuilder:
             self.diagnostics.append(Diagnostic(d.code, d.message, Severity.ERROR, loc))
         return ps
 
+    def _drop_cluster_predictors(self) -> None:
+        """SY004 for each fixed term with the cluster variable (Stata's `i.school` beside `|| school:`, SAS
+        `CLASS school; MODEL y = school`): the package fits it, but its effects are the random effects in a
+        two-level model; the term is left out of the model, named, so nothing reads it as complete."""
+        k = self._k(self.cluster)
+        keep = []
+        for t in self.fixed:
+            if any(self._k(f) == k for f in t.factors):
+                loc = self.locations.pop(f"fixed:{':'.join(t.key)}", None)
+                self.diagnostics.append(Diagnostic(
+                    "SY004", f"the cluster variable {self.cluster} as a fixed predictor ({t.name}) is beyond mlmgen's "
+                    f"two-level model and was not read (its effects are the random effects)", Severity.ERROR,
+                    loc or self.locations.get("cluster") or Location(file=self.src.file, line=1, col=1)))
+            else:
+                keep.append(t)
+        self.fixed = keep
+
     def _own_package_refusals(self, ps, own_context) -> None:
         """RN001 when the snippet's own package refuses the settings it writes (lmerTest: Kenward-Roger with
         REML=FALSE; Stata: dfmethod(satterthwaite|kroger) with ML): the command stops with an error there.
@@ -367,8 +488,8 @@ class SyntaxBuilder:
                 self.diagnostics.append(Diagnostic(
                     "RN001", d.message + " (the snippet stops with an error in its own package)", Severity.ERROR,
                     where or Location(file=self.src.file, line=1, col=1), d.fix))
-        except (NotImplementedError, KeyError):
-            pass
+        except (NotImplementedError, KeyError, TypeError, ValueError, IndexError):
+            pass        # what the renderer cannot do is reported by render/translate, not by the reader
 
     def _field_location(self, fld: str | None) -> Location | None:
         if not fld:
@@ -379,6 +500,9 @@ class SyntaxBuilder:
         m = re.fullmatch(r"random\[(\d+)\]", fld)
         if m and int(m.group(1)) < len(self.slopes):
             return self.locations.get(f"random:{self.slopes[int(m.group(1))]}")
+        m = re.fullmatch(r"categorical\.([^.]+)(?:\..*)?", fld)
+        if m:
+            return self.locations.get(f"categorical:{m.group(1)}")
         return self.locations.get(fld.split(".")[0])
 
 

@@ -1,7 +1,10 @@
 """Do several snippets (any mix of packages) describe the same model? List every difference.
 
 Compared, in this order: outcome, cluster, fixed intercept, fixed terms (by term key: `x:z` = `z*x`),
-random effects, covariance structure of the random effects (only where there are two or more effects:
+random effects, categorical predictors (a variable categorical in one snippet and continuous in another is
+a different model; declared level sets that differ are a different model; a different reference level or
+coding is the same model in another parameterisation, reported with how the coefficients map, not as a
+model difference), covariance structure of the random effects (only where there are two or more effects:
 with one effect UN and VC are the same model), estimation method, df method, contrasts (by their
 coefficients; rows of a joint test in any order; zero coefficients ignored), data-set name (only among
 snippets that name one), syntax errors the package itself would stop at (a snippet that does not run
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .categorical import FIRST, LAST, Categorical
 from .diagnostics import Severity
 from .dialects import DIALECTS
 from .model import Model
@@ -46,13 +50,15 @@ class Snippet:
     data: str | None = None                 # data-set name as written (None = not named)
     explicit: dict = field(default_factory=dict)
     diagnostics: list = field(default_factory=list)
+    reference_written: frozenset | None = None  # categoricals whose reference the snippet names (None: unknown)
 
     @staticmethod
     def from_parsed(label: str, ps) -> "Snippet":
         data = ps.data if ps.data is not None else (ps.model.data if ps.model is not None else None)
         if ps.model is not None and ps.model.data is not None:
             data = ps.model.data      # compare member names (SAS work.Example -> Example)
-        return Snippet(label, ps.dialect, ps.model, data, dict(ps.explicit), list(ps.diagnostics))
+        return Snippet(label, ps.dialect, ps.model, data, dict(ps.explicit), list(ps.diagnostics),
+                       frozenset(ps.extra.get("reference_written", ())))
 
     @property
     def case_sensitive(self) -> bool:
@@ -165,6 +171,8 @@ def compare(snips: list[Snippet]) -> Comparison:
     _term_sets(ok, [[("Intercept",)] * m.random.intercept + [(v,) for v in m.random.slopes] for m in ms],
                "random effect", "random", diffs, agree, "random effects")
 
+    _categoricals(ok, ms, diffs, agree)
+
     multi = [(s, m) for s, m in zip(ok, ms) if m.random.q > 1]
     covs = {m.random.covariance for _, m in multi}
     if len(covs) > 1:
@@ -177,6 +185,7 @@ def compare(snips: list[Snippet]) -> Comparison:
                              "residual": "residual", "between-within": "between-within",
                              "containment": "containment", "none": "none (large-sample z)"}, diffs, agree)
     _contrasts(ok, ms, diffs, agree)
+    _lsmeans(ok, ms, diffs, agree)
     named = [s for s in ok if s.data is not None]
     if named:
         dn = _names(named, [s.data for s in named], "the data set", "data", diffs)
@@ -184,6 +193,113 @@ def compare(snips: list[Snippet]) -> Comparison:
             agree.append(f"data set: {dn}" + ("" if len(named) == len(ok) else
                                               f" (named in {len(named)} of {len(ok)})"))
     return Comparison(snips, diffs, agree)
+
+
+def _categoricals(ok, ms, diffs, agree) -> None:
+    """Categorical predictors across snippets (module docstring). Names are matched without case, as the
+    fixed terms are (a case difference is reported there)."""
+    order: list[str] = []
+    per: dict[str, dict[str, Categorical | None]] = {}
+    for s, m in zip(ok, ms):
+        cats = {c.name.upper(): c for c in m.categoricals}
+        for v in m.predictors:
+            k = v.upper()
+            if k not in per:
+                per[k] = {}
+                order.append(k)
+            per[k][s.label] = cats.get(k)
+    agreed = []
+    for k in order:
+        have = per[k]
+        name = next((c.name for c in have.values() if c is not None), k)
+        cat = [lab for lab, c in have.items() if c is not None]
+        if not cat:
+            continue
+        num = [lab for lab, c in have.items() if c is None]
+        if num:
+            diffs.append(Difference("categorical", f"{name} is categorical in {', '.join(cat)}; continuous in "
+                                    f"{', '.join(num)} (a number fits one slope, a category a coefficient per level)"))
+            continue
+        cs = [(lab, have[lab]) for lab in cat]
+        by_label = {s.label: s for s in ok}
+        declared = {frozenset(c.levels) for _, c in cs if c.levels is not None}
+        if len(declared) > 1:
+            diffs.append(Difference("categorical", f"{name}: the levels differ: " + "; ".join(
+                f"{', '.join(c.levels)} in {lab}" for lab, c in cs if c.levels is not None)))
+            continue
+        (la, a), rest = cs[0], cs[1:]
+        changed = [(lb, b) for lb, b in rest if _parameterisation(a) != _parameterisation(b)]
+        if not changed:
+            agreed.append(f"{name} ({_describe(a)})")
+            continue
+        for lb, b in changed:
+            da, db = _describe(a, by_label[la]), _describe(b, by_label[lb])
+            diffs.append(Difference("parameterisation", f"{name}: {da} in {la}; {db} in {lb}: "
+                                    f"the same model in another parameterisation: {_mapping(name, la, a, lb, b)}",
+                                    material=False))
+        agreed.append(f"{name} (categorical; parameterisations differ)")
+    if agreed:
+        agree.append(f"categorical: {', '.join(agreed)}")
+
+
+def _reference_key(c: Categorical) -> tuple[str, str]:
+    """The reference as compared: the level when it is known, else the rule or level written."""
+    ref = c.reference_level
+    return ("level", ref) if ref is not None else ("rule", c.reference)
+
+
+def _parameterisation(c: Categorical) -> tuple:
+    return (_reference_key(c), c.coding)
+
+
+def _reference_text(c: Categorical) -> str:
+    if c.reference == FIRST:
+        return "the first level" + (f" ({c.levels[0]})" if c.levels else "")
+    if c.reference == LAST:
+        return "the last level" + (f" ({c.levels[-1]})" if c.levels else "")
+    return f"level {c.reference!r}"
+
+
+def _describe(c: Categorical, s: Snippet | None = None) -> str:
+    """`treatment coding, reference level 'F'`; with the snippet, a reference it does not name is marked as
+    its package's default (SAS's last level, R's first)."""
+    coding = "treatment coding" if c.coding == "treatment" else "sum (effect) coding"
+    role = "reference" if c.coding == "treatment" else "-1 row"
+    default = ""
+    if s is not None and s.reference_written is not None and s.dialect is not None and \
+            c.name not in s.reference_written and c.coding == "treatment":
+        default = f" ({TITLES.get(s.dialect, s.dialect)}'s default, not written)"
+    return f"{coding}, {role} {_reference_text(c)}{default}"
+
+
+def _level_symbol(c: Categorical) -> str:
+    """How to name c's reference level inside a coefficient name: the level, or <first>/<last>."""
+    return c.reference_level or {FIRST: "<first>", LAST: "<last>"}.get(c.reference, c.reference)
+
+
+def _mapping(name: str, la: str, a: Categorical, lb: str, b: Categorical) -> str:
+    """How a's coefficients of `name` are b's (symbolic): treatment coefficients are differences from the
+    reference level's mean; sum coefficients differences from the unweighted mean of the level means."""
+    ra, rb = _level_symbol(a), _level_symbol(b)
+    same_ref = _reference_key(a) == _reference_key(b)
+    unsure = ("" if a.levels is not None and b.levels is not None or a.reference not in (FIRST, LAST)
+              and b.reference not in (FIRST, LAST) else
+              " (the levels come from the data, so which level each rule picks is known only with --data)")
+    tail = ("; coefficients of terms with " + name + " map the same way; fitted values, variances, the "
+            "likelihood and the F test of " + name + " are equal")
+    if a.coding == b.coding == "treatment":
+        return (f"{la}'s {name}[l] = {lb}'s {name}[l] - {lb}'s {name}[{ra}] for each level l ({lb}'s "
+                f"{name}[{rb}] = 0), so {la}'s {name}[{rb}] = -({lb}'s {name}[{ra}]); {la}'s Intercept = {lb}'s "
+                f"Intercept + {lb}'s {name}[{ra}] (other predictors at 0 or their reference){unsure}{tail}")
+    if a.coding == "sum" and b.coding == "sum":
+        return (f"both are sum coding with different -1 rows ({ra} in {la}, {rb} in {lb}): each level's "
+                f"coefficient is its mean minus the unweighted mean of the level means, {la}'s {name}[{rb}] = "
+                f"-(sum of {la}'s other {name} coefficients); intercepts equal{unsure}{tail}")
+    t_lab, t, s_lab = (lb, b, la) if a.coding == "sum" else (la, a, lb)
+    rt = _level_symbol(t)
+    return (f"{s_lab}'s {name}[l] = {t_lab}'s {name}[l] - m for each level l, where m is the mean over all levels "
+            f"of {t_lab}'s {name}[.] ({t_lab}'s {name}[{rt}] = 0); {s_lab}'s Intercept = {t_lab}'s Intercept + m "
+            f"(the unweighted mean of the level means){unsure}{tail}")
 
 
 def _cov(c: str) -> str:
@@ -280,6 +396,27 @@ def _contrasts(ok, ms, diffs, agree) -> None:
         common.append(f"{label!r} ({desc})")
     if common:
         agree.append(f"contrasts: {', '.join(common)}")
+
+
+def _lsmeans(ok, ms, diffs, agree) -> None:
+    """Least-squares means asked for: printed output, not the model (a difference, never material)."""
+    have: dict[tuple, list[str]] = {}
+    names: dict[tuple, str] = {}
+    for s, m in zip(ok, ms):
+        for t in m.lsmeans:
+            k = tuple(sorted(f.upper() for f in t.factors))
+            have.setdefault(k, []).append(s.label)
+            names.setdefault(k, t.name)
+    common = []
+    for k, labels in have.items():
+        if len(labels) < len(ok):
+            missing = [s.label for s in ok if s.label not in labels]
+            diffs.append(Difference("lsmeans", f"least-squares means of {names[k]}: asked for in {', '.join(labels)}; "
+                                    f"not in {', '.join(missing)} (printed output only)", material=False))
+        else:
+            common.append(names[k])
+    if common:
+        agree.append(f"least-squares means: {', '.join(common)}")
 
 
 def compare_models(a: Model, b: Model, dialect_a: str | None = None, dialect_b: str | None = None) -> Comparison:

@@ -28,15 +28,16 @@ CASES = {
     "stata_gcse_xtmixed.do": (0, "reml", "none", {"ddf_choice": ("spss",)}),
     "stata_gcse_xtmixed_interaction.do": (0, "reml", "none", {"ddf_choice": ("spss",)}),
     "stata_hsb_xtmixed_mle.do": (0, "ml", "none", {"ddf_choice": ("spss",)}),
-    "stata_hsb_factor_variables.do": (2, "ml", "none", {"dropped": ["SY004", "SY004"]}),
-    "stata_schools_if_three_levels.do": (2, "ml", "none", {"dropped": ["SY004"] * 5}),
+    "stata_hsb_factor_variables.do": (0, "ml", "none", {"categorical": {"minority": "(first)", "female": "(first)"}}),
+    "stata_schools_if_three_levels.do": (2, "ml", "none", {"dropped": ["SY004"] * 3}),
     "stata_piles_trailing_comma.do": (2, None, None, {"no_model": "the random part has no effects"}),
     "spss_nrg05.sps": (0, "reml", "satterthwaite", {}),
     "spss_covid_scale32.sps": (2, "ml", "satterthwaite", {"dropped": ["SY004"]}),
     "spss_tesis_session.sps": (2, "ml", "satterthwaite", {"dropped": ["SY004"]}),
     "spss_pain_hospital.sps": (0, "reml", "satterthwaite", {}),
-    "spss_guilt_by.sps": (2, "reml", "satterthwaite", {"dropped": ["SY004"]}),
-    "spss_effectiveness_repeated.sps": (2, "ml", "satterthwaite", {"dropped": ["SY004"] * 6}),
+    "spss_guilt_by.sps": (0, "reml", "satterthwaite", {"categorical": {"anchor": "(last)", "vignette": "(last)",
+                                                                      "verdictsyst": "(last)"}}),
+    "spss_effectiveness_repeated.sps": (2, "ml", "satterthwaite", {"dropped": ["SY004"]}),
     "spss_three_level.sps": (2, "ml", "satterthwaite", {"dropped": ["SY004"]}),
     "r_lmertest_anova.R": (0, "reml", "satterthwaite", {"warn": ["PT003", "PT003"]}),
     "r_ferret_trailing_comma.R": (0, "ml", "satterthwaite", {"ddf_choice": ("stata",)}),
@@ -173,11 +174,23 @@ def test_a_later_anova_with_other_df_does_not_change_the_model(tmp_path):
     assert res.stderr.count("PT003") == 2 and 'ddf = "lme4"' in res.stderr
 
 
-def test_text_columns_used_as_numbers_are_errors_with_data(tmp_path):
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if "categorical" in c[3]))
+def test_declared_categoricals_are_read_with_the_packages_reference(name):
+    """Snippets with CLASS / i. / BY predictors (refused before issue 11) read their categoricals."""
+    res = run("parse", CORPUS / name)
+    assert res.exit_code == 0, res.stderr
+    model = loads_model(res.stdout)
+    assert {c.name: c.reference for c in model.categoricals} == CASES[name][3]["categorical"]
+
+
+def test_text_columns_are_factors_in_r_with_data(tmp_path):
+    """R fits a character column as a factor: with --data the tarsus snippet's Leg and Handedness are
+    categorical (DA007), as lmer() would fit them; without data their type is unknown (TR002)."""
     data = tmp_path / "tarsus.csv"
     data.write_text("Tarsus,Leg,Handedness,StudentID\n20.1,Left,Right,1\n19.8,Right,Right,1\n21.0,Left,Left,2\n")
     res = run("translate", CORPUS / "r_tarsus_factors.R", "--to", "sas")
     assert res.exit_code == 0 and "TR002" in res.stderr and "types unknown" in res.stderr
-    res = run("translate", CORPUS / "r_tarsus_factors.R", "--to", "sas", "--data", data)
-    assert res.exit_code == 2 and res.stdout == ""
-    assert res.stderr.count("DA003") == 2 and "'Left'" in res.stderr
+    res = run("parse", CORPUS / "r_tarsus_factors.R", "--data", data)
+    assert res.exit_code == 0 and res.stderr.count("DA007") == 2 and "DA003" not in res.stderr
+    model = loads_model(res.stdout)
+    assert [(c.name, c.reference) for c in model.categoricals] == [("Leg", "(first)"), ("Handedness", "(first)")]

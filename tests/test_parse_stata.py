@@ -48,16 +48,20 @@ def test_invalid_operator_is_sy002_and_kept_continuous():
     assert [t.name for t in ps.model.fixed] == ["x", "z"]
 
 
-def test_unprefixed_interaction_is_flagged_as_factor_notation():
+def test_unprefixed_interaction_is_factor_notation():
+    # Stata: x#z is i.x#i.z, so x z x#z uses x and z both as continuous and as factors (SY004)
     ps = parse_syntax("mixed y x z x#z || g:, reml")
     d = next(d for d in ps.diagnostics if d.code == "SY004")
-    assert d.severity == Severity.WARNING and "factor" in d.message
+    assert d.severity == Severity.ERROR and "factor" in d.message
     assert [t.name for t in ps.model.fixed] == ["x", "z", "x:z"]
+    ps = parse_syntax("mixed y i.x i.z x#z || g:, reml")
+    assert not ps.diagnostics and [c.name for c in ps.model.categoricals] == ["x", "z"]
 
 
 def test_unsupported_constructs_are_named():
     cases = {
-        "mixed y i.grp c.x || g:": "i.",
+        "mixed y i(1 2).grp c.x || g:": "i(1 2).",
+        "mixed y ib(freq).grp c.x || g:": "ib(freq).",
         "mixed y c.x if x > 0 || g:": "`if` qualifier",
         "mixed y c.x [pw=w] || g:": "weights",
         "mixed y c.x || school: || class:": "crossed or three-level",

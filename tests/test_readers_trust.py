@@ -144,19 +144,20 @@ def test_an_update_mlmgen_cannot_read_is_a_located_sy004(text, where):
 # ------------------------------------------------------------------ refusal and --partial
 
 @pytest.mark.parametrize("dialect,text,what", [
-    ("sas", "proc mixed; class g sex; model y = x sex; random int / sub=g; run;", "CLASS"),
+    ("sas", "proc mixed order=data; class g sex; model y = x sex; random int / sub=g; run;", "ORDER=DATA"),
     ("sas", "proc mixed; class g t; model y = x; random int / sub=g; repeated t / sub=g; run;", "REPEATED"),
     ("sas", "proc mixed; class g; where x > 0; model y = x; random int / sub=g; run;", "WHERE"),
     ("sas", "proc mixed; class g; by s; model y = x; random int / sub=g; run;", "BY"),
     ("sas", "proc mixed; class g; weight w; model y = x; random int / sub=g; run;", "WEIGHT"),
-    ("stata", "mixed y i.sex x || g:", "i."),
+    ("stata", "mixed y ib(freq).sex x || g:", "ib(freq)."),
     ("stata", "mixed y x if x > 0 || g:", "if"),
     ("stata", "mixed y x [fw=w] || g:", "weights"),
     ("stata", "mixed y x || g: x, covariance(identity)", "identity"),
     ("stata", "mixed y x || a: || b:", "second grouping"),
     ("lme4", "m <- lmer(y ~ x + (1 | a) + (1 | b), data = d)", "grouping"),
     ("lme4", "m <- lmer(y ~ x + (1 | g), data = d, weights = w)", "weights"),
-    ("spss", "MIXED y BY sex WITH x\n /FIXED = x sex\n /RANDOM = INTERCEPT | SUBJECT(g).", "BY factor"),
+    ("spss", "MIXED y BY sex WITH x\n /FIXED = x sex\n /RANDOM = INTERCEPT | SUBJECT(g)\n /EMMEANS = TABLES(OVERALL).",
+     "OVERALL"),
     ("spss", "MIXED y WITH x\n /FIXED = x\n /RANDOM = INTERCEPT | SUBJECT(g)\n /REPEATED = t | SUBJECT(g).",
      "REPEATED")])
 def test_a_reduced_model_never_reaches_stdout(tmp_path, dialect, text, what):
@@ -239,22 +240,44 @@ def test_ddf_option(tmp_path):
 
 # ------------------------------------------------------------------ predictor types
 
-def test_types_unknown_without_data_and_errors_with_data():
+def test_types_unknown_without_data_and_each_packages_rule_with_data():
     ps = parse_text("m <- lmer(y ~ sex + age + (1 | g), data = d)", "lme4")
     info = check_types(ps)
     assert len(info) == 1 and info[0].code == "TR002" and info[0].severity.value == "info"
     assert "give --data to check" in info[0].message and "sex, age" in info[0].message
     frame = pd.DataFrame({"y": [1.0, 2, 3], "sex": ["f", "m", "f"], "age": [1, 2, 3], "g": ["a", "a", "b"]})
-    errs = check_types(ps, frame, "d.csv")
-    assert [e.code for e in errs] == ["DA003"] and "sex" in errs[0].message and errs[0].location.line == 1
+    # R makes a character column a factor: categorical (DA007 info), added to the model read
+    notes = check_types(ps, frame, "d.csv")
+    assert [e.code for e in notes] == ["DA007"] and notes[0].severity.value == "info"
+    assert "sex" in notes[0].message and notes[0].location.line == 1
+    assert [(c.name, c.reference) for c in ps.model.categoricals] == [("sex", "(first)")]
+    assert check_types(ps, frame) == []                      # declared now: nothing more to say
+    # SAS stops at a character variable not in CLASS; Stata at a string variable; SPSS at a string covariate
+    for text, dialect in [("proc mixed; class g; model y = sex age; random int / sub=g; run;", "sas"),
+                          ("mixed y sex age || g:", "stata"),
+                          ("MIXED y WITH sex age /FIXED = sex age /RANDOM = INTERCEPT | SUBJECT(g).", "spss")]:
+        ps = parse_text(text, dialect)
+        [e] = check_types(ps, frame)
+        assert e.code == "DA003" and e.severity.value == "error" and "sex" in e.message, dialect
+        assert {"sas": "CLASS", "stata": "i.", "spss": "BY"}[dialect] in e.fix.title
+        assert ps.model.categoricals == ()
     frame["sex"] = pd.Categorical([0, 1, 0])
     assert [e.code for e in check_types(ps, frame)] == ["DA003"]
     frame["sex"] = [0, 1, 0]
     frame.attrs["value_labels"] = {"sex": {0: "female", 1: "male"}}     # as a loader keeping labels gives it
-    assert "value labels" in check_types(ps, frame)[0].message
+    [e] = check_types(ps, frame)            # SPSS fits a labelled covariate as a number: a warning
+    assert "value labels" in e.message and e.severity.value == "warning"
+    ps = parse_text("m <- lmer(y ~ sex + age + (1 | g), data = d)", "lme4")
+    [e] = check_types(ps, frame)
+    assert e.code == "DA007" and "as_factor" in e.message
     frame.attrs = {}
     frame["sex"] = ["0", "1", "0"]                                     # numbers stored as text are numbers
+    ps = parse_text("m <- lmer(y ~ sex + age + (1 | g), data = d)", "lme4")
     assert check_types(ps, frame) == []
+    frame = pd.DataFrame({"y": [1.0] * 4, "sex": ["1", "2", "3", "oops"], "age": [1] * 4, "g": ["a"] * 4})
+    assert [e.code for e in check_types(ps, frame)] == ["DA003"]      # stray words in numbers: bad values
+    ps = parse_text("m <- lmer(y ~ factor(sex) + age + (1 | g), data = d)", "lme4")
+    assert "sex" not in check_types(ps)[0].message.split("continuous")[0]      # declared: not "unknown"
 
 
 def test_sas_names_are_matched_without_case_in_the_data():

@@ -47,14 +47,16 @@ def dialect_for_extension(path: str) -> str | None:
 
 
 def guess_dialect(text: str, path: str | None = None) -> str | None:
-    """Which package a snippet is written for: by content, then by file extension."""
+    """Which package a snippet is written for: by content, then by file extension (which also breaks a tie of
+    the content scores: a translated R program whose header comment names the SAS PROC MIXED source)."""
     scores = {}
     for name, d in DIALECTS.items():
         try:
             scores[name] = d.sniff(text)
         except NotImplementedError:
             scores[name] = 0.0
-    best = max(scores, key=scores.get)
+    by_extension = dialect_for_extension(path) if path else None
+    best = max(scores, key=lambda n: (scores[n], n == by_extension))
     if scores[best] > 0:
         return best
     return dialect_for_extension(path) if path else None

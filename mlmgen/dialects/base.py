@@ -127,6 +127,19 @@ class Facts:
     # `printed_intercept` of every package (the one source of the intercept's spellings for shared code)
     intercept_spellings: tuple[str, ...] = ()
     printed_residual: str = "Residual"
+    # ---- categorical predictors as the package's syntax declares them (the syntax readers, predictortypes.py)
+    # `categorical_default_reference`: the reference level when the syntax names none (FIRST/LAST rule, after
+    # the package's level order); `categorical_declaration`: how a program marks a predictor categorical, in
+    # words; `categorical_level_order`: how the package orders levels; `undeclared_text_predictor`: what the
+    # package does with a text column used as a predictor without that mark ("factor": it makes it
+    # categorical, "error": it stops), `undeclared_text_note` says it in words; `undeclared_labelled_note`:
+    # what it does with a numeric column that has value labels but no mark
+    categorical_default_reference: str = FIRST
+    categorical_declaration: str = ""
+    categorical_level_order: str = ""
+    undeclared_text_predictor: str = "error"
+    undeclared_text_note: str = ""
+    undeclared_labelled_note: str = ""
 
     def printed_covariance(self, i: int, j: int, a: str, b: str, cluster: str, unstructured: bool) -> str:
         """The name this package's output gives to element (i, j), j <= i (0-based), of the random-effect

@@ -2,7 +2,8 @@
 rbind(c(...), ...))` calls into contrasts.
 
 L is `c(...)`, `rbind(c(...), ...)` or `matrix(c(...), nrow = k, byrow = TRUE)` of numbers (`1/2` allowed)
-in fixef order, mapped back to term names; a row length other than the number of fixed effects, or an all
+in fixef order (with factors: their design columns, R's coding rule; the factor's levels must be written),
+mapped back to term (or column) names; a row length other than the number of fixed effects, or an all
 zero row, is MF005; a non-zero rhs is SY004. The comment on the line of the call is its label, else
 `contest1D N` etc. Calls are read after the whole file (`finish`), once the model's fixef order is known.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from ...categorical import expand_term
 from ...lexing import SyntaxBuilder, Token, split_top
 from .statements import _Call, _Stmt, _parse_call
 
@@ -21,6 +23,21 @@ class _ContrastReader:
     def finish(self) -> None:
         for call, st in self.pending:
             self.contest(call, st)
+
+    def fixef_columns(self) -> list[str] | None:
+        """fixef() names in order: the terms, or with factors the design columns (`sex[F]`: R's coding rule,
+        `Model.fixed_columns`); None when a factor's levels are not written (they come from the data)."""
+        cats = self.b.used_categoricals()
+        if not cats or self.fixef is None:
+            return self.fixef
+        if any(c.levels is None for c in cats):
+            return None
+        cmap = {c.name: c for c in cats}
+        present = {t.key for t in self.b.fixed} | ({()} if self.b.intercept else set())
+        names = ["Intercept"] if self.b.intercept else []
+        for t in self.b.fixed:
+            names.extend(col.name for col in expand_term(t.factors, cmap, present))
+        return names
 
     def contest(self, call: _Call, st: _Stmt) -> None:
         b = self.b
@@ -45,14 +62,20 @@ class _ContrastReader:
         if self.fixef is None:
             b.diag("SY001", f"{call.fn}() before any model could be read", call.start, call.end)
             return
-        n = len(self.fixef)
+        fixef = self.fixef_columns()
+        if fixef is None:
+            b.unsupported(f"{call.fn}() of a model with a factor whose levels the script does not write (L is in "
+                          f"the order of its columns, known only from the data)", call.start, call.end,
+                          fix="write the levels: factor(x, levels = c(...))")
+            return
+        n = len(fixef)
         out = []
         for row in rows:
             if len(row) != n:
                 b.diag("MF005", f"L has {len(row)} coefficients but the model has {n} fixed effects "
-                       f"({', '.join(self.fixef)})", la.start, la.end)
+                       f"({', '.join(fixef)})", la.start, la.end)
                 return
-            out.append([(name, v) for name, v in zip(self.fixef, row) if v != 0])
+            out.append([(name, v) for name, v in zip(fixef, row) if v != 0])
         if any(not r for r in out):
             b.diag("MF005", "a row of L is all zero", la.start, la.end)
             return

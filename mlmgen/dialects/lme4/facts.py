@@ -98,6 +98,19 @@ class LME4Facts(Facts):
         return ("lme4 (logLik df): d = rank(X) + number of theta + 1 (all parameters, REML or ML); "
                 "n = observations; AIC and BIC only")
 
+    # ---- categorical predictors (syntax readers): factor(x), as.factor(x), relevel(x, ref =),
+    # factor(x, levels = c(...)), C(x, contr.sum), contrasts(d$x) <- ..., lmer(..., contrasts = list(x = ...));
+    # R orders factor levels by sort() of the values (numbers by value, text by the locale's collation) and
+    # contr.treatment's reference is the first level; contr.sum's -1 row is the last level
+    categorical_default_reference = FIRST
+    categorical_declaration = "factor()"
+    categorical_level_order = "sorted values (factor()); the reference is the first level (contr.treatment)"
+    factor_functions = ("factor", "as.factor")
+    undeclared_text_predictor = "factor"
+    undeclared_text_note = "R fits a character column as a factor (its sorted first level the reference)"
+    undeclared_labelled_note = ("a labelled column read by haven stays numeric in R unless converted with "
+                                "haven::as_factor()")
+
 
     # ---- categorical (lint rules CA001-CA006). R's `factor()` (?factor): levels are the distinct values "sorted
     # into increasing order of x": numbers by value, character strings by the collating sequence of the session's

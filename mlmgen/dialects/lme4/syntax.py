@@ -12,6 +12,10 @@ Defaults when not written: REML = TRUE; ddf Satterthwaite (lmerTest's summary). 
 covariance (`|` unstructured, `||` or separate bars independent), so `explicit["covariance"]` is True.
 lmerTest's `ddf = "lme4"` (t values without df) is read as ddf "none".
 
+Factors (factors.py): `factor()`, `as.factor()`, `relevel()`, `C()` in the formula, the same in data
+preparation before the lmer() call (`d$x <- factor(d$x, levels = ...)`, `contrasts(d$x) <- contr.sum(3)`),
+`options(contrasts =)` and lmer()'s `contrasts = list(...)` make categorical predictors by R's rules.
+
 Wrappers: `print(...)`, `invisible(...)` and a parenthesised statement `(summary(m, ddf = ...))` are read
 through. The df method is the first one a `summary()`/`anova()`/`contest()` of the model uses (without `ddf =`
 lmerTest's Satterthwaite); a later call with other df (`anova(m, ddf = "lme4")`) does not change the model
@@ -30,6 +34,7 @@ from ...formula import FormulaError, parse_formula
 from . import render
 from .facts import FACTS
 from ...lexing import SyntaxBuilder, Token, split_top
+from . import factors
 from .contrasts import _ContrastReader
 from .statements import _Arg, _Call, _Stmt, _parse_call, mask, statements
 
@@ -44,6 +49,7 @@ _DDF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "lme
 
 def parse_syntax(text: str, file: str | None = None):
     b = SyntaxBuilder(FACTS, text, file)
+    b.lsmeans_of_numbers_run = True
     masked, comments = mask(text)
     r = _Reader(b, masked)
     for st in statements(masked, comments, b):
@@ -66,8 +72,16 @@ class _Reader(_ContrastReader):
         self.ddf_used: tuple[str, str] | None = None      # (df method, the call that first used it)
         self.formula_text: str | None = None              # the fitted formula, for update(m, . ~ . + z)
         self.others: set[str] = set()                     # other models made by update()
+        self.prep: list[factors.Declaration] = []         # factor statements before the lmer() call
 
     def statement(self, st: _Stmt) -> None:
+        decls = factors.read_statement(self.masked, _unwrap(st.toks), self.b)
+        if decls is not False:
+            if self.fit_seen:
+                self.b.not_read(f"a factor declaration after the lmer() call ({decls[0].var})", st.start, st.end)
+            else:
+                self.prep.extend(decls)
+            return
         toks, target = _unwrap(st.toks), None
         if len(toks) >= 3 and toks[0].kind == "name" and toks[1].text in ("<-", "=", "<<-"):
             target, toks = toks[0].text.strip("`"), toks[2:]
@@ -113,10 +127,33 @@ class _Reader(_ContrastReader):
         elif fn in ("glmer", "lme", "nlme", "glmmTMB", "gls", "mixed", "blmer"):
             self.b.unsupported(f"{fn}() (mlmgen reads linear mixed models fitted with lmer())", call.start,
                                call.end)
+        elif fn in ("emmeans", "lsmeans", "ls_means", "pairs") and self.fit_seen:
+            self.lsmeans_call(call)
+        elif fn == "options" and call.arg("contrasts") is not None:
+            a = call.arg("contrasts")
+            factors.global_contrasts(self.masked[a.start:a.end], a.start, a.end, self.b)
         elif fn in _HARMLESS_CALLS:
             return
         else:
             self.b.not_read(f"{fn}()", call.start, call.end)
+
+    def lsmeans_call(self, call: _Call) -> None:
+        """emmeans(m, specs) / lsmeans(m, specs) / pairs(emmeans(m, specs)) / lmerTest::ls_means(m, which =)."""
+        if call.fn == "pairs":
+            first = call.arg("x", 0)
+            inner, nxt = _parse_call(first.toks, 0, self.b) if first is not None else (None, 0)
+            if inner is not None and inner.fn in ("emmeans", "lsmeans"):
+                self.lsmeans_call(inner)
+            return
+        obj = call.arg("object", 0)
+        if obj is None or not self.check_object(obj):
+            return
+        spec = call.arg("which") if call.fn == "ls_means" else call.arg("specs", 1, ["object", "specs"])
+        if spec is None:
+            self.b.unsupported(f"{call.fn}() of every term (mlmgen reads the term asked for)", call.start, call.end,
+                               Severity.WARNING)
+            return
+        factors.emmeans_specs(self.masked[spec.start:spec.end], spec.start, spec.end, self.b)
 
     def check_object(self, a: _Arg) -> bool:
         """Whether `a` names the fitted model (SY001 warning when it names another object)."""
@@ -198,13 +235,29 @@ class _Reader(_ContrastReader):
             if len(ftoks) == 1 and ftoks[0].kind == "str":
                 b.unsupported("a formula built from a string", fa.start, fa.end, fix="write the formula itself")
                 return
-        self.formula(ftoks)
         da = bound.get("data")
+        self.apply_prep(da)
+        self.formula(ftoks)
         if da is not None:
             self.data_arg(da)
+        ca = bound.get("contrasts")
+        if ca is not None:
+            factors.contrasts_argument(self.masked[ca.start:ca.end], ca.start, ca.end, b)
         ra = bound.get("REML")
         if ra is not None:
             self.reml_arg(ra)
+
+    def apply_prep(self, da: _Arg | None) -> None:
+        """The factor statements before lmer() that concern its data frame (`d$x <- factor(d$x)` with
+        `data = d`; plain `x <- factor(x)` without a data argument); the others are not read (info)."""
+        frame = da.toks[0].text.strip("`") if da is not None and len(da.toks) == 1 else None
+        for decl in self.prep:
+            if decl.frame == frame:
+                factors.apply(decl, self.b)
+            else:
+                self.b.not_read(f"a factor declaration for {decl.frame or 'a variable outside'} "
+                                f"{'the data frame' if decl.frame else ''} {frame or ''} lmer() uses".replace("  ", " "),
+                                decl.start, decl.end)
 
     def data_arg(self, da: _Arg) -> None:
         b = self.b
@@ -266,6 +319,7 @@ class _Reader(_ContrastReader):
         for v in fp.slopes:
             a, z = sp.get(f"random:{v}", sp["cluster"])
             b.add_random(v, s + a, s + z)
+        factors.apply_formula(fp, b, s, at_call, e)
         b.set_setting("covariance", fp.covariance, s + sp["cluster"][0], s + sp["cluster"][1])
         for d in fp.diagnostics:
             b.diagnostics.append(d)
@@ -308,7 +362,9 @@ class _Reader(_ContrastReader):
                 self.reml_arg(a)
             elif nm == "data":
                 self.data_arg(a)
-            elif nm in ("subset", "weights", "offset", "na.action", "contrasts", "start", "evaluate"):
+            elif nm == "contrasts":
+                factors.contrasts_argument(self.masked[a.start:a.end], a.start, a.end, b)
+            elif nm in ("subset", "weights", "offset", "na.action", "start", "evaluate"):
                 b.unsupported(f"update(): the argument {nm} =", a.start, a.end)
             elif nm in ("control", "verbose"):
                 continue

@@ -126,5 +126,19 @@ class SASFacts(Facts):
     def reference_rule_text(self, rule):
         return ("the last level in formatted-value order, SAS's default without REF=" if rule == LAST
                 else "the first level in formatted-value order, REF=FIRST")
+    # ---- categorical predictors (syntax readers; SAS/STAT PROC MIXED CLASS statement and PROC MIXED ORDER=)
+    # CLASS x(REF='level'|FIRST|LAST) / REF=FIRST|LAST: the REF= level is moved to the end of the levels; with
+    # none, the reference is the last level. Levels are ordered by ORDER= on PROC MIXED (FORMATTED by default:
+    # for numeric variables without a format, the internal values; for character variables, the text)
+    categorical_default_reference = default_reference_rule   # the same fact (lint rules)
+    categorical_declaration = "CLASS"
+    categorical_level_order = ("formatted values (ORDER=FORMATTED, the default: numbers without a format by value, "
+                               "text by character code); the reference is the last level")
+    class_orders_known = ("FORMATTED", "INTERNAL")           # ORDER= values whose level order needs no data
+    class_orders_from_data = ("DATA", "FREQ")                # order of appearance / descending frequency
+    undeclared_text_predictor = "error"
+    undeclared_text_note = "SAS stops: a character variable in MODEL must be listed in CLASS"
+    undeclared_labelled_note = "SAS fits a variable not in CLASS as a number, whatever its format"
+
 
 FACTS = SASFacts()

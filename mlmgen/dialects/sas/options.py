@@ -6,7 +6,7 @@ from __future__ import annotations
 from ...diagnostics import Severity
 
 # PROC MIXED / MODEL / RANDOM options that do not change the model (display, iteration, output data sets).
-_HARMLESS_PROC = {"COVTEST", "NOCLPRINT", "IC", "CL", "NOITPRINT", "NOINFO", "NAMELEN", "ORDER", "PLOTS",
+_HARMLESS_PROC = {"COVTEST", "NOCLPRINT", "IC", "CL", "NOITPRINT", "NOINFO", "NAMELEN", "PLOTS",
                   "ASYCOV", "ASYCORR", "INFO", "ITDETAILS", "MAXITER", "MAXFUNC", "CONVH", "CONVF", "CONVG",
                   "LOGNOTE", "NOPROFILE", "SCORING", "RATIO", "ABSOLUTE", "ALPHA", "MMEQ", "MMEQSOL", "NOLINE"}
 _HARMLESS_MODEL = {"SOLUTION", "S", "CL", "ALPHA", "CHISQ", "COVB", "CORRB", "COVBI", "E", "E1", "E2", "E3",
@@ -24,7 +24,6 @@ _BEYOND_STATEMENTS = {
     "BY": ("a BY statement (separate fits per group)", Severity.ERROR),
     "PARMS": ("a PARMS statement (starting values or fixed covariance parameters)", Severity.WARNING),
     "PRIOR": ("a PRIOR statement (Bayesian sampling)", Severity.ERROR),
-    "LSMEANS": ("an LSMEANS statement (least-squares means of CLASS effects)", Severity.WARNING),
     "FREQ": ("a FREQ statement", Severity.ERROR),
     "WHERE": ("a WHERE statement (it selects a subsample)", Severity.ERROR),
 }

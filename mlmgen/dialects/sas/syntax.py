@@ -10,14 +10,21 @@ Defaults when not written (SAS/STAT MIXED): METHOD=REML, TYPE=VC, DDFM=CONTAIN (
 present). `DATA=lib.member` keeps the written text in `ParsedSyntax.data` and the member name in
 `model.data`; `DATA="c:\\path\\name.sas7bdat"` (a quoted physical path) gives the member `name`.
 
-Statements that change the model but are beyond it (REPEATED, WEIGHT, BY, GROUP=, nested effects, CLASS
-predictors, other TYPE= structures, ...) are SY004; statements outside PROC MIXED are SY004 at INFO level.
+CLASS variables used in MODEL (or as a random slope) are categorical predictors: `CLASS x(REF='F')`, `x(REF=FIRST
+|LAST)` and the global `/ REF=FIRST|LAST` name the reference; without one it is SAS's last level. The levels come
+from the data in SAS's order (ORDER=FORMATTED, the default, or INTERNAL: numbers by value, text by character
+code); ORDER=DATA|FREQ or a FORMAT of the variable make the last level depend on the data, so they are SY004
+unless REF='level' names it. The SUBJECT= variable in CLASS stays the cluster.
+
+Statements that change the model but are beyond it (REPEATED, WEIGHT, BY, GROUP=, nested effects, other TYPE=
+structures, ...) are SY004; statements outside PROC MIXED are SY004 at INFO level.
 `GCORR` on MODEL (as the lecture writes it) is accepted with SY005: the manual lists it on RANDOM.
 """
 from __future__ import annotations
 
 import re
 
+from ...categorical import FIRST, LAST, level_text
 from ...diagnostics import Fix, Severity
 from . import render
 from .facts import FACTS
@@ -52,7 +59,7 @@ def parse_syntax(text: str, file: str | None = None):
                 b.not_read(f"PROC {st.toks[1].text if len(st.toks) > 1 else ''}", st.start, st.end)
         elif kw == "DATA" and state != "mixed" or kw == "DATA" and len(st.toks) > 1 and st.toks[1].text != "=":
             p.close()
-            state = "skip"
+            state = "data"
             b.not_read("a DATA step", st.start, st.end)
         elif kw in ("RUN", "QUIT"):
             if state == "mixed":
@@ -60,6 +67,8 @@ def parse_syntax(text: str, file: str | None = None):
             state = "out"
         elif state == "mixed":
             p.statement(st)
+        elif state == "data":
+            _data_statement(b, masked[st.start:st.end])
         elif state == "skip":
             continue
         elif re.sub(r"\d+$", "", kw) in _HARMLESS_GLOBAL:
@@ -78,6 +87,12 @@ class _Proc(_ContrastReader):
     def __init__(self, b: SyntaxBuilder):
         self.b = b
         self.classes: dict[str, Token] = {}
+        # CLASS x(REF=...): the reference each CLASS variable names (a level, or FIRST/LAST), with its tokens' span
+        self.class_refs: dict[str, tuple[str, int, int]] = {}
+        self.global_ref: tuple[str, int, int] | None = None       # CLASS ... / REF=FIRST|LAST
+        self.order: tuple[str, int, int] | None = None            # PROC MIXED ORDER=
+        self.formatted: dict[str, Token] = {}                      # FORMAT statement inside the step
+        self.refused: set[str] = set()                             # CLASS predictors refused (said once)
         self.randoms: list[tuple[_Stmt, list, str, bool]] = []   # (stmt, effects, type, type_written)
         self.open = False
         self.model_seen = False
@@ -111,6 +126,13 @@ class _Proc(_ContrastReader):
                     self.b.unsupported(f"METHOD={o.vtext}", o.start, o.end, fix="use METHOD=REML or METHOD=ML")
             elif n in ("DFBW",):
                 self.b.set_setting("ddf", "between-within", o.start, o.end)
+            elif n == "ORDER":
+                v = o.vtext.upper()
+                if v not in FACTS.class_orders_known + FACTS.class_orders_from_data:
+                    self.b.diag("SY001", f"ORDER={o.vtext}: SAS orders CLASS levels by DATA, FORMATTED, FREQ or "
+                                f"INTERNAL", o.start, o.end)
+                else:
+                    self.order = (v, o.start, o.end)
             elif n in ("EMPIRICAL", "NOBOUND"):
                 self.b.unsupported(f"the PROC MIXED option {o.key.text} (it changes the estimates or their "
                                    f"standard errors)", o.start, o.end)
@@ -122,16 +144,17 @@ class _Proc(_ContrastReader):
     def statement(self, st: _Stmt) -> None:
         kw = st.toks[0].upper
         if kw in ("CLASS", "CLASSES"):
+            self.class_statement(st)
+        elif kw in ("FORMAT", "FORMATS"):
             for t in st.toks[1:]:
                 if t.kind == "name":
-                    self.classes.setdefault(t.upper, t)
-                    self.b.ident(t.text)
-                elif t.text != "/":
-                    self.b.diag("SY001", f"unexpected {t.text!r} in CLASS", t.start, t.end)
+                    self.formatted.setdefault(t.upper, t)
         elif kw == "MODEL":
             self.model(st)
         elif kw == "RANDOM":
             self.random(st)
+        elif kw == "LSMEANS":
+            self.lsmeans(st)
         elif kw == "ESTIMATE":
             self.estimate(st, joint=False)
         elif kw == "CONTRAST":
@@ -144,6 +167,111 @@ class _Proc(_ContrastReader):
         else:
             self.b.diag("SY001", f"{st.toks[0].text} is not a PROC MIXED statement mlmgen knows", st.start,
                         st.toks[0].end)
+
+    # ------------------------------------------------------------------ CLASS
+    def class_statement(self, st: _Stmt) -> None:
+        """`CLASS x y(REF='F') z(REF=FIRST) / REF=LAST TRUNCATE;` (SAS/STAT: REF= puts that level last, so it
+        is the reference of the fixed effects' singular parameterisation; the global REF= applies to every
+        CLASS variable without its own)."""
+        b = self.b
+        parts = split_top(st.toks[1:], {"/"})
+        for o in (options(parts[1], b) if len(parts) > 1 else []):
+            if o.name == "REF" and o.vtext.upper() in ("FIRST", "LAST"):
+                self.global_ref = ({"FIRST": FIRST, "LAST": LAST}[o.vtext.upper()], o.start, o.end)
+            elif o.name == "REF":
+                b.diag("SY001", f"the CLASS statement's global REF={o.vtext}: SAS takes REF=FIRST or REF=LAST "
+                       f"after the '/' (a level goes in parentheses after its variable: x(REF='level'))",
+                       o.start, o.end)
+            elif o.name == "TRUNCATE":
+                b.unsupported("CLASS / TRUNCATE (levels from the first 16 characters of the formatted values)",
+                              o.start, o.end, Severity.WARNING)
+            else:
+                b.diag("SY001", f"{o.key.text} is not a CLASS statement option (REF=, TRUNCATE)", o.start, o.end)
+        toks, i = parts[0], 0
+        while i < len(toks):
+            t = toks[i]
+            i += 1
+            if t.kind != "name":
+                b.diag("SY001", f"unexpected {t.text!r} in CLASS", t.start, t.end)
+                continue
+            self.classes.setdefault(t.upper, t)
+            b.ident(t.text)
+            if i < len(toks) and toks[i].text == "(":
+                j = i
+                while j < len(toks) and toks[j].text != ")":
+                    j += 1
+                inner, end = toks[i + 1:j], toks[min(j, len(toks) - 1)].end
+                i = j + 1
+                ref = self.class_option(t, inner, end)
+                if ref is not None:
+                    self.class_refs[t.upper] = (ref, t.start, end)
+
+    def class_option(self, var: Token, inner: list[Token], end: int) -> str | None:
+        """The reference of `x(REF='level'|FIRST|LAST)` (a level as its formatted text), None when unreadable."""
+        b = self.b
+        for o in options(inner, b):
+            if o.name != "REF" or len(o.value) != 1:
+                b.diag("SY001", f"{b.src.text[var.start:end]}: SAS takes (REF='level'), (REF=FIRST) or "
+                       f"(REF=LAST) after a CLASS variable", var.start, end)
+                return None
+            v = o.value[0]
+            if v.kind == "str":
+                return v.text[1:-1].replace(v.text[0] * 2, v.text[0])
+            if v.kind == "name" and v.upper in ("FIRST", "LAST"):
+                return {"FIRST": FIRST, "LAST": LAST}[v.upper]
+            if v.kind == "num":
+                b.diag("SY001", f"REF={v.text}: SAS writes the reference level quoted (REF='{v.text}')", v.start,
+                       v.end, Severity.WARNING, Fix(f"write REF='{v.text}'"))
+                return v.text
+            b.diag("SY001", f"REF={v.text}: expected a quoted level, FIRST or LAST", v.start, v.end)
+        return None
+
+    def declare(self, name: str, s: int, e: int) -> bool:
+        """Declare the CLASS variable `name` used as a predictor: its reference is its own REF=, else the
+        global REF=, else SAS's default (the last level). Levels come from the data, ordered as SAS orders
+        them without a format (ORDER=FORMATTED or INTERNAL); ORDER=DATA/FREQ and a FORMAT statement make the
+        order depend on the data or the format: refused (SY004) unless REF= names the level, which alone
+        decides the model (the order then only orders the columns). Returns False when refused."""
+        b = self.b
+        if name.upper() in self.refused:
+            return False
+        ref, rs, re_ = self.class_refs.get(name.upper()) or self.global_ref or (None, s, e)
+        named_level = ref not in (None, FIRST, LAST)
+        if not named_level:
+            if self.order is not None and self.order[0] in FACTS.class_orders_from_data:
+                o, os_, oe = self.order
+                b.unsupported(f"the reference level of the CLASS variable {name} under ORDER={o} (the last level "
+                              f"in order of {'appearance in the data' if o == 'DATA' else 'descending frequency'} "
+                              f"depends on the data)", os_, oe, fix=f"name the reference: CLASS {name}(REF='level')")
+                self.refused.add(name.upper())
+                return False
+            if name.upper() in self.formatted:
+                t = self.formatted[name.upper()]
+                b.unsupported(f"a FORMAT for the CLASS variable {name} (SAS orders and groups CLASS levels by "
+                              f"formatted value)", t.start, t.end, fix=f"name the reference: CLASS {name}(REF='level')")
+                self.refused.add(name.upper())
+                return False
+        b.declare_categorical(name, rs, re_, reference=ref)
+        return True
+
+    # ------------------------------------------------------------------ LSMEANS
+    def lsmeans(self, st: _Stmt) -> None:
+        """`LSMEANS sex sex*den / DIFF CL;`: least-squares means with their pairwise differences (the model's
+        `lsmeans`). Options that change only what is printed beyond them (ADJUST= other than T, AT, SLICE,
+        DIFF=CONTROL) are SY004 warnings."""
+        b = self.b
+        parts = split_top(st.toks[1:], {"/"})
+        for names, s, e, bar in _effects(parts[0], b):
+            for combo in (_bar_expand(names) if bar else [names]):
+                b.add_lsmeans(combo, s, e)
+        for o in (options(parts[1], b) if len(parts) > 1 else []):
+            if o.name in ("DIFF", "PDIFF") and not o.value or o.name in ("CL", "ALPHA", "E", "SINGULAR", "COV",
+                                                                          "CORR", "DF"):
+                continue
+            if o.name == "ADJUST" and o.vtext.upper() in ("T", "NONE"):
+                continue
+            b.unsupported(f"the LSMEANS option {b.src.text[o.start:o.end]} (mlmgen's LS-means have unadjusted "
+                          f"pairwise differences)", o.start, o.end, Severity.WARNING)
 
     # ------------------------------------------------------------------ MODEL
     def model(self, st: _Stmt) -> None:
@@ -166,9 +294,7 @@ class _Proc(_ContrastReader):
                 b.diag("SY001", "the intercept is in the MODEL by default; NOINT removes it", s, e, Severity.WARNING)
                 continue
             cls = [n for n in names if n.upper() in self.classes]
-            if cls:
-                b.unsupported(f"the CLASS (categorical) predictor {cls[0]}", s, e,
-                              fix="mlmgen models continuous predictors; code indicator variables instead")
+            if not all([self.declare(n, s, e) for n in cls]):
                 continue
             if bar and len(names) > MAX_ORDER:
                 b.unsupported(f"a full factorial of {len(names)} effects ({2 ** len(names) - 1} terms; mlmgen reads "
@@ -269,8 +395,7 @@ class _Proc(_ContrastReader):
                 got.append(None)
                 b.add_random(None, s, e)
             elif len(names) == 1 and not bar:
-                if names[0].upper() in self.classes:
-                    b.unsupported(f"a random effect of the CLASS variable {names[0]}", s, e)
+                if names[0].upper() in self.classes and not self.declare(names[0], s, e):
                     continue
                 got.append(names[0])
                 b.add_random(names[0], s, e)
@@ -337,6 +462,20 @@ def _effects(toks: list[Token], b: SyntaxBuilder) -> list[tuple[list[str], int, 
             continue
         out.append((names, start, end, bar))
     return out
+
+
+_INDICATOR = re.compile(r"""(?is)\s*(?:ELSE\s+)?([A-Za-z_]\w*)\s*=\s*\(\s*([A-Za-z_]\w*)\s*=\s*
+                         ('(?:[^']|'')*'|"(?:[^"]|"")*"|-?\d+(?:\.\d*)?)\s*\)\s*;?\s*""", re.X)
+
+
+def _data_statement(b, text: str) -> None:
+    """A DATA step statement `name = (var = "level");` (also after ELSE): an indicator column (the random
+    slope of a categorical as mlmgen renders it); other DATA step statements are not read."""
+    m = _INDICATOR.fullmatch(text)
+    if m:
+        lit = m.group(3)
+        level = lit[1:-1].replace(lit[0] * 2, lit[0]) if lit[0] in "'\"" else level_text(float(lit))
+        b.add_indicator(m.group(1), m.group(2), level)
 
 
 def _bar_expand(names: list[str]) -> list[list[str]]:

@@ -95,5 +95,15 @@ class SPSSFacts(Facts):
     def reference_rule_text(self, rule):
         return ("the last category in ascending order, which MIXED always takes" if rule == LAST
                 else "the first category")
+    # ---- categorical predictors (syntax readers; SPSS MIXED): factors after BY, covariates after WITH. Factor
+    # levels are sorted in ascending order and the last level is the redundant (reference) one; MIXED has no
+    # option to choose it (recode the variable instead)
+    categorical_default_reference = default_reference_rule   # the same fact (lint rules)
+    categorical_declaration = "BY"
+    categorical_level_order = "values in ascending order; the last level is redundant (the reference)"
+    undeclared_text_predictor = "error"
+    undeclared_text_note = "SPSS stops: a string variable cannot be a covariate (WITH); list it after BY"
+    undeclared_labelled_note = "SPSS fits a covariate (WITH) as a number, whatever its value labels"
+
 
 FACTS = SPSSFacts()

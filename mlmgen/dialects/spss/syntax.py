@@ -9,11 +9,13 @@ ACTIVATE` for the data-set name. A command ends with a period at the end of a li
 closed); keywords and names are case-insensitive (later spellings map to the first one used).
 
 Defaults when not written (SPSS Statistics): METHOD REML, COVTYPE(VC), DFMETHOD(SATTERTHWAITE).
-Effects must be declared after BY/WITH (SY003 otherwise); BY factors used as predictors (categorical),
-/REPEATED, /REGWGT, nested effects and other covariance types are SY004. COVTYPE(DIAG) is read as VC:
+Effects must be declared after BY/WITH (SY003 otherwise). BY factors used as predictors (fixed, or a random
+slope) are categorical predictors with SPSS's reference, the last level (levels in ascending order; MIXED has
+no option to change it); WITH covariates are continuous. /REPEATED, /REGWGT, nested effects and other covariance types are SY004. COVTYPE(DIAG) is read as VC:
 for continuous random effects both give independent effects with their own variances.
 
-/TEST is read in contrasts.py.
+/TEST is read in contrasts.py; RECODE/AUTORECODE ... INTO a factor and COMPUTE of an indicator column (how
+mlmgen renders a categorical's reference and random slope) in factors.py.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from . import render
 from .facts import FACTS
 from ...lexing import Comment, SyntaxBuilder, Token, blank, split_top, tokenize
 from .contrasts import _ContrastReader
+from .factors import autorecode, compute_indicator, recode, reference_code
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -102,6 +105,7 @@ def parse_syntax(text: str, file: str | None = None):
     b = SyntaxBuilder(FACTS, text, file)
     masked, comments = mask(text)
     seen = False
+    recodes: dict[str, tuple[str, tuple[str, ...]]] = {}
     for s, e, period in commands(masked):
         body = masked[s:e]
         word = re.match(r"[A-Za-z]+", body)
@@ -113,7 +117,17 @@ def parse_syntax(text: str, file: str | None = None):
                 b.second_model("MIXED command", s, e)
                 continue
             seen = True
-            _Mixed(b, masked, s, e, period).read()
+            _Mixed(b, masked, s, e, period, recodes).read()
+        elif kw == "COMPUTE" and not seen and compute_indicator(b, body):
+            continue
+        elif kw == "RECODE" and not seen:
+            recode(b, body, s, recodes)
+        elif kw == "AUTORECODE" and not seen:
+            autorecode(b, body, s, recodes)
+        elif kw == "IF" and not seen and reference_code(body, recodes):
+            continue
+        elif kw == "ADD" and re.match(r"(?i)ADD\s+VALUE\s+LABELS\b", body):
+            continue
         elif kw in ("GET", "DATASET") and seen:
             b.not_read(f"the {kw} command after MIXED", s, e)
         elif kw == "GET":
@@ -149,8 +163,10 @@ def parse_syntax(text: str, file: str | None = None):
 
 
 class _Mixed(_ContrastReader):
-    def __init__(self, b: SyntaxBuilder, masked: str, start: int, end: int, period: int | None):
+    def __init__(self, b: SyntaxBuilder, masked: str, start: int, end: int, period: int | None,
+                 recodes: dict | None = None):
         self.b, self.masked, self.start, self.end, self.period = b, masked, start, end, period
+        self.recodes = recodes or {}
         self.factors: dict[str, Token] = {}
         self.covariates: dict[str, Token] = {}
         self.randoms: list[tuple[list, str, bool, int, int]] = []
@@ -198,8 +214,7 @@ class _Mixed(_ContrastReader):
             elif kw == "REGWGT":
                 b.unsupported("/REGWGT (a weighted fit)", sub[0].start, sub[-1].end)
             elif kw == "EMMEANS":
-                b.unsupported("/EMMEANS (estimated marginal means of factors)", sub[0].start, sub[-1].end,
-                              Severity.WARNING)
+                self.emmeans(body, sub)
             else:
                 b.diag("SY001", f"/{sub[0].text} is not a MIXED subcommand mlmgen knows", sub[0].start, sub[0].end)
         if not fixed_seen:
@@ -257,12 +272,28 @@ class _Mixed(_ContrastReader):
             out.append((names, t.start, end))
         return out
 
+    def name(self, t: Token) -> str:
+        """The variable a BY factor stands for: the source of a RECODE ... INTO it (mlmgen's own rendering
+        recodes a factor so that its reference is the last category), else itself."""
+        if t.upper in self.recodes and t.upper in self.factors:
+            return self.recodes[t.upper][0]
+        return t.text
+
     def declared(self, t: Token) -> bool:
+        """Whether `t` is declared after BY (a factor: categorical, SPSS's reference the last level) or WITH
+        (a covariate); SY003 otherwise. A variable listed after both is SY001 (SPSS stops)."""
         b = self.b
-        if t.upper in self.factors:
-            b.unsupported(f"the BY factor {t.text} as a predictor (categorical predictors)", t.start, t.end,
-                          fix="mlmgen models continuous predictors: list it after WITH")
+        if t.upper in self.factors and t.upper in self.covariates:
+            b.diag("SY001", f"{t.text} is listed both after BY and after WITH", t.start, t.end)
             return False
+        if t.upper in self.factors:
+            f = self.factors[t.upper]
+            if t.upper in self.recodes:
+                source, levels, *ref = self.recodes[t.upper]
+                b.declare_categorical(source, f.start, f.end, levels=levels, reference=ref[0] if ref else None)
+            else:
+                b.declare_categorical(f.text, f.start, f.end)
+            return True
         if t.upper not in self.covariates:
             b.diag("SY003", f"{t.text} is used as an effect but not listed after WITH (or BY)", t.start, t.end,
                    Severity.ERROR, Fix(f"add {t.text} to the WITH list"))
@@ -276,7 +307,7 @@ class _Mixed(_ContrastReader):
                 continue
             if not all([self.declared(n) for n in names]):
                 continue
-            b.add_fixed([n.text for n in names], s, e)
+            b.add_fixed([self.name(n) for n in names], s, e)
         for t, args, s, e in _keywords(parts[1] if len(parts) > 1 else []):
             if t.upper == "NOINT":
                 b.intercept = False
@@ -333,8 +364,8 @@ class _Mixed(_ContrastReader):
                 b.add_random(None, s, e)
             elif len(names) == 1:
                 if self.declared(names[0]):
-                    got.append(names[0].text)
-                    b.add_random(names[0].text, s, e)
+                    got.append(self.name(names[0]))
+                    b.add_random(self.name(names[0]), s, e)
             else:
                 b.unsupported(f"a random slope on the product {self.masked[s:e]}", s, e,
                               fix="compute the product variable first")
@@ -356,6 +387,29 @@ class _Mixed(_ContrastReader):
                               multi[0][3], multi[0][4])
             b.covariance = "vc"
         b.explicit["covariance"] = any(r[2] for r in self.randoms)
+
+    def emmeans(self, body: list[Token], sub: list[Token]) -> None:
+        """`/EMMEANS = TABLES(sex*den) [COMPARE(sex)] [ADJ(LSD)]`: estimated marginal means of a term of BY
+        factors (the model's `lsmeans`, with pairwise differences). TABLES(OVERALL), a Bonferroni or Sidak
+        adjustment and COMPARE of one factor within another are printed output beyond it (SY004 warnings)."""
+        b = self.b
+        for t, args, s, e in _keywords(body):
+            kw = t.upper
+            if kw == "TABLES":
+                names = [a for a in args if a.kind == "name"]
+                if len(names) == 1 and names[0].upper == "OVERALL":
+                    b.unsupported("/EMMEANS = TABLES(OVERALL) (the estimated grand mean)", s, e, Severity.WARNING)
+                elif names and all(a.kind == "name" or a.text == "*" for a in args):
+                    b.add_lsmeans([self.name(a) for a in names], s, e)
+                else:
+                    b.diag("SY001", "TABLES() needs OVERALL or factors joined by *", s, e)
+            elif kw == "COMPARE":
+                continue
+            elif kw == "ADJ" and "".join(a.text for a in args).upper() == "LSD":
+                continue
+            else:
+                b.unsupported(f"the /EMMEANS keyword {self.masked[s:e]} (mlmgen's marginal means have unadjusted "
+                              f"pairwise differences)", s, e, Severity.WARNING)
 
     def criteria(self, body: list[Token]) -> None:
         b = self.b

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ...categorical import FIRST, LAST
+from ...categorical import FIRST
 from ..base import Facts
 
 _MACRO = ("`", "$")
@@ -146,5 +147,16 @@ class StataFacts(Facts):
         return bool(re.search(rf"(?im)\bgen(?:erate|erat|era|er|e)?\(\s*{v}\s*\)"          # encode s, gen(v)
                               rf"|^\s*(?:rename|ren)\s+\w+\s+{v}\s*$"                        # rename v_code v
                               rf"|^\s*destring\b[^\n]*\b{v}\b[^\n]*,[^\n]*\breplace\b", text or ""))
+    # ---- categorical predictors (syntax readers; Stata factor-variable notation, help fvvarlist):
+    # i.x (base = the lowest value), ib#.x (base level #), ib(first)., ib(last)., ib(freq). (the most frequent
+    # level: depends on the data), ibn.x (no base); an unprefixed variable in an interaction (x#z) is a factor
+    # variable; c.x is continuous. Factor variables take nonnegative integer values, ordered by value
+    categorical_default_reference = default_reference_rule   # the same fact (lint rules)
+    categorical_declaration = "i."
+    categorical_level_order = "values in ascending order (nonnegative integers); the base is the lowest value"
+    undeclared_text_predictor = "error"
+    undeclared_text_note = "Stata stops: string variables are not allowed in a varlist (encode them and use i.)"
+    undeclared_labelled_note = "Stata fits a variable without i. as a number, whatever its value labels"
+
 
 FACTS = StataFacts()

@@ -11,7 +11,13 @@ Defaults when not written (Stata 13+): ML (`mle`), `covariance(independent)`, an
 sample z tests = ddf "none"). `xtmixed` (Stata 12 and earlier; renamed `mixed` in Stata 13) fits by REML
 unless told `mle` (`extra["default_method"]`). A comma with nothing after it at the end of the options is
 accepted (`|| id: , variance mle covariance(unstructured),`). An operator that is not Stata's (the lecture's `e.hw2`) is SY002 at the
-prefix and the variable is kept as a continuous predictor; `i.` (factor variables), time-series operators,
+prefix and the variable is kept as a continuous predictor. Factor variables are categorical predictors: `i.x`
+(base: the lowest value), `ib#.x`, `ib(first).x`, `ib(last).x`, `ibn.x` (no base; with `noconstant` only), and an
+unprefixed variable in an interaction (`x#z` is `i.x#i.z` in Stata); `fvset base # x` before the model sets
+the base of a later `i.x`; a string variable encoded with a label (`label define L 1 "M" 2 "F"`, `encode sex,
+generate(t) label(L)`, `rename t sex`, as mlmgen renders it, also inside `capture confirm string variable`
+... `if !_rc { }`) has the label texts as levels, so `ib2.sex` is level "F"; `ib(freq).` (depends on the data), level
+selection `i(1 2).x`, a variable used both as `c.x` and `i.x`, time-series operators,
 `if`/`in`, weights, `vce()`, `residuals()`, other covariance structures, a second level (`|| a: || b:`)
 and crossed effects (`_all: R.x`) are SY004. `dfmethod(repeated)` and `dfmethod(anova)` are Stata's own
 methods with no counterpart in mlmgen's model (SY004).
@@ -23,12 +29,14 @@ from __future__ import annotations
 
 import re
 
+from ...categorical import FIRST
 from ...diagnostics import Fix, Severity
 from . import render
 from .facts import FACTS
 from ...lexing import Comment, SyntaxBuilder, Token, blank, split_top, tokenize
 from ...model import MAX_ORDER
 from .contrasts import _ContrastReader
+from .factors import _FactorReader, _base_of, _rc_condition
 from .options import _HARMLESS_CMDS, _OptionReader
 
 _TOKEN = re.compile(r"""
@@ -37,7 +45,7 @@ _TOKEN = re.compile(r"""
   | (?P<var>(?:[A-Za-z_][A-Za-z0-9_]*|[A-Za-z]+\d*\([^()\n]*\))\.(?:[A-Za-z_][A-Za-z0-9_]*)?)
   | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>\|\||\#\#|[#:,()\[\]=*+\-/.<>!&|~^])
+  | (?P<op>\|\||\#\#|[#:,()\[\]=*+\-/.<>!&|~^{}])
 """, re.X)
 
 
@@ -135,7 +143,7 @@ def parse_syntax(text: str, file: str | None = None):
     return b.finish(render.context)
 
 
-class _Reader(_OptionReader, _ContrastReader):
+class _Reader(_OptionReader, _ContrastReader, _FactorReader):
     def __init__(self, b: SyntaxBuilder, masked: str, comments: list[Comment]):
         self.b = b
         self.masked = masked
@@ -144,6 +152,7 @@ class _Reader(_OptionReader, _ContrastReader):
         self.pending: list[tuple[str, list[Token], int, int]] = []
         self.small = False
         self.fixed_prefix: dict[str, str] = {}
+        self.init_factors()
 
     def command(self, start: int, end: int) -> None:
         b = self.b
@@ -156,6 +165,13 @@ class _Reader(_OptionReader, _ContrastReader):
             toks = toks[1:]
             if toks and toks[0].text == ":":
                 toks = toks[1:]
+        # `capture confirm string variable x` then `if !_rc cmd` / `if _rc == 0 cmd` / `if !_rc {` ... `}`: the
+        # commands mlmgen's renderer runs for a string factor (encode); read as if the condition held
+        cond = _rc_condition(toks)
+        if cond:
+            toks = toks[cond:]
+            if not toks or toks[0].text == "{":
+                return
         if len(toks) >= 3 and toks[0].text in ("version", "vers") and ":" in [t.text for t in toks[:4]]:
             k = [t.text for t in toks].index(":")
             toks = toks[k + 1:]
@@ -167,10 +183,22 @@ class _Reader(_OptionReader, _ContrastReader):
             return
         if cmd in ("mixed", "xtmixed"):
             self.mixed(toks, start, end)
+        elif cmd == "margins" and self.fit_seen:
+            self.margins(toks)
         elif cmd in ("lincom", "test"):
             self.pending.append((cmd, toks, start, end))
         elif cmd == "use":
             self.use(toks)
+        elif cmd == "fvset":
+            self.fvset(toks)
+        elif cmd in ("label", "la", "lab") and len(toks) > 2 and toks[1].text in ("define", "de", "def"):
+            self.label_define(toks)
+        elif cmd in ("encode", "rename", "ren"):
+            self.encode_or_rename(toks)
+        elif cmd == "}":
+            return
+        elif cmd in ("generate", "gen", "g") and self.indicator(start, end):
+            return
         elif cmd in ("keep", "drop") and any(t.text in ("if", "in") for t in toks[1:]):
             b.unsupported(f"`{cmd} if/in` before the model (it selects a subsample)", toks[0].start, toks[-1].end,
                           Severity.WARNING)
@@ -244,6 +272,7 @@ class _Reader(_OptionReader, _ContrastReader):
             got = self.random_eq(eq, last=(k == len(eqs) - 2))
             if got is not None:
                 blocks.append(got)
+        self.check_factor_uses()
         if len(blocks) > 1:
             if any(len(bl[0]) > 1 and bl[1] != "vc" for bl in blocks):
                 b.unsupported("several random-effects equations for one level with correlated effects in one of "
@@ -318,14 +347,15 @@ class _Reader(_OptionReader, _ContrastReader):
                 names = [f[0] for g in sub for f in g]
                 b.add_fixed(names, s, e)
 
-    def factor(self, t: Token, in_interaction: bool) -> tuple[str, int, int] | None:
-        """`c.x` / `x` -> (x, start, end); SY002 for an operator Stata does not have, SY004 for i. etc."""
+    def factor(self, t: Token, in_interaction: bool, random: bool = False) -> tuple[str, int, int] | None:
+        """`c.x` / `x` -> (x, start, end) continuous; `i.x`, `ib#.x`, `ib(first|last).x`, `ibn.x` and an
+        unprefixed variable in an interaction (Stata's rule: `x#z` is `i.x#i.z`) -> a categorical predictor;
+        SY002 for an operator Stata does not have, SY004 for what depends on the data or selects levels."""
         b = self.b
         if t.kind == "name":
-            if in_interaction:
-                b.diag("SY004", f"in a Stata interaction an unprefixed variable is a factor (categorical) "
-                       f"variable: {t.text} is read as continuous here", t.start, t.end, Severity.WARNING,
-                       Fix(f"write c.{t.text}", f"c.{t.text}"))
+            if in_interaction and not random:
+                return self.default_base(t.text, t.start, t.end)
+            self.numeric_uses.setdefault(t.text, (t.start, t.end))
             return t.text, t.start, t.end
         prefix, _, var = t.text.partition(".")
         pstart = t.start
@@ -334,11 +364,29 @@ class _Reader(_OptionReader, _ContrastReader):
             return None
         p = prefix.lower()
         if p == "c" and prefix == "c":
+            self.numeric_uses.setdefault(var, (t.start, t.end))
             return var, t.start, t.end
+        base = _base_of(prefix)
+        if prefix == "i" and not random:
+            return self.default_base(var, t.start, t.end)
+        if base is not None and not random:
+            if base.startswith("#"):
+                b.unsupported(f"the base {prefix}. on {var} (level number {base[1:]} in ascending order, known only from the "
+                              f"data)", t.start, t.end, fix=f"name the base level: ib#.{var}")
+                return None
+            if base == "freq":
+                b.unsupported(f"the base ib(freq). on {var} (the most frequent level, which depends on the data)",
+                              t.start, t.end, fix=f"name the base level: ib#.{var}")
+                return None
+            if base == "none":
+                self.no_base.setdefault(var, (t.start, t.end))
+                base = FIRST
+            return self.categorical(var, base, t.start, t.end, written=prefix not in ("i", "ibn", "bn"))
         if re.fullmatch(r"(i|b\d*|ib\d+|ib\(\w+\)|i\([^()]*\)|ib[nfl]?|bn|o|co|io)", prefix) \
                 or re.fullmatch(r"i\d*", prefix):
-            b.unsupported(f"the factor-variable operator {prefix}. on {var} (categorical predictors)", t.start,
-                          t.end, fix="mlmgen models continuous predictors (c.)")
+            what = "a factor random effect (write R.x)" if random else "level selection or omission"
+            b.unsupported(f"the factor-variable operator {prefix}. on {var} ({what})", t.start, t.end,
+                          fix="write i.x, ib#.x, ib(first).x or ib(last).x" if not random else None)
             return None
         if re.fullmatch(r"[LDFS]\d*|[LDFS]\([^()]*\)", prefix, re.I):
             b.unsupported(f"the time-series operator {prefix}.", t.start, t.end)
@@ -374,7 +422,7 @@ class _Reader(_OptionReader, _ContrastReader):
                 b.unsupported(f"the factor random effect {t.text}", t.start, t.end)
                 continue
             if t.kind in ("var", "name"):
-                f = self.factor(t, False)
+                f = self.factor(t, False, random=True)
                 if f is not None:
                     effects.append(f)
             else:
