@@ -229,6 +229,11 @@ class Model:
         return tuple(cols)
 
     @property
+    def term_names(self) -> tuple[str, ...]:
+        """The fixed part as written: `Intercept` (if any) then the terms (no levels needed)."""
+        return (("Intercept",) if self.intercept else ()) + tuple(t.name for t in self.fixed)
+
+    @property
     def fixed_names(self) -> tuple[str, ...]:
         """Fixed-effect names in estimation order: `Intercept` (if any) then the terms as written; with a
         categorical predictor, the names of the design columns (`sex[F]`, `sex[F]:x`)."""

@@ -53,7 +53,7 @@ def stray_predictor(ctx: LintContext) -> None:
             for t in p.model.fixed:
                 if _term_id(t) not in ref_ids:
                     ctx.report(p, f"{t.name} is not in {ctx.reference_label()} (its fixed part: "
-                               f"{', '.join(ctx.reference.fixed_names)})", keys=[fkey(t.factors)],
+                               f"{', '.join(ctx.reference.term_names)})", keys=[fkey(t.factors)],
                                fix="remove the stray term", edit=RemoveTerm(t.factors))
             for s in p.model.random.slopes:
                 if _fold(s) not in ref_slopes:
