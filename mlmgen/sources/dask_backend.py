@@ -11,6 +11,7 @@ the partitions it combines.
 """
 from __future__ import annotations
 
+import dask
 import numpy as np
 import pandas as pd
 
@@ -82,9 +83,10 @@ class DaskBackend:
     name = "Dask"
 
     def __init__(self, frame, markers=(".", "NA")):
-        import dask
         self.ddf = frame
         self.markers = tuple(markers)
+        self._cache: dict = {}
+        self._distinct: dict = {}
         self.version = dask.__version__
         self.label = f"Dask DataFrame ({frame.npartitions} partitions)"
 
@@ -111,7 +113,9 @@ class DaskBackend:
         return out
 
     def distinct(self, var: str) -> list:
-        return list(self.ddf[var].dropna().unique().compute())
+        if var not in self._distinct:
+            self._distinct[var] = list(self.ddf[var].dropna().drop_duplicates(split_out=1).compute())
+        return self._distinct[var]
 
     # ------------------------------------------------------------ derived-variable means, step by step
     def _means(self, spec: RowSpec) -> dict:
@@ -121,13 +125,18 @@ class DaskBackend:
         for i, d in enumerate(spec.derived):
             if d.kind == "shift":
                 continue
+            key = (d.kind == "grand_centered", d.source)
+            if key in self._cache:      # the same mean for another variable, or for the next pass
+                means[d.name] = self._cache[key]
+                continue
             partial = RowSpec(spec.outcome, spec.cluster, spec.numeric, spec.categorical, spec.derived[:i], [], [])
             rows = self.ddf.map_partitions(_rows, partial, dict(means), meta=self._meta(partial))
             if d.kind == "grand_centered":
                 means[d.name] = float(rows[d.source].mean().compute())
             else:
-                cm = rows.groupby(spec.cluster, dropna=False)[d.source].mean().compute()
+                cm = rows.groupby(spec.cluster, dropna=False)[d.source].mean(split_out=1).compute()
                 means[d.name] = cm
+            self._cache[key] = means[d.name]
         return means
 
     def _meta(self, spec: RowSpec) -> pd.DataFrame:
@@ -209,7 +218,7 @@ class DaskBackend:
             return pd.DataFrame(out)
 
         meta = pd.DataFrame({"__g": self.ddf._meta[spec.cluster].to_numpy(), **{n: np.zeros(0) for n in names}})
-        table = rows.map_partitions(part_products, meta=meta).groupby("__g").sum().compute()
+        table = rows.map_partitions(part_products, meta=meta).groupby("__g").sum(split_out=1).compute()
         table = table.sort_index()
         ids = table.index.to_numpy()
         if ids.dtype.kind in "US":

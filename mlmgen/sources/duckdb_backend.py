@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import tempfile
 
+import duckdb
 import numpy as np
 
 from .plan import DesignColumn, RowSpec, Summary, product_name
@@ -47,7 +48,6 @@ class DuckDBBackend:
 
     def __init__(self, relation_sql: str, label: str, database: str | None = None, markers=(".", "NA"),
                  memory_limit: str | None = None, threads: int | None = None):
-        import duckdb
         self.version = duckdb.__version__
         self.label = label
         self.markers = tuple(markers)
