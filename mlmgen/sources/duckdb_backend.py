@@ -56,6 +56,7 @@ class DuckDBBackend:
         self.con.execute(f"SET memory_limit = {literal(self.memory_limit)}")
         self.con.execute(f"SET temp_directory = {literal(tempfile.gettempdir() + '/mlmgen_duckdb_spill')}")
         self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute("SET enable_progress_bar = false")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.src = relation_sql
