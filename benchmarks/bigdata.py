@@ -11,7 +11,8 @@
 * fit: `mlmgen.fit("y ~ 1 + x + w + (1 + x | g)", source, ddf satterthwaite)` and the fixed-effects table with
   Satterthwaite df, in a fresh child process; wall time and the child's peak resident memory
   (`resource.getrusage(RUSAGE_SELF).ru_maxrss` at its end, DuckDB's buffers included; for `dask` the two
-  worker processes report their own peaks, listed separately).
+  worker processes report their own peaks and CPU, listed separately). The CPU time (user + system) of the
+  process is reported too: on the shared machine it is what the fit costs without waiting for a core.
   `--backend pandas` reads the folder with `pandas.read_parquet` and fits in memory (the yardstick).
 * crossover: for each size, writes the data (Parquet and CSV) once and times, each in a fresh process, the
   in-memory path (pandas reading + fit) against DuckDB (fit from the file), for Parquet and for CSV.
@@ -85,6 +86,7 @@ print(json.dumps({{"backend": {backend!r}, "import_s": round(t1 - t0, 2), "fit_s
                    "n_obs": f.result.n_obs, "clusters": f.result.n_clusters, "neg2ll": f.result.neg2ll.value,
                    "fixed": [[r["term"], r["estimate"], r["se"], r["df"]] for r in rows],
                    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                   "cpu_s": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
                    "notes": [d.message for d in f.data_report.diagnostics if d.code == "DA008"], **extra}}))
 """
 
@@ -108,8 +110,9 @@ def fit_code(data: str, backend: str, workers: int = 2) -> str:
                   "dashboard_address=None, memory_limit='4GiB')\n"
                   "client = distributed.Client(cluster)\n"
                   f"data = dd.read_parquet({data!r})")
-        extra = ("peaks = client.run(lambda: __import__('resource').getrusage(0).ru_maxrss)\n"
-                 "extra = {'worker_peak_rss_mb': [round(v / 1024, 1) for v in peaks.values()]}")
+        extra = ("use = client.run(lambda: tuple(__import__('resource').getrusage(0))[:3])\n"
+                 "extra = {'worker_peak_rss_mb': [round(v[2] / 1024, 1) for v in use.values()],\n"
+                 "         'worker_cpu_s': [round(v[0] + v[1], 1) for v in use.values()]}")
     else:
         raise SystemExit(f"unknown backend {backend}")
     return FIT_CODE.format(formula=FORMULA, backend=backend).replace("SOURCE", source).replace("EXTRA", extra)
