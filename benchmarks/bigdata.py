@@ -14,6 +14,8 @@
   worker processes report their own peaks and CPU, listed separately). The CPU time (user + system) of the
   process is reported too: on the shared machine it is what the fit costs without waiting for a core.
   `--backend pandas` reads the folder with `pandas.read_parquet` and fits in memory (the yardstick).
+* fit --backend mixedlm --python VENV/bin/python: the fastest peer of benchmarks/run.py (the `mixedlm`
+  package, Rust core) on the same Parquet data read by pandas, fit + its Satterthwaite summary.
 * crossover: for each size, writes the data (Parquet and CSV) once and times, each in a fresh process, the
   in-memory path (pandas reading + fit) against DuckDB (fit from the file), for Parquet and for CSV.
 
@@ -57,11 +59,11 @@ def generate(rows: int, clusters: int, out: Path, seed: int = 15, csv: bool = Fa
             pq.write_table(table, out / f"part-{k:04d}.parquet", row_group_size=1_000_000)
 
 
-def _child(code: str) -> dict:
+def _child(code: str, python: str = sys.executable) -> dict:
     """Run `code` in a fresh interpreter; its last stdout line is a JSON dict (with the child's own peak resident
     memory, getrusage(RUSAGE_SELF) at its end, DuckDB's memory included). Adds the wall time."""
     t = time.perf_counter()
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+    res = subprocess.run([python, "-c", code], capture_output=True, text=True, cwd=ROOT,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     wall = time.perf_counter() - t
     if res.returncode != 0:
@@ -91,6 +93,24 @@ print(json.dumps({{"backend": {backend!r}, "import_s": round(t1 - t0, 2), "fit_s
 """
 
 
+MIXEDLM_CODE = """
+import json, time, resource
+import pandas as pd, mixedlm
+t0 = time.perf_counter()
+data = pd.read_parquet({data!r})
+t1 = time.perf_counter()
+r = mixedlm.lmer({formula!r}, data, REML=True)
+t2 = time.perf_counter()
+s = r.summary(ddf_method="Satterthwaite")
+t3 = time.perf_counter()
+print(json.dumps({{"backend": "mixedlm", "read_s": round(t1 - t0, 2), "fit_s": round(t2 - t1, 2),
+                   "satterthwaite_s": round(t3 - t2, 2), "n_obs": len(data), "neg2ll": float(r.REMLcrit()),
+                   "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                   "cpu_s": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
+                   "version": getattr(mixedlm, "__version__", "?")}}))
+"""
+
+
 def fit_code(data: str, backend: str, workers: int = 2) -> str:
     extra = "extra = {}"
     if backend == "duckdb":
@@ -104,6 +124,8 @@ def fit_code(data: str, backend: str, workers: int = 2) -> str:
         source = f"import mlmgen.data\ndata = mlmgen.data.read_data({data!r})"
     elif backend == "csv-duckdb":
         source = f"data = 'duckdb:' + {data!r}"
+    elif backend == "mixedlm":           # the fastest peer (benchmarks/README.md): rows in a DataFrame
+        return MIXEDLM_CODE.format(formula=FORMULA, data=data)
     elif backend == "dask":
         source = ("import dask.dataframe as dd, distributed\n"
                   f"cluster = distributed.LocalCluster(n_workers={workers}, threads_per_worker=1, processes=True, "
@@ -133,7 +155,9 @@ def main() -> None:
     g.add_argument("--csv", action="store_true")
     f = sub.add_parser("fit")
     f.add_argument("--data", default="/tmp/mlmgen_big")
-    f.add_argument("--backend", default="duckdb", choices=["duckdb", "dask", "pandas", "csv-pandas", "csv-duckdb"])
+    f.add_argument("--backend", default="duckdb",
+                   choices=["duckdb", "dask", "pandas", "csv-pandas", "csv-duckdb", "mixedlm"])
+    f.add_argument("--python", default=sys.executable, help="the interpreter of the child (mixedlm: its own venv)")
     f.add_argument("--workers", type=int, default=2)
     c = sub.add_parser("crossover")
     c.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 3_000_000, 10_000_000])
@@ -145,7 +169,7 @@ def main() -> None:
         print(json.dumps({"generated": str(a.out), "rows": a.rows, "clusters": a.clusters,
                           "seconds": round(time.perf_counter() - t, 1)}))
     elif a.cmd == "fit":
-        out = _child(fit_code(a.data, a.backend, a.workers))
+        out = _child(fit_code(a.data, a.backend, a.workers), a.python)
         out["load_before_after"] = load()
         print(json.dumps(out))
     else:
