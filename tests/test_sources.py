@@ -272,3 +272,10 @@ def test_dask_on_a_local_cluster_gives_the_same_numbers(model, data, in_memory, 
 def test_dask_reads_parquet_partitions(model, parquet, in_memory, dask_client):
     import dask.dataframe as dd
     assert_same(in_memory, mlmgen.fit(model, dd.read_parquet(str(parquet))))
+
+
+def test_what_needs_the_rows_is_refused_with_a_code(model, parquet):
+    f = mlmgen.fit(model, str(parquet))
+    with pytest.raises(MlmgenError) as e:
+        f.design.column("xc")
+    assert e.value.diagnostics[0].code == "CL001" and "DuckDB" in e.value.diagnostics[0].message

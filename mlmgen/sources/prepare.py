@@ -47,6 +47,20 @@ class SourceDesign:
     def cluster_sizes(self) -> np.ndarray:
         return self.sizes
 
+    def _rows_needed(self, what: str) -> MlmgenError:
+        return MlmgenError(Diagnostic(
+            "CL001", f"{what} needs the rows in memory, and the rows of {self.backend.label} stay in "
+            f"{self.backend.name}; read them into a DataFrame (or a sample of them) for this", Severity.ERROR,
+            Location(field="data")))
+
+    def column(self, name: str) -> np.ndarray:
+        """Refused: the rows are not in memory (plots and data roles need them)."""
+        raise self._rows_needed(f"a column of the rows ({name})")
+
+    @property
+    def groups(self) -> np.ndarray:
+        raise self._rows_needed("the cluster of each row")
+
     def within_variance(self, name: str) -> float:
         return self.slope_within[name]
 
