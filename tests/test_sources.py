@@ -22,7 +22,7 @@ RTOL = 1e-10
 MODEL = """
 outcome = "y"
 cluster = "school"
-fixed = ["xc", "xm", "wg", "sex", "grp"]
+fixed = ["xc", "xm", "wg", "sex", "grp", "den"]
 method = "REML"
 ddf = "Satterthwaite"
 [random]
@@ -34,6 +34,7 @@ xm = "mean(x) by school - 5"
 wg = "w - mean(w)"
 [categorical]
 sex = { levels = ["M", "F"], reference = "F" }
+den = { coding = "sum" }
 """
 
 
@@ -47,13 +48,14 @@ def make_data(m: int = 60, seed: int = 11) -> pd.DataFrame:
     w = rng.normal(100, 10, n)
     sex = rng.choice(["M", "F"], n)
     grp = rng.choice(["b", "a", "c"], n)
+    den = rng.choice([3.0, 1.0, 2.0], n)
     u0, u1 = rng.normal(0, 1, m), rng.normal(0, 0.3, m)
     xc = x - pd.Series(x).groupby(g).transform("mean").to_numpy()
     y = (20 + u0[g] + (1.2 + u1[g]) * xc + 0.05 * w + 0.7 * (sex == "M") + np.select([grp == "a", grp == "c"], [0.4, -0.3], 0)
          + rng.normal(0, 1, n))
     ids = np.array([f"S{k:03d}" if k % 3 else f"s-{k}" for k in range(m)], dtype=object)[g]
-    df = pd.DataFrame({"y": y, "x": x, "w": w, "sex": sex, "grp": grp, "school": ids})
-    for col, k in (("y", 7), ("x", 5), ("w", 4)):
+    df = pd.DataFrame({"y": y + 0.2 * den, "x": x, "w": w, "sex": sex, "grp": grp, "den": den, "school": ids})
+    for col, k in (("y", 7), ("x", 5), ("w", 4), ("den", 2)):
         df.loc[rng.choice(n, k, replace=False), col] = np.nan
     df.loc[rng.choice(n, 3, replace=False), "sex"] = None
     df.loc[rng.choice(n, 2, replace=False), "school"] = None
@@ -126,6 +128,7 @@ def test_the_in_memory_fit_has_what_the_comparison_needs(in_memory):
     assert in_memory.data_report.rows_used < in_memory.data_report.rows_read          # rows deleted (DA004)
     names = [x.term for x in r.fixed]
     assert "sex[M]" in names and "grp[b]" in names and "grp[c]" in names              # F and a the references
+    assert "den[2]" in names and "den[3]" in names                                    # numeric, declared, sum coding
     assert [d.code for d in in_memory.data_report.diagnostics] == ["DA007", "DA004"]
 
 

@@ -15,7 +15,7 @@ import dask
 import numpy as np
 import pandas as pd
 
-from .plan import DesignColumn, RowSpec, Summary, product_name
+from .plan import DesignColumn, RowSpec, Summary, level_number, product_name
 
 
 def _numeric(s: pd.Series) -> np.ndarray:
@@ -28,7 +28,8 @@ def _codes(s: pd.Series, levels: tuple[str, ...], numeric: bool, markers) -> np.
         x = _numeric(s)
         out = np.full(len(x), np.nan)
         for i, lv in enumerate(levels):
-            out[x == float(lv)] = i
+            if level_number(lv) is not None:
+                out[x == level_number(lv)] = i
         return out
     pos = {lv: float(i) for i, lv in enumerate(levels)}
     t = s.astype(object).map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v).strip())

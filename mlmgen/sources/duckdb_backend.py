@@ -24,7 +24,7 @@ import tempfile
 import duckdb
 import numpy as np
 
-from .plan import DesignColumn, RowSpec, Summary, product_name
+from .plan import DesignColumn, RowSpec, Summary, level_number, product_name
 
 DEFAULT_MEMORY = "1GB"
 NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
@@ -90,8 +90,9 @@ class DuckDBBackend:
         """Level position 0..k-1 of each row (NULL where missing)."""
         v = ident(var)
         if numeric:
-            whens = " ".join(f"WHEN CAST({v} AS DOUBLE) = {number(float(lv))} THEN {i}" for i, lv in enumerate(levels))
-            return f"CASE {whens} END"
+            whens = " ".join(f"WHEN CAST({v} AS DOUBLE) = {number(level_number(lv))} THEN {i}"
+                             for i, lv in enumerate(levels) if level_number(lv) is not None)
+            return f"CASE {whens} END" if whens else "CAST(NULL AS DOUBLE)"
         t = f"trim(CAST({v} AS VARCHAR))"
         whens = " ".join(f"WHEN {literal(lv)} THEN {i}" for i, lv in enumerate(levels))
         return f"CASE {t} {whens} END"

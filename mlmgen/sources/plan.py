@@ -72,6 +72,14 @@ class Summary:
     slope_var: dict[int, float]
 
 
+def level_number(level: str) -> float | None:
+    """The number a level of a numeric column stands for (None: a declared level no number can match)."""
+    try:
+        return float(level)
+    except ValueError:
+        return None
+
+
 def product_name(a: int, b: int) -> str:
     """The result column of the sum of products of column ids a and b (-1 the ones column, 'y' the outcome)."""
     return f"s_{'o' if a == -1 else a}_{'o' if b == -1 else b}"
