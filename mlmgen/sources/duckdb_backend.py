@@ -24,6 +24,7 @@ import tempfile
 import duckdb
 import numpy as np
 
+from ..diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .plan import DesignColumn, RowSpec, Summary, level_number, product_name
 
 DEFAULT_MEMORY = "1GB"
@@ -62,12 +63,26 @@ class DuckDBBackend:
             self.con.execute(f"SET threads = {int(threads)}")
         self.src = relation_sql
 
+    def _run(self, sql: str):
+        """Execute one query; DuckDB's errors (a column of the wrong type in SQL, memory exhausted, an unreadable
+        file) become a coded DA001 naming the source, never a traceback."""
+        try:
+            return self.con.execute(sql)
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            fix = None
+            if isinstance(exc, duckdb.OutOfMemoryException):
+                fix = Fix(f"give DuckDB more memory than {self.memory_limit}: MLMGEN_DUCKDB_MEMORY=2GB (it spills to "
+                          "disk beyond the limit, but a few operators need their state in memory)")
+            raise MlmgenError(Diagnostic("DA001", f"DuckDB could not read or summarise {self.label}: {first}",
+                                         Severity.ERROR, Location(file=self.label, field="data"), fix)) from None
+
     def describe(self) -> str:
         return f"DuckDB {self.version}, out of core (memory_limit {self.memory_limit})"
 
     # ------------------------------------------------------------ questions about the source
     def schema(self) -> dict[str, str]:
-        rows = self.con.execute(f"DESCRIBE SELECT * FROM {self.src}").fetchall()
+        rows = self._run(f"DESCRIBE SELECT * FROM {self.src}").fetchall()
         out = {}
         for name, typ, *_ in rows:
             t = str(typ).upper()
@@ -82,7 +97,7 @@ class DuckDBBackend:
         return out
 
     def distinct(self, var: str) -> list:
-        return [r[0] for r in self.con.execute(
+        return [r[0] for r in self._run(
             f"SELECT DISTINCT {ident(var)} FROM {self.src} WHERE {ident(var)} IS NOT NULL").fetchall()]
 
     # ------------------------------------------------------------ the rows as SQL
@@ -143,7 +158,7 @@ class DuckDBBackend:
     # ------------------------------------------------------------ passes
     def means(self, spec: RowSpec, variables: list[str]) -> dict[str, float]:
         sql = self._rows_sql(spec) + " SELECT " + ", ".join(f"AVG({ident(v)})" for v in variables) + " FROM rows"
-        row = self.con.execute(sql).fetchall()[0]
+        row = self._run(sql).fetchall()[0]
         return {v: float("nan") if x is None else float(x) for v, x in zip(variables, row)}
 
     def summary(self, spec: RowSpec) -> Summary:
@@ -158,7 +173,7 @@ class DuckDBBackend:
         for k in spec.slopes:
             e = self._column(spec.columns[k])
             sel += [f"AVG({e}) FILTER (WHERE {cond})", f"VAR_POP({e}) FILTER (WHERE {cond})"]
-        r = list(self.con.execute(self._rows_sql(spec) + " SELECT " + ", ".join(sel) + " FROM rows").fetchall()[0])
+        r = list(self._run(self._rows_sql(spec) + " SELECT " + ", ".join(sel) + " FROM rows").fetchall()[0])
         f = [float("nan") if x is None else x for x in r]
         i = 2
         missing = {v: int(n) for v, n in zip(spec.used, r[i:i + len(spec.used)])}
@@ -177,7 +192,7 @@ class DuckDBBackend:
 
     def statistics(self, spec: RowSpec, columns, products) -> tuple[np.ndarray, dict]:
         """(sorted cluster ids, {product: per-cluster sums}) in one GROUP BY over the centred columns."""
-        res = self.con.execute(self.statistics_sql(spec, columns, products)).fetchnumpy()
+        res = self._run(self.statistics_sql(spec, columns, products)).fetchnumpy()
         ids = np.asarray(res["__g"])
         if ids.dtype == object or ids.dtype.kind in "US":
             ids = np.asarray(ids, dtype=object)
@@ -218,6 +233,6 @@ class DuckDBBackend:
             cond = " AND ".join(f"r.{ident(v)} IS NOT NULL" for v in spec.used)
             sql = (self._rows_sql(spec) + f" SELECT quantile_cont({resid}, [0, 0.25, 0.5, 0.75, 1]) FROM rows r "
                    f"JOIN __mlmgen_blups b ON r.{ident(spec.cluster)} = b.__g WHERE {cond}")
-            return [float(v) for v in self.con.execute(sql).fetchall()[0][0]]
+            return [float(v) for v in self._run(sql).fetchall()[0][0]]
         finally:
             self.con.unregister("__mlmgen_blups")
