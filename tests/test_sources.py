@@ -327,3 +327,14 @@ def test_what_needs_the_rows_is_refused_with_a_code(model, parquet):
     with pytest.raises(MlmgenError) as e:
         f.design.column("xc")
     assert e.value.diagnostics[0].code == "CL001" and "DuckDB" in e.value.diagnostics[0].message
+
+
+def test_a_csv_from_the_size_limit_on_goes_to_duckdb(model, data, tmp_path, monkeypatch):
+    import mlmgen.sources as sources
+    path = tmp_path / "rows.csv"
+    data.to_csv(path, index=False, na_rep="NA")
+    assert sources.open_source(str(path)) is None                      # small: the in-memory reader
+    monkeypatch.setattr(sources, "BIG_CSV_BYTES", path.stat().st_size)
+    backend = sources.open_source(str(path))
+    assert backend is not None and backend.name == "DuckDB"
+    assert_same(mlmgen.fit(model, data), mlmgen.fit(model, str(path)))
