@@ -4,7 +4,7 @@
 
     a Dask DataFrame                              Dask (the active distributed Client, else Dask's scheduler)
     FILE.parquet, a folder of Parquet files       DuckDB (`read_parquet`; folders hive-partitioned)
-    FILE.csv of BIG_CSV_BYTES or more             DuckDB (`read_csv`, the same missing-value markers)
+    FILE.csv too large for memory (big_csv_bytes) DuckDB (`read_csv`, the same missing-value markers)
     duckdb:FILE.parquet | duckdb:FILE.csv | duckdb:FOLDER      DuckDB, whatever the size
     duckdb:DB.duckdb?table=NAME                   a table (or view) of a DuckDB database, opened read-only
     duckdb:DB.duckdb?query=SELECT ...             the rows of a SQL query (everything after `query=` is SQL;
@@ -21,8 +21,22 @@ from pathlib import Path
 from ..diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 
 PREFIX = "duckdb:"
-# a CSV file at least this large is read by DuckDB, not pandas (benchmarks/README.md: the crossover)
-BIG_CSV_BYTES = int(os.environ.get("MLMGEN_BIG_CSV_BYTES", 256 * 2**20))
+# A CSV file goes to DuckDB when the in-memory path would take more than half the available memory: that path
+# peaks at about 3x the file's size (benchmarks/README.md, "Crossover": 895 MB for a 310 MB file), while for time
+# it stays ahead of DuckDB at every size measured (up to 5M rows). MLMGEN_BIG_CSV_BYTES sets the size instead.
+BIG_CSV_BYTES = int(os.environ["MLMGEN_BIG_CSV_BYTES"]) if os.environ.get("MLMGEN_BIG_CSV_BYTES") else None
+IN_MEMORY_BYTES_PER_CSV_BYTE = 3
+
+
+def big_csv_bytes() -> int:
+    """The size from which a CSV file is read by DuckDB (see BIG_CSV_BYTES)."""
+    if BIG_CSV_BYTES is not None:
+        return BIG_CSV_BYTES
+    try:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):       # not Linux: assume 8 GB free
+        available = 8 * 2**30
+    return available // (2 * IN_MEMORY_BYTES_PER_CSV_BYTE)
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
@@ -77,7 +91,7 @@ def open_source(data, na_values=None):
     forced = text.startswith(PREFIX)
     if not forced:
         p = Path(text).expanduser()
-        big_csv = p.suffix.lower() == ".csv" and p.is_file() and p.stat().st_size >= BIG_CSV_BYTES
+        big_csv = p.suffix.lower() == ".csv" and p.is_file() and p.stat().st_size >= big_csv_bytes()
         if not (p.suffix.lower() in PARQUET_SUFFIXES or _is_parquet_folder(p) or big_csv):
             return None
     try:
