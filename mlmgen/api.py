@@ -29,6 +29,7 @@ from .dialects import DEFAULT_STYLE
 from .engine.design import Design, build_design
 from .model import Model, normalise_ddf, normalise_method
 from .results import FitResult
+from .sources import open_source
 
 
 @dataclass
@@ -65,11 +66,10 @@ class Fit:
         from .engine import effects as E
         r = self.result
         sizes = self.design.cluster_sizes()
-        var_x = {s: E.within_variance(self.design.column(s), self.design.groups) for s in self.model.random.slopes}
+        var_x = {s: self.design.within_variance(s) for s in self.model.random.slopes}
         implied = {}
         for s in self.model.random.slopes:
-            x = self.design.column(s)
-            mu, sd = float(x.mean()), float(x.std())
+            mu, sd = self.design.mean_sd(s)
             grid = np.array([mu - 2 * sd, mu - sd, mu, mu + sd, mu + 2 * sd])
             implied[s] = E.implied_variance(r, s, grid)
         return {"icc": E.icc(r), "reliability": E.reliability_table(r, sizes, var_x),
@@ -141,7 +141,7 @@ def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, 
     if changes:
         m = m.with_(**changes)
     if data is None:
-        if m.data and Path(m.data).is_file():
+        if m.data and (Path(m.data).is_file() or open_source(m.data) is not None):
             data = m.data
         else:
             raise MlmgenError(Diagnostic("CL001", "no data given: pass a DataFrame or a file (--data FILE)",
@@ -149,6 +149,9 @@ def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, 
     if m.random.q == 0:
         raise MlmgenError(Diagnostic("MF002", "the model has no random effects; mlmgen fits two-level models with a "
                                      "random intercept and/or random slopes", Severity.ERROR, Location(field="random")))
+    source = open_source(data, na_values)
+    if source is not None:
+        return fit_source(m, source, options=options)
     frame, report = load_and_prepare(m, data, na_values)
     m = report.model or m                       # with the categoricals' levels known
     design = build_design(m, frame)
@@ -171,6 +174,30 @@ def _at_file(d: Diagnostic, file: str) -> Diagnostic:
         return d
     loc = Location(file=file, field=d.location.field)
     return Diagnostic(d.code, d.message, d.severity, loc, d.fix, d.source)
+
+
+def fit_source(model: Model, backend, options: dict | None = None) -> Fit:
+    """Fit with the rows left in a data source (`mlmgen.sources`: DuckDB, Dask): the source's engine computes
+    the derived variables, the missing-value counts and the per-cluster statistics; the fit, df, SEs, BLUPs and
+    printing are those of the in-memory path (`engine.core.fit_suffstats`)."""
+    from .engine.assemble import to_fit_result
+    from .engine.core import fit_suffstats
+    from .sources.prepare import prepare_source
+    prepared = prepare_source(model, backend)
+    m, design, report = prepared.model, prepared.design, prepared.report
+    if options and options.get("lme4_emulation"):
+        raise MlmgenError(Diagnostic("CL001", "lme4 emulation fits the uncentred rows in memory; it is not available "
+                                     "for a data source that stays in DuckDB or Dask", Severity.ERROR,
+                                     Location(field="options")))
+    try:
+        efit = fit_suffstats(prepared.stats, prepared.centring, x_names=design.x_names, z_names=design.z_names,
+                             reml=m.method == "reml", covariance=m.random.covariance, cluster_ids=design.cluster_ids,
+                             options=options)
+    except MlmgenError as e:
+        raise MlmgenError([_at_file(d, report.file) for d in e.diagnostics]) from None
+    result = to_fit_result(efit, m, m.ddf)
+    _add_extras(result, efit, m, design, report)
+    return Fit(result, efit, m, report, design)
 
 
 def fit_design(model: Model, design: Design, report: DataReport, options: dict | None = None) -> Fit:
@@ -267,7 +294,6 @@ def _add_extras(result: FitResult, efit, model: Model, design: Design, report: D
     with np.errstate(invalid="ignore", divide="ignore"):
         ex["fixed_correlation"] = (cb / np.outer(sd, sd)).tolist()
     keep = [design.x_names.index(n) for n in efit.x_names]
-
     def residuals() -> dict:
         X = design.X[:, keep]
         try:
@@ -323,6 +349,12 @@ def _add_extras(result: FitResult, efit, model: Model, design: Design, report: D
             result.notes.append(f"overall test of the fixed effects not computed: {exc}")
             return {}
 
+    if not isinstance(design, Design):         # the rows stay in a data source (mlmgen.sources)
+        def residuals() -> dict:
+            return _source_residuals(result, efit, design)
+
+        def linear() -> dict:
+            return {"linear_model_neg2ll": linear_model_neg2ll_from_stats(efit)}
     lazy = [(("scaled_residuals",), residuals), (("linear_model_neg2ll",), linear), (("overall_test",), overall)]
     if model.ddf == "satterthwaite":
         lazy.append((("stata_eim", "overall_test_eim"), eim))
@@ -346,6 +378,34 @@ def linear_model_neg2ll(y: np.ndarray, X: np.ndarray, reml: bool) -> float:
         return n * (1 + math.log(2 * math.pi * rss / n))
     sign, logdet = np.linalg.slogdet(X.T @ X)
     return (n - p) * (1 + math.log(2 * math.pi * rss / (n - p))) + logdet
+
+
+def linear_model_neg2ll_from_stats(efit) -> float:
+    """`linear_model_neg2ll` from the engine's centred, scaled statistics (no rows): the OLS fit of y~ on X~,
+    RSS = s_y^2 (y~'y~ - b~'X~'y~) and log|X'X| = log|X~'X~| + 2 sum log s_j (the centring has determinant 1)."""
+    ss, sc = efit._ss, efit._sc
+    n, p = ss.n_obs, ss.p
+    beta = np.linalg.lstsq(ss.xtx, ss.xty, rcond=None)[0]
+    rss = float(ss.yty - ss.xty @ beta) * sc.y_scale ** 2
+    if efit.reml:
+        logdet = float(np.linalg.slogdet(ss.xtx)[1] + 2.0 * np.sum(np.log(sc.x_scale)))
+        return (n - p) * (1 + math.log(2 * math.pi * rss / (n - p))) + logdet
+    return n * (1 + math.log(2 * math.pi * rss / n))
+
+
+def _source_residuals(result: FitResult, efit, design) -> dict:
+    """Scaled-residual quantiles by a second pass in the source's engine (DuckDB); a note where the backend
+    cannot compute them exactly (Dask)."""
+    try:
+        q = design.scaled_residual_quantiles(efit)
+    except Exception as exc:  # residual summary is cosmetic; say why it is missing
+        result.notes.append(f"scaled residuals not computed: {exc}")
+        return {}
+    if q is None:
+        result.notes.append("scaled residuals not computed: exact quantiles need a sort of every row, which the "
+                            "Dask backend does not do")
+        return {}
+    return {"scaled_residuals": q}
 
 
 def compare(a: Fit | FitResult, b: Fit | FitResult):

@@ -226,6 +226,7 @@ CODES: dict[str, str] = {
     "DA005": "degenerate-data",             # too few rows/clusters, constant outcome, ...
     "DA006": "unusable-column",             # duplicated column names, complex numbers, values that are not scalars
     "DA007": "text-column-categorical",     # an undeclared text or value-labelled predictor is taken as categorical
+    "DA008": "data-source-backend",         # the rows stay in DuckDB or Dask (mlmgen.sources): which, and the memory
     # engine
     "EN001": "not-converged",
     "EN002": "singular-fit",
@@ -237,7 +238,8 @@ CODES: dict[str, str] = {
     "CT001": "dependent-contrast-rows",     # rows duplicated or combinations of others: tested with the rank
     "CT002": "untestable-contrast",         # all-zero/cancelling rows, coefficients beyond the float range
     "EN007": "optional-dependency-missing", # lme4 emulation without `nlopt` (mlmgen[lme4]); a crossed design too
-                                            # big for the blocked factor without scikit-sparse (mlmgen[sparse])
+                                            # big for the blocked factor without scikit-sparse (mlmgen[sparse]);
+                                            # DuckDB/Dask sources (mlmgen[big])
     # printed output readers and diff
     "OU001": "unreadable-output",
     "OU002": "unrecognised-output-table",

@@ -24,7 +24,7 @@ STYLE_CHOICES = (*DIALECTS, "json", "all")
 @click.command("fit")
 @click.argument("model_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--formula", "formula", help="an lme4 formula instead of a model file")
-@click.option("--data", "data", type=click.Path(dir_okay=False), help="CSV, .dat/.txt, .dta, .sas7bdat, .xpt or .sav file")
+@click.option("--data", "data", type=click.Path(), help="CSV, .dat/.txt, .dta, .sas7bdat, .xpt or .sav file; Parquet file or folder, duckdb:DB?table=NAME, duckdb:DB?query=SQL (DuckDB, out of core)")
 @click.option("--na-values", "na_values", metavar="MARKERS",
               help="missing-value markers of a text data file, comma-separated (default: .,NA; empty fields are "
                    "always missing)")

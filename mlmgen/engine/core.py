@@ -547,22 +547,43 @@ def fit_arrays(y, X, Z, groups, *, x_names, z_names, reml=True, covariance="un",
                 "double precision", Severity.ERROR, Location(field="data"),
                 Fix("rescale the variables (e.g. divide by a power of 10) before fitting"))])
     m = len(cluster_ids) if cluster_ids is not None else (int(groups.max()) + 1 if N else 0)
-    opts = options
-    start = None
-    sas = lme4 = False
-    perturbation = 0
-    if isinstance(options, dict):
-        o = dict(options)
-        start = o.pop("start", None)
-        sas = bool(o.pop("sas_emulation", False))
-        lme4 = bool(o.pop("lme4_emulation", False))
-        perturbation = int(o.pop("lme4_perturbation", 0))
-        opts = OptimiseOptions(**o)
-
+    opts, start, sas, lme4, perturbation = _read_options(options)
     sink: list[str] = []
     with quiet_numerics(sink):
         fit = _fit(y, X, Z, groups, m, x_names, z_names, reml, covariance, cluster_ids, opts, start, sas, N,
                    lme4, perturbation)
+    if sink:
+        fit.notes.append(numeric_note(sink))
+    return fit
+
+
+def _read_options(options):
+    """(OptimiseOptions or None, start theta, sas_emulation, lme4_emulation, lme4_perturbation) from `options`."""
+    if not isinstance(options, dict):
+        return options, None, False, False, 0
+    o = dict(options)
+    start = o.pop("start", None)
+    sas = bool(o.pop("sas_emulation", False))
+    lme4 = bool(o.pop("lme4_emulation", False))
+    perturbation = int(o.pop("lme4_perturbation", 0))
+    return OptimiseOptions(**o), start, sas, lme4, perturbation
+
+
+def fit_suffstats(ss: SuffStats, centring, *, x_names, z_names, reml=True, covariance="un", cluster_ids=None,
+                  options=None) -> EngineFit:
+    """Fit from sufficient statistics computed elsewhere (`mlmgen.sources`: a GROUP BY in DuckDB, a Dask
+    groupby-aggregate), exactly as `fit_arrays` fits after its own pass over the rows. `ss` holds the statistics
+    of the columns centred by `centring` (scaling.Centring), unscaled, as `compute_suffstats(..., centring=)`
+    returns them. lme4 emulation needs the uncentred statistics (not available here): refused."""
+    covariance = covariance.lower()
+    opts, start, sas, lme4, perturbation = _read_options(options)
+    if lme4:
+        raise ValueError("lme4 emulation needs the rows in memory (it fits the uncentred columns)")
+    sink: list[str] = []
+    with quiet_numerics(sink):
+        with single_threaded_blas():
+            ss, sc, raw_sq = scale_suffstats(ss, centring, covariance)
+        fit = _fit_scaled(ss, sc, raw_sq, x_names, z_names, reml, covariance, cluster_ids, opts, start, sas)
     if sink:
         fit.notes.append(numeric_note(sink))
     return fit
@@ -580,6 +601,14 @@ def _fit(y, X, Z, groups, m, x_names, z_names, reml, covariance, cluster_ids, op
         else:
             cen = choose_centring(y, X, Z, covariance)
             ss, sc, raw_sq = scale_suffstats(compute_suffstats(y, X, Z, groups, m, centring=cen), cen, covariance)
+    return _fit_scaled(ss, sc, raw_sq, x_names, z_names, reml, covariance, cluster_ids, opts, start, sas, lme4,
+                       perturbation)
+
+
+def _fit_scaled(ss, sc, raw_sq, x_names, z_names, reml, covariance, cluster_ids, opts, start, sas, lme4=False,
+                perturbation=0) -> EngineFit:
+    """Everything after the pass over the rows: from the centred, scaled statistics to the EngineFit."""
+    N = ss.n_obs
     notes: list[Diagnostic] = []
     x_names = list(x_names)
     drop, why = _aliased_columns(ss.xtx, raw_sq, sc.x_scale, x_names)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..categorical import column_values
 from ..model import Model
+from .effects import within_variance
 
 
 @dataclass
@@ -48,6 +49,14 @@ class Design:
     def cluster_sizes(self) -> np.ndarray:
         """Rows per cluster, in code order."""
         return np.bincount(self.groups, minlength=self.n_clusters)
+
+    def within_variance(self, name: str) -> float:
+        """Pooled within-cluster variance of a column (`effects.within_variance`)."""
+        return within_variance(self.column(name), self.groups)
+
+    def mean_sd(self, name: str) -> tuple[float, float]:
+        x = self.column(name)
+        return float(x.mean()), float(x.std())
 
     def column(self, name: str) -> np.ndarray:
         """A fixed or random column by canonical name."""

@@ -83,6 +83,13 @@ def within_variance(x: np.ndarray, groups: np.ndarray) -> float:
     return float(dev @ dev / x.shape[0])
 
 
+def within_variance_from_sums(s1: np.ndarray, s2: np.ndarray, n: np.ndarray) -> float:
+    """`within_variance` from per-cluster sums S1_c = sum x, S2_c = sum x^2 of a (centred) column:
+    sum_c (S2_c - S1_c^2 / n_c) / N (the rows stay in a data source: `mlmgen.sources`)."""
+    nz = n > 0
+    return float(np.sum(s2[nz] - s1[nz] ** 2 / n[nz]) / np.sum(n))
+
+
 @dataclass
 class ReliabilityRow:
     n: int                     # cluster size

@@ -107,36 +107,9 @@ def compute_suffstats(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.nd
             found = next((p + b for b in range(a) if zid[b] == p + b and cz[b] == cz[a] and _same(Z[:, b], Z[:, a])),
                          p + a)
         zid.append(found)
-    Y = p + q                                   # id of y
-    ones = {j for j in range(p) if cx[j] == 0 and _is_ones(X[:, j])} | {
-        p + a for a in range(q) if zid[a] == p + a and cz[a] == 0 and _is_ones(Z[:, a])}
-
-    def key(a: int, b: int) -> tuple[int, int]:
-        if a in ones:
-            a = -1
-        if b in ones:
-            b = -1
-        return (min(a, b), max(a, b))           # -1 = the all-ones column: (-1, -1) is n, (-1, c) sum of c
-
-    needed: list[tuple[int, int]] = []
-
-    def need(a: int, b: int) -> tuple[int, int]:
-        k = key(a, b)
-        if k not in needed:
-            needed.append(k)
-        return k
-
-    k_ztz = [[need(zid[a], zid[b]) for b in range(q)] for a in range(q)]
-    k_zx = [[need(zid[a], j) for j in range(p)] + [need(zid[a], Y)] for a in range(q)]
-    # within-cluster variation of each column: per-cluster sum and sum of squares
-    # within-cluster variation of each column. With a random intercept the per-cluster sums S_c are needed
-    # anyway, and the total within sum of squares is (total sum of squares) - sum_c S_c^2 / n_c: no extra
-    # products. Otherwise: per-cluster sums and sums of squares.
-    z_has_ones = any(zid[a] in ones for a in range(q))
-    k_within = {} if z_has_ones else {c: (need(c, -1), need(c, c)) for c in list(range(p)) + sorted(set(zid))
-                                      if c not in ones}
-    need(-1, -1)
-
+    plan = plan_products(p, q, zid, {j for j in range(p) if cx[j] == 0 and _is_ones(X[:, j])} | {
+        p + a for a in range(q) if zid[a] == p + a and cz[a] == 0 and _is_ones(Z[:, a])})
+    Y, needed = plan.y_id, plan.needed
     acc = {k: np.zeros(m) for k in needed}
     xtx = np.zeros((p, p))
     xty = np.zeros(p)
@@ -171,26 +144,85 @@ def compute_suffstats(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.nd
                 w = column(a) * column(b)
             acc[k] += np.bincount(gg, weights=w, minlength=m)[:m]
 
+    return assemble(plan, acc, xtx, xty, yty, N, m)
+
+
+@dataclass
+class ProductPlan:
+    """Which per-cluster sums of products the statistics need (shared by every backend: the in-memory
+    bincount here, a GROUP BY in DuckDB, a Dask groupby in `mlmgen.sources`).
+
+    Column ids: X columns 0..p-1, a Z column that is no X column p + a, y p + q; -1 is the all-ones column
+    (the intercept), so (-1, -1) is n_c and (-1, c) the sum of column c. `zid[a]` is the id of Z column a."""
+    p: int
+    q: int
+    zid: list[int]
+    ones: set[int]
+    needed: list[tuple[int, int]]
+    k_ztz: list[list[tuple[int, int]]]
+    k_zx: list[list[tuple[int, int]]]
+    k_within: dict[int, tuple[tuple[int, int], tuple[int, int]]]
+    z_has_ones: bool
+
+    @property
+    def y_id(self) -> int:
+        return self.p + self.q
+
+    def key(self, a: int, b: int) -> tuple[int, int]:
+        if a in self.ones:
+            a = -1
+        if b in self.ones:
+            b = -1
+        return (min(a, b), max(a, b))
+
+
+def plan_products(p: int, q: int, zid: list[int], ones: set[int]) -> ProductPlan:
+    """The products of `compute_suffstats` for X (p columns), Z (q columns, ids `zid`), y; `ones`: the ids of
+    all-ones columns. Within-cluster variation of each column: with a random intercept the per-cluster sums
+    S_c are needed anyway, and the total within sum of squares is (total sum of squares) - sum_c S_c^2 / n_c: no
+    extra products; otherwise per-cluster sums and sums of squares."""
+    plan = ProductPlan(p, q, list(zid), set(ones), [], [], [], {}, any(z in ones for z in zid))
+    needed = plan.needed
+
+    def need(a: int, b: int) -> tuple[int, int]:
+        k = plan.key(a, b)
+        if k not in needed:
+            needed.append(k)
+        return k
+
+    Y = plan.y_id
+    plan.k_ztz = [[need(zid[a], zid[b]) for b in range(q)] for a in range(q)]
+    plan.k_zx = [[need(zid[a], j) for j in range(p)] + [need(zid[a], Y)] for a in range(q)]
+    if not plan.z_has_ones:
+        plan.k_within = {c: (need(c, -1), need(c, c)) for c in list(range(p)) + sorted(set(zid)) if c not in ones}
+    need(-1, -1)
+    return plan
+
+
+def assemble(plan: ProductPlan, acc: dict, xtx: np.ndarray, xty: np.ndarray, yty: float, N: int,
+             m: int) -> SuffStats:
+    """SuffStats from the per-cluster sums `acc[key]` (length m, cluster-code order) and the totals."""
+    p, q, zid, ones = plan.p, plan.q, plan.zid, plan.ones
     n = acc[(-1, -1)]
     ztz = np.empty((q, q, m))
     for a in range(q):
         for b in range(q):
-            ztz[a, b] = acc[k_ztz[a][b]]
+            ztz[a, b] = acc[plan.k_ztz[a][b]]
     zxy = np.empty((q, p + 1, m))
     for a in range(q):
         for j in range(p + 1):
-            zxy[a, j] = acc[k_zx[a][j]]
+            zxy[a, j] = acc[plan.k_zx[a][j]]
 
     def within(c: int) -> bool:
         if c in ones:
             return False
-        if z_has_ones:
+        if plan.z_has_ones:
             s1 = acc[(-1, c)]
-            total = float(xtx[c, c]) if c < p else float(acc[key(c, c)].sum())
+            total = float(xtx[c, c]) if c < p else float(acc[plan.key(c, c)].sum())
             nz = n > 0
             wss = total - float(np.sum(s1[nz] ** 2 / n[nz]))
             return bool(wss > 1e-10 * max(total, 1e-300))
-        s1, s2 = acc[k_within[c][0]], acc[k_within[c][1]]
+        s1, s2 = acc[plan.k_within[c][0]], acc[plan.k_within[c][1]]
         nz = n > 1
         ss = s2[nz] - s1[nz] ** 2 / n[nz]
         return bool(np.any(ss > 1e-10 * np.maximum(s2[nz], 1e-300)))
