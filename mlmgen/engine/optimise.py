@@ -50,6 +50,42 @@ class OptimiseOutcome:
 
 def optimise(ss: SuffStats, reml: bool, covariance: str, start: np.ndarray | None = None,
              options: OptimiseOptions | None = None) -> OptimiseOutcome:
+    """The minimum of the profiled criterion (module docstring). A run from the default start that ends at a
+    singular point (a diagonal Lambda_ii at 0) is repeated from other starts (`other_starts`): a gradient
+    method can end in a boundary basin above the optimum (seen on a random slope whose predictor was
+    scaled by 229: -2l_R 429.7 at a singular G against 392.1 inside), and the lower end is kept."""
+    out = _optimise_once(ss, reml, covariance, start, options)
+    opt = options or OptimiseOptions()
+    if start is not None or not _singular(out.ev.theta, ss.q, covariance, opt.boundary_tol):
+        return out
+    first = out
+    for alt in other_starts(np.asarray(first.optimisation.start, dtype=float), ss.q, covariance):
+        other = _optimise_once(ss, reml, covariance, alt, options)
+        first.optimisation.evaluations += other.optimisation.evaluations
+        if other.ev.f < out.ev.f - 1e-8 * max(1.0, abs(out.ev.f)):
+            out = other
+    if out is not first:
+        out.notes.append(f"the run from the default start ended at a singular point ({first.ev.f:.6f}); another "
+                         f"start reached a lower criterion ({out.ev.f:.6f}), which is reported")
+        out.optimisation.start, out.optimisation.start_objective = first.optimisation.start, first.optimisation.start_objective
+        out.optimisation.evaluations = first.optimisation.evaluations
+    return out
+
+
+def _singular(theta: np.ndarray, q: int, covariance: str, tol: float) -> bool:
+    return any(i == j and theta[k] < tol for k, (i, j) in enumerate(theta_index(q, covariance)))
+
+
+def other_starts(th0: np.ndarray, q: int, covariance: str) -> list[np.ndarray]:
+    """Starts besides `th0`: lme4's Lambda = I, and th0's diagonal alone (no correlation) at 1 and 3 times its
+    size (zero diagonal elements raised to 0.1)."""
+    diag = np.array([i == j for i, j in theta_index(q, covariance)])
+    d0 = np.where(diag, np.maximum(th0, 0.1), 0.0)
+    return [theta_start(q, covariance), d0, 3.0 * d0]
+
+
+def _optimise_once(ss: SuffStats, reml: bool, covariance: str, start: np.ndarray | None,
+                   options: OptimiseOptions | None) -> OptimiseOutcome:
     opt = options or OptimiseOptions()
     t0 = time.perf_counter()
     q = ss.q
