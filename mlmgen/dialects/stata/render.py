@@ -18,6 +18,7 @@ dftable(pvalue) nolog`, `estat recovariance, relevel(id) correlation`, `lincom c
 from __future__ import annotations
 
 from ...dataimport import ImportSource, import_source
+from ...diagnostics import MlmgenError
 from ...escape import comment_text, quote_string
 from ...model import Model
 from .facts import FACTS
@@ -140,6 +141,28 @@ def import_lines(source: ImportSource, problems: list) -> list[str]:
     return [_STATA_IMPORT[source.kind].format(path=path)]
 
 
+def stata_levels(model: Model, first: str, first_opts: list[str]) -> list[tuple[str, list[str]]]:
+    """The `||` levels of a model with several random terms, outermost first (`mixed` nests each level in
+    the ones before it), as (level spec, options):
+    * a nested chain (each further term's path is the previous one's plus one factor): `|| school: ... ||
+      class: ...`, so classes are distinct within each school whatever their ids;
+    * crossed random intercepts (further single factors with an intercept only): `|| _all: R.item` for each,
+      then the cluster's level (Stata's documented form for crossed effects).
+    Anything else raises RN001 (never a reduced model). Module docstring of render.py: covariance per level."""
+    def opts(t) -> list[str]:
+        return ([] if t.intercept else ["noconstant"]) + [f"covariance({COVARIANCE[t.covariance]})"]
+    paths = [t.group for t in model.random_terms]
+    if all(paths[k] == paths[k - 1] + (paths[k][-1],) for k in range(1, len(paths))):
+        return [(first, first_opts)] + [(f"{t.group[-1]}:" + "".join(f" {s}" for s in t.slopes), opts(t))
+                                        for t in model.more_random]
+    if all(len(t.group) == 1 and t.intercept and not t.slopes for t in model.more_random):
+        return [(f"_all: R.{t.group[0]}", []) for t in model.more_random] + [(first, first_opts)]
+    raise MlmgenError(not_expressible(
+        FACTS, "its random part is neither a nested chain (school, then class within school, ...) nor crossed "
+        "random intercepts (_all: R.item); mlmgen does not write this combination of random terms for mixed",
+        "random"))
+
+
 def context(model: Model, data_prep: bool = False, import_file: str | None = None) -> dict:
     problems: list = []
     imports = import_lines(import_source(import_file), problems) if import_file else []
@@ -225,7 +248,16 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     re_opts = ([] if model.random.intercept else ["noconstant"]) + [
         f"covariance({COVARIANCE[model.random.covariance]})"]
     fixed_lines = wrap([head] + fixed, 0)
-    fixed_lines[-1] += f",{fe_opts} || {model.cluster}:" + "".join(f" {s}" for s in random_effect_names(model, dummies)) + ","
+    first = f"{model.cluster}:" + "".join(f" {s}" for s in random_effect_names(model, dummies))
+    if model.more_random:
+        levels = stata_levels(model, first, re_opts)     # the random part's levels, outermost first
+        fixed_lines[-1] += f",{fe_opts}"
+        for spec, opts in levels[:-1]:
+            fixed_lines.append(f"  || {spec}" + (f", {' '.join(opts)}" if opts else ""))
+        fixed_lines.append(f"  || {levels[-1][0]},")
+        re_opts = levels[-1][1]
+    else:
+        fixed_lines[-1] += f",{fe_opts} || {first},"
     return {
         "title": title,
         "import_lines": imports,
