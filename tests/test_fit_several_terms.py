@@ -204,9 +204,11 @@ def test_printers_refuse_and_json_carries_groups(tmp_path):
     r = CliRunner().invoke(cli, ["fit", "--formula", "y ~ x + (1 | school/class)", "--data", str(csv),
                                   "--effects"])
     assert r.exit_code == 0 and "school:class: share of the variance" in r.output
+    out = tmp_path / "two_level.txt"             # a readable lme4 output (of the two-level model)
+    out.write_text(mlmgen.fit("y ~ x + (1 | school)", d).summary("lme4"))
     r = CliRunner().invoke(cli, ["diff", "--formula", "y ~ x + (1 | school/class)", "--data", str(csv),
-                                  str(csv)])
-    assert r.exit_code == 2
+                                  str(out)])
+    assert r.exit_code == 2 and "CL001" in r.output and "several random terms" in r.output
 
 
 # ------------------------------------------------------------------ against R

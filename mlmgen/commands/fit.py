@@ -111,7 +111,10 @@ def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effec
         print_diagnostics(refusal.diagnostics)
     if blups_file:
         write_file(blups_file, csv_text(f.blups()), "--blups", inputs=inputs, force=force)   # formula-like ids escaped
-        click.echo(f"mlmgen: BLUPs of {f.result.n_clusters} clusters written to {blups_file}", err=True)
+        what = (f"{sum(t['levels'] for t in f.result.extra['random_terms'])} units of "
+                f"{len(f.model.random_terms)} random terms" if f.model.is_multilevel
+                else f"{f.result.n_clusters} clusters")
+        click.echo(f"mlmgen: BLUPs of {what} written to {blups_file}", err=True)
     if refusal is not None:
         sys.exit(1)     # the fits and pseudo-R2 were printed; the requested LR test could not be done
 
