@@ -298,3 +298,16 @@ def test_rendered_r_program_fits_the_nested_model_with_reused_ids(tmp_path):
            if c.param.startswith("var")}
     assert got[("school:class", "Intercept")] == pytest.approx(vc[("school:class", "(Intercept)")], rel=5e-3)
     assert got[("school", "x")] == pytest.approx(vc[("school", "x")], rel=5e-3)
+
+
+def test_two_level_commands_refuse_several_terms(tmp_path):
+    model = tmp_path / "m.toml"
+    model.write_text(NESTED)
+    csv = tmp_path / "d.csv"
+    reused_ids().to_csv(csv, index=False)
+    for args in (["plot", str(model), "--kind", "caterpillar", "--data", str(csv), "-o", str(tmp_path / "p.svg")],
+                 ["handout", str(model), "--data", str(csv), "-o", str(tmp_path / "h.html")]):
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code == 2 and "CL001" in r.output and "several random terms" in r.output, args
+    r = CliRunner().invoke(cli, ["equations", str(model)])
+    assert r.exit_code == 2 and "EQ001" in r.output
