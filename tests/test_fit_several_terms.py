@@ -311,3 +311,17 @@ def test_two_level_commands_refuse_several_terms(tmp_path):
         assert r.exit_code == 2 and "CL001" in r.output and "several random terms" in r.output, args
     r = CliRunner().invoke(cli, ["equations", str(model)])
     assert r.exit_code == 2 and "EQ001" in r.output
+
+
+def test_style_all_prints_lme4_only_and_ddf_refusal(tmp_path):
+    csv = tmp_path / "d.csv"
+    d = reused_ids()
+    d.to_csv(csv, index=False)
+    r = CliRunner().invoke(cli, ["fit", "--formula", "y ~ x + (1 | school/class)", "--data", str(csv),
+                                 "--style", "all"])
+    assert r.exit_code == 0 and "Random effects:" in r.output and "sas, stata, spss not printed" in r.output
+    with pytest.raises(MlmgenError) as e:
+        mlmgen.fit("y ~ x + (1 | school/class)", d, ddf="containment")
+    assert codes_of(e) == [("CL001", "ddf")]
+    f = mlmgen.fit("y ~ x + (1 | school/class)", d, ddf="residual")
+    assert f.result.fixed[1].df.value == pytest.approx(len(d) - 2)
