@@ -144,23 +144,26 @@ def import_lines(source: ImportSource, problems: list) -> list[str]:
 def stata_levels(model: Model, first: str, first_opts: list[str]) -> list[tuple[str, list[str]]]:
     """The `||` levels of a model with several random terms, outermost first (`mixed` nests each level in
     the ones before it), as (level spec, options):
-    * a nested chain (each further term's path is the previous one's plus one factor): `|| school: ... ||
-      class: ...`, so classes are distinct within each school whatever their ids;
-    * crossed random intercepts (further single factors with an intercept only): `|| _all: R.item` for each,
-      then the cluster's level (Stata's documented form for crossed effects).
-    Anything else raises RN001 (never a reduced model). Module docstring of render.py: covariance per level."""
+    * crossed random intercepts (further single factors with an intercept only, no other term nested in
+      them) first, one `|| _all: R.item` each (Stata's documented form for crossed effects);
+    * then the first term and the remaining terms, which must form a nested chain (each path the previous
+      one plus one factor): `|| school: ... || class: ...`, so classes are distinct within each school
+      whatever their ids.
+    Anything else raises RN001 (never a reduced model)."""
     def opts(t) -> list[str]:
         return ([] if t.intercept else ["noconstant"]) + [f"covariance({COVARIANCE[t.covariance]})"]
     paths = [t.group for t in model.random_terms]
-    if all(paths[k] == paths[k - 1] + (paths[k][-1],) for k in range(1, len(paths))):
-        return [(first, first_opts)] + [(f"{t.group[-1]}:" + "".join(f" {s}" for s in t.slopes), opts(t))
-                                        for t in model.more_random]
-    if all(len(t.group) == 1 and t.intercept and not t.slopes for t in model.more_random):
-        return [(f"_all: R.{t.group[0]}", []) for t in model.more_random] + [(first, first_opts)]
-    raise MlmgenError(not_expressible(
-        FACTS, "its random part is neither a nested chain (school, then class within school, ...) nor crossed "
-        "random intercepts (_all: R.item); mlmgen does not write this combination of random terms for mixed",
-        "random"))
+    crossed = [t for t in model.more_random if len(t.group) == 1 and t.intercept and not t.slopes
+               and not any(p[:1] == t.group for p in paths if p != t.group)]
+    chain = [t for t in model.more_random if t not in crossed]
+    chain_paths = [(model.cluster,)] + [t.group for t in chain]
+    if not all(chain_paths[k] == chain_paths[k - 1] + (chain_paths[k][-1],) for k in range(1, len(chain_paths))):
+        raise MlmgenError(not_expressible(
+            FACTS, "its random terms are not crossed random intercepts (_all: R.item) around one nested chain "
+            "(school, then class within school, ...); mlmgen does not write this combination for mixed",
+            "random"))
+    return ([(f"_all: R.{t.group[0]}", []) for t in crossed] + [(first, first_opts)]
+            + [(f"{t.group[-1]}:" + "".join(f" {s}" for s in t.slopes), opts(t)) for t in chain])
 
 
 def context(model: Model, data_prep: bool = False, import_file: str | None = None) -> dict:
