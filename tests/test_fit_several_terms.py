@@ -118,9 +118,12 @@ def test_crossed_intercepts_in_stata_and_refusal():
     m = model_from_formula("y ~ x + (1 + x | subject) + (1 | item)")
     stata = mlmgen.render(m, "stata")
     assert "|| _all: R.item" in stata and stata.index("_all: R.item") < stata.index("|| subject: x")
-    with pytest.raises(MlmgenError) as e:
-        mlmgen.render(model_from_formula("y ~ x + (1 | subject) + (1 + x | item)"), "stata")
-    assert codes_of(e) == [("RN001", "random")]
+    both = mlmgen.render(model_from_formula("y ~ x + (1 | s) + (1 | s:p) + (1 | rater)"), "stata")
+    assert both.index("|| _all: R.rater") < both.index("|| s:") < both.index("|| p:")
+    for text in ("y ~ x + (1 | subject) + (1 + x | item)", "y ~ (1 | a) + (1 | b/c)"):
+        with pytest.raises(MlmgenError) as e:
+            mlmgen.render(model_from_formula(text), "stata")
+        assert codes_of(e) == [("RN001", "random")]
 
 
 def test_same_tells_nested_from_crossed():
