@@ -328,3 +328,40 @@ def test_style_all_prints_lme4_only_and_ddf_refusal(tmp_path):
     assert codes_of(e) == [("CL001", "ddf")]
     f = mlmgen.fit("y ~ x + (1 | school/class)", d, ddf="residual")
     assert f.result.fixed[1].df.value == pytest.approx(len(d) - 2)
+
+
+R_SUMMARY = r'''
+suppressMessages(library(lmerTest))
+d <- read.csv("%(csv)s")
+m <- lmer(%(formula)s, data = d, REML = %(reml)s)
+m <- update(m, start = getME(m, "theta"),
+  control = lmerControl(optimizer = "nloptwrap", calc.derivs = FALSE,
+                        optCtrl = list(xtol_abs = 1e-13, ftol_abs = 1e-13, xtol_rel = 0, maxeval = 100000)))
+print(summary(m))
+'''
+
+
+def block(text: str, start: str) -> list[str]:
+    lines = text.splitlines()
+    i = next(k for k, l in enumerate(lines) if l.startswith(start))
+    j = next(k for k in range(i, len(lines)) if lines[k].startswith("Number of obs"))
+    return [l.rstrip() for l in lines[i:j + 1]]
+
+
+@pytest.mark.r
+@pytest.mark.parametrize("data, formula, reml", [
+    ("lme4::Pastes", "strength ~ 1 + (1 | batch) + (1 | batch:cask)", "TRUE"),
+    ("lme4::Pastes", "strength ~ 1 + (1 | batch) + (1 | batch:cask)", "FALSE"),
+    ("lme4::Penicillin", "diameter ~ 1 + (1 | plate) + (1 | sample)", "TRUE"),
+])
+def test_lme4_printer_prints_varcorr_as_r(data, formula, reml, tmp_path):
+    """The Random effects block (several groups ordered by levels, joint formatting, `groups:` line) and the
+    criterion line as R prints summary() of the same model (lme4 refitted tightly from its own optimum)."""
+    csv = tmp_path / "d.csv"
+    run_r(f'write.csv({data}, "{csv.as_posix()}", row.names = FALSE)')
+    r_text = run_r(R_SUMMARY % {"csv": csv.as_posix(), "formula": formula, "reml": reml})
+    f = mlmgen.fit(formula, pd.read_csv(csv), method="reml" if reml == "TRUE" else "ml")
+    ours = f.summary("lme4")
+    assert block(ours, "Random effects:") == block(r_text, "Random effects:")
+    crit = "REML criterion" if reml == "TRUE" else "     AIC"
+    assert block(ours, crit)[:2] == block(r_text, crit)[:2]
