@@ -11,7 +11,7 @@
   `param` (`var(Intercept)`) and the term in `group`, then the residual; the COVTEST SE from the observed
   information, Wald Z and SAS's p (one-sided for variances); parameters at a bound get no SE; information
   criteria with SAS's Subjects = the levels of the term every other term is nested in (else 1); the model's
-  contrasts. `extra["random_terms"]` lists each term (name, path, effects, covariance, levels, SAS subject).
+  contrasts. `extra["random_terms"]` lists each term (name, path, effects, covariance, number of levels).
 Type III tests and LS-means are not computed for several random terms (a note says so).
 """
 from __future__ import annotations
@@ -34,13 +34,6 @@ def _v(x) -> Value | None:
         return None
     x = float(x)
     return None if math.isnan(x) else Value(x)
-
-
-def sas_subject(path: tuple[str, ...]) -> str:
-    """SAS's SUBJECT= effect of a grouping path: `school`, `class(school)`, `pupil(school class)`."""
-    if len(path) == 1:
-        return path[0]
-    return f"{path[-1]}({' '.join(path[:-1])})"
 
 
 def random_term_arrays(model, design, frame: pd.DataFrame) -> list[RandomTermArrays]:
@@ -120,8 +113,7 @@ def to_fit_result_multilevel(mfit, model, ddf: str) -> FitResult:
     terms_info = []
     for t, est in zip(model.random_terms, mfit.terms):
         terms_info.append({"name": est.name, "path": list(t.group), "effects": list(est.z_names),
-                           "covariance": est.covariance, "levels": int(est.n_levels),
-                           "sas_subject": sas_subject(t.group)})
+                           "covariance": est.covariance, "levels": int(est.n_levels)})
     first = mfit.terms[0]
     G = first.G
     sd = np.sqrt(np.maximum(np.diag(G), 0.0))
