@@ -184,14 +184,21 @@ def _random(r: FitResult, cluster: str) -> list[str]:
                 corr.append("")
         rows.append([group, "(Intercept)" if e == "Intercept" else printed_column(e), vs[i], sds[i]] + corr)
     rows.append(["Residual", "", vs[-1], sds[-1]] + [""] * corr_cols)
+    out = _varcorr_lines(rows, corr_cols)
+    out.append(f"Number of obs: {r.n_obs}, groups:  {cluster}, {r.n_clusters}")
+    return out + [""]
+
+
+def _varcorr_lines(rows: list[list[str]], corr_cols: int) -> list[str]:
+    """`Random effects:` and the VarCorr table: Groups, Name, Variance, Std.Dev., Corr columns left-justified
+    to their widest cell, one space apart, each line led by a space (print.VarCorr.merMod)."""
     header = ["Groups", "Name", "Variance", "Std.Dev."] + (["Corr"] + [""] * (corr_cols - 1) if corr_cols else [])
     widths = [max(len(header[j]), *(len(row[j]) for row in rows)) for j in range(len(header))]
     out = ["Random effects:"]
     out.append(" " + " ".join(h.ljust(w) for h, w in zip(header, widths)))
     for row in rows:
         out.append(" " + " ".join(c.ljust(w) for c, w in zip(row, widths)))
-    out.append(f"Number of obs: {r.n_obs}, groups:  {cluster}, {r.n_clusters}")
-    return out + [""]
+    return out
 
 
 def _random_groups(r: FitResult) -> list[str]:
@@ -224,12 +231,7 @@ def _random_groups(r: FitResult) -> list[str]:
             rows.append([group, "(Intercept)" if e == "Intercept" else printed_column(e), vs[k], sds[k]] + cells)
             k += 1
     rows.append(["Residual", "", vs[-1], sds[-1]] + [""] * corr_cols)
-    header = ["Groups", "Name", "Variance", "Std.Dev."] + (["Corr"] + [""] * (corr_cols - 1) if corr_cols else [])
-    widths = [max(len(header[j]), *(len(row[j]) for row in rows)) for j in range(len(header))]
-    out = ["Random effects:"]
-    out.append(" " + " ".join(h.ljust(w) for h, w in zip(header, widths)))
-    for row in rows:
-        out.append(" " + " ".join(c.ljust(w) for c, w in zip(row, widths)))
+    out = _varcorr_lines(rows, corr_cols)
     out.append(f"Number of obs: {r.n_obs}, groups:  " + "; ".join(f"{t['name']}, {t['levels']}" for t in terms))
     return out + [""]
 
