@@ -365,3 +365,13 @@ def test_lme4_printer_prints_varcorr_as_r(data, formula, reml, tmp_path):
     assert block(ours, "Random effects:") == block(r_text, "Random effects:")
     crit = "REML criterion" if reml == "TRUE" else "     AIC"
     assert block(ours, crit)[:2] == block(r_text, crit)[:2]
+
+
+def test_contrasts_in_the_general_path():
+    m = loads_model(NESTED + '\n[[contrasts]]\nlabel = "x"\ncoefficients = { x = 1 }\n'
+                    '[[contrasts]]\nlabel = "both"\nrows = [{ Intercept = 1 }, { x = 1 }]\n')
+    f = mlmgen.fit(m, reused_ids())
+    one, two = f.result.contrasts
+    x = f.result.fixed[1]
+    assert one.estimate.value == pytest.approx(x.estimate.value) and one.df.value == pytest.approx(x.df.value)
+    assert two.num_df.value == 2 and two.den_df.value > 0

@@ -21,10 +21,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..diagnostics import MlmgenError
 from ..distributions import stats
-from ..results import ContrastResult, CovParam, FitResult, FixedEffect, Value
-from .assemble import contrast_matrix
+from ..results import CovParam, FitResult, FixedEffect, Value
+from .assemble import contrast_results
 from .multilevel import RandomTermArrays
 from .multilevel.frames import interaction_codes
 
@@ -84,29 +83,7 @@ def to_fit_result_multilevel(mfit, model, ddf: str) -> FitResult:
                                    se=None if at_bound else _v(s), z=_v(z), p=_v(p), boundary=at_bound,
                                    group=None if term == "Residual" else term))
 
-    contrasts = []
-    for c in model.contrasts:
-        try:
-            L = contrast_matrix(mfit, c.rows)
-        except KeyError as e:
-            notes.append(f"MF005: contrast {c.label!r} names {e.args[0]!r}, which the fit does not estimate "
-                         "(unknown or aliased term); not computed")
-            continue
-        try:
-            res = mfit.contrast(L, ddf)
-        except (MlmgenError, ValueError) as e:
-            notes.append(f"contrast {c.label!r} not computed: {e}")
-            continue
-        if L.shape[0] == 1:
-            df = res["df"]
-            crit = stats.t.ppf(0.975, df) if np.isfinite(df) and df > 0 else stats.norm.ppf(0.975)
-            contrasts.append(ContrastResult(label=c.label, estimate=_v(res["estimate"]), se=_v(res["se"]),
-                                            df=_v(df), t=_v(res["t"]), p=_v(res["p"]),
-                                            lower=_v(res["estimate"] - crit * res["se"]),
-                                            upper=_v(res["estimate"] + crit * res["se"])))
-        else:
-            contrasts.append(ContrastResult(label=c.label, f=_v(res["f"]), num_df=_v(res["num_df"]),
-                                            den_df=_v(res["den_df"]), p=_v(res["p"])))
+    contrasts = contrast_results(mfit, model, ddf, notes)
     if model.has_categorical or model.lsmeans:
         notes.append("Type III tests and LS-means are not computed for models with several random terms yet")
 
