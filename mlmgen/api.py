@@ -62,7 +62,11 @@ class Fit:
     # ------------------------------------------------------------ effect sizes
     def effects(self) -> dict:
         """ICC, ICC2 and slope reliability per cluster size, random-effect 95% ranges, and for each random
-        slope the model-implied Var(y | x) at the slope predictor's mean and +/- 1 and 2 SD."""
+        slope the model-implied Var(y | x) at the slope predictor's mean and +/- 1 and 2 SD. With several
+        random terms: the ICC of each level (`MultilevelFit.icc`: its share of the variance and the
+        correlation of two rows in one unit) only."""
+        if self.model.is_multilevel:
+            return {"icc": self.engine.icc()}
         from .engine import effects as E
         r = self.result
         sizes = self.design.cluster_sizes()
@@ -77,6 +81,8 @@ class Fit:
 
     def effects_dict(self) -> dict:
         e = self.effects()
+        if self.model.is_multilevel:
+            return e
         return {"icc": e["icc"], "reliability": [vars(x) for x in e["reliability"]],
                 "ranges": [vars(x) for x in e["ranges"]], "slope_predictor_variance": e["slope_predictor_variance"],
                 "implied_variance": {s: {k: np.asarray(v).tolist() for k, v in d.items()}
@@ -85,6 +91,8 @@ class Fit:
     def blups(self) -> pd.DataFrame:
         """One row per cluster: BLUPs, their prediction-error SDs (with and without the uncertainty of beta,
         SAS 'Std Err Pred' and lme4 condVar) and, for each effect, the shrinkage weight."""
+        if self.model.is_multilevel:
+            return self._term_blups()
         b = self.engine.blups()
         out = {self.model.cluster: b["cluster_ids"]}
         u = np.asarray(b["u"])
@@ -101,6 +109,21 @@ class Fit:
                 out[f"shrinkage({e})"] = shrink
         out["n"] = self.design.cluster_sizes()
         return pd.DataFrame(out)
+
+
+    def _term_blups(self) -> pd.DataFrame:
+        """Several random terms: one row per unit of each term (`term`, `level`), its BLUPs and lme4's
+        conditional SDs (`se_cond`)."""
+        frames = []
+        for term, b in self.engine.blups().items():
+            u = np.asarray(b["u"])
+            cols = {"term": term, "level": b["levels"]}
+            for k, e in enumerate(b["z_names"]):
+                cols[e] = u[:, k]
+                if b["pev_conditional"] is not None:
+                    cols[f"se_cond({e})"] = np.sqrt(np.maximum(np.asarray(b["pev_conditional"])[:, k, k], 0))
+            frames.append(pd.DataFrame(cols))
+        return pd.concat(frames, ignore_index=True)
 
 
 def _as_model(model) -> Model:
@@ -161,6 +184,8 @@ def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, 
                                      "fixed column", Severity.ERROR, Location(field="fixed"),
                                      Fix("add the intercept (intercept = true) or a fixed term")))
     try:
+        if m.is_multilevel:
+            return fit_several_terms(m, design, frame, report, options=options)
         return fit_design(m, design, report, options=options)
     except MlmgenError as e:
         if report.file is None:
@@ -209,6 +234,42 @@ def fit_design(model: Model, design: Design, report: DataReport, options: dict |
     result = to_fit_result(efit, model, model.ddf, design.covariate_means)
     _add_extras(result, efit, model, design, report)
     return Fit(result, efit, model, report, design)
+
+
+def fit_several_terms(model: Model, design: Design, frame: pd.DataFrame, report: DataReport,
+                      options: dict | None = None) -> Fit:
+    """The general path for several random terms (`engine.multilevel`, `engine.assemble_multilevel`); the
+    two-level model keeps `fit_design`'s one-pass engine. `options["backend"]`: the factorisation backend."""
+    from .engine.assemble_multilevel import random_term_arrays, to_fit_result_multilevel
+    from .engine.criteria import conventions
+    from .engine.multilevel import fit_multilevel
+    if model.ddf not in ("satterthwaite", "kenward-roger", "residual", "none"):
+        raise MlmgenError(Diagnostic(
+            "CL001", f"ddf = {model.ddf}: with several random terms mlmgen computes Satterthwaite, Kenward-Roger, "
+            f"residual or no (z) df", Severity.ERROR, Location(field="ddf"), Fix("use ddf = Satterthwaite")))
+    terms = random_term_arrays(model, design, frame)
+    backend = (options or {}).get("backend", "auto")
+    mfit = fit_multilevel(design.y, design.X, terms, x_names=design.x_names, reml=model.method == "reml",
+                          backend=backend)
+    result = to_fit_result_multilevel(mfit, model, model.ddf)
+    ex = dict(result.extra)
+    sizes = design.cluster_sizes()
+    ex.update(cluster_size_min=int(sizes.min()), cluster_size_avg=float(sizes.mean()),
+              cluster_size_max=int(sizes.max()), max_cluster_size=int(sizes.max()),
+              fit_rules=conventions(reml=model.method == "reml"), data=report.to_dict())
+    cb = np.asarray(mfit.cov_beta, dtype=float)
+    sd = np.sqrt(np.diag(cb))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ex["fixed_correlation"] = (cb / np.outer(sd, sd)).tolist()
+    keep = [design.x_names.index(n) for n in mfit.x_names]
+    fitted = design.X[:, keep] @ np.asarray(mfit.beta)
+    blups = mfit.blups()
+    for t in terms:
+        fitted = fitted + np.einsum("ij,ij->i", t.Z, np.asarray(blups[t.name]["u"])[t.groups])
+    q = np.quantile((design.y - fitted) / math.sqrt(mfit.sigma2), [0, 0.25, 0.5, 0.75, 1.0])
+    ex["scaled_residuals"] = [float(v) for v in q]
+    result.extra = ex
+    return Fit(result, mfit, model, report, design)
 
 
 class LazyExtras(dict):
@@ -414,6 +475,10 @@ def compare(a: Fit | FitResult, b: Fit | FitResult):
     from .engine.effects import likelihood_ratio
     ra = a.result if isinstance(a, Fit) else a
     rb = b.result if isinstance(b, Fit) else b
+    if ra.several_random_terms or rb.several_random_terms:
+        raise MlmgenError(Diagnostic("CL001", "compare() (the chi-bar-square LR test and pseudo-R2) is for two-level "
+                                     "fits; a fit with several random terms was given", Severity.ERROR,
+                                     Location(field="compare")))
     na = a.model.name or a.model.title or "model 1" if isinstance(a, Fit) else "model 1"
     nb = b.model.name or b.model.title or "model 2" if isinstance(b, Fit) else "model 2"
     if na == nb:

@@ -115,8 +115,9 @@ def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.Da
     cats = model.categorical_map
 
     work: dict[str, pd.Series] = {}
+    groups = set(model.grouping_variables)      # ids of every random term's units, read as written
     for v in needed_raw:
-        if v == model.cluster:
+        if v in groups:
             work[v] = _cluster_ids(frame[v], v, info, frame.index)
         elif v in cats and v in texts:
             work[v] = _level_codes(texts[v], cats[v])
@@ -129,14 +130,14 @@ def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.Da
         work[name] = _derive(d, work[d.source], work[model.cluster])
         computed.append(name)
 
-    used_vars = [model.outcome, model.cluster, *model.predictors]
+    used_vars = [model.outcome, *model.grouping_variables, *model.predictors]
     cols = {v: work[v] for v in used_vars}
     out = pd.DataFrame(cols, index=frame.index, copy=False)   # columns stay separate: no 2-D copy
 
     missing: dict[str, int] = {}
     complete = np.ones(len(out), dtype=bool)
     for v in used_vars:
-        if v == model.cluster:
+        if v in groups:
             na = out[v].isna().to_numpy()
         else:
             a = out[v].to_numpy(dtype=np.float64)
@@ -411,4 +412,4 @@ def load_and_prepare(model: Model, data, na_values=None) -> tuple[pd.DataFrame, 
         return prepare(model, data, None)
     if na_values is None:
         na_values = getattr(data, "na_values", None)          # a DataPath carries its markers
-    return prepare(model, read_data(data, na_values, id_columns=(model.cluster,)), str(data))
+    return prepare(model, read_data(data, na_values, id_columns=model.grouping_variables), str(data))

@@ -22,8 +22,10 @@ position when the levels are written); `C(f, contr.sum)` sum coding (the last le
 are SY004. The factor functions and contrasts themselves are read in `mlmgen.formula_factors`.
 
 `(1 + x | g)` gives unstructured G; `(1 + x || g)` and separate bars `(1 | g) + (0 + x | g)` give
-independent effects (VC). Bars with different grouping factors, nesting (`a/b`) or functions other than
-`I()` are reported as unsupported (SY004), never dropped.
+independent effects (VC). Several grouping factors give several random terms (`FormulaParse.more_random`):
+`(1 | a) + (1 | b)` crossed, `(1 | a/b)` = `(1 | a) + (1 | a:b)` nested (the term of b within a has the
+grouping path (a, b)); the first bar whose grouping is a single factor is the model's cluster. Within one
+grouping the rules above apply; functions other than `I()` are unsupported (SY004), never dropped.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ from .categorical import FIRST, Categorical
 from .formula_factors import (FACTOR_FUNCTIONS, FactorSpec, FormulaError, contrast_spec, levels_of, named_arg,
                               relevel, sorted_unique)
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
-from .model import MAX_ORDER, Term
+from .model import MAX_ORDER, RandomTerm, Term
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -69,6 +71,8 @@ class FormulaParse:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # variable -> what its factor calls set (`FactorSpec`; None fields are left as they were: data, defaults)
     categoricals: dict[str, "FactorSpec"] = field(default_factory=dict)
+    # random terms beyond the first (several grouping factors), in the order written
+    more_random: list[RandomTerm] = field(default_factory=list)
 
     def categorical_list(self) -> tuple[Categorical, ...]:
         """The factor declarations as `Categorical`s (R's defaults where the formula sets nothing)."""
@@ -369,16 +373,36 @@ class _Parser:
         re_int = self.intercept
         self.intercept = saved_int
         bar = self.take()
-        grp = self.take()
-        if grp.kind != "name":
-            raise FormulaError("the grouping factor after '|' must be a variable name", grp.start, grp.end)
-        nxt = self.peek()
-        if nxt is not None and nxt.text in ("/", ":"):
-            raise FormulaError("nested or interacted grouping factors describe more than two levels; mlmgen "
-                               "models two-level data", grp.start, nxt.end, "SY004")
+        paths = self.grouping()
         close = self.take(")")
-        self.bars.append((re_terms, re_int, bar.text, _unquote(grp.text), open_tok.start, close.end))
+        for path in paths:
+            self.bars.append((re_terms, re_int, bar.text, path, open_tok.start, close.end))
         return []
+
+    def grouping(self) -> list[tuple[str, ...]]:
+        """The grouping after '|' as grouping paths: `g` -> [(g,)]; `a:b` -> [(a, b)] (the interaction);
+        `a/b` -> [(a,), (a, b)] (R: a + a:b, b within a); `a/b/c` -> [(a,), (a, b), (a, b, c)]."""
+        parts: list[list[str]] = [[]]
+        while True:
+            grp = self.take()
+            if grp.kind != "name":
+                raise FormulaError("the grouping factor after '|' must be a variable name", grp.start, grp.end)
+            parts[-1].append(_unquote(grp.text))
+            nxt = self.peek()
+            if nxt is not None and nxt.text == ":":
+                self.take()
+            elif nxt is not None and nxt.text == "/":
+                self.take()
+                parts.append([])
+            else:
+                break
+        if len(parts) > 1 and any(len(p) > 1 for p in parts):
+            raise FormulaError("a grouping that mixes ':' and '/' is not supported; write each term as its own "
+                               "bar, (1 | a) + (1 | a:b)", grp.start, grp.end, "SY004")
+        if len(parts) == 1:
+            return [tuple(parts[0])]
+        flat = [p[0] for p in parts]
+        return [tuple(flat[:k]) for k in range(1, len(flat) + 1)]
 
     def finish(self, outcome: str, outcome_span: tuple[int, int], terms: list) -> FormulaParse:
         spans = {"outcome": outcome_span}
@@ -391,43 +415,31 @@ class _Parser:
             term = Term(factors)
             fixed.append(term)
             spans[f"fixed:{':'.join(term.key)}"] = span
-        groups = {g for *_, g, _s, _e in self.bars}
         cluster = None
         slopes: list[str] = []
         r_int = False
         covariance = "un"
-        if len(groups) > 1:
-            _, _, _, g, s, e = self.bars[1] if self.bars[1][3] != self.bars[0][3] else self.bars[-1]
-            raise FormulaError(f"random effects for more than one grouping factor ({', '.join(sorted(groups))}) "
-                               f"describe crossed or three-level data; mlmgen models two-level data", s, e, "SY004")
-        if self.bars:
-            cluster = self.bars[0][3]
-            spans["cluster"] = self.bars[0][4], self.bars[0][5]
-            if len(self.bars) > 1 or any(b[2] == "||" for b in self.bars):
-                covariance = "vc"
-            for re_terms, re_int, _bar, _g, s, e in self.bars:
-                # lme4 does not merge bar terms: (1|g) + (1|g) fits two variance components for one effect
-                again = (["the random intercept"] if re_int and r_int else []) + \
-                    [f"the random slope of {f}" for atoms, _ in re_terms for a in atoms for f in a if f in slopes]
-                if again:
-                    raise FormulaError(f"{again[0]} is in two bar terms: lme4 fits a separate variance for each "
-                                       f"(a model mlmgen does not have); write it once", s, e, "SY004")
-                r_int = r_int or re_int
-                if re_int:
-                    spans.setdefault("random:Intercept", (s, e))
-                for atoms, span in re_terms:
-                    factors = tuple(f for a in atoms for f in a)
-                    if len(factors) != 1:
-                        raise FormulaError("random slopes on products or powers are not supported; create the "
-                                           "product variable first", span[0], span[1], "SY004")
-                    if factors[0] not in slopes:
-                        slopes.append(factors[0])
-                        spans[f"random:{factors[0]}"] = span
-            if len(self.bars) > 1 and sum(1 for b in self.bars if len(b[0]) + b[1] > 1) and \
-                    any(b[2] == "|" and len(b[0]) + b[1] > 1 for b in self.bars):
-                raise FormulaError("several bar terms with correlated effects inside them make a block-diagonal G; "
-                                   "mlmgen supports one unstructured block or fully independent effects",
-                                   self.bars[0][4], self.bars[-1][5], "SY004")
+        more: list[RandomTerm] = []
+        paths: list[tuple[str, ...]] = []
+        for b in self.bars:
+            if b[3] not in paths:
+                paths.append(b[3])
+        first = next((p for p in paths if len(p) == 1), None)
+        if paths and first is None:
+            b = self.bars[0]
+            raise FormulaError(f"every random term is grouped by an interaction ({', '.join(':'.join(p) for p in paths)}); "
+                               f"mlmgen needs one term grouped by a single factor (the cluster)", b[4], b[5], "SY004")
+        for path in sorted(paths, key=lambda p: p != first):
+            bars = [b for b in self.bars if b[3] == path]
+            t_int, t_slopes, t_cov, t_spans = self.random_term(bars)
+            if path == first:
+                cluster = path[0]
+                r_int, slopes, covariance = t_int, t_slopes, t_cov
+                spans["cluster"] = bars[0][4], bars[0][5]
+                spans.update(t_spans)
+            else:
+                more.append(RandomTerm(path, t_int, tuple(t_slopes), t_cov))
+                spans[f"random[{len(more)}]"] = bars[0][4], bars[0][5]
         for var, span in self.bare.items():
             if var in self.factors:
                 raise FormulaError(f"{var} is used both as a number and as a factor ({self.text[slice(*self.factor_spans[var])]}); "
@@ -435,7 +447,38 @@ class _Parser:
         for var, span in self.factor_spans.items():
             spans[f"categorical:{var}"] = span
         return FormulaParse(outcome, fixed, self.intercept, r_int, slopes, covariance, cluster, spans,
-                            categoricals=dict(self.factors))
+                            categoricals=dict(self.factors), more_random=more)
+
+    def random_term(self, bars: list) -> tuple[bool, list[str], str, dict]:
+        """(intercept, slopes, covariance, spans) of the bars of one grouping: `||` or several bars give
+        independent effects (VC); a correlated block next to other bars is SY004."""
+        spans: dict[str, tuple[int, int]] = {}
+        slopes: list[str] = []
+        r_int = False
+        covariance = "vc" if (len(bars) > 1 or any(b[2] == "||" for b in bars)) else "un"
+        for re_terms, re_int, _bar, _g, s, e in bars:
+            # lme4 does not merge bar terms: (1|g) + (1|g) fits two variance components for one effect
+            again = (["the random intercept"] if re_int and r_int else []) + \
+                [f"the random slope of {f}" for atoms, _ in re_terms for a in atoms for f in a if f in slopes]
+            if again:
+                raise FormulaError(f"{again[0]} is in two bar terms: lme4 fits a separate variance for each "
+                                   f"(a model mlmgen does not have); write it once", s, e, "SY004")
+            r_int = r_int or re_int
+            if re_int:
+                spans.setdefault("random:Intercept", (s, e))
+            for atoms, span in re_terms:
+                factors = tuple(f for a in atoms for f in a)
+                if len(factors) != 1:
+                    raise FormulaError("random slopes on products or powers are not supported; create the "
+                                       "product variable first", span[0], span[1], "SY004")
+                if factors[0] not in slopes:
+                    slopes.append(factors[0])
+                    spans[f"random:{factors[0]}"] = span
+        if len(bars) > 1 and any(b[2] == "|" and len(b[0]) + b[1] > 1 for b in bars):
+            raise FormulaError("several bar terms with correlated effects inside them make a block-diagonal G; "
+                               "mlmgen supports one unstructured block or fully independent effects",
+                               bars[0][4], bars[-1][5], "SY004")
+        return r_int, slopes, covariance, spans
 
 
 def _unquote(name: str) -> str:
@@ -505,5 +548,6 @@ def model_from_formula(text: str, method: str = "reml", ddf: str = "satterthwait
                                      "models two-level data", Severity.ERROR, Location(file=source, line=1, col=1)))
     model = Model(outcome=fp.outcome, cluster=fp.cluster, fixed=tuple(fp.fixed), intercept=fp.intercept,
                   random=RandomPart(fp.random_intercept, tuple(fp.slopes), fp.covariance),
+                  more_random=tuple(fp.more_random),
                   method=method, ddf=ddf, data=data, name=name, categoricals=fp.categorical_list())
     return validate(model, source)

@@ -21,7 +21,7 @@ from typing import Any
 from .categorical import Categorical
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .intercepts import CANONICAL, is_intercept
-from .model import Contrast, Model, RandomPart, Term, validate
+from .model import Contrast, Model, RandomPart, RandomTerm, Term, validate
 
 
 # ------------------------------------------------------------------------------------------- positions
@@ -169,6 +169,7 @@ class SyntaxBuilder:
         self.r_intercept = False
         self.slopes: list[str] = []
         self._slope_keys: set[str] = set()
+        self.more_random: list = []               # random terms beyond the first (RandomTerm)
         self.covariance = covariance
         self.method = method
         self.ddf = ddf
@@ -243,6 +244,13 @@ class SyntaxBuilder:
             self.cluster = name
             self.locations["cluster"] = self.loc(start, end)
         return True
+
+    def add_random_term(self, term, start: int, end: int) -> None:
+        """A random term beyond the first (`model.RandomTerm`: another grouping factor, or a nested path)."""
+        t = RandomTerm(tuple(self.ident(g) for g in term.group), term.intercept,
+                       tuple(self.ident(v) for v in term.slopes), term.covariance)
+        self.more_random.append(t)
+        self.locations[f"random[{len(self.more_random)}]"] = self.loc(start, end)
 
     def _k(self, name: str) -> str:
         return name if self.case_sensitive else name.upper()
@@ -419,7 +427,7 @@ class SyntaxBuilder:
         base = dict(outcome=self.outcome, cluster=self.cluster, fixed=tuple(self.fixed), intercept=self.intercept,
                     random=RandomPart(self.r_intercept, tuple(self.slopes), cov), method=self.method,
                     ddf=self.ddf, data=self.data_member, name=self.name, categoricals=self.used_categoricals(),
-                    lsmeans=self._lsmeans_kept())
+                    lsmeans=self._lsmeans_kept(), more_random=tuple(self.more_random))
         try:
             ps.model = validate(Model(contrasts=tuple(contrasts), **base), self.src.file)
             self._own_package_refusals(ps, own_context)

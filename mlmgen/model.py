@@ -142,6 +142,44 @@ class RandomPart:
 
 
 @dataclass(frozen=True)
+class RandomTerm:
+    """A random term beyond the first (model-v2): its grouping, effects and covariance.
+
+    `group` is the grouping path, outermost first: `("item",)` is the factor item; `("school", "class")` is
+    class within school, whose units are the distinct (school, class) pairs, so class ids that restart in
+    every school stay distinct classes whatever the ids look like (lme4 `school:class`, SAS
+    `SUBJECT=class(school)`, Stata `|| school: || class:`). The first random term of a model is
+    `Model.cluster` with `Model.random`; `Model.random_terms` lists all of them in one shape."""
+
+    group: tuple[str, ...]
+    intercept: bool = True
+    slopes: tuple[str, ...] = ()
+    covariance: str = "un"
+
+    @property
+    def part(self) -> RandomPart:
+        return RandomPart(self.intercept, self.slopes, self.covariance)
+
+    @property
+    def effects(self) -> tuple[str, ...]:
+        return self.part.effects
+
+    @property
+    def q(self) -> int:
+        return self.part.q
+
+    @property
+    def name(self) -> str:
+        """The grouping as lme4 writes an interaction: `school:class` (a single factor: its name)."""
+        return ":".join(self.group)
+
+    @property
+    def path_text(self) -> str:
+        """The grouping as the model file writes it: `school/class`."""
+        return "/".join(self.group)
+
+
+@dataclass(frozen=True)
 class Contrast:
     """A labelled linear combination of fixed effects; `rows` of (term name, coefficient) pairs.
 
@@ -171,6 +209,9 @@ class Model:
     # least-squares means requested (SAS LSMEANS / DIFF, R emmeans, Stata margins, SPSS /EMMEANS): terms made
     # of categoricals only, each with its pairwise differences
     lsmeans: tuple[Term, ...] = ()
+    # random terms beyond the first (several grouping factors: nested paths, crossed factors); empty for the
+    # two-level model, which keeps its own fast engine path
+    more_random: tuple[RandomTerm, ...] = ()
     data: str | None = None
     name: str | None = None      # object name (R) / title; used where a package needs a name
     title: str | None = None     # free-text description, printed as a comment only (escaped)
@@ -179,6 +220,27 @@ class Model:
     import_file: str | None = field(default=None, compare=False)
 
     # -------------------------------------------------------------- derived views
+    @property
+    def random_terms(self) -> tuple[RandomTerm, ...]:
+        """Every random term in one shape: the first (`cluster`, `random`), then `more_random`."""
+        first = RandomTerm((self.cluster,), self.random.intercept, self.random.slopes, self.random.covariance)
+        return (first, *self.more_random)
+
+    @property
+    def is_multilevel(self) -> bool:
+        """More than one random term (several grouping factors)."""
+        return bool(self.more_random)
+
+    @property
+    def grouping_variables(self) -> tuple[str, ...]:
+        """The data columns that identify units of some random term: the cluster first, then the others in
+        first-use order (ids, read as written like the cluster)."""
+        seen: dict[str, None] = {self.cluster: None}
+        for t in self.more_random:
+            for g in t.group:
+                seen.setdefault(g)
+        return tuple(seen)
+
     @property
     def categorical_map(self) -> dict[str, Categorical]:
         return {c.name: c for c in self.categoricals}
@@ -274,6 +336,9 @@ class Model:
                 seen.setdefault(v)
         for v in self.random.slopes:
             seen.setdefault(v)
+        for t in self.more_random:
+            for v in t.slopes:
+                seen.setdefault(v)
         return tuple(seen)
 
     @property
@@ -284,7 +349,7 @@ class Model:
         """Variables the data must provide: outcome, cluster, and sources of derived variables."""
         derived = self.derived
         need: dict[str, None] = {}          # ordered; each chain of definitions followed iteratively
-        for v in (self.outcome, self.cluster, *self.predictors):
+        for v in (self.outcome, *self.grouping_variables, *self.predictors):
             need.setdefault(raw_source(v, derived))
         return tuple(need)
 
@@ -367,6 +432,7 @@ def validate(model: Model, file: str | None = None) -> Model:
         if s in (model.outcome, model.cluster):
             problems.append(_field_error(f"{fld}: {s} cannot have a random slope", fld, file=file))
 
+    problems.extend(_random_term_problems(model, file))
     problems.extend(_categorical_problems(model, file))
     fixed_keys = {t.key for t in model.fixed}
     cats = model.categorical_map
@@ -415,6 +481,80 @@ def validate(model: Model, file: str | None = None) -> Model:
     if problems:
         raise MlmgenError(problems)
     return model
+
+
+def _random_term_problems(model: Model, file: str | None) -> list[Diagnostic]:
+    """MF002 for the random terms beyond the first (field `random[k].group`, `random[k].effects`, ...; k counts
+    the model file's `[[random]]` tables, the first term being random[0])."""
+    out: list[Diagnostic] = []
+    seen = {(model.cluster,): 0}
+    for k, t in enumerate(model.more_random, start=1):
+        fld = f"random[{k}]"
+        if not isinstance(t.group, tuple) or not t.group:
+            out.append(_field_error(f"{fld}.group: a random term needs a grouping factor", f"{fld}.group",
+                                    file=file))
+            continue
+        names_ok = True
+        for g in t.group:
+            if not isinstance(g, str) or not NAME_RE.fullmatch(g):
+                out.append(_field_error(f"{fld}.group: {g!r} is not a variable name", f"{fld}.group", file=file))
+                names_ok = False
+        if not names_ok:
+            continue
+        if len(set(t.group)) != len(t.group):
+            out.append(_field_error(f"{fld}.group: {t.path_text} names a variable twice", f"{fld}.group",
+                                    file=file))
+        if t.group in seen:
+            out.append(_field_error(
+                f"{fld}.group: {t.path_text} is already the grouping of random[{seen[t.group]}]; list all its "
+                f"effects in one term (lme4 would fit two separate variances for one grouping)", f"{fld}.group",
+                file=file))
+        seen.setdefault(t.group, k)
+        if model.outcome in t.group:
+            out.append(_field_error(f"{fld}.group: the outcome {model.outcome} cannot be a grouping factor",
+                                    f"{fld}.group", file=file))
+        fixed_vars = {v for term in model.fixed for v in term.variables}
+        for g in t.group:
+            if g in fixed_vars:
+                out.append(_field_error(f"{fld}.group: the grouping factor {g} cannot also be a fixed predictor",
+                                        f"{fld}.group", file=file))
+            if g in model.categorical_map:
+                out.append(_field_error(f"{fld}.group: {g} is declared categorical; a grouping factor cannot be a "
+                                        f"categorical predictor", f"{fld}.group", "MF006", file))
+            if g in model.derived and model.derived[g].source != g:
+                out.append(_field_error(f"{fld}.group: the grouping factor {g} cannot be a derived variable",
+                                        f"{fld}.group", "MF004", file))
+        if t.q == 0:
+            out.append(_field_error(f"{fld}.effects: the term has no effects (\"Intercept\" and/or slopes)",
+                                    f"{fld}.effects", file=file))
+        if t.covariance not in COVARIANCES:
+            out.append(_field_error(f"{fld}.covariance must be un or vc (got {t.covariance!r})",
+                                    f"{fld}.covariance", file=file))
+        slopes: set[str] = set()
+        for s in t.slopes:
+            if not isinstance(s, str) or not NAME_RE.fullmatch(s):
+                out.append(_field_error(f"{fld}.effects: {s!r} is not a variable name", f"{fld}.effects", file=file))
+                continue
+            if s in slopes:
+                out.append(_field_error(f"{fld}.effects: random slope {s} is listed twice", f"{fld}.effects",
+                                        file=file))
+            slopes.add(s)
+            if s == model.outcome or s in model.grouping_variables:
+                out.append(_field_error(f"{fld}.effects: {s} cannot have a random slope", f"{fld}.effects",
+                                        file=file))
+            if s in model.categorical_map:
+                out.append(_field_error(f"{fld}.effects: a categorical random slope ({s}) is supported in the first "
+                                        f"random term only", f"{fld}.effects", "MF006", file))
+    if model.more_random:
+        for k, s in enumerate(model.random.slopes):
+            if s in model.grouping_variables:
+                out.append(_field_error(f"random[0].effects: {s} is a grouping factor and cannot have a random "
+                                        f"slope", "random[0].effects", file=file))
+        for v in model.variables:
+            if v.name in model.grouping_variables and v.name != v.source:
+                out.append(_field_error(f"variables.{v.name}: a grouping factor cannot be a derived variable",
+                                        f"variables.{v.name}", "MF004", file))
+    return out
 
 
 def _numeric_term_while_levels_unknown(model: Model, name: str) -> bool:

@@ -15,6 +15,15 @@
     effects    = ["Intercept", "WCverb"]  # "Intercept" (any case) for the random intercept
     covariance = "UN"                     # UN (unstructured) | VC (independent)
 
+    # several grouping factors instead: one [[random]] table per random term (then `cluster` may be left out:
+    # it is the first term's group, which must be one variable)
+    [[random]]
+    group   = "school"
+    effects = ["Intercept"]
+    [[random]]
+    group   = "school/class"              # class within school: the units are the (school, class) pairs
+    effects = ["Intercept"]               # ("school:class" means the same; "item" a crossed factor)
+
     [variables]                           # derived variables (see mlmgen.variables)
     hw2      = "homework - 2"
     CMverb10 = "mean(verbal) by schoolID - 10"
@@ -39,7 +48,7 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
 from .intercepts import is_intercept
-from .model import (MAX_ORDER, Contrast, Model, RandomPart, Term, normalise_covariance, normalise_ddf, normalise_method,
+from .model import (MAX_ORDER, Contrast, Model, RandomPart, RandomTerm, Term, normalise_covariance, normalise_ddf, normalise_method,
                     validate)
 from .categorical import FIRST, LAST, Categorical, level_text
 from .variables import VariableDef, fmt_number, parse_definition
@@ -107,7 +116,7 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
         return v
 
     outcome = get_str("outcome", True)
-    cluster = get_str("cluster", True)
+    cluster = get_str("cluster", not isinstance(data.get("random"), list))
     name = get_str("name", False)
     title = get_str("title", False)
     dataname = get_str("data", False)
@@ -147,24 +156,26 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
         ddf = "satterthwaite"
 
     random = RandomPart(intercept=True, slopes=(), covariance="un")
+    more_random: list[RandomTerm] = []
     rnd = data.get("random", {"effects": ["Intercept"], "covariance": "UN"})
-    if not isinstance(rnd, dict):
-        err("random must be a table with effects = [...] and covariance = \"UN\" or \"VC\"", "random")
+    if isinstance(rnd, list):
+        terms = _random_terms(rnd, err)
+        if terms:
+            first, more_random = terms[0], terms[1:]
+            if len(first.group) != 1:
+                err(f"random[0].group: the first random term's group must be one variable (the cluster), not "
+                    f"{first.path_text}; list the outermost factor first", "random[0].group")
+            elif cluster is not None and cluster != first.group[0]:
+                err(f"cluster: {cluster} is not the first random term's group ({first.group[0]}); leave cluster out "
+                    f"or list its term first", "cluster")
+            else:
+                cluster = first.group[0]
+            random = first.part
+    elif not isinstance(rnd, dict):
+        err("random must be a table with effects = [...] and covariance = \"UN\" or \"VC\" (or an array of "
+            "tables [[random]] with group = \"...\" for several grouping factors)", "random")
     else:
-        for k in rnd:
-            if k not in ("effects", "covariance"):
-                err(f"unknown field random.{k} (fields: effects, covariance)", f"random.{k}")
-        effects = rnd.get("effects", ["Intercept"])
-        cov = normalise_covariance(rnd.get("covariance", "UN"))
-        if cov is None:
-            err(f"random.covariance must be UN or VC (got {rnd.get('covariance')!r})", "random.covariance")
-            cov = "un"
-        if not isinstance(effects, list) or not all(isinstance(e, str) for e in effects):
-            err("random.effects must be a list of names, \"Intercept\" for the random intercept", "random.effects")
-        else:
-            has_int = any(_names_intercept(e) for e in effects)
-            slopes = tuple(e.strip() for e in effects if not _names_intercept(e))
-            random = RandomPart(intercept=has_int, slopes=slopes, covariance=cov)
+        random = _random_part(rnd, "random", err) or random
 
     variables: list[VariableDef] = []
     vars_raw = data.get("variables", {})
@@ -239,8 +250,55 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
         raise MlmgenError(problems)
     model = Model(outcome=outcome, cluster=cluster, fixed=tuple(fixed), intercept=intercept, random=random,
                   method=method, ddf=ddf, contrasts=tuple(contrasts), variables=tuple(variables),
-                  categoricals=tuple(categoricals), lsmeans=tuple(lsmeans), data=dataname, name=name, title=title, import_file=import_file)
+                  categoricals=tuple(categoricals), lsmeans=tuple(lsmeans), more_random=tuple(more_random),
+                  data=dataname, name=name, title=title, import_file=import_file)
     return validate(model, file)
+
+
+def _random_part(rnd: dict, fld: str, err, extra_keys: tuple[str, ...] = ()) -> RandomPart | None:
+    """A `[random]` table's effects and covariance (MF002 naming `fld`)."""
+    keys = (*extra_keys, "effects", "covariance")
+    for k in rnd:
+        if k not in keys:
+            err(f"unknown field {fld}.{k} (fields: {', '.join(keys)})", f"{fld}.{k}")
+    effects = rnd.get("effects", ["Intercept"])
+    cov = normalise_covariance(rnd.get("covariance", "UN")) if isinstance(rnd.get("covariance", "UN"), str) else None
+    if cov is None:
+        err(f"{fld}.covariance must be UN or VC (got {rnd.get('covariance')!r})", f"{fld}.covariance")
+        cov = "un"
+    if not isinstance(effects, list) or not all(isinstance(e, str) for e in effects):
+        err(f"{fld}.effects must be a list of names, \"Intercept\" for the random intercept", f"{fld}.effects")
+        return None
+    has_int = any(_names_intercept(e) for e in effects)
+    slopes = tuple(e.strip() for e in effects if not _names_intercept(e))
+    return RandomPart(intercept=has_int, slopes=slopes, covariance=cov)
+
+
+def parse_group(text: str) -> tuple[str, ...]:
+    """A grouping path as the model file writes it: `item`, `school/class` or `school:class` (class within
+    school; outermost first)."""
+    return tuple(p.strip() for p in re.split(r"[/:]", text))
+
+
+def _random_terms(raw: list, err) -> list[RandomTerm]:
+    """`[[random]]` tables: group = "school" | "school/class", effects, covariance."""
+    out: list[RandomTerm] = []
+    for k, rnd in enumerate(raw):
+        fld = f"random[{k}]"
+        if not isinstance(rnd, dict):
+            err(f"{fld} must be a table with group, effects and covariance", fld)
+            continue
+        group = rnd.get("group")
+        if not isinstance(group, str) or not group.strip():
+            err(f"{fld}.group: each [[random]] table needs group = \"factor\" (or \"outer/inner\" for a nested "
+                f"factor)", f"{fld}.group")
+            continue
+        part = _random_part(rnd, fld, err, ("group",))
+        if part is not None:
+            out.append(RandomTerm(parse_group(group), part.intercept, part.slopes, part.covariance))
+    if not out and not raw:
+        err("random: an empty [[random]] array; give at least one random term", "random")
+    return out
 
 
 def _categoricals(raw, err) -> list[Categorical]:
@@ -344,7 +402,11 @@ def model_to_dict(model: Model) -> dict:
     d["method"] = model.method.upper()
     d["ddf"] = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "Residual",
                 "between-within": "Between-Within", "containment": "Containment", "none": "None"}[model.ddf]
-    d["random"] = {"effects": list(model.random.effects), "covariance": model.random.covariance.upper()}
+    if model.more_random:
+        d["random"] = [{"group": t.path_text, "effects": list(t.effects), "covariance": t.covariance.upper()}
+                       for t in model.random_terms]
+    else:
+        d["random"] = {"effects": list(model.random.effects), "covariance": model.random.covariance.upper()}
     if model.variables:
         d["variables"] = {v.name: (v.expression if v.label is None else {"expr": v.expression, "label": v.label})
                           for v in model.variables}
@@ -392,10 +454,13 @@ def dumps_model(model: Model) -> str:
               "lsmeans"):
         if k in d:
             out.append(f"{k} = {_val(d[k])}")
-    out.append("")
-    out.append("[random]")
-    out.append(f"effects = {_val(d['random']['effects'])}")
-    out.append(f"covariance = {_val(d['random']['covariance'])}")
+    for r in (d["random"] if isinstance(d["random"], list) else [d["random"]]):
+        out.append("")
+        out.append("[[random]]" if "group" in r else "[random]")
+        if "group" in r:
+            out.append(f"group = {_val(r['group'])}")
+        out.append(f"effects = {_val(r['effects'])}")
+        out.append(f"covariance = {_val(r['covariance'])}")
     if "variables" in d:
         out.append("")
         out.append("[variables]")

@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from . import shipped
+from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .dialects import DIALECTS, get_dialect
 from .model import Model
 
@@ -38,8 +39,20 @@ def environment() -> jinja2.Environment:
 def render(model: Model, dialect: str, data_prep: bool = False, import_file: str | None = None) -> str:
     """`import_file` (or the model file's `import`) adds the package's data-import step (mlmgen.dataimport)."""
     d = get_dialect(dialect)
+    if model.is_multilevel and not d.several_random_terms:
+        raise MlmgenError(several_terms_refusal(d, model))
     ctx = d.context(model, data_prep, import_file or model.import_file)
     return environment().get_template(d.template).render(**ctx)
+
+
+def several_terms_refusal(d, model: Model) -> Diagnostic:
+    """RN001: a package whose renderer does not write several random terms yet; never a reduced model."""
+    terms = ", ".join(f"({' + '.join(t.effects)} | {t.name})" for t in model.random_terms)
+    able = ", ".join(x.title for x in DIALECTS.values() if x.several_random_terms)
+    return Diagnostic("RN001", f"{d.title}: mlmgen does not write models with several random terms for this "
+                      f"package yet ({terms}); it would have to drop one, so nothing is written",
+                      Severity.ERROR, Location(field="random"),
+                      Fix(f"render for {able}" if able else "fit it with mlmgen fit"))
 
 
 def render_all(model: Model, data_prep: bool = False, import_file: str | None = None) -> dict[str, str]:

@@ -87,6 +87,8 @@ class CovParam:
     lower: Value | None = None
     upper: Value | None = None
     boundary: bool = False     # fixed at a bound (variance 0)
+    group: str | None = None   # the random term's grouping (lme4's name, `school:class`) when the model has
+    #                            several random terms; None for the two-level model and the residual
 
 
 @dataclass
@@ -193,6 +195,11 @@ class FitResult:
             out[key] = fe
         return out
 
+    @property
+    def several_random_terms(self) -> bool:
+        """Whether the fit has covariance parameters of several random terms (`CovParam.group`)."""
+        return any(c.group is not None for c in self.covariance)
+
     def cov_by_param(self) -> dict[str, CovParam]:
         return {canonical_param(c.param): c for c in self.covariance}
 
@@ -216,7 +223,8 @@ class FitResult:
                        "t": num(f.t), "p": num(f.p), "lower": num(f.lower), "upper": num(f.upper),
                        "aliased": f.aliased} for f in self.fixed],
             "covariance": [{"name": c.name, "param": c.param, "estimate": num(c.estimate), "se": num(c.se),
-                            "z": num(c.z), "p": num(c.p), "boundary": c.boundary} for c in self.covariance],
+                            "z": num(c.z), "p": num(c.p), "boundary": c.boundary,
+                            **({"group": c.group} if c.group is not None else {})} for c in self.covariance],
             "covariance_structure": self.covariance_structure,
             "random_effects": self.random_effects,
             "gcorr": self.gcorr,

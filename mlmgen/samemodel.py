@@ -1,7 +1,8 @@
 """Do several snippets (any mix of packages) describe the same model? List every difference.
 
 Compared, in this order: outcome, cluster, fixed intercept, fixed terms (by term key: `x:z` = `z*x`),
-random effects, categorical predictors (a variable categorical in one snippet and continuous in another is
+random effects, further random terms (several grouping factors: grouping, effects, covariance), categorical
+predictors (a variable categorical in one snippet and continuous in another is
 a different model; declared level sets that differ are a different model; a different reference level or
 coding is the same model in another parameterisation, reported with how the coefficients map, not as a
 model difference), covariance structure of the random effects (only where there are two or more effects:
@@ -171,6 +172,7 @@ def compare(snips: list[Snippet]) -> Comparison:
     _term_sets(ok, [[("Intercept",)] * m.random.intercept + [(v,) for v in m.random.slopes] for m in ms],
                "random effect", "random", diffs, agree, "random effects")
 
+    _more_random(ok, ms, diffs, agree)
     _categoricals(ok, ms, diffs, agree)
 
     multi = [(s, m) for s, m in zip(ok, ms) if m.random.q > 1]
@@ -193,6 +195,26 @@ def compare(snips: list[Snippet]) -> Comparison:
             agree.append(f"data set: {dn}" + ("" if len(named) == len(ok) else
                                               f" (named in {len(named)} of {len(ok)})"))
     return Comparison(snips, diffs, agree)
+
+
+def _more_random(ok, ms, diffs, agree) -> None:
+    """Random terms beyond the first (several grouping factors): the same set of terms, each its grouping
+    (an interaction or nested path order-free: `a:b` is `b:a`), effects and covariance (with one effect UN
+    and VC are the same). A nested term `(1 | school:class)` and a crossed `(1 | class)` are different models
+    whatever the ids look like."""
+    def desc(t) -> str:
+        cov = "" if t.q == 1 else (" independent" if t.covariance == "vc" else " unstructured")
+        return f"({' + '.join(t.effects)} | {t.name}){cov}"
+
+    def key(t) -> tuple:
+        return (tuple(sorted(g.upper() for g in t.group)), tuple(sorted(e.upper() for e in t.effects)),
+                t.covariance if t.q > 1 else "")
+    sets = [frozenset(key(t) for t in m.more_random) for m in ms]
+    if len(set(sets)) > 1:
+        diffs.append(Difference("random", "random terms besides the first (grouping factors): " + "; ".join(
+            f"{', '.join(desc(t) for t in m.more_random) or 'none'} in {s.label}" for s, m in zip(ok, ms))))
+    elif sets[0]:
+        agree.append("further random terms: " + ", ".join(desc(t) for t in ms[0].more_random))
 
 
 def _categoricals(ok, ms, diffs, agree) -> None:

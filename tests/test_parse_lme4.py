@@ -64,11 +64,15 @@ def test_wrong_length_l_is_reported_at_l():
 def test_unsupported_parts_are_named():
     ps = parse_syntax("m <- lmer(y ~ x + (1 | school) + (1 | class), data = d, weights = w)")
     msgs = " | ".join(d.message for d in ps.diagnostics if d.code == "SY004")
-    assert "lmer(weights" in msgs and "more than one grouping factor" in msgs
+    assert "lmer(weights" in msgs
+    # two grouping factors are read as two random terms (issue 12), not refused
+    assert ps.model is not None and [t.name for t in ps.model.random_terms] == ["school", "class"]
     ps = parse_syntax("m <- lmer(y ~ log(x) + (1 | g), data = d)")
     d = next(d for d in ps.diagnostics if d.code == "SY004")
     assert d.location.text == "log(x)"
     ps = parse_syntax("m <- lmer(y ~ x + (1 | school/class), data = d)")
+    assert "SY004" not in codes(ps) and [t.group for t in ps.model.random_terms] == [("school",), ("school", "class")]
+    ps = parse_syntax("m <- lmer(y ~ x + (1 | school:class), data = d)")     # no single-factor term
     assert "SY004" in codes(ps)
     ps = parse_syntax("m <- glmer(y ~ x + (1 | g), data = d, family = binomial)")
     assert "SY004" in codes(ps) and ps.model is None

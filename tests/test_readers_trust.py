@@ -154,7 +154,8 @@ def test_an_update_mlmgen_cannot_read_is_a_located_sy004(text, where):
     ("stata", "mixed y x [fw=w] || g:", "weights"),
     ("stata", "mixed y x || g: x, covariance(identity)", "identity"),
     ("stata", "mixed y x || a: || b:", "second grouping"),
-    ("lme4", "m <- lmer(y ~ x + (1 | a) + (1 | b), data = d)", "grouping"),
+    # two grouping factors are read (issue 12); a formula grouped only by an interaction is not
+    ("lme4", "m <- lmer(y ~ x + (1 | a:b), data = d)", "interaction"),
     ("lme4", "m <- lmer(y ~ x + (1 | g), data = d, weights = w)", "weights"),
     ("spss", "MIXED y BY sex WITH x\n /FIXED = x sex\n /RANDOM = INTERCEPT | SUBJECT(g)\n /EMMEANS = TABLES(OVERALL).",
      "OVERALL"),

@@ -512,6 +512,11 @@ def _parameterisation(fit, out):
 
 
 def _fit(model, data):
+    if model.is_multilevel:
+        raise MlmgenError(Diagnostic(
+            "CL001", "mlmgen diff MODEL --data: the output readers read one grouping factor, and this model has "
+            "several random terms; nothing is compared rather than comparing a part (fit it with mlmgen fit "
+            "--style lme4)", Severity.ERROR, Location(field="--data")))
     try:
         from ..api import fit
         return fit(model, data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import handle_errors, load_model_or_formula
+from . import handle_errors, load_model_or_formula, refuse_several_terms
 
 
 @click.command("exercise")
@@ -29,6 +29,7 @@ def exercise_cmd(model_file, package, mistakes, seed, data, output_dir, force):
     Exit codes: 0 written, 2 bad input or a mistake that does not apply here (EX001)."""
     from ..teaching import build_exercise, write_exercise
     model = load_model_or_formula(model_file, None, None, None)
+    refuse_several_terms(model, "mlmgen exercise", model_file)
     names = [m.strip() for m in mistakes.split(",") if m.strip()]
     ex = build_exercise(model, package, names, seed=seed, data=data)
     written = write_exercise(ex, output_dir, force=force, inputs=[model_file])

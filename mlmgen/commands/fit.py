@@ -66,6 +66,10 @@ def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effec
     lrt = None
     refusal = None
     pr2 = None
+    if compare_file and f.model.is_multilevel:
+        raise MlmgenError(Diagnostic("CL001", "--compare (pseudo-R2 and the chi-bar-square LR test) is for two-level "
+                                     "models; this model has several random terms", Severity.ERROR,
+                                     Location(field="--compare")))
     if compare_file:
         from ..engine.effects import pseudo_r2
         other_model = load_model_or_formula(compare_file, None, method, ddf)
@@ -84,6 +88,12 @@ def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effec
         click.echo(format_fit(f.result, "json", model=f.model, data_report=f.data_report, extra=extra), nl=False)
     else:
         styles = tuple(DIALECTS) if style == "all" else (style,)
+        if style == "all" and f.result.several_random_terms:
+            from ..report import printer
+            skipped = [s for s in styles if not printer(s).several_random_terms]
+            styles = tuple(s for s in styles if s not in skipped)
+            click.echo(f"mlmgen: --style all: {', '.join(skipped)} not printed (their printers do not print fits "
+                       f"with several random terms yet)", err=True)
         for i, s in enumerate(styles):
             if len(styles) > 1:
                 click.echo(("\n" if i else "") + f"===== {s} =====")
@@ -101,7 +111,10 @@ def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effec
         print_diagnostics(refusal.diagnostics)
     if blups_file:
         write_file(blups_file, csv_text(f.blups()), "--blups", inputs=inputs, force=force)   # formula-like ids escaped
-        click.echo(f"mlmgen: BLUPs of {f.result.n_clusters} clusters written to {blups_file}", err=True)
+        what = (f"{sum(t['levels'] for t in f.result.extra['random_terms'])} units of "
+                f"{len(f.model.random_terms)} random terms" if f.model.is_multilevel
+                else f"{f.result.n_clusters} clusters")
+        click.echo(f"mlmgen: BLUPs of {what} written to {blups_file}", err=True)
     if refusal is not None:
         sys.exit(1)     # the fits and pseudo-R2 were printed; the requested LR test could not be done
 
@@ -110,6 +123,12 @@ def format_effects(f) -> str:
     """Effect sizes in words and small tables (the lecture's formulas; see mlmgen.engine.effects)."""
     e = f.effects()
     out = ["", "Effect sizes (mlmgen)"]
+    if f.model.is_multilevel:
+        for row in e["icc"]:
+            within = f" (with {', '.join(row['nested_in'])})" if row["nested_in"] else ""
+            out.append(f"  {row['term']}: share of the variance {row['share']:.4f}; correlation of two rows in "
+                       f"one unit{within} {row['icc']:.4f}")
+        return "\n".join(out)
     if e["icc"] is not None:
         extra = " (where every random-slope predictor is 0)" if f.model.random.slopes else ""
         out.append(f"  ICC = tau0^2 / (tau0^2 + sigma^2) = {e['icc']:.4f}{extra}")

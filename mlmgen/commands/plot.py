@@ -12,7 +12,7 @@ import click
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..files import check_target, write_atomic
-from . import handle_errors, load_model_or_formula, print_diagnostics
+from . import handle_errors, load_model_or_formula, print_diagnostics, refuse_several_terms
 
 
 @click.command("plot")
@@ -35,7 +35,9 @@ def plot_cmd(model_file, formula, data, kind, predictor, output, force):
                                      Location(field="-o")))
     inputs = [model_file, data]
     check_target(output, inputs=inputs, force=force, option="-o")
-    f = fit(load_model_or_formula(model_file, formula), data)
+    model = load_model_or_formula(model_file, formula)
+    refuse_several_terms(model, "mlmgen plot", model_file)
+    f = fit(model, data)
     print_diagnostics(f.data_report.diagnostics)
     write_atomic(output, plot_bytes(f, kind, fmt, predictor), inputs=inputs, force=force, option="-o")
     click.echo(f"wrote {output}")

@@ -33,6 +33,8 @@ class Facts:
     template: str = ""
     aliases: tuple[str, ...] = ()
     case_sensitive: bool = True
+    # its renderer writes models with several random terms (Model.more_random); others refuse them (RN001)
+    several_random_terms: bool = False
     # defaults the package uses when a snippet does not say (what its reader starts from)
     default_method: str = "reml"
     default_covariance: str = "vc"

@@ -49,6 +49,11 @@ def written_names(model: Model, data_prep: bool) -> list[tuple[str, str]]:
             add(v, f"fixed[{i}]")
     for j, s in enumerate(model.random.slopes):
         add(s, f"random[{j}]")
+    for k, t in enumerate(model.more_random, start=1):
+        for g in t.group:
+            add(g, f"random[{k}].group")
+        for s in t.slopes:
+            add(s, f"random[{k}].effects")
     if data_prep:
         for v in prep_order(model):
             add(v.name, f"variables.{v.name}")

@@ -53,6 +53,40 @@ def contrast_matrix(efit, rows) -> np.ndarray:
     return L
 
 
+def contrast_results(efit, model, ddf: str, notes: list[str]) -> list[ContrastResult]:
+    """The model's contrasts tested on a fit (`efit.contrast`: the two-level engine's or the multilevel one's):
+    one row a t test with its 95% CI, several rows an F test; a term the fit does not estimate, a failed test
+    and linearly dependent rows are said in `notes` (MF005, the engine's code, CT001)."""
+    contrasts = []
+    for c in getattr(model, "contrasts", ()) or ():
+        try:
+            L = contrast_matrix(efit, c.rows)
+        except KeyError as e:
+            notes.append(f"MF005: contrast {c.label!r} names {e.args[0]!r}, which the fit does not estimate "
+                         "(unknown or aliased term); not computed")
+            continue
+        try:
+            res = efit.contrast(L, ddf)
+        except MlmgenError as e:
+            notes.extend(f"{d.code}: contrast {c.label!r}: {d.message}; not computed" for d in e.diagnostics)
+            continue
+        if res.get("rank", L.shape[0]) < L.shape[0]:
+            notes.append(f"CT001: contrast {c.label!r}: its {L.shape[0]} rows are linearly dependent (duplicated "
+                         f"or combinations of others); tested with its rank, {res['rank']} numerator df, "
+                         "as SAS and lmerTest do")
+        if L.shape[0] == 1:
+            df = res["df"]
+            crit = stats.t.ppf(0.975, df) if np.isfinite(df) and df > 0 else stats.norm.ppf(0.975)
+            contrasts.append(ContrastResult(label=c.label, estimate=_v(res["estimate"]), se=_v(res["se"]),
+                                            df=_v(df), t=_v(res["t"]), p=_v(res["p"]),
+                                            lower=_v(res["estimate"] - crit * res["se"]),
+                                            upper=_v(res["estimate"] + crit * res["se"])))
+        else:
+            contrasts.append(ContrastResult(label=c.label, f=_v(res["f"]), num_df=_v(res["num_df"]),
+                                            den_df=_v(res["den_df"]), p=_v(res["p"])))
+    return contrasts
+
+
 def to_fit_result(efit, model, ddf: str | None = None, covariate_means: dict[str, float] | None = None
                   ) -> FitResult:
     ddf = ddf or getattr(model, "ddf", None) or "satterthwaite"
@@ -115,33 +149,7 @@ def to_fit_result(efit, model, ddf: str | None = None, covariate_means: dict[str
     except ImportError:  # pragma: no cover - criteria.py is part of the package
         fit_stats = {}
 
-    contrasts = []
-    for c in getattr(model, "contrasts", ()) or ():
-        try:
-            L = contrast_matrix(efit, c.rows)
-        except KeyError as e:
-            notes.append(f"MF005: contrast {c.label!r} names {e.args[0]!r}, which the fit does not estimate "
-                         "(unknown or aliased term); not computed")
-            continue
-        try:
-            res = efit.contrast(L, ddf)
-        except MlmgenError as e:
-            notes.extend(f"{d.code}: contrast {c.label!r}: {d.message}; not computed" for d in e.diagnostics)
-            continue
-        if res.get("rank", L.shape[0]) < L.shape[0]:
-            notes.append(f"CT001: contrast {c.label!r}: its {L.shape[0]} rows are linearly dependent (duplicated "
-                         f"or combinations of others); tested with its rank, {res['rank']} numerator df, "
-                         "as SAS and lmerTest do")
-        if L.shape[0] == 1:
-            df = res["df"]
-            crit = stats.t.ppf(0.975, df) if np.isfinite(df) and df > 0 else stats.norm.ppf(0.975)
-            contrasts.append(ContrastResult(label=c.label, estimate=_v(res["estimate"]), se=_v(res["se"]),
-                                            df=_v(df), t=_v(res["t"]), p=_v(res["p"]),
-                                            lower=_v(res["estimate"] - crit * res["se"]),
-                                            upper=_v(res["estimate"] + crit * res["se"])))
-        else:
-            contrasts.append(ContrastResult(label=c.label, f=_v(res["f"]), num_df=_v(res["num_df"]),
-                                            den_df=_v(res["den_df"]), p=_v(res["p"])))
+    contrasts = contrast_results(efit, model, ddf, notes)
 
     with single_threaded_blas():     # many small products: thread hand-offs would cost more (threads.py)
         type3 = type3_table(efit, model, ddf, {r["term"]: r for r in table.values()}, notes, intercept=True) \

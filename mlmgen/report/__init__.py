@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 
+from ..diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from ..dialects import DIALECTS
 from ..results import FitResult
 from .common import Printer, side_by_side_rows, table
@@ -32,13 +33,23 @@ def format_fit(result: FitResult, style: str, *, model=None, data_report=None, d
                extra: dict | None = None) -> str:
     if style == JSON:
         return format_json(result, data_report, extra)
-    return printer(style).print_fit(result, model, data_report, data_name)
+    p = printer(style)
+    if result.several_random_terms and not p.several_random_terms:
+        able = [n for n in DIALECTS if printer(n).several_random_terms] + [JSON]
+        raise MlmgenError(Diagnostic(
+            "CL001", f"--style {style}: the {p.heading} printer does not print fits with several random terms yet "
+            f"(its covariance-parameter table has one subject); nothing is printed rather than a wrong table",
+            Severity.ERROR, Location(field="style"), Fix(f"use --style {' or '.join(able)}")))
+    return p.print_fit(result, model, data_report, data_name)
 
 
 def side_by_side(result: FitResult, model=None) -> str:
     """Short table: each quantity as each package prints it (one column per package, in the registry's
     order), for the demo and quick looks. A row is shown when every package prints it."""
     printers = [printer(name) for name in DIALECTS]
+    if result.several_random_terms:
+        raise MlmgenError(Diagnostic("CL001", "the side-by-side table is for two-level fits; this fit has several "
+                                     "random terms", Severity.ERROR, Location(field="style")))
     columns = [p.side_by_side(result) for p in printers]
     rows = [[label] + [col[key] for col in columns] for key, label in side_by_side_rows(result)
             if all(key in col for col in columns)]

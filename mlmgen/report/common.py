@@ -58,6 +58,7 @@ class Printer:
     heading: str
     print_fit: Callable[..., str]
     side_by_side: Callable[[Any], dict]
+    several_random_terms: bool = False      # prints fits with several random terms (FitResult.several_random_terms)
 
 
 def side_by_side_rows(result) -> list[tuple[tuple, str]]:

@@ -51,14 +51,15 @@ def _formula_tree(model):
     Fixed terms are written as the rendered R program writes them (sorted by degree: R's term order)."""
     fixed = ["1"] if model.intercept else ["0"]
     fixed += [r_term(model.fixed[i].factors) for i in degree_order([t.factors for t in model.fixed])]
-    eff = model.random.effects
     leaves: list = list(fixed)
-    if eff:
-        inner = ["1" if e == "Intercept" else e for e in eff]
-        if not model.random.intercept:
-            inner = ["0"] + inner
-        bar = "||" if (model.random.covariance == "vc" and len(eff) > 1) else "|"
-        leaves.append(("()", (bar, _chain(inner), model.cluster)))
+    for t in model.random_terms:
+        eff = t.effects
+        if eff:
+            inner = ["1" if e == "Intercept" else e for e in eff]
+            if not t.intercept:
+                inner = ["0"] + inner
+            bar = "||" if (t.covariance == "vc" and len(eff) > 1) else "|"
+            leaves.append(("()", (bar, _chain(inner), t.name)))
     return ("~", model.outcome, _chain(leaves))
 
 
@@ -183,20 +184,62 @@ def _random(r: FitResult, cluster: str) -> list[str]:
                 corr.append("")
         rows.append([group, "(Intercept)" if e == "Intercept" else printed_column(e), vs[i], sds[i]] + corr)
     rows.append(["Residual", "", vs[-1], sds[-1]] + [""] * corr_cols)
+    out = _varcorr_lines(rows, corr_cols)
+    out.append(f"Number of obs: {r.n_obs}, groups:  {cluster}, {r.n_clusters}")
+    return out + [""]
+
+
+def _varcorr_lines(rows: list[list[str]], corr_cols: int) -> list[str]:
+    """`Random effects:` and the VarCorr table: Groups, Name, Variance, Std.Dev., Corr columns left-justified
+    to their widest cell, one space apart, each line led by a space (print.VarCorr.merMod)."""
     header = ["Groups", "Name", "Variance", "Std.Dev."] + (["Corr"] + [""] * (corr_cols - 1) if corr_cols else [])
     widths = [max(len(header[j]), *(len(row[j]) for row in rows)) for j in range(len(header))]
     out = ["Random effects:"]
     out.append(" " + " ".join(h.ljust(w) for h, w in zip(header, widths)))
     for row in rows:
         out.append(" " + " ".join(c.ljust(w) for c, w in zip(row, widths)))
-    out.append(f"Number of obs: {r.n_obs}, groups:  {cluster}, {r.n_clusters}")
+    return out
+
+
+def _random_groups(r: FitResult) -> list[str]:
+    """VarCorr with several groups, as lme4 prints it: the terms ordered by their number of levels (most
+    first, ties in the formula's order), each with its effects' variances and SDs (formatted together over
+    all groups) and its own correlations; a VC term with several effects is written as separate bars, so its
+    rows are `g`, `g.1`, ...; `groups:` lists each grouping with its number of levels in the same order."""
+    terms = sorted(r.extra["random_terms"], key=lambda t: -t["levels"])
+    blocks = []
+    for t in terms:
+        cov = {canonical_param(c.param): c for c in r.covariance if c.group == t["name"]}
+        eff = t["effects"]
+        var = [float(cov[f"var({e})"].estimate.value) for e in eff]
+        corr = _corr_texts(r, cov, eff, var, use_gcorr=False) if t["covariance"] != "vc" and len(eff) > 1 else {}
+        blocks.append((t, eff, var, corr))
+    s2 = float(r.cov_by_param()["var(Residual)"].estimate.value)
+    allvar = [v for _, _, var, _ in blocks for v in var] + [s2]
+    vs = rfmt.r_format(allvar, 4)
+    sds = rfmt.r_format([math.sqrt(max(v, 0)) for v in allvar], 4)
+    corr_cols = max([len(eff) - 1 for _, eff, _, corr in blocks if corr] + [0])
+    rows: list[list[str]] = []
+    k = 0
+    for t, eff, var, corr in blocks:
+        for i, e in enumerate(eff):
+            if t["covariance"] == "vc":
+                group = t["name"] if i == 0 else f"{t['name']}.{i}"
+            else:
+                group = t["name"] if i == 0 else ""
+            cells = [corr[i, j] if (corr and j < i) else "" for j in range(corr_cols)]
+            rows.append([group, "(Intercept)" if e == "Intercept" else printed_column(e), vs[k], sds[k]] + cells)
+            k += 1
+    rows.append(["Residual", "", vs[-1], sds[-1]] + [""] * corr_cols)
+    out = _varcorr_lines(rows, corr_cols)
+    out.append(f"Number of obs: {r.n_obs}, groups:  " + "; ".join(f"{t['name']}, {t['levels']}" for t in terms))
     return out + [""]
 
 
-def _corr_texts(r: FitResult, cov, eff, var) -> dict[tuple[int, int], str]:
+def _corr_texts(r: FitResult, cov, eff, var, use_gcorr: bool = True) -> dict[tuple[int, int], str]:
     """lme4's formatVC: format(round(C, 2), nsmall = 2) of the whole correlation matrix (diagonal 1 and both
     triangles, so one common width: ` 0.12` next to `-0.53`), lower triangle shown."""
-    vals = {(i, j): (r.gcorr[i][j] if r.gcorr else _corr(cov, eff[j], eff[i], var[j], var[i]))
+    vals = {(i, j): (r.gcorr[i][j] if (r.gcorr and use_gcorr) else _corr(cov, eff[j], eff[i], var[j], var[i]))
             for i in range(len(eff)) for j in range(i)}
     vals = {k: float("nan") if v is None else v for k, v in vals.items()}     # a zero SD: R prints NaN
     keys = list(vals)
@@ -313,7 +356,7 @@ def format_lme4(result: FitResult, model=None, data_name: str | None = None) -> 
     lines.append("")
     lines += _criterion(result)
     lines += _residuals(result)
-    lines += _random(result, cluster)
+    lines += _random_groups(result) if result.several_random_terms else _random(result, cluster)
     lines += _fixed(result)
     lines += _fixed_corr(result)
     lines += _warnings(result)
@@ -357,7 +400,7 @@ def side_by_side_cells(result: FitResult) -> dict:
 
 
 PRINTER = Printer(FACTS.name, "lme4/lmerTest", lambda result, model=None, data_report=None, data_name=None:
-                  format_lme4(result, model, data_name), side_by_side_cells)
+                  format_lme4(result, model, data_name), side_by_side_cells, several_random_terms=True)
 def _type3(r: FitResult) -> list[str]:
     """lmerTest's `anova(m, type = 3)` table: Sum Sq = F * sigma^2 * NumDF, Mean Sq = F * sigma^2 (lmerTest's
     definition), NumDF, DenDF, F value, Pr(>F) with stars."""

@@ -12,6 +12,7 @@ from ..base import Facts
 
 class LME4Facts(Facts):
     name = "lme4"
+    several_random_terms = True          # one bar term per grouping: (1 | school) + (1 | school:class)
     emulation = "lme4_emulation"
     column_heading = "R lme4/lmerTest"
     df_heading = "R lmerTest"

@@ -152,9 +152,18 @@ def term_spec(term) -> str:
     return ":".join(term.factors)
 
 
+def bar_term(term) -> str:
+    """One random term as an lme4 bar: `(1+x|g)` (UN), `(1+x||g)` (VC), `0+` without a random intercept; a
+    nested path is the interaction of its factors, `(1|school:class)`, so the units are (school, class) pairs
+    whatever the class ids look like."""
+    cov_bar = "|" if (term.covariance == "un" or term.q == 1) else "||"
+    re_terms = ["1" if term.intercept else "0"] + list(term.slopes)
+    return f"({'+'.join(re_terms)}{cov_bar}{term.name})"
+
+
 def _formula_name_problems(model: Model) -> list[Diagnostic]:
     out = []
-    for name in {model.outcome, model.cluster, *model.predictors}:
+    for name in {model.outcome, *model.grouping_variables, *model.predictors}:
         if name in _FORMULA_RESERVED or name.startswith(".."):
             out.append(Diagnostic("PT005", f"variable name {name!r} cannot be written in R lme4/lmerTest: "
                                   f"'.', '...' and '..1'-style names are formula or argument syntax in R",
@@ -239,9 +248,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
 
     pieces = [f"{model.outcome}~{1 if model.intercept else 0}"]
     pieces += ["+" + r_term(model.fixed[i].factors) for i in order]
-    cov_bar = "|" if (model.random.covariance == "un" or model.random.q == 1) else "||"
-    re_terms = ["1" if model.random.intercept else "0"] + list(model.random.slopes)
-    pieces.append(f"+({'+'.join(re_terms)}{cov_bar}{model.cluster})")
+    pieces += ["+" + bar_term(t) for t in model.random_terms]
     return {
         "title": title,
         "import_lines": imports,

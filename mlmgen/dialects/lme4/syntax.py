@@ -313,6 +313,9 @@ class _Reader(_ContrastReader):
             return
         a, z = sp["cluster"]
         b.set_cluster(fp.cluster, s + a, s + z)
+        for k, term in enumerate(fp.more_random, start=1):
+            a, z = sp.get(f"random[{k}]", sp["cluster"])
+            b.add_random_term(term, s + a, s + z)
         if fp.random_intercept:
             a, z = sp.get("random:Intercept", sp["cluster"])
             b.add_random(None, s + a, s + z)

@@ -13,6 +13,7 @@ from ..base import Facts
 
 class SASFacts(Facts):
     name = "sas"
+    several_random_terms = True          # one RANDOM statement per term, SUBJECT=class(school) for nesting
     emulation = "sas_emulation"
     column_heading = "SAS"
     df_heading = "SAS"

@@ -31,6 +31,14 @@ DDFM = {"satterthwaite": "Satterthwaite", "kenward-roger": "KenwardRoger", "resi
 TYPE = {"un": "UN", "vc": "VC"}
 
 
+def subject_effect(path: tuple[str, ...]) -> str:
+    """SUBJECT= of a random term: `school`; a nested path as SAS's nesting operator, `class(school)`,
+    `pupil(school class)`, so class ids that restart in every school are distinct subjects."""
+    if len(path) == 1:
+        return path[0]
+    return f"{path[-1]}({' '.join(path[:-1])})"
+
+
 def term(factors: tuple[str, ...]) -> str:
     return "*".join(factors)
 
@@ -129,7 +137,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
                                                  "REF= level last), which mlmgen does not write"))
     cats = model.categorical_map
     fixed_cats = used_in_fixed(model)
-    class_items = [model.cluster] + [class_item(c, problems) for c in fixed_cats]
+    class_items = list(model.grouping_variables) + [class_item(c, problems) for c in fixed_cats]
     dummies = random_dummies(model)
     problems.extend(dummy_name_problems(dummies, FACTS))
     categorical = [line for d in dummies for line in dummy_lines(d, cats, problems)]
@@ -173,6 +181,13 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     random_options = [f"TYPE={TYPE[model.random.covariance]}", f"SUBJECT={model.cluster}"]
     if correlated(model):
         random_options.append("GCORR")
+    statements = [{"effects": " ".join(effects), "options": " ".join(random_options), "gcorr": correlated(model)}]
+    for t in model.more_random:
+        t_opts = [f"TYPE={TYPE[t.covariance]}", f"SUBJECT={subject_effect(t.group)}"]
+        if t.covariance == "un" and t.q > 1:
+            t_opts.append("GCORR")
+        statements.append({"effects": " ".join((["INTERCEPT"] if t.intercept else []) + list(t.slopes)),
+                           "options": " ".join(t_opts), "gcorr": t.covariance == "un" and t.q > 1})
     notes = []
     if model.ddf == "kenward-roger" and model.method == "ml":
         notes.append(KR_ML_NOTE)
@@ -186,6 +201,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
         "model_lines": wrap(["MODEL", model.outcome, "="] + terms + ["/"] + options, 2),
         "random_effects": " ".join(effects),
         "random_options": " ".join(random_options),
+        "random_statements": statements,
         "contrasts": contrasts,
         "prep": prep,
         "gcorr": correlated(model),

@@ -13,6 +13,7 @@ from ..base import Facts
 
 class SPSSFacts(Facts):
     name = "spss"
+    several_random_terms = True          # one /RANDOM per term, SUBJECT(school*class) for nesting
     title = "SPSS MIXED"
     data_files = {".sav": ("spss", "SPSS", "read_sav", True), ".zsav": ("spss", "SPSS", "read_sav", True)}
     extension = ".sps"

@@ -198,7 +198,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
             if temps:
                 prep.append("DELETE VARIABLES " + " ".join(temps) + ".")
 
-    by = [model.cluster] + [by_names.get(c.name, c.name) for c in fixed_cats]
+    by = list(model.grouping_variables) + [by_names.get(c.name, c.name) for c in fixed_cats]
     head = f"MIXED {model.outcome} BY {' '.join(by)} WITH"
     covariates = [v for v in model.predictors if v not in cats] + [d.name for d in dummies]
     fixed = [term(t.factors, by_names) for t in model.fixed]
@@ -221,6 +221,10 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
         "g_note": correlated(model),
         "fixed_lines": fixed_lines,
         "random": " ".join(effects) + f" | COVTYPE({COVTYPE[model.random.covariance]}) SUBJECT({model.cluster})",
+        # one /RANDOM per further term; a nested path as SUBJECT(school*class): its units are the pairs
+        "more_random": [" ".join((["INTERCEPT"] if t.intercept else []) + list(t.slopes))
+                        + f" | COVTYPE({COVTYPE[t.covariance]}) SUBJECT({'*'.join(t.group)})"
+                        for t in model.more_random],
         "tests": tests,
         "categorical": categorical,
         "categorical_notes": ref_notes,

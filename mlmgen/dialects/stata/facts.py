@@ -18,6 +18,7 @@ _MACRO = ("`", "$")
 
 class StataFacts(Facts):
     name = "stata"
+    several_random_terms = True          # || school: || class: (nested), || _all: R.item (crossed intercepts)
     title = "Stata mixed"
     data_files = {".dta": ("stata", "Stata", "read_dta", True)}
     extension = ".do"

@@ -18,6 +18,7 @@ dftable(pvalue) nolog`, `estat recovariance, relevel(id) correlation`, `lincom c
 from __future__ import annotations
 
 from ...dataimport import ImportSource, import_source
+from ...diagnostics import MlmgenError
 from ...escape import comment_text, quote_string
 from ...model import Model
 from .facts import FACTS
@@ -140,6 +141,31 @@ def import_lines(source: ImportSource, problems: list) -> list[str]:
     return [_STATA_IMPORT[source.kind].format(path=path)]
 
 
+def stata_levels(model: Model, first: str, first_opts: list[str]) -> list[tuple[str, list[str]]]:
+    """The `||` levels of a model with several random terms, outermost first (`mixed` nests each level in
+    the ones before it), as (level spec, options):
+    * crossed random intercepts (further single factors with an intercept only, no other term nested in
+      them) first, one `|| _all: R.item` each (Stata's documented form for crossed effects);
+    * then the first term and the remaining terms, which must form a nested chain (each path the previous
+      one plus one factor): `|| school: ... || class: ...`, so classes are distinct within each school
+      whatever their ids.
+    Anything else raises RN001 (never a reduced model)."""
+    def opts(t) -> list[str]:
+        return ([] if t.intercept else ["noconstant"]) + [f"covariance({COVARIANCE[t.covariance]})"]
+    paths = [t.group for t in model.random_terms]
+    crossed = [t for t in model.more_random if len(t.group) == 1 and t.intercept and not t.slopes
+               and not any(p[:1] == t.group for p in paths if p != t.group)]
+    chain = [t for t in model.more_random if t not in crossed]
+    chain_paths = [(model.cluster,)] + [t.group for t in chain]
+    if not all(chain_paths[k] == chain_paths[k - 1] + (chain_paths[k][-1],) for k in range(1, len(chain_paths))):
+        raise MlmgenError(not_expressible(
+            FACTS, "its random terms are not crossed random intercepts (_all: R.item) around one nested chain "
+            "(school, then class within school, ...); mlmgen does not write this combination for mixed",
+            "random"))
+    return ([(f"_all: R.{t.group[0]}", []) for t in crossed] + [(first, first_opts)]
+            + [(f"{t.group[-1]}:" + "".join(f" {s}" for s in t.slopes), opts(t)) for t in chain])
+
+
 def context(model: Model, data_prep: bool = False, import_file: str | None = None) -> dict:
     problems: list = []
     imports = import_lines(import_source(import_file), problems) if import_file else []
@@ -225,7 +251,16 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     re_opts = ([] if model.random.intercept else ["noconstant"]) + [
         f"covariance({COVARIANCE[model.random.covariance]})"]
     fixed_lines = wrap([head] + fixed, 0)
-    fixed_lines[-1] += f",{fe_opts} || {model.cluster}:" + "".join(f" {s}" for s in random_effect_names(model, dummies)) + ","
+    first = f"{model.cluster}:" + "".join(f" {s}" for s in random_effect_names(model, dummies))
+    if model.more_random:
+        levels = stata_levels(model, first, re_opts)     # the random part's levels, outermost first
+        fixed_lines[-1] += f",{fe_opts}"
+        for spec, opts in levels[:-1]:
+            fixed_lines.append(f"  || {spec}" + (f", {' '.join(opts)}" if opts else ""))
+        fixed_lines.append(f"  || {levels[-1][0]},")
+        re_opts = levels[-1][1]
+    else:
+        fixed_lines[-1] += f",{fe_opts} || {first},"
     return {
         "title": title,
         "import_lines": imports,

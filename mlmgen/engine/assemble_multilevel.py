@@ -1,0 +1,107 @@
+"""A model with several random terms: its engine arrays and its `FitResult` (the general path of `mlmgen.fit`).
+
+* `random_term_arrays(model, design, frame)`: one `RandomTermArrays` per `Model.random_terms`. The first term
+  takes the design's Z (so categorical random slopes keep their coding); each further term's Z holds its
+  effects' columns ("Intercept" = 1). A nested path codes the interaction of its columns
+  (`multilevel.frames.interaction_codes`): class ids that restart at 1 in every school are distinct classes.
+  Terms are named as lme4 names the grouping (`school:class`).
+* `to_fit_result_multilevel(mfit, model, ddf)`: fixed effects in the model's order with SE, df (Satterthwaite,
+  Kenward-Roger, residual or none: the engine's `fixed_table`), t, p and 95% CI; covariance parameters one
+  term after the other, each with its SAS label (`Intercept`, `UN(2,1)`, ...) in `name`, the canonical
+  `param` (`var(Intercept)`) and the term in `group`, then the residual; the COVTEST SE from the observed
+  information, Wald Z and SAS's p (one-sided for variances); parameters at a bound get no SE; information
+  criteria with SAS's Subjects = the levels of the term every other term is nested in (else 1); the model's
+  contrasts. `extra["random_terms"]` lists each term (name, path, effects, covariance, number of levels).
+Type III tests and LS-means are not computed for several random terms (a note says so).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..distributions import stats
+from ..results import CovParam, FitResult, FixedEffect, Value
+from .assemble import contrast_results
+from .multilevel import RandomTermArrays
+from .multilevel.frames import interaction_codes
+
+
+def _v(x) -> Value | None:
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else Value(x)
+
+
+def random_term_arrays(model, design, frame: pd.DataFrame) -> list[RandomTermArrays]:
+    """The engine's random terms, in the model's order (see module docstring)."""
+    out = []
+    for k, t in enumerate(model.random_terms):
+        codes, labels = interaction_codes(frame, list(t.group))
+        if k == 0:
+            Z, names = design.Z, list(design.z_names)
+        else:
+            n = len(frame)
+            Z = np.column_stack([np.ones(n) if e == "Intercept" else frame[e].to_numpy(np.float64)
+                                 for e in t.effects])
+            names = list(t.effects)
+        out.append(RandomTermArrays(t.name, codes, np.asarray(Z, dtype=np.float64), names, t.covariance,
+                                    level_names=labels))
+    return out
+
+
+def to_fit_result_multilevel(mfit, model, ddf: str) -> FitResult:
+    notes = [f"{d.code}: {d.message}" for d in mfit.notes]
+    if ddf == "kenward-roger" and not mfit.reml:
+        notes.append("EN005: Kenward-Roger was computed on an ML fit; pbkrtest refits by REML first, so its "
+                     "numbers will differ")
+    rows = {r["term"]: r for r in mfit.fixed_table(ddf)}
+    order = [n for n in model.fixed_names if n in rows or n in mfit.aliased]
+    if set(order) != set(rows) | set(mfit.aliased):
+        order = list(mfit.x_names) + list(mfit.aliased)
+    fixed = []
+    for name in order:
+        if name in mfit.aliased:
+            fixed.append(FixedEffect(term=name, estimate=Value(0.0), aliased=True))
+            continue
+        r = rows[name]
+        fixed.append(FixedEffect(term=name, estimate=Value(r["estimate"]), se=_v(r["se"]), df=_v(r["df"]),
+                                 t=_v(r["t"]), p=_v(r["p"]), lower=_v(r["lower"]), upper=_v(r["upper"])))
+
+    phi = mfit.covparm_values()
+    se = mfit.covparm_se("observed")
+    covariance = []
+    for (term, label, param), est, s in zip(mfit.covparm_names(), phi, se):
+        at_bound = f"{term}:{param}" in mfit.boundary
+        z = p = None
+        if not at_bound and np.isfinite(s) and s > 0:
+            z = est / s
+            p = stats.norm.sf(z) if param.startswith("var") else 2.0 * stats.norm.sf(abs(z))
+        covariance.append(CovParam(name=label, param=param, estimate=Value(float(est)),
+                                   se=None if at_bound else _v(s), z=_v(z), p=_v(p), boundary=at_bound,
+                                   group=None if term == "Residual" else term))
+
+    contrasts = contrast_results(mfit, model, ddf, notes)
+    if model.has_categorical or model.lsmeans:
+        notes.append("Type III tests and LS-means are not computed for models with several random terms yet")
+
+    terms_info = []
+    for t, est in zip(model.random_terms, mfit.terms):
+        terms_info.append({"name": est.name, "path": list(t.group), "effects": list(est.z_names),
+                           "covariance": est.covariance, "levels": int(est.n_levels)})
+    first = mfit.terms[0]
+    G = first.G
+    sd = np.sqrt(np.maximum(np.diag(G), 0.0))
+    gcorr = [[(1.0 if i == j else float(G[i, j] / (sd[i] * sd[j]))) if sd[i] > 0 and sd[j] > 0 else None
+              for j in range(len(sd))] for i in range(len(sd))]
+    return FitResult(source="mlmgen", method="reml" if mfit.reml else "ml", ddf=ddf, n_obs=mfit.n_obs,
+                     n_clusters=int(first.n_levels), neg2ll=Value(float(mfit.neg2ll)), fixed=fixed,
+                     covariance=covariance, covariance_structure=first.covariance,
+                     random_effects=list(first.z_names), gcorr=gcorr, fit=mfit.criteria(), contrasts=contrasts,
+                     optimisation=mfit.optimisation, notes=notes,
+                     extra={"theta": [float(x) for x in mfit.theta], "sigma2": float(mfit.sigma2),
+                            "singular": bool(mfit.singular), "aliased": list(mfit.aliased),
+                            "random_terms": terms_info, "backend": mfit.backend,
+                            "icc": mfit.icc()})
