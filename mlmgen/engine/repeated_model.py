@@ -204,7 +204,9 @@ def assemble(fit: RepeatedFit, model: Model, rd: RepeatedDesign) -> FitResult:
              "visits": list(rd.visits), "covparm_groups": groups, "R": R,
              "max_cluster_size": int(sizes.max()) if sizes.size else 0,
              "first_cluster": str(rd.design.cluster_ids[0]) if rd.design.n_clusters else "1",
-             "df_method": method}
+             "df_method": method,
+             "first_positions": [int(x) for x in rd.position[(rd.design.groups == 0) & np.isfinite(rd.position)]]
+             if R is not None and rd.design.n_obs else None}
     if R is not None:
         extra["RCORR"] = [fit.R_correlation(g).tolist() for g in range(len(R))]
     opt = Optimisation(start=[], end=[float(t) for t in fit.theta], start_objective=float("nan"),
