@@ -6,12 +6,13 @@ R RCORR).
 
 The repeated effect is always named, so a missing visit is placed by its value, never by the row's place in the
 subject's data. Fact from the listings in reference_outputs/sas/mmrm: REPEATED numbers R in the CLASS level
-order, in which a REF= level is moved LAST; when the visit's reference is not its last level, SAS's UN(i,j)
+order (formatted values sorted), in which a REF= level is moved LAST; when the visit's reference is not its last level, SAS's UN(i,j)
 indices are a permutation of mlmgen's (the fit is the same), and the program says so in a comment.
 """
 from __future__ import annotations
 
 from ...model import Model
+from ..coding import NUMERIC, level_kind
 
 
 def repeated_class_items(model: Model, class_items: list[str]) -> list[str]:
@@ -47,8 +48,10 @@ def repeated_order_note(model: Model) -> str | None:
         return (f"REPEATED numbers R in {r.repeated}'s CLASS level order with the REF= level moved last; "
                 f"mlmgen numbers it by {r.repeated}'s levels in order (UN(i,j) indices may be permuted)")
     ref = c.reference_level
-    if ref == c.levels[-1]:
+    numeric = level_kind(c) == NUMERIC
+    ordered = sorted(c.levels, key=float) if numeric else sorted(c.levels)     # formatted-value order
+    sas_order = [lv for lv in ordered if lv != ref] + [ref]
+    if sas_order == list(c.levels):
         return None
-    sas_order = [lv for lv in c.levels if lv != ref] + [ref]
     return (f"REPEATED numbers R in the CLASS level order with the REF= level last ({', '.join(sas_order)}); "
             f"mlmgen numbers it {', '.join(c.levels)}: the same fit, UN(i,j) indices permuted")
