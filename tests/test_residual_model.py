@@ -175,7 +175,9 @@ def test_render_sas_and_r_and_refusals():
                                            'visit = { levels = ["W1", "W2", "W4"], reference = "W4" }')), "sas")
     assert "REF= level last" not in last
     r = render(m, "lme4")
-    assert "gls(" in r and "corSymm(form = ~ as.integer(visit) | id)" in r and "varIdent(form = ~ 1 | visit)" in r
+    assert "gls(" in r and "corSymm(form = ~ visit_mlmpos | id)" in r and "varIdent(form = ~ 1 | visit)" in r
+    assert 'mydata$visit_mlmpos = match(mydata$visit, c("W1", "W2", "W4"))' in r
+    assert r.index("visit_mlmpos = match") < r.index("factor(")
     for pkg in ("stata", "spss"):
         with pytest.raises(MlmgenError) as e:
             render(m, pkg)

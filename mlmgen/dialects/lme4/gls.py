@@ -2,15 +2,15 @@
 effects) or `lme` (with the random intercept), runnable with Debian's r-cran-nlme.
 
     structure  correlation                                   weights
-    UN         corSymm(form = ~ as.integer(visit) | id)     varIdent(form = ~ 1 | visit)
+    UN         corSymm(form = ~ visit_mlmpos | id)          varIdent(form = ~ 1 | visit)
     CS         corCompSymm(form = ~ 1 | id)
-    AR(1)      corAR1(form = ~ as.integer(visit) | id)
-    TOEP       corARMA(form = ~ as.integer(visit) | id, p = T - 1)
+    AR(1)      corAR1(form = ~ visit_mlmpos | id)
+    TOEP       corARMA(form = ~ visit_mlmpos | id, p = T - 1)
     CSH, ARH(1), TOEPH   as CS, AR(1), TOEP                 varIdent(form = ~ 1 | visit)
     SP(POW)    corCAR1(form = ~ time | id)
 
-`as.integer(visit)` is the position of the visit among the factor's levels, which the program sets explicitly
-(`factor(..., levels = ...)`, the model's order), so a missing visit leaves a gap, as in SAS's REPEATED visit.
+`visit_mlmpos` is the position of the visit in the model's level order, computed by the program before any
+factor() line (`position_line`), so a missing visit leaves a gap, as in SAS's REPEATED visit.
 nlme's parameters are correlations and variance ratios (`summary()` prints them); the implied R equals SAS's.
 These are the pairs checked against nlme in tests/test_repeated_vs_r.py (engine) and tests/test_residual_model_r.py
 (the rendered program). Refused (RN001): GROUP= (nlme has one correlation structure for all subjects), and
@@ -26,35 +26,38 @@ from ...residual import Residual
 from ..common import not_expressible, raise_problems, wrap
 from .facts import FACTS
 from .render import context as lmer_context
-from .render import r_order, term_spec
+from .render import level_literal, r_order, term_spec
 from .terms import r_term
 
 TEMPLATE = "nlme.j2"
 
 
-def _position(model: Model, visit: str) -> str:
-    """The visit's position 1..T among its levels in the model's order (a factor with explicit levels). Not
-    `as.integer(factor(visit))`: nlme evaluates the covariate formula within each subject, so factor() there
-    drops the levels a subject lacks and renumbers the visits after a missing one (measured: Orthodont with
-    20 rows removed, UN: -2 log L 323.45 instead of 325.92); a repeated variable that is not categorical is
-    refused (`correlation_and_weights`)."""
-    return f"as.integer({visit})"
+def position_name(visit: str) -> str:
+    return f"{visit}_mlmpos"
 
 
-def kind_needs_levels(kind: str) -> bool:
-    return kind in ("UN", "AR1", "ARH1", "TOEP", "TOEPH")
+def position_line(model: Model, data: str, problems: list) -> str:
+    """`d$visit_mlmpos = match(d$visit, <the model's level order>)`, written BEFORE the factor() lines: the
+    visit's position 1..T, so that a missing visit leaves a gap. The model's order is its declared levels, or
+    R's sort of the raw values (`sort(unique(.), method = "radix")`: numbers by value, text by code point, as
+    mlmgen orders undeclared levels). Not `as.integer(visit)` of the factor (its levels may be `relevel`ed, which
+    moves the reference first and would reorder an AR(1)), nor `as.integer(factor(visit))` inside the
+    correlation formula: nlme evaluates that within each subject, where factor() drops the levels the subject
+    lacks and renumbers the visits after a missing one (measured: Orthodont with 20 rows removed, UN:
+    -2 log L 323.45 instead of 325.92, tests/test_residual_model_r.py)."""
+    v = model.residual.repeated
+    c = model.categorical_map.get(v)
+    if c is not None and c.levels is not None:
+        order = "c(" + ", ".join(level_literal(lv, f"categorical.{v}.levels", problems) for lv in c.levels) + ")"
+    else:
+        order = f'sort(unique({data}${v}), method = "radix")'
+    return f"{data}${position_name(v)} = match({data}${v}, {order})"
 
 
 def correlation_and_weights(model: Model, problems: list) -> tuple[str, str | None]:
     r = model.residual
     v, id_ = r.repeated, model.cluster
-    pos = _position(model, v)
-    if kind_needs_levels(r.structure) and v not in model.categorical_map:
-        problems.append(not_expressible(FACTS, f"the repeated variable {v} must be declared categorical, so that "
-                                        f"the program fixes its levels and nlme places a missing visit by value "
-                                        f"(as.integer(factor({v})) inside corSymm/corAR1 is evaluated per subject "
-                                        f"and renumbers the visits after a gap)", "residual.repeated",
-                                        f"declare [categorical] {v} = {{ levels = [...] }}"))
+    pos = position_name(v)
     hetero = f"varIdent(form = ~ 1 | {v})"
     kind = r.structure
     if kind == "SP(POW)":
@@ -72,7 +75,7 @@ def correlation_and_weights(model: Model, problems: list) -> tuple[str, str | No
                                             f"visits T: declare {v}'s levels", "residual.type",
                                             f"declare [categorical] {v} = {{ levels = [...] }}"))
             return "", None
-        return f"corARMA(form = ~ {pos} | {id_}, p = {c.k - 1})", hetero if kind == "TOEPH" else None
+        return f"corARMA(form = ~ {pos} | {id_}, p = {len(c.levels) - 1})", hetero if kind == "TOEPH" else None
     problems.append(not_expressible(FACTS, f"no nlme rendering of TYPE={r.sas_type}", "residual.type"))
     return "", None
 
@@ -92,6 +95,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     base = lmer_context(model.with_(random=RandomPart(), residual=Residual(), contrasts=()), data_prep,
                         import_file)
     obj = base["object"]
+    raise_problems(problems)
     pieces = [f"{model.outcome}~{1 if model.intercept else 0}"]
     pieces += ["+" + r_term(model.fixed[i].factors) for i in r_order(model)]
     notes = []
@@ -106,6 +110,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
                for t in model.lsmeans] if not model.random.q else []
     return {
         **{k: base[k] for k in ("title", "import_lines", "prep", "object", "data", "categorical")},
+        "positions": [position_line(model, base["data"], problems)] if r.structure != "SP(POW)" else [],
         "function": "lme" if model.random.q else "gls",
         "method": "REML" if model.method == "reml" else "ML",
         "formula_lines": wrap(pieces, len(f"{obj} = gls("), sep=""),
