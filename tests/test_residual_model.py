@@ -191,3 +191,29 @@ def test_render_sas_and_r_and_refusals():
                                                                             'repeated = "week"'))
     assert "REPEATED / SUBJECT=id TYPE=SP(POW)(week) R RCORR;" in render(sp, "sas")
     assert "corCAR1(form = ~ week | id)" in render(sp, "lme4")
+
+
+def test_sas_repeated_read_back():
+    from mlmgen.dialects.sas.syntax import parse_syntax
+    for text in (MMRM, MMRM.replace('type = "UN"', 'type = "ARH(1)"') + 'group = "arm"\n',
+                 MMRM.replace('type = "UN"', 'type = "AR(1)"') + '[random]\neffects = ["Intercept"]\n'):
+        m = loads_model(text)
+        ps = parse_syntax(render(m, "sas"))
+        assert ps.model is not None, [d.message for d in ps.diagnostics]
+        assert ps.model.residual == m.residual
+        assert ps.model.random.effects == m.random.effects and ps.model.cluster == m.cluster
+    sp = parse_syntax("proc mixed; class id; model y = x; repeated / subject=id type=sp(pow)(week) r; run;")
+    assert sp.model.residual == Residual("SP(POW)", "week", "id", None)
+
+
+@pytest.mark.parametrize("statement, what", [
+    ("repeated / subject=id type=un;", "without the repeated effect"),
+    ("repeated visit / subject=id type=fa0(2);", "TYPE=fa0(2)"),
+    ("repeated visit / type=un;", "without SUBJECT="),
+    ("repeated visit / subject=id type=un local;", "LOCAL"),
+])
+def test_sas_repeated_refusals(statement, what):
+    from mlmgen.dialects.sas.syntax import parse_syntax
+    ps = parse_syntax(f"proc mixed; class id visit; model y = visit; {statement} run;")
+    sy4 = [d for d in ps.diagnostics if d.code == "SY004"]
+    assert sy4 and what.lower() in sy4[0].message.lower()

@@ -66,8 +66,8 @@ def read_repeated(proc, st) -> None:
         return
     kind = kind or "VC"
     if kind == "VC":
-        b.unsupported("REPEATED without TYPE= (TYPE=VC: independent residuals, the model without REPEATED)",
-                      st.start, st.end, Severity.WARNING, fix="leave REPEATED out, or give TYPE=")
+        b.unsupported("REPEATED without TYPE= (SAS's TYPE=VC, not read as a structure)", st.start, st.end,
+                      fix="give TYPE=UN, CS, AR(1), ... or leave REPEATED out (TYPE=VC is the independent residual)")
         return
     if kind == "SP(POW)":
         repeated = b.ident(time.text)
