@@ -217,3 +217,12 @@ def test_sas_repeated_refusals(statement, what):
     ps = parse_syntax(f"proc mixed; class id visit; model y = visit; {statement} run;")
     sy4 = [d for d in ps.diagnostics if d.code == "SY004"]
     assert sy4 and what.lower() in sy4[0].message.lower()
+
+
+def test_same_reports_a_different_residual_structure():
+    from mlmgen.samemodel import compare_models
+    a = loads_model(MMRM)
+    b = loads_model(MMRM.replace('type = "UN"', 'type = "AR(1)"'))
+    cmp = compare_models(a, b, "sas", "sas")
+    assert any(d.aspect == "residual" for d in cmp.differences)
+    assert not any(d.aspect == "residual" for d in compare_models(a, a, "sas", "sas").differences)
