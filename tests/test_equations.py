@@ -315,7 +315,8 @@ def test_unknown_model_features_are_refused_not_printed_wrong():
     assert e.value.diagnostics[0].code == "EQ001" and "level3" in e.value.diagnostics[0].message
     from mlmgen.residual import Residual
     with pytest.raises(MlmgenError) as e:                 # the real residual structure is refused the same way
-        equations(base.with_(residual=Residual("AR1", "visit", base.cluster)), fmt="text")
+        from mlmgen.model import RandomPart
+        equations(base.with_(random=RandomPart(), residual=Residual("AR1", "visit", base.cluster)), fmt="text")
     assert e.value.diagnostics[0].code == "EQ001" and "residual" in e.value.diagnostics[0].message
 
 
