@@ -226,3 +226,22 @@ def test_same_reports_a_different_residual_structure():
     cmp = compare_models(a, b, "sas", "sas")
     assert any(d.aspect == "residual" for d in cmp.differences)
     assert not any(d.aspect == "residual" for d in compare_models(a, a, "sas", "sas").differences)
+
+
+def test_cli_fit(tmp_path):
+    import json
+    from click.testing import CliRunner
+    from mlmgen.cli import cli
+    model = tmp_path / "mmrm.toml"
+    model.write_text(MMRM)
+    data = tmp_path / "trial.csv"
+    trial().to_csv(data, index=False)
+    run = CliRunner().invoke
+    res = run(cli, ["fit", str(model), "--data", str(data)])
+    assert res.exit_code == 0 and "Covariance Parameter Estimates" in res.stdout and "UN(3,3)" in res.stdout
+    res = run(cli, ["fit", str(model), "--data", str(data), "--style", "json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["residual_structure"] == "UN"
+    res = run(cli, ["fit", str(model), "--data", str(data), "--style", "stata"])
+    assert res.exit_code == 2 and "RN001" in res.output and "Traceback" not in res.output
+    res = run(cli, ["fit", str(model), "--data", str(data), "--ddf", "none"])
+    assert res.exit_code == 2 and "MF008" in res.output
