@@ -178,7 +178,13 @@ def test_render_sas_and_r_and_refusals():
     assert "gls(" in r and "corSymm(form = ~ visit_mlmpos | id)" in r and "varIdent(form = ~ 1 | visit)" in r
     assert 'mydata$visit_mlmpos = match(mydata$visit, c("W1", "W2", "W4"))' in r
     assert r.index("visit_mlmpos = match") < r.index("factor(")
-    for pkg in ("stata", "spss"):
+    st = render(m, "stata")
+    assert "|| id:, ///\n  noconstant residuals(unstructured, t(visit_mlmpos)) reml" in st
+    assert 'replace visit_mlmpos = 3 if visit == `"W4"\'' in st and st.index("visit_mlmpos = .") < st.index("encode")
+    with pytest.raises(MlmgenError) as e:                    # no heterogeneous AR(1) in Stata's residuals()
+        render(loads_model(MMRM.replace('type = "UN"', 'type = "ARH(1)"')), "stata")
+    assert e.value.diagnostics[0].code == "RN001"
+    for pkg in ("spss",):
         with pytest.raises(MlmgenError) as e:
             render(m, pkg)
         assert e.value.diagnostics[0].code == "RN001"
@@ -191,6 +197,9 @@ def test_render_sas_and_r_and_refusals():
                                                                             'repeated = "week"'))
     assert "REPEATED / SUBJECT=id TYPE=SP(POW)(week) R RCORR;" in render(sp, "sas")
     assert "corCAR1(form = ~ week | id)" in render(sp, "lme4")
+    assert "residuals(exponential, t(week))" in render(sp, "stata")
+    assert "residuals(ar 1, t(visit_mlmpos) by(arm))" in render(
+        loads_model(MMRM.replace('type = "UN"', 'type = "AR(1)"') + 'group = "arm"\n'), "stata")
 
 
 def test_sas_repeated_read_back():
