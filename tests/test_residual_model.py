@@ -184,10 +184,11 @@ def test_render_sas_and_r_and_refusals():
     with pytest.raises(MlmgenError) as e:                    # no heterogeneous AR(1) in Stata's residuals()
         render(loads_model(MMRM.replace('type = "UN"', 'type = "ARH(1)"')), "stata")
     assert e.value.diagnostics[0].code == "RN001"
-    for pkg in ("spss",):
-        with pytest.raises(MlmgenError) as e:
-            render(m, pkg)
-        assert e.value.diagnostics[0].code == "RN001"
+    sp_ = render(m, "spss")
+    assert "/REPEATED = visit_r | SUBJECT(id) COVTYPE(UN)" in sp_ and "  /RANDOM =" not in sp_
+    with pytest.raises(MlmgenError) as e:                    # SPSS orders visits by their recoded values
+        render(loads_model(MMRM.replace('type = "UN"', 'type = "AR(1)"')), "spss")
+    assert e.value.diagnostics[0].code == "RN001"
     grouped = loads_model(MMRM + 'group = "arm"\n')
     assert "GROUP=arm" in render(grouped, "sas")
     with pytest.raises(MlmgenError) as e:
