@@ -25,7 +25,7 @@ import pandas as pd
 
 from .data import DataReport, load_and_prepare, prepare, read_data
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
-from .dialects import DEFAULT_STYLE
+from .dialects import DEFAULT_STYLE, RESIDUAL_STYLES
 from .engine.design import Design, build_design
 from .engine.repeated_model import fit_repeated_model
 from .model import Model, normalise_ddf, normalise_method
@@ -61,8 +61,8 @@ class Fit:
 
     @property
     def _default_style(self) -> str:
-        """A fit with a residual structure is printed as SAS prints it (the only printer of its Cov Parm table)."""
-        return DEFAULT_STYLE if self.model.residual.independent else "sas"
+        """A fit with a residual structure is printed by the first printer that prints its Cov Parm table."""
+        return DEFAULT_STYLE if self.model.residual.independent else (*RESIDUAL_STYLES, "json")[0]
 
     def _two_level_only(self, what: str) -> None:
         if not self.model.residual.independent:

@@ -82,7 +82,7 @@ def _compare(fit, got):
     assert r.neg2ll.value == pytest.approx(got["LL"][0], abs=1e-5)
     np.testing.assert_allclose([f.estimate.value for f in r.fixed], got["B"], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose([f.se.value for f in r.fixed], got["SE"], rtol=5e-5)
-    np.testing.assert_allclose(np.array(r.extra["R"][0]).ravel(), got["R"], rtol=5e-4, atol=1e-4)
+    np.testing.assert_allclose(np.array(r.extra["R_matrix"][0]).ravel(), got["R"], rtol=5e-4, atol=1e-4)
 
 
 @pytest.fixture(scope="module")

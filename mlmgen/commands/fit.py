@@ -31,7 +31,7 @@ STYLE_CHOICES = (*DIALECTS, "json", "all")
 @click.option("--method", type=click.Choice(["reml", "ml"], case_sensitive=False), help="override the model's method")
 @click.option("--ddf", help="satterthwaite | kenward-roger | residual | between-within | containment | none")
 @click.option("--style", default=None, type=click.Choice(STYLE_CHOICES, case_sensitive=False),
-              help=f"print as this package does (default {DEFAULT_STYLE}; sas for a model with a residual structure)")
+              help=f"print as this package does (default {DEFAULT_STYLE}; for a model with a residual structure, the first printer of one)")
 @click.option("--effects", "show_effects", is_flag=True, help="also print ICC, reliabilities and 95% ranges")
 @click.option("--blups", "blups_file", type=click.Path(dir_okay=False), help="write BLUPs to this CSV file")
 @click.option("--compare", "compare_file", type=click.Path(dir_okay=False),

@@ -14,7 +14,8 @@
   term in SAS's parameters; docs/repeated.md), Residual -> `residual` (N - rank X). Between-within,
   containment and none are refused (MF008): not implemented for R-side models.
 * Covariance parameters with SAS's names (`UN(2,1)`, `AR(1)`, `Residual`, `Intercept`), the observed-information
-  SE, Wald Z and SAS's p (one-sided for variances). GROUP= labels go to `extra["covparm_groups"]`.
+  SE, Wald Z and SAS's p (one-sided for variances). GROUP= labels go to `extra["covparm_groups"]`; SAS's R and RCORR matrices (per group) to
+  `extra["R_matrix"]`, `extra["R_correlation"]`.
 * Type III tests and LS-means through `type3.type3_table` / `lsmeans.lsmeans_tables` (they build L from the
   Model), tested by `repeated.inference.contrast_test` through `RepeatedContrasts`.
 """
@@ -167,7 +168,7 @@ def assemble(fit: RepeatedFit, model: Model, rd: RepeatedDesign) -> FitResult:
         if np.isfinite(s) and s > 0:
             z = c.estimate / s
             p = stats.norm.sf(z) if is_variance(c.name) else 2.0 * stats.norm.sf(abs(z))
-        kind = "G" if i < fit.covariance.k_g else "R"          # G's parameters come first (covariance.py)
+        kind = "G" if i < fit.covariance.k_g else "residual"    # G's parameters come first (covariance.py)
         covariance.append(CovParam(name=c.name, param=f"{kind}:{c.name}" + (f" [{c.group}]" if c.group else ""),
                                    estimate=Value(float(c.estimate)), se=_v(s), z=_v(z), p=_v(p),
                                    lower=_v(lo), upper=_v(hi)))
@@ -201,14 +202,14 @@ def assemble(fit: RepeatedFit, model: Model, rd: RepeatedDesign) -> FitResult:
     R = [fit.R_matrix(g).tolist() for g in range(max(1, len(rd.group_labels)))] \
         if model.residual.structure != "SP(POW)" else None
     extra = {"residual_structure": model.residual.sas_type, "repeated": model.residual.repeated,
-             "visits": list(rd.visits), "covparm_groups": groups, "R": R,
+             "visits": list(rd.visits), "covparm_groups": groups, "R_matrix": R,
              "max_cluster_size": int(sizes.max()) if sizes.size else 0,
              "first_cluster": str(rd.design.cluster_ids[0]) if rd.design.n_clusters else "1",
              "df_method": method,
              "first_positions": [int(x) for x in rd.position[(rd.design.groups == 0) & np.isfinite(rd.position)]]
              if R is not None and rd.design.n_obs else None}
     if R is not None:
-        extra["RCORR"] = [fit.R_correlation(g).tolist() for g in range(len(R))]
+        extra["R_correlation"] = [fit.R_correlation(g).tolist() for g in range(len(R))]
     opt = Optimisation(start=[], end=[float(t) for t in fit.theta], start_objective=float("nan"),
                        end_objective=float(fit.neg2ll), evaluations=int(fit.iterations), gradient_norm=float("nan"),
                        converged=bool(fit.converged), message="repeated-measures engine (engine/repeated)")

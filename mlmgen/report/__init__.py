@@ -13,13 +13,12 @@ from __future__ import annotations
 import importlib
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
-from ..dialects import DIALECTS
+from ..dialects import DIALECTS, RESIDUAL_STYLES
 from ..results import FitResult
 from .common import Printer, side_by_side_rows, table
 from .json_style import format_json, json_object  # noqa: F401
 
 JSON = "json"
-RESIDUAL_STYLES = ("sas",)         # the printers that print a residual (REPEATED) structure's parameters
 STYLES = (*DIALECTS, JSON)
 
 
@@ -38,7 +37,7 @@ def format_fit(result: FitResult, style: str, *, model=None, data_report=None, d
         # the other printers know G and one residual variance only: they would misprint R's parameters
         raise MlmgenError(Diagnostic(
             "RN001", f"the {style} printer cannot print a residual structure (TYPE="
-            f"{result.extra['residual_structure']}); print it with --style sas or json", Severity.ERROR,
+            f"{result.extra['residual_structure']}); print it with --style {' or '.join((*RESIDUAL_STYLES, JSON))}", Severity.ERROR,
             Location(field="style")))
     return printer(style).print_fit(result, model, data_report, data_name)
 

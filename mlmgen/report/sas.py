@@ -180,7 +180,7 @@ def _structure_title(r: FitResult) -> str:
 def _r_matrices(r: FitResult) -> list[str]:
     """SAS's REPEATED / R RCORR tables: the R matrix (and its correlations) of the first subject, over the
     visits that subject has (a missing visit is not a row), first GROUP= level."""
-    R, C = r.extra.get("R"), r.extra.get("RCORR")
+    R, C = r.extra.get("R_matrix"), r.extra.get("R_correlation")
     pos = r.extra.get("first_positions")
     if not R or pos is None:
         return []
