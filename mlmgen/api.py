@@ -23,10 +23,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import DataReport, load_and_prepare
+from .data import DataReport, load_and_prepare, prepare, read_data
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
-from .dialects import DEFAULT_STYLE
+from .dialects import DEFAULT_STYLE, RESIDUAL_STYLES
 from .engine.design import Design, build_design
+from .engine.repeated_model import fit_repeated_model
 from .model import Model, normalise_ddf, normalise_method
 from .results import FitResult
 from .sources import open_source
@@ -35,7 +36,7 @@ from .sources import open_source
 @dataclass
 class Fit:
     result: FitResult
-    engine: object            # mlmgen.engine.core.EngineFit
+    engine: object            # mlmgen.engine.core.EngineFit (a residual structure: engine.repeated.RepeatedFit)
     model: Model
     data_report: DataReport
     design: Design
@@ -44,8 +45,8 @@ class Fit:
         """The fit printed as `style` prints it: sas, lme4, stata, spss or json."""
         from .report import format_fit
         return format_fit(self.result, style, model=self.model, data_report=self.data_report,
-                          data_name=self.model.data, extra={"effects": self.effects_dict()} if style == "json"
-                          else None)
+                          data_name=self.model.data, extra={"effects": self.effects_dict()}
+                          if style == "json" and self.model.residual.independent else None)
 
     def __repr__(self) -> str:
         r = self.result
@@ -54,10 +55,21 @@ class Fit:
                 f"{r.n_clusters} clusters, -2LL {float(r.neg2ll.value):.4f}, {conv}>")
 
     def __str__(self) -> str:
-        return self.summary(DEFAULT_STYLE)
+        return self.summary(self._default_style)
 
     def _repr_pretty_(self, p, cycle) -> None:  # IPython / Jupyter
-        p.text(self.summary(DEFAULT_STYLE))
+        p.text(self.summary(self._default_style))
+
+    @property
+    def _default_style(self) -> str:
+        """A fit with a residual structure is printed by the first printer that prints its Cov Parm table."""
+        return DEFAULT_STYLE if self.model.residual.independent else (*RESIDUAL_STYLES, "json")[0]
+
+    def _two_level_only(self, what: str) -> None:
+        if not self.model.residual.independent:
+            raise MlmgenError(Diagnostic("MF008", f"{what} are computed for two-level models with an independent "
+                                         "residual; not for a residual structure", Severity.ERROR,
+                                         Location(field="residual")))
 
     # ------------------------------------------------------------ effect sizes
     def effects(self) -> dict:
@@ -67,6 +79,7 @@ class Fit:
         correlation of two rows in one unit) only."""
         if self.model.is_multilevel:
             return {"icc": self.engine.icc()}
+        self._two_level_only("effect sizes (ICC, reliability)")
         from .engine import effects as E
         r = self.result
         sizes = self.design.cluster_sizes()
@@ -93,6 +106,7 @@ class Fit:
         SAS 'Std Err Pred' and lme4 condVar) and, for each effect, the shrinkage weight."""
         if self.model.is_multilevel:
             return self._term_blups()
+        self._two_level_only("BLUPs")
         b = self.engine.blups()
         out = {self.model.cluster: b["cluster_ids"]}
         u = np.asarray(b["u"])
@@ -169,6 +183,8 @@ def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, 
         else:
             raise MlmgenError(Diagnostic("CL001", "no data given: pass a DataFrame or a file (--data FILE)",
                                          Severity.ERROR, Location(field="data")))
+    if not m.residual.independent:
+        return _fit_residual(m, data, na_values)
     if m.random.q == 0:
         raise MlmgenError(Diagnostic("MF002", "the model has no random effects; mlmgen fits two-level models with a "
                                      "random intercept and/or random slopes", Severity.ERROR, Location(field="random")))
@@ -191,6 +207,26 @@ def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, 
         if report.file is None:
             raise
         raise MlmgenError([_at_file(d, report.file) for d in e.diagnostics]) from None
+
+
+def _fit_residual(m: Model, data, na_values) -> Fit:
+    """A model with a residual structure (SAS REPEATED): `engine.repeated_model.fit_repeated_model`, which needs
+    the raw rows too (the repeated variable's values, which need not be a predictor)."""
+    if isinstance(data, pd.DataFrame):
+        raw, file = data, None
+    else:
+        if na_values is None:
+            na_values = getattr(data, "na_values", None)
+        raw, file = read_data(data, na_values, id_columns=(m.cluster,)), str(data)
+    frame, report = prepare(m, raw, file)
+    m = report.model or m
+    try:
+        result, rfit, rdesign = fit_repeated_model(m, frame, raw)
+    except MlmgenError as e:
+        if report.file is None:
+            raise
+        raise MlmgenError([_at_file(d, report.file) for d in e.diagnostics]) from None
+    return Fit(result, rfit, m, report, rdesign.design)
 
 
 def _at_file(d: Diagnostic, file: str) -> Diagnostic:

@@ -183,6 +183,7 @@ CODES: dict[str, str] = {
     "MF004": "invalid-variable-definition", # a derived-variable expression cannot be read or is circular
     "MF005": "invalid-contrast",            # a contrast names a term the model does not have, or is empty
     "MF006": "invalid-categorical",         # a categorical declaration: reference not a level, undeclared level, ...
+    "MF008": "invalid-residual",            # a residual (REPEATED) structure: unknown type, no repeated variable, ...
     # names and labels in generated code
     "PT005": "unportable-identifier",
     "NM002": "unsafe-label",                # a label that cannot be written safely in a package

@@ -22,6 +22,7 @@ from .categorical import Categorical
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .intercepts import CANONICAL, is_intercept
 from .model import Contrast, Model, RandomPart, RandomTerm, Term, validate
+from .residual import Residual
 
 
 # ------------------------------------------------------------------------------------------- positions
@@ -188,6 +189,7 @@ class SyntaxBuilder:
         self.lsmeans: list[tuple[Term, Location]] = []   # least-squares means asked for (SAS LSMEANS, ...)
         self.indicators: dict[str, tuple[str, str]] = {}  # data preparation: name = (var == level)
         self.lsmeans_of_numbers_run = False              # R's emmeans() also averages over a number (SAS stops)
+        self.residual = Residual()                       # a residual structure (SAS REPEATED), read by a dialect
 
     # ---- names
     def ident(self, name: str) -> str:
@@ -417,7 +419,7 @@ class SyntaxBuilder:
                 self.diagnostics.append(Diagnostic("SY001", f"cannot read a two-level mixed model: {what}",
                                                    Severity.ERROR, where))
             return ps
-        if not self.r_intercept and not self.slopes:
+        if not self.r_intercept and not self.slopes and self.residual.independent:
             self.diagnostics.append(Diagnostic("SY001", "the random part has no effects", Severity.ERROR, where))
             return ps
         self._drop_cluster_predictors()
@@ -427,7 +429,7 @@ class SyntaxBuilder:
         base = dict(outcome=self.outcome, cluster=self.cluster, fixed=tuple(self.fixed), intercept=self.intercept,
                     random=RandomPart(self.r_intercept, tuple(self.slopes), cov), method=self.method,
                     ddf=self.ddf, data=self.data_member, name=self.name, categoricals=self.used_categoricals(),
-                    lsmeans=self._lsmeans_kept(), more_random=tuple(self.more_random))
+                    lsmeans=self._lsmeans_kept(), more_random=tuple(self.more_random), residual=self.residual)
         try:
             ps.model = validate(Model(contrasts=tuple(contrasts), **base), self.src.file)
             self._own_package_refusals(ps, own_context)

@@ -13,6 +13,10 @@
   and reference M is the column `sex[F]`; numeric variables are their own column.
 * `variables`: derived variables (see `mlmgen.variables`), so that each package can be given the code
   that creates them and the engine can compute them from raw data.
+* `residual`: the residual (R-side) covariance (`mlmgen.residual.Residual`): independent (the default, as
+  above) or a SAS REPEATED structure over a repeated (visit) variable within the cluster (UN, CS, AR(1), ...).
+  A pure MMRM has no random effects: `random` is empty (allowed only with a residual structure) and `cluster`
+  is the subject.
 * `method` (`reml` | `ml`), `ddf` (denominator df method), `contrasts` (labelled linear combinations of
   fixed effects; one row = a t test / ESTIMATE, several rows = an F test / CONTRAST).
 
@@ -29,6 +33,7 @@ from typing import Iterable
 from .categorical import CODINGS, FIRST, LAST, Categorical, Column, expand_term
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
 from .intercepts import is_printed_intercept
+from .residual import RESIDUAL_STRUCTURES, Residual, canonical_residual_structure
 from .terms import term_key, term_name
 from .variables import VariableDef, cycles, raw_source
 
@@ -212,6 +217,8 @@ class Model:
     # random terms beyond the first (several grouping factors: nested paths, crossed factors); empty for the
     # two-level model, which keeps its own fast engine path
     more_random: tuple[RandomTerm, ...] = ()
+    # the residual covariance: independent (default) or a REPEATED structure (mlmgen.residual)
+    residual: Residual = field(default_factory=Residual)
     data: str | None = None
     name: str | None = None      # object name (R) / title; used where a package needs a name
     title: str | None = None     # free-text description, printed as a comment only (escaped)
@@ -349,7 +356,7 @@ class Model:
         """Variables the data must provide: outcome, cluster, and sources of derived variables."""
         derived = self.derived
         need: dict[str, None] = {}          # ordered; each chain of definitions followed iteratively
-        for v in (self.outcome, *self.grouping_variables, *self.predictors):
+        for v in (self.outcome, *self.grouping_variables, *self.predictors, *self.residual.variables):
             need.setdefault(raw_source(v, derived))
         return tuple(need)
 
@@ -386,7 +393,7 @@ def validate(model: Model, file: str | None = None) -> Model:
     if model.outcome == model.cluster:
         problems.append(_field_error(f"cluster: the outcome {model.outcome} cannot also be the cluster variable",
                                      "cluster", file=file))
-    if model.random.q == 0:
+    if model.random.q == 0 and model.residual.independent:
         problems.append(_field_error(
             "random.effects: the random part has no effects; a two-level model needs the random intercept "
             "(\"Intercept\") and/or random slopes", "random.effects", file=file))
@@ -434,6 +441,7 @@ def validate(model: Model, file: str | None = None) -> Model:
 
     problems.extend(_random_term_problems(model, file))
     problems.extend(_categorical_problems(model, file))
+    problems.extend(_residual_problems(model, file))
     fixed_keys = {t.key for t in model.fixed}
     cats = model.categorical_map
     for i, t in enumerate(model.lsmeans):
@@ -617,6 +625,51 @@ def _categorical_problems(model: Model, file: str | None) -> list[Diagnostic]:
         if repeated:
             out.append(_field_error(f"fixed[{i}]: {t.name} multiplies the categorical {repeated[0]} by itself; "
                                     f"a categorical can appear once in a term", f"fixed[{i}]", "MF006", file))
+    return out
+
+
+def _residual_problems(model: Model, file: str | None) -> list[Diagnostic]:
+    """MF008: a residual structure the engine and the packages could not all read (field `residual.*`).
+
+    Rules: a known structure; a repeated variable (a name, not the outcome or the cluster) for every structure
+    but the independent one; the subject is the model's cluster; SP(POW) needs numeric times (its repeated
+    variable cannot be categorical); with a structure, the random part is empty (pure MMRM) or the random
+    intercept alone (V_i = Z_i G Z_i' + R_i with one G block per subject)."""
+    r = model.residual
+    out: list[Diagnostic] = []
+
+    def err(msg: str, fld: str) -> None:
+        out.append(_field_error(msg, fld, "MF008", file))
+
+    if r.structure not in RESIDUAL_STRUCTURES:
+        err(f"residual.type: unknown structure {r.structure!r}; one of UN, CS, AR(1), TOEP, CSH, ARH(1), TOEPH, "
+            f"SP(POW), ID", "residual.type")
+        return out
+    if r.independent:
+        return out
+    if model.more_random:
+        err("residual: a residual structure together with several random terms is not supported yet (the "
+            "repeated-measures engine takes one subject level); use one random term or none", "residual")
+    if r.repeated is None:
+        err(f"residual.repeated: a {r.sas_type} residual needs the repeated (visit or time) variable that orders "
+            f"each subject's observations (repeated = \"visit\")", "residual.repeated")
+    for fld, name in (("residual.repeated", r.repeated), ("residual.group", r.group)):
+        if name is None:
+            continue
+        if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+            err(f"{fld}: {name!r} is not a variable name", fld)
+        elif name in (model.outcome, model.cluster):
+            err(f"{fld}: {name} is the {'outcome' if name == model.outcome else 'subject (cluster)'}; it cannot "
+                f"also be the {fld.split('.')[1]} variable", fld)
+    if r.subject is not None and r.subject != model.cluster:
+        err(f"residual.subject: the residual's subject ({r.subject}) must be the model's cluster "
+            f"({model.cluster}); set cluster = \"{r.subject}\"", "residual.subject")
+    if r.structure == "SP(POW)" and r.repeated in model.categorical_map:
+        err(f"residual.repeated: SP(POW) needs numeric times, and {r.repeated} is declared categorical; give a "
+            f"numeric time variable", "residual.repeated")
+    if model.random.slopes:
+        err("random.effects: with a residual structure the random part may be empty (an MMRM) or the random "
+            "intercept alone; random slopes together with a REPEATED structure are not supported", "random.effects")
     return out
 
 

@@ -34,6 +34,12 @@
     denomina = { reference = "last", coding = "sum" }     # levels from the data; coding: treatment | sum
     # (or `categorical = ["sex", "denomina"]`: levels from the data, the first level the reference, as R)
 
+    [residual]                            # optional: a REPEATED (R-side) structure (see mlmgen.residual)
+    type     = "UN"                       # UN | CS | AR(1) | TOEP | CSH | ARH(1) | TOEPH | SP(POW) | ID (default)
+    repeated = "visit"                    # orders each subject's visits by value (its levels), never by row
+    subject  = "id"                       # = cluster (cluster may then be left out); group = "arm" for GROUP=
+    # with [residual] and no [random] the model has no random effects (a pure MMRM, SAS: no RANDOM statement)
+
     [[contrasts]]
     label = "L2 Contextual Effect of Verbal"
     coefficients = { CMverb10 = 1, WCverb = -1 }    # or rows = [{...}, {...}] for a joint F test
@@ -51,10 +57,12 @@ from .intercepts import is_intercept
 from .model import (MAX_ORDER, Contrast, Model, RandomPart, RandomTerm, Term, normalise_covariance, normalise_ddf, normalise_method,
                     validate)
 from .categorical import FIRST, LAST, Categorical, level_text
+from .residual import Residual, canonical_residual_structure
 from .variables import VariableDef, fmt_number, parse_definition
 
 TOP_KEYS = {"name", "title", "data", "import", "outcome", "cluster", "intercept", "fixed", "method", "ddf", "random",
-            "variables", "categorical", "lsmeans", "contrasts"}
+            "variables", "categorical", "lsmeans", "contrasts", "residual"}
+RESIDUAL_KEYS = ("type", "repeated", "subject", "group")
 CATEGORICAL_KEYS = ("levels", "reference", "coding")
 
 
@@ -115,8 +123,12 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
             return None
         return v
 
+    residual = _residual(data.get("residual"), err)
     outcome = get_str("outcome", True)
-    cluster = get_str("cluster", not isinstance(data.get("random"), list))
+    # an MMRM file may give the subject in [residual] only: it is the cluster
+    cluster = get_str("cluster", not isinstance(data.get("random"), list) and residual.subject is None)
+    if cluster is None and residual.subject is not None and not isinstance(data.get("random"), list):
+        cluster = residual.subject
     name = get_str("name", False)
     title = get_str("title", False)
     dataname = get_str("data", False)
@@ -157,7 +169,9 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
 
     random = RandomPart(intercept=True, slopes=(), covariance="un")
     more_random: list[RandomTerm] = []
-    rnd = data.get("random", {"effects": ["Intercept"], "covariance": "UN"})
+    # without [random], a model with a residual structure has no random effects (SAS: REPEATED, no RANDOM)
+    no_random = {"effects": [], "covariance": "UN"} if not residual.independent else None
+    rnd = data.get("random", no_random or {"effects": ["Intercept"], "covariance": "UN"})
     if isinstance(rnd, list):
         terms = _random_terms(rnd, err)
         if terms:
@@ -251,7 +265,7 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
     model = Model(outcome=outcome, cluster=cluster, fixed=tuple(fixed), intercept=intercept, random=random,
                   method=method, ddf=ddf, contrasts=tuple(contrasts), variables=tuple(variables),
                   categoricals=tuple(categoricals), lsmeans=tuple(lsmeans), more_random=tuple(more_random),
-                  data=dataname, name=name, title=title, import_file=import_file)
+                  data=dataname, name=name, title=title, import_file=import_file, residual=residual)
     return validate(model, file)
 
 
@@ -299,6 +313,29 @@ def _random_terms(raw: list, err) -> list[RandomTerm]:
     if not out and not raw:
         err("random: an empty [[random]] array; give at least one random term", "random")
     return out
+
+
+def _residual(raw, err) -> Residual:
+    """`[residual]`: type = "UN" (SAS TYPE= spellings: AR(1), TOEP, ...; "ID" = independent), repeated, subject,
+    group (MF008 naming the field; the rules are in `model._residual_problems`)."""
+    if raw is None:
+        return Residual()
+    if not isinstance(raw, dict):
+        err("residual must be a table: type = \"UN\", repeated = \"visit\", subject = \"id\"", "residual", "MF008")
+        return Residual()
+    for k in raw:
+        if k not in RESIDUAL_KEYS:
+            err(f"unknown field residual.{k} (fields: {', '.join(RESIDUAL_KEYS)})", f"residual.{k}", "MF008")
+    for k in ("repeated", "subject", "group"):
+        if k in raw and not isinstance(raw[k], str):
+            err(f"residual.{k} must be a variable name (a string)", f"residual.{k}", "MF008")
+    kind = canonical_residual_structure(raw.get("type", "ID"))
+    if kind is None:
+        err(f"residual.type: unknown structure {raw.get('type')!r}; one of UN, CS, AR(1), TOEP, CSH, ARH(1), TOEPH, "
+            f"SP(POW), ID", "residual.type", "MF008")
+        return Residual()
+    text = {k: raw[k] if isinstance(raw.get(k), str) else None for k in ("repeated", "subject", "group")}
+    return Residual(kind, text["repeated"], text["subject"], text["group"])
 
 
 def _categoricals(raw, err) -> list[Categorical]:
@@ -423,6 +460,10 @@ def model_to_dict(model: Model) -> dict:
             d["categorical"][c.name] = spec
     if model.lsmeans:
         d["lsmeans"] = [t.name if t.order == 1 else "*".join(t.factors) for t in model.lsmeans]
+    if not model.residual.independent:
+        r = model.residual
+        d["residual"] = {"type": r.sas_type, **{k: v for k, v in (("repeated", r.repeated),
+                         ("subject", r.subject), ("group", r.group)) if v is not None}}
     if model.contrasts:
         d["contrasts"] = []
         for c in model.contrasts:
@@ -471,6 +512,11 @@ def dumps_model(model: Model) -> str:
         out.append("[categorical]")
         for k, v in d["categorical"].items():
             out.append(f"{_key(k)} = {_val(v) if v else '{}'}")
+    if "residual" in d:
+        out.append("")
+        out.append("[residual]")
+        for k, v in d["residual"].items():
+            out.append(f"{k} = {_val(v)}")
     for c in d.get("contrasts", []):
         out.append("")
         out.append("[[contrasts]]")

@@ -15,6 +15,7 @@ import jinja2
 from . import shipped
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .dialects import DIALECTS, get_dialect
+from .diagnostics import Diagnostic, Location, MlmgenError, Severity
 from .model import Model
 
 
@@ -41,6 +42,8 @@ def render(model: Model, dialect: str, data_prep: bool = False, import_file: str
     d = get_dialect(dialect)
     if model.is_multilevel and not d.several_random_terms:
         raise MlmgenError(several_terms_refusal(d, model))
+    if not model.residual.independent:
+        return render_residual(model, d, data_prep, import_file or model.import_file)
     ctx = d.context(model, data_prep, import_file or model.import_file)
     return environment().get_template(d.template).render(**ctx)
 
@@ -53,6 +56,18 @@ def several_terms_refusal(d, model: Model) -> Diagnostic:
                       f"package yet ({terms}); it would have to drop one, so nothing is written",
                       Severity.ERROR, Location(field="random"),
                       Fix(f"render for {able}" if able else "fit it with mlmgen fit"))
+
+
+def render_residual(model: Model, d, data_prep: bool, import_file: str | None) -> str:
+    """A model with a residual structure: the dialect's `residual_context` -> (context, template), or RN001
+    naming what is missing when the dialect has none."""
+    make = getattr(d, "residual_context", None)
+    if make is None:
+        raise MlmgenError(Diagnostic(
+            "RN001", f"{d.title}: rendering a residual structure (REPEATED TYPE={model.residual.sas_type}) is "
+            f"not implemented by mlmgen for this package yet", Severity.ERROR, Location(field="residual")))
+    ctx, template = make(model, data_prep, import_file)
+    return environment().get_template(template).render(**ctx)
 
 
 def render_all(model: Model, data_prep: bool = False, import_file: str | None = None) -> dict[str, str]:

@@ -182,6 +182,7 @@ def compare(snips: list[Snippet]) -> Comparison:
             f"{_cov(m.random.covariance)}{_dflt(s, 'covariance')} in {s.label}" for s, m in multi)))
     elif covs:
         agree.append(f"covariance: {_cov(covs.pop())}")
+    _residuals(ok, ms, diffs, agree)
     _setting(ok, ms, "method", {"reml": "REML", "ml": "ML"}, diffs, agree)
     _setting(ok, ms, "ddf", {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger",
                              "residual": "residual", "between-within": "between-within",
@@ -215,6 +216,22 @@ def _more_random(ok, ms, diffs, agree) -> None:
             f"{', '.join(desc(t) for t in m.more_random) or 'none'} in {s.label}" for s, m in zip(ok, ms))))
     elif sets[0]:
         agree.append("further random terms: " + ", ".join(desc(t) for t in ms[0].more_random))
+
+
+def _residual_text(r) -> str:
+    if r.independent:
+        return "independent (no REPEATED structure)"
+    return (f"TYPE={r.sas_type} over {r.repeated}" + (f", GROUP={r.group}" if r.group else ""))
+
+
+def _residuals(ok, ms, diffs, agree) -> None:
+    """The residual structure (`Model.residual`): type, repeated variable and group, names compared without case."""
+    keys = {(m.residual.structure, (m.residual.repeated or "").upper(), (m.residual.group or "").upper()) for m in ms}
+    if len(keys) > 1:
+        diffs.append(Difference("residual", "residual structure: " + "; ".join(
+            f"{_residual_text(m.residual)} in {s.label}" for s, m in zip(ok, ms))))
+    elif not ms[0].residual.independent:
+        agree.append(f"residual: {_residual_text(ms[0].residual)}")
 
 
 def _categoricals(ok, ms, diffs, agree) -> None:

@@ -304,13 +304,19 @@ def test_unknown_model_features_are_refused_not_printed_wrong():
     """A Model field the equations do not know (a third level, a residual structure, ...) is refused."""
     import dataclasses
     from mlmgen.model import Model
-    Grown = dataclasses.make_dataclass("Grown", [("residual", str, dataclasses.field(default="homoscedastic"))],
+    # (`residual` is now a real Model field, Model.residual; the hypothetical new field is `level3`)
+    Grown = dataclasses.make_dataclass("Grown", [("level3", str, dataclasses.field(default="none"))],
                                        bases=(Model,), frozen=True)
     base = load_model(EXAMPLES["2b_cluster_mc_random_slope"])
     fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(Model)}
     assert "Level-1" in equations(Grown(**fields), fmt="text")                 # default value: fine
     with pytest.raises(MlmgenError) as e:
-        equations(Grown(**fields, residual="ar1"), fmt="text")
+        equations(Grown(**fields, level3="school"), fmt="text")
+    assert e.value.diagnostics[0].code == "EQ001" and "level3" in e.value.diagnostics[0].message
+    from mlmgen.residual import Residual
+    with pytest.raises(MlmgenError) as e:                 # the real residual structure is refused the same way
+        from mlmgen.model import RandomPart
+        equations(base.with_(random=RandomPart(), residual=Residual("AR1", "visit", base.cluster)), fmt="text")
     assert e.value.diagnostics[0].code == "EQ001" and "residual" in e.value.diagnostics[0].message
 
 

@@ -30,8 +30,8 @@ STYLE_CHOICES = (*DIALECTS, "json", "all")
                    "always missing)")
 @click.option("--method", type=click.Choice(["reml", "ml"], case_sensitive=False), help="override the model's method")
 @click.option("--ddf", help="satterthwaite | kenward-roger | residual | between-within | containment | none")
-@click.option("--style", default=DEFAULT_STYLE, show_default=True,
-              type=click.Choice(STYLE_CHOICES, case_sensitive=False), help="print as this package does")
+@click.option("--style", default=None, type=click.Choice(STYLE_CHOICES, case_sensitive=False),
+              help=f"print as this package does (default {DEFAULT_STYLE}; for a model with a residual structure, the first printer of one)")
 @click.option("--effects", "show_effects", is_flag=True, help="also print ICC, reliabilities and 95% ranges")
 @click.option("--blups", "blups_file", type=click.Path(dir_okay=False), help="write BLUPs to this CSV file")
 @click.option("--compare", "compare_file", type=click.Path(dir_okay=False),
@@ -61,7 +61,7 @@ def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effec
     model = load_model_or_formula(model_file, formula, method, ddf)
     f = fit(model, data, na_values=na_values)
     print_diagnostics(f.data_report.diagnostics)
-    style = style.lower()
+    style = (style or f._default_style).lower()
     extra = {}
     lrt = None
     refusal = None
@@ -84,7 +84,8 @@ def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effec
             refusal = e
             extra["lrt_refused"] = [d.to_dict() for d in e.diagnostics]
     if style == "json":
-        extra["effects"] = f.effects_dict()
+        if f.model.residual.independent:
+            extra["effects"] = f.effects_dict()
         click.echo(format_fit(f.result, "json", model=f.model, data_report=f.data_report, extra=extra), nl=False)
     else:
         styles = tuple(DIALECTS) if style == "all" else (style,)

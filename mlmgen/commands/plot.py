@@ -37,6 +37,10 @@ def plot_cmd(model_file, formula, data, kind, predictor, output, force):
     check_target(output, inputs=inputs, force=force, option="-o")
     model = load_model_or_formula(model_file, formula)
     refuse_several_terms(model, "mlmgen plot", model_file)
+    if not model.residual.independent:
+        raise MlmgenError(Diagnostic("PL002", "the teaching plots are for two-level models with an independent "
+                                     "residual; this model has a residual structure (TYPE="
+                                     f"{model.residual.sas_type})", Severity.ERROR, Location(field="residual")))
     f = fit(model, data)
     print_diagnostics(f.data_report.diagnostics)
     write_atomic(output, plot_bytes(f, kind, fmt, predictor), inputs=inputs, force=force, option="-o")

@@ -20,6 +20,8 @@ intercepts.read_from(DIALECTS)       # the packages' intercept spellings, for th
 
 # the package whose printout `mlmgen fit` and `Fit.summary()` show unless told otherwise (R's summary)
 DEFAULT_STYLE = "lme4"
+# the printers that print a residual (REPEATED) structure: a dialect whose facts say `prints_residual_structure`
+RESIDUAL_STYLES = tuple(n for n, d in DIALECTS.items() if getattr(d, "prints_residual_structure", False))
 
 
 def get_dialect(name: str) -> Dialect:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 
 from ..diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
-from ..dialects import DIALECTS
+from ..dialects import DIALECTS, RESIDUAL_STYLES
 from ..results import FitResult
 from .common import Printer, side_by_side_rows, table
 from .json_style import format_json, json_object  # noqa: F401
@@ -33,6 +33,12 @@ def format_fit(result: FitResult, style: str, *, model=None, data_report=None, d
                extra: dict | None = None) -> str:
     if style == JSON:
         return format_json(result, data_report, extra)
+    if result.extra.get("residual_structure") and style not in RESIDUAL_STYLES:
+        # the other printers know G and one residual variance only: they would misprint R's parameters
+        raise MlmgenError(Diagnostic(
+            "RN001", f"the {style} printer cannot print a residual structure (TYPE="
+            f"{result.extra['residual_structure']}); print it with --style {' or '.join((*RESIDUAL_STYLES, JSON))}", Severity.ERROR,
+            Location(field="style")))
     p = printer(style)
     if result.several_random_terms and not p.several_random_terms:
         able = [n for n in DIALECTS if printer(n).several_random_terms] + [JSON]

@@ -87,7 +87,7 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
     out = [centred("The Mixed Procedure", W)]
     info = [("Data Set", f"WORK.{(data_name or (model.data if model is not None and model.data else 'DATA')).upper()}"),
             ("Dependent Variable", model.outcome if model is not None else "y"),
-            ("Covariance Structure", "Unstructured" if r.covariance_structure == "un" else "Variance Components"),
+            ("Covariance Structure", _structure_title(r)),
             ("Subject Effect", cluster),
             ("Estimation Method", "REML" if r.method == "reml" else "ML"),
             ("Residual Variance Method", "Profile"),
@@ -111,19 +111,24 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
                 "WARNING: Did not converge."]
 
     rows = []
-    for c in r.covariance:
+    groups = r.extra.get("covparm_groups") or [""] * len(r.covariance)
+    grouped = any(groups)
+    for c, g in zip(r.covariance, groups):
         subj = "" if c.name == "Residual" else cluster
+        lead = [c.name, subj] + ([g] if grouped else [])
         if c.boundary:
-            rows.append([c.name, subj, "0", ".", ".", "."])
+            rows.append(lead + ["0", ".", ".", "."])
         else:
-            rows.append([c.name, subj, sas_est(num(c.estimate)), sas_est(num(c.se)),
-                         fixed_dec(num(c.z), 2), sas_p(num(c.p))])
+            rows.append(lead + [sas_est(num(c.estimate)), sas_est(num(c.se)), fixed_dec(num(c.z), 2),
+                                sas_p(num(c.p))])
     out += _block("Covariance Parameter Estimates",
-                  table(["Cov Parm", "Subject", "Estimate", "Standard\nError", "Z\nValue", "Pr Z"], rows, "llrrrr",
-                        gap=4, blank_after_header=True))
+                  table(["Cov Parm", "Subject"] + (["Group"] if grouped else []) +
+                        ["Estimate", "Standard\nError", "Z\nValue", "Pr Z"], rows,
+                        "ll" + ("l" if grouped else "") + "rrrr", gap=4, blank_after_header=True))
     if any(c.boundary for c in r.covariance):
         out += ["", "NOTE: Estimated G matrix is not positive definite."]
 
+    out += _r_matrices(r)
     if r.gcorr and q > 1:
         first = str(r.extra.get("first_cluster", "1"))   # SAS prints G for the first subject
         # a variance at its bound has no correlations: missing, printed "." as SAS prints missing values
@@ -163,6 +168,33 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
                                          gap=4, blank_after_header=True))
     out += _lsmeans(r, model)
     return "\n".join(out) + "\n"
+
+
+def _structure_title(r: FitResult) -> str:
+    kind = r.extra.get("residual_structure")
+    if kind:
+        return FACTS.repeated_structure_titles.get(kind, kind)
+    return "Unstructured" if r.covariance_structure == "un" else "Variance Components"
+
+
+def _r_matrices(r: FitResult) -> list[str]:
+    """SAS's REPEATED / R RCORR tables: the R matrix (and its correlations) of the first subject, over the
+    visits that subject has (a missing visit is not a row), first GROUP= level."""
+    R, C = r.extra.get("R_matrix"), r.extra.get("R_correlation")
+    pos = r.extra.get("first_positions")
+    if not R or pos is None:
+        return []
+    out = []
+    subject = r.extra.get("first_cluster", "1")
+    for title, M in (("Estimated R Matrix", R[0]), ("Estimated R Correlation Matrix", C[0] if C else None)):
+        if M is None:
+            continue
+        k = len(pos)
+        rows = [[str(i + 1)] + [sas_est(float(M[a][b])) for b in pos] for i, a in enumerate(pos)]
+        out += _block(f"{title} for Subject {subject}",
+                      table(["Row"] + [f"Col{j + 1}" for j in range(k)], rows, "r" * (k + 1), gap=4,
+                            blank_after_header=True))
+    return out
 
 
 def side_by_side_cells(result: FitResult) -> dict:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..base import Dialect
-from . import factor_names, lrt, output, render, statements, syntax
+from . import factor_names, gls, lrt, output, render, statements, syntax
 from .facts import LME4Facts
 from .placement import LME4Placement
 
@@ -23,6 +23,10 @@ class LME4(LME4Facts, Dialect):
 
     def context(self, model, data_prep=False, import_file=None):
         return render.context(model, data_prep, import_file)
+
+    def residual_context(self, model, data_prep=False, import_file=None):
+        """A residual structure: nlme gls/lme (`gls.py`)."""
+        return gls.context(model, data_prep, import_file), gls.TEMPLATE
 
     def parse_syntax(self, text, file=None):
         return syntax.parse_syntax(text, file)

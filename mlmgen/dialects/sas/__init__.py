@@ -16,6 +16,10 @@ class SAS(SASFacts, Dialect):
     def mask(self, text):
         return statements.mask(text)[0]
 
+    def residual_context(self, model, data_prep=False, import_file=None):
+        """A residual structure: the same program with REPEATED (`repeated.py`)."""
+        return render.context(model, data_prep, import_file), self.template
+
     def context(self, model, data_prep=False, import_file=None):
         return render.context(model, data_prep, import_file)
 

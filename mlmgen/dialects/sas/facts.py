@@ -140,6 +140,12 @@ class SASFacts(Facts):
     undeclared_text_predictor = "error"
     undeclared_text_note = "SAS stops: a character variable in MODEL must be listed in CLASS"
     undeclared_labelled_note = "SAS fits a variable not in CLASS as a number, whatever its format"
+    # ---- residual structures (REPEATED / TYPE=; SAS/STAT PROC MIXED "Model Information" names each TYPE=)
+    prints_residual_structure = True        # its printer (report/sas.py) prints R-side Cov Parms, R and RCORR
+    repeated_structure_titles = {"UN": "Unstructured", "CS": "Compound Symmetry", "AR(1)": "Autoregressive",
+                                 "TOEP": "Toeplitz", "CSH": "Heterogeneous Compound Symmetry",
+                                 "ARH(1)": "Heterogeneous Autoregressive", "TOEPH": "Heterogeneous Toeplitz",
+                                 "SP(POW)": "Spatial Power", "VC": "Variance Components"}
 
 
 FACTS = SASFacts()

@@ -18,6 +18,7 @@ from ...dataimport import ImportSource, import_source
 from ...escape import comment_text, quote_string
 from ...model import Model
 from .facts import FACTS
+from .repeated import repeated_class_items, repeated_order_note, repeated_statement
 from ..common import (DEFAULT_DATA, KR_ML_NOTE, check_names, correlated, derived_rhs, fmt_coef,
                       prep_rounds, raise_problems, wrap)
 from ...diagnostics import Diagnostic, Location, Severity
@@ -181,7 +182,8 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     random_options = [f"TYPE={TYPE[model.random.covariance]}", f"SUBJECT={model.cluster}"]
     if correlated(model):
         random_options.append("GCORR")
-    statements = [{"effects": " ".join(effects), "options": " ".join(random_options), "gcorr": correlated(model)}]
+    statements = [{"effects": " ".join(effects), "options": " ".join(random_options),
+                   "gcorr": correlated(model)}] if effects else []       # an MMRM: REPEATED only
     for t in model.more_random:
         t_opts = [f"TYPE={TYPE[t.covariance]}", f"SUBJECT={subject_effect(t.group)}"]
         if t.covariance == "un" and t.q > 1:
@@ -191,6 +193,13 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     notes = []
     if model.ddf == "kenward-roger" and model.method == "ml":
         notes.append(KR_ML_NOTE)
+    repeated = None
+    if not model.residual.independent:
+        class_items += repeated_class_items(model, class_items)
+        repeated = repeated_statement(model)
+        order_note = repeated_order_note(model)
+        if order_note:
+            notes.append(order_note)
     return {
         "title": title,
         "import_lines": imports,
@@ -200,6 +209,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
         "cluster": model.cluster,
         "model_lines": wrap(["MODEL", model.outcome, "="] + terms + ["/"] + options, 2),
         "random_effects": " ".join(effects),
+        "repeated": repeated,
         "random_options": " ".join(random_options),
         "random_statements": statements,
         "contrasts": contrasts,

@@ -31,6 +31,7 @@ from .facts import FACTS
 from ...lexing import SyntaxBuilder, Token, prefix_match, split_top
 from ...model import MAX_ORDER, normalise_covariance
 from .contrasts import _ContrastReader
+from .repeated_syntax import read_repeated
 from .options import (_BEYOND_STATEMENTS, _DDFM, _DDFM_MAP, _HARMLESS_GLOBAL, _HARMLESS_MODEL, _HARMLESS_PROC,
                       _HARMLESS_RANDOM)
 from .statements import _Stmt, mask, options, statements
@@ -153,6 +154,8 @@ class _Proc(_ContrastReader):
             self.model(st)
         elif kw == "RANDOM":
             self.random(st)
+        elif kw == "REPEATED":
+            read_repeated(self, st)
         elif kw == "LSMEANS":
             self.lsmeans(st)
         elif kw == "ESTIMATE":
@@ -413,8 +416,9 @@ class _Proc(_ContrastReader):
         if not self.model_seen:
             b.diag("SY001", "PROC MIXED without a MODEL statement", *self.span)
         if not self.randoms:
-            b.diag("SY001", "PROC MIXED without a RANDOM statement: mlmgen reads two-level models with random "
-                   "effects", *self.span)
+            if b.residual.independent:
+                b.diag("SY001", "PROC MIXED without a RANDOM or REPEATED statement: mlmgen reads models with "
+                       "random effects or a residual structure", *self.span)
             return
         written = any(tw for *_, tw in self.randoms)
         if len(self.randoms) == 1:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..base import Dialect
-from . import output, render, syntax
+from . import output, render, repeated, syntax
 from .facts import SPSSFacts
 from .placement import SPSSPlacement
 
@@ -18,6 +18,10 @@ class SPSS(SPSSFacts, Dialect):
 
     def context(self, model, data_prep=False, import_file=None):
         return render.context(model, data_prep, import_file)
+
+    def residual_context(self, model, data_prep=False, import_file=None):
+        """A residual structure: /REPEATED (`repeated.py`; UN, CS, CSH)."""
+        return repeated.context(model, data_prep, import_file), self.template
 
     def parse_syntax(self, text, file=None):
         return syntax.parse_syntax(text, file)

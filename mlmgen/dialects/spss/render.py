@@ -218,6 +218,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
         "method": model.method.upper(),
         "dfmethod": dfmethod,
         "print": " ".join(printed),
+        "by_names": by_names,           # categorical -> its recoded BY factor (residual structures: repeated.py)
         "g_note": correlated(model),
         "fixed_lines": fixed_lines,
         "random": " ".join(effects) + f" | COVTYPE({COVTYPE[model.random.covariance]}) SUBJECT({model.cluster})",

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 from ..base import Dialect
-from . import lrt, output, render, syntax
+from . import lrt, output, render, residuals, syntax
 from .facts import StataFacts
 from .placement import StataPlacement
 
 
 class Stata(StataFacts, Dialect):
     placement = StataPlacement()
+
+    def residual_context(self, model, data_prep=False, import_file=None):
+        """A residual structure: `residuals(..., t())` (`residuals.py`)."""
+        return residuals.context(model, data_prep, import_file), self.template
 
     def printed_term(self, factors):
         return factors[0] if len(factors) == 1 else render.term(factors)     # c. only in products
