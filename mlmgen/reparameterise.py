@@ -49,20 +49,29 @@ def model_levels(model: Model) -> dict[str, tuple[str, ...]]:
     return {c.name: tuple(c.levels or ()) for c in model.used_categoricals if c.levels}
 
 
-def read_factor_names(out: FitResult, model: Model, read_column) -> None:
+def read_factor_names(out: FitResult, model: Model, read_column, sum_numbered: bool = False) -> None:
     """Rename an output's fixed rows, random effects and covariance parameters to canonical column names
-    with the package's `read_column(printed, levels)` (lme4 pastes variable and level: `sexM`, `var(sexM)`);
-    names it cannot read are left as printed."""
+    with the package's `read_column(printed, levels, numbered)` (lme4 pastes variable and level: `sexM`,
+    `var(sexM)`); names it cannot read are left as printed. `sum_numbered` (the package's facts
+    `sum_columns_numbered`): the model's sum-coded categoricals are read by column number (R's `contr.sum`
+    names), and `out.extra["sum_coded"]` records them, so `output_model` keeps their coding."""
     levels = model_levels(model)
     if not levels:
         return
+    numbered = {c.name: tuple(c.non_reference()) for c in model.used_categoricals
+                if c.levels and c.coding == "sum"} if sum_numbered else {}
+    if numbered:
+        out.extra["sum_coded"] = sorted(numbered)
+
+    def read(name: str) -> str | None:
+        return read_column(name, levels, numbered) if numbered else read_column(name, levels)
     for f in out.fixed:
-        name = read_column(f.term, levels)
+        name = read(f.term)
         if name:
             f.term = name
 
     def effect(e: str) -> str:
-        return e if e in ("Intercept", "Residual") else (read_column(e, levels) or e)
+        return e if e in ("Intercept", "Residual") else (read(e) or e)
     out.random_effects = [effect(e) for e in out.random_effects]
     for c in out.covariance:
         m = re.fullmatch(r"(var|cov)\((.*)\)", c.param)
@@ -98,7 +107,9 @@ def output_model(model: Model, out: FitResult, fold: bool = False) -> Model | No
         if ref is None or ref not in c.levels:
             new.append(c)
             continue
-        if ref != c.reference_level or c.coding != "treatment":
+        if c.name in out.extra.get("sum_coded", ()) and ref == c.reference_level:
+            new.append(c)                  # read by column number: the model's own sum coding
+        elif ref != c.reference_level or c.coding != "treatment":
             changed = True
             new.append(Categorical(c.name, c.levels, ref, "treatment", c.labels))
         else:

@@ -15,7 +15,10 @@ Read as printed by lmerTest 3.1 and emmeans 1.8 (real output in reference_output
 Type III rows go to `FitResult.type3` (the table whose df method is the summary's, else the first; every
 table by method in `extra["type3_tables"]`); emmeans rows to `lsmeans` (term = the factor columns joined by
 `:`, levels as printed) and `pairs()` rows to `lsmean_diffs` (levels split at ` - `). `emmeans` prints the
-mean with R's significant-digit rounding, so its printed precision is what the diff allows.
+mean with R's significant-digit rounding, so its printed precision is what the diff allows. Its df are
+rounded twice (emmeans' print method rounds df to 2 decimals, then formats the column to the table's
+significant digits: df 61.6537 -> 61.65 -> `61.6`), so a df printed with fewer than 2 decimals is uncertain
+by its half unit plus 0.005 (`_twice_rounded_df`).
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ import re
 
 from ...mapping import canonical_term
 from ...outputtext import Lines, join_bounds, number, unreadable
-from ...results import FitResult, LSMeanDiff, LSMeanRow, Type3Row
+from ...results import FitResult, LSMeanDiff, LSMeanRow, Type3Row, Value
 
 TYPE3_TITLE = re.compile(r"\s*Type III Analysis of Variance Table(?: with (Satterthwaite|Kenward-Roger)'s method)?")
 _TYPE3_HEADER = re.compile(r"\s*Sum Sq\s+Mean Sq\s+NumDF\s+DenDF\s+F value\s+Pr\(>F\)\s*$")
@@ -80,6 +83,7 @@ def read_emmeans(L: Lines, i: int, res: FitResult) -> int:
             raise unreadable(f"a row of the emmeans table does not have its {len(factors)} level(s) and 5 numbers "
                              f"(emmean, SE, df, lower, upper)", L.file, j + 1, L[j].strip(), code="OU001")
         v = [number(t) for t in toks[len(factors):]]
+        v[2] = _twice_rounded_df(v[2])
         res.lsmeans.append(LSMeanRow(term, tuple(toks[:len(factors)]), v[0], v[1], v[2], lower=v[3], upper=v[4]))
         j += 1
     res.extra["emmeans_term"] = term
@@ -104,6 +108,7 @@ def read_pairs(L: Lines, i: int, res: FitResult) -> int:
                 any(len(s.split()) != k for s in sides):
             raise unreadable("a row of the pairs() table is not 'level - level' and 5 numbers (estimate, SE, df, "
                              "t.ratio, p.value)", L.file, j + 1, L[j].strip(), code="OU001")
+        vals[2] = _twice_rounded_df(vals[2])
         a, b = (tuple(_strip_factor(x, f) for x, f in zip(s.split(), term.split(":"))) for s in sides)
         res.lsmean_diffs.append(LSMeanDiff(term, a, b, *vals))
         j += 1
@@ -113,3 +118,13 @@ def read_pairs(L: Lines, i: int, res: FitResult) -> int:
 def _strip_factor(level: str, factor: str) -> str:
     """emmeans pastes the factor name to numeric-looking levels in contrasts (`denomina1 - denomina2`)."""
     return level[len(factor):] if level.startswith(factor) and len(level) > len(factor) else level
+
+
+def _twice_rounded_df(df: Value) -> Value:
+    """emmeans' df column: `round(df, 2)` and then the column's significant digits, so a df printed with fewer
+    than 2 decimals is up to 0.005 further off than its last digit says (61.6537 -> 61.65 -> `61.6`)."""
+    txt = (df.printed or "").lstrip("+-")
+    decimals = len(txt.split(".")[1]) if "." in txt and "e" not in txt.lower() else 0
+    if df.printed is None or df.error is not None or decimals >= 2:
+        return df
+    return Value(df.value, df.printed, df.bound, df.half_unit + 0.005)

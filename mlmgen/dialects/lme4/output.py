@@ -277,6 +277,16 @@ def coef_header_columns(line: str) -> list[str] | None:
     return cols
 
 
+def _next_table(line: str) -> bool:
+    """A line that starts another table printed right under a coefficient table without a blank line
+    (the rendered R program prints contest1D's table and then `anova(m, type = 3)`): a Type III title, an
+    emmeans or pairs() header, `$emmeans`/`$contrasts` of a printed list, another coefficient header, a
+    summary title. Each is a whole recognised line, never a damaged coefficient row."""
+    return bool(TYPE3_TITLE.match(line) or EMMEANS_HEADER.match(line) or PAIRS_HEADER.match(line)
+                or re.match(r"\s*(\$\w+\s*$|Linear mixed model fit by)", line)
+                or coef_header_columns(line) is not None)
+
+
 def _coef_row(line: str, cols: list[str]) -> tuple[str, dict] | None:
     """(row name, values) of a coefficient row with exactly one number (or NA) per column after the row name,
     R's significance stars dropped; None when the line is not such a row."""
@@ -314,7 +324,7 @@ def _read_coef_table(L: Lines, i: int, res: FitResult, fixed: bool | None) -> in
     rows = []
     while j < len(L):
         s = L[j].strip()
-        if not s or _TABLE_END.match(s):
+        if not s or _TABLE_END.match(s) or _next_table(L[j]):
             break
         row = _coef_row(s, cols)
         if row is None:
