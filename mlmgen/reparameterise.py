@@ -26,6 +26,7 @@ from dataclasses import replace
 import numpy as np
 
 from .categorical import Categorical, column_values
+from .engine.type3 import type3_table_in
 from .mapping import resolve_term
 from .model import Model
 from .results import CovParam, FitResult, FixedEffect, Value, canonical_param, cov_param_labels
@@ -225,8 +226,10 @@ def reml_shift(T: np.ndarray) -> float:
 def reexpress(fit, model: Model, out_model: Model, reason: str) -> FitResult:
     """mlmgen's `Fit` in the output's parameterisation: a FitResult whose fixed rows are the output's columns
     (module docstring) and, for REML, the criterion and information criteria shifted by `reml_shift`; the
-    covariance parameters are the fit's own. Type III tests and LS-means do not depend on the coding and
-    are kept."""
+    covariance parameters are the fit's own. LS-means do not depend on the coding and are kept; the Type III
+    F tests do not either, but their multi-df Satterthwaite / Kenward-Roger df depend on the basis of each
+    hypothesis, which follows the reference levels (engine/type3.py), so the table is recomputed in the
+    output's parameterisation (`type3_table_in`)."""
     T = coding_transform(model, out_model)
     efit = fit.engine
     names = list(model.fixed_names)
@@ -244,6 +247,10 @@ def reexpress(fit, model: Model, out_model: Model, reason: str) -> FitResult:
                                 None if c.get("df") is None else Value(float(c["df"])),
                                 Value(float(c["t"])), Value(float(c["p"]))))
     res = replace(fit.result, fixed=rows, notes=list(fit.result.notes) + [reason])
+    if fit.result.type3:
+        type3 = type3_table_in(efit, model, out_model, T, ddf, [])
+        if type3 is not None:
+            res.type3 = type3
     extra = {k: fit.result.extra[k] for k in list(fit.result.extra.keys())}
     Tk = T[:, idx]
     C = Tk @ np.asarray(efit.cov_beta, dtype=float) @ Tk.T
