@@ -54,13 +54,20 @@ def read_factor_names(out: FitResult, model: Model, read_column, sum_numbered: b
     """Rename an output's fixed rows, random effects and covariance parameters to canonical column names
     with the package's `read_column(printed, levels, numbered)` (lme4 pastes variable and level: `sexM`,
     `var(sexM)`); names it cannot read are left as printed. `sum_numbered` (the package's facts
-    `sum_columns_numbered`): the model's sum-coded categoricals are read by column number (R's `contr.sum`
-    names), and `out.extra["sum_coded"]` records them, so `output_model` keeps their coding."""
+    `sum_columns_numbered`): a sum-coded categorical of the model whose printed columns read by number (R's
+    `contr.sum` names: `denomina1`..`denomina3`) give exactly its k-1 columns is read that way, and
+    `out.extra["sum_coded"]` records it, so `output_model` keeps its coding; otherwise (`sexM`: R's default
+    treatment coding) its names are read as levels."""
     levels = model_levels(model)
     if not levels:
         return
-    numbered = {c.name: tuple(c.non_reference()) for c in model.used_categoricals
-                if c.levels and c.coding == "sum"} if sum_numbered else {}
+    numbered = {}
+    for c in (model.used_categoricals if sum_numbered else ()):
+        if c.levels and c.coding == "sum":
+            cols = {c.name: tuple(c.non_reference())}
+            read = {p for f in out.fixed for p in column_parts(read_column(f.term, levels, cols) or f.term)}
+            if {lv for v, lv in read if v == c.name} == set(cols[c.name]):
+                numbered.update(cols)
     if numbered:
         out.extra["sum_coded"] = sorted(numbered)
 
