@@ -87,11 +87,15 @@ def read_emmeans(L: Lines, i: int, res: FitResult) -> int:
         res.lsmeans.append(LSMeanRow(term, tuple(toks[:len(factors)]), v[0], v[1], v[2], lower=v[3], upper=v[4]))
         j += 1
     res.extra["emmeans_term"] = term
+    res.extra["emmeans_levels"] = {r.levels for r in res.lsmeans if r.term == term}
     return j
 
 
 def read_pairs(L: Lines, i: int, res: FitResult) -> int:
-    """A `pairs()` table (header at line i): one LSMeanDiff per `a - b` row, of the last emmeans term."""
+    """A `pairs()` table (header at line i): one LSMeanDiff per `a - b` row, of the emmeans table printed
+    before it (another table between them ends that pairing: `forget_emmeans`); each side must be a level
+    combination of that table (a pairs() table whose own emmeans header was lost is OU001, never read as
+    differences of the earlier table's factor)."""
     term = res.extra.get("emmeans_term")
     if term is None:
         raise unreadable("a pairs() table without the emmeans() table it compares (its factor names are "
@@ -110,9 +114,20 @@ def read_pairs(L: Lines, i: int, res: FitResult) -> int:
                              "t.ratio, p.value)", L.file, j + 1, L[j].strip(), code="OU001")
         vals[2] = _twice_rounded_df(vals[2])
         a, b = (tuple(_strip_factor(x, f) for x, f in zip(s.split(), term.split(":"))) for s in sides)
+        known = res.extra.get("emmeans_levels")
+        if known is not None and (a not in known or b not in known):
+            raise unreadable(f"a row of the pairs() table compares levels that the emmeans() table of {term} "
+                             f"above it does not have", L.file, j + 1, L[j].strip(), code="OU001",
+                             fix="copy each emmeans() table with its pairs()")
         res.lsmean_diffs.append(LSMeanDiff(term, a, b, *vals))
         j += 1
     return j
+
+
+def forget_emmeans(res: FitResult) -> None:
+    """Another table was read: a later pairs() table cannot belong to the last emmeans() table."""
+    res.extra.pop("emmeans_term", None)
+    res.extra.pop("emmeans_levels", None)
 
 
 def _strip_factor(level: str, factor: str) -> str:

@@ -24,7 +24,8 @@ import re
 
 from ...mapping import canonical_term, cov_from_corr, effect_name, var_from_sd
 from ...outputtext import split_at, two_models, Lines, count, csv_blocks, join_bounds, looks_like_csv, number, unreadable
-from .categorical_output import EMMEANS_HEADER, PAIRS_HEADER, TYPE3_TITLE, read_emmeans, read_pairs, read_type3
+from .categorical_output import (EMMEANS_HEADER, PAIRS_HEADER, TYPE3_TITLE, forget_emmeans, read_emmeans, read_pairs,
+                                 read_type3)
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param
 
 
@@ -82,6 +83,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             found += 1
             continue
         elif TYPE3_TITLE.match(line):
+            forget_emmeans(res)
             i = read_type3(L, i, res)
             found += 1
             continue
@@ -94,6 +96,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             found += 1
             continue
         elif coef_header_columns(line) is not None:
+            forget_emmeans(res)
             i = _read_coef_table(L, i, res, fixed=None)
             found += 1
             continue
