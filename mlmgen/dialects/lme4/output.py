@@ -10,7 +10,8 @@ Understood, as printed by `summary(m)` / `print(m)` (lme4 1.1, lmerTest 3.x; old
   `school.1`, `school.2` (independent effects: covariance structure `vc`);
 * `Number of obs: N, groups:  g, J`;
 * `Fixed effects:` (`Estimate Std. Error [df] t value [Pr(>|t|)]`, p as `<2e-16` or `< 2e-16`, stars);
-* `contest1D(...)` output (one row per test, labelled by row number);
+* `contest1D(...)` output (one row per test, labelled by row number; the table ends at a blank line or at a
+  recognised title or header printed right under it, as the rendered program's Type III title);
 * lmerTest's `anova(m, type = 3)` table and emmeans' `emmeans()` / `pairs()` tables (categorical_output.py);
 * `as.data.frame(VarCorr(m))` printed (`grp var1 var2 vcov sdcor`) or written as CSV, and
   `coef(summary(m))` printed or written as CSV (full-precision numbers).
