@@ -216,3 +216,38 @@ def test_render_run_r_and_diff_end_to_end(case, tmp_path, lecture_csv):
     res = diff(model, out, data)
     assert res.exit_code == 0, res.output
     assert AGREES in res.output
+
+
+ASYMPTOTIC = """\
+  Estimate Std. Error       df  t value   Pr(>|t|)
+1 1.281294  0.4223451 75.27519 3.033761 0.00331371
+Analysis of Variance Table
+           npar  Sum Sq Mean Sq  F value
+hw2           1    15.4    15.4   0.3926
+$emmeans
+ sex emmean    SE  df asymp.LCL asymp.UCL
+ F     49.3 0.490 Inf      48.3      50.2
+ M     48.0 0.491 Inf      47.0      49.0
+
+Degrees-of-freedom method: asymptotic 
+Confidence level used: 0.95 
+
+$contrasts
+ contrast estimate    SE  df z.ratio p.value
+ F - M        1.26 0.341 Inf   3.701  0.0002
+"""
+
+
+def test_asymptotic_emmeans_and_lme4_anova_title():
+    """The program rendered with ddf = "None" (lines of its real output, R 4.2 / emmeans 1.8.4): contest1D's
+    table ends at lme4's own `Analysis of Variance Table` (a sequential table, not read as Type III); emmeans'
+    asymptotic tables print df as Inf and z ratios: read with no df."""
+    from mlmgen.outputs import read_output
+    r = read_output(ASYMPTOTIC, "none.out", package="lme4")
+    assert len(r.contrasts) == 1 and r.type3 == []
+    assert [(m.levels, m.estimate.printed, m.df) for m in r.lsmeans] == [(("F",), "49.3", None), (("M",), "48.0", None)]
+    d = r.lsmean_diffs[0]
+    assert (d.levels_a, d.levels_b, d.t.printed, d.df) == (("F",), ("M",), "3.701", None)
+    from mlmgen.diagnostics import MlmgenError
+    with pytest.raises(MlmgenError):                 # Inf is no df where the table prints df
+        read_output(ASYMPTOTIC.replace("asymp.LCL asymp.UCL", " lower.CL  upper.CL"), "x.out", package="lme4")

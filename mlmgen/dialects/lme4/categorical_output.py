@@ -32,7 +32,7 @@ TYPE3_TITLE = re.compile(r"\s*Type III Analysis of Variance Table(?: with (Satte
 _TYPE3_HEADER = re.compile(r"\s*Sum Sq\s+Mean Sq\s+NumDF\s+DenDF\s+F value\s+Pr\(>F\)\s*$")
 EMMEANS_HEADER = re.compile(r"^\s*(?P<factors>(?:[A-Za-z.][\w.]*\s+)+)emmean\s+SE\s+df\s+(lower|asymp\.L)\.?CL\s+"
                             r"(upper|asymp\.U)\.?CL\s*$")
-PAIRS_HEADER = re.compile(r"^\s*contrast\s+estimate\s+SE\s+df\s+t\.ratio\s+p\.value\s*$")
+PAIRS_HEADER = re.compile(r"^\s*contrast\s+estimate\s+SE\s+df\s+(?P<stat>[tz])\.ratio\s+p\.value\s*$")
 _STARS = re.compile(r"\*{1,3}|\.")
 _METHODS = {"Satterthwaite": "satterthwaite", "Kenward-Roger": "kenward-roger"}
 
@@ -74,16 +74,19 @@ def read_type3(L: Lines, i: int, res: FitResult) -> int:
 
 def read_emmeans(L: Lines, i: int, res: FitResult) -> int:
     """An `emmeans()` table (header at line i): one LSMeanRow per level combination."""
-    factors = EMMEANS_HEADER.match(L[i]).group("factors").split()
+    head = EMMEANS_HEADER.match(L[i])
+    factors = head.group("factors").split()
     term = ":".join(factors)
+    asymptotic = head.group(2) == "asymp.L"          # lmer.df = "asymptotic": df printed as Inf
     j = i + 1
     while j < len(L) and L[j].strip():
         toks = L[j].split()
-        if len(toks) != len(factors) + 5 or any(number(t) is None for t in toks[len(factors):]):
+        if len(toks) != len(factors) + 5 or any(number(t) is None and not (asymptotic and k == 2 and t == "Inf")
+                                                for k, t in enumerate(toks[len(factors):])):
             raise unreadable(f"a row of the emmeans table does not have its {len(factors)} level(s) and 5 numbers "
                              f"(emmean, SE, df, lower, upper)", L.file, j + 1, L[j].strip(), code="OU001")
         v = [number(t) for t in toks[len(factors):]]
-        v[2] = _twice_rounded_df(v[2])
+        v[2] = None if v[2] is None else _twice_rounded_df(v[2])
         res.lsmeans.append(LSMeanRow(term, tuple(toks[:len(factors)]), v[0], v[1], v[2], lower=v[3], upper=v[4]))
         j += 1
     res.extra["emmeans_term"] = term
@@ -102,17 +105,20 @@ def read_pairs(L: Lines, i: int, res: FitResult) -> int:
                          "printed there)", L.file, i + 1, L[i].strip(), code="OU002",
                          fix="copy the emmeans() table with its pairs()")
     k = len(term.split(":"))
+    z = PAIRS_HEADER.match(L[i]).group("stat") == "z"    # lmer.df = "asymptotic": z tests, df printed as Inf
     j = i + 1
     while j < len(L) and L[j].strip():
         got = _cells(L[j], 5)
         label = " ".join(got[0]) if got else ""
         sides = label.split(" - ")
         vals = None if got is None else [number(c) for c in got[1]]
+        if z and got is not None and got[1][2] == "Inf":
+            vals[2] = Value(float("inf"))            # placeholder, dropped below
         if got is None or len(sides) != 2 or any(v is None for v in vals) or \
                 any(len(s.split()) != k for s in sides):
             raise unreadable("a row of the pairs() table is not 'level - level' and 5 numbers (estimate, SE, df, "
                              "t.ratio, p.value)", L.file, j + 1, L[j].strip(), code="OU001")
-        vals[2] = _twice_rounded_df(vals[2])
+        vals[2] = None if z else _twice_rounded_df(vals[2])
         a, b = (tuple(_strip_factor(x, f) for x, f in zip(s.split(), term.split(":"))) for s in sides)
         known = res.extra.get("emmeans_levels")
         if known is not None and (a not in known or b not in known):

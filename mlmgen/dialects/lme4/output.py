@@ -287,7 +287,7 @@ def _next_table(line: str) -> bool:
     emmeans or pairs() header, `$emmeans`/`$contrasts` of a printed list, another coefficient header, a
     summary title. Each is a whole recognised line, never a damaged coefficient row."""
     return bool(TYPE3_TITLE.match(line) or EMMEANS_HEADER.match(line) or PAIRS_HEADER.match(line)
-                or re.match(r"\s*(\$\w+\s*$|Linear mixed model fit by)", line)
+                or re.match(r"\s*(\$\w+\s*$|Linear mixed model fit by|Analysis of Variance Table\s*$)", line)
                 or coef_header_columns(line) is not None)
 
 
