@@ -26,6 +26,7 @@ from dataclasses import replace
 import numpy as np
 
 from .categorical import Categorical, column_values
+from .engine.type3 import type3_table_in
 from .mapping import resolve_term
 from .model import Model
 from .results import CovParam, FitResult, FixedEffect, Value, canonical_param, cov_param_labels
@@ -49,20 +50,36 @@ def model_levels(model: Model) -> dict[str, tuple[str, ...]]:
     return {c.name: tuple(c.levels or ()) for c in model.used_categoricals if c.levels}
 
 
-def read_factor_names(out: FitResult, model: Model, read_column) -> None:
+def read_factor_names(out: FitResult, model: Model, read_column, sum_numbered: bool = False) -> None:
     """Rename an output's fixed rows, random effects and covariance parameters to canonical column names
-    with the package's `read_column(printed, levels)` (lme4 pastes variable and level: `sexM`, `var(sexM)`);
-    names it cannot read are left as printed."""
+    with the package's `read_column(printed, levels, numbered)` (lme4 pastes variable and level: `sexM`,
+    `var(sexM)`); names it cannot read are left as printed. `sum_numbered` (the package's facts
+    `sum_columns_numbered`): a sum-coded categorical of the model whose printed columns read by number (R's
+    `contr.sum` names: `denomina1`..`denomina3`) give exactly its k-1 columns is read that way, and
+    `out.extra["sum_coded"]` records it, so `output_model` keeps its coding; otherwise (`sexM`: R's default
+    treatment coding) its names are read as levels."""
     levels = model_levels(model)
     if not levels:
         return
+    numbered = {}
+    for c in (model.used_categoricals if sum_numbered else ()):
+        if c.levels and c.coding == "sum":
+            cols = {c.name: tuple(c.non_reference())}
+            read = {p for f in out.fixed for p in column_parts(read_column(f.term, levels, cols) or f.term)}
+            if {lv for v, lv in read if v == c.name} == set(cols[c.name]):
+                numbered.update(cols)
+    if numbered:
+        out.extra["sum_coded"] = sorted(numbered)
+
+    def read(name: str) -> str | None:
+        return read_column(name, levels, numbered) if numbered else read_column(name, levels)
     for f in out.fixed:
-        name = read_column(f.term, levels)
+        name = read(f.term)
         if name:
             f.term = name
 
     def effect(e: str) -> str:
-        return e if e in ("Intercept", "Residual") else (read_column(e, levels) or e)
+        return e if e in ("Intercept", "Residual") else (read(e) or e)
     out.random_effects = [effect(e) for e in out.random_effects]
     for c in out.covariance:
         m = re.fullmatch(r"(var|cov)\((.*)\)", c.param)
@@ -98,7 +115,9 @@ def output_model(model: Model, out: FitResult, fold: bool = False) -> Model | No
         if ref is None or ref not in c.levels:
             new.append(c)
             continue
-        if ref != c.reference_level or c.coding != "treatment":
+        if c.name in out.extra.get("sum_coded", ()) and ref == c.reference_level:
+            new.append(c)                  # read by column number: the model's own sum coding
+        elif ref != c.reference_level or c.coding != "treatment":
             changed = True
             new.append(Categorical(c.name, c.levels, ref, "treatment", c.labels))
         else:
@@ -214,8 +233,10 @@ def reml_shift(T: np.ndarray) -> float:
 def reexpress(fit, model: Model, out_model: Model, reason: str) -> FitResult:
     """mlmgen's `Fit` in the output's parameterisation: a FitResult whose fixed rows are the output's columns
     (module docstring) and, for REML, the criterion and information criteria shifted by `reml_shift`; the
-    covariance parameters are the fit's own. Type III tests and LS-means do not depend on the coding and
-    are kept."""
+    covariance parameters are the fit's own. LS-means do not depend on the coding and are kept; the Type III
+    F tests do not either, but their multi-df Satterthwaite / Kenward-Roger df depend on the basis of each
+    hypothesis, which follows the reference levels (engine/type3.py), so the table is recomputed in the
+    output's parameterisation (`type3_table_in`)."""
     T = coding_transform(model, out_model)
     efit = fit.engine
     names = list(model.fixed_names)
@@ -233,6 +254,10 @@ def reexpress(fit, model: Model, out_model: Model, reason: str) -> FitResult:
                                 None if c.get("df") is None else Value(float(c["df"])),
                                 Value(float(c["t"])), Value(float(c["p"]))))
     res = replace(fit.result, fixed=rows, notes=list(fit.result.notes) + [reason])
+    if fit.result.type3:
+        type3 = type3_table_in(efit, model, out_model, T, ddf, [])
+        if type3 is not None:
+            res.type3 = type3
     extra = {k: fit.result.extra[k] for k in list(fit.result.extra.keys())}
     Tk = T[:, idx]
     C = Tk @ np.asarray(efit.cov_beta, dtype=float) @ Tk.T

@@ -63,6 +63,15 @@ def _quantities(r) -> dict[tuple, object]:
     for c in r.contrasts:
         for k in ("estimate", "se", "df", "t", "p", "num_df", "den_df", "f", "lower", "upper"):
             out[("contrast", c.label, k)] = getattr(c, k)
+    for t in r.type3:
+        for k in ("num_df", "den_df", "F", "p"):
+            out[("type3", t.term, k)] = getattr(t, k)
+    for m in r.lsmeans:
+        for k in ("estimate", "se", "df", "t", "p", "lower", "upper"):
+            out[("lsmeans", m.term, m.levels, k)] = getattr(m, k)
+    for d in r.lsmean_diffs:
+        for k in ("estimate", "se", "df", "t", "p"):
+            out[("lsmean diff", d.term, d.levels_a, d.levels_b, k)] = getattr(d, k)
     out[("neg2ll",)] = r.neg2ll
     out[("n_obs",)] = r.n_obs
     out[("n_clusters",)] = r.n_clusters

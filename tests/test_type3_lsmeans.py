@@ -11,7 +11,7 @@ import pytest
 import mlmgen
 from mlmgen.categorical import column_values
 from mlmgen.engine.lsmeans import lsmean_matrix
-from mlmgen.engine.type3 import type3_hypotheses
+from mlmgen.engine.type3 import base_level, type3_hypotheses
 from mlmgen.modelfile import loads_model
 
 FIXED = '["a", "b", "a:b", "x", "x:a"]'
@@ -66,13 +66,18 @@ def test_type3_l_matrices_equal_the_cell_mean_hypotheses_by_brute_force(cats):
     for term, L in hyps.items():
         assert L.shape[0] == np.linalg.matrix_rank(H[term]), term
         assert same_row_space(L, H[term]), (term, L, H[term])
-    # and in the basis of differences from the first level (lmerTest's), row by row, first factor fastest
+    # and in the basis of differences from the base level (lmerTest's: the first level of the R factor as
+    # rendered, i.e. the reference for treatment coding, the first non-reference level for sum coding), row by
+    # row, other levels in declared order, first factor fastest
+    a0, b0 = (base_level(m.categorical_map[f]) for f in ("a", "b"))
+    assert (a0, b0) == {TREATMENT: ("p", "u"), REF_LAST: ("r", "v"), SUM: ("p", "v")}[cats]
+    oa, ob = [a for a in A if a != a0], [b for b in B if b != b0]
     basis = {
-        "a": np.array([m_a["q"] - m_a["p"], m_a["r"] - m_a["p"]]),
-        "b": np.array([m_b["v"] - m_b["u"]]),
-        "a:b": np.array([mu[a, "v"] - mu[a, "u"] - mu["p", "v"] + mu["p", "u"] for a in ("q", "r")]),
+        "a": np.array([m_a[a] - m_a[a0] for a in oa]),
+        "b": np.array([m_b[b] - m_b[b0] for b in ob]),
+        "a:b": np.array([mu[a, b] - mu[a, b0] - mu[a0, b] + mu[a0, b0] for b in ob for a in oa]),
         "x": H["x"],
-        "x:a": np.array([s_a["q"] - s_a["p"], s_a["r"] - s_a["p"]]),
+        "x:a": np.array([s_a[a] - s_a[a0] for a in oa]),
     }
     for term, L in hyps.items():
         np.testing.assert_allclose(L, basis[term], atol=1e-12, err_msg=term)
@@ -115,11 +120,22 @@ def test_type3_and_lsmeans_do_not_depend_on_reference_or_coding(ddf):
     assert [r.term for r in base.type3] == ["a", "b", "a:b", "x", "x:a"]
     # the coefficients themselves differ between the parameterisations
     assert abs(fits[1].fixed[1].estimate.value - base.fixed[1].estimate.value) > 1e-3
-    for other in fits[1:]:
-        for r0, r1 in zip(base.type3, other.type3):
-            assert r0.term == r1.term and r0.num_df.value == r1.num_df.value
+    # lmerTest's multi-df Satterthwaite df depend on the basis of the hypothesis, which is built from the R
+    # factor's first level: the reference, as the rendered program relevels it (engine/type3.py); so the
+    # reference-last fit's multi-df den_df equal a treatment fit whose levels put that reference first
+    relevelled = mlmgen.fit(model('a = { levels = ["r", "p", "q"] }\nb = { levels = ["v", "u"] }\n'), d,
+                            ddf=ddf).result
+    moved = 0
+    for other, same_base in zip(fits[1:], (relevelled, base)):
+        for r0, r1, r2 in zip(base.type3, other.type3, same_base.type3):
+            assert r0.term == r1.term == r2.term and r0.num_df.value == r1.num_df.value
             assert r1.F.value == pytest.approx(r0.F.value, rel=1e-7)
-            assert r1.den_df.value == pytest.approx(r0.den_df.value, rel=1e-6)
+            assert r1.den_df.value == pytest.approx(r2.den_df.value, rel=1e-6)
+            if ddf == "kenward-roger" or r0.num_df.value == 1:        # basis-free: KR's df, one-df tests
+                assert r1.den_df.value == pytest.approx(r0.den_df.value, rel=1e-6)
+            moved += abs(r1.den_df.value - r0.den_df.value) > 1e-4 * r0.den_df.value
+    assert (moved > 0) == (ddf == "satterthwaite")     # the basis matters for Satterthwaite (a, x:a here)
+    for other in fits[1:]:
         assert other.extra["type3_intercept"]["F"] == pytest.approx(base.extra["type3_intercept"]["F"], rel=1e-7)
         assert len(other.lsmeans) == len(base.lsmeans) == 3 + 2 + 6
         for r0, r1 in zip(base.lsmeans, other.lsmeans):

@@ -500,7 +500,7 @@ def _parameterisation(fit, out):
     dialect = DIALECTS.get(out.source)
     if dialect is None or not model.has_categorical or not model.levels_known:
         return None
-    rp.read_factor_names(out, model, dialect.read_factor_column)
+    rp.read_factor_names(out, model, dialect.read_factor_column, sum_numbered=dialect.sum_columns_numbered)
     om = rp.output_model(model, out, fold=not dialect.case_sensitive)
     if om is None:
         return None

@@ -48,6 +48,9 @@ class Facts:
     # correlated by default; what its whole-number df mean when no df method is printed; a note when its
     # Satterthwaite/Kenward-Roger df use the expected information by default
     output_name: str = ""
+    # diff (reparameterise.py): the output names sum-coded (contr.sum) columns by number (`denomina1`: the first
+    # column, i.e. the first non-reference level), not by level
+    sum_columns_numbered: bool = False
     independent_note: str = ""
     unstructured_note: str = ""
     whole_df_note: str = ""
@@ -332,11 +335,13 @@ class Dialect(Facts):
         """`text` with comments (and quoted strings where the reader masks them) blanked, same length."""
         return text
 
-    def read_factor_column(self, printed: str, levels: dict[str, tuple[str, ...]]) -> str | None:
+    def read_factor_column(self, printed: str, levels: dict[str, tuple[str, ...]],
+                           numbered: dict[str, tuple[str, ...]] | None = None) -> str | None:
         """A fixed-effect name printed by this package's output -> the canonical design-column name (`sex[F]`,
         `sex[F]:x`), given the categoricals' levels (`<pkg>/factor_names.py`); None: not readable. Readers that
         print the level apart from the name (SAS's level columns, Stata's `1.sex`, SPSS's `[sex=1]`) give
-        canonical names already."""
+        canonical names already. `numbered` (packages with `sum_columns_numbered`): the sum-coded categoricals'
+        levels of their columns in order, for names that number the columns."""
         return printed
 
     def split_output(self, text: str, file: str | None) -> list[str] | None:

@@ -236,7 +236,10 @@ def combine_runs(runs: list[FitResult]) -> FitResult:
     out.neg2ll = _spread([r.neg2ll for r in runs])
     for attr, fields in (("fixed", ("estimate", "se", "df", "t", "p", "lower", "upper")),
                          ("covariance", ("estimate", "se", "z", "p", "lower", "upper")),
-                         ("contrasts", ("estimate", "se", "df", "t", "p", "f", "den_df", "lower", "upper"))):
+                         ("contrasts", ("estimate", "se", "df", "t", "p", "f", "den_df", "lower", "upper")),
+                         ("type3", ("num_df", "den_df", "F", "p")),
+                         ("lsmeans", ("estimate", "se", "df", "t", "p", "lower", "upper")),
+                         ("lsmean_diffs", ("estimate", "se", "df", "t", "p"))):
         for i, item in enumerate(getattr(out, attr)):
             for f in fields:
                 vals = [getattr(getattr(r, attr)[i], f) for r in runs]
@@ -262,7 +265,7 @@ LME4_SPREAD = (" (on this model lme4's path is sensitive to rounding: the printe
                "lme4's own convergence check is likely to warn here)")
 LME4_NO_NLOPT = (" [the lme4 emulation that would check this needs the `nlopt` package: pip install "
                  "\"mlmgen[lme4]\"]")
-_STOP_SECTIONS = ("fixed", "covariance", "contrast", "fit")
+_STOP_SECTIONS = ("fixed", "covariance", "contrast", "fit", "type3", "lsmeans", "lsmean diff")
 
 
 def explain_default_stop(cmp, refit, compare_with, *, optimizer_note: str, numerical_df_note: str) -> None:

@@ -34,8 +34,8 @@ class LME4(LME4Facts, Dialect):
     def parse_output(self, text, file=None):
         return output.parse_output(text, file)
 
-    def read_factor_column(self, printed, levels):
-        return factor_names.read_column(printed, levels)
+    def read_factor_column(self, printed, levels, numbered=None):
+        return factor_names.read_column(printed, levels, numbered)
 
     def split_output(self, text, file=None):
         return output.split_output(text, file)

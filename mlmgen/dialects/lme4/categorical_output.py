@@ -15,7 +15,10 @@ Read as printed by lmerTest 3.1 and emmeans 1.8 (real output in reference_output
 Type III rows go to `FitResult.type3` (the table whose df method is the summary's, else the first; every
 table by method in `extra["type3_tables"]`); emmeans rows to `lsmeans` (term = the factor columns joined by
 `:`, levels as printed) and `pairs()` rows to `lsmean_diffs` (levels split at ` - `). `emmeans` prints the
-mean with R's significant-digit rounding, so its printed precision is what the diff allows.
+mean with R's significant-digit rounding, so its printed precision is what the diff allows. Its df are
+rounded twice (emmeans' print method rounds df to 2 decimals, then formats the column to the table's
+significant digits: df 61.6537 -> 61.65 -> `61.6`), so a df printed with fewer than 2 decimals is uncertain
+by its half unit plus 0.005 (`_twice_rounded_df`).
 """
 from __future__ import annotations
 
@@ -23,13 +26,13 @@ import re
 
 from ...mapping import canonical_term
 from ...outputtext import Lines, join_bounds, number, unreadable
-from ...results import FitResult, LSMeanDiff, LSMeanRow, Type3Row
+from ...results import FitResult, LSMeanDiff, LSMeanRow, Type3Row, Value
 
 TYPE3_TITLE = re.compile(r"\s*Type III Analysis of Variance Table(?: with (Satterthwaite|Kenward-Roger)'s method)?")
 _TYPE3_HEADER = re.compile(r"\s*Sum Sq\s+Mean Sq\s+NumDF\s+DenDF\s+F value\s+Pr\(>F\)\s*$")
 EMMEANS_HEADER = re.compile(r"^\s*(?P<factors>(?:[A-Za-z.][\w.]*\s+)+)emmean\s+SE\s+df\s+(lower|asymp\.L)\.?CL\s+"
                             r"(upper|asymp\.U)\.?CL\s*$")
-PAIRS_HEADER = re.compile(r"^\s*contrast\s+estimate\s+SE\s+df\s+t\.ratio\s+p\.value\s*$")
+PAIRS_HEADER = re.compile(r"^\s*contrast\s+estimate\s+SE\s+df\s+(?P<stat>[tz])\.ratio\s+p\.value\s*$")
 _STARS = re.compile(r"\*{1,3}|\.")
 _METHODS = {"Satterthwaite": "satterthwaite", "Kenward-Roger": "kenward-roger"}
 
@@ -71,45 +74,78 @@ def read_type3(L: Lines, i: int, res: FitResult) -> int:
 
 def read_emmeans(L: Lines, i: int, res: FitResult) -> int:
     """An `emmeans()` table (header at line i): one LSMeanRow per level combination."""
-    factors = EMMEANS_HEADER.match(L[i]).group("factors").split()
+    head = EMMEANS_HEADER.match(L[i])
+    factors = head.group("factors").split()
     term = ":".join(factors)
+    asymptotic = head.group(2) == "asymp.L"          # lmer.df = "asymptotic": df printed as Inf
     j = i + 1
     while j < len(L) and L[j].strip():
         toks = L[j].split()
-        if len(toks) != len(factors) + 5 or any(number(t) is None for t in toks[len(factors):]):
+        if len(toks) != len(factors) + 5 or any(number(t) is None and not (asymptotic and k == 2 and t == "Inf")
+                                                for k, t in enumerate(toks[len(factors):])):
             raise unreadable(f"a row of the emmeans table does not have its {len(factors)} level(s) and 5 numbers "
                              f"(emmean, SE, df, lower, upper)", L.file, j + 1, L[j].strip(), code="OU001")
         v = [number(t) for t in toks[len(factors):]]
+        v[2] = None if v[2] is None else _twice_rounded_df(v[2])
         res.lsmeans.append(LSMeanRow(term, tuple(toks[:len(factors)]), v[0], v[1], v[2], lower=v[3], upper=v[4]))
         j += 1
     res.extra["emmeans_term"] = term
+    res.extra["emmeans_levels"] = {r.levels for r in res.lsmeans if r.term == term}
     return j
 
 
 def read_pairs(L: Lines, i: int, res: FitResult) -> int:
-    """A `pairs()` table (header at line i): one LSMeanDiff per `a - b` row, of the last emmeans term."""
+    """A `pairs()` table (header at line i): one LSMeanDiff per `a - b` row, of the emmeans table printed
+    before it (another table between them ends that pairing: `forget_emmeans`); each side must be a level
+    combination of that table (a pairs() table whose own emmeans header was lost is OU001, never read as
+    differences of the earlier table's factor)."""
     term = res.extra.get("emmeans_term")
     if term is None:
         raise unreadable("a pairs() table without the emmeans() table it compares (its factor names are "
                          "printed there)", L.file, i + 1, L[i].strip(), code="OU002",
                          fix="copy the emmeans() table with its pairs()")
     k = len(term.split(":"))
+    z = PAIRS_HEADER.match(L[i]).group("stat") == "z"    # lmer.df = "asymptotic": z tests, df printed as Inf
     j = i + 1
     while j < len(L) and L[j].strip():
         got = _cells(L[j], 5)
         label = " ".join(got[0]) if got else ""
         sides = label.split(" - ")
         vals = None if got is None else [number(c) for c in got[1]]
+        if z and got is not None and got[1][2] == "Inf":
+            vals[2] = Value(float("inf"))            # placeholder, dropped below
         if got is None or len(sides) != 2 or any(v is None for v in vals) or \
                 any(len(s.split()) != k for s in sides):
             raise unreadable("a row of the pairs() table is not 'level - level' and 5 numbers (estimate, SE, df, "
                              "t.ratio, p.value)", L.file, j + 1, L[j].strip(), code="OU001")
+        vals[2] = None if z else _twice_rounded_df(vals[2])
         a, b = (tuple(_strip_factor(x, f) for x, f in zip(s.split(), term.split(":"))) for s in sides)
+        known = res.extra.get("emmeans_levels")
+        if known is not None and (a not in known or b not in known):
+            raise unreadable(f"a row of the pairs() table compares levels that the emmeans() table of {term} "
+                             f"above it does not have", L.file, j + 1, L[j].strip(), code="OU001",
+                             fix="copy each emmeans() table with its pairs()")
         res.lsmean_diffs.append(LSMeanDiff(term, a, b, *vals))
         j += 1
     return j
 
 
+def forget_emmeans(res: FitResult) -> None:
+    """Another table was read: a later pairs() table cannot belong to the last emmeans() table."""
+    res.extra.pop("emmeans_term", None)
+    res.extra.pop("emmeans_levels", None)
+
+
 def _strip_factor(level: str, factor: str) -> str:
     """emmeans pastes the factor name to numeric-looking levels in contrasts (`denomina1 - denomina2`)."""
     return level[len(factor):] if level.startswith(factor) and len(level) > len(factor) else level
+
+
+def _twice_rounded_df(df: Value) -> Value:
+    """emmeans' df column: `round(df, 2)` and then the column's significant digits, so a df printed with fewer
+    than 2 decimals is up to 0.005 further off than its last digit says (61.6537 -> 61.65 -> `61.6`)."""
+    txt = (df.printed or "").lstrip("+-")
+    decimals = len(txt.split(".")[1]) if "." in txt and "e" not in txt.lower() else 0
+    if df.printed is None or df.error is not None or decimals >= 2:
+        return df
+    return Value(df.value, df.printed, df.bound, df.half_unit + 0.005)

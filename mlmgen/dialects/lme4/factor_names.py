@@ -2,7 +2,10 @@
 
 R pastes the variable name and the level: canonical `sex[M]` is printed `sexM`, `sex[M]:x` is `sexM:x`,
 `a[1]:b[v]` is `a1:bv` (factors in the term's order). With `contr.sum` R numbers the columns instead of naming
-levels (`sex1`): such a name is read back only by its number (`read_column` leaves it alone).
+levels (`sex1`): such a name is read back by its number when the model says the factor is sum-coded
+(`numbered`: `denomina2` is the column of the 2nd non-reference level, as the rendered R program orders the
+levels with the reference last); otherwise `read_column` leaves it alone. Checked on real output of the
+rendered sum-coded program (reference_outputs/r/rendered_categorical/2b_sum_coding.out).
 
 Checked against real lmerTest output produced here (reference_outputs/r/categorical/: `sexM`, `armhigh`,
 `sexM:x`, `denomina2`, `MinorityY`).
@@ -19,13 +22,18 @@ def printed_column(name: str) -> str:
     return _LEVEL.sub(lambda m: m.group(1) + m.group(2), name)
 
 
-def read_column(printed: str, levels: dict[str, tuple[str, ...]]) -> str | None:
+def read_column(printed: str, levels: dict[str, tuple[str, ...]],
+                numbered: dict[str, tuple[str, ...]] | None = None) -> str | None:
     """R's column name -> canonical, given each categorical's levels: `sexM:x` -> `sex[M]:x`. A part that
     is no categorical's name + level stays as printed (a numeric variable); None when a part could be read
-    two ways (variable `a` level `b1` or variable `ab` level `1`)."""
+    two ways (variable `a` level `b1` or variable `ab` level `1`). `numbered`: sum-coded categoricals ->
+    the levels of their columns in order (`denomina3` -> its 3rd entry); their parts are read only that way."""
+    numbered = numbered or {}
     out = []
     for part in printed.split(":"):
-        hits = [(v, lv) for v, lvs in levels.items() for lv in lvs if part == f"{v}{lv}"]
+        hits = [(v, lvs[int(part[len(v):]) - 1]) for v, lvs in numbered.items()
+                if re.fullmatch(re.escape(v) + r"[1-9]\d*", part) and int(part[len(v):]) <= len(lvs)]
+        hits += [(v, lv) for v, lvs in levels.items() if v not in numbered for lv in lvs if part == f"{v}{lv}"]
         if len(hits) > 1:
             return None
         out.append(f"{hits[0][0]}[{hits[0][1]}]" if hits else part)

@@ -104,6 +104,7 @@ class LME4Facts(Facts):
     # R orders factor levels by sort() of the values (numbers by value, text by the locale's collation) and
     # contr.treatment's reference is the first level; contr.sum's -1 row is the last level
     categorical_default_reference = FIRST
+    sum_columns_numbered = True             # contr.sum columns print as `denomina1`, `denomina2` (by position)
     categorical_declaration = "factor()"
     categorical_level_order = "sorted values (factor()); the reference is the first level (contr.treatment)"
     factor_functions = ("factor", "as.factor")

@@ -10,7 +10,8 @@ Understood, as printed by `summary(m)` / `print(m)` (lme4 1.1, lmerTest 3.x; old
   `school.1`, `school.2` (independent effects: covariance structure `vc`);
 * `Number of obs: N, groups:  g, J`;
 * `Fixed effects:` (`Estimate Std. Error [df] t value [Pr(>|t|)]`, p as `<2e-16` or `< 2e-16`, stars);
-* `contest1D(...)` output (one row per test, labelled by row number);
+* `contest1D(...)` output (one row per test, labelled by row number; the table ends at a blank line or at a
+  recognised title or header printed right under it, as the rendered program's Type III title);
 * lmerTest's `anova(m, type = 3)` table and emmeans' `emmeans()` / `pairs()` tables (categorical_output.py);
 * `as.data.frame(VarCorr(m))` printed (`grp var1 var2 vcov sdcor`) or written as CSV, and
   `coef(summary(m))` printed or written as CSV (full-precision numbers).
@@ -24,7 +25,8 @@ import re
 
 from ...mapping import canonical_term, cov_from_corr, effect_name, var_from_sd
 from ...outputtext import split_at, two_models, Lines, count, csv_blocks, join_bounds, looks_like_csv, number, unreadable
-from .categorical_output import EMMEANS_HEADER, PAIRS_HEADER, TYPE3_TITLE, read_emmeans, read_pairs, read_type3
+from .categorical_output import (EMMEANS_HEADER, PAIRS_HEADER, TYPE3_TITLE, forget_emmeans, read_emmeans, read_pairs,
+                                 read_type3)
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param
 
 
@@ -82,6 +84,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             found += 1
             continue
         elif TYPE3_TITLE.match(line):
+            forget_emmeans(res)
             i = read_type3(L, i, res)
             found += 1
             continue
@@ -94,6 +97,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             found += 1
             continue
         elif coef_header_columns(line) is not None:
+            forget_emmeans(res)
             i = _read_coef_table(L, i, res, fixed=None)
             found += 1
             continue
@@ -277,6 +281,16 @@ def coef_header_columns(line: str) -> list[str] | None:
     return cols
 
 
+def _next_table(line: str) -> bool:
+    """A line that starts another table printed right under a coefficient table without a blank line
+    (the rendered R program prints contest1D's table and then `anova(m, type = 3)`): a Type III title, an
+    emmeans or pairs() header, `$emmeans`/`$contrasts` of a printed list, another coefficient header, a
+    summary title. Each is a whole recognised line, never a damaged coefficient row."""
+    return bool(TYPE3_TITLE.match(line) or EMMEANS_HEADER.match(line) or PAIRS_HEADER.match(line)
+                or re.match(r"\s*(\$\w+\s*$|Linear mixed model fit by|Analysis of Variance Table\s*$)", line)
+                or coef_header_columns(line) is not None)
+
+
 def _coef_row(line: str, cols: list[str]) -> tuple[str, dict] | None:
     """(row name, values) of a coefficient row with exactly one number (or NA) per column after the row name,
     R's significance stars dropped; None when the line is not such a row."""
@@ -314,7 +328,7 @@ def _read_coef_table(L: Lines, i: int, res: FitResult, fixed: bool | None) -> in
     rows = []
     while j < len(L):
         s = L[j].strip()
-        if not s or _TABLE_END.match(s):
+        if not s or _TABLE_END.match(s) or _next_table(L[j]):
             break
         row = _coef_row(s, cols)
         if row is None:

@@ -1,0 +1,20 @@
+# (2b) Random L1 cluster-MC within slope
+library(lmerTest) # lmer() with Satterthwaite and Kenward-Roger df, contest1D()
+# Data import
+Example = read.csv("lecture_categorical.csv")
+# Data preparation: derived variables (means over non-missing values)
+Example$hw2 = Example$homework - 2
+Example$CMverb10 = ave(Example$verbal, Example$schoolID, FUN=function(v) mean(v, na.rm=TRUE)) - 10
+Example$WCverb = Example$verbal - ave(Example$verbal, Example$schoolID, FUN=function(v) mean(v, na.rm=TRUE))
+# Categorical predictors: levels, reference level (and coding) stated explicitly
+Example$sex = factor(Example$sex, levels = sort(unique(Example$sex), method = "radix"))
+Example$denomina = factor(Example$denomina, levels = sort(unique(Example$denomina), method = "radix"))
+Example$denomina = relevel(Example$denomina, ref = nlevels(Example$denomina))
+name = lmer(data=Example, REML=TRUE,
+  formula=langpost~1+hw2+mixgrd+CMverb10+WCverb+sex+denomina+sex:WCverb
+    +(1+WCverb|schoolID))
+summary(name, ddf="Kenward-Roger") # Shows random effect correlations already
+contest1D(name, ddf="Kenward-Roger", L=replace(numeric(length(lme4::fixef(name))), match(c("CMverb10", "WCverb"), names(lme4::fixef(name))), c(1, -1))) # L2 Contextual Effect of Verbal
+anova(name, type = 3, ddf = "Kenward-Roger") # Type III tests of fixed effects
+emmeans::emmeans(name, pairwise ~ denomina, lmer.df = "kenward-roger", adjust = "none", cov.keep = character(0)) # LS-means and pairwise differences
+emmeans::emmeans(name, pairwise ~ sex, lmer.df = "kenward-roger", adjust = "none", cov.keep = character(0)) # LS-means and pairwise differences
