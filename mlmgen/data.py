@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -230,8 +230,20 @@ def resolve_categoricals(model: Model, frame: pd.DataFrame, file: str | None = N
                 f"declare it under [categorical] to choose the levels' order, the reference or the coding",
                 Severity.INFO, Location(file=file, field=v)))
     if levels or added:
-        model = model.with_levels(levels, added)
+        try:
+            model = model.with_levels(levels, added)
+        except MlmgenError as e:
+            # a declaration that does not fit the levels found in the data (`reference = "3"` of a column
+            # with levels Female, Male): the data file is where the levels came from
+            raise MlmgenError([_located_in(d, file) for d in e.diagnostics]) from None
     return model, texts, notes
+
+
+def _located_in(d: Diagnostic, file: str | None) -> Diagnostic:
+    """`d` located in `file` when it has no file of its own, saying the levels come from there."""
+    if d.location.file is not None or file is None:
+        return d
+    return replace(d, message=f"{d.message} (levels found in {file})", location=replace(d.location, file=file))
 
 
 def _looks_numeric(value) -> bool:

@@ -365,8 +365,13 @@ def validate(model: Model, file: str | None = None) -> Model:
     problems.extend(_categorical_problems(model, file))
     fixed_keys = {t.key for t in model.fixed}
     cats = model.categorical_map
+    lsmeans_seen: set = set()
     for i, t in enumerate(model.lsmeans):
         fld = f"lsmeans[{i}]"
+        if t.key in lsmeans_seen:
+            problems.append(_field_error(f"{fld}: {t.name} is listed twice (each term's LS-means are printed "
+                                         f"once)", fld, "MF006", file))
+        lsmeans_seen.add(t.key)
         if t.key not in fixed_keys:
             problems.append(_field_error(f"{fld}: {t.name} is not a fixed term of the model", fld, "MF006", file))
         elif any(f not in cats for f in t.factors):
@@ -466,6 +471,16 @@ def _categorical_problems(model: Model, file: str | None) -> list[Diagnostic]:
                 out.append(_field_error(
                     f"{fld}.reference: {c.reference!r} is not one of the levels ({', '.join(c.levels)})",
                     f"{fld}.reference", "MF006", file))
+    used = set(model.predictors)
+    for c in model.categoricals:
+        if isinstance(c.name, str) and NAME_RE.fullmatch(c.name) and c.name not in used \
+                and c.name not in (model.cluster, model.outcome):
+            close = [v for v in model.predictors if v.casefold() == c.name.casefold()]
+            hint = (f"did you mean {close[0]}? (names are case-sensitive)" if close else
+                    f"the model's predictors: {', '.join(model.predictors) or 'none'}")
+            out.append(_field_error(
+                f"categorical.{c.name}: {c.name} is declared categorical but no fixed term or random slope uses "
+                f"it, so the declaration would have no effect; {hint}", f"categorical.{c.name}", "MF006", file))
     cats = model.categorical_map
     for i, t in enumerate(model.fixed):
         repeated = [f for f, n in Counter(t.factors).items() if n > 1 and f in cats]

@@ -1,0 +1,61 @@
+"""Regressions found by trying categorical predictors as a new user would, on material nobody here wrote
+(R's data sets exported with write.csv, published SAS/Stata/SPSS/R snippets): each test is one thing that
+went wrong, with what must happen instead."""
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from mlmgen.cli import cli
+from mlmgen.data import prepare
+from mlmgen.diagnostics import MlmgenError
+from mlmgen.modelfile import loads_model
+
+
+def model(extra: str, fixed='["age", "sex"]'):
+    return loads_model(f'outcome = "y"\ncluster = "g"\nfixed = {fixed}\n{extra}')
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def frame():
+    return pd.DataFrame({"g": [1, 1, 2, 2, 3, 3, 4, 4], "age": [8, 10, 8, 10, 8, 10, 8, 10],
+                         "sex": ["M", "M", "F", "F", "M", "M", "F", "F"],
+                         "y": [21.0, 23.5, 20.0, 21.5, 24.0, 25.5, 19.0, 22.0]})
+
+
+def test_a_declared_categorical_no_term_uses_is_an_error_with_a_did_you_mean():
+    # `categorical = ["Sex"]` for the predictor `sex` was silently ignored: sex stayed a number everywhere
+    with pytest.raises(MlmgenError) as e:
+        model('categorical = ["Sex"]')
+    d = e.value.diagnostics[0]
+    assert (d.code, d.location.field) == ("MF006", "categorical.Sex")
+    assert "did you mean sex?" in d.message
+    with pytest.raises(MlmgenError) as e:
+        model('categorical = ["nope"]')
+    assert "the model's predictors: age, sex" in e.value.diagnostics[0].message
+    assert model('categorical = ["sex"]').categorical_map["sex"]          # used: fine
+
+
+def test_an_lsmeans_term_listed_twice_is_an_error():
+    # it printed every LS-means table twice
+    with pytest.raises(MlmgenError) as e:
+        model('lsmeans = ["sex", "sex"]\ncategorical = ["sex"]')
+    d = e.value.diagnostics[0]
+    assert (d.code, d.location.field) == ("MF006", "lsmeans[1]")
+
+
+def test_a_reference_that_is_not_among_the_data_levels_names_the_data_file(tmp_path):
+    # the message was located in "<input>"
+    m = model('[categorical]\nsex = { reference = "X" }')
+    with pytest.raises(MlmgenError) as e:
+        prepare(m, frame(), file="o.csv")
+    d = e.value.diagnostics[0]
+    assert (d.code, d.location.file, d.location.field) == ("MF006", "o.csv", "categorical.sex.reference")
+    assert "levels found in o.csv" in d.message
+    (tmp_path / "m.toml").write_text('outcome = "y"\ncluster = "g"\nfixed = ["age", "sex"]\n'
+                                     '[categorical]\nsex = { reference = 3 }\n')
+    frame().to_csv(tmp_path / "d.csv", index=False)
+    res = run("fit", tmp_path / "m.toml", "--data", tmp_path / "d.csv")
+    assert res.exit_code == 2 and "<input>" not in res.output and "d.csv [categorical.sex.reference]" in res.output
