@@ -59,3 +59,25 @@ def test_a_reference_that_is_not_among_the_data_levels_names_the_data_file(tmp_p
     frame().to_csv(tmp_path / "d.csv", index=False)
     res = run("fit", tmp_path / "m.toml", "--data", tmp_path / "d.csv")
     assert res.exit_code == 2 and "<input>" not in res.output and "d.csv [categorical.sex.reference]" in res.output
+
+
+def test_lint_does_not_call_a_text_factor_a_role_problem(tmp_path):
+    # `lint oats.R --data oats.csv` warned DA003 "not numeric in the data: V; their roles ... come from naming
+    # hints" for a text column R fits as a factor (and beside SAS's precise CA005 error)
+    data = tmp_path / "oats.csv"
+    pd.DataFrame({"B": ["I", "I", "II", "II", "III", "III"], "V": ["Victory", "Marvellous"] * 3,
+                  "N": ["0.0cwt", "0.2cwt", "0.2cwt", "0.0cwt", "0.0cwt", "0.2cwt"],
+                  "W": ["1.5", "oops", "2", "3", "4", "5"],
+                  "Y": [111.0, 130, 157, 174, 117, 114]}).to_csv(data, index=False)
+    r = tmp_path / "oats.R"
+    r.write_text("m <- lmer(Y ~ V * N + (1 | B), data = oats)\n")
+    res = run("lint", r, "--data", data)
+    assert "DA003" not in res.output, res.output
+    sas = tmp_path / "oats.sas"
+    sas.write_text("proc mixed data=oats;\n  class B N;\n  model Y = V N V*N / solution;\n"
+                   "  random intercept / subject=B;\nrun;\n")
+    res = run("lint", sas, "--data", data)
+    assert "CA005" in res.output and "DA003" not in res.output and res.exit_code == 1, res.output
+    # numbers with a stray word are still a numeric column with bad values
+    r.write_text("m <- lmer(Y ~ W + (1 | B), data = oats)\n")
+    assert "DA003" in run("lint", r, "--data", data).output
