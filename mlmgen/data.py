@@ -167,7 +167,7 @@ def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.Da
     return out, report
 
 
-def resolve_categoricals(model: Model, frame: pd.DataFrame, file: str | None = None
+def resolve_categoricals(model: Model, frame: pd.DataFrame, file: str | None = None, undeclared: bool = True
                          ) -> tuple[Model, dict[str, pd.Series], list[Diagnostic]]:
     """The model with every categorical predictor's levels known, the level text of each row, and notes.
 
@@ -176,7 +176,9 @@ def resolve_categoricals(model: Model, frame: pd.DataFrame, file: str | None = N
       error (MF006, field `categorical.NAME.levels`), as a level left out would silently drop rows;
     * an undeclared predictor whose column is text, or carries value labels (SAS/Stata/SPSS files), is
       categorical as R treats a character column: levels sorted, the first the reference, treatment coding
-      (DA007, a note, says so); a numeric column stays numeric unless declared.
+      (DA007, a note, says so); a numeric column stays numeric unless declared. With `undeclared=False`
+      only the declared categoricals get their levels (for a package's snippet, whose own rule for an
+      undeclared text column `predictortypes.check_types` applies).
     Missing values (NaN, empty text, the data's missing-value markers) are None in the level texts."""
     info = data_info(frame)
     markers = info.na_values if info is not None else DEFAULT_NA_VALUES
@@ -201,7 +203,7 @@ def resolve_categoricals(model: Model, frame: pd.DataFrame, file: str | None = N
             # a column of numbers with a few stray words is a numeric column with bad values (DA003 from
             # `_numeric`), not a categorical with a level per number
             is_text = bool(len(values)) and not numbers.all() and numbers.mean() < 0.5
-        if v not in declared and not is_text and v not in labels:
+        if v not in declared and (not undeclared or not is_text and v not in labels):
             continue
         t, numeric = _level_texts(s, markers)
         texts[v] = t

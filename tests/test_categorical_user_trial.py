@@ -81,3 +81,27 @@ def test_lint_does_not_call_a_text_factor_a_role_problem(tmp_path):
     # numbers with a stray word are still a numeric column with bad values
     r.write_text("m <- lmer(Y ~ W + (1 | B), data = oats)\n")
     assert "DA003" in run("lint", r, "--data", data).output
+
+
+def test_same_takes_data_for_text_factors_and_the_levels_a_rule_picks(tmp_path):
+    # without --data, an R snippet's text column V was "continuous" (DIFFERENT from its own translations), and
+    # same's own message said "known only with --data", an option same did not have
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"id": [1, 1, 1, 2, 2, 2], "time": ["a", "b", "c"] * 2, "V": ["u", "v", "u", "v", "u", "v"],
+                  "y": [1.0, 2, 3, 2, 3, 5], "x": [0.5, 0.1, 0.3, 0.2, 0.9, 0.4]}).to_csv(data, index=False)
+    r = tmp_path / "tt.R"
+    r.write_text('d$time <- relevel(factor(d$time), ref = "c")\n'
+                 'm <- lmer(y ~ x + V + time + (1 | id), data = d, REML = TRUE)\n'
+                 'summary(m, ddf = "Kenward-Roger")\n')
+    sas = tmp_path / "tt.sas"
+    sas.write_text("proc mixed data=d method=reml;\n  class id time V;\n  model y = x V time / solution ddfm=kr;\n"
+                   "  random intercept / subject=id;\nrun;\n")
+    without = run("same", r, sas, "-q")
+    assert without.exit_code == 1 and "V is categorical in tt.sas; continuous in tt.R" in without.output
+    res = run("same", r, sas, "-q", "--data", data)
+    assert res.exit_code == 0, res.output
+    assert "time (treatment coding, reference level 'c')" in res.output          # SAS's last level is c
+    assert "parameterisation: time" not in res.output
+    # R's first level of V (u) against SAS's last (v): the same model in another parameterisation, levels named
+    assert "parameterisation: V: treatment coding, reference the first level (u)" in res.output
+    assert "reference the last level (v)" in res.output and "known only with --data" not in res.output
