@@ -20,6 +20,7 @@ Validation problems raise `MlmgenError` with MF00x diagnostics naming the field.
 """
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections import Counter
@@ -432,6 +433,7 @@ def _categorical_problems(model: Model, file: str | None) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     derived = model.derived
     seen: set[str] = set()
+    cats_declared = {c.name for c in model.categoricals}
     for c in model.categoricals:
         fld = f"categorical.{c.name}"
         if not isinstance(c.name, str) or not NAME_RE.fullmatch(c.name):
@@ -471,16 +473,22 @@ def _categorical_problems(model: Model, file: str | None) -> list[Diagnostic]:
                 out.append(_field_error(
                     f"{fld}.reference: {c.reference!r} is not one of the levels ({', '.join(c.levels)})",
                     f"{fld}.reference", "MF006", file))
+    # a declaration no term uses is allowed (one [categorical] table shared by several models), unless it is
+    # clearly a misspelt predictor (`Sex` for `sex`, `sexx`): then the predictor would silently stay a number
     used = set(model.predictors)
     for c in model.categoricals:
-        if isinstance(c.name, str) and NAME_RE.fullmatch(c.name) and c.name not in used \
-                and c.name not in (model.cluster, model.outcome):
-            close = [v for v in model.predictors if v.casefold() == c.name.casefold()]
-            hint = (f"did you mean {close[0]}? (names are case-sensitive)" if close else
-                    f"the model's predictors: {', '.join(model.predictors) or 'none'}")
+        if not isinstance(c.name, str) or not NAME_RE.fullmatch(c.name) or c.name in used \
+                or c.name in (model.cluster, model.outcome):
+            continue
+        undeclared = [v for v in model.predictors if v not in cats_declared]
+        close = [v for v in undeclared if v.casefold() == c.name.casefold()] or \
+            difflib.get_close_matches(c.name, undeclared, n=1, cutoff=0.8)
+        if close:
             out.append(_field_error(
                 f"categorical.{c.name}: {c.name} is declared categorical but no fixed term or random slope uses "
-                f"it, so the declaration would have no effect; {hint}", f"categorical.{c.name}", "MF006", file))
+                f"it, and the predictor {close[0]} is not declared: did you mean {close[0]}? (names are "
+                f"case-sensitive; as written, {close[0]} is fitted as a number)", f"categorical.{c.name}",
+                "MF006", file))
     cats = model.categorical_map
     for i, t in enumerate(model.fixed):
         repeated = [f for f, n in Counter(t.factors).items() if n > 1 and f in cats]

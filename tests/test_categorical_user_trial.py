@@ -33,9 +33,12 @@ def test_a_declared_categorical_no_term_uses_is_an_error_with_a_did_you_mean():
     assert (d.code, d.location.field) == ("MF006", "categorical.Sex")
     assert "did you mean sex?" in d.message
     with pytest.raises(MlmgenError) as e:
-        model('categorical = ["nope"]')
-    assert "the model's predictors: age, sex" in e.value.diagnostics[0].message
+        model('categorical = ["sexx"]')
+    assert "did you mean sex?" in e.value.diagnostics[0].message
     assert model('categorical = ["sex"]').categorical_map["sex"]          # used: fine
+    # a declaration no term uses and that resembles no undeclared predictor: one table shared by several models
+    assert model('categorical = ["sex", "denomina"]').categorical_map["denomina"]
+    assert model('categorical = ["sex", "Sex"]', fixed='["age", "sex", "Sex"]')
 
 
 def test_an_lsmeans_term_listed_twice_is_an_error():
@@ -105,3 +108,34 @@ def test_same_takes_data_for_text_factors_and_the_levels_a_rule_picks(tmp_path):
     # R's first level of V (u) against SAS's last (v): the same model in another parameterisation, levels named
     assert "parameterisation: V: treatment coding, reference the first level (u)" in res.output
     assert "reference the last level (v)" in res.output and "known only with --data" not in res.output
+
+
+def test_sas_style_prints_the_ref_level_last_and_counts_glm_columns():
+    # `CLASS Machine(REF="B")` puts B at the end of SAS's level list (PROC MIXED documentation, CLASS statement):
+    # the SAS-style printout listed A, B (zero row), C, LS-means A, B, C and B - C; and "Columns in X" was the
+    # rank (3 for cake's 18 + ...), not SAS's less-than-full-rank count
+    from test_report_factor_rows import fit_result
+    from mlmgen.outputs import read_output
+    from mlmgen.report import format_fit
+    m = loads_model('outcome = "y"\ncluster = "g"\nfixed = ["sex", "arm", "x", "sex*x"]\n[random]\n'
+                    'effects = ["Intercept", "x"]\n[categorical]\nsex = { levels = ["F", "M"], reference = "last" }\n'
+                    'arm = { levels = ["ctl", "high", "low"], reference = "high" }\n')
+    r = fit_result()
+    # the same fit with arm's reference high: arm[ctl] and arm[low] (values made up; only the layout matters)
+    for f in r.fixed:
+        if f.term == "arm[high]":
+            f.term = "arm[low]"
+    text = format_fit(r, "sas", model=m)
+    arm = [ln.split() for ln in text.splitlines() if ln.split()[:1] == ["arm"]
+           and ln.split()[1] in ("ctl", "low", "high")]
+    rows = [a[:2] for a in arm]
+    assert rows[:3] == [["arm", "ctl"], ["arm", "low"], ["arm", "high"]]          # Solution: reference last
+    assert rows[3:6] == [["arm", "ctl"], ["arm", "low"], ["arm", "high"]]         # Least Squares Means
+    diffs = arm[6:]
+    assert [d[1:3] for d in diffs] == [["ctl", "low"], ["ctl", "high"], ["low", "high"]]
+    low_high = next(ln for ln in text.splitlines() if ln.split()[:3] == ["arm", "low", "high"])
+    assert low_high.split()[3] == "-0.5947"                                     # high - low = 0.5947 negated
+    assert "Columns in X                 9" in text                            # 1 + 2 + 3 + 1 + 2
+    back = read_output(text, package="sas")
+    assert {(d.levels_a, d.levels_b): d.estimate.value for d in back.lsmean_diffs}[(("low",), ("high",))] == \
+        pytest.approx(-0.5947)
