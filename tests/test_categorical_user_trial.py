@@ -139,3 +139,16 @@ def test_sas_style_prints_the_ref_level_last_and_counts_glm_columns():
     back = read_output(text, package="sas")
     assert {(d.levels_a, d.levels_b): d.estimate.value for d in back.lsmean_diffs}[(("low",), ("high",))] == \
         pytest.approx(-0.5947)
+
+
+def test_carets_stay_under_the_shown_line_and_follow_tabs():
+    # a TR002 on an SPSS MIXED statement of 8 lines drew ~500 carets under its first line; a tab-indented SAS
+    # statement's carets were shifted against the text
+    from mlmgen.diagnostics import Diagnostic, Location, Severity
+    line = "MIXED pain BY sex WITH age"
+    d = Diagnostic("TR002", "types unknown", Severity.INFO,
+                   Location(file="a.sps", line=1, col=1, text=line + "\n  /FIXED=sex age | SSTYPE(3)\n  /METHOD=REML."))
+    carets = d.format(line).splitlines()[2]
+    assert carets == "    " + "^" * len(line)
+    d = Diagnostic("SY004", "not read", Severity.ERROR, Location(file="a.sas", line=5, col=2, text="repeated"))
+    assert d.format("\trepeated cTime;").splitlines()[2] == "    \t" + "^" * 8
