@@ -152,3 +152,30 @@ def test_carets_stay_under_the_shown_line_and_follow_tabs():
     assert carets == "    " + "^" * len(line)
     d = Diagnostic("SY004", "not read", Severity.ERROR, Location(file="a.sas", line=5, col=2, text="repeated"))
     assert d.format("\trepeated cTime;").splitlines()[2] == "    \t" + "^" * 8
+
+
+def test_r_rendering_lifts_emmeans_row_limit_for_the_df_method():
+    # on mlmRev::Exam (4059 rows) the rendered emmeans() printed df = Inf (asymptotic): emmeans disables
+    # Satterthwaite/KR df above 3000 rows unless told
+    from mlmgen import render
+    m = model('lsmeans = ["sex"]\ncategorical = ["sex"]')
+    assert "lmerTest.limit = Inf)" in render(m, "lme4")
+    assert "pbkrtest.limit = Inf)" in render(m.with_(ddf="kenward-roger"), "lme4")
+
+
+@pytest.mark.r
+def test_rendered_emmeans_keeps_satterthwaite_df_above_3000_rows(tmp_path):
+    import numpy as np
+    from rtools import require_r, run_r
+    from mlmgen import render
+    require_r()
+    rng = np.random.default_rng(11)
+    g = np.repeat(np.arange(60), 55)                                   # 3300 rows
+    sex = rng.choice(["F", "M"], g.size)
+    y = 1 + (sex == "F") * 0.4 + np.repeat(rng.normal(size=60), 55) + rng.normal(size=g.size)
+    data = tmp_path / "big.csv"
+    pd.DataFrame({"g": g, "age": rng.normal(size=g.size), "sex": sex, "y": y}).to_csv(data, index=False)
+    m = model('lsmeans = ["sex"]\ncategorical = ["sex"]')
+    code = f'mydata = read.csv("{data}")\n' + render(m, "lme4")
+    out = run_r(code)
+    assert "Degrees-of-freedom method: satterthwaite" in out and "asymptotic" not in out, out
