@@ -179,3 +179,41 @@ def test_rendered_emmeans_keeps_satterthwaite_df_above_3000_rows(tmp_path):
     code = f'mydata = read.csv("{data}")\n' + render(m, "lme4")
     out = run_r(code)
     assert "Degrees-of-freedom method: satterthwaite" in out and "asymptotic" not in out, out
+
+
+# real emmeans output (R 4.2, emmeans from Debian, lmerTest 3.1-3) of mlmRev::Exam written with write.csv and read
+# back with read.csv, vr releveled to "mid 50%"; above 3000 rows emmeans printed asymptotic df
+EXAM_EMMEANS = """$emmeans
+ vr           emmean     SE  df asymp.LCL asymp.UCL
+ mid 50%     0.00191 0.0557 Inf   -0.1073    0.1112
+ bottom 25% -0.09711 0.0845 Inf   -0.2628    0.0686
+ top 25%     0.17932 0.0743 Inf    0.0337    0.3249
+
+Results are averaged over the levels of: sex, schgend 
+Degrees-of-freedom method: asymptotic 
+Confidence level used: 0.95 
+
+$contrasts
+ contrast             estimate     SE  df z.ratio p.value
+ mid 50% - bottom 25%    0.099 0.0978 Inf   1.012  0.3114
+ mid 50% - top 25%      -0.177 0.0880 Inf  -2.016  0.0438
+ bottom 25% - top 25%   -0.276 0.1102 Inf  -2.509  0.0121
+"""
+
+
+def test_emmeans_levels_with_spaces_and_asymptotic_df_are_read():
+    # OU001 "a row of the emmeans table does not have its 1 level(s) and 5 numbers" for `mid 50%`
+    from mlmgen.dialects.lme4.categorical_output import EMMEANS_HEADER, read_emmeans, read_pairs
+    from mlmgen.outputtext import Lines
+    from mlmgen.results import FitResult, Value
+    lines = Lines(EXAM_EMMEANS, "exam.out")
+    res = FitResult("lme4", "reml", "kenward-roger", 0, 0, Value(0.0), [], [], "un", [])
+    i = next(k for k in range(len(lines)) if EMMEANS_HEADER.match(lines[k]))
+    read_emmeans(lines, i, res)
+    assert [m.levels for m in res.lsmeans] == [("mid 50%",), ("bottom 25%",), ("top 25%",)]
+    assert res.lsmeans[1].estimate.value == -0.09711 and res.lsmeans[1].df is None      # Inf: no df
+    i = next(k for k in range(len(lines)) if lines[k].strip().startswith("contrast"))
+    read_pairs(lines, i, res)
+    assert [(d.levels_a, d.levels_b) for d in res.lsmean_diffs] == [
+        (("mid 50%",), ("bottom 25%",)), (("mid 50%",), ("top 25%",)), (("bottom 25%",), ("top 25%",))]
+    assert res.lsmean_diffs[2].estimate.value == -0.276 and res.lsmean_diffs[2].p.value == 0.0121

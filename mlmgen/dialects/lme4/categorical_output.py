@@ -71,19 +71,53 @@ def read_type3(L: Lines, i: int, res: FitResult) -> int:
 
 def read_emmeans(L: Lines, i: int, res: FitResult) -> int:
     """An `emmeans()` table (header at line i): one LSMeanRow per level combination."""
-    factors = EMMEANS_HEADER.match(L[i]).group("factors").split()
+    header = L[i]
+    factors = EMMEANS_HEADER.match(header).group("factors").split()
     term = ":".join(factors)
+    # emmeans left-aligns each factor's column under its name, so a level with a space (`mid 50%`, from
+    # mlmRev::Exam) is the text from its factor's column to the next one's
+    starts = [m.start() for m in re.finditer(r"\S+", header)][:len(factors)]
     j = i + 1
     while j < len(L) and L[j].strip():
         toks = L[j].split()
-        if len(toks) != len(factors) + 5 or any(number(t) is None for t in toks[len(factors):]):
+        levels = _level_cells(L[j], starts, len(toks) - 5) if len(toks) >= len(factors) + 5 else None
+        if levels is None or any(_cell(t, c) is None for c, t in enumerate(toks[-5:]) if c != 2):
             raise unreadable(f"a row of the emmeans table does not have its {len(factors)} level(s) and 5 numbers "
                              f"(emmean, SE, df, lower, upper)", L.file, j + 1, L[j].strip(), code="OU001")
-        v = [number(t) for t in toks[len(factors):]]
-        res.lsmeans.append(LSMeanRow(term, tuple(toks[:len(factors)]), v[0], v[1], v[2], lower=v[3], upper=v[4]))
+        v = [_cell(t, c) for c, t in enumerate(toks[-5:])]
+        res.lsmeans.append(LSMeanRow(term, levels, v[0], v[1], v[2], lower=v[3], upper=v[4]))
         j += 1
     res.extra["emmeans_term"] = term
     return j
+
+
+def _cell(text: str, column: int):
+    """A number of an emmeans/pairs row; the df column (2) may be `Inf`: emmeans' asymptotic df (z tests, as
+    it prints above 3000 rows unless its limit is lifted), read as no df (so the df are not compared as a
+    number; the z-based p-values then differ from a Satterthwaite/KR fit's, which diff reports)."""
+    if column == 2 and text == "Inf":
+        return None
+    return number(text)
+
+
+def _level_cells(line: str, starts: list[int], n_level_tokens: int) -> tuple[str, ...] | None:
+    """The level texts of an emmeans row: the text before its 5 numbers, cut at the factors' column starts
+    (one factor: all of it). None when a cell is empty."""
+    body = line.rstrip()
+    cut = body
+    for _ in range(5):                                  # drop the 5 numbers from the right
+        cut = cut.rstrip()
+        cut = cut[:cut.rfind(" ") + 1] if " " in cut else ""
+    cut = cut.rstrip()
+    if len(starts) == 1:
+        cells = [cut.strip()]
+    else:
+        bounds = starts[1:] + [len(cut)]
+        cells = [cut[a:b].strip() if a < len(cut) else "" for a, b in zip(starts, bounds)]
+        if sum(len(c.split()) for c in cells) != n_level_tokens:     # not aligned as expected: by words
+            words = cut.split()
+            cells = words if len(words) == len(starts) else []
+    return tuple(cells) if cells and all(cells) else None
 
 
 def read_pairs(L: Lines, i: int, res: FitResult) -> int:
@@ -94,20 +128,35 @@ def read_pairs(L: Lines, i: int, res: FitResult) -> int:
                          "printed there)", L.file, i + 1, L[i].strip(), code="OU002",
                          fix="copy the emmeans() table with its pairs()")
     k = len(term.split(":"))
+    # the level combinations of the emmeans table, as emmeans pastes them into a contrast (levels with spaces)
+    known = {" ".join(m.levels): m.levels for m in res.lsmeans if m.term == term}
     j = i + 1
     while j < len(L) and L[j].strip():
         got = _cells(L[j], 5)
         label = " ".join(got[0]) if got else ""
-        sides = label.split(" - ")
-        vals = None if got is None else [number(c) for c in got[1]]
-        if got is None or len(sides) != 2 or any(v is None for v in vals) or \
-                any(len(s.split()) != k for s in sides):
+        vals = None if got is None else [_cell(t, c + 1) for c, t in enumerate(got[1])]
+        pair = _pair_sides(label, known, term, k)
+        if got is None or pair is None or any(v is None for c, v in enumerate(vals) if c != 2):
             raise unreadable("a row of the pairs() table is not 'level - level' and 5 numbers (estimate, SE, df, "
                              "t.ratio, p.value)", L.file, j + 1, L[j].strip(), code="OU001")
-        a, b = (tuple(_strip_factor(x, f) for x, f in zip(s.split(), term.split(":"))) for s in sides)
-        res.lsmean_diffs.append(LSMeanDiff(term, a, b, *vals))
+        res.lsmean_diffs.append(LSMeanDiff(term, pair[0], pair[1], *vals))
         j += 1
     return j
+
+
+def _pair_sides(label: str, known: dict[str, tuple[str, ...]], term: str, k: int):
+    """(levels_a, levels_b) of a contrast label `a - b`: the split at a ' - ' whose both sides are level
+    combinations of the emmeans table (levels may hold spaces or ' - '); else the single ' - ' with k words a
+    side (factor names pasted to numeric-looking levels removed). None when neither reads."""
+    factors = term.split(":")
+    for m in re.finditer(r" - ", label):
+        a, b = label[:m.start()], label[m.end():]
+        if a in known and b in known:
+            return known[a], known[b]
+    sides = label.split(" - ")
+    if len(sides) != 2 or any(len(s.split()) != k for s in sides):
+        return None
+    return tuple(tuple(_strip_factor(x, f) for x, f in zip(s.split(), factors)) for s in sides)
 
 
 def _strip_factor(level: str, factor: str) -> str:
