@@ -217,3 +217,26 @@ def test_emmeans_levels_with_spaces_and_asymptotic_df_are_read():
     assert [(d.levels_a, d.levels_b) for d in res.lsmean_diffs] == [
         (("mid 50%",), ("bottom 25%",)), (("mid 50%",), ("top 25%",)), (("bottom 25%",), ("top 25%",))]
     assert res.lsmean_diffs[2].estimate.value == -0.276 and res.lsmean_diffs[2].p.value == 0.0121
+
+
+def test_spss_style_prints_the_recoded_reference_last():
+    # mlmgen's SPSS rendering recodes the reference to the last category, so SPSS lists it last (0b row, last
+    # Estimates row); the SPSS-style printout kept the level order with the reference in the middle
+    from test_report_factor_rows import fit_result
+    from mlmgen.report import format_fit
+    m = loads_model('outcome = "y"\ncluster = "g"\nfixed = ["sex", "arm", "x", "sex*x"]\n[random]\n'
+                    'effects = ["Intercept", "x"]\n[categorical]\nsex = { levels = ["F", "M"], reference = "last" }\n'
+                    'arm = { levels = ["ctl", "high", "low"], reference = "high" }\n')
+    r = fit_result()
+    for f in r.fixed:
+        if f.term == "arm[high]":
+            f.term = "arm[low]"
+    lines = format_fit(r, "spss", model=m).splitlines()
+    params = [ln.split()[0] for ln in lines if ln.startswith("[arm=")]
+    assert params == ["[arm=ctl]", "[arm=low]", "[arm=high]"]
+    est = lines.index("Estimatesa")
+    assert [ln.split()[0] for ln in lines[est + 2:est + 5]] == ["ctl", "low", "high"]
+    pairs = [ln.split()[:2] for ln in lines if ln.split()[:1] in (["ctl"], ["low"], ["high"]) and
+             len(ln.split()) > 2 and ln.split()[1] in ("ctl", "low", "high")]
+    assert pairs == [["ctl", "low"], ["ctl", "high"], ["low", "ctl"], ["low", "high"], ["high", "ctl"],
+                     ["high", "low"]]
