@@ -469,7 +469,8 @@ def _numerical(cmp: Comparison, section: str, stat: str, a: Value, b: Value, sca
             and stat in ("df", "den_df") and rel < 1e-5
             and numeric.ddf == "satterthwaite" and cmp.reference.ddf == cmp.other.ddf):
         return "DF002", df_note
-    if optimizer and rel_scaled < 1e-3 and section in ("fixed", "covariance", "contrast", "fit"):
+    if optimizer and rel_scaled < 1e-3 and section in ("fixed", "covariance", "contrast", "fit", "type3", "lsmeans",
+                                                       "lsmean diff"):
         return "DF001", optimizer
     return None
 

@@ -240,3 +240,28 @@ def test_spss_style_prints_the_recoded_reference_last():
              len(ln.split()) > 2 and ln.split()[1] in ("ctl", "low", "high")]
     assert pairs == [["ctl", "low"], ["ctl", "high"], ["low", "ctl"], ["low", "high"], ["high", "ctl"],
                      ["high", "low"]]
+
+
+@pytest.mark.r
+def test_diff_of_machines_with_a_categorical_random_slope_explains_every_differing_row(tmp_path):
+    # nlme::Machines, score ~ Machine + (1 + Machine | Worker) with reference B: lme4's default optimizer stops
+    # short, and the Type III F and an LS-mean difference's t differed without any note (fixed and covariance
+    # rows had one)
+    import re
+    from rtools import require_r, run_r
+    from mlmgen import render
+    require_r()
+    data = tmp_path / "machines.csv"
+    run_r(f'library(nlme); write.csv(as.data.frame(Machines), "{data}", row.names = FALSE)')
+    mf = tmp_path / "mach.toml"
+    mf.write_text('outcome = "score"\ncluster = "Worker"\nfixed = ["Machine"]\nlsmeans = ["Machine"]\n'
+                  '[random]\neffects = ["Intercept", "Machine"]\n[categorical]\nMachine = { reference = "B" }\n')
+    res = run("render", mf, "--to", "lme4", "--data", data, "--import", data)
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "mach.out"
+    out.write_text(run_r(res.stdout))
+    res = run("diff", mf, "--data", data, out)
+    assert "Traceback" not in res.output and res.exit_code in (0, 1), res.output
+    for line in res.output.splitlines():
+        if line.lstrip().startswith(("type3", "lsmean")) and "DIFFERS" in line:
+            assert re.search(r"\[\d+\]\s*$", line), line            # every differing row has its note
