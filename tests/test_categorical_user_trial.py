@@ -265,3 +265,14 @@ def test_diff_of_machines_with_a_categorical_random_slope_explains_every_differi
     for line in res.output.splitlines():
         if line.lstrip().startswith(("type3", "lsmean")) and "DIFFERS" in line:
             assert re.search(r"\[\d+\]\s*$", line), line            # every differing row has its note
+
+
+def test_same_first_level_rule_with_and_without_known_levels_is_one_parameterisation():
+    # the R rendering of a model file (`sex = {}`) with --data names the levels (reference the first level (F));
+    # same reported "parameterisation differs" against the model file itself (reference the first level)
+    from mlmgen.categorical import FIRST, Categorical
+    from mlmgen.samemodel import _same_parameterisation
+    assert _same_parameterisation(Categorical("sex", ("F", "M"), FIRST), Categorical("sex", None, FIRST))
+    assert _same_parameterisation(Categorical("sex", ("F", "M"), FIRST), Categorical("sex", None, "F"))
+    assert not _same_parameterisation(Categorical("sex", ("F", "M"), FIRST), Categorical("sex", ("F", "M"), "M"))
+    assert not _same_parameterisation(Categorical("sex", None, FIRST), Categorical("sex", None, FIRST, "sum"))
