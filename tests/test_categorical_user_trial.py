@@ -276,3 +276,33 @@ def test_same_first_level_rule_with_and_without_known_levels_is_one_parameterisa
     assert _same_parameterisation(Categorical("sex", ("F", "M"), FIRST), Categorical("sex", None, "F"))
     assert not _same_parameterisation(Categorical("sex", ("F", "M"), FIRST), Categorical("sex", ("F", "M"), "M"))
     assert not _same_parameterisation(Categorical("sex", None, FIRST), Categorical("sex", None, FIRST, "sum"))
+
+
+ORTH_LINES = """Fixed effects:
+              Estimate Std. Error       df t value Pr(>|t|)    
+(Intercept)   16.34062    1.01825 25.00779  16.048 1.12e-14 ***
+age            0.78437    0.08598 25.01129   9.123 1.97e-09 ***
+SexFemale      1.03210    1.59529 25.00779   0.647   0.5235    
+age:SexFemale -0.30483    0.13471 25.01129  -2.263   0.0326 *  
+Type III Analysis of Variance Table with Satterthwaite's method
+         Sum Sq Mean Sq NumDF  DenDF F value    Pr(>F)    
+age     151.127 151.127     1 25.011 88.0373 1.136e-09 ***
+Sex       0.719   0.719     1 25.008  0.4186   0.52355    
+age:Sex   8.791   8.791     1 25.011  5.1208   0.03257 *  
+""".splitlines()
+
+
+@pytest.mark.parametrize("section, parameter, statistic, printed, line", [
+    ("fixed", "Sex[Female]", "df", "25.00779", 5),        # was line 3, the intercept's (same df)
+    ("fixed", "age:Sex[Female]", "df", "25.01129", 6),
+    ("type3", "age", "den_df", "25.011", 9),              # was line 4: 25.011 inside age's 25.01129
+    ("type3", "age:Sex", "den_df", "25.011", 11),         # was line 9, age's
+])
+def test_diff_points_at_the_row_that_printed_the_number(section, parameter, statistic, printed, line):
+    # real lmerTest output of nlme::Orthodont, distance ~ age * Sex + (age | Subject)
+    from mlmgen.commands.diff import locate
+    from mlmgen.compare import Row
+    from mlmgen.results import Value
+    row = Row(section, parameter, statistic, Value(25.0), Value(float(printed), printed), "DF001", None)
+    loc = locate(row, "orth.out", ORTH_LINES)
+    assert (loc.line, loc.text) == (line, printed)
