@@ -306,3 +306,24 @@ def test_diff_points_at_the_row_that_printed_the_number(section, parameter, stat
     row = Row(section, parameter, statistic, Value(25.0), Value(float(printed), printed), "DF001", None)
     loc = locate(row, "orth.out", ORTH_LINES)
     assert (loc.line, loc.text) == (line, printed)
+
+
+def test_r_style_lists_emmeans_in_rs_level_order():
+    # mlmgen's R rendering relevels the reference to the front, so real emmeans output of nlme::Machines with
+    # reference B reads "B, A, C" and "B - A, B - C, A - C"; the R-style printout said A, B, C and A - B, ...
+    from test_report_factor_rows import fit_result
+    from mlmgen.report import format_fit
+    m = loads_model('outcome = "y"\ncluster = "g"\nfixed = ["sex", "arm", "x", "sex*x"]\n[random]\n'
+                    'effects = ["Intercept", "x"]\n[categorical]\nsex = { levels = ["F", "M"], reference = "last" }\n'
+                    'arm = { levels = ["ctl", "high", "low"], reference = "high" }\n')
+    r = fit_result()
+    for f in r.fixed:
+        if f.term == "arm[high]":
+            f.term = "arm[low]"
+    lines = format_fit(r, "lme4", model=m).splitlines()
+    head = lines.index(next(ln for ln in lines if ln.split()[:2] == ["arm", "emmean"]))
+    assert [ln.split()[0] for ln in lines[head + 1:head + 4]] == ["high", "ctl", "low"]
+    con = lines.index(next(ln for ln in lines if ln.split()[:2] == ["contrast", "estimate"]))
+    assert [ln.split()[:3] for ln in lines[con + 1:con + 4]] == [["high", "-", "ctl"], ["high", "-", "low"],
+                                                                  ["ctl", "-", "low"]]
+    assert lines[con + 1].split()[3] == "1.646"                       # ctl - high = -1.646 negated

@@ -42,13 +42,20 @@ def has_factor_rows(model) -> bool:
     return model is not None and model.has_categorical and model.levels_known
 
 
-def printed_levels(c, reference_last: bool = False) -> tuple[str, ...]:
+def printed_levels(c, reference_last: bool = False, reference_first: bool = False) -> tuple[str, ...]:
     """c's levels in printed order: the model's order, with a treatment-coded reference moved to the end when
-    `reference_last` (module docstring)."""
+    `reference_last` (module docstring), or to the front when `reference_first` (R: mlmgen's rendering writes
+    `relevel(x, ref = ...)`, which makes the reference the first factor level; a sum-coded factor's levels are
+    written with the -1 level last and not releveled)."""
     levels = tuple(c.levels)
-    ref = c.reference_level if c.coding == "treatment" else None
-    if reference_last and ref in levels:
-        return tuple(lv for lv in levels if lv != ref) + (ref,)
+    ref = c.reference_level
+    if ref not in levels:
+        return levels
+    rest = tuple(lv for lv in levels if lv != ref)
+    if c.coding == "treatment" and reference_last:
+        return rest + (ref,)
+    if reference_first:
+        return (ref,) + rest if c.coding == "treatment" else rest + (ref,)
     return levels
 
 
@@ -78,30 +85,35 @@ def class_variables(model) -> list[str]:
     return [c.name for c in model.categoricals if c.name in used]
 
 
-def _level_key(model, term: str, levels: tuple[str, ...], reference_last: bool) -> tuple[int, ...]:
-    """Position of a level combination in printed order (first factor slowest, last fastest)."""
+def _level_key(model, term: str, levels: tuple[str, ...], reference_last: bool, r_order: bool = False
+               ) -> tuple[int, ...]:
+    """Position of a level combination in printed order: first factor slowest, last fastest (SAS, SPSS); with
+    `r_order`, R's factor levels (reference first) and the first factor fastest (emmeans' reference grid)."""
     cats = model.categorical_map if has_factor_rows(model) else {}
     key = []
     for f, lv in zip(term.split(":"), levels):
-        order = printed_levels(cats[f], reference_last) if f in cats else ()
+        order = printed_levels(cats[f], reference_last, reference_first=r_order) if f in cats else ()
         key.append(order.index(lv) if lv in order else len(order))
-    return tuple(key)
+    return tuple(reversed(key)) if r_order else tuple(key)
 
 
-def ordered_lsmeans(rows: list[LSMeanRow], model, reference_last: bool = False) -> list[LSMeanRow]:
+def ordered_lsmeans(rows: list[LSMeanRow], model, reference_last: bool = False, r_order: bool = False
+                    ) -> list[LSMeanRow]:
     """The LS-means of each term (terms in their order) in printed level order (module docstring)."""
     terms = list(dict.fromkeys(m.term for m in rows))
-    return sorted(rows, key=lambda m: (terms.index(m.term), _level_key(model, m.term, m.levels, reference_last)))
+    return sorted(rows, key=lambda m: (terms.index(m.term),
+                                       _level_key(model, m.term, m.levels, reference_last, r_order)))
 
 
-def ordered_lsmean_diffs(rows: list[LSMeanDiff], model, reference_last: bool = False) -> list[LSMeanDiff]:
+def ordered_lsmean_diffs(rows: list[LSMeanDiff], model, reference_last: bool = False, r_order: bool = False
+                         ) -> list[LSMeanDiff]:
     """The differences of each term in printed order: a - b with a before b (a difference the fit holds the
     other way round is negated: estimate and t change sign, SE, df and p do not), pairs ordered by a, then b."""
     terms = list(dict.fromkeys(d.term for d in rows))
     out = []
     for d in rows:
-        ka = _level_key(model, d.term, d.levels_a, reference_last)
-        kb = _level_key(model, d.term, d.levels_b, reference_last)
+        ka = _level_key(model, d.term, d.levels_a, reference_last, r_order)
+        kb = _level_key(model, d.term, d.levels_b, reference_last, r_order)
         if kb < ka:
             d = replace(d, levels_a=d.levels_b, levels_b=d.levels_a, estimate=_negated(d.estimate),
                         t=None if d.t is None else _negated(d.t))
