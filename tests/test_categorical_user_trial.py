@@ -327,3 +327,17 @@ def test_r_style_lists_emmeans_in_rs_level_order():
     assert [ln.split()[:3] for ln in lines[con + 1:con + 4]] == [["high", "-", "ctl"], ["high", "-", "low"],
                                                                   ["ctl", "-", "low"]]
     assert lines[con + 1].split()[3] == "1.646"                       # ctl - high = -1.646 negated
+
+
+def test_lint_accepts_the_encode_in_mlmgens_own_stata_rendering(tmp_path):
+    # `lint mach.do --data machines.csv` on `render --to stata` output said CA004 "Machine is text ... the command
+    # stops", though the rendering encodes it (`if !_rc rename _mlm..._c1 Machine` was not recognised)
+    from mlmgen import render
+    data = tmp_path / "d.csv"
+    frame().to_csv(data, index=False)
+    do = tmp_path / "m.do"
+    do.write_text(render(model('categorical = ["sex"]'), "stata"))
+    res = run("lint", do, "--data", data)
+    assert "CA004" not in res.output, res.output
+    do.write_text("mixed y age i.sex || g:, reml\n")                   # not encoded: still CA004
+    assert "CA004" in run("lint", do, "--data", data).output
