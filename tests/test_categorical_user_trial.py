@@ -341,3 +341,15 @@ def test_lint_accepts_the_encode_in_mlmgens_own_stata_rendering(tmp_path):
     assert "CA004" not in res.output, res.output
     do.write_text("mixed y age i.sex || g:, reml\n")                   # not encoded: still CA004
     assert "CA004" in run("lint", do, "--data", data).output
+
+
+def test_equations_refuse_categoricals_with_a_message_about_them(tmp_path):
+    # EQ001 said "(mlmgen's equations cover two-level models with homoscedastic independent level-1 residuals)",
+    # which is about residual structures, not about the categorical that was the reason
+    mf = tmp_path / "m.toml"
+    mf.write_text('outcome = "y"\ncluster = "g"\nfixed = ["age", "sex"]\ncategorical = ["sex"]\n')
+    res = run("equations", mf)
+    assert res.exit_code == 2 and "EQ001" in res.output
+    assert "categorical predictors (sex)" in res.output and "homoscedastic" not in res.output
+    mf.write_text('outcome = "y"\ncluster = "g"\nfixed = ["age"]\nimport = "d.csv"\n')    # no reason to refuse
+    assert run("equations", mf).exit_code == 0
