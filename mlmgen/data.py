@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -168,7 +168,7 @@ def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.Da
     return out, report
 
 
-def resolve_categoricals(model: Model, frame: pd.DataFrame, file: str | None = None
+def resolve_categoricals(model: Model, frame: pd.DataFrame, file: str | None = None, undeclared: bool = True
                          ) -> tuple[Model, dict[str, pd.Series], list[Diagnostic]]:
     """The model with every categorical predictor's levels known, the level text of each row, and notes.
 
@@ -177,7 +177,9 @@ def resolve_categoricals(model: Model, frame: pd.DataFrame, file: str | None = N
       error (MF006, field `categorical.NAME.levels`), as a level left out would silently drop rows;
     * an undeclared predictor whose column is text, or carries value labels (SAS/Stata/SPSS files), is
       categorical as R treats a character column: levels sorted, the first the reference, treatment coding
-      (DA007, a note, says so); a numeric column stays numeric unless declared.
+      (DA007, a note, says so); a numeric column stays numeric unless declared. With `undeclared=False`
+      only the declared categoricals get their levels (for a package's snippet, whose own rule for an
+      undeclared text column `predictortypes.check_types` applies).
     Missing values (NaN, empty text, the data's missing-value markers) are None in the level texts."""
     info = data_info(frame)
     markers = info.na_values if info is not None else DEFAULT_NA_VALUES
@@ -202,7 +204,7 @@ def resolve_categoricals(model: Model, frame: pd.DataFrame, file: str | None = N
             # a column of numbers with a few stray words is a numeric column with bad values (DA003 from
             # `_numeric`), not a categorical with a level per number
             is_text = bool(len(values)) and not numbers.all() and numbers.mean() < 0.5
-        if v not in declared and not is_text and v not in labels:
+        if v not in declared and (not undeclared or not is_text and v not in labels):
             continue
         t, numeric = _level_texts(s, markers)
         texts[v] = t
@@ -231,8 +233,20 @@ def resolve_categoricals(model: Model, frame: pd.DataFrame, file: str | None = N
                 f"declare it under [categorical] to choose the levels' order, the reference or the coding",
                 Severity.INFO, Location(file=file, field=v)))
     if levels or added:
-        model = model.with_levels(levels, added)
+        try:
+            model = model.with_levels(levels, added)
+        except MlmgenError as e:
+            # a declaration that does not fit the levels found in the data (`reference = "3"` of a column
+            # with levels Female, Male): the data file is where the levels came from
+            raise MlmgenError([_located_in(d, file) for d in e.diagnostics]) from None
     return model, texts, notes
+
+
+def _located_in(d: Diagnostic, file: str | None) -> Diagnostic:
+    """`d` located in `file` when it has no file of its own, saying the levels come from there."""
+    if d.location.file is not None or file is None:
+        return d
+    return replace(d, message=f"{d.message} (levels found in {file})", location=replace(d.location, file=file))
 
 
 def _looks_numeric(value) -> bool:

@@ -79,9 +79,15 @@ class Diagnostic:
         """Compiler-style text: `file:line:col: severity CODE message` plus help and context lines."""
         out = [f"{self.location}: {self.severity.value} {self.code} [{self.name}] {self.message}"]
         if show_source_line is not None and self.location.col is not None:
-            out.append("    " + show_source_line.rstrip("\n"))
-            width = max(1, len(self.location.text or "x"))
-            out.append("    " + " " * (self.location.col - 1) + "^" * width)
+            shown = show_source_line.rstrip("\n")
+            out.append("    " + shown)
+            # the carets stay under the shown line: the first line of a statement that spans several, and
+            # tabs before the column kept as tabs so the carets line up with the text however tabs display
+            first = (self.location.text or "x").split("\n", 1)[0] or "x"
+            col = self.location.col
+            width = max(1, min(len(first), len(shown) - col + 1))
+            lead = "".join(ch if ch == "\t" else " " for ch in shown[:col - 1]).ljust(col - 1)
+            out.append("    " + lead + "^" * width)
         if self.source:
             out.append(f"  = source: {self.source}")
         if self.fix is not None:

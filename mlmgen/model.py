@@ -24,6 +24,7 @@ Validation problems raise `MlmgenError` with MF00x diagnostics naming the field.
 """
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections import Counter
@@ -444,8 +445,13 @@ def validate(model: Model, file: str | None = None) -> Model:
     problems.extend(_residual_problems(model, file))
     fixed_keys = {t.key for t in model.fixed}
     cats = model.categorical_map
+    lsmeans_seen: set = set()
     for i, t in enumerate(model.lsmeans):
         fld = f"lsmeans[{i}]"
+        if t.key in lsmeans_seen:
+            problems.append(_field_error(f"{fld}: {t.name} is listed twice (each term's LS-means are printed "
+                                         f"once)", fld, "MF006", file))
+        lsmeans_seen.add(t.key)
         if t.key not in fixed_keys:
             problems.append(_field_error(f"{fld}: {t.name} is not a fixed term of the model", fld, "MF006", file))
         elif any(f not in cats for f in t.factors):
@@ -580,6 +586,7 @@ def _categorical_problems(model: Model, file: str | None) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     derived = model.derived
     seen: set[str] = set()
+    cats_declared = {c.name for c in model.categoricals}
     for c in model.categoricals:
         fld = f"categorical.{c.name}"
         if not isinstance(c.name, str) or not NAME_RE.fullmatch(c.name):
@@ -619,6 +626,22 @@ def _categorical_problems(model: Model, file: str | None) -> list[Diagnostic]:
                 out.append(_field_error(
                     f"{fld}.reference: {c.reference!r} is not one of the levels ({', '.join(c.levels)})",
                     f"{fld}.reference", "MF006", file))
+    # a declaration no term uses is allowed (one [categorical] table shared by several models), unless it is
+    # clearly a misspelt predictor (`Sex` for `sex`, `sexx`): then the predictor would silently stay a number
+    used = set(model.predictors)
+    for c in model.categoricals:
+        if not isinstance(c.name, str) or not NAME_RE.fullmatch(c.name) or c.name in used \
+                or c.name in (model.cluster, model.outcome):
+            continue
+        undeclared = [v for v in model.predictors if v not in cats_declared]
+        close = [v for v in undeclared if v.casefold() == c.name.casefold()] or \
+            difflib.get_close_matches(c.name, undeclared, n=1, cutoff=0.8)
+        if close:
+            out.append(_field_error(
+                f"categorical.{c.name}: {c.name} is declared categorical but no fixed term or random slope uses "
+                f"it, and the predictor {close[0]} is not declared: did you mean {close[0]}? (names are "
+                f"case-sensitive; as written, {close[0]} is fitted as a number)", f"categorical.{c.name}",
+                "MF006", file))
     cats = model.categorical_map
     for i, t in enumerate(model.fixed):
         repeated = [f for f, n in Counter(t.factors).items() if n > 1 and f in cats]

@@ -267,7 +267,7 @@ def _categoricals(ok, ms, diffs, agree) -> None:
                 f"{', '.join(c.levels)} in {lab}" for lab, c in cs if c.levels is not None)))
             continue
         (la, a), rest = cs[0], cs[1:]
-        changed = [(lb, b) for lb, b in rest if _parameterisation(a) != _parameterisation(b)]
+        changed = [(lb, b) for lb, b in rest if not _same_parameterisation(a, b)]
         if not changed:
             agreed.append(f"{name} ({_describe(a)})")
             continue
@@ -289,6 +289,16 @@ def _reference_key(c: Categorical) -> tuple[str, str]:
 
 def _parameterisation(c: Categorical) -> tuple:
     return (_reference_key(c), c.coding)
+
+
+def _same_parameterisation(a: Categorical, b: Categorical) -> bool:
+    """Same coding and the same reference: the same level, or the same rule (first / last) whether or not
+    one side knows the levels (R's rendering with levels from the data says `first (F)`, a model file `first`)."""
+    if a.coding != b.coding:
+        return False
+    if a.reference in (FIRST, LAST) and a.reference == b.reference:
+        return True
+    return _parameterisation(a) == _parameterisation(b)
 
 
 def _reference_text(c: Categorical) -> str:

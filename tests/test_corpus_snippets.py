@@ -49,6 +49,14 @@ CASES = {
     # || scenario_id: || period:)
     "r_forecast_crossed_print.R": (0, "reml", "satterthwaite", {"info": ["SY004"]}),
     "r_sleep_update.R": (2, None, None, {"no_model": "no lmer() call found", "dropped": ["SY004", "SY004"]}),
+    # categorical predictors, as a new user would bring them (usertrial): `contrast a@b` after the fit (a command
+    # mlmgen does not read) was an SY001 error that blocked the whole translation; SPSS refuses `quality_`
+    "stata_quality_contrast_at.do": (1, "reml", "none", {"categorical": {"condition": "(first)",
+                                                                         "incentive": "(first)"}}),
+    "stata_beta_blocker_treat.do": (0, "reml", "none", {"categorical": {"treat": "(first)"},
+                                                        "ddf_choice": ("spss",)}),
+    "r_acu_relevel.R": (0, "reml", "satterthwaite", {"categorical": {"time": "12m"}, "info": ["TR002"]}),
+    "spss_pain_sex_by.sps": (0, "reml", "satterthwaite", {"categorical": {"sex": "(last)"}}),
 }
 
 COMMENT = {"sas": r"/\* ", "lme4": "# ", "stata": r"\* ", "spss": r"\* "}

@@ -98,7 +98,7 @@ def test_reference_is_stated_in_every_package():
     assert 'Example$denomina = factor(Example$denomina, levels = c("1", "2", "3", "4"))' in r
     assert 'anova(name, type = 3, ddf = "Satterthwaite")' in r
     assert ('emmeans::emmeans(name, pairwise ~ denomina, lmer.df = "satterthwaite", adjust = "none", '
-            'cov.keep = character(0))') in r
+            'cov.keep = character(0), lmerTest.limit = Inf)') in r
     # Stata: F is the 2nd declared level, so encode gives it code 2
     assert "label define" in stata and "2 `\"F\"'" in stata and "noextend" in stata
     assert "ib2.sex ib3.denomina ib2.sex#c.WCverb" in stata

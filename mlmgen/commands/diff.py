@@ -227,23 +227,33 @@ class DiffReport:
 
 
 def locate(row, file: str | None, lines: list[str]):
-    """Where the output printed this number: the first line holding its printed text and a piece of the
-    parameter's name (or just the text). A `Location` (file, line, column, text) or None."""
+    """Where the output printed this number: the first line holding its printed text (as a whole token) and
+    every piece of the parameter's name, else some piece, else just the text. A `Location` or None."""
     from ..diagnostics import Location
     v = row.other
     if v is None or v.printed is None or not lines:
         return None
     text = v.printed.lstrip("<>")
-    names = [n for n in re.split(r"[():,]", row.parameter) if n and n not in ("var", "cov")]
-    hit = None
+    # the parameter's pieces: `Sex[Female]` -> Sex, Female (R prints SexFemale); the number as a whole token,
+    # so a Type III DenDF `25.011` is not found inside a fixed-effect df `25.01129`
+    names = [n.strip() for n in re.split(r"[():,\[\]]", row.parameter)
+             if n.strip() and n.strip() not in ("var", "cov")]
+    token = re.compile(rf"(?<![\w.]){re.escape(text)}(?![\w.])")
+    every, some, hit = None, None, None           # a line naming every piece, then any piece, then the number
     for k, ln in enumerate(lines):
-        col = ln.find(text)
-        if col < 0:
+        m = token.search(ln)
+        if m is None:
             continue
-        if any(n.lower()[:8] in ln.lower() for n in names) or row.section in ("fit", "info"):
-            return Location(file=file, line=k + 1, col=col + 1, text=text)
-        hit = hit or Location(file=file, line=k + 1, col=col + 1, text=text)
-    return hit
+        here = Location(file=file, line=k + 1, col=m.start() + 1, text=text)
+        if row.section in ("fit", "info"):
+            return here
+        found = [n.lower()[:8] in ln.lower() for n in names]
+        if found and all(found):
+            every = every or here
+        elif any(found):
+            some = some or here
+        hit = hit or here
+    return every or some or hit
 
 
 def row_diagnostic(row, file, lines):

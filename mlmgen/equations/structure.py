@@ -36,7 +36,7 @@ from .levels import Placement
 # Model fields the equations know how to show (or know to be irrelevant to them). A field not listed here
 # that holds a non-default value makes `build` refuse with EQ001 instead of printing an incomplete equation.
 KNOWN_MODEL_FIELDS = {"outcome", "cluster", "fixed", "intercept", "random", "method", "ddf", "contrasts",
-                      "variables", "data", "name", "title"}
+                      "variables", "data", "name", "title", "import_file"}
 KNOWN_RANDOM_FIELDS = {"intercept", "slopes", "covariance"}
 COVARIANCES = ("un", "vc")
 
@@ -103,6 +103,10 @@ def _check_known(model: Model) -> None:
         default = f.default if f.default is not dataclasses.MISSING else (
             f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
         if getattr(model, f.name) != default:
+            if f.name in ("categoricals", "lsmeans"):
+                names = ", ".join(c.name for c in model.categoricals) or "declared"
+                raise refuse(f"categorical predictors ({names}) cannot be written as equations yet (one "
+                             f"coefficient per non-reference level); render, fit and diff handle them", f.name)
             raise refuse(f"the model's {f.name} cannot be written as equations yet (mlmgen's equations cover "
                          f"two-level models with homoscedastic independent level-1 residuals)", f.name)
     for f in dataclasses.fields(model.random):

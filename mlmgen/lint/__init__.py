@@ -25,6 +25,7 @@ from ..model import Model
 from . import rules_categorical, rules_model, rules_portability, rules_random, rules_syntax  # noqa: F401  (they register their rules)
 from .registry import DOC_SECTIONS, PACKAGES, RULES, Finding, LintContext, Rule, parser_rule, rule  # noqa: F401
 from ..variables import raw_source
+from .catdata import is_text
 from .roles import Roles, roles_from_data, roles_from_model, roles_from_names
 
 def build_roles(snippets: list[ParsedSyntax], data=None, reference_model: Model | None = None) -> Roles:
@@ -92,8 +93,10 @@ def lint_findings(parsed_list: list[ParsedSyntax], data=None, reference_model: M
 def data_problems(parsed_list: list[ParsedSyntax], data, reference_model: Model | None = None,
                   data_file: str | None = None) -> list[Diagnostic]:
     """DA002 (error) for every outcome, cluster or predictor a snippet uses that is not a column of the data,
-    with the nearest column as a did-you-mean (`Reacton` -> `Reaction`); DA003 (warning) for text columns of
-    predictors not declared categorical.
+    with the nearest column as a did-you-mean (`Reacton` -> `Reaction`); DA003 (warning) for non-numeric
+    predictor columns not declared categorical that are not text (numbers with stray words, booleans): an
+    undeclared text column is left to the categorical rules (a factor in R and in a model file, CA005/CA004 in
+    SAS, SPSS and Stata).
 
     A name is not an error when the model file (--model) defines it as a derived variable (it is computed from
     the data) or when the snippet's own program creates it (`name =`, `name <-`, `gen`/`egen`/`COMPUTE name`):
@@ -130,9 +133,12 @@ def data_problems(parsed_list: list[ParsedSyntax], data, reference_model: Model 
                 Severity.ERROR, _variable_location(p, role, name, data_file), fix))
     missing_cluster = any(m.cluster not in df.columns for m in models)
     if not missing_cluster:
-        # (a declared categorical may be text: CA004 reports it where the package needs numbers)
+        # (a declared categorical may be text: CA004 reports it where the package needs numbers; an undeclared
+        # text column is the categorical rules' too: R and a model file make it a factor (DA007), SAS, SPSS
+        # and Stata refuse it (CA005/CA004, errors). What is left: numbers with stray words, booleans.)
         text = sorted({v for m in models for v in m.predictors if v in df.columns and v not in m.categorical_map
-                       and (not pd.api.types.is_numeric_dtype(df[v]) or pd.api.types.is_bool_dtype(df[v]))})
+                       and (not pd.api.types.is_numeric_dtype(df[v]) or pd.api.types.is_bool_dtype(df[v]))
+                       and not is_text(df[v])})
         if text:
             out.append(Diagnostic("DA003", f"not numeric in the data: {', '.join(text)}; their roles (and those of "
                                            f"variables derived from them) come from the model file or naming hints, "

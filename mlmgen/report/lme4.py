@@ -17,6 +17,7 @@ from ..dialects.lme4.terms import degree_order, r_columns, r_term
 from ..results import FitResult, canonical_param
 from . import rfmt
 from .common import Printer, as_float, criterion_cell, num, side_by_side_contrasts
+from .factor_rows import ordered_lsmean_diffs, ordered_lsmeans
 
 SIGNIF = "Signif. codes:  0 \u2018***\u2019 0.001 \u2018**\u2019 0.01 \u2018*\u2019 0.05 \u2018.\u2019 0.1 \u2018 \u2019 1"
 _DDF_TITLE = {"satterthwaite": "Satterthwaite's method", "kenward-roger": "Kenward-Roger's method"}
@@ -431,7 +432,8 @@ def _emmeans(r: FitResult, model=None) -> list[str]:
         fs = term.split(":")
         others = [c for c in used if c not in fs]
         averaged = [f"Results are averaged over the levels of: {', '.join(others)} "] if others else []
-        rows = [m for m in r.lsmeans if m.term == term]
+        # R's level order: mlmgen's rendering relevels the reference to the front (report/factor_rows.py)
+        rows = [m for m in ordered_lsmeans(r.lsmeans, model, r_order=True) if m.term == term]
         cols = [rfmt.r_format([num(getattr(m, k)) for m in rows], 3) for k in ("estimate", "se", "df")]
         cols += [rfmt.r_format([num((m.lower, m.upper)[i]) if (m.lower, m.upper)[i] is not None else float("nan") for m in rows], 3) for i in (0, 1)]
         out += [""] + _left_table(fs + ["emmean", "SE", "df", "lower.CL", "upper.CL"],
@@ -439,7 +441,7 @@ def _emmeans(r: FitResult, model=None) -> list[str]:
                                   len(fs))
         out += ["", *averaged, f"Degrees-of-freedom method: {(r.ddf or 'satterthwaite').replace('-', '')} ",
                 "Confidence level used: 0.95 "]
-        diffs = [d for d in r.lsmean_diffs if d.term == term]
+        diffs = [d for d in ordered_lsmean_diffs(r.lsmean_diffs, model, r_order=True) if d.term == term]
         if diffs:
             numeric = [all(_looks_numeric(m.levels[k]) for m in rows) for k in range(len(fs))]
 

@@ -17,7 +17,7 @@ from ..dialects.sas.facts import FACTS
 from ..results import FitResult
 from ..dialects.sas.factor_names import effect_label
 from .common import Printer, as_float, centred, criterion_cell, fixed_dec, num, side_by_side_contrasts, table
-from .factor_rows import class_variables, term_rows
+from .factor_rows import class_variables, ordered_lsmean_diffs, ordered_lsmeans, term_rows
 
 W = 78
 _DDF = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "Residual",
@@ -97,7 +97,7 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
     out += _block("Model Information", table(["", ""], [[a, b] for a, b in info], "ll", gap=4)[1:])
     q = len(r.random_effects)
     maxobs = r.extra.get("max_cluster_size")
-    dims = [("Covariance Parameters", str(len(r.covariance))), ("Columns in X", str(len(r.fixed))),
+    dims = [("Covariance Parameters", str(len(r.covariance))), ("Columns in X", str(_columns_in_x(r, model))),
             ("Columns in Z Per Subject", str(q)), ("Subjects", str(r.n_clusters))]
     if maxobs is not None:
         dims.append(("Max Obs Per Subject", str(maxobs)))
@@ -220,12 +220,19 @@ def side_by_side_cells(result: FitResult) -> dict:
 
 PRINTER = Printer(FACTS.name, "SAS", lambda result, model=None, data_report=None, data_name=None:
                   format_sas(result, model, data_report, data_name), side_by_side_cells)
+def _columns_in_x(r: FitResult, model) -> int:
+    """Dimensions' "Columns in X": with CLASS variables, the GLM (less-than-full-rank) parameterisation's
+    columns, one per level combination of each term, the reference levels' included (the rows of the Solution
+    table, zero rows too: PROC MIXED documentation, "Dimensions" and "Parameterization of PROC MIXED Models")."""
+    return len(term_rows(r, model)) if class_variables(model) else len(r.fixed)
+
+
 def _solution(r: FitResult, model) -> list[str]:
     """Solution for Fixed Effects: with CLASS variables, a level column per variable and a row per level, the
     reference level's row `0  .  .  .  .` (report/factor_rows.py, dialects/sas/factor_names.py)."""
     classes = class_variables(model)
     frows = []
-    for row in term_rows(r, model):
+    for row in term_rows(r, model, reference_last=True):      # REF= puts the reference at the end
         f = row.fixed
         effect = sas_effect(f.term) if not classes and f is not None else effect_label(row.term)
         cells = [dict(row.parts).get(c) or "" for c in classes]
@@ -258,7 +265,7 @@ def _lsmeans(r: FitResult, model) -> list[str]:
     classes = [c for c in class_variables(model) if c in used] or sorted(used)
     if r.lsmeans:
         rows = []
-        for m in r.lsmeans:
+        for m in ordered_lsmeans(r.lsmeans, model, reference_last=True):
             lv = dict(zip(m.term.split(":"), m.levels))
             rows.append([effect_label(m.term.split(":")), *[lv.get(c, "") for c in classes],
                          sas_est(num(m.estimate)), sas_est(num(m.se)), sas_df(num(m.df), r.ddf),
@@ -270,7 +277,7 @@ def _lsmeans(r: FitResult, model) -> list[str]:
         dcls = sorted({f for m in r.lsmean_diffs for f in m.term.split(":")}, key=lambda c: (
             classes.index(c) if c in classes else len(classes), c))
         rows = []
-        for d in r.lsmean_diffs:
+        for d in ordered_lsmean_diffs(r.lsmean_diffs, model, reference_last=True):
             a, b = dict(zip(d.term.split(":"), d.levels_a)), dict(zip(d.term.split(":"), d.levels_b))
             rows.append([effect_label(d.term.split(":")), *[a.get(c, "") for c in dcls],
                          *[b.get(c, "") for c in dcls], sas_est(num(d.estimate)), sas_est(num(d.se)),

@@ -17,7 +17,7 @@ from ..dialects.spss.facts import FACTS
 from ..results import FitResult
 from ..dialects.spss.factor_names import REDUNDANT_NOTE, parameter
 from .common import Printer, as_float, criterion_cell, num, side_by_side_contrasts, table
-from .factor_rows import has_factor_rows, term_rows
+from .factor_rows import has_factor_rows, ordered_lsmean_diffs, ordered_lsmeans, term_rows
 
 Z975 = 1.959963984540054
 
@@ -120,7 +120,7 @@ def format_spss(result: FitResult, model=None) -> str:
                      spss_num(num(c.p), 3)]]
             out += ["", f"Test Results: {c.label}"] + table(["Contrast", "Numerator df", "Denominator df", "F",
                                                                 "Sig."], rows, "lrrrr")
-    out += _emmeans(r, outcome)
+    out += _emmeans(r, outcome, model)
     return "\n".join(out).lstrip("\n") + "\n"
 
 
@@ -169,7 +169,7 @@ def _solution(r: FitResult, model, outcome: str) -> list[str]:
     footnote (dialects/spss/factor_names.py)."""
     rows = []
     redundant = False
-    for row in term_rows(r, model):
+    for row in term_rows(r, model, reference_last=True):   # mlmgen's rendering recodes the reference last
         f = row.fixed
         name = parameter(row.parts) if row.parts else spss_effect(f.term if f is not None else "Intercept")
         if row.base:
@@ -187,14 +187,15 @@ def _solution(r: FitResult, model, outcome: str) -> list[str]:
     return out + ([f"b. {REDUNDANT_NOTE}"] if redundant else [])
 
 
-def _emmeans(r: FitResult, outcome: str) -> list[str]:
+def _emmeans(r: FitResult, outcome: str, model=None) -> list[str]:
     """/EMMEANS = TABLES(term) COMPARE: "Estimates" (Mean, Std. Error, df, 95% CI) and "Pairwise Comparisons"
-    ((I), (J), Mean Difference (I-J), Std. Error, df, Sig., 95% CI for the difference), each pair both ways."""
+    ((I), (J), Mean Difference (I-J), Std. Error, df, Sig., 95% CI for the difference), each pair both ways,
+    (I) then (J) in the categories' order (the reference last, as mlmgen's rendering recodes it)."""
     out = []
     for term in dict.fromkeys(m.term for m in r.lsmeans):
         fs = term.split(":")
         rows = []
-        for m in (x for x in r.lsmeans if x.term == term):
+        for m in (x for x in ordered_lsmeans(r.lsmeans, model, True) if x.term == term):
             lo, hi = num(m.lower), num(m.upper)
             rows.append([*m.levels, spss_num(num(m.estimate), 3), spss_num(num(m.se), 3), spss_num(num(m.df), 3),
                          spss_num(lo, 3), spss_num(hi, 3)])
@@ -202,12 +203,15 @@ def _emmeans(r: FitResult, outcome: str) -> list[str]:
                                          rows, "l" * len(fs) + "rrrrr"), outcome)
     for term in dict.fromkeys(d.term for d in r.lsmean_diffs):
         rows = []
-        for d in (x for x in r.lsmean_diffs if x.term == term):
-            for a, b, sign in ((d.levels_a, d.levels_b, 1.0), (d.levels_b, d.levels_a, -1.0)):
-                est, se, df = sign * num(d.estimate), num(d.se), num(d.df)
-                crit = stats.t.ppf(0.975, df) if df and math.isfinite(df) else Z975
-                rows.append([" ".join(a), " ".join(b), spss_num(est, 3), spss_num(se, 3), spss_num(df, 3),
-                             spss_num(num(d.p), 3), spss_num(est - crit * se, 3), spss_num(est + crit * se, 3)])
+        ordered = [x for x in ordered_lsmean_diffs(r.lsmean_diffs, model, True) if x.term == term]
+        rank = {x: k for k, x in enumerate(dict.fromkeys(lv for d in ordered for lv in (d.levels_a, d.levels_b)))}
+        both = [(d.levels_a, d.levels_b, 1.0, d) for d in ordered] + [(d.levels_b, d.levels_a, -1.0, d)
+                                                                      for d in ordered]
+        for a, b, sign, d in sorted(both, key=lambda x: (rank[x[0]], rank[x[1]])):
+            est, se, df = sign * num(d.estimate), num(d.se), num(d.df)
+            crit = stats.t.ppf(0.975, df) if df and math.isfinite(df) else Z975
+            rows.append([" ".join(a), " ".join(b), spss_num(est, 3), spss_num(se, 3), spss_num(df, 3),
+                         spss_num(num(d.p), 3), spss_num(est - crit * se, 3), spss_num(est + crit * se, 3)])
         name = " * ".join(term.split(":"))
         out += _title("Pairwise Comparisons", table([f"(I) {name}", f"(J) {name}", "Mean Difference (I-J)",
                                                      "Std. Error", "df", "Sig.", "95% CI Lower Bound",

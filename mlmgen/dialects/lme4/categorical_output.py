@@ -74,24 +74,55 @@ def read_type3(L: Lines, i: int, res: FitResult) -> int:
 
 def read_emmeans(L: Lines, i: int, res: FitResult) -> int:
     """An `emmeans()` table (header at line i): one LSMeanRow per level combination."""
-    head = EMMEANS_HEADER.match(L[i])
-    factors = head.group("factors").split()
+    header = L[i]
+    factors = EMMEANS_HEADER.match(header).group("factors").split()
     term = ":".join(factors)
-    asymptotic = head.group(2) == "asymp.L"          # lmer.df = "asymptotic": df printed as Inf
+    # emmeans left-aligns each factor's column under its name, so a level with a space (`mid 50%`, from
+    # mlmRev::Exam) is the text from its factor's column to the next one's
+    starts = [m.start() for m in re.finditer(r"\S+", header)][:len(factors)]
     j = i + 1
     while j < len(L) and L[j].strip():
         toks = L[j].split()
-        if len(toks) != len(factors) + 5 or any(number(t) is None and not (asymptotic and k == 2 and t == "Inf")
-                                                for k, t in enumerate(toks[len(factors):])):
+        levels = _level_cells(L[j], starts, len(toks) - 5) if len(toks) >= len(factors) + 5 else None
+        if levels is None or any(_cell(t, c) is None for c, t in enumerate(toks[-5:]) if c != 2):
             raise unreadable(f"a row of the emmeans table does not have its {len(factors)} level(s) and 5 numbers "
                              f"(emmean, SE, df, lower, upper)", L.file, j + 1, L[j].strip(), code="OU001")
-        v = [number(t) for t in toks[len(factors):]]
+        v = [_cell(t, c) for c, t in enumerate(toks[-5:])]
         v[2] = None if v[2] is None else _twice_rounded_df(v[2])
-        res.lsmeans.append(LSMeanRow(term, tuple(toks[:len(factors)]), v[0], v[1], v[2], lower=v[3], upper=v[4]))
+        res.lsmeans.append(LSMeanRow(term, levels, v[0], v[1], v[2], lower=v[3], upper=v[4]))
         j += 1
     res.extra["emmeans_term"] = term
     res.extra["emmeans_levels"] = {r.levels for r in res.lsmeans if r.term == term}
     return j
+
+
+def _cell(text: str, column: int):
+    """A number of an emmeans/pairs row; the df column (2) may be `Inf`: emmeans' asymptotic df (z tests, as
+    it prints above 3000 rows unless its limit is lifted), read as no df (so the df are not compared as a
+    number; the z-based p-values then differ from a Satterthwaite/KR fit's, which diff reports)."""
+    if column == 2 and text == "Inf":
+        return None
+    return number(text)
+
+
+def _level_cells(line: str, starts: list[int], n_level_tokens: int) -> tuple[str, ...] | None:
+    """The level texts of an emmeans row: the text before its 5 numbers, cut at the factors' column starts
+    (one factor: all of it). None when a cell is empty."""
+    body = line.rstrip()
+    cut = body
+    for _ in range(5):                                  # drop the 5 numbers from the right
+        cut = cut.rstrip()
+        cut = cut[:cut.rfind(" ") + 1] if " " in cut else ""
+    cut = cut.rstrip()
+    if len(starts) == 1:
+        cells = [cut.strip()]
+    else:
+        bounds = starts[1:] + [len(cut)]
+        cells = [cut[a:b].strip() if a < len(cut) else "" for a, b in zip(starts, bounds)]
+        if sum(len(c.split()) for c in cells) != n_level_tokens:     # not aligned as expected: by words
+            words = cut.split()
+            cells = words if len(words) == len(starts) else []
+    return tuple(cells) if cells and all(cells) else None
 
 
 def read_pairs(L: Lines, i: int, res: FitResult) -> int:
@@ -105,40 +136,52 @@ def read_pairs(L: Lines, i: int, res: FitResult) -> int:
                          "printed there)", L.file, i + 1, L[i].strip(), code="OU002",
                          fix="copy the emmeans() table with its pairs()")
     k = len(term.split(":"))
-    z = PAIRS_HEADER.match(L[i]).group("stat") == "z"    # lmer.df = "asymptotic": z tests, df printed as Inf
+    # the level combinations of the emmeans table, as emmeans pastes them into a contrast (levels with spaces)
+    known = {" ".join(m.levels): m.levels for m in res.lsmeans if m.term == term}
     j = i + 1
     while j < len(L) and L[j].strip():
         got = _cells(L[j], 5)
         label = " ".join(got[0]) if got else ""
-        sides = label.split(" - ")
-        vals = None if got is None else [number(c) for c in got[1]]
-        if z and got is not None and got[1][2] == "Inf":
-            vals[2] = Value(float("inf"))            # placeholder, dropped below
-        if got is None or len(sides) != 2 or any(v is None for v in vals) or \
-                any(len(s.split()) != k for s in sides):
+        vals = None if got is None else [_cell(t, c + 1) for c, t in enumerate(got[1])]
+        pair = _pair_sides(label, known, term, k)
+        if got is None or pair is None or any(v is None for c, v in enumerate(vals) if c != 2):
             raise unreadable("a row of the pairs() table is not 'level - level' and 5 numbers (estimate, SE, df, "
                              "t.ratio, p.value)", L.file, j + 1, L[j].strip(), code="OU001")
-        vals[2] = None if z else _twice_rounded_df(vals[2])
-        a, b = (tuple(_strip_factor(x, f) for x, f in zip(s.split(), term.split(":"))) for s in sides)
-        known = res.extra.get("emmeans_levels")
-        if known is not None and (a not in known or b not in known):
+        vals[2] = None if vals[2] is None else _twice_rounded_df(vals[2])
+        listed = res.extra.get("emmeans_levels")
+        if listed is not None and (pair[0] not in listed or pair[1] not in listed):
             raise unreadable(f"a row of the pairs() table compares levels that the emmeans() table of {term} "
                              f"above it does not have", L.file, j + 1, L[j].strip(), code="OU001",
                              fix="copy each emmeans() table with its pairs()")
-        res.lsmean_diffs.append(LSMeanDiff(term, a, b, *vals))
+        res.lsmean_diffs.append(LSMeanDiff(term, pair[0], pair[1], *vals))
         j += 1
     return j
+
+
+def _pair_sides(label: str, known: dict[str, tuple[str, ...]], term: str, k: int):
+    """(levels_a, levels_b) of a contrast label `a - b`: the split at a ' - ' whose both sides are level
+    combinations of the emmeans table (levels may hold spaces or ' - '); else the single ' - ' with k words a
+    side (factor names pasted to numeric-looking levels removed). None when neither reads."""
+    factors = term.split(":")
+    for m in re.finditer(r" - ", label):
+        a, b = label[:m.start()], label[m.end():]
+        if a in known and b in known:
+            return known[a], known[b]
+    sides = label.split(" - ")
+    if len(sides) != 2 or any(len(s.split()) != k for s in sides):
+        return None
+    return tuple(tuple(_strip_factor(x, f) for x, f in zip(s.split(), factors)) for s in sides)
+
+
+def _strip_factor(level: str, factor: str) -> str:
+    """emmeans pastes the factor name to numeric-looking levels in contrasts (`denomina1 - denomina2`)."""
+    return level[len(factor):] if level.startswith(factor) and len(level) > len(factor) else level
 
 
 def forget_emmeans(res: FitResult) -> None:
     """Another table was read: a later pairs() table cannot belong to the last emmeans() table."""
     res.extra.pop("emmeans_term", None)
     res.extra.pop("emmeans_levels", None)
-
-
-def _strip_factor(level: str, factor: str) -> str:
-    """emmeans pastes the factor name to numeric-looking levels in contrasts (`denomina1 - denomina2`)."""
-    return level[len(factor):] if level.startswith(factor) and len(level) > len(factor) else level
 
 
 def _twice_rounded_df(df: Value) -> Value:

@@ -33,6 +33,10 @@ from ...categorical import FIRST, Categorical, expand_term
 DDF = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger"}
 # emmeans' df for lmer fits (its `lmer.df`); "asymptotic" gives z (ddf = None)
 EMMEANS_DF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "none": "asymptotic"}
+# emmeans silently switches to asymptotic (z, df = Inf) when the data have more than 3000 rows (its
+# lmerTest.limit and pbkrtest.limit options; emmeans' documentation, "models" vignette): the limit is lifted
+# for the df method asked for, so the LS-means keep the df the other packages print
+EMMEANS_LIMIT = {"satterthwaite": ", lmerTest.limit = Inf", "kenward-roger": ", pbkrtest.limit = Inf", "none": ""}
 _FORMULA_RESERVED = {".", "..."}
 
 
@@ -244,7 +248,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     # Tukey); cov.keep = character(0): every numeric covariate at its mean, as SAS, Stata and SPSS (emmeans by
     # default treats a covariate with two values, like a 0/1 indicator, as a factor and averages over both)
     lsmeans = [f'emmeans::emmeans({obj}, pairwise ~ {term_spec(t)}, lmer.df = "{EMMEANS_DF[model.ddf]}", '
-               f'adjust = "none", cov.keep = character(0))' for t in model.lsmeans]
+               f'adjust = "none", cov.keep = character(0){EMMEANS_LIMIT[model.ddf]})' for t in model.lsmeans]
 
     pieces = [f"{model.outcome}~{1 if model.intercept else 0}"]
     pieces += ["+" + r_term(model.fixed[i].factors) for i in order]

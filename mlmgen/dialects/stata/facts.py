@@ -145,9 +145,11 @@ class StataFacts(Facts):
 
     def converts_to_numeric(self, text, name):
         v = re.escape(name)
+        # a command may stand after `capture`/`quietly` and mlmgen's own `if !_rc` (string-variable check)
+        pre = r"^\s*(?:(?:cap(?:ture)?|qui(?:etly)?|noi(?:sily)?)\s+)*(?:if\s+(?:!\s*_rc|_rc\s*==\s*0)\s+)?"
         return bool(re.search(rf"(?im)\bgen(?:erate|erat|era|er|e)?\(\s*{v}\s*\)"          # encode s, gen(v)
-                              rf"|^\s*(?:rename|ren)\s+\w+\s+{v}\s*$"                        # rename v_code v
-                              rf"|^\s*destring\b[^\n]*\b{v}\b[^\n]*,[^\n]*\breplace\b", text or ""))
+                              rf"|{pre}(?:rename|ren)\s+\w+\s+{v}\s*$"                       # rename v_code v
+                              rf"|{pre}destring\b[^\n]*\b{v}\b[^\n]*,[^\n]*\breplace\b", text or ""))
     # ---- categorical predictors (syntax readers; Stata factor-variable notation, help fvvarlist):
     # i.x (base = the lowest value), ib#.x (base level #), ib(first)., ib(last)., ib(freq). (the most frequent
     # level: depends on the data), ibn.x (no base); an unprefixed variable in an interaction (x#z) is a factor

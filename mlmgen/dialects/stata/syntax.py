@@ -157,8 +157,10 @@ class _Reader(_OptionReader, _ContrastReader, _FactorReader):
     def command(self, start: int, end: int) -> None:
         b = self.b
         toks, bad = tokenize(self.masked, _TOKEN, start, end)
-        for s, e in bad:
-            b.diag("SY001", f"cannot read {self.masked[s:e]!r} as Stata", s, e)
+        if bad and not self._is_unread_command(toks):
+            # (text a command mlmgen does not read may hold: `contrast a@b` is that command's business)
+            for s, e in bad:
+                b.diag("SY001", f"cannot read {self.masked[s:e]!r} as Stata", s, e)
         # prefixes: quietly, noisily, capture, version #:
         while toks and toks[0].kind == "name" and toks[0].text in ("quietly", "qui", "quiet", "noisily", "noi",
                                                                     "capture", "cap"):
@@ -212,6 +214,17 @@ class _Reader(_OptionReader, _ContrastReader, _FactorReader):
                           toks[-1].end)
         else:
             b.not_read(f"the command {cmd}", toks[0].start, toks[-1].end)
+
+    _READ_COMMANDS = frozenset({"mixed", "xtmixed", "margins", "lincom", "test", "use", "fvset", "label", "la",
+                                "lab", "encode", "rename", "ren", "generate", "gen", "g", "keep", "drop", "by",
+                                "bysort", "bys", "version", "vers", "quietly", "qui", "quiet", "noisily", "noi",
+                                "capture", "cap", "if", "}", "#delimit", "#"})
+
+    def _is_unread_command(self, toks: list[Token]) -> bool:
+        """A line whose command (its first word) mlmgen does not read (reported as not read, SY004 info): text
+        Stata would read there but mlmgen's tokens do not cover (`contrast a@b`) is no syntax error of the
+        model. A command mlmgen reads, or a prefix, is checked as before."""
+        return bool(toks) and toks[0].kind == "name" and toks[0].text not in self._READ_COMMANDS
 
     def use(self, toks: list[Token]) -> None:
         parts = split_top(toks[1:], {","})

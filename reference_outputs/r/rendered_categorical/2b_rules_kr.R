@@ -16,5 +16,5 @@ name = lmer(data=Example, REML=TRUE,
 summary(name, ddf="Kenward-Roger") # Shows random effect correlations already
 contest1D(name, ddf="Kenward-Roger", L=replace(numeric(length(lme4::fixef(name))), match(c("CMverb10", "WCverb"), names(lme4::fixef(name))), c(1, -1))) # L2 Contextual Effect of Verbal
 anova(name, type = 3, ddf = "Kenward-Roger") # Type III tests of fixed effects
-emmeans::emmeans(name, pairwise ~ denomina, lmer.df = "kenward-roger", adjust = "none", cov.keep = character(0)) # LS-means and pairwise differences
-emmeans::emmeans(name, pairwise ~ sex, lmer.df = "kenward-roger", adjust = "none", cov.keep = character(0)) # LS-means and pairwise differences
+emmeans::emmeans(name, pairwise ~ denomina, lmer.df = "kenward-roger", adjust = "none", cov.keep = character(0), pbkrtest.limit = Inf) # LS-means and pairwise differences
+emmeans::emmeans(name, pairwise ~ sex, lmer.df = "kenward-roger", adjust = "none", cov.keep = character(0), pbkrtest.limit = Inf) # LS-means and pairwise differences

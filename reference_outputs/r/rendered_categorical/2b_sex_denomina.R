@@ -17,5 +17,5 @@ name = lmer(data=Example, REML=TRUE,
 summary(name, ddf="Satterthwaite") # Shows random effect correlations already
 contest1D(name, ddf="Satterthwaite", L=c(0,0,0,1,-1,0,0,0,0,0)) # L2 Contextual Effect of Verbal
 anova(name, type = 3, ddf = "Satterthwaite") # Type III tests of fixed effects
-emmeans::emmeans(name, pairwise ~ denomina, lmer.df = "satterthwaite", adjust = "none", cov.keep = character(0)) # LS-means and pairwise differences
-emmeans::emmeans(name, pairwise ~ sex, lmer.df = "satterthwaite", adjust = "none", cov.keep = character(0)) # LS-means and pairwise differences
+emmeans::emmeans(name, pairwise ~ denomina, lmer.df = "satterthwaite", adjust = "none", cov.keep = character(0), lmerTest.limit = Inf) # LS-means and pairwise differences
+emmeans::emmeans(name, pairwise ~ sex, lmer.df = "satterthwaite", adjust = "none", cov.keep = character(0), lmerTest.limit = Inf) # LS-means and pairwise differences

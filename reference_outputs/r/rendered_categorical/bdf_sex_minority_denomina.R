@@ -12,5 +12,5 @@ model = lmer(data=mydata, REML=TRUE,
   formula=langPOST~1+IQ.verb+sex+Minority+denomina+(1|schoolNR))
 summary(model, ddf="Satterthwaite")
 anova(model, type = 3, ddf = "Satterthwaite") # Type III tests of fixed effects
-emmeans::emmeans(model, pairwise ~ denomina, lmer.df = "satterthwaite", adjust = "none", cov.keep = character(0)) # LS-means and pairwise differences
-emmeans::emmeans(model, pairwise ~ Minority, lmer.df = "satterthwaite", adjust = "none", cov.keep = character(0)) # LS-means and pairwise differences
+emmeans::emmeans(model, pairwise ~ denomina, lmer.df = "satterthwaite", adjust = "none", cov.keep = character(0), lmerTest.limit = Inf) # LS-means and pairwise differences
+emmeans::emmeans(model, pairwise ~ Minority, lmer.df = "satterthwaite", adjust = "none", cov.keep = character(0), lmerTest.limit = Inf) # LS-means and pairwise differences

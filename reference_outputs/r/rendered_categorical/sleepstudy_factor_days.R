@@ -7,4 +7,4 @@ model = lmer(data=mydata, REML=TRUE,
   formula=Reaction~1+Days+(1|Subject))
 summary(model, ddf="Kenward-Roger")
 anova(model, type = 3, ddf = "Kenward-Roger") # Type III tests of fixed effects
-emmeans::emmeans(model, pairwise ~ Days, lmer.df = "kenward-roger", adjust = "none", cov.keep = character(0)) # LS-means and pairwise differences
+emmeans::emmeans(model, pairwise ~ Days, lmer.df = "kenward-roger", adjust = "none", cov.keep = character(0), pbkrtest.limit = Inf) # LS-means and pairwise differences
