@@ -75,7 +75,9 @@ def read_type3(L: Lines, i: int, res: FitResult) -> int:
 def read_emmeans(L: Lines, i: int, res: FitResult) -> int:
     """An `emmeans()` table (header at line i): one LSMeanRow per level combination."""
     header = L[i]
-    factors = EMMEANS_HEADER.match(header).group("factors").split()
+    head = EMMEANS_HEADER.match(header)
+    factors = head.group("factors").split()
+    asymptotic = head.group(2) == "asymp.L"          # lmer.df = "asymptotic": df printed as Inf
     term = ":".join(factors)
     # emmeans left-aligns each factor's column under its name, so a level with a space (`mid 50%`, from
     # mlmRev::Exam) is the text from its factor's column to the next one's
@@ -84,7 +86,8 @@ def read_emmeans(L: Lines, i: int, res: FitResult) -> int:
     while j < len(L) and L[j].strip():
         toks = L[j].split()
         levels = _level_cells(L[j], starts, len(toks) - 5) if len(toks) >= len(factors) + 5 else None
-        if levels is None or any(_cell(t, c) is None for c, t in enumerate(toks[-5:]) if c != 2):
+        bad_df = len(toks) >= 5 and (number(toks[-3]) is None if toks[-3] != "Inf" else not asymptotic)
+        if levels is None or bad_df or any(_cell(t, c) is None for c, t in enumerate(toks[-5:]) if c != 2):
             raise unreadable(f"a row of the emmeans table does not have its {len(factors)} level(s) and 5 numbers "
                              f"(emmean, SE, df, lower, upper)", L.file, j + 1, L[j].strip(), code="OU001")
         v = [_cell(t, c) for c, t in enumerate(toks[-5:])]
