@@ -31,8 +31,8 @@ from ..categorical import level_text, sorted_levels
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..distributions import stats
 from ..model import Model
-from ..results import ContrastResult, CovParam, FitResult, FixedEffect, Optimisation, Value
-from .assemble import contrast_matrix
+from ..results import CovParam, FitResult, FixedEffect, Optimisation, Value
+from .assemble import contrast_results
 from .criteria import information_criteria
 from .design import Design, build_design
 from .lsmeans import lsmeans_tables
@@ -174,25 +174,7 @@ def assemble(fit: RepeatedFit, model: Model, rd: RepeatedDesign) -> FitResult:
                                    lower=_v(lo), upper=_v(hi)))
         groups.append(c.group)
     efit = RepeatedContrasts(fit, ddf)
-    contrasts = []
-    for c in model.contrasts:
-        try:
-            L = contrast_matrix(efit, c.rows)
-        except KeyError as e:
-            notes.append(f"MF005: contrast {c.label!r} names {e.args[0]!r}, which the fit does not estimate; "
-                         "not computed")
-            continue
-        res = efit.contrast(L)
-        if L.shape[0] == 1:
-            df = res["df"]
-            crit = stats.t.ppf(0.975, df) if np.isfinite(df) and df > 0 else stats.norm.ppf(0.975)
-            contrasts.append(ContrastResult(label=c.label, estimate=_v(res["estimate"]), se=_v(res["se"]),
-                                            df=_v(df), t=_v(res["t"]), p=_v(res["p"]),
-                                            lower=_v(res["estimate"] - crit * res["se"]),
-                                            upper=_v(res["estimate"] + crit * res["se"])))
-        else:
-            contrasts.append(ContrastResult(label=c.label, f=_v(res["f"]), num_df=_v(res["num_df"]),
-                                            den_df=_v(res["den_df"]), p=_v(res["p"])))
+    contrasts = contrast_results(efit, model, ddf, notes)
     type3 = [t for t in type3_table(efit, model, ddf, rows, notes) if t.term != "Intercept"]
     lsmeans, diffs = lsmeans_tables(efit, model, ddf, rd.design.covariate_means, notes) \
         if model.lsmeans else ([], [])
