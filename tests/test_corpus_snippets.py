@@ -39,7 +39,8 @@ CASES = {
     "spss_pain_hospital.sps": (0, "reml", "satterthwaite", {}),
     "spss_guilt_by.sps": (0, "reml", "satterthwaite", {"categorical": {"anchor": "(last)", "vignette": "(last)",
                                                                       "verdictsyst": "(last)"}}),
-    "spss_effectiveness_repeated.sps": (2, "ml", "satterthwaite", {"dropped": ["SY004"]}),
+    # /REPEATED ... COVTYPE(ID) is the independent residual (scaled identity): read as such, with a note
+    "spss_effectiveness_repeated.sps": (0, "ml", "satterthwaite", {"warn": ["SY001", "PT003"]}),
     "spss_three_level.sps": (2, "ml", "satterthwaite", {"dropped": ["SY004"]}),
     "r_lmertest_anova.R": (0, "reml", "satterthwaite", {"warn": ["PT003", "PT003"]}),
     "r_ferret_trailing_comma.R": (0, "ml", "satterthwaite", {"ddf_choice": ("stata",)}),

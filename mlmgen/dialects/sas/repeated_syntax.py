@@ -3,14 +3,15 @@
     REPEATED visit / SUBJECT=id TYPE=UN|CS|AR(1)|TOEP|CSH|ARH(1)|TOEPH [GROUP=g] [R RCORR ...];
     REPEATED / SUBJECT=id TYPE=SP(POW)(time);
 
-Refused (SY004, with the reason): REPEATED without the repeated effect for a structure indexed by visit (SAS
+`REPEATED / SUBJECT=id;` (no effect, no TYPE=, no GROUP=) is SAS's default independent residual, the same
+model as no REPEATED: read as the independent residual with a note (SY001 warning). Refused (SY004, with the reason): REPEATED without the repeated effect for a structure indexed by visit (SAS
 then orders each subject's rows by their place in the data, so a missing visit shifts every later one; mlmgen
 places visits by value), other TYPE= values, LOCAL=, a nested or combined SUBJECT= and a repeated effect that is
 not a single CLASS variable. R=, RCORR= and the other display options are harmless.
 """
 from __future__ import annotations
 
-from ...diagnostics import Severity
+from ...diagnostics import Fix, Severity
 from ...residual import Residual, canonical_residual_structure
 from ...lexing import split_top
 from .statements import options
@@ -63,6 +64,14 @@ def read_repeated(proc, st) -> None:
     if subject is None:
         b.unsupported("REPEATED without SUBJECT= (one R matrix for the whole data)", st.start, st.end,
                       fix="write REPEATED visit / SUBJECT=id TYPE=...")
+        return
+    if kind is None and not effect_toks and group is None:
+        # SAS's default TYPE=VC with one variance for every row: the independent residual, the same model as no
+        # REPEATED statement
+        b.diag("SY001", "REPEATED / SUBJECT= without an effect or TYPE= is SAS's default independent residual "
+               "(TYPE=VC), the same model as no REPEATED statement: read as such", st.start, st.end,
+               Severity.WARNING, Fix("leave the REPEATED statement out"))
+        b.set_cluster(subject.text, subject.start, subject.end)
         return
     kind = kind or "VC"
     if kind == "VC":

@@ -40,7 +40,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     raise_problems(problems)
     base = mixed_context(model.with_(random=RandomPart(), residual=Residual()), data_prep, import_file)
     notes = list(base["notes"]) + [f"/REPEATED orders {r.repeated} by its recoded values (the reference category "
-                                   f"last): UN(i,j) indices may be a permutation of mlmgen's; the fit is the same"]
+                                   f"last): UN(i,j) indices may be a permutation of mlmgen's; the fit is the same."]
     return {**base, "random": base["random"] if model.random.q else "",
             "repeated": f"{base['by_names'].get(r.repeated, r.repeated)} | SUBJECT({model.cluster}) COVTYPE({COVTYPE[r.structure]})",
             "print": base["print"] + " R", "notes": notes, "g_note": False}

@@ -11,7 +11,7 @@ closed); keywords and names are case-insensitive (later spellings map to the fir
 Defaults when not written (SPSS Statistics): METHOD REML, COVTYPE(VC), DFMETHOD(SATTERTHWAITE).
 Effects must be declared after BY/WITH (SY003 otherwise). BY factors used as predictors (fixed, or a random
 slope) are categorical predictors with SPSS's reference, the last level (levels in ascending order; MIXED has
-no option to change it); WITH covariates are continuous. /REPEATED, /REGWGT, nested effects and other covariance types are SY004. COVTYPE(DIAG) is read as VC:
+no option to change it); WITH covariates are continuous. /REPEATED is read in repeated_syntax.py; /REGWGT, nested effects and other covariance types are SY004. COVTYPE(DIAG) is read as VC:
 for continuous random effects both give independent effects with their own variances.
 
 /TEST is read in contrasts.py; RECODE/AUTORECODE ... INTO a factor and COMPUTE of an indicator column (how
@@ -26,6 +26,7 @@ from . import render
 from .facts import FACTS
 from ...lexing import Comment, SyntaxBuilder, Token, blank, split_top, tokenize
 from .contrasts import _ContrastReader
+from .repeated_syntax import read_repeated
 from .factors import autorecode, compute_indicator, recode, reference_code
 
 _TOKEN = re.compile(r"""
@@ -210,7 +211,7 @@ class _Mixed(_ContrastReader):
             elif kw in ("PRINT", "SAVE", "OUTFILE", "MISSING", "PLOT"):
                 continue
             elif kw == "REPEATED":
-                b.unsupported("/REPEATED (R-side residual covariance)", sub[0].start, sub[-1].end)
+                read_repeated(self, body, sub, _keywords)
             elif kw == "REGWGT":
                 b.unsupported("/REGWGT (a weighted fit)", sub[0].start, sub[-1].end)
             elif kw == "EMMEANS":
@@ -374,6 +375,8 @@ class _Mixed(_ContrastReader):
     def close(self) -> None:
         b = self.b
         if not self.randoms:
+            if not b.residual.independent:
+                return
             if not any(d.code in ("SY004",) for d in b.diagnostics):
                 b.diag("SY001", "no /RANDOM subcommand: mlmgen reads two-level models with random effects",
                        self.start, self.end)

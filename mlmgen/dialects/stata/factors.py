@@ -34,7 +34,8 @@ class _FactorReader:
         opts = self.masked[parts[1][0].start:parts[1][-1].end] if len(parts) > 1 and parts[1] else ""
         if not re.search(r"\basbal(?:anced)?\b", opts) or not parts[0]:
             return
-        for item in " ".join(t.text for t in parts[0]).split():
+        # the written text, not the tokens joined by blanks (`arm#visit` is three tokens, one term)
+        for item in self.masked[parts[0][0].start:parts[0][-1].end].split():
             names = [re.sub(r"^\w*\.", "", f) for f in item.split("#") if f]
             self.b.add_lsmeans(names, parts[0][0].start, parts[0][-1].end)
 

@@ -1,7 +1,7 @@
 """Read the options of Stata `mixed` (after a comma in the fixed or a random-effects equation).
 
 `noconstant`, `covariance()` (unstructured, independent; exchangeable/identity are the same model with one
-effect), `reml`/`mle`, `dfmethod()` go to the builder; `vce()`, `residuals()`, weights and constraints are
+effect), `reml`/`mle`, `dfmethod()` go to the builder; `residuals()` is read in residuals_syntax.py; `vce()`, weights and constraints are
 SY004; display and iteration options (`_HARMLESS_OPTS`, minimal abbreviations) are harmless, any other
 option is SY004 as a warning. Also the table of harmless commands around `mixed` (`_HARMLESS_CMDS`).
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ...diagnostics import Severity
 from ...lexing import Token, prefix_match
+from .residuals_syntax import read_option
 
 _HARMLESS_OPTS = {"nolog": 3, "log": 3, "variance": 3, "stddeviations": 3, "noretable": 5, "nofetable": 5,
                   "estmetric": 3, "noheader": 5, "nogroup": 4, "nostderr": 5, "nolrtest": 5, "level": 3,
@@ -92,7 +93,11 @@ class _OptionReader:
                                   f"SPSS)", t.start, end, fix="use satterthwaite, kroger or residual")
                 else:
                     b.diag("SY001", f"dfmethod({atext}) is not a Stata df method", t.start, end)
-            elif name in ("vce",) or prefix_match(name, {"residuals": 3, "pweight": 2, "fweight": 2,
+            elif prefix_match(name, {"residuals": 3}):
+                got = read_option(b, arg, t.start, end)
+                if got is not None:
+                    self.residual_option = got
+            elif name in ("vce",) or prefix_match(name, {"pweight": 2, "fweight": 2,
                                                            "pwscale": 4, "constraints": 6}):
                 b.unsupported(f"the option {t.text}({atext})" if arg else f"the option {t.text}", t.start, end)
             elif prefix_match(name, _HARMLESS_OPTS):

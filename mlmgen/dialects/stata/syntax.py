@@ -18,11 +18,11 @@ the base of a later `i.x`; a string variable encoded with a label (`label define
 generate(t) label(L)`, `rename t sex`, as mlmgen renders it, also inside `capture confirm string variable`
 ... `if !_rc { }`) has the label texts as levels, so `ib2.sex` is level "F"; `ib(freq).` (depends on the data), level
 selection `i(1 2).x`, a variable used both as `c.x` and `i.x`, time-series operators,
-`if`/`in`, weights, `vce()`, `residuals()`, other covariance structures, a second level (`|| a: || b:`)
+`if`/`in`, weights, `vce()`, other covariance structures, a second level (`|| a: || b:`)
 and crossed effects (`_all: R.x`) are SY004. `dfmethod(repeated)` and `dfmethod(anova)` are Stata's own
 methods with no counterpart in mlmgen's model (SY004).
 
-The options after a comma are read in options.py, `lincom`/`test` in contrasts.py; this module reads
+`residuals()` (a residual structure, `Model.residual`) is read in residuals_syntax.py. The options after a comma are read in options.py, `lincom`/`test` in contrasts.py; this module reads
 the commands, `mixed` and its fixed and random-effects equations.
 """
 from __future__ import annotations
@@ -38,6 +38,7 @@ from ...model import MAX_ORDER
 from .contrasts import _ContrastReader
 from .factors import _FactorReader, _base_of, _rc_condition
 from .options import _HARMLESS_CMDS, _OptionReader
+from .residuals_syntax import position_line, resolve
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -153,6 +154,8 @@ class _Reader(_OptionReader, _ContrastReader, _FactorReader):
         self.small = False
         self.fixed_prefix: dict[str, str] = {}
         self.init_factors()
+        self.positions: dict = {}              # residuals(): position variables (residuals_syntax.py)
+        self.residual_option = None
 
     def command(self, start: int, end: int) -> None:
         b = self.b
@@ -198,6 +201,8 @@ class _Reader(_OptionReader, _ContrastReader, _FactorReader):
         elif cmd in ("encode", "rename", "ren"):
             self.encode_or_rename(toks)
         elif cmd == "}":
+            return
+        elif cmd in ("egen", "generate", "gen", "g", "replace", "drop") and position_line(self, toks):
             return
         elif cmd in ("generate", "gen", "g") and self.indicator(start, end):
             return
@@ -296,6 +301,18 @@ class _Reader(_OptionReader, _ContrastReader, _FactorReader):
             effects, cov, written = blocks[0]
             b.covariance = cov
             b.explicit["covariance"] = written
+        if self.residual_option is not None and b.cluster is not None:
+            got = resolve(self, self.residual_option)
+            if got is not None:
+                b.residual = got
+                b.locations["residual"] = b.loc(self.residual_option.start, self.residual_option.end)
+
+    def level_texts(self, var: str) -> list[str] | None:
+        """A factor's levels in code order when an encode label gives them, else None."""
+        codes = self.codes.get(var)
+        if not codes:
+            return None
+        return [codes[k] for k in sorted(codes, key=float)]
 
     def fixed_list(self, toks: list[Token]) -> None:
         b = self.b

@@ -1,0 +1,134 @@
+"""Residual structures read by the Stata and SPSS readers (and SAS's REPEATED / SUBJECT= without TYPE=):
+mlmgen's own renderings of an MMRM read back as the model file's [residual], `same` on the renderings,
+translate Stata -> SAS, and the structures a reader cannot map exactly refused (SY004) with the reason.
+Checked against mlmgen's own renderings only (no Stata or SPSS here)."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from mlmgen.cli import cli
+from mlmgen.dialects.sas.syntax import parse_syntax as parse_sas
+from mlmgen.dialects.spss.syntax import parse_syntax as parse_spss
+from mlmgen.dialects.stata.syntax import parse_syntax as parse_stata
+from mlmgen.modelfile import loads_model
+from mlmgen.render import render
+from mlmgen.residual import Residual
+from mlmgen.translate import translate
+
+MMRM = '''outcome = "y"
+fixed = ["arm", "visit", "arm*visit"]
+ddf = "Satterthwaite"
+lsmeans = ["arm*visit"]
+[categorical]
+visit = { levels = ["W1", "W2", "W4"] }
+arm = { levels = ["PBO", "TRT"] }
+[residual]
+type = "UN"
+repeated = "visit"
+subject = "id"
+'''
+
+
+def model(kind="UN", extra=""):
+    return loads_model(MMRM.replace('type = "UN"', f'type = "{kind}"') + extra)
+
+
+def sy004(ps):
+    return [d.message for d in ps.diagnostics if d.code == "SY004" and d.severity.name == "ERROR"]
+
+
+@pytest.mark.parametrize("kind, extra", [("UN", ""), ("CS", ""), ("AR(1)", ""), ("TOEP", ""),
+                                         ("AR(1)", 'group = "arm"\n'), ("UN", 'group = "arm"\n')])
+def test_stata_rendering_read_back(kind, extra):
+    m = model(kind, extra)
+    ps = parse_stata(render(m, "stata"))
+    assert ps.model is not None, [d.message for d in ps.diagnostics]
+    assert ps.model.residual == m.residual and ps.model.random.effects == ()
+    assert ps.model.lsmeans == m.lsmeans          # margins arm#visit is one term (was read as the Intercept)
+
+
+def test_stata_exponential_and_plain_time():
+    sp = loads_model(MMRM.replace('type = "UN"', 'type = "SP(POW)"').replace('repeated = "visit"',
+                                                                            'repeated = "week"'))
+    ps = parse_stata(render(sp, "stata"))
+    assert ps.model is not None and ps.model.residual == Residual("SP(POW)", "week", "id", None)
+    # unstructured and exchangeable do not depend on the order: any t() variable is the repeated variable
+    ps = parse_stata("mixed y i.visit || id:, noconstant residuals(exchangeable, t(visit)) reml")
+    assert ps.model.residual == Residual("CS", "visit", "id", None)
+    ps = parse_stata("mixed y i.visit || id:, noconstant res(un, t(visit)) reml")
+    assert ps.model.residual == Residual("UN", "visit", "id", None)
+    # an egen position (sorted values) keeps AR(1) exact
+    ps = parse_stata("egen p = group(visit)\nmixed y i.visit || id:, noconstant residuals(ar 1, t(p)) reml")
+    assert ps.model.residual == Residual("AR1", "visit", "id", None)
+
+
+@pytest.mark.parametrize("text, what", [
+    ("mixed y i.visit || id:, noconstant residuals(ar 1, t(visit))", "differences of visit's values"),
+    ("mixed y i.visit || id:, noconstant residuals(ar 2, t(visit))", "ar 2"),
+    ("mixed y i.visit || id:, noconstant residuals(unstructured)", "without t()"),
+    ("mixed y i.visit || id:, noconstant residuals(banded 1, t(visit))", "banded"),
+    ("egen p = group(visit)\nmixed y i.visit || id:, noconstant residuals(toeplitz 1, t(p))", "toeplitz 1"),
+    ("generate p = .\nreplace p = 1 if visit == 2\nreplace p = 2 if visit == 1\n"
+     "mixed y i.visit || id:, noconstant residuals(ar 1, t(p))", "not its level order"),
+])
+def test_stata_refusals(text, what):
+    ps = parse_stata(text)
+    assert ps.model is None
+    assert any(what in m for m in sy004(ps)), sy004(ps)
+
+
+@pytest.mark.parametrize("kind", ["UN", "CS", "CSH"])
+def test_spss_rendering_read_back(kind):
+    m = model(kind)
+    ps = parse_spss(render(m, "spss"))
+    assert ps.model is not None, [d.message for d in ps.diagnostics]
+    assert ps.model.residual == m.residual and ps.model.random.effects == ()
+
+
+@pytest.mark.parametrize("covtype, what", [("AR1", "order of the visits"), ("TP", "order of the visits"),
+                                           (None, "DIAG"), ("FA1", "FA1")])
+def test_spss_refusals(covtype, what):
+    cov = f" COVTYPE({covtype})" if covtype else ""
+    ps = parse_spss(f"MIXED y BY visit\n  /FIXED = visit\n  /REPEATED = visit | SUBJECT(id){cov}.")
+    assert ps.model is None
+    assert any(what in m for m in sy004(ps)), sy004(ps)
+
+
+def test_spss_id_is_the_independent_residual():
+    ps = parse_spss("MIXED y BY visit\n  /FIXED = visit\n  /RANDOM = INTERCEPT | SUBJECT(id)\n"
+                    "  /REPEATED = visit | SUBJECT(id) COVTYPE(ID).")
+    assert ps.model is not None and ps.model.residual.independent
+    assert any(d.code == "SY001" and "independent residual" in d.message for d in ps.diagnostics)
+
+
+def test_sas_repeated_subject_only_is_the_independent_residual():
+    ps = parse_sas("proc mixed; class id; model y = x; random intercept / subject=id; repeated / subject=id r; run;")
+    assert ps.model is not None and ps.model.residual.independent and ps.model.random.intercept
+    assert any(d.code == "SY001" and d.severity.name == "WARNING" and "independent residual" in d.message
+               for d in ps.diagnostics)
+    assert not sy004(ps)
+    # with TYPE= or an effect it is still a structure (or refused), not the independent residual
+    assert sy004(parse_sas("proc mixed; class id; model y = x; repeated / subject=id type=un; run;"))
+
+
+def test_same_on_the_renderings(tmp_path):
+    """SAS, Stata and SPSS renderings of one MMRM are the same model; a different structure is not. (R's
+    rendering is a gls() call, which the lme4 reader does not read.)"""
+    files = []
+    for lang, ext in (("sas", "sas"), ("stata", "do"), ("spss", "sps")):
+        f = tmp_path / f"mmrm.{ext}"
+        f.write_text(render(model("UN"), lang))
+        files.append(str(f))
+    res = CliRunner().invoke(cli, ["same", *files])
+    assert res.exit_code == 0 and "SAME MODEL" in res.stdout and "residual: TYPE=UN over visit" in res.stdout
+    other = tmp_path / "cs.do"
+    other.write_text(render(model("CS"), "stata"))
+    res = CliRunner().invoke(cli, ["same", files[0], str(other)])
+    assert res.exit_code != 0 and "SAME MODEL" not in res.stdout
+
+
+def test_translate_stata_to_sas():
+    out = translate(render(model("AR(1)", 'group = "arm"\n'), "stata"), to="sas", source="stata")
+    text = out if isinstance(out, str) else str(out)
+    assert "REPEATED visit / SUBJECT=id TYPE=AR(1) GROUP=arm" in text, text
