@@ -31,6 +31,7 @@ from .datafiles import (DEFAULT_NA_VALUES, DataInfo, check_column_names, merges_
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .categorical import FIRST, Categorical, level_text, sorted_levels
 from .model import Model
+from .unused_levels import drop_unused_levels
 from .variables import VariableDef, raw_source
 
 _NUMBER_TEXT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:inf|Inf|INF|infinity|Infinity)")
@@ -156,6 +157,8 @@ def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.Da
     if not complete.all():
         out = out[complete].copy()
     rows_used = int(len(out))
+    model, out, unused = drop_unused_levels(model, out, file)
+    diags.extend(unused)
     report = DataReport(file, rows_read, rows_used, missing, computed, diags, by_marker, model)
     if rows_used < rows_read:
         parts = ", ".join(f"{v}{_source_label(v, derived)}: {n}" for v, n in missing.items() if n)

@@ -234,6 +234,7 @@ CODES: dict[str, str] = {
     "DA006": "unusable-column",             # duplicated column names, complex numbers, values that are not scalars
     "DA007": "text-column-categorical",     # an undeclared text or value-labelled predictor is taken as categorical
     "DA008": "data-source-backend",         # the rows stay in DuckDB or Dask (mlmgen.sources): which, and the memory
+    "DA009": "unused-level",                # a declared level no used row has: fitted without it, as R (unused_levels.py)
     # engine
     "EN001": "not-converged",
     "EN002": "singular-fit",

@@ -141,7 +141,10 @@ def test_df_none_is_explained_where_approximated():
     m = model(ddf="none", contrasts=[{"label": "x+z", "coefficients": {"x": 1, "z": 1}}])
     r = render(m, "lme4")
     assert 'summary(model, ddf="lme4")' in r and "# mlmgen: ddf = None" in r
-    assert 'contest1D(model, ddf="Satterthwaite"' in r and "use Satterthwaite" in r
+    # contest1D has no z test: the contrast is a z test from fixef()/vcov(), never Satterthwaite's t
+    assert "contest1D(" not in r.replace("contest1D()", "") and "z value" in r and "2 * pnorm(-abs(z))" in r
+    joint = render(model(ddf="none", contrasts=[{"label": "both", "rows": [{"x": 1}, {"z": 1}]}]), "lme4")
+    assert "contestMD(" not in joint and "Wald chi-square" in joint and "pchisq(W, nrow(L)" in joint
     s = render(m, "stata")
     assert "covariance(un) reml nolog\n" in s and "lincom c.x*1 + c.z*1 // x+z" in s and "* mlmgen: ddf = None" in s
 

@@ -168,6 +168,39 @@ def test_every_line_dropped_is_refused_or_read_as_the_original():
                 check_against_original(o, g, damaged, set(lines), f"{f.name} without line {k + 1}")
 
 
+def test_ddf_none_renders_z_tests_and_diffs_to_exit_0(lecture_csv, tmp_path):
+    """ddf = None: the program prints each contrast as a z test from fixef()/vcov() (contest1D has only
+    Satterthwaite or Kenward-Roger df; its Satterthwaite p 0.00331371 was a DF001 against the z p 0.00242) and
+    no Type III table (lmerTest's anova(type = 3, ddf = "lme4") is lme4's sequential Type I table). Its real
+    output is read whole and diffs to exit 0; the contest1D p printed instead is DF001."""
+    model = EVIDENCE / "2b_ddf_none.toml"
+    res = CliRunner().invoke(cli, ["render", str(model), "--to", "lme4", "--data-prep", "--import",
+                                   lecture_csv.name])
+    assert res.exit_code == 0, res.output
+    assert res.output == (EVIDENCE / "2b_ddf_none.R").read_text(encoding="utf-8"), (
+        "the rendering changed: rerun reference_outputs/r/rendered_categorical/make_rendered_categorical.py")
+    code = [ln.split(" # ")[0] for ln in res.output.splitlines() if not ln.startswith("#")]
+    assert not any("contest1D(" in ln or "anova(" in ln for ln in code), res.output
+    assert any("pnorm(" in ln for ln in code) and "no Type III table" in res.output
+    out = EVIDENCE / "2b_ddf_none.out"
+    got = sections(out)
+    assert got["type3"] == 0 and got["contest1D"] == 2 and got["lsmeans"] == 6 and got["lsmean diff"] == 7
+    c, joint = read_output_file(str(out), package="lme4").contrasts
+    assert c.p.printed == "0.002415257" and c.df is None
+    # the joint test: Wald chi-square 218.8563 on 2 df read as F = W/2, compared with mlmgen's F (den df inf)
+    assert joint.f.value == pytest.approx(218.8563 / 2) and joint.num_df.value == 2 and joint.den_df is None
+    res = diff(model, out, lecture_csv)
+    assert res.exit_code == 0, res.output
+    assert AGREES in res.output and "DIFFERS" not in res.output
+    assert " contrast   L2 Contextual Effect of Verb p " in res.output
+    assert " contrast   Joint: CMverb10 and WCverb + f " in res.output
+    for old, new in (("0.002415257", "0.00331371"), ("218.8563", "228.8563")):   # contest1D's p; a wrong W
+        bad = tmp_path / "changed.out"
+        bad.write_text(out.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        res = diff(model, bad, lecture_csv)
+        assert res.exit_code == 1 and "DF001" in res.output, res.output
+
+
 @pytest.mark.r
 @pytest.mark.parametrize("case", sorted(R_DATA_CASES))
 def test_rendered_output_on_r_data_sets_diffs_to_exit_0(case, tmp_path):
@@ -187,7 +220,7 @@ def test_rendered_output_on_r_data_sets_diffs_to_exit_0(case, tmp_path):
 
 
 @pytest.mark.r
-@pytest.mark.parametrize("case", ["2b_sex_denomina", "2b_sum_coding", "bdf_sex_minority_denomina"])
+@pytest.mark.parametrize("case", ["2b_sex_denomina", "2b_sum_coding", "2b_ddf_none", "bdf_sex_minority_denomina"])
 def test_render_run_r_and_diff_end_to_end(case, tmp_path, lecture_csv):
     """Render the model now, run the program with Rscript now, diff its printed output: exit 0. The program
     rendered today must also be the one whose output is kept as evidence (else rerun the make script)."""

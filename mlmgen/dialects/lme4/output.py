@@ -25,8 +25,8 @@ import re
 
 from ...mapping import canonical_term, cov_from_corr, effect_name, var_from_sd
 from ...outputtext import split_at, two_models, Lines, count, csv_blocks, join_bounds, looks_like_csv, number, unreadable
-from .categorical_output import (EMMEANS_HEADER, PAIRS_HEADER, TYPE3_TITLE, forget_emmeans, read_emmeans, read_pairs,
-                                 read_type3)
+from .categorical_output import (EMMEANS_HEADER, PAIRS_HEADER, TYPE3_TITLE, _cells, forget_emmeans, read_emmeans,
+                                 read_pairs, read_type3)
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param
 
 
@@ -94,6 +94,11 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             continue
         elif PAIRS_HEADER.match(line):
             i = read_pairs(L, i, res)
+            found += 1
+            continue
+        elif WALD_HEADER.match(line):
+            forget_emmeans(res)
+            i = _read_wald_table(L, i, res)
             found += 1
             continue
         elif coef_header_columns(line) is not None:
@@ -257,8 +262,9 @@ def _sd_of(r: dict) -> Value:
     return Value(sd, None, None, v.half_unit / (2 * sd) if sd > 0 else math.sqrt(v.half_unit))
 
 
-_COEF_COLUMNS = [(r"Estimate", "estimate"), (r"Std\.\s?Error", "se"), (r"df", "df"), (r"t\s+value", "t"),
-                 (r"Pr\(>\|t\|\)", "p"), (r"lower", "lower"), (r"upper", "upper")]
+# `z value`/`Pr(>|z|)`: the z test mlmgen renders for a contrast under ddf = None (lme4/render.z_contrast_call)
+_COEF_COLUMNS = [(r"Estimate", "estimate"), (r"Std\.\s?Error", "se"), (r"df", "df"), (r"[tz]\s+value", "t"),
+                 (r"Pr\(>\|[tz]\|\)", "p"), (r"lower", "lower"), (r"upper", "upper")]
 _COEF_COLUMN_RE = re.compile("|".join(f"(?P<{key}>{pat})" for pat, key in _COEF_COLUMNS))
 _TABLE_END = re.compile(r"(---|Signif\.|Correlation|optimizer|convergence code|Model failed|Model is nearly|"
                         r"fit warning|boundary \(singular\)|>)")
@@ -281,12 +287,33 @@ def coef_header_columns(line: str) -> list[str] | None:
     return cols
 
 
+# the joint Wald chi-square test mlmgen renders for a contrast under ddf = None (render.wald_contrast_call)
+WALD_HEADER = re.compile(r"\s*Chisq\s+Df\s+Pr\(>Chisq\)\s*$")
+
+
+def _read_wald_table(L: Lines, i: int, res: FitResult) -> int:
+    """`Chisq Df Pr(>Chisq)` and its one row `1 W q p`: a joint contrast as F = W/q with NumDF q and no
+    DenDF (a chi-square is an F with infinite denominator df), F's rounding error W's divided by q."""
+    j = i + 1
+    got = _cells(L[j], 3) if j < len(L) else None
+    vals = None if got is None else [number(c) for c in got[1]]
+    if got is None or got[0] != ["1"] or any(v is None for v in vals) or vals[1].value <= 0:
+        raise unreadable("expected the one row '1 Chisq Df Pr(>Chisq)' under the Wald test header", L.file,
+                         j + 1, L[j].strip() if j < len(L) else "", code="OU001")
+    w, q, p = vals
+    n = sum(1 for c in res.contrasts if c.label.startswith("contestMD")) + 1
+    res.contrasts.append(ContrastResult(label=f"contestMD {n}", num_df=q, p=p,
+                                        f=Value(w.value / q.value, None, None, w.half_unit / q.value)))
+    return j + 1
+
+
 def _next_table(line: str) -> bool:
     """A line that starts another table printed right under a coefficient table without a blank line
     (the rendered R program prints contest1D's table and then `anova(m, type = 3)`): a Type III title, an
     emmeans or pairs() header, `$emmeans`/`$contrasts` of a printed list, another coefficient header, a
     summary title. Each is a whole recognised line, never a damaged coefficient row."""
     return bool(TYPE3_TITLE.match(line) or EMMEANS_HEADER.match(line) or PAIRS_HEADER.match(line)
+                or WALD_HEADER.match(line)
                 or re.match(r"\s*(\$\w+\s*$|Linear mixed model fit by|Analysis of Variance Table\s*$)", line)
                 or coef_header_columns(line) is not None)
 

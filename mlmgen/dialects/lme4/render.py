@@ -13,8 +13,9 @@ Style of the lecture: `name = lmer(data=Example, REML=TRUE, formula=y~1+x+(1+x|i
 * Every setting is written: `REML=TRUE/FALSE`, `ddf=`. lmerTest has Satterthwaite and Kenward-Roger only
   (Kenward-Roger for REML fits only): residual, between-within and containment df are refused (RN001);
   `none` (large-sample z) is rendered as `ddf="lme4"` (t values without df or p) with a comment saying
-  so, and contrasts, which lmerTest can test only with Satterthwaite or Kenward-Roger df, use
-  Satterthwaite with a comment.
+  so; contest1D can test only with Satterthwaite or Kenward-Roger df, so each single contrast is a z test
+  computed from fixef()/vcov() (`z_contrast_call`), a joint test a Wald chi-square (`wald_contrast_call`);
+  the Type III table is left out with a comment (lmerTest's anova(type = 3, ddf = "lme4") is lme4's sequential Type I table).
 * Data preparation in base R: `ave(x, id, FUN=function(v) mean(v, na.rm=TRUE))` for cluster means.
 """
 from __future__ import annotations
@@ -178,6 +179,25 @@ def _formula_name_problems(model: Model) -> list[Diagnostic]:
 _HAVEN = {"sas7bdat": "read_sas", "dta": "read_dta", "sav": "read_sav"}
 
 
+def z_contrast_call(obj: str, l_vec: str) -> str:
+    """One contrast as a large-sample z test (ddf = None), which lmerTest's contest1D cannot do: estimate
+    L'b, SE sqrt(L'VL) from `fixef()`/`vcov()`, z = estimate/SE, p = 2 Phi(-|z|), printed as a one-row table
+    `Estimate Std. Error z value Pr(>|z|)` (row name 1, as contest1D's)."""
+    return (f"local({{L = {l_vec}; est = sum(L * fixef({obj})); "
+            f"se = sqrt(drop(L %*% as.matrix(vcov({obj})) %*% L)); z = est / se; "
+            f'print(data.frame(Estimate = est, "Std. Error" = se, "z value" = z, "Pr(>|z|)" = 2 * pnorm(-abs(z)), '
+            f"check.names = FALSE))}})")
+
+
+def wald_contrast_call(obj: str, l_matrix: str) -> str:
+    """Several contrasts jointly under ddf = None (contestMD cannot): b = L beta, W = b' (L V L')^-1 b,
+    chi-square with rows(L) df, printed as `Chisq Df Pr(>Chisq)`."""
+    return (f"local({{L = {l_matrix}; b = drop(L %*% fixef({obj})); "
+            f"W = drop(b %*% solve(L %*% as.matrix(vcov({obj})) %*% t(L), b)); "
+            f'print(data.frame(Chisq = W, Df = nrow(L), "Pr(>Chisq)" = pchisq(W, nrow(L), lower.tail = FALSE), '
+            f"check.names = FALSE))}})")
+
+
 def import_lines(source: ImportSource, data: str, problems: list) -> list[str]:
     """`data = read.csv("path")`; SAS, Stata and SPSS files through haven, as a plain data.frame without
     value labels (`haven::zap_labels`)."""
@@ -202,12 +222,15 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
                 "lmerTest computes Kenward-Roger df for REML fits only (method = ML)", "ddf",
                 "use method = REML with Kenward-Roger, or ddf = Satterthwaite with ML"))
     elif model.ddf == "none":
-        ddf, contest_ddf = "lme4", "Satterthwaite"
+        ddf, contest_ddf = "lme4", ""
         notes.append('ddf = None (large-sample z tests): lmerTest has no such option; ddf="lme4" prints t '
                      'values without df or p-values (read them as z).')
-        if model.contrasts:
-            notes.append("contest1D/contestMD offer only Satterthwaite or Kenward-Roger df: the contrasts below "
-                         "use Satterthwaite (estimate and SE are the same as with z tests).")
+        if any(c.is_single for c in model.contrasts):
+            notes.append("contest1D offers only Satterthwaite or Kenward-Roger df: each contrast below is a "
+                         "z test computed from fixef() and vcov() (Pr(>|z|) from the normal distribution).")
+        if any(not c.is_single for c in model.contrasts):
+            notes.append("contestMD offers only Satterthwaite or Kenward-Roger df: each joint test below is a "
+                         "Wald chi-square test computed from fixef() and vcov().")
     else:
         ddf = contest_ddf = ""
         problems.append(not_expressible(FACTS,
@@ -219,7 +242,11 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     contrasts = []
     for k, c in enumerate(model.contrasts):
         label = comment_text(c.label, FACTS, f"contrasts[{k}]", problems)
-        if c.is_single:
+        if c.is_single and model.ddf == "none":
+            call = z_contrast_call(obj, l_vector(model, c.rows[0], order, obj))
+        elif model.ddf == "none":
+            call = wald_contrast_call(obj, "rbind(" + ", ".join(l_vector(model, r, order, obj) for r in c.rows) + ")")
+        elif c.is_single:
             call = f'contest1D({obj}, ddf="{contest_ddf}", L={l_vector(model, c.rows[0], order, obj)})'
         else:
             rows = ", ".join(l_vector(model, r, order, obj) for r in c.rows)
@@ -243,7 +270,11 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     for c in model.used_categoricals:
         categorical += factor_lines(c, data, problems)
     raise_problems(problems)
-    type3 = f'anova({obj}, type = 3, ddf = "{ddf}")' if used_in_fixed(model) else ""
+    type3 = f'anova({obj}, type = 3, ddf = "{ddf}")' if used_in_fixed(model) and model.ddf != "none" else ""
+    if used_in_fixed(model) and model.ddf == "none":
+        notes.append('no Type III table: lmerTest\'s anova(type = 3) has only Satterthwaite and Kenward-Roger '
+                     'F tests (its ddf = "lme4" prints lme4\'s sequential Type I table, a different test), '
+                     'and R prints no Type III Wald chi-square test for lmer fits.')
     # adjust = "none": SAS DIFF, Stata pwcompare and SPSS ADJ(LSD) do not adjust (emmeans' pairwise default is
     # Tukey); cov.keep = character(0): every numeric covariate at its mean, as SAS, Stata and SPSS (emmeans by
     # default treats a covariate with two values, like a 0/1 indicator, as a factor and averages over both)

@@ -124,6 +124,8 @@ class _Reader(_ContrastReader):
                 self.ddf_arg(call)
         elif fn in ("contest1D", "contest", "contestMD"):
             self.pending.append((call, st))
+        elif fn == "local":
+            self.local_z_contrast(call, st)
         elif fn in ("glmer", "lme", "nlme", "glmmTMB", "gls", "mixed", "blmer"):
             self.b.unsupported(f"{fn}() (mlmgen reads linear mixed models fitted with lmer())", call.start,
                                call.end)
@@ -136,6 +138,26 @@ class _Reader(_ContrastReader):
             return
         else:
             self.b.not_read(f"{fn}()", call.start, call.end)
+
+    def local_z_contrast(self, call: _Call, st: _Stmt) -> None:
+        """mlmgen's own z test of a contrast under ddf = None (render.z_contrast_call): `local({L = c(...);
+        est = sum(L * fixef(m)); se = sqrt(...vcov(m)...); z = est / se; print(...pnorm...)})`, read as the
+        contrast L of model m (a contest1D without df); likewise the joint Wald test (`L = rbind(...)`, pchisq).
+        Any other local() is not read."""
+        body = call.args[0].toks if len(call.args) == 1 and call.args[0].name is None else []
+        parts = split_top(body[1:-1], {";"}) if len(body) > 2 and body[0].text == "{" and body[-1].text == "}" else []
+        words = [t.text for t in body]
+        first = parts[0] if parts else []
+        shape = (len(first) > 2 and first[0].text == "L" and first[1].text in ("=", "<-")
+                 and ("pnorm" in words or "pchisq" in words)
+                 and "vcov" in words and "fixef" in words)
+        k = words.index("fixef") if "fixef" in words else -1
+        if not shape or k + 2 >= len(body) or body[k + 2].kind != "name":
+            self.b.not_read("local()", call.start, call.end)
+            return
+        args = [_Arg(None, [body[k + 2]]), _Arg("L", first[2:])]
+        fn = "contest1D" if "pnorm" in words else "contestMD"
+        self.pending.append((_Call(fn, call.fn_tok, args, call.start, call.end), st))
 
     def lsmeans_call(self, call: _Call) -> None:
         """emmeans(m, specs) / lsmeans(m, specs) / pairs(emmeans(m, specs)) / lmerTest::ls_means(m, which =)."""

@@ -2,7 +2,9 @@
 
 Run from the repository root (R 4.2 with lme4, lmerTest, emmeans, mlmRev; mlmgen installed):
 
-    python reference_outputs/r/rendered_categorical/make_rendered_categorical.py
+    python reference_outputs/r/rendered_categorical/make_rendered_categorical.py [CASE ...]
+
+(with CASE names, only those cases are produced again; without, all)
 
 For each `<case>.toml` here: the data are written to a scratch directory (never committed): the lecture's demo
 data with `sex` and `denomina` drawn by our own seeded code (`tests/test_render_categorical.with_categoricals`,
@@ -51,12 +53,14 @@ def render(case: str) -> str:
     return args + (["--data", data] if data != LECTURE else [])
 
 
-def main() -> None:
+def main(cases: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         write_data(work)
         for model in sorted(HERE.glob("*.toml")):
             case = model.stem
+            if cases and case not in cases:
+                continue
             code = subprocess.run(render(case), cwd=work, check=True, capture_output=True, text=True).stdout
             (HERE / f"{case}.R").write_text(code, encoding="utf-8")
             (work / f"{case}.R").write_text(code, encoding="utf-8")
@@ -67,4 +71,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
