@@ -197,7 +197,8 @@ def kenward_roger_on_ml(p: ParsedSyntax, ctx: LintContext) -> None:
     m = p.model
     if m.method != "ml" or m.ddf != "kenward-roger":
         return
-    if any(d.code == "RN001" and "Kenward" in d.message for d in p.diagnostics):
+    if any(d.code == "RN001" and ("kenward" in d.message.lower() or "kroger" in d.message.lower())
+           for d in p.diagnostics):
         return
     ctx.report(p, "Kenward-Roger df are requested for an ML fit: the adjustment is defined for REML, and other "
                   "packages refuse the pair (lmerTest, Stata) or print other df", keys=("method", "ddf"),
