@@ -24,17 +24,15 @@ from __future__ import annotations
 
 from ..lexing import ParsedSyntax
 from ..model import Model, RandomTerm
+from .catdata import facts_of
 from .registry import LintContext, rule
 
 ROWS_PER_CELL = 2.0        # ST001: mean rows per (higher, lower) cell above which repeated ids look nested
 
 
-def _nested_spelling(dialect: str, higher: str, lower: str) -> str:
-    """The nested form of `lower` within `higher` in the package's own spelling."""
-    return {"lme4": f"(1 | {higher}/{lower})",
-            "sas": f"RANDOM INTERCEPT / SUBJECT={lower}({higher});",
-            "stata": f"|| {higher}: || {lower}:",
-            "spss": f"/RANDOM = INTERCEPT | SUBJECT({higher}*{lower})"}.get(dialect, f'group = "{higher}/{lower}"')
+def _nested_spelling(p: ParsedSyntax, higher: str, lower: str) -> str:
+    """The nested form of `lower` within `higher` in the snippet's package (dialect facts `nested_spelling`)."""
+    return facts_of(p).nested_spelling.format(higher=higher, lower=lower)
 
 
 def _term_key(m: Model, term: RandomTerm) -> tuple[str, ...]:
@@ -103,7 +101,7 @@ def id_reuse_trap(p: ParsedSyntax, ctx: LintContext) -> None:
                               f"in every {a} (or {a}'s in every {b}), the units with the same id are pooled; with "
                               f"--data the ids are checked", severity="info", keys=_term_key(m, tb),
                            fix="if the ids restart within the higher unit, write the nesting",
-                           replacement=_nested_spelling(p.dialect, a, b))
+                           replacement=_nested_spelling(p, a, b))
                 continue
             d = ctx.data[[a, b]].dropna()
             if _nested_by_ids(d, a, b) or _nested_by_ids(d, b, a):
@@ -121,7 +119,7 @@ def id_reuse_trap(p: ParsedSyntax, ctx: LintContext) -> None:
                           f"are shared, {cells.mean():.1f} rows per ({higher}, {lower}) cell), but {lower} is "
                           f"written as a factor of its own: the package pools every {lower} with the same id "
                           f"across {higher} units (a crossed model)", keys=_term_key(m, term),
-                       fix=f"write {lower} nested in {higher}", replacement=_nested_spelling(p.dialect, higher, lower))
+                       fix=f"write {lower} nested in {higher}", replacement=_nested_spelling(p, higher, lower))
 
 
 @rule("ST002", "warning")
@@ -168,10 +166,6 @@ def one_unit_per_higher_unit(p: ParsedSyntax, ctx: LintContext) -> None:
                        fix=f"drop the {term.path_text} random term")
 
 
-_KR_ON_ML = {"lme4": 'REML = TRUE (lmerTest: ddf = "Kenward-Roger" needs a REML fit)',
-             "sas": "METHOD=REML", "stata": "reml", "spss": "/METHOD = REML"}
-
-
 @rule("ST003", "warning")
 def kenward_roger_on_ml(p: ParsedSyntax, ctx: LintContext) -> None:
     """Kenward-Roger degrees of freedom requested for a maximum-likelihood (ML) fit.
@@ -203,4 +197,4 @@ def kenward_roger_on_ml(p: ParsedSyntax, ctx: LintContext) -> None:
     ctx.report(p, "Kenward-Roger df are requested for an ML fit: the adjustment is defined for REML, and other "
                   "packages refuse the pair (lmerTest, Stata) or print other df", keys=("method", "ddf"),
                fix="fit by REML for Kenward-Roger df (or use Satterthwaite with ML)",
-               replacement=_KR_ON_ML.get(p.dialect, 'method = "reml"'))
+               replacement=facts_of(p).reml_spelling)
