@@ -224,6 +224,10 @@ CODES: dict[str, str] = {
     "CA004": "string-factor-not-encoded",   # a text variable used as a factor where factors must be numeric
     "CA005": "categorical-declaration-mismatch",  # a continuous variable declared categorical, or text as continuous
     "CA006": "many-level-random-slope",     # a random slope of a many-level categorical: k(k+1)/2 parameters
+    # structure lint rules (mlmgen/lint/rules_structure.py): several grouping factors, df method and method
+    "ST001": "id-reuse-trap",               # a lower level's ids reused across higher units, written as crossed
+    "ST002": "one-unit-per-higher-unit",    # a level with one unit per higher unit (or one row per unit)
+    "ST003": "kenward-roger-on-ml",         # Kenward-Roger df requested for an ML fit
     "ES002": "effect-size-not-applicable",  # models not nested, different data/method, no such random slope
     # data
     "DA001": "unreadable-data",
@@ -322,6 +326,10 @@ SEVERITIES: dict[str, dict[Severity, str]] = {
               Severity.ERROR: "a text column used as continuous where the package refuses it"},
     "CA006": {Severity.WARNING: "the data give fewer than 10 clusters per covariance parameter",
               Severity.INFO: "no data: the number of covariance parameters is stated"},
+    "ST001": {Severity.WARNING: "with data: the lower factor's ids repeat across higher units, several rows per cell",
+              Severity.INFO: "no data: two single-factor terms, whose meaning depends on how the ids are coded"},
+    "ST002": {Severity.WARNING: "always (needs data)"},
+    "ST003": {Severity.WARNING: "always"},
 }
 
 

@@ -15,7 +15,7 @@ from mlmgen.lint import DOC_SECTIONS, RULES, rule_codes
 from test_lint_cases import load_case_files
 
 ROOT = Path(__file__).resolve().parent.parent
-LINT_PREFIXES = ("SY", "MS", "RE", "PT", "CA")
+LINT_PREFIXES = ("SY", "MS", "RE", "PT", "CA", "ST")
 NOT_LINT = {"ES002": "reported by the effect-size calculations, not by the linter"}
 
 

@@ -246,6 +246,11 @@ class Facts:
     text_level_order: str = "codepoint"
     labelled_level_order: str = "value"
     categorical_spelling: str = "{v} (categorical)"
+    # ---- structure lint rules (lint/rules_structure.py, ST001/ST003): `nested_spelling` writes the random
+    # intercept of `lower` nested in `higher` (formatted with higher, lower; the form that stays nested whatever
+    # the ids look like); `reml_spelling` asks for a REML fit.
+    nested_spelling: str = "{lower} within {higher}"
+    reml_spelling: str = "REML"
     continuous_spelling: str = "{v}"
     continuous_instruction: str = "declare {v} continuous"
     text_as_continuous: str = "error"

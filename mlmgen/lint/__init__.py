@@ -22,7 +22,7 @@ from ..data import nearest_column
 from ..diagnostics import Diagnostic, Fix, Location, Severity
 from ..lexing import ParsedSyntax
 from ..model import Model
-from . import rules_categorical, rules_model, rules_portability, rules_random, rules_syntax  # noqa: F401  (they register their rules)
+from . import rules_categorical, rules_model, rules_portability, rules_random, rules_structure, rules_syntax  # noqa: F401  (they register their rules)
 from .registry import DOC_SECTIONS, PACKAGES, RULES, Finding, LintContext, Rule, parser_rule, rule  # noqa: F401
 from ..variables import raw_source
 from .catdata import is_text
@@ -214,6 +214,8 @@ def parsed_from_model(model: Model, file: str | None = None, text: str | None = 
                 break
     for s in model.random.slopes:
         find(s, "random:" + s, "effects")
+    for k, t in enumerate(model.more_random, start=1):      # `group = "school/class"` of the k-th extra term
+        find(t.path_text, f"random[{k}]", "group")
     _find_categoricals(model, lines, file, locs)
     find("fixed", "command")
     for k in ("method", "ddf", "data"):

@@ -35,6 +35,8 @@ class ModelFileFacts:
     labelled_level_order = "value"
     labelled_as_categorical = True
     categorical_spelling = "{v} = {{}}"
+    nested_spelling = 'group = "{higher}/{lower}"'
+    reml_spelling = 'method = "reml"'
     continuous_spelling = ""
     continuous_instruction = "remove {v} from [categorical]"
     text_as_continuous = "categorical"

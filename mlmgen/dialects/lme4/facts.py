@@ -123,6 +123,8 @@ class LME4Facts(Facts):
     text_level_order = "locale"
     labelled_level_order = "value"
     categorical_spelling = "factor({v})"
+    nested_spelling = "(1 | {higher}/{lower})"
+    reml_spelling = "REML = TRUE"
     continuous_spelling = "{v}"
     continuous_instruction = "write {v} without factor()"
     text_as_continuous = "categorical"

@@ -117,6 +117,8 @@ class SASFacts(Facts):
     text_level_order = "codepoint"
     labelled_level_order = "label"
     categorical_spelling = "CLASS {v}"
+    nested_spelling = "RANDOM INTERCEPT / SUBJECT={lower}({higher});"
+    reml_spelling = "METHOD=REML"
     continuous_spelling = ""
     continuous_instruction = "remove {v} from the CLASS statement"
     text_as_continuous = "error"

@@ -89,6 +89,8 @@ class SPSSFacts(Facts):
     text_level_order = "codepoint"
     labelled_level_order = "value"
     categorical_spelling = "BY {v}"
+    nested_spelling = "/RANDOM = INTERCEPT | SUBJECT({higher}*{lower})"
+    reml_spelling = "/METHOD = REML"
     continuous_spelling = "WITH {v}"
     continuous_instruction = "move {v} from BY to WITH"
     text_as_continuous = "error"

@@ -126,6 +126,8 @@ class StataFacts(Facts):
     text_level_order = "codepoint"
     labelled_level_order = "value"
     categorical_spelling = "i.{v}"
+    nested_spelling = "|| {higher}: || {lower}:"        # nested automatically, level by level
+    reml_spelling = "reml"
     continuous_spelling = "c.{v}"
     continuous_instruction = "declare {v} continuous"
     text_as_continuous = "error"
