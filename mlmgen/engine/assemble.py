@@ -87,6 +87,28 @@ def contrast_results(efit, model, ddf: str, notes: list[str]) -> list[ContrastRe
     return contrasts
 
 
+def fixed_effects(table_rows, x_names, aliased, model) -> list[FixedEffect]:
+    """The fixed-effects rows of a fit (`fixed_table` rows of any engine) in the model's order when its names
+    are the fit's (compared order-free: `x:z` is `z:x`), else the fit's columns then the aliased ones; an
+    aliased column gets estimate 0 and `aliased=True`, no SE (as SAS prints it)."""
+    table = {_term_key(r["term"]): r for r in table_rows}
+    order = list(getattr(model, "fixed_names", ()) or [])
+    known = {_term_key(n) for n in x_names} | {_term_key(n) for n in aliased}
+    if not order or {_term_key(n) for n in order} != known:
+        order = list(x_names) + list(aliased)
+    dropped = {_term_key(n) for n in aliased}
+    fixed = []
+    for name in order:
+        k = _term_key(name)
+        if k in dropped:
+            fixed.append(FixedEffect(term=name, estimate=Value(0.0), aliased=True))
+            continue
+        r = table[k]
+        fixed.append(FixedEffect(term=name, estimate=Value(r["estimate"]), se=_v(r["se"]), df=_v(r["df"]),
+                                 t=_v(r["t"]), p=_v(r["p"]), lower=_v(r["lower"]), upper=_v(r["upper"])))
+    return fixed
+
+
 def to_fit_result(efit, model, ddf: str | None = None, covariate_means: dict[str, float] | None = None
                   ) -> FitResult:
     ddf = ddf or getattr(model, "ddf", None) or "satterthwaite"
@@ -95,22 +117,9 @@ def to_fit_result(efit, model, ddf: str | None = None, covariate_means: dict[str
         notes.append("EN005: Kenward-Roger was computed on an ML fit; pbkrtest refits by REML first, so its "
                      "numbers will differ")
 
-    # fixed effects, in the model's order when the names agree
-    table = {_term_key(r["term"]): r for r in efit.fixed_table(ddf)}
-    order = list(getattr(model, "fixed_names", ()) or [])
-    known = {_term_key(n) for n in efit.x_names} | {_term_key(n) for n in efit.aliased}
-    if not order or {_term_key(n) for n in order} != known:
-        order = list(efit.x_names) + list(efit.aliased)
-    aliased = {_term_key(n) for n in efit.aliased}
-    fixed = []
-    for name in order:
-        k = _term_key(name)
-        if k in aliased:
-            fixed.append(FixedEffect(term=name, estimate=Value(0.0), aliased=True))
-            continue
-        r = table[k]
-        fixed.append(FixedEffect(term=name, estimate=Value(r["estimate"]), se=_v(r["se"]), df=_v(r["df"]),
-                                 t=_v(r["t"]), p=_v(r["p"]), lower=_v(r["lower"]), upper=_v(r["upper"])))
+    rows = efit.fixed_table(ddf)
+    table = {_term_key(r["term"]): r for r in rows}
+    fixed = fixed_effects(rows, efit.x_names, efit.aliased, model)
 
     # covariance parameters (COVTEST)
     phi = efit.covparm_values()

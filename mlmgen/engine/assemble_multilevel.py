@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ..distributions import stats
-from ..results import CovParam, FitResult, FixedEffect, Value
-from .assemble import contrast_results
+from ..results import CovParam, FitResult, Value
+from .assemble import contrast_results, fixed_effects
 from .multilevel import RandomTermArrays
 from .multilevel.frames import interaction_codes
 
@@ -57,18 +57,7 @@ def to_fit_result_multilevel(mfit, model, ddf: str) -> FitResult:
     if ddf == "kenward-roger" and not mfit.reml:
         notes.append("EN005: Kenward-Roger was computed on an ML fit; pbkrtest refits by REML first, so its "
                      "numbers will differ")
-    rows = {r["term"]: r for r in mfit.fixed_table(ddf)}
-    order = [n for n in model.fixed_names if n in rows or n in mfit.aliased]
-    if set(order) != set(rows) | set(mfit.aliased):
-        order = list(mfit.x_names) + list(mfit.aliased)
-    fixed = []
-    for name in order:
-        if name in mfit.aliased:
-            fixed.append(FixedEffect(term=name, estimate=Value(0.0), aliased=True))
-            continue
-        r = rows[name]
-        fixed.append(FixedEffect(term=name, estimate=Value(r["estimate"]), se=_v(r["se"]), df=_v(r["df"]),
-                                 t=_v(r["t"]), p=_v(r["p"]), lower=_v(r["lower"]), upper=_v(r["upper"])))
+    fixed = fixed_effects(mfit.fixed_table(ddf), mfit.x_names, mfit.aliased, model)
 
     phi = mfit.covparm_values()
     se = mfit.covparm_se("observed")
