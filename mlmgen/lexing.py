@@ -183,7 +183,7 @@ class SyntaxBuilder:
         self._spelling: dict[str, str] = {}
         self.fatal = False
         # categorical declarations (CLASS, i., BY, factor()), by case key; the model keeps those of predictors
-        self.default_reference = facts.categorical_default_reference
+        self.default_reference = facts.default_reference_rule
         self.default_coding = "treatment"            # R's options(contrasts =) changes it
         self.categoricals: dict[str, Categorical] = {}
         self.lsmeans: list[tuple[Term, Location]] = []   # least-squares means asked for (SAS LSMEANS, ...)

@@ -133,13 +133,12 @@ class Facts:
     intercept_spellings: tuple[str, ...] = ()
     printed_residual: str = "Residual"
     # ---- categorical predictors as the package's syntax declares them (the syntax readers, predictortypes.py)
-    # `categorical_default_reference`: the reference level when the syntax names none (FIRST/LAST rule, after
-    # the package's level order); `categorical_declaration`: how a program marks a predictor categorical, in
+    # (the reference level when the syntax names none is `default_reference_rule`, below);
+    # `categorical_declaration`: how a program marks a predictor categorical, in
     # words; `categorical_level_order`: how the package orders levels; `undeclared_text_predictor`: what the
     # package does with a text column used as a predictor without that mark ("factor": it makes it
     # categorical, "error": it stops), `undeclared_text_note` says it in words; `undeclared_labelled_note`:
     # what it does with a numeric column that has value labels but no mark
-    categorical_default_reference: str = FIRST
     categorical_declaration: str = ""
     categorical_level_order: str = ""
     undeclared_text_predictor: str = "error"
@@ -233,7 +232,8 @@ class Facts:
         return name if self.case_sensitive else name.upper()
 
     # ---- categorical predictors: the coding traps the lint rules report (lint/rules_categorical.py, CA001-CA006).
-    # `default_reference_rule`: the reference level when a snippet names none (categorical.FIRST / LAST, of the
+    # `default_reference_rule`: the reference level when a snippet names none (read by the syntax readers and
+    # the lint rules) (categorical.FIRST / LAST, of the
     # levels in this package's order). `text_level_order`: how it orders the levels of a text variable,
     # "codepoint" (byte / code-point order) or "locale" (the collation of the session's locale);
     # `labelled_level_order`: of a numeric variable with value labels (a format), "value" or "label" (the

@@ -103,7 +103,6 @@ class LME4Facts(Facts):
     # factor(x, levels = c(...)), C(x, contr.sum), contrasts(d$x) <- ..., lmer(..., contrasts = list(x = ...));
     # R orders factor levels by sort() of the values (numbers by value, text by the locale's collation) and
     # contr.treatment's reference is the first level; contr.sum's -1 row is the last level
-    categorical_default_reference = FIRST
     sum_columns_numbered = True             # contr.sum columns print as `denomina1`, `denomina2` (by position)
     categorical_declaration = "factor()"
     categorical_level_order = "sorted values (factor()); the reference is the first level (contr.treatment)"

@@ -133,7 +133,6 @@ class SASFacts(Facts):
     # CLASS x(REF='level'|FIRST|LAST) / REF=FIRST|LAST: the REF= level is moved to the end of the levels; with
     # none, the reference is the last level. Levels are ordered by ORDER= on PROC MIXED (FORMATTED by default:
     # for numeric variables without a format, the internal values; for character variables, the text)
-    categorical_default_reference = default_reference_rule   # the same fact (lint rules)
     categorical_declaration = "CLASS"
     categorical_level_order = ("formatted values (ORDER=FORMATTED, the default: numbers without a format by value, "
                                "text by character code); the reference is the last level")

@@ -101,7 +101,6 @@ class SPSSFacts(Facts):
     # ---- categorical predictors (syntax readers; SPSS MIXED): factors after BY, covariates after WITH. Factor
     # levels are sorted in ascending order and the last level is the redundant (reference) one; MIXED has no
     # option to choose it (recode the variable instead)
-    categorical_default_reference = default_reference_rule   # the same fact (lint rules)
     categorical_declaration = "BY"
     categorical_level_order = "values in ascending order; the last level is redundant (the reference)"
     undeclared_text_predictor = "error"

@@ -156,7 +156,6 @@ class StataFacts(Facts):
     # i.x (base = the lowest value), ib#.x (base level #), ib(first)., ib(last)., ib(freq). (the most frequent
     # level: depends on the data), ibn.x (no base); an unprefixed variable in an interaction (x#z) is a factor
     # variable; c.x is continuous. Factor variables take nonnegative integer values, ordered by value
-    categorical_default_reference = default_reference_rule   # the same fact (lint rules)
     categorical_declaration = "i."
     categorical_level_order = "values in ascending order (nonnegative integers); the base is the lowest value"
     undeclared_text_predictor = "error"
