@@ -27,16 +27,36 @@ def drop_unused_levels(model: Model, frame: pd.DataFrame, file: str | None
                        ) -> tuple[Model, pd.DataFrame, list[Diagnostic]]:
     """(the model without the unused levels, the frame with level positions renumbered, DA009 warnings).
     `frame` holds each categorical as level positions 0..k-1 (float, rows already complete)."""
+    counts = {}
+    for c in model.categoricals:
+        if c.name in frame.columns and c.levels:
+            codes = frame[c.name].to_numpy(dtype=np.float64)
+            counts[c.name] = np.bincount(codes[np.isfinite(codes)].astype(int), minlength=len(c.levels))
+    model2, kept, notes = without_unused_levels(model, counts, file)
+    if not kept:
+        return model, frame, notes
+    for name, (old, new) in kept.items():
+        new_pos = {k: float(new.index(lv)) for k, lv in enumerate(old) if lv in new}
+        frame = frame.assign(**{name: frame[name].map(new_pos).astype(np.float64)})
+    return model2, frame, notes
+
+
+def without_unused_levels(model: Model, counts: dict[str, np.ndarray], file: str | None
+                          ) -> tuple[Model, dict[str, tuple[tuple[str, ...], tuple[str, ...]]], list[Diagnostic]]:
+    """The rule on level counts: `counts[name][k]` = rows used at level position k of categorical `name`
+    (any backend computes them: a DataFrame, DuckDB, Dask). Returns (the model without the levels whose
+    count is 0, {name: (old levels, kept levels)} for the changed ones, DA009 warnings); MF006 for an unused
+    sum-coded reference or fewer than two levels left. Only categoricals the model uses are touched."""
     notes: list[Diagnostic] = []
-    levels: dict[str, tuple[str, ...]] = {}
+    changed: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    used = {u.name for u in model.used_categoricals}
     cats = []
     for c in model.categoricals:
-        if c.name not in frame.columns or c.name not in {u.name for u in model.used_categoricals} or not c.levels:
+        if c.name not in counts or c.name not in used or not c.levels:
             cats.append(c)
             continue
-        codes = frame[c.name].to_numpy(dtype=np.float64)
-        present = set(np.unique(codes[np.isfinite(codes)]).astype(int).tolist())
-        unused = [lv for k, lv in enumerate(c.levels) if k not in present]
+        n = np.asarray(counts[c.name])
+        unused = [lv for k, lv in enumerate(c.levels) if k >= len(n) or n[k] == 0]
         if not unused:
             cats.append(c)
             continue
@@ -52,9 +72,7 @@ def drop_unused_levels(model: Model, frame: pd.DataFrame, file: str | None
                 Severity.ERROR, Location(file=file, field=fld),
                 fix=Fix(f"remove {names} from {fld} (or recode the data)"))])
         kept = tuple(lv for lv in c.levels if lv not in unused)
-        new_pos = {k: float(kept.index(lv)) for k, lv in enumerate(c.levels) if lv in kept}
-        frame = frame.assign(**{c.name: frame[c.name].map(new_pos).astype(np.float64)})
-        levels[c.name] = kept
+        changed[c.name] = (tuple(c.levels), kept)
         new = c.with_levels(kept)
         if ref_unused:
             new = replace(new, reference=kept[0])
@@ -66,6 +84,6 @@ def drop_unused_levels(model: Model, frame: pd.DataFrame, file: str | None
             f"levels): lmerTest's Type III test of {c.name} has {len(kept) - 1} numerator df",
             Severity.WARNING, Location(file=file, field=fld),
             fix=Fix(f"remove {names} from {fld} if the level cannot occur")))
-    if not levels:
-        return model, frame, notes
-    return model.with_(categoricals=tuple(cats)), frame, notes
+    if not changed:
+        return model, changed, notes
+    return model.with_(categoricals=tuple(cats)), changed, notes

@@ -350,3 +350,43 @@ def test_a_csv_from_the_size_limit_on_goes_to_duckdb(model, data, tmp_path, monk
     backend = sources.open_source(str(path))
     assert backend is not None and backend.name == "DuckDB"
     assert_same(mlmgen.fit(model, data), mlmgen.fit(model, str(path)))
+
+
+# ------------------------------------------------------------------ unused levels: dropped as in memory (DA009)
+
+UNUSED = MODEL.replace('sex = { levels = ["M", "F"], reference = "F" }',
+                       'sex = { levels = ["M", "F", "X"], reference = "F" }\ngrp = {}')
+
+
+@pytest.fixture(scope="module")
+def with_unused(data):
+    """`sex` declares a level "X" no row has; grp's level "d" occurs only in rows whose y is missing, so it is
+    unused once incomplete rows are deleted (R's model frame drops it as well)."""
+    d = data.copy()
+    d.loc[d.index[d["y"].isna()][:2], "grp"] = "d"
+    return d
+
+
+def _da009(f) -> list[str]:
+    return sorted(d.location.field for d in f.data_report.diagnostics if d.code == "DA009")
+
+
+def test_unused_levels_are_dropped_by_duckdb_as_in_memory(with_unused, tmp_path):
+    m = loads_model(UNUSED)
+    mem = mlmgen.fit(m, with_unused)
+    assert _da009(mem) == ["categorical.grp.levels", "categorical.sex.levels"]
+    path = tmp_path / "u.parquet"
+    with_unused.to_parquet(path, row_group_size=97)
+    src = mlmgen.fit(m, str(path))
+    assert _da009(src) == _da009(mem)
+    assert_same(mem, src)
+    assert src.model.categorical_map["grp"].levels == ("a", "b", "c")
+
+
+def test_unused_levels_are_dropped_by_dask_as_in_memory(with_unused, dask_client):
+    import dask.dataframe as dd
+    m = loads_model(UNUSED)
+    mem = mlmgen.fit(m, with_unused)
+    f = mlmgen.fit(m, dd.from_pandas(with_unused, npartitions=3))
+    assert _da009(f) == _da009(mem)
+    assert_same(mem, f)

@@ -154,6 +154,7 @@ class DaskBackend:
         rows, _ = self._model_rows(spec)
         numeric_used = [v for v in spec.used if v != spec.cluster and v not in spec.categorical]
         cols = spec.columns
+        cats = [(v, len(levels)) for v, (levels, _) in spec.categorical.items() if v in spec.used]
 
         def part_summary(frame: pd.DataFrame) -> pd.DataFrame:
             ok = _complete(frame, spec)
@@ -174,6 +175,11 @@ class DaskBackend:
                     mu = float(x.mean()) if x.size else 0.0
                     r[f"mean:{k}"] = mu
                     r[f"m2:{k}"] = float(((x - mu) ** 2).sum())
+            for v, n in cats:
+                codes = sub[v].to_numpy(dtype=np.float64)
+                counts = np.bincount(codes[np.isfinite(codes)].astype(np.int64), minlength=n)
+                for k in range(n):
+                    r[f"count:{v}:{k}"] = float(counts[k])
             return pd.DataFrame([r])
 
         parts = rows.map_partitions(part_summary).compute()
@@ -193,7 +199,9 @@ class DaskBackend:
                        {v: int(parts[f"miss:{v}"].sum()) for v in spec.used},
                        {v: int(parts[f"inf:{v}"].sum()) for v in numeric_used}, means,
                        float(parts["y_sum"].sum() / n_used) if n_used else np.nan,
-                       float(parts["y_min"].min()), float(parts["y_max"].max()), sm, sv)
+                       float(parts["y_min"].min()), float(parts["y_max"].max()), sm, sv,
+                       {v: np.array([int(parts[f"count:{v}:{k}"].sum()) for k in range(n)], dtype=np.int64)
+                        for v, n in cats})
 
     def statistics(self, spec: RowSpec, columns, products) -> tuple[np.ndarray, dict]:
         """(sorted cluster ids, {product: per-cluster sums}): per-row products of the centred columns in each

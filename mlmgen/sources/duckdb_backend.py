@@ -173,6 +173,8 @@ class DuckDBBackend:
         for k in spec.slopes:
             e = self._column(spec.columns[k])
             sel += [f"AVG({e}) FILTER (WHERE {cond})", f"VAR_POP({e}) FILTER (WHERE {cond})"]
+        cats = [(v, len(levels)) for v, (levels, _) in spec.categorical.items() if v in spec.used]
+        sel += [f"COUNT(*) FILTER (WHERE {cond} AND {ident(v)} = {k})" for v, n in cats for k in range(n)]
         r = list(self._run(self._rows_sql(spec) + " SELECT " + ", ".join(sel) + " FROM rows").fetchall()[0])
         f = [float("nan") if x is None else x for x in r]
         i = 2
@@ -188,7 +190,11 @@ class DuckDBBackend:
         for k in spec.slopes:
             sm[k], sv[k] = float(f[i]), float(f[i + 1])
             i += 2
-        return Summary(int(r[0]), int(r[1]), missing, infinite, means, y_mean, y_min, y_max, sm, sv)
+        counts = {}
+        for v, n in cats:
+            counts[v] = np.array([int(x) for x in r[i:i + n]], dtype=np.int64)
+            i += n
+        return Summary(int(r[0]), int(r[1]), missing, infinite, means, y_mean, y_min, y_max, sm, sv, counts)
 
     def statistics(self, spec: RowSpec, columns, products) -> tuple[np.ndarray, dict]:
         """(sorted cluster ids, {product: per-cluster sums}) in one GROUP BY over the centred columns."""

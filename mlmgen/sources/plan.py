@@ -70,6 +70,7 @@ class Summary:
     y_max: float
     slope_mean: dict[int, float]
     slope_var: dict[int, float]
+    level_counts: dict[str, np.ndarray] = field(default_factory=dict)   # rows used per level position
 
 
 def level_number(level: str) -> float | None:

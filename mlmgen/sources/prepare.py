@@ -5,7 +5,7 @@ The steps mirror `mlmgen.data.prepare` + `engine.design.build_design` + `engine.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -15,6 +15,7 @@ from ..engine.effects import within_variance_from_sums
 from ..engine.scaling import Centring
 from ..engine.suffstats import SuffStats
 from ..model import Model
+from ..unused_levels import without_unused_levels
 from ..variables import raw_source
 from .plan import (RowSpec, Summary, build_suffstats, centring_for, check_columns, resolve_levels, row_spec,
                    statistics_plan, text_outcome_check)
@@ -103,6 +104,14 @@ def prepare_source(model: Model, backend) -> PreparedSource:
                    file, "fixed")
     s = backend.summary(spec)
     _check_summary(model, s, file)
+    model, changed, dropped = without_unused_levels(model, s.level_counts, file)
+    if changed:                 # R's model frame drops unused levels: the design again without them
+        notes = notes + dropped
+        cat_levels = {v: ((changed[v][1], num) if v in changed else (lv, num)) for v, (lv, num) in cat_levels.items()}
+        spec, xid, zid, x_names, z_names = row_spec(model, schema, cat_levels, backend.markers)
+        # a dropped level's rows were incomplete already (that is why it is unused), so the rows used are the
+        # same; the missing counts stay those of the first pass, where such a value was a level, not missing
+        s = replace(backend.summary(spec), missing=s.missing, infinite=s.infinite)
     report = _report(model, s, spec, file, notes)
     cen = centring_for(s, xid, zid, spec, model.random.covariance)
     plan, columns, products = statistics_plan(xid, zid, cen, spec)
