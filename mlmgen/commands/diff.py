@@ -434,6 +434,7 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
 
     from ..compare import Setting, compare
     from ..output_settings import output_model, recognise_ddf, recognised_reason
+    model = fit.model           # with the categorical levels the data gave (a formula's factor(Days) has none)
     param = _parameterisation(fit, out)
     pre = compare(param.result(fit) if param else fit.result, out,
                   parameterisation=param.reason if param else None)

@@ -8,13 +8,21 @@ levels with the reference last); otherwise `read_column` leaves it alone. Checke
 rendered sum-coded program (reference_outputs/r/rendered_categorical/2b_sum_coding.out).
 
 Checked against real lmerTest output produced here (reference_outputs/r/categorical/: `sexM`, `armhigh`,
-`sexM:x`, `denomina2`, `MinorityY`).
+`sexM:x`, `denomina2`, `MinorityY`). A factor made inside the formula is printed with the call as its name:
+`factor(Days)1`, `as.factor(Days)1` (R pastes the term's text and the level); `read_column` reads those as the
+variable's columns too (tests/test_factor_call_names.py, real lmerTest output of `Reaction ~ factor(Days)`).
 """
 from __future__ import annotations
 
 import re
 
 _LEVEL = re.compile(r"([^\[\]:]+)\[([^\]]*)\]")
+_FACTOR_CALLS = ("factor", "as.factor")          # R's calls whose printed column name is `call(v)level`
+
+
+def _spellings(v: str) -> tuple[str, ...]:
+    """How R prints variable `v` as a factor: its name, or the call that made it a factor in the formula."""
+    return (v,) + tuple(f"{c}({v})" for c in _FACTOR_CALLS)
 
 
 def printed_column(name: str) -> str:
@@ -31,9 +39,10 @@ def read_column(printed: str, levels: dict[str, tuple[str, ...]],
     numbered = numbered or {}
     out = []
     for part in printed.split(":"):
-        hits = [(v, lvs[int(part[len(v):]) - 1]) for v, lvs in numbered.items()
-                if re.fullmatch(re.escape(v) + r"[1-9]\d*", part) and int(part[len(v):]) <= len(lvs)]
-        hits += [(v, lv) for v, lvs in levels.items() if v not in numbered for lv in lvs if part == f"{v}{lv}"]
+        hits = [(v, lvs[int(part[len(sp):]) - 1]) for v, lvs in numbered.items() for sp in _spellings(v)
+                if re.fullmatch(re.escape(sp) + r"[1-9]\d*", part) and int(part[len(sp):]) <= len(lvs)]
+        hits += [(v, lv) for v, lvs in levels.items() if v not in numbered for lv in lvs for sp in _spellings(v)
+                 if part == f"{sp}{lv}"]
         if len(hits) > 1:
             return None
         out.append(f"{hits[0][0]}[{hits[0][1]}]" if hits else part)
