@@ -39,10 +39,12 @@ def same_cmd(files, source, quiet, data_file):
     frame = read_data(data_file) if data_file else None
     snippets = []
     unreadable = False
-    for f in files:
+    for k, f in enumerate(files, 1):
         label = Path(f).name
         if any(label == s.label for s in snippets):
             label = f
+        if any(label == s.label for s in snippets):     # the same file given twice: still two snippets
+            label = f"{f} (#{k})"
         if f.lower().endswith(".toml"):
             model = load_model(f)
             if frame is not None:           # mlmgen's rule: an undeclared text column is categorical (DA007)
