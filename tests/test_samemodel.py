@@ -106,12 +106,15 @@ def test_cli_same_exit_codes(tmp_path):
     assert res.exit_code == 2
 
 
-def test_the_same_file_twice_is_the_same_model(tmp_path):
+def test_the_same_file_twice_is_the_same_model(tmp_path, monkeypatch):
     p = tmp_path / "a.sas"
     p.write_text(corrected("2c", PACKAGES[0]))
-    res = CliRunner().invoke(cli, ["same", str(p), str(p)])
-    assert res.exit_code == 0, res.output
-    assert "SAME MODEL" in res.output and "(#2)" in res.output
+    monkeypatch.chdir(tmp_path)
+    for args in ([str(p), str(p)], ["a.sas", "a.sas"]):
+        res = CliRunner().invoke(cli, ["same", "-q", *args])
+        assert res.exit_code == 0, res.output
+        assert "SAME MODEL" in res.output
+    assert "(#2)" in res.output
 
 
 def test_cli_same_exit_2_when_a_snippet_has_no_model(tmp_path):
