@@ -5,7 +5,9 @@ Options: --method reml|ml, --ddf satterthwaite|kenward-roger|residual|between-wi
 --blups FILE.csv (BLUPs, prediction-error SDs, shrinkage), --compare OTHER.toml (pseudo-R2 of each variance
 and the likelihood-ratio test of the two models on the same data, with the 50:50 chi-bar-square p). Data
 warnings (rows deleted) and engine notes go to stderr; exit 0 on success (also for a fit with warnings), 1
-when --compare's LR test is refused (ES001/ES002, reason on stderr; the rest is printed), 2 for bad input.
+when --compare's LR test is refused (ES001/ES002, reason on stderr; the rest is printed) or when the optimiser
+did not reach a verified optimum (EN001: every package-style listing is then framed by a NOT AT AN OPTIMUM box,
+report/common.py `not_at_optimum_banner`; JSON has "converged": false), 2 for bad input.
 """
 from __future__ import annotations
 
@@ -118,6 +120,10 @@ def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effec
         click.echo(f"mlmgen: BLUPs of {what} written to {blups_file}", err=True)
     if refusal is not None:
         sys.exit(1)     # the fits and pseudo-R2 were printed; the requested LR test could not be done
+    if f.result.optimisation is not None and not f.result.optimisation.converged:
+        click.echo("mlmgen: EN001: the optimiser did not reach a verified optimum; the listing is marked NOT AT "
+                   "AN OPTIMUM (exit 1)", err=True)
+        sys.exit(1)     # a script must not take these numbers as estimates
 
 
 def format_effects(f) -> str:

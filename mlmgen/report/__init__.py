@@ -15,7 +15,7 @@ import importlib
 from ..diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from ..dialects import DIALECTS, RESIDUAL_STYLES
 from ..results import FitResult
-from .common import Printer, side_by_side_rows, table
+from .common import Printer, not_at_optimum_banner, side_by_side_rows, table
 from .json_style import format_json, json_object  # noqa: F401
 
 JSON = "json"
@@ -46,7 +46,11 @@ def format_fit(result: FitResult, style: str, *, model=None, data_report=None, d
             "CL001", f"--style {style}: the {p.heading} printer does not print fits with several random terms yet "
             f"(its covariance-parameter table has one subject); nothing is printed rather than a wrong table",
             Severity.ERROR, Location(field="style"), Fix(f"use --style {' or '.join(able)}")))
-    return p.print_fit(result, model, data_report, data_name)
+    text = p.print_fit(result, model, data_report, data_name)
+    banner = not_at_optimum_banner(result)
+    if banner:                  # a fit that stopped short must not look like a normal listing, top or bottom
+        text = "\n".join(banner) + "\n" + text.rstrip("\n") + "\n" + "\n".join(banner) + "\n"
+    return text
 
 
 def side_by_side(result: FitResult, model=None) -> str:

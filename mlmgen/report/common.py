@@ -93,3 +93,27 @@ def criterion_cell(result, package: str, k: str, fmt: str) -> str | None:
 def as_float(v) -> float:
     """float of a results.Value (None is NaN)."""
     return float("nan") if v is None else float(v.value)
+
+
+def not_at_optimum_banner(result) -> list[str]:
+    """The box every package-style print starts and ends with when the optimiser stopped without a verified
+    optimum (`FitResult.optimisation.converged` is False): the tables between are where it stopped, not
+    estimates, and a reader of the table (not of stderr) must see that. Empty for a converged fit."""
+    o = result.optimisation
+    if o is None or o.converged:
+        return []
+    words = (f"NOT AT AN OPTIMUM: mlmgen's optimiser stopped without a verified optimum (max|gradient| "
+             f"{o.gradient_norm:.3g} after {o.evaluations} evaluations{'; ' + o.message if o.message else ''}). "
+             "The numbers in this listing are where it stopped, not estimates: do not report them. Rescale or "
+             "centre the predictors, simplify the random part, or compare with another package (EN001).").split()
+    width = 76
+    lines, cur = [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}" if cur else w
+    lines.append(cur)
+    edge = "*" * (width + 4)
+    return [edge] + [f"* {ln.ljust(width)} *" for ln in lines] + [edge]
