@@ -62,3 +62,19 @@ def test_fit_command_exits_1_with_en001(stopped, data, tmp_path, monkeypatch):
     res = CliRunner().invoke(cli, ["fit", "--formula", FORMULA, "--data", str(path), "--style", "lme4"])
     assert res.exit_code == 1, res.output
     assert "NOT AT AN OPTIMUM" in res.output and "EN001" in res.output
+
+
+def test_diff_against_a_stopped_fit_exits_1_and_says_why(stopped, data, tmp_path, monkeypatch):
+    """Even an output that equals the stopped fit's numbers is not confirmed by it."""
+    from mlmgen.commands import diff as diff_command
+    good = mlmgen.fit(FORMULA, data)
+    out = tmp_path / "r.txt"
+    out.write_text(format_fit(good.result, "lme4", model=good.model, data_report=good.data_report))
+    path = tmp_path / "d.csv"
+    data.to_csv(path, index=False)
+    res = CliRunner().invoke(cli, ["diff", "--formula", FORMULA, "--data", str(path), str(out)])
+    assert res.exit_code == 0, res.output
+    monkeypatch.setattr(diff_command, "_fit", lambda model, data: stopped)
+    res = CliRunner().invoke(cli, ["diff", "--formula", FORMULA, "--data", str(path), str(out)])
+    assert res.exit_code == 1, res.output
+    assert "NOT AT AN OPTIMUM (EN001)" in res.output and "did not reach a verified optimum" in res.output

@@ -153,7 +153,17 @@ class DiffReport:
         self.reference_label = reference_label
 
     @property
+    def reference_stopped(self) -> bool:
+        """mlmgen's own fit (the reference when a model is given) stopped without a verified optimum (EN001):
+        its numbers are not estimates, so no difference can be blamed on the output, and the run exits 1."""
+        r = self.reference
+        return (r is not None and r.source == "mlmgen" and r.optimisation is not None
+                and not r.optimisation.converged)
+
+    @property
     def exit_code(self) -> int:
+        if self.reference_stopped:
+            return 1
         bad = any(c.blocking for c in self.comparisons)
         bad = bad or any(f.code == "DF005" for _, fs in self.consistency for f in fs)
         return 1 if bad else 0
@@ -180,6 +190,11 @@ class DiffReport:
     def text(self, only_differences: bool = False) -> str:
         from ..compare import TITLES
         out = [f"reference: {self.reference_label}"]
+        if self.reference_stopped:
+            o = self.reference.optimisation
+            out.append(f"   NOT AT AN OPTIMUM (EN001): mlmgen's fit stopped without a verified optimum (max|gradient| "
+                       f"{o.gradient_norm:.3g}; {o.message}); its numbers are not estimates, so the differences "
+                       "below may be mlmgen's, not the output's")
         if len(self.comparisons) > 1:
             out += _side_by_side(self.comparisons, only_differences)
         for c in self.comparisons:
@@ -220,6 +235,8 @@ class DiffReport:
         if self.exit_code and other and not any(c.mismatches for c in self.comparisons):
             out.append("result: an output is of another model than the one described (exit 1; --accept "
                        + ",".join(sorted({s.name for s in other})) + " if that is intended)")
+        elif self.reference_stopped:
+            out.append("result: mlmgen's fit did not reach a verified optimum (EN001), nothing is confirmed (exit 1)")
         else:
             out.append("result: " + ("differences found (exit 1)" if self.exit_code else
                                      "everything agrees or is explained (exit 0)"))
