@@ -306,10 +306,15 @@ def test_mmrm_kr_matrices(kind, grouped):
     fit = fit_repeated(d["FEV1"].to_numpy(), X, d["subject"].to_numpy(), d["visit"].to_numpy(), MMRM_KINDS[kind],
                        group=group)
     pc = fit.pieces
+    # the pieces are in the centred X's coordinates (X~ = X A, fit.py); mmrm's are in X's: M = A^-T M~ A^-1
+    Ai = np.linalg.inv(fit.x_map)
+    Pc = np.einsum("ai,kab,bj->kij", Ai, pc.P, Ai)
+    Qc = np.einsum("ai,klab,bj->klij", Ai, pc.Q, Ai)
+    Rc = np.einsum("ai,klab,bj->klij", Ai, pc.R, Ai)
     J, Hs = fit.covariance.jacobians(fit.psi, second=True)
-    P = -np.einsum("ka,kij->aij", J, pc.P)
-    Q = np.einsum("ka,lb,klij->abij", J, J, pc.Q)
-    R = np.einsum("ka,lb,klij->abij", J, J, pc.R) + np.einsum("kab,kij->abij", Hs, pc.P)
+    P = -np.einsum("ka,kij->aij", J, Pc)
+    Q = np.einsum("ka,lb,klij->abij", J, J, Qc)
+    R = np.einsum("ka,lb,klij->abij", J, J, Rc) + np.einsum("kab,kij->abij", Hs, Pc)
     if group is not None:
         kg = fit.covariance.k_r
         blocks = [(g * kg + h, g * kg + j) for g in range(2) for h in range(kg) for j in range(kg)]

@@ -6,6 +6,13 @@ g_psi = J' g_theta (J = d theta / d psi by central differences), then Newton ste
 theta with the analytic observed Hessian (likelihood.py) until |g_theta| is small, so the reported optimum is
 SAS's to its printed precision. Results are in SAS's theta: estimates with observed (SAS default: 2 H^-1) and
 expected (2 F^-1, SAS SCORING / pbkrtest) standard errors.
+
+Centring (as the two-level engine, engine/scaling.py): when X has an intercept column, every other column is
+centred at its mean over the rows used before anything is computed, X~ = X A with A = I except
+A[int, j] = -c_j. This is the same model (same column space; det A = 1, so -2 log L, REML included, and every
+theta quantity are unchanged), but X'V^-1 X no longer loses the digits of a predictor far from zero (a year,
+x + 1e7). Everything in `pieces` is in X~'s coordinates; the fit reports beta = A beta~, C = A C~ A', and
+tests of L beta use L~ = L A (`RepeatedFit.x_map` = A; inference.py).
 """
 from __future__ import annotations
 
@@ -48,6 +55,16 @@ class RepeatedFit:
     iterations: int
     converged: bool
     notes: list[Diagnostic] = field(default_factory=list)
+    x_map: np.ndarray | None = None   # A: beta = A beta~ for the centred X~ = X A the pieces are in (docstring)
+
+    def to_fitted(self, L) -> np.ndarray:
+        """A contrast of beta as the same contrast of the fitted (centred) coefficients: L~ = L A."""
+        L = np.atleast_2d(np.asarray(L, dtype=float))
+        return L if self.x_map is None else L @ self.x_map
+
+    def from_fitted(self, M: np.ndarray) -> np.ndarray:
+        """A covariance of the fitted (centred) coefficients as one of beta: A M A'."""
+        return M if self.x_map is None else self.x_map @ M @ self.x_map.T
 
     @cached_property
     def pieces(self) -> Pieces:
@@ -153,6 +170,7 @@ def fit_repeated(y, X, subject, position, structure: str, *, x_names: list[str] 
     ok = rows_ok & np.isfinite(y) & np.all(np.isfinite(X), axis=1)
     p = X.shape[1]
     x_names = x_names or [f"x{j + 1}" for j in range(p)]
+    X, x_map = _centred(X, ok)              # before the rank check: x + 1e7 beside the intercept is not aliased
     if np.linalg.matrix_rank(X[ok]) < p:
         raise MlmgenError(Diagnostic("EN003", "the fixed-effects columns are linearly dependent; give a full-rank "
                                      "X (drop the reference-level columns)", Severity.ERROR,
@@ -224,9 +242,26 @@ def fit_repeated(y, X, subject, position, structure: str, *, x_names: list[str] 
         psi = cov.theta_to_psi(theta)
     except (np.linalg.LinAlgError, ValueError, FloatingPointError):
         pass
-    return RepeatedFit(reml=reml, x_names=list(x_names), beta=ev.beta, cov_beta=ev.C, theta=theta, psi=psi,
-                       neg2ll=ev.neg2ll, n_obs=int(ok.sum()), n_subjects=int(len(np.unique(subject[ok]))),
-                       covariance=cov, patterns=pats, iterations=iters, converged=converged, notes=notes)
+    return RepeatedFit(reml=reml, x_names=list(x_names), beta=x_map @ ev.beta, cov_beta=x_map @ ev.C @ x_map.T,
+                       theta=theta, psi=psi, neg2ll=ev.neg2ll, n_obs=int(ok.sum()),
+                       n_subjects=int(len(np.unique(subject[ok]))), covariance=cov, patterns=pats,
+                       iterations=iters, converged=converged, notes=notes, x_map=x_map)
+
+
+def _centred(X: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(X~ = X A, A): the non-intercept columns centred at their means over the used rows when X has an
+    intercept column (module docstring); A = I (X unchanged) without one."""
+    p = X.shape[1]
+    A = np.eye(p)
+    ones = [j for j in range(p) if np.all(X[ok, j] == 1.0)]
+    if not ones or not ok.any():
+        return X, A
+    k = ones[0]
+    c = X[ok].mean(axis=0)
+    c[k] = 0.0
+    A[k, :] = -c
+    A[k, k] = 1.0
+    return X - np.outer(X[:, k], c), A
 
 
 def fit_at(fit: RepeatedFit, theta, converged: bool | None = None) -> RepeatedFit:
@@ -237,7 +272,9 @@ def fit_at(fit: RepeatedFit, theta, converged: bool | None = None) -> RepeatedFi
         psi = fit.covariance.theta_to_psi(theta)
     except (np.linalg.LinAlgError, ValueError, FloatingPointError):
         psi = fit.psi
-    return RepeatedFit(reml=fit.reml, x_names=fit.x_names, beta=ev.beta, cov_beta=ev.C, theta=theta, psi=psi,
-                       neg2ll=ev.neg2ll, n_obs=fit.n_obs, n_subjects=fit.n_subjects, covariance=fit.covariance,
-                       patterns=fit.patterns, iterations=fit.iterations,
-                       converged=fit.converged if converged is None else converged, notes=list(fit.notes))
+    A = fit.x_map if fit.x_map is not None else np.eye(len(ev.beta))
+    return RepeatedFit(reml=fit.reml, x_names=fit.x_names, beta=A @ ev.beta, cov_beta=A @ ev.C @ A.T, theta=theta,
+                       psi=psi, neg2ll=ev.neg2ll, n_obs=fit.n_obs, n_subjects=fit.n_subjects,
+                       covariance=fit.covariance, patterns=fit.patterns, iterations=fit.iterations,
+                       converged=fit.converged if converged is None else converged, notes=list(fit.notes),
+                       x_map=fit.x_map)

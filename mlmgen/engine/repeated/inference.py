@@ -30,6 +30,7 @@ as a random effect; its sdreport) reports C + J W J' with J = d beta-hat / d the
 b_k = X'V^-1 V_k V^-1 r, W = 2 H^-1: the delta-method term for the estimated covariance parameters. It vanishes
 for balanced complete data (r orthogonal) and is up to 2% of the SE with missing visits (tests/test_repeated_vs_r).
 Checked against SAS listings (tests/test_repeated_sas_mmrm.py); SAS's DDFM=KR2 is not implemented.
+Every matrix here is in the centred X's coordinates (fit.py): a contrast L enters as L A (`fit.to_fitted`).
 """
 from __future__ import annotations
 
@@ -83,7 +84,7 @@ def cov_beta_with_theta_uncertainty(fit: RepeatedFit) -> np.ndarray:
     """C + J W J' (glmmTMB's REML vcov of the fixed effects; module docstring)."""
     pc = fit.pieces
     J = -(pc.C @ pc.b.T)
-    out = pc.C + J @ fit.asycov_observed @ J.T
+    out = fit.from_fitted(pc.C + J @ fit.asycov_observed @ J.T)
     return 0.5 * (out + out.T)
 
 
@@ -91,7 +92,7 @@ def contrast_test(fit: RepeatedFit, L, method: str = "satterthwaite") -> dict:
     """t test (one row: estimate, se, df, t, p) or F test (several rows: f, num_df, den_df, p) of L beta = 0."""
     if method not in DF_METHODS:
         raise ValueError(f"unknown df method {method!r}; one of {', '.join(DF_METHODS)}")
-    L = np.atleast_2d(np.asarray(L, dtype=float))
+    L = fit.to_fitted(L)                  # the pieces are in the centred X's coordinates (fit.py)
     pc = fit.pieces
     beta, C = pc.beta, pc.C
     if method.startswith("kr"):
