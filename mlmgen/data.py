@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .datafiles import (DEFAULT_NA_VALUES, DataInfo, check_column_names, merges_distinct_texts, data_info,
-                        read_data)
+                        labels_in_data, read_data)
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
 from .categorical import FIRST, Categorical, level_text, sorted_levels
 from .model import Model
@@ -186,7 +186,7 @@ def resolve_categoricals(model: Model, frame: pd.DataFrame, file: str | None = N
     Missing values (NaN, empty text, the data's missing-value markers) are None in the level texts."""
     info = data_info(frame)
     markers = info.na_values if info is not None else DEFAULT_NA_VALUES
-    labels = (info.value_labels if info is not None else {}) or {}
+    labels = labels_in_data(frame)          # a label only on a missing-value code labels nothing
     declared = model.categorical_map
     texts: dict[str, pd.Series] = {}
     levels: dict[str, tuple[str, ...]] = {}

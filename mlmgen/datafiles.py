@@ -103,6 +103,27 @@ def data_info(frame: pd.DataFrame) -> DataInfo | None:
     return info if isinstance(info, DataInfo) else None
 
 
+def labels_in_data(frame: pd.DataFrame) -> dict[str, dict]:
+    """{column: {value: label}} of the value-labelled columns whose labels name a value the column holds.
+    A label only on a missing-value code (SPSS `999 "not asked"` declared user-missing, Stata's `.a`) labels
+    no value: such a column is a numeric one with missing values, not a coded category. Labels come from
+    `read_data`'s DataInfo or `frame.attrs["value_labels"]`."""
+    info = data_info(frame)
+    labels = dict(info.value_labels or {}) if info is not None else {}
+    labels.update(frame.attrs.get("value_labels") or {})
+    out = {}
+    for col, lab in labels.items():
+        if col not in frame.columns or not lab:
+            continue
+        s = frame[col]
+        if pd.api.types.is_numeric_dtype(s):
+            held = set(pd.unique(s.dropna()).tolist())
+            if not any(k in held for k in lab):
+                continue
+        out[col] = lab
+    return out
+
+
 def _err(msg: str, file: str | None, code: str = "DA001", column: str | None = None,
          fix: Fix | None = None) -> MlmgenError:
     return MlmgenError(Diagnostic(code, msg, Severity.ERROR, Location(file=file, field=column), fix))

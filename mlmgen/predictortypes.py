@@ -23,6 +23,7 @@ Numbers stored as text ("1", "2.5") are numbers. The cluster variable may be tex
 from __future__ import annotations
 
 from .categorical import FIRST, Categorical
+from .datafiles import labels_in_data
 from .diagnostics import Diagnostic, Fix, Location, Severity
 from .dialects import DIALECTS
 
@@ -51,7 +52,7 @@ def check_types(ps, frame=None, data_file: str | None = None) -> list[Diagnostic
             f"mlmgen reads {', '.join(predictors)} as continuous{cats})", Severity.INFO, where)]
     facts = DIALECTS.get(ps.dialect)
     out, added = [], []
-    labels = frame.attrs.get("value_labels") or {} if hasattr(frame, "attrs") else {}
+    labels = labels_in_data(frame) if hasattr(frame, "attrs") else {}
     for v in predictors:
         col = _column(frame, v, ps.dialect)
         if col is None:

@@ -110,3 +110,6 @@ def test_fit_from_each_format_uses_the_same_rows(haven_files):
     fit = json.loads(res.stdout)
     assert fit["n_obs"] == 68 and fit["n_clusters"] == 12 and math.isfinite(fit["fixed"][1]["estimate"])
     assert "user-missing 999 1" in res.output and "user-missing -99 thru -90 1" in res.output
+    # ses's only value label is on its user-missing code 999: it labels no value, so ses stays numeric (it
+    # was made a categorical with a level per value, a fit that could not converge)
+    assert "DA007" not in res.output and [f["term"] for f in fit["fixed"]] == ["Intercept", "ses"]
