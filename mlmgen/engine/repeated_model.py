@@ -173,6 +173,10 @@ def assemble(fit: RepeatedFit, model: Model, rd: RepeatedDesign) -> FitResult:
                                    estimate=Value(float(c.estimate)), se=_v(s), z=_v(z), p=_v(p),
                                    lower=_v(lo), upper=_v(hi)))
         groups.append(c.group)
+    for name, group, value in fit.at_bound_fixed:     # SP(POW) = 0: before the residual variance, as SAS prints
+        at = next((i for i, c in enumerate(covariance) if c.param.startswith("residual:")), len(covariance))
+        covariance.insert(at, CovParam(name=name, param=f"residual:{name}", estimate=Value(value), boundary=True))
+        groups.insert(at, group)
     efit = RepeatedContrasts(fit, ddf)
     contrasts = contrast_results(efit, model, ddf, notes)
     type3 = [t for t in type3_table(efit, model, ddf, rows, notes) if t.term != "Intercept"]

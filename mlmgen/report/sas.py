@@ -125,7 +125,7 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
                   table(["Cov Parm", "Subject"] + (["Group"] if grouped else []) +
                         ["Estimate", "Standard\nError", "Z\nValue", "Pr Z"], rows,
                         "ll" + ("l" if grouped else "") + "rrrr", gap=4, blank_after_header=True))
-    if any(c.boundary for c in r.covariance):
+    if any(c.boundary and not c.param.startswith("residual:") for c in r.covariance):   # G's, not R's
         out += ["", "NOTE: Estimated G matrix is not positive definite."]
 
     out += _r_matrices(r)

@@ -56,6 +56,8 @@ class RepeatedFit:
     converged: bool
     notes: list[Diagnostic] = field(default_factory=list)
     x_map: np.ndarray | None = None   # A: beta = A beta~ for the centred X~ = X A the pieces are in (docstring)
+    # parameters at a bound that the fit left out (SP(POW) = 0: the fit is then the VC one; `_sp_pow_bound`)
+    at_bound_fixed: list[tuple[str, str, float]] = field(default_factory=list)   # (name, group, value)
 
     def to_fitted(self, L) -> np.ndarray:
         """A contrast of beta as the same contrast of the fitted (centred) coefficients: L~ = L A."""
@@ -170,6 +172,7 @@ def fit_repeated(y, X, subject, position, structure: str, *, x_names: list[str] 
     ok = rows_ok & np.isfinite(y) & np.all(np.isfinite(X), axis=1)
     p = X.shape[1]
     x_names = x_names or [f"x{j + 1}" for j in range(p)]
+    X_in = X
     X, x_map = _centred(X, ok)              # before the rank check: x + 1e7 beside the intercept is not aliased
     if np.linalg.matrix_rank(X[ok]) < p:
         raise MlmgenError(Diagnostic("EN003", "the fixed-effects columns are linearly dependent; give a full-rank "
@@ -242,10 +245,42 @@ def fit_repeated(y, X, subject, position, structure: str, *, x_names: list[str] 
         psi = cov.theta_to_psi(theta)
     except (np.linalg.LinAlgError, ValueError, FloatingPointError):
         pass
-    return RepeatedFit(reml=reml, x_names=list(x_names), beta=x_map @ ev.beta, cov_beta=x_map @ ev.C @ x_map.T,
-                       theta=theta, psi=psi, neg2ll=ev.neg2ll, n_obs=int(ok.sum()),
-                       n_subjects=int(len(np.unique(subject[ok]))), covariance=cov, patterns=pats,
-                       iterations=iters, converged=converged, notes=notes, x_map=x_map)
+    fit = RepeatedFit(reml=reml, x_names=list(x_names), beta=x_map @ ev.beta, cov_beta=x_map @ ev.C @ x_map.T,
+                      theta=theta, psi=psi, neg2ll=ev.neg2ll, n_obs=int(ok.sum()),
+                      n_subjects=int(len(np.unique(subject[ok]))), covariance=cov, patterns=pats,
+                      iterations=iters, converged=converged, notes=notes, x_map=x_map)
+    if kind == "SP(POW)" and n_groups == 1:
+        times = np.unique(pos_raw[rows_ok])               # VC places rows by index: the times' ranks
+        ranks = np.where(rows_ok, np.searchsorted(times, np.where(rows_ok, pos_raw, times[0])), np.nan)
+        fit = _sp_pow_bound(fit, lambda: fit_repeated(y, X_in, subject, ranks, "VC", x_names=x_names,
+                                                      n_positions=len(times), Z=Z, z_names=z_names, reml=reml))
+    return fit
+
+
+SP_POW_NEAR_BOUND = 0.05     # a rho below this is compared with the boundary fit rho = 0
+
+
+def _sp_pow_bound(fit: RepeatedFit, fit_vc) -> RepeatedFit:
+    """SP(POW)'s rho has the bound 0 (R_ij = sigma^2 rho^d). With unequal time gaps d < 1 the criterion reaches
+    its boundary value only as rho -> 0 very slowly (rho^0.01 is still 0.79 at rho = 1e-10), so an interior
+    search stops short of it, with sigma^2 away from its optimum. At rho = 0 the model is the VC one
+    (independent residuals, the same G), so the boundary fit is that fit: when it has the lower -2 log L the
+    result is the VC fit, with SP(POW) = 0 reported as a parameter at its bound (EN002) and left out of the
+    information, as SAS leaves out a parameter at a bound. (Checked against nlme's corCAR1 on the mmrm fev
+    data, whose Phi goes to 0: tests/test_repeated_sp_pow_bound.py.)"""
+    rho = float(fit.theta[fit.covariance.r_slice(0)][0])
+    if rho >= SP_POW_NEAR_BOUND:
+        return fit
+    vc = fit_vc()
+    if vc.neg2ll > fit.neg2ll + 1e-10 * max(1.0, abs(fit.neg2ll)):     # an interior optimum below the bound's
+        return fit
+    vc.notes = [n for n in vc.notes if n.code != "EN001"] + [Diagnostic(
+        "EN002", f"SP(POW) at its bound 0 (the interior search stopped at rho {rho:.3g} with -2 log L "
+        f"{fit.neg2ll:.6f}; at rho = 0, {vc.neg2ll:.6f}): the residuals are independent, the fit is the one with "
+        "TYPE=VC, and SP(POW) is reported as 0 without a standard error", Severity.WARNING,
+        Location(field="residual"))]
+    vc.at_bound_fixed = [("SP(POW)", "", 0.0)]
+    return vc
 
 
 def _centred(X: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
