@@ -25,7 +25,8 @@ CASES = {
     # REPEATED tcat / TYPE=AR(1) with a random intercept is read (issue 13); the SPSS rendering of a residual
     # structure is refused (RN001); R is nlme lme, Stata residuals(ar 1, t())
     "sas_statmod_ar1.sas": (1, "reml", "containment", {"warn": ["RN001"], "info": ["TR002"]}),
-    "sas_grad_nested.sas": (2, None, None, {"no_model": "nested effect parts(operator)", "dropped": ["SY004"]}),
+    "sas_grad_nested.sas": (2, None, None, {"no_model": "grouped only by nested or combined units (parts within operator)",
+                                               "dropped": ["SY004"]}),
     "stata_video_xtmixed.do": (0, "reml", "none", {"ddf_choice": ("spss",)}),
     "stata_gcse_xtmixed.do": (0, "reml", "none", {"ddf_choice": ("spss",)}),
     "stata_gcse_xtmixed_interaction.do": (0, "reml", "none", {"ddf_choice": ("spss",)}),
@@ -41,7 +42,8 @@ CASES = {
                                                                       "verdictsyst": "(last)"}}),
     # /REPEATED ... COVTYPE(ID) is the independent residual (scaled identity): read as such, with a note
     "spss_effectiveness_repeated.sps": (0, "ml", "satterthwaite", {"warn": ["SY001", "PT003"]}),
-    "spss_three_level.sps": (2, "ml", "satterthwaite", {"dropped": ["SY004"]}),
+    # two /RANDOM subcommands, SUBJECT(schcode) and SUBJECT(schcode*Rteachid): read whole since issue 12
+    "spss_three_level.sps": (0, "ml", "satterthwaite", {"warn": ["PT003"]}),
     "r_lmertest_anova.R": (0, "reml", "satterthwaite", {"warn": ["PT003", "PT003"]}),
     "r_ferret_trailing_comma.R": (0, "ml", "satterthwaite", {"ddf_choice": ("stata",)}),
     "r_sleep_kenward_roger.R": (0, "reml", "kenward-roger", {}),

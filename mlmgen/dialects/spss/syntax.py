@@ -28,6 +28,7 @@ from ...lexing import Comment, SyntaxBuilder, Token, blank, split_top, tokenize
 from .contrasts import _ContrastReader
 from .repeated_syntax import read_repeated
 from .factors import autorecode, compute_indicator, recode, reference_code
+from ..random_blocks import Block, assemble
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -170,7 +171,7 @@ class _Mixed(_ContrastReader):
         self.recodes = recodes or {}
         self.factors: dict[str, Token] = {}
         self.covariates: dict[str, Token] = {}
-        self.randoms: list[tuple[list, str, bool, int, int]] = []
+        self.randoms: list[Block] = []          # the /RANDOM subcommands' blocks (dialects/random_blocks.py)
 
     def read(self) -> None:
         b = self.b
@@ -319,21 +320,25 @@ class _Mixed(_ContrastReader):
                 b.unsupported(f"the FIXED option {t.text}", s, e, Severity.WARNING)
 
     def random(self, body: list[Token], sub: list[Token]) -> None:
+        """One `/RANDOM = effects | SUBJECT(id) COVTYPE(type)` as a block of `dialects.random_blocks`:
+        SUBJECT(school*class) makes the (school, class) pairs the units (nested whatever the class ids look
+        like); SUBJECT(class) alone one unit per class id (crossed with school when the ids restart)."""
         b = self.b
         parts = split_top(body, {"|"})
-        subject, cov, written = None, "vc", False
+        subject, cov, written, cov_at = None, "vc", False, None
         for t, args, s, e in _keywords(parts[1] if len(parts) > 1 else []):
             kw = t.upper
             if kw == "SUBJECT":
-                if len(args) != 1 or args[0].kind != "name":
-                    b.unsupported(f"SUBJECT({''.join(a.text for a in args)}) (a combined subject describes more "
-                                  f"than two levels)", s, e)
+                names = [a for a in args if a.kind == "name"]
+                if not names or len(args) != 2 * len(names) - 1 or \
+                        any(a.text != "*" for a in args[1::2]) or any(a.kind != "name" for a in args[::2]):
+                    b.unsupported(f"SUBJECT({''.join(a.text for a in args)}) (SPSS takes variables joined by *)",
+                                  s, e)
                     return
-                subject = args[0]
+                subject = names
             elif kw == "COVTYPE":
                 v = "".join(a.text for a in args).upper()
-                written = True
-                b.locations["covariance"] = b.loc(s, e)
+                written, cov_at = True, (s, e)
                 if v in ("UN", "VC", "DIAG"):
                     cov = "un" if v == "UN" else "vc"
                 elif v in _COVTYPES_OTHER:
@@ -348,8 +353,8 @@ class _Mixed(_ContrastReader):
             b.unsupported("/RANDOM without SUBJECT()", sub[0].start, sub[-1].end,
                           fix="write /RANDOM = INTERCEPT x | SUBJECT(cluster) COVTYPE(UN)")
             return
-        if not b.set_cluster(subject.text, subject.start, subject.end):
-            return
+        for t in subject:
+            b.ident(t.text)
         n_effects = sum(1 for names, _s, _e in self.effects(parts[0], report=False) if len(names) == 1)
         if isinstance(cov, tuple):
             _, v, s, e = cov
@@ -358,19 +363,18 @@ class _Mixed(_ContrastReader):
                 cov = "un"
             else:
                 cov = "vc"            # one effect: the structure is a single variance whatever its name
-        got = []
+        got: list[tuple[str | None, int, int]] = []
         for names, s, e in self.effects(parts[0]):
             if len(names) == 1 and names[0].upper == "INTERCEPT":
-                got.append(None)
-                b.add_random(None, s, e)
+                got.append((None, s, e))
             elif len(names) == 1:
                 if self.declared(names[0]):
-                    got.append(self.name(names[0]))
-                    b.add_random(self.name(names[0]), s, e)
+                    got.append((self.name(names[0]), s, e))
             else:
                 b.unsupported(f"a random slope on the product {self.masked[s:e]}", s, e,
                               fix="compute the product variable first")
-        self.randoms.append((got, cov, written, sub[0].start, sub[-1].end))
+        self.randoms.append(Block(tuple(t.text for t in subject), got, cov, written, sub[0].start, sub[-1].end,
+                                  (subject[0].start, subject[-1].end), cov_at))
 
     def close(self) -> None:
         b = self.b
@@ -381,15 +385,7 @@ class _Mixed(_ContrastReader):
                 b.diag("SY001", "no /RANDOM subcommand: mlmgen reads two-level models with random effects",
                        self.start, self.end)
             return
-        if len(self.randoms) == 1:
-            b.covariance = self.randoms[0][1]
-        else:
-            multi = [r for r in self.randoms if len(r[0]) > 1 and r[1] == "un"]
-            if multi:
-                b.unsupported("several /RANDOM subcommands with COVTYPE(UN) in one of them (a block-diagonal G)",
-                              multi[0][3], multi[0][4])
-            b.covariance = "vc"
-        b.explicit["covariance"] = any(r[2] for r in self.randoms)
+        assemble(b, self.randoms, "/RANDOM subcommand")
 
     def emmeans(self, body: list[Token], sub: list[Token]) -> None:
         """`/EMMEANS = TABLES(sex*den) [COMPARE(sex)] [ADJ(LSD)]`: estimated marginal means of a term of BY
