@@ -1,9 +1,11 @@
-"""Read SAS PROC MIXED syntax (the two-level subset) into a `Model`, with locations.
+"""Read SAS PROC MIXED syntax into a `Model`, with locations.
 
 Read: PROC MIXED options (DATA=, METHOD=, DFBW, display options), CLASS, MODEL `y = effects / options`
 (`a*b`, `a|b` full factorial, NOINT, DDFM= with SAS's abbreviations), RANDOM `INTERCEPT|INT effects /
-SUBJECT= TYPE=` (several RANDOM statements = independent blocks; `RANDOM g x*g;` without SUBJECT= also
-read), ESTIMATE and CONTRAST (with DIVISOR=; contrasts.py). Comments `/* */` and `* ... ;`, any letter case, free-form
+SUBJECT= TYPE=` (random_syntax.py: several RANDOM statements with one SUBJECT= = independent blocks; another
+SUBJECT= is another random term: `SUBJECT=class(school)` or `school*class` nested, `SUBJECT=item` a factor of
+its own; `RANDOM g x*g;` and `RANDOM item;` without SUBJECT= also read; put together by
+dialects/random_blocks.py), ESTIMATE and CONTRAST (with DIVISOR=; contrasts.py). Comments `/* */` and `* ... ;`, any letter case, free-form
 lines. Names are case-insensitive: every later spelling maps to the first one used.
 
 Defaults when not written (SAS/STAT MIXED): METHOD=REML, TYPE=VC, DDFM=CONTAIN (a RANDOM statement is
@@ -16,8 +18,8 @@ from the data in SAS's order (ORDER=FORMATTED, the default, or INTERNAL: numbers
 code); ORDER=DATA|FREQ or a FORMAT of the variable make the last level depend on the data, so they are SY004
 unless REF='level' names it. The SUBJECT= variable in CLASS stays the cluster.
 
-Statements that change the model but are beyond it (REPEATED, WEIGHT, BY, GROUP=, nested effects, other TYPE=
-structures, ...) are SY004; statements outside PROC MIXED are SY004 at INFO level.
+Statements that change the model but are beyond it (WEIGHT, BY, GROUP=, nested fixed effects, other TYPE=
+structures, random effects grouped only by nested subjects, ...) are SY004; statements outside PROC MIXED are SY004 at INFO level.
 `GCORR` on MODEL (as the lecture writes it) is accepted with SY005: the manual lists it on RANDOM.
 """
 from __future__ import annotations

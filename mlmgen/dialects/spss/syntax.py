@@ -1,7 +1,9 @@
-"""Read SPSS MIXED syntax (the two-level subset) into a `Model`, with locations.
+"""Read SPSS MIXED syntax into a `Model`, with locations.
 
 Read: `MIXED y [BY factors] [WITH covariates]` and the subcommands `/FIXED = effects [| NOINT SSTYPE(n)]`,
-`/RANDOM = INTERCEPT x | SUBJECT(id) COVTYPE(type)` (several RANDOM subcommands = independent blocks),
+`/RANDOM = INTERCEPT x | SUBJECT(id) COVTYPE(type)` (several RANDOM subcommands with one SUBJECT() =
+independent blocks; another SUBJECT() is another random term, COVTYPE each: `SUBJECT(school*class)` the
+(school, class) pairs, nested, `SUBJECT(class)` a factor of its own; dialects/random_blocks.py),
 `/METHOD = REML|ML`, `/CRITERIA = DFMETHOD(...)` (with or without a space before the parenthesis),
 `/PRINT`, `/TEST[(0)] [=] ['label'] effect coef ... [; row ...] [DIVISOR=n]`; `GET FILE=` / `DATASET
 ACTIVATE` for the data-set name. A command ends with a period at the end of a line or at a blank line;

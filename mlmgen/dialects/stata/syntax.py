@@ -1,7 +1,7 @@
-"""Read Stata `mixed` syntax (the two-level subset) into a `Model`, with locations.
+"""Read Stata `mixed` syntax into a `Model`, with locations.
 
-Read: `mixed depvar fe_vars [, noconstant] || levelvar: re_vars [, re_options options]` with factor-variable
-notation (`c.x`, `x`, `c.a#c.b`, `c.a##c.b` = a b a#b, `c.x#c.x`), `covariance()`, `noconstant`, `reml` /
+Read: `mixed depvar fe_vars [, noconstant] || levelvar: re_vars [, re_options] [|| ...] [, options]` with
+factor-variable notation (`c.x`, `x`, `c.a#c.b`, `c.a##c.b` = a b a#b, `c.x#c.x`), `covariance()`, `noconstant`, `reml` /
 `mle`, `dfmethod()`, display options; `lincom` (one row) and `test` (`test (exp = 0) (exp = 0)`, `test
 c.x c.z`, `test exp = exp`) as contrasts, labelled by the `//` comment on their line; `use name` as the
 data set; `estat` is harmless. `///` continuation, `//`, `/* */` and `*` comments; `quietly`/`noisily`/
@@ -18,8 +18,13 @@ the base of a later `i.x`; a string variable encoded with a label (`label define
 generate(t) label(L)`, `rename t sex`, as mlmgen renders it, also inside `capture confirm string variable`
 ... `if !_rc { }`) has the label texts as levels, so `ib2.sex` is level "F"; `ib(freq).` (depends on the data), level
 selection `i(1 2).x`, a variable used both as `c.x` and `i.x`, time-series operators,
-`if`/`in`, weights, `vce()`, other covariance structures, a second level (`|| a: || b:`)
-and crossed effects (`_all: R.x`) are SY004. `dfmethod(repeated)` and `dfmethod(anova)` are Stata's own
+`if`/`in`, weights, `vce()` and other covariance structures are SY004. Several levels are read
+(`random_eq`, issue 12): `|| school: || class:` nests each level in the ones before it (paths (school) and
+(school, class)), `|| _all: R.item` is a crossed random intercept (identity covariance), options per level;
+the same level again right after itself is an independent block of that level; dialects/random_blocks.py puts
+the terms together (the nested chain's outermost level is the cluster). A level repeated after other levels,
+`_all:` with anything but one `R.x`, `R.x` at an ordinary level, and a covariance other than identity for
+`R.x` are SY004. `dfmethod(repeated)` and `dfmethod(anova)` are Stata's own
 methods with no counterpart in mlmgen's model (SY004).
 
 `residuals()` (a residual structure, `Model.residual`) is read in residuals_syntax.py. The options after a comma are read in options.py, `lincom`/`test` in contrasts.py; this module reads
