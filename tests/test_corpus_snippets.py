@@ -59,6 +59,14 @@ CASES = {
                                                                          "incentive": "(first)"}}),
     "stata_beta_blocker_treat.do": (0, "reml", "none", {"categorical": {"treat": "(first)"},
                                                         "ddf_choice": ("spss",)}),
+    # several grouping factors (issue 12), written after published programs (not verbatim: tests/corpus/PROVENANCE.md):
+    # crossed RANDOM statements (Stata refuses Satterthwaite df with ML: RN001), `_all: R.x` twice, `|| a: || b:`,
+    # two /random with SUBJECT(school*child) after SELECT IF, and a G-side `Household*Sex` with Sex fixed (SY004)
+    "sas_hox_crossed_after.sas": (1, "ml", "satterthwaite", {"warn": ["RN001"]}),
+    "sas_family_gside_after.sas": (2, "reml", "containment", {"dropped": ["SY004"]}),
+    "stata_hox_all_all_after.do": (0, "ml", "none", {"ddf_choice": ("spss",)}),
+    "stata_growth_three_level_after.do": (0, "ml", "none", {"ddf_choice": ("spss",)}),
+    "spss_growth_three_level_after.sps": (2, "reml", "satterthwaite", {"dropped": ["SY004"]}),
     "r_acu_relevel.R": (0, "reml", "satterthwaite", {"categorical": {"time": "12m"}, "info": ["TR002"]}),
     "spss_pain_sex_by.sps": (0, "reml", "satterthwaite", {"categorical": {"sex": "(last)"}}),
 }

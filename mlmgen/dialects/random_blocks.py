@@ -19,7 +19,8 @@ Rules (`assemble`):
   reader; the others follow in the order written (`Model.more_random`, locations `random[k]`). Without a
   term grouped by a single factor the snippet is refused (SY004): mlmgen's model has one cluster.
 * An effect listed twice in one term: SY001 warning, read once (the package fits two variances).
-* A categorical random slope in a further term is refused (SY004): the model carries it in the first term only.
+* A categorical random slope in a further term is refused (SY004): the model carries it in the first term only;
+  so is a further term grouped by a fixed predictor (SAS `RANDOM family family*sex;` with `sex` in MODEL).
 """
 from __future__ import annotations
 
@@ -98,6 +99,13 @@ def _covariance(b: SyntaxBuilder, bls: list[Block], statement: str) -> str:
 
 def _further_term(b: SyntaxBuilder, bls: list[Block], statement: str) -> RandomTerm | None:
     """The random term of the blocks of one grouping other than the cluster's."""
+    fixed_vars = {b._k(f) for t in b.fixed for f in t.factors}
+    in_fixed = [g for g in bls[0].path if b._k(g) in fixed_vars and b._k(g) != b._k(b.cluster)]
+    if in_fixed:
+        b.unsupported(f"a random term grouped by {' x '.join(bls[0].path)}, where {in_fixed[0]} is also a fixed "
+                      f"predictor (random effects over the cells of a fixed factor; mlmgen's grouping factors are "
+                      f"not predictors)", *bls[0].path_span)
+        return None
     intercept, slopes, seen = False, [], set()
     for bl in bls:
         for name, s, e in bl.effects:
