@@ -295,3 +295,15 @@ def test_nested_fit_distinguishes_the_readings():
     assert levels(fc) == {"school": 12, "class": 3} and levels(fn) == {"school": 12, "school:class": 36}
     assert float(fc.result.neg2ll.value) != pytest.approx(float(fn.result.neg2ll.value))
     assert RandomTerm(("school", "class")) in nested.more_random
+
+
+def test_same_ignores_which_crossed_factor_is_written_first_only():
+    from mlmgen.formula import model_from_formula
+    a = model_from_formula("y ~ x + (1 | item) + (1 + x | subject)")
+    b = model_from_formula("y ~ x + (1 + x | subject) + (1 | item)")
+    assert a.cluster == "item" and b.cluster == "subject" and compare_models(a, b).same
+    # the slope stays with its factor: moving it to the other factor is a different model
+    c = model_from_formula("y ~ x + (1 + x | item) + (1 | subject)")
+    assert not compare_models(a, c).same and not compare_models(b, c).same
+    d = model_from_formula("y ~ x + (1 + x | subject) + (1 | subject:item)")
+    assert not compare_models(b, d).same
