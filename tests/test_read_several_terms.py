@@ -99,6 +99,10 @@ def terms_of(model) -> list[tuple]:
     ("sas", "proc mixed; class school class; model y = x;\n random int / sub=school;\n"
             " random int / sub=school*class; run;", NESTED),
     ("sas", "proc mixed; class school class; model y = x; random school class(school); run;", NESTED),
+    # a CLASS variable among the effects under TYPE=VC: nested in the subject (one variance for its levels)
+    ("sas", "proc mixed; class school class; model y = x; random intercept class / subject=school; run;", NESTED),
+    ("sas", "proc mixed; class school class; model y = x; random class / subject=school type=vc;\n"
+            " random int / subject=school; run;", [(("school",), True, (), ""), (("school", "class"), True, (), "")]),
     ("sas", "proc mixed; class school class; model y = x; random class(school) / subject=school; run;", None),
     ("sas", "proc mixed; class d s c; model y = x; random int / subject=d; random int / subject=s(d);\n"
             " random int x / subject=c(d s) type=un; run;",
@@ -160,8 +164,12 @@ def test_locations_of_further_terms():
 
 REFUSED = [
     ("sas", "proc mixed; class s c; model y = x;\nrandom int / subject=c(s);\nrun;", 2, "grouped only by nested"),
-    ("sas", "proc mixed; class s c sex; model y = x;\nrandom int / subject=s;\nrandom int sex / subject=c(s);\nrun;",
-     3, "categorical random slope of sex"),
+    ("sas", "proc mixed; class s c sex; model y = x;\nrandom int / subject=s;\nrandom int sex / subject=c(s) type=un;"
+            "\nrun;", 3, "categorical random slope of sex"),
+    # TYPE=VC: a CLASS variable's levels within each center share one variance: the center x trt cells, with
+    # trt a fixed factor (the random treatment-by-center interaction): not a model mlmgen holds
+    ("sas", "proc mixed; class center trt; model y = trt;\nrandom int trt / subject=center;\nrun;", 2,
+     "cells of a fixed factor"),
     ("sas", "proc mixed; class s c; model y = x;\nrandom int / subject=s;\nrandom int x / subject=c(s) type=un;\n"
             "random z / subject=c(s);\nrun;", 3, "block-diagonal"),
     ("sas", "proc mixed; class s c; model y = x;\nrandom int / subject=s;\nrandom int / subject=c(s;\nrun;", 3,

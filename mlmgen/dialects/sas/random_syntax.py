@@ -4,6 +4,8 @@
     RANDOM INTERCEPT / SUBJECT=class(school) TYPE=VC;       units: the (school, class) pairs (SAS's nesting
     RANDOM INTERCEPT / SUBJECT=pupil(school class);          operator: path school, class, pupil)
     RANDOM INTERCEPT / SUBJECT=school*class;                 units: the school x class cells (the same pairs)
+    RANDOM INTERCEPT class / SUBJECT=school;                 class a CLASS variable, TYPE=VC: school, and the
+                                                             (school, class) pairs with one variance
     RANDOM item;  RANDOM g x*g;  RANDOM school class(school);   without SUBJECT=: G-side effects of CLASS
                                                                  variables, one variance per effect
 
@@ -13,7 +15,10 @@ look like, while `SUBJECT=class` alone makes one subject per class id (crossed w
 id-reuse trap, lint ST001). Without SUBJECT= an effect `g` of a CLASS variable has one random effect per level
 of g (the random intercept of the grouping g), `x*g` the random slope of x per level of g and `class(school)`
 one per (school, class) pair; effects with the same grouping in one statement form one block (TYPE= applies to
-it), otherwise each is its own variance component. TYPE= per statement: UN, VC, UN(1) (= VC); others SY004.
+it), otherwise each is its own variance component. With SUBJECT=, a CLASS variable g among the effects under TYPE=VC
+(the default) is one effect per level of g within each subject sharing one variance: g nested in the subject
+(a random slope of a CLASS variable under TYPE=UN is read as a categorical random slope, as before; a g that is
+also in MODEL is refused by random_blocks: random effects over the cells of a fixed factor). TYPE= per statement: UN, VC, UN(1) (= VC); others SY004.
 Refused (SY004, named): a nested or product effect inside a SUBJECT= RANDOM statement, a random slope on a
 product, an effect of continuous variables only without SUBJECT= (one unit for the whole data), GROUP=,
 LDATA=, GDATA=. Not checked against SAS runs (SAS is not available here); from the SAS/STAT MIXED manual.
@@ -138,12 +143,19 @@ def read_random(proc, st) -> list[Block]:
                    f"its value as a new subject: the data must be sorted by it)", t.start, t.end, Severity.WARNING,
                    Fix(f"add {t.text} to CLASS"))
     got: list[tuple[str | None, int, int]] = []
+    span = (min(t.start for t in path_toks), max(t.end for t in path_toks)) if path_toks else (ps, pe)
+    nested: list[Block] = []
     for names, within, s, e, bar in effects:
         if within:
             b.unsupported(f"the nested effect {b.src.text[s:e]} in a RANDOM statement with SUBJECT=", s, e)
             continue
         if len(names) == 1 and names[0].upper in ("INTERCEPT", "INT"):
             got.append((None, s, e))
+        elif len(names) == 1 and not bar and names[0].upper in proc.classes and rtype == "vc":
+            # a CLASS variable g under TYPE=VC: one effect per level of g within each subject, all with one
+            # variance: the random intercept of the (subject..., g) units, i.e. g nested in the subject
+            nested.append(Block(tuple(t.text for t in path_toks) + (names[0].text,), [(None, s, e)], "vc",
+                                type_written, st.start, st.end, (s, e), type_span))
         elif len(names) == 1 and not bar:
             if names[0].upper in proc.classes and not proc.declare(names[0].text, s, e):
                 continue
@@ -151,8 +163,8 @@ def read_random(proc, st) -> list[Block]:
         else:
             b.unsupported(f"a random slope on the product {'*'.join(n.text for n in names)}", s, e,
                           fix="create the product variable first")
-    span = (min(t.start for t in path_toks), max(t.end for t in path_toks)) if path_toks else (ps, pe)
-    return [Block(tuple(t.text for t in path_toks), got, rtype, type_written, st.start, st.end, span, type_span)]
+    own = [Block(tuple(t.text for t in path_toks), got, rtype, type_written, st.start, st.end, span, type_span)]
+    return (own if got or not nested else []) + nested
 
 
 def _g_side_blocks(proc, st, effects, rtype, type_written, type_span) -> list[Block]:
