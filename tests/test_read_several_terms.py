@@ -128,6 +128,8 @@ def terms_of(model) -> list[tuple]:
      [(("school",), True, ("x",), "vc"), (("school", "class"), True, (), "")]),
     ("spss", "MIXED y WITH x\n /FIXED = x\n /RANDOM = INTERCEPT | SUBJECT(school) COVTYPE(VC)\n"
              " /RANDOM = INTERCEPT | SUBJECT(school*class) COVTYPE(VC).", NESTED),
+    # a BY factor among the effects under COVTYPE(VC): nested in the subject (one variance for its levels)
+    ("spss", "MIXED y BY school class WITH x\n /FIXED = x\n /RANDOM = INTERCEPT class | SUBJECT(school).", NESTED),
     ("spss", "MIXED y WITH x\n /FIXED = x\n /RANDOM = INTERCEPT x | SUBJECT(subject) COVTYPE(UN)\n"
              " /RANDOM = INTERCEPT | SUBJECT(item).",
      [(("subject",), True, ("x",), "un"), (("item",), True, (), "")]),

@@ -3,7 +3,8 @@
 Read: `MIXED y [BY factors] [WITH covariates]` and the subcommands `/FIXED = effects [| NOINT SSTYPE(n)]`,
 `/RANDOM = INTERCEPT x | SUBJECT(id) COVTYPE(type)` (several RANDOM subcommands with one SUBJECT() =
 independent blocks; another SUBJECT() is another random term, COVTYPE each: `SUBJECT(school*class)` the
-(school, class) pairs, nested, `SUBJECT(class)` a factor of its own; dialects/random_blocks.py),
+(school, class) pairs, nested, `SUBJECT(class)` a factor of its own; a BY factor g among the effects under
+COVTYPE(VC) is g nested in the subject, one variance for its levels; dialects/random_blocks.py),
 `/METHOD = REML|ML`, `/CRITERIA = DFMETHOD(...)` (with or without a space before the parenthesis),
 `/PRINT`, `/TEST[(0)] [=] ['label'] effect coef ... [; row ...] [DIVISOR=n]`; `GET FILE=` / `DATASET
 ACTIVATE` for the data-set name. A command ends with a period at the end of a line or at a blank line;
@@ -327,7 +328,7 @@ class _Mixed(_ContrastReader):
         like); SUBJECT(class) alone one unit per class id (crossed with school when the ids restart)."""
         b = self.b
         parts = split_top(body, {"|"})
-        subject, cov, written, cov_at = None, "vc", False, None
+        subject, cov, written, cov_at, covtype = None, "vc", False, None, "VC"
         for t, args, s, e in _keywords(parts[1] if len(parts) > 1 else []):
             kw = t.upper
             if kw == "SUBJECT":
@@ -340,7 +341,7 @@ class _Mixed(_ContrastReader):
                 subject = names
             elif kw == "COVTYPE":
                 v = "".join(a.text for a in args).upper()
-                written, cov_at = True, (s, e)
+                written, cov_at, covtype = True, (s, e), v
                 if v in ("UN", "VC", "DIAG"):
                     cov = "un" if v == "UN" else "vc"
                 elif v in _COVTYPES_OTHER:
@@ -366,17 +367,27 @@ class _Mixed(_ContrastReader):
             else:
                 cov = "vc"            # one effect: the structure is a single variance whatever its name
         got: list[tuple[str | None, int, int]] = []
+        nested: list[Block] = []
+        path = tuple(t.text for t in subject)
         for names, s, e in self.effects(parts[0]):
             if len(names) == 1 and names[0].upper == "INTERCEPT":
                 got.append((None, s, e))
+            elif len(names) == 1 and names[0].upper in self.factors and names[0].upper not in self.covariates \
+                    and covtype == "VC":
+                # a BY factor g under COVTYPE(VC) (one variance per effect): g's levels within each subject share
+                # one variance, the random intercept of g nested in the subject (as SAS's RANDOM g / SUBJECT=)
+                nested.append(Block(path + (self.name(names[0]),), [(None, s, e)], "vc", written, sub[0].start,
+                                    sub[-1].end, (s, e), cov_at))
             elif len(names) == 1:
                 if self.declared(names[0]):
                     got.append((self.name(names[0]), s, e))
             else:
                 b.unsupported(f"a random slope on the product {self.masked[s:e]}", s, e,
                               fix="compute the product variable first")
-        self.randoms.append(Block(tuple(t.text for t in subject), got, cov, written, sub[0].start, sub[-1].end,
-                                  (subject[0].start, subject[-1].end), cov_at))
+        if got or not nested:
+            self.randoms.append(Block(path, got, cov, written, sub[0].start, sub[-1].end,
+                                      (subject[0].start, subject[-1].end), cov_at))
+        self.randoms.extend(nested)
 
     def close(self) -> None:
         b = self.b
