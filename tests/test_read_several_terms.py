@@ -317,3 +317,43 @@ def test_same_ignores_which_crossed_factor_is_written_first_only():
     assert not compare_models(a, c).same and not compare_models(b, c).same
     d = model_from_formula("y ~ x + (1 + x | subject) + (1 | subject:item)")
     assert not compare_models(b, d).same
+
+
+# ------------------------------------------------------------------ against R (lme4::Pastes: cask ids restart)
+
+@pytest.mark.r
+def test_sas_stata_spss_readings_of_pastes_fit_what_lme4_fits_for_the_same_words(tmp_path):
+    """lme4::Pastes has cask ids a, b, c in every batch. Each package's crossed spelling, read by mlmgen and fitted
+    by its engine, gives lme4's REML criterion for `(1 | batch) + (1 | cask)`; each nested spelling gives lme4's
+    for `(1 | batch/cask)` (lme4 run here; SAS, Stata and SPSS are not available, their readings are the
+    manuals')."""
+    from rtools import run_r
+    csv = tmp_path / "pastes.csv"
+    out = run_r(f'''
+suppressMessages(library(lme4))
+write.csv(Pastes, "{csv.as_posix()}", row.names = FALSE)
+cat("CROSSED", sprintf("%.10g", REMLcrit(lmer(strength ~ 1 + (1 | batch) + (1 | cask), Pastes))), "\\n")
+cat("NESTED", sprintf("%.10g", REMLcrit(lmer(strength ~ 1 + (1 | batch/cask), Pastes))), "\\n")
+''')
+    ref = {l.split()[0]: float(l.split()[1]) for l in out.splitlines() if l.split()[:1] in (["CROSSED"], ["NESTED"])}
+    d = pd.read_csv(csv)
+    spellings = {
+        "CROSSED": [("sas", "proc mixed; class batch cask; model strength = ; random int / subject=batch;\n"
+                            " random int / subject=cask; run;"),
+                    ("stata", "mixed strength || _all: R.cask || batch:, reml"),
+                    ("spss", "MIXED strength BY batch cask\n /FIXED = | SSTYPE(3)\n /RANDOM = INTERCEPT | SUBJECT(batch)\n"
+                             " /RANDOM = INTERCEPT | SUBJECT(cask).")],
+        "NESTED": [("sas", "proc mixed; class batch cask; model strength = ; random int / subject=batch;\n"
+                           " random int / subject=cask(batch); run;"),
+                   ("sas", "proc mixed; class batch cask; model strength = ; random intercept cask / subject=batch; run;"),
+                   ("stata", "mixed strength || batch: || cask:, reml"),
+                   ("spss", "MIXED strength BY batch cask\n /FIXED = | SSTYPE(3)\n /RANDOM = INTERCEPT | SUBJECT(batch)\n"
+                            " /RANDOM = INTERCEPT | SUBJECT(batch*cask).")],
+    }
+    for reading, cases in spellings.items():
+        for pkg, text in cases:
+            ps = read(pkg, text)
+            assert ps.model is not None, [x.format() for x in ps.diagnostics]
+            fit = mlmgen.fit(ps.model.with_(method="reml", ddf="satterthwaite"), d)
+            assert float(fit.result.neg2ll.value) == pytest.approx(ref[reading], abs=1e-4), (reading, pkg, text)
+    assert ref["CROSSED"] != pytest.approx(ref["NESTED"], abs=1e-3)
