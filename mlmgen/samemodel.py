@@ -24,12 +24,12 @@ another). `Comparison.same` is True when no material difference is found.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .categorical import FIRST, LAST, Categorical
 from .diagnostics import Severity
 from .dialects import DIALECTS
-from .model import Model
+from .model import Model, RandomPart, RandomTerm
 
 CASE_SENSITIVE = {name: d.case_sensitive for name, d in DIALECTS.items()}
 TITLES = {**{name: d.language for name, d in DIALECTS.items()}, None: "model"}
@@ -153,7 +153,7 @@ def compare(snips: list[Snippet]) -> Comparison:
             diffs.append(Difference("syntax", f"{s.label}: no model could be read"))
     if len(ok) < 1:
         return Comparison(snips, diffs, agree)
-    ms = [s.model for s in ok]
+    ms = _align_first_terms([s.model for s in ok])
 
     out = _names(ok, [m.outcome for m in ms], "the outcome", "outcome", diffs)
     if out:
@@ -196,6 +196,27 @@ def compare(snips: list[Snippet]) -> Comparison:
             agree.append(f"data set: {dn}" + ("" if len(named) == len(ok) else
                                               f" (named in {len(named)} of {len(ok)})"))
     return Comparison(snips, diffs, agree)
+
+
+def _align_first_terms(ms: list[Model]) -> list[Model]:
+    """With several grouping factors, which single-factor term a snippet writes first is not part of the model
+    (SAS `SUBJECT=item` before `SUBJECT=subject`, lme4 `(1 | item) + (1 | subject)`): a model whose cluster
+    differs from the first model's, but which has a term grouped by that cluster (case folded) among its
+    further terms, is compared with that term as its first one, so that only real differences are reported."""
+    want = ms[0].cluster.upper()
+    out = [ms[0]]
+    for m in ms[1:]:
+        k = next((i for i, t in enumerate(m.more_random) if len(t.group) == 1 and t.group[0].upper() == want),
+                 None)
+        if m.cluster.upper() == want or k is None or not m.residual.independent:
+            out.append(m)
+            continue
+        t = m.more_random[k]
+        old = RandomTerm((m.cluster,), m.random.intercept, m.random.slopes, m.random.covariance)
+        more = (old,) + m.more_random[:k] + m.more_random[k + 1:]
+        out.append(replace(m, cluster=t.group[0], random=RandomPart(t.intercept, t.slopes, t.covariance),
+                           more_random=more))
+    return out
 
 
 def _more_random(ok, ms, diffs, agree) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from mlmgen.model import DDF_METHODS, Contrast, Model, RandomPart, Term, validate
+from mlmgen.model import DDF_METHODS, Contrast, Model, RandomPart, RandomTerm, Term, validate
 from mlmgen.names import portable_everywhere
 
 _FIRST = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ"
@@ -145,3 +145,34 @@ def corrected(example: str, dialect: str) -> str:
     if (example, dialect) == ("4a", "lme4"):
         t = t.replace("data=example", "data=Example")
     return t
+
+
+# ------------------------------------------------------------------ several random terms (issue 12)
+
+GROUP_NAMES = ("unitA", "unitB", "unitC")     # cannot clash with `names()` (those end in v<digit>)
+
+
+@st.composite
+def several_terms_models(draw) -> Model:
+    """A `models()` model with 1-2 further random terms: a nested chain (cluster/unitA[/unitB]), crossed
+    factors (unitA, unitB beside the cluster) or both (cluster/unitA and unitB); each term with or without the
+    intercept, 0-2 slopes drawn from the model's predictors, UN or VC."""
+    base = draw(models())
+    c = base.cluster
+    design = draw(st.sampled_from(["nested", "nested3", "crossed", "crossed2", "mixed"]))
+    paths = {"nested": [(c, "unitA")], "nested3": [(c, "unitA"), (c, "unitA", "unitB")],
+             "crossed": [("unitA",)], "crossed2": [("unitA",), ("unitB",)],
+             "mixed": [(c, "unitA"), ("unitB",)]}[design]
+    preds = [p for p in base.predictors]
+    terms = []
+    for path in paths:
+        slopes = tuple(draw(st.lists(st.sampled_from(preds), max_size=min(2, len(preds)), unique=True))) \
+            if preds else ()
+        intercept = draw(st.booleans()) if slopes else True
+        terms.append(RandomTerm(path, intercept, slopes, draw(st.sampled_from(["un", "vc"]))))
+    return validate(base.with_(more_random=tuple(terms)))
+
+
+def stata_writes_terms(model: Model) -> bool:
+    """Stata's renderer writes crossed terms only as random intercepts (`|| _all: R.x`) beside one nested chain."""
+    return all(t.intercept and not t.slopes for t in model.more_random if len(t.group) == 1)

@@ -91,10 +91,13 @@ run;""", "u.sas")
     assert [c.name for c in ps.model.categoricals] == ["t"]      # CLASS t used in MODEL: categorical
 
 
-def test_second_subject_is_a_third_level():
+def test_second_subject_is_a_second_grouping_factor():
+    """Issue 12: a second RANDOM statement with another SUBJECT= is a further random term (here crossed:
+    SUBJECT=c alone makes one subject per c id); the old refusal (SY004) is gone."""
     ps = parse_syntax("proc mixed; class s c; model y = x; random int / subject=s; random int / subject=c; run;")
-    d = next(d for d in ps.diagnostics if d.code == "SY004")
-    assert "crossed or three-level" in d.message and d.location.text == "c"
+    assert not [d for d in ps.diagnostics if d.code == "SY004"]
+    assert [(t.group, t.covariance) for t in ps.model.random_terms] == [(("s",), "vc"), (("c",), "vc")]
+    assert ps.locations["random[1]"].line == 1
 
 
 def test_nested_subject_and_other_steps():
@@ -103,7 +106,8 @@ proc means data=two; var x; run;
 proc mixed data=two; class s c; model y = x; random int / subject=c(s); run;""")
     msgs = [d.message for d in ps.diagnostics]
     assert any("DATA step" in m for m in msgs) and any("PROC means" in m for m in msgs)
-    assert any("SUBJECT=c(s)" in m and "more than two levels" in m for m in msgs)
+    # only a nested subject: the model has no cluster (a term grouped by one factor), refused with the reason
+    assert any("grouped only by nested" in m and "(c within s)" in m for m in msgs)
 
 
 def test_unparsable_text_gives_coded_diagnostics_not_exceptions():

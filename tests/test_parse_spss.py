@@ -66,8 +66,10 @@ def test_unsupported_subcommands():
     msgs = " | ".join(d.message for d in ps.diagnostics if d.code == "SY004")
     for piece in ("COVTYPE(AR1)", "/REPEATED", "/REGWGT", "/TEST(1)"):
         assert piece in msgs, (piece, msgs)
+    # a nested subject alone: no term grouped by a single factor (mlmgen's cluster), refused with the reason
     ps = parse_syntax("MIXED y WITH x\n /FIXED = x\n /RANDOM = INTERCEPT | SUBJECT(school*class).")
-    assert any("more than two levels" in d.message for d in ps.diagnostics)
+    assert ps.model is None and any("grouped only by nested" in d.message and "(class within school)" in d.message
+                                    for d in ps.diagnostics if d.code == "SY004")
 
 
 def test_unparsable():

@@ -64,8 +64,11 @@ def test_unsupported_constructs_are_named():
         "mixed y ib(freq).grp c.x || g:": "ib(freq).",
         "mixed y c.x if x > 0 || g:": "`if` qualifier",
         "mixed y c.x [pw=w] || g:": "weights",
-        "mixed y c.x || school: || class:": "crossed or three-level",
-        "mixed y c.x || _all: R.class || g:": "crossed random effects",
+        # several levels are read (issue 12); what they cannot mean in mlmgen's model is still named
+        "mixed y c.x || school: || class: || school:": "again after other levels",
+        "mixed y c.x || _all: R.class x || g:": "_all: equation",
+        "mixed y c.x || _all: R.class, covariance(unstructured) || g:": "other than identity",
+        "mixed y c.x || g: R.class": "R.x after _all: only",
         "mixed y c.x || g: x, covariance(exchangeable)": "covariance(exchangeable)",
         "mixed y c.x || g:, reml dfmethod(anova)": "dfmethod(anova)",
         "mixed y c.x || g:, vce(robust)": "vce",

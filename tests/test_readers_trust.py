@@ -75,7 +75,12 @@ def test_translate_of_xtmixed_writes_reml():
 
 
 def test_options_of_a_rejected_third_level_are_still_read():
+    # a second level is read since issue 12 (b within a); the options after it still set the fit
     ps = parse_text("xtmixed y x || a:, || b:, ml var", "stata")
+    assert ps.model.method == "ml" and "SY004" not in codes(ps)
+    assert [t.group for t in ps.model.random_terms] == [("a",), ("a", "b")]
+    # a level that cannot be read (a level again after others): SY004, and its options are still read
+    ps = parse_text("xtmixed y x || a:, || b:, || a:, ml var", "stata")
     assert ps.model.method == "ml" and "SY004" in codes(ps)
 
 
@@ -153,7 +158,7 @@ def test_an_update_mlmgen_cannot_read_is_a_located_sy004(text, where):
     ("stata", "mixed y x if x > 0 || g:", "if"),
     ("stata", "mixed y x [fw=w] || g:", "weights"),
     ("stata", "mixed y x || g: x, covariance(identity)", "identity"),
-    ("stata", "mixed y x || a: || b:", "second grouping"),
+    ("stata", "mixed y x || a: || b: || a:", "again after other levels"),
     # two grouping factors are read (issue 12); a formula grouped only by an interaction is not
     ("lme4", "m <- lmer(y ~ x + (1 | a:b), data = d)", "interaction"),
     ("lme4", "m <- lmer(y ~ x + (1 | g), data = d, weights = w)", "weights"),

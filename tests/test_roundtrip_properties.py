@@ -17,7 +17,7 @@ from mlmgen.diagnostics import MlmgenError, Severity
 from mlmgen.dialects import DIALECTS
 from mlmgen.render import render
 from mlmgen.samemodel import compare_models
-from strategies import expressible, models
+from strategies import expressible, models, several_terms_models, stata_writes_terms
 
 N = int(os.environ.get("MLMGEN_HYPOTHESIS_EXAMPLES", "300"))
 SETTINGS = settings(max_examples=N, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -166,3 +166,44 @@ def test_humanised_renderings_give_the_same_model(dialect, model, data):
     assert not errors and ps.model is not None, text + "\n" + "\n".join(d.format() for d in ps.diagnostics)
     cmp = compare_models(model, ps.model, dialect if dialect in ("sas", "spss") else None, dialect)
     assert cmp.same, f"{text}\n{cmp.format()}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Several random terms (issue 12): nested chains, crossed factors and both, rendered in each package and read
+# back by its reader (SAS several RANDOM statements, Stata `||` levels and `_all: R.x`, SPSS several /RANDOM).
+
+def _term_keys(m, fold: bool = False):
+    f = (lambda names: tuple(n.upper() for n in names)) if fold else tuple      # SAS and SPSS fold case
+    return sorted((f(t.group), t.intercept, f(t.slopes), t.covariance if t.q > 1 else "") for t in m.random_terms)
+
+
+@pytest.mark.parametrize("dialect", PACKAGES)
+@settings(max_examples=max(N // 3, 20), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=several_terms_models())
+def test_several_terms_render_then_parse_give_the_same_model(dialect, model):
+    assume(expressible(model, dialect))
+    if dialect == "stata" and not stata_writes_terms(model):
+        with pytest.raises(MlmgenError) as e:
+            render(model, dialect)
+        assert [(d.code, d.location.field) for d in e.value.diagnostics] == [("RN001", "random")]
+        return
+    text = render(model, dialect)
+    ps = DIALECTS[dialect].parse_syntax(text, f"<{dialect}>")
+    errors = [d for d in ps.diagnostics if d.severity != Severity.INFO]
+    assert not errors and ps.model is not None, text + "\n" + "\n".join(d.format() for d in errors)
+    assert _term_keys(ps.model) == _term_keys(model), text
+    assert_same(model, ps.model, None, dialect, text)
+
+
+@pytest.mark.parametrize("dialect", PACKAGES)
+@settings(max_examples=max(N // 3, 20), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=several_terms_models(), data=st.data())
+def test_humanised_several_terms_renderings_give_the_same_model(dialect, model, data):
+    assume(expressible(model, dialect) and (dialect != "stata" or stata_writes_terms(model)))
+    text = humanise(render(model, dialect), dialect, data.draw)
+    ps = DIALECTS[dialect].parse_syntax(text, f"<{dialect}>")
+    errors = [d for d in ps.diagnostics if d.severity != Severity.INFO]
+    assert not errors and ps.model is not None, text + "\n" + "\n".join(d.format() for d in ps.diagnostics)
+    fold = dialect in ("sas", "spss")
+    assert _term_keys(ps.model, fold) == _term_keys(model, fold), text
+    assert compare_models(model, ps.model, dialect if dialect in ("sas", "spss") else None, dialect).same, text

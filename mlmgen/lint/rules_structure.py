@@ -9,9 +9,11 @@ were not run):
 * lme4: `(1 | school) + (1 | class)` makes one unit per distinct class id: class 1 of every school is one unit
   (crossed). `(1 | school/class)` = `(1 | school) + (1 | school:class)` is nested whatever the ids are.
 * SAS PROC MIXED: `RANDOM INTERCEPT / SUBJECT=class` without `(school)` makes one subject per class id (crossed,
-  and SAS also needs the data sorted by class); `SUBJECT=class(school)` is nested. (mlmgen's SAS reader does not
-  read a second RANDOM statement yet, SY004, so ST001 cannot reach SAS text today.)
-* Stata `|| school: || class:` nests automatically (each level within the one before it).
+  and SAS also needs the data sorted by class); `SUBJECT=class(school)` (or `school*class`) is nested. The SAS
+  reader reads several RANDOM statements (issue 12), so ST001 reaches `RANDOM INTERCEPT / SUBJECT=school;
+  RANDOM INTERCEPT / SUBJECT=class;` and its fix is SAS's spelling, `SUBJECT=class(school)`.
+* Stata `|| school: || class:` nests automatically (each level within the one before it); only the crossed
+  spelling `|| _all: R.class || school:` reaches ST001.
 * SPSS `SUBJECT(class)` is crossed like SAS's, `SUBJECT(school*class)` nested.
 * A model file: `group = "class"` is a factor of its own (crossed), `group = "school/class"` nested.
 

@@ -1,9 +1,11 @@
-"""Read SAS PROC MIXED syntax (the two-level subset) into a `Model`, with locations.
+"""Read SAS PROC MIXED syntax into a `Model`, with locations.
 
 Read: PROC MIXED options (DATA=, METHOD=, DFBW, display options), CLASS, MODEL `y = effects / options`
 (`a*b`, `a|b` full factorial, NOINT, DDFM= with SAS's abbreviations), RANDOM `INTERCEPT|INT effects /
-SUBJECT= TYPE=` (several RANDOM statements = independent blocks; `RANDOM g x*g;` without SUBJECT= also
-read), ESTIMATE and CONTRAST (with DIVISOR=; contrasts.py). Comments `/* */` and `* ... ;`, any letter case, free-form
+SUBJECT= TYPE=` (random_syntax.py: several RANDOM statements with one SUBJECT= = independent blocks; another
+SUBJECT= is another random term: `SUBJECT=class(school)` or `school*class` nested, `SUBJECT=item` a factor of
+its own; `RANDOM g x*g;` and `RANDOM item;` without SUBJECT= also read; put together by
+dialects/random_blocks.py), ESTIMATE and CONTRAST (with DIVISOR=; contrasts.py). Comments `/* */` and `* ... ;`, any letter case, free-form
 lines. Names are case-insensitive: every later spelling maps to the first one used.
 
 Defaults when not written (SAS/STAT MIXED): METHOD=REML, TYPE=VC, DDFM=CONTAIN (a RANDOM statement is
@@ -16,8 +18,8 @@ from the data in SAS's order (ORDER=FORMATTED, the default, or INTERNAL: numbers
 code); ORDER=DATA|FREQ or a FORMAT of the variable make the last level depend on the data, so they are SY004
 unless REF='level' names it. The SUBJECT= variable in CLASS stays the cluster.
 
-Statements that change the model but are beyond it (REPEATED, WEIGHT, BY, GROUP=, nested effects, other TYPE=
-structures, ...) are SY004; statements outside PROC MIXED are SY004 at INFO level.
+Statements that change the model but are beyond it (WEIGHT, BY, GROUP=, nested fixed effects, other TYPE=
+structures, random effects grouped only by nested subjects, ...) are SY004; statements outside PROC MIXED are SY004 at INFO level.
 `GCORR` on MODEL (as the lecture writes it) is accepted with SY005: the manual lists it on RANDOM.
 """
 from __future__ import annotations
@@ -29,11 +31,12 @@ from ...diagnostics import Fix, Severity
 from . import render
 from .facts import FACTS
 from ...lexing import SyntaxBuilder, Token, prefix_match, split_top
-from ...model import MAX_ORDER, normalise_covariance
+from ...model import MAX_ORDER
 from .contrasts import _ContrastReader
 from .repeated_syntax import read_repeated
-from .options import (_BEYOND_STATEMENTS, _DDFM, _DDFM_MAP, _HARMLESS_GLOBAL, _HARMLESS_MODEL, _HARMLESS_PROC,
-                      _HARMLESS_RANDOM)
+from .random_syntax import read_random
+from ..random_blocks import Block, assemble
+from .options import _BEYOND_STATEMENTS, _DDFM, _DDFM_MAP, _HARMLESS_GLOBAL, _HARMLESS_MODEL, _HARMLESS_PROC
 from .statements import _Stmt, mask, options, statements
 
 
@@ -94,7 +97,7 @@ class _Proc(_ContrastReader):
         self.order: tuple[str, int, int] | None = None            # PROC MIXED ORDER=
         self.formatted: dict[str, Token] = {}                      # FORMAT statement inside the step
         self.refused: set[str] = set()                             # CLASS predictors refused (said once)
-        self.randoms: list[tuple[_Stmt, list, str, bool]] = []   # (stmt, effects, type, type_written)
+        self.randoms: list[Block] = []                              # the RANDOM statements' blocks
         self.open = False
         self.model_seen = False
 
@@ -341,74 +344,11 @@ class _Proc(_ContrastReader):
 
     # ------------------------------------------------------------------ RANDOM
     def random(self, st: _Stmt) -> None:
-        b = self.b
-        parts = split_top(st.toks[1:], {"/"})
-        effects = _effects(parts[0], b)
-        subject, rtype, type_written = None, "vc", False
-        for o in (options(parts[1], b) if len(parts) > 1 else []):
-            n = o.name
-            if n in ("SUBJECT", "SUB"):
-                if len(o.value) != 1 or o.value[0].kind != "name":
-                    b.unsupported(f"SUBJECT={o.vtext} (a nested or combined subject describes more than two "
-                                  f"levels)", o.start, o.end)
-                    return
-                subject = o.value[0]
-            elif n == "TYPE":
-                v = o.vtext.upper()
-                type_written = True
-                if v in ("UN", "VC"):
-                    rtype = normalise_covariance(v)
-                    b.locations["covariance"] = b.loc(o.start, o.end)
-                elif v == "UN(1)":
-                    rtype = "vc"
-                    b.locations["covariance"] = b.loc(o.start, o.end)
-                else:
-                    b.unsupported(f"TYPE={o.vtext} (mlmgen has TYPE=UN and TYPE=VC)", o.start, o.end,
-                                  fix="use TYPE=UN (all covariances) or TYPE=VC (independent effects)")
-                    rtype = "un"
-            elif n in ("GROUP", "LDATA", "GDATA"):
-                b.unsupported(f"the RANDOM option {o.key.text}=", o.start, o.end)
-            elif n in _HARMLESS_RANDOM:
-                continue
-            else:
-                b.unsupported(f"the RANDOM option {o.key.text}", o.start, o.end, Severity.WARNING)
-        if subject is not None:
-            if not b.set_cluster(subject.text, subject.start, subject.end):
-                return
-            if subject.upper not in self.classes:
-                b.diag("SY003", f"the subject {subject.text} is not in the CLASS statement (SAS then treats each "
-                       f"change of its value as a new subject: the data must be sorted by it)", subject.start,
-                       subject.end, Severity.WARNING, Fix(f"add {subject.text} to CLASS"))
-        got = []
-        for names, s, e, bar in effects:
-            if subject is None:
-                # `RANDOM g x*g;`: g a CLASS variable gives the random intercept, x*g the slope of x
-                grp = [n for n in names if n.upper() in self.classes]
-                if len(grp) != 1 or bar or len(names) > 2:
-                    b.unsupported(f"RANDOM effect {'*'.join(names)} without SUBJECT=", s, e,
-                                  fix="write RANDOM INTERCEPT x / SUBJECT=cluster")
-                    continue
-                if not b.set_cluster(grp[0], s, e):
-                    continue
-                rest = [n for n in names if n is not grp[0]]
-                got.append(None if not rest else rest[0])
-                b.add_random(None if not rest else rest[0], s, e)
-                continue
-            if len(names) == 1 and names[0].upper() in ("INTERCEPT", "INT"):
-                got.append(None)
-                b.add_random(None, s, e)
-            elif len(names) == 1 and not bar:
-                if names[0].upper() in self.classes and not self.declare(names[0], s, e):
-                    continue
-                got.append(names[0])
-                b.add_random(names[0], s, e)
-            else:
-                b.unsupported(f"a random slope on the product {'*'.join(names)}", s, e,
-                              fix="create the product variable first")
-        self.randoms.append((st, got, rtype, type_written))
+        """One RANDOM statement: its blocks (random_syntax.py), put together at the end of the step."""
+        self.randoms.extend(read_random(self, st))
 
     def close(self) -> None:
-        """At RUN/QUIT/the next step: decide the covariance structure from the RANDOM statements."""
+        """At RUN/QUIT/the next step: the random terms from the RANDOM statements (dialects/random_blocks.py)."""
         if not self.open:
             return
         self.open = False
@@ -420,18 +360,7 @@ class _Proc(_ContrastReader):
                 b.diag("SY001", "PROC MIXED without a RANDOM or REPEATED statement: mlmgen reads models with "
                        "random effects or a residual structure", *self.span)
             return
-        written = any(tw for *_, tw in self.randoms)
-        if len(self.randoms) == 1:
-            _, got, rtype, tw = self.randoms[0]
-            b.covariance = rtype
-        else:
-            multi_un = [r for r in self.randoms if r[2] == "un" and len(r[1]) > 1]
-            if multi_un:
-                st = multi_un[0][0]
-                b.unsupported("several RANDOM statements with TYPE=UN inside one of them (a block-diagonal G)",
-                              st.start, st.end)
-            b.covariance = "vc"
-        b.explicit["covariance"] = written
+        assemble(b, self.randoms, "RANDOM statement")
 
 
 def _effects(toks: list[Token], b: SyntaxBuilder) -> list[tuple[list[str], int, int, bool]]:

@@ -1,7 +1,10 @@
-"""Read SPSS MIXED syntax (the two-level subset) into a `Model`, with locations.
+"""Read SPSS MIXED syntax into a `Model`, with locations.
 
 Read: `MIXED y [BY factors] [WITH covariates]` and the subcommands `/FIXED = effects [| NOINT SSTYPE(n)]`,
-`/RANDOM = INTERCEPT x | SUBJECT(id) COVTYPE(type)` (several RANDOM subcommands = independent blocks),
+`/RANDOM = INTERCEPT x | SUBJECT(id) COVTYPE(type)` (several RANDOM subcommands with one SUBJECT() =
+independent blocks; another SUBJECT() is another random term, COVTYPE each: `SUBJECT(school*class)` the
+(school, class) pairs, nested, `SUBJECT(class)` a factor of its own; a BY factor g among the effects under
+COVTYPE(VC) is g nested in the subject, one variance for its levels; dialects/random_blocks.py),
 `/METHOD = REML|ML`, `/CRITERIA = DFMETHOD(...)` (with or without a space before the parenthesis),
 `/PRINT`, `/TEST[(0)] [=] ['label'] effect coef ... [; row ...] [DIVISOR=n]`; `GET FILE=` / `DATASET
 ACTIVATE` for the data-set name. A command ends with a period at the end of a line or at a blank line;
@@ -28,6 +31,7 @@ from ...lexing import Comment, SyntaxBuilder, Token, blank, split_top, tokenize
 from .contrasts import _ContrastReader
 from .repeated_syntax import read_repeated
 from .factors import autorecode, compute_indicator, recode, reference_code
+from ..random_blocks import Block, assemble
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -170,7 +174,7 @@ class _Mixed(_ContrastReader):
         self.recodes = recodes or {}
         self.factors: dict[str, Token] = {}
         self.covariates: dict[str, Token] = {}
-        self.randoms: list[tuple[list, str, bool, int, int]] = []
+        self.randoms: list[Block] = []          # the /RANDOM subcommands' blocks (dialects/random_blocks.py)
 
     def read(self) -> None:
         b = self.b
@@ -319,21 +323,25 @@ class _Mixed(_ContrastReader):
                 b.unsupported(f"the FIXED option {t.text}", s, e, Severity.WARNING)
 
     def random(self, body: list[Token], sub: list[Token]) -> None:
+        """One `/RANDOM = effects | SUBJECT(id) COVTYPE(type)` as a block of `dialects.random_blocks`:
+        SUBJECT(school*class) makes the (school, class) pairs the units (nested whatever the class ids look
+        like); SUBJECT(class) alone one unit per class id (crossed with school when the ids restart)."""
         b = self.b
         parts = split_top(body, {"|"})
-        subject, cov, written = None, "vc", False
+        subject, cov, written, cov_at, covtype = None, "vc", False, None, "VC"
         for t, args, s, e in _keywords(parts[1] if len(parts) > 1 else []):
             kw = t.upper
             if kw == "SUBJECT":
-                if len(args) != 1 or args[0].kind != "name":
-                    b.unsupported(f"SUBJECT({''.join(a.text for a in args)}) (a combined subject describes more "
-                                  f"than two levels)", s, e)
+                names = [a for a in args if a.kind == "name"]
+                if not names or len(args) != 2 * len(names) - 1 or \
+                        any(a.text != "*" for a in args[1::2]) or any(a.kind != "name" for a in args[::2]):
+                    b.unsupported(f"SUBJECT({''.join(a.text for a in args)}) (SPSS takes variables joined by *)",
+                                  s, e)
                     return
-                subject = args[0]
+                subject = names
             elif kw == "COVTYPE":
                 v = "".join(a.text for a in args).upper()
-                written = True
-                b.locations["covariance"] = b.loc(s, e)
+                written, cov_at, covtype = True, (s, e), v
                 if v in ("UN", "VC", "DIAG"):
                     cov = "un" if v == "UN" else "vc"
                 elif v in _COVTYPES_OTHER:
@@ -348,8 +356,8 @@ class _Mixed(_ContrastReader):
             b.unsupported("/RANDOM without SUBJECT()", sub[0].start, sub[-1].end,
                           fix="write /RANDOM = INTERCEPT x | SUBJECT(cluster) COVTYPE(UN)")
             return
-        if not b.set_cluster(subject.text, subject.start, subject.end):
-            return
+        for t in subject:
+            b.ident(t.text)
         n_effects = sum(1 for names, _s, _e in self.effects(parts[0], report=False) if len(names) == 1)
         if isinstance(cov, tuple):
             _, v, s, e = cov
@@ -358,19 +366,28 @@ class _Mixed(_ContrastReader):
                 cov = "un"
             else:
                 cov = "vc"            # one effect: the structure is a single variance whatever its name
-        got = []
+        got: list[tuple[str | None, int, int]] = []
+        nested: list[Block] = []
+        path = tuple(t.text for t in subject)
         for names, s, e in self.effects(parts[0]):
             if len(names) == 1 and names[0].upper == "INTERCEPT":
-                got.append(None)
-                b.add_random(None, s, e)
+                got.append((None, s, e))
+            elif len(names) == 1 and names[0].upper in self.factors and names[0].upper not in self.covariates \
+                    and covtype == "VC":
+                # a BY factor g under COVTYPE(VC) (one variance per effect): g's levels within each subject share
+                # one variance, the random intercept of g nested in the subject (as SAS's RANDOM g / SUBJECT=)
+                nested.append(Block(path + (self.name(names[0]),), [(None, s, e)], "vc", written, sub[0].start,
+                                    sub[-1].end, (s, e), cov_at))
             elif len(names) == 1:
                 if self.declared(names[0]):
-                    got.append(self.name(names[0]))
-                    b.add_random(self.name(names[0]), s, e)
+                    got.append((self.name(names[0]), s, e))
             else:
                 b.unsupported(f"a random slope on the product {self.masked[s:e]}", s, e,
                               fix="compute the product variable first")
-        self.randoms.append((got, cov, written, sub[0].start, sub[-1].end))
+        if got or not nested:
+            self.randoms.append(Block(path, got, cov, written, sub[0].start, sub[-1].end,
+                                      (subject[0].start, subject[-1].end), cov_at))
+        self.randoms.extend(nested)
 
     def close(self) -> None:
         b = self.b
@@ -381,15 +398,7 @@ class _Mixed(_ContrastReader):
                 b.diag("SY001", "no /RANDOM subcommand: mlmgen reads two-level models with random effects",
                        self.start, self.end)
             return
-        if len(self.randoms) == 1:
-            b.covariance = self.randoms[0][1]
-        else:
-            multi = [r for r in self.randoms if len(r[0]) > 1 and r[1] == "un"]
-            if multi:
-                b.unsupported("several /RANDOM subcommands with COVTYPE(UN) in one of them (a block-diagonal G)",
-                              multi[0][3], multi[0][4])
-            b.covariance = "vc"
-        b.explicit["covariance"] = any(r[2] for r in self.randoms)
+        assemble(b, self.randoms, "/RANDOM subcommand")
 
     def emmeans(self, body: list[Token], sub: list[Token]) -> None:
         """`/EMMEANS = TABLES(sex*den) [COMPARE(sex)] [ADJ(LSD)]`: estimated marginal means of a term of BY

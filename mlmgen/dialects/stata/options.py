@@ -69,13 +69,13 @@ class _OptionReader:
                 full = prefix_match(atext.lower(), _COV)
                 if full in ("unstructured", "independent"):
                     out["covariance"] = "un" if full == "unstructured" else "vc"
-                    b.locations["covariance"] = b.loc(t.start, end)
+                    out["covariance_at"] = (t.start, end)
                 elif full:
                     # exchangeable/identity: the same model as any other structure with one effect,
                     # decided in random_eq once the effects are known
                     out["covariance"] = "other"
                     out["covariance_span"] = (t.start, end, atext)
-                    b.locations["covariance"] = b.loc(t.start, end)
+                    out["covariance_at"] = (t.start, end)
                 else:
                     b.diag("SY001", f"covariance({atext}) is not a Stata covariance structure", t.start, end)
             elif name in ("reml",):

@@ -1,7 +1,7 @@
-"""Read Stata `mixed` syntax (the two-level subset) into a `Model`, with locations.
+"""Read Stata `mixed` syntax into a `Model`, with locations.
 
-Read: `mixed depvar fe_vars [, noconstant] || levelvar: re_vars [, re_options options]` with factor-variable
-notation (`c.x`, `x`, `c.a#c.b`, `c.a##c.b` = a b a#b, `c.x#c.x`), `covariance()`, `noconstant`, `reml` /
+Read: `mixed depvar fe_vars [, noconstant] || levelvar: re_vars [, re_options] [|| ...] [, options]` with
+factor-variable notation (`c.x`, `x`, `c.a#c.b`, `c.a##c.b` = a b a#b, `c.x#c.x`), `covariance()`, `noconstant`, `reml` /
 `mle`, `dfmethod()`, display options; `lincom` (one row) and `test` (`test (exp = 0) (exp = 0)`, `test
 c.x c.z`, `test exp = exp`) as contrasts, labelled by the `//` comment on their line; `use name` as the
 data set; `estat` is harmless. `///` continuation, `//`, `/* */` and `*` comments; `quietly`/`noisily`/
@@ -18,8 +18,13 @@ the base of a later `i.x`; a string variable encoded with a label (`label define
 generate(t) label(L)`, `rename t sex`, as mlmgen renders it, also inside `capture confirm string variable`
 ... `if !_rc { }`) has the label texts as levels, so `ib2.sex` is level "F"; `ib(freq).` (depends on the data), level
 selection `i(1 2).x`, a variable used both as `c.x` and `i.x`, time-series operators,
-`if`/`in`, weights, `vce()`, other covariance structures, a second level (`|| a: || b:`)
-and crossed effects (`_all: R.x`) are SY004. `dfmethod(repeated)` and `dfmethod(anova)` are Stata's own
+`if`/`in`, weights, `vce()` and other covariance structures are SY004. Several levels are read
+(`random_eq`, issue 12): `|| school: || class:` nests each level in the ones before it (paths (school) and
+(school, class)), `|| _all: R.item` is a crossed random intercept (identity covariance), options per level;
+the same level again right after itself is an independent block of that level; dialects/random_blocks.py puts
+the terms together (the nested chain's outermost level is the cluster). A level repeated after other levels,
+`_all:` with anything but one `R.x`, `R.x` at an ordinary level, and a covariance other than identity for
+`R.x` are SY004. `dfmethod(repeated)` and `dfmethod(anova)` are Stata's own
 methods with no counterpart in mlmgen's model (SY004).
 
 `residuals()` (a residual structure, `Model.residual`) is read in residuals_syntax.py. The options after a comma are read in options.py, `lincom`/`test` in contrasts.py; this module reads
@@ -39,6 +44,7 @@ from .contrasts import _ContrastReader
 from .factors import _FactorReader, _base_of, _rc_condition
 from .options import _HARMLESS_CMDS, _OptionReader
 from .residuals_syntax import position_line, resolve
+from ..random_blocks import Block, assemble
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -285,22 +291,16 @@ class _Reader(_OptionReader, _ContrastReader, _FactorReader):
             b.diag("SY001", "mixed without a random-effects equation (|| cluster: ...)", toks[0].start,
                    toks[-1].end)
             return
-        blocks = []
+        blocks: list[Block] = []
+        outer: list[Token] = []           # the levels so far, outermost first (`_all` adds none)
         for k, eq in enumerate(eqs[1:]):
-            got = self.random_eq(eq, last=(k == len(eqs) - 2))
+            got = self.random_eq(eq, outer)
             if got is not None:
                 blocks.append(got)
         self.check_factor_uses()
-        if len(blocks) > 1:
-            if any(len(bl[0]) > 1 and bl[1] != "vc" for bl in blocks):
-                b.unsupported("several random-effects equations for one level with correlated effects in one of "
-                              "them (a block-diagonal G)", eqs[1][0].start, eqs[-1][-1].end)
-            b.covariance = "vc"
-            b.explicit["covariance"] = any(bl[2] for bl in blocks)
-        elif blocks:
-            effects, cov, written = blocks[0]
-            b.covariance = cov
-            b.explicit["covariance"] = written
+        # the nested chain first (its outermost level is the cluster, as mlmgen renders it), crossed `_all:
+        # R.x` terms after it, each group in the order written
+        assemble(b, sorted(blocks, key=lambda bl: bool(bl.extra.get("crossed"))), "random-effects equation")
         if self.residual_option is not None and b.cluster is not None:
             got = resolve(self, self.residual_option)
             if got is not None:
@@ -427,7 +427,13 @@ class _Reader(_OptionReader, _ContrastReader, _FactorReader):
                Fix(f"replace {prefix}. by c. (continuous), giving c.{var}", "c.", b.loc(pstart, pstart + len(prefix) + 1)))
         return var, t.start, t.end
 
-    def random_eq(self, eq: list[Token], last: bool):
+    def random_eq(self, eq: list[Token], outer: list[Token]) -> Block | None:
+        """One `|| levelvar: effects, options` equation as a block of `dialects.random_blocks`. Its units are
+        nested in the levels before it (`outer`, updated here): `|| school: || class:` gives the paths (school)
+        and (school, class). The same level variable again right after itself is the same level (Stata's
+        independent blocks); `_all: R.x` is a level with one unit holding every row, so R.x (one random
+        intercept per level of x, identity covariance, no constant: Stata's documented form for crossed effects)
+        is grouped by x within the levels before it, and later levels are not nested in x."""
         b = self.b
         if len(eq) < 2 or eq[0].kind != "name" or eq[1].text != ":":
             if eq:
@@ -436,20 +442,27 @@ class _Reader(_OptionReader, _ContrastReader, _FactorReader):
                 b.diag("SY001", "an empty random-effects equation after ||", 0, 0)
             return None
         lv = eq[0]
-        if lv.text == "_all":
-            b.unsupported("crossed random effects (_all: R.x)", eq[0].start, eq[-1].end)
-            return None
         parts = _commas(eq[2:])
-        if not b.set_cluster(lv.text, lv.start, lv.end):
+        if len(parts) > 2:
+            b.diag("SY001", "more than one comma in a random-effects equation", eq[0].start, eq[-1].end)
+        if lv.text == "_all":
+            return self.crossed_eq(eq, parts, outer)
+        if outer and outer[-1].text == lv.text:
+            path = outer
+        elif any(t.text == lv.text for t in outer):
+            b.unsupported(f"the level {lv.text} again after other levels (a level nested in itself)", lv.start,
+                          lv.end)
             if len(parts) > 1:
                 self.options(parts[-1], part="random")    # `ml`, `reml`, `dfmethod()` still apply to the fit
             return None
-        if len(parts) > 2:
-            b.diag("SY001", "more than one comma in a random-effects equation", eq[0].start, eq[-1].end)
+        else:
+            outer.append(lv)
+            path = outer
         effects: list[tuple[str | None, int, int]] = []
         for t in parts[0]:
             if t.kind == "var" and t.text.startswith("R."):
-                b.unsupported(f"the factor random effect {t.text}", t.start, t.end)
+                b.unsupported(f"the factor random effect {t.text} at the level {lv.text} (mlmgen reads R.x after "
+                              f"_all: only)", t.start, t.end)
                 continue
             if t.kind in ("var", "name"):
                 f = self.factor(t, False, random=True)
@@ -460,8 +473,6 @@ class _Reader(_OptionReader, _ContrastReader, _FactorReader):
         o = self.options(parts[1] if len(parts) > 1 else [], part="random")
         if not o.get("noconstant"):
             effects.insert(0, (None, lv.start, lv.end))
-        for name, s, e in effects:
-            b.add_random(name, s, e)
         cov, written = "vc", False
         if "covariance" in o:
             cov, written = o["covariance"], True
@@ -473,8 +484,31 @@ class _Reader(_OptionReader, _ContrastReader, _FactorReader):
                 cov = "un"
             else:
                 cov = "vc"        # one effect: every structure is the same single variance
-        return effects, cov, written
+        return Block(tuple(t.text for t in path), effects, cov, written, eq[0].start, eq[-1].end,
+                     (lv.start, lv.end), o.get("covariance_at"))
 
+    def crossed_eq(self, eq: list[Token], parts: list[list[Token]], outer: list[Token]) -> Block | None:
+        """`|| _all: R.item` (options: covariance(identity), noconstant: both what R. implies)."""
+        b = self.b
+        o = self.options(parts[1] if len(parts) > 1 else [], part="random")
+        body = parts[0]
+        if len(body) != 1 or body[0].kind != "var" or not body[0].text.startswith("R.") or len(body[0].text) < 3:
+            s, e = (body[0].start, body[-1].end) if body else (eq[0].start, eq[-1].end)
+            b.unsupported(f"the _all: equation {self.masked[eq[0].start:eq[-1].end].strip()} (mlmgen reads crossed "
+                          f"random intercepts written `|| _all: R.x`)", s, e,
+                          fix="write one crossed factor per equation: || _all: R.item")
+            return None
+        if o.get("covariance") not in (None, "other") or \
+                ("covariance_span" in o and o["covariance_span"][2].lower()[:2] != "id"):
+            s, e, atext = o.get("covariance_span") or (*o["covariance_at"], "")
+            b.unsupported(f"a covariance structure other than identity for the factor random effect {body[0].text}"
+                          f" (one variance shared by its levels)", s, e)
+            return None
+        t = body[0]
+        var = t.text[2:]
+        start = t.start + 2
+        return Block(tuple(x.text for x in outer) + (var,), [(None, t.start, t.end)], "un", False, eq[0].start,
+                     eq[-1].end, (start, t.end), None, {"crossed": True})
 
 
 def _commas(toks: list[Token]) -> list[list[Token]]:

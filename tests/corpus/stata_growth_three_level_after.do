@@ -1,0 +1,2 @@
+use growth, clear
+mixed score || school: || child:  , mle
