@@ -304,6 +304,8 @@ def fit_several_terms(model: Model, design: Design, frame: pd.DataFrame, report:
         fitted = fitted + np.einsum("ij,ij->i", t.Z, np.asarray(blups[t.name]["u"])[t.groups])
     q = np.quantile((design.y - fitted) / math.sqrt(mfit.sigma2), [0, 0.25, 0.5, 0.75, 1.0])
     ex["scaled_residuals"] = [float(v) for v in q]
+    # observations per unit of each term (min, average, max): Stata's per-level group table
+    ex["term_sizes"] = {t.name: _unit_sizes(t.groups) for t in terms}
     result.extra = ex
     return Fit(result, mfit, model, report, design)
 
@@ -370,6 +372,13 @@ class LazyExtras(dict):
 
     def __reduce__(self):
         return (dict, (self.copy(),))
+
+
+def _unit_sizes(codes) -> list:
+    """(min, mean, max) of the number of observations per unit of a term's integer unit codes."""
+    n = np.bincount(np.asarray(codes, dtype=np.int64))
+    n = n[n > 0]
+    return [int(n.min()), float(n.mean()), int(n.max())]
 
 
 def _add_extras(result: FitResult, efit, model: Model, design: Design, report: DataReport) -> None:

@@ -159,6 +159,7 @@ def _read_covparms(L: Lines, i: int, res: FitResult) -> int:
     cols = _columns(strip_markup(L[i])[0] + (" error" if "standard" in above else ""), "cov")
     n_label = _label_columns(L[i], "cov")
     last = i
+    rows: list[tuple[CovParam, str | None]] = []
     for j, toks, struck in _header_and_rows(L, i):
         last = j
         label_toks, vals, nums = _split_row(toks, len(cols))
@@ -175,8 +176,32 @@ def _read_covparms(L: Lines, i: int, res: FitResult) -> int:
                       boundary=(est.value == 0 and d.get("se") is None and "se" in cols))
         if subject:
             res.extra.setdefault("subject", subject)
+        rows.append((cp, subject))
         res.covariance.append(cp)
+    _group_by_subject(res, rows)
     return last + 1
+
+
+def _group_by_subject(res: FitResult, rows: list) -> None:
+    """Several RANDOM statements print one Subject per row (`Intercept  SSCHOOL`, `UN(1,1)  class(school)`):
+    with more than one subject, each row's `group` is its SUBJECT= as lme4 names the grouping (`school:class`
+    for `class(school)`, outermost first). Checked on a real listing (Hox ch. 7, two crossed statements)."""
+    subjects = [subject for cp, subject in rows if subject and cp.name.lower() != "residual"]
+    if len(set(subjects)) < 2:
+        return
+    for cp, subject in rows:
+        if subject and cp.name.lower() != "residual":
+            cp.group = sas_subject_group(subject)
+    res.extra["subjects"] = list(dict.fromkeys(subjects))
+
+
+def sas_subject_group(subject: str) -> str:
+    """SAS's SUBJECT= effect as lme4's grouping name: `school` -> school, `class(school)` -> school:class,
+    `pupil(school class)` -> school:class:pupil, `school*class` -> school:class."""
+    m = re.fullmatch(r"\s*([\w.]+)\s*\(\s*([^()]+?)\s*\)\s*", subject)
+    if m:
+        return ":".join(re.split(r"[\s*]+", m.group(2)) + [m.group(1)])
+    return ":".join(p for p in re.split(r"[\s*]+", subject.strip()) if p)
 
 
 def _label_columns(header: str, kind: str) -> int:
@@ -424,7 +449,8 @@ def _read_infocrit(L: Lines, i: int, res: FitResult) -> int:
     if k < len(L):
         toks = L[k].split()
         if not set(names) <= {"Neg2LogLike", "Parms", "AIC", "AICC", "HQIC", "BIC", "CAIC"} or \
-                len(toks) != len(names) or any(number(t) is None for t in toks):
+                len(toks) != len(names) or any(number(t) is None and t != "." for t in toks):
+            # (`.`: a missing criterion, e.g. HQIC = -2LL + 2d log log n of a single subject)
             raise unreadable("the Information Criteria row needs one number under each of its names", L.file,
                              k + 1, L[k].strip(), code="OU001", fix="copy the header and its row unchanged")
         vals = dict(zip(names, [number(n) for n in toks]))
