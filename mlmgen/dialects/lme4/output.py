@@ -69,7 +69,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             if mm:
                 res.n_obs = count(mm.group(1))
                 for name, n in re.findall(r"\s*([^,;]+),\s*([\d,]+)", mm.group(2)):
-                    res.extra.setdefault("level_groups", {})[name.strip()] = count(n)
+                    res.extra.setdefault("group_levels", {})[name.strip()] = count(n)
                 g = re.match(r"\s*([^,;]+),\s*([\d,]+)", mm.group(2))
                 if g:
                     res.n_clusters = count(g.group(2))

@@ -412,6 +412,8 @@ def _levels_to_cov(blocks, rows, res: FitResult, L: Lines) -> None:
     res.covariance_structure = first_structure
     res.extra["cluster"] = groups[0]
     res.extra["levels"] = [b[0] for b in blocks]
+    counts = res.extra.get("level_groups") or {}
+    res.extra["group_levels"] = {g: counts[lv] for (lv, _), g in zip(blocks, groups) if lv != "_all" and lv in counts}
     # the sd()/corr() side tables are keyed by effect, which repeats across levels: not kept (the
     # variance = sd^2 consistency checks are two-level only)
     res.extra.pop("sd", None)
