@@ -62,7 +62,9 @@ def crossed_nested_pairs(ref: FitResult, oth: FitResult, matched: dict[str, str]
     reference fit's `extra["ids_unique"]` (computed from the data) says the crossed factor's ids are unique
     across the nesting factors."""
     free_ref = [g for g in term_groups(ref) if g not in matched.values()]
-    unique = {grouping_factors(k): v for k, v in (ref.extra.get("ids_unique") or {}).items()}
+    # {(factors of the nested path, its innermost factor): ids unique} (`a:b` and `b:a` are different questions)
+    unique = {(grouping_factors(k), k.split(":")[-1].lower()): v
+              for k, v in (ref.extra.get("ids_unique") or {}).items()}
     out = []
     for g in term_groups(oth):
         if g in matched:
@@ -73,7 +75,9 @@ def crossed_nested_pairs(ref: FitResult, oth: FitResult, matched: dict[str, str]
             continue
         free_ref.remove(partner)
         crossed, nested = (g, partner) if fo < grouping_factors(partner) else (partner, g)
-        out.append((g, partner, crossed, nested, bool(unique.get(grouping_factors(nested)))))
+        inner = grouping_factors(crossed)
+        same = len(inner) == 1 and bool(unique.get((grouping_factors(nested), next(iter(inner)))))
+        out.append((g, partner, crossed, nested, same))
     return out
 
 
