@@ -16,6 +16,7 @@ import click
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..dialects import DEFAULT_STYLE, DIALECTS
 from ..files import check_target
+from ..report import printer as printer_of
 from . import handle_errors, load_model_or_formula, print_diagnostics, write_file
 
 STYLE_CHOICES = (*DIALECTS, "json", "all")
@@ -89,7 +90,8 @@ def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effec
         click.echo(format_fit(f.result, "json", model=f.model, data_report=f.data_report, extra=extra), nl=False)
     else:
         styles = tuple(DIALECTS) if style == "all" else (style,)
-        if style == "all" and f.result.several_random_terms:
+        if style == "all" and f.result.several_random_terms and any(
+                not printer_of(s).several_random_terms for s in styles):
             from ..report import printer
             skipped = [s for s in styles if not printer(s).several_random_terms]
             styles = tuple(s for s in styles if s not in skipped)
