@@ -498,6 +498,16 @@ def _parse_csv(text: str, file: str | None) -> FitResult:
 
 
 def _finish(res: FitResult) -> None:
+    printed = {g for g in (res.extra.get("group_levels") or {})}
+    read = {c.group for c in res.covariance if c.group is not None}
+    if read and printed and read != printed:
+        # a VarCorr row lost or changed: the table would read as another model than the `groups:` line says
+        raise unreadable(f"the random-effects table has the groups {', '.join(sorted(read))}, the 'Number of obs' "
+                         f"line {', '.join(sorted(printed))}", res.file, code="OU001",
+                         fix="copy the summary unchanged")
+    if not read and len(printed) > 1 and res.covariance:
+        raise unreadable(f"the 'Number of obs' line names the groups {', '.join(sorted(printed))}, the random-"
+                         f"effects table one", res.file, code="OU001", fix="copy the summary unchanged")
     if res.fixed and res.ddf is None and any(f.df is not None for f in res.fixed) and res.source == "lme4":
         res.notes.append("df printed without the lmerTest title: df method assumed from the model")
 
