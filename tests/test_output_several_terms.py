@@ -218,3 +218,13 @@ def test_live_lmertest_summary_diffs_clean(r_data, tmp_path):
     out.write_text(text)
     r = _diff("strength ~ 1 + (1 | batch/cask)", r_data / "pastes.csv", out)
     assert r.exit_code == 0, r.output
+
+
+@pytest.mark.parametrize("path", sorted(GOLDEN.glob("several_*.txt")), ids=lambda p: p.name)
+def test_damaged_printouts_are_refused_or_read_as_the_original(path):
+    """The seeded damage of tests/test_output_fuzz.py (lines dropped, shuffled, garbled, clipped, cut short)
+    applied to the several-terms printouts: refused (OU) or read as the undamaged printout reads, never a
+    parameter moved into another term."""
+    from test_output_fuzz import misreads
+    found = misreads(path)
+    assert not found, "\n".join(found.values())

@@ -346,6 +346,11 @@ def _read_re_table(L: Lines, i: int, res: FitResult) -> int:
         if blocks and not re.match(r"(var|sd)\(\s*Residual\s*\)", lab):
             blocks[-1][1].append(rows[-1])
         j += 1
+    counts = res.extra.get("level_groups") or {}
+    if counts and len(set(counts) - {"_all"}) != len({b[0] for b in blocks} - {"_all"}):
+        # a level's title line lost or changed: its rows would be read into the level above
+        raise unreadable(f"the random-effects table has the levels {', '.join(b[0] for b in blocks)}, the group "
+                         f"table {', '.join(counts)}", L.file, i + 1, code="OU001", fix="copy the output unchanged")
     if len(blocks) > 1:
         _levels_to_cov(blocks, rows, res, L)
         return j
@@ -396,12 +401,6 @@ def _levels_to_cov(blocks, rows, res: FitResult, L: Lines) -> None:
     the crossed factor's random intercept. The structure, random effects and cluster are the first block's."""
     effects: list[str] = []
     groups = level_groups([b[0] for b in blocks], [b[1] for b in blocks])
-    counts = res.extra.get("level_groups") or {}
-    if counts and len(set(counts) - {"_all"}) != len({b[0] for b in blocks} - {"_all"}):
-        # a level's title line lost or changed: its rows would be read into the level above
-        raise unreadable(f"the random-effects table has the levels {', '.join(b[0] for b in blocks)}, the group "
-                         f"table {', '.join(counts)}", L.file, blocks[0][1][0][2] + 1 if blocks[0][1] else None,
-                         code="OU001", fix="copy the output unchanged")
     first_structure = None
     for (level, brows), group in zip(blocks, groups):
         brows = [(re.sub(r"\bR\.\w+", "_cons", lab), d, j) for lab, d, j in brows]
