@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from .groupings import grouping_factors
+from .mapping import un_param
 from .results import CovParam, FitResult, Value, canonical_param
 
 
@@ -144,17 +145,21 @@ def compare_terms(cmp, ref: FitResult, oth: FitResult, ctx, add, explain, row_cl
     """Covariance rows, term by term (module docstring). `add`, `explain` and `row_cls` are compare's
     `_add`, `_explain` and `Row` (passed in, so this module does not import compare)."""
     matched = match_groups(ref, oth)
+    back = {r: g for g, r in matched.items()}
     ref_by = {}
     for c in ref.covariance:
-        ref_by.setdefault((_group_of(ref, c), canonical_param(c.param)), c)
-        ref_by.setdefault((_group_of(ref, c), "label:" + c.name.upper()), c)
+        rg = _group_of(ref, c)
+        ref_by.setdefault((rg, _param_of(c, _effects(oth, back.get(rg)))), c)
+        ref_by.setdefault((rg, "label:" + c.name.upper()), c)
     seen = set()
     for c in oth.covariance:
         g = _group_of(oth, c)
         rg = None if g is None else matched.get(g)
         r = None
         if g is None or rg is not None:
-            r = ref_by.get((rg, canonical_param(c.param))) or ref_by.get((rg, "label:" + c.name.upper()))
+            r = ref_by.get((rg, _param_of(c, _effects(ref, rg)))) or ref_by.get((rg, "label:" + c.name.upper()))
+        if r is None and rg is not None:
+            r = _only_parameter(ref, rg, oth, g, c)
         name = row_name(canonical_param(c.param) if c.param.startswith(("var(", "cov(")) else c.name,
                         rg or g)
         if r is None:
@@ -172,6 +177,34 @@ def compare_terms(cmp, ref: FitResult, oth: FitResult, ctx, add, explain, row_cl
         exp = explain("covariance", "estimate", ctx)
         cmp.rows.append(row_cls("covariance", row_name(r.param, _group_of(ref, r)), "estimate", r.estimate, None,
                                 exp[0] if exp else "DF004", exp[1] if exp else "not in this output"))
+
+
+def _effects(res: FitResult, group: str | None) -> list[str]:
+    """The effects of one term of a fit in its printed (RANDOM) order, from its var() parameters."""
+    if group is None:
+        return []
+    return [c.param[4:-1] for c in res.covariance if _group_of(res, c) == group and c.param.startswith("var(")]
+
+
+def _param_of(c: CovParam, partner_effects: list[str]) -> str:
+    """The canonical parameter of `c`; a SAS `UN(i,j)` printed without effect names (several RANDOM
+    statements print no G matrix) named with the other side's effects of the same term, in RANDOM order
+    (SAS numbers UN(i,j) by the statement's effect order; mlmgen's renderings put the intercept first)."""
+    m = re.fullmatch(r"UN\((\d+),(\d+)\)", c.name)
+    if m and not c.param.startswith(("var(", "cov(")) and partner_effects:
+        return un_param(int(m.group(1)), int(m.group(2)), partner_effects) or c.param
+    return canonical_param(c.param)
+
+
+def _only_parameter(ref: FitResult, rg: str, oth: FitResult, g: str, c: CovParam):
+    """A term with one parameter on both sides, printed on one side only as SAS's `UN(1,1)` (a 1 x 1
+    unstructured G: the variance of the term's only effect, whose name SAS does not print): that parameter."""
+    mine = [x for x in oth.covariance if _group_of(oth, x) == g]
+    theirs = [x for x in ref.covariance if _group_of(ref, x) == rg]
+    unnamed = lambda x: x.name.upper() == "UN(1,1)" and not x.param.startswith("var(")
+    if len(mine) == 1 and len(theirs) == 1 and (unnamed(c) or unnamed(theirs[0])):
+        return theirs[0]
+    return None
 
 
 def compare_units(cmp, ref: FitResult, oth: FitResult, ctx, row_cls) -> None:

@@ -228,3 +228,15 @@ def test_damaged_printouts_are_refused_or_read_as_the_original(path):
     from test_output_fuzz import misreads
     found = misreads(path)
     assert not found, "\n".join(found.values())
+
+
+@pytest.mark.parametrize("kind", ["nested", "crossed"])
+def test_outputs_of_the_four_packages_agree_without_data(fits, kind, tmp_path):
+    """`mlmgen diff OUTPUT OUTPUT...`: the four printouts of one fit matched term by term across spellings
+    (lme4 `school:class`, SAS `class(school)`, Stata's `class` level, SPSS `school*class`; SAS's unnamed
+    `UN(1,1)` of a one-effect term against the others' var(Intercept))."""
+    files = [_write(tmp_path, f"{kind}.{s}.txt", fits[kind].summary(s)) for s in STYLES]
+    r = CliRunner().invoke(cli, ["diff", *files])
+    assert r.exit_code == 0, r.output
+    assert "DF001" not in r.output.replace("0 differ (DF001)", "") and "(DF004)" in r.output
+    assert "n/a (DF004)" not in r.output, r.output
