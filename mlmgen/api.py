@@ -307,6 +307,8 @@ def fit_several_terms(model: Model, design: Design, frame: pd.DataFrame, report:
     # observations per unit of each term (min, average, max): Stata's per-level group table
     ex["term_sizes"] = {t.name: _unit_sizes(t.groups) for t in terms}
     ex["ids_unique"] = ids_unique(model, frame)
+    # Stata's `LR test vs. linear model` line
+    ex["linear_model_neg2ll"] = linear_model_neg2ll(design.y, design.X[:, keep], model.method == "reml")
     result.extra = ex
     return Fit(result, mfit, model, report, design)
 

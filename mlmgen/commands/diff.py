@@ -379,8 +379,10 @@ def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, 
         fit = _fit(model, data)
         reference = fit.result
         reference.source = "mlmgen"
+        units = (", ".join(f"{t['levels']} {t['name']}" for t in reference.extra.get("random_terms") or [])
+                 if reference.several_random_terms else f"{reference.n_clusters} clusters")
         label = (f"mlmgen fit of {model_label or model.outcome} ({reference.method.upper() if reference.method else '?'}, "
-                 f"{reference.ddf}; N {reference.n_obs}, {reference.n_clusters} clusters) on {data}")
+                 f"{reference.ddf}; N {reference.n_obs}, {units}) on {data}")
         for r in results:
             comparisons.append(compare_with_model(model, data, fit, r, accept=accept, tolerance=tolerance))
     elif results:

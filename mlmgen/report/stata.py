@@ -466,7 +466,10 @@ def _lr_line(r: FitResult) -> list[str]:
         return [f"LR test vs. linear model: chibar2(01) = {lr:.2f}".ljust(54) + f"Prob >= chibar2 = {p:.4f}"]
     p = stats.chi2.sf(lr, k)
     # real Stata 17 logs end here; older releases added "Note: LR test is conservative ..."
-    return [f"LR test vs. linear model: chi2({k}) = {lr:.2f}".ljust(58) + f"Prob > chi2 = {p:.4f}"]
+    out = [f"LR test vs. linear model: chi2({k}) = {lr:.2f}".ljust(58) + f"Prob > chi2 = {p:.4f}"]
+    if r.several_random_terms:            # Stata's note under a multilevel fit's test (Stata manual, [ME] mixed)
+        out += ["", "Note: LR test is conservative and provided only for reference."]
+    return out
 
 
 def _lincoms(r: FitResult, small: bool) -> list[str]:
