@@ -266,3 +266,19 @@ def test_round_trip_on_pastes_and_penicillin(r_data, data, formula):
         assert out.source == style and out.several_random_terms
         cmp = compare(f.result, out)
         assert [r.parameter for r in cmp.rows if r.code in ("DF001", "DF004")] == [] and not cmp.settings, style
+
+
+def test_stata_refuses_what_mixed_cannot_express(tmp_path):
+    """A crossed term with a random slope is not `_all: R.item` and would print as a nested level (another
+    model): RN001 for Stata, as its renderer says; `fit --style all` prints the other three and says why."""
+    from mlmgen.diagnostics import MlmgenError
+    d = three_level()
+    f = mlmgen.fit("y ~ x + (1 | school) + (1 + x | rater)", d)
+    with pytest.raises(MlmgenError) as e:
+        f.summary("stata")
+    assert [x.code for x in e.value.diagnostics] == ["RN001"]
+    csv = _write(tmp_path, "d.csv", d.to_csv(index=False))
+    r = CliRunner().invoke(cli, ["fit", "--formula", "y ~ x + (1 | school) + (1 + x | rater)", "--data", csv,
+                                 "--style", "all"])
+    assert r.exit_code == 0 and "stata not printed" in r.output and "===== stata =====" not in r.output
+    assert all(f"===== {s} =====" in r.output for s in ("sas", "lme4", "spss"))

@@ -28,6 +28,8 @@ from ..dialects.stata.factor_names import header, level_label
 from .common import Printer, as_float, criterion_cell, fixed_dec, num, side_by_side_contrasts
 from .factor_rows import has_factor_rows, term_rows
 from .random_terms import PrintedTerm, random_terms, residual
+from ..diagnostics import MlmgenError
+from ..dialects.common import not_expressible
 from ..results import canonical_param
 
 Z975 = 1.959963984540054
@@ -356,6 +358,12 @@ def stata_levels(r: FitResult) -> list[tuple[str, PrintedTerm]]:
     crossed = [t for t in terms[1:] if len(t.path) == 1 and t.effects == ["Intercept"]
                and not any(o is not t and o.path[:1] == t.path for o in terms)]
     chain = sorted([t for t in terms if t not in crossed], key=lambda t: len(t.path))
+    if not all(chain[k].path == chain[k - 1].path + chain[k].path[-1:] for k in range(1, len(chain))):
+        # a level nests in the levels above it: printing a crossed term with slopes (or two nested chains)
+        # as a level would show another model; the renderer refuses the same (dialects/stata/render.py)
+        raise MlmgenError(not_expressible(
+            FACTS, "its random terms are not crossed random intercepts (_all: R.item) around one nested chain; "
+            "mixed would print them as nested levels, which is another model", "style"))
     return [("_all", t) for t in crossed] + [(t.path[-1], t) for t in chain]
 
 
