@@ -30,15 +30,6 @@ def grouping_factors(name: str) -> frozenset[str]:
     return frozenset(p.lower() for p in parts if p)
 
 
-def same_grouping(a: str, b: str) -> bool:
-    return grouping_factors(a) == grouping_factors(b)
-
-
-def nested_path_name(path: list[str] | tuple[str, ...]) -> str:
-    """The lme4 name of a nested path (outermost first): ("school", "class") -> `school:class`."""
-    return ":".join(path)
-
-
 def nested_equals_crossed(data, outer: list[str], factor: str) -> bool | None:
     """Whether the ids of `factor` are unique across the units of `outer` in `data` (each id in one outer
     unit only): then `(1 | factor)` and `(1 | outer:factor)` have the same units and are the same model.
