@@ -304,6 +304,11 @@ def fit_several_terms(model: Model, design: Design, frame: pd.DataFrame, report:
         fitted = fitted + np.einsum("ij,ij->i", t.Z, np.asarray(blups[t.name]["u"])[t.groups])
     q = np.quantile((design.y - fitted) / math.sqrt(mfit.sigma2), [0, 0.25, 0.5, 0.75, 1.0])
     ex["scaled_residuals"] = [float(v) for v in q]
+    # observations per unit of each term (min, average, max): Stata's per-level group table
+    ex["term_sizes"] = {t.name: _unit_sizes(t.groups) for t in terms}
+    ex["ids_unique"] = ids_unique(model, frame)
+    # Stata's `LR test vs. linear model` line
+    ex["linear_model_neg2ll"] = linear_model_neg2ll(design.y, design.X[:, keep], model.method == "reml")
     result.extra = ex
     return Fit(result, mfit, model, report, design)
 
@@ -370,6 +375,31 @@ class LazyExtras(dict):
 
     def __reduce__(self):
         return (dict, (self.copy(),))
+
+
+def ids_unique(model: Model, frame: pd.DataFrame) -> dict[str, bool]:
+    """For each nested term (`school:class`) and each pair of one-factor terms (`a:b`): whether the ids of
+    its innermost factor are unique across the units of the others (then the crossed reading `(1 | class)`
+    has the same units as the nested one: `groupings.nested_equals_crossed`). `diff` uses it to tell a
+    crossed-vs-nested difference that changes the model from one that does not."""
+    from .groupings import nested_equals_crossed
+    paths = [tuple(t.group) for t in model.random_terms]
+    keys = [p for p in paths if len(p) > 1]
+    singles = [p[0] for p in paths if len(p) == 1]
+    keys += [(a, b) for a in singles for b in singles if a != b]
+    out = {}
+    for p in keys:
+        same = nested_equals_crossed(frame, list(p[:-1]), p[-1])
+        if same is not None:
+            out[":".join(p)] = bool(same)
+    return out
+
+
+def _unit_sizes(codes) -> list:
+    """(min, mean, max) of the number of observations per unit of a term's integer unit codes."""
+    n = np.bincount(np.asarray(codes, dtype=np.int64))
+    n = n[n > 0]
+    return [int(n.min()), float(n.mean()), int(n.max())]
 
 
 def _add_extras(result: FitResult, efit, model: Model, design: Design, report: DataReport) -> None:

@@ -45,6 +45,7 @@ from typing import Callable
 from .dialects import DIALECTS
 from .mapping import names_match, resolve_term, term_key
 from .results import FitResult, Value, canonical_param
+from .compare_groups import compare_terms, compare_units, group_context
 
 FOLDING = {name for name, d in DIALECTS.items() if not d.case_sensitive}
 TITLES = {"mlmgen": "mlmgen", **{name: d.output_name for name, d in DIALECTS.items()}}
@@ -193,7 +194,8 @@ def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) ->
     diffs = []
     if ref.n_obs and oth.n_obs and ref.n_obs != oth.n_obs:
         diffs.append(f"N {oth.n_obs} vs {ref.n_obs}")
-    if ref.n_clusters and oth.n_clusters and ref.n_clusters != oth.n_clusters:
+    if ref.n_clusters and oth.n_clusters and ref.n_clusters != oth.n_clusters and not (
+            ref.several_random_terms or oth.several_random_terms):      # several terms: units per term
         diffs.append(f"clusters {oth.n_clusters} vs {ref.n_clusters}")
     if diffs:
         out.append(("data", f"a different data set ({', '.join(diffs)}): this {o} output was computed from "
@@ -324,9 +326,15 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
     stopping rule of the output's package (`emulation(oth.source, emulated_refit)`: SAS's early stop);
     parameterisation: the reason `ref` was re-expressed in the output's reference levels or coding
     (reparameterise.py; same model, so it is context, not a setting), `reexpressed` the fixed columns whose
-    meaning changed: their agreeing rows carry the reason."""
+    meaning changed: their agreeing rows carry the reason. With several random terms on either side the
+    covariance parameters are compared term by term (compare_groups.py)."""
     cmp = Comparison(ref, oth, tolerance=tolerance, bound=bound, reference_label=reference_label)
     ctx = _context(ref, oth, model_effects)
+    several = ref.several_random_terms or oth.several_random_terms
+    if several:                # the two-level random-part context reads the first term only: per term instead
+        ctx = [x for x in ctx if x[0] not in ("model-random", "structure")]
+        ctx += group_context(ref, oth, TITLES.get(oth.source, oth.source),
+                             _described(ref, TITLES.get(ref.source, ref.source)))
     if parameterisation:
         ctx.append(("parameterisation", parameterisation))
     fold = ref.source in FOLDING or oth.source in FOLDING
@@ -374,8 +382,13 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
             if r.section == "fixed" and r.parameter in (reexpressed or ()) and r.reason is None:
                 r.reason = parameterisation
     _compare_df_range(cmp, ref, oth, ctx)
-    _compare_cov(cmp, ref, oth, ctx, fold)
+    if several:
+        compare_terms(cmp, ref, oth, ctx, _add, _explain, Row)
+    else:
+        _compare_cov(cmp, ref, oth, ctx, fold)
     _compare_fit(cmp, ref, oth, ctx)
+    if several:
+        compare_units(cmp, ref, oth, ctx, Row)
     _compare_contrasts(cmp, ref, oth, ctx)
     _compare_categorical_tables(cmp, ref, oth, ctx, fold)
     emus = list(emulations or [])
@@ -562,7 +575,8 @@ def _label(c) -> str:
 def _compare_fit(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> None:
     if ref.neg2ll is not None and oth.neg2ll is not None:
         _add(cmp, "fit", "-2 log likelihood", "value", ref.neg2ll, oth.neg2ll, ctx)
-    for k in ("n_obs", "n_clusters"):
+    several = ref.several_random_terms or oth.several_random_terms    # units per term: compare_units
+    for k in ("n_obs",) if several else ("n_obs", "n_clusters"):
         a, b = getattr(ref, k), getattr(oth, k)
         if a is not None and b is not None:
             va, vb = Value(float(a)), Value(float(b))

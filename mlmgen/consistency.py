@@ -28,7 +28,7 @@ from .distributions import stats   # scipy.stats' interface, without its import 
 from .compare import agrees
 from .dialects import DIALECTS
 from .mapping import term_factors
-from .results import ContrastResult, FitResult, FixedEffect, Value
+from .results import ContrastResult, FitResult, FixedEffect, Value, param_key
 
 
 @dataclass
@@ -114,7 +114,7 @@ def _sd_check(res: FitResult, src) -> list[Finding]:
     out = []
     sds = res.extra.get("printed_sd") or {}
     for c in res.covariance:
-        sd = sds.get(c.param)
+        sd = sds.get(param_key(c.group, c.param))
         var = _printed(res, c, "printed_var")
         if sd is None or var is None:
             continue
@@ -140,20 +140,22 @@ def _corr_check(res: FitResult, src) -> list[Finding]:
     `correlation`, or cov() and corr() rows): r = cov / sqrt(var_a var_b) over the printed intervals."""
     out = []
     corr = res.extra.get("printed_corr") or {}
-    by = {c.param: c for c in res.covariance}
-    for param, r in corr.items():
-        c = by.get(param)
+    by = {param_key(c.group, c.param): c for c in res.covariance}
+    for key, r in corr.items():
+        c = by.get(key)
+        group, _, param = key.rpartition("/")          # `school:class/cov(...)` with several random terms
+        group = group or None
         m = re.fullmatch(r"cov\((.+),(.+)\)", param)
         if c is None or m is None:
             continue
         cov = _printed(res, c, "printed_cov")
-        va, vb = by.get(f"var({m.group(1)})"), by.get(f"var({m.group(2)})")
+        va, vb = by.get(param_key(group, f"var({m.group(1)})")), by.get(param_key(group, f"var({m.group(2)})"))
         if cov is None or va is None or vb is None:
             continue
         pa, pb = _printed(res, va, "printed_var"), _printed(res, vb, "printed_var")
         sds = res.extra.get("printed_sd") or {}
         if pa is None or pb is None:             # SDs printed instead: var = sd^2 over the sd interval
-            sa, sb = sds.get(va.param), sds.get(vb.param)
+            sa, sb = sds.get(param_key(group, va.param)), sds.get(param_key(group, vb.param))
             if sa is None or sb is None:
                 continue
             pa = Value(sa.value ** 2, None, None, 2 * abs(sa.value) * sa.half_unit + sa.half_unit ** 2)

@@ -257,6 +257,12 @@ def _json_default(o):
     raise TypeError(type(o))
 
 
+def param_key(group: str | None, param: str) -> str:
+    """A covariance parameter's key in a reader's side tables (`extra["printed_sd"]`, ...): its param, or
+    `group/param` when the fit has several random terms (var(Intercept) of school and of school:class)."""
+    return param if group is None else f"{group}/{param}"
+
+
 def canonical_param(param: str) -> str:
     """`cov(x,Intercept)` -> `cov(Intercept,x)`; `var(_cons)` -> `var(Intercept)`: an order-free key."""
     m = re.fullmatch(r"\s*(var|cov|sd|corr)\((.*)\)\s*", param)

@@ -56,7 +56,7 @@ def _quantities(r) -> dict[tuple, object]:
             out[("fixed", f.term, k)] = getattr(f, k)
     for c in r.covariance:
         for k in ("estimate", "se", "z", "p", "lower", "upper"):
-            out[("cov", c.param, k)] = getattr(c, k)
+            out[("cov", c.param if c.group is None else f"{c.param} | {c.group}", k)] = getattr(c, k)
     for conv, stats in r.fit.items():
         for k, v in stats.items():
             out[("fit", conv, k)] = v

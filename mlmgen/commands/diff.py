@@ -396,8 +396,10 @@ def run_diff(model, data, outputs, *, package=None, hybrid=(), cmc=(), l1=None, 
         fit = _fit(model, data)
         reference = fit.result
         reference.source = "mlmgen"
+        units = (", ".join(f"{t['levels']} {t['name']}" for t in reference.extra.get("random_terms") or [])
+                 if reference.several_random_terms else f"{reference.n_clusters} clusters")
         label = (f"mlmgen fit of {model_label or model.outcome} ({reference.method.upper() if reference.method else '?'}, "
-                 f"{reference.ddf}; N {reference.n_obs}, {reference.n_clusters} clusters) on {data}")
+                 f"{reference.ddf}; N {reference.n_obs}, {units}) on {data}")
         for r in results:
             comparisons.append(compare_with_model(model, data, fit, r, accept=accept, tolerance=tolerance))
     elif results:
@@ -452,6 +454,8 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
     from ..compare import Setting, compare
     from ..output_settings import output_model, recognise_ddf, recognised_reason
     model = fit.model           # with the categorical levels the data gave (a formula's factor(Days) has none)
+    if model.is_multilevel:
+        return _compare_several_terms(model, data, fit, out, accept=accept, tolerance=tolerance)
     param = _parameterisation(fit, out)
     pre = compare(param.result(fit) if param else fit.result, out,
                   parameterisation=param.reason if param else None)
@@ -504,6 +508,48 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
                    reexpressed=reexpressed)
 
 
+def _compare_several_terms(model, data, fit, out, *, accept=None, tolerance: float = 0.0):
+    """An output against a model with several random terms: covariance parameters term by term
+    (compare_groups.py: a crossed reading of a nested term, or the reverse, is a different model unless the
+    data give both the same units). An output of another method or df method is compared with mlmgen's refit
+    under the output's method and df method (Satterthwaite, Kenward-Roger, residual or z df) and, when a
+    term is read crossed where the model nests it (or the reverse), under the output's grouping
+    (`compare_groups.regrouped_terms`): the rows then say whether the numbers are otherwise right, and the
+    setting still exits 1 unless accepted (`--accept random`). Missing or extra terms are reported, not
+    refitted. The packages' emulated stopping rules and
+    the likelihood bound are two-level only and not used here."""
+    from ..compare import Setting, compare
+    from ..compare_groups import regrouped_terms
+    from ..model import normalise_ddf
+    pre = compare(fit.result, out)
+    changes, resolved = {}, []
+    terms = regrouped_terms(model, fit.result, out)      # the output's crossed/nested reading of a term
+    if terms is not None and terms[0].group[:1] == terms[0].group:
+        changes.update(cluster=terms[0].group[0], more_random=tuple(terms[1:]))
+        resolved += [Setting("random", s.reason, refitted=True) for s in pre.settings if s.name == "random"]
+    for s in pre.settings:
+        if s.name == "method" and out.method in ("reml", "ml"):
+            changes["method"] = out.method
+            resolved.append(Setting("method", s.reason, refitted=True))
+        elif s.name == "ddf" and out.ddf and normalise_ddf(out.ddf) in ("satterthwaite", "kenward-roger",
+                                                                         "residual", "none"):
+            changes["ddf"] = normalise_ddf(out.ddf)
+            resolved.append(Setting("ddf", s.reason, refitted=True))
+    use_fit, label = fit, None
+    if changes:
+        try:
+            use_fit = _fit(model.with_(**changes), data)
+            r = use_fit.result
+            names = list(dict.fromkeys("random" if k in ("cluster", "more_random") else k for k in changes))
+            label = (f"mlmgen refit under the output's settings ({', '.join(names)}: {r.method.upper()}, "
+                     f"{r.ddf}, random terms {' + '.join(t.name for t in use_fit.model.random_terms)})")
+        except MlmgenError:
+            resolved = []
+    ref = use_fit.result
+    ref.source = "mlmgen"
+    return compare(ref, out, settings=resolved, accept=accept, tolerance=tolerance, reference_label=label)
+
+
 class _Parameterisation:
     """The output's reference levels / coding when they differ from the model's (reparameterise.py)."""
 
@@ -540,11 +586,6 @@ def _parameterisation(fit, out):
 
 
 def _fit(model, data):
-    if model.is_multilevel:
-        raise MlmgenError(Diagnostic(
-            "CL001", "mlmgen diff MODEL --data: the output readers read one grouping factor, and this model has "
-            "several random terms; nothing is compared rather than comparing a part (fit it with mlmgen fit "
-            "--style lme4)", Severity.ERROR, Location(field="--data")))
     try:
         from ..api import fit
         return fit(model, data)

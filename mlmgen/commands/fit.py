@@ -18,6 +18,7 @@ import click
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..dialects import DEFAULT_STYLE, DIALECTS
 from ..files import check_target
+from ..report import printer as printer_of
 from . import handle_errors, load_model_or_formula, print_diagnostics, write_file
 
 STYLE_CHOICES = (*DIALECTS, "json", "all")
@@ -91,17 +92,25 @@ def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effec
         click.echo(format_fit(f.result, "json", model=f.model, data_report=f.data_report, extra=extra), nl=False)
     else:
         styles = tuple(DIALECTS) if style == "all" else (style,)
-        if style == "all" and f.result.several_random_terms:
+        if style == "all" and f.result.several_random_terms and any(
+                not printer_of(s).several_random_terms for s in styles):
             from ..report import printer
             skipped = [s for s in styles if not printer(s).several_random_terms]
             styles = tuple(s for s in styles if s not in skipped)
             click.echo(f"mlmgen: --style all: {', '.join(skipped)} not printed (their printers do not print fits "
                        f"with several random terms yet)", err=True)
         for i, s in enumerate(styles):
+            try:
+                text = format_fit(f.result, s, model=f.model, data_report=f.data_report, data_name=f.model.data)
+            except MlmgenError as e:
+                if len(styles) == 1 or any(d.code != "RN001" for d in e.diagnostics):
+                    raise
+                # --style all: a package that cannot express the model (RN001) is said, the others printed
+                click.echo(f"mlmgen: --style all: {s} not printed: {e.diagnostics[0].message}", err=True)
+                continue
             if len(styles) > 1:
                 click.echo(("\n" if i else "") + f"===== {s} =====")
-            click.echo(format_fit(f.result, s, model=f.model, data_report=f.data_report, data_name=f.model.data),
-                       nl=False)
+            click.echo(text, nl=False)
         if show_effects:
             click.echo(format_effects(f))
         if pr2 is not None:

@@ -18,6 +18,8 @@ from ..results import FitResult
 from ..dialects.sas.factor_names import effect_label
 from .common import Printer, as_float, centred, criterion_cell, fixed_dec, num, side_by_side_contrasts, table
 from .factor_rows import class_variables, ordered_lsmean_diffs, ordered_lsmeans, term_rows
+from .random_terms import random_terms
+from ..dialects.sas.render import subject_effect
 
 W = 78
 _DDF = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "Residual",
@@ -69,7 +71,7 @@ def sas_df(df: float | None, ddf: str | None) -> str:
 
 
 def sas_fit(x: float) -> str:
-    return f"{x:.1f}"
+    return f"{x:.1f}" if math.isfinite(x) else "."      # HQIC of one subject (log log 1): missing
 
 
 def sas_effect(term: str) -> str:
@@ -84,11 +86,12 @@ def _block(title: str, lines: list[str]) -> list[str]:
 def format_sas(result: FitResult, model=None, data_report=None, data_name: str | None = None) -> str:
     r = result
     cluster = model.cluster if model is not None else "cluster"
+    terms = random_terms(r) if r.several_random_terms else []
     out = [centred("The Mixed Procedure", W)]
     info = [("Data Set", f"WORK.{(data_name or (model.data if model is not None and model.data else 'DATA')).upper()}"),
             ("Dependent Variable", model.outcome if model is not None else "y"),
-            ("Covariance Structure", _structure_title(r)),
-            ("Subject Effect", cluster),
+            *(_several_terms_info(terms) if terms else
+              [("Covariance Structure", _structure_title(r)), ("Subject Effect", cluster)]),
             ("Estimation Method", "REML" if r.method == "reml" else "ML"),
             ("Residual Variance Method", "Profile"),
             ("Fixed Effects SE Method", "Prasad-Rao-Jeske-Kackar-Harville" if r.ddf == "kenward-roger"
@@ -99,6 +102,9 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
     maxobs = r.extra.get("max_cluster_size")
     dims = [("Covariance Parameters", str(len(r.covariance))), ("Columns in X", str(_columns_in_x(r, model))),
             ("Columns in Z Per Subject", str(q)), ("Subjects", str(r.n_clusters))]
+    if terms:
+        dims = dims[:2] + _several_terms_dims(r, terms)
+        maxobs = None
     if maxobs is not None:
         dims.append(("Max Obs Per Subject", str(maxobs)))
     out += _block("Dimensions", table(["", ""], [[a, b] for a, b in dims], "lr", gap=4)[1:])
@@ -113,8 +119,9 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
     rows = []
     groups = r.extra.get("covparm_groups") or [""] * len(r.covariance)
     grouped = any(groups)
+    subjects = {t.name: subject_effect(t.path) for t in terms}
     for c, g in zip(r.covariance, groups):
-        subj = "" if c.name == "Residual" else cluster
+        subj = "" if c.name == "Residual" else subjects.get(c.group, cluster)
         lead = [c.name, subj] + ([g] if grouped else [])
         if c.boundary:
             rows.append(lead + ["0", ".", ".", "."])
@@ -129,7 +136,7 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
         out += ["", "NOTE: Estimated G matrix is not positive definite."]
 
     out += _r_matrices(r)
-    if r.gcorr and q > 1:
+    if r.gcorr and q > 1 and not terms:
         first = str(r.extra.get("first_cluster", "1"))   # SAS prints G for the first subject
         # a variance at its bound has no correlations: missing, printed "." as SAS prints missing values
         grow = [[str(i + 1), sas_effect(e), first] + ["." if r.gcorr[i][j] is None else f"{r.gcorr[i][j]:.4f}"
@@ -168,6 +175,35 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
                                          gap=4, blank_after_header=True))
     out += _lsmeans(r, model)
     return "\n".join(out) + "\n"
+
+
+def _several_terms_info(terms) -> list[tuple[str, str]]:
+    """Model Information with several RANDOM statements: `Covariance Structure` (one title when every
+    statement has the same TYPE=, else `Covariance Structures` listing each) and `Subject Effects` listing
+    each statement's SUBJECT= (`batch, cask(batch)`). Checked against a real listing (UCLA's SAS page for
+    Hox ch. 7, two crossed RANDOM statements: `Covariance Structure  Variance Components`, `Subject Effects
+    SSCHOOL, PSCHOOL`); the plural `Covariance Structures` line: from SAS's documentation only."""
+    titles = list(dict.fromkeys("Unstructured" if t.covariance == "un" else "Variance Components" for t in terms))
+    return [("Covariance Structure" if len(titles) == 1 else "Covariance Structures", ", ".join(titles)),
+            ("Subject Effects", ", ".join(subject_effect(t.path) for t in terms))]
+
+
+def _several_terms_dims(r: FitResult, terms) -> list[tuple[str, str]]:
+    """Dimensions with several RANDOM statements: SAS processes the data by the subject every SUBJECT= is
+    nested in (else one subject: `Subjects 1` in the real crossed listing of Hox ch. 7, whose `Columns in Z
+    Per Subject` is the sum of the statements' columns, 80). Subjects is the `n` of SAS's information
+    criteria computed by the engine; Columns in Z Per Subject is printed for one subject only (with a common
+    outer subject it is the largest subject's count, which the fit does not carry)."""
+    sas = r.fit.get("sas", {})
+    subjects = int(float(sas["n"].value)) if "n" in sas else None
+    out = []
+    if subjects == 1 and all(t.levels is not None for t in terms):
+        out.append(("Columns in Z Per Subject", str(sum(t.levels * len(t.effects) for t in terms))))
+    if subjects is not None:
+        out.append(("Subjects", str(subjects)))
+        if subjects == 1 and r.n_obs is not None:
+            out.append(("Max Obs Per Subject", str(r.n_obs)))
+    return out
 
 
 def _structure_title(r: FitResult) -> str:
@@ -219,7 +255,8 @@ def side_by_side_cells(result: FitResult) -> dict:
 
 
 PRINTER = Printer(FACTS.name, "SAS", lambda result, model=None, data_report=None, data_name=None:
-                  format_sas(result, model, data_report, data_name), side_by_side_cells)
+                  format_sas(result, model, data_report, data_name), side_by_side_cells,
+                  several_random_terms=True)
 def _columns_in_x(r: FitResult, model) -> int:
     """Dimensions' "Columns in X": with CLASS variables, the GLM (less-than-full-rank) parameterisation's
     columns, one per level combination of each term, the reference levels' included (the rows of the Solution

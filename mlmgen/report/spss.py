@@ -6,6 +6,9 @@ Covariance Parameters (Residual first; `UN (1,1)` rows under `Intercept + x [sub
 log-scale CIs for variances), and one row per /TEST. Formats: leading zero dropped, Sig. with 3 decimals,
 df with 3 decimals (package-conventions.md §3C). The sidedness of SPSS's Wald Z p-value is unconfirmed; this
 printer shows two-sided p for every parameter, as SPSS is believed to. Not checked against real SPSS output.
+Several random terms: one block per /RANDOM subcommand in the model's order, labelled `Intercept [subject =
+batch]`, `Intercept [subject = batch*cask]` (SUBJECT(batch*cask) as the renderer writes it); from SPSS's
+documentation of the table, not from a real listing with several subjects.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from ..distributions import stats   # scipy.stats' interface, without its import
 from ..dialects.spss.facts import FACTS
 from ..results import FitResult
 from ..dialects.spss.factor_names import REDUNDANT_NOTE, parameter
+from .random_terms import random_terms
 from .common import Printer, as_float, criterion_cell, num, side_by_side_contrasts, table
 from .factor_rows import has_factor_rows, ordered_lsmean_diffs, ordered_lsmeans, term_rows
 
@@ -73,9 +77,24 @@ def format_spss(result: FitResult, model=None) -> str:
     resid = [c for c in cov if c.param == "var(Residual)"]
     others = [c for c in cov if c.param != "var(Residual)"]
     group = " + ".join(r.random_effects) + f" [subject = {cluster}]"
+    blocks = {}            # several random terms: one block per /RANDOM subcommand, `[subject = school*class]`
+    if r.several_random_terms:
+        for t in random_terms(r):
+            first = t.params[0] if t.params else None
+            for c in t.params:
+                blocks[id(c)] = (t, c is first)
+        others = [c for t in random_terms(r) for c in t.params]
     for c in resid + others:
         if c.param == "var(Residual)":
             lab1, lab2 = "Residual", ""
+        elif id(c) in blocks:
+            t, first = blocks[id(c)]
+            subject = f" [subject = {'*'.join(t.path)}]"
+            if t.unstructured:
+                lab1 = " + ".join(t.effects) + subject if first else ""
+                lab2 = c.name.replace("UN(", "UN (")
+            else:
+                lab1, lab2 = c.param[4:-1] + subject, "Variance"
         elif r.covariance_structure == "un" and len(r.random_effects) > 1:
             lab1 = group if c is others[0] else ""
             lab2 = c.name.replace("UN(", "UN (")
@@ -147,7 +166,7 @@ def side_by_side_cells(result: FitResult) -> dict:
 
 
 PRINTER = Printer(FACTS.name, "SPSS", lambda result, model=None, data_report=None, data_name=None:
-                  format_spss(result, model), side_by_side_cells)
+                  format_spss(result, model), side_by_side_cells, several_random_terms=True)
 def _type3(r: FitResult, model, outcome: str) -> list[str]:
     """Type III Tests of Fixed Effects: the fit's Type III rows; without them (no categorical predictor) each
     coefficient's 1-df test (F = t^2)."""

@@ -27,6 +27,10 @@ from ..results import FitResult
 from ..dialects.stata.factor_names import header, level_label
 from .common import Printer, as_float, criterion_cell, fixed_dec, num, side_by_side_contrasts
 from .factor_rows import has_factor_rows, term_rows
+from .random_terms import PrintedTerm, random_terms, residual
+from ..diagnostics import MlmgenError
+from ..dialects.common import not_expressible
+from ..results import canonical_param
 
 Z975 = 1.959963984540054
 DASH = "-" * 78
@@ -145,8 +149,12 @@ def format_stata(result: FitResult, model=None, dftable: str = "pvalue", stddevi
     ex = r.extra
     out = []
     out.append(_hdr(f"Mixed-effects {'REML' if reml else 'ML'} regression", "Number of obs", stata_int(r.n_obs)))
-    out.append(_hdr(f"Group variable: {stata_abbrev(cluster, 14)}", "Number of groups", stata_int(r.n_clusters)))
-    if "cluster_size_min" in ex:
+    levels = stata_levels(r) if r.several_random_terms else []
+    if levels:
+        out += _group_table(levels, r.n_obs)
+    else:
+        out.append(_hdr(f"Group variable: {stata_abbrev(cluster, 14)}", "Number of groups", stata_int(r.n_clusters)))
+    if "cluster_size_min" in ex and not levels:
         out.append(" " * 48 + "Obs per group:")
         out.append(f"{'':<62}min = {stata_int(int(ex['cluster_size_min'])):>10}")
         out.append(f"{'':<62}avg = {ex['cluster_size_avg']:>10.1f}")
@@ -215,7 +223,7 @@ def format_stata(result: FitResult, model=None, dftable: str = "pvalue", stddevi
             out.append(numbers(lines[-1], f))
     out.append(DASH)
     out.append("")
-    out += _random_table(r, cluster, stddeviations)
+    out += _random_levels_table(r, levels, stddeviations) if levels else _random_table(r, cluster, stddeviations)
     out += _lr_line(r)
     out += _lincoms(r, small)
     if model is not None and model.has_categorical:      # the rendered do-file asks for `contrast`
@@ -338,6 +346,81 @@ def _random_table(r: FitResult, cluster: str, stddeviations: bool = False) -> li
     return out
 
 
+# ------------------------------------------------------------------ several random terms: one block per level
+
+def stata_levels(r: FitResult) -> list[tuple[str, PrintedTerm]]:
+    """The `||` levels of a fit with several random terms as `mixed` prints them, outermost first: each
+    crossed random intercept (a one-factor term with an intercept only that no other term is nested in)
+    as its own `_all` level (`_all: R.item`, Stata's documented form for crossed effects, as
+    dialects/stata/render.py writes it), then the first term and the terms nested in it, named by their
+    innermost factor (`class` for school/class). Pairs (level name, term)."""
+    terms = random_terms(r)
+    crossed = [t for t in terms[1:] if len(t.path) == 1 and t.effects == ["Intercept"]
+               and not any(o is not t and o.path[:1] == t.path for o in terms)]
+    chain = sorted([t for t in terms if t not in crossed], key=lambda t: len(t.path))
+    if not all(chain[k].path == chain[k - 1].path + chain[k].path[-1:] for k in range(1, len(chain))):
+        # a level nests in the levels above it: printing a crossed term with slopes (or two nested chains)
+        # as a level would show another model; the renderer refuses the same (dialects/stata/render.py)
+        raise MlmgenError(not_expressible(
+            FACTS, "its random terms are not crossed random intercepts (_all: R.item) around one nested chain; "
+            "mixed would print them as nested levels, which is another model", "style"))
+    return [("_all", t) for t in crossed] + [(t.path[-1], t) for t in chain]
+
+
+def _group_table(levels, n_obs: int) -> list[str]:
+    """The per-level group table of a multilevel `mixed` header (real Stata 14/15 logs of `mixed y || a: ||
+    b:` print it, `Group Variable | No. of Groups  Observations per Group  Minimum Average Maximum`; the
+    lower-case Stata 17 spelling is used as elsewhere in this printer); `_all` is one group of all N."""
+    rows = []
+    seen = set()
+    for name, t in levels:
+        if name == "_all":
+            if name in seen:
+                continue
+            seen.add(name)
+            n, lo, avg, hi = 1, n_obs, float(n_obs), n_obs
+        else:
+            n = t.levels
+            lo, avg, hi = t.sizes if t.sizes else (None, None, None)
+        cells = [stata_int(n) if n is not None else ".", stata_int(lo) if lo is not None else ".",
+                 f"{avg:,.1f}" if avg is not None else ".", stata_int(hi) if hi is not None else "."]
+        rows.append(f"{stata_abbrev(name, 15):>15} | {cells[0]:>10} {cells[1]:>10} {cells[2]:>10} {cells[3]:>10}")
+    line = "-" * 61
+    return ["", line, "                |     No. of       Observations per group",
+            " Group variable |     groups    Minimum    Average    Maximum",
+            "----------------+" + "-" * 44] + rows + [line, ""]
+
+
+def _random_levels_table(r: FitResult, levels, stddeviations: bool = False) -> list[str]:
+    """Random-effects parameters with one block per level (`school: Identity`, then `class: Identity`;
+    `_all: Identity` with `var(R.item)` for a crossed factor), as in the real xtmixed listing of Hox ch. 7
+    (UCLA: `_all: Identity` / `var(R.sschool)`, one block per crossed factor) and Stata's documented
+    three-level examples; each block's rows as the two-level table prints them; var(Residual) last."""
+    out = [DASH, "  Random-effects parameters  |   Estimate   Std. err.     [95% conf. interval]",
+           "-" * 29 + "+" + "-" * 48]
+    for name, t in levels:
+        cov = {canonical_param(c.param): c for c in t.params}
+        eff = _re_order(t.effects)
+        struct = "Unstructured" if t.unstructured else ("Identity" if len(eff) == 1 else "Independent")
+        out.append(f"{stata_abbrev(name) + ': ' + struct:<29}|")
+        if name == "_all":
+            rows = [(f"var(R.{t.path[0]})", cov.get("var(Intercept)"), True)]
+        else:
+            rows = [(f"var({stata_effect(e)})", cov.get(f"var({e})"), True) for e in eff]
+            if t.unstructured:
+                for i in range(len(eff)):
+                    for j in range(i + 1, len(eff)):
+                        key = "cov(" + ",".join(sorted([eff[i], eff[j]], key=lambda n: (n != "Intercept", n))) + ")"
+                        rows.append((f"cov({stata_effect(eff[i])},{stata_effect(eff[j])})", cov.get(key), False))
+        for label, c, is_var in rows:
+            out.append(_sd_row(label, c, is_var, cov) if stddeviations else _re_row(label, c, is_var))
+        out.append("-" * 29 + "+" + "-" * 48)
+    res = residual(r)
+    out.append(_sd_row("var(Residual)", res, True, {}) if stddeviations else _re_row("var(Residual)", res, True))
+    out.append(DASH)
+    return out
+
+
 def _exp(x: float) -> float:
     """exp(x), inf beyond the float range (printed "." by stata_g)."""
     return math.exp(x) if x < 709.0 else float("inf")
@@ -391,7 +474,10 @@ def _lr_line(r: FitResult) -> list[str]:
         return [f"LR test vs. linear model: chibar2(01) = {lr:.2f}".ljust(54) + f"Prob >= chibar2 = {p:.4f}"]
     p = stats.chi2.sf(lr, k)
     # real Stata 17 logs end here; older releases added "Note: LR test is conservative ..."
-    return [f"LR test vs. linear model: chi2({k}) = {lr:.2f}".ljust(58) + f"Prob > chi2 = {p:.4f}"]
+    out = [f"LR test vs. linear model: chi2({k}) = {lr:.2f}".ljust(58) + f"Prob > chi2 = {p:.4f}"]
+    if r.several_random_terms:            # Stata's note under a multilevel fit's test (Stata manual, [ME] mixed)
+        out += ["", "Note: LR test is conservative and provided only for reference."]
+    return out
 
 
 def _lincoms(r: FitResult, small: bool) -> list[str]:
@@ -454,4 +540,4 @@ def side_by_side_cells(result: FitResult) -> dict:
 
 
 PRINTER = Printer(FACTS.name, "Stata", lambda result, model=None, data_report=None, data_name=None:
-                  format_stata(result, model), side_by_side_cells)
+                  format_stata(result, model), side_by_side_cells, several_random_terms=True)

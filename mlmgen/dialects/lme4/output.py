@@ -27,7 +27,7 @@ from ...mapping import canonical_term, cov_from_corr, effect_name, var_from_sd
 from ...outputtext import split_at, two_models, Lines, count, csv_blocks, join_bounds, looks_like_csv, number, unreadable
 from .categorical_output import (EMMEANS_HEADER, PAIRS_HEADER, TYPE3_TITLE, _cells, forget_emmeans, read_emmeans,
                                  read_pairs, read_type3)
-from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param
+from ...results import ContrastResult, CovParam, FitResult, FixedEffect, Value, canonical_param, param_key
 
 
 def parse_output(text: str, file: str | None = None) -> FitResult:
@@ -68,6 +68,8 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             mm = re.match(r"Number of obs:\s*([\d,]+),\s*groups:\s*(.+)$", s)
             if mm:
                 res.n_obs = count(mm.group(1))
+                for name, n in re.findall(r"\s*([^,;]+),\s*([\d,]+)", mm.group(2)):
+                    res.extra.setdefault("group_levels", {})[name.strip()] = count(n)
                 g = re.match(r"\s*([^,;]+),\s*([\d,]+)", mm.group(2))
                 if g:
                     res.n_clusters = count(g.group(2))
@@ -210,18 +212,21 @@ def _read_varcorr(L: Lines, i: int, res: FitResult) -> int:
 def _groups_to_cov(groups: list[dict], res: FitResult, L: Lines) -> None:
     cluster_groups = [g for g in groups if g["name"] != "Residual"]
     bases = {re.sub(r"\.\d+$", "", g["name"]) for g in cluster_groups}
-    if len(bases) > 1:
-        res.notes.append(f"several grouping factors ({', '.join(sorted(bases))}); mlmgen compares two-level models")
+
     effects: list[str] = []
     vc = len(cluster_groups) > 1 or all(len(g["rows"]) == 1 for g in cluster_groups)
+    several = len(bases) > 1        # several grouping factors: each parameter carries its group (lme4's name)
     for g in cluster_groups:
         rows = g["rows"]
+        group = re.sub(r"\.\d+$", "", g["name"]) if several else None
         for r in rows:
-            effects.append(r["effect"])
+            if r["effect"] not in effects or not several:
+                effects.append(r["effect"])
         for a, r in enumerate(rows):
-            res.covariance.append(CovParam(name=r["effect"], param=f"var({r['effect']})", estimate=_var_of(r, L)))
+            res.covariance.append(CovParam(name=r["effect"], param=f"var({r['effect']})", estimate=_var_of(r, L),
+                                           group=group))
             if r["var"] is not None and r["sd"] is not None:      # both printed: consistency.py checks sd^2 = var
-                res.extra.setdefault("printed_sd", {})[f"var({r['effect']})"] = r["sd"]
+                res.extra.setdefault("printed_sd", {})[param_key(group, f"var({r['effect']})")] = r["sd"]
             for b, corr in enumerate(r["corr"][:a]):
                 if corr is None:
                     continue
@@ -229,8 +234,9 @@ def _groups_to_cov(groups: list[dict], res: FitResult, L: Lines) -> None:
                 cov = cov_from_corr(corr, _sd_of(other), _sd_of(r))
                 res.covariance.append(CovParam(name=f"cov({other['effect']},{r['effect']})",
                                                param=canonical_param(f"cov({other['effect']},{r['effect']})"),
-                                               estimate=cov))
-                res.extra.setdefault("corr", {})[canonical_param(f"cov({other['effect']},{r['effect']})")] = corr
+                                               estimate=cov, group=group))
+                res.extra.setdefault("corr", {})[param_key(group, canonical_param(
+                    f"cov({other['effect']},{r['effect']})"))] = corr
         if len(rows) > 1:
             vc = False
     for g in groups:
@@ -492,6 +498,16 @@ def _parse_csv(text: str, file: str | None) -> FitResult:
 
 
 def _finish(res: FitResult) -> None:
+    printed = {g for g in (res.extra.get("group_levels") or {})}
+    read = {c.group for c in res.covariance if c.group is not None}
+    if read and printed and read != printed:
+        # a VarCorr row lost or changed: the table would read as another model than the `groups:` line says
+        raise unreadable(f"the random-effects table has the groups {', '.join(sorted(read))}, the 'Number of obs' "
+                         f"line {', '.join(sorted(printed))}", res.file, code="OU001",
+                         fix="copy the summary unchanged")
+    if not read and len(printed) > 1 and res.covariance:
+        raise unreadable(f"the 'Number of obs' line names the groups {', '.join(sorted(printed))}, the random-"
+                         f"effects table one", res.file, code="OU001", fix="copy the summary unchanged")
     if res.fixed and res.ddf is None and any(f.df is not None for f in res.fixed) and res.source == "lme4":
         res.notes.append("df printed without the lmerTest title: df method assumed from the model")
 

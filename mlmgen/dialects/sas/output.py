@@ -96,6 +96,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
                          file, code="OU002",
                          fix="copy the tables with their header rows (Cov Parm ..., Effect Estimate ...)")
     _name_covparms(res)
+    _check_subjects(res, L)
     if struck:
         res.extra["struck"] = struck
         for s in struck:
@@ -159,6 +160,7 @@ def _read_covparms(L: Lines, i: int, res: FitResult) -> int:
     cols = _columns(strip_markup(L[i])[0] + (" error" if "standard" in above else ""), "cov")
     n_label = _label_columns(L[i], "cov")
     last = i
+    rows: list[tuple[CovParam, str | None]] = []
     for j, toks, struck in _header_and_rows(L, i):
         last = j
         label_toks, vals, nums = _split_row(toks, len(cols))
@@ -175,8 +177,68 @@ def _read_covparms(L: Lines, i: int, res: FitResult) -> int:
                       boundary=(est.value == 0 and d.get("se") is None and "se" in cols))
         if subject:
             res.extra.setdefault("subject", subject)
+        rows.append((cp, subject, j))
         res.covariance.append(cp)
+    _group_by_subject(res, rows, L)
     return last + 1
+
+
+def _group_by_subject(res: FitResult, rows: list, L: Lines) -> None:
+    """Several RANDOM statements print one Subject per row (`Intercept  SSCHOOL`, `UN(1,1)  class(school)`):
+    with more than one subject, each row's `group` is its SUBJECT= as lme4 names the grouping (`school:class`
+    for `class(school)`, outermost first). Checked on a real listing (Hox ch. 7, two crossed statements)."""
+    terms = [(cp, subject, j) for cp, subject, j in rows if subject and cp.name.lower() != "residual"]
+    subjects = [subject for _, subject, _ in terms]
+    if len(set(subjects)) < 2:
+        return
+    # each statement's rows together, and an unstructured statement's rows the whole UN(i,j) triangle in
+    # SAS's order: a Subject that changes inside them is a damaged row, never a term of its own
+    blocks: list[list] = []
+    for row in terms:
+        if blocks and blocks[-1][0][1] == row[1]:
+            blocks[-1].append(row)
+        else:
+            blocks.append([row])
+    seen = set()
+    for block in blocks:
+        labels = [cp.name for cp, _, _ in block]
+        un = [lab for lab in labels if lab.startswith("UN(")]
+        q = int(round(((8 * len(labels) + 1) ** 0.5 - 1) / 2))
+        triangle = [f"UN({i + 1},{k + 1})" for i in range(q) for k in range(i + 1)]
+        if block[0][1] in seen or (un and labels != triangle):
+            raise unreadable(f"the Subject column changes inside the rows of one RANDOM statement ({block[0][1]}); "
+                             f"each statement's parameters are printed together, UN(1,1) first", L.file,
+                             block[0][2] + 1, L[block[0][2]].strip(), code="OU001",
+                             fix="copy the table unchanged with its header")
+        seen.add(block[0][1])
+    for cp, subject, _ in terms:
+        cp.group = sas_subject_group(subject)
+    res.extra["subjects"] = list(dict.fromkeys(subjects))
+
+
+def _check_subjects(res: FitResult, L: Lines) -> None:
+    """Model Information's `Subject Effects` (several RANDOM statements: `SSCHOOL, PSCHOOL`) must name the
+    subjects of the Covariance Parameter Estimates rows: a row whose Subject was lost or changed would read
+    as another model (one term instead of two), so a disagreement is OU001."""
+    listed = res.extra.get("subject_effects") or []
+    rows = {sas_subject_group(s).lower() for s in res.extra.get("subjects") or []} or \
+        {sas_subject_group(s).lower() for s in [res.extra.get("subject")] if s and res.covariance}
+    if len(listed) < 2 and len(rows) < 2:
+        return
+    if {sas_subject_group(s).lower() for s in listed} != rows:
+        line = next((k for k in range(len(L)) if L[k].strip() == res.extra.get("subject_effects_line")), 0)
+        raise unreadable(f"Model Information lists the subject effects {', '.join(listed) or '(none)'}, the Covariance "
+                         f"Parameter Estimates rows name {', '.join(sorted(rows)) or '(none)'}", L.file, line + 1,
+                         L[line].strip() if L else "", code="OU001", fix="copy the listing unchanged")
+
+
+def sas_subject_group(subject: str) -> str:
+    """SAS's SUBJECT= effect as lme4's grouping name: `school` -> school, `class(school)` -> school:class,
+    `pupil(school class)` -> school:class:pupil, `school*class` -> school:class."""
+    m = re.fullmatch(r"\s*([\w.]+)\s*\(\s*([^()]+?)\s*\)\s*", subject)
+    if m:
+        return ":".join(re.split(r"[\s*]+", m.group(2)) + [m.group(1)])
+    return ":".join(p for p in re.split(r"[\s*]+", subject.strip()) if p)
 
 
 def _label_columns(header: str, kind: str) -> int:
@@ -424,7 +486,8 @@ def _read_infocrit(L: Lines, i: int, res: FitResult) -> int:
     if k < len(L):
         toks = L[k].split()
         if not set(names) <= {"Neg2LogLike", "Parms", "AIC", "AICC", "HQIC", "BIC", "CAIC"} or \
-                len(toks) != len(names) or any(number(t) is None for t in toks):
+                len(toks) != len(names) or any(number(t) is None and t != "." for t in toks):
+            # (`.`: a missing criterion, e.g. HQIC = -2LL + 2d log log n of a single subject)
             raise unreadable("the Information Criteria row needs one number under each of its names", L.file,
                              k + 1, L[k].strip(), code="OU001", fix="copy the header and its row unchanged")
         vals = dict(zip(names, [number(n) for n in toks]))
@@ -482,6 +545,9 @@ def _read_info_line(line: str, res: FitResult) -> None:
             res.covariance_structure = _STRUCT.get(val, res.covariance_structure)
         elif key == "subject":
             res.extra["subject"] = line.strip().split()[-1]
+            listed = re.split(r"subject effects?", line.strip(), maxsplit=1, flags=re.I)[-1]
+            res.extra["subject_effects"] = [x.strip() for x in listed.split(",") if x.strip()]
+            res.extra["subject_effects_line"] = line.strip()
         elif key == "outcome":
             res.extra["outcome"] = line.strip().split()[-1]
         elif key == "subjects":

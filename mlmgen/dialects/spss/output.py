@@ -143,6 +143,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
                          "Effects, Estimates of Covariance Parameters, Contrast Estimates)", file, code="OU002",
                          fix="export the pivot tables with their titles (File > Export, text or CSV)")
     res.extra.pop("pairs_i", None)
+    _group_by_subject(res)
     if any(c.name.startswith("UN(") for c in res.covariance):
         res.covariance_structure = "un"
     elif any(c.name not in ("Residual",) for c in res.covariance):
@@ -265,6 +266,7 @@ def _cov_row(labels, values, header, res: FitResult, effects: list[str], file, n
                                        se=d.get("se"), z=d.get("z"), p=d.get("p"), lower=d.get("lower"),
                                        upper=d.get("upper")))
         return effects
+    res.extra.setdefault("covparm_subject", []).append((len(res.covariance), res.extra.get("subject")))
     u = re.match(r"UN\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)", stat)
     if u:
         i, j = int(u.group(1)), int(u.group(2))
@@ -283,6 +285,23 @@ def _cov_row(labels, values, header, res: FitResult, effects: list[str], file, n
         return effects
     raise unreadable(f"unrecognised covariance parameter row {label!r} (expected Residual, UN (i,j) or "
                      f"Variance under an '<effects> [subject = g]' label)", file, n, label, code="OU002")
+
+
+def _group_by_subject(res: FitResult) -> None:
+    """Several /RANDOM subcommands print one block per subject (`Intercept [subject = school]`, `Intercept
+    [subject = school*class]`): with more than one subject, each parameter's `group` is its block's subject
+    as lme4 names the grouping (`school:class`). Layout from SPSS's documentation of the table (each block
+    labelled with its effects and subject), not from a real listing with several subjects."""
+    rows = res.extra.pop("covparm_subject", [])
+    subjects = [s for _, s in rows if s]
+    if len(set(subjects)) < 2:
+        return
+    for k, subject in rows:
+        if subject and k < len(res.covariance):
+            res.covariance[k].group = ":".join(p.strip() for p in subject.split("*") if p.strip())
+    res.extra["subjects"] = list(dict.fromkeys(subjects))
+    res.random_effects = list(dict.fromkeys(e for c in res.covariance if c.group is not None
+                                            for e in [c.param[4:-1]] if c.param.startswith("var(")))
 
 
 def _contrast_row(labels, values, header, res: FitResult, table_label: str | None = None) -> None:

@@ -108,6 +108,9 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
         m = re.match(r"\.\s+(?:\*\s*(.+)|(lincom\b.*))$", s)
         if m:
             pending_contrast = (m.group(1) or m.group(2)).strip()
+        if "|" in s and re.match(r"Group [Vv]ariable\s*\|\s*[Gg]roups", s):
+            i = _read_group_table(L, i, res)
+            continue
         if "|" in s and re.search(r"Random-effects [Pp]arameters", s):
             i = _read_re_table(L, i, res)
             found += 1
@@ -305,6 +308,7 @@ def _read_re_table(L: Lines, i: int, res: FitResult) -> int:
     if "Std. err." not in right and "Std. Err." not in right:
         cols = ["estimate", "lower", "upper"]
     rows: list[tuple[str, dict, int]] = []
+    blocks: list[tuple[str, list]] = []          # (level, its rows) in printed order
     j = i + 1
     structure = None
     while j < len(L):
@@ -326,6 +330,7 @@ def _read_re_table(L: Lines, i: int, res: FitResult) -> int:
         if m:
             structure = m.group(2).lower()
             res.extra["cluster"] = m.group(1)
+            blocks.append((m.group(1), []))
             j += 1
             continue
         toks = nums.split()
@@ -338,13 +343,90 @@ def _read_re_table(L: Lines, i: int, res: FitResult) -> int:
                              fix="copy the table unchanged with its header")
         vals = [number(t) for t in toks] + [None] * max(0, len(cols) - len(toks))
         rows.append((lab, dict(zip(cols, vals)), j))
+        if blocks and not re.match(r"(var|sd)\(\s*Residual\s*\)", lab):
+            blocks[-1][1].append(rows[-1])
         j += 1
+    counts = res.extra.get("level_groups") or {}
+    if counts and len(set(counts) - {"_all"}) != len({b[0] for b in blocks} - {"_all"}):
+        # a level's title line lost or changed: its rows would be read into the level above
+        raise unreadable(f"the random-effects table has the levels {', '.join(b[0] for b in blocks)}, the group "
+                         f"table {', '.join(counts)}", L.file, i + 1, code="OU001", fix="copy the output unchanged")
+    if len(blocks) > 1:
+        _levels_to_cov(blocks, rows, res, L)
+        return j
     _rows_to_cov(rows, res, L)
     if structure:
         res.extra["stata_structure"] = structure
         res.covariance_structure = {"unstructured": "un", "independent": "vc", "identity": "vc",
                                     "exchangeable": "cs"}[structure]
     return j
+
+
+def _read_group_table(L: Lines, i: int, res: FitResult) -> int:
+    """The per-level group table of a multilevel fit (`Group variable | groups Minimum Average Maximum`):
+    the number of groups of each level in extra["level_groups"] ({level: n}, `_all` included)."""
+    j = i + 1
+    while j < len(L) and set(L[j].strip()) <= set("-+") and L[j].strip():
+        j += 1
+    while j < len(L) and "|" in L[j]:
+        name, nums = L[j].split("|", 1)
+        toks = nums.split()
+        if len(toks) != 4 or any(number(t) is None for t in toks) or not re.fullmatch(r"[\w~.]+", name.strip()):
+            raise unreadable("this line is not a row of the group table above it (a group variable and 4 numbers: "
+                             "groups, minimum, average, maximum)", L.file, j + 1, L[j].strip(), code="OU001",
+                             fix="copy the table unchanged with its header")
+        res.extra.setdefault("level_groups", {})[name.strip()] = count(toks[0])
+        j += 1
+    return j
+
+
+def level_groups(levels: list[str], rows_of: list[list]) -> list[str]:
+    """lme4's grouping name of each printed level of a multilevel `mixed` table: a level nests in the
+    (non-`_all`) levels printed above it (`school`, then `class` -> `school:class`); an `_all` level's
+    `R.item` rows are the crossed factor `item`."""
+    out, path = [], []
+    for name, rows in zip(levels, rows_of):
+        if name == "_all":
+            m = next((re.match(r"(?:var|sd)\(\s*R\.(\w+)\s*\)", lab) for lab, _, _ in rows), None)
+            out.append(m.group(1) if m else "_all")
+            continue
+        path.append(name)
+        out.append(":".join(path))
+    return out
+
+
+def _levels_to_cov(blocks, rows, res: FitResult, L: Lines) -> None:
+    """Several `<level>: <structure>` blocks (a multilevel or crossed `mixed` fit): each block's rows are read
+    as a two-level table's and their parameters get the level's grouping (`level_groups`); `var(R.item)` is
+    the crossed factor's random intercept. The structure, random effects and cluster are the first block's."""
+    effects: list[str] = []
+    groups = level_groups([b[0] for b in blocks], [b[1] for b in blocks])
+    first_structure = None
+    for (level, brows), group in zip(blocks, groups):
+        brows = [(re.sub(r"\bR\.\w+", "_cons", lab), d, j) for lab, d, j in brows]
+        labels = [lab for lab, _, _ in brows]
+        if len(set(labels)) != len(labels):
+            raise unreadable(f"the level {level} lists a parameter twice (a level's title line lost?)", L.file,
+                             brows[0][2] + 1, code="OU001", fix="copy the output unchanged")
+        start = len(res.covariance)
+        _rows_to_cov(brows, res, L)
+        for c in res.covariance[start:]:
+            c.group = group
+        effects += [e for e in res.random_effects if e not in effects]
+        first_structure = first_structure or ("un" if any(c.param.startswith("cov(") for c in res.covariance[start:])
+                                              else "vc")
+    resid = [(lab, d, j) for lab, d, j in rows if re.match(r"(var|sd)\(\s*Residual\s*\)", lab)]
+    _rows_to_cov(resid, res, L)
+    res.random_effects = effects
+    res.covariance_structure = first_structure
+    res.extra["cluster"] = groups[0]
+    res.extra["levels"] = [b[0] for b in blocks]
+    counts = res.extra.get("level_groups") or {}
+    res.extra["group_levels"] = {g: counts[lv] for (lv, _), g in zip(blocks, groups) if lv != "_all" and lv in counts}
+    # the sd()/corr() side tables are keyed by effect, which repeats across levels: not kept (the
+    # variance = sd^2 consistency checks are two-level only)
+    res.extra.pop("sd", None)
+    res.extra.pop("corr", None)
 
 
 def _rows_to_cov(rows, res: FitResult, L: Lines) -> None:
