@@ -314,12 +314,13 @@ class _Proc(_ContrastReader):
                 v = o.vtext
                 full = prefix_match(v.split("(")[0], _DDFM) or {"bw": "betwithin", "kr": "kenwardroger",
                                                                  "kr2": "kenwardroger", "con": "contain",
+                                                                 "kenwardroger2": "kenwardroger",
                                                                  "sat": "satterthwaite"}.get(v.lower().split("(")[0])
                 if full is None:
                     b.diag("SY001", f"DDFM={v} is not a SAS df method (CONTAIN, BETWITHIN/BW, RESIDUAL, "
                            f"SATTERTHWAITE/SATTERTH, KENWARDROGER/KR, NONE)", o.start, o.end)
                     continue
-                if v.upper().startswith("KR2") or "(" in v:
+                if v.upper().startswith(("KR2", "KENWARDROGER2")) or "(" in v:
                     b.unsupported(f"the Kenward-Roger variant DDFM={v}", o.start, o.end, Severity.WARNING,
                                   "mlmgen reads it as DDFM=KR")
                 b.set_setting("ddf", _DDFM_MAP[full], o.start, o.end)
