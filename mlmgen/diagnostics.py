@@ -235,6 +235,7 @@ CODES: dict[str, str] = {
     "ST007": "correlation-by-row-order",    # nlme corAR1/corARMA/corCAR1/corSymm without a time covariate
     "ST008": "factor-renumbered-per-subject",  # as.integer(factor(visit)) inside an nlme correlation formula
     "ST009": "residuals-without-t",         # Stata residuals(unstructured|ar|toeplitz|...) without t()
+    "ST010": "kenward-roger-variant",       # KR with an R-side structure: SAS, mmrm, pbkrtest variants differ
     "ES002": "effect-size-not-applicable",  # models not nested, different data/method, no such random slope
     # data
     "DA001": "unreadable-data",
@@ -345,6 +346,7 @@ SEVERITIES: dict[str, dict[Severity, str]] = {
     "ST007": {Severity.WARNING: "always"},
     "ST008": {Severity.WARNING: "always"},
     "ST009": {Severity.WARNING: "an order-dependent structure (unstructured, ar, ma, toeplitz, banded, exponential)"},
+    "ST010": {Severity.INFO: "always (a note on which Kenward-Roger variant the numbers are)"},
 }
 
 

@@ -1,5 +1,5 @@
 """Rules on residual (R-side) covariance structures (issue 13): how each package places a subject's
-observations in its R matrix (ST005-ST009).
+observations in its R matrix (ST005-ST009), and which Kenward-Roger variant a KR request with one gives (ST010).
 
 A structure whose parameters belong to positions (UN(i,j), AR(1) lags, Toeplitz bands, per-visit variances)
 needs every observation's position. mlmgen takes it from the repeated variable's value (the visit's place in
@@ -399,3 +399,52 @@ def residuals_without_t(ctx: LintContext) -> None:
                               f"one{where}", location=_loc(p, start + m.start(), start + close + 1),
                            fix=f"add the visit variable as t(){pos_note}",
                            replacement=f"residuals({head.strip()}, t({visit or 'visit'}){(',' + options) if options.strip() else ''})")
+
+
+# ------------------------------------------------------------------------------------------------ ST010
+
+# structures whose covariance is linear in SAS's parameters: SAS's KR second-derivative term R_ij vanishes, so
+# DDFM=KR = DDFM=KR(FIRSTORDER) = mmrm "Kenward-Roger-Linear" (docs/repeated.md, "Kenward-Roger variants")
+KR_LINEAR = ("UN", "CS", "TOEP")
+
+
+@rule("ST010", "info")
+def kenward_roger_variant(p: ParsedSyntax, ctx: LintContext) -> None:
+    """Kenward-Roger df with a residual (R-side) structure: which variant, and which packages reproduce it.
+
+    What it finds:
+        A snippet or model file that asks for Kenward-Roger df (SAS `DDFM=KR`, Stata `dfmethod(kroger)`, a
+        model file `ddf = "kenward-roger"`) for a model with a residual structure (REPEATED, `residuals()`,
+        `[residual]`). A note (info), never a fix.
+
+    Why it matters:
+        "Kenward-Roger" is several methods once R is structured. SAS DDFM=KR includes the second-derivative
+        term of the covariance in SAS's parameters; DDFM=KR(FIRSTORDER) leaves it out; the mmrm package's
+        "Kenward-Roger" includes it in mmrm's own parameters (log standard deviations, Cholesky factors), so
+        its standard errors differ from SAS's (for UN by 1.5% on mmrm's fev_data); mmrm's
+        "Kenward-Roger-Linear" equals SAS's KR(FIRSTORDER); pbkrtest and lmerTest use the expected
+        information. For UN, CS and TOEP (linear in SAS's parameters) SAS's KR equals its FIRSTORDER variant;
+        for AR(1), ARH(1), CSH, TOEPH and SP(POW) it does not. nlme and glmmTMB have no KR; what Stata's and
+        SPSS's KR compute for R-side models was not checked. The same words give different df and SEs.
+        (mlmgen's `kr_sas` reproduces SAS DDFM=KR, checked on the mmrm repository's SAS listings.)
+
+    Example:
+        PROC MIXED; CLASS id arm visit; MODEL fev = arm visit arm*visit / DDFM=KR; REPEATED visit / SUBJECT=id TYPE=AR(1);
+
+    Fix:
+        Name the variant wherever the analysis is compared. No mmrm method reproduces SAS DDFM=KR for the
+        non-linear structures (SAS or mlmgen's `kr_sas` do); for a cross-package match use SAS
+        `DDFM=KR(FIRSTORDER)` with mmrm `method = "Kenward-Roger-Linear"`, or Satterthwaite. Not mechanical.
+    """
+    m = p.model
+    r = m.residual
+    if m.ddf != "kenward-roger" or r.independent:
+        return
+    linear = r.structure in KR_LINEAR
+    same = ("equals its KR(FIRSTORDER) and mmrm's \"Kenward-Roger-Linear\"" if linear else
+            "differs from its KR(FIRSTORDER) and from mmrm's \"Kenward-Roger-Linear\" (second-derivative term)")
+    ctx.report(p, f"Kenward-Roger df with TYPE={r.sas_type}: SAS DDFM=KR {same}; mmrm's \"Kenward-Roger\" "
+                  f"reparameterises and gives other SEs, pbkrtest/lmerTest use the expected information, nlme has "
+                  f"no KR: say which variant the numbers are", keys=("ddf", "residual", "command"),
+               fix="for a cross-package match use SAS DDFM=KR(FIRSTORDER) with mmrm "
+                   "method = \"Kenward-Roger-Linear\", or Satterthwaite")
