@@ -35,6 +35,7 @@ from ..diagnostics import Location
 from ..lexing import ParsedSyntax, Source
 from ..residual import canonical_residual_structure
 from . import rawtext
+from .catdata import facts_of
 from .registry import LintContext, rule
 
 TIME_NAME = re.compile(r"(?i)(visit|time|week|day|month|year|occasion|wave|period)")
@@ -134,7 +135,7 @@ def repeated_without_effect(ctx: LintContext) -> None:
         statement until the effect is named.
     """
     for p in ctx.snippets:
-        if p.dialect != "sas":
+        if facts_of(p).position_scan != "repeated-statement":
             continue
         for step in rawtext.sas_mixed_steps(_masked(p)):
             classes = step.names("CLASS")
@@ -216,8 +217,7 @@ def ar1_unequal_spacing(p: ParsedSyntax, ctx: LintContext) -> None:
                   f"and nlme corAR1 / Stata t() count value differences instead (another model)",
                keys=("residual", "command"), source="data",
                fix=f"use spatial power over the times, correlation rho^|t_i - t_j|",
-               replacement=(f"REPEATED / SUBJECT={subject} TYPE=SP(POW)({r.repeated})" if p.dialect == "sas" else
-                            f'type = "SP(POW)"' if p.dialect == "model" else f"SP(POW)({r.repeated})"))
+               replacement=facts_of(p).sp_pow_spelling.format(subject=subject, time=r.repeated))
 
 
 # ----------------------------------------------------------------------------------------- ST007, ST008
@@ -263,7 +263,7 @@ def correlation_by_row_order(ctx: LintContext) -> None:
         (the help line writes the form with the visit variable when it can be told). Not mechanical.
     """
     for p in ctx.snippets:
-        if p.dialect != "lme4":
+        if facts_of(p).position_scan != "correlation-form":
             continue
         for masked, c, fit in _nlme_corr_calls(p):
             form = c.arg("form", 1)
@@ -313,7 +313,7 @@ def factor_renumbered_per_subject(ctx: LintContext) -> None:
         (the help line writes it). Not mechanical.
     """
     for p in ctx.snippets:
-        if p.dialect != "lme4":
+        if facts_of(p).position_scan != "correlation-form":
             continue
         for masked, c, _ in _nlme_corr_calls(p):
             form = c.arg("form", 1)
@@ -368,7 +368,7 @@ def residuals_without_t(ctx: LintContext) -> None:
         mechanical.
     """
     for p in ctx.snippets:
-        if p.dialect != "stata":
+        if facts_of(p).position_scan != "residuals-option":
             continue
         masked = _masked(p)
         for text, start, _ in rawtext.stata_commands(masked):

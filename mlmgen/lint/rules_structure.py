@@ -197,7 +197,7 @@ def kenward_roger_on_ml(p: ParsedSyntax, ctx: LintContext) -> None:
         use Satterthwaite df. Not mechanical: ML may be wanted for likelihood-ratio tests of fixed effects.
     """
     m = p.model
-    if m.method == "ml" and p.dialect == "lme4":
+    if m.method == "ml" and facts_of(p).kenward_roger_routes:
         _r_kenward_roger_on_ml(p, ctx)
     if m.method != "ml" or m.ddf != "kenward-roger":
         return
