@@ -381,8 +381,8 @@ def residuals_without_t(ctx: LintContext) -> None:
                 inner = text[m.end():close]
                 head, _, options = inner.partition(",")
                 words = head.split()
-                kind = next((k for k in STATA_KINDS if words and len(words[0]) >= 2 and k.startswith(words[0].lower())),
-                            None)
+                matches = [k for k in STATA_KINDS if words and k.startswith(words[0].lower())]
+                kind = matches[0] if len(matches) == 1 else None      # `ex` is exchangeable or exponential
                 if kind not in STATA_ORDERED or re.search(r"(?i)\bt\s*\(", options):
                     continue
                 fixed_part = text[_MIXED.match(text).end():].split("||")[0].split(",")[0]

@@ -61,10 +61,13 @@ def random_slope_wrong_level(p: ParsedSyntax, ctx: LintContext) -> None:
 
     Why it matters:
         Within one unit x is a constant, so the unit's slope deviation times x is just another constant per
-        unit: the same column as the unit's random intercept, scaled. The slope variance is not identified: the
-        fit goes singular (a zero or a runaway variance, a correlation of +-1, a non-positive-definite G), and
-        which one depends on the package's optimiser, so lme4, SAS, Stata and SPSS print different numbers for
-        the same words.
+        unit: per unit, intercept and slope deviations cannot be told apart. All the term can do is make the
+        unit-intercept variance a quadratic function of x (var u0 + 2 cov x + var u1 x^2), which only the
+        differences in spread between units of different x inform: a flat likelihood, so fits fail to converge
+        or go singular, and which way depends on the package's optimiser (lme4, SAS, Stata and SPSS print
+        different numbers for the same words). Measured here (R 4.2, lme4): 30 schools x 4 classes x 8 pupils
+        simulated without any size slope, `(1 | school) + (1 + size | school:class)` fails to converge
+        (max|grad| 0.57) and prints a size slope SD of 0.033 with correlation -0.45.
 
     Example:
         lmer(score ~ x + size + (1 | school) + (1 + size | school:class), data = d)   (size: class size)
@@ -84,14 +87,15 @@ def random_slope_wrong_level(p: ParsedSyntax, ctx: LintContext) -> None:
                 if constant_within(data, term.group, s):
                     units = data[list(term.group)].dropna().drop_duplicates().shape[0]
                     ctx.report(p, f"random slope of {s} over {term.name}, but {s} takes one value in every "
-                                  f"{term.name} unit ({units} units in the data): its slope variance cannot be "
-                                  f"told apart from the {term.name} intercept variance; the fit goes singular",
+                                  f"{term.name} unit ({units} units in the data): per unit its slope cannot be told "
+                                  f"apart from the {term.name} intercept, so the fit fails to converge or goes "
+                                  f"singular",
                                keys=keys, fix=f"remove the random slope of {s} from the {term.name} term",
                                edit=edit, replacement=None if edit else s, source="data")
                 continue
             if data is None and m.cluster in term.group and ctx.roles.level(s) == "L2":
                 ctx.report(p, f"random slope of {s} over {term.name}, but {s} is constant within {m.cluster} "
-                              f"units, so within every {term.name} unit too: its slope variance cannot be told "
-                              f"apart from the {term.name} intercept variance", severity="warning", keys=keys,
+                              f"units, so within every {term.name} unit too: per unit its slope cannot be told "
+                              f"apart from the {term.name} intercept", severity="warning", keys=keys,
                            roles_used=[s], fix=f"remove the random slope of {s} from the {term.name} term",
                            edit=edit, replacement=None if edit else s)
