@@ -97,6 +97,7 @@ class _Proc(_ContrastReader):
         self.randoms: list[tuple[_Stmt, list, str, bool]] = []   # (stmt, effects, type, type_written)
         self.open = False
         self.model_seen = False
+        self.repeated_refused = False      # a REPEATED statement refused (SY004 error): no "without REPEATED" SY001
 
     def proc(self, st: _Stmt) -> None:
         self.open = True
@@ -155,7 +156,9 @@ class _Proc(_ContrastReader):
         elif kw == "RANDOM":
             self.random(st)
         elif kw == "REPEATED":
+            errors = sum(d.severity == Severity.ERROR for d in self.b.diagnostics)
             read_repeated(self, st)
+            self.repeated_refused |= sum(d.severity == Severity.ERROR for d in self.b.diagnostics) > errors
         elif kw == "LSMEANS":
             self.lsmeans(st)
         elif kw == "ESTIMATE":
@@ -417,7 +420,7 @@ class _Proc(_ContrastReader):
         if not self.model_seen:
             b.diag("SY001", "PROC MIXED without a MODEL statement", *self.span)
         if not self.randoms:
-            if b.residual.independent:
+            if b.residual.independent and not self.repeated_refused:
                 b.diag("SY001", "PROC MIXED without a RANDOM or REPEATED statement: mlmgen reads models with "
                        "random effects or a residual structure", *self.span)
             return
