@@ -12,10 +12,12 @@ The readers refuse those spellings (SY004: mlmgen cannot represent "by data posi
 and ST009 read the raw text (`rawtext.py`) and run whether or not the reader read a model. ST006 reads the
 model (a structure read or written in a model file) and the data.
 
-Which variable is the visit (for the fix): the reference model's (`--model`) repeated variable, else a
-variable of the program that takes distinct values within every subject in the data (`--data`), else a name
-that reads like a time (visit, time, week, day, month, year, occasion, wave, period). None found: the fix says
-`visit`.
+Which variable is the visit (for the fix): the reference model's (`--model`) repeated variable; else, with
+`--data`, a variable of the program, then a data column named like a time, that takes distinct whole-number or
+text values within every subject (never the outcome); else a program variable whose name reads like a time
+(visit, time, week, day, month, year, occasion, wave, period). None found: the fix says `visit`. With data the
+message also counts the subjects a by-position order misplaces, after leaving out the rows whose outcome is
+missing (as the packages do).
 
 What the packages do without the position, checked against their documentation (none of SAS or Stata was
 run here): SAS PROC MIXED, REPEATED without an effect: "the observations within a subject are assumed to be
@@ -60,29 +62,41 @@ def _masked(p: ParsedSyntax) -> str:
     return d.mask(p.text) if d is not None else p.text
 
 
-def visit_candidate(ctx: LintContext, names, subject: str | None) -> str | None:
-    """The repeated (visit) variable for a fix: the reference model's, else from the data, else by its name."""
+def visit_candidate(ctx: LintContext, names, subject: str | None, outcome: str | None = None) -> str | None:
+    """The repeated (visit) variable for a fix: the reference model's; else, with data, a variable of the program,
+    then a column named like a time, that takes distinct whole-number or text values within every subject;
+    else a program variable named like a time."""
     ref = ctx.reference
     if ref is not None and ref.residual.repeated:
         return ref.residual.repeated
-    names = [n for n in dict.fromkeys(names) if n and n != subject]
+    names = [n for n in dict.fromkeys(names) if n and n not in (subject, outcome)]
     data = ctx.data
     if data is not None and subject in getattr(data, "columns", ()):
-        for n in names:
-            if n not in data.columns:
-                continue
-            d = data[[subject, n]].dropna()
-            if len(d) and d[n].nunique() > 1 and bool((d.groupby(subject)[n].nunique()
-                                                         == d.groupby(subject).size()).all()):
+        timed = [str(c) for c in data.columns if TIME_NAME.search(str(c)) and str(c) not in (subject, outcome)]
+        for n in names + timed:
+            if n in data.columns and _distinct_within(data, subject, n):
                 return n
     return next((n for n in names if TIME_NAME.search(n)), None)
 
 
-def position_shifts(data, subject: str | None, visit: str | None) -> str:
+def _distinct_within(data, subject: str, n: str) -> bool:
+    """`n` takes 2+ values overall, distinct within every subject, whole numbers or text (not measurements)."""
+    d = data[[subject, n]].dropna()
+    if not len(d) or d[n].nunique() < 2:
+        return False
+    if d[n].dtype.kind == "f" and not bool((d[n] == d[n].round()).all()):
+        return False
+    return bool((d.groupby(subject)[n].nunique() == d.groupby(subject).size()).all())
+
+
+def position_shifts(data, subject: str | None, visit: str | None, outcome: str | None = None) -> str:
     """With data: how many subjects a by-position order misplaces (a missing visit before a later one, or rows
-    not in visit order), as a clause to append to a message; '' without data or columns."""
+    not in visit order), as a clause to append to a message; '' without data or columns. Rows whose `outcome`
+    is missing are left out first, as the packages leave them out of the fit (SAS, nlme's na.omit, Stata)."""
     if data is None or not subject or not visit or not {subject, visit} <= set(data.columns):
         return ""
+    if outcome in data.columns:
+        data = data[data[outcome].notna()]
     d = data[[subject, visit]].dropna()
     try:
         order = {v: i for i, v in enumerate(sorted(d[visit].unique()))}
@@ -152,9 +166,11 @@ def repeated_without_effect(ctx: LintContext) -> None:
                     continue
                 subject = rawtext.sas_option(options, "SUBJECT", "SUB")
                 subject_name = re.match(r"\w+", subject).group(0) if subject else None
+                lhs = [s.text.split("=")[0].strip() for s in step.all("MODEL") if "=" in s.text]
+                outcome = lhs[0] if lhs else None
                 visit = visit_candidate(ctx, [v for v in model_vars if v.upper() in {c.upper() for c in classes}]
-                                        + classes, subject_name)
-                where = position_shifts(ctx.data, subject_name, visit)
+                                        + classes, subject_name, outcome)
+                where = position_shifts(ctx.data, subject_name, visit, outcome)
                 kind = canonical_residual_structure(type_text) or type_text
                 statement = f"REPEATED {visit or 'visit'} /{options.rstrip()};"
                 ctx.report(p, f"REPEATED without the repeated effect, TYPE={type_text}: SAS takes each subject's "
@@ -231,10 +247,18 @@ def _nlme_corr_calls(p: ParsedSyntax):
 
 
 def _fit_names(masked: str, fit) -> list[str]:
-    """Identifiers of a gls/lme call's model formula (its first argument)."""
+    """Identifiers of a gls/lme call's model formula (its first argument), the outcome first."""
     if fit is None or not fit.args:
         return []
     return re.findall(r"[A-Za-z_.][A-Za-z0-9_.]*", fit.args[0].text)
+
+
+def _fit_outcome(fit) -> str | None:
+    """The outcome of a gls/lme call's model formula (`y` of `y ~ ...`), None when not a plain name."""
+    if fit is None or not fit.args or "~" not in fit.args[0].text:
+        return None
+    m = re.fullmatch(r"\s*([A-Za-z_.][A-Za-z0-9_.]*)\s*", fit.args[0].text.split("~")[0])
+    return m.group(1) if m else None
 
 
 @rule("ST007", "warning", scope="group")
@@ -274,11 +298,11 @@ def correlation_by_row_order(ctx: LintContext) -> None:
                 continue
             group = parsed[1]
             names = _fit_names(masked, fit)
-            visit = visit_candidate(ctx, names, group)
+            visit = visit_candidate(ctx, names, group, _fit_outcome(fit))
             pos = f"{visit or 'visit'}_pos"
             lone = ("; with no `| id` grouping in gls() the whole data set is one series"
                     if group is None and (fit is None or fit.name == "gls") else "")
-            where = position_shifts(ctx.data, group, visit)
+            where = position_shifts(ctx.data, group, visit, _fit_outcome(fit))
             ctx.report(p, f"{c.name}() with {'no form' if form is None else 'form = ' + form.text}: nlme takes "
                           f"the row order in the data as the time covariate, so a missing visit shifts every later "
                           f"one and unsorted rows mix visits{lone}{where}",
@@ -317,7 +341,7 @@ def factor_renumbered_per_subject(ctx: LintContext) -> None:
     for p in ctx.snippets:
         if facts_of(p).position_scan != "correlation-form":
             continue
-        for masked, c, _ in _nlme_corr_calls(p):
+        for masked, c, fit in _nlme_corr_calls(p):
             form = c.arg("form", 1)
             parsed = rawtext.one_sided_formula(form.text) if form is not None else None
             if parsed is None:
@@ -327,7 +351,7 @@ def factor_renumbered_per_subject(ctx: LintContext) -> None:
                 continue
             visit = hit.group(1) or hit.group(2)
             pos = f"{visit}_pos"
-            where = position_shifts(ctx.data, parsed[1], visit)
+            where = position_shifts(ctx.data, parsed[1], visit, _fit_outcome(fit))
             ctx.report(p, f"{c.name}(form = {form.text}): nlme evaluates factor({visit}) within each subject, so "
                           f"the visits are renumbered per subject and a missing visit shifts every later one"
                           f"{where}", location=_loc(p, form.start, form.end),
@@ -388,11 +412,13 @@ def residuals_without_t(ctx: LintContext) -> None:
                 if kind not in STATA_ORDERED or re.search(r"(?i)\bt\s*\(", options):
                     continue
                 fixed_part = text[_MIXED.match(text).end():].split("||")[0].split(",")[0]
-                names = re.findall(r"(?:\b[ibc]\d*\.)?([A-Za-z_][A-Za-z0-9_]*)", fixed_part)[1:]
+                all_names = re.findall(r"(?:\b[ibc]\d*\.)?([A-Za-z_][A-Za-z0-9_]*)", fixed_part)
+                names = all_names[1:]
                 subject = re.search(r"\|\|\s*([A-Za-z_]\w*)\s*:", text)
                 subject_name = subject.group(1) if subject else None
-                visit = visit_candidate(ctx, names, subject_name)
-                where = position_shifts(ctx.data, subject_name, visit)
+                outcome = all_names[0] if all_names else None
+                visit = visit_candidate(ctx, names, subject_name, outcome)
+                where = position_shifts(ctx.data, subject_name, visit, outcome)
                 pos_note = (f" (t()'s values are the times: egen {visit or 'visit'}_pos = group({visit or 'visit'}) "
                             f"for positions)" if kind in ("ar", "ma", "toeplitz") else "")
                 ctx.report(p, f"residuals({head.strip()}) without t(): the {kind} structure needs each observation's "
