@@ -16,12 +16,14 @@ Which variable is the visit (for the fix): the reference model's (`--model`) rep
 `--data`, a variable of the program, then a data column named like a time, that takes distinct whole-number or
 text values within every subject (never the outcome); else a program variable whose name reads like a time
 (visit, time, week, day, month, year, occasion, wave, period). None found: the fix says `visit`. With data the
-message also counts the subjects a by-position order misplaces, after leaving out the rows whose outcome is
-missing (as the packages do).
+message also counts the subjects a by-position order misplaces: visits absent from the data (for nlme also the
+rows na.omit drops for a missing outcome: measured, see ST007).
 
 What the packages do without the position, checked against their documentation (none of SAS or Stata was
-run here): SAS PROC MIXED, REPEATED without an effect: "the observations within a subject are assumed to be
-in the same order as the data" (the REPEATED statement's documentation). nlme corAR1/corARMA/corCAR1/corSymm
+run here): SAS PROC MIXED's REPEATED documentation: without a repeated effect "the repeated measures data must
+be similarly ordered for each subject, and you must indicate all missing response variables with periods in the
+input data set unless they all fall at the end of a subject's repeated response profile" (so a row kept with a
+missing response holds its place; a row absent from the data does not). nlme corAR1/corARMA/corCAR1/corSymm
 with `form = ~ 1` (the default): "using the order of the observations in the data as a covariate, and no
 groups" (the corAR1 help page). Stata: its manual requires t() for toeplitz ("The t(varname) option is
 required", [ME] mixed); for unstructured, ar, ma, banded and exponential what Stata does without t() was not
@@ -92,7 +94,8 @@ def _distinct_within(data, subject: str, n: str) -> bool:
 def position_shifts(data, subject: str | None, visit: str | None, outcome: str | None = None) -> str:
     """With data: how many subjects a by-position order misplaces (a missing visit before a later one, or rows
     not in visit order), as a clause to append to a message; '' without data or columns. Rows whose `outcome`
-    is missing are left out first, as the packages leave them out of the fit (SAS, nlme's na.omit, Stata)."""
+    is missing are left out first when given (nlme's na.omit drops them before it numbers the rows; SAS keeps a
+    missing response's row in its place, so its rule gives no outcome)."""
     if data is None or not subject or not visit or not {subject, visit} <= set(data.columns):
         return ""
     if outcome in data.columns:
@@ -132,8 +135,9 @@ def repeated_without_effect(ctx: LintContext) -> None:
 
     Why it matters:
         Without the effect SAS takes each subject's observations in the order of the data: the first row of a
-        subject is the first row and column of R. A subject who missed visit 2 has visit 3 in the place of
-        visit 2, and every later one shifted too, so UN(2,1) mixes visit-2 and visit-3 covariances and AR(1)
+        subject is the first row and column of R (SAS's documentation: the data must be "similarly ordered for
+        each subject", every missing response kept as a row with a period). A subject whose visit-2 row is
+        absent from the data has visit 3 in the place of visit 2, and every later one shifted too, so UN(2,1) mixes visit-2 and visit-3 covariances and AR(1)
         lags are counted wrong; data not sorted by visit within subject mix visits the same way. The numbers
         come out without any warning, and no other package reproduces them (mlmgen, nlme with a position
         covariate, Stata with t() place visits by value). With `--data` the finding counts the subjects
@@ -170,7 +174,7 @@ def repeated_without_effect(ctx: LintContext) -> None:
                 outcome = lhs[0] if lhs else None
                 visit = visit_candidate(ctx, [v for v in model_vars if v.upper() in {c.upper() for c in classes}]
                                         + classes, subject_name, outcome)
-                where = position_shifts(ctx.data, subject_name, visit, outcome)
+                where = position_shifts(ctx.data, subject_name, visit)    # SAS: a missing response keeps its row
                 kind = canonical_residual_structure(type_text) or type_text
                 statement = f"REPEATED {visit or 'visit'} /{options.rstrip()};"
                 ctx.report(p, f"REPEATED without the repeated effect, TYPE={type_text}: SAS takes each subject's "
@@ -418,7 +422,7 @@ def residuals_without_t(ctx: LintContext) -> None:
                 subject_name = subject.group(1) if subject else None
                 outcome = all_names[0] if all_names else None
                 visit = visit_candidate(ctx, names, subject_name, outcome)
-                where = position_shifts(ctx.data, subject_name, visit, outcome)
+                where = position_shifts(ctx.data, subject_name, visit)    # Stata's handling: not checked
                 pos_note = (f" (t()'s values are the times: egen {visit or 'visit'}_pos = group({visit or 'visit'}) "
                             f"for positions)" if kind in ("ar", "ma", "toeplitz") else "")
                 ctx.report(p, f"residuals({head.strip()}) without t(): the {kind} structure needs each observation's "
