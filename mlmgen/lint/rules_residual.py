@@ -137,8 +137,9 @@ def repeated_without_effect(ctx: LintContext) -> None:
         Without the effect SAS takes each subject's observations in the order of the data: the first row of a
         subject is the first row and column of R (SAS's documentation: the data must be "similarly ordered for
         each subject", every missing response kept as a row with a period). A subject whose visit-2 row is
-        absent from the data has visit 3 in the place of visit 2, and every later one shifted too, so UN(2,1) mixes visit-2 and visit-3 covariances and AR(1)
-        lags are counted wrong; data not sorted by visit within subject mix visits the same way. The numbers
+        absent from the data has visit 3 in the place of visit 2, and every later one shifted too, so UN(2,1)
+        mixes visit-2 and visit-3 covariances and AR(1) lags are counted wrong; data not sorted by visit within
+        subject mix visits the same way. The numbers
         come out without any warning, and no other package reproduces them (mlmgen, nlme with a position
         covariate, Stata with t() place visits by value). With `--data` the finding counts the subjects
         concerned.
@@ -430,7 +431,8 @@ def residuals_without_t(ctx: LintContext) -> None:
                               f"or takes the observations in data order, so a missing visit shifts every later "
                               f"one{where}", location=_loc(p, start + m.start(), start + close + 1),
                            fix=f"add the visit variable as t(){pos_note}",
-                           replacement=f"residuals({head.strip()}, t({visit or 'visit'}){(',' + options) if options.strip() else ''})")
+                           replacement=f"residuals({head.strip()}, t({visit or 'visit'})"
+                                       f"{(',' + options) if options.strip() else ''})")
 
 
 # ------------------------------------------------------------------------------------------------ ST010
@@ -461,7 +463,7 @@ def kenward_roger_variant(p: ParsedSyntax, ctx: LintContext) -> None:
         (mlmgen's `kr_sas` reproduces SAS DDFM=KR, checked on the mmrm repository's SAS listings.)
 
     Example:
-        PROC MIXED; CLASS id arm visit; MODEL fev = arm visit arm*visit / DDFM=KR; REPEATED visit / SUBJECT=id TYPE=AR(1);
+        MODEL fev = arm visit arm*visit / DDFM=KR;  REPEATED visit / SUBJECT=id TYPE=AR(1);
 
     Fix:
         Name the variant wherever the analysis is compared. No mmrm method reproduces SAS DDFM=KR for the

@@ -1,9 +1,9 @@
 """Fixes in a model file (TOML): the value of each changed key is replaced on its line, nothing else.
 
 `lint --fix` on a model file edits `fixed = [...]`, `[random] effects = [...]` (or a `[[random]]` term's),
-`method`, `ddf`, `data`, `covariance` in place (comments, order, spacing and every other key kept); a key the file lacks is added at
-the end of its table. A value written over several lines, an inline `random = { ... }` or a change to
-`[variables]` or `[[contrasts]]` is refused (`Refusal`, reported as FX001).
+`method`, `ddf`, `data`, `covariance` in place (comments, order, spacing and every other key kept); a key the
+file lacks is added at the end of its table. A value written over several lines, an inline `random = { ... }`
+or a change to `[variables]` or `[[contrasts]]` is refused (`Refusal`, reported as FX001).
 """
 from __future__ import annotations
 
