@@ -167,3 +167,28 @@ def test_mmrm_fev_data_ar1_by_row_order_after_na_omit(tmp_path):
     program = "m <- gls(FEV1 ~ trt, correlation = corAR1(form = ~ 1 | subject), data = d, na.action = na.omit)\n"
     found = [d for d in lint([get_dialect("lme4").parse_syntax(program, "fev.R")], data=data) if d.code == "ST007"]
     assert len(found) == 1 and "118 of 197 subjects miss a visit before a later one" in found[0].message
+
+
+def test_lint_fix_names_the_repeated_effect_only_when_the_file_then_reads(tmp_path):
+    """`lint --fix` writes SAS's repeated effect into a REPEATED statement the reader refused (a RawTextFix): the
+    file then reads as the MMRM; with another statement the reader refuses (WEIGHT) nothing is written (FX001)."""
+    from click.testing import CliRunner
+    from mlmgen.cli import cli
+    program = ("PROC MIXED DATA=fev METHOD=REML;\n  CLASS id visit arm;\n"
+               "  MODEL fev = arm visit arm*visit / SOLUTION DDFM=SATTERTHWAITE;\n"
+               "  REPEATED / SUBJECT=id TYPE=AR(1) R;\nRUN;\n")
+    good = tmp_path / "good.sas"
+    good.write_text(program)
+    res = CliRunner().invoke(cli, ["lint", str(good), "--fix"], catch_exceptions=False)
+    assert "fixed ST005" in res.output
+    assert "  REPEATED visit / SUBJECT=id TYPE=AR(1) R;\n" in good.read_text()
+    again = get_dialect("sas").parse_syntax(good.read_text(), str(good))
+    assert again.model is not None and again.model.residual.structure == "AR1"
+    assert again.model.residual.repeated == "visit" and res.exit_code == 0
+
+    bad = tmp_path / "bad.sas"
+    bad.write_text(program.replace("RUN;", "  WEIGHT w;\nRUN;"))
+    before = bad.read_text()
+    res = CliRunner().invoke(cli, ["lint", str(bad), "--fix"], catch_exceptions=False)
+    assert "FX001" in res.output and "would not read as a model" in res.output
+    assert bad.read_text() == before

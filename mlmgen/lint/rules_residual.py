@@ -40,6 +40,7 @@ from ..lexing import ParsedSyntax, Source
 from ..residual import canonical_residual_structure
 from . import rawtext
 from .catdata import facts_of
+from .fixes import RawTextFix
 from .registry import LintContext, rule
 
 TIME_NAME = re.compile(r"(?i)(visit|time|week|day|month|year|occasion|wave|period)")
@@ -150,8 +151,8 @@ def repeated_without_effect(ctx: LintContext) -> None:
     Fix:
         Name the repeated effect, a CLASS variable: `REPEATED visit / SUBJECT=id TYPE=UN;` (the help line
         writes the statement with the visit variable when it can be told: from --model, the data or its
-        name). Then a missing visit leaves a gap. Not made by `lint --fix`: the reader does not read the
-        statement until the effect is named.
+        name). Then a missing visit leaves a gap. `lint --fix` inserts the effect when it is a CLASS variable
+        of the step and TYPE= is one mlmgen reads, and writes the file only if it then reads as a model.
     """
     for p in ctx.snippets:
         if facts_of(p).position_scan != "repeated-statement":
@@ -177,13 +178,19 @@ def repeated_without_effect(ctx: LintContext) -> None:
                                         + classes, subject_name, outcome)
                 where = position_shifts(ctx.data, subject_name, visit)    # SAS: a missing response keeps its row
                 kind = canonical_residual_structure(type_text) or type_text
-                statement = f"REPEATED {visit or 'visit'} /{options.rstrip()};"
+                statement = re.sub(r"\s+", " ", f"REPEATED {visit or 'visit'} /{options.rstrip()};")
+                keyword_end = st.start + len(re.match(r"\w+", p.text[st.start:]).group(0))
+                # --fix inserts the effect when the reader can then read the statement (a CLASS variable, a type
+                # it reads); otherwise the help line only
+                edit = (RawTextFix(keyword_end, keyword_end, f" {visit}", statement)
+                        if visit and visit.upper() in {c.upper() for c in classes}
+                        and canonical_residual_structure(type_text) else None)
                 ctx.report(p, f"REPEATED without the repeated effect, TYPE={type_text}: SAS takes each subject's "
                               f"rows in data order, so a missing visit shifts every later visit one place in R "
                               f"and unsorted rows mix visits{where}; the {kind} parameters then belong to no "
                               f"fixed visit", location=_loc(p, st.start, st.end),
                            fix=f"name the repeated effect{'' if visit else ' (the visit variable, in CLASS)'}",
-                           replacement=re.sub(r"\s+", " ", statement))
+                           edit=edit, replacement=None if edit else statement)
 
 
 # ------------------------------------------------------------------------------------------------ ST006
@@ -395,8 +402,9 @@ def residuals_without_t(ctx: LintContext) -> None:
     Fix:
         Add the visit variable as t(): `residuals(unstructured, t(visit))` (the help line writes it with the
         visit variable when it can be told). For ar and toeplitz, t()'s values are the times: give the visit
-        position (`egen visit_pos = group(visit)`) unless the lags between the values are meant. Not
-        mechanical.
+        position (`egen visit_pos = group(visit)`) unless the lags between the values are meant. `lint --fix`
+        adds `t(visit)` to unstructured when the visit can be told (the file is written only if it then reads
+        as a model); ar, ma, toeplitz and the others stay a help line.
     """
     for p in ctx.snippets:
         if facts_of(p).position_scan != "residuals-option":
@@ -426,13 +434,17 @@ def residuals_without_t(ctx: LintContext) -> None:
                 where = position_shifts(ctx.data, subject_name, visit)    # Stata's handling: not checked
                 pos_note = (f" (t()'s values are the times: egen {visit or 'visit'}_pos = group({visit or 'visit'}) "
                             f"for positions)" if kind in ("ar", "ma", "toeplitz") else "")
+                shown = (f"residuals({head.strip()}, t({visit or 'visit'})"
+                         f"{(',' + options) if options.strip() else ''})")
+                at = start + m.end() + len(head.rstrip())
+                # --fix adds t() where the reader then reads the option: unstructured takes any t() variable
+                edit = RawTextFix(at, at, f", t({visit})", shown) if visit and kind == "unstructured" else None
                 ctx.report(p, f"residuals({head.strip()}) without t(): the {kind} structure needs each observation's "
                               f"time or visit; without it Stata either stops (its manual requires t() for toeplitz) "
                               f"or takes the observations in data order, so a missing visit shifts every later "
                               f"one{where}", location=_loc(p, start + m.start(), start + close + 1),
-                           fix=f"add the visit variable as t(){pos_note}",
-                           replacement=f"residuals({head.strip()}, t({visit or 'visit'})"
-                                       f"{(',' + options) if options.strip() else ''})")
+                           fix=f"add the visit variable as t(){pos_note}", edit=edit,
+                           replacement=None if edit else shown)
 
 
 # ------------------------------------------------------------------------------------------------ ST010
