@@ -228,6 +228,14 @@ CODES: dict[str, str] = {
     "ST001": "id-reuse-trap",               # a lower level's ids reused across higher units, written as crossed
     "ST002": "one-unit-per-higher-unit",    # a level with one unit per higher unit (or one row per unit)
     "ST003": "kenward-roger-on-ml",         # Kenward-Roger df requested for an ML fit
+    # structure lint rules of issues 12/13 (mlmgen/lint/rules_term_levels.py, rules_residual.py)
+    "ST004": "random-slope-wrong-level",    # a slope of a predictor constant within the units of its term
+    "ST005": "repeated-without-effect",     # SAS REPEATED / SUBJECT= TYPE=UN: visits placed by data position
+    "ST006": "ar1-unequal-spacing",         # AR(1) by position on a repeated variable whose values are unequally spaced
+    "ST007": "correlation-by-row-order",    # nlme corAR1/corARMA/corCAR1/corSymm without a time covariate
+    "ST008": "factor-renumbered-per-subject",  # as.integer(factor(visit)) inside an nlme correlation formula
+    "ST009": "residuals-without-t",         # Stata residuals(unstructured|ar|toeplitz|...) without t()
+    "ST010": "kenward-roger-variant",       # KR with an R-side structure: SAS, mmrm, pbkrtest variants differ
     "ES002": "effect-size-not-applicable",  # models not nested, different data/method, no such random slope
     # data
     "DA001": "unreadable-data",
@@ -330,6 +338,15 @@ SEVERITIES: dict[str, dict[Severity, str]] = {
               Severity.INFO: "no data: two single-factor terms, whose meaning depends on how the ids are coded"},
     "ST002": {Severity.WARNING: "always (needs data)"},
     "ST003": {Severity.WARNING: "always"},
+    "ST004": {Severity.ERROR: "with data: the predictor takes one value in every unit of the term's grouping",
+              Severity.WARNING: "no data: the model file defines it as a mean by a grouping the term is nested in, "
+                                f"or {_HINTS}"},
+    "ST005": {Severity.WARNING: "an order-dependent TYPE= (UN, AR(1), TOEP, the heterogeneous ones): always"},
+    "ST006": {Severity.WARNING: "always (needs data)"},
+    "ST007": {Severity.WARNING: "always"},
+    "ST008": {Severity.WARNING: "always"},
+    "ST009": {Severity.WARNING: "an order-dependent structure (unstructured, ar, ma, toeplitz, banded, exponential)"},
+    "ST010": {Severity.INFO: "always (a note on which Kenward-Roger variant the numbers are)"},
 }
 
 

@@ -251,6 +251,15 @@ class Facts:
     # the ids look like); `reml_spelling` asks for a REML fit.
     nested_spelling: str = "{lower} within {higher}"
     reml_spelling: str = "REML"
+    # ---- residual-structure lint rules (lint/rules_residual.py, ST005-ST009; ST003 in rules_structure.py):
+    # `position_scan` names the raw-text scan for the package's spelling that places a subject's observations by
+    # their row order ("repeated-statement": REPEATED without its effect; "correlation-form": nlme cor*() forms;
+    # "residuals-option": residuals() without t(); "" none); `sp_pow_spelling` writes spatial power over times
+    # (formatted with subject, time); `kenward_roger_routes`: the text may request Kenward-Roger df outside the
+    # reader (R's emmeans, pbkrtest, car), scanned by ST003.
+    position_scan: str = ""
+    sp_pow_spelling: str = "SP(POW)({time})"
+    kenward_roger_routes: bool = False
     continuous_spelling: str = "{v}"
     continuous_instruction: str = "declare {v} continuous"
     text_as_continuous: str = "error"

@@ -23,6 +23,7 @@ from ..diagnostics import Diagnostic, Fix, Location, Severity
 from ..lexing import ParsedSyntax
 from ..model import Model
 from . import rules_categorical, rules_model, rules_portability, rules_random, rules_structure, rules_syntax  # noqa: F401  (they register their rules)
+from . import rules_residual, rules_term_levels  # noqa: F401  (issues 12/13: ST004-ST010)
 from .registry import DOC_SECTIONS, PACKAGES, RULES, Finding, LintContext, Rule, parser_rule, rule  # noqa: F401
 from ..variables import raw_source
 from .catdata import is_text

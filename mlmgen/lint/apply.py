@@ -4,7 +4,9 @@ Only findings that carry a fix and are warnings or errors trigger one (an info-l
 changes a file). A file is not fixed (FX001, with the reason) when its reader says it holds something about
 the model that the model read lacks (`not_represented`), when a fix has no place in the text
 (`placement.Refusal`), when two fixes change the same text, or when the edited text would not read back as
-exactly the fixed model (the last safety net: every edit is checked by reading the result again).
+exactly the fixed model (the last safety net: every edit is checked by reading the result again). A file no
+model was read from is fixed only by fixes written straight into its text (`fixes.RawTextFix`, for a construct
+the reader refuses), and only when the edited text then reads as a model without a reader error.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from dataclasses import replace
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..dialects import get_dialect
 from ..modelfile import loads_model, model_to_dict
-from .fixes import SetCovariance, SetDdf, SetMethod, apply_edits, edit_rank
+from .fixes import RawTextFix, SetCovariance, SetDdf, SetMethod, apply_edits, edit_rank
 from .placement import Placer, Refusal, fixes_a_reader_can_make
 from .textedits import EditConflict, TextEdit, apply_edits_to_text
 from .tomledits import toml_value_edits
@@ -58,6 +60,13 @@ def plan_fixes(parsed, findings) -> tuple[dict[str, tuple[list[TextEdit], list[s
     refusals: list[Diagnostic] = []
     for i, p in enumerate(parsed):
         mine = [f for f in findings if f.snippet == i and f.diagnostic.severity != Severity.INFO]
+        raw = [f for f in mine if isinstance(f.edit, RawTextFix)]
+        mine = [f for f in mine if not isinstance(f.edit, RawTextFix)]
+        if raw and p.model is None and p.file and p.file != "-":
+            planned = plan_raw_fixes(p, raw, refusals)
+            if planned:
+                out[p.file] = planned
+            continue
         model_fixes = [f for f in mine if f.edit is not None]
         reader_fixes = [f.diagnostic for f in mine if f.edit is None and fixes_a_reader_can_make(f.diagnostic)]
         if not (model_fixes or reader_fixes) or p.model is None or not p.file or p.file == "-":
@@ -131,6 +140,26 @@ def plan_fixes(parsed, findings) -> tuple[dict[str, tuple[list[TextEdit], list[s
             continue
         out[p.file] = (edits, codes)
     return out, refusals
+
+
+def plan_raw_fixes(p, raw, refusals: list) -> tuple[list[TextEdit], list[str]] | None:
+    """The span edits of the fixes written straight into the text of a file no model was read from (RawTextFix):
+    made only when the edited text reads back as a model without a reader error; else FX001 for each."""
+    edits = [TextEdit(f.edit.start, f.edit.end, f.edit.text, f.diagnostic.code) for f in raw]
+    try:
+        new_text = apply_edits_to_text(p.text, edits)
+    except EditConflict as exc:
+        refusals.append(refusal(f"not fixed: {exc}", Location(file=p.file)))
+        return None
+    again = read_back(new_text, p)
+    errors = [] if again is None else [d for d in again.diagnostics if d.severity == Severity.ERROR]
+    if again is None or again.model is None or errors:
+        why = f" ({errors[0].code}: {errors[0].message})" if errors else ""
+        for f in raw:
+            refusals.append(refusal(f"not fixed ({f.diagnostic.code}): the edited file would not read as a model"
+                                    f"{why}; fix it by hand", f.diagnostic.location))
+        return None
+    return edits, [f.diagnostic.code for f in raw]
 
 
 def same_model(a, b) -> bool:

@@ -37,6 +37,9 @@ class ModelFileFacts:
     categorical_spelling = "{v} = {{}}"
     nested_spelling = 'group = "{higher}/{lower}"'
     reml_spelling = 'method = "reml"'
+    position_scan = ""
+    sp_pow_spelling = 'type = "SP(POW)"'
+    kenward_roger_routes = False
     continuous_spelling = ""
     continuous_instruction = "remove {v} from [categorical]"
     text_as_continuous = "categorical"

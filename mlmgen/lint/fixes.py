@@ -155,3 +155,21 @@ def apply_edits(model: Model, edits: list) -> Model:
     from ..model import validate
     return validate(model)
 
+
+
+@dataclass(frozen=True)
+class RawTextFix:
+    """A fix written straight into the program text, for a construct the reader refuses so that no model was
+    read (SAS `REPEATED / SUBJECT=id TYPE=UN` gets its repeated effect). `lint --fix` makes it only when the
+    edited text reads back as a model (`apply.plan_fixes`); it changes no Model."""
+
+    start: int
+    end: int
+    text: str
+    shown: str              # what the help line shows (the corrected statement or option)
+
+    def apply(self, model: Model) -> Model:
+        return model
+
+    def describe(self, dialect: str | None) -> str:
+        return self.shown

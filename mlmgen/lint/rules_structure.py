@@ -24,6 +24,8 @@ sample cell; classes in schools have many pupils per cell).
 """
 from __future__ import annotations
 
+import re
+
 from ..lexing import ParsedSyntax
 from ..model import Model, RandomTerm
 from .catdata import facts_of
@@ -176,7 +178,13 @@ def kenward_roger_on_ml(p: ParsedSyntax, ctx: LintContext) -> None:
         A snippet or model file that asks for Kenward-Roger df (SAS `DDFM=KR` / `KENWARDROGER`, lmerTest
         `ddf = "Kenward-Roger"`, Stata `dfmethod(kroger)`, a model file `ddf = "kenward-roger"`) with ML
         estimation (SAS `METHOD=ML`, lme4 `REML = FALSE`, Stata `mle`, `method = "ml"`). Where the reader already
-        refuses the pair (lmerTest and Stata: RN001, the package stops or refuses) the rule stays silent.
+        refuses the pair (lmerTest and Stata: RN001, the package stops or refuses) the rule stays silent. In R
+        code it also finds the other Kenward-Roger routes on an ML-fitted lmer() (read from the text): emmeans
+        `lmer.df = "kenward-roger"`, pbkrtest `KRmodcomp()`, `vcovAdj()`, `get_Lb_ddf()`, and car's
+        `Anova(..., test.statistic = "F")` (which uses Kenward-Roger for lmer fits). Measured here (R 4.2,
+        pbkrtest, sleepstudy, `Days + (Days | Subject)`): `vcovAdj()` of the ML fit gives the REML fit's adjusted
+        SE of Days (1.5458, the ML fit's own SE 1.5022), while `get_Lb_ddf()` gives 19.06 df on the ML fit and
+        17.00 on the REML fit.
 
     Why it matters:
         The Kenward-Roger adjustment is derived for REML: its small-sample correction of the fixed-effects
@@ -191,6 +199,8 @@ def kenward_roger_on_ml(p: ParsedSyntax, ctx: LintContext) -> None:
         use Satterthwaite df. Not mechanical: ML may be wanted for likelihood-ratio tests of fixed effects.
     """
     m = p.model
+    if m.method == "ml" and facts_of(p).kenward_roger_routes:
+        _r_kenward_roger_on_ml(p, ctx)
     if m.method != "ml" or m.ddf != "kenward-roger":
         return
     if any(d.code == "RN001" and ("kenward" in d.message.lower() or "kroger" in d.message.lower())
@@ -200,3 +210,25 @@ def kenward_roger_on_ml(p: ParsedSyntax, ctx: LintContext) -> None:
                   "packages refuse the pair (lmerTest, Stata) or print other df", keys=("method", "ddf"),
                fix="fit by REML for Kenward-Roger df (or use Satterthwaite with ML)",
                replacement=facts_of(p).reml_spelling)
+
+
+# R routes to Kenward-Roger other than lmerTest's ddf= (the lme4 reader does not read them as the model's ddf)
+_R_KR_CALLS = re.compile(r"""(?x)
+    \blmer\.df\s*=\s*["']kenward            # emmeans(m, ..., lmer.df = "kenward-roger"), emm_options(...)
+  | \b(?:KRmodcomp|vcovAdj|get_Lb_ddf|get_ddf_Lb|Lb_ddf)\s*\(   # pbkrtest
+  | \btest\.statistic\s*=\s*["']F["']       # car::Anova(m, test.statistic = "F"): Kenward-Roger F tests
+""")
+
+
+def _r_kenward_roger_on_ml(p: ParsedSyntax, ctx: LintContext) -> None:
+    """ST003 in R text: a Kenward-Roger route of emmeans, pbkrtest or car on an lmer() fitted by ML."""
+    from ..dialects import DIALECTS
+    from ..lexing import Source
+    masked = DIALECTS[p.dialect].mask(p.text)
+    for hit in _R_KR_CALLS.finditer(masked):
+        ctx.report(p, f"Kenward-Roger df ({hit.group(0).strip().rstrip('(').strip()}) for an lmer() fitted by ML "
+                      f"(REML = FALSE): the adjustment is defined for REML; pbkrtest refits by REML for the adjusted "
+                      f"covariance, so the tests belong to another fit than the ML one printed beside them",
+                   location=Source(p.text, p.file).loc(hit.start(), hit.end()),
+                   fix="fit by REML for Kenward-Roger df (or use Satterthwaite with ML)",
+                   replacement=facts_of(p).reml_spelling)

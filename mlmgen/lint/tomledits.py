@@ -1,9 +1,9 @@
 """Fixes in a model file (TOML): the value of each changed key is replaced on its line, nothing else.
 
-`lint --fix` on a model file edits `fixed = [...]`, `[random] effects = [...]`, `method`, `ddf`, `data`,
-`covariance` in place (comments, order, spacing and every other key kept); a key the file lacks is added at
-the end of its table. A value written over several lines, an inline `random = { ... }` or a change to
-`[variables]` or `[[contrasts]]` is refused (`Refusal`, reported as FX001).
+`lint --fix` on a model file edits `fixed = [...]`, `[random] effects = [...]` (or a `[[random]]` term's),
+`method`, `ddf`, `data`, `covariance` in place (comments, order, spacing and every other key kept); a key the
+file lacks is added at the end of its table. A value written over several lines, an inline `random = { ... }`
+or a change to `[variables]` or `[[contrasts]]` is refused (`Refusal`, reported as FX001).
 """
 from __future__ import annotations
 
@@ -27,11 +27,15 @@ def toml_value_edits(text: str, old: dict, new: dict, code: str) -> list[TextEdi
     present: set[tuple[str, str]] = set()
     table_end: dict[str, int] = {"": 0}
     table = ""
+    arrays: dict[str, int] = {}                 # `[[random]]` tables by position: random[0], random[1], ...
     for n, line in enumerate(lines):
         start = src._starts[n]
         m = TABLE_RE.match(line)
         if m:
             table = m.group(1).strip()
+            if line.lstrip().startswith("[["):
+                arrays[table] = arrays.get(table, -1) + 1
+                table = f"{table}[{arrays[table]}]"
             table_end.setdefault(table, start + len(line))
             continue
         km = re.match(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\")\s*=\s*", line)
@@ -71,7 +75,9 @@ def toml_value_edits(text: str, old: dict, new: dict, code: str) -> list[TextEdi
 
 def _changed(old: dict, new: dict):
     for k in sorted(set(old) | set(new)):
-        if k == "random":
+        if k == "random" and (isinstance(old.get(k), list) or isinstance(new.get(k), list)):
+            yield from _changed_terms(old.get(k), new.get(k))
+        elif k == "random":
             for rk in sorted(set(old.get(k, {})) | set(new.get(k, {}))):
                 if old.get(k, {}).get(rk) != new.get(k, {}).get(rk):
                     yield "random", rk, old.get(k, {}).get(rk), new.get(k, {}).get(rk)
@@ -79,3 +85,14 @@ def _changed(old: dict, new: dict):
             if k in ("variables", "contrasts"):
                 raise Refusal(f"the fix changes the model file's {k}, which mlmgen does not edit")
             yield "", k, old.get(k), new.get(k)
+
+
+def _changed_terms(old, new):
+    """The changed keys of a `[[random]]` array of tables (several random terms), term by term: table
+    `random[i]` is the i-th `[[random]]` of the file; adding or removing a whole term is refused."""
+    if not isinstance(old, list) or not isinstance(new, list) or len(old) != len(new):
+        raise Refusal("the fix adds or removes a whole random term, which mlmgen does not do in a model file")
+    for i, (o, n) in enumerate(zip(old, new)):
+        for rk in sorted(set(o) | set(n)):
+            if o.get(rk) != n.get(rk):
+                yield f"random[{i}]", rk, o.get(rk), n.get(rk)

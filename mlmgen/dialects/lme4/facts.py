@@ -124,6 +124,9 @@ class LME4Facts(Facts):
     categorical_spelling = "factor({v})"
     nested_spelling = "(1 | {higher}/{lower})"
     reml_spelling = "REML = TRUE"
+    position_scan = "correlation-form"              # nlme corAR1/corSymm/... forms (ST007, ST008)
+    sp_pow_spelling = "corCAR1(form = ~ {time} | {subject})"
+    kenward_roger_routes = True                     # emmeans lmer.df, pbkrtest, car Anova F (ST003)
     continuous_spelling = "{v}"
     continuous_instruction = "write {v} without factor()"
     text_as_continuous = "categorical"

@@ -119,6 +119,8 @@ class SASFacts(Facts):
     categorical_spelling = "CLASS {v}"
     nested_spelling = "RANDOM INTERCEPT / SUBJECT={lower}({higher});"
     reml_spelling = "METHOD=REML"
+    position_scan = "repeated-statement"            # REPEATED / SUBJECT= TYPE= without the effect (ST005)
+    sp_pow_spelling = "REPEATED / SUBJECT={subject} TYPE=SP(POW)({time})"
     continuous_spelling = ""
     continuous_instruction = "remove {v} from the CLASS statement"
     text_as_continuous = "error"

@@ -100,6 +100,7 @@ class _Proc(_ContrastReader):
         self.randoms: list[Block] = []                              # the RANDOM statements' blocks
         self.open = False
         self.model_seen = False
+        self.repeated_refused = False      # a REPEATED statement refused (SY004 error): no "without REPEATED" SY001
 
     def proc(self, st: _Stmt) -> None:
         self.open = True
@@ -158,7 +159,9 @@ class _Proc(_ContrastReader):
         elif kw == "RANDOM":
             self.random(st)
         elif kw == "REPEATED":
+            errors = sum(d.severity == Severity.ERROR for d in self.b.diagnostics)
             read_repeated(self, st)
+            self.repeated_refused |= sum(d.severity == Severity.ERROR for d in self.b.diagnostics) > errors
         elif kw == "LSMEANS":
             self.lsmeans(st)
         elif kw == "ESTIMATE":
@@ -317,12 +320,13 @@ class _Proc(_ContrastReader):
                 v = o.vtext
                 full = prefix_match(v.split("(")[0], _DDFM) or {"bw": "betwithin", "kr": "kenwardroger",
                                                                  "kr2": "kenwardroger", "con": "contain",
+                                                                 "kenwardroger2": "kenwardroger",
                                                                  "sat": "satterthwaite"}.get(v.lower().split("(")[0])
                 if full is None:
                     b.diag("SY001", f"DDFM={v} is not a SAS df method (CONTAIN, BETWITHIN/BW, RESIDUAL, "
                            f"SATTERTHWAITE/SATTERTH, KENWARDROGER/KR, NONE)", o.start, o.end)
                     continue
-                if v.upper().startswith("KR2") or "(" in v:
+                if v.upper().startswith(("KR2", "KENWARDROGER2")) or "(" in v:
                     b.unsupported(f"the Kenward-Roger variant DDFM={v}", o.start, o.end, Severity.WARNING,
                                   "mlmgen reads it as DDFM=KR")
                 b.set_setting("ddf", _DDFM_MAP[full], o.start, o.end)
@@ -356,7 +360,7 @@ class _Proc(_ContrastReader):
         if not self.model_seen:
             b.diag("SY001", "PROC MIXED without a MODEL statement", *self.span)
         if not self.randoms:
-            if b.residual.independent:
+            if b.residual.independent and not self.repeated_refused:
                 b.diag("SY001", "PROC MIXED without a RANDOM or REPEATED statement: mlmgen reads models with "
                        "random effects or a residual structure", *self.span)
             return

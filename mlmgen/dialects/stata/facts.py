@@ -128,6 +128,8 @@ class StataFacts(Facts):
     categorical_spelling = "i.{v}"
     nested_spelling = "|| {higher}: || {lower}:"        # nested automatically, level by level
     reml_spelling = "reml"
+    position_scan = "residuals-option"              # residuals(...) without t() (ST009)
+    sp_pow_spelling = "residuals(exponential, t({time}))"
     continuous_spelling = "c.{v}"
     continuous_instruction = "declare {v} continuous"
     text_as_continuous = "error"
