@@ -169,7 +169,10 @@ def draw(plt, fit, kind: str):
         visits, corr = r_correlation(fit)
         n = len(visits)
         fig, ax = plt.subplots(figsize=(1.0 * n + 2.4, 0.9 * n + 1.6))
-        im = ax.imshow(corr, vmin=-1, vmax=1, cmap="RdBu_r")
+        edges = np.arange(n + 1) - 0.5                   # vector cells (imshow would embed a bitmap in the SVG)
+        im = ax.pcolormesh(edges, edges, corr, vmin=-1, vmax=1, cmap="RdBu_r")
+        ax.set_aspect("equal")
+        ax.invert_yaxis()
         for j in range(n):
             for k in range(n):
                 ax.text(k, j, f"{corr[j, k]:.2f}", ha="center", va="center", fontsize=8,
@@ -178,7 +181,7 @@ def draw(plt, fit, kind: str):
         ax.set_yticks(range(n), [str(v) for v in visits])
         ax.set_xlabel(str(fit.model.residual.repeated))
         ax.set_ylabel(str(fit.model.residual.repeated))
-        fig.colorbar(im, ax=ax, shrink=0.8, label="correlation")
+        fig.colorbar(im, ax=ax, shrink=0.8, label="correlation", boundaries=np.linspace(-1, 1, 21))  # < 50: vector
         ax.set_title(f"Fitted residual correlation (TYPE={fit.model.residual.sas_type})")
     else:
         pts = lag_points(fit)

@@ -1,0 +1,159 @@
+"""Handouts of models with several random terms (a Pastes-like nested design, a three-level model, a crossed
+design) and of an MMRM (residual structure): equations level by level, the four programs side by side, the
+package outputs where mlmgen's printers print them (the printer capability `several_random_terms`,
+report/common.py; `RESIDUAL_STYLES` for R-side fits) and a coded reason where they do not, the tables, the
+interpretation lines and the plots. HTML, Markdown and LaTeX; one browser check (marker `browser`)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+import teaching_models as tm
+from mlmgen.cli import cli
+from mlmgen.dialects import DIALECTS, RESIDUAL_STYLES
+from mlmgen.handout import build, write_html
+from mlmgen.modelfile import load_model
+from mlmgen.report import printer
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("handouts")
+    return {name: tm.write(name, folder) for name in tm.MODELS}
+
+
+@pytest.fixture(scope="module")
+def handouts(files):
+    out = {}
+    for name, (model, data) in files.items():
+        out[name] = build([(load_model(str(model)), str(model))], str(data), with_plots=True)
+    return out
+
+
+def _printed(name: str, pkg: str) -> bool:
+    if name == "mmrm":
+        return pkg in RESIDUAL_STYLES
+    return printer(pkg).several_random_terms
+
+
+@pytest.mark.parametrize("name", list(tm.MODELS))
+def test_every_package_panel_is_printed_or_says_why(handouts, name):
+    sec = handouts[name].sections[0]
+    assert list(sec.outputs) == list(DIALECTS)
+    for pkg, o in sec.outputs.items():
+        if _printed(name, pkg):
+            assert not o.text.startswith("(not printed") and len(o.text) > 300, pkg
+        else:
+            code = "RN001" if name == "mmrm" else "CL001"
+            assert o.text.startswith(f"(not printed: {code}"), (pkg, o.text[:80])
+    assert any(_printed(name, p) for p in DIALECTS)     # lme4 prints several terms, SAS prints R-side fits
+
+
+@pytest.mark.parametrize("name", list(tm.MODELS))
+def test_programs_side_by_side(handouts, name, files):
+    sec = handouts[name].sections[0]
+    assert [p.package for p in sec.programs] == list(DIALECTS)
+    data = str(files[name][1])
+    for p in sec.programs:
+        assert (p.text is not None and data in p.text) or (p.problem and re.match(r"[A-Z]{2}\d{3}", p.problem)), p
+    lme4 = next(p for p in sec.programs if p.package == "lme4")
+    if name == "pastes":
+        assert "(1|batch)+(1|batch:cask)" in lme4.text.replace(" ", "")
+    sas = next(p for p in sec.programs if p.package == "sas")
+    if name == "pastes":
+        assert "SUBJECT=cask(batch)" in sas.text
+    if name == "mmrm":
+        assert "REPEATED visit / SUBJECT=id TYPE=UN" in sas.text
+
+
+def test_nested_handout_equations_tables_interpretation_plots(handouts):
+    sec = handouts["pastes"].sections[0]
+    assert "Level-3" in sec.equations and "<math" in sec.equations
+    assert any("batch/cask" in w and "restart" in w for w in sec.words)
+    titles = [t.title for t in sec.tables]
+    assert titles == ["Fit statistics: one likelihood, four ways of counting", "Fixed effects and their denominator df",
+                      "Covariance parameters (exact optimum)"]
+    cov = sec.tables[2].rows
+    assert [r[0] for r in cov] == ["batch", "batch:cask", "Residual"]
+    icc = {r["term"]: r for r in sec.fit.engine.icc()}
+    assert f"{100 * icc['batch']['share']:.1f}%" in sec.interpretation[0]
+    assert f"correlate {icc['batch:cask']['icc']:.3f}" in sec.interpretation[1]
+    if sec.plots:
+        assert [p.kind for p in sec.plots] == ["caterpillar", "partition"]
+
+
+def test_crossed_handout_says_crossed(handouts):
+    sec = handouts["crossed"].sections[0]
+    assert any("crossed" in w for w in sec.words)
+    assert "classification" in sec.equations
+
+
+def test_mmrm_handout(handouts):
+    sec = handouts["mmrm"].sections[0]
+    assert "TYPE=UN" in sec.equations
+    assert any("TYPE=UN over visit within each id" in w for w in sec.words)
+    R = sec.fit.result.extra["R_correlation"][0]
+    assert f"the first and last (W1, W8) {R[0][3]:.3f}" in sec.interpretation[0]
+    cov = sec.tables[2].rows
+    assert cov[0][:2] == ["R (residual)", "UN(1,1)"] and len(cov) == 10
+    if sec.plots:
+        assert [p.kind for p in sec.plots] == ["rcorr", "lag"]
+
+
+def test_html_is_self_contained(handouts):
+    for name, h in handouts.items():
+        page = write_html(h)
+        assert not re.search(r'(src|href)="(https?:|data:)', page) and "<link" not in page
+        assert not re.search(r"url\((?!#)", page)                    # only in-page references (SVG clip paths)
+        assert "<script" not in page and "<img" not in page
+        assert page.count('<section class="model"') == 1
+        assert page.count('<div class="panel output"') == 4
+
+
+@pytest.mark.parametrize("fmt,ext", [("md", "svg"), ("tex", "png")])
+def test_cli_markdown_and_latex_with_plot_files(files, tmp_path, fmt, ext):
+    pytest.importorskip("matplotlib")
+    for name in ("pastes", "mmrm"):
+        model, data = files[name]
+        out = tmp_path / f"{name}.{fmt}"
+        r = CliRunner().invoke(cli, ["handout", str(model), "--data", str(data), "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        text = out.read_text()
+        kinds = ("caterpillar", "partition") if name == "pastes" else ("rcorr", "lag")
+        for k in kinds:
+            assert (tmp_path / f"{name}-{name}-{k}.{ext}").exists()
+            assert f"{name}-{name}-{k}.{ext}" in text
+        assert "not printed" in text
+
+
+def test_lab_sequence_nested_then_crossed_reading(files, tmp_path):
+    """The id-reuse lesson as a lab: the nested model, then the same data read as crossed (class ids pooled)."""
+    model, data = files["three"]
+    crossed = tmp_path / "crossed_reading.toml"
+    crossed.write_text(tm.MODELS["three"].replace('group = "school/cls"', 'group = "cls"'))
+    h = build([(load_model(str(model)), str(model)), (load_model(str(crossed)), str(crossed))], str(data),
+              with_plots=False)
+    assert len(h.sections) == 2 and len(h.lrts) == 1
+    assert "crossed" in " ".join(h.sections[1].words)
+
+
+@pytest.mark.browser
+def test_browser_lays_out_the_general_handouts(handouts, tmp_path):
+    from browser import require_chromium, watch_load
+    require_chromium()
+    facts = {"maths": "[...document.querySelectorAll('.equations math')].map(m => {const r = m.getBoundingClientRect(); "
+                      "return r.width > 20 && r.height > 8;})",
+             "outputs": "[...document.querySelectorAll('.output pre samp')].map(c => c.textContent.length)",
+             "plots": "[...document.querySelectorAll('figure svg')].map(f => f.getBoundingClientRect().width)"}
+    for name in ("pastes", "mmrm"):
+        page = tmp_path / f"{name}.html"
+        page.write_text(write_html(handouts[name]), encoding="utf-8")
+        seen = watch_load(page, expressions=facts)
+        assert seen["exceptions"] == [] and seen["console"] == [] and seen["requests"] == [], seen
+        v = seen["values"]
+        assert len(v["maths"]) >= 5 and all(v["maths"]), name
+        assert len(v["outputs"]) == 4 and max(v["outputs"]) > 500, name
+        if handouts[name].sections[0].plots:
+            assert len(v["plots"]) == 2 and min(v["plots"]) > 200, name
