@@ -106,13 +106,35 @@ def mmrm(seed: int = 2) -> pd.DataFrame:
 
 DATA = {"pastes": pastes, "three": three, "crossed": crossed, "mmrm": mmrm}
 
+# exercise models: lint-clean as planned (predictors centred within schools, so the lecture's two-level rules,
+# which read the first term's cluster, find nothing), and an MMRM with spatial power over unequally spaced weeks
+EXERCISE_MODELS = {
+    "three_centred": ("""title = "Pupils in classes in schools (centred within schools)"
+outcome = "y"
+fixed = ["xw", "zw", "w"]
+[variables]
+xw = "x - mean(x) by school"
+zw = "z - mean(z) by school"
+[[random]]
+group = "school"
+effects = ["Intercept", "xw"]
+[[random]]
+group = "school/cls"
+effects = ["Intercept"]
+""", three),
+    "pastes": (MODELS["pastes"], pastes),
+    "mmrm": (MODELS["mmrm"], mmrm),
+    "mmrm_sp": (MODELS["mmrm"].replace('"UN"', '"SP(POW)"').replace('repeated = "visit"', 'repeated = "week"'), mmrm),
+}
+
 
 def write(name: str, folder: Path) -> tuple[Path, Path]:
-    """(model file, data file) of `name` written into `folder`."""
+    """(model file, data file) of `name` (MODELS, else EXERCISE_MODELS) written into `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    text, make = (MODELS[name], DATA[name]) if name in MODELS else EXERCISE_MODELS[name]
     model = folder / f"{name}.toml"
-    model.write_text(MODELS[name], encoding="utf-8")
+    model.write_text(text, encoding="utf-8")
     data = folder / f"{name}.csv"
-    DATA[name]().to_csv(data, index=False)
+    make().to_csv(data, index=False)
     return model, data
