@@ -152,6 +152,10 @@ def build_exercise(model: Model, package: str, mistakes, seed: int = 0, data=Non
         raise _ex001(f"mlmgen's {pkg} reader does not read this model back yet ("
                      + "; ".join(f"{d.code}: {d.message}" for d in unread[:2]) + "), so the exercise cannot be "
                      "checked; use another package")
+    if ctx.parsed.diagnostics:              # notes of the rendering itself would be findings besides the mistakes
+        raise _ex001(f"the {pkg} rendering of this model has notes of its own when read back ("
+                     + "; ".join(f"{d.code}: {d.message}" for d in ctx.parsed.diagnostics[:2]) + "), so lint would "
+                     "not report only the mistakes; use another package")
     ctx.model = ctx.parsed.model
     for mk in (m for m in chosen if m.kind == "text"):
         run(mk)

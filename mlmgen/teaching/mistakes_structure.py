@@ -13,10 +13,10 @@ exercise.<ext> model.toml` lists the difference), the fourth edits the rendered 
   is given to (a class-level predictor's slope varying over classes): its variance is not identified.
   Needs data (which predictor is constant within which units). No lint rule covers it at this version:
   predicted findings none; `same` shows it (the random part differs).
-* **repeated-without-effect** (SY004, SAS): the repeated effect deleted from `REPEATED visit / SUBJECT=id`:
-  SAS then orders each subject's rows by their place in the data, so a missing visit shifts every later one.
-  mlmgen's SAS reader refuses the statement (SY004 at it) and, with the statement unread, the program has no
-  random or repeated part (SY001 at PROC MIXED).
+* **repeated-without-effect** (SY004): the repeated effect deleted from `REPEATED visit / SUBJECT=id` (or the
+  `t()` of a `residuals()` option): the package then orders each subject's rows by their place in the data, so
+  a missing visit shifts every later one. mlmgen's readers refuse the statement (SY004 at it) and, with it
+  unread, the program has no random or repeated part (SY001 at the command).
 * **ar1-unequal-spacing**: TYPE=AR(1) over a repeated variable whose times are unequally spaced (weeks 1, 2,
   4, 8): AR(1) steps by visit position, so the correlation of weeks 4 and 8 is assumed equal to that of weeks
   1 and 2. The plan (SP(POW), UN, ...) is replaced by AR(1) in the snippet. Needs data with numeric times
@@ -129,12 +129,14 @@ def repeated_without_effect(ctx: Context) -> Injection:
         raise NotApplicable("REPEATED without the repeated effect needs a residual structure with a repeated effect")
     start, end = _span(ctx, "residual")
     stmt = ctx.text[start:end]
-    hit = re.match(r"(REPEATED)(\s+\S+)(\s*/)", stmt, re.IGNORECASE)
+    hit = re.match(r"(REPEATED)(\s+\S+)(\s*/)", stmt, re.IGNORECASE) or re.search(r"()(,\s*t\([^)]*\))()", stmt)
     if hit is None:
         raise NotApplicable(f"the {ctx.package} statement of the residual structure has no repeated effect to leave out")
     ctx.edits.append(TextEdit(start + hit.start(2), start + hit.end(2), ""))
-    return Injection(REPEATED_NO_EFFECT, f"the repeated effect `{hit.group(2).strip()}` was deleted from the REPEATED "
-                     "statement", f"name it again: `REPEATED {hit.group(2).strip()} /`",
+    written = hit.group(2).strip(" ,")
+    return Injection(REPEATED_NO_EFFECT, f"the repeated effect `{written}` was deleted from the residual structure's "
+                     "statement", f"name it again: `{stmt[:hit.start(2)].strip()} {written}`" if hit.group(1) else
+                     f"write it again: `{written}`",
                      [Expected("SY004", f"at:{loc.line}:{loc.col}"), Expected("SY001", "command")], {res.repeated},
                      f"at:{loc.line}:{loc.col}",
                      "with the REPEATED statement unread, the program is a model without random effects or a residual "
@@ -187,7 +189,7 @@ WRONG_LEVEL = Mistake(
         "(class-level predictor: a random slope over schools)."))
 REPEATED_NO_EFFECT = Mistake(
     "repeated-without-effect", "SY004", "text", "REPEATED without the repeated effect", repeated_without_effect,
-    topic="structure", only=("sas",), aliases=("repeated-no-effect",), explain=(
+    topic="structure", aliases=("repeated-no-effect",), explain=(
         "Without the repeated effect SAS orders each subject's observations by their place in the data set and "
         "takes the first row as visit 1, the second as visit 2, and so on. A subject who missed visit 2 then has "
         "visit 3 placed in visit 2's row and column of R: every later visit shifts, and UN or AR(1) parameters "
@@ -195,7 +197,7 @@ REPEATED_NO_EFFECT = Mistake(
         "Name the repeated effect (REPEATED visit / SUBJECT=id TYPE=...), with the visit variable in CLASS."))
 AR1_UNEQUAL = Mistake(
     "ar1-unequal-spacing", "", "snippet", "AR(1) on unequally spaced times", ar1_unequal_spacing,
-    topic="structure", only=("sas",), aliases=("ar1-unequal",), explain=(
+    topic="structure", aliases=("ar1-unequal",), explain=(
         "AR(1) gives visits j and k the correlation rho^|j - k|, counting visit positions: with visits at weeks 1, "
         "2, 4 and 8, weeks 4 and 8 (four weeks apart) are assumed as correlated as weeks 1 and 2 (one week apart). "
         "The fit, the standard errors of the visit effects and the tests are then based on the wrong correlation.",
