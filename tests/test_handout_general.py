@@ -157,3 +157,51 @@ def test_browser_lays_out_the_general_handouts(handouts, tmp_path):
         assert len(v["outputs"]) == 4 and max(v["outputs"]) > 500, name
         if handouts[name].sections[0].plots:
             assert len(v["plots"]) == 2 and min(v["plots"]) > 200, name
+
+
+# ------------------------------------------------------------------ against R
+
+@pytest.mark.r
+def test_handout_of_real_pastes_runs_in_r_and_its_lme4_panel_matches(tmp_path):
+    """lme4::Pastes (casks a, b, c in every batch): the handout's R program, run as it stands in R, fits the
+    nested model, and the variances it gets are the ones the handout's lme4 panel prints (4 significant digits)."""
+    from rtools import run_r
+    csv = tmp_path / "Pastes.csv"
+    run_r(f'd <- lme4::Pastes; write.csv(d[, c("strength", "batch", "cask")], "{csv.as_posix()}", row.names = FALSE)')
+    model = tmp_path / "pastes.toml"
+    model.write_text(tm.MODELS["pastes"])
+    h = build([(load_model(str(model)), str(model))], str(csv), with_plots=False)
+    sec = h.sections[0]
+    program = next(p for p in sec.programs if p.package == "lme4").text
+    out = run_r(program + '\nvc <- as.data.frame(VarCorr(model))\n'
+                'for (i in seq_len(nrow(vc))) cat("VC", vc$grp[i], sprintf("%.4f", vc$vcov[i]), "\\n")\n'
+                'cat("NGRPS", names(ngrps(model)), ngrps(model), "\\n")\n', cwd=str(tmp_path))
+    vc = {f[1]: f[2] for f in (ln.split() for ln in out.splitlines()) if f and f[0] == "VC"}
+    assert set(vc) == {"batch", "batch:cask", "Residual"}
+    assert "NGRPS batch:cask batch 30 10" in out                  # 30 casks: the nested reading of a, b, c
+    panel = sec.outputs["lme4"].text
+    for grp, v in vc.items():
+        row = next(ln for ln in panel.splitlines() if ln.split() and ln.split()[0] == grp)
+        assert float(row.split()[-2]) == pytest.approx(float(v), rel=6e-4, abs=6e-5), (grp, row, v)   # 4 digits
+    exact = {(c.group or "Residual"): float(c.estimate.value) for c in sec.fit.result.covariance}
+    for grp, v in vc.items():
+        assert exact[grp] == pytest.approx(float(v), abs=1e-4)
+
+
+@pytest.mark.r
+def test_mmrm_handout_r_program_fits_what_the_sas_panel_prints(files, tmp_path):
+    """The MMRM handout's R program (nlme::gls with corSymm and varIdent), run in R as it stands: its REML
+    log-likelihood and fixed effects are the exact fit's, which the SAS panel prints (-2 Res Log Likelihood)."""
+    from rtools import run_r
+    model, data = files["mmrm"]
+    h = build([(load_model(str(model)), str(model))], str(data), with_plots=False)
+    sec = h.sections[0]
+    program = next(p for p in sec.programs if p.package == "lme4").text
+    out = run_r(program + '\ncat("M2LL", sprintf("%.8f", -2 * as.numeric(logLik(model))), "\\n")\n'
+                'cat("BETA", sprintf("%.8f", coef(model)), "\\n")\n', cwd=str(tmp_path))
+    m2ll = float(next(ln.split()[1] for ln in out.splitlines() if ln.startswith("M2LL")))
+    beta = [float(x) for x in next(ln for ln in out.splitlines() if ln.startswith("BETA")).split()[1:]]
+    assert m2ll == pytest.approx(float(sec.fit.result.neg2ll.value), abs=1e-4)
+    assert beta == pytest.approx([float(f.estimate.value) for f in sec.fit.result.fixed], abs=1e-5)
+    sas = sec.outputs["sas"].text
+    assert f"-2 Res Log Likelihood {m2ll:.1f}" in " ".join(sas.split())
