@@ -165,3 +165,13 @@ def test_cli_equations_several_terms_and_residual(files):
     assert r.exit_code == 0 and "\\mathbf{R}" in r.output
     r = CliRunner().invoke(cli, ["equations", str(model), "--level", "arm=2"])
     assert r.exit_code == 2 and "CL001" in r.output
+
+
+def test_more_levels_than_the_notation_has_letters_are_refused_or_matrix():
+    with pytest.raises(MlmgenError) as e:
+        document("y ~ x + (1 | a/b/c/d/e)")
+    assert e.value.diagnostics[0].code == "EQ001" and "6 levels" in e.value.diagnostics[0].message
+    doc = document("y ~ x + (1 | a/b/c/d/e)", notation="matrix")
+    assert text(doc.sections[0].equations[0]) == "y = X β + Z_1 u_1 + Z_2 u_2 + Z_3 u_3 + Z_4 u_4 + Z_5 u_5 + e"
+    five = document("y ~ x + (1 | a/b/c/d)")
+    assert [s.title for s in five.sections][:5] == ["Level-1", "Level-2", "Level-3", "Level-4", "Level-5"]

@@ -22,7 +22,7 @@ from .document import FORMATS, Document, Section
 from .levels import parse_level, place, roles_from_fit, roles_from_frame
 from .notation import NOTATIONS, Builder, Estimates, symbols_for
 from . import multilevel, rside
-from .hierarchy import build_hierarchy, place_levels
+from .hierarchy import MAX_LEVELS, Hierarchy, build_hierarchy, path_chain, place_levels
 from .structure import Structure, build, check_known_general
 
 __all__ = ["equations", "document", "structure_of", "NOTATIONS", "FORMATS", "Document", "Structure"]
@@ -155,7 +155,11 @@ def general_document(model: Model, notation: str, fit=None, *, data=None, levels
         if k not in model.predictors:
             raise _bad(f"--level {k}: {k} is not a predictor of the model ({', '.join(model.predictors)})",
                        "levels")
-    h = build_hierarchy(model, place_levels(model, frame, declared))
+    placements = place_levels(model, frame, declared)
+    if notation == "matrix" and path_chain(model) is not None and len(path_chain(model)) + 1 > MAX_LEVELS:
+        h = Hierarchy("nested", model, path_chain(model), {}, placements)   # the matrix form needs no levels
+    else:
+        h = build_hierarchy(model, placements)
     est = multilevel.estimates_of(result) if result is not None else None
     secs = multilevel.sections(h, notation, est)
     defs = [f"{d.name} = {d.expression}" for d in model.variables if d.name in model.predictors]

@@ -29,6 +29,8 @@ from ..model import Model, RandomTerm
 from ..names import term_key
 from .structure import refuse
 
+MAX_LEVELS = 5              # index letters i j k l m; coefficients pi beta gamma delta alpha
+
 
 @dataclass(frozen=True)
 class LevelPlacement:
@@ -152,6 +154,9 @@ def build_hierarchy(model: Model, placements: dict[str, LevelPlacement]) -> Hier
     if chain is None:
         return Hierarchy("crossed", model, [], {}, placements)
     L = len(chain) + 1
+    if L > MAX_LEVELS:
+        raise refuse(f"{L} levels cannot be written level by level (the notation has letters for up to "
+                     f"{MAX_LEVELS}: i, j, k, l, m); --notation matrix writes any number", "random")
     terms_at = {k: [t for t in model.random_terms if t.group == path] for k, path in enumerate(chain, start=2)}
     h = Hierarchy("nested", model, chain, terms_at, placements)
     for v, p in placements.items():
