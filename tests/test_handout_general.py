@@ -128,6 +128,24 @@ def test_cli_markdown_and_latex_with_plot_files(files, tmp_path, fmt, ext):
         assert "not printed" in text
 
 
+def test_equations_that_cannot_be_written_leave_a_coded_note(tmp_path):
+    """A categorical predictor in a model with several random terms: the equations are EQ001; the handout is
+    written with the reason in their place (HTML, Markdown, LaTeX)."""
+    d = tm.three()
+    d["sex"] = ["F" if k % 2 else "M" for k in range(len(d))]
+    csv = tmp_path / "d.csv"
+    d.to_csv(csv, index=False)
+    model = tmp_path / "cat.toml"
+    model.write_text('outcome = "y"\nfixed = ["sex"]\n[categorical]\nsex = { levels = ["M", "F"] }\n'
+                     '[[random]]\ngroup = "school"\neffects = ["Intercept"]\n'
+                     '[[random]]\ngroup = "school/cls"\neffects = ["Intercept"]\n')
+    for fmt in ("html", "md", "tex"):
+        h = build([(load_model(str(model)), str(model))], str(csv), fmt=fmt, with_plots=False)
+        eq = h.sections[0].equations
+        assert "Equations not written: EQ001" in eq and "categorical" in eq, fmt
+        assert "<p class=" in eq if fmt == "html" else "<p" not in eq
+
+
 def test_lab_sequence_nested_then_crossed_reading(files, tmp_path):
     """The id-reuse lesson as a lab: the nested model, then the same data read as crossed (class ids pooled)."""
     model, data = files["three"]

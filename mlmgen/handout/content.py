@@ -110,10 +110,9 @@ def _plots(fit: Fit) -> tuple[list[Plot], str | None]:
 def _general_section(model: Model, label: str, data: str, fmt: str, import_file: str, columns: list[str],
                      with_plots: bool) -> Section:
     """The section of a model with several random terms or a residual structure (handout/general.py)."""
-    from ..equations import equations
     exact = fit_model(model, data)
     outputs = general.package_outputs(model, exact)
-    eq = equations(model, notation="lecture", fmt=EQUATION_FORMATS[fmt], data=data)
+    eq = general.equations_or_reason(model, EQUATION_FORMATS[fmt], data)
     tables = [facts.fit_statistics(outputs), general.df_table(exact), general.covariance_table(exact)]
     sec = Section(model, label, model.title or label, general.model_in_words(model), eq,
                   _programs(model, import_file, columns), outputs, tables, general.interpretation_lines(exact),

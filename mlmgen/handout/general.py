@@ -18,10 +18,13 @@ the numbers that differ, interpretation lines and plots. What differs:
 """
 from __future__ import annotations
 
+from html import escape
+
 from .. import plots
 from ..api import Fit
 from ..diagnostics import MlmgenError
 from ..dialects import DIALECTS, RESIDUAL_STYLES
+from ..equations import equations
 from ..equations.hierarchy import path_chain
 from ..equations.rside import WORDS
 from ..model import Model
@@ -39,6 +42,25 @@ GENERAL_PLOT_CAPTIONS = {
 }
 EXACT_FOOTNOTE = ("Printed from mlmgen's exact optimum in {title}'s layout (the optimizer emulations cover two-level "
                   "models); {title} may stop a little earlier, so the last printed digits can differ.")
+
+
+def equations_or_reason(model: Model, fmt: str, data: str) -> str:
+    """The equations in the handout's equation format (mathml | markdown | latex), or, where they cannot be
+    written (EQ001: e.g. a categorical predictor in a model with several random terms), the coded reason as a
+    note in that format, so that the rest of the handout is still written."""
+    try:
+        return equations(model, notation="lecture", fmt=fmt, data=data)
+    except MlmgenError as e:
+        why = "; ".join(f"{d.code}: {d.message}" for d in e.diagnostics)
+    if fmt == "mathml":
+        return f'<p class="note">Equations not written: {escape(why)}</p>'
+    if fmt == "latex":
+        return "\\noindent Equations not written: " + "".join(_TEX.get(ch, ch) for ch in why) + "\\par"
+    return f"*Equations not written: {why}*"
+
+
+_TEX = {"\\": "\\textbackslash{}", "_": "\\_", "#": "\\#", "$": "\\$", "%": "\\%", "&": "\\&", "{": "\\{",
+        "}": "\\}", "~": "\\textasciitilde{}", "^": "\\textasciicircum{}"}
 
 
 def is_general(model: Model) -> bool:
