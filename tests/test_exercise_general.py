@@ -159,3 +159,26 @@ def test_cli_exercise_for_a_nested_model(files, tmp_path):
     assert r.exit_code == 0, r.output
     task = (tmp_path / "lab" / "exercise.md").read_text()
     assert "mlmgen same exercise.R model.toml" in task and "ST001" not in task
+
+
+@pytest.mark.r
+def test_id_reuse_snippet_fits_the_crossed_model_in_r(files, tmp_path):
+    """The id-reuse exercise's R snippet, run in R: lme4 pools the class ids (3 'classes' instead of 45), and
+    its REML criterion is mlmgen's fit of the snippet's (crossed) model, not of model.toml's nested one."""
+    import mlmgen
+    from mlmgen.translate import parse_text
+    from rtools import run_r
+    model, data = files["three_centred"]
+    ex = build_exercise(load_model(str(model)), "lme4", ["id-reuse-trap"], data=str(data))
+    prep = (f'mydata <- read.csv("{Path(data).as_posix()}")\n'
+            "mydata$xw <- mydata$x - ave(mydata$x, mydata$school)\n"
+            "mydata$zw <- mydata$z - ave(mydata$z, mydata$school)\n")
+    out = run_r(prep + ex.snippet + '\ncat("NGRPS", names(ngrps(model)), ngrps(model), "\\n")\n'
+                'cat("REMLCRIT", sprintf("%.6f", REMLcrit(model)), "\\n")\n', cwd=str(tmp_path))
+    assert "NGRPS school cls 15 3" in out
+    reml = float(next(ln.split()[1] for ln in out.splitlines() if ln.startswith("REMLCRIT")))
+    snippet_model = parse_text(ex.snippet, "lme4", "exercise.R").model
+    crossed = mlmgen.fit(snippet_model.with_(variables=ex.model.variables), str(data))
+    nested = mlmgen.fit(ex.model, str(data))
+    assert float(crossed.result.neg2ll.value) == pytest.approx(reml, abs=2e-3)       # lme4's default stop
+    assert abs(float(nested.result.neg2ll.value) - reml) > 0.01
