@@ -18,6 +18,7 @@ the numbers that differ, interpretation lines and plots. What differs:
 """
 from __future__ import annotations
 
+import textwrap
 from html import escape
 
 from .. import plots
@@ -90,7 +91,7 @@ def package_outputs(model: Model, exact: Fit) -> dict[str, PackageOutput]:
                 continue
             except MlmgenError as e:
                 why = "; ".join(f"{x.code}: {x.message}" for x in e.diagnostics)
-        out[name] = PackageOutput(name, f"(not printed: {why})", exact,
+        out[name] = PackageOutput(name, textwrap.fill(f"(not printed: {why})", 72), exact,
                                   "What this package prints for this model is not shown: mlmgen's printer for it "
                                   "cannot print it yet. The program above still runs in the package.")
     return out
