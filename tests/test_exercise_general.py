@@ -182,3 +182,17 @@ def test_id_reuse_snippet_fits_the_crossed_model_in_r(files, tmp_path):
     nested = mlmgen.fit(ex.model, str(data))
     assert float(crossed.result.neg2ll.value) == pytest.approx(reml, abs=2e-3)       # lme4's default stop
     assert abs(float(nested.result.neg2ll.value) - reml) > 0.01
+
+
+def test_the_equations_of_the_wrong_level_snippet_are_refused(files):
+    """mlmgen's own equations check the slope-at-wrong-level answer: the snippet's model cannot be written level
+    by level (EQ001, "the slope is at the wrong level"); the planned model can."""
+    from mlmgen.equations import document
+    from mlmgen.translate import parse_text
+    model, data = files["three_centred"]
+    ex = build_exercise(load_model(str(model)), "lme4", ["slope-at-wrong-level"], data=str(data))
+    snippet_model = parse_text(ex.snippet, "lme4", "exercise.R").model.with_(variables=ex.model.variables)
+    with pytest.raises(MlmgenError) as e:
+        document(snippet_model, data=str(data))
+    assert e.value.diagnostics[0].code == "EQ001" and "wrong level" in e.value.diagnostics[0].message
+    assert "Level-3" in [s.title for s in document(ex.model, data=str(data)).sections]

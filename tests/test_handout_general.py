@@ -223,3 +223,27 @@ def test_mmrm_handout_r_program_fits_what_the_sas_panel_prints(files, tmp_path):
     assert beta == pytest.approx([float(f.estimate.value) for f in sec.fit.result.fixed], abs=1e-5)
     sas = sec.outputs["sas"].text
     assert f"-2 Res Log Likelihood {m2ll:.1f}" in " ".join(sas.split())
+
+
+@pytest.mark.r
+def test_handout_of_real_penicillin_crossed(tmp_path):
+    """lme4::Penicillin (24 plates x 6 samples, crossed): the handout's R program fits the crossed model in R
+    with the variances the lme4 panel prints; the equations are the classification notation."""
+    from rtools import run_r
+    csv = tmp_path / "Penicillin.csv"
+    run_r(f'write.csv(lme4::Penicillin, "{csv.as_posix()}", row.names = FALSE)')
+    model = tmp_path / "penicillin.toml"
+    model.write_text(tm.MODELS["crossed"])
+    sec = build([(load_model(str(model)), str(model))], str(csv), with_plots=False).sections[0]
+    assert "plate(i)" in sec.equations and "sample(i)" in sec.equations
+    program = next(p for p in sec.programs if p.package == "lme4").text
+    out = run_r(program + '\nvc <- as.data.frame(VarCorr(model))\n'
+                'for (i in seq_len(nrow(vc))) cat("VC", vc$grp[i], sprintf("%.6f", vc$vcov[i]), "\\n")\n',
+                cwd=str(tmp_path))
+    vc = {f[1]: float(f[2]) for f in (ln.split() for ln in out.splitlines()) if f and f[0] == "VC"}
+    exact = {(c.group or "Residual"): float(c.estimate.value) for c in sec.fit.result.covariance}
+    assert set(vc) == {"plate", "sample", "Residual"}
+    for grp, v in vc.items():
+        assert exact[grp] == pytest.approx(v, rel=2e-4), grp
+        row = next(ln for ln in sec.outputs["lme4"].text.splitlines() if ln.split() and ln.split()[0] == grp)
+        assert float(row.split()[-2]) == pytest.approx(v, rel=6e-4, abs=6e-5)
