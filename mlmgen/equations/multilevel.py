@@ -329,10 +329,13 @@ def sections(h: Hierarchy, notation: str, est: TermEstimates | None = None) -> l
         return out
     b = CrossedBuilder(h, est)
     rp, notes = b.random_part()
-    return [Section("Composite", [b.composite()], [
-        "classification notation (Rasbash & Browne): the random terms are crossed (or partly crossed), so there "
-        "is no single hierarchy of levels; each term is a classification of the rows"]),
-        Section("Random effects", rp, notes)]
+    comp_notes = ["classification notation (Rasbash & Browne): the random terms are crossed (or partly crossed), so "
+                  "there is no single hierarchy of levels; each term is a classification of the rows"]
+    terms = list(h.model.random_terms)
+    if len(terms) == 2:
+        comp_notes.append(f"Raudenbush & Bryk's cross-classified notation writes the outcome y_i(jk): row i of the "
+                          f"cell of {terms[0].name} unit j and {terms[1].name} unit k")
+    return [Section("Composite", [b.composite()], comp_notes), Section("Random effects", rp, notes)]
 
 
 def level_notes(h: Hierarchy) -> list[str]:
