@@ -1,4 +1,6 @@
-"""Three teaching plots of a fit, as PNG or SVG (matplotlib, the optional extra `mlmgen[plots]`).
+"""Teaching plots of a fit, as PNG or SVG (matplotlib, the optional extra `mlmgen[plots]`): three for two-level
+models, below, and for several random terms (caterpillar per term, partition by level) and residual structures
+(rcorr heat map, correlation by lag) those of `mlmgen.plots_structure`.
 
 * **spaghetti**: one predicted line per cluster over the random-slope predictor x, from the fixed effects and
   the cluster's BLUPs: yhat_c(x) = sum_k gamma_k X_k(c, x) + U0c + U1c x, where every other predictor is held
@@ -24,8 +26,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .diagnostics import Diagnostic, Fix, Location, MlmgenError, Severity
+from .plots_structure import STRUCTURE_KINDS, draw as draw_structure
 
 KINDS = ("spaghetti", "caterpillar", "variance")
+# the kinds for several random terms and residual structures (plots_structure.py); caterpillar of a model with
+# several random terms is drawn there too, one panel per term and effect
+ALL_KINDS = KINDS + STRUCTURE_KINDS
 
 
 def _problem(code: str, message: str, fld: str, fix: str | None = None) -> MlmgenError:
@@ -182,9 +188,20 @@ def available() -> bool:
 
 def figure(fit, kind: str, predictor: str | None = None):
     """A matplotlib Figure of `kind` (spaghetti | caterpillar | variance)."""
-    if kind not in KINDS:
-        raise _problem("CL001", f"--kind must be one of {', '.join(KINDS)} (got {kind!r})", "--kind")
+    if kind not in ALL_KINDS:
+        raise _problem("CL001", f"--kind must be one of {', '.join(ALL_KINDS)} (got {kind!r})", "--kind")
+    two_level = not fit.model.is_multilevel and fit.model.residual.independent
+    if kind in ("spaghetti", "variance") and not two_level:
+        raise _problem("PL002", f"the {kind} plot is for two-level models with an independent residual; this model "
+                       f"has {'several random terms' if fit.model.is_multilevel else 'a residual structure'}",
+                       "--kind", "use --kind caterpillar or partition (several random terms), rcorr or lag "
+                       "(a residual structure)")
+    if kind == "caterpillar" and not fit.model.residual.independent:
+        raise _problem("PL002", "the caterpillar plot shows BLUPs of random effects; for a residual structure use "
+                       "--kind rcorr or lag", "--kind")
     plt = _pyplot()
+    if kind in STRUCTURE_KINDS or fit.model.is_multilevel:
+        return draw_structure(plt, fit, kind)
     y = fit.model.outcome
     if kind == "spaghetti":
         x_name, lines, fixed = spaghetti_lines(fit, predictor)

@@ -24,6 +24,8 @@ ALLOWED = {
     ("report/common.py", "r"): "column alignment letters ('l' left, 'r' right) in the table printer",
     ("equations/notation.py", "r"): "the level-1 residual r_ij of Raudenbush & Bryk's notation",
     ("equations/notation.py", "R"): "the residual covariance matrix R of V = ZGZ' + R",
+    ("equations/multilevel.py", "r"): "the level-2 random effect r_0jk of Raudenbush & Bryk's three-level notation",
+    ("equations/rside.py", "R"): "the residual covariance matrix R (R_i, R_jj') of a residual structure",
 }
 
 # module: constants still naming a package, with how many (the count may only go down). Empty since issue 11

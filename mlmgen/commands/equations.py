@@ -43,5 +43,5 @@ def equations_cmd(model_file, formula, notation, fmt, data, do_fit, levels):
             raise MlmgenError(Diagnostic("CL001", "--fit needs --data FILE", Severity.ERROR, Location(field="--fit")))
         from ..api import fit as run_fit
         fit = run_fit(model, data)
-    click.echo(equations(model, notation, fmt, fit, data=None if fit is not None else data,
+    click.echo(equations(model, notation, fmt, fit, data=data,
                          levels=_levels(levels)), nl=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import handle_errors, load_model_or_formula, refuse_several_terms
+from . import handle_errors, load_model_or_formula
 
 
 @click.command("exercise")
@@ -25,11 +25,12 @@ def exercise_cmd(model_file, package, mistakes, seed, data, output_dir, force):
     smushed-cross-level-interaction (MS003), smushed-intra-variable-interaction (MS004),
     missing-main-effect (MS005), smushed-random-slope (RE001), level-2-random-slope (RE002),
     random-slope-without-fixed-slope (RE004), implicit-covariance-structure (PT001),
-    implicit-estimation-method (PT002), invalid-operator (SY002, Stata).
+    implicit-estimation-method (PT002), invalid-operator (SY002, Stata); for several random terms and
+    residual structures: id-reuse-trap (ST001), slope-at-wrong-level, repeated-without-effect (SAS),
+    ar1-unequal-spacing (SAS; both with --data where the data decide).
     Exit codes: 0 written, 2 bad input or a mistake that does not apply here (EX001)."""
     from ..teaching import build_exercise, write_exercise
     model = load_model_or_formula(model_file, None, None, None)
-    refuse_several_terms(model, "mlmgen exercise", model_file)
     names = [m.strip() for m in mistakes.split(",") if m.strip()]
     ex = build_exercise(model, package, names, seed=seed, data=data)
     written = write_exercise(ex, output_dir, force=force, inputs=[model_file])

@@ -14,7 +14,7 @@ import click
 
 from ..diagnostics import Diagnostic, Location, Severity
 from ..files import check_targets, write_atomic
-from . import handle_errors, print_diagnostics, refuse_several_terms
+from . import handle_errors, print_diagnostics
 
 
 @click.command("handout")
@@ -38,8 +38,6 @@ def handout_cmd(model_files, data, output, fmt, import_file, title, no_plots, fo
     inputs = [*model_files, data]
     check_targets([out], inputs=inputs, force=force, option="-o")
     models = [(load_model(p), p) for p in model_files]
-    for m, p in models:
-        refuse_several_terms(m, "mlmgen handout", p)
     with_plots = not no_plots
     if with_plots and not plots.available():
         print_diagnostics([Diagnostic("PL001", "matplotlib is not installed: the handout is written without plots",

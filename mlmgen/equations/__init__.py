@@ -14,14 +14,16 @@ from __future__ import annotations
 import pandas as pd
 
 from ..api import _as_model
-from ..data import read_data
+from ..data import prepare, read_data
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..model import Model
 from ..results import FitResult
 from .document import FORMATS, Document, Section
 from .levels import parse_level, place, roles_from_fit, roles_from_frame
 from .notation import NOTATIONS, Builder, Estimates, symbols_for
-from .structure import Structure, build
+from . import multilevel, rside
+from .hierarchy import MAX_LEVELS, Hierarchy, build_hierarchy, path_chain, place_levels
+from .structure import Structure, build, check_known_general
 
 __all__ = ["equations", "document", "structure_of", "NOTATIONS", "FORMATS", "Document", "Structure"]
 
@@ -79,6 +81,8 @@ def document(model, notation: str = "lecture", fit=None, *, data=None, levels: d
     if notation not in NOTATIONS:
         raise _bad(f"notation must be one of {', '.join(NOTATIONS)} (got {notation!r})", "notation")
     model = _as_model(model)
+    if model.is_multilevel or not model.residual.independent:
+        return general_document(model, notation, fit, data=data, levels=levels)
     st = structure_of(model, fit, data=data, levels=levels)
     result = fit if (fit is None or isinstance(fit, FitResult)) else fit.result
     est = _estimates(result, model, st) if result is not None else None
@@ -111,6 +115,59 @@ def document(model, notation: str = "lecture", fit=None, *, data=None, levels: d
         sections.append(Section("Definitions", defs))
     sections.append(Section("Levels", [], _level_notes(st, model)))
     return Document(title, sections)
+
+
+def _prepared_frame(model: Model, fit, data):
+    """The prepared data (derived variables computed) from `data` or from a `Fit`'s data, or None."""
+    if data is not None:
+        frame = data if isinstance(data, pd.DataFrame) else read_data(data)
+        return prepare(model, frame, None if isinstance(data, pd.DataFrame) else str(data))[0]
+    frame = getattr(getattr(fit, "data_report", None), "frame", None)
+    return frame
+
+
+def general_document(model: Model, notation: str, fit=None, *, data=None, levels: dict | None = None) -> Document:
+    """Equations of a model with several random terms (multilevel.py: nested levels or crossed
+    classifications) or with a residual structure (rside.py)."""
+    if model.is_multilevel and not model.residual.independent:
+        raise MlmgenError(Diagnostic("EQ001", "several random terms with a residual structure cannot be written as "
+                                     "equations", Severity.ERROR, Location(field="residual")))
+    check_known_general(model)
+    result = fit if (fit is None or isinstance(fit, FitResult)) else fit.result
+    frame = _prepared_frame(model, fit, data) if model.residual.independent else None
+    title = model.title or f"{model.outcome}"
+    if result is not None:
+        title += f" (estimates substituted: {(result.method or '').upper()} fit)"
+    if not model.residual.independent:
+        if levels:
+            raise _bad("--level applies to models with levels; this model has a residual structure", "levels")
+        raw = None
+        if data is not None:
+            raw = data if isinstance(data, pd.DataFrame) else read_data(data)
+        visits = rside.visits_of(model, raw, result)
+        return Document(title, rside.sections(model, notation, visits, result))
+    declared = {}
+    for k, v in (levels or {}).items():
+        try:
+            declared[k] = int(str(v).strip().lower().replace("level", "").replace("l", ""))
+        except ValueError:
+            raise _bad(f"level of {k} must be a number (got {v!r})", "levels") from None
+        if k not in model.predictors:
+            raise _bad(f"--level {k}: {k} is not a predictor of the model ({', '.join(model.predictors)})",
+                       "levels")
+    placements = place_levels(model, frame, declared)
+    if notation == "matrix" and path_chain(model) is not None and len(path_chain(model)) + 1 > MAX_LEVELS:
+        h = Hierarchy("nested", model, path_chain(model), {}, placements)   # the matrix form needs no levels
+    else:
+        h = build_hierarchy(model, placements)
+    est = multilevel.estimates_of(result) if result is not None else None
+    secs = multilevel.sections(h, notation, est)
+    defs = [f"{d.name} = {d.expression}" for d in model.variables if d.name in model.predictors]
+    if defs:
+        secs.append(Section("Definitions", [], defs))
+    if h.placements:
+        secs.append(Section("Levels", [], multilevel.level_notes(h)))
+    return Document(title, secs)
 
 
 def _level_notes(st: Structure, model: Model) -> list[str]:

@@ -21,6 +21,9 @@ from typing import Union
 Node = Union["Sym", "Num", "Op", "Row", "Paren", "Text", "Matrix", "Transpose", "Fn", "Aligned"]
 
 GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "tau": "τ", "sigma": "σ", "mu": "μ", "Sigma": "Σ"}
+# the coefficients of three- and four-level models (Raudenbush & Bryk: pi, beta, gamma; then delta), the
+# correlation of a residual structure (rho) and the covariance of a crossed classification (Omega)
+GREEK.update({"pi": "π", "delta": "δ", "rho": "ρ", "Omega": "Ω"})
 
 
 @dataclass(frozen=True)

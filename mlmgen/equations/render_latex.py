@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .mathtree import Aligned, Fn, Matrix, Num, Op, Paren, Row, Sym, Text, Transpose, join_row
 
-_OPS = {"+": "+", "-": "-", "=": "=", "*": " ", "~": "\\sim", ",": ",", "|": "\\mid"}
+_OPS = {"+": "+", "-": "-", "=": "=", "*": " ", "~": "\\sim", ",": ",", "|": "\\mid", "\u2297": "\\otimes"}
 _ESC = {"_": "\\_", "#": "\\#", "$": "\\$", "%": "\\%", "&": "\\&", "{": "\\{", "}": "\\}", "\\": "\\backslash{}"}
 
 

@@ -19,8 +19,9 @@ This reproduces the lecture's numbering: for model 2c, beta_1c = gamma_10 + gamm
 gamma_12(MixGrd_c) + gamma_13(mean(Verbal)_c - 10) + U_1c.
 
 What it cannot show it refuses with EQ001 (a random slope on a level-2 predictor; a random slope on a
-product; any Model field it does not know, so that new model features - more levels, residual structures,
-categorical predictors - are refused until they are added here instead of being printed wrong).
+product; any Model field it does not know, so that new model features are refused until they are added here
+instead of being printed wrong). Models with several random terms or a residual structure are routed to the
+general equations before this module (hierarchy.py, multilevel.py, rside.py; `check_known_general`).
 """
 from __future__ import annotations
 
@@ -117,6 +118,23 @@ def _check_known(model: Model) -> None:
     if model.random.covariance not in COVARIANCES:
         raise refuse(f"random-effects covariance {model.random.covariance!r} cannot be written as equations yet",
                      "random.covariance")
+
+
+# The fields the general equations (several random terms: hierarchy.py/multilevel.py; a residual structure:
+# rside.py) show besides the two-level ones; categoricals and LS-means only beside a residual structure (x_ij'
+# beta with the design columns named).
+GENERAL_MODEL_FIELDS = KNOWN_MODEL_FIELDS | {"more_random", "residual", "categoricals", "lsmeans"}
+
+
+def check_known_general(model: Model) -> None:
+    """EQ001 for a Model field that neither the two-level nor the general equations know (see `_check_known`)."""
+    for f in dataclasses.fields(model):
+        if f.name in GENERAL_MODEL_FIELDS:
+            continue
+        default = f.default if f.default is not dataclasses.MISSING else (
+            f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+        if getattr(model, f.name) != default:
+            raise refuse(f"the model's {f.name} cannot be written as equations yet", f.name)
 
 
 def build(model: Model, placements: dict[str, Placement]) -> Structure:

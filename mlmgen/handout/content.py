@@ -15,7 +15,7 @@ from ..api import Fit, fit as fit_model
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..model import Model
 from ..render import render
-from . import facts
+from . import facts, general
 from .outputs import PACKAGES, PackageOutput, package_outputs
 
 EQUATION_FORMATS = {"html": "mathml", "md": "markdown", "tex": "latex"}
@@ -107,6 +107,22 @@ def _plots(fit: Fit) -> tuple[list[Plot], str | None]:
     return out, note
 
 
+def _general_section(model: Model, label: str, data: str, fmt: str, import_file: str, columns: list[str],
+                     with_plots: bool) -> Section:
+    """The section of a model with several random terms or a residual structure (handout/general.py)."""
+    exact = fit_model(model, data)
+    outputs = general.package_outputs(model, exact)
+    eq = general.equations_or_reason(model, EQUATION_FORMATS[fmt], data)
+    tables = [facts.fit_statistics(outputs), general.df_table(exact), general.covariance_table(exact)]
+    sec = Section(model, label, model.title or label, general.model_in_words(model), eq,
+                  _programs(model, import_file, columns), outputs, tables, general.interpretation_lines(exact),
+                  fit=exact)
+    if with_plots:
+        drawn, sec.plot_note = general.plots_for(exact)
+        sec.plots = [Plot(kind, cap, svg) for kind, cap, svg in drawn]
+    return sec
+
+
 def build(models: list[tuple[Model, str | None]], data: str, *, fmt: str = "html", import_file: str | None = None,
           with_plots: bool = True, title: str | None = None) -> Handout:
     """The handout of `models` (Model, the file it came from) fitted to `data`; programs read `import_file`
@@ -121,6 +137,11 @@ def build(models: list[tuple[Model, str | None]], data: str, *, fmt: str = "html
     sections, fits = [], []
     for k, (model, path) in enumerate(models):
         label = _label(model, path, k)
+        if general.is_general(model):        # several random terms or a residual structure (general.py)
+            sec = _general_section(model, label, data, fmt, import_file, columns, with_plots)
+            sections.append(sec)
+            fits.append((label, sec.fit))
+            continue
         exact = fit_model(model, data)
         outputs = package_outputs(model, data, exact)
         eq = equations(model, notation="lecture", fmt=EQUATION_FORMATS[fmt], data=data)

@@ -31,7 +31,9 @@ from ..lint.textedits import EditConflict, apply_edits_to_text
 from ..model import Model, validate
 from ..modelfile import dumps_model
 from ..render import render
-from .mistakes import Context, Injection, Mistake, NotApplicable, mistake_named, why_not_package
+from ..samemodel import Snippet, compare
+from .catalogue import mistake_named
+from .mistakes import Context, Injection, Mistake, NotApplicable, why_not_package
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,12 @@ class Exercise:
     data_file: str | None = None
     extension: str = ""
     notes: list[str] = field(default_factory=list)
+    same: list[str] | None = None   # `mlmgen same exercise.<ext> model.toml`: its differences (None: unreadable)
+
+    @property
+    def shows_same(self) -> bool:
+        """The answer key cites `mlmgen same` (a mistake of several random terms or residual structures)."""
+        return any(i.mistake.topic == "structure" for i in self.injections)
 
     @property
     def expected(self) -> list[tuple[str, int | None]]:
@@ -62,6 +70,11 @@ class Exercise:
     @property
     def snippet_name(self) -> str:
         return f"exercise{self.extension}"
+
+
+def _named(mk: Mistake) -> str:
+    """`smushed-fixed-slope (MS002)`; a mistake no lint code names: its slug."""
+    return f"{mk.slug} ({mk.code})" if mk.code else mk.slug
 
 
 def _ex001(msg: str, fld: str = "--mistakes") -> MlmgenError:
@@ -92,7 +105,7 @@ def build_exercise(model: Model, package: str, mistakes, seed: int = 0, data=Non
                                          Location(field="--mistakes")))
         if pkg not in mk.packages:
             why = why_not_package(mk, pkg)
-            raise _ex001(f"{mk.slug} ({mk.code}) cannot be injected into {pkg} syntax: {why}")
+            raise _ex001(f"{_named(mk)} cannot be injected into {pkg} syntax: {why}")
         chosen.append(mk)
     if not chosen:
         raise MlmgenError(Diagnostic("CL001", "--mistakes needs at least one mistake", Severity.ERROR,
@@ -103,7 +116,7 @@ def build_exercise(model: Model, package: str, mistakes, seed: int = 0, data=Non
     if frame is not None:
         columns = tuple(c for c in frame.columns if c not in (model.outcome, model.cluster)
                         and pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]))
-    ctx = Context(model, roles, pkg, random.Random(seed), columns)
+    ctx = Context(model, roles, pkg, random.Random(seed), columns, frame=frame)
     injections: list[Injection] = []
 
     def run(mk: Mistake) -> None:
@@ -113,7 +126,7 @@ def build_exercise(model: Model, package: str, mistakes, seed: int = 0, data=Non
         except NotApplicable as e:
             others = [i.mistake.slug for i in injections]
             tail = f" (with {', '.join(others)} already injected)" if others else ""
-            raise _ex001(f"{mk.slug} ({mk.code}) cannot be injected into this model{tail}: {e}") from None
+            raise _ex001(f"{_named(mk)} cannot be injected into this model{tail}: {e}") from None
         dropped = [lb for lb in before if lb not in {c.label for c in ctx.model.contrasts}]
         if dropped:
             inj.what += (f" (the contrast{'s' if len(dropped) > 1 else ''} {', '.join(repr(d) for d in dropped)} "
@@ -124,12 +137,25 @@ def build_exercise(model: Model, package: str, mistakes, seed: int = 0, data=Non
     for mk in (m for m in chosen if m.kind == "model"):
         run(mk)
     planned = validate(ctx.model)
-    for mk in (m for m in chosen if m.kind == "stray"):
+    for mk in (m for m in chosen if m.kind in ("stray", "snippet")):
         run(mk)
     snippet_model = validate(ctx.model)
-    text = render(snippet_model, pkg)
+    try:
+        text = render(snippet_model, pkg)
+    except MlmgenError as e:
+        raise _ex001(f"{pkg} cannot express the exercise's snippet: "
+                     + "; ".join(f"{d.code}: {d.message}" for d in e.diagnostics)) from None
     ctx.text = text
     ctx.parsed = dialect.parse_syntax(text, file="exercise")
+    unread = [d for d in ctx.parsed.diagnostics if d.severity.value == "error"]
+    if ctx.parsed.model is None or unread:
+        raise _ex001(f"mlmgen's {pkg} reader does not read this model back yet ("
+                     + "; ".join(f"{d.code}: {d.message}" for d in unread[:2]) + "), so the exercise cannot be "
+                     "checked; use another package")
+    if ctx.parsed.diagnostics:              # notes of the rendering itself would be findings besides the mistakes
+        raise _ex001(f"the {pkg} rendering of this model has notes of its own when read back ("
+                     + "; ".join(f"{d.code}: {d.message}" for d in ctx.parsed.diagnostics[:2]) + "), so lint would "
+                     "not report only the mistakes; use another package")
     ctx.model = ctx.parsed.model
     for mk in (m for m in chosen if m.kind == "text"):
         run(mk)
@@ -143,11 +169,20 @@ def build_exercise(model: Model, package: str, mistakes, seed: int = 0, data=Non
     for inj in injections:
         fs = []
         for exp in inj.expected:
+            if exp.key.startswith("at:"):          # a place the final reader does not locate (a statement it skips)
+                line, col = (int(x) for x in exp.key[3:].split(":"))
+                fs.append(Finding(exp.code, line, col, text.split("\n")[line - 1].strip()))
+                continue
             loc = final.locations.get(exp.key) or final.locations.get("command")
             fs.append(Finding(exp.code, loc.line if loc else None, loc.col if loc else None,
                               loc.text if loc else None))
         findings.append(fs)
-    return Exercise(pkg, text, planned, injections, findings, seed, data_file, DIALECTS[pkg].extension)
+    ex = Exercise(pkg, text, planned, injections, findings, seed, data_file, DIALECTS[pkg].extension)
+    if final.model is not None:
+        cmp = compare([Snippet(ex.snippet_name, pkg, final.model, final.model.data),
+                       Snippet("model.toml", None, planned, planned.data)])
+        ex.same = [str(d) for d in cmp.differences if d.material and d.aspect not in ("data",)]
+    return ex
 
 
 # ---------------------------------------------------------------------------------------------- documents
@@ -163,19 +198,37 @@ def answer_key(ex: Exercise, lint_command: str) -> str:
            f"`{lint_command}` reports exactly these findings.", ""]
     for n, (inj, fs) in enumerate(zip(ex.injections, ex.findings), 1):
         m = inj.mistake
-        first = fs[0]
-        out += [f"## {n}. {m.code} {m.slug}: {m.title}", "",
-                f"- **Where:** {ex.snippet_name}:{first.line}:{first.col}" + (f" (`{first.text.splitlines()[0]}`)"
-                                                                              if first.text else ""),
+        out.append(f"## {n}. {m.code + ' ' if m.code else ''}{m.slug}: {m.title}")
+        out.append("")
+        if fs:
+            first = fs[0]
+            out += [f"- **Where:** {ex.snippet_name}:{first.line}:{first.col}" + (
+                f" (`{first.text.splitlines()[0]}`)" if first.text else ""),
                 f"- **What was injected:** {inj.what}.",
                 f"- **Findings:** " + "; ".join(f"{f.code} at {f.line}:{f.col}" for f in fs)]
+        else:
+            out += [f"- **What was injected:** {inj.what}.",
+                    "- **Findings:** none: no lint rule finds this mistake yet; `mlmgen same` shows it (below)."]
         if inj.consequence:
             out.append(f"- **Why more than one finding:** {inj.consequence}.")
         out.append(f"- **Fix here:** {inj.fix}.")
         rule = RULES.get(m.code)
-        if rule is not None:
+        if m.explain:
+            out += ["", "**Why it is wrong:**", "", _quote(m.explain[0]), "", "**The fix in general:**", "",
+                    _quote(m.explain[1])]
+        elif rule is not None:
             out += ["", f"**Why it is wrong** (`mlmgen rules --explain {m.code}`):", "", _quote(rule.section("Why it matters")),
                     "", "**The fix in general:**", "", _quote(rule.section("Fix"))]
+        out.append("")
+    if ex.shows_same:
+        out += [f"## `mlmgen same {ex.snippet_name} model.toml`", ""]
+        if ex.same is None:
+            out.append(f"{ex.snippet_name} cannot be read as a model (the findings above), so it fits no model "
+                       "that could equal model.toml's.")
+        elif ex.same:
+            out += [f"- {d}" for d in ex.same]
+        else:
+            out.append("SAME MODEL: the mistakes do not change what is fitted as the readers see it.")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -193,7 +246,8 @@ def instructions(ex: Exercise, data_name: str | None) -> str:
              f"would).", "",
              "For each one: where is it, why does it give wrong or different numbers, and what is the fix?", "",
              "Check your answers with:", "", "```sh",
-             lint_command(ex, data_name), "```", "", "The equations of the planned model: "
+             lint_command(ex, data_name)] + ([f"mlmgen same {ex.snippet_name} model.toml"] if ex.shows_same else []) + [
+             "```", "", "The equations of the planned model: "
              "`mlmgen equations model.toml" + (f" --data {data_name}`" if data_name else "`"), ""]
     return "\n".join(lines)
 

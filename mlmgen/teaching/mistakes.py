@@ -69,21 +69,27 @@ class Context:
     parsed: object = None                 # its ParsedSyntax (text mistakes)
     edits: list = field(default_factory=list)          # TextEdits requested by text mistakes
     taken: set[str] = field(default_factory=set)        # families/variables already changed by another mistake
+    frame: object = None                  # the data (a DataFrame) when the exercise ships data
 
 
 @dataclass(frozen=True)
 class Mistake:
     slug: str
     code: str
-    kind: str                             # model | stray | text
+    kind: str                             # model | stray | snippet | text (snippet: like stray, the snippet only)
     title: str
     inject: Callable[[Context], Injection]
     own: bool = False                     # package-specific: only the packages whose facts list it in own_mistakes
     aliases: tuple[str, ...] = ()
+    topic: str = "lecture"                # lecture (two-level models) | structure (several terms, residuals)
+    only: tuple[str, ...] = ()            # the packages it is written for (empty: every package, by its facts)
+    explain: tuple[str, str] = ()         # (why it matters, the fix) where no lint rule documents the mistake
 
     @property
     def packages(self) -> tuple[str, ...]:
         """The packages this mistake can be injected in (their facts: `own_mistakes`, `mistakes_not_shown`)."""
+        if self.only:
+            return tuple(n for n in DIALECTS if n in self.only)
         return tuple(n for n, d in DIALECTS.items()
                      if (self.code in d.own_mistakes if self.own else self.code not in d.mistakes_not_shown))
 
