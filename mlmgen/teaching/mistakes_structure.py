@@ -13,14 +13,15 @@ exercise.<ext> model.toml` lists the difference), the fourth edits the rendered 
   is given to (a class-level predictor's slope varying over classes): its variance is not identified.
   Needs data (which predictor is constant within which units). No lint rule covers it at this version:
   predicted findings none; `same` shows it (the random part differs).
-* **repeated-without-effect** (SY004): the repeated effect deleted from `REPEATED visit / SUBJECT=id` (or the
+* **repeated-without-effect** (ST005): the repeated effect deleted from `REPEATED visit / SUBJECT=id` (or the
   `t()` of a `residuals()` option): the package then orders each subject's rows by their place in the data, so
-  a missing visit shifts every later one. mlmgen's readers refuse the statement (SY004 at it) and, with it
-  unread, the program has no random or repeated part (SY001 at the command).
+  a missing visit shifts every later one. Lint reports ST005 at the statement, and mlmgen's reader refuses it
+  (SY004 at it).
 * **ar1-unequal-spacing**: TYPE=AR(1) over a repeated variable whose times are unequally spaced (weeks 1, 2,
   4, 8): AR(1) steps by visit position, so the correlation of weeks 4 and 8 is assumed equal to that of weeks
   1 and 2. The plan (SP(POW), UN, ...) is replaced by AR(1) in the snippet. Needs data with numeric times
-  (or the plan's SP(POW)). No lint rule at this version: predicted findings none; `same` shows it.
+  (or the plan's SP(POW)). Predicted: ST006 at the structure with data, and with Kenward-Roger df ST010 (info:
+  the KR variant); `same` shows it.
 """
 from __future__ import annotations
 
@@ -137,10 +138,10 @@ def repeated_without_effect(ctx: Context) -> Injection:
     return Injection(REPEATED_NO_EFFECT, f"the repeated effect `{written}` was deleted from the residual structure's "
                      "statement", f"name it again: `{stmt[:hit.start(2)].strip()} {written}`" if hit.group(1) else
                      f"write it again: `{written}`",
-                     [Expected("SY004", f"at:{loc.line}:{loc.col}"), Expected("SY001", "command")], {res.repeated},
-                     f"at:{loc.line}:{loc.col}",
-                     "with the REPEATED statement unread, the program is a model without random effects or a residual "
-                     "structure, which mlmgen's reader refuses (SY001 at PROC MIXED)")
+                     [Expected("ST005", f"at:{loc.line}:{loc.col}"), Expected("SY004", f"at:{loc.line}:{loc.col}")],
+                     {res.repeated}, f"at:{loc.line}:{loc.col}",
+                     "lint explains it (ST005, with the repeated effect to name) and mlmgen's reader refuses the "
+                     "statement it cannot represent (SY004)")
 
 
 def _times(ctx: Context, var: str):
@@ -170,10 +171,15 @@ def ar1_unequal_spacing(ctx: Context) -> Injection:
     else:
         shown = "its values"
     ctx.model = replace(m, residual=replace(res, structure="AR1"))
+    # ST006 reads the times from the data; ST010 (info) names the KR variant, which for AR(1) is not
+    # KR(FIRSTORDER)'s (a KR model only)
+    expected = [Expected("ST006", "residual")] if t is not None else []
+    if m.ddf == "kenward-roger":
+        expected.append(Expected("ST010", "ddf"))
     return Injection(AR1_UNEQUAL, f"TYPE={res.sas_type} was replaced by TYPE=AR(1) over {res.repeated}, whose times "
                      f"({shown}) are unequally spaced", f"use the planned TYPE={res.sas_type}" +
                      ("" if res.structure == "SP(POW)" else f", or SP(POW) with {res.repeated} as the time"),
-                     [], {res.repeated}, "residual")
+                     expected, {res.repeated}, "residual")
 
 
 ID_REUSE = Mistake("id-reuse-trap", "ST001", "snippet", "nested design written as crossed (id reuse)", id_reuse_trap,
@@ -188,7 +194,7 @@ WRONG_LEVEL = Mistake(
         "Remove the random slope from that term; if the slope should vary, give it to a term of a higher level "
         "(class-level predictor: a random slope over schools)."))
 REPEATED_NO_EFFECT = Mistake(
-    "repeated-without-effect", "SY004", "text", "REPEATED without the repeated effect", repeated_without_effect,
+    "repeated-without-effect", "ST005", "text", "REPEATED without the repeated effect", repeated_without_effect,
     topic="structure", aliases=("repeated-no-effect",), explain=(
         "Without the repeated effect SAS orders each subject's observations by their place in the data set and "
         "takes the first row as visit 1, the second as visit 2, and so on. A subject who missed visit 2 then has "
@@ -196,7 +202,7 @@ REPEATED_NO_EFFECT = Mistake(
         "mix different visits. nlme, glmmTMB, mmrm, Stata t() and SPSS index R by the visit's value.",
         "Name the repeated effect (REPEATED visit / SUBJECT=id TYPE=...), with the visit variable in CLASS."))
 AR1_UNEQUAL = Mistake(
-    "ar1-unequal-spacing", "", "snippet", "AR(1) on unequally spaced times", ar1_unequal_spacing,
+    "ar1-unequal-spacing", "ST006", "snippet", "AR(1) on unequally spaced times", ar1_unequal_spacing,
     topic="structure", aliases=("ar1-unequal",), explain=(
         "AR(1) gives visits j and k the correlation rho^|j - k|, counting visit positions: with visits at weeks 1, "
         "2, 4 and 8, weeks 4 and 8 (four weeks apart) are assumed as correlated as weeks 1 and 2 (one week apart). "
