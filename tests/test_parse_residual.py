@@ -78,7 +78,7 @@ def test_stata_refusals(text, what):
     assert any(what in m for m in sy004(ps)), sy004(ps)
 
 
-@pytest.mark.parametrize("kind", ["UN", "CS", "CSH"])
+@pytest.mark.parametrize("kind", ["UN", "CS", "CSH", "AR(1)", "ARH(1)", "TOEP", "TOEPH"])
 def test_spss_rendering_read_back(kind):
     m = model(kind)
     ps = parse_spss(render(m, "spss"))
@@ -86,8 +86,7 @@ def test_spss_rendering_read_back(kind):
     assert ps.model.residual == m.residual and ps.model.random.effects == ()
 
 
-@pytest.mark.parametrize("covtype, what", [("AR1", "order of the visits"), ("TP", "order of the visits"),
-                                           (None, "DIAG"), ("FA1", "FA1")])
+@pytest.mark.parametrize("covtype, what", [(None, "DIAG"), ("FA1", "FA1")])
 def test_spss_refusals(covtype, what):
     cov = f" COVTYPE({covtype})" if covtype else ""
     ps = parse_spss(f"MIXED y BY visit\n  /FIXED = visit\n  /REPEATED = visit | SUBJECT(id){cov}.")
@@ -132,3 +131,40 @@ def test_translate_stata_to_sas():
     out = translate(render(model("AR(1)", 'group = "arm"\n'), "stata"), to="sas", source="stata")
     text = out if isinstance(out, str) else str(out)
     assert "REPEATED visit / SUBJECT=id TYPE=AR(1) GROUP=arm" in text, text
+
+
+# ---- SPSS AR1, ARH1, TP, TPH (SAS AR(1), ARH(1), TOEP, TOEPH): read and rendered where SPSS's order is known
+
+
+@pytest.mark.parametrize("kind, covtype", [("AR(1)", "AR1"), ("ARH(1)", "ARH1"), ("TOEP", "TP"), ("TOEPH", "TPH")])
+def test_spss_order_dependent_types_use_the_position(kind, covtype):
+    """The order-dependent types run over visit_mlmpos, the position in the model's level order (SPSS sorts the
+    repeated levels by value; visit_r puts the reference last): read back, the model's visit order is that one."""
+    text = render(model(kind), "spss")
+    assert 'RECODE visit ("W1"=1) ("W2"=2) ("W4"=3) (ELSE=SYSMIS) INTO visit_mlmpos.' in text
+    assert f"/REPEATED = visit_mlmpos | SUBJECT(id) COVTYPE({covtype})" in text
+    assert "visit_mlmpos" not in text.split("/FIXED")[1].split("/REPEATED")[0]
+    ps = parse_spss(text)
+    assert ps.model.categorical_map["visit"].levels == ("W1", "W2", "W4")
+    assert ps.model.categorical_map["visit"].reference_level == "W1"
+
+
+def test_spss_order_dependent_needs_declared_levels():
+    m = model("AR(1)")
+    undeclared = m.with_(categoricals=tuple(c.__class__(c.name, None, c.reference) if c.name == "visit" else c
+                                            for c in m.categoricals))
+    with pytest.raises(Exception) as e:
+        render(undeclared, "spss")
+    assert "levels declared" in str(e.value.diagnostics[0].message)
+
+
+def test_spss_order_dependent_read_forms():
+    # a plain BY factor: its levels are the sorted values, mlmgen's order for undeclared levels
+    ps = parse_spss("MIXED y BY visit\n  /FIXED = visit\n  /REPEATED = visit | SUBJECT(id) COVTYPE(AR1).")
+    assert ps.model is not None and ps.model.residual == Residual("AR1", "visit", "id", None)
+    ps = parse_spss("MIXED y BY visit\n  /FIXED = visit\n  /REPEATED = visit | SUBJECT(id) COVTYPE(TPH).")
+    assert ps.model.residual == Residual("TOEPH", "visit", "id", None)
+    # an AUTORECODE'd factor with the reference moved last: SPSS's order is not one mlmgen holds
+    ps = parse_spss('AUTORECODE VARIABLES=visit /INTO visit_r.\nIF (visit = "W1") visit_r = 999999.\n'
+                    "MIXED y BY visit_r\n  /FIXED = visit_r\n  /REPEATED = visit_r | SUBJECT(id) COVTYPE(AR1).")
+    assert ps.model is None and any("AUTORECODE" in m for m in sy004(ps))
