@@ -167,3 +167,46 @@ def test_same_on_r_renderings_and_sas():
     # another structure is a difference
     c = compare(snips[:1] + [Snippet.from_parsed("un", parse_syntax(render(model("UN"), "lme4")))])
     assert "residual" in {d.aspect for d in c.differences}
+
+
+# ---- the mmrm package (not installed here: read as its documentation describes it, mlmgen's rendering read back)
+
+@pytest.mark.parametrize("kind", NLME)
+def test_mmrm_renderings_read_back(kind):
+    for ddf in ("kenward-roger", "satterthwaite"):
+        m = model(kind).with_(ddf=ddf)
+        ps = parse_syntax(render(m, "lme4", form="mmrm"))
+        assert ps.model is not None, [d.message for d in ps.diagnostics]
+        assert ps.model.residual == m.residual and ps.model.ddf == ddf and ps.explicit["ddf"]
+        assert ps.model.categoricals == m.categoricals and ps.model.lsmeans == m.lsmeans
+        warned = [d.message for d in ps.diagnostics if d.code == "SY004" and d.severity.name != "INFO"]
+        # SAS's DDFM=KR is mmrm's "Kenward-Roger-Linear" only for the structures linear in SAS's parameters
+        assert bool(warned) == (ddf == "kenward-roger" and kind not in ("UN", "CS", "TOEP")), warned
+
+
+@pytest.mark.parametrize("call, expected, ddf", [
+    ('mmrm(FEV1 ~ ARMCD * AVISIT + us(AVISIT | USUBJID), data = d)', Residual("UN", "AVISIT", "USUBJID"),
+     "satterthwaite"),
+    ('mmrm(FEV1 ~ ARMCD * AVISIT + ar1(AVISIT | ARMCD / USUBJID), data = d, method = "Kenward-Roger", '
+     'vcov = "Kenward-Roger-Linear")', Residual("AR1", "AVISIT", "USUBJID", "ARMCD"), "kenward-roger"),
+    ('mmrm(FEV1 ~ ARMCD + sp_exp(time | USUBJID), data = d, method = "Residual", vcov = "Asymptotic")',
+     Residual("SP(POW)", "time", "USUBJID"), "residual"),
+])
+def test_hand_written_mmrm(call, expected, ddf):
+    head = 'd$AVISIT = factor(d$AVISIT, levels = c("VIS1", "VIS2", "VIS3", "VIS4"))\n'
+    ps = parse_syntax(head + "fit <- " + call + "\n")
+    assert ps.model is not None, [d.message for d in ps.diagnostics]
+    assert ps.model.residual == expected and ps.model.ddf == ddf and ps.model.method == "reml"
+
+
+@pytest.mark.parametrize("call, what", [
+    ('mmrm(FEV1 ~ AVISIT + ad(AVISIT | USUBJID), data = d)', "ad()"),
+    ('mmrm(FEV1 ~ AVISIT + us(AVISIT | USUBJID), data = d, method = "Residual")', "sandwich"),
+    ('mmrm(FEV1 ~ AVISIT + us(AVISIT | USUBJID), data = d, method = "Satterthwaite", vcov = "Empirical")',
+     "sandwich"),
+    ('mmrm(FEV1 ~ AVISIT + us(AVISIT | USUBJID), data = d, weights = d$w)', "weights"),
+])
+def test_mmrm_refusals(call, what):
+    head = 'd$AVISIT = factor(d$AVISIT, levels = c("VIS1", "VIS2", "VIS3", "VIS4"))\n'
+    ps = parse_syntax(head + "fit <- " + call + "\n")
+    assert any(what in msg for msg in errors(ps)), [d.message for d in ps.diagnostics]

@@ -1,5 +1,6 @@
 """Reading R code of a model with a residual structure (SAS REPEATED) into `Model.residual`: nlme's `gls()` /
-`lme()` and `glmmTMB()`, as mlmgen renders them (gls.py, glmmtmb.py) and as people write them by hand.
+`lme()` and `glmmTMB()`, as mlmgen renders them (gls.py, glmmtmb.py) and as people write them by hand; the mmrm package's
+`mmrm()` is read in mmrm_syntax.py with the helpers here.
 
 nlme (`gls(model, data, correlation, weights, subset, method, ...)`, `lme(fixed, data, random, correlation,
 weights, ...)`; method "REML" by default):
@@ -44,14 +45,18 @@ from dataclasses import dataclass
 
 from ...diagnostics import Severity
 from ...residual import Residual
+from .mmrm_syntax import MMRM_ARGS, read_mmrm
 from .statements import _Arg, _Call, _parse_call
 
-FITS = ("gls", "lme", "glmmTMB")
+FITS = ("gls", "lme", "glmmTMB", "mmrm")
 GLS_ARGS = ["model", "data", "correlation", "weights", "subset", "method", "na.action", "control", "verbose"]
 LME_ARGS = ["fixed", "data", "random", "correlation", "weights", "subset", "method", "na.action", "control",
             "contrasts", "keep.data"]
 TMB_ARGS = ["formula", "data", "family", "ziformula", "dispformula", "weights", "offset", "contrasts",
             "na.action", "se", "verbose", "doFit", "control", "REML", "start", "map", "sparseX"]
+# mmrm_control()'s arguments, which mmrm() passes on (R/fit.R)
+MMRM_CONTROL = {"method", "vcov", "n_cores", "start", "accept_singular", "optimizers", "drop_visit_levels",
+                "disable_theta_vcov", "emmeans_gcomp_vars", "optimizer", "optimizer_args", "optimizer_control"}
 HARMLESS_ARGS = {"na.action", "control", "verbose", "se", "keep.data"}
 ORDER_DEPENDENT = ("AR1", "ARH1", "TOEP", "TOEPH")
 TMB_TERMS = {"us": "UN", "cs": "CSH", "ar1": "AR1", "toep": "TOEPH"}
@@ -125,10 +130,10 @@ class ResidualReader:
         if target:
             r.obj = target
             b.name = target
-        order = {"gls": GLS_ARGS, "lme": LME_ARGS, "glmmTMB": TMB_ARGS}[call.fn]
+        order = {"gls": GLS_ARGS, "lme": LME_ARGS, "glmmTMB": TMB_ARGS, "mmrm": MMRM_ARGS}[call.fn]
         bound = _bind(call, order)
         for a in call.args:
-            if a.name and a.name not in order:
+            if a.name and a.name not in order and not (call.fn == "mmrm" and a.name in MMRM_CONTROL):
                 b.diag("SY001", f"{call.fn}() has no argument {a.name}", a.start, a.end)
         for nm in ("subset", "weights", "offset", "ziformula", "start", "map") if call.fn == "glmmTMB" \
                 else ("subset",):
@@ -142,7 +147,9 @@ class ResidualReader:
         r.apply_prep(da)
         if da is not None:
             r.data_arg(da)
-        if call.fn == "glmmTMB":
+        if call.fn == "mmrm":
+            read_mmrm(self, call, bound)
+        elif call.fn == "glmmTMB":
             self.glmmtmb(call, bound, formula)
         else:
             self.nlme(call, bound, formula)

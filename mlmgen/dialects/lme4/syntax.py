@@ -37,7 +37,7 @@ from ...lexing import SyntaxBuilder, Token, split_top
 from . import factors
 from .contrasts import _ContrastReader
 from .statements import _Arg, _Call, _Stmt, _parse_call, mask, statements
-from . import gls, glmmtmb, residual_syntax
+from . import gls, glmmtmb, mmrm, residual_syntax
 
 _HARMLESS_CALLS = {"library", "require", "print", "VarCorr", "fixef", "ranef", "confint", "ranova", "ls_means",
                    "lsmeans", "difflsmeans", "AIC", "BIC", "logLik", "vcov", "coef", "head", "str", "nobs",
@@ -58,14 +58,14 @@ def parse_syntax(text: str, file: str | None = None):
         r.statement(st)
     r.finish()
     if not r.fit_seen and not b.fatal:
-        b.diag("SY001", "no lmer() call found (nor gls(), lme() or glmmTMB() with a residual structure)", 0,
+        b.diag("SY001", "no lmer() call found (nor gls(), lme(), glmmTMB() or mmrm() with a residual structure)", 0,
                min(len(text), 1))
     return b.finish(_own_context(r.residual.kind))
 
 
 def _own_context(kind: str | None):
     """The renderer that states what the snippet's own R code can run: lmer's, or the residual form read."""
-    module = glmmtmb if kind == "glmmTMB" else gls
+    module = {"glmmTMB": glmmtmb, "mmrm": mmrm}.get(kind, gls)
 
     def own(model):
         if model.residual.independent:
@@ -505,7 +505,7 @@ def sniff(text: str) -> float:
     """How much `text` looks like R lme4 syntax."""
     if re.search(r"\blmer\s*\(", text):
         return 0.95
-    if re.search(r"\b(?:gls|lme|glmmTMB)\s*\(", text):
+    if re.search(r"\b(?:gls|lme|glmmTMB|mmrm)\s*\(", text):
         return 0.9
     if re.search(r"~[^\n]*\(\s*[^()]*\|\s*\w+\s*\)", text):
         return 0.7
