@@ -210,3 +210,23 @@ def test_mmrm_refusals(call, what):
     head = 'd$AVISIT = factor(d$AVISIT, levels = c("VIS1", "VIS2", "VIS3", "VIS4"))\n'
     ps = parse_syntax(head + "fit <- " + call + "\n")
     assert any(what in msg for msg in errors(ps)), [d.message for d in ps.diagnostics]
+
+
+def test_same_compares_the_visit_order_of_an_ar1():
+    """Two AR(1) structures over visits in different orders are different models (lags differ); reversed is the
+    same. mlmgen's renderings keep the order (SPSS over its position factor)."""
+    from mlmgen.dialects.spss.syntax import parse_syntax as parse_spss
+    m = model("AR(1)")
+    same = [Snippet.from_parsed("sas", parse_sas(render(m, "sas"))),
+            Snippet.from_parsed("spss", parse_spss(render(m, "spss"))),
+            Snippet.from_parsed("r", parse_syntax(render(m, "lme4", form="glmmTMB")))]
+    assert not [d for d in compare(same).differences if d.aspect == "residual"]
+    shuffled = m.with_(categoricals=tuple(c.__class__(c.name, ("W2", "W1", "W4"), c.reference)
+                                          if c.name == "visit" else c for c in m.categoricals))
+    reversed_ = m.with_(categoricals=tuple(c.__class__(c.name, ("W4", "W2", "W1"), c.reference)
+                                           if c.name == "visit" else c for c in m.categoricals))
+    # (SAS's CLASS leaves the levels to the data: compared where both snippets declare them)
+    c = compare(same[1:] + [Snippet.from_parsed("x", parse_syntax(render(shuffled, "lme4", form="glmmTMB")))])
+    assert any("order of the visits" in d.message for d in c.differences)
+    c = compare(same[1:] + [Snippet.from_parsed("x", parse_syntax(render(reversed_, "lme4", form="glmmTMB")))])
+    assert not any("order of the visits" in d.message for d in c.differences)
