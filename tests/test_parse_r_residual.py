@@ -230,3 +230,13 @@ def test_same_compares_the_visit_order_of_an_ar1():
     assert any("order of the visits" in d.message for d in c.differences)
     c = compare(same[1:] + [Snippet.from_parsed("x", parse_syntax(render(reversed_, "lme4", form="glmmTMB")))])
     assert not any("order of the visits" in d.message for d in c.differences)
+
+
+@pytest.mark.parametrize("text", [
+    "m <- glmmTMB(y ~ us(0 + v | id), dispformula = ~0, data = d)",
+    "m <- mmrm(y ~ us(v | id), data = d)",
+])
+def test_structure_as_the_only_term(text):
+    ps = parse_syntax(text)
+    assert ps.model is not None and ps.model.residual.structure == "UN" and ps.model.fixed == ()
+    assert ps.model.intercept

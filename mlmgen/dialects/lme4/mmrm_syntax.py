@@ -29,8 +29,17 @@ OTHER = ("ad", "adh", "sp_gau")
 LINEAR = ("UN", "CS", "TOEP")
 DDF = {"Satterthwaite": "satterthwaite", "Kenward-Roger": "kenward-roger", "Residual": "residual",
        "Between-Within": "between-within"}
-_TERM = re.compile(r"\+\s*(?P<fn>[A-Za-z_]\w*)\s*\(\s*(?P<visit>[^|()]+?)\s*\|\s*(?:(?P<group>[\w.]+)\s*/\s*)?"
+_TERM = re.compile(r"(?P<lead>[+~])\s*(?P<fn>[A-Za-z_]\w*)\s*\(\s*(?P<visit>[^|()]+?)\s*\|\s*(?:(?P<group>[\w.]+)\s*/\s*)?"
                    r"(?P<id>[\w.]+)\s*\)")
+
+
+def blank_term(text: str, m) -> str:
+    """`text` with the covariance term matched by `m` (group `lead`: the `+` or `~` before it) blanked, offsets
+    kept: after `~` the term becomes the intercept `1` (`y ~ us(0 + v | id)` has only the intercept fixed)."""
+    if m.group("lead") == "~":
+        s = m.start("lead") + 1
+        return text[:s] + " 1" + " " * (m.end() - s - 2) + text[m.end():]
+    return text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
 
 
 def read_mmrm(rr, call: _Call, bound: dict) -> None:
@@ -55,7 +64,7 @@ def read_mmrm(rr, call: _Call, bound: dict) -> None:
     if m.group("fn") in OTHER:
         b.unsupported(f"the mmrm covariance {m.group('fn')}() (no SAS TYPE= that mlmgen reads)", s, e)
         return
-    fixed = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    fixed = blank_term(text, m)
     if not rr.fixed_formula(fixed, formula.start, formula.end):
         return
     kind = TERMS[m.group("fn")]

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 from ...diagnostics import Severity
 from ...residual import Residual
-from .mmrm_syntax import MMRM_ARGS, read_mmrm
+from .mmrm_syntax import MMRM_ARGS, blank_term, read_mmrm
 from .statements import _Arg, _Call, _parse_call
 
 FITS = ("gls", "lme", "glmmTMB", "mmrm")
@@ -386,7 +386,8 @@ class ResidualReader:
                           fam.end)
             return
         text = masked[formula.start:formula.end]
-        terms = list(re.finditer(r"\+\s*(?P<fn>[A-Za-z]\w*)\s*\((?P<inner>[^()]*(?:\([^()]*\)[^()]*)*)\)", text))
+        terms = list(re.finditer(r"(?P<lead>[+~])\s*(?P<fn>[A-Za-z]\w*)\s*\((?P<inner>[^()]*(?:\([^()]*\)[^()]*)*)\)",
+                                 text))
         structures = [m for m in terms if m.group("fn") in TMB_TERMS or m.group("fn") in TMB_OTHER]
         for m in structures:
             if m.group("fn") in TMB_OTHER:
@@ -399,7 +400,7 @@ class ResidualReader:
             return
         fixed = text
         for m in structures:
-            fixed = fixed[:m.start()] + " " * (m.end() - m.start()) + fixed[m.end():]
+            fixed = blank_term(fixed, m)
         ri = re.search(r"\+\s*\(\s*1\s*\|\s*([\w.]+)\s*\)", fixed)
         subject = None
         if ri:
