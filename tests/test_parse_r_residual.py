@@ -7,13 +7,16 @@ from __future__ import annotations
 import pytest
 
 from mlmgen.dialects.lme4.syntax import parse_syntax
+from mlmgen.modelfile import loads_model
 from mlmgen.render import render
 from mlmgen.residual import Residual
 from mlmgen.dialects.sas.syntax import parse_syntax as parse_sas
 from mlmgen.samemodel import Snippet, compare
 from mlmgen.translate import translate
 
-from test_parse_residual import model
+from test_parse_residual import MMRM, model
+
+MMRM_SP = MMRM.replace('type = "UN"', 'type = "SP(POW)"').replace('repeated = "visit"', 'repeated = "week"')
 
 NLME = ["UN", "CS", "CSH", "AR(1)", "ARH(1)", "TOEP", "TOEPH"]
 TMB = ["UN", "CSH", "AR(1)", "TOEPH"]
@@ -240,3 +243,13 @@ def test_structure_as_the_only_term(text):
     ps = parse_syntax(text)
     assert ps.model is not None and ps.model.residual.structure == "UN" and ps.model.fixed == ()
     assert ps.model.intercept
+
+
+def test_glmmtmb_exp_on_numfactor_is_spatial_power():
+    text = ("library(glmmTMB)\nd$c = numFactor(d$week)\n"
+            "m = glmmTMB(y ~ week + exp(0 + c | id), data = d, REML = TRUE, dispformula = ~0)\n")
+    ps = parse_syntax(text)
+    assert ps.model is not None and ps.model.residual == Residual("SP(POW)", "week", "id")
+    assert "numFactor" in errors(parse_syntax(text.replace("exp(0 + c", "exp(0 + week")))[0]
+    sp = loads_model(MMRM_SP)
+    assert parse_syntax(render(sp, "lme4", form="glmmTMB")).model.residual == sp.residual

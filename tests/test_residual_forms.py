@@ -54,11 +54,16 @@ def test_glmmtmb_terms(structure, term):
 
 
 @pytest.mark.parametrize("structure,why", [("CS", "heterogeneous compound symmetry"), ("TOEP", "heterogeneous Toeplitz"),
-                                           ("ARH(1)", "no heterogeneous AR(1)"), ("SP(POW)", "numFactor")])
+                                           ("ARH(1)", "no heterogeneous AR(1)")])
 def test_glmmtmb_refuses_what_it_cannot_express(structure, why):
-    m = model(structure) if structure != "SP(POW)" else loads_model(
-        (MODEL % ("Kenward-Roger", "REML", "SP(POW)")).replace('repeated = "AVISIT"', 'repeated = "time"'))
-    assert why in refusal(m, "glmmTMB")
+    assert why in refusal(model(structure), "glmmTMB")
+
+
+def test_glmmtmb_spatial_power_is_exp_on_coordinates():
+    m = loads_model((MODEL % ("Kenward-Roger", "REML", "SP(POW)")).replace('repeated = "AVISIT"', 'repeated = "time"'))
+    text = render(m, "lme4", form="glmmTMB")
+    assert re.search(r"(\w+)\$time_mlmcoord = glmmTMB::numFactor\(\1\$time\)", text)
+    assert "+ exp(0 + time_mlmcoord | USUBJID)" in text and "AVISIT_mlmpos" not in text
 
 
 def test_glmmtmb_refuses_group():

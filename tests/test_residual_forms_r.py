@@ -112,6 +112,14 @@ def test_glmmtmb_rendering_on_fev_data(fev, structure):
 
 
 @pytest.mark.r
+def test_glmmtmb_spatial_power_on_orthodont(orthodont):
+    """SP(POW) over age (8..14, numeric) as exp() on numFactor(age): rho^d with rho = exp(-1/theta)."""
+    text = (ORTHODONT_MODEL % "SP(POW)").replace('age = { levels = ["8", "10", "12", "14"] }\n', "")
+    model = loads_model(text.replace('fixed = ["Sex", "age", "Sex*age"]', 'fixed = ["Sex", "age"]'))
+    check(model, orthodont)
+
+
+@pytest.mark.r
 def test_glmmtmb_random_intercept_plus_ar1(orthodont):
     text = ORTHODONT_MODEL % "AR(1)"
     model = loads_model(text.replace("[residual]", 'cluster = "Subject"\n[random]\neffects = ["Intercept"]\n'

@@ -4,12 +4,15 @@ covariance term over the visit indicators of each subject, `us(0 + visit_mlmpos 
 
     SAS TYPE=   glmmTMB 1.1.5 term                 why
     UN          us(0 + visit_mlmpos | id)          free covariance matrix
+    SP(POW)     exp(0 + time_mlmcoord | id)        exp(-d/theta) on numFactor(time) coordinates = rho^d with
+                                                   rho = exp(-1/theta) (rho in (0, 1), as corCAR1; measured equal
+                                                   to nlme's corCAR1 on Orthodont)
     CSH         cs(0 + visit_mlmpos | id)          glmmTMB's cs is HETEROGENEOUS compound symmetry (its
                                                    covstruct vignette: "Heterogeneous compound symmetry")
     AR(1)       ar1(0 + visit_mlmpos | id)         one variance, rho^|i-j| over consecutive factor levels
     TOEPH       toep(0 + visit_mlmpos | id)        glmmTMB's toep is HETEROGENEOUS Toeplitz
     refused     CS, TOEP (glmmTMB 1.1.5 has no homogeneous cs or toep), ARH(1) (no heterogeneous ar1),
-                SP(POW) (glmmTMB's exp() on numFactor coordinates is not rendered by mlmgen), GROUP= (one
+                GROUP= (one
                 covariance term per subject, no separate R per group), contrasts (not rendered for glmmTMB)
 
 `visit_mlmpos` is the visit's position 1..T in the model's level order as a factor with every position as a level
@@ -38,7 +41,7 @@ from .terms import r_term
 
 TEMPLATE = "glmmtmb.j2"
 
-TERM = {"UN": "us", "CSH": "cs", "AR1": "ar1", "TOEPH": "toep"}
+TERM = {"UN": "us", "CSH": "cs", "AR1": "ar1", "TOEPH": "toep", "SP(POW)": "exp"}
 REFUSED = {
     "CS": ("glmmTMB's cs() is heterogeneous compound symmetry (SAS CSH, one variance per visit); glmmTMB 1.1.5 has "
            "no homogeneous CS", "use TYPE=CSH, or --r-package nlme or mmrm (cs) for CS"),
@@ -46,8 +49,6 @@ REFUSED = {
              "use TYPE=TOEPH, or --r-package nlme or mmrm (toep) for TOEP"),
     "ARH1": ("glmmTMB 1.1.5's ar1() has one variance; it has no heterogeneous AR(1)",
              "use --r-package nlme (corAR1 + varIdent) or mmrm (ar1h) for ARH(1)"),
-    "SP(POW)": ("the spatial power structure would be glmmTMB's exp() on numFactor() coordinates, which mlmgen "
-                "does not write", "use --r-package nlme (corCAR1) or mmrm (sp_exp) for SP(POW)"),
 }
 
 
@@ -60,7 +61,12 @@ def term_for(model: Model, problems: list) -> str:
     if r.structure not in TERM:
         problems.append(not_expressible(FACTS, f"no glmmTMB rendering of TYPE={r.sas_type}", "residual.type"))
         return ""
-    return f"{TERM[r.structure]}(0 + {position_name(r.repeated)} | {model.cluster})"
+    coordinate = coordinate_name(r.repeated) if r.structure == "SP(POW)" else position_name(r.repeated)
+    return f"{TERM[r.structure]}(0 + {coordinate} | {model.cluster})"
+
+
+def coordinate_name(time: str) -> str:
+    return f"{time}_mlmcoord"
 
 
 def context(model: Model, data_prep: bool = False, import_file: str | None = None) -> dict:
@@ -95,7 +101,11 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     lsmeans = [f'emmeans::emmeans({obj}, pairwise ~ {term_spec(t)}, adjust = "none")' for t in model.lsmeans]
     return {
         **{k: base[k] for k in ("title", "import_lines", "prep", "object", "data", "categorical")},
-        "positions": [position_line(model, data, problems), visit_factor_line(model, data, pos)],
+        "positions": [f"{data}${coordinate_name(r.repeated)} = glmmTMB::numFactor({data}${r.repeated})"]
+        if r.structure == "SP(POW)" else [position_line(model, data, problems), visit_factor_line(model, data, pos)],
+        "positions_comment": "The time variable as glmmTMB's coordinates (numFactor)" if r.structure == "SP(POW)" else
+        "The repeated variable's position in its level order, as a factor with every position (a missing visit "
+        "leaves a gap)",
         "reml": "TRUE" if model.method == "reml" else "FALSE",
         "formula_lines": wrap(pieces, len(f"{obj} = glmmTMB("), sep=" "),
         "notes": notes,

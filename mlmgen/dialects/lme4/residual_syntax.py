@@ -15,7 +15,8 @@ weights, ...)`; method "REML" by default):
 `lme(random = ~ 1 | id)` is the random intercept (the same id as the correlation's).
 
 glmmTMB (`glmmTMB(formula, data, family, ziformula, dispformula, weights, offset, contrasts, na.action, REML,
-...)`; REML = FALSE by default): `us(0 + P | id)` UN, `cs(...)` CSH, `ar1(...)` AR(1), `toep(...)` TOEPH, with
+...)`; REML = FALSE by default): `us(0 + P | id)` UN, `cs(...)` CSH, `ar1(...)` AR(1), `toep(...)` TOEPH,
+`exp(0 + c | id)` with `d$c = numFactor(d$time)` SP(POW)(time), with
 `dispformula = ~0` (without it glmmTMB adds an independent residual variance to the structure: another model);
 `(1 | id)` beside it is the random intercept.
 
@@ -59,14 +60,15 @@ MMRM_CONTROL = {"method", "vcov", "n_cores", "start", "accept_singular", "optimi
                 "disable_theta_vcov", "emmeans_gcomp_vars", "optimizer", "optimizer_args", "optimizer_control"}
 HARMLESS_ARGS = {"na.action", "control", "verbose", "se", "keep.data"}
 ORDER_DEPENDENT = ("AR1", "ARH1", "TOEP", "TOEPH")
-TMB_TERMS = {"us": "UN", "cs": "CSH", "ar1": "AR1", "toep": "TOEPH"}
-TMB_OTHER = ("diag", "ou", "exp", "gau", "mat", "rr", "homdiag", "homcs", "hetar1", "homtoep", "propto")
+TMB_TERMS = {"us": "UN", "cs": "CSH", "ar1": "AR1", "toep": "TOEPH", "exp": "SP(POW)"}
+TMB_OTHER = ("diag", "ou", "gau", "mat", "rr", "homdiag", "homcs", "hetar1", "homtoep", "propto")
 NLME_CORR = {"corSymm": "UN", "corCompSymm": "CS", "corAR1": "AR1", "corARMA": "TOEP", "corCAR1": "SP(POW)"}
 HETERO = {"CS": "CSH", "AR1": "ARH1", "TOEP": "TOEPH", "UN": "UN"}
 
 _MATCH = re.compile(r"""^\s*match\s*\(\s*(?:(?P<f1>[\w.]+)\s*\$\s*)?(?P<v>[\w.]+)\s*,\s*(?P<order>.*)\)\s*$""", re.S)
 _SORTED = re.compile(r"""^sort\s*\(\s*unique\s*\(\s*(?:[\w.]+\s*\$\s*)?(?P<v>[\w.]+)\s*\)\s*(?:,\s*method\s*=\s*["']radix["']\s*)?\)$""")
 _FACTOR_POS = re.compile(r"""^\s*factor\s*\(\s*(?:[\w.]+\s*\$\s*)?(?P<v>[\w.]+)\s*,\s*levels\s*=\s*(?P<lv>.*)\)\s*$""", re.S)
+_NUMFACTOR = re.compile(r"""^\s*(?:glmmTMB\s*::\s*)?numFactor\s*\(\s*(?:[\w.]+\s*\$\s*)?(?P<v>[\w.]+)\s*\)\s*$""")
 _TARGET = re.compile(r"""^\s*(?:(?P<frame>[\w.]+)\s*\$\s*)?(?P<v>[\w.]+)\s*$""")
 
 
@@ -89,6 +91,7 @@ class ResidualReader:
         self.r = reader
         self.b = reader.b
         self.positions: dict[str, Position] = {}
+        self.coordinates: dict[str, str] = {}    # d$c = numFactor(d$time): glmmTMB's coordinates of `time`
         self.kind: str | None = None          # the fit function read
         self.pending_arma: tuple = ("0", "0", None)   # corARMA's p, q and the call, checked once V is known
 
@@ -112,6 +115,10 @@ class ResidualReader:
                                    f"reads match() against c(levels) or sort(unique(...)))", toks[0].start, toks[-1].end)
                 return True
             self.positions[name] = Position(m.group("v"), order, toks[0].start, toks[-1].end)
+            return True
+        n = _NUMFACTOR.match(rhs)
+        if n:
+            self.coordinates[name] = n.group("v")
             return True
         f = _FACTOR_POS.match(rhs)
         if f and f.group("v") == name and name in self.positions:
@@ -447,6 +454,12 @@ class ResidualReader:
         """glmmTMB's structure is over the levels of a factor: a position column, or the visit factor itself (its
         level order, which relevel() changes)."""
         b = self.b
+        if kind == "SP(POW)":
+            if covariate not in self.coordinates:
+                b.unsupported(f"exp() over {covariate}: mlmgen reads exp(0 + c | id) with c = numFactor(time) made "
+                              f"before the call (one time coordinate)", s, e)
+                return None
+            return b.ident(self.coordinates[covariate])
         if covariate in self.positions:
             pos = self.positions[covariate]
             if kind in ORDER_DEPENDENT and not self.order_is_models(pos.source, pos.order):
