@@ -130,7 +130,9 @@ def test_same_on_the_renderings(tmp_path):
 def test_translate_stata_to_sas():
     out = translate(render(model("AR(1)", 'group = "arm"\n'), "stata"), to="sas", source="stata")
     text = out if isinstance(out, str) else str(out)
-    assert "REPEATED visit / SUBJECT=id TYPE=AR(1) GROUP=arm" in text, text
+    # AR(1) depends on the order: SAS would put the REF= level W1 last, so REPEATED runs over the position
+    assert "REPEATED visit_mlmpos / SUBJECT=id TYPE=AR(1) GROUP=arm" in text, text
+    assert 'visit_mlmpos = 1*(visit = "W1") + 2*(visit = "W2") + 3*(visit = "W4");' in text
 
 
 # ---- SPSS AR1, ARH1, TP, TPH (SAS AR(1), ARH(1), TOEP, TOEPH): read and rendered where SPSS's order is known
@@ -168,3 +170,42 @@ def test_spss_order_dependent_read_forms():
     ps = parse_spss('AUTORECODE VARIABLES=visit /INTO visit_r.\nIF (visit = "W1") visit_r = 999999.\n'
                     "MIXED y BY visit_r\n  /FIXED = visit_r\n  /REPEATED = visit_r | SUBJECT(id) COVTYPE(AR1).")
     assert ps.model is None and any("AUTORECODE" in m for m in sy004(ps))
+
+
+def test_sas_order_dependent_types_over_the_position():
+    """SAS numbers REPEATED's levels in CLASS order with the REF= level last: for AR/Toeplitz types mlmgen writes the
+    position in the model's order (a DATA step) and reads it back as the visit in that order; a plain CLASS visit
+    with REF= is read with a warning (SAS's order then is not known to be the model's)."""
+    for kind in ("AR(1)", "ARH(1)", "TOEP", "TOEPH"):
+        m = model(kind)
+        text = render(m, "sas")
+        assert "REPEATED visit_mlmpos /" in text and "CLASS id visit(REF=\"W1\") arm(REF=\"PBO\") visit_mlmpos;" in text
+        ps = parse_sas(text)
+        assert ps.model is not None and ps.model.residual == m.residual
+        assert ps.model.categorical_map["visit"].levels == ("W1", "W2", "W4")
+        assert ps.model.categorical_map["visit"].reference_level == "W1"
+    # the reference already last in SAS's order: no position needed
+    last = loads_model(MMRM.replace('type = "UN"', 'type = "AR(1)"').replace(
+        'visit = { levels = ["W1", "W2", "W4"] }', 'visit = { levels = ["W1", "W2", "W4"], reference = "W4" }'))
+    assert "REPEATED visit / SUBJECT=id TYPE=AR(1)" in render(last, "sas")
+    # UN does not depend on the order: the visit itself
+    assert "REPEATED visit / SUBJECT=id TYPE=UN" in render(model("UN"), "sas")
+    ps = parse_sas("proc mixed; class id visit(ref='W1'); model y = visit; repeated visit / subject=id type=ar(1); run;")
+    assert ps.model is not None
+    warned = [d for d in ps.diagnostics if d.code == "SY004" and d.severity.name == "WARNING"]
+    assert warned and "REF= level moved last" in warned[0].message
+
+
+def test_sas_order_dependent_with_unknown_levels():
+    """Levels not declared: with SAS's default reference (the last value) SAS's order is the sorted values, as
+    mlmgen's; with another REF= it is not known, and SAS refuses (RN001) rather than write another AR(1)."""
+    m = model("AR(1)")
+    undeclared = m.with_(categoricals=tuple(c.__class__(c.name, None, c.reference) if c.name == "visit" else c
+                                            for c in m.categoricals))
+    with pytest.raises(Exception) as e:
+        render(undeclared, "sas")
+    assert e.value.diagnostics[0].code == "RN001" and "REF= level moved last" in e.value.diagnostics[0].message
+    from mlmgen.categorical import LAST
+    default = m.with_(categoricals=tuple(c.__class__(c.name, None, LAST) if c.name == "visit" else c
+                                         for c in m.categoricals))
+    assert "REPEATED visit / SUBJECT=id TYPE=AR(1)" in render(default, "sas")

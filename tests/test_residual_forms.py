@@ -136,3 +136,17 @@ def test_cli_r_package(tmp_path):
     assert r.exit_code == 2 and "RN001" in r.output
     r = CliRunner().invoke(main, ["render", str(plain), "--to", "sas", "--r-package", "mmrm"])
     assert r.exit_code == 0
+
+
+def test_cli_translate_r_package(tmp_path):
+    src = tmp_path / "mmrm.sas"
+    src.write_text("PROC MIXED DATA=fev METHOD=REML;\n  CLASS AVISIT ARMCD USUBJID;\n"
+                   "  MODEL FEV1 = ARMCD AVISIT ARMCD*AVISIT / DDFM=KR SOLUTION;\n"
+                   "  REPEATED AVISIT / SUBJECT=USUBJID TYPE=AR(1) R;\nRUN;\n")
+    r = CliRunner().invoke(main, ["translate", str(src), "--to", "r", "--r-package", "mmrm"])
+    assert r.exit_code == 0, r.output
+    assert "ar1(AVISIT_mlmpos | USUBJID)" in r.output and 'method="Kenward-Roger"' in r.output
+    r = CliRunner().invoke(main, ["translate", str(src), "--to", "r", "--r-package", "glmmTMB"])
+    assert r.exit_code == 0 and "ar1(0 + AVISIT_mlmpos | USUBJID)" in r.output
+    r = CliRunner().invoke(main, ["translate", str(src), "--to", "r", "--r-package", "nope"])
+    assert r.exit_code == 2 and "CL001" in r.output
