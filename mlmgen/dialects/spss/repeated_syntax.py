@@ -95,7 +95,7 @@ def _order_of(mixed, t: Token, covtype: str, s0: int, e0: int):
     if levels is None:
         b.unsupported(f"/REPEATED = {t.text} ... COVTYPE({covtype}): {t.text} is AUTORECODE'd from {source}"
                       + (" with its reference moved last" if ref else "") + ", an order of the visits mlmgen does not "
-                      f"hold (the correlations depend on it)", s0, e0,
+                      "hold (the correlations depend on it)", s0, e0,
                       fix=f"RECODE {source} (level_1=1) (level_2=2) ... INTO {t.text}_pos and use that")
         return False
     return source, levels
