@@ -37,13 +37,19 @@ def environment() -> jinja2.Environment:
     )
 
 
-def render(model: Model, dialect: str, data_prep: bool = False, import_file: str | None = None) -> str:
-    """`import_file` (or the model file's `import`) adds the package's data-import step (mlmgen.dataimport)."""
+def render(model: Model, dialect: str, data_prep: bool = False, import_file: str | None = None,
+           form: str | None = None) -> str:
+    """`import_file` (or the model file's `import`) adds the package's data-import step (mlmgen.dataimport).
+    `form`: which of a package's forms to write for a residual structure (a dialect's `residual_forms`, the
+    first its default; command line `--r-package`); ignored by a dialect that has no such form."""
     d = get_dialect(dialect)
+    form = own_form(d, form)
     if model.is_multilevel and not d.several_random_terms:
         raise MlmgenError(several_terms_refusal(d, model))
     if not model.residual.independent:
-        return render_residual(model, d, data_prep, import_file or model.import_file)
+        return render_residual(model, d, data_prep, import_file or model.import_file, form)
+    if form is not None:
+        d.refuse_form(model, form)
     ctx = d.context(model, data_prep, import_file or model.import_file)
     return environment().get_template(d.template).render(**ctx)
 
@@ -58,7 +64,19 @@ def several_terms_refusal(d, model: Model) -> Diagnostic:
                       Fix(f"render for {able}" if able else "fit it with mlmgen fit"))
 
 
-def render_residual(model: Model, d, data_prep: bool, import_file: str | None) -> str:
+def own_form(d, form: str | None) -> str | None:
+    """`form` as dialect `d` spells it when it is one of d's `residual_forms` (case-insensitive), else None."""
+    if form is None:
+        return None
+    return next((f for f in getattr(d, "residual_forms", ()) if f.lower() == str(form).strip().lower()), None)
+
+
+def all_forms() -> tuple[str, ...]:
+    """Every form some dialect writes (for `--r-package` and its check)."""
+    return tuple(f for d in DIALECTS.values() for f in getattr(d, "residual_forms", ()))
+
+
+def render_residual(model: Model, d, data_prep: bool, import_file: str | None, form: str | None = None) -> str:
     """A model with a residual structure: the dialect's `residual_context` -> (context, template), or RN001
     naming what is missing when the dialect has none."""
     make = getattr(d, "residual_context", None)
@@ -66,9 +84,11 @@ def render_residual(model: Model, d, data_prep: bool, import_file: str | None) -
         raise MlmgenError(Diagnostic(
             "RN001", f"{d.title}: rendering a residual structure (REPEATED TYPE={model.residual.sas_type}) is "
             f"not implemented by mlmgen for this package yet", Severity.ERROR, Location(field="residual")))
-    ctx, template = make(model, data_prep, import_file)
+    ctx, template = make(model, data_prep, import_file, form) if form is not None else \
+        make(model, data_prep, import_file)
     return environment().get_template(template).render(**ctx)
 
 
-def render_all(model: Model, data_prep: bool = False, import_file: str | None = None) -> dict[str, str]:
-    return {name: render(model, name, data_prep, import_file) for name in DIALECTS}
+def render_all(model: Model, data_prep: bool = False, import_file: str | None = None,
+               form: str | None = None) -> dict[str, str]:
+    return {name: render(model, name, data_prep, import_file, form) for name in DIALECTS}

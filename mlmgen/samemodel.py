@@ -253,6 +253,27 @@ def _residuals(ok, ms, diffs, agree) -> None:
             f"{_residual_text(m.residual)} in {s.label}" for s, m in zip(ok, ms))))
     elif not ms[0].residual.independent:
         agree.append(f"residual: {_residual_text(ms[0].residual)}")
+        _visit_orders(ok, ms, diffs)
+
+
+# structures whose R depends on the order of the visits (a lag |i - j|); reversing the order keeps every lag
+_ORDER_DEPENDENT = ("AR1", "ARH1", "TOEP", "TOEPH")
+
+
+def _visit_orders(ok, ms, diffs) -> None:
+    """For AR/Toeplitz structures: the order of the visits (the repeated variable's declared levels) must agree,
+    up to reversal; snippets that leave the levels to the data are not compared."""
+    if ms[0].residual.structure not in _ORDER_DEPENDENT:
+        return
+    orders = []
+    for s, m in zip(ok, ms):
+        c = m.categorical_map.get(m.residual.repeated) if m.residual.repeated else None
+        if c is not None and c.levels is not None:
+            orders.append((s, tuple(c.levels)))
+    keys = {min(o, tuple(reversed(o))) for _, o in orders}
+    if len(keys) > 1:
+        diffs.append(Difference("residual", f"order of the visits of the {ms[0].residual.sas_type} structure: "
+                                + "; ".join(f"{', '.join(o)} in {s.label}" for s, o in orders)))
 
 
 def _categoricals(ok, ms, diffs, agree) -> None:

@@ -150,14 +150,15 @@ def with_header(text: str, dialect: str, lines: list[str]) -> str:
 
 def translate(text: str, to: str | list[str] = "all", source: str = "auto", file: str | None = None,
               data_prep: bool = False, partial: bool = False, ddf: str | None = None,
-              data=None, data_file: str | None = None) -> Translation:
+              data=None, data_file: str | None = None, form: str | None = None) -> Translation:
     """Parse `text` and render its model for each target (`all` = the other packages).
 
     Refused (no outputs, `refused`) when the source has constructs the model lacks (`dropped_constructs`),
     unless `partial`: then each output begins with a comment block listing them. `ddf` (a df method) replaces
     the source's; otherwise, when the source leaves the df method to its package default and a target cannot
     write that default, the closest method the target has is used (`ddfchoice`), said in a comment at the top
-    of that output and as PT003. `data` (a DataFrame) checks predictor types (`predictortypes`)."""
+    of that output and as PT003. `data` (a DataFrame) checks predictor types (`predictortypes`). `form`: which
+    form a target with several writes for a residual structure (`render(form=)`, command line `--r-package`)."""
     from .model import normalise_ddf
     from .predictortypes import check_types
     ps = parse_text(text, source, file)
@@ -197,7 +198,8 @@ def translate(text: str, to: str | list[str] = "all", source: str = "auto", file
             model = model.with_(ddf=chosen)
     for t in targets:
         try:
-            out, notes = _render_target(tr, model, t, data_prep, auto_ddf=ddf is None and not ps.explicit.get("ddf"))
+            out, notes = _render_target(tr, model, t, data_prep, auto_ddf=ddf is None and not ps.explicit.get("ddf"),
+                                        form=form)
         except MlmgenError as e:
             for d in e.diagnostics:          # a refusal points at the source's setting (or at the file)
                 fld = (d.location.field or "").split(".")[0].split("[")[0]
@@ -232,13 +234,14 @@ def _amend_ddf_note(tr: Translation, given: bool) -> None:
                                                                      + extra))
 
 
-def _render_target(tr: Translation, model, target: str, data_prep: bool, auto_ddf: bool) -> tuple[str, list[str]]:
+def _render_target(tr: Translation, model, target: str, data_prep: bool, auto_ddf: bool,
+                   form: str | None = None) -> tuple[str, list[str]]:
     """Render `model` for `target`; when the df method is the source package's default and the target cannot
     write it, render with the closest method it has (PT003 warning, a note for the comment block)."""
     from .ddfchoice import CLOSEST, DIFFERS, WORDS, reason
     from .render import render
     try:
-        return render(model, target, data_prep=data_prep), []
+        return render(model, target, data_prep=data_prep, form=form), []
     except MlmgenError as e:
         if not auto_ddf or not any(d.code == "RN001" and (d.location.field or "") == "ddf" for d in e.diagnostics):
             raise
@@ -246,7 +249,7 @@ def _render_target(tr: Translation, model, target: str, data_prep: bool, auto_dd
     ps = tr.source
     for cand in CLOSEST.get(model.ddf, ()):
         try:
-            out = render(model.with_(ddf=cand), target, data_prep=data_prep)
+            out = render(model.with_(ddf=cand), target, data_prep=data_prep, form=form)
         except MlmgenError as e2:
             if any(d.code == "RN001" and (d.location.field or "") == "ddf" for d in e2.diagnostics):
                 continue

@@ -78,7 +78,7 @@ def test_stata_refusals(text, what):
     assert any(what in m for m in sy004(ps)), sy004(ps)
 
 
-@pytest.mark.parametrize("kind", ["UN", "CS", "CSH"])
+@pytest.mark.parametrize("kind", ["UN", "CS", "CSH", "AR(1)", "ARH(1)", "TOEP", "TOEPH"])
 def test_spss_rendering_read_back(kind):
     m = model(kind)
     ps = parse_spss(render(m, "spss"))
@@ -86,8 +86,7 @@ def test_spss_rendering_read_back(kind):
     assert ps.model.residual == m.residual and ps.model.random.effects == ()
 
 
-@pytest.mark.parametrize("covtype, what", [("AR1", "order of the visits"), ("TP", "order of the visits"),
-                                           (None, "DIAG"), ("FA1", "FA1")])
+@pytest.mark.parametrize("covtype, what", [(None, "DIAG"), ("FA1", "FA1")])
 def test_spss_refusals(covtype, what):
     cov = f" COVTYPE({covtype})" if covtype else ""
     ps = parse_spss(f"MIXED y BY visit\n  /FIXED = visit\n  /REPEATED = visit | SUBJECT(id){cov}.")
@@ -131,4 +130,82 @@ def test_same_on_the_renderings(tmp_path):
 def test_translate_stata_to_sas():
     out = translate(render(model("AR(1)", 'group = "arm"\n'), "stata"), to="sas", source="stata")
     text = out if isinstance(out, str) else str(out)
-    assert "REPEATED visit / SUBJECT=id TYPE=AR(1) GROUP=arm" in text, text
+    # AR(1) depends on the order: SAS would put the REF= level W1 last, so REPEATED runs over the position
+    assert "REPEATED visit_mlmpos / SUBJECT=id TYPE=AR(1) GROUP=arm" in text, text
+    assert 'visit_mlmpos = 1*(visit = "W1") + 2*(visit = "W2") + 3*(visit = "W4");' in text
+
+
+# ---- SPSS AR1, ARH1, TP, TPH (SAS AR(1), ARH(1), TOEP, TOEPH): read and rendered where SPSS's order is known
+
+
+@pytest.mark.parametrize("kind, covtype", [("AR(1)", "AR1"), ("ARH(1)", "ARH1"), ("TOEP", "TP"), ("TOEPH", "TPH")])
+def test_spss_order_dependent_types_use_the_position(kind, covtype):
+    """The order-dependent types run over visit_mlmpos, the position in the model's level order (SPSS sorts the
+    repeated levels by value; visit_r puts the reference last): read back, the model's visit order is that one."""
+    text = render(model(kind), "spss")
+    assert 'RECODE visit ("W1"=1) ("W2"=2) ("W4"=3) (ELSE=SYSMIS) INTO visit_mlmpos.' in text
+    assert f"/REPEATED = visit_mlmpos | SUBJECT(id) COVTYPE({covtype})" in text
+    assert "visit_mlmpos" not in text.split("/FIXED")[1].split("/REPEATED")[0]
+    ps = parse_spss(text)
+    assert ps.model.categorical_map["visit"].levels == ("W1", "W2", "W4")
+    assert ps.model.categorical_map["visit"].reference_level == "W1"
+
+
+def test_spss_order_dependent_needs_declared_levels():
+    m = model("AR(1)")
+    undeclared = m.with_(categoricals=tuple(c.__class__(c.name, None, c.reference) if c.name == "visit" else c
+                                            for c in m.categoricals))
+    with pytest.raises(Exception) as e:
+        render(undeclared, "spss")
+    assert "levels declared" in str(e.value.diagnostics[0].message)
+
+
+def test_spss_order_dependent_read_forms():
+    # a plain BY factor: its levels are the sorted values, mlmgen's order for undeclared levels
+    ps = parse_spss("MIXED y BY visit\n  /FIXED = visit\n  /REPEATED = visit | SUBJECT(id) COVTYPE(AR1).")
+    assert ps.model is not None and ps.model.residual == Residual("AR1", "visit", "id", None)
+    ps = parse_spss("MIXED y BY visit\n  /FIXED = visit\n  /REPEATED = visit | SUBJECT(id) COVTYPE(TPH).")
+    assert ps.model.residual == Residual("TOEPH", "visit", "id", None)
+    # an AUTORECODE'd factor with the reference moved last: SPSS's order is not one mlmgen holds
+    ps = parse_spss('AUTORECODE VARIABLES=visit /INTO visit_r.\nIF (visit = "W1") visit_r = 999999.\n'
+                    "MIXED y BY visit_r\n  /FIXED = visit_r\n  /REPEATED = visit_r | SUBJECT(id) COVTYPE(AR1).")
+    assert ps.model is None and any("AUTORECODE" in m for m in sy004(ps))
+
+
+def test_sas_order_dependent_types_over_the_position():
+    """SAS numbers REPEATED's levels in CLASS order with the REF= level last: for AR/Toeplitz types mlmgen writes the
+    position in the model's order (a DATA step) and reads it back as the visit in that order; a plain CLASS visit
+    with REF= is read with a warning (SAS's order then is not known to be the model's)."""
+    for kind in ("AR(1)", "ARH(1)", "TOEP", "TOEPH"):
+        m = model(kind)
+        text = render(m, "sas")
+        assert "REPEATED visit_mlmpos /" in text and "CLASS id visit(REF=\"W1\") arm(REF=\"PBO\") visit_mlmpos;" in text
+        ps = parse_sas(text)
+        assert ps.model is not None and ps.model.residual == m.residual
+        assert ps.model.categorical_map["visit"].levels == ("W1", "W2", "W4")
+        assert ps.model.categorical_map["visit"].reference_level == "W1"
+    # the reference already last in SAS's order: no position needed
+    last = loads_model(MMRM.replace('type = "UN"', 'type = "AR(1)"').replace(
+        'visit = { levels = ["W1", "W2", "W4"] }', 'visit = { levels = ["W1", "W2", "W4"], reference = "W4" }'))
+    assert "REPEATED visit / SUBJECT=id TYPE=AR(1)" in render(last, "sas")
+    # UN does not depend on the order: the visit itself
+    assert "REPEATED visit / SUBJECT=id TYPE=UN" in render(model("UN"), "sas")
+    ps = parse_sas("proc mixed; class id visit(ref='W1'); model y = visit; repeated visit / subject=id type=ar(1); run;")
+    assert ps.model is not None
+    warned = [d for d in ps.diagnostics if d.code == "SY004" and d.severity.name == "WARNING"]
+    assert warned and "REF= level moved last" in warned[0].message
+
+
+def test_sas_order_dependent_with_unknown_levels():
+    """Levels not declared: with SAS's default reference (the last value) SAS's order is the sorted values, as
+    mlmgen's; with another REF= it is not known, and SAS refuses (RN001) rather than write another AR(1)."""
+    m = model("AR(1)")
+    undeclared = m.with_(categoricals=tuple(c.__class__(c.name, None, c.reference) if c.name == "visit" else c
+                                            for c in m.categoricals))
+    with pytest.raises(Exception) as e:
+        render(undeclared, "sas")
+    assert e.value.diagnostics[0].code == "RN001" and "REF= level moved last" in e.value.diagnostics[0].message
+    from mlmgen.categorical import LAST
+    default = m.with_(categoricals=tuple(c.__class__(c.name, None, LAST) if c.name == "visit" else c
+                                         for c in m.categoricals))
+    assert "REPEATED visit / SUBJECT=id TYPE=AR(1)" in render(default, "sas")

@@ -9,6 +9,7 @@ import click
 from . import handle_errors, load_model_or_formula, write_files
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
 from ..dialects import DIALECTS, get_dialect, package_choices
+from ..render import all_forms
 
 
 def _check_overrides(method: str | None, ddf: str | None) -> None:
@@ -24,15 +25,26 @@ def _check_overrides(method: str | None, ddf: str | None) -> None:
         raise MlmgenError(problems)
 
 
+def form_choices() -> str:
+    return " | ".join(all_forms())
+
+
+def check_form(form: str | None) -> None:
+    """CL001 for a `--r-package` value no package writes."""
+    if form is not None and form.strip().lower() not in {f.lower() for f in all_forms()}:
+        raise MlmgenError(Diagnostic("CL001", f"--r-package must be one of {', '.join(all_forms())} (got {form!r})",
+                                     Severity.ERROR, Location(field="--r-package")))
+
+
 def render_packages(model, names: list[str], data_prep: bool, file: str | None,
-                    import_file: str | None = None) -> dict[str, str]:
+                    import_file: str | None = None, form: str | None = None) -> dict[str, str]:
     """Render for every package in `names`; if any refuses, raise with the problems of all of them
     (each diagnostic located in the model file)."""
     from ..render import render
     texts, problems = {}, []
     for n in names:
         try:
-            texts[n] = render(model, n, data_prep=data_prep, import_file=import_file)
+            texts[n] = render(model, n, data_prep=data_prep, import_file=import_file, form=form)
         except MlmgenError as e:
             for d in e.diagnostics:
                 if d.location.file is None and file:
@@ -58,8 +70,10 @@ def render_packages(model, names: list[str], data_prep: bool, file: str | None,
 @click.option("--force", is_flag=True, help="with -o: replace files that exist (never an input, never through a link)")
 @click.option("--method", help="override: REML | ML")
 @click.option("--ddf", help="override: satterthwaite | kenward-roger | residual | between-within | containment | none")
+@click.option("--r-package", "form", metavar="FORM", help=f"{form_choices()}: the R form of a model with a "
+              "residual structure (default: the first)")
 @handle_errors
-def render_cmd(model_file, formula, to, data_prep, import_file, data_file, output_dir, force, method, ddf):
+def render_cmd(model_file, formula, to, data_prep, import_file, data_file, output_dir, force, method, ddf, form):
     """Render MODEL_FILE (TOML) or --formula in one package's syntax or all four.
 
     With --import FILE (or `import = "FILE"` in the model file) each program starts by reading FILE into
@@ -75,6 +89,7 @@ def render_cmd(model_file, formula, to, data_prep, import_file, data_file, outpu
     Exit codes: 0 ok, 2 bad input (every problem is listed, for every package asked for) or a refused or
     failed write."""
     _check_overrides(method, ddf)
+    check_form(form)
     model = load_model_or_formula(model_file, formula, method, ddf)
     wanted = [t.strip() for t in to.split(",") if t.strip()]
     if not wanted:
@@ -92,7 +107,7 @@ def render_cmd(model_file, formula, to, data_prep, import_file, data_file, outpu
         model = resolve_categoricals(model, frame, data_file)[0]
     with avoiding_columns(columns):
         texts = render_packages(model, names, data_prep, model_file or ("--formula" if formula else None),
-                                import_file)
+                                import_file, form)
     if output_dir:
         out = Path(output_dir)
         stem = Path(model_file).stem if model_file else "model"

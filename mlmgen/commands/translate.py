@@ -27,8 +27,10 @@ from . import handle_errors, print_diagnostics, write_files
                    "and a target cannot write that, the closest method the target has)")
 @click.option("--data", "data_file", default=None, type=str,
               help="data file: check that every predictor is a number (not text, not a labelled category)")
+@click.option("--r-package", "form", metavar="FORM", help="nlme | glmmTMB | mmrm: the R form of a model with a "
+              "residual structure (default: nlme)")
 @handle_errors
-def translate_cmd(file, source, to, output_dir, force, partial, ddf, data_file):
+def translate_cmd(file, source, to, output_dir, force, partial, ddf, data_file, form):
     """Translate FILE's mixed-model syntax into other packages' syntax.
 
     When anything of the source is dropped or changed in meaning (constructs beyond mlmgen's model,
@@ -40,10 +42,12 @@ def translate_cmd(file, source, to, output_dir, force, partial, ddf, data_file):
     from ..data import read_data
     from ..dialects import DIALECTS
     from ..translate import read_text, translate
-    from .render import banner
+    from .render import banner, check_form
+    check_form(form)
     text = read_text(file)
     frame = read_data(data_file) if data_file else None
-    tr = translate(text, to, source, file, partial=partial, ddf=ddf, data=frame, data_file=data_file)
+    tr = translate(text, to, source, file, partial=partial, ddf=ddf, data=frame, data_file=data_file,
+                   form=form)
     print_diagnostics(tr.diagnostics)
     if tr.source.model is None or tr.refused:
         sys.exit(2)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..base import Dialect
-from . import factor_names, gls, lrt, output, render, statements, syntax
+from . import factor_names, gls, glmmtmb, lrt, mmrm, output, render, residual_forms, statements, syntax
 from .facts import LME4Facts
 from .placement import LME4Placement
 
@@ -24,9 +24,17 @@ class LME4(LME4Facts, Dialect):
     def context(self, model, data_prep=False, import_file=None):
         return render.context(model, data_prep, import_file)
 
-    def residual_context(self, model, data_prep=False, import_file=None):
-        """A residual structure: nlme gls/lme (`gls.py`)."""
-        return gls.context(model, data_prep, import_file), gls.TEMPLATE
+    # the R forms of a model with a residual structure, the first the default (residual_forms.py)
+    residual_forms = residual_forms.FORMS
+
+    def residual_context(self, model, data_prep=False, import_file=None, form=None):
+        """A residual structure: nlme gls/lme (`gls.py`, the default), glmmTMB (`glmmtmb.py`) or mmrm (`mmrm.py`)."""
+        module = {"glmmTMB": glmmtmb, "mmrm": mmrm}.get(form, gls)
+        return module.context(model, data_prep, import_file), module.TEMPLATE
+
+    def refuse_form(self, model, form):
+        """RN001: a form (`--r-package`) asked for a model without a residual structure."""
+        residual_forms.refuse_two_level(model, form)
 
     def parse_syntax(self, text, file=None):
         return syntax.parse_syntax(text, file)

@@ -92,8 +92,9 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     correlation, weights = correlation_and_weights(model, problems)
     raise_problems(problems)
     # the shared parts (title, import, data preparation, factor() lines, name checks) as for lmer
-    base = lmer_context(model.with_(random=RandomPart(), residual=Residual(), contrasts=()), data_prep,
-                        import_file)
+    # (ddf set to one lmerTest has: the df nlme prints are said in a note below, not refused by lmer's rules)
+    base = lmer_context(model.with_(random=RandomPart(), residual=Residual(), contrasts=(), ddf="satterthwaite"),
+                        data_prep, import_file)
     obj = base["object"]
     raise_problems(problems)
     pieces = [f"{model.outcome}~{1 if model.intercept else 0}"]

@@ -37,11 +37,13 @@ from ...lexing import SyntaxBuilder, Token, split_top
 from . import factors
 from .contrasts import _ContrastReader
 from .statements import _Arg, _Call, _Stmt, _parse_call, mask, statements
+from . import gls, glmmtmb, mmrm, residual_syntax
 
 _HARMLESS_CALLS = {"library", "require", "print", "VarCorr", "fixef", "ranef", "confint", "ranova", "ls_means",
                    "lsmeans", "difflsmeans", "AIC", "BIC", "logLik", "vcov", "coef", "head", "str", "nobs",
                    "isSingular", "rand", "options", "set.seed", "as.data.frame", "sessionInfo", "packageVersion",
-                   "suppressPackageStartupMessages", "rePCA", "plot", "qqnorm", "hist"}
+                   "suppressPackageStartupMessages", "rePCA", "plot", "qqnorm", "hist",
+                   "getVarCov", "intervals"}
 _LMER_ARGS = ["formula", "data", "REML", "control", "start", "verbose", "subset", "weights", "na.action",
               "offset", "contrasts", "devFunOnly"]
 _DDF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "lme4": "none"}
@@ -56,8 +58,20 @@ def parse_syntax(text: str, file: str | None = None):
         r.statement(st)
     r.finish()
     if not r.fit_seen and not b.fatal:
-        b.diag("SY001", "no lmer() call found", 0, min(len(text), 1))
-    return b.finish(render.context)
+        b.diag("SY001", "no lmer() call found (nor gls(), lme(), glmmTMB() or mmrm() with a residual structure)", 0,
+               min(len(text), 1))
+    return b.finish(_own_context(r.residual.kind))
+
+
+def _own_context(kind: str | None):
+    """The renderer that states what the snippet's own R code can run: lmer's, or the residual form read."""
+    module = {"glmmTMB": glmmtmb, "mmrm": mmrm}.get(kind, gls)
+
+    def own(model):
+        if model.residual.independent:
+            return render.context(model) if kind is None else None
+        return module.context(model)
+    return own
 
 
 class _Reader(_ContrastReader):
@@ -73,8 +87,11 @@ class _Reader(_ContrastReader):
         self.formula_text: str | None = None              # the fitted formula, for update(m, . ~ . + z)
         self.others: set[str] = set()                     # other models made by update()
         self.prep: list[factors.Declaration] = []         # factor statements before the lmer() call
+        self.residual = residual_syntax.ResidualReader(self)   # gls()/lme()/glmmTMB() and visit positions
 
     def statement(self, st: _Stmt) -> None:
+        if not self.fit_seen and self.residual.statement(_unwrap(st.toks), self.masked):
+            return
         decls = factors.read_statement(self.masked, _unwrap(st.toks), self.b)
         if decls is not False:
             if self.fit_seen:
@@ -111,6 +128,10 @@ class _Reader(_ContrastReader):
             self.lmer(call, target)
         elif fn == "update":
             self.update(call, target, st)
+        elif fn in residual_syntax.FITS:
+            self.residual.fit(call, target)
+        elif fn in ("summary", "anova") and self.residual.kind is not None:
+            return          # nlme's and glmmTMB's summary()/anova() print their own df (read with the fit)
         elif fn in ("summary", "anova"):
             first = call.arg("object", 0)
             on_model = True
@@ -126,7 +147,7 @@ class _Reader(_ContrastReader):
             self.pending.append((call, st))
         elif fn == "local":
             self.local_z_contrast(call, st)
-        elif fn in ("glmer", "lme", "nlme", "glmmTMB", "gls", "mixed", "blmer"):
+        elif fn in ("glmer", "nlme", "mixed", "blmer"):
             self.b.unsupported(f"{fn}() (mlmgen reads linear mixed models fitted with lmer())", call.start,
                                call.end)
         elif fn in ("emmeans", "lsmeans", "ls_means", "pairs") and self.fit_seen:
@@ -304,9 +325,10 @@ class _Reader(_ContrastReader):
         s, e = ftoks[0].start, ftoks[-1].end
         self.read_formula(self.masked[s:e], s, e)
 
-    def read_formula(self, text: str, s: int, e: int, *, at_call: bool = False) -> bool:
+    def read_formula(self, text: str, s: int, e: int, *, at_call: bool = False, fixed_only: bool = False) -> bool:
         """Read formula `text` written at masked[s:e]. `at_call`: the text is not in the source as such
-        (update()'s result), so every piece is located at s:e."""
+        (update()'s result), so every piece is located at s:e. `fixed_only`: the fixed part of a gls()/lme()/
+        glmmTMB() call (residual_syntax.py), without random terms."""
         b = self.b
         try:
             fp = parse_formula(text)
@@ -330,6 +352,15 @@ class _Reader(_ContrastReader):
             a, z = sp.get(f"fixed:{':'.join(t.key)}", (0, 0))
             b.add_fixed(t.factors, s + a, s + z)
         self.fixef = list((("Intercept",) if fp.intercept else ())) + [t.name for t in fp.fixed]
+        if fixed_only:
+            if fp.cluster is not None:
+                b.unsupported("a random term in this formula (mlmgen reads the random intercept (1 | id) beside a "
+                              "glmmTMB structure, or lme's random = ~ 1 | id)", s + sp["cluster"][0], s + sp["cluster"][1])
+                return False
+            factors.apply_formula(fp, b, s, at_call, e)
+            for d in fp.diagnostics:
+                b.diagnostics.append(d)
+            return True
         if fp.cluster is None:
             b.diag("SY001", "the formula has no random-effects term such as (1 | cluster)", s, e)
             return
@@ -474,6 +505,8 @@ def sniff(text: str) -> float:
     """How much `text` looks like R lme4 syntax."""
     if re.search(r"\blmer\s*\(", text):
         return 0.95
+    if re.search(r"\b(?:gls|lme|glmmTMB|mmrm)\s*\(", text):
+        return 0.9
     if re.search(r"~[^\n]*\(\s*[^()]*\|\s*\w+\s*\)", text):
         return 0.7
     return 0.0

@@ -18,7 +18,8 @@ from ...dataimport import ImportSource, import_source
 from ...escape import comment_text, quote_string
 from ...model import Model
 from .facts import FACTS
-from .repeated import repeated_class_items, repeated_order_note, repeated_statement
+from .repeated import (needs_position, position_statement, repeated_class_items, repeated_order_note,
+                       repeated_statement)
 from ..common import (DEFAULT_DATA, KR_ML_NOTE, check_names, correlated, derived_rhs, fmt_coef,
                       prep_rounds, raise_problems, wrap)
 from ...diagnostics import Diagnostic, Location, Severity
@@ -194,9 +195,14 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
     if model.ddf == "kenward-roger" and model.method == "ml":
         notes.append(KR_ML_NOTE)
     repeated = None
+    positions = []
     if not model.residual.independent:
-        class_items += repeated_class_items(model, class_items)
-        repeated = repeated_statement(model)
+        position = needs_position(model)
+        if position:
+            positions = [position_statement(model, problems)]
+            raise_problems(problems)
+        class_items += repeated_class_items(model, class_items, position)
+        repeated = repeated_statement(model, position)
         order_note = repeated_order_note(model)
         if order_note:
             notes.append(order_note)
@@ -210,6 +216,7 @@ def context(model: Model, data_prep: bool = False, import_file: str | None = Non
         "model_lines": wrap(["MODEL", model.outcome, "="] + terms + ["/"] + options, 2),
         "random_effects": " ".join(effects),
         "repeated": repeated,
+        "positions": positions,       # the repeated variable's position for AR/Toeplitz types (repeated.py)
         "random_options": " ".join(random_options),
         "random_statements": statements,
         "contrasts": contrasts,

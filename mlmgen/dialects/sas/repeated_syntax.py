@@ -8,15 +8,46 @@ model as no REPEATED: read as the independent residual with a note (SY001 warnin
 then orders each subject's rows by their place in the data, so a missing visit shifts every later one; mlmgen
 places visits by value), other TYPE= values, LOCAL=, a nested or combined SUBJECT= and a repeated effect that is
 not a single CLASS variable. R=, RCORR= and the other display options are harmless.
+
+AR(1), ARH(1), TOEP, TOEPH depend on the order of the visits, which SAS takes from the CLASS order with a REF= level
+moved last. A repeated effect that is a position made in a DATA step before PROC MIXED, `p = 1*(visit = "W1") +
+2*(visit = "W2") + ...;` (as mlmgen renders it), is read as the visit in that order (its reference kept). A plain
+CLASS variable with REF= is read with an SY004 warning: mlmgen orders undeclared levels by value, SAS with the REF=
+level last; the same model only when REF= names the last value.
 """
 from __future__ import annotations
 
+import re
+
+from ...categorical import LAST, level_text
 from ...diagnostics import Fix, Severity
 from ...residual import Residual, canonical_residual_structure
 from ...lexing import split_top
 from .statements import options
 
 HARMLESS_REPEATED = {"R", "RC", "RCI", "RCORR", "RI", "HLM", "HLPS"}
+ORDER_DEPENDENT = ("AR1", "ARH1", "TOEP", "TOEPH")
+_POSITION = re.compile(r"""(?is)\s*([A-Za-z_]\w*)\s*=\s*((?:\+?\s*\d+\s*\*\s*\(\s*[A-Za-z_]\w*\s*=\s*
+                          (?:'(?:[^']|'')*'|"(?:[^"]|"")*"|-?\d+(?:\.\d*)?)\s*\)\s*)+);?\s*""", re.X)
+_POSITION_TERM = re.compile(r"""(\d+)\s*\*\s*\(\s*([A-Za-z_]\w*)\s*=\s*('(?:[^']|'')*'|"(?:[^"]|"")*"|-?\d+(?:\.\d*)?)\s*\)""")
+
+
+def read_position(b, text: str) -> bool:
+    """`p = 1*(visit = "W1") + 2*(visit = "W2") + ...;` in a DATA step: p is visit's position, codes 1..T over
+    one variable (kept on the builder as `repeated_positions`: name -> (variable, levels in code order))."""
+    m = _POSITION.fullmatch(text)
+    if not m:
+        return False
+    terms = _POSITION_TERM.findall(m.group(2))
+    codes = [int(c) for c, _, _ in terms]
+    variables = {v.upper() for _, v, _ in terms}
+    if len(variables) != 1 or sorted(codes) != list(range(1, len(codes) + 1)):
+        return False
+    levels = []
+    for code, _, lit in sorted(terms, key=lambda t: int(t[0])):
+        levels.append(lit[1:-1].replace(lit[0] * 2, lit[0]) if lit[0] in "'\"" else level_text(float(lit)))
+    b.__dict__.setdefault("repeated_positions", {})[m.group(1).upper()] = (b.ident(terms[0][1]), tuple(levels))
+    return True
 
 
 def _split_sp_pow_time(toks):
@@ -96,7 +127,33 @@ def read_repeated(proc, st) -> None:
                    names[0].end)
             return
         repeated = b.ident(names[0].text)
+        position = getattr(b, "repeated_positions", {}).get(names[0].upper)
+        if position is not None:
+            repeated = _position_order(b, position, st)
+        elif kind in ORDER_DEPENDENT:
+            c = b.categoricals.get(b._k(repeated))
+            if c is not None and c.reference != LAST and c.levels is None:
+                b.unsupported(f"TYPE={kind} over {repeated} with REF={c.reference}: SAS numbers the visits in the "
+                              f"CLASS order with the REF= level moved last, mlmgen in the order of their values; the "
+                              f"same model only when {c.reference} is the last value", st.start, st.end,
+                              Severity.WARNING, fix=f"REPEATED over a position: p = 1*({repeated} = first) + 2*(...) "
+                              f"...; in a DATA step, CLASS p, REPEATED p")
     if not b.set_cluster(subject.text, subject.start, subject.end):
         return
     b.residual = Residual(kind, repeated, b.cluster, group)
     b.locations["residual"] = b.loc(st.start, st.end)
+
+
+def _position_order(b, position: tuple, st) -> str:
+    """The visit a DATA-step position stands for; its levels become the position's order (the reference kept:
+    SAS's reference when REF= is not written is the last value in SAS's sorted order)."""
+    source, levels = position
+    c = b.categoricals.get(b._k(source))
+    reference = None
+    if c is not None and c.reference == LAST:
+        try:
+            reference = max(levels, key=float)
+        except ValueError:
+            reference = max(levels)
+    b.declare_categorical(source, st.start, st.end, levels=levels, reference=reference)
+    return source

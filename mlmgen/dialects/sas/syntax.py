@@ -33,10 +33,11 @@ from .facts import FACTS
 from ...lexing import SyntaxBuilder, Token, prefix_match, split_top
 from ...model import MAX_ORDER
 from .contrasts import _ContrastReader
-from .repeated_syntax import read_repeated
+from .repeated_syntax import read_position, read_repeated
 from .random_syntax import read_random
 from ..random_blocks import Block, assemble
-from .options import _BEYOND_STATEMENTS, _DDFM, _DDFM_MAP, _HARMLESS_GLOBAL, _HARMLESS_MODEL, _HARMLESS_PROC
+from .options import (_BEYOND_STATEMENTS, _DDFM, _DDFM_MAP, _HARMLESS_GLOBAL, _HARMLESS_MODEL, _HARMLESS_PROC,
+                      _HARMLESS_RANDOM)
 from .statements import _Stmt, mask, options, statements
 
 
@@ -407,7 +408,10 @@ _INDICATOR = re.compile(r"""(?is)\s*(?:ELSE\s+)?([A-Za-z_]\w*)\s*=\s*\(\s*([A-Za
 
 def _data_statement(b, text: str) -> None:
     """A DATA step statement `name = (var = "level");` (also after ELSE): an indicator column (the random
-    slope of a categorical as mlmgen renders it); other DATA step statements are not read."""
+    slope of a categorical as mlmgen renders it); `p = 1*(visit = "W1") + 2*(visit = "W2") ...;`: the position
+    of the repeated variable (repeated_syntax.read_position); other DATA step statements are not read."""
+    if read_position(b, text):
+        return
     m = _INDICATOR.fullmatch(text)
     if m:
         lit = m.group(3)

@@ -29,7 +29,7 @@ from . import render
 from .facts import FACTS
 from ...lexing import Comment, SyntaxBuilder, Token, blank, split_top, tokenize
 from .contrasts import _ContrastReader
-from .repeated_syntax import read_repeated
+from .repeated_syntax import apply_visit_order, read_repeated
 from .factors import autorecode, compute_indicator, recode, reference_code
 from ..random_blocks import Block, assemble
 
@@ -225,6 +225,7 @@ class _Mixed(_ContrastReader):
         if not fixed_seen:
             b.diag("SY001", "no /FIXED subcommand: SPSS then fits the intercept only", self.start, self.end,
                    Severity.WARNING)
+        apply_visit_order(self)
         self.close()
 
     def variables(self, toks: list[Token]) -> None:
