@@ -48,7 +48,9 @@ def test_renderings_place_visits_by_value(package, structure):
 
 DAMAGE = {
     # (package, the rendering's spelling, the user's spelling, code, the fix's replacement)
-    "sas": (r"REPEATED visit /", "REPEATED /", "ST005", "REPEATED visit / SUBJECT=id TYPE={sas} R RCORR;"),
+    # AR/Toeplitz types are rendered over a position variable (`REPEATED visit_mlmpos`: SAS numbers a REF= level
+    # last); ST005's fix names the model's visit variable
+    "sas": (r"REPEATED visit(_mlmpos)? /", "REPEATED /", "ST005", "REPEATED visit / SUBJECT=id TYPE={sas} R RCORR;"),
     "lme4": (r"form = ~ visit_mlmpos \| id", "form = ~ 1 | id", "ST007", "{cor}(form = ~ visit_pos | id)"),
     "stata": (r", t\(visit_mlmpos\)", "", "ST009", None),
 }
