@@ -331,7 +331,7 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
         start_engine = np.concatenate([pieces[i] for i in order])
     try:
         with single_threaded_blas():     # on a shared machine threaded BLAS was 10x slower for these sizes
-            pt, optim = minimise(problem, start_engine)
+            pt, optim = minimise(problem, start_engine, data=(yc, X))
     except np.linalg.LinAlgError as e:
         raise _degenerate(f"the model cannot be fitted to these data: the linear algebra failed ({e})") from e
     ev = pt.pls
