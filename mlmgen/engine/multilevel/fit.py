@@ -342,8 +342,9 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
     Ainv = np.linalg.inv(ev.A)
     C = s2 * 0.5 * (Ainv + Ainv.T)
     Ts = problem.factors_of(pt.theta)
-    blups = problem.blups(ev, Ts)
-    condvar = problem.conditional_variances(Ts, s2)
+    with single_threaded_blas():
+        blups = problem.blups(ev, Ts)
+        condvar = problem.conditional_variances(Ts, s2)
     thetas = split(pt.theta, problem.sizes)
     est: list[TermEstimate | None] = [None] * len(terms)
     for pos, ci in enumerate(order):

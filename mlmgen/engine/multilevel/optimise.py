@@ -204,7 +204,7 @@ def minimise(problem: PLSProblem, start: np.ndarray | None = None, maxiter: int 
                                  gradient_norm=float(np.max(np.abs(sres.gradient))), converged=True,
                                  message=f"AI scoring: decrement {sres.decrement:.3g} at iteration "
                                  f"{sres.iterations}" + (" before a last full step" if sres.final_step else "")
-                                 + f" (tolerances {scoring.DECREMENT_TOL:g}, final step {scoring.FINAL_STEP_TOL:g})",
+                                 + f" (tolerance {scoring.DECREMENT_TOL:g})",
                                  seconds=time.perf_counter() - t0)
             return Point(sres.theta, sres.f, sres.gradient, sres.pls), optim
     diag = np.concatenate([[i == j for i, j in theta_index(t.q, t.covariance)] for t in problem.terms]).astype(bool)
