@@ -114,19 +114,42 @@ class MultilevelFit:
     @cached_property
     def derivatives(self) -> PhiDerivatives:
         """In the caller's order (free parameters only)."""
+        return self._derivatives_over(self.free, None)
+
+    @property
+    def kept_for_kr(self) -> np.ndarray:
+        """The parameters pbkrtest's Kenward-Roger uses: all of them, here the free ones and the variances at 0
+        (a covariance next to a zero variance stays out: see derivatives.py)."""
+        names = self.covparm_names()
+        var = np.array([par.startswith("var(") for _term, _lab, par in names])
+        return self.free | var
+
+    @cached_property
+    def derivatives_all(self) -> PhiDerivatives:
+        """As `derivatives` over `kept_for_kr`, the variances at 0 differenced forwards (pbkrtest's KR)."""
+        kept = self.kept_for_kr
+        if np.array_equal(kept, self.free):
+            return self.derivatives
+        return self._derivatives_over(kept, kept & ~self.free)
+
+    def _derivatives_over(self, kept: np.ndarray, forward: np.ndarray | None) -> PhiDerivatives:
         perm = self._engine_perm()
         phi_engine = np.empty(len(perm))
         phi_engine[perm] = self.covparm_values()
-        free_engine = np.empty(len(perm), dtype=bool)
-        free_engine[perm] = self.free
+        kept_engine = np.empty(len(perm), dtype=bool)
+        kept_engine[perm] = kept
+        fwd_engine = None
+        if forward is not None:
+            fwd_engine = np.empty(len(perm), dtype=bool)
+            fwd_engine[perm] = forward
         with single_threaded_blas():
-            d = phi_derivatives(self._problem, phi_engine, free_engine)
-        # reorder the free rows from engine order to the caller's order
-        eng_free = np.flatnonzero(free_engine)                 # engine indices of free params (engine order)
-        call_free = perm[np.flatnonzero(self.free)]           # engine index of each free param, caller order
-        pos = np.array([int(np.flatnonzero(eng_free == e)[0]) for e in call_free], dtype=int)
+            d = phi_derivatives(self._problem, phi_engine, kept_engine, fwd_engine)
+        # reorder the kept rows from engine order to the caller's order
+        eng_kept = np.flatnonzero(kept_engine)                 # engine indices of kept params (engine order)
+        call_kept = perm[np.flatnonzero(kept)]                # engine index of each kept param, caller order
+        pos = np.array([int(np.flatnonzero(eng_kept == e)[0]) for e in call_kept], dtype=int)
         ix = np.ix_(pos, pos)
-        return PhiDerivatives(self.free, d.gradient[pos], d.hessian[ix], d.expected[ix], d.P[pos], d.Q[ix])
+        return PhiDerivatives(kept, d.gradient[pos], d.hessian[ix], d.expected[ix], d.P[pos], d.Q[ix])
 
     def covparm_asycov(self, information: str = "observed") -> np.ndarray:
         """2 H^-1 (observed, SAS COVTEST) or I^-1 (expected) over the free parameters; NaN elsewhere."""
@@ -155,8 +178,11 @@ class MultilevelFit:
         C, beta = self.cov_beta, self.beta
         r = L.shape[0]
         if ddf == "kenward-roger":
-            d = self.derivatives
-            W = _inverse_pd(d.hessian / 2.0 if information == "observed" else d.expected)
+            # pbkrtest: the expected information over all covariance parameters, a variance at 0 included
+            # (W = 2 IE2^-1, a generalised inverse when IE2 is near singular); observed: the free ones only
+            d = self.derivatives if information == "observed" else self.derivatives_all
+            W = (_inverse_pd(d.hessian / 2.0) if information == "observed"
+                 else _inverse_pbkrtest(d.expected))
             out = kr_test(L, beta, C, adjusted_covariance(C, W, d.P, d.Q), W, d.P)
             if not self.reml:
                 out["note"] = "Kenward-Roger computed on an ML fit (pbkrtest refits by REML first)"
@@ -259,6 +285,16 @@ def _inverse_pd(M: np.ndarray) -> np.ndarray:
     if not np.all(np.linalg.eigvalsh(M) > 0):
         return np.full(M.shape, np.nan)
     return np.linalg.inv(M)
+
+
+def _inverse_pbkrtest(M: np.ndarray) -> np.ndarray:
+    """pbkrtest's W from the expected information: the inverse, or the Moore-Penrose inverse when the smallest
+    absolute eigenvalue of 2 M (pbkrtest's IE2) is at most 1e-10."""
+    if not M.size:
+        return np.zeros((0, 0))
+    if np.min(np.abs(np.linalg.eigvalsh(2.0 * M))) > 1e-10:
+        return np.linalg.inv(M)
+    return np.linalg.pinv(M)
 
 
 def _diag(code: str, message: str, severity: Severity = Severity.WARNING) -> Diagnostic:
