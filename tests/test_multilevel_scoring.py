@@ -104,3 +104,20 @@ def test_scoring_hands_over_at_a_zero_variance():
     assert scoring.score(pb, yc, X, np.array([1.0, 0.5])) is None
     fit = fit_multilevel(y, X, terms, x_names=["Intercept", "x"])
     assert "AI scoring" not in fit.optimisation.message and fit.terms[1].G[0, 0] == 0.0
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_phi_gradient_matches_differences_of_the_derivative_quantities(reml):
+    """Scorer.phi_gradient (-2l, log|V| [+ log|F|], X'V^-1X) against central differences of derivatives._values."""
+    from mlmgen.engine.multilevel.derivatives import _values
+    y, X, a, b = crossed_data()
+    pb, yc = problem_for(y, X, terms_for(X, a, b), reml)
+    sc = scoring.Scorer(pb, yc, X)
+    phi = np.array([0.7, 0.1, 0.2, 0.4, 1.1])       # engine order: A (UN 2x2), B, sigma^2
+    got = sc.phi_gradient(phi)
+    h = 1e-5
+    for i in range(len(phi)):
+        e = np.zeros(len(phi))
+        e[i] = h
+        num = (_values(pb, phi + e) - _values(pb, phi - e)) / (2 * h)
+        np.testing.assert_allclose(got[i], num, rtol=1e-6, atol=1e-8 * np.max(np.abs(num)))

@@ -26,6 +26,7 @@ from ..threads import single_threaded_blas
 from .crossprod import compute_crossproducts, is_nested
 from .derivatives import PhiDerivatives, phi_derivatives
 from .layout import order_terms
+from . import scoring
 from .optimise import minimise
 from .pls import PLSProblem
 from .terms import RandomTermArrays, split
@@ -76,6 +77,7 @@ class MultilevelFit:
     _condvar: list[np.ndarray] | None = field(default=None, repr=False)
     _levels: list | None = field(default=None, repr=False)
     _nesting: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    _phi_gradient: object = field(default=None, repr=False)       # scoring.Scorer.phi_gradient where supported
 
     # ------------------------------------------------------------ covariance parameters
     @property
@@ -143,7 +145,7 @@ class MultilevelFit:
             fwd_engine = np.empty(len(perm), dtype=bool)
             fwd_engine[perm] = forward
         with single_threaded_blas():
-            d = phi_derivatives(self._problem, phi_engine, kept_engine, fwd_engine)
+            d = phi_derivatives(self._problem, phi_engine, kept_engine, fwd_engine, self._phi_gradient)
         # reorder the kept rows from engine order to the caller's order
         eng_kept = np.flatnonzero(kept_engine)                 # engine indices of kept params (engine order)
         call_kept = perm[np.flatnonzero(kept)]                # engine index of each kept param, caller order
@@ -404,8 +406,11 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
         notes.append(_diag("EN002", "singular fit: a random-effect covariance matrix is singular"
                            + (f" ({', '.join(boundary)} at 0)" if boundary else "")))
     levels = [list(t.level_names) if t.level_names is not None else list(range(t.n_levels)) for t in terms]
+    # exact first derivatives for the df (derivatives.py) where scoring applies and no T_t is singular
+    phi_gradient = scoring.Scorer(problem, yc, X).phi_gradient if scoring.supported(problem) and not singular \
+        else None
     return MultilevelFit(reml=reml, x_names=x_names, aliased=aliased, beta=beta, cov_beta=C, sigma2=float(s2),
                          neg2ll=float(ev.f), terms=est, n_obs=N, rank=p, optimisation=optim,
                          backend=problem.backend, boundary=boundary, singular=singular, notes=notes,
                          _problem=problem, _order=order, _blups=blups, _condvar=condvar, _levels=levels,
-                         _nesting=nesting)
+                         _nesting=nesting, _phi_gradient=phi_gradient)

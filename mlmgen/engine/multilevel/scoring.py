@@ -113,34 +113,48 @@ class Scorer:
         """Lambda' V for V (Q, k)."""
         return lambda_t_times(Ts, self._segments(V))
 
-    def gradient_and_ai(self, Ts: list[np.ndarray], ev: PLSEvaluation) -> tuple[np.ndarray, np.ndarray]:
+    def _pieces(self, Ts: list[np.ndarray], ev: PLSEvaluation) -> dict:
+        """At the point the factor holds: e = P_H y, Z_t'e, Z_t'H^-1X, H^-1X, A^-1 and per term
+        sum_j Z_tj'H^-1 Z_tj = T^-T (m I - sum_j (M^-1)_jj) T^-1, and tr(M^-1)."""
         pb, X, Z = self.pb, self.X, self.Z
-        reml, nu, r2 = pb.reml, ev.nu, ev.r2
         lay = pb.lay
         u = pb.spherical_effects(ev)
         b = np.concatenate([x.reshape(-1) for x in lambda_times(Ts, lay, u)])
         e = self.y - X @ ev.beta - Z @ b                                   # P_H y
-        ze = self._segments(self.ZT @ e)                                  # Z_t'e per term (m_t, q_t)
         sums = pb.factor.inverse_block_sums()
         if sums is None:
             raise np.linalg.LinAlgError("no diagonal blocks of M^-1 from this factor")
-        Ainv = np.linalg.inv(ev.A)
-        # Z'H^-1 X = Z'(X - Z Lambda L^-T R_ZX)
-        lt = pb.factor.solve_Lt(ev.RZX)
+        lt = pb.factor.solve_Lt(ev.RZX)                                    # Z'H^-1 X = Z'(X - Z Lambda L^-T R_ZX)
         HX = X - Z @ np.concatenate([x.reshape(-1, X.shape[1]) for x in lambda_times(Ts, lay, lt)])
-        zhx = self._segments(self.ZT @ HX)                                # (m_t, q_t, p)
-        grads, W_cols = [], []
-        for t, (T, ix) in enumerate(zip(Ts, self.index)):
-            q, m = lay.q[t], lay.m[t]
+        zhz = []
+        for t, T in enumerate(Ts):
             Tinv = np.linalg.inv(T)
-            zhz = Tinv.T @ (m * np.eye(q) - sums[t]) @ Tinv               # sum_j Z_tj'H^-1 Z_tj
+            zhz.append(Tinv.T @ (lay.m[t] * np.eye(lay.q[t]) - sums[t]) @ Tinv)
+        return {"e": e, "ze": self._segments(self.ZT @ e), "HX": HX, "zhx": self._segments(self.ZT @ HX),
+                "Ainv": np.linalg.inv(ev.A), "zhz": zhz, "tr_minv": float(sum(np.trace(S) for S in sums))}
+
+    def _trace(self, pc: dict, t: int, a: int, c: int) -> float:
+        """tr(P_H H_i) (REML) or tr(H^-1 H_i) (ML) for element (a, c) of term t."""
+        mult = 1.0 if a == c else 2.0
+        tr = mult * pc["zhz"][t][a, c]
+        if self.pb.reml:
+            zhx = pc["zhx"][t]
+            tr -= mult * float(np.sum((zhx[:, a, :] @ pc["Ainv"]) * zhx[:, c, :]))
+        return tr
+
+    def gradient_and_ai(self, Ts: list[np.ndarray], ev: PLSEvaluation) -> tuple[np.ndarray, np.ndarray]:
+        pb, X, Z = self.pb, self.X, self.Z
+        nu, r2 = ev.nu, ev.r2
+        lay = pb.lay
+        pc = self._pieces(Ts, ev)
+        e, ze, Ainv = pc["e"], pc["ze"], pc["Ainv"]
+        grads, W_cols = [], []
+        for t, ix in enumerate(self.index):
+            q, m = lay.q[t], lay.m[t]
             for a, c in ix:
                 mult = 1.0 if a == c else 2.0
-                tr = mult * zhz[a, c]
-                if reml:
-                    tr -= mult * float(np.sum((zhx[t][:, a, :] @ Ainv) * zhx[t][:, c, :]))
                 quad = mult * float(np.sum(ze[t][:, a] * ze[t][:, c]))
-                grads.append(tr - nu / r2 * quad)
+                grads.append(self._trace(pc, t, a, c) - nu / r2 * quad)
                 v = np.zeros(lay.Q)
                 seg = v[lay.offsets[t]:lay.offsets[t] + m * q].reshape(m, q)
                 seg[:, a] += ze[t][:, c]
@@ -156,6 +170,46 @@ class Scorer:
         we = Wn.T @ e
         AI = nu / r2 * (WPW - np.outer(we, we) / r2)
         return np.array(grads), 0.5 * (AI + AI.T)
+
+    def phi_gradient(self, phi: np.ndarray) -> np.ndarray:
+        """Exact first derivatives, at phi = (vech G_1, ..., vech G_K, sigma^2) in the engine's term order, of the
+        three quantities derivatives.py differentiates: rows i, columns [-2 l, D, vec X'V^-1X] with
+        D = log|V| (+ log|X'V^-1X| for REML). With V = sigma^2 H, P = P_H / sigma^2, e = P_H y:
+            d(-2l)/dphi_i = tr(P V_i) - e'V_i e / sigma^4,   dD/dphi_i = tr(P V_i)   (ML: V^-1 for P),
+            d(X'V^-1X)/dphi_i = -X'H^-1 V_i H^-1 X / sigma^4,
+        V_i = Z_t (I (x) E_ab) Z_t' for an element of G_t and I for sigma^2, where
+        tr(H^-1) = N - Q + tr(M^-1) and tr(A^-1 X'H^-2 X) come from the same pieces. Needs every T_t invertible."""
+        pb, lay = self.pb, self.pb.lay
+        sizes = [t.n_phi for t in pb.terms]
+        parts, k = [], 0
+        for t, n in zip(pb.terms, sizes):
+            parts.append(t.g_of(phi[k:k + n]))
+            k += n
+        s2 = float(phi[-1])
+        Ts = [np.linalg.cholesky(G / s2) for G in parts]
+        ev = pb.evaluate_factors(Ts)
+        pc = self._pieces(Ts, ev)
+        ze, zhx, HX, Ainv = pc["ze"], pc["zhx"], pc["HX"], pc["Ainv"]
+        p = HX.shape[1]
+        rows = []
+        for t, ix in enumerate(self.index):
+            for a, c in ix:
+                mult = 1.0 if a == c else 2.0
+                tr = self._trace(pc, t, a, c) / s2
+                quad = mult * float(np.sum(ze[t][:, a] * ze[t][:, c])) / s2 ** 2
+                Pm = zhx[t][:, a, :].T @ zhx[t][:, c, :]
+                if a != c:
+                    Pm = Pm + Pm.T
+                rows.append(np.concatenate([[tr - quad, tr], (-Pm / s2 ** 2).ravel()]))
+        hx2 = HX.T @ HX
+        tr = pb.N - lay.Q + pc["tr_minv"]
+        if pb.reml:
+            tr -= float(np.sum(Ainv * hx2))
+        tr /= s2
+        rows.append(np.concatenate([[tr - float(pc["e"] @ pc["e"]) / s2 ** 2, tr], (-hx2 / s2 ** 2).ravel()]))
+        out = np.array(rows)
+        assert out.shape[1] == 2 + p * p
+        return out
 
 
 def jacobian(problem: PLSProblem, Ts: list[np.ndarray]) -> np.ndarray:
