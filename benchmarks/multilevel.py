@@ -12,8 +12,8 @@ Cases:
 What is timed (wall clock and process CPU, data in memory): mlmgen = building the RandomTermArrays from the
 DataFrame columns + `fit_multilevel` (cross-products, optimisation, beta, cov(beta), G, BLUPs), then separately
 the Satterthwaite table (information by differences, derivatives.py); "evaluations" counts factorisations of
-the criterion (AI scoring adds one gradient per iteration, printed in the optimiser line); lme4 = `lmer()` inside R (reading the CSV not timed), then
-lmerTest's summary() where it finishes. Each engine's -2 REML log-likelihood is printed as the check that the
+the criterion (AI scoring adds one gradient per iteration, printed in the optimiser line); lme4 = `lmer()`
+inside R (reading the CSV not timed), then lmerTest's summary() where it finishes. Each engine's -2 REML log-likelihood is printed as the check that the
 timings compare like with like. The machine is shared (load average printed; CPU time is the fairer number there); BLAS runs
 single-threaded in mlmgen.
 """

@@ -407,7 +407,7 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
                            + (f" ({', '.join(boundary)} at 0)" if boundary else "")))
     levels = [list(t.level_names) if t.level_names is not None else list(range(t.n_levels)) for t in terms]
     # exact first derivatives for the df (derivatives.py) where scoring applies and no T_t is singular
-    phi_gradient = scoring.Scorer(problem, yc, X).phi_gradient if scoring.supported(problem) and not singular \
+    phi_gradient = scoring.lazy_phi_gradient(problem, yc, X) if scoring.supported(problem) and not singular \
         else None
     return MultilevelFit(reml=reml, x_names=x_names, aliased=aliased, beta=beta, cov_beta=C, sigma2=float(s2),
                          neg2ll=float(ev.f), terms=est, n_obs=N, rank=p, optimisation=optim,

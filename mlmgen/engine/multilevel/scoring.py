@@ -212,6 +212,17 @@ class Scorer:
         return out
 
 
+def lazy_phi_gradient(problem: PLSProblem, y: np.ndarray, X: np.ndarray):
+    """`Scorer.phi_gradient`, the Scorer (sparse Z) built on the first call (only when df are asked for)."""
+    holder: list[Scorer] = []
+
+    def gradient(phi: np.ndarray) -> np.ndarray:
+        if not holder:
+            holder.append(Scorer(problem, y, X))
+        return holder[0].phi_gradient(phi)
+    return gradient
+
+
 def jacobian(problem: PLSProblem, Ts: list[np.ndarray]) -> np.ndarray:
     """d gamma / d theta (block diagonal over terms): gamma_ab = sum_k T_ak T_bk, so
     d gamma_ab / d T_cd = [a = c] T_bd + [b = c] T_ad."""
