@@ -5,7 +5,8 @@ SEs 1e-4, LS-means 5e-5 of max(|estimate|, SE)).
 Cases: mlmRev::ScotsSec, `attain ~ verbal + sex + social + (1 | primary) + (1 | second)` (3,435 pupils, 148
 primary x 19 secondary schools, crossed; social has 4 levels), Satterthwaite only (pbkrtest's dense N x N
 matrices do not finish on it); a seeded crossed simulation with a 3 x 2 factorial and an interaction,
-`y ~ f * g + x + (1 | a) + (1 | b)` (480 rows), Satterthwaite and Kenward-Roger."""
+`y ~ f * g + x + (1 | a) + (1 | b)` (480 rows), Satterthwaite and Kenward-Roger; nested: mlmRev::Chem97's first 15
+LEAs, `score ~ gcsecnt * gender + (1 | lea/school)` (pupils in schools in LEAs), Satterthwaite and Kenward-Roger."""
 from __future__ import annotations
 
 import functools
@@ -40,8 +41,15 @@ d <- data.frame(y, f, g, x, a = factor(a), b = factor(b))''',
          'outcome = "y"\nfixed = ["f", "g", "f:g", "x"]\n'
          '[[random]]\ngroup = "a"\n[[random]]\ngroup = "b"\n'
          '[categorical]\nf = {}\ng = { levels = ["lo", "hi"] }\n', ("f", "g", "f:g")),
+    Case("chem97_nested", 'suppressMessages(library(mlmRev)); '
+         'd <- droplevels(Chem97[Chem97$lea %in% levels(Chem97$lea)[1:15], '
+         'c("score", "gcsecnt", "gender", "lea", "school")])',
+         "score ~ gcsecnt*gender + (1|lea/school)",
+         'outcome = "score"\nfixed = ["gcsecnt", "gender", "gcsecnt:gender"]\n'
+         '[[random]]\ngroup = "lea"\n[[random]]\ngroup = "lea/school"\n'
+         '[categorical]\ngender = { levels = ["M", "F"] }\n', ("gender",)),
 ]
-KR = {"crossed_factorial"}
+KR = {"crossed_factorial", "chem97_nested"}
 
 
 def r_code_for(case: Case, csv) -> str:
@@ -67,7 +75,8 @@ def r_results(tag: str):
 
 
 @pytest.mark.parametrize("tag,ddf", [("scotssec_crossed", "satterthwaite"), ("crossed_factorial", "satterthwaite"),
-                                     ("crossed_factorial", "kenward-roger")])
+                                     ("crossed_factorial", "kenward-roger"), ("chem97_nested", "satterthwaite"),
+                                     ("chem97_nested", "kenward-roger")])
 def test_type3_and_lsmeans_with_several_terms_equal_lmertest_and_emmeans(tag, ddf):
     ref, csv = r_results(tag)
     case = next(c for c in CASES if c.tag == tag)
