@@ -3,7 +3,7 @@ or partially crossed), and `MultilevelFit`, the result with inference.
 
 Pipeline: cross-products in one pass (crossprod.py) -> aliased fixed columns dropped (as the two-level engine,
 `core._aliased_columns`) -> terms ordered by levels (layout.py) -> profiled PLS deviance (pls.py) minimised over
-theta (optimise.py) -> beta, cov(beta) = sigma^2 (X'H^-1X)^-1, G_t = sigma^2 T_t T_t', BLUPs. On demand:
+theta (optimise.py; AI scoring first for crossed designs, scoring.py) -> beta, cov(beta) = sigma^2 (X'H^-1X)^-1, G_t = sigma^2 T_t T_t', BLUPs. On demand:
 observed/expected information of phi = (vech G_1, ..., vech G_K, sigma^2) by differences (derivatives.py),
 covariance-parameter SEs, Satterthwaite (SAS and lmerTest rules) and Kenward-Roger df (the two-level engine's
 ddf.py and kenward_roger.py on P_i, Q_ij, W), ICCs and information criteria (criteria.py).
