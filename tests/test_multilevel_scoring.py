@@ -10,6 +10,7 @@ from test_engine_multilevel import crossed_data, terms_for
 
 from mlmgen.engine.multilevel import RandomTermArrays, fit_multilevel, scoring
 from mlmgen.engine.multilevel.crossprod import compute_crossproducts
+from mlmgen.engine.multilevel.derivatives import _values
 from mlmgen.engine.multilevel.layout import order_terms
 from mlmgen.engine.multilevel.pls import PLSProblem
 
@@ -109,7 +110,6 @@ def test_scoring_hands_over_at_a_zero_variance():
 @pytest.mark.parametrize("reml", [True, False])
 def test_phi_gradient_matches_differences_of_the_derivative_quantities(reml):
     """Scorer.phi_gradient (-2l, log|V| [+ log|F|], X'V^-1X) against central differences of derivatives._values."""
-    from mlmgen.engine.multilevel.derivatives import _values
     y, X, a, b = crossed_data()
     pb, yc = problem_for(y, X, terms_for(X, a, b), reml)
     sc = scoring.Scorer(pb, yc, X)
