@@ -287,7 +287,7 @@ def fit_several_terms(model: Model, design: Design, frame: pd.DataFrame, report:
     backend = (options or {}).get("backend", "auto")
     mfit = fit_multilevel(design.y, design.X, terms, x_names=design.x_names, reml=model.method == "reml",
                           backend=backend)
-    result = to_fit_result_multilevel(mfit, model, model.ddf)
+    result = to_fit_result_multilevel(mfit, model, model.ddf, design.covariate_means)
     ex = dict(result.extra)
     sizes = design.cluster_sizes()
     ex.update(cluster_size_min=int(sizes.min()), cluster_size_avg=float(sizes.mean()),

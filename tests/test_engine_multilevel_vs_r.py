@@ -11,7 +11,9 @@ tight tolerances) and not worse than it by more than 1e-6; fixed effects and SEs
 components 2e-4 relative (of the term's largest variance for covariances); Satterthwaite df 1e-3 relative
 (lmerTest summary and contestMD); Kenward-Roger df and SEs 1e-4 relative (pbkrtest via lmerTest), only where
 pbkrtest's dense N x N matrices are affordable (Pastes, Penicillin, the simulation: N <= 900; on ScotsSec,
-N = 3,435, pbkrtest ran for over 10 minutes and 2 GB without finishing here).
+N = 3,435, pbkrtest ran for over 10 minutes and 2 GB without finishing here), and on two subsamples for it:
+egsingle's first 15 schools (1,801 rows, 420 children, random slopes at both levels) and Chem97's first 15
+LEAs (pupils in schools in LEAs).
 """
 from __future__ import annotations
 
@@ -69,6 +71,15 @@ CASES = [
     Case("chem97", "suppressMessages(library(mlmRev)); d <- Chem97", "score", ["gcsecnt"],
          [Term("school:lea", "interaction(d$lea, d$school, drop = TRUE)"), Term("lea", "d$lea")],
          formula_random="(1 | lea/school)"),
+    # subsamples where pbkrtest's dense N x N matrices are affordable (issue 12: KR on more data sets)
+    Case("egsingle15", "suppressMessages(library(mlmRev)); "
+         "d <- droplevels(egsingle[egsingle$schoolid %in% levels(egsingle$schoolid)[1:15], ])", "math", ["year"],
+         [Term("childid", "d$childid", ["Intercept", "year"]), Term("schoolid", "d$schoolid", ["Intercept", "year"])],
+         kr=True, Lmd=[[1, 0], [0, 1]]),
+    Case("chem97_15lea", "suppressMessages(library(mlmRev)); "
+         "d <- droplevels(Chem97[Chem97$lea %in% levels(Chem97$lea)[1:15], ])", "score", ["gcsecnt"],
+         [Term("school:lea", "interaction(d$lea, d$school, drop = TRUE)"), Term("lea", "d$lea")],
+         formula_random="(1 | lea/school)", kr=True, Lmd=[[1, 0], [0, 1]]),
     Case("insteval20k", "set.seed(20261205); d <- lme4::InstEval[sample(nrow(lme4::InstEval), 20000), ]; "
          "d <- droplevels(d); d$service1 <- as.numeric(d$service == '1')", "y", ["service1"],
          [Term("s", "d$s"), Term("d", "d$d")]),

@@ -12,7 +12,9 @@
   information, Wald Z and SAS's p (one-sided for variances); parameters at a bound get no SE; information
   criteria with SAS's Subjects = the levels of the term every other term is nested in (else 1); the model's
   contrasts. `extra["random_terms"]` lists each term (name, path, effects, covariance, number of levels).
-Type III tests and LS-means are not computed for several random terms (a note says so).
+  Type III tests and LS-means as for the two-level model: `type3.type3_table` and `lsmeans.lsmeans_tables`
+  build L from the Model and test it with the multilevel fit's `contrast` (its cov(beta) and its
+  Satterthwaite / Kenward-Roger df); the intercept's Type III row goes to `extra["type3_intercept"]`.
 """
 from __future__ import annotations
 
@@ -24,8 +26,11 @@ import pandas as pd
 from ..distributions import stats
 from ..results import CovParam, FitResult, Value
 from .assemble import contrast_results, fixed_effects
+from .lsmeans import lsmeans_tables
 from .multilevel import RandomTermArrays
 from .multilevel.frames import interaction_codes
+from .threads import single_threaded_blas
+from .type3 import type3_table
 
 
 def _v(x) -> Value | None:
@@ -52,12 +57,13 @@ def random_term_arrays(model, design, frame: pd.DataFrame) -> list[RandomTermArr
     return out
 
 
-def to_fit_result_multilevel(mfit, model, ddf: str) -> FitResult:
+def to_fit_result_multilevel(mfit, model, ddf: str, covariate_means: dict[str, float] | None = None) -> FitResult:
     notes = [f"{d.code}: {d.message}" for d in mfit.notes]
     if ddf == "kenward-roger" and not mfit.reml:
         notes.append("EN005: Kenward-Roger was computed on an ML fit; pbkrtest refits by REML first, so its "
                      "numbers will differ")
-    fixed = fixed_effects(mfit.fixed_table(ddf), mfit.x_names, mfit.aliased, model)
+    fixed_rows = mfit.fixed_table(ddf)
+    fixed = fixed_effects(fixed_rows, mfit.x_names, mfit.aliased, model)
 
     phi = mfit.covparm_values()
     se = mfit.covparm_se("observed")
@@ -73,8 +79,14 @@ def to_fit_result_multilevel(mfit, model, ddf: str) -> FitResult:
                                    group=None if term == "Residual" else term))
 
     contrasts = contrast_results(mfit, model, ddf, notes)
-    if model.has_categorical or model.lsmeans:
-        notes.append("Type III tests and LS-means are not computed for models with several random terms yet")
+    with single_threaded_blas():
+        type3 = type3_table(mfit, model, ddf, {r["term"]: r for r in fixed_rows}, notes, intercept=True) \
+            if getattr(model, "fixed", None) is not None else []
+        lsmeans, lsmean_diffs = lsmeans_tables(mfit, model, ddf, covariate_means, notes) \
+            if getattr(model, "lsmeans", None) else ([], [])
+    type3_intercept = {k: (None if getattr(t, k) is None else getattr(t, k).value) for t in type3
+                       if t.term == "Intercept" for k in ("num_df", "den_df", "F", "p")}
+    type3 = [t for t in type3 if t.term != "Intercept"]
 
     terms_info = []
     for t, est in zip(model.random_terms, mfit.terms):
@@ -89,8 +101,10 @@ def to_fit_result_multilevel(mfit, model, ddf: str) -> FitResult:
                      n_clusters=int(first.n_levels), neg2ll=Value(float(mfit.neg2ll)), fixed=fixed,
                      covariance=covariance, covariance_structure=first.covariance,
                      random_effects=list(first.z_names), gcorr=gcorr, fit=mfit.criteria(), contrasts=contrasts,
+                     type3=type3, lsmeans=lsmeans, lsmean_diffs=lsmean_diffs,
                      optimisation=mfit.optimisation, notes=notes,
                      extra={"theta": [float(x) for x in mfit.theta], "sigma2": float(mfit.sigma2),
                             "singular": bool(mfit.singular), "aliased": list(mfit.aliased),
                             "random_terms": terms_info, "backend": mfit.backend,
-                            "icc": mfit.icc()})
+                            "icc": mfit.icc(),
+                            **({"type3_intercept": type3_intercept} if type3_intercept else {})})

@@ -12,8 +12,12 @@ D(phi) = log|V| (+ log|F| for REML):
 
 So the per-term structure of dV/dphi is used only through the factor of M at shifted (G_t, sigma^2): nothing
 of size N x N is formed. Steps: h_i = 2e-3 s_i and 1e-3 s_i (s_i = |phi_i| for a variance, sqrt(G_aa G_bb) for
-a covariance), D = (4 D(h/2) - D(h)) / 3 (error O(h^4)). Parameters on the boundary (a zero variance and its
-covariances) are left out, as SAS leaves them out of its information; their rows are NaN.
+a covariance), D = (4 D(h/2) - D(h)) / 3 (error O(h^4); O(h^3) with forward stencils). Parameters on the
+boundary (a zero variance and its covariances) are left out, as SAS leaves them out of its information; for
+Kenward-Roger as pbkrtest computes it (`all_parameters`) a zero variance is kept, differenced forwards with
+steps scaled by sigma^2 (V is linear in phi, so F and log|V| are smooth there; a negative step would need an
+indefinite G_t, which the factor cannot represent). A covariance next to a zero variance cannot be differenced
+either way (any step makes G_t indefinite) and stays out [pbkrtest keeps it: not done].
 """
 from __future__ import annotations
 
@@ -56,43 +60,86 @@ def _values(problem: PLSProblem, phi: np.ndarray) -> np.ndarray:
     return np.concatenate([[out["neg2ll"], out["logdet"]], out["xtvx"].ravel()])
 
 
-def _central(fun, x: np.ndarray, idx: np.ndarray, h: np.ndarray):
-    """Gradient (k, n) and Hessian (k, k, n) of a vector-valued fun on the coordinates idx."""
-    f0 = fun(x)
+# first- and second-derivative stencils (offsets in steps, weights): central inside, forward at a bound
+_FIRST = {False: ((-1, -0.5), (1, 0.5)), True: ((0, -1.5), (1, 2.0), (2, -0.5))}
+_SECOND = {False: ((-1, 1.0), (0, -2.0), (1, 1.0)), True: ((0, 2.0), (1, -5.0), (2, 4.0), (3, -1.0))}
+
+
+def _central(fun, x: np.ndarray, idx: np.ndarray, h: np.ndarray, forward: np.ndarray | None = None):
+    """Gradient (k, n) and Hessian (k, k, n) of a vector-valued fun on the coordinates idx: central differences,
+    or for a coordinate with forward[i] (a variance at 0, where a negative step leaves the parameter space)
+    the one-sided second-order stencils f' ~ (-3 f0 + 4 f1 - f2) / 2h, f'' ~ (2 f0 - 5 f1 + 4 f2 - f3) / h^2;
+    a cross derivative is the product of the two coordinates' first-derivative stencils (the four-point
+    central formula when both are inside)."""
+    forward = np.zeros(len(x), dtype=bool) if forward is None else forward
+    cache: dict[tuple, np.ndarray] = {}
+
+    def f_at(moves):
+        key = tuple(sorted((i, o) for i, o in moves if o != 0))
+        if key not in cache:
+            xx = x.copy()
+            for i, o in key:
+                xx[i] += o * h[i]
+            cache[key] = fun(xx)
+        return cache[key]
+
+    f0 = f_at(())
     k = len(idx)
     g = np.zeros((k, f0.size))
     H = np.zeros((k, k, f0.size))
-    plus, minus = {}, {}
     for a, i in enumerate(idx):
-        e = np.zeros_like(x)
-        e[i] = h[i]
-        plus[a], minus[a] = fun(x + e), fun(x - e)
-        g[a] = (plus[a] - minus[a]) / (2 * h[i])
-        H[a, a] = (plus[a] - 2 * f0 + minus[a]) / h[i] ** 2
+        g[a] = sum(w * f_at([(i, o)]) for o, w in _FIRST[bool(forward[i])]) / h[i]
+        H[a, a] = sum(w * f_at([(i, o)]) for o, w in _SECOND[bool(forward[i])]) / h[i] ** 2
     for a, i in enumerate(idx):
         for b in range(a + 1, k):
             j = idx[b]
-            ei = np.zeros_like(x)
-            ej = np.zeros_like(x)
-            ei[i], ej[j] = h[i], h[j]
-            v = (fun(x + ei + ej) - fun(x + ei - ej) - fun(x - ei + ej) + fun(x - ei - ej)) / (4 * h[i] * h[j])
-            H[a, b] = H[b, a] = v
+            v = sum(wi * wj * f_at([(i, oi), (j, oj)]) for oi, wi in _FIRST[bool(forward[i])]
+                    for oj, wj in _FIRST[bool(forward[j])])
+            H[a, b] = H[b, a] = v / (h[i] * h[j])
     return g, H
 
 
-def phi_derivatives(problem: PLSProblem, phi: np.ndarray, free: np.ndarray) -> PhiDerivatives:
+def _from_gradient(gradient_fn, phi: np.ndarray, idx: np.ndarray, s: np.ndarray):
+    """g exact, H by Richardson-extrapolated central differences of the exact gradient (4 k gradients)."""
+    g = gradient_fn(phi)[idx]
+    k = len(idx)
+    H = np.zeros((k, k, g.shape[1]))
+    for b, j in enumerate(idx):
+        cols = []
+        for h in (2e-3 * s[j], 1e-3 * s[j]):
+            e = np.zeros_like(phi)
+            e[j] = h
+            cols.append((gradient_fn(phi + e)[idx] - gradient_fn(phi - e)[idx]) / (2 * h))
+        H[:, b] = (4 * cols[1] - cols[0]) / 3
+    return g, 0.5 * (H + np.swapaxes(H, 0, 1))
+
+
+def phi_derivatives(problem: PLSProblem, phi: np.ndarray, free: np.ndarray,
+                    forward: np.ndarray | None = None, gradient_fn=None) -> PhiDerivatives:
+    """Over the parameters in `free`; `forward` marks those differenced one-sidedly (variances at 0 kept in, as
+    pbkrtest keeps them; their step scale is sigma^2). gradient_fn(phi) -> the exact first derivatives of the
+    three quantities over all phi (scoring.Scorer.phi_gradient, crossed designs): then only the second
+    derivatives are differenced (4 k factorisations with their diagonal blocks of M^-1 instead of
+    2 (1 + 2k + 2k(k-1)) factorisations); not with forward stencils."""
     idx = np.flatnonzero(free)
     s = phi_steps(problem, phi)
-    s[s == 0] = 1.0
+    s[s == 0] = float(phi[-1]) if forward is not None else 1.0
     p = problem.p
 
     def fun(x):
         return _values(problem, x)
 
-    g1, H1 = _central(fun, phi, idx, 2e-3 * s)
-    g2, H2 = _central(fun, phi, idx, 1e-3 * s)
-    g = (4 * g2 - g1) / 3
-    H = (4 * H2 - H1) / 3
+    analytic = gradient_fn is not None and (forward is None or not np.any(forward))
+    if analytic:
+        try:
+            g, H = _from_gradient(gradient_fn, phi, idx, s)
+        except np.linalg.LinAlgError:       # a shifted G_t not positive definite: difference the values instead
+            analytic = False
+    if not analytic:
+        g1, H1 = _central(fun, phi, idx, 2e-3 * s, forward)
+        g2, H2 = _central(fun, phi, idx, 1e-3 * s, forward)
+        g = (4 * g2 - g1) / 3
+        H = (4 * H2 - H1) / 3
     k = len(idx)
     hess = H[:, :, 0]
     expected = -0.5 * H[:, :, 1]

@@ -137,6 +137,50 @@ class BlockedFactor:
         self.logdet = logdet
 
     # ------------------------------------------------------------------ inverse
+    def _schur_inverse(self, symmetric: bool = True) -> np.ndarray:
+        """Sigma22 = S^-1 from L22 by LAPACK's potri (2/3 n^3 flops, a third of a solve against the identity);
+        symmetric=False leaves only the lower triangle filled (read it at (max(r, c), min(r, c)))."""
+        inv, info = sla.lapack.dpotri(self.L22, lower=1)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"potri failed ({info})")
+        if not symmetric:
+            return inv
+        low = np.tril(inv)
+        return low + np.tril(low, -1).T
+
+    def inverse_block_sums(self) -> list[np.ndarray] | None:
+        """Per term, the sum over its levels of the diagonal q_t x q_t blocks of M^-1 (what the analytic gradient
+        of the profiled deviance needs, scoring.py). Dense-Schur mode: S_s = sum_j Sigma22_jj for terms s >= 2 and,
+        for term 1 with B = L21 blockdiag(W_j), W_j = L11_j^-1,
+            S_1[a, b] = sum_j (W_j'W_j)[a, b] + sum(Sigma22 o (B_a B_b')),   B_a = columns a of every block of B,
+        one sparse product per (a, b) instead of the diagonal blocks one by one. Other modes sum
+        `inverse_diag_blocks`."""
+        if self.K == 1 or self.blockdiag:
+            blocks = self.inverse_diag_blocks()
+            return None if blocks is None else [b.sum(axis=0) for b in blocks]
+        lay, q0, m0 = self.lay, self.lay.q[0], self.lay.m[0]
+        Sig = self._schur_inverse(symmetric=False)                          # lower triangle only
+        eye = np.broadcast_to(np.eye(q0), (m0, q0, q0))
+        W = _solve_lower_stack(self.L11, eye)                              # (m0, q0, q0)
+        first = np.einsum("nba,nbc->ac", W, W)
+        # B = L21 blockdiag(W): column j*q0 + c of B = sum_a L21[:, j*q0 + a] W_j[a, c]
+        Wbd = sp.block_diag(list(W), format="csr") if q0 > 1 else sp.diags(W[:, 0, 0])
+        B = (self.L21 @ Wbd).tocsc()
+        cols = [B[:, a::q0] for a in range(q0)]
+        for a in range(q0):
+            for b in range(a + 1):
+                prod = (cols[a] @ cols[b].T).tocoo()
+                v = float(np.sum(prod.data * Sig[np.maximum(prod.row, prod.col), np.minimum(prod.row, prod.col)]))
+                first[a, b] += v
+                if a != b:
+                    first[b, a] += v
+        out = [first]
+        for s in range(1, self.K):
+            ix = block_index(lay, s, np.arange(lay.m[s])) - self.Q0
+            r, c = ix[:, :, None], ix[:, None, :]
+            out.append(Sig[np.maximum(r, c), np.minimum(r, c)].sum(axis=0))
+        return out
+
     def inverse_diag_blocks(self) -> list[np.ndarray] | None:
         """Diagonal blocks of M^-1 per term (the BLUPs' conditional variances): with W = L11^-1 and
         Sigma22 = S^-1, M^-1_11 = W'(I + L21' Sigma22 L21) W and M^-1_22 = Sigma22. None in the block-diagonal
@@ -148,13 +192,15 @@ class BlockedFactor:
             return [np.einsum("nba,nbc->nac", W, W)]
         if self.blockdiag:
             return None
-        Sig = sla.cho_solve((self.L22, True), np.eye(self.Q2), check_finite=False)
+        Sig = self._schur_inverse()
         Yt = np.asarray(self.L21T @ Sig)                                  # (Sigma22 L21)'  (Q0, Q2)
-        D = np.empty((m0, q0, q0))
-        for a in range(q0):
-            for b in range(q0):
-                ra, rb = np.arange(m0) * q0 + a, np.arange(m0) * q0 + b
-                D[:, a, b] = np.asarray(self.L21T[ra].multiply(Yt[rb]).sum(axis=1)).ravel()
+        # D_j[a, b] = 1{a = b} + sum_c L21T[j q0 + a, c] Yt[j q0 + b, c], over the stored entries of L21T
+        coo = self.L21T.tocoo()
+        j, a = np.divmod(coo.row, q0)
+        D = np.zeros((m0, q0, q0))
+        for b in range(q0):
+            vals = coo.data * Yt[j * q0 + b, coo.col]
+            D[:, :, b] = np.bincount(coo.row, weights=vals, minlength=m0 * q0).reshape(m0, q0)
         D[:, np.arange(q0), np.arange(q0)] += 1.0
         out = [np.einsum("nba,nbc,ncd->nad", W, D, W)]
         for s in range(1, self.K):

@@ -3,7 +3,7 @@ or partially crossed), and `MultilevelFit`, the result with inference.
 
 Pipeline: cross-products in one pass (crossprod.py) -> aliased fixed columns dropped (as the two-level engine,
 `core._aliased_columns`) -> terms ordered by levels (layout.py) -> profiled PLS deviance (pls.py) minimised over
-theta (optimise.py) -> beta, cov(beta) = sigma^2 (X'H^-1X)^-1, G_t = sigma^2 T_t T_t', BLUPs. On demand:
+theta (optimise.py; AI scoring first for crossed designs, scoring.py) -> beta, cov(beta) = sigma^2 (X'H^-1X)^-1, G_t = sigma^2 T_t T_t', BLUPs. On demand:
 observed/expected information of phi = (vech G_1, ..., vech G_K, sigma^2) by differences (derivatives.py),
 covariance-parameter SEs, Satterthwaite (SAS and lmerTest rules) and Kenward-Roger df (the two-level engine's
 ddf.py and kenward_roger.py on P_i, Q_ij, W), ICCs and information criteria (criteria.py).
@@ -26,6 +26,7 @@ from ..threads import single_threaded_blas
 from .crossprod import compute_crossproducts, is_nested
 from .derivatives import PhiDerivatives, phi_derivatives
 from .layout import order_terms
+from . import scoring
 from .optimise import minimise
 from .pls import PLSProblem
 from .terms import RandomTermArrays, split
@@ -76,6 +77,7 @@ class MultilevelFit:
     _condvar: list[np.ndarray] | None = field(default=None, repr=False)
     _levels: list | None = field(default=None, repr=False)
     _nesting: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    _phi_gradient: object = field(default=None, repr=False)       # scoring.Scorer.phi_gradient where supported
 
     # ------------------------------------------------------------ covariance parameters
     @property
@@ -114,19 +116,42 @@ class MultilevelFit:
     @cached_property
     def derivatives(self) -> PhiDerivatives:
         """In the caller's order (free parameters only)."""
+        return self._derivatives_over(self.free, None)
+
+    @property
+    def kept_for_kr(self) -> np.ndarray:
+        """The parameters pbkrtest's Kenward-Roger uses: all of them, here the free ones and the variances at 0
+        (a covariance next to a zero variance stays out: see derivatives.py)."""
+        names = self.covparm_names()
+        var = np.array([par.startswith("var(") for _term, _lab, par in names])
+        return self.free | var
+
+    @cached_property
+    def derivatives_all(self) -> PhiDerivatives:
+        """As `derivatives` over `kept_for_kr`, the variances at 0 differenced forwards (pbkrtest's KR)."""
+        kept = self.kept_for_kr
+        if np.array_equal(kept, self.free):
+            return self.derivatives
+        return self._derivatives_over(kept, kept & ~self.free)
+
+    def _derivatives_over(self, kept: np.ndarray, forward: np.ndarray | None) -> PhiDerivatives:
         perm = self._engine_perm()
         phi_engine = np.empty(len(perm))
         phi_engine[perm] = self.covparm_values()
-        free_engine = np.empty(len(perm), dtype=bool)
-        free_engine[perm] = self.free
+        kept_engine = np.empty(len(perm), dtype=bool)
+        kept_engine[perm] = kept
+        fwd_engine = None
+        if forward is not None:
+            fwd_engine = np.empty(len(perm), dtype=bool)
+            fwd_engine[perm] = forward
         with single_threaded_blas():
-            d = phi_derivatives(self._problem, phi_engine, free_engine)
-        # reorder the free rows from engine order to the caller's order
-        eng_free = np.flatnonzero(free_engine)                 # engine indices of free params (engine order)
-        call_free = perm[np.flatnonzero(self.free)]           # engine index of each free param, caller order
-        pos = np.array([int(np.flatnonzero(eng_free == e)[0]) for e in call_free], dtype=int)
+            d = phi_derivatives(self._problem, phi_engine, kept_engine, fwd_engine, self._phi_gradient)
+        # reorder the kept rows from engine order to the caller's order
+        eng_kept = np.flatnonzero(kept_engine)                 # engine indices of kept params (engine order)
+        call_kept = perm[np.flatnonzero(kept)]                # engine index of each kept param, caller order
+        pos = np.array([int(np.flatnonzero(eng_kept == e)[0]) for e in call_kept], dtype=int)
         ix = np.ix_(pos, pos)
-        return PhiDerivatives(self.free, d.gradient[pos], d.hessian[ix], d.expected[ix], d.P[pos], d.Q[ix])
+        return PhiDerivatives(kept, d.gradient[pos], d.hessian[ix], d.expected[ix], d.P[pos], d.Q[ix])
 
     def covparm_asycov(self, information: str = "observed") -> np.ndarray:
         """2 H^-1 (observed, SAS COVTEST) or I^-1 (expected) over the free parameters; NaN elsewhere."""
@@ -155,8 +180,11 @@ class MultilevelFit:
         C, beta = self.cov_beta, self.beta
         r = L.shape[0]
         if ddf == "kenward-roger":
-            d = self.derivatives
-            W = _inverse_pd(d.hessian / 2.0 if information == "observed" else d.expected)
+            # pbkrtest: the expected information over all covariance parameters, a variance at 0 included
+            # (W = 2 IE2^-1, a generalised inverse when IE2 is near singular); observed: the free ones only
+            d = self.derivatives if information == "observed" else self.derivatives_all
+            W = (_inverse_pd(d.hessian / 2.0) if information == "observed"
+                 else _inverse_pbkrtest(d.expected))
             out = kr_test(L, beta, C, adjusted_covariance(C, W, d.P, d.Q), W, d.P)
             if not self.reml:
                 out["note"] = "Kenward-Roger computed on an ML fit (pbkrtest refits by REML first)"
@@ -261,6 +289,16 @@ def _inverse_pd(M: np.ndarray) -> np.ndarray:
     return np.linalg.inv(M)
 
 
+def _inverse_pbkrtest(M: np.ndarray) -> np.ndarray:
+    """pbkrtest's W from the expected information: the inverse, or the Moore-Penrose inverse when the smallest
+    absolute eigenvalue of 2 M (pbkrtest's IE2) is at most 1e-10."""
+    if not M.size:
+        return np.zeros((0, 0))
+    if np.min(np.abs(np.linalg.eigvalsh(2.0 * M))) > 1e-10:
+        return np.linalg.inv(M)
+    return np.linalg.pinv(M)
+
+
 def _diag(code: str, message: str, severity: Severity = Severity.WARNING) -> Diagnostic:
     return Diagnostic(code, message, severity, Location(field="fit"))
 
@@ -331,7 +369,7 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
         start_engine = np.concatenate([pieces[i] for i in order])
     try:
         with single_threaded_blas():     # on a shared machine threaded BLAS was 10x slower for these sizes
-            pt, optim = minimise(problem, start_engine)
+            pt, optim = minimise(problem, start_engine, data=(yc, X))
     except np.linalg.LinAlgError as e:
         raise _degenerate(f"the model cannot be fitted to these data: the linear algebra failed ({e})") from e
     ev = pt.pls
@@ -342,8 +380,9 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
     Ainv = np.linalg.inv(ev.A)
     C = s2 * 0.5 * (Ainv + Ainv.T)
     Ts = problem.factors_of(pt.theta)
-    blups = problem.blups(ev, Ts)
-    condvar = problem.conditional_variances(Ts, s2)
+    with single_threaded_blas():
+        blups = problem.blups(ev, Ts)
+        condvar = problem.conditional_variances(Ts, s2)
     thetas = split(pt.theta, problem.sizes)
     est: list[TermEstimate | None] = [None] * len(terms)
     for pos, ci in enumerate(order):
@@ -367,8 +406,11 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
         notes.append(_diag("EN002", "singular fit: a random-effect covariance matrix is singular"
                            + (f" ({', '.join(boundary)} at 0)" if boundary else "")))
     levels = [list(t.level_names) if t.level_names is not None else list(range(t.n_levels)) for t in terms]
+    # exact first derivatives for the df (derivatives.py) where scoring applies and no T_t is singular
+    phi_gradient = scoring.lazy_phi_gradient(problem, yc, X) if scoring.supported(problem) and not singular \
+        else None
     return MultilevelFit(reml=reml, x_names=x_names, aliased=aliased, beta=beta, cov_beta=C, sigma2=float(s2),
                          neg2ll=float(ev.f), terms=est, n_obs=N, rank=p, optimisation=optim,
                          backend=problem.backend, boundary=boundary, singular=singular, notes=notes,
                          _problem=problem, _order=order, _blups=blups, _condvar=condvar, _levels=levels,
-                         _nesting=nesting)
+                         _nesting=nesting, _phi_gradient=phi_gradient)
