@@ -173,6 +173,10 @@ def _type3(r: FitResult, model, outcome: str) -> list[str]:
     if r.type3:
         t3 = [[spss_effect(t.term), f"{num(t.num_df):.0f}", spss_num(num(t.den_df), 3), spss_num(num(t.F), 3),
                spss_num(num(t.p), 3)] for t in r.type3]
+        i = r.extra.get("type3_intercept")        # SPSS's table starts with the intercept's row
+        if i and i.get("F") is not None:
+            t3.insert(0, ["Intercept", f"{i['num_df']:.0f}", spss_num(i["den_df"], 3), spss_num(i["F"], 3),
+                          spss_num(i["p"], 3)])
     elif has_factor_rows(model):
         return []                      # a factor's test has several df: only the engine's Type III rows say it
     else:

@@ -77,6 +77,10 @@ class MultilevelFit:
     _condvar: list[np.ndarray] | None = field(default=None, repr=False)
     _levels: list | None = field(default=None, repr=False)
     _nesting: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    # beta = B beta~ for the centred X~ = X B the engine fitted (`_centring`); the df pieces are in X~'s terms
+    _x_map: np.ndarray | None = field(default=None, repr=False)
+    _beta_fitted: np.ndarray | None = field(default=None, repr=False)
+    _cov_fitted: np.ndarray | None = field(default=None, repr=False)
     _phi_gradient: object = field(default=None, repr=False)       # scoring.Scorer.phi_gradient where supported
 
     # ------------------------------------------------------------ covariance parameters
@@ -176,8 +180,10 @@ class MultilevelFit:
         if L.shape[1] != len(self.beta):
             raise ValueError(f"contrast has {L.shape[1]} columns; the fixed part has {len(self.beta)}")
         rows = L.shape[0]
-        L, scale, rank = ddfmod.prepare_contrast(L, self.cov_beta)
         C, beta = self.cov_beta, self.beta
+        if self._x_map is not None:     # the same test in the centred coordinates the df pieces are in
+            L, C, beta = L @ self._x_map, self._cov_fitted, self._beta_fitted
+        L, scale, rank = ddfmod.prepare_contrast(L, C)
         r = L.shape[0]
         if ddf == "kenward-roger":
             # pbkrtest: the expected information over all covariance parameters, a variance at 0 included
@@ -329,6 +335,7 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
             raise MlmgenError([Diagnostic("DA005", f"{name} holds missing or infinite values; delete them first",
                                           Severity.ERROR, Location(field="data"))])
     x_names = list(x_names)
+    X, B = _centring(X)
     xtx = X.T @ X
     drop, why = _aliased_columns(xtx, np.diag(xtx).copy(), np.ones(X.shape[1]), x_names)
     notes: list[Diagnostic] = []
@@ -336,6 +343,7 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
     if drop:
         keep = [j for j in range(X.shape[1]) if j not in drop]
         X, x_names = X[:, keep], [x_names[j] for j in keep]
+        B = B[np.ix_(keep, keep)]
         notes.append(_diag("EN003", "fixed-effect columns linearly dependent on earlier columns were dropped: "
                            + "; ".join(why)))
     p = X.shape[1]
@@ -409,8 +417,35 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
     # exact first derivatives for the df (derivatives.py) where scoring applies and no T_t is singular
     phi_gradient = scoring.lazy_phi_gradient(problem, yc, X) if scoring.supported(problem) and not singular \
         else None
+    beta_fitted, C_fitted = beta, C
+    beta, C = B @ beta_fitted, B @ C_fitted @ B.T
     return MultilevelFit(reml=reml, x_names=x_names, aliased=aliased, beta=beta, cov_beta=C, sigma2=float(s2),
                          neg2ll=float(ev.f), terms=est, n_obs=N, rank=p, optimisation=optim,
                          backend=problem.backend, boundary=boundary, singular=singular, notes=notes,
                          _problem=problem, _order=order, _blups=blups, _condvar=condvar, _levels=levels,
-                         _nesting=nesting, _phi_gradient=phi_gradient)
+                         _nesting=nesting, _phi_gradient=phi_gradient, _x_map=B, _beta_fitted=beta_fitted,
+                         _cov_fitted=C_fitted)
+
+
+def _centring(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(X~ = X B, B): with a constant column k, every other column centred at its mean, X~_j = X_j - c_j 1
+    (B = I with B[k, j] = -c_j / X[0, k]); the same model (same column space, det B = 1: -2 log L, REML
+    included, and every variance parameter unchanged), but the cross-products of a predictor far from zero
+    (x + 1e6, a calendar year) keep their digits. beta = B beta~, cov(beta) = B C~ B', a test of L beta is the
+    test of (L B) beta~. Without a constant column X is used as it is (B = I). As the two-level engine
+    (engine/scaling.py) and the repeated-measures one (engine/repeated/fit.py)."""
+    p = X.shape[1]
+    B = np.eye(p)
+    if not len(X):
+        return X, B
+    const = [j for j in range(p) if np.ptp(X[:, j]) == 0 and X[0, j] != 0]
+    if not const:
+        return X, B
+    k = const[0]
+    c = X.mean(axis=0)
+    c[k] = 0.0
+    for j in const[1:]:
+        c[j] = 0.0              # a second constant column is aliased with the first: left for the alias check
+    B[k, :] = -c / X[0, k]
+    B[k, k] = 1.0
+    return X - np.outer(np.ones(len(X)), c), B
