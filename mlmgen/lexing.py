@@ -311,8 +311,11 @@ class SyntaxBuilder:
 
     def used_categoricals(self) -> tuple[Categorical, ...]:
         """The declarations of variables the model uses as predictors (fixed or random slope), in declaration
-        order; a declared cluster, outcome or unused variable (SAS `CLASS school;`) is not a predictor."""
+        order; a declared cluster, outcome or unused variable (SAS `CLASS school;`) is not a predictor. The
+        residual's repeated and GROUP= variables keep their declaration too (SAS `CLASS AVISIT; MODEL FEV1 = ;
+        REPEATED AVISIT / ...`): it fixes the order of the visits, which index R."""
         used = {self._k(f) for t in self.fixed for f in t.factors} | {self._k(v) for v in self.slopes}
+        used |= {self._k(v) for v in self.residual.variables}
         skip = {self._k(v) for v in (self.cluster, self.outcome) if v is not None}
         return tuple(c for k, c in self.categoricals.items() if k in used and k not in skip)
 
