@@ -140,6 +140,9 @@ class ParsedSyntax:
     explicit: dict[str, bool] = field(default_factory=dict)
     data: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # variables the program itself creates before the model (SAS DATA step `x = ...;`, Stata generate/egen/
+    # encode ..., gen()/rename, SPSS COMPUTE/RECODE INTO/AUTORECODE INTO, R `d$x <- ...`): not needed in the data
+    created: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -190,6 +193,7 @@ class SyntaxBuilder:
         self.indicators: dict[str, tuple[str, str]] = {}  # data preparation: name = (var == level)
         self.lsmeans_of_numbers_run = False              # R's emmeans() also averages over a number (SAS stops)
         self.residual = Residual()                       # a residual structure (SAS REPEATED), read by a dialect
+        self.created: dict[str, str] = {}                # variables the program creates (`ParsedSyntax.created`)
 
     # ---- names
     def ident(self, name: str) -> str:
@@ -256,6 +260,11 @@ class SyntaxBuilder:
 
     def _k(self, name: str) -> str:
         return name if self.case_sensitive else name.upper()
+
+    def add_created(self, name: str) -> None:
+        """A variable the program creates (a data step assignment, Stata generate/encode, SPSS COMPUTE, R
+        `d$x <-`): `ParsedSyntax.created`, so a data-column check does not ask the data file for it."""
+        self.created.setdefault(self._k(name), self.ident(name))
 
     def add_fixed(self, factors: tuple[str, ...] | list[str], start: int, end: int) -> Term | None:
         term = Term(tuple(self.ident(f) for f in factors))
@@ -413,7 +422,7 @@ class SyntaxBuilder:
         """The `ParsedSyntax`; `own_context` is the package renderer's `context(model)`, used to report the
         settings the snippet's own package refuses (see `_own_package_refusals`)."""
         ps = ParsedSyntax(self.dialect, self.src.text, self.src.file, None, self.diagnostics, self.locations,
-                          self.explicit, self.data_written, self.extra)
+                          self.explicit, self.data_written, self.extra, tuple(self.created.values()))
         cmd = self.locations.get("command")
         where = cmd or Location(file=self.src.file, line=1, col=1)
         if self.outcome is None or self.cluster is None:

@@ -37,6 +37,7 @@ from ...lexing import SyntaxBuilder, Token, split_top
 from . import factors
 from .contrasts import _ContrastReader
 from .statements import _Arg, _Call, _Stmt, _parse_call, mask, statements
+from .created import record_created
 
 _HARMLESS_CALLS = {"library", "require", "print", "VarCorr", "fixef", "ranef", "confint", "ranova", "ls_means",
                    "lsmeans", "difflsmeans", "AIC", "BIC", "logLik", "vcov", "coef", "head", "str", "nobs",
@@ -75,6 +76,8 @@ class _Reader(_ContrastReader):
         self.prep: list[factors.Declaration] = []         # factor statements before the lmer() call
 
     def statement(self, st: _Stmt) -> None:
+        if not self.fit_seen:
+            record_created(self.b, self.masked[st.start:st.end])
         decls = factors.read_statement(self.masked, _unwrap(st.toks), self.b)
         if decls is not False:
             if self.fit_seen:

@@ -472,9 +472,16 @@ _INDICATOR = re.compile(r"""(?is)\s*(?:ELSE\s+)?([A-Za-z_]\w*)\s*=\s*\(\s*([A-Za
                          ('(?:[^']|'')*'|"(?:[^"]|"")*"|-?\d+(?:\.\d*)?)\s*\)\s*;?\s*""", re.X)
 
 
+_ASSIGNMENT = re.compile(r"(?is)\s*(?:ELSE\s+)?(?:IF\b.*?\bTHEN\s+)?([A-Za-z_]\w*)\s*=(.*?);?\s*$")
+
+
 def _data_statement(b, text: str) -> None:
     """A DATA step statement `name = (var = "level");` (also after ELSE): an indicator column (the random
-    slope of a categorical as mlmgen renders it); other DATA step statements are not read."""
+    slope of a categorical as mlmgen renders it); any `name = expr;` records name as created by the program
+    (`ParsedSyntax.created`); other DATA step statements are not read."""
+    a = _ASSIGNMENT.match(text)
+    if a and not re.search(rf"(?i)(?<![\w.]){re.escape(a.group(1))}(?!\w)", a.group(2)):
+        b.add_created(a.group(1))          # `new = expr;` creates new (`x = x - 1;` changes a column: not new)
     m = _INDICATOR.fullmatch(text)
     if m:
         lit = m.group(3)
