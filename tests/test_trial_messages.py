@@ -31,3 +31,18 @@ def test_invalid_residual_type_is_the_only_error():
     with pytest.raises(MlmgenError) as e:              # no subject anywhere: the cluster is missing indeed
         loads_model('outcome = "y"\nfixed = []\n[residual]\ntype = "ANTE(1)"\nrepeated = "v"\n')
     assert sorted(d.code for d in e.value.diagnostics) == ["MF002", "MF008"]
+
+
+def test_same_counts_only_the_snippets_read(tmp_path):
+    from click.testing import CliRunner
+    from mlmgen.cli import cli
+    good = "mixed y x || id:, reml\n"
+    (tmp_path / "a.do").write_text(good)
+    (tmp_path / "b.do").write_text(good)
+    (tmp_path / "c.do").write_text(good)
+    (tmp_path / "bad.do").write_text("regress y x\n")
+    res = CliRunner().invoke(cli, ["same", *(str(tmp_path / f) for f in ("a.do", "b.do", "bad.do", "c.do")), "-q"])
+    assert res.exit_code == 2
+    assert "In the 3 read (not read: bad.do):" in res.output and "In all 4" not in res.output
+    res = CliRunner().invoke(cli, ["same", *(str(tmp_path / f) for f in ("a.do", "b.do", "c.do")), "-q"])
+    assert res.exit_code == 0 and "In all 3:" in res.output
