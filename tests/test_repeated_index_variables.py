@@ -101,3 +101,40 @@ def test_mmrm_repository_programs_fit_as_sas(source, listing, index):
     sas_f = float(iterations((SAS / listing).read_text())[-1][1])
     assert -5e-9 <= sas_f - fit.result.neg2ll.value < 2e-5, (sas_f, fit.result.neg2ll.value)
     assert fit.result.n_obs == 537
+
+
+def _rows(text: str, title: str) -> list[tuple[str, ...]]:
+    """(Effect, level cells...) of each row of the first table titled `title` (cells split at 2+ spaces)."""
+    lines = text.splitlines()
+    i = next(k for k, l in enumerate(lines) if l.strip() == title)
+    out, started = [], False
+    for l in lines[i + 1:]:
+        cells = re.split(r"\s{2,}", l.strip())
+        numeric = [k for k, c in enumerate(cells) if re.fullmatch(r"-?\d*\.?\d+|-?\d+\.\d*", c)]
+        if not numeric or not re.match(r"[A-Za-z]", cells[0]):
+            if started and not l.strip():
+                break
+            continue
+        started = True
+        out.append(tuple(cells[:numeric[0]]))
+    return out
+
+
+@pytest.mark.r
+def test_sas_printer_rows_as_the_real_listing():
+    """The full MMRM of sas.R (`CLASS RACE(ref='Asian') AVISIT(ref='VIS1') SEX(ref='Male') ARMCD(ref='PBO')`,
+    `MODEL FEV1 = ARMCD AVISIT ARMCD*AVISIT RACE SEX`, `LSMEANS AVISIT*ARMCD`) parsed, fitted and printed
+    `--style sas`: the Solution, Type 3 and LS-means rows in the listing's order and names - REF= levels last
+    (VIS1 although it is AVISIT's first level), the crossed effect named and looped in CLASS order (AVISIT*ARMCD,
+    VIS2 TRT, VIS2 PBO, ...: the trial saw ARMCD*AVISIT with TRT VIS2, TRT VIS3, ...)."""
+    from fev_text import fev_text_csv
+    from mlmgen.report import format_fit
+    prog = _programs((SAS / "sas.R").read_text())[1]
+    ps = parse_sas(prog)
+    f = mlmgen.fit(ps.model, str(fev_text_csv()))
+    ours = format_fit(f.result, "sas", model=f.model, data_report=f.data_report)
+    listing = (SAS / "sas_log_reml.txt").read_text()
+    for title in ("Solution for Fixed Effects", "Type 3 Tests of Fixed Effects", "Least Squares Means"):
+        assert _rows(ours, title) == _rows(listing, title), title
+    assert _rows(ours, "Least Squares Means")[:3] == [("AVISIT*ARMCD", "VIS2", "TRT"), ("AVISIT*ARMCD", "VIS2", "PBO"),
+                                                      ("AVISIT*ARMCD", "VIS3", "TRT")]

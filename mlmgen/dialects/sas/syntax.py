@@ -413,6 +413,10 @@ class _Proc(_ContrastReader):
             return
         self.open = False
         b = self.b
+        # the categoricals in CLASS statement order (SAS's order of the level columns and of the variables in a
+        # crossed effect: `CLASS AVISIT ARMCD; MODEL y = ARMCD*AVISIT;` prints AVISIT*ARMCD), not in MODEL order
+        rank = {k: i for i, k in enumerate(self.classes)}
+        b.categoricals = dict(sorted(b.categoricals.items(), key=lambda kv: rank.get(kv[0], len(rank))))
         if not self.model_seen:
             b.diag("SY001", "PROC MIXED without a MODEL statement", *self.span)
         if not self.randoms:
