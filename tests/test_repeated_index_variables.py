@@ -39,6 +39,9 @@ def test_value_list_options_read_as_printed_matrices():
         assert c.reference == "VIS4"
     ps = parse_sas("PROC MIXED; CLASS v id; MODEL y = ; REPEATED v / SUBJECT=id TYPE=UN R=1,3,5 RCORR=2, 4; RUN;")
     assert not _errors(ps) and ps.model.residual.structure == "UN"
+    ps = parse_sas("PROC MIXED; CLASS v id; MODEL y = v; REPEATED v / SUBJECT=id TYPE=UN; LSMEANS v / PDIFF=ALL CL; "
+                   "RUN;")
+    assert not [d for d in ps.diagnostics if d.code == "SY004"], [d.message for d in ps.diagnostics]
     ps = parse_sas("PROC MIXED; CLASS v id g; MODEL y = ; REPEATED v / SUBJECT=id TYPE=CS GROUP=g; RUN;")
     assert set(ps.model.categorical_map) == {"v", "g"}
 

@@ -268,8 +268,9 @@ class _Proc(_ContrastReader):
             for combo in (_bar_expand(names) if bar else [names]):
                 b.add_lsmeans(combo, s, e)
         for o in (options(parts[1], b) if len(parts) > 1 else []):
-            if o.name in ("DIFF", "PDIFF") and not o.value or o.name in ("CL", "ALPHA", "E", "SINGULAR", "COV",
-                                                                          "CORR", "DF"):
+            # DIFF=ALL / PDIFF=ALL: every pairwise difference, the default of DIFF (SAS/STAT LSMEANS statement)
+            if o.name in ("DIFF", "PDIFF") and (not o.value or o.vtext.upper() == "ALL") or \
+                    o.name in ("CL", "ALPHA", "E", "SINGULAR", "COV", "CORR", "DF"):
                 continue
             if o.name == "ADJUST" and o.vtext.upper() in ("T", "NONE"):
                 continue
