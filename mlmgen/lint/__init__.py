@@ -20,6 +20,7 @@ from typing import Iterable
 
 from ..data import nearest_column
 from ..diagnostics import Diagnostic, Fix, Location, Severity
+from ..dialects import DIALECTS
 from ..lexing import ParsedSyntax
 from ..model import Model
 from . import rules_categorical, rules_model, rules_portability, rules_random, rules_structure, rules_syntax  # noqa: F401  (they register their rules)
@@ -151,10 +152,11 @@ def _created_in_program(name: str, p: ParsedSyntax) -> bool:
     """True when the program creates `name` before the model, as its reader recorded (`ParsedSyntax.created`: a
     SAS DATA step `name = ...;`, R `d$name <-` / `mutate(d, name = ...)`, Stata generate/egen, `encode x,
     gen(name)`, rename, SPSS COMPUTE, RECODE/AUTORECODE ... INTO name): then the data file need not have it.
-    Case as the package matches names (SAS and SPSS ignore it)."""
+    Case as the package matches names (its facts' `case_sensitive`)."""
     if not p.created:
         return False
-    if p.dialect in ("sas", "spss"):
+    facts = DIALECTS.get(p.dialect)
+    if facts is not None and not facts.case_sensitive:
         return name.upper() in {c.upper() for c in p.created}
     return name in p.created
 
