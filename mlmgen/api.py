@@ -31,6 +31,7 @@ from .engine.repeated_model import fit_repeated_model
 from .model import Model, normalise_ddf, normalise_method
 from .results import FitResult
 from .sources import open_source
+from .sources.into_memory import rows_in_memory
 
 
 @dataclass
@@ -183,15 +184,25 @@ def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, 
         else:
             raise MlmgenError(Diagnostic("CL001", "no data given: pass a DataFrame or a file (--data FILE)",
                                          Severity.ERROR, Location(field="data")))
+    source = open_source(data, na_values)
+    source_file, notes = None, []
+    if source is not None and (not m.residual.independent or m.is_multilevel):
+        # the summary path fits the two-level model only: these read the rows into memory through the source
+        why = "the model has a residual structure" if not m.residual.independent else "the model has several random terms"
+        data, note = rows_in_memory(source, why)
+        source_file, notes, source = source.label, [note], None
     if not m.residual.independent:
-        return _fit_residual(m, data, na_values)
+        return _fit_residual(m, data, na_values, source_file, notes)
     if m.random.q == 0:
         raise MlmgenError(Diagnostic("MF002", "the model has no random effects; mlmgen fits two-level models with a "
                                      "random intercept and/or random slopes", Severity.ERROR, Location(field="random")))
-    source = open_source(data, na_values)
     if source is not None:
         return fit_source(m, source, options=options)
-    frame, report = load_and_prepare(m, data, na_values)
+    if source_file is not None:
+        frame, report = prepare(m, data, source_file)
+        report.diagnostics[:0] = notes
+    else:
+        frame, report = load_and_prepare(m, data, na_values)
     m = report.model or m                       # with the categoricals' levels known
     design = build_design(m, frame)
     if design.X.shape[1] == 0 or not np.any(design.X):
@@ -209,16 +220,18 @@ def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, 
         raise MlmgenError([_at_file(d, report.file) for d in e.diagnostics]) from None
 
 
-def _fit_residual(m: Model, data, na_values) -> Fit:
+def _fit_residual(m: Model, data, na_values, source_file: str | None = None, notes=()) -> Fit:
     """A model with a residual structure (SAS REPEATED): `engine.repeated_model.fit_repeated_model`, which needs
-    the raw rows too (the repeated variable's values, which need not be a predictor)."""
+    the raw rows too (the repeated variable's values, which need not be a predictor). `source_file`, `notes`: the
+    label of the data source the rows of the DataFrame `data` were read from, and the DA008 note saying so."""
     if isinstance(data, pd.DataFrame):
-        raw, file = data, None
+        raw, file = data, source_file
     else:
         if na_values is None:
             na_values = getattr(data, "na_values", None)
         raw, file = read_data(data, na_values, id_columns=(m.cluster,)), str(data)
     frame, report = prepare(m, raw, file)
+    report.diagnostics[:0] = list(notes)
     m = report.model or m
     try:
         result, rfit, rdesign = fit_repeated_model(m, frame, raw)

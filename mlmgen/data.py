@@ -117,9 +117,12 @@ def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.Da
 
     work: dict[str, pd.Series] = {}
     groups = set(model.grouping_variables)      # ids of every random term's units, read as written
+    indices = set(index_variables(model))       # the residual's repeated and GROUP= variables: indices, kept as written
     for v in needed_raw:
         if v in groups:
             work[v] = _cluster_ids(frame[v], v, info, frame.index)
+        elif v in indices:
+            work[v] = frame[v]
         elif v in cats and v in texts:
             work[v] = _level_codes(texts[v], cats[v])
         else:
@@ -171,6 +174,15 @@ def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.Da
     return out, report
 
 
+def index_variables(model: Model) -> tuple[str, ...]:
+    """The residual structure's repeated and GROUP= variables that are no predictor: indices (which visit, which
+    group), never numbers in the model, so they may hold text (`VIS1`); `engine.repeated_model.repeated_positions`
+    orders them (declared levels, else R's factor() order; SP(POW) times are numbers)."""
+    derived_from = {d.source for d in model.derived.values()}
+    return tuple(v for v in model.residual.variables
+                 if v not in model.predictors and v not in model.derived and v not in derived_from)
+
+
 def resolve_categoricals(model: Model, frame: pd.DataFrame, file: str | None = None, undeclared: bool = True
                          ) -> tuple[Model, dict[str, pd.Series], list[Diagnostic]]:
     """The model with every categorical predictor's levels known, the level text of each row, and notes.
@@ -193,6 +205,8 @@ def resolve_categoricals(model: Model, frame: pd.DataFrame, file: str | None = N
     added: list[Categorical] = []
     notes: list[Diagnostic] = []
     raw_predictors = [v for v in model.predictors if v not in model.derived]
+    # a declared residual index (repeated, GROUP=) that is no predictor gets its levels too: they order the visits
+    raw_predictors += [v for v in index_variables(model) if v in declared and v not in raw_predictors]
     for v in raw_predictors:
         if v not in frame.columns:
             continue

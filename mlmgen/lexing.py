@@ -140,6 +140,9 @@ class ParsedSyntax:
     explicit: dict[str, bool] = field(default_factory=dict)
     data: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # variables the program itself creates before the model (SAS DATA step `x = ...;`, Stata generate/egen/
+    # encode ..., gen()/rename, SPSS COMPUTE/RECODE INTO/AUTORECODE INTO, R `d$x <- ...`): not needed in the data
+    created: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -190,6 +193,7 @@ class SyntaxBuilder:
         self.indicators: dict[str, tuple[str, str]] = {}  # data preparation: name = (var == level)
         self.lsmeans_of_numbers_run = False              # R's emmeans() also averages over a number (SAS stops)
         self.residual = Residual()                       # a residual structure (SAS REPEATED), read by a dialect
+        self.created: dict[str, str] = {}                # variables the program creates (`ParsedSyntax.created`)
 
     # ---- names
     def ident(self, name: str) -> str:
@@ -257,6 +261,11 @@ class SyntaxBuilder:
     def _k(self, name: str) -> str:
         return name if self.case_sensitive else name.upper()
 
+    def add_created(self, name: str) -> None:
+        """A variable the program creates (a data step assignment, Stata generate/encode, SPSS COMPUTE, R
+        `d$x <-`): `ParsedSyntax.created`, so a data-column check does not ask the data file for it."""
+        self.created.setdefault(self._k(name), self.ident(name))
+
     def add_fixed(self, factors: tuple[str, ...] | list[str], start: int, end: int) -> Term | None:
         term = Term(tuple(self.ident(f) for f in factors))
         key = ":".join(sorted(self._k(f) for f in term.factors))
@@ -311,8 +320,11 @@ class SyntaxBuilder:
 
     def used_categoricals(self) -> tuple[Categorical, ...]:
         """The declarations of variables the model uses as predictors (fixed or random slope), in declaration
-        order; a declared cluster, outcome or unused variable (SAS `CLASS school;`) is not a predictor."""
+        order; a declared cluster, outcome or unused variable (SAS `CLASS school;`) is not a predictor. The
+        residual's repeated and GROUP= variables keep their declaration too (SAS `CLASS AVISIT; MODEL FEV1 = ;
+        REPEATED AVISIT / ...`): it fixes the order of the visits, which index R."""
         used = {self._k(f) for t in self.fixed for f in t.factors} | {self._k(v) for v in self.slopes}
+        used |= {self._k(v) for v in self.residual.variables}
         skip = {self._k(v) for v in (self.cluster, self.outcome) if v is not None}
         return tuple(c for k, c in self.categoricals.items() if k in used and k not in skip)
 
@@ -410,7 +422,7 @@ class SyntaxBuilder:
         """The `ParsedSyntax`; `own_context` is the package renderer's `context(model)`, used to report the
         settings the snippet's own package refuses (see `_own_package_refusals`)."""
         ps = ParsedSyntax(self.dialect, self.src.text, self.src.file, None, self.diagnostics, self.locations,
-                          self.explicit, self.data_written, self.extra)
+                          self.explicit, self.data_written, self.extra, tuple(self.created.values()))
         cmd = self.locations.get("command")
         where = cmd or Location(file=self.src.file, line=1, col=1)
         if self.outcome is None or self.cluster is None:

@@ -126,9 +126,13 @@ def model_from_dict(data: dict, file: str | None = None, text: str | None = None
     residual = _residual(data.get("residual"), err)
     outcome = get_str("outcome", True)
     # an MMRM file may give the subject in [residual] only: it is the cluster
-    cluster = get_str("cluster", not isinstance(data.get("random"), list) and residual.subject is None)
-    if cluster is None and residual.subject is not None and not isinstance(data.get("random"), list):
-        cluster = residual.subject
+    # (the subject as written, also when [residual] has another error: that error alone is reported)
+    raw_residual = data.get("residual")
+    subject = residual.subject or (raw_residual.get("subject") if isinstance(raw_residual, dict)
+                                   and isinstance(raw_residual.get("subject"), str) else None)
+    cluster = get_str("cluster", not isinstance(data.get("random"), list) and subject is None)
+    if cluster is None and subject is not None and not isinstance(data.get("random"), list):
+        cluster = subject
     name = get_str("name", False)
     title = get_str("title", False)
     dataname = get_str("data", False)

@@ -90,6 +90,15 @@ class Comparison:
     def same(self) -> bool:
         return not any(d.material for d in self.differences)
 
+    def agreement_heading(self) -> str:
+        """`In all 5:`, or `In the 4 read (not read: b.sas):` when a snippet has no model: agreements are among
+        the snippets whose model was read."""
+        unread = [s.label for s in self.snippets if s.model is None]
+        read = len(self.snippets) - len(unread)
+        if not unread:
+            return f"In all {read}:"
+        return f"In the {read} read (not read: {', '.join(unread)}):"
+
     def format(self) -> str:
         n = len(self.snippets)
         out = [f"Compared {n} snippets: " + "; ".join(s.title for s in self.snippets)]
@@ -98,7 +107,7 @@ class Comparison:
         for d in self.differences:
             out.append(f"  - {d}")
         if self.agreements:
-            out.append(f"In all {n}:")
+            out.append(self.agreement_heading())
             out.extend(f"  {a}" for a in self.agreements)
         return "\n".join(out)
 

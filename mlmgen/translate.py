@@ -175,6 +175,16 @@ def translate(text: str, to: str | list[str] = "all", source: str = "auto", file
     types = check_types(ps, data, data_file)
     tr.diagnostics.extend(types)
     ps.diagnostics.extend(d for d in types if d.severity == Severity.ERROR)
+    if data is not None and not any(d.severity == Severity.ERROR for d in types):
+        # the declared categoricals' levels (the repeated variable's too: nlme's TOEP needs their number) as the
+        # data have them, in R's factor() order, as `render --data` and `same --data` take them
+        from .data import resolve_categoricals
+        try:
+            ps.model = resolve_categoricals(ps.model, data, data_file, undeclared=False)[0]
+        except MlmgenError as e:
+            tr.diagnostics.extend(e.diagnostics)
+            ps.diagnostics.extend(e.diagnostics)
+            return tr
     tr.dropped = dropped_constructs(ps)
     if tr.dropped:
         tr.diagnostics.append(reduced_notice(tr.dropped, file, partial))

@@ -96,6 +96,8 @@ def repeated_positions(model: Model, frame: pd.DataFrame, raw: pd.DataFrame) -> 
 def repeated_design(model: Model, frame: pd.DataFrame, raw: pd.DataFrame) -> RepeatedDesign:
     design = build_design(model, frame)
     pos, visits = repeated_positions(model, frame, raw)
+    _check_one_row_per_visit(model, design, pos, visits, raw.loc[frame.index, model.residual.repeated]
+                             if model.residual.repeated in raw.columns else None, frame.index)
     group, labels = None, []
     g = model.residual.group
     if g is not None:
@@ -114,6 +116,31 @@ def repeated_design(model: Model, frame: pd.DataFrame, raw: pd.DataFrame) -> Rep
                                              Location(field="residual.group")))
         labels = [f"{g} {lv}" for lv in glevels]
     return RepeatedDesign(design, pos, visits, group, labels)
+
+
+def _check_one_row_per_visit(model: Model, design: Design, pos: np.ndarray, visits: tuple, values, index) -> None:
+    """DA005 when a subject has two rows at one repeated position (SAS stops too), naming the subject id and the
+    visit as written in the data and the data row (1-based place in the data as read)."""
+    rows = np.flatnonzero(np.isfinite(pos))
+    s, p = design.groups[rows], pos[rows]
+    dup = pd.DataFrame({"s": s, "p": p}).duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return
+    k = int(np.argmax(dup))
+    i, first = rows[k], rows[np.flatnonzero((s == s[k]) & (p == p[k]))[0]]
+    subject = level_text(design.cluster_ids[design.groups[i]])
+    visit = level_text(values.iloc[i]) if values is not None else level_text(pos[i])
+    a, b = (_data_row(index, j) for j in (first, i))
+    raise MlmgenError(Diagnostic(
+        "DA005", f"subject {subject} has two rows at {model.residual.repeated} = {visit} (data rows {a} and "
+        f"{b}); each visit may occur once per subject (is {model.residual.repeated} the visit variable?)",
+        Severity.ERROR, Location(field="residual.repeated")))
+
+
+def _data_row(index: pd.Index, j: int) -> int:
+    """The 1-based data row of the j-th prepared row (its index label when the data were read with a RangeIndex)."""
+    label = index[j]
+    return int(label) + 1 if isinstance(label, (int, np.integer)) else j + 1
 
 
 class RepeatedContrasts:

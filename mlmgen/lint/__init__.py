@@ -20,6 +20,7 @@ from typing import Iterable
 
 from ..data import nearest_column
 from ..diagnostics import Diagnostic, Fix, Location, Severity
+from ..dialects import DIALECTS
 from ..lexing import ParsedSyntax
 from ..model import Model
 from . import rules_categorical, rules_model, rules_portability, rules_random, rules_structure, rules_syntax  # noqa: F401  (they register their rules)
@@ -100,8 +101,9 @@ def data_problems(parsed_list: list[ParsedSyntax], data, reference_model: Model 
     SAS, SPSS and Stata).
 
     A name is not an error when the model file (--model) defines it as a derived variable (it is computed from
-    the data) or when the snippet's own program creates it (`name =`, `name <-`, `gen`/`egen`/`COMPUTE name`):
-    the program's data step is not read, so its roles come from the model file or naming hints."""
+    the data) or when the snippet's own program creates it (its reader's `ParsedSyntax.created`: a DATA step
+    assignment, R `d$name <-`, Stata generate/egen/encode ..., gen(), SPSS COMPUTE/RECODE INTO); the created
+    variable's definition is not read, so its roles come from the model file or naming hints."""
     import pandas as pd
 
     from .roles import add_derived
@@ -122,7 +124,7 @@ def data_problems(parsed_list: list[ParsedSyntax], data, reference_model: Model 
             if name in derived:                 # computed from its raw source: that one must be in the data
                 src = raw_source(name, derived)
                 role, name = f"source of the derived variable {name}", src
-            if name in df.columns or name in reported or _created_in_program(name, p.text):
+            if name in df.columns or name in reported or _created_in_program(name, p):
                 continue
             reported.add(name)
             close = nearest_column(name, columns)
@@ -147,23 +149,17 @@ def data_problems(parsed_list: list[ParsedSyntax], data, reference_model: Model 
     return out
 
 
-# what may stand before `name =` / `name <-` on its line when it is an assignment: nothing or another statement
-# (`hw2 = homework - 2;`), R's `d$`, a call's argument list (`mutate(d, hw2 = ...)`), Stata/SPSS commands
-_ASSIGNMENT_START = re.compile(r"(?i)(?:^\s*|;\s*|\$\s*|[(,]\s*|\b(?:gen(?:erate)?|egen|replace|compute)\s+"
-                               r"(?:(?:double|float|long|int|byte)\s+)?)$")
-
-
-def _created_in_program(name: str, text: str | None) -> bool:
-    """True when the program text assigns `name` (a data step `name = ...;`, R `name <-` / `d$name <-`, Stata
-    gen/egen, SPSS COMPUTE): then the data file need not have it. SAS's `MODEL y = ...` is not an assignment."""
-    if not text:
+def _created_in_program(name: str, p: ParsedSyntax) -> bool:
+    """True when the program creates `name` before the model, as its reader recorded (`ParsedSyntax.created`: a
+    SAS DATA step `name = ...;`, R `d$name <-` / `mutate(d, name = ...)`, Stata generate/egen, `encode x,
+    gen(name)`, rename, SPSS COMPUTE, RECODE/AUTORECODE ... INTO name): then the data file need not have it.
+    Case as the package matches names (its facts' `case_sensitive`)."""
+    if not p.created:
         return False
-    pat = re.compile(rf"(?i)(?<![A-Za-z0-9_.]){re.escape(name)}\s*(?:=(?!=)|<-)")
-    for m in pat.finditer(text):
-        before = text[text.rfind("\n", 0, m.start()) + 1:m.start()]
-        if _ASSIGNMENT_START.search(before):
-            return True
-    return False
+    facts = DIALECTS.get(p.dialect)
+    if facts is not None and not facts.case_sensitive:
+        return name.upper() in {c.upper() for c in p.created}
+    return name in p.created
 
 
 def _variable_location(p: ParsedSyntax, role: str, name: str, data_file: str | None) -> Location:

@@ -59,9 +59,11 @@ def printed_levels(c, reference_last: bool = False, reference_first: bool = Fals
     return levels
 
 
-def term_rows(result: FitResult, model, reference_last: bool = False) -> list[TermRow]:
+def term_rows(result: FitResult, model, reference_last: bool = False, factor_order=None) -> list[TermRow]:
     """One row per level combination of each term (module docstring); the intercept first when present. Without
-    categorical predictors (or without a model), one row per FitResult row."""
+    categorical predictors (or without a model), one row per FitResult row. `factor_order(factors)`: the order
+    a package prints a term's factors in (SAS: CLASS order), which is then the row's `term` and `parts` order and
+    the order of the level loops (last fastest)."""
     by_name = {f.term: f for f in result.fixed}
     if not has_factor_rows(model):
         return [TermRow(tuple(f.term.split(":")) if f.term != "Intercept" else (), (), f) for f in result.fixed]
@@ -70,10 +72,12 @@ def term_rows(result: FitResult, model, reference_last: bool = False) -> list[Te
     if model.intercept and "Intercept" in by_name:
         out.append(TermRow((), (), by_name["Intercept"]))
     for t in model.fixed:
+        shown = tuple(factor_order(t.factors)) if factor_order else tuple(t.factors)
         options = [[(f, lv) for lv in printed_levels(cats[f], reference_last)] if f in cats else [(f, None)]
-                   for f in t.factors]
+                   for f in shown]
         for parts in itertools.product(*options):          # last factor fastest
-            out.append(TermRow(tuple(t.factors), tuple(parts), by_name.get(column_name(parts))))
+            own = parts if shown == tuple(t.factors) else tuple((f, dict(parts)[f]) for f in t.factors)
+            out.append(TermRow(shown, tuple(parts), by_name.get(column_name(own))))
     return out
 
 
@@ -97,23 +101,35 @@ def _level_key(model, term: str, levels: tuple[str, ...], reference_last: bool, 
     return tuple(reversed(key)) if r_order else tuple(key)
 
 
-def ordered_lsmeans(rows: list[LSMeanRow], model, reference_last: bool = False, r_order: bool = False
-                    ) -> list[LSMeanRow]:
-    """The LS-means of each term (terms in their order) in printed level order (module docstring)."""
+def ordered_lsmeans(rows: list[LSMeanRow], model, reference_last: bool = False, r_order: bool = False,
+                    factor_order=None) -> list[LSMeanRow]:
+    """The LS-means of each term (terms in their order) in printed level order (module docstring); with
+    `factor_order` (see `term_rows`) the levels loop in that order of the factors."""
     terms = list(dict.fromkeys(m.term for m in rows))
     return sorted(rows, key=lambda m: (terms.index(m.term),
-                                       _level_key(model, m.term, m.levels, reference_last, r_order)))
+                                       _level_key(model, *_shown(m.term, m.levels, factor_order),
+                                                  reference_last, r_order)))
 
 
-def ordered_lsmean_diffs(rows: list[LSMeanDiff], model, reference_last: bool = False, r_order: bool = False
-                         ) -> list[LSMeanDiff]:
+def _shown(term: str, levels: tuple[str, ...], factor_order) -> tuple[str, tuple[str, ...]]:
+    """(term, levels) with the factors in `factor_order`'s order."""
+    if factor_order is None:
+        return term, levels
+    factors = term.split(":")
+    shown = list(factor_order(factors))
+    by = dict(zip(factors, levels))
+    return ":".join(shown), tuple(by[f] for f in shown)
+
+
+def ordered_lsmean_diffs(rows: list[LSMeanDiff], model, reference_last: bool = False, r_order: bool = False,
+                         factor_order=None) -> list[LSMeanDiff]:
     """The differences of each term in printed order: a - b with a before b (a difference the fit holds the
     other way round is negated: estimate and t change sign, SE, df and p do not), pairs ordered by a, then b."""
     terms = list(dict.fromkeys(d.term for d in rows))
     out = []
     for d in rows:
-        ka = _level_key(model, d.term, d.levels_a, reference_last, r_order)
-        kb = _level_key(model, d.term, d.levels_b, reference_last, r_order)
+        ka = _level_key(model, *_shown(d.term, d.levels_a, factor_order), reference_last, r_order)
+        kb = _level_key(model, *_shown(d.term, d.levels_b, factor_order), reference_last, r_order)
         if kb < ka:
             d = replace(d, levels_a=d.levels_b, levels_b=d.levels_a, estimate=_negated(d.estimate),
                         t=None if d.t is None else _negated(d.t))

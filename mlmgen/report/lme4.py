@@ -310,8 +310,10 @@ def _fixed_corr(r: FitResult) -> list[str]:
     cells = []
     for i in range(1, len(names)):
         cells.append([f"{round(c[i][j], 3) + 0.0:.3f}".rjust(w) if j < i else "" for j in range(len(names) - 1)])
-    cols = [rfmt.abbreviate(n, 6) for n in names[:-1]]
-    rows = [rfmt.abbreviate(n, 11) for n in names[1:]]
+    # lme4: abbreviate(rn, minlength = 11) rows and 6 columns over ALL the names (unique abbreviations), then
+    # the first row and the last column dropped
+    cols = rfmt.abbreviate_all(names, 6)[:-1]
+    rows = rfmt.abbreviate_all(names, 11)[1:]
     return ["", "Correlation of Fixed Effects:"] + rfmt.print_matrix(rows, cols, cells, right=False)
 
 

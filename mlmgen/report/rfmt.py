@@ -167,20 +167,108 @@ def zapsmall(xs, digits: int) -> list[float]:
 
 
 def abbreviate(name: str, minlength: int = 6) -> str:
-    """R abbreviate(): drop lower-case vowels from the right, then lower-case letters, keeping the first."""
-    s = name
-    if len(s) <= minlength:
-        return s
-    chars = list(s)
-    for pool in ("aeiou", "abcdefghijklmnopqrstuvwxyz"):
-        i = len(chars) - 1
-        while len(chars) > minlength and i > 0:
-            if chars[i] in pool:
-                del chars[i]
-            i -= 1
-    if len(chars) > minlength:
-        chars = chars[:minlength]
-    return "".join(chars)
+    """R's abbreviate() of one name (`abbreviate_all` of a vector is what R prints: it keeps names unique)."""
+    return abbreviate_all([name], minlength)[0]
+
+
+_LC_VOWELS = "aeiou"
+
+
+def _abbreviate_one(text: str, minlen: int) -> str:
+    """R's C routine behind abbreviate() (src/main/character.c, `stripchars`, use.classes = TRUE), on one name
+    without leading or trailing blanks. The first character is never dropped; spaces are word boundaries (and
+    count as characters only until the end). Passes, each from the right, each stopping as soon as the name
+    (without its spaces) is down to `minlen`: lower-case vowels at the end of a word; lower-case vowels not at
+    the start of a word; lower-case letters at the end of a word; lower-case letters not at the start of a
+    word; then any character not at the start of a word. Finally, when the result is longer than `minlen`,
+    its spaces are removed."""
+    b = list(text)
+    if len(b) < minlen:
+        return text
+    upper = len(b) - 1
+
+    def at(i: int) -> str:
+        return b[i] if 0 <= i < len(b) else "\0"
+
+    def space(c: str) -> bool:
+        return c in " \t\n\r\f\v"
+
+    def first(i: int) -> bool:                    # FIRSTCHAR: the character before is a space
+        return space(at(i - 1))
+
+    def last(i: int) -> bool:                     # LASTCHAR: ends a word
+        return not space(at(i - 1)) and (at(i + 1) == "\0" or space(at(i + 1)))
+
+    nspace = 0
+
+    def short() -> bool:
+        return len(b) - nspace <= minlen
+
+    done = False
+    trailing = True
+    for i in range(upper, 0, -1):                 # spaces: trailing ones dropped, inner ones counted
+        if space(at(i)):
+            if trailing:
+                del b[i:]
+            else:
+                nspace += 1
+        else:
+            trailing = False
+        if short():
+            done = True
+            break
+    passes = [lambda i: at(i) in _LC_VOWELS and last(i),
+              lambda i: at(i) in _LC_VOWELS and not first(i),
+              lambda i: at(i).islower() and at(i).isascii() and last(i),
+              lambda i: at(i).islower() and at(i).isascii() and not first(i)]
+    for drop in passes:
+        if done:
+            break
+        for i in range(upper, 0, -1):
+            if i < len(b) and drop(i):
+                del b[i]
+            if short():
+                done = True
+                break
+    if not done:
+        for i in range(len(b) - 1, 0, -1):        # brute force
+            if i < len(b) and not first(i) and not space(at(i)):
+                del b[i]
+            if short():
+                break
+    if len(b) > minlen:
+        b = [b[0]] + [c for c in b[1:] if not space(c)]
+    return "".join(b)
+
+
+def abbreviate_all(names: list[str], minlength: int) -> list[str]:
+    """R's abbreviate(names, minlength) (strict = FALSE, method "left.kept"): each name by `_abbreviate_one`;
+    while two different names give the same abbreviation, those names are abbreviated again with minlength + 1
+    (lme4's Correlation of Fixed Effects: `schgndrb`, `schgndrg` at 6 -> `schgndb`, `schgndg`, not `schgnd`
+    twice). Checked against R 4.2 in tests/test_abbreviate_r.py."""
+    if minlength <= 0:
+        return ["" for _ in names]
+    old = [n.strip(" ") for n in names]
+    uniq = list(dict.fromkeys(old))
+    x = list(uniq)
+    redo = [True] * len(uniq)
+    these = list(uniq)
+    while True:
+        ans = iter([_abbreviate_one(t, minlength) for t in these])
+        x = [next(ans) if r else v for r, v in zip(redo, x)]
+        seen: set[str] = set()
+        dup = []
+        for v in x:
+            dup.append(v in seen)
+            seen.add(v)
+        if not any(dup):
+            break
+        minlength += 1
+        dup_values = {v for v, d in zip(x, dup) if d}
+        redo = [d or v in dup_values for v, d in zip(x, dup)]
+        these = [u for u, r in zip(uniq, redo) if r]
+    short = dict(zip(uniq, x))
+    return [short[n] for n in old]
 
 
 def print_matrix(rownames: list[str], colnames: list[str], cells: list[list[str]], right: bool = True) -> list[str]:

@@ -159,7 +159,7 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
                             blank_after_header=True))
 
     out += _solution(r, model)
-    out += _type3(r)
+    out += _type3(r, model)
 
     singles = [c for c in r.contrasts if c.f is None]
     multis = [c for c in r.contrasts if c.f is not None]
@@ -269,7 +269,7 @@ def _solution(r: FitResult, model) -> list[str]:
     reference level's row `0  .  .  .  .` (report/factor_rows.py, dialects/sas/factor_names.py)."""
     classes = class_variables(model)
     frows = []
-    for row in term_rows(r, model, reference_last=True):      # REF= puts the reference at the end
+    for row in term_rows(r, model, reference_last=True, factor_order=class_order(model)):   # REF= level last
         f = row.fixed
         effect = sas_effect(f.term) if not classes and f is not None else effect_label(row.term)
         cells = [dict(row.parts).get(c) or "" for c in classes]
@@ -283,11 +283,28 @@ def _solution(r: FitResult, model) -> list[str]:
                         "l" * (1 + len(classes)) + "rrrrr", gap=4, blank_after_header=True))
 
 
-def _type3(r: FitResult) -> list[str]:
+def class_order(model):
+    """SAS's order of the variables in a crossed CLASS effect: the CLASS statement's (`CLASS AVISIT ARMCD;
+    MODEL y = ARMCD*AVISIT;` prints the effect AVISIT*ARMCD, its levels looping AVISIT slowest: the real
+    listing reference_outputs/sas/mmrm/sas_log_reml.txt, Solution, Type 3 and LS-means). mlmgen writes CLASS in
+    the model's categorical order, and the SAS reader keeps the CLASS order. An effect with a continuous
+    variable keeps the order written (not checked against SAS)."""
+    classes = class_variables(model)
+
+    def order(factors):
+        factors = list(factors)
+        if len(factors) < 2 or not all(f in classes for f in factors):
+            return factors
+        return sorted(factors, key=classes.index)
+    return order
+
+
+def _type3(r: FitResult, model=None) -> list[str]:
     """Type 3 Tests of Fixed Effects: Effect, Num DF, Den DF, F Value, Pr > F."""
     if not r.type3:
         return []
-    rows = [[effect_label(t.term.split(":")), f"{num(t.num_df):.0f}", sas_df(num(t.den_df), r.ddf),
+    order = class_order(model)
+    rows = [[effect_label(order(t.term.split(":"))), f"{num(t.num_df):.0f}", sas_df(num(t.den_df), r.ddf),
              fixed_dec(num(t.F), 2), sas_p(num(t.p))] for t in r.type3]
     return _block("Type 3 Tests of Fixed Effects",
                   table(["Effect", "Num\nDF", "Den\nDF", "F Value", "Pr > F"], rows, "lrrrr", gap=4,
@@ -300,11 +317,12 @@ def _lsmeans(r: FitResult, model) -> list[str]:
     out = []
     used = {f for m in r.lsmeans for f in m.term.split(":")}
     classes = [c for c in class_variables(model) if c in used] or sorted(used)
+    order = class_order(model)
     if r.lsmeans:
         rows = []
-        for m in ordered_lsmeans(r.lsmeans, model, reference_last=True):
+        for m in ordered_lsmeans(r.lsmeans, model, reference_last=True, factor_order=order):
             lv = dict(zip(m.term.split(":"), m.levels))
-            rows.append([effect_label(m.term.split(":")), *[lv.get(c, "") for c in classes],
+            rows.append([effect_label(order(m.term.split(":"))), *[lv.get(c, "") for c in classes],
                          sas_est(num(m.estimate)), sas_est(num(m.se)), sas_df(num(m.df), r.ddf),
                          fixed_dec(num(m.t), 2), sas_p(num(m.p))])
         out += _block("Least Squares Means",
@@ -314,9 +332,9 @@ def _lsmeans(r: FitResult, model) -> list[str]:
         dcls = sorted({f for m in r.lsmean_diffs for f in m.term.split(":")}, key=lambda c: (
             classes.index(c) if c in classes else len(classes), c))
         rows = []
-        for d in ordered_lsmean_diffs(r.lsmean_diffs, model, reference_last=True):
+        for d in ordered_lsmean_diffs(r.lsmean_diffs, model, reference_last=True, factor_order=order):
             a, b = dict(zip(d.term.split(":"), d.levels_a)), dict(zip(d.term.split(":"), d.levels_b))
-            rows.append([effect_label(d.term.split(":")), *[a.get(c, "") for c in dcls],
+            rows.append([effect_label(order(d.term.split(":"))), *[a.get(c, "") for c in dcls],
                          *[b.get(c, "") for c in dcls], sas_est(num(d.estimate)), sas_est(num(d.se)),
                          sas_df(num(d.df), r.ddf), fixed_dec(num(d.t), 2), sas_p(num(d.p))])
         out += _block("Differences of Least Squares Means",

@@ -100,6 +100,10 @@ class DaskBackend:
             where = "Dask's local scheduler"
         return f"Dask {self.version} ({where})"
 
+    def to_frame(self):
+        """Every row of the Dask DataFrame computed into pandas (`into_memory.rows_in_memory`)."""
+        return self.ddf.compute().reset_index(drop=True)
+
     def schema(self) -> dict[str, str]:
         out = {}
         for name, dt in self.ddf.dtypes.items():

@@ -80,6 +80,10 @@ class DuckDBBackend:
     def describe(self) -> str:
         return f"DuckDB {self.version}, out of core (memory_limit {self.memory_limit})"
 
+    def to_frame(self):
+        """Every row of the source as a pandas DataFrame (`into_memory.rows_in_memory`)."""
+        return self._run(f"SELECT * FROM {self.src}").df()
+
     # ------------------------------------------------------------ questions about the source
     def schema(self) -> dict[str, str]:
         rows = self._run(f"DESCRIBE SELECT * FROM {self.src}").fetchall()

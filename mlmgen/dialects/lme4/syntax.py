@@ -38,6 +38,7 @@ from . import factors
 from .contrasts import _ContrastReader
 from .statements import _Arg, _Call, _Stmt, _parse_call, mask, statements
 from . import gls, glmmtmb, mmrm, residual_syntax
+from .created import record_created
 
 _HARMLESS_CALLS = {"library", "require", "print", "VarCorr", "fixef", "ranef", "confint", "ranova", "ls_means",
                    "lsmeans", "difflsmeans", "AIC", "BIC", "logLik", "vcov", "coef", "head", "str", "nobs",
@@ -90,6 +91,8 @@ class _Reader(_ContrastReader):
         self.residual = residual_syntax.ResidualReader(self)   # gls()/lme()/glmmTMB() and visit positions
 
     def statement(self, st: _Stmt) -> None:
+        if not self.fit_seen:
+            record_created(self.b, self.masked[st.start:st.end])
         if not self.fit_seen and self.residual.statement(_unwrap(st.toks), self.masked):
             return
         decls = factors.read_statement(self.masked, _unwrap(st.toks), self.b)

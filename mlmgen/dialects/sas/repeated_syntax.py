@@ -66,6 +66,7 @@ def read_repeated(proc, st) -> None:
     effect_toks = parts[0]
     opt_toks, time = _split_sp_pow_time(parts[1] if len(parts) > 1 else [])
     subject = kind = group = None
+    group_toks = []
     for o in options(opt_toks, b):
         n = o.name
         if n in ("SUBJECT", "SUB"):
@@ -87,6 +88,7 @@ def read_repeated(proc, st) -> None:
                 b.unsupported(f"GROUP={o.vtext} (a combined group effect)", o.start, o.end)
                 return
             group = b.ident(o.value[0].text)
+            group_toks = [o.value[0]]
         elif n in HARMLESS_REPEATED:
             continue
         else:
@@ -140,6 +142,11 @@ def read_repeated(proc, st) -> None:
                               f"...; in a DATA step, CLASS p, REPEATED p")
     if not b.set_cluster(subject.text, subject.start, subject.end):
         return
+    # the repeated effect and GROUP= are CLASS variables whether or not MODEL uses them (`MODEL FEV1 = ;`): their
+    # declaration (REF=, and the levels' order, which numbers R) is kept
+    for tok in ([names[0]] if kind != "SP(POW)" else []) + group_toks:
+        if tok.upper in proc.classes and not proc.declare(tok.text, tok.start, tok.end):
+            return
     b.residual = Residual(kind, repeated, b.cluster, group)
     b.locations["residual"] = b.loc(st.start, st.end)
 

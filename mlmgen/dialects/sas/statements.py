@@ -111,7 +111,8 @@ def statements(masked: str, b: SyntaxBuilder) -> list[_Stmt]:
 
 
 def options(toks: list[Token], b: SyntaxBuilder) -> list[_Opt]:
-    """`KEY`, `KEY=value`, `KEY=value(args)`, `KEY(args)` options."""
+    """`KEY`, `KEY=value`, `KEY=value(args)`, `KEY(args)` options; a value may be a list of numbers separated
+    by commas (`R=1, 2, 3`: SAS's value lists, e.g. the subjects whose R blocks REPEATED prints)."""
     out, i = [], 0
     while i < len(toks):
         t = toks[i]
@@ -126,6 +127,11 @@ def options(toks: list[Token], b: SyntaxBuilder) -> list[_Opt]:
             if j < len(toks):
                 value.append(toks[j])
                 j += 1
+            # a value list of numbers, `R=1, 2, 3` / `RCORR=1,3,5` (SAS: the subjects whose blocks are printed)
+            while (value and value[-1].kind == "num" and j + 1 < len(toks) and toks[j].text == ","
+                   and toks[j + 1].kind == "num"):
+                value.extend(toks[j:j + 2])
+                j += 2
         if j < len(toks) and toks[j].text == "(":
             depth = 0
             while j < len(toks):

@@ -275,8 +275,9 @@ class _Proc(_ContrastReader):
             for combo in (_bar_expand(names) if bar else [names]):
                 b.add_lsmeans(combo, s, e)
         for o in (options(parts[1], b) if len(parts) > 1 else []):
-            if o.name in ("DIFF", "PDIFF") and not o.value or o.name in ("CL", "ALPHA", "E", "SINGULAR", "COV",
-                                                                          "CORR", "DF"):
+            # DIFF=ALL / PDIFF=ALL: every pairwise difference, the default of DIFF (SAS/STAT LSMEANS statement)
+            if o.name in ("DIFF", "PDIFF") and (not o.value or o.vtext.upper() == "ALL") or \
+                    o.name in ("CL", "ALPHA", "E", "SINGULAR", "COV", "CORR", "DF"):
                 continue
             if o.name == "ADJUST" and o.vtext.upper() in ("T", "NONE"):
                 continue
@@ -358,6 +359,10 @@ class _Proc(_ContrastReader):
             return
         self.open = False
         b = self.b
+        # the categoricals in CLASS statement order (SAS's order of the level columns and of the variables in a
+        # crossed effect: `CLASS AVISIT ARMCD; MODEL y = ARMCD*AVISIT;` prints AVISIT*ARMCD), not in MODEL order
+        rank = {k: i for i, k in enumerate(self.classes)}
+        b.categoricals = dict(sorted(b.categoricals.items(), key=lambda kv: rank.get(kv[0], len(rank))))
         if not self.model_seen:
             b.diag("SY001", "PROC MIXED without a MODEL statement", *self.span)
         if not self.randoms:
@@ -406,10 +411,17 @@ _INDICATOR = re.compile(r"""(?is)\s*(?:ELSE\s+)?([A-Za-z_]\w*)\s*=\s*\(\s*([A-Za
                          ('(?:[^']|'')*'|"(?:[^"]|"")*"|-?\d+(?:\.\d*)?)\s*\)\s*;?\s*""", re.X)
 
 
+_ASSIGNMENT = re.compile(r"(?is)\s*(?:ELSE\s+)?(?:IF\b.*?\bTHEN\s+)?([A-Za-z_]\w*)\s*=(.*?);?\s*$")
+
+
 def _data_statement(b, text: str) -> None:
     """A DATA step statement `name = (var = "level");` (also after ELSE): an indicator column (the random
     slope of a categorical as mlmgen renders it); `p = 1*(visit = "W1") + 2*(visit = "W2") ...;`: the position
-    of the repeated variable (repeated_syntax.read_position); other DATA step statements are not read."""
+    of the repeated variable (repeated_syntax.read_position); any `name = expr;` records name as created by the
+    program (`ParsedSyntax.created`); other DATA step statements are not read."""
+    a = _ASSIGNMENT.match(text)
+    if a and not re.search(rf"(?i)(?<![\w.]){re.escape(a.group(1))}(?!\w)", a.group(2)):
+        b.add_created(a.group(1))          # `new = expr;` creates new (`x = x - 1;` changes a column: not new)
     if read_position(b, text):
         return
     m = _INDICATOR.fullmatch(text)

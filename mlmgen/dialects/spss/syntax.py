@@ -28,6 +28,7 @@ from ...diagnostics import Fix, Severity
 from . import render
 from .facts import FACTS
 from ...lexing import Comment, SyntaxBuilder, Token, blank, split_top, tokenize
+from .created import record_created
 from .contrasts import _ContrastReader
 from .repeated_syntax import apply_visit_order, read_repeated
 from .factors import autorecode, compute_indicator, recode, reference_code
@@ -117,6 +118,8 @@ def parse_syntax(text: str, file: str | None = None):
         kw = word.group().upper() if word else ""
         if body.startswith("*") or kw in ("COMMENT",) or (len(kw) >= 4 and "COMMENT".startswith(kw)):
             continue
+        if not seen:
+            record_created(b, kw, body)
         if kw == "MIXED":
             if seen:
                 b.second_model("MIXED command", s, e)

@@ -40,6 +40,7 @@ from . import render
 from .facts import FACTS
 from ...lexing import Comment, SyntaxBuilder, Token, blank, split_top, tokenize
 from ...model import MAX_ORDER
+from .created import record_created
 from .contrasts import _ContrastReader
 from .factors import _FactorReader, _base_of, _rc_condition
 from .options import _HARMLESS_CMDS, _OptionReader
@@ -189,6 +190,7 @@ class _Reader(_OptionReader, _ContrastReader, _FactorReader):
         if not toks:
             return
         cmd = toks[0].text
+        record_created(b, cmd, self.masked[toks[0].start:toks[-1].end])
         if cmd in ("by", "bysort", "bys"):
             b.unsupported(f"the prefix {cmd} (separate fits per group)", toks[0].start, toks[-1].end)
             return

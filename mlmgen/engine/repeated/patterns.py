@@ -38,7 +38,8 @@ def build_patterns(y: np.ndarray, X: np.ndarray, subject: np.ndarray, pos: np.nd
     if np.any(dup):
         i = order[1:][dup][0]
         raise MlmgenError(Diagnostic(
-            "DA005", f"subject {subject[i]!r} has two rows at repeated position {pos[i]!r} (row {i + 1}); each "
+            "DA005", f"subject {subject[i].item() if hasattr(subject[i], 'item') else subject[i]} has two rows at repeated "
+            f"position {pos[i].item() if hasattr(pos[i], 'item') else pos[i]:g} (row {i + 1}); each "
             "visit may occur once per subject", Severity.ERROR, Location(field="repeated")))
     starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
     ends = np.r_[starts[1:], n]
