@@ -198,6 +198,7 @@ CODES: dict[str, str] = {
     "PL002": "plot-not-applicable",         # e.g. a spaghetti or variance plot of a model without a random slope
     # rendering
     "RN001": "not-expressible-in-package",  # a setting (df method, ML + KR, ...) the target package cannot express
+    "RN002": "needs-levels",                # the package could run it, but mlmgen cannot write it without the levels
     # data import step (render --import, model-file `import`)
     "IM001": "unsupported-import-file",     # not .csv, .sas7bdat, .dta or .sav
     "IM002": "import-columns-unknown",      # SPSS GET DATA /TYPE=TXT needs the CSV's columns: the file is unreadable

@@ -219,7 +219,7 @@ class SyntaxBuilder:
     def unsupported(self, what: str, start: int, end: int, severity: Severity = Severity.ERROR,
                     fix: str | None = None) -> None:
         """SY004: valid in the package but not representable in mlmgen's model (named, never dropped)."""
-        self.diag("SY004", f"{what} is beyond mlmgen's two-level model and was not read", start, end, severity,
+        self.diag("SY004", f"{what} is beyond what mlmgen's model describes and was not read", start, end, severity,
                   Fix(fix) if fix else None)
 
     def second_model(self, what: str, start: int, end: int, severity: Severity = Severity.WARNING) -> None:

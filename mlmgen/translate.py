@@ -181,6 +181,8 @@ def translate(text: str, to: str | list[str] = "all", source: str = "auto", file
         from .data import resolve_categoricals
         try:
             ps.model = resolve_categoricals(ps.model, data, data_file, undeclared=False)[0]
+            DIALECTS[ps.dialect].settle_with_levels(ps)
+            tr.diagnostics[:] = [d for d in tr.diagnostics if d in ps.diagnostics or d in types]
         except MlmgenError as e:
             tr.diagnostics.extend(e.diagnostics)
             ps.diagnostics.extend(e.diagnostics)

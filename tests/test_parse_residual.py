@@ -198,13 +198,14 @@ def test_sas_order_dependent_types_over_the_position():
 
 def test_sas_order_dependent_with_unknown_levels():
     """Levels not declared: with SAS's default reference (the last value) SAS's order is the sorted values, as
-    mlmgen's; with another REF= it is not known, and SAS refuses (RN001) rather than write another AR(1)."""
+    mlmgen's; with another REF= it is not known, and mlmgen refuses (RN002: it needs the levels) rather than
+    write another AR(1)."""
     m = model("AR(1)")
     undeclared = m.with_(categoricals=tuple(c.__class__(c.name, None, c.reference) if c.name == "visit" else c
                                             for c in m.categoricals))
     with pytest.raises(Exception) as e:
         render(undeclared, "sas")
-    assert e.value.diagnostics[0].code == "RN001" and "REF= level moved last" in e.value.diagnostics[0].message
+    assert e.value.diagnostics[0].code == "RN002" and "REF= level moved last" in e.value.diagnostics[0].message
     from mlmgen.categorical import LAST
     default = m.with_(categoricals=tuple(c.__class__(c.name, None, LAST) if c.name == "visit" else c
                                          for c in m.categoricals))

@@ -32,8 +32,11 @@ def test_toep_levels_from_the_data():
     assert not [d for d in tr.diagnostics if d.code == "RN001"], [d.message for d in tr.diagnostics]
     out = tr.outputs["lme4"]
     assert "p = 3)" in out and 'c("VIS1", "VIS2", "VIS3", "VIS4")' in out
-    without = translate(TOEP, "lme4", "sas", "full.sas")          # no data: the number of visits is unknown
-    assert "lme4" not in without.outputs and any(d.code == "RN001" for d in without.diagnostics)
+    # no data: SAS's visit order (REF= last) and the number of visits are unknown: refused, nothing written
+    without = translate(TOEP, "lme4", "sas", "full.sas")
+    assert "lme4" not in without.outputs and without.refused
+    assert any(d.code == "SY004" and "REF=VIS4" in d.message for d in without.diagnostics)
+    assert not [d for d in tr.diagnostics if d.code == "SY004" and "REF=" in d.message]    # settled by the data
 
 
 @pytest.mark.r
@@ -49,3 +52,12 @@ def test_translation_runs_in_r_and_fits_as_mlmgen():
     from mlmgen.dialects.sas.syntax import parse_syntax
     fit = mlmgen.fit(parse_syntax(TOEP).model, str(path))
     assert fit.result.neg2ll.value == pytest.approx(r_neg2ll, abs=2e-3), (fit.result.neg2ll.value, r_neg2ll)
+
+
+def test_ref_first_level_gives_sas_order_of_the_visits():
+    """REF='VIS1' with TYPE=TOEP: SAS numbers R over VIS2, VIS3, VIS4, VIS1 (the REF= level last, as the real
+    listings in reference_outputs/sas/mmrm show); with the data the R program places the visits that way."""
+    tr = translate(TOEP.replace("ref = 'VIS4'", "ref = 'VIS1'"), "lme4", "sas", "full.sas", data=_small(),
+                   data_file="d.csv")
+    assert not tr.refused, [d.message for d in tr.diagnostics]
+    assert 'match(dat$AVISIT, c("VIS2", "VIS3", "VIS4", "VIS1"))' in tr.outputs["lme4"]

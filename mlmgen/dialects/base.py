@@ -358,6 +358,11 @@ class Dialect(Facts):
         levels of their columns in order, for names that number the columns."""
         return printed
 
+    def settle_with_levels(self, ps) -> None:
+        """Once the categoricals' levels are known (`--data`), settle in `ps` what the reader left open because
+        it depended on them (e.g. an order the package derives from the levels). Default: nothing open."""
+        return None
+
     def split_output(self, text: str, file: str | None) -> list[str] | None:
         """One printed output holding several models cut into one piece per model (None: not supported)."""
         return None

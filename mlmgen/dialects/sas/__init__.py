@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..base import Dialect
-from . import output, render, statements, syntax
+from . import output, render, repeated, statements, syntax
 from .facts import SASFacts
 from .placement import SASPlacement
 
@@ -28,6 +28,24 @@ class SAS(SASFacts, Dialect):
 
     def parse_output(self, text, file=None):
         return output.parse_output(text, file)
+
+    def settle_with_levels(self, ps):
+        """REPEATED over a CLASS variable with REF= and an order-dependent TYPE: SAS numbers R in the CLASS order
+        with the REF= level last (repeated.py `sas_order`). Read without levels this is an SY004 warning; with
+        the levels known the visits get SAS's order and the warning goes."""
+        pending = ps.extra.pop("repeated_order_pending", None)
+        if pending is None or ps.model is None:
+            return
+        order = repeated.sas_order(ps.model)
+        if order is None:
+            ps.extra["repeated_order_pending"] = pending
+            return
+        var = ps.model.residual.repeated
+        c = ps.model.categorical_map[var]
+        if order != list(c.levels):
+            ps.model = ps.model.with_(categoricals=tuple(x.with_levels(tuple(order)) if x is c else x
+                                                         for x in ps.model.categoricals))
+        ps.diagnostics[:] = [d for d in ps.diagnostics if d is not pending]
 
     def split_output(self, text, file=None):
         return output.split_output(text, file)

@@ -57,9 +57,9 @@ def needs_position(model: Model) -> bool:
         return False            # SAS's order is the sorted values, as mlmgen orders undeclared levels
     if order is None:
         raise MlmgenError(Diagnostic(
-            "RN001", f"SAS PROC MIXED cannot express this model as written: TYPE={r.sas_type} depends on the order "
-            f"of the visits and REPEATED numbers {r.repeated} in its CLASS order with the REF= level moved last; "
-            f"without {r.repeated}'s declared levels mlmgen cannot write that order", Severity.ERROR,
+            "RN002", f"mlmgen cannot write this model for SAS PROC MIXED without {r.repeated}'s levels: "
+            f"TYPE={r.sas_type} depends on the order of the visits and REPEATED numbers {r.repeated} in its CLASS "
+            f"order with the REF= level moved last", Severity.ERROR,
             Location(field="residual.repeated"), Fix(f"declare [categorical] {r.repeated} = {{ levels = [...] }} "
                                                      f"(or render with --data)")))
     return order != list(c.levels)

@@ -140,6 +140,7 @@ def read_repeated(proc, st) -> None:
                               f"same model only when {c.reference} is the last value", st.start, st.end,
                               Severity.WARNING, fix=f"REPEATED over a position: p = 1*({repeated} = first) + 2*(...) "
                               f"...; in a DATA step, CLASS p, REPEATED p")
+                b.extra["repeated_order_pending"] = b.diagnostics[-1]     # settled by the levels (--data)
     if not b.set_cluster(subject.text, subject.start, subject.end):
         return
     # the repeated effect and GROUP= are CLASS variables whether or not MODEL uses them (`MODEL FEV1 = ;`): their
