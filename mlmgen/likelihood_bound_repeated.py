@@ -15,7 +15,8 @@ of its value at the optimum: a covariance parameter within SE sqrt(Delta) (H^-1 
 likelihood (ARH(1)'s Var(1), SE 12.2, Delta 1.9e-6: B = 0.017) its 4th digit may move, while SEs and df move
 far less. q is recomputed by `repeated_model.assemble` at theta +- step (`fit_at`: beta and C re-evaluated),
 with the same df method as the fit, so fixed effects, SEs, df, t, covariance parameters, Type 3, LS-means,
-their differences and the R / RCORR matrix of the first subject are all bounded.
+their differences and the R / RCORR matrix of the first subject are all bounded. Not used where SAS's iterate is emulated (UN, CS
+without GROUP= or RANDOM: sas_emulation.VERIFIED): there the emulation, a definite computation, explains.
 """
 from __future__ import annotations
 
@@ -80,12 +81,16 @@ def likelihood_bound_repeated(fit, printed_neg2ll) -> LikelihoodBound | None:
     given the package's printed -2 log L; None when it is too coarse, below the optimum (another model or data),
     or H is not positive definite."""
     from .engine.repeated.fit import fit_at
+    from .engine.repeated.sas_emulation import VERIFIED
     from .engine.repeated_model import assemble
     if printed_neg2ll is None or printed_neg2ll.half_unit > USEFUL_HALF_UNIT:
         return None
     efit, rd = fit.engine, getattr(fit, "repeated_design", None)
     if rd is None:
         return None
+    cov = efit.covariance
+    if cov.structure.kind in VERIFIED and cov.n_groups == 1 and not cov.q:
+        return None        # SAS's path is known here (UN, CS): its emulated iterate explains, not a bound
     f_hat = float(efit.neg2ll)
     delta = printed_neg2ll.value + printed_neg2ll.half_unit - f_hat
     if delta < -1e-9 * max(1.0, abs(f_hat)):
