@@ -32,8 +32,11 @@ class RepeatedBound(LikelihoodBound):
     """The bound with the reason said in SAS's terms (why its iterate is not emulated)."""
 
     structure: str = ""
+    source: str = "sas"
 
     def reason(self, b: float) -> str:
+        if self.source != "sas":          # another package's printed log likelihood: the generic reason
+            return super().reason(b)
         return (f"SAS's iterate, not the optimum: SAS's start values for TYPE={self.structure} are not known, so "
                 f"its Newton-Raphson path is not emulated; its iteration history prints -2 Res Log Like "
                 f"{self.printed}, at most {self.delta:.2g} above mlmgen's optimum, and there this number can differ "
@@ -76,10 +79,12 @@ def quantities(res: FitResult) -> dict[tuple[str, str, str], float]:
     return out
 
 
-def likelihood_bound_repeated(fit, printed_neg2ll) -> LikelihoodBound | None:
+def likelihood_bound_repeated(fit, printed_neg2ll, source: str = "sas",
+                              printed_as: str | None = None) -> LikelihoodBound | None:
     """B_q for every number of a repeated-measures `fit` (an `mlmgen.api.Fit` whose engine is a RepeatedFit),
-    given the package's printed -2 log L; None when it is too coarse, below the optimum (another model or data),
-    or H is not positive definite."""
+    given the package's printed -2 log L (`source`: the package that printed it; its reason is said in SAS's
+    terms for SAS); None when it is too coarse, below the optimum (another model or data), H is not positive
+    definite, or the output is SAS's and its iterate is emulated (UN, CS)."""
     from .engine.repeated.fit import fit_at
     from .engine.repeated.sas_emulation import VERIFIED
     from .engine.repeated_model import assemble
@@ -89,7 +94,7 @@ def likelihood_bound_repeated(fit, printed_neg2ll) -> LikelihoodBound | None:
     if rd is None:
         return None
     cov = efit.covariance
-    if cov.structure.kind in VERIFIED and cov.n_groups == 1 and not cov.q:
+    if source == "sas" and cov.structure.kind in VERIFIED and cov.n_groups == 1 and not cov.q:
         return None        # SAS's path is known here (UN, CS): its emulated iterate explains, not a bound
     f_hat = float(efit.neg2ll)
     delta = printed_neg2ll.value + printed_neg2ll.half_unit - f_hat
@@ -120,6 +125,7 @@ def likelihood_bound_repeated(fit, printed_neg2ll) -> LikelihoodBound | None:
         g = np.array([(plus[a][key] - minus[a][key]) / (2 * steps[a]) for a in range(len(theta))])
         if np.all(np.isfinite(g)):
             bounds[key] = math.sqrt(max(2.0 * delta * float(g @ Hinv @ g), 0.0))
-    out = RepeatedBound(delta=delta, printed=printed_neg2ll.printed or f"{printed_neg2ll.value:.10g}", bounds=bounds)
-    out.structure = fit.model.residual.sas_type
+    out = RepeatedBound(delta=delta, printed=printed_as or printed_neg2ll.printed or f"{printed_neg2ll.value:.10g}",
+                        bounds=bounds)
+    out.structure, out.source = fit.model.residual.sas_type, source
     return out
