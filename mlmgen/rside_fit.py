@@ -74,3 +74,35 @@ def with_options(result: FitResult, rfit, model, rdesign, raw: pd.DataFrame, opt
                                          n_fixed=len(fit.beta), n_cov=len(fit.theta))
             result.fit["sas"] = stats["sas"]
     return result, fit
+
+
+GLMMTMB_SE_NOTE = ("glmmTMB prints z tests whose REML standard errors include the uncertainty of the covariance "
+                   "parameters (C + J W J', delta method): compared with mlmgen's value of that "
+                   "(engine/repeated/inference.py cov_beta_with_theta_uncertainty); identical to the model-based "
+                   "SE for complete balanced data, larger with missing visits")
+
+
+def glmmtmb_reference(fit, result: FitResult) -> FitResult:
+    """`result` with the fixed effects' SEs, z and p as glmmTMB computes them (GLMMTMB_SE_NOTE) and no df."""
+    import copy
+
+    import numpy as np
+
+    from .distributions import stats
+    from .engine.repeated.inference import cov_beta_with_theta_uncertainty
+    from .results import Value
+    out = copy.deepcopy(result)
+    C = cov_beta_with_theta_uncertainty(fit.engine)
+    names = list(fit.engine.x_names)
+    for f in out.fixed:
+        if f.term not in names:
+            continue
+        k = names.index(f.term)
+        se = float(np.sqrt(C[k, k]))
+        z = f.estimate.value / se
+        f.se, f.t, f.df = Value(se), Value(z), None
+        f.p = Value(float(2.0 * stats.norm.sf(abs(z))))
+        f.lower = f.upper = None
+    out.ddf = "none"
+    out.type3, out.lsmeans, out.lsmean_diffs, out.contrasts = [], [], [], []
+    return out

@@ -471,6 +471,10 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
         if param is not None:
             ref, reexpressed = param.result(use_fit), param.changed_columns()
     ref.source = "mlmgen"
+    glmmtmb = out.extra.get("se_kind") == "glmmTMB" and not use_model.residual.independent
+    if glmmtmb:                                     # glmmTMB's SEs and z tests (rside_fit.py)
+        from ..rside_fit import glmmtmb_reference
+        ref = glmmtmb_reference(use_fit, ref)
     as_output = param.result if param is not None else None       # emulated refits in the output's coding too
     variant = use_fit.result.extra.get("df_method") if variant_note else None
     emulations = [e for e in [package_emulation(out.source, use_model, data, as_output,
@@ -497,6 +501,9 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
                   reexpressed=reexpressed)
     if variant_note:
         cmp.context.append(("kr-variant", variant_note))
+    if glmmtmb:
+        from ..rside_fit import GLMMTMB_SE_NOTE
+        cmp.context.append(("glmmtmb-se", GLMMTMB_SE_NOTE))
     return cmp
 
 

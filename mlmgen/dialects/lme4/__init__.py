@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..base import Dialect
-from . import factor_names, gls, lrt, nlme_output, output, render, statements, syntax
+from . import factor_names, glmmtmb_output, gls, lrt, nlme_output, output, render, statements, syntax
 from .facts import LME4Facts
 from .placement import LME4Placement
 
@@ -34,6 +34,8 @@ class LME4(LME4Facts, Dialect):
     def parse_output(self, text, file=None):
         if nlme_output.is_nlme(text):           # nlme gls/lme summaries (R-side structures)
             return nlme_output.parse_output(text, file)
+        if glmmtmb_output.is_glmmtmb(text):     # glmmTMB us()/cs()/ar1()/toep() with dispformula = ~0
+            return glmmtmb_output.parse_output(text, file)
         return output.parse_output(text, file)
 
     def read_factor_column(self, printed, levels, numbered=None):
@@ -42,6 +44,8 @@ class LME4(LME4Facts, Dialect):
     def split_output(self, text, file=None):
         if nlme_output.is_nlme(text):
             return nlme_output.split_output(text, file)
+        if glmmtmb_output.is_glmmtmb(text):
+            return glmmtmb_output.split_output(text, file)
         return output.split_output(text, file)
 
     def lrt_calls(self, text):

@@ -125,10 +125,19 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             else:
                 res.n_clusters = int(m.group(2))
             i += 1
+        elif _ORPHAN.match(s):
+            raise unreadable("a line of a correlation structure, variance function or random-effects block "
+                             "without its title above it", file, i + 1, s, code="OU001",
+                             fix="copy the nlme summary unchanged")
         else:
             i += 1
     _to_sas(res, parts, lme)
     return res
+
+
+# lines that belong to a block and are read only under its title: met on their own, the block lost its title
+_ORPHAN = re.compile(r"^(Formula:|Parameter estimates?(\(s\))?:|Structure:|Correlation:\s*$|StdDev:|Rho$|Phi1?$|"
+                     r"\(Intercept\)\s+Residual$)")
 
 
 def _once(parts: dict, key: str, value, L: Lines, i: int) -> None:
@@ -257,6 +266,11 @@ def _read_coefficients(L: Lines, i: int, res: FitResult, with_df: bool) -> int:
         j += 1
     if not res.fixed:
         raise unreadable("the coefficient table has no rows", L.file, j + 1, code="OU001")
+    k = _next(L, j)
+    if k < len(L) and L[k].strip() == "Correlation:":      # the estimates' correlations: not read
+        j = k + 1
+        while j < len(L) and L[j].strip():
+            j += 1
     return j
 
 
