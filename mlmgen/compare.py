@@ -439,7 +439,7 @@ def _add(cmp: Comparison, section: str, name: str, stat: str, a: Value | None, b
         if conv and abs(a.value - b.value) <= 1e-3 * max(abs(a.value), abs(b.value), 1e-3):
             exp = ("DF002", conv[0])
     two_sided, note = _package_note(cmp, "variance_p_two_sided_note")
-    if exp is None and section == "covariance" and stat == "p" and name.startswith("var(") and \
+    if exp is None and section == "covariance" and stat == "p" and is_variance_row(name) and \
             two_sided is not None and cmp.reference.source != cmp.other.source:
         sp, other = (b, a) if two_sided is cmp.other else (a, b)
         if agrees(sp, Value(min(1.0, 2 * other.value), None, None, 2 * other.half_unit)):
@@ -456,6 +456,13 @@ def _add(cmp: Comparison, section: str, name: str, stat: str, a: Value | None, b
         cmp.rows.append(Row(section, name, stat, a, b, exp[0], exp[1]))
     else:
         cmp.rows.append(Row(section, name, stat, a, b, "DF001"))
+
+
+def is_variance_row(name: str) -> bool:
+    """A covariance row that is a variance: `var(x)`, or a REPEATED fit's `UN(j,j)`, `Var(j)`, `Residual`,
+    `Variance` (with its GROUP= level), `Intercept`."""
+    return name.startswith("var(") or re.fullmatch(r"(UN\((\d+),\2\)|Var\(\d+\)|Residual|Variance|Intercept)"
+                                                    r"( \[.*\])?", name) is not None
 
 
 def _package_note(cmp: Comparison, attr: str) -> tuple[FitResult | None, str]:

@@ -144,11 +144,11 @@ def test_printers():
     assert "UN(3,2)" in sas and "Estimated R Matrix for Subject" in sas
     assert '"residual_structure": "UN"' in f.summary("json")
     assert str(f).startswith(sas[:40])
-    for style in ("lme4", "spss"):
-        with pytest.raises(MlmgenError) as e:
-            f.summary(style)
-        assert e.value.diagnostics[0].code == "RN001"
+    with pytest.raises(MlmgenError) as e:
+        f.summary("lme4")
+    assert e.value.diagnostics[0].code == "RN001"
     assert "Residual: Unstructured" in f.summary("stata")       # report/stata_residual.py
+    assert "Repeated Measures  UN (1,1)" in f.summary("spss")   # report/spss_repeated.py
     with pytest.raises(MlmgenError):
         f.blups()
 
@@ -252,7 +252,7 @@ def test_cli_fit(tmp_path):
     assert res.exit_code == 0 and "Covariance Parameter Estimates" in res.stdout and "UN(3,3)" in res.stdout
     res = run(cli, ["fit", str(model), "--data", str(data), "--style", "json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["residual_structure"] == "UN"
-    res = run(cli, ["fit", str(model), "--data", str(data), "--style", "spss"])
+    res = run(cli, ["fit", str(model), "--data", str(data), "--style", "lme4"])
     assert res.exit_code == 2 and "RN001" in res.output and "Traceback" not in res.output
     res = run(cli, ["fit", str(model), "--data", str(data), "--style", "stata"])      # report/stata_residual.py
     assert res.exit_code == 0 and "Residual: Unstructured" in res.output
