@@ -246,6 +246,24 @@ def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) ->
                                     f"not at, the optimum"))
     if "kenward-roger" in (ref.ddf, oth.ddf) and ref.ddf != oth.ddf:
         out.append(("kr-se", "Kenward-Roger adjusts the standard errors as well as the df"))
+    out += _rside_context(ref, oth)
+    return out
+
+
+def _rside_context(ref: FitResult, oth: FitResult) -> list[tuple[str, str]]:
+    """Two outputs of an R-side model whose standard errors are computed differently: SAS's two Kenward-Roger
+    variants (DDFM=KR and KR(FIRSTORDER), read from its Fixed Effects SE Method: a df setting, the SE rows
+    explained), or glmmTMB's SEs with the covariance parameters' uncertainty against model-based ones."""
+    out = []
+    va, vb = ref.extra.get("kr_variant"), oth.extra.get("kr_variant")
+    if va and vb and va != vb:
+        out.append(("ddf", f"a different Kenward-Roger variant: {va} vs {vb} (SAS DDFM=KR vs KR(FIRSTORDER), named "
+                           "by its Fixed Effects SE Method)"))
+        out.append(("kr-se", f"{va} and {vb} adjust the standard errors differently (the second-derivative term)"))
+    ka, kb = ref.extra.get("se_kind"), oth.extra.get("se_kind")
+    if (ka == "glmmTMB") != (kb == "glmmTMB") and (ref.source != "mlmgen" and oth.source != "mlmgen"):
+        out.append(("kr-se", "glmmTMB's REML standard errors include the covariance parameters' uncertainty "
+                             "(C + J W J'); the other output's are model-based"))
     return out
 
 

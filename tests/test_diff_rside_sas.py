@@ -193,3 +193,19 @@ def test_a_number_beyond_the_bound_differs(tmp_path, fev_csv):
     assert [(r["parameter"], r["statistic"]) for r in rows(rep) if r["code"] == "DF001"] == [("Var(1)", "estimate")]
     code, _ = run_diff(fev_model(tmp_path, "AR(1)"), "--data", fev_csv, SAS / "kr_arh1.txt")
     assert code == 1
+
+
+def test_two_sas_listings_of_two_kr_variants():
+    """DDFM=KR against DDFM=KR(FIRSTORDER) of ARH(1), no data: a df setting naming the variants (exit 1, 0 with
+    --accept ddf); the SE, t and F rows are explained by it, everything else agrees."""
+    def run(*extra):
+        p = subprocess.run([sys.executable, "-m", "mlmgen.cli", "diff", str(SAS / "kr_arh1.txt"),
+                            str(SAS / "kr1_arh1.txt"), "--format", "json", *extra], capture_output=True, text=True,
+                           cwd=ROOT)
+        return p.returncode, json.loads(p.stdout)
+    code, rep = run()
+    assert code == 1
+    assert any("kr_sas vs kr_sas_firstorder" in s["reason"] for c in rep["comparisons"] for s in c["settings"])
+    differing = [(r["parameter"], r["statistic"]) for r in rows(rep) if r["code"] != "DF003"]
+    assert ("ARMCD[TRT]", "se") in differing and all(st in ("se", "t", "F", "p") for _, st in differing)
+    assert run("--accept", "ddf")[0] == 0
