@@ -55,7 +55,7 @@ def _title_above(L: Lines, i: int) -> str:
                 break
             k -= 1
             continue
-        if re.search(r"\d\s*$", t) and not re.search(r"for\s+\S+\s+\S+$", t, re.I):
+        if re.match(r"[-\d.]", t):
             break                                   # a number row of the table above: no title here
         if re.search(r"The SAS System|The Mixed Procedure", t):
             break
@@ -101,11 +101,9 @@ def read_r_matrix(L: Lines, i: int, res: FitResult) -> int:
     if len(rows) != k:
         raise unreadable(f"the R matrix above has {len(rows)} rows for {k} columns", L.file, last + 1,
                          L[last].strip(), code="OU001", fix="copy the whole matrix")
-    previous = (res.extra.get("r_matrices") or [None])[-1]
+    # a continuation page prints the table without its title: no subject, a correlation if its diagonal is 1
     correlation = bool(m and m.group(1)) if m else all(r[n].value == 1.0 for n, r in enumerate(rows))
     subject = " ".join(m.group(2).split()) if m and m.group(2) else None
-    if m is None and previous is not None:      # a continuation page printed the table without its title
-        subject = None
     res.extra.setdefault("r_matrices", []).append({"subject": subject, "correlation": correlation, "rows": rows})
     return last + 1
 
