@@ -95,11 +95,20 @@ def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effec
             styles = tuple(s for s in styles if s not in skipped)
             click.echo(f"mlmgen: --style all: {', '.join(skipped)} not printed (their printers do not print fits "
                        f"with several random terms yet)", err=True)
-        for i, s in enumerate(styles):
+        printed = 0
+        for s in styles:
+            try:
+                text = format_fit(f.result, s, model=f.model, data_report=f.data_report, data_name=f.model.data)
+            except MlmgenError as e:
+                # --style all of a residual structure: a printer that cannot print it (RN001) is skipped, said
+                if style != "all" or not e.diagnostics or e.diagnostics[0].code != "RN001":
+                    raise
+                click.echo(f"mlmgen: --style all: {s} not printed: {e.diagnostics[0].message}", err=True)
+                continue
             if len(styles) > 1:
-                click.echo(("\n" if i else "") + f"===== {s} =====")
-            click.echo(format_fit(f.result, s, model=f.model, data_report=f.data_report, data_name=f.model.data),
-                       nl=False)
+                click.echo(("\n" if printed else "") + f"===== {s} =====")
+            click.echo(text, nl=False)
+            printed += 1
         if show_effects:
             click.echo(format_effects(f))
         if pr2 is not None:
