@@ -58,3 +58,17 @@ def test_not_printable_structures_refused():
     with pytest.raises(MlmgenError) as e:
         f.summary("stata")
     assert e.value.diagnostics[0].code == "RN001"
+
+
+def test_style_all_skips_printers_that_cannot_print_the_structure(tmp_path):
+    from click.testing import CliRunner
+    from mlmgen.cli import cli
+    from test_residual_model import MMRM
+    model = tmp_path / "m.toml"
+    model.write_text(MMRM.replace('type = "UN"', 'type = "ARH(1)"'))
+    data = tmp_path / "d.csv"
+    trial().to_csv(data, index=False)
+    res = CliRunner().invoke(cli, ["fit", str(model), "--data", str(data), "--style", "all"])
+    assert res.exit_code == 0, res.output
+    assert "===== sas =====" in res.output and "===== lme4 =====" in res.output
+    assert "stata not printed" in res.output and "spss not printed" in res.output
