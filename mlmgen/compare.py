@@ -272,9 +272,11 @@ def subjects_read_reason(ref: FitResult, oth: FitResult) -> str | None:
     observation (rside_fit.py): the reason when one side's cluster count is the other's subjects read."""
     for a, b in ((ref, oth), (oth, ref)):
         n = a.extra.get("subjects_read")
-        if n is not None and b.source == "sas" and b.n_clusters == n and a.n_clusters != n:
-            return (f"SAS's Dimensions count every subject of the rows read ({n}), also the {n - a.n_clusters} "
-                    f"without a used observation; {a.n_clusters} subjects have one")
+        facts = DIALECTS.get(b.source)
+        if n is not None and facts is not None and facts.counts_subjects_read and b.n_clusters == n \
+                and a.n_clusters != n:
+            return (f"{TITLES[b.source]}'s subject count includes every subject of the rows read ({n}), also the "
+                    f"{n - a.n_clusters} without a used observation; {a.n_clusters} subjects have one")
     return None
 
 
@@ -664,6 +666,11 @@ def _compare_contrasts(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> 
             _add(cmp, "contrast", r.label, stat, getattr(r, stat), getattr(c, stat), ctx, scale, alternative=alt)
 
 
+def r_element(i: int, j: int, correlation: bool) -> str:
+    """The row name of an element of SAS's R (RCORR) matrix: `R(2,1)`, `RCORR(2,1)`."""
+    return ("RCORR({},{})" if correlation else "R({},{})").format(i, j)
+
+
 def _r_of_first_subject(res: FitResult, correlation: bool):
     """(subject id, lower-triangle rows as Values) of the R (RCORR) matrix of a REPEATED fit's first subject:
     read from a listing (`R_matrix_printed`, rside_output.py) or mlmgen's fit (`R_matrix` over the visits the
@@ -689,8 +696,7 @@ def _compare_r_matrices(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) ->
             continue
         for i in range(len(a)):
             for j in range(i if corr else i + 1):          # RCORR's unit diagonal is not compared
-                _add(cmp, "R matrix", f"{'RCORR' if corr else 'R'}({i + 1},{j + 1})", "value", a[i][j], b[i][j],
-                     ctx)
+                _add(cmp, "R matrix", r_element(i + 1, j + 1, corr), "value", a[i][j], b[i][j], ctx)
 
 
 def _compare_categorical_tables(cmp: Comparison, ref: FitResult, oth: FitResult, ctx, fold: bool) -> None:

@@ -24,29 +24,27 @@ import math
 
 import numpy as np
 
+from .compare import _label, _r_of_first_subject, r_element
+from .dialects import DIALECTS
 from .likelihood_bound import STEP, USEFUL_HALF_UNIT, LikelihoodBound
 from .results import FitResult
 
 
 class RepeatedBound(LikelihoodBound):
-    """The bound with the reason said in SAS's terms (why its iterate is not emulated)."""
+    """The bound with the reason in the package's terms (its facts' `repeated_bound_reason`, e.g. SAS's: why
+    its iterate is not emulated), else the generic one."""
 
     structure: str = ""
-    source: str = "sas"
+    template: str = ""
 
     def reason(self, b: float) -> str:
-        if self.source != "sas":          # another package's printed log likelihood: the generic reason
+        if not self.template:
             return super().reason(b)
-        return (f"SAS's iterate, not the optimum: SAS's start values for TYPE={self.structure} are not known, so "
-                f"its Newton-Raphson path is not emulated; its iteration history prints -2 Res Log Like "
-                f"{self.printed}, at most {self.delta:.2g} above mlmgen's optimum, and there this number can differ "
-                f"from the optimum by up to {b:.2g} (the likelihood bound sqrt(2 Delta g'H^-1 g), "
-                f"likelihood_bound_repeated.py)")
+        return self.template.format(structure=self.structure, printed=self.printed, delta=self.delta, bound=b)
 
 
 def quantities(res: FitResult) -> dict[tuple[str, str, str], float]:
     """Every number of `res` keyed as compare.py names its rows (section, parameter, statistic)."""
-    from .compare import _label, _r_of_first_subject
     out = {}
 
     def put(key, v):
@@ -75,16 +73,17 @@ def quantities(res: FitResult) -> dict[tuple[str, str, str], float]:
         _, rows = _r_of_first_subject(res, corr)
         for i, row in enumerate(rows or []):
             for j in range(i if corr else i + 1):
-                put(("R matrix", f"{'RCORR' if corr else 'R'}({i + 1},{j + 1})", "value"), row[j])
+                put(("R matrix", r_element(i + 1, j + 1, corr), "value"), row[j])
     return out
 
 
-def likelihood_bound_repeated(fit, printed_neg2ll, source: str = "sas",
+def likelihood_bound_repeated(fit, printed_neg2ll, source: str | None = None,
                               printed_as: str | None = None) -> LikelihoodBound | None:
     """B_q for every number of a repeated-measures `fit` (an `mlmgen.api.Fit` whose engine is a RepeatedFit),
-    given the package's printed -2 log L (`source`: the package that printed it; its reason is said in SAS's
-    terms for SAS); None when it is too coarse, below the optimum (another model or data), H is not positive
-    definite, or the output is SAS's and its iterate is emulated (UN, CS)."""
+    given the package's printed -2 log L (`source`: the package that printed it; the reason in its facts'
+    terms); None when it is too coarse, below the optimum (another model or data), H is not positive
+    definite, or the package's iterate is emulated for this structure (its facts' `emulates_repeated_iterate`:
+    SAS's UN, CS)."""
     from .engine.repeated.fit import fit_at
     from .engine.repeated.sas_emulation import VERIFIED
     from .engine.repeated_model import assemble
@@ -94,7 +93,9 @@ def likelihood_bound_repeated(fit, printed_neg2ll, source: str = "sas",
     if rd is None:
         return None
     cov = efit.covariance
-    if source == "sas" and cov.structure.kind in VERIFIED and cov.n_groups == 1 and not cov.q:
+    facts = DIALECTS.get(source)
+    if facts is not None and facts.emulates_repeated_iterate and cov.structure.kind in VERIFIED and \
+            cov.n_groups == 1 and not cov.q:
         return None        # SAS's path is known here (UN, CS): its emulated iterate explains, not a bound
     f_hat = float(efit.neg2ll)
     delta = printed_neg2ll.value + printed_neg2ll.half_unit - f_hat
@@ -127,5 +128,6 @@ def likelihood_bound_repeated(fit, printed_neg2ll, source: str = "sas",
             bounds[key] = math.sqrt(max(2.0 * delta * float(g @ Hinv @ g), 0.0))
     out = RepeatedBound(delta=delta, printed=printed_as or printed_neg2ll.printed or f"{printed_neg2ll.value:.10g}",
                         bounds=bounds)
-    out.structure, out.source = fit.model.residual.sas_type, source
+    out.structure = fit.model.residual.sas_type
+    out.template = facts.repeated_bound_reason if facts is not None else ""
     return out

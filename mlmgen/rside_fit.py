@@ -20,6 +20,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .diagnostics import Diagnostic, Location, MlmgenError, Severity
+from .dialects import DIALECTS
 from .engine.criteria import information_criteria
 from .results import FitResult
 
@@ -72,7 +73,9 @@ def with_options(result: FitResult, rfit, model, rdesign, raw: pd.DataFrame, opt
         if n != result.n_clusters and result.neg2ll is not None:
             stats = information_criteria(result.neg2ll.value, reml=fit.reml, n_obs=fit.n_obs, n_clusters=n,
                                          n_fixed=len(fit.beta), n_cov=len(fit.theta))
-            result.fit["sas"] = stats["sas"]
+            for name, facts in DIALECTS.items():     # the packages that count the subjects read (SAS)
+                if facts.counts_subjects_read:
+                    result.fit[name] = stats[name]
     return result, fit
 
 

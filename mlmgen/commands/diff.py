@@ -479,7 +479,8 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
     variant = use_fit.result.extra.get("df_method") if variant_note else None
     emulations = [e for e in [package_emulation(out.source, use_model, data, as_output,
                                                 {"repeated_df": variant} if variant else None)] if e is not None]
-    if not use_model.residual.independent and out.source != "sas":
+    facts = DIALECTS.get(out.source)
+    if not use_model.residual.independent and not (facts is not None and facts.emulates_repeated_iterate):
         emulations = []           # an R-side fit emulates SAS's iterate only (rside_fit.py); nlme: the bound
     bound = None
     printed = out.extra.get("iteration_neg2ll") or out.neg2ll      # SAS's iteration history: 8 decimals
@@ -490,7 +491,8 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
                f"-2 log L {printed.printed} in its iteration history" if "iteration_neg2ll" in out.extra else None)
         if getattr(use_fit, "repeated_design", None) is not None:
             from ..likelihood_bound_repeated import likelihood_bound_repeated
-            bound = likelihood_bound_repeated(use_fit, printed, out.source, how if out.source != "sas" else None)
+            bound = likelihood_bound_repeated(use_fit, printed, out.source,
+                                              None if facts is not None and facts.repeated_bound_reason else how)
         else:
             bound = likelihood_bound(use_fit, printed, how)
     # the random effects as columns (a categorical slope is `sex[1]`), in the output's coding when re-expressed

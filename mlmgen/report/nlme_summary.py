@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 
 from ..diagnostics import Diagnostic, Location, MlmgenError, Severity
+from ..dialects.lme4.facts import FACTS as R_FACTS
 from ..distributions import stats
 from ..results import FitResult
 from .rfmt import r_format
@@ -106,7 +107,7 @@ def format_nlme(r: FitResult, model=None, data_name: str | None = None) -> str:
                 " ".join(s.rjust(width) for s in visits) + " ", " ".join(s.rjust(width) for s in vals) + " "]
     out += ["", "Coefficients:"]
     df = n - p
-    names = ["(Intercept)" if f.term == "Intercept" else f.term for f in r.fixed]
+    names = [R_FACTS.printed_intercept if f.term == "Intercept" else f.term for f in r.fixed]
     est = [float(f.estimate.value) for f in r.fixed]
     se = [float(f.se.value) for f in r.fixed]
     t = [a / b for a, b in zip(est, se)]
