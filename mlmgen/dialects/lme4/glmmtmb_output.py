@@ -28,9 +28,9 @@ from __future__ import annotations
 import re
 
 from ...mapping import canonical_term
-from ...outputtext import Lines, number, two_models, unreadable
+from ...outputtext import Lines, derived_value, number, two_models, unreadable
 from ...results import CovParam, FitResult, FixedEffect, Value
-from .nlme_output import _derived, _need_number
+from .nlme_output import _need_number
 
 FAMILY = re.compile(r"^\s*Family:\s+gaussian\s+\(\s*identity\s*\)\s*$")
 STRUCT = {"us": "UN", "cs": "CSH", "ar1": "AR(1)", "toep": "TOEPH"}
@@ -145,7 +145,7 @@ def _read_covariance(L: Lines, i: int, res: FitResult, kind: str | None) -> int:
                 if a == b:
                     add(f"UN({a + 1},{a + 1})", rows[a][1])
                 else:
-                    add(f"UN({a + 1},{b + 1})", _derived(lambda r, x, y: r * x * y,
+                    add(f"UN({a + 1},{b + 1})", derived_value(lambda r, x, y: r * x * y,
                                                          [rows[a][3][b], rows[a][2], rows[b][2]]))
     elif kind in ("cs", "ar1"):
         if len(rows[0][3]) != 1 or rows[0][4] != f"({kind})" or any(r[3] for r in rows[1:]):

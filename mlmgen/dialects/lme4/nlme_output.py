@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from ...mapping import canonical_term
-from ...outputtext import Lines, number, two_models, unreadable
+from ...outputtext import Lines, derived_value, number, two_models, unreadable
 from ...results import CovParam, FitResult, FixedEffect, Value
 
 TITLE = re.compile(r"^(Generalized least squares|Linear mixed-effects model) fit by (REML|maximum likelihood)\s*$")
@@ -46,20 +46,6 @@ def split_output(text: str, file: str | None = None) -> list[str] | None:
     if len(titles) >= 2:
         raise two_models(file, "nlme summary titles", titles)
     return None
-
-
-def _derived(f, inputs: list[Value]) -> Value:
-    """f(inputs) with the first-order rounding error of the printed inputs (module docstring)."""
-    x = [v.value for v in inputs]
-    err = 0.0
-    for k, v in enumerate(inputs):
-        h = v.half_unit
-        if h:
-            up, dn = list(x), list(x)
-            up[k] += h
-            dn[k] -= h
-            err += abs(f(*up) - f(*dn)) / 2.0
-    return Value(float(f(*x)), None, None, err)
 
 
 def _need_number(L: Lines, j: int, tok: str) -> Value:
@@ -293,7 +279,7 @@ def _to_sas(res: FitResult, parts: dict, lme: bool) -> None:
     def add(name, value, group_kind="residual"):
         cov.append(CovParam(name=name, param=f"{group_kind}:{name}", estimate=value))
     if lme and "sd_intercept" in parts:
-        add("Intercept", _derived(lambda s: s * s, [parts["sd_intercept"]]), "G")
+        add("Intercept", derived_value(lambda s: s * s, [parts["sd_intercept"]]), "G")
     if kind == "general":
         T = len(parts["corr"]) + 1
         d = delta or [Value(1.0)] * T
@@ -302,30 +288,30 @@ def _to_sas(res: FitResult, parts: dict, lme: bool) -> None:
         for a in range(T):
             for b in range(a + 1):
                 if a == b:
-                    add(f"UN({a + 1},{b + 1})", _derived(lambda s, x: s * s * x * x, [sigma, d[a]]))
+                    add(f"UN({a + 1},{b + 1})", derived_value(lambda s, x: s * s * x * x, [sigma, d[a]]))
                 else:
-                    add(f"UN({a + 1},{b + 1})", _derived(lambda s, x, y, r: r * s * s * x * y,
+                    add(f"UN({a + 1},{b + 1})", derived_value(lambda s, x, y, r: r * s * s * x * y,
                                                          [sigma, d[a], d[b], parts["corr"][a - 1][b]]))
         res.extra["residual_structure"] = "UN"
     elif kind in ("ar1", "car1", "cs") and delta:
         for k, dk in enumerate(delta):
-            add(f"Var({k + 1})", _derived(lambda s, x: s * s * x * x, [sigma, dk]))
+            add(f"Var({k + 1})", derived_value(lambda s, x: s * s * x * x, [sigma, dk]))
         name = {"ar1": "ARH(1)", "cs": "CSH"}.get(kind)
         if name is None:
             raise unreadable("corCAR1 with varIdent has no SAS structure", res.file, code="OU002")
         add(name, parts["rho"])
         res.extra["residual_structure"] = name
     elif kind == "cs":
-        add("CS", _derived(lambda s, r: r * s * s, [sigma, parts["rho"]]))
-        add("Residual", _derived(lambda s, r: (1 - r) * s * s, [sigma, parts["rho"]]))
+        add("CS", derived_value(lambda s, r: r * s * s, [sigma, parts["rho"]]))
+        add("Residual", derived_value(lambda s, r: (1 - r) * s * s, [sigma, parts["rho"]]))
         res.extra["residual_structure"] = "CS"
     elif kind in ("ar1", "car1"):
         name = "AR(1)" if kind == "ar1" else "SP(POW)"
         add(name, parts["rho"])
-        add("Residual", _derived(lambda s: s * s, [sigma]))
+        add("Residual", derived_value(lambda s: s * s, [sigma]))
         res.extra["residual_structure"] = name
     elif kind is None and not delta:
-        add("Residual", _derived(lambda s: s * s, [sigma]))
+        add("Residual", derived_value(lambda s: s * s, [sigma]))
     else:
         raise unreadable("varIdent without a correlation structure is not converted (SAS has no such "
                          "REPEATED type)", res.file, code="OU002")

@@ -14,23 +14,10 @@ from __future__ import annotations
 
 import re
 
-from ...outputtext import Lines, unreadable
-from ...results import CovParam, FitResult, Value
+from ...outputtext import Lines, derived_value, unreadable
+from ...results import CovParam, FitResult
 
 TITLE = re.compile(r"Residual:\s*(Unstructured|Exchangeable|AR\(1\)|Exponential|Toeplitz\((\d+)\))\s*$")
-
-
-def _derived(f, inputs: list[Value]) -> Value:
-    x = [v.value for v in inputs]
-    err = 0.0
-    for k, v in enumerate(inputs):
-        h = v.half_unit
-        if h:
-            up, dn = list(x), list(x)
-            up[k] += h
-            dn[k] -= h
-            err += abs(f(*up) - f(*dn)) / 2.0
-    return Value(float(f(*x)), None, None, err)
 
 
 def read_residual_rows(title: str, rows: list[tuple[str, dict, int]], res: FitResult, L: Lines) -> None:
@@ -70,7 +57,7 @@ def read_residual_rows(title: str, rows: list[tuple[str, dict, int]], res: FitRe
                              if rows else None, code="OU001")
         v, c = need("var(e)")["estimate"], need("cov(e)")
         add("CS", c["estimate"], c.get("se"))
-        add("Residual", _derived(lambda a, b: a - b, [v, c["estimate"]]))
+        add("Residual", derived_value(lambda a, b: a - b, [v, c["estimate"]]))
     elif kind in ("AR(1)", "SP(POW)"):
         if set(got) != {"rho", "var(e)"}:
             raise unreadable(f"the Residual: {m.group(1)} block needs rho and var(e)", L.file, rows[0][2] + 1
@@ -84,7 +71,7 @@ def read_residual_rows(title: str, rows: list[tuple[str, dict, int]], res: FitRe
                              rows[0][2] + 1 if rows else None, code="OU001")
         v = need("var(e)")
         for j in range(1, k + 1):
-            add(f"TOEP({j + 1})", _derived(lambda r, s: r * s, [need(f"rho{j}")["estimate"], v["estimate"]]))
+            add(f"TOEP({j + 1})", derived_value(lambda r, s: r * s, [need(f"rho{j}")["estimate"], v["estimate"]]))
         add("Residual", v["estimate"], v.get("se"))
     res.covariance.extend(cov)
     res.extra["residual_structure"] = kind
