@@ -185,7 +185,9 @@ class DiffReport:
         for c in self.comparisons:
             out.append("")
             part = c.other.extra.get("part")
-            out.append(f"== {TITLES.get(c.other.source, c.other.source)}: {c.other.file or '<output>'}"
+            reader = c.other.extra.get("reader")        # nlme / glmmTMB summaries are read by the R dialect
+            title = f"R {reader}" if reader else TITLES.get(c.other.source, c.other.source)
+            out.append(f"== {title}: {c.other.file or '<output>'}"
                        + (f" (model {part[0]} of {part[1]})" if part else ""))
             for s in c.settings:
                 if s.accepted:
