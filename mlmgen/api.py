@@ -192,7 +192,7 @@ def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, 
         data, note = rows_in_memory(source, why)
         source_file, notes, source = source.label, [note], None
     if not m.residual.independent:
-        return _fit_residual(m, data, na_values, source_file, notes)
+        return _fit_residual(m, data, na_values, source_file, notes, options)
     if m.random.q == 0:
         raise MlmgenError(Diagnostic("MF002", "the model has no random effects; mlmgen fits two-level models with a "
                                      "random intercept and/or random slopes", Severity.ERROR, Location(field="random")))
@@ -220,10 +220,14 @@ def fit(model, data=None, *, method: str | None = None, ddf: str | None = None, 
         raise MlmgenError([_at_file(d, report.file) for d in e.diagnostics]) from None
 
 
-def _fit_residual(m: Model, data, na_values, source_file: str | None = None, notes=()) -> Fit:
+def _fit_residual(m: Model, data, na_values, source_file: str | None = None, notes=(),
+                  options: dict | None = None) -> Fit:
     """A model with a residual structure (SAS REPEATED): `engine.repeated_model.fit_repeated_model`, which needs
     the raw rows too (the repeated variable's values, which need not be a predictor). `source_file`, `notes`: the
-    label of the data source the rows of the DataFrame `data` were read from, and the DA008 note saying so."""
+    label of the data source the rows of the DataFrame `data` were read from, and the DA008 note saying so;
+    `options` (SAS's iterate, a named df variant) and SAS's subject count: rside_fit.py."""
+    from .rside_fit import check_options, with_options
+    check_options(options)
     if isinstance(data, pd.DataFrame):
         raw, file = data, source_file
     else:
@@ -235,11 +239,14 @@ def _fit_residual(m: Model, data, na_values, source_file: str | None = None, not
     m = report.model or m
     try:
         result, rfit, rdesign = fit_repeated_model(m, frame, raw)
+        result, rfit = with_options(result, rfit, m, rdesign, raw, options)
     except MlmgenError as e:
         if report.file is None:
             raise
         raise MlmgenError([_at_file(d, report.file) for d in e.diagnostics]) from None
-    return Fit(result, rfit, m, report, rdesign.design)
+    f = Fit(result, rfit, m, report, rdesign.design)
+    f.repeated_design = rdesign          # the positions, visits and groups (likelihood_bound_repeated.py)
+    return f
 
 
 def _at_file(d: Diagnostic, file: str) -> Diagnostic:

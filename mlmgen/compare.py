@@ -195,7 +195,8 @@ def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) ->
     if ref.n_obs and oth.n_obs and ref.n_obs != oth.n_obs:
         diffs.append(f"N {oth.n_obs} vs {ref.n_obs}")
     if ref.n_clusters and oth.n_clusters and ref.n_clusters != oth.n_clusters and not (
-            ref.several_random_terms or oth.several_random_terms):      # several terms: units per term
+            ref.several_random_terms or oth.several_random_terms) and \
+            subjects_read_reason(ref, oth) is None:      # several terms: units per term
         diffs.append(f"clusters {oth.n_clusters} vs {ref.n_clusters}")
     if diffs:
         out.append(("data", f"a different data set ({', '.join(diffs)}): this {o} output was computed from "
@@ -247,7 +248,38 @@ def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) ->
                                     f"not at, the optimum"))
     if "kenward-roger" in (ref.ddf, oth.ddf) and ref.ddf != oth.ddf:
         out.append(("kr-se", "Kenward-Roger adjusts the standard errors as well as the df"))
+    out += _rside_context(ref, oth)
     return out
+
+
+def _rside_context(ref: FitResult, oth: FitResult) -> list[tuple[str, str]]:
+    """Two outputs of an R-side model whose standard errors are computed differently: SAS's two Kenward-Roger
+    variants (DDFM=KR and KR(FIRSTORDER), read from its Fixed Effects SE Method: a df setting, the SE rows
+    explained), or glmmTMB's SEs with the covariance parameters' uncertainty against model-based ones."""
+    out = []
+    va, vb = ref.extra.get("kr_variant"), oth.extra.get("kr_variant")
+    if va and vb and va != vb:
+        out.append(("ddf", f"a different Kenward-Roger variant: {va} vs {vb} (SAS DDFM=KR vs KR(FIRSTORDER), named "
+                           "by its Fixed Effects SE Method)"))
+        out.append(("kr-se", f"{va} and {vb} adjust the standard errors differently (the second-derivative term)"))
+    ka, kb = ref.extra.get("se_kind"), oth.extra.get("se_kind")
+    if (ka == "glmmTMB") != (kb == "glmmTMB") and (ref.source != "mlmgen" and oth.source != "mlmgen"):
+        out.append(("kr-se", "glmmTMB's REML standard errors include the covariance parameters' uncertainty "
+                             "(C + J W J'); the other output's are model-based"))
+    return out
+
+
+def subjects_read_reason(ref: FitResult, oth: FitResult) -> str | None:
+    """SAS's Dimensions count every subject of the rows read for a REPEATED fit, also one without a used
+    observation (rside_fit.py): the reason when one side's cluster count is the other's subjects read."""
+    for a, b in ((ref, oth), (oth, ref)):
+        n = a.extra.get("subjects_read")
+        facts = DIALECTS.get(b.source)
+        if n is not None and facts is not None and facts.counts_subjects_read and b.n_clusters == n \
+                and a.n_clusters != n:
+            return (f"{TITLES[b.source]}'s subject count includes every subject of the rows read ({n}), also the "
+                    f"{n - a.n_clusters} without a used observation; {a.n_clusters} subjects have one")
+    return None
 
 
 def _unstructured_note(source: str) -> str:
@@ -391,6 +423,7 @@ def compare(ref: FitResult, oth: FitResult, *, model_effects: list[str] | None =
         compare_units(cmp, ref, oth, ctx, Row)
     _compare_contrasts(cmp, ref, oth, ctx)
     _compare_categorical_tables(cmp, ref, oth, ctx, fold)
+    _compare_r_matrices(cmp, ref, oth, ctx)
     emus = list(emulations or [])
     if emulated_refit is not None:
         emus.append(emulation(oth.source, emulated_refit))
@@ -439,7 +472,7 @@ def _add(cmp: Comparison, section: str, name: str, stat: str, a: Value | None, b
         if conv and abs(a.value - b.value) <= 1e-3 * max(abs(a.value), abs(b.value), 1e-3):
             exp = ("DF002", conv[0])
     two_sided, note = _package_note(cmp, "variance_p_two_sided_note")
-    if exp is None and section == "covariance" and stat == "p" and name.startswith("var(") and \
+    if exp is None and section == "covariance" and stat == "p" and is_variance_row(name) and \
             two_sided is not None and cmp.reference.source != cmp.other.source:
         sp, other = (b, a) if two_sided is cmp.other else (a, b)
         if agrees(sp, Value(min(1.0, 2 * other.value), None, None, 2 * other.half_unit)):
@@ -456,6 +489,13 @@ def _add(cmp: Comparison, section: str, name: str, stat: str, a: Value | None, b
         cmp.rows.append(Row(section, name, stat, a, b, exp[0], exp[1]))
     else:
         cmp.rows.append(Row(section, name, stat, a, b, "DF001"))
+
+
+def is_variance_row(name: str) -> bool:
+    """A covariance row that is a variance: `var(x)`, or a REPEATED fit's `UN(j,j)`, `Var(j)`, `Residual`,
+    `Variance` (with its GROUP= level), `Intercept`."""
+    return name.startswith("var(") or re.fullmatch(r"(UN\((\d+),\2\)|Var\(\d+\)|Residual|Variance|Intercept)"
+                                                    r"( \[.*\])?", name) is not None
 
 
 def _package_note(cmp: Comparison, attr: str) -> tuple[FitResult | None, str]:
@@ -569,7 +609,13 @@ def _compare_cov(cmp: Comparison, ref: FitResult, oth: FitResult, ctx, fold: boo
 
 
 def _label(c) -> str:
-    return c.param if c.param.startswith(("var(", "cov(")) else c.name
+    """The row name of a covariance parameter: `var(x)`/`cov(x,y)`, SAS's label (`UN(2,1)`), or for a REPEATED
+    fit's `residual:AR(1) [ARMCD PBO]` / `G:Intercept` the label with its GROUP= level (`AR(1) [ARMCD PBO]`)."""
+    if c.param.startswith(("var(", "cov(")):
+        return c.param
+    if c.param.startswith(("residual:", "G:")):
+        return c.param.split(":", 1)[1]
+    return c.name
 
 
 def _compare_fit(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> None:
@@ -581,8 +627,9 @@ def _compare_fit(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> None:
         if a is not None and b is not None:
             va, vb = Value(float(a)), Value(float(b))
             code = "DF003" if a == b else "DF001"
-            cmp.rows.append(Row("info", k, "value", va, vb, code,
-                                None if a == b else next((r for kk, r in ctx if kk == "data"), None)))
+            why = subjects_read_reason(ref, oth) if k == "n_clusters" and a != b else None
+            cmp.rows.append(Row("info", k, "value", va, vb, "DF002" if why else code,
+                                why or (None if a == b else next((r for kk, r in ctx if kk == "data"), None))))
     pkg = oth.source
     stats = oth.fit.get(pkg) or {}
     if not stats:
@@ -631,6 +678,39 @@ def _compare_contrasts(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> 
         for stat in ("estimate", "se", "df", "t", "p", "f"):
             alt = _p_at_printed_df(cmp, "contrast", r.label, r, c) if stat == "p" else None
             _add(cmp, "contrast", r.label, stat, getattr(r, stat), getattr(c, stat), ctx, scale, alternative=alt)
+
+
+def r_element(i: int, j: int, correlation: bool) -> str:
+    """The row name of an element of SAS's R (RCORR) matrix: `R(2,1)`, `RCORR(2,1)`."""
+    return ("RCORR({},{})" if correlation else "R({},{})").format(i, j)
+
+
+def _r_of_first_subject(res: FitResult, correlation: bool):
+    """(subject id, lower-triangle rows as Values) of the R (RCORR) matrix of a REPEATED fit's first subject:
+    read from a listing (`R_matrix_printed`, rside_output.py) or mlmgen's fit (`R_matrix` over the visits the
+    first subject has, `first_positions`)."""
+    printed = res.extra.get("R_correlation_printed" if correlation else "R_matrix_printed")
+    if printed is not None:
+        subject = str(res.extra.get("r_subject") or "").split()
+        return (subject[-1] if subject else None), printed
+    R = res.extra.get("R_correlation" if correlation else "R_matrix")
+    pos = res.extra.get("first_positions")
+    if not R or pos is None or len(R) != 1:
+        return None, None
+    return str(res.extra.get("first_cluster")), [[Value(float(R[0][a][b])) for b in pos] for a in pos]
+
+
+def _compare_r_matrices(cmp: Comparison, ref: FitResult, oth: FitResult, ctx) -> None:
+    """SAS's Estimated R (Correlation) Matrix of the first subject (section `R matrix`, `R(i,j)` and
+    `RCORR(i,j)` for i >= j, numbered over the visits the subject has), when both sides show the same subject."""
+    for corr in (False, True):
+        sa, a = _r_of_first_subject(ref, corr)
+        sb, b = _r_of_first_subject(oth, corr)
+        if a is None or b is None or sa != sb or len(a) != len(b):
+            continue
+        for i in range(len(a)):
+            for j in range(i if corr else i + 1):          # RCORR's unit diagonal is not compared
+                _add(cmp, "R matrix", r_element(i + 1, j + 1, corr), "value", a[i][j], b[i][j], ctx)
 
 
 def _compare_categorical_tables(cmp: Comparison, ref: FitResult, oth: FitResult, ctx, fold: bool) -> None:
@@ -722,7 +802,8 @@ def _apply_emulation(cmp: Comparison, emu: Emulation) -> None:
     computation, so a number it reproduces is explained whatever the size of the difference. Rows whose
     reason is a model difference (another random or fixed part, another data set) are left alone."""
     cands = [r for r in cmp.rows if r.code == "DF001" and r.reference is not None and r.other is not None
-             and r.section in ("fixed", "covariance", "contrast", "fit")
+             and r.section in ("fixed", "covariance", "contrast", "fit", "type3", "lsmeans", "lsmean diff",
+                               "R matrix")
              and (r.reason is None or _numerical_noise_note(r.reason))]
     if not cands:
         return

@@ -125,6 +125,9 @@ def _prepare(model: Model, frame: pd.DataFrame, file: str | None) -> tuple[pd.Da
             work[v] = frame[v]
         elif v in cats and v in texts:
             work[v] = _level_codes(texts[v], cats[v])
+        elif v in model.residual.variables and v not in model.predictors:
+            work[v] = frame[v]      # a repeated/GROUP= variable only: read by value from the raw rows
+            #                         (engine/repeated_model.py), text allowed (SAS's AVISIT = VIS1..VIS4)
         else:
             work[v] = _numeric(frame[v], v, file, markers)
 

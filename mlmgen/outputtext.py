@@ -201,3 +201,20 @@ def two_models(file: str | None, what: str, lines: list[int]) -> MlmgenError:
                       fix="put each model's output in its own file")
 
 
+
+
+# ---- a number computed from printed numbers (issue 13: nlme's, glmmTMB's and Stata's R-side parameters)
+
+def derived_value(f, inputs: list) -> Value:
+    """f(inputs) as a `Value` carrying the first-order rounding of the printed inputs: |f(x + h_k) - f(x - h_k)| / 2
+    summed over the inputs, h_k the half unit of input k's last printed digit (0 for exact inputs)."""
+    x = [v.value for v in inputs]
+    err = 0.0
+    for k, v in enumerate(inputs):
+        h = v.half_unit
+        if h:
+            up, dn = list(x), list(x)
+            up[k] += h
+            dn[k] -= h
+            err += abs(f(*up) - f(*dn)) / 2.0
+    return Value(float(f(*x)), None, None, err)

@@ -143,24 +143,12 @@ def misreads(path: Path) -> dict[tuple[str, str], str]:
     return found
 
 
-# Known reader gap, kept visible: the SAS reader refuses the REPEATED listings of reference_outputs/sas/mmrm
-# whole (their "Estimated R Matrix for USUBJID PT1" tables are not G matrices: OU001), but a damaged copy in which
-# the R-matrix lines are clipped, garbled or moved no longer shows such a table and is read (AIC, -2 Res Log Like,
-# a CS limit from intact lines), which this test counts as a misread. Reading R-side tables is issue 13 item 5;
-# until then the files whose seeded damage hits those lines are expected to fail here (strict: the damage is
-# seeded, so a file leaving this list when the reader learns R-side tables is noticed); the other listings of
-# that folder are refused whole, damaged or not, and must stay so.
-MISREAD_UNTIL_R_SIDE_TABLES = {"kr1_cs.txt", "kr1_toep.txt", "kr_arh1.txt"}
+# The SAS R-side (REPEATED) listings of reference_outputs/sas/mmrm are read since issue 13 item 5
+# (dialects/sas/rside_output.py); their seeded damage was a strict expected failure before and is tested
+# normally now, as are the nlme and glmmTMB summaries of reference_outputs/r/rside.
 
 
-def _fuzz_param(path: Path):
-    if path.parent.name == "mmrm" and path.parent.parent.name == "sas" and path.name in MISREAD_UNTIL_R_SIDE_TABLES:
-        return pytest.param(path, marks=pytest.mark.xfail(strict=True, reason="SAS reader does not read R-side "
-                                                          "listings yet (issue 13 item 5)"))
-    return path
-
-
-@pytest.mark.parametrize("path", [_fuzz_param(p) for p in FILES], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_damaged_outputs_are_refused_or_read_as_the_original(path):
     """Every damaged copy is refused with an OU code or read as the undamaged listing reads."""
     found = misreads(path)

@@ -144,10 +144,12 @@ def test_printers():
     assert "UN(3,2)" in sas and "Estimated R Matrix for Subject" in sas
     assert '"residual_structure": "UN"' in f.summary("json")
     assert str(f).startswith(sas[:40])
-    for style in ("lme4", "stata", "spss"):
-        with pytest.raises(MlmgenError) as e:
-            f.summary(style)
-        assert e.value.diagnostics[0].code == "RN001"
+    assert "Generalized least squares fit by REML" in f.summary("lme4")   # report/nlme_summary.py
+    with pytest.raises(MlmgenError) as e:           # gls prints unadjusted SEs: no Kenward-Roger
+        mlmgen.fit(loads_model(MMRM), trial(), ddf="kenward-roger").summary("lme4")
+    assert e.value.diagnostics[0].code == "RN001"
+    assert "Residual: Unstructured" in f.summary("stata")       # report/stata_residual.py
+    assert "Repeated Measures  UN (1,1)" in f.summary("spss")   # report/spss_repeated.py
     with pytest.raises(MlmgenError):
         f.blups()
 
@@ -251,7 +253,9 @@ def test_cli_fit(tmp_path):
     assert res.exit_code == 0 and "Covariance Parameter Estimates" in res.stdout and "UN(3,3)" in res.stdout
     res = run(cli, ["fit", str(model), "--data", str(data), "--style", "json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["residual_structure"] == "UN"
-    res = run(cli, ["fit", str(model), "--data", str(data), "--style", "stata"])
+    res = run(cli, ["fit", str(model), "--data", str(data), "--style", "lme4", "--ddf", "Kenward-Roger"])
     assert res.exit_code == 2 and "RN001" in res.output and "Traceback" not in res.output
+    res = run(cli, ["fit", str(model), "--data", str(data), "--style", "stata"])      # report/stata_residual.py
+    assert res.exit_code == 0 and "Residual: Unstructured" in res.output
     res = run(cli, ["fit", str(model), "--data", str(data), "--ddf", "none"])
     assert res.exit_code == 2 and "MF008" in res.output

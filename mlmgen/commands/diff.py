@@ -200,7 +200,9 @@ class DiffReport:
         for c in self.comparisons:
             out.append("")
             part = c.other.extra.get("part")
-            out.append(f"== {TITLES.get(c.other.source, c.other.source)}: {c.other.file or '<output>'}"
+            reader = c.other.extra.get("reader")        # nlme / glmmTMB summaries are read by the R dialect
+            title = f"R {reader}" if reader else TITLES.get(c.other.source, c.other.source)
+            out.append(f"== {title}: {c.other.file or '<output>'}"
                        + (f" (model {part[0]} of {part[1]})" if part else ""))
             for s in c.settings:
                 if s.accepted:
@@ -476,6 +478,9 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
                 resolved.append(Setting("ddf", reason, refitted=True))
             except MlmgenError:
                 pass
+    variant_note = None
+    if not use_model.residual.independent:           # SAS's KR variant of an R-side listing (rside_output.py)
+        use_fit, variant_note = _kr_variant_refit(use_model, data, use_fit, out)
     changed = [s.name for s in resolved]
     label = None
     if changed:
@@ -490,8 +495,17 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
         if param is not None:
             ref, reexpressed = param.result(use_fit), param.changed_columns()
     ref.source = "mlmgen"
+    glmmtmb = out.extra.get("se_kind") == "glmmTMB" and not use_model.residual.independent
+    if glmmtmb:                                     # glmmTMB's SEs and z tests (rside_fit.py)
+        from ..rside_fit import glmmtmb_reference
+        ref = glmmtmb_reference(use_fit, ref)
     as_output = param.result if param is not None else None       # emulated refits in the output's coding too
-    emulations = [e for e in [package_emulation(out.source, use_model, data, as_output)] if e is not None]
+    variant = use_fit.result.extra.get("df_method") if variant_note else None
+    emulations = [e for e in [package_emulation(out.source, use_model, data, as_output,
+                                                {"repeated_df": variant} if variant else None)] if e is not None]
+    facts = DIALECTS.get(out.source)
+    if not use_model.residual.independent and not (facts is not None and facts.emulates_repeated_iterate):
+        emulations = []           # an R-side fit emulates SAS's iterate only (rside_fit.py); nlme: the bound
     bound = None
     printed = out.extra.get("iteration_neg2ll") or out.neg2ll      # SAS's iteration history: 8 decimals
     if printed is not None and out.method == ref.method and out.n_obs in (None, ref.n_obs):
@@ -499,13 +513,49 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
         ll = out.extra.get("loglik")
         how = (f"log likelihood {ll.printed}" if ll is not None and ll.printed else
                f"-2 log L {printed.printed} in its iteration history" if "iteration_neg2ll" in out.extra else None)
-        bound = likelihood_bound(use_fit, printed, how)
+        if getattr(use_fit, "repeated_design", None) is not None:
+            from ..likelihood_bound_repeated import likelihood_bound_repeated
+            bound = likelihood_bound_repeated(use_fit, printed, out.source,
+                                              None if facts is not None and facts.repeated_bound_reason else how)
+        else:
+            bound = likelihood_bound(use_fit, printed, how)
     # the random effects as columns (a categorical slope is `sex[1]`), in the output's coding when re-expressed
     effects = list(ref.random_effects) if use_model.has_categorical else list(use_model.random.effects)
-    return compare(ref, out, model_effects=effects, emulations=emulations,
-                   settings=[replace(s) for s in resolved], accept=accept, tolerance=tolerance, bound=bound,
-                   reference_label=label, parameterisation=param.reason if param else None,
-                   reexpressed=reexpressed)
+    cmp = compare(ref, out, model_effects=effects, emulations=emulations,
+                  settings=[replace(s) for s in resolved], accept=accept, tolerance=tolerance, bound=bound,
+                  reference_label=label, parameterisation=param.reason if param else None,
+                  reexpressed=reexpressed)
+    if variant_note:
+        cmp.context.append(("kr-variant", variant_note))
+    if glmmtmb:
+        from ..rside_fit import GLMMTMB_SE_NOTE
+        cmp.context.append(("glmmtmb-se", GLMMTMB_SE_NOTE))
+    return cmp
+
+
+KR_VARIANTS = {"kr_sas": "SAS's DDFM=KR (its Fixed Effects SE Method: Kenward-Roger) = mlmgen's kr_sas: observed "
+                         "information, the second-derivative term in SAS's own covariance parameters",
+               "kr_sas_firstorder": "SAS's DDFM=KR(FIRSTORDER) (its Fixed Effects SE Method: Prasad-Rao-Jeske-"
+                                    "Kackar-Harville) = mlmgen's kr_sas_firstorder: observed information, no "
+                                    "second-derivative term (= mmrm's Kenward-Roger-Linear)"}
+
+
+def _kr_variant_refit(model, data, fit, out):
+    """(fit, note): an R-side SAS listing with Kenward-Roger df names its variant (rside_output.kr_variant); the
+    model's Kenward-Roger is DDFM=KR (kr_sas), so a KR(FIRSTORDER) listing is compared with a refit computing
+    kr_sas_firstorder. The two give the same df and, for structures linear in SAS's parameters (UN, CS, TOEP),
+    the same SEs; they differ for AR(1), ARH(1) (docs/repeated.md)."""
+    variant = out.extra.get("kr_variant")
+    if variant not in KR_VARIANTS or model.ddf != "kenward-roger":
+        return fit, None
+    if fit.result.extra.get("df_method") != variant:
+        fit = _fit(model, data, options={"repeated_df": variant})
+    linear = model.residual.structure in ("UN", "CS", "TOEP", "VC")
+    return fit, (f"the Kenward-Roger of this listing is {KR_VARIANTS[variant]}; compared with it"
+                 + ("; for TYPE=" + model.residual.sas_type + " (linear in its parameters) DDFM=KR and "
+                    "KR(FIRSTORDER) give the same numbers" if linear else
+                    "; for TYPE=" + model.residual.sas_type + " the two variants give different SEs, and this "
+                    "listing's are " + variant))
 
 
 def _compare_several_terms(model, data, fit, out, *, accept=None, tolerance: float = 0.0):
@@ -585,10 +635,10 @@ def _parameterisation(fit, out):
     return _Parameterisation(model, om, rp.describe(model, om, dialect.output_name or dialect.title))
 
 
-def _fit(model, data):
+def _fit(model, data, options: dict | None = None):
     try:
         from ..api import fit
-        return fit(model, data)
+        return fit(model, data, options=options)
     except ImportError as exc:            # the engine's assembly step is not in this build
         raise MlmgenError(Diagnostic(
             "CL001", f"mlmgen diff MODEL --data needs mlmgen's engine, which is not available in this build "
@@ -596,7 +646,7 @@ def _fit(model, data):
             Severity.ERROR, Location(field="--data")))
 
 
-def package_emulation(source: str, model, data, as_output=None):
+def package_emulation(source: str, model, data, as_output=None, extra_options: dict | None = None):
     """The stopping rule of the output's package reproduced by mlmgen, as a `compare.Emulation` (None when its
     facts name no `emulation`, the mlmgen.fit option that reproduces it): a number the emulated refit
     reproduces is DF002 with the package's `emulation_reason`.
@@ -616,7 +666,7 @@ def package_emulation(source: str, model, data, as_output=None):
         return None
 
     def one(k=0):
-        options = {facts.emulation: True}
+        options = {facts.emulation: True, **(extra_options or {})}
         if facts.emulation_perturbation:
             options[facts.emulation_perturbation] = k
         f = api_fit(model, data, options=options)

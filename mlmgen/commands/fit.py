@@ -99,18 +99,20 @@ def fit_cmd(model_file, formula, data, na_values, method, ddf, style, show_effec
             styles = tuple(s for s in styles if s not in skipped)
             click.echo(f"mlmgen: --style all: {', '.join(skipped)} not printed (their printers do not print fits "
                        f"with several random terms yet)", err=True)
-        for i, s in enumerate(styles):
+        printed = 0
+        for s in styles:
             try:
                 text = format_fit(f.result, s, model=f.model, data_report=f.data_report, data_name=f.model.data)
             except MlmgenError as e:
-                if len(styles) == 1 or any(d.code != "RN001" for d in e.diagnostics):
-                    raise
                 # --style all: a package that cannot express the model (RN001) is said, the others printed
+                if len(styles) == 1 or not e.diagnostics or any(d.code != "RN001" for d in e.diagnostics):
+                    raise
                 click.echo(f"mlmgen: --style all: {s} not printed: {e.diagnostics[0].message}", err=True)
                 continue
             if len(styles) > 1:
-                click.echo(("\n" if i else "") + f"===== {s} =====")
+                click.echo(("\n" if printed else "") + f"===== {s} =====")
             click.echo(text, nl=False)
+            printed += 1
         if show_effects:
             click.echo(format_effects(f))
         if pr2 is not None:

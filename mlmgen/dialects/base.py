@@ -266,6 +266,14 @@ class Facts:
     factor_needs_numeric: bool = False
     encode_spelling: str = ""
     destring_spelling: str = ""
+    # ---- residual structures in printed output (issue 13 item 5; rside_fit.py, likelihood_bound_repeated.py,
+    # commands/diff.py): whether mlmgen emulates the package's iterate of REPEATED fits (options sas_emulation),
+    # whether its subject count includes subjects without a used observation (SAS's Dimensions), and the
+    # reason said when the likelihood bound explains its R-side numbers (formatted with structure, printed,
+    # delta, bound; "" = the generic likelihood-bound reason)
+    emulates_repeated_iterate: bool = False
+    counts_subjects_read: bool = False
+    repeated_bound_reason: str = ""
 
     def explicit_reference(self, name: str, level: str, levels: tuple[str, ...] | None = None) -> str | None:
         """The declaration naming `level` as the reference of the categorical `name` (None when the package has

@@ -148,12 +148,15 @@ class RepeatedContrasts:
 
     aliased: tuple = ()
 
-    def __init__(self, fit: RepeatedFit, ddf: str):
+    def __init__(self, fit: RepeatedFit, ddf: str, df_method: str | None = None):
         self.fit = fit
         self.x_names = list(fit.x_names)
         self.ddf = ddf
+        self.df_method = df_method          # a named variant of the model's ddf (kr_sas_firstorder)
 
     def contrast(self, L, ddf: str | None = None) -> dict:
+        if self.df_method and ddf in (None, self.ddf):
+            return contrast_test(self.fit, L, self.df_method)
         return contrast_test(self.fit, L, ENGINE_DF[ddf or self.ddf])
 
 
@@ -173,9 +176,11 @@ def fit_repeated_model(model: Model, frame: pd.DataFrame, raw: pd.DataFrame
     return assemble(fit, model, rd), fit, rd
 
 
-def assemble(fit: RepeatedFit, model: Model, rd: RepeatedDesign) -> FitResult:
+def assemble(fit: RepeatedFit, model: Model, rd: RepeatedDesign, df_method: str | None = None) -> FitResult:
+    """`df_method`: a named engine variant instead of the model's ddf's default (`kr_sas_firstorder` for SAS's
+    DDFM=KR(FIRSTORDER); used by diff, rside_fit.py)."""
     ddf = model.ddf
-    method = ENGINE_DF[ddf]
+    method = df_method or ENGINE_DF[ddf]
     notes = [f"{n.code}: {n.message}" for n in fit.notes]
     if ddf == "kenward-roger" and not fit.reml:
         notes.append("EN005: Kenward-Roger was computed on an ML fit")
@@ -204,7 +209,7 @@ def assemble(fit: RepeatedFit, model: Model, rd: RepeatedDesign) -> FitResult:
         at = next((i for i, c in enumerate(covariance) if c.param.startswith("residual:")), len(covariance))
         covariance.insert(at, CovParam(name=name, param=f"residual:{name}", estimate=Value(value), boundary=True))
         groups.insert(at, group)
-    efit = RepeatedContrasts(fit, ddf)
+    efit = RepeatedContrasts(fit, ddf, df_method)
     contrasts = contrast_results(efit, model, ddf, notes)
     type3 = [t for t in type3_table(efit, model, ddf, rows, notes) if t.term != "Intercept"]
     lsmeans, diffs = lsmeans_tables(efit, model, ddf, rd.design.covariate_means, notes) \

@@ -18,6 +18,7 @@ from ..results import FitResult, canonical_param
 from . import rfmt
 from .common import Printer, as_float, criterion_cell, num, side_by_side_contrasts
 from .factor_rows import ordered_lsmean_diffs, ordered_lsmeans
+from .nlme_summary import format_nlme
 
 SIGNIF = "Signif. codes:  0 \u2018***\u2019 0.001 \u2018**\u2019 0.01 \u2018*\u2019 0.05 \u2018.\u2019 0.1 \u2018 \u2019 1"
 _DDF_TITLE = {"satterthwaite": "Satterthwaite's method", "kenward-roger": "Kenward-Roger's method"}
@@ -351,6 +352,8 @@ def _contrasts(r: FitResult) -> list[str]:
 
 
 def format_lme4(result: FitResult, model=None, data_name: str | None = None) -> str:
+    if result.extra.get("residual_structure"):      # R-side fits: nlme's gls summary (nlme_summary.py)
+        return format_nlme(result, model, data_name or (model.data if model is not None else None))
     cluster = model.cluster if model is not None else "cluster"
     lines = _title(result)
     if model is not None:

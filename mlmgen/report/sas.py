@@ -94,14 +94,13 @@ def format_sas(result: FitResult, model=None, data_report=None, data_name: str |
               [("Covariance Structure", _structure_title(r)), ("Subject Effect", cluster)]),
             ("Estimation Method", "REML" if r.method == "reml" else "ML"),
             ("Residual Variance Method", "Profile"),
-            ("Fixed Effects SE Method", "Prasad-Rao-Jeske-Kackar-Harville" if r.ddf == "kenward-roger"
-             else "Model-Based"),
+            ("Fixed Effects SE Method", _se_method(r)),
             ("Degrees of Freedom Method", _DDF.get(r.ddf or "", r.ddf or ""))]
     out += _block("Model Information", table(["", ""], [[a, b] for a, b in info], "ll", gap=4)[1:])
     q = len(r.random_effects)
     maxobs = r.extra.get("max_cluster_size")
     dims = [("Covariance Parameters", str(len(r.covariance))), ("Columns in X", str(_columns_in_x(r, model))),
-            ("Columns in Z Per Subject", str(q)), ("Subjects", str(r.n_clusters))]
+            ("Columns in Z Per Subject", str(q)), ("Subjects", str(r.extra.get("subjects_read") or r.n_clusters))]
     if terms:
         dims = dims[:2] + _several_terms_dims(r, terms)
         maxobs = None
@@ -204,6 +203,17 @@ def _several_terms_dims(r: FitResult, terms) -> list[tuple[str, str]]:
         if subjects == 1 and r.n_obs is not None:
             out.append(("Max Obs Per Subject", str(r.n_obs)))
     return out
+
+
+def _se_method(r: FitResult) -> str:
+    """Model Information's Fixed Effects SE Method. A REPEATED fit names its KR variant as SAS does (the mmrm
+    repository's real listings): DDFM=KR (`kr_sas`) prints Kenward-Roger, DDFM=KR(FIRSTORDER) Prasad-Rao-Jeske-
+    Kackar-Harville (dialects/sas/rside_output.py reads it back)."""
+    if r.ddf != "kenward-roger":
+        return "Model-Based"
+    if r.extra.get("residual_structure") and r.extra.get("df_method") == "kr_sas":
+        return "Kenward-Roger"
+    return "Prasad-Rao-Jeske-Kackar-Harville"
 
 
 def _structure_title(r: FitResult) -> str:

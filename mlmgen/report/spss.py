@@ -22,6 +22,8 @@ from ..dialects.spss.factor_names import REDUNDANT_NOTE, parameter
 from .random_terms import random_terms
 from .common import Printer, as_float, criterion_cell, num, side_by_side_contrasts, table
 from .factor_rows import has_factor_rows, ordered_lsmean_diffs, ordered_lsmeans, term_rows
+from .spss_repeated import check_printable, labelled
+from ..compare import is_variance_row
 
 Z975 = 1.959963984540054
 
@@ -54,6 +56,8 @@ def _title(t: str, lines: list[str], outcome: str) -> list[str]:
 
 def format_spss(result: FitResult, model=None) -> str:
     r = result
+    if r.extra.get("residual_structure"):
+        check_printable(r)
     outcome = model.outcome if model is not None else "y"
     cluster = model.cluster if model is not None else "cluster"
     reml = r.method == "reml"
@@ -84,8 +88,11 @@ def format_spss(result: FitResult, model=None) -> str:
             for c in t.params:
                 blocks[id(c)] = (t, c is first)
         others = [c for t in random_terms(r) for c in t.params]
-    for c in resid + others:
-        if c.param == "var(Residual)":
+    repeated = {id(c): (a, b) for a, b, c in labelled(r)} if r.extra.get("residual_structure") else {}
+    for c in ([c for _, _, c in labelled(r)] if repeated else resid + others):
+        if id(c) in repeated:                            # /REPEATED's rows (spss_repeated.py)
+            lab1, lab2 = repeated[id(c)]
+        elif c.param == "var(Residual)":
             lab1, lab2 = "Residual", ""
         elif id(c) in blocks:
             t, first = blocks[id(c)]
@@ -107,7 +114,7 @@ def format_spss(result: FitResult, model=None) -> str:
             continue
         z = est / se
         p = 2 * stats.norm.sf(abs(z))
-        if c.param.startswith("var(") and est > 0:
+        if (c.param.startswith("var(") or is_variance_row(c.name)) and est > 0:
             # log-scale interval; beyond the float range (a tiny variance with a large SE) it prints missing
             lo = math.exp(math.log(est) - Z975 * se / est)
             up = math.log(est) + Z975 * se / est

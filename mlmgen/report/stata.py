@@ -28,6 +28,7 @@ from ..dialects.stata.factor_names import header, level_label
 from .common import Printer, as_float, criterion_cell, fixed_dec, num, side_by_side_contrasts
 from .factor_rows import has_factor_rows, term_rows
 from .random_terms import PrintedTerm, random_terms, residual
+from .stata_residual import check_printable, residual_table
 from ..diagnostics import MlmgenError
 from ..dialects.common import not_expressible
 from ..results import canonical_param
@@ -142,6 +143,8 @@ def format_stata(result: FitResult, model=None, dftable: str = "pvalue", stddevi
     """`dftable`: "pvalue" (a DF column, as the lecture's `dftable(pvalue)`) or "default" (t, p and CI, DF
     only in the header); `stddeviations`: sd()/corr() rows instead of var()/cov()."""
     r = result
+    if r.extra.get("residual_structure"):
+        check_printable(r)                      # before anything is printed
     small = r.ddf not in (None, "none")
     reml = r.method == "reml"
     cluster = model.cluster if model is not None else "cluster"
@@ -223,8 +226,11 @@ def format_stata(result: FitResult, model=None, dftable: str = "pvalue", stddevi
             out.append(numbers(lines[-1], f))
     out.append(DASH)
     out.append("")
-    out += _random_levels_table(r, levels, stddeviations) if levels else _random_table(r, cluster, stddeviations)
-    out += _lr_line(r)
+    if ex.get("residual_structure"):            # an R-side fit: Stata's residuals() table (stata_residual.py)
+        out += residual_table(r, cluster, stata_g, DASH, Z975)
+    else:
+        out += _random_levels_table(r, levels, stddeviations) if levels else _random_table(r, cluster, stddeviations)
+        out += _lr_line(r)
     out += _lincoms(r, small)
     if model is not None and model.has_categorical:      # the rendered do-file asks for `contrast`
         out += _contrast(r, small, {c.name for c in model.used_categoricals})

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..base import Dialect
-from . import factor_names, gls, glmmtmb, lrt, mmrm, output, render, residual_forms, statements, syntax
+from . import (factor_names, glmmtmb, glmmtmb_output, gls, lrt, mmrm, nlme_output, output, render,
+               residual_forms, statements, syntax)
 from .facts import LME4Facts
 from .placement import LME4Placement
 
@@ -40,12 +41,20 @@ class LME4(LME4Facts, Dialect):
         return syntax.parse_syntax(text, file)
 
     def parse_output(self, text, file=None):
+        if nlme_output.is_nlme(text):           # nlme gls/lme summaries (R-side structures)
+            return nlme_output.parse_output(text, file)
+        if glmmtmb_output.is_glmmtmb(text):     # glmmTMB us()/cs()/ar1()/toep() with dispformula = ~0
+            return glmmtmb_output.parse_output(text, file)
         return output.parse_output(text, file)
 
     def read_factor_column(self, printed, levels, numbered=None):
         return factor_names.read_column(printed, levels, numbered)
 
     def split_output(self, text, file=None):
+        if nlme_output.is_nlme(text):
+            return nlme_output.split_output(text, file)
+        if glmmtmb_output.is_glmmtmb(text):
+            return glmmtmb_output.split_output(text, file)
         return output.split_output(text, file)
 
     def lrt_calls(self, text):

@@ -137,5 +137,8 @@ class LME4Facts(Facts):
     def reference_rule_text(self, rule):
         return ("the first level of factor(), R's default: numbers by value, text by the locale's collation" if rule == FIRST
                 else "the last level of factor()")
+    # ---- residual structures (issue 13): its printer prints nlme's gls summary of pure MMRMs (UN, CS, AR(1),
+    # ARH(1), CSH, SP(POW); report/nlme_summary.py; RN001 for the others)
+    prints_residual_structure = True
 
 FACTS = LME4Facts()

@@ -144,7 +144,17 @@ class SASFacts(Facts):
     undeclared_text_note = "SAS stops: a character variable in MODEL must be listed in CLASS"
     undeclared_labelled_note = "SAS fits a variable not in CLASS as a number, whatever its format"
     # ---- residual structures (REPEATED / TYPE=; SAS/STAT PROC MIXED "Model Information" names each TYPE=)
-    prints_residual_structure = True        # its printer (report/sas.py) prints R-side Cov Parms, R and RCORR
+    prints_residual_structure = True
+    # ---- R-side output (issue 13 item 5): the iterate of UN/CS is emulated (rside_fit.py); Dimensions count every
+    # subject of the rows read (the mmrm repository's listings: 200 subjects, 197 with data; BIC with 200); the
+    # reason when the likelihood bound explains an R-side number (likelihood_bound_repeated.py)
+    emulates_repeated_iterate = True
+    counts_subjects_read = True
+    repeated_bound_reason = (
+        "SAS's iterate, not the optimum: SAS's start values for TYPE={structure} are not known, so its Newton-Raphson "
+        "path is not emulated; its iteration history prints -2 Res Log Like {printed}, at most {delta:.2g} above "
+        "mlmgen's optimum, and there this number can differ from the optimum by up to {bound:.2g} (the likelihood "
+        "bound sqrt(2 Delta g'H^-1 g), likelihood_bound_repeated.py)")        # its printer (report/sas.py) prints R-side Cov Parms, R and RCORR
     repeated_structure_titles = {"UN": "Unstructured", "CS": "Compound Symmetry", "AR(1)": "Autoregressive",
                                  "TOEP": "Toeplitz", "CSH": "Heterogeneous Compound Symmetry",
                                  "ARH(1)": "Heterogeneous Autoregressive", "TOEPH": "Heterogeneous Toeplitz",

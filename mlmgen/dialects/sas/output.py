@@ -32,6 +32,7 @@ from ...outputtext import (Lines, csv_blocks, looks_like_csv, number, peel_numbe
                         strip_markup, two_models, unreadable)
 from ...results import CovParam, ContrastResult, FitResult, FixedEffect, LSMeanDiff, LSMeanRow, Type3Row, Value
 from .factor_names import read_effect
+from .rside_output import is_r_matrix_header, kr_variant, name_r_side, read_info, read_r_matrix
 
 _DDF = {"containment": "containment", "between-within": "between-within", "residual": "residual",
         "satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger", "kenwardroger": "kenward-roger",
@@ -54,6 +55,12 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
         low = line.lower()
         if low.strip() in _TITLES:
             title = low.strip()
+        if re.match(r"\s*effect\b", low) and "f value" in low and re.search(r"pr\s*>\s*f", low) \
+                and title == "tests of effect slices":      # LSMEANS / SLICE=: not compared, left out with a note
+            i = _end_of_rows(L, i)
+            res.notes.append("Tests of Effect Slices are not read (not compared)")
+            title = ""
+            continue
         if re.match(r"\s*effect\b", low) and "f value" in low and re.search(r"pr\s*>\s*f", low):
             i = read_type3(L, i, res)
             found += 1
@@ -63,7 +70,8 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             found += 1
             title = ""
             continue
-        if re.search(r"\bcov\s*parm\b", low) and "estimate" in low:
+        if "estimate" in low and (re.search(r"\bcov\s*parm\b", low) or (    # `Cov` over `Parm` (ARH(1) listings)
+                re.match(r"\s*parm\b", low) and i and strip_markup(L[i - 1])[0].strip().lower() == "cov")):
             i = _read_covparms(L, i, res)
             found += 1
             continue
@@ -73,6 +81,10 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
             continue
         if re.match(r"\s*label\b", low) and "num df" in low and "f value" in low:
             i = _read_contrasts(L, i, res)
+            found += 1
+            continue
+        if is_r_matrix_header(line):                    # REPEATED's R / RCORR (rside_output.py)
+            i = read_r_matrix(L, i, res)
             found += 1
             continue
         if re.match(r"\s*row\b", low) and "col1" in low:
@@ -89,6 +101,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
         if _read_fit_line(line, res):
             found += 1
         _read_info_line(line, res)
+        read_info(line, L[i + 1] if i + 1 < len(L) else None, res)
         i += 1
     if found == 0:
         raise unreadable("no SAS PROC MIXED result table found (looked for the headers of Covariance "
@@ -97,6 +110,8 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
                          fix="copy the tables with their header rows (Cov Parm ..., Effect Estimate ...)")
     _name_covparms(res)
     _check_subjects(res, L)
+    if kr_variant(res):
+        res.extra["kr_variant"] = kr_variant(res)
     if struck:
         res.extra["struck"] = struck
         for s in struck:
@@ -159,16 +174,22 @@ def _read_covparms(L: Lines, i: int, res: FitResult) -> int:
     above = L[i - 1].lower() if i else ""        # listings print `Standard  Z` on the line above the header
     cols = _columns(strip_markup(L[i])[0] + (" error" if "standard" in above else ""), "cov")
     n_label = _label_columns(L[i], "cov")
+    group_at = _group_column(L[i])
     last = i
     rows: list[tuple[CovParam, str | None]] = []
     for j, toks, struck in _header_and_rows(L, i):
         last = j
         label_toks, vals, nums = _split_row(toks, len(cols))
+        group = None
+        if group_at is not None:        # GROUP=: `ARMCD PBO` (effect and level) in the Group column
+            label_toks, group = _split_group(L[j], label_toks, group_at)
         # (the Subject column names the subject effect: a number there is a value that lost its column)
-        _check_row(L, j, label_toks, vals, cols, n_label, "Covariance Parameter Estimates", numeric_labels=False)
+        _check_row(L, j, label_toks, vals, cols, n_label - (group_at is not None), "Covariance Parameter Estimates",
+                   numeric_labels=False)
         d = dict(zip(cols, vals))
         label = label_toks[0]
         subject = " ".join(label_toks[1:]) or None
+        res.extra.setdefault("covparm_groups_read", []).append(group or "")
         est = d.get("estimate")
         if est is None:
             raise unreadable(f"covariance parameter {label} has no estimate", L.file, j + 1, L[j].strip())
@@ -241,6 +262,33 @@ def sas_subject_group(subject: str) -> str:
     return ":".join(p for p in re.split(r"[\s*]+", subject.strip()) if p)
 
 
+def _group_column(header: str):
+    """Where the Group column of a Covariance Parameter Estimates header is: its cell index (tab-separated
+    copies) or its character offset (listings); None without one."""
+    text = strip_markup(header)[0]
+    if "\t" in text:
+        cells = [c.strip().lower() for c in split_cells(text)]
+        return ("cell", cells.index("group")) if "group" in cells else None
+    m = re.search(r"\bGroup\b", text, re.I)
+    return ("offset", m.start()) if m else None
+
+
+def _split_group(line: str, label_toks: list[str], at) -> tuple[list[str], str | None]:
+    """(the name and subject tokens, the group text) of a row whose header has a Group column."""
+    kind, where = at
+    text = strip_markup(line)[0]
+    if kind == "cell":
+        cells = split_cells(text)
+        group = cells[where].strip() if where < len(cells) else ""
+        rest = [c for k, c in enumerate(cells[:where]) if c.strip()]
+        return (rest or label_toks[:1]), group or None
+    starts = [m.start() for m in re.finditer(r"\S+", text)][:len(label_toks)]
+    inside = [k for k, s0 in enumerate(starts) if s0 >= where - 1]
+    if not inside:
+        return label_toks, None
+    return label_toks[:inside[0]], " ".join(label_toks[inside[0]:])
+
+
 def _label_columns(header: str, kind: str) -> int:
     """How many label columns a header has before `Estimate` (`Cov Parm` is one; `Subject`, `Group`, and
     a fixed-effects table's CLASS variables are one each)."""
@@ -252,7 +300,7 @@ def _label_columns(header: str, kind: str) -> int:
     return max(1, len(cells))
 
 
-_NAME = re.compile(r"(UN|un|CSH|CS|AR|ARH|TOEP)?\s*\(\s*\d+\s*(,\s*\d+\s*)?\)|[A-Za-z_][\w.*:]*")
+_NAME = re.compile(r"(UN|un|CSH|CS|AR|ARH|TOEPH|TOEP|Var)?\s*\(\s*\d+\s*(,\s*\d+\s*)?\)|SP\(POW\)|[A-Za-z_][\w.*:]*")
 
 
 def _check_row(L: Lines, j: int, label_toks: list[str], vals: list, cols: list[str], n_label: int,
@@ -322,7 +370,7 @@ def _read_estimates(L: Lines, i: int, res: FitResult, struck_rows: list, is_labe
 
 _LSMEANS_TITLES = ("least squares means", "differences of least squares means")
 _TITLES = _LSMEANS_TITLES + ("solution for fixed effects", "type 3 tests of fixed effects", "estimates",
-                             "contrasts")
+                             "contrasts", "tests of effect slices")
 
 
 def class_columns(header: str) -> list[str]:
@@ -333,29 +381,39 @@ def class_columns(header: str) -> list[str]:
 
 
 def read_type3(L: Lines, i: int, res: FitResult) -> int:
-    """Type 3 Tests of Fixed Effects: Effect, Num DF, Den DF, F Value, Pr > F."""
+    """Type 3 Tests of Fixed Effects: Effect, Num DF, Den DF, F Value, Pr > F; with the CHISQ option also
+    Chi-Square and Pr > ChiSq (`Num DF  Den DF  Chi-Square  F Value  Pr > ChiSq  Pr > F`, as in the mmrm
+    repository's real listings), of which the F test is kept."""
+    chisq = "chi-square" in strip_markup(L[i])[0].lower()
+    cols = ["num_df", "den_df", "chisq", "f", "p_chisq", "p"] if chisq else ["num_df", "den_df", "f", "p"]
     last = i
     for j, toks, _ in _header_and_rows(L, i):
         last = j
-        label_toks, vals, _ = _split_row(toks, 4)
-        if len(vals) != 4 or len(label_toks) != 1 or vals[0] is None:
-            _check_row(L, j, label_toks, vals, ["num_df", "den_df", "f", "p"], 1, "Type 3 Tests of Fixed Effects")
-        res.type3.append(Type3Row(canonical_term(label_toks[0]), *vals))
+        label_toks, vals, _ = _split_row(toks, len(cols))
+        if len(vals) != len(cols) or len(label_toks) != 1 or vals[0] is None:
+            _check_row(L, j, label_toks, vals, cols, 1, "Type 3 Tests of Fixed Effects")
+        d = dict(zip(cols, vals))
+        res.type3.append(Type3Row(canonical_term(label_toks[0]), d["num_df"], d["den_df"], d["f"], d["p"]))
     return last + 1
 
 
 def read_lsmeans(L: Lines, i: int, res: FitResult, diffs: bool) -> int:
     """Least Squares Means / Differences of Least Squares Means: Effect, level columns (`_var` for the second
-    level of a difference), Estimate, Standard Error, DF, t Value, Pr > |t|."""
+    level of a difference), Estimate, Standard Error, DF, t Value, Pr > |t| [Alpha Lower Upper] (the CL
+    option's columns, as in the mmrm repository's real listings: read, the limits kept for LS-means)."""
     classes = class_columns(L[i])
     first = [c for c in classes if not c.startswith("_")]
+    head = strip_markup(L[i])[0].lower()
+    cols = ["estimate", "se", "df", "t", "p"] + (["alpha", "lower", "upper"] if "alpha" in head and "lower" in head
+                                                 else [])
     last = i
     for j, toks, _ in _header_and_rows(L, i):
         last = j
-        label_toks, vals, _ = _split_row(toks, 5)
-        if len(vals) != 5 or not label_toks:
-            _check_row(L, j, label_toks, vals, ["estimate", "se", "df", "t", "p"], 1 + len(classes),
-                       "Least Squares Means")
+        label_toks, vals, _ = _split_row(toks, len(cols))
+        if len(vals) != len(cols) or not label_toks:
+            _check_row(L, j, label_toks, vals, cols, 1 + len(classes), "Least Squares Means")
+        limits = vals[6:]
+        vals = vals[:5]
         effect, lv = label_toks[0], label_toks[1:]
         factors = [f.strip() for f in effect.split("*")]
         mine = [c for c in first if c.upper() in {f.upper() for f in factors}]
@@ -372,7 +430,7 @@ def read_lsmeans(L: Lines, i: int, res: FitResult, diffs: bool) -> int:
             res.lsmean_diffs.append(LSMeanDiff(term, tuple(a[c] for c in order), tuple(b[c] for c in order),
                                                *vals))
         else:
-            res.lsmeans.append(LSMeanRow(term, tuple(a[c] for c in order), *vals))
+            res.lsmeans.append(LSMeanRow(term, tuple(a[c] for c in order), *vals, *limits))
     return last + 1
 
 
@@ -560,7 +618,10 @@ def _read_info_line(line: str, res: FitResult) -> None:
 
 def _name_covparms(res: FitResult) -> None:
     """Give UN(i,j) rows their canonical param names when the random effects are known (G/GCORR table);
-    with only an Estimated G Matrix (no Covariance Parameter Estimates), take G's elements."""
+    with only an Estimated G Matrix (no Covariance Parameter Estimates), take G's elements. An R-side
+    (REPEATED) listing's parameters are named by rside_output.name_r_side."""
+    if name_r_side(res):
+        return
     effects = res.random_effects
     g = res.extra.pop("g_values", None)
     if g and not res.covariance and effects and len(g) == len(effects):

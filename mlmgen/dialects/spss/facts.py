@@ -107,5 +107,8 @@ class SPSSFacts(Facts):
     undeclared_text_note = "SPSS stops: a string variable cannot be a covariate (WITH); list it after BY"
     undeclared_labelled_note = "SPSS fits a covariate (WITH) as a number, whatever its value labels"
 
+    # ---- residual structures (issue 13): its printer prints /REPEATED's rows for UN, CS, CSH pure MMRMs
+    # (report/spss_repeated.py; RN001 for the others); [U] labels from SPSS's documentation
+    prints_residual_structure = True
 
 FACTS = SPSSFacts()

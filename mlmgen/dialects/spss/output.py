@@ -29,6 +29,7 @@ import re
 from ...mapping import canonical_term, effect_name, un_param
 from ...outputtext import split_at, two_models, looks_like_csv, number, unreadable
 from ...results import ContrastResult, CovParam, FitResult, FixedEffect, LSMeanDiff, LSMeanRow, Type3Row, Value
+from . import repeated_output
 from .factor_names import read_parameter
 
 _TITLES = {"information criteria": "ic", "estimates of fixed effects": "fixed",
@@ -143,6 +144,8 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
                          "Effects, Estimates of Covariance Parameters, Contrast Estimates)", file, code="OU002",
                          fix="export the pivot tables with their titles (File > Export, text or CSV)")
     res.extra.pop("pairs_i", None)
+    if repeated_output.finish(res):
+        return res
     _group_by_subject(res)
     if any(c.name.startswith("UN(") for c in res.covariance):
         res.covariance_structure = "un"
@@ -255,6 +258,11 @@ def _cov_row(labels, values, header, res: FitResult, effects: list[str], file, n
                          f"values: {', '.join(cols)}", file, n, labels + [v.printed if v else "." for v in values])
     d = dict(zip(cols, values))
     label = " ".join(labels)
+    if repeated_output.starts_block(label) or effects == [repeated_output.MARK]:    # /REPEATED's rows
+        if d.get("estimate") is None or not repeated_output.read_row(label, d, res):
+            raise unreadable(f"unrecognised repeated-measures parameter row {label!r}", file, n, label,
+                             code="OU002")
+        return [repeated_output.MARK]
     m = re.match(r"(.+?)\s*\[\s*subject\s*=\s*([^\]]+)\]", label)
     stat = label
     if m:

@@ -163,6 +163,9 @@ class StataFacts(Facts):
     undeclared_text_predictor = "error"
     undeclared_text_note = "Stata stops: string variables are not allowed in a varlist (encode them and use i.)"
     undeclared_labelled_note = "Stata fits a variable without i. as a number, whatever its value labels"
+    # ---- residual structures (issue 13): its printer prints residuals()'s table for UN, CS, AR(1), TOEP, SP(POW)
+    # pure MMRMs (report/stata_residual.py; RN001 for the others); [U] layout from Stata's documentation
+    prints_residual_structure = True
 
 
 FACTS = StataFacts()

@@ -24,6 +24,7 @@ import re
 
 from ...mapping import canonical_term, cov_from_corr, effect_name, scaled, var_from_sd
 from ...outputtext import split_at, Lines, count, number, unreadable
+from .residual_output import TITLE as RESIDUAL_TITLE, read_residual_rows
 from ...results import (ContrastResult, CovParam, FitResult, FixedEffect, LSMeanDiff, LSMeanRow, Type3Row, Value,
                          canonical_param)
 from .factor_names import read_dotted, read_row
@@ -309,6 +310,7 @@ def _read_re_table(L: Lines, i: int, res: FitResult) -> int:
         cols = ["estimate", "lower", "upper"]
     rows: list[tuple[str, dict, int]] = []
     blocks: list[tuple[str, list]] = []          # (level, its rows) in printed order
+    residual_title, residual_rows = None, []       # `Residual: Unstructured` ... (residual_output.py)
     j = i + 1
     structure = None
     while j < len(L):
@@ -326,6 +328,13 @@ def _read_re_table(L: Lines, i: int, res: FitResult) -> int:
             break
         lab, nums = line.split("|", 1)
         lab = lab.strip()
+        if RESIDUAL_TITLE.fullmatch(lab):
+            if residual_title is not None:
+                raise unreadable("a second Residual: block in one random-effects table", L.file, j + 1, s,
+                                 code="OU001")
+            residual_title = lab
+            j += 1
+            continue
         m = re.match(r"(\S+):\s*(Unstructured|Independent|Identity|Exchangeable)", lab)
         if m:
             structure = m.group(2).lower()
@@ -342,10 +351,19 @@ def _read_re_table(L: Lines, i: int, res: FitResult) -> int:
                              f"most {len(cols)} numbers: {', '.join(cols)})", L.file, j + 1, s, code="OU001",
                              fix="copy the table unchanged with its header")
         vals = [number(t) for t in toks] + [None] * max(0, len(cols) - len(toks))
-        rows.append((lab, dict(zip(cols, vals)), j))
-        if blocks and not re.match(r"(var|sd)\(\s*Residual\s*\)", lab):
-            blocks[-1][1].append(rows[-1])
+        if residual_title:
+            residual_rows.append((lab, dict(zip(cols, vals)), j))
+        else:
+            rows.append((lab, dict(zip(cols, vals)), j))
+            if blocks and not re.match(r"(var|sd)\(\s*Residual\s*\)", lab):
+                blocks[-1][1].append(rows[-1])
         j += 1
+    if residual_title and rows:
+        raise unreadable("random effects with a residual structure are not read from Stata output", L.file,
+                         rows[0][2] + 1, rows[0][0], code="OU002")
+    if residual_title:
+        read_residual_rows(residual_title, residual_rows, res, L)
+        return j
     counts = res.extra.get("level_groups") or {}
     if counts and len(set(counts) - {"_all"}) != len({b[0] for b in blocks} - {"_all"}):
         # a level's title line lost or changed: its rows would be read into the level above
