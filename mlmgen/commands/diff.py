@@ -200,8 +200,8 @@ class DiffReport:
         for c in self.comparisons:
             out.append("")
             part = c.other.extra.get("part")
-            reader = c.other.extra.get("reader")        # nlme / glmmTMB summaries are read by the R dialect
-            title = f"R {reader}" if reader else TITLES.get(c.other.source, c.other.source)
+            # an output read by a dialect's second reader (nlme, glmmTMB summaries) carries its own title
+            title = c.other.extra.get("reader_title") or TITLES.get(c.other.source, c.other.source)
             out.append(f"== {title}: {c.other.file or '<output>'}"
                        + (f" (model {part[0]} of {part[1]})" if part else ""))
             for s in c.settings:

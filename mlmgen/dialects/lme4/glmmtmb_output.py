@@ -52,6 +52,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
     L = Lines(text, file)
     res = FitResult(source="lme4", file=file)
     res.extra["reader"] = "glmmTMB"
+    res.extra["reader_title"] = "R glmmTMB"         # diff names the output by it
     res.extra["se_kind"] = "glmmTMB"
     res.ddf = "none"
     kind = None

@@ -67,6 +67,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
     L = Lines(text, file)
     res = FitResult(source="lme4", file=file)
     res.extra["reader"] = "nlme"
+    res.extra["reader_title"] = "R nlme"            # diff names the output by it
     titles = [i for i in range(len(L)) if TITLE.match(L[i])]
     if len(titles) != 1:
         raise unreadable("no nlme summary title ('Generalized least squares fit by ...' or 'Linear "
