@@ -458,6 +458,8 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
     model = fit.model           # with the categorical levels the data gave (a formula's factor(Days) has none)
     if model.is_multilevel:
         return _compare_several_terms(model, data, fit, out, accept=accept, tolerance=tolerance)
+    from ..repeated_numbering import in_model_numbering
+    out, numbering_note = in_model_numbering(model, out)     # SAS's REPEATED numbering (REF= level last)
     param = _parameterisation(fit, out)
     pre = compare(param.result(fit) if param else fit.result, out,
                   parameterisation=param.reason if param else None)
@@ -527,6 +529,8 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
                   reexpressed=reexpressed)
     if variant_note:
         cmp.context.append(("kr-variant", variant_note))
+    if numbering_note:
+        cmp.context.append(("numbering", numbering_note))
     if glmmtmb:
         from ..rside_fit import GLMMTMB_SE_NOTE
         cmp.context.append(("glmmtmb-se", GLMMTMB_SE_NOTE))

@@ -366,6 +366,11 @@ class Dialect(Facts):
         levels of their columns in order, for names that number the columns."""
         return printed
 
+    def repeated_numbering(self, model: Model, out=None) -> list[str] | None:
+        """The order in which this package numbered the visits of a residual structure's R (`UN(i,j)`, R's rows)
+        in the output `out` of `model`; None: the model's own level order (repeated_numbering.py)."""
+        return None
+
     def settle_with_levels(self, ps) -> None:
         """Once the categoricals' levels are known (`--data`), settle in `ps` what the reader left open because
         it depended on them (e.g. an order the package derives from the levels). Default: nothing open."""

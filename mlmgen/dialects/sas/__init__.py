@@ -29,6 +29,27 @@ class SAS(SASFacts, Dialect):
     def parse_output(self, text, file=None):
         return output.parse_output(text, file)
 
+    def repeated_numbering(self, model, out=None):
+        """REPEATED over a CLASS variable: its CLASS order with the REF= level last. Read from the listing's
+        Class Level Information when it has one (the values in SAS's order: `VIS2 VIS3 VIS4 VIS1`, as the mmrm
+        repository's real listings print it), else assumed from the model's reference (repeated.py
+        `sas_order`)."""
+        var = model.residual.repeated
+        c = model.categorical_map.get(var)
+        text = ((out.extra.get("class_values") or {}) if out is not None else {}).get(var)
+        if text and c is not None and c.levels:
+            words = text.split()
+            at = {}
+            for lv in c.levels:
+                n = len(lv.split())
+                hits = [k for k in range(len(words) - n + 1) if " ".join(words[k:k + n]) == lv]
+                if len(hits) != 1:
+                    break
+                at[lv] = hits[0]
+            else:
+                return sorted(c.levels, key=at.get)
+        return repeated.sas_order(model)
+
     def settle_with_levels(self, ps):
         """REPEATED over a CLASS variable with REF= and an order-dependent TYPE: SAS numbers R in the CLASS order
         with the REF= level last (repeated.py `sas_order`). Read without levels this is an SY004 warning; with

@@ -109,6 +109,7 @@ def parse_output(text: str, file: str | None = None) -> FitResult:
                          file, code="OU002",
                          fix="copy the tables with their header rows (Cov Parm ..., Effect Estimate ...)")
     _name_covparms(res)
+    _class_level_information(L, res)
     _check_subjects(res, L)
     if kr_variant(res):
         res.extra["kr_variant"] = kr_variant(res)
@@ -137,9 +138,63 @@ def _header_and_rows(L: Lines, i: int):
         _, nums = peel_numbers([t for t in toks if t != ""], drop_stars=False)
         if not nums:
             break
+        if "\t" not in line:
+            toks = _listing_cells(line, toks, len(nums))
         yield j, toks, struck
         j += 1
     return
+
+
+_CLASS_HEADER = re.compile(r"\s*Class\s+Levels\s+Values\s*", re.I)
+_CLASS_ROW = re.compile(r"\s*([A-Za-z_][\w.]*)\s+(\d+)\s+(\S.*?)\s*")
+
+
+def _class_level_information(L: Lines, res: FitResult) -> None:
+    """The Class Level Information table (`AVISIT  4  VIS2 VIS3 VIS4 VIS1`; values wrap onto indented lines):
+    each CLASS variable's values as printed, in SAS's order, kept as text in extra["class_values"] (a level
+    may hold spaces, so the text is matched against known levels later: repeated_numbering.py). The first
+    table only (SAS repeats it on a new page)."""
+    for i in range(len(L)):
+        if not _CLASS_HEADER.fullmatch(strip_markup(L[i])[0]):
+            continue
+        values: dict[str, str] = {}
+        current = None
+        for j in range(i + 1, len(L)):
+            line = strip_markup(L[j])[0]
+            if not line.strip():
+                if values:
+                    break
+                continue
+            if re.search(r"The SAS System|The Mixed Procedure", line):      # the next page's header
+                break
+            m = _CLASS_ROW.fullmatch(line)
+            if m:
+                current = m.group(1)
+                values[current] = m.group(3)
+            elif current is not None:            # the values of the variable above, wrapped
+                values[current] += " " + line.strip()
+            else:
+                break
+        if values:
+            res.extra["class_values"] = values
+        return
+
+
+def _listing_cells(line: str, toks: list[str], n_numbers: int) -> list[str]:
+    """A listing row's tokens with a label cell of several words kept whole: SAS pads its columns, so the cells
+    of the label part are separated by 2 or more spaces, and a formatted level with single spaces inside is
+    one cell (`RACE   Black or African American   1.5305 ...`: the level `Black or African American`, as the
+    mmrm repository's real listing sas_log_reml.txt prints it). The numbers stay whitespace tokens. A row
+    with no run of 2 spaces (a listing copied through a web page, single spaces) is left as tokens."""
+    n_label = len(toks) - n_numbers
+    if n_label <= 1 or not re.search(r"\S\s{2,}\S", line.strip()):
+        return toks             # one label token, or a copy with single spaces (a web page): tokens as they are
+    spans = [m.span() for m in re.finditer(r"\S+", line)]
+    label = line[spans[0][0]:spans[n_label - 1][1]]
+    cells = [c for c in re.split(r"\s{2,}", label) if c]
+    if len(cells) == n_label:
+        return toks
+    return cells + toks[n_label:]
 
 
 def _end_of_rows(L: Lines, i: int) -> int:
