@@ -51,6 +51,16 @@ class LikelihoodBound:
                 f"number can differ from the exact optimum by up to {b:.2g} (sqrt(2 Delta g'H^-1 g))")
 
 
+def printed_delta(printed_neg2ll, f_hat: float) -> float | None:
+    """Delta = p + h - f(theta_hat) (module docstring): how far above mlmgen's optimum the package's printed
+    -2 log L lets its stopping point be; None when the printed value is below the optimum by more than
+    rounding (then it is not this fit's likelihood, and no bound applies)."""
+    delta = printed_neg2ll.value + printed_neg2ll.half_unit - f_hat
+    if delta < -1e-9 * max(1.0, abs(f_hat)):
+        return None
+    return max(delta, 1e-12)
+
+
 def _engine_at(efit, theta: np.ndarray):
     """The engine's fit re-evaluated at theta (beta, sigma^2 profiled; no optimisation)."""
     from dataclasses import replace
@@ -97,11 +107,9 @@ def likelihood_bound(fit, printed_neg2ll, printed_as: str | None = None) -> Like
     efit = fit.engine
     if getattr(efit, "_ss", None) is None or efit.sas_emulation:
         return None
-    f_hat = float(efit.neg2ll)
-    delta = printed_neg2ll.value + printed_neg2ll.half_unit - f_hat
-    if delta < -1e-9 * max(1.0, abs(f_hat)):
+    delta = printed_delta(printed_neg2ll, float(efit.neg2ll))
+    if delta is None:
         return None
-    delta = max(delta, 1e-12)
     theta = np.asarray(efit.theta, dtype=float)
     k = len(theta)
     steps = [STEP * max(abs(t), 0.1) for t in theta]

@@ -26,7 +26,7 @@ import numpy as np
 
 from .compare import _label, _r_of_first_subject, r_element
 from .dialects import DIALECTS
-from .likelihood_bound import STEP, USEFUL_HALF_UNIT, LikelihoodBound
+from .likelihood_bound import STEP, USEFUL_HALF_UNIT, LikelihoodBound, printed_delta
 from .results import FitResult
 
 
@@ -97,11 +97,9 @@ def likelihood_bound_repeated(fit, printed_neg2ll, source: str | None = None,
     if facts is not None and facts.emulates_repeated_iterate and cov.structure.kind in VERIFIED and \
             cov.n_groups == 1 and not cov.q:
         return None        # SAS's path is known here (UN, CS): its emulated iterate explains, not a bound
-    f_hat = float(efit.neg2ll)
-    delta = printed_neg2ll.value + printed_neg2ll.half_unit - f_hat
-    if delta < -1e-9 * max(1.0, abs(f_hat)):
+    delta = printed_delta(printed_neg2ll, float(efit.neg2ll))
+    if delta is None:
         return None
-    delta = max(delta, 1e-12)
     theta = np.asarray(efit.theta, dtype=float)
     method = fit.result.extra.get("df_method")
     try:
