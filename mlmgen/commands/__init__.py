@@ -55,15 +55,6 @@ def write_file(path, text: str, option: str = "--output-dir", *, inputs=(), forc
     write_atomic(path, text, inputs=inputs, force=force, option=option)
 
 
-def refuse_several_terms(model, what: str, file: str | None = None) -> None:
-    """CL001 for a command that handles two-level models only, given a model with several random terms."""
-    if model.is_multilevel:
-        raise MlmgenError(Diagnostic(
-            "CL001", f"{what} is written for two-level models; this model has several random terms "
-            f"({', '.join(t.name for t in model.random_terms)}); use mlmgen fit --style lme4 or render",
-            Severity.ERROR, Location(file=file, field="random")))
-
-
 def load_model_or_formula(model_file: str | None, formula: str | None, method: str | None = None,
                           ddf: str | None = None):
     """A Model from a model file or an lme4 formula (exactly one); --method/--ddf override."""
