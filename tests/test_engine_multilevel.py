@@ -96,8 +96,12 @@ def test_against_dense_oracle(nested, reml):
     np.testing.assert_allclose(fit.cov_beta, fit.sigma2 * 0 + M["C"], rtol=1e-7)
     d = fit.derivatives
     assert np.all(fit.free)
-    np.testing.assert_allclose(d.P, M["P"], rtol=1e-5, atol=1e-8 * np.abs(M["P"]).max())
-    np.testing.assert_allclose(d.Q, M["Q"], rtol=1e-4, atol=1e-6 * np.abs(M["Q"]).max())
+    # the engine's P and Q are in the centred X~ = X B (fit.py `_centring`): X'AX = B^-T X~'AX~ B^-1
+    Bi = np.linalg.inv(fit._x_map)
+    P = np.einsum("ai,kab,bj->kij", Bi, d.P, Bi)
+    Q = np.einsum("ai,klab,bj->klij", Bi, d.Q, Bi)
+    np.testing.assert_allclose(P, M["P"], rtol=1e-5, atol=1e-8 * np.abs(M["P"]).max())
+    np.testing.assert_allclose(Q, M["Q"], rtol=1e-4, atol=1e-6 * np.abs(M["Q"]).max())
     np.testing.assert_allclose(d.expected, M["expected"], rtol=1e-5, atol=1e-7 * np.abs(M["expected"]).max())
     np.testing.assert_allclose(d.hessian, M["hessian"], rtol=1e-4, atol=1e-6 * np.abs(M["hessian"]).max())
     check_blups(fit, oracle, y, X, terms)
