@@ -206,14 +206,15 @@ def _several_terms_dims(r: FitResult, terms) -> list[tuple[str, str]]:
 
 
 def _se_method(r: FitResult) -> str:
-    """Model Information's Fixed Effects SE Method. A REPEATED fit names its KR variant as SAS does (the mmrm
-    repository's real listings): DDFM=KR (`kr_sas`) prints Kenward-Roger, DDFM=KR(FIRSTORDER) Prasad-Rao-Jeske-
-    Kackar-Harville (dialects/sas/rside_output.py reads it back)."""
+    """Model Information's Fixed Effects SE Method as SAS 9.4 prints it (the mmrm repository's real listings):
+    DDFM=KR prints Kenward-Roger, DDFM=KR(FIRSTORDER) (`kr_sas_firstorder`) Prasad-Rao-Jeske-Kackar-Harville
+    (dialects/sas/rside_output.py reads it back). mlmgen renders DDFM=KR, so a two-level KR fit prints
+    Kenward-Roger too."""
     if r.ddf != "kenward-roger":
         return "Model-Based"
-    if r.extra.get("residual_structure") and r.extra.get("df_method") == "kr_sas":
-        return "Kenward-Roger"
-    return "Prasad-Rao-Jeske-Kackar-Harville"
+    if r.extra.get("df_method") == "kr_sas_firstorder":
+        return "Prasad-Rao-Jeske-Kackar-Harville"
+    return "Kenward-Roger"          # DDFM=KR, as mlmgen renders it (SAS 9.4 prints this for every DDFM=KR fit)
 
 
 def _structure_title(r: FitResult) -> str:
