@@ -201,7 +201,7 @@ class DiffReport:
             out.append("")
             part = c.other.extra.get("part")
             # an output read by a dialect's second reader (nlme, glmmTMB summaries) carries its own title
-            title = c.other.extra.get("reader_title") or TITLES.get(c.other.source, c.other.source)
+            title = _title(c.other, TITLES)
             out.append(f"== {title}: {c.other.file or '<output>'}"
                        + (f" (model {part[0]} of {part[1]})" if part else ""))
             for s in c.settings:
@@ -243,6 +243,12 @@ class DiffReport:
             out.append("result: " + ("differences found (exit 1)" if self.exit_code else
                                      "everything agrees or is explained (exit 0)"))
         return "\n".join(out) + "\n"
+
+
+def _title(res, titles) -> str:
+    """How the diff names an output: its reader's own title (an output read by a dialect's second reader:
+    nlme, glmmTMB summaries), else its package's."""
+    return res.extra.get("reader_title") or titles.get(res.source, res.source)
 
 
 def locate(row, file: str | None, lines: list[str]):
@@ -309,7 +315,7 @@ def _side_by_side(comparisons, only_differences: bool) -> list[str]:
             if r.reference is not None:
                 ref_vals.setdefault(key, r.reference)
     ref_name = TITLES.get(comparisons[0].reference.source, comparisons[0].reference.source)
-    names = [f"{TITLES.get(c.other.source, c.other.source)} #{k + 1}" for k, c in enumerate(comparisons)]
+    names = [f"{_title(c.other, TITLES)} #{k + 1}" for k, c in enumerate(comparisons)]
     out = ["", "== side by side (= agrees, ~ differs for a known reason, ! differs, ? not comparable)",
            f"   {'parameter':30s} {'stat':8s} {ref_name[:14]:>14s} " + " ".join(f"{n[:16]:>16s}" for n in names)]
     for key in keys:
@@ -349,7 +355,7 @@ def _fmt(v) -> str:
 def _table(c, only_differences: bool) -> list[str]:
     from ..compare import TITLES
     ref_name = TITLES.get(c.reference.source, c.reference.source)
-    oth_name = TITLES.get(c.other.source, c.other.source)
+    oth_name = _title(c.other, TITLES)
     rows = [r for r in c.rows if not (only_differences and r.code == "DF003")]
     if not rows:
         return []
