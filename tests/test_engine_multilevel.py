@@ -96,14 +96,20 @@ def test_against_dense_oracle(nested, reml):
     np.testing.assert_allclose(fit.cov_beta, fit.sigma2 * 0 + M["C"], rtol=1e-7)
     d = fit.derivatives
     assert np.all(fit.free)
-    # the engine's P and Q are in the centred X~ = X B (fit.py `_centring`): X'AX = B^-T X~'AX~ B^-1
+    # the engine's P and Q are in the centred X~ = X B (fit.py `_centring`: X'AX = B^-T X~'AX~ B^-1) and
+    # with respect to the centred random part's phi~ (`_z_centring`: phi = J phi~, d/dphi = J^-T d/dphi~)
     Bi = np.linalg.inv(fit._x_map)
-    P = np.einsum("ai,kab,bj->kij", Bi, d.P, Bi)
-    Q = np.einsum("ai,klab,bj->klij", Bi, d.Q, Bi)
+    Ji = np.linalg.inv(fit.phi_jacobian)
+    P = np.einsum("kj,ai,kab,bc->jic", Ji, Bi, d.P, Bi)
+    Q = np.einsum("kj,ml,ai,kmab,bc->jlic", Ji, Ji, Bi, d.Q, Bi)
     np.testing.assert_allclose(P, M["P"], rtol=1e-5, atol=1e-8 * np.abs(M["P"]).max())
     np.testing.assert_allclose(Q, M["Q"], rtol=1e-4, atol=1e-6 * np.abs(M["Q"]).max())
-    np.testing.assert_allclose(d.expected, M["expected"], rtol=1e-5, atol=1e-7 * np.abs(M["expected"]).max())
-    np.testing.assert_allclose(d.hessian, M["hessian"], rtol=1e-4, atol=1e-6 * np.abs(M["hessian"]).max())
+    E = Ji.T @ d.expected @ Ji                    # an information in phi~ is J' I J in phi
+    H = Ji.T @ d.hessian @ Ji
+    np.testing.assert_allclose(E, M["expected"], rtol=1e-5, atol=1e-7 * np.abs(M["expected"]).max())
+    np.testing.assert_allclose(H, M["hessian"], rtol=1e-4, atol=1e-6 * np.abs(M["hessian"]).max())
+    # and the asymptotic covariance the fit reports is the oracle's, in phi
+    np.testing.assert_allclose(fit.covparm_asycov("observed"), 2 * np.linalg.inv(M["hessian"]), rtol=1e-4)
     check_blups(fit, oracle, y, X, terms)
 
 

@@ -40,6 +40,7 @@ class TermEstimate:
     n_levels: int
     theta: np.ndarray
     G: np.ndarray
+    G_fitted: np.ndarray | None = None      # G~ of the centred Z~ = Z T the engine fitted (`_z_centring`)
 
     @property
     def sd(self) -> np.ndarray:
@@ -79,6 +80,7 @@ class MultilevelFit:
     _nesting: list[tuple[str, str]] = field(default_factory=list, repr=False)
     # beta = B beta~ for the centred X~ = X B the engine fitted (`_centring`); the df pieces are in X~'s terms
     _x_map: np.ndarray | None = field(default=None, repr=False)
+    _z_maps: list | None = field(default=None, repr=False)        # per term (caller's order): T or None
     _beta_fitted: np.ndarray | None = field(default=None, repr=False)
     _cov_fitted: np.ndarray | None = field(default=None, repr=False)
     _phi_gradient: object = field(default=None, repr=False)       # scoring.Scorer.phi_gradient where supported
@@ -98,6 +100,36 @@ class MultilevelFit:
     def covparm_values(self) -> np.ndarray:
         return np.concatenate([np.array([t.G[a, b] for a, b in phi_index(len(t.z_names), t.covariance)])
                                for t in self.terms] + [np.array([self.sigma2])])
+
+    def covparm_values_fitted(self) -> np.ndarray:
+        """phi~ of the centred random part the engine fitted (= covparm_values without Z centring)."""
+        return np.concatenate([np.array([(t.G if t.G_fitted is None else t.G_fitted)[a, b]
+                                         for a, b in phi_index(len(t.z_names), t.covariance)])
+                               for t in self.terms] + [np.array([self.sigma2])])
+
+    @property
+    def phi_jacobian(self) -> np.ndarray:
+        """J = d phi / d phi~ (caller's order): G_t = T_t G~_t T_t' per centred term (`_z_centring`), so
+        dG[a,b]/dG~[c,d] = T[a,c] T[b,d] + T[a,d] T[b,c] (c != d), T[a,c] T[b,c] (c = d); 1 for sigma^2."""
+        blocks = []
+        for t, T in zip(self.terms, self._z_maps or [None] * len(self.terms)):
+            idx = phi_index(len(t.z_names), t.covariance)
+            if T is None:
+                blocks.append(np.eye(len(idx)))
+                continue
+            J = np.empty((len(idx), len(idx)))
+            for r, (a, b) in enumerate(idx):
+                for k, (c, d) in enumerate(idx):
+                    J[r, k] = T[a, c] * T[b, d] + (T[a, d] * T[b, c] if c != d else 0.0)
+            blocks.append(J)
+        k = sum(len(b) for b in blocks) + 1
+        out = np.zeros((k, k))
+        i = 0
+        for b in blocks:
+            out[i:i + len(b), i:i + len(b)] = b
+            i += len(b)
+        out[-1, -1] = 1.0
+        return out
 
     def _engine_perm(self) -> np.ndarray:
         """Index into the engine-ordered phi for each caller-ordered phi."""
@@ -141,7 +173,7 @@ class MultilevelFit:
     def _derivatives_over(self, kept: np.ndarray, forward: np.ndarray | None) -> PhiDerivatives:
         perm = self._engine_perm()
         phi_engine = np.empty(len(perm))
-        phi_engine[perm] = self.covparm_values()
+        phi_engine[perm] = self.covparm_values_fitted()
         kept_engine = np.empty(len(perm), dtype=bool)
         kept_engine[perm] = kept
         fwd_engine = None
@@ -165,7 +197,17 @@ class MultilevelFit:
         idx = np.flatnonzero(self.free)
         if idx.size:
             out[np.ix_(idx, idx)] = _inverse_pd(d.hessian / 2.0 if information == "observed" else d.expected)
-        return out
+        if self._z_maps is None or not any(T is not None for T in self._z_maps):
+            return out
+        # in the centred parameters phi~ (the derivatives'): phi = J phi~, so cov(phi) = J cov(phi~) J'; a
+        # parameter that depends on one at its bound gets no asymptotic covariance
+        J = self.phi_jacobian
+        fitted = np.nan_to_num(out, nan=0.0)
+        mapped = J @ fitted @ J.T
+        bad = np.abs(J[:, ~self.free]).sum(axis=1) > 0 if (~self.free).any() else np.zeros(k, dtype=bool)
+        mapped[bad, :] = np.nan
+        mapped[:, bad] = np.nan
+        return mapped
 
     def covparm_se(self, information: str = "observed") -> np.ndarray:
         return np.sqrt(np.diag(self.covparm_asycov(information)))
@@ -357,6 +399,7 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
         if used >= N:
             raise _degenerate(f"random term {t.name} has one row per level: it cannot be told apart from the "
                               "residual")
+    terms, z_maps = _z_centring(terms)
     # centre the outcome when X has a constant column (beta of that column absorbs the mean)
     const = [j for j in range(p) if np.ptp(X[:, j]) == 0 and X[0, j] != 0] if N else []
     ybar = float(np.mean(y)) if const else 0.0
@@ -395,14 +438,21 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
     est: list[TermEstimate | None] = [None] * len(terms)
     for pos, ci in enumerate(order):
         t = terms[ci]
+        G_fitted = s2 * Ts[pos] @ Ts[pos].T
+        T = z_maps[ci]
         est[ci] = TermEstimate(t.name, list(t.z_names), t.covariance, t.n_levels, thetas[pos],
-                               s2 * Ts[pos] @ Ts[pos].T)
+                               G_fitted if T is None else T @ G_fitted @ T.T, None if T is None else G_fitted)
+        if T is not None:                  # b = T b~ per level, Var(b | y) = T Var(b~ | y) T'
+            blups[pos] = blups[pos] @ T.T
+            if condvar is not None:
+                condvar[pos] = np.einsum("ab,nbc,dc->nad", T, condvar[pos], T)
     boundary, singular = [], False
     for pos, ci in enumerate(order):
         t, T = terms[ci], Ts[pos]
         if np.any(np.abs(np.diag(T)) < SINGULAR_TOL):
             singular = True
-        zero = [a for a in range(t.q) if est[ci].G[a, a] <= BOUNDARY_REL * s2]
+        G_eng = est[ci].G if est[ci].G_fitted is None else est[ci].G_fitted      # the engine's parameters
+        zero = [a for a in range(t.q) if G_eng[a, a] <= BOUNDARY_REL * s2]
         for (_lab, par), (a, b) in zip(cov_param_labels(t.z_names, t.covariance), phi_index(t.q, t.covariance)):
             if a in zero or b in zero:
                 boundary.append(f"{t.name}:{par}")
@@ -423,8 +473,42 @@ def fit_multilevel(y, X, terms: list[RandomTermArrays], *, x_names, reml: bool =
                          neg2ll=float(ev.f), terms=est, n_obs=N, rank=p, optimisation=optim,
                          backend=problem.backend, boundary=boundary, singular=singular, notes=notes,
                          _problem=problem, _order=order, _blups=blups, _condvar=condvar, _levels=levels,
-                         _nesting=nesting, _phi_gradient=phi_gradient, _x_map=B, _beta_fitted=beta_fitted,
+                         _nesting=nesting, _phi_gradient=phi_gradient, _x_map=B, _z_maps=z_maps,
+                         _beta_fitted=beta_fitted,
                          _cov_fitted=C_fitted)
+
+
+def _z_centring(terms: list[RandomTermArrays]) -> tuple[list[RandomTermArrays], list]:
+    """(the terms with their slope columns centred, T per term or None). An unstructured term with an intercept
+    column: Z~_j = Z_j - c_j 1 (c_j the column's mean), Z~ = Z T with T = I, T[int, j] = -c_j; the same model
+    (an unstructured G~ = T^-1 G T^-T is any positive definite matrix), but a slope on a predictor far from
+    zero (a year, x + 1e4) no longer makes the intercept and slope nearly collinear for the optimiser.
+    b = T b~, G = T G~ T'. A VC term is left as it is (centring would change its model), as in the two-level
+    engine (engine/scaling.py)."""
+    out, maps = [], []
+    for t in terms:
+        if t.covariance != "un" or "Intercept" not in t.z_names or t.Z.shape[1] < 2 or not len(t.Z):
+            out.append(t)
+            maps.append(None)
+            continue
+        k = t.z_names.index("Intercept")
+        if not np.all(t.Z[:, k] == 1.0):
+            out.append(t)
+            maps.append(None)
+            continue
+        c = t.Z.mean(axis=0)
+        c[k] = 0.0
+        if not np.any(c):
+            out.append(t)
+            maps.append(None)
+            continue
+        T = np.eye(t.Z.shape[1])
+        T[k, :] = -c
+        T[k, k] = 1.0
+        out.append(RandomTermArrays(t.name, t.groups, t.Z - np.outer(t.Z[:, k], c), list(t.z_names),
+                                    t.covariance, t.level_names))
+        maps.append(T)
+    return out, maps
 
 
 def _centring(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
