@@ -249,7 +249,27 @@ def _context(ref: FitResult, oth: FitResult, model_effects: list[str] | None) ->
     if "kenward-roger" in (ref.ddf, oth.ddf) and ref.ddf != oth.ddf:
         out.append(("kr-se", "Kenward-Roger adjusts the standard errors as well as the df"))
     out += _rside_context(ref, oth)
+    residual = _residual_structure_context(ref, oth, o, you)
+    if residual:
+        out.append(("structure", residual))
     return out
+
+
+def _residual_structure(res: FitResult) -> str | None:
+    """The residual (R-side) structure a fit or output shows, canonical (`UN`, `AR1`, ...); None for none."""
+    from .residual import canonical_residual_structure
+    return canonical_residual_structure(res.extra.get("residual_structure"))
+
+
+def _residual_structure_context(ref: FitResult, oth: FitResult, o: str, you: str) -> str | None:
+    """A residual structure other than the one described (a CS model against a UN listing): another model, a
+    covariance setting (exit 1 unless `--accept covariance`; diff refits under the output's structure)."""
+    a, b = _residual_structure(ref), _residual_structure(oth)
+    if a is None or b is None or a == b:
+        return None
+    shown = oth.extra.get("residual_structure")
+    return (f"a different residual structure: this {o} output is TYPE={shown}; {you} "
+            f"TYPE={ref.extra.get('residual_structure')}")
 
 
 def _rside_context(ref: FitResult, oth: FitResult) -> list[tuple[str, str]]:

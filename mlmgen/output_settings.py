@@ -24,6 +24,7 @@ from .compare import DF_NAMES, TITLES, Setting
 from .dialects import DIALECTS
 from .mapping import names_match, resolve_term
 from .results import FitResult
+from .residual import canonical_residual_structure
 
 DDF_ORDER = ("containment", "between-within", "residual", "satterthwaite", "kenward-roger")
 DF_REL = 1e-5
@@ -101,6 +102,11 @@ def output_model(model, out: FitResult, settings: list[Setting]):
     if "covariance" in names and out.covariance_structure in ("un", "vc"):
         random = replace(random, covariance=out.covariance_structure)
         resolved += [s for s in settings if s.name == "covariance"]
+    structure = canonical_residual_structure(out.extra.get("residual_structure"))
+    if ("covariance" in names and structure is not None and not model.residual.independent
+            and structure != model.residual.structure):      # R-side: refit under the output's TYPE=
+        changes["residual"] = replace(model.residual, structure=structure)
+        resolved += [s for s in settings if s.name == "covariance" and s not in resolved]
     if random != model.random:
         changes["random"] = random
     if "fixed" in names and out.fixed:

@@ -493,9 +493,10 @@ def compare_with_model(model, data, fit, out, *, accept=None, tolerance: float =
     label = None
     if changed:
         r = use_fit.result
+        part = (f"R TYPE={use_model.residual.sas_type}" if not use_model.residual.independent else
+                f"G {use_model.random.covariance}, random {' + '.join(use_model.random.effects)}")
         label = (f"mlmgen refit under the output's settings ({', '.join(dict.fromkeys(changed))}: "
-                 f"{r.method.upper()}, {r.ddf}, G {use_model.random.covariance}, random "
-                 f"{' + '.join(use_model.random.effects)})")
+                 f"{r.method.upper()}, {r.ddf}, {part})")
     ref = use_fit.result
     reexpressed = None
     if param is not None:
