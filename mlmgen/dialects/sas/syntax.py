@@ -34,7 +34,7 @@ from ...lexing import SyntaxBuilder, Token, prefix_match, split_top
 from ...model import MAX_ORDER
 from .contrasts import _ContrastReader
 from .repeated_syntax import read_position, read_repeated
-from .random_syntax import read_random
+from .random_syntax import random_effects, read_random
 from ..random_blocks import Block, assemble
 from .options import (_BEYOND_STATEMENTS, _DDFM, _DDFM_MAP, _HARMLESS_GLOBAL, _HARMLESS_MODEL, _HARMLESS_PROC,
                       _HARMLESS_RANDOM)
@@ -374,36 +374,15 @@ class _Proc(_ContrastReader):
 
 
 def _effects(toks: list[Token], b: SyntaxBuilder) -> list[tuple[list[str], int, int, bool]]:
-    """Effects in a list: `x`, `a*b*c`, `a|b` (bar = full factorial). Returns (names, start, end, bar)."""
+    """Effects in a MODEL or CLASS-like list: `x`, `a*b*c`, `a|b` (bar = full factorial). Returns (names,
+    start, end, bar). The list is read as RANDOM's (random_syntax.random_effects); a nested effect `b(a)` is
+    beyond a fixed part mlmgen describes (SY004)."""
     out = []
-    i = 0
-    while i < len(toks):
-        t = toks[i]
-        if t.kind != "name":
-            b.diag("SY001", f"expected a variable name, found {t.text!r}", t.start, t.end)
-            i += 1
-            continue
-        names, start, end, bar = [t.text], t.start, t.end, False
-        i += 1
-        while i + 1 < len(toks) and toks[i].text in ("*", "|") and toks[i + 1].kind == "name":
-            bar = bar or toks[i].text == "|"
-            names.append(toks[i + 1].text)
-            end = toks[i + 1].end
-            i += 2
-        if i < len(toks) and toks[i].text == "(":
-            j = i
-            while j < len(toks) and toks[j].text != ")":
-                j += 1
-            end = toks[min(j, len(toks) - 1)].end
+    for names, within, start, end, bar in random_effects(toks, b):
+        if within:
             b.unsupported(f"the nested effect {b.src.text[start:end]}", start, end)
-            i = j + 1
             continue
-        if i < len(toks) and toks[i].text in ("*", "|", "@"):
-            b.diag("SY001" if toks[i].text != "@" else "SY004",
-                   f"cannot read {toks[i].text!r} after {b.src.text[start:end]}", toks[i].start, toks[i].end)
-            i += 1
-            continue
-        out.append((names, start, end, bar))
+        out.append(([t.text for t in names], start, end, bar))
     return out
 
 
