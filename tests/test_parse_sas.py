@@ -166,3 +166,10 @@ def test_subsetting_is_named():
     assert ps.model.data == "d"
     assert [(d.code, d.location.text) for d in ps.diagnostics] == [("SY004", "(where=(grade>1))"),
                                                                   ("SY004", "where x > 0;")]
+
+
+def test_a_nested_effect_in_model_is_refused_not_dropped():
+    """MODEL's effect list is read by RANDOM's parser; `x(g)` there is a fixed effect mlmgen does not describe."""
+    ps = parse_syntax("proc mixed; class g; model y = z x(g) / solution; random int / subject=g; run;")
+    refused = [d for d in ps.diagnostics if d.code == "SY004" and "nested effect x(g)" in d.message]
+    assert refused and refused[0].severity == Severity.ERROR
